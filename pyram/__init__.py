@@ -1,0 +1,1 @@
+"""PyRAM: a pure-Python in-memory relational database with a typed, ORM-style query builder."""

@@ -1,0 +1,30 @@
+"""Metadata only, no rows: table schemas, constraints, indexes and the catalogue of tables."""
+
+from pyram.catalog.builder import ColumnDecl, define_table
+from pyram.catalog.catalog import Catalog
+from pyram.catalog.schema import (
+    NO_DEFAULT,
+    CheckConstraint,
+    ColumnSchema,
+    ForeignKey,
+    IndexKind,
+    IndexSpec,
+    OnDelete,
+    TableSchema,
+    UniqueConstraint,
+)
+
+__all__ = [
+    "NO_DEFAULT",
+    "Catalog",
+    "CheckConstraint",
+    "ColumnDecl",
+    "ColumnSchema",
+    "ForeignKey",
+    "IndexKind",
+    "IndexSpec",
+    "OnDelete",
+    "TableSchema",
+    "UniqueConstraint",
+    "define_table",
+]

@@ -1,0 +1,108 @@
+"""The one error tree of PyRAM, shaped like PEP 249's exception hierarchy.
+
+Every layer raises a subclass of :class:`Error`, so callers can catch all PyRAM failures at once
+while the PEP 249 driver re-exports the same classes under their standard names. Errors carry the
+context a user needs to find the problem: table, column(s) and offending value for constraint
+violations; position for SQL errors (added by the SQL front end).
+
+This module is a leaf: it imports nothing from PyRAM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "DataError",
+    "DatabaseError",
+    "Error",
+    "IntegrityError",
+    "InterfaceError",
+    "InternalError",
+    "NotSupportedError",
+    "OperationalError",
+    "ProgrammingError",
+    "Warning",
+]
+
+
+class Warning(Exception):  # noqa: A001 - the PEP 249 name
+    """Important warnings (PEP 249 ``Warning``)."""
+
+
+class Error(Exception):
+    """Root of every PyRAM error (PEP 249 ``Error``)."""
+
+
+class InterfaceError(Error):
+    """Misuse of the database interface itself rather than of the database (PEP 249)."""
+
+
+class DatabaseError(Error):
+    """Errors related to the database (PEP 249 ``DatabaseError``)."""
+
+
+class DataError(DatabaseError):
+    """A value has the wrong type or is out of range for its column.
+
+    Attributes:
+        table: the table involved, when known.
+        column: the column involved, when known.
+        value: the offending value, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        table: str | None = None,
+        column: str | None = None,
+        value: object = None,
+    ) -> None:
+        super().__init__(message)
+        self.table = table
+        self.column = column
+        self.value = value
+
+
+class OperationalError(DatabaseError):
+    """An error in the database's operation, not caused by the program (PEP 249)."""
+
+
+class IntegrityError(DatabaseError):
+    """A constraint would be violated; the database is left unchanged.
+
+    Attributes:
+        table: the table whose constraint failed.
+        columns: the constrained column(s).
+        value: the offending value (a tuple for composite constraints).
+        constraint: the kind of constraint ("primary key", "unique", "not null", "check",
+            "foreign key").
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        table: str,
+        columns: Sequence[str] = (),
+        value: object = None,
+        constraint: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.table = table
+        self.columns = tuple(columns)
+        self.value = value
+        self.constraint = constraint
+
+
+class InternalError(DatabaseError):
+    """The database hit an internal inconsistency: a PyRAM bug (PEP 249)."""
+
+
+class ProgrammingError(DatabaseError):
+    """API misuse: unknown table or column, bad declaration, wrong arguments (PEP 249)."""
+
+
+class NotSupportedError(DatabaseError):
+    """A method or feature the database does not support (PEP 249)."""

@@ -1,0 +1,131 @@
+"""The SQL type protocol: one :class:`DataType` object per column type.
+
+A data type knows its SQL name, the Python type users see, how to validate a value strictly (a
+wrong type is a :class:`~pyram.errors.DataError`, never coerced; only lossless widening such as
+int -> float is accepted), and how values are kept in storage. Most types store the user's value
+as is; a few store an immutable encoding (an Enum's value, JSON text) so that rows handed out are
+values that cannot alias the database's state.
+
+This is a leaf layer: it imports only :mod:`pyram.errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+from pyram.errors import DataError, IntegrityError
+
+__all__ = ["DataType", "describe_value", "not_null_error"]
+
+
+def describe_value(value: object) -> str:
+    """A short, safe description of a value for error messages."""
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(value).__name__})"
+
+
+class DataType:
+    """Base class of every column type.
+
+    Subclasses set :attr:`sql_name` and :attr:`python_type`, and override :meth:`check` (strict
+    per-value validation returning the value to store). The default bulk path
+    :meth:`validate_column` first tries a C-speed test of the whole column against
+    :attr:`exact_types` and falls back to per-value checks only when that fails.
+    """
+
+    #: SQL name used by the SQL front end and in error messages.
+    sql_name: ClassVar[str] = "ANY"
+    #: Exact Python classes accepted as is, without conversion (the fast bulk path).
+    exact_types: ClassVar[frozenset[type]] = frozenset()
+
+    @property
+    def python_type(self) -> type:
+        """The Python type of values users read from a column of this type."""
+        raise NotImplementedError
+
+    @property
+    def name(self) -> str:
+        """The SQL type name (``INTEGER``, ``TEXT``, ...)."""
+        return self.sql_name
+
+    #: True when the stored form differs from the user-facing value (see :meth:`from_storage`).
+    encodes: ClassVar[bool] = False
+
+    def check(self, value: object) -> Any:
+        """Validate one non-NULL value and return its stored form.
+
+        Raises:
+            DataError: the value is not of this type.
+        """
+        raise NotImplementedError
+
+    def validate(self, value: object, *, nullable: bool, column: str = "", table: str = "") -> Any:
+        """Validate one value (``None`` allowed when ``nullable``) and return its stored form.
+
+        Raises:
+            DataError: wrong type or value, with table, column and value in the message.
+            IntegrityError: ``None`` for a NOT NULL column.
+        """
+        if value is None:
+            if nullable:
+                return None
+            raise not_null_error(table, column)
+        try:
+            return self.check(value)
+        except DataError as exc:
+            raise _error(self, value, table, column, str(exc)) from None
+
+    def validate_column(
+        self, values: Sequence[object], *, nullable: bool, column: str = "", table: str = ""
+    ) -> list[Any]:
+        """Validate a whole column of values and return their stored forms.
+
+        The common case (every value already of an exact accepted type) costs one pass of
+        ``map(type, ...)`` in C; anything else falls back to :meth:`validate` per value.
+        """
+        if not self.encodes and self.exact_types:
+            seen = set(map(type, values))
+            allowed = self.exact_types | {type(None)} if nullable else self.exact_types
+            if seen <= allowed:
+                return list(values)
+        validate = self.validate
+        return [validate(v, nullable=nullable, column=column, table=table) for v in values]
+
+    def from_storage(self, stored: Any) -> Any:
+        """Turn a stored value back into the user-facing value (identity unless :attr:`encodes`)."""
+        return stored
+
+    def decoder(self) -> Callable[[Any], Any] | None:
+        """A function turning stored values into user values, or None when storage is identity."""
+        return None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}>"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.__dict__ == self.__dict__
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.name))
+
+
+def _error(dtype: DataType, value: object, table: str, column: str, why: str) -> DataError:
+    where = f"{table}.{column}" if table and column else (column or table or "value")
+    message = f"{where}: expected {dtype.name}, got {describe_value(value)}"
+    if why and not why.startswith("expected"):
+        message += f": {why}"
+    return DataError(message, table=table or None, column=column or None, value=value)
+
+
+def not_null_error(table: str, column: str) -> IntegrityError:
+    """The error for a NULL in a NOT NULL column (SQLite's wording)."""
+    return IntegrityError(
+        f"NOT NULL constraint failed: {table or '?'}.{column or '?'}",
+        table=table,
+        columns=(column,),
+        value=None,
+        constraint="not null",
+    )

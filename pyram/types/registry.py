@@ -1,0 +1,175 @@
+"""Map Python annotations and SQL type names to :class:`~pyram.types.base.DataType` objects.
+
+The model front end asks :func:`type_from_annotation` for the type of a ``Col[T]`` declaration;
+the SQL front end asks :func:`type_from_sql_name` for ``CREATE TABLE`` column types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import types
+import typing
+import uuid
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pyram.errors import ProgrammingError
+from pyram.types.base import DataType
+from pyram.types.scalars import (
+    BlobType,
+    BooleanType,
+    DecimalType,
+    IntegerType,
+    RealType,
+    TextType,
+)
+from pyram.types.special import EnumType, JsonType, UuidType
+from pyram.types.temporal import DateType, TimestampType, TimeType
+
+__all__ = [
+    "JSON",
+    "AwareDatetime",
+    "TimezoneAware",
+    "type_from_annotation",
+    "type_from_sql_name",
+]
+
+
+class TimezoneAware:
+    """Marker used in ``Annotated[datetime, TimezoneAware()]``: a TIMESTAMPTZ column."""
+
+    def __repr__(self) -> str:
+        return "TimezoneAware()"
+
+
+#: Annotation for a timezone-aware datetime column: ``created: Col[AwareDatetime]``.
+AwareDatetime = Annotated[dt.datetime, TimezoneAware()]
+
+#: Annotation for a JSON document column: ``data: Col[JSON]``.
+JSON = dict[str, Any] | list[Any]
+
+INTEGER = IntegerType()
+REAL = RealType()
+TEXT = TextType()
+BOOLEAN = BooleanType()
+BLOB = BlobType()
+DECIMAL = DecimalType()
+DATE = DateType()
+TIMESTAMP = TimestampType()
+TIMESTAMPTZ = TimestampType(aware=True)
+TIME = TimeType()
+UUID_TYPE = UuidType()
+JSON_TYPE = JsonType()
+
+_BY_PYTHON_TYPE: dict[type, DataType] = {
+    int: INTEGER,
+    float: REAL,
+    str: TEXT,
+    bool: BOOLEAN,
+    bytes: BLOB,
+    Decimal: DECIMAL,
+    dt.date: DATE,
+    dt.datetime: TIMESTAMP,
+    dt.time: TIME,
+    uuid.UUID: UUID_TYPE,
+    dict: JSON_TYPE,
+    list: JSON_TYPE,
+}
+
+# SQLite-style names, plus the names PyRAM reports; matched case-insensitively.
+_BY_SQL_NAME: dict[str, DataType] = {
+    "INTEGER": INTEGER,
+    "INT": INTEGER,
+    "BIGINT": INTEGER,
+    "SMALLINT": INTEGER,
+    "TINYINT": INTEGER,
+    "REAL": REAL,
+    "FLOAT": REAL,
+    "DOUBLE": REAL,
+    "DOUBLE PRECISION": REAL,
+    "TEXT": TEXT,
+    "VARCHAR": TEXT,
+    "CHAR": TEXT,
+    "CLOB": TEXT,
+    "STRING": TEXT,
+    "BOOLEAN": BOOLEAN,
+    "BOOL": BOOLEAN,
+    "BLOB": BLOB,
+    "BYTES": BLOB,
+    "DECIMAL": DECIMAL,
+    "NUMERIC": DECIMAL,
+    "DATE": DATE,
+    "TIMESTAMP": TIMESTAMP,
+    "DATETIME": TIMESTAMP,
+    "TIMESTAMPTZ": TIMESTAMPTZ,
+    "TIMESTAMP WITH TIME ZONE": TIMESTAMPTZ,
+    "TIME": TIME,
+    "UUID": UUID_TYPE,
+    "JSON": JSON_TYPE,
+}
+
+
+def type_from_sql_name(name: str) -> DataType:
+    """The data type for an SQL type name such as ``"VARCHAR"`` (size arguments ignored).
+
+    Raises:
+        ProgrammingError: unknown type name.
+    """
+    base = " ".join(name.split("(", 1)[0].upper().split())
+    found = _BY_SQL_NAME.get(base)
+    if found is None:
+        raise ProgrammingError(f"unknown column type {name!r}")
+    return found
+
+
+def _strip_optional(annotation: Any) -> tuple[Any, bool]:
+    """Split ``X | None`` into ``(X, True)``; anything else into ``(annotation, False)``."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        args = typing.get_args(annotation)
+        rest = tuple(a for a in args if a is not type(None))
+        if len(rest) < len(args):
+            inner = rest[0] if len(rest) == 1 else typing.Union[rest]  # noqa: UP007
+            return inner, True
+    return annotation, False
+
+
+def _is_json(annotation: Any) -> bool:
+    origin = typing.get_origin(annotation) or annotation
+    if origin in (dict, list):
+        return True
+    if origin is typing.Union or origin is types.UnionType:
+        return all(_is_json(arg) for arg in typing.get_args(annotation))
+    return False
+
+
+def type_from_annotation(annotation: Any) -> tuple[DataType, bool]:
+    """The data type and nullability declared by a column annotation's ``T``.
+
+    ``int`` -> INTEGER NOT NULL, ``str | None`` -> nullable TEXT, ``AwareDatetime`` ->
+    TIMESTAMPTZ, an ``Enum`` subclass -> its enum type, ``dict``/``list``/``JSON`` -> JSON.
+
+    Raises:
+        ProgrammingError: the annotation names no supported type.
+    """
+    inner, nullable = _strip_optional(annotation)
+    if typing.get_origin(inner) is Annotated:
+        base, *extras = typing.get_args(inner)
+        if base is dt.datetime and any(isinstance(e, TimezoneAware) for e in extras):
+            return TIMESTAMPTZ, nullable
+        inner = base
+    if isinstance(inner, type) and issubclass(inner, enum.Enum):
+        try:
+            return EnumType(inner), nullable
+        except Exception as exc:
+            raise ProgrammingError(str(exc)) from None
+    if _is_json(inner):
+        return JSON_TYPE, nullable
+    if isinstance(inner, type) and inner in _BY_PYTHON_TYPE:
+        return _BY_PYTHON_TYPE[inner], nullable
+    raise ProgrammingError(
+        f"unsupported column type {annotation!r}: use int, float, str, bool, bytes, Decimal, "
+        "date, datetime, AwareDatetime, time, UUID, an Enum subclass or JSON (each optionally "
+        "| None)"
+    )

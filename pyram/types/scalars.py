@@ -1,0 +1,138 @@
+"""Scalar column types: INTEGER, REAL, TEXT, BOOLEAN, BLOB and DECIMAL.
+
+Strict by design: ``bool`` is not an INTEGER (even though it subclasses ``int``), ``str`` is never
+parsed into a number. The only accepted conversions are lossless widenings that keep a column
+homogeneous for the batch kernels: int -> float for REAL, int -> Decimal for DECIMAL,
+bytearray/memoryview -> bytes for BLOB, and subclasses of int/str/float narrowed to the base type.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from pyram.errors import DataError
+from pyram.types.base import DataType
+
+__all__ = ["BlobType", "BooleanType", "DecimalType", "IntegerType", "RealType", "TextType"]
+
+
+class IntegerType(DataType):
+    """INTEGER: Python ``int`` of any size; ``bool`` is rejected."""
+
+    sql_name: ClassVar[str] = "INTEGER"
+    exact_types: ClassVar[frozenset[type]] = frozenset({int})
+
+    @property
+    def python_type(self) -> type:
+        return int
+
+    def check(self, value: object) -> Any:
+        if type(value) is int:
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return int(value)  # IntEnum and other int subclasses narrow to plain int
+        raise DataError("expected INTEGER")
+
+
+class RealType(DataType):
+    """REAL: Python ``float``; an ``int`` is accepted and stored as the equal float."""
+
+    sql_name: ClassVar[str] = "REAL"
+    exact_types: ClassVar[frozenset[type]] = frozenset({float})
+
+    @property
+    def python_type(self) -> type:
+        return float
+
+    def check(self, value: object) -> Any:
+        if type(value) is float:
+            return value
+        if isinstance(value, float):
+            return float(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            try:
+                return float(value)
+            except OverflowError:
+                raise DataError("integer too large for REAL") from None
+        raise DataError("expected REAL")
+
+
+class TextType(DataType):
+    """TEXT: Python ``str``."""
+
+    sql_name: ClassVar[str] = "TEXT"
+    exact_types: ClassVar[frozenset[type]] = frozenset({str})
+
+    @property
+    def python_type(self) -> type:
+        return str
+
+    def check(self, value: object) -> Any:
+        if type(value) is str:
+            return value
+        if isinstance(value, str):
+            return str(value)  # StrEnum and other str subclasses narrow to plain str
+        raise DataError("expected TEXT")
+
+
+class BooleanType(DataType):
+    """BOOLEAN: Python ``bool`` only (``0`` and ``1`` are integers, not booleans)."""
+
+    sql_name: ClassVar[str] = "BOOLEAN"
+    exact_types: ClassVar[frozenset[type]] = frozenset({bool})
+
+    @property
+    def python_type(self) -> type:
+        return bool
+
+    def check(self, value: object) -> Any:
+        if value is True or value is False:
+            return value
+        raise DataError("expected BOOLEAN")
+
+
+class BlobType(DataType):
+    """BLOB: Python ``bytes``; bytearray and memoryview are copied into immutable bytes."""
+
+    sql_name: ClassVar[str] = "BLOB"
+    exact_types: ClassVar[frozenset[type]] = frozenset({bytes})
+
+    @property
+    def python_type(self) -> type:
+        return bytes
+
+    def check(self, value: object) -> Any:
+        if isinstance(value, bytes):
+            return bytes(value) if type(value) is not bytes else value
+        if isinstance(value, bytearray | memoryview):
+            return bytes(value)
+        raise DataError("expected BLOB")
+
+
+class DecimalType(DataType):
+    """DECIMAL: ``decimal.Decimal`` (finite); an ``int`` is accepted exactly, a float is not."""
+
+    sql_name: ClassVar[str] = "DECIMAL"
+    exact_types: ClassVar[frozenset[type]] = frozenset()  # NaN must be checked value by value
+
+    @property
+    def python_type(self) -> type:
+        return Decimal
+
+    def check(self, value: object) -> Any:
+        if isinstance(value, Decimal):
+            if not value.is_finite():
+                raise DataError("DECIMAL must be finite")
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return Decimal(int(value))
+        if isinstance(value, float):
+            raise DataError("a float is inexact; pass Decimal(str(x)) for DECIMAL")
+        raise DataError("expected DECIMAL")
+
+
+def is_finite_float(value: float) -> bool:
+    """True unless NaN or infinite (used by JSON validation)."""
+    return math.isfinite(value)

@@ -1,0 +1,133 @@
+"""Structured column types: UUID, Enum subclasses and JSON documents.
+
+Enum and JSON columns store an immutable encoding instead of the user's object: an Enum member is
+stored as its ``.value`` (so SQL can compare it with a literal and indexes hash plain values), and a
+JSON document as canonical JSON text (so a dict handed out can be mutated without touching the
+database). :meth:`DataType.from_storage` turns them back at the edge.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+import uuid
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from pyram.errors import DataError
+from pyram.types.base import DataType
+
+__all__ = ["EnumType", "JsonType", "UuidType"]
+
+
+class UuidType(DataType):
+    """UUID: ``uuid.UUID``."""
+
+    sql_name: ClassVar[str] = "UUID"
+    exact_types: ClassVar[frozenset[type]] = frozenset({uuid.UUID})
+
+    @property
+    def python_type(self) -> type:
+        return uuid.UUID
+
+    def check(self, value: object) -> Any:
+        if isinstance(value, uuid.UUID):
+            return value
+        raise DataError("expected UUID")
+
+
+class EnumType(DataType):
+    """A column of one ``enum.Enum`` subclass, stored as the members' values.
+
+    The SQL type is TEXT when every member's value is a str, INTEGER when every value is an int.
+    """
+
+    encodes: ClassVar[bool] = True
+
+    def __init__(self, enum_class: type[enum.Enum]) -> None:
+        values = [m.value for m in enum_class]
+        if values and all(type(v) is str for v in values):
+            self._sql_name = "TEXT"
+        elif values and all(type(v) is int for v in values):
+            self._sql_name = "INTEGER"
+        else:
+            raise DataError(
+                f"enum {enum_class.__name__} needs members whose values are all str or all int"
+            )
+        self.enum_class = enum_class
+        self._by_value: dict[Any, enum.Enum] = {m.value: m for m in enum_class}
+
+    @property
+    def name(self) -> str:
+        return self._sql_name
+
+    @property
+    def python_type(self) -> type:
+        return self.enum_class
+
+    def check(self, value: object) -> Any:
+        if isinstance(value, self.enum_class):
+            return value.value
+        raise DataError(f"expected a member of {self.enum_class.__name__}")
+
+    def from_storage(self, stored: Any) -> Any:
+        return None if stored is None else self._by_value[stored]
+
+    def decoder(self) -> Callable[[Any], Any]:
+        return self.from_storage
+
+    def __repr__(self) -> str:
+        return f"<EnumType {self.enum_class.__name__} as {self.name}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EnumType) and other.enum_class is self.enum_class
+
+    def __hash__(self) -> int:
+        return hash((EnumType, self.enum_class))
+
+
+def _check_json(value: object, depth: int) -> None:
+    """Reject what JSON cannot represent faithfully (depth-bounded, no recursion blow-up)."""
+    if depth > 200:
+        raise DataError("JSON document nested too deeply (limit 200)")
+    if value is None or isinstance(value, str | bool | int):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise DataError("JSON cannot hold NaN or infinity")
+        return
+    if isinstance(value, list | tuple):
+        for item in value:
+            _check_json(item, depth + 1)
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise DataError(f"JSON object keys must be str, got {type(key).__name__}")
+            _check_json(item, depth + 1)
+        return
+    raise DataError(f"{type(value).__name__} is not a JSON value")
+
+
+class JsonType(DataType):
+    """JSON: a document whose top level is a ``dict`` or a ``list``, stored as JSON text."""
+
+    sql_name: ClassVar[str] = "JSON"
+    encodes: ClassVar[bool] = True
+
+    @property
+    def python_type(self) -> type:
+        return dict
+
+    def check(self, value: object) -> Any:
+        if not isinstance(value, dict | list):
+            raise DataError("expected a JSON document (dict or list)")
+        _check_json(value, 0)
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+    def from_storage(self, stored: Any) -> Any:
+        return None if stored is None else json.loads(stored)
+
+    def decoder(self) -> Callable[[Any], Any]:
+        return self.from_storage
