@@ -1,1 +1,68 @@
-"""PyRAM: a pure-Python in-memory relational database with a typed, ORM-style query builder."""
+"""PyRAM: a pure-Python in-memory relational database with a typed, ORM-style query builder.
+
+Declare tables as typed classes, then create, write and read them through a :class:`Database`::
+
+    import pyram
+    from pyram import Col
+
+    @pyram.table
+    class User(pyram.Table):
+        id: Col[int] = pyram.column(primary_key=True)
+        name: Col[str]
+
+    db = pyram.Database()
+    db.create(User)
+    db.insert(User(id=1, name="ada"))
+"""
+
+from pyram.catalog import CheckConstraint, ForeignKey, IndexSpec, TableSchema
+from pyram.database import Database
+from pyram.dsl import Column, Expr, Select
+from pyram.errors import (
+    DatabaseError,
+    DataError,
+    Error,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    Warning,
+)
+from pyram.model import Col, Table, column, schema_of, table
+from pyram.model.values import asdict, replace
+from pyram.types import JSON, AwareDatetime
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "JSON",
+    "AwareDatetime",
+    "CheckConstraint",
+    "Col",
+    "Column",
+    "DataError",
+    "Database",
+    "DatabaseError",
+    "Error",
+    "Expr",
+    "ForeignKey",
+    "IndexSpec",
+    "IntegrityError",
+    "InterfaceError",
+    "InternalError",
+    "NotSupportedError",
+    "OperationalError",
+    "ProgrammingError",
+    "Select",
+    "Table",
+    "TableSchema",
+    "Warning",
+    "__version__",
+    "asdict",
+    "column",
+    "replace",
+    "schema_of",
+    "table",
+]

@@ -2,7 +2,8 @@
 
 Both front ends call :func:`define_table`, so the rules live once: primary key columns are NOT
 NULL, every PRIMARY KEY and UNIQUE constraint is backed by a unique hash index, ``index=True``
-gives a sorted index, names of constraints and indexes are derived the same way, and every
+gives a sorted index, foreign key columns get a hash index (so ON DELETE finds children without
+a scan), names of constraints and indexes are derived the same way, and every
 column named by a constraint must exist.
 """
 
@@ -115,10 +116,10 @@ def define_table(
         uniques.append(UniqueConstraint(f"{name}_pkey", pk, primary_key=True))
     for decl in decls:
         if decl.unique and (decl.column.name,) != pk:
-            cols = (decl.column.name,)
-            uniques.append(UniqueConstraint(_index_name(name, cols, "key"), cols))
-    for cols in unique:
-        cols = tuple(cols)
+            single = (decl.column.name,)
+            uniques.append(UniqueConstraint(_index_name(name, single, "key"), single))
+    for declared in unique:
+        cols = tuple(declared)
         _check_columns(name, known, cols, "unique constraint")
         if not cols:
             raise ProgrammingError(f"table {name}: empty unique constraint")
@@ -130,13 +131,14 @@ def define_table(
     for decl in decls:
         kind = _normalize_kind(name, decl.index)
         if kind is not None:
-            cols = (decl.column.name,)
-            specs.append(IndexSpec(_index_name(name, cols, "idx"), cols, kind))
+            single = (decl.column.name,)
+            specs.append(IndexSpec(_index_name(name, single, "idx"), single, kind))
     for item in indexes:
-        spec = item if isinstance(item, IndexSpec) else None
-        if spec is None:
-            cols = tuple(item)  # type: ignore[arg-type]
-            spec = IndexSpec(_index_name(name, cols, "idx"), cols, "sorted")
+        if isinstance(item, IndexSpec):
+            spec = item
+        else:
+            index_cols = tuple(item)
+            spec = IndexSpec(_index_name(name, index_cols, "idx"), index_cols, "sorted")
         _check_columns(name, known, spec.columns, f"index {spec.name}")
         if not spec.columns:
             raise ProgrammingError(f"table {name}: index {spec.name} has no columns")
@@ -151,6 +153,11 @@ def define_table(
     for fk in foreign_keys:
         _check_columns(name, known, fk.columns, "foreign key")
         fks.append(fk)
+
+    for fk in fks:
+        # Deleting a parent row must find its children without a scan: index the child side.
+        if all(spec.columns != fk.columns for spec in specs):
+            specs.append(IndexSpec(_index_name(name, fk.columns, "fkey"), fk.columns, "hash"))
 
     all_checks = [
         CheckConstraint(f"{name}_{d.column.name}_check", d.column.check, d.column.name)

@@ -10,14 +10,15 @@ reuses it and no second rebuild (which would break zero-argument ``super()``) is
 
 from __future__ import annotations
 
+import inspect
 import re
 import sys
 import typing
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ClassVar, TypeVar, overload
+from typing import Any, ClassVar, Self, TypeVar, overload
 
 import attrs
-from typing_extensions import Self, dataclass_transform
+from typing_extensions import dataclass_transform
 
 from pyram.catalog import (
     NO_DEFAULT,
@@ -93,7 +94,7 @@ RESERVED_NAMES = frozenset(dir(Table))
 
 
 def table_name_for(class_name: str) -> str:
-    """The default table name: the class name in snake_case (``UserAccount`` -> ``user_account``)."""
+    """The default table name: the class name in snake_case (``UserAccount``: ``user_account``)."""
     name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", class_name)
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
@@ -123,7 +124,7 @@ def _resolve_hints(cls: type, caller_locals: dict[str, Any]) -> dict[str, Any]:
         hints = typing.get_type_hints(cls, None, localns, include_extras=True)
     except Exception as exc:
         raise ProgrammingError(f"{cls.__name__}: cannot resolve annotations: {exc}") from None
-    own = cls.__dict__.get("__annotations__", {})
+    own = inspect.get_annotations(cls)
     return {name: hints[name] for name in own}
 
 
@@ -152,9 +153,7 @@ def _converter(dtype: DataType, nullable: bool, table: str, name: str) -> Callab
     return convert
 
 
-def _declare_column(
-    cls: type, table: str, name: str, value_type: Any
-) -> tuple[ColumnDecl, Any]:
+def _declare_column(cls: type, table: str, name: str, value_type: Any) -> tuple[ColumnDecl, Any]:
     """The column declaration and the attrs field replacing the class attribute."""
     if name in RESERVED_NAMES or name.startswith("_"):
         raise ProgrammingError(f"{cls.__name__}.{name}: this name is reserved, pick another")

@@ -1,0 +1,217 @@
+"""The :class:`Database` facade: wires the model front end to storage; holds no query logic.
+
+Rows handed out are values: :meth:`Database.get` builds a fresh instance from stored values, and
+writes copy the instance's values in, so mutating an object never changes the database until it
+is written back with :meth:`Database.update` or :meth:`Database.upsert`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from operator import attrgetter
+from typing import Any, Literal, TypeVar
+
+from pyram.catalog import TableSchema
+from pyram.errors import ProgrammingError
+from pyram.model import Table, schema_of
+from pyram.storage import Store, TableData
+from pyram.storage.constraints import unique_index
+from pyram.storage.indexes import key_is_null
+
+__all__ = ["Database"]
+
+T = TypeVar("T", bound=Table)
+
+
+class Database:
+    """An in-memory PyRAM database.
+
+    Example:
+        >>> import pyram
+        >>> @pyram.table
+        ... class Point(pyram.Table):
+        ...     id: pyram.Col[int] = pyram.column(primary_key=True)
+        ...     x: pyram.Col[float]
+        >>> db = pyram.Database()
+        >>> db.create(Point)
+        >>> db.insert(Point(id=1, x=2.5))
+        >>> db.get(Point, 1)
+        Point(id=1, x=2.5)
+    """
+
+    def __init__(self) -> None:
+        self._store = Store()
+
+    # ------------------------------------------------------------------ schema
+    def create(self, *models: type[Table]) -> None:
+        """Create the tables of model classes (foreign keys may reference each other).
+
+        Raises:
+            ProgrammingError: a table already exists, or a foreign key cannot be resolved.
+        """
+        self._store.create(schema_of(m) for m in models)
+
+    def drop(self, *models: type[Table]) -> None:
+        """Drop tables and all their rows.
+
+        Raises:
+            ProgrammingError: unknown table, or another table still references one of them.
+        """
+        self._store.drop(schema_of(m).name for m in models)
+
+    def table_names(self) -> list[str]:
+        """Names of the tables, in creation order."""
+        return [schema.name for schema in self._store.catalog]
+
+    def schema(self, table: str | type[Table]) -> TableSchema:
+        """The schema of a table, by name or model class."""
+        name = table if isinstance(table, str) else schema_of(table).name
+        return self._store.catalog.get(name)
+
+    def count(self, model: type[Table]) -> int:
+        """Number of rows in a table."""
+        return self._data_for(model).live_count
+
+    # ------------------------------------------------------------------ writes
+    def insert(self, obj: Table) -> None:
+        """Insert one row.
+
+        Raises:
+            DataError: a value of the wrong type.
+            IntegrityError: a constraint would be violated (nothing is inserted).
+        """
+        data = self._data_for(type(obj))
+        self._store.insert(data.schema.name, [[v] for v in _values(obj, data.schema)])
+
+    def insert_many(self, objs: Iterable[T]) -> int:
+        """Insert many rows of one table at once, validated column-wise; all or nothing.
+
+        Returns:
+            The number of rows inserted.
+
+        Raises:
+            ProgrammingError: the objects are not all of one table class.
+            DataError, IntegrityError: as for :meth:`insert`; then nothing is inserted.
+        """
+        rows = list(objs)
+        if not rows:
+            return 0
+        cls = type(rows[0])
+        if any(type(r) is not cls for r in rows):
+            raise ProgrammingError("insert_many takes objects of a single table class")
+        data = self._data_for(cls)
+        columns = [list(map(attrgetter(c.name), rows)) for c in data.schema.columns]
+        return len(self._store.insert(data.schema.name, columns))
+
+    def update(self, obj: Table) -> bool:
+        """Write back every column of the row with ``obj``'s primary key.
+
+        Returns:
+            True when a row with that key exists (changed or not), False otherwise.
+        """
+        data = self._data_for(type(obj))
+        values = _values(obj, data.schema)
+        rid = self._rid_for(data, _pk_of(values, data.schema))
+        if rid is None:
+            return False
+        self._store.update(data.schema.name, rid, values)
+        return True
+
+    def upsert(self, obj: Table) -> Literal["insert", "update"]:
+        """Insert ``obj``, or update the row with its primary key when one exists.
+
+        Returns:
+            ``"insert"`` or ``"update"``: what happened.
+        """
+        data = self._data_for(type(obj))
+        values = _values(obj, data.schema)
+        with self._store.write_lock:
+            rid = self._rid_for(data, _pk_of(values, data.schema))
+            if rid is None:
+                self._store.insert(data.schema.name, [[v] for v in values])
+                return "insert"
+            self._store.update(data.schema.name, rid, values)
+            return "update"
+
+    def delete(self, obj: Table) -> bool:
+        """Delete the row with ``obj``'s primary key (ON DELETE actions apply).
+
+        Returns:
+            True when a row was deleted.
+
+        Raises:
+            IntegrityError: another row still references it (RESTRICT).
+        """
+        data = self._data_for(type(obj))
+        with self._store.write_lock:
+            rid = self._rid_for(data, _pk_of(_values(obj, data.schema), data.schema))
+            if rid is None:
+                return False
+            self._store.delete(data.schema.name, [rid])
+            return True
+
+    # ------------------------------------------------------------------ reads
+    def get(self, model: type[T], key: Any) -> T | None:
+        """The row with primary key ``key`` (a tuple for composite keys), or None.
+
+        Raises:
+            ProgrammingError: the table has no primary key.
+            DataError: ``key`` has the wrong type.
+        """
+        data = self._data_for(model)
+        schema = data.schema
+        if not schema.primary_key:
+            raise ProgrammingError(f"table {schema.name} has no primary key")
+        stored = _stored_key(schema, key)
+        with self._store.write_lock:
+            rid = self._rid_for(data, stored)
+            if rid is None:
+                return None
+            row = data.row(rid)
+        found: T = model.__pyram_build__(*row)
+        return found
+
+    # ------------------------------------------------------------------ helpers
+    def _data_for(self, model: type[Table]) -> TableData:
+        schema = schema_of(model)
+        data = self._store.data(schema.name)
+        if data.schema.row_class is not model:
+            raise ProgrammingError(
+                f"table {schema.name} of this database was not created from {model.__qualname__}"
+            )
+        return data
+
+    @staticmethod
+    def _rid_for(data: TableData, stored_key: Any) -> int | None:
+        if key_is_null(stored_key, len(data.schema.primary_key) > 1):
+            return None
+        return unique_index(data, data.schema.primary_key).get(stored_key)
+
+
+def _values(obj: Any, schema: TableSchema) -> list[Any]:
+    """The user-facing column values of a model instance, in column order."""
+    return [getattr(obj, name) for name in schema.column_names]
+
+
+def _pk_of(values: list[Any], schema: TableSchema) -> Any:
+    """The stored primary key of a row of user values (validated)."""
+    if not schema.primary_key:
+        raise ProgrammingError(f"table {schema.name} has no primary key")
+    key = [values[schema.position(c)] for c in schema.primary_key]
+    return _stored_key(schema, key[0] if len(key) == 1 else tuple(key))
+
+
+def _stored_key(schema: TableSchema, key: Any) -> Any:
+    """Validate a user-facing primary key and convert it to its stored form."""
+    columns = [schema.column(c) for c in schema.primary_key]
+    if len(columns) == 1:
+        col = columns[0]
+        return col.dtype.validate(key, nullable=True, column=col.name, table=schema.name)
+    if not isinstance(key, tuple) or len(key) != len(columns):
+        raise ProgrammingError(
+            f"table {schema.name} has a composite primary key: pass a tuple of {len(columns)}"
+        )
+    return tuple(
+        c.dtype.validate(v, nullable=True, column=c.name, table=schema.name)
+        for c, v in zip(columns, key, strict=True)
+    )

@@ -1,0 +1,184 @@
+"""Columnar row storage for one table: a Python list per column, addressed by row id.
+
+Layout (see docs/architecture.md): row id ``rid`` is a position in every column list. A deleted
+row is marked dead in the ``alive`` bytearray (1 live, 0 dead) and its values are released (set to
+None), so delete is O(1) and never shifts a list; the batch engine turns ``alive`` into a
+selection with ``itertools.compress`` at C speed. Updates overwrite values in place. When dead
+rows outnumber live ones, :meth:`TableData.compact` rewrites the lists and renumbers row ids
+(amortised O(1) per delete) and rebuilds the indexes.
+
+This layer trusts its input: values are already validated and constraint-checked by
+:mod:`pyram.storage.store`. It never raises for user mistakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import compress
+from operator import itemgetter
+from typing import Any
+
+from pyram.catalog import IndexSpec, TableSchema
+from pyram.storage.indexes import HashIndex, SortedIndex
+
+__all__ = ["AnyIndex", "TableData", "make_index"]
+
+AnyIndex = HashIndex | SortedIndex
+
+# Compaction waits for this many dead rows so small tables never churn.
+COMPACT_MIN_DEAD = 1024
+
+
+def make_index(spec: IndexSpec) -> AnyIndex:
+    """An empty index for a declared index spec."""
+    kind = HashIndex if spec.kind == "hash" else SortedIndex
+    return kind(spec.name, spec.columns, unique=spec.unique)
+
+
+class TableData:
+    """The rows of one table, column by column, with the table's indexes.
+
+    Attributes:
+        schema: the table's schema.
+        columns: one list of stored values per column, indexed by row id.
+        alive: 1 for a live row id, 0 for a dead one.
+        live_count: number of live rows.
+        indexes: index name -> index.
+    """
+
+    def __init__(self, schema: TableSchema) -> None:
+        self.schema = schema
+        self.columns: list[list[Any]] = [[] for _ in schema.columns]
+        self.alive = bytearray()
+        self.live_count = 0
+        self.indexes: dict[str, AnyIndex] = {}
+        self._key_positions: dict[str, tuple[int, ...]] = {}
+        for spec in schema.indexes:
+            self.add_index(spec)
+
+    # ----------------------------------------------------------------- reading
+    @property
+    def slot_count(self) -> int:
+        """Number of row ids in use, live or dead."""
+        return len(self.alive)
+
+    def is_live(self, rid: int) -> bool:
+        """True when ``rid`` names a live row."""
+        return 0 <= rid < len(self.alive) and self.alive[rid] == 1
+
+    def row(self, rid: int) -> tuple[Any, ...]:
+        """The stored values of one row, in column order."""
+        return tuple(col[rid] for col in self.columns)
+
+    def live_rids(self) -> list[int]:
+        """Row ids of every live row, ascending."""
+        if self.live_count == len(self.alive):
+            return list(range(len(self.alive)))
+        return list(compress(range(len(self.alive)), self.alive))
+
+    def key_positions(self, index_name: str) -> tuple[int, ...]:
+        """Column positions forming an index's key."""
+        return self._key_positions[index_name]
+
+    def key_of(self, positions: tuple[int, ...], rid: int) -> Any:
+        """The key of row ``rid`` over the given columns (a tuple when composite)."""
+        if len(positions) == 1:
+            return self.columns[positions[0]][rid]
+        return tuple(self.columns[p][rid] for p in positions)
+
+    def keys_of(self, positions: tuple[int, ...], rids: Sequence[int]) -> list[Any]:
+        """Keys of many rows (one list, same order as ``rids``)."""
+        if not rids:
+            return []
+        if len(positions) == 1:
+            col = self.columns[positions[0]]
+            if len(rids) == 1:
+                return [col[rids[0]]]
+            return list(itemgetter(*rids)(col))
+        cols = [self.keys_of((p,), rids) for p in positions]
+        return list(zip(*cols, strict=True))
+
+    # ----------------------------------------------------------------- writing
+    def add_index(self, spec: IndexSpec) -> AnyIndex:
+        """Create an index over existing rows (the caller checked uniqueness)."""
+        index = make_index(spec)
+        positions = tuple(self.schema.position(c) for c in spec.columns)
+        rids = self.live_rids()
+        index.insert_many(self.keys_of(positions, rids), rids)
+        self.indexes[spec.name] = index
+        self._key_positions[spec.name] = positions
+        return index
+
+    def append(self, columns: Sequence[Sequence[Any]]) -> range:
+        """Append rows given column-wise (stored, checked values); return their row ids."""
+        count = len(columns[0]) if columns else 0
+        start = len(self.alive)
+        for col, values in zip(self.columns, columns, strict=True):
+            col.extend(values)
+        self.alive.extend(b"\x01" * count)
+        self.live_count += count
+        rids = range(start, start + count)
+        for name, index in self.indexes.items():
+            positions = self._key_positions[name]
+            if len(positions) == 1:
+                keys: Iterable[Any] = columns[positions[0]]
+            else:
+                keys = zip(*(columns[p] for p in positions), strict=True)
+            index.insert_many(keys, rids)
+        return rids
+
+    def delete(self, rids: Iterable[int]) -> None:
+        """Delete live rows by row id (values released, indexes updated)."""
+        columns = self.columns
+        for rid in rids:
+            for name, index in self.indexes.items():
+                index.remove(self.key_of(self._key_positions[name], rid), rid)
+            for col in columns:
+                col[rid] = None
+            self.alive[rid] = 0
+            self.live_count -= 1
+        self.maybe_compact()
+
+    def update(self, rid: int, changes: dict[int, Any]) -> None:
+        """Overwrite some columns of a live row (position -> stored value); indexes follow."""
+        touched = [
+            (name, positions)
+            for name, positions in self._key_positions.items()
+            if any(p in changes for p in positions)
+        ]
+        for name, positions in touched:
+            self.indexes[name].remove(self.key_of(positions, rid), rid)
+        for position, value in changes.items():
+            self.columns[position][rid] = value
+        for name, positions in touched:
+            self.indexes[name].insert(self.key_of(positions, rid), rid)
+
+    def clear(self) -> None:
+        """Remove every row."""
+        self.columns = [[] for _ in self.schema.columns]
+        self.alive = bytearray()
+        self.live_count = 0
+        for index in self.indexes.values():
+            index.clear()
+
+    def maybe_compact(self) -> bool:
+        """Compact when dead rows are many and outnumber live ones; True when it did."""
+        dead = len(self.alive) - self.live_count
+        if dead < COMPACT_MIN_DEAD or dead <= self.live_count:
+            return False
+        self.compact()
+        return True
+
+    def compact(self) -> None:
+        """Drop dead row ids: rewrite each column, renumber rows and rebuild the indexes."""
+        alive = self.alive
+        self.columns = [list(compress(col, alive)) for col in self.columns]
+        self.alive = bytearray(b"\x01" * self.live_count)
+        rids = range(self.live_count)
+        for name, index in self.indexes.items():
+            positions = self._key_positions[name]
+            if len(positions) == 1:
+                keys: list[Any] = self.columns[positions[0]]
+            else:
+                keys = list(zip(*(self.columns[p] for p in positions), strict=True))
+            index.rebuild(keys, rids)
