@@ -15,6 +15,7 @@ from pyram.catalog import TableSchema
 from pyram.errors import ProgrammingError
 from pyram.model import Table, schema_of
 from pyram.storage import Store, TableData
+from pyram.storage.table_data import AnyIndex
 from pyram.storage.constraints import unique_index
 from pyram.storage.indexes import key_is_null
 
@@ -41,6 +42,7 @@ class Database:
 
     def __init__(self) -> None:
         self._store = Store()
+        self._handles: dict[type, _Handle] = {}
 
     # ------------------------------------------------------------------ schema
     def create(self, *models: type[Table]) -> None:
@@ -50,6 +52,7 @@ class Database:
             ProgrammingError: a table already exists, or a foreign key cannot be resolved.
         """
         self._store.create(schema_of(m) for m in models)
+        self._handles.clear()
 
     def drop(self, *models: type[Table]) -> None:
         """Drop tables and all their rows.
@@ -58,6 +61,7 @@ class Database:
             ProgrammingError: unknown table, or another table still references one of them.
         """
         self._store.drop(schema_of(m).name for m in models)
+        self._handles.clear()
 
     def table_names(self) -> list[str]:
         """Names of the tables, in creation order."""
@@ -158,20 +162,29 @@ class Database:
             ProgrammingError: the table has no primary key.
             DataError: ``key`` has the wrong type.
         """
+        handle = self._handles.get(model) or self._handle(model)
+        if type(key) not in handle.key_types:
+            key = _stored_key(handle.data.schema, key)
+            if key_is_null(key, len(handle.data.schema.primary_key) > 1):
+                return None
+        with self._store.write_lock:
+            rid = handle.pk_index.get(key)
+            if rid is None:
+                return None
+            values = [col[rid] for col in handle.data.columns]
+        found: T = model.__pyram_build__(*values)
+        return found
+
+    # ------------------------------------------------------------------ helpers
+    def _handle(self, model: type[Table]) -> _Handle:
         data = self._data_for(model)
         schema = data.schema
         if not schema.primary_key:
             raise ProgrammingError(f"table {schema.name} has no primary key")
-        stored = _stored_key(schema, key)
-        with self._store.write_lock:
-            rid = self._rid_for(data, stored)
-            if rid is None:
-                return None
-            row = data.row(rid)
-        found: T = model.__pyram_build__(*row)
-        return found
+        handle = _Handle(data, unique_index(data, schema.primary_key))
+        self._handles[model] = handle
+        return handle
 
-    # ------------------------------------------------------------------ helpers
     def _data_for(self, model: type[Table]) -> TableData:
         schema = schema_of(model)
         data = self._store.data(schema.name)
@@ -186,6 +199,19 @@ class Database:
         if key_is_null(stored_key, len(data.schema.primary_key) > 1):
             return None
         return unique_index(data, data.schema.primary_key).get(stored_key)
+
+
+class _Handle:
+    """What a primary-key read needs, resolved once per model class (dropped on DDL)."""
+
+    __slots__ = ("data", "key_types", "pk_index")
+
+    def __init__(self, data: TableData, pk_index: AnyIndex) -> None:
+        self.data = data
+        self.pk_index = pk_index
+        pk = [data.schema.column(c).dtype for c in data.schema.primary_key]
+        # A single-column key of an exact stored type needs no validation or conversion.
+        self.key_types = pk[0].exact_types if len(pk) == 1 and not pk[0].encodes else frozenset()
 
 
 def _values(obj: Any, schema: TableSchema) -> list[Any]:

@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 
-class Warning(Exception):  # noqa: A001 - the PEP 249 name
+class Warning(Exception):
     """Important warnings (PEP 249 ``Warning``)."""
 
 

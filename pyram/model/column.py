@@ -90,6 +90,19 @@ def column(
 @overload
 def column(
     *,
+    default: None,
+    primary_key: bool = ...,
+    unique: bool = ...,
+    index: bool | Literal["hash", "sorted"] = ...,
+    check: Callable[[T], object] | None = ...,
+    references: str | None = ...,
+    on_delete: OnDelete = ...,
+) -> Col[T | None]: ...
+
+
+@overload
+def column(
+    *,
     default: T,
     primary_key: bool = ...,
     unique: bool = ...,

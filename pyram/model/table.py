@@ -145,8 +145,12 @@ def _converter(dtype: DataType, nullable: bool, table: str, name: str) -> Callab
     """attrs converter validating a constructor argument or assignment strictly."""
     validate = dtype.validate
     keep_user_value = dtype.encodes
+    # Values of an exact accepted type pass with one set lookup (constructors are hot).
+    fast_types = frozenset() if dtype.encodes else dtype.exact_types
 
     def convert(value: Any) -> Any:
+        if type(value) in fast_types:
+            return value
         stored = validate(value, nullable=nullable, column=name, table=table)
         return value if keep_user_value else stored
 

@@ -11,6 +11,7 @@ This is a leaf layer: it imports only :mod:`pyram.errors`.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -18,10 +19,16 @@ from pyram.errors import DataError, IntegrityError
 
 __all__ = ["DataType", "describe_value", "not_null_error"]
 
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel = 3
+_SHORT_REPR.maxstring = 40
+_SHORT_REPR.maxother = 40
+
 
 def describe_value(value: object) -> str:
     """A short, safe description of a value for error messages."""
-    text = repr(value)
+    # reprlib bounds depth and length, so a huge or deeply nested value cannot blow up here.
+    text = _SHORT_REPR.repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{text} ({type(value).__name__})"

@@ -1,0 +1,76 @@
+"""TableData: columnar layout, O(1) deletes by marking, in-place updates, compaction."""
+
+from __future__ import annotations
+
+from itertools import compress
+
+from models import User
+
+import pyram
+from pyram.catalog import IndexSpec
+from pyram.storage import TableData
+from pyram.storage.table_data import COMPACT_MIN_DEAD
+
+
+def make(n: int) -> TableData:
+    data = TableData(pyram.schema_of(User))
+    data.append([list(range(n)), ["n"] * n, [i % 7 for i in range(n)], [f"e{i}" for i in range(n)]])
+    return data
+
+
+def test_append_is_columnar_and_indexed() -> None:
+    data = make(10)
+    assert data.columns[0] == list(range(10))
+    assert data.row(3) == (3, "n", 3, "e3")
+    assert data.live_count == 10 and data.slot_count == 10
+    assert data.indexes["user_pkey"].get(4) == 4
+    assert sorted(data.indexes["user_age_idx"].lookup(3)) == [3]
+
+
+def test_delete_marks_dead_without_shifting() -> None:
+    data = make(10)
+    data.delete([2, 5])
+    assert data.slot_count == 10  # nothing shifted: row ids stay stable
+    assert data.row(6) == (6, "n", 6, "e6")
+    assert data.row(2) == (None, None, None, None)  # values released
+    assert data.live_rids() == [0, 1, 3, 4, 6, 7, 8, 9]
+    assert list(compress(data.columns[0], data.alive)) == [0, 1, 3, 4, 6, 7, 8, 9]
+    assert data.indexes["user_pkey"].get(2) is None
+    assert not data.is_live(2) and data.is_live(3)
+
+
+def test_update_moves_index_entries() -> None:
+    data = make(5)
+    data.update(1, {2: 99, 3: "new"})
+    assert data.row(1) == (1, "n", 99, "new")
+    assert data.indexes["user_age_idx"].lookup(99) == [1]
+    assert data.indexes["user_age_idx"].lookup(1) == []
+    assert data.indexes["user_email_key"].get("e1") is None
+    assert data.indexes["user_email_key"].get("new") == 1
+
+
+def test_compaction_renumbers_and_rebuilds_indexes() -> None:
+    n = COMPACT_MIN_DEAD * 3
+    data = make(n)
+    data.delete(range(0, n - 100))  # many more dead than live: compacts
+    assert data.slot_count == 100 and data.live_count == 100
+    assert data.columns[0] == list(range(n - 100, n))
+    assert data.indexes["user_pkey"].get(n - 1) == 99
+    assert data.indexes["user_pkey"].get(0) is None
+    assert len(data.indexes["user_age_idx"]) == 100
+
+
+def test_few_deletes_do_not_compact() -> None:
+    data = make(100)
+    data.delete(range(60))
+    assert data.slot_count == 100  # below the minimum: stays sparse
+
+
+def test_add_index_over_existing_rows_and_clear() -> None:
+    data = make(20)
+    data.delete([0])
+    index = data.add_index(IndexSpec("by_name_age", ("name", "age"), "sorted"))
+    assert sorted(index.lookup(("n", 3))) == [3, 10, 17]
+    assert len(index) == 19
+    data.clear()
+    assert data.live_count == 0 and data.live_rids() == [] and len(index) == 0
