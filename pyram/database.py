@@ -15,9 +15,9 @@ from pyram.catalog import TableSchema
 from pyram.errors import ProgrammingError
 from pyram.model import Table, schema_of
 from pyram.storage import Store, TableData
-from pyram.storage.table_data import AnyIndex
 from pyram.storage.constraints import unique_index
 from pyram.storage.indexes import key_is_null
+from pyram.storage.table_data import AnyIndex
 
 __all__ = ["Database"]
 

@@ -168,12 +168,30 @@ REJECTIONS: list[tuple[str, Callable[[pyram.Database], object], type[Exception],
         "single table class",
     ),
     (
+        "not null",
+        lambda db: db.insert(_null_name()),
+        pyram.IntegrityError,
+        r"NOT NULL constraint failed: user\.name",
+    ),
+    (
+        "not null in batch",
+        lambda db: db.insert_many([User(id=63, name="a", age=1), _null_name()]),
+        pyram.IntegrityError,
+        "NOT NULL",
+    ),
+    (
         "wrong type bypassing constructor",
         lambda db: db.insert_many([User(id=60, name="a", age=1), _bypassed()]),
         pyram.DataError,
         "user.age",
     ),
 ]
+
+
+def _null_name() -> User:
+    u = User(id=62, name="b", age=1)
+    object.__setattr__(u, "name", None)  # the constructor would refuse; the database must too
+    return u
 
 
 def _bypassed() -> User:

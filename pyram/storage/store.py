@@ -9,8 +9,10 @@ type's storage form (see :mod:`pyram.types`).
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from pyram.catalog import Catalog, ForeignKey, TableSchema
@@ -132,7 +134,9 @@ class Store:
             schema = data.schema
             stored = [c[0] for c in self.validate_columns(schema, [[v] for v in user_row])]
             old = data.row(rid)
-            changes = {p: v for p, (v, o) in enumerate(zip(stored, old, strict=True)) if v != o}
+            changes = {
+                p: v for p, (v, o) in enumerate(zip(stored, old, strict=True)) if _differs(v, o)
+            }
             if not changes:
                 return False
             check_checks(schema, _user_view(schema, [[v] for v in user_row], [[v] for v in stored]))
@@ -250,6 +254,20 @@ class Store:
         if spec is None:  # pragma: no cover - define_table always indexes foreign keys
             raise AssertionError(f"no index on {child.name}{fk.columns}")
         return data.indexes[spec.name]
+
+
+# Types whose equal values can still differ in what the user reads back: Decimal("1.0") vs
+# Decimal("1.00"), the same instant in two time zones, 0.0 vs -0.0.
+_REPRESENTATION_MATTERS = frozenset({Decimal, dt.datetime, dt.time, float})
+
+
+def _differs(new: Any, old: Any) -> bool:
+    """True when an update must write ``new`` over ``old`` (not only when they compare unequal)."""
+    if new is old:
+        return False
+    if new != old or type(new) is not type(old):
+        return True
+    return type(new) in _REPRESENTATION_MATTERS and repr(new) != repr(old)
 
 
 def _key(row: Sequence[Any], positions: Sequence[int]) -> Any:

@@ -122,7 +122,7 @@ class DataType:
 def _error(dtype: DataType, value: object, table: str, column: str, why: str) -> DataError:
     where = f"{table}.{column}" if table and column else (column or table or "value")
     message = f"{where}: expected {dtype.name}, got {describe_value(value)}"
-    if why and not why.startswith("expected"):
+    if why and why != f"expected {dtype.name}":
         message += f": {why}"
     return DataError(message, table=table or None, column=column or None, value=value)
 

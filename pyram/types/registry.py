@@ -135,13 +135,16 @@ def _strip_optional(annotation: Any) -> tuple[Any, bool]:
     return annotation, False
 
 
-def _is_json(annotation: Any) -> bool:
+def _json_containers(annotation: Any) -> tuple[type, ...]:
+    """The top-level containers a JSON annotation allows; () when it is not a JSON type."""
     origin = typing.get_origin(annotation) or annotation
     if origin in (dict, list):
-        return True
+        return (origin,)
     if origin is typing.Union or origin is types.UnionType:
-        return all(_is_json(arg) for arg in typing.get_args(annotation))
-    return False
+        parts = [_json_containers(arg) for arg in typing.get_args(annotation)]
+        if all(parts):
+            return tuple(c for c in (dict, list) if any(c in p for p in parts))
+    return ()
 
 
 def type_from_annotation(annotation: Any) -> tuple[DataType, bool]:
@@ -164,8 +167,9 @@ def type_from_annotation(annotation: Any) -> tuple[DataType, bool]:
             return EnumType(inner), nullable
         except Exception as exc:
             raise ProgrammingError(str(exc)) from None
-    if _is_json(inner):
-        return JSON_TYPE, nullable
+    containers = _json_containers(inner)
+    if containers:
+        return (JSON_TYPE if len(containers) == 2 else JsonType(containers)), nullable
     if isinstance(inner, type) and inner in _BY_PYTHON_TYPE:
         return _BY_PYTHON_TYPE[inner], nullable
     raise ProgrammingError(

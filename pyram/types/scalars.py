@@ -9,6 +9,7 @@ bytearray/memoryview -> bytes for BLOB, and subclasses of int/str/float narrowed
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -37,20 +38,34 @@ class IntegerType(DataType):
 
 
 class RealType(DataType):
-    """REAL: Python ``float``; an ``int`` is accepted and stored as the equal float."""
+    """REAL: Python ``float`` (not NaN); an ``int`` is accepted and stored as the equal float."""
 
     sql_name: ClassVar[str] = "REAL"
     exact_types: ClassVar[frozenset[type]] = frozenset({float})
+
+    def validate_column(
+        self, values: Sequence[object], *, nullable: bool, column: str = "", table: str = ""
+    ) -> list[Any]:
+        """As :meth:`DataType.validate_column`, plus a C-speed NaN screen on the fast path."""
+        if set(map(type, values)) <= ({float, type(None)} if nullable else {float}):
+            present = [v for v in values if v is not None] if nullable else values
+            total = sum(present)  # type: ignore[arg-type]
+            if total == total:  # no NaN (inf - inf would also give NaN: then check each)
+                return list(values)
+        validate = self.validate
+        return [validate(v, nullable=nullable, column=column, table=table) for v in values]
 
     @property
     def python_type(self) -> type:
         return float
 
     def check(self, value: object) -> Any:
-        if type(value) is float:
-            return value
         if isinstance(value, float):
-            return float(value)
+            if value != value:
+                # NaN equals nothing, itself included: it would break ordering, indexes and
+                # uniqueness. SQL has NULL for "no value".
+                raise DataError("NaN is not a REAL value; store None (NULL) instead")
+            return value if type(value) is float else float(value)
         if isinstance(value, int) and not isinstance(value, bool):
             try:
                 return float(value)

@@ -111,18 +111,27 @@ def _check_json(value: object, depth: int) -> None:
 
 
 class JsonType(DataType):
-    """JSON: a document whose top level is a ``dict`` or a ``list``, stored as JSON text."""
+    """JSON: a document stored as JSON text.
+
+    ``containers`` restricts the top level: ``(dict,)`` for a ``dict[...]`` annotation,
+    ``(list,)`` for ``list[...]``, both for :data:`pyram.JSON`. Element types inside the
+    document are JSON's own (checked to be representable), not the annotation's parameters.
+    """
 
     sql_name: ClassVar[str] = "JSON"
     encodes: ClassVar[bool] = True
 
+    def __init__(self, containers: tuple[type, ...] = (dict, list)) -> None:
+        self.containers = containers
+
     @property
     def python_type(self) -> type:
-        return dict
+        return self.containers[0]
 
     def check(self, value: object) -> Any:
-        if not isinstance(value, dict | list):
-            raise DataError("expected a JSON document (dict or list)")
+        if not isinstance(value, self.containers):
+            kinds = " or ".join(c.__name__ for c in self.containers)
+            raise DataError(f"expected a JSON document ({kinds})")
         _check_json(value, 0)
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
@@ -131,3 +140,6 @@ class JsonType(DataType):
 
     def decoder(self) -> Callable[[Any], Any]:
         return self.from_storage
+
+    def __hash__(self) -> int:
+        return hash((JsonType, self.containers))

@@ -26,7 +26,7 @@ from pyram.types.registry import (
     TIMESTAMPTZ,
     UUID_TYPE,
 )
-from pyram.types.special import EnumType
+from pyram.types.special import EnumType, JsonType
 
 UTC = dt.UTC
 NAIVE = dt.datetime(2026, 1, 2, 3, 4, 5)
@@ -135,6 +135,32 @@ def test_validate_column_fast_and_slow_paths_agree() -> None:
     assert color.validate_column([Shade.DARK, None], nullable=True) == ["dark", None]
 
 
+def test_json_top_level_container_follows_annotation() -> None:
+    lists, docs = JsonType((list,)), JsonType((dict,))
+    assert lists.validate([1], nullable=False) == "[1]"
+    with pytest.raises(pyram.DataError, match=r"JSON document \(list\)"):
+        lists.validate({"a": 1}, nullable=False)
+    with pytest.raises(pyram.DataError, match=r"JSON document \(dict\)"):
+        docs.validate([1], nullable=False)
+
+
+def test_enum_error_names_the_enum() -> None:
+    with pytest.raises(pyram.DataError, match="expected a member of Shade"):
+        EnumType(Shade).validate("dark", nullable=False)
+
+
+def test_real_rejects_nan_on_both_paths() -> None:
+    nan = float("nan")
+    with pytest.raises(pyram.DataError, match="NaN"):
+        REAL.validate(nan, nullable=False)
+    with pytest.raises(pyram.DataError, match="NaN"):
+        REAL.validate_column([1.0, nan], nullable=False)
+    with pytest.raises(pyram.DataError, match="NaN"):
+        REAL.validate_column([None, nan], nullable=True)
+    inf = float("inf")
+    assert REAL.validate_column([inf, -inf, None], nullable=True) == [inf, -inf, None]
+
+
 def test_deep_json_is_rejected_not_recursion_error() -> None:
     doc: Any = []
     for _ in range(1000):
@@ -172,8 +198,9 @@ def test_enum_sql_type_follows_member_values() -> None:
         (dt.time, TIME, False),
         (uuid.UUID, UUID_TYPE, False),
         (pyram.JSON, JSON_TYPE, False),
-        (dict[str, Any] | None, JSON_TYPE, True),
-        (list[int], JSON_TYPE, False),
+        (dict[str, Any] | None, JsonType((dict,)), True),
+        (list[int], JsonType((list,)), False),
+        (dict[str, int] | None, JsonType((dict,)), True),
         (Shade, EnumType(Shade), False),
     ],
 )
