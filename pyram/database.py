@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from operator import attrgetter
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 from pyram.catalog import TableSchema
 from pyram.errors import ProgrammingError
@@ -22,6 +22,8 @@ from pyram.storage.table_data import AnyIndex
 __all__ = ["Database"]
 
 T = TypeVar("T", bound=Table)
+
+_NO_KEY: Any = object()  # sentinel: delete() called without a key
 
 
 class Database:
@@ -137,18 +139,35 @@ class Database:
             self._store.update(data.schema.name, rid, values)
             return "update"
 
-    def delete(self, obj: Table) -> bool:
-        """Delete the row with ``obj``'s primary key (ON DELETE actions apply).
+    @overload
+    def delete(self, obj: Table, /) -> bool: ...
+
+    @overload
+    def delete(self, model: type[Table], key: Any, /) -> bool: ...
+
+    def delete(self, target: Table | type[Table], key: Any = _NO_KEY, /) -> bool:
+        """Delete one row: ``db.delete(obj)`` by its primary key, or ``db.delete(User, 5)``.
+
+        ON DELETE actions of referencing tables apply (cascade, set null, restrict).
 
         Returns:
             True when a row was deleted.
 
         Raises:
-            IntegrityError: another row still references it (RESTRICT).
+            IntegrityError: another row still references it (RESTRICT); nothing is deleted.
         """
-        data = self._data_for(type(obj))
+        if isinstance(target, type):
+            if key is _NO_KEY:
+                raise ProgrammingError("delete(Model, key) needs the primary key value")
+            data = self._data_for(target)
+            stored = _stored_key(data.schema, key)
+        else:
+            if key is not _NO_KEY:
+                raise ProgrammingError("delete(obj) takes no key: the object's key is used")
+            data = self._data_for(type(target))
+            stored = _pk_of(_values(target, data.schema), data.schema)
         with self._store.write_lock:
-            rid = self._rid_for(data, _pk_of(_values(obj, data.schema), data.schema))
+            rid = self._rid_for(data, stored)
             if rid is None:
                 return False
             self._store.delete(data.schema.name, [rid])

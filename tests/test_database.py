@@ -352,3 +352,105 @@ def test_many_deletes_compact_storage(db: pyram.Database) -> None:
     assert db.count(User) == 1000
     assert db.get(User, 4500) == User(id=4500, name="n", age=4500 % 90, email="e4500")
     assert_indexes_agree(db)
+
+
+def test_delete_by_key(db: pyram.Database) -> None:
+    seed(db)
+    assert db.delete(Order, 3) is True
+    assert db.delete(Order, 3) is False
+    assert db.get(Order, 3) is None
+    with pytest.raises(pyram.DataError):
+        db.delete(Order, "3")
+    with pytest.raises(pyram.ProgrammingError, match="needs the primary key"):
+        db.delete(Order)  # type: ignore[call-overload]
+
+
+def test_set_null_respects_child_checks(state: State) -> None:
+    @pyram.table
+    class Owner(pyram.Table):
+        id: Col[int] = column(primary_key=True)
+
+    @pyram.table(checks=[lambda row: row["owner"] is not None or row["orphan_ok"]])
+    class Pet(pyram.Table):
+        id: Col[int] = column(primary_key=True)
+        owner: Col[int | None] = column(default=None, references="owner", on_delete="set null")
+        orphan_ok: Col[bool] = False
+
+    db = pyram.Database()
+    db.create(Owner, Pet)
+    db.insert_many([Owner(1), Owner(2)])
+    db.insert_many([Pet(1, 1, True), Pet(2, 2, False)])
+    assert db.delete(Owner, 1)
+    pet1 = db.get(Pet, 1)
+    assert pet1 is not None and pet1.owner is None
+    before = state(db)
+    with pytest.raises(pyram.IntegrityError, match="CHECK"):
+        db.delete(Owner, 2)  # pet 2 may not become an orphan
+    assert state(db) == before
+
+
+def test_update_writes_representation_changes() -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    @pyram.table
+    class Price(pyram.Table):
+        id: Col[int] = column(primary_key=True)
+        amount: Col[Decimal]
+        at: Col[pyram.AwareDatetime]
+
+    db = pyram.Database()
+    db.create(Price)
+    utc = dt.datetime(2026, 1, 1, 12, tzinfo=dt.UTC)
+    db.insert(Price(1, Decimal("1.0"), utc))
+    later = utc.astimezone(dt.timezone(dt.timedelta(hours=2)))  # same instant, other zone
+    db.update(Price(1, Decimal("1.00"), later))
+    got = db.get(Price, 1)
+    assert got is not None
+    assert str(got.amount) == "1.00" and got.at.utcoffset() == dt.timedelta(hours=2)
+
+
+def test_unique_hash_column_has_one_index() -> None:
+    @pyram.table
+    class Tag(pyram.Table):
+        id: Col[int] = column(primary_key=True)
+        name: Col[str] = column(unique=True, index="hash")
+        label: Col[str] = column(unique=True, index=True)
+
+    kinds = [(ix.columns, ix.kind) for ix in pyram.schema_of(Tag).indexes]
+    assert kinds.count((("name",), "hash")) == 1
+    assert (("label",), "sorted") in kinds  # a sorted index still adds ranges and order
+
+
+def test_foreign_key_columns_may_be_lists() -> None:
+    fk = pyram.ForeignKey(columns=["a", "b"], ref_columns=["x", "y"])  # type: ignore[arg-type]
+    assert fk.columns == ("a", "b") and fk.ref_columns == ("x", "y")
+
+
+def test_composite_foreign_key(state: State) -> None:
+    @pyram.table(primary_key=("region", "code"))
+    class Office(pyram.Table):
+        region: Col[str]
+        code: Col[int]
+
+    @pyram.table(
+        foreign_keys=[
+            pyram.ForeignKey(("region", "office"), target=lambda: (Office.region, Office.code))
+        ]
+    )
+    class Desk(pyram.Table):
+        id: Col[int] = column(primary_key=True)
+        region: Col[str | None] = None
+        office: Col[int | None] = None
+
+    db = pyram.Database()
+    db.create(Desk, Office)  # forward reference inside one create()
+    db.insert_many([Office("eu", 1), Office("us", 1)])
+    db.insert_many([Desk(1, "eu", 1), Desk(2, "us", 1), Desk(3, None, 7)])  # NULL part: no check
+    before = state(db)
+    with pytest.raises(pyram.IntegrityError, match=r"desk\.region, desk\.office"):
+        db.insert(Desk(4, "eu", 2))
+    with pytest.raises(pyram.IntegrityError, match="still referenced"):
+        db.delete(Office, ("eu", 1))
+    assert state(db) == before
+    assert db.schema(Desk).foreign_keys[0].ref_columns == ("region", "code")

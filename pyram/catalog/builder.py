@@ -130,8 +130,9 @@ def define_table(
 
     for decl in decls:
         kind = _normalize_kind(name, decl.index)
-        if kind is not None:
-            single = (decl.column.name,)
+        single = (decl.column.name,)
+        already_hashed = any(s.kind == "hash" and s.columns == single for s in specs)
+        if kind is not None and not (kind == "hash" and already_hashed):
             specs.append(IndexSpec(_index_name(name, single, "idx"), single, kind))
     for item in indexes:
         if isinstance(item, IndexSpec):

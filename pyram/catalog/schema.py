@@ -7,7 +7,7 @@ Everything here is immutable; a changed schema is a new object.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 import attrs
@@ -51,6 +51,11 @@ class _NoDefault:
 NO_DEFAULT: Any = _NoDefault()
 
 
+def _as_names(names: Iterable[str]) -> tuple[str, ...]:
+    """Column-name sequences are kept as tuples (lists would compare unequal to tuples)."""
+    return tuple(names)
+
+
 @attrs.frozen
 class ForeignKey:
     """A foreign key from ``columns`` of this table to ``ref_columns`` of ``ref_table``.
@@ -60,10 +65,10 @@ class ForeignKey:
     created; after that ``ref_table`` and ``ref_columns`` are set.
     """
 
-    columns: tuple[str, ...]
+    columns: tuple[str, ...] = attrs.field(converter=_as_names)
     target: object = None
     ref_table: str = ""
-    ref_columns: tuple[str, ...] = ()
+    ref_columns: tuple[str, ...] = attrs.field(default=(), converter=_as_names)
     on_delete: OnDelete = "restrict"
 
     @property

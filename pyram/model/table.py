@@ -161,7 +161,10 @@ def _declare_column(cls: type, table: str, name: str, value_type: Any) -> tuple[
     """The column declaration and the attrs field replacing the class attribute."""
     if name in RESERVED_NAMES or name.startswith("_"):
         raise ProgrammingError(f"{cls.__name__}.{name}: this name is reserved, pick another")
-    dtype, nullable = type_from_annotation(value_type)
+    try:
+        dtype, nullable = type_from_annotation(value_type)
+    except ProgrammingError as exc:
+        raise ProgrammingError(f"{cls.__name__}.{name}: {exc}") from None
     raw = cls.__dict__.get(name, NO_DEFAULT)
     if isinstance(raw, attrs.Attribute) or type(raw).__name__ == "_CountingAttr":
         options = options_of(raw)

@@ -203,9 +203,15 @@ class Store:
             for child, fk, key, child_rid in blocked:
                 if child_rid not in doomed.get(child.name.lower(), ()):
                     raise foreign_key_error(child, fk, key, "row is still referenced")
+            set_null = [
+                (child_data, child_rid, positions)
+                for child_data, child_rid, positions in set_null
+                if child_rid not in doomed.get(child_data.schema.name.lower(), ())
+            ]
             for child_data, child_rid, positions in set_null:
-                if child_rid not in doomed.get(child_data.schema.name.lower(), ()):
-                    child_data.update(child_rid, dict.fromkeys(positions))
+                _check_set_null_row(child_data, child_rid, positions)
+            for child_data, child_rid, positions in set_null:
+                child_data.update(child_rid, dict.fromkeys(positions))
             for name, table_rids in doomed.items():
                 self._data[name].delete(table_rids)
             return len(doomed[root.schema.name.lower()])
@@ -268,6 +274,16 @@ def _differs(new: Any, old: Any) -> bool:
     if new != old or type(new) is not type(old):
         return True
     return type(new) in _REPRESENTATION_MATTERS and repr(new) != repr(old)
+
+
+def _check_set_null_row(data: TableData, rid: int, positions: tuple[int, ...]) -> None:
+    """ON DELETE SET NULL rewrites a child row: its CHECK constraints must still hold."""
+    schema = data.schema
+    row = list(data.row(rid))
+    for position in positions:
+        row[position] = None
+    user = [col.dtype.from_storage(v) for col, v in zip(schema.columns, row, strict=True)]
+    check_checks(schema, [[v] for v in user])
 
 
 def _key(row: Sequence[Any], positions: Sequence[int]) -> Any:

@@ -176,7 +176,7 @@ BAD_DECLARATIONS: list[tuple[str, str]] = [
     ("unknown_unique", "unknown column"),
     ("bad_default", "bad default"),
     ("reserved", "reserved"),
-    ("unsupported", "unsupported column type"),
+    ("unsupported", r"F\.a: unsupported column type"),
     ("bad_index", "index must be"),
     ("not_a_table", "must subclass pyram.Table"),
 ]
