@@ -18,6 +18,10 @@ Declare tables as typed classes, then create, write and read them through a :cla
 from pyram.catalog import CheckConstraint, ForeignKey, IndexSpec, TableSchema
 from pyram.database import Database
 from pyram.dsl import Column, Expr, Select
+from pyram.dsl.dml import delete, insert, update
+from pyram.dsl.expr import case, cast, lit, param
+from pyram.dsl.functions import func
+from pyram.dsl.query import alias, exists, select
 from pyram.errors import (
     DatabaseError,
     DataError,
@@ -60,7 +64,18 @@ __all__ = [
     "TableSchema",
     "Warning",
     "__version__",
+    "alias",
     "asdict",
+    "case",
+    "cast",
+    "delete",
+    "exists",
+    "func",
+    "insert",
+    "lit",
+    "param",
+    "select",
+    "update",
     "column",
     "replace",
     "schema_of",

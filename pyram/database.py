@@ -7,13 +7,17 @@ is written back with :meth:`Database.update` or :meth:`Database.upsert`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from operator import attrgetter
 from typing import Any, Literal, TypeVar, overload
 
 from pyram.catalog import TableSchema
+from pyram.dsl.binder import bind_query, bind_statement
+from pyram.dsl.dml import Delete, Insert, Update
+from pyram.dsl.query import Select
 from pyram.errors import ProgrammingError
 from pyram.model import Table, schema_of
+from pyram.session import PlanCache, Prepared, prepare_plan, run_batches, run_rows, schema_lookup
 from pyram.storage import Store, TableData
 from pyram.storage.constraints import unique_index
 from pyram.storage.indexes import key_is_null
@@ -22,6 +26,8 @@ from pyram.storage.table_data import AnyIndex
 __all__ = ["Database"]
 
 T = TypeVar("T", bound=Table)
+R = TypeVar("R")
+T1 = TypeVar("T1")
 
 _NO_KEY: Any = object()  # sentinel: delete() called without a key
 
@@ -45,6 +51,9 @@ class Database:
     def __init__(self) -> None:
         self._store = Store()
         self._handles: dict[type, _Handle] = {}
+        self._plans = PlanCache()
+        self._recent_plans = self._plans.identity_map
+        self._schema_of = schema_lookup(self._store.catalog)
 
     # ------------------------------------------------------------------ schema
     def create(self, *models: type[Table]) -> None:
@@ -55,6 +64,7 @@ class Database:
         """
         self._store.create(schema_of(m) for m in models)
         self._handles.clear()
+        self._plans.clear()
 
     def drop(self, *models: type[Table]) -> None:
         """Drop tables and all their rows.
@@ -64,6 +74,7 @@ class Database:
         """
         self._store.drop(schema_of(m).name for m in models)
         self._handles.clear()
+        self._plans.clear()
 
     def table_names(self) -> list[str]:
         """Names of the tables, in creation order."""
@@ -194,6 +205,118 @@ class Database:
         found: T = model.__pyram_build__(*values)
         return found
 
+    # ------------------------------------------------------------------ queries
+    def _prepare(self, query: Select[Any] | Update[Any] | Delete[Any] | Insert[Any]) -> Prepared:
+        prepared = self._plans.get_for(query)
+        if prepared is None:
+            if isinstance(query, Select):
+                bound = bind_query(query, self._schema_of)
+                prepared = prepare_plan(bound.plan, self._store, bound.entity)
+            else:
+                plan = bind_statement(query, self._schema_of)
+                prepared = prepare_plan(plan, self._store)
+            self._plans.put_for(query, prepared)
+        return prepared
+
+    def all(
+        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> list[R]:
+        """Every row of a query: model instances for ``User.select()``, tuples otherwise.
+
+        Parameters (``pyram.param("name")``) take their values from ``params`` and keywords.
+
+        Raises:
+            ProgrammingError: an ill-formed or ill-typed query, or missing parameters.
+        """
+        prepared = self._prepare(query)
+        with self._store.write_lock:
+            return run_rows(prepared, self._store, _merge(params, kw))
+
+    def iter(
+        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> Iterator[R]:
+        """The rows of a query, produced batch by batch as they are consumed."""
+        prepared = self._prepare(query)
+        build = prepared.row_builder
+        batches = run_batches(prepared, self._store, _merge(params, kw))
+        lock = self._store.write_lock
+        while True:
+            with lock:
+                batch = next(batches, None)
+            if batch is None:
+                return
+            yield from build(batch)
+
+    def first(
+        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> R | None:
+        """The first row of a query, or None when it has no rows."""
+        # Inline identity probe of the plan cache: this is the application-cache hot path.
+        entry = self._recent_plans.get(id(query))
+        prepared = entry[1] if entry is not None and entry[0] is query else self._prepare(query)
+        if prepared.point is not None:
+            with self._store.write_lock:
+                found: R | None = prepared.first_by_key(
+                    kw if params is None else _merge(params, kw)  # type: ignore[arg-type]
+                )
+            return found
+        with self._store.write_lock:
+            for batch in run_batches(prepared, self._store, _merge(params, kw)):
+                rows = prepared.row_builder(batch)
+                if rows:
+                    first: R = rows[0]
+                    return first
+        return None
+
+    def one(self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any) -> R:
+        """The only row of a query.
+
+        Raises:
+            ProgrammingError: the query returned no row or more than one.
+        """
+        rows = self.all(query, params, **kw)
+        if len(rows) != 1:
+            raise ProgrammingError(f"expected exactly one row, got {len(rows)}")
+        return rows[0]
+
+    @overload
+    def scalar(
+        self, query: Select[tuple[T1]], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> T1 | None: ...
+    @overload
+    def scalar(
+        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> Any: ...
+    def scalar(
+        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> Any:
+        """The first column of the first row, or None when there is no row."""
+        row = self.first(query, params, **kw)
+        if row is None:
+            return None
+        return row[0] if isinstance(row, tuple) else row
+
+    def execute(
+        self,
+        statement: Update[Any] | Delete[Any] | Insert[Any],
+        params: Mapping[str, Any] | None = None,
+        /,
+        **kw: Any,
+    ) -> int:
+        """Run an ``update()``, ``delete()`` or ``insert().from_select()``; all or nothing.
+
+        Returns:
+            The number of rows affected.
+        """
+        prepared = self._prepare(statement)
+        with self._store.write_lock:
+            rows = run_rows(prepared, self._store, _merge(params, kw))
+        return int(rows[0][0]) if rows else 0
+
+    def explain(self, query: Select[Any] | Update[Any] | Delete[Any] | Insert[Any]) -> str:
+        """The physical plan of a query as a readable tree (operators, indexes, estimates)."""
+        return self._prepare(query).explain()
+
     # ------------------------------------------------------------------ helpers
     def _handle(self, model: type[Table]) -> _Handle:
         data = self._data_for(model)
@@ -260,3 +383,13 @@ def _stored_key(schema: TableSchema, key: Any) -> Any:
         c.dtype.validate(v, nullable=True, column=c.name, table=schema.name)
         for c, v in zip(columns, key, strict=True)
     )
+
+
+def _merge(params: Mapping[str, Any] | None, keywords: dict[str, Any]) -> Mapping[str | int, Any]:
+    if not params:
+        return keywords  # type: ignore[return-value]
+    merged: dict[str | int, Any] = {}
+    if params:
+        merged.update(params)
+    merged.update(keywords)
+    return merged

@@ -78,7 +78,7 @@ def test_every_layer_is_known() -> None:
 def test_no_eval_and_exec_only_for_templates() -> None:
     """No user string reaches eval/exec/compile: eval is banned; exec/compile live only in
     modules that build code from fixed templates (allow-listed here, reviewed by hand)."""
-    template_modules = {"model/rows.py"}
+    template_modules = {"model/rows.py", "engine/compile/kernels.py"}
     offenders = []
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = str(path.relative_to(PACKAGE))

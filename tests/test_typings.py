@@ -61,7 +61,12 @@ def run_mypy(cache_dir: Path, *targets: Path) -> tuple[int, str]:
 
 def test_typings_pass_mypy_strict(mypy_cache: Path) -> None:
     files = sorted(TYPINGS.glob("*.py"))
-    assert {f.name for f in files} >= {"models_ok.py", "models_bad.py"}
+    assert {f.name for f in files} >= {
+        "models_ok.py",
+        "models_bad.py",
+        "queries_ok.py",
+        "queries_bad.py",
+    }
     status, output = run_mypy(mypy_cache, *files)
     assert status == 0, (
         f"mypy --strict rejected the typing contract in typings/ (exit {status}).\n"
@@ -71,8 +76,14 @@ def test_typings_pass_mypy_strict(mypy_cache: Path) -> None:
     )
 
 
-def test_negative_cases_are_really_rejected(mypy_cache: Path, tmp_path: Path) -> None:
-    source = (TYPINGS / "models_bad.py").read_text(encoding="utf-8")
+BAD_FILES = sorted(p.name for p in TYPINGS.glob("*_bad.py"))
+
+
+@pytest.mark.parametrize("bad_file", BAD_FILES)
+def test_negative_cases_are_really_rejected(
+    mypy_cache: Path, tmp_path: Path, bad_file: str
+) -> None:
+    source = (TYPINGS / bad_file).read_text(encoding="utf-8")
     expected: dict[int, set[str]] = {}
     stripped_lines = []
     for number, line in enumerate(source.splitlines(), start=1):
@@ -81,8 +92,8 @@ def test_negative_cases_are_really_rejected(mypy_cache: Path, tmp_path: Path) ->
             expected[number] = {code.strip() for code in match.group(1).split(",")}
             line = IGNORE_RE.sub("", line)
         stripped_lines.append(line)
-    assert len(expected) >= 10, "models_bad.py lost its negative cases"
-    target = tmp_path / "models_bad.py"
+    assert len(expected) >= 10, f"{bad_file} lost its negative cases"
+    target = tmp_path / bad_file
     target.write_text("\n".join(stripped_lines) + "\n", encoding="utf-8")
 
     status, output = run_mypy(mypy_cache, target)
@@ -105,10 +116,10 @@ def test_negative_cases_are_really_rejected(mypy_cache: Path, tmp_path: Path) ->
         if not codes <= reported.get(number, set())
     }
     assert not missing, (
-        "lines of models_bad.py not rejected with the expected codes "
+        f"lines of {bad_file} not rejected with the expected codes "
         f"(line: missing codes): {missing}\n--- mypy output ---\n{output}"
     )
     unexpected = sorted(set(reported) - set(expected))
     assert not unexpected, (
-        f"mypy flagged lines of models_bad.py that carry no ignore: {unexpected}\n{output}"
+        f"mypy flagged lines of {bad_file} that carry no ignore: {unexpected}\n{output}"
     )

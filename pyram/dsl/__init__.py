@@ -1,6 +1,6 @@
-"""Front end 1b: the typed Python DSL (expressions and query builders)."""
+"""Front end 1b: the typed Python DSL (expressions, query and statement builders)."""
 
-from pyram.dsl.expr import Column, Expr
+from pyram.dsl.expr import Column, Expr, Predicate
 from pyram.dsl.query import Select
 
-__all__ = ["Column", "Expr", "Select"]
+__all__ = ["Column", "Expr", "Predicate", "Select"]

@@ -1,19 +1,49 @@
-"""Typed column expressions of the Python DSL.
+"""Typed expressions of the Python DSL: ``User.age > 30`` builds an expression tree, not a bool.
 
-``Expr[T]`` is an expression whose SQL value has Python type ``T``; :class:`Column` is the
-expression a model class hands out for ``User.age``. Expressions refuse ``bool()`` so that a slip
-such as ``if User.age == 3:`` fails loudly instead of always being true.
+``Expr[T]`` is an unbound expression whose SQL value has Python type ``T``. Names are resolved
+and types checked when a query is compiled (``pyram.dsl.binder``), through the same plan builder
+the SQL front end uses. The operator overloads are typed so that ``User.age > "x"`` and
+``User.name + 1`` are rejected by mypy and pyright; ``==`` cannot be checked by any type checker
+(it falls back to ``object.__eq__``), so the typed ``.eq()``/``.ne()`` exist beside it.
+
+Expressions refuse ``bool()``: ``if User.age == 3:`` fails loudly instead of being always true.
+Because ``==`` builds an expression, DSL nodes are compared structurally through ``_key()``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from pyram.types import DataType
 
-__all__ = ["Column", "Expr"]
+if TYPE_CHECKING:
+    from pyram.dsl.query import Select
+
+__all__ = [
+    "Aggregate",
+    "BinaryOp",
+    "Column",
+    "Expr",
+    "FunctionCall",
+    "Literal",
+    "Ordering",
+    "ParamRef",
+    "Predicate",
+    "case",
+    "cast",
+    "lit",
+    "param",
+    "wrap",
+]
 
 T = TypeVar("T")
+S = TypeVar("S")
+N = TypeVar("N", int, float, Decimal)
+
 
 
 class Expr(Generic[T]):
@@ -21,15 +51,335 @@ class Expr(Generic[T]):
 
     __slots__ = ()
 
+    def _key(self) -> tuple[Any, ...]:
+        """Structural identity (used for plan caching; ``==`` builds SQL instead)."""
+        raise NotImplementedError
+
     def __bool__(self) -> bool:
         raise TypeError(
             "a PyRAM expression has no truth value: combine conditions with &, | and ~, "
-            "and compare with .eq()/.ne() or ==/!= inside where()"
+            "and use .eq()/.ne() (or ==/!=) only inside where(), having() or on="
         )
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    # ------------------------------------------------------------- comparisons
+    def __eq__(self, other: object) -> Predicate:  # type: ignore[override]
+        return Predicate("cmp", ("=", self, wrap(other)))
+
+    def __ne__(self, other: object) -> Predicate:  # type: ignore[override]
+        return Predicate("cmp", ("!=", self, wrap(other)))
+
+    @overload
+    def eq(self: Expr[S], other: S | Expr[S] | Expr[S | None]) -> Predicate: ...
+    @overload
+    def eq(self: Expr[S | None], other: S | Expr[S]) -> Predicate: ...
+    def eq(self, other: Any) -> Predicate:
+        """Typed ``=`` (checked by type checkers, unlike ``==``)."""
+        return Predicate("cmp", ("=", self, wrap(other)))
+
+    @overload
+    def ne(self: Expr[S], other: S | Expr[S] | Expr[S | None]) -> Predicate: ...
+    @overload
+    def ne(self: Expr[S | None], other: S | Expr[S]) -> Predicate: ...
+    def ne(self, other: Any) -> Predicate:
+        """Typed ``!=``."""
+        return Predicate("cmp", ("!=", self, wrap(other)))
+
+    @overload
+    def __lt__(self: Expr[int] | Expr[int | None] | Expr[float] | Expr[float | None] | Expr[Decimal] | Expr[Decimal | None], other: int | float | Decimal | Expr[int] | Expr[float] | Expr[Decimal] | Expr[int | None] | Expr[float | None] | Expr[Decimal | None]) -> Predicate: ...
+    @overload
+    def __lt__(self: Expr[str] | Expr[str | None], other: str | Expr[str] | Expr[str | None]) -> Predicate: ...
+    @overload
+    def __lt__(self: Expr[bytes] | Expr[bytes | None], other: bytes | Expr[bytes] | Expr[bytes | None]) -> Predicate: ...
+    @overload
+    def __lt__(self: Expr[bool] | Expr[bool | None], other: bool | Expr[bool] | Expr[bool | None]) -> Predicate: ...
+    @overload
+    def __lt__(self: Expr[dt.date] | Expr[dt.date | None], other: dt.date | Expr[dt.date] | Expr[dt.date | None]) -> Predicate: ...
+    @overload
+    def __lt__(self: Expr[dt.datetime] | Expr[dt.datetime | None], other: dt.datetime | Expr[dt.datetime] | Expr[dt.datetime | None]) -> Predicate: ...
+    @overload
+    def __lt__(self: Expr[dt.time] | Expr[dt.time | None], other: dt.time | Expr[dt.time] | Expr[dt.time | None]) -> Predicate: ...
+    @overload
+    def __lt__(self: Expr[uuid.UUID] | Expr[uuid.UUID | None], other: uuid.UUID | Expr[uuid.UUID] | Expr[uuid.UUID | None]) -> Predicate: ...
+    def __lt__(self, other: Any) -> Predicate:
+        return Predicate("cmp", ("<", self, wrap(other)))
+
+    @overload
+    def __le__(self: Expr[int] | Expr[int | None] | Expr[float] | Expr[float | None] | Expr[Decimal] | Expr[Decimal | None], other: int | float | Decimal | Expr[int] | Expr[float] | Expr[Decimal] | Expr[int | None] | Expr[float | None] | Expr[Decimal | None]) -> Predicate: ...
+    @overload
+    def __le__(self: Expr[str] | Expr[str | None], other: str | Expr[str] | Expr[str | None]) -> Predicate: ...
+    @overload
+    def __le__(self: Expr[bytes] | Expr[bytes | None], other: bytes | Expr[bytes] | Expr[bytes | None]) -> Predicate: ...
+    @overload
+    def __le__(self: Expr[bool] | Expr[bool | None], other: bool | Expr[bool] | Expr[bool | None]) -> Predicate: ...
+    @overload
+    def __le__(self: Expr[dt.date] | Expr[dt.date | None], other: dt.date | Expr[dt.date] | Expr[dt.date | None]) -> Predicate: ...
+    @overload
+    def __le__(self: Expr[dt.datetime] | Expr[dt.datetime | None], other: dt.datetime | Expr[dt.datetime] | Expr[dt.datetime | None]) -> Predicate: ...
+    @overload
+    def __le__(self: Expr[dt.time] | Expr[dt.time | None], other: dt.time | Expr[dt.time] | Expr[dt.time | None]) -> Predicate: ...
+    @overload
+    def __le__(self: Expr[uuid.UUID] | Expr[uuid.UUID | None], other: uuid.UUID | Expr[uuid.UUID] | Expr[uuid.UUID | None]) -> Predicate: ...
+    def __le__(self, other: Any) -> Predicate:
+        return Predicate("cmp", ("<=", self, wrap(other)))
+
+    @overload
+    def __gt__(self: Expr[int] | Expr[int | None] | Expr[float] | Expr[float | None] | Expr[Decimal] | Expr[Decimal | None], other: int | float | Decimal | Expr[int] | Expr[float] | Expr[Decimal] | Expr[int | None] | Expr[float | None] | Expr[Decimal | None]) -> Predicate: ...
+    @overload
+    def __gt__(self: Expr[str] | Expr[str | None], other: str | Expr[str] | Expr[str | None]) -> Predicate: ...
+    @overload
+    def __gt__(self: Expr[bytes] | Expr[bytes | None], other: bytes | Expr[bytes] | Expr[bytes | None]) -> Predicate: ...
+    @overload
+    def __gt__(self: Expr[bool] | Expr[bool | None], other: bool | Expr[bool] | Expr[bool | None]) -> Predicate: ...
+    @overload
+    def __gt__(self: Expr[dt.date] | Expr[dt.date | None], other: dt.date | Expr[dt.date] | Expr[dt.date | None]) -> Predicate: ...
+    @overload
+    def __gt__(self: Expr[dt.datetime] | Expr[dt.datetime | None], other: dt.datetime | Expr[dt.datetime] | Expr[dt.datetime | None]) -> Predicate: ...
+    @overload
+    def __gt__(self: Expr[dt.time] | Expr[dt.time | None], other: dt.time | Expr[dt.time] | Expr[dt.time | None]) -> Predicate: ...
+    @overload
+    def __gt__(self: Expr[uuid.UUID] | Expr[uuid.UUID | None], other: uuid.UUID | Expr[uuid.UUID] | Expr[uuid.UUID | None]) -> Predicate: ...
+    def __gt__(self, other: Any) -> Predicate:
+        return Predicate("cmp", (">", self, wrap(other)))
+
+    @overload
+    def __ge__(self: Expr[int] | Expr[int | None] | Expr[float] | Expr[float | None] | Expr[Decimal] | Expr[Decimal | None], other: int | float | Decimal | Expr[int] | Expr[float] | Expr[Decimal] | Expr[int | None] | Expr[float | None] | Expr[Decimal | None]) -> Predicate: ...
+    @overload
+    def __ge__(self: Expr[str] | Expr[str | None], other: str | Expr[str] | Expr[str | None]) -> Predicate: ...
+    @overload
+    def __ge__(self: Expr[bytes] | Expr[bytes | None], other: bytes | Expr[bytes] | Expr[bytes | None]) -> Predicate: ...
+    @overload
+    def __ge__(self: Expr[bool] | Expr[bool | None], other: bool | Expr[bool] | Expr[bool | None]) -> Predicate: ...
+    @overload
+    def __ge__(self: Expr[dt.date] | Expr[dt.date | None], other: dt.date | Expr[dt.date] | Expr[dt.date | None]) -> Predicate: ...
+    @overload
+    def __ge__(self: Expr[dt.datetime] | Expr[dt.datetime | None], other: dt.datetime | Expr[dt.datetime] | Expr[dt.datetime | None]) -> Predicate: ...
+    @overload
+    def __ge__(self: Expr[dt.time] | Expr[dt.time | None], other: dt.time | Expr[dt.time] | Expr[dt.time | None]) -> Predicate: ...
+    @overload
+    def __ge__(self: Expr[uuid.UUID] | Expr[uuid.UUID | None], other: uuid.UUID | Expr[uuid.UUID] | Expr[uuid.UUID | None]) -> Predicate: ...
+    def __ge__(self, other: Any) -> Predicate:
+        return Predicate("cmp", (">=", self, wrap(other)))
+
+    # ------------------------------------------------------------- arithmetic
+    @overload
+    def __add__(self: Expr[int], other: int | Expr[int]) -> Expr[int]: ...
+    @overload
+    def __add__(self: Expr[int], other: Expr[int | None]) -> Expr[int | None]: ...
+    @overload
+    def __add__(self: Expr[int | None], other: int | Expr[int] | Expr[int | None]) -> Expr[int | None]: ...  # type: ignore[overload-overlap]
+    @overload
+    def __add__(self: Expr[int], other: Expr[float]) -> Expr[float]: ...
+    @overload
+    def __add__(self: Expr[float], other: float | Expr[int] | Expr[float]) -> Expr[float]: ...
+    @overload
+    def __add__(self: Expr[float], other: Expr[int | None] | Expr[float | None]) -> Expr[float | None]: ...
+    @overload
+    def __add__(self: Expr[float | None], other: float | Expr[int] | Expr[float] | Expr[int | None] | Expr[float | None]) -> Expr[float | None]: ...  # type: ignore[overload-overlap]
+    @overload
+    def __add__(self: Expr[Decimal], other: int | Decimal | Expr[int] | Expr[Decimal]) -> Expr[Decimal]: ...
+    @overload
+    def __add__(self: Expr[Decimal | None], other: int | Decimal | Expr[int] | Expr[Decimal] | Expr[Decimal | None]) -> Expr[Decimal | None]: ...
+    def __add__(self, other: Any) -> Any:
+        return BinaryOp("+", self, wrap(other))
+
+    @overload
+    def __sub__(self: Expr[int], other: int | Expr[int]) -> Expr[int]: ...
+    @overload
+    def __sub__(self: Expr[int], other: Expr[int | None]) -> Expr[int | None]: ...
+    @overload
+    def __sub__(self: Expr[int | None], other: int | Expr[int] | Expr[int | None]) -> Expr[int | None]: ...  # type: ignore[overload-overlap]
+    @overload
+    def __sub__(self: Expr[int], other: Expr[float]) -> Expr[float]: ...
+    @overload
+    def __sub__(self: Expr[float], other: float | Expr[int] | Expr[float]) -> Expr[float]: ...
+    @overload
+    def __sub__(self: Expr[float], other: Expr[int | None] | Expr[float | None]) -> Expr[float | None]: ...
+    @overload
+    def __sub__(self: Expr[float | None], other: float | Expr[int] | Expr[float] | Expr[int | None] | Expr[float | None]) -> Expr[float | None]: ...  # type: ignore[overload-overlap]
+    @overload
+    def __sub__(self: Expr[Decimal], other: int | Decimal | Expr[int] | Expr[Decimal]) -> Expr[Decimal]: ...
+    @overload
+    def __sub__(self: Expr[Decimal | None], other: int | Decimal | Expr[int] | Expr[Decimal] | Expr[Decimal | None]) -> Expr[Decimal | None]: ...
+    def __sub__(self, other: Any) -> Any:
+        return BinaryOp("-", self, wrap(other))
+
+    @overload
+    def __mul__(self: Expr[int], other: int | Expr[int]) -> Expr[int]: ...
+    @overload
+    def __mul__(self: Expr[int], other: Expr[int | None]) -> Expr[int | None]: ...
+    @overload
+    def __mul__(self: Expr[int | None], other: int | Expr[int] | Expr[int | None]) -> Expr[int | None]: ...  # type: ignore[overload-overlap]
+    @overload
+    def __mul__(self: Expr[int], other: Expr[float]) -> Expr[float]: ...
+    @overload
+    def __mul__(self: Expr[float], other: float | Expr[int] | Expr[float]) -> Expr[float]: ...
+    @overload
+    def __mul__(self: Expr[float], other: Expr[int | None] | Expr[float | None]) -> Expr[float | None]: ...
+    @overload
+    def __mul__(self: Expr[float | None], other: float | Expr[int] | Expr[float] | Expr[int | None] | Expr[float | None]) -> Expr[float | None]: ...  # type: ignore[overload-overlap]
+    @overload
+    def __mul__(self: Expr[Decimal], other: int | Decimal | Expr[int] | Expr[Decimal]) -> Expr[Decimal]: ...
+    @overload
+    def __mul__(self: Expr[Decimal | None], other: int | Decimal | Expr[int] | Expr[Decimal] | Expr[Decimal | None]) -> Expr[Decimal | None]: ...
+    def __mul__(self, other: Any) -> Any:
+        return BinaryOp("*", self, wrap(other))
+
+    @overload
+    def __truediv__(self: Expr[int], other: int | Expr[int]) -> Expr[int | None]: ...
+    @overload
+    def __truediv__(self: Expr[int], other: Expr[int | None]) -> Expr[int | None]: ...
+    @overload
+    def __truediv__(self: Expr[int | None], other: int | Expr[int] | Expr[int | None]) -> Expr[int | None]: ...  # type: ignore[overload-overlap]
+    @overload
+    def __truediv__(self: Expr[int], other: Expr[float]) -> Expr[float | None]: ...
+    @overload
+    def __truediv__(self: Expr[float], other: float | Expr[int] | Expr[float]) -> Expr[float | None]: ...
+    @overload
+    def __truediv__(self: Expr[float], other: Expr[int | None] | Expr[float | None]) -> Expr[float | None]: ...
+    @overload
+    def __truediv__(self: Expr[float | None], other: float | Expr[int] | Expr[float] | Expr[int | None] | Expr[float | None]) -> Expr[float | None]: ...  # type: ignore[overload-overlap]
+    @overload
+    def __truediv__(self: Expr[Decimal], other: int | Decimal | Expr[int] | Expr[Decimal]) -> Expr[Decimal | None]: ...
+    @overload
+    def __truediv__(self: Expr[Decimal | None], other: int | Decimal | Expr[int] | Expr[Decimal] | Expr[Decimal | None]) -> Expr[Decimal | None]: ...
+    def __truediv__(self, other: Any) -> Any:
+        """SQL ``/``: integer division for two integers (SQLite); NULL on division by zero."""
+        return BinaryOp("/", self, wrap(other))
+
+    @overload
+    def __mod__(self: Expr[int], other: int | Expr[int]) -> Expr[int | None]: ...
+    @overload
+    def __mod__(self: Expr[int], other: Expr[int | None]) -> Expr[int | None]: ...
+    @overload
+    def __mod__(self: Expr[int | None], other: int | Expr[int] | Expr[int | None]) -> Expr[int | None]: ...  # type: ignore[overload-overlap]
+    @overload
+    def __mod__(self: Expr[int], other: Expr[float]) -> Expr[float | None]: ...
+    @overload
+    def __mod__(self: Expr[float], other: float | Expr[int] | Expr[float]) -> Expr[float | None]: ...
+    @overload
+    def __mod__(self: Expr[float], other: Expr[int | None] | Expr[float | None]) -> Expr[float | None]: ...
+    @overload
+    def __mod__(self: Expr[float | None], other: float | Expr[int] | Expr[float] | Expr[int | None] | Expr[float | None]) -> Expr[float | None]: ...  # type: ignore[overload-overlap]
+    @overload
+    def __mod__(self: Expr[Decimal], other: int | Decimal | Expr[int] | Expr[Decimal]) -> Expr[Decimal | None]: ...
+    @overload
+    def __mod__(self: Expr[Decimal | None], other: int | Decimal | Expr[int] | Expr[Decimal] | Expr[Decimal | None]) -> Expr[Decimal | None]: ...
+    def __mod__(self, other: Any) -> Any:
+        """SQL ``%``: remainder with the sign of the dividend; NULL on zero."""
+        return BinaryOp("%", self, wrap(other))
+
+    @overload
+    def __neg__(self: Expr[int]) -> Expr[int]: ...
+    @overload
+    def __neg__(self: Expr[float]) -> Expr[float]: ...
+    @overload
+    def __neg__(self: Expr[Decimal]) -> Expr[Decimal]: ...
+    @overload
+    def __neg__(self: Expr[N | None]) -> Expr[N | None]: ...
+    def __neg__(self) -> Any:
+        return Unary("neg", self)
+
+    def concat(self: Expr[str] | Expr[str | None], other: str | Expr[str] | Expr[str | None]) -> Expr[str]:
+        """SQL ``||``."""
+        return BinaryOp("||", self, wrap(other))
+
+    # ------------------------------------------------------------- predicates
+    def is_null(self) -> Predicate:
+        """``IS NULL``."""
+        return Predicate("isnull", (self, False))
+
+    def is_not_null(self) -> Predicate:
+        """``IS NOT NULL``."""
+        return Predicate("isnull", (self, True))
+
+    @overload
+    def in_(self: Expr[S], values: Iterable[S]) -> Predicate: ...
+    @overload
+    def in_(self: Expr[S | None], values: Iterable[S]) -> Predicate: ...
+    @overload
+    def in_(self, values: Select[tuple[Any]]) -> Predicate: ...
+    def in_(self, values: Any) -> Predicate:
+        """``IN (values...)`` or ``IN (subquery)``."""
+        from pyram.dsl.query import Select
+
+        if isinstance(values, Select):
+            return Predicate("insub", (self, values, False))
+        return Predicate("in", (self, tuple(wrap(v) for v in values), False))
+
+    @overload
+    def not_in(self: Expr[S], values: Iterable[S]) -> Predicate: ...
+    @overload
+    def not_in(self: Expr[S | None], values: Iterable[S]) -> Predicate: ...
+    @overload
+    def not_in(self, values: Select[tuple[Any]]) -> Predicate: ...
+    def not_in(self, values: Any) -> Predicate:
+        """``NOT IN (values...)`` or ``NOT IN (subquery)``."""
+        from pyram.dsl.query import Select
+
+        if isinstance(values, Select):
+            return Predicate("insub", (self, values, True))
+        return Predicate("in", (self, tuple(wrap(v) for v in values), True))
+
+    def between(self: Expr[S] | Expr[S | None], low: S | Expr[S], high: S | Expr[S]) -> Predicate:
+        """``BETWEEN low AND high`` (inclusive)."""
+        return Predicate("between", (self, wrap(low), wrap(high), False))
+
+    def like(self: Expr[str] | Expr[str | None], pattern: str | Expr[str], escape: str | None = None) -> Predicate:
+        """SQL ``LIKE`` (``%`` any run, ``_`` one character; ASCII case-insensitive)."""
+        return Predicate("like", (self, wrap(pattern), False, False, escape))
+
+    def not_like(self: Expr[str] | Expr[str | None], pattern: str | Expr[str]) -> Predicate:
+        """SQL ``NOT LIKE``."""
+        return Predicate("like", (self, wrap(pattern), True, False, None))
+
+    def glob(self: Expr[str] | Expr[str | None], pattern: str | Expr[str]) -> Predicate:
+        """SQLite ``GLOB`` (``*``, ``?``, ``[...]``; case-sensitive)."""
+        return Predicate("like", (self, wrap(pattern), False, True, None))
+
+    # ------------------------------------------------------------- ordering & naming
+    def asc(self, *, nulls_first: bool | None = None) -> Ordering:
+        """Ascending sort key (NULLs first unless ``nulls_first=False``)."""
+        return Ordering(self, False, nulls_first)
+
+    def desc(self, *, nulls_first: bool | None = None) -> Ordering:
+        """Descending sort key (NULLs last unless ``nulls_first=True``)."""
+        return Ordering(self, True, nulls_first)
+
+    def label(self, name: str) -> Expr[T]:
+        """Name this expression's output column."""
+        return Labeled(self, name)
+
+
+class Predicate(Expr[bool]):
+    """A boolean expression; combine with ``&``, ``|`` and ``~``."""
+
+    __slots__ = ("args", "kind")
+
+    def __init__(self, kind: str, args: tuple[Any, ...]) -> None:
+        self.kind = kind
+        self.args = args
+
+    def _key(self) -> tuple[Any, ...]:
+        return ("pred", self.kind, *(_key_of(a) for a in self.args))
+
+    def __and__(self, other: Expr[bool] | Expr[bool | None]) -> Predicate:
+        return Predicate("and", (self, other))
+
+    def __or__(self, other: Expr[bool] | Expr[bool | None]) -> Predicate:
+        return Predicate("or", (self, other))
+
+    def __invert__(self) -> Predicate:
+        return Predicate("not", (self,))
+
+    def __repr__(self) -> str:
+        return f"Predicate({self.kind}, {self.args!r})"
 
 
 class Column(Expr[T]):
-    """A column of a table, as an expression: what ``User.age`` evaluates to.
+    """A table column as an expression: what ``User.age`` evaluates to.
 
     Attributes:
         table_name: the table's SQL name.
@@ -37,18 +387,246 @@ class Column(Expr[T]):
         dtype: the column's data type.
         nullable: whether the column admits NULL.
         owner: the model class declaring the column, or None for SQL-created tables.
+        alias: the alias it is reached through (``pyram.alias``), or None.
     """
 
-    __slots__ = ("dtype", "name", "nullable", "owner", "table_name")
+    __slots__ = ("alias", "dtype", "name", "nullable", "owner", "table_name")
 
     def __init__(
-        self, table_name: str, name: str, dtype: DataType, nullable: bool, owner: Any = None
+        self,
+        table_name: str,
+        name: str,
+        dtype: DataType,
+        nullable: bool,
+        owner: Any = None,
+        alias: str | None = None,
     ) -> None:
         self.table_name = table_name
         self.name = name
         self.dtype = dtype
         self.nullable = nullable
         self.owner = owner
+        self.alias = alias
+
+    def _key(self) -> tuple[Any, ...]:
+        return ("col", self.table_name, self.alias, self.name)
 
     def __repr__(self) -> str:
-        return f"Column({self.table_name}.{self.name} {self.dtype.name})"
+        where = self.alias or self.table_name
+        return f"Column({where}.{self.name} {self.dtype.name})"
+
+
+class Literal(Expr[T]):
+    """A Python constant in a query."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: T) -> None:
+        self.value = value
+
+    def _key(self) -> tuple[Any, ...]:
+        value = self.value
+        # type() keeps 1, 1.0 and True apart; JSON-like values are keyed by their repr
+        return ("lit", type(value).__name__, value if _hashable(value) else repr(value))
+
+    def __repr__(self) -> str:
+        return f"Literal({self.value!r})"
+
+
+class ParamRef(Expr[T]):
+    """A named query parameter, bound when the query runs: ``db.all(q, id=5)``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def _key(self) -> tuple[Any, ...]:
+        return ("param", self.name)
+
+    def __repr__(self) -> str:
+        return f"param({self.name!r})"
+
+
+class BinaryOp(Expr[T]):
+    """Arithmetic or concatenation."""
+
+    __slots__ = ("left", "op", "right")
+
+    def __init__(self, op: str, left: Expr[Any], right: Expr[Any]) -> None:
+        self.op = op
+        self.left = left
+        self.right = right
+
+    def _key(self) -> tuple[Any, ...]:
+        return ("bin", self.op, self.left._key(), self.right._key())
+
+
+class Unary(Expr[T]):
+    """Unary minus."""
+
+    __slots__ = ("arg", "op")
+
+    def __init__(self, op: str, arg: Expr[Any]) -> None:
+        self.op = op
+        self.arg = arg
+
+    def _key(self) -> tuple[Any, ...]:
+        return ("unary", self.op, self.arg._key())
+
+
+class FunctionCall(Expr[T]):
+    """A scalar SQL function call (see ``pyram.func``)."""
+
+    __slots__ = ("args", "name")
+
+    def __init__(self, name: str, args: tuple[Expr[Any], ...]) -> None:
+        self.name = name
+        self.args = args
+
+    def _key(self) -> tuple[Any, ...]:
+        return ("func", self.name, *(a._key() for a in self.args))
+
+
+class Aggregate(Expr[T]):
+    """An aggregate call (``pyram.func.count()``, ``sum``, ``avg``...)."""
+
+    __slots__ = ("args", "distinct", "name")
+
+    def __init__(self, name: str, args: tuple[Expr[Any], ...], distinct: bool = False) -> None:
+        self.name = name
+        self.args = args
+        self.distinct = distinct
+
+    def _key(self) -> tuple[Any, ...]:
+        return ("agg", self.name, self.distinct, *(a._key() for a in self.args))
+
+
+class CaseExpr(Expr[T]):
+    """``CASE WHEN ... THEN ... ELSE ... END`` (see ``pyram.case``)."""
+
+    __slots__ = ("default", "whens")
+
+    def __init__(self, whens: tuple[tuple[Expr[Any], Expr[Any]], ...], default: Expr[Any] | None):
+        self.whens = whens
+        self.default = default
+
+    def _key(self) -> tuple[Any, ...]:
+        whens = tuple((c._key(), r._key()) for c, r in self.whens)
+        return ("case", whens, None if self.default is None else self.default._key())
+
+
+class CastExpr(Expr[T]):
+    """``CAST(expr AS type)`` (see ``pyram.cast``)."""
+
+    __slots__ = ("arg", "target")
+
+    def __init__(self, arg: Expr[Any], target: type) -> None:
+        self.arg = arg
+        self.target = target
+
+    def _key(self) -> tuple[Any, ...]:
+        return ("cast", self.arg._key(), self.target.__name__)
+
+
+class SubqueryExpr(Expr[T]):
+    """A scalar subquery (``select(...).scalar_subquery()``) or EXISTS (``pyram.exists``)."""
+
+    __slots__ = ("kind", "query")
+
+    def __init__(self, kind: str, query: Select[Any]) -> None:
+        self.kind = kind
+        self.query = query
+
+    def _key(self) -> tuple[Any, ...]:
+        return ("subq", self.kind, self.query.cache_key())
+
+
+class Labeled(Expr[T]):
+    """An expression with an output name."""
+
+    __slots__ = ("expr", "name")
+
+    def __init__(self, expr: Expr[T], name: str) -> None:
+        self.expr = expr
+        self.name = name
+
+    def _key(self) -> tuple[Any, ...]:
+        return ("label", self.name, self.expr._key())
+
+
+class Ordering:
+    """A sort key: an expression with direction and NULL placement."""
+
+    __slots__ = ("descending", "expr", "nulls_first")
+
+    def __init__(self, expr: Expr[Any], descending: bool, nulls_first: bool | None) -> None:
+        self.expr = expr
+        self.descending = descending
+        self.nulls_first = nulls_first
+
+    def _key(self) -> tuple[Any, ...]:
+        return ("order", self.expr._key(), self.descending, self.nulls_first)
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _key_of(value: Any) -> Any:
+    if isinstance(value, Expr):
+        return value._key()
+    if isinstance(value, tuple):
+        return tuple(_key_of(v) for v in value)
+    if hasattr(value, "cache_key"):
+        return value.cache_key()
+    return value
+
+
+def wrap(value: Any) -> Expr[Any]:
+    """An expression for ``value``: itself if already one, else a literal."""
+    if isinstance(value, Expr):
+        return value
+    from pyram.dsl.query import Select
+
+    if isinstance(value, Select):
+        return SubqueryExpr("scalar", value)
+    return Literal(value)
+
+
+def lit(value: T) -> Expr[T]:
+    """A literal value as an expression (rarely needed: plain values are wrapped for you)."""
+    return Literal(value)
+
+
+@overload
+def param(name: str) -> Expr[Any]: ...
+@overload
+def param(name: str, type_: type[T]) -> Expr[T]: ...
+def param(name: str, type_: type[Any] | None = None) -> Expr[Any]:
+    """A named query parameter: ``User.id.eq(pyram.param("id", int))``, bound at run time
+    (``db.one(q, id=5)``). Its SQL type comes from where it is used; ``type_`` only informs
+    type checkers."""
+    return ParamRef(name)
+
+
+def case(*whens: tuple[Expr[bool] | Expr[bool | None], T | Expr[T]], else_: T | Expr[T] | None = None) -> Expr[T]:
+    """``CASE WHEN cond THEN value ... ELSE else_ END``::
+
+        pyram.case((User.age < 18, "minor"), else_="adult")
+    """
+    if not whens:
+        from pyram.errors import ProgrammingError
+
+        raise ProgrammingError("case() needs at least one (condition, value) pair")
+    pairs = tuple((wrap(c), wrap(v)) for c, v in whens)
+    return CaseExpr(pairs, None if else_ is None else wrap(else_))
+
+
+def cast(expr: Expr[Any], type_: type[T]) -> Expr[T | None]:
+    """``CAST(expr AS type)`` for int, float, str, Decimal, bytes or bool."""
+    return CastExpr(wrap(expr), type_)

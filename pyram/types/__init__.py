@@ -1,8 +1,20 @@
 """The SQL type system: one :class:`DataType` per column type, strict validation, storage codecs."""
 
-from pyram.types.base import DataType, describe_value, not_null_error
+from pyram.types.base import NULLTYPE, DataType, NullType, describe_value, not_null_error
 from pyram.types.registry import (
+    BLOB,
+    BOOLEAN,
+    DATE,
+    DECIMAL,
+    INTEGER,
     JSON,
+    JSON_TYPE,
+    REAL,
+    TEXT,
+    TIME,
+    TIMESTAMP,
+    TIMESTAMPTZ,
+    UUID_TYPE,
     AwareDatetime,
     TimezoneAware,
     type_from_annotation,
@@ -10,6 +22,20 @@ from pyram.types.registry import (
 )
 
 __all__ = [
+    "BLOB",
+    "BOOLEAN",
+    "DATE",
+    "DECIMAL",
+    "INTEGER",
+    "JSON_TYPE",
+    "REAL",
+    "TEXT",
+    "TIME",
+    "TIMESTAMP",
+    "TIMESTAMPTZ",
+    "UUID_TYPE",
+    "NULLTYPE",
+    "NullType",
     "JSON",
     "AwareDatetime",
     "DataType",

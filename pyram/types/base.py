@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from pyram.errors import DataError, IntegrityError
 
-__all__ = ["DataType", "describe_value", "not_null_error"]
+__all__ = ["NULLTYPE", "DataType", "NullType", "describe_value", "not_null_error"]
 
 _SHORT_REPR = reprlib.Repr()
 _SHORT_REPR.maxlevel = 3
@@ -45,6 +45,9 @@ class DataType:
 
     #: SQL name used by the SQL front end and in error messages.
     sql_name: ClassVar[str] = "ANY"
+    #: Comparison family: values of types in one family compare with each other (the binder's
+    #: rule); "numeric" spans INTEGER, REAL and DECIMAL.
+    family: ClassVar[str] = "any"
     #: Exact Python classes accepted as is, without conversion (the fast bulk path).
     exact_types: ClassVar[frozenset[type]] = frozenset()
 
@@ -136,3 +139,20 @@ def not_null_error(table: str, column: str) -> IntegrityError:
         value=None,
         constraint="not null",
     )
+
+
+class NullType(DataType):
+    """The type of a bare NULL literal: compatible with every family."""
+
+    sql_name: ClassVar[str] = "NULL"
+    family: ClassVar[str] = "null"
+
+    @property
+    def python_type(self) -> type:
+        return type(None)
+
+    def check(self, value: object) -> Any:
+        raise DataError("only NULL has type NULL")
+
+
+NULLTYPE = NullType()

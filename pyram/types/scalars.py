@@ -23,6 +23,7 @@ class IntegerType(DataType):
     """INTEGER: Python ``int`` of any size; ``bool`` is rejected."""
 
     sql_name: ClassVar[str] = "INTEGER"
+    family: ClassVar[str] = "numeric"
     exact_types: ClassVar[frozenset[type]] = frozenset({int})
 
     @property
@@ -41,6 +42,7 @@ class RealType(DataType):
     """REAL: Python ``float`` (not NaN); an ``int`` is accepted and stored as the equal float."""
 
     sql_name: ClassVar[str] = "REAL"
+    family: ClassVar[str] = "numeric"
     exact_types: ClassVar[frozenset[type]] = frozenset({float})
 
     def validate_column(
@@ -78,6 +80,7 @@ class TextType(DataType):
     """TEXT: Python ``str``."""
 
     sql_name: ClassVar[str] = "TEXT"
+    family: ClassVar[str] = "text"
     exact_types: ClassVar[frozenset[type]] = frozenset({str})
 
     @property
@@ -96,6 +99,7 @@ class BooleanType(DataType):
     """BOOLEAN: Python ``bool`` only (``0`` and ``1`` are integers, not booleans)."""
 
     sql_name: ClassVar[str] = "BOOLEAN"
+    family: ClassVar[str] = "boolean"
     exact_types: ClassVar[frozenset[type]] = frozenset({bool})
 
     @property
@@ -112,6 +116,7 @@ class BlobType(DataType):
     """BLOB: Python ``bytes``; bytearray and memoryview are copied into immutable bytes."""
 
     sql_name: ClassVar[str] = "BLOB"
+    family: ClassVar[str] = "blob"
     exact_types: ClassVar[frozenset[type]] = frozenset({bytes})
 
     @property
@@ -130,6 +135,7 @@ class DecimalType(DataType):
     """DECIMAL: ``decimal.Decimal`` (finite); an ``int`` is accepted exactly, a float is not."""
 
     sql_name: ClassVar[str] = "DECIMAL"
+    family: ClassVar[str] = "numeric"
     exact_types: ClassVar[frozenset[type]] = frozenset()  # NaN must be checked value by value
 
     @property

@@ -25,6 +25,7 @@ class UuidType(DataType):
     """UUID: ``uuid.UUID``."""
 
     sql_name: ClassVar[str] = "UUID"
+    family: ClassVar[str] = "uuid"
     exact_types: ClassVar[frozenset[type]] = frozenset({uuid.UUID})
 
     @property
@@ -61,6 +62,10 @@ class EnumType(DataType):
     @property
     def name(self) -> str:
         return self._sql_name
+
+    @property
+    def family(self) -> str:  # type: ignore[override]
+        return "text" if self._sql_name == "TEXT" else "numeric"
 
     @property
     def python_type(self) -> type:
@@ -119,6 +124,7 @@ class JsonType(DataType):
     """
 
     sql_name: ClassVar[str] = "JSON"
+    family: ClassVar[str] = "json"
     encodes: ClassVar[bool] = True
 
     def __init__(self, containers: tuple[type, ...] = (dict, list)) -> None:

@@ -20,6 +20,7 @@ class DateType(DataType):
     """DATE: ``datetime.date`` (not a ``datetime``)."""
 
     sql_name: ClassVar[str] = "DATE"
+    family: ClassVar[str] = "date"
     exact_types: ClassVar[frozenset[type]] = frozenset({dt.date})
 
     @property
@@ -37,6 +38,10 @@ class TimestampType(DataType):
 
     def __init__(self, *, aware: bool = False) -> None:
         self.aware = aware
+
+    @property
+    def family(self) -> str:  # type: ignore[override]
+        return "timestamptz" if self.aware else "timestamp"
 
     @property
     def name(self) -> str:
@@ -63,6 +68,7 @@ class TimeType(DataType):
     """TIME: ``datetime.time``."""
 
     sql_name: ClassVar[str] = "TIME"
+    family: ClassVar[str] = "time"
     exact_types: ClassVar[frozenset[type]] = frozenset({dt.time})
 
     @property

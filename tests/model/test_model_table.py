@@ -160,9 +160,13 @@ def test_helpers_asdict_replace() -> None:
 
 def test_select_is_a_builder_bound_to_the_class() -> None:
     q = User.select().limit(3).offset(1)
-    assert q.source is User and q.limit_count == 3 and q.offset_count == 1
+    assert q.entity is User
+    assert q.cache_key() == User.select().limit(3).offset(1).cache_key()
+    assert q.cache_key() != User.select().limit(4).offset(1).cache_key()
     with pytest.raises(pyram.ProgrammingError):
         User.select().limit(-1)
+    with pytest.raises(AttributeError, match="immutable"):
+        q.entity = None
 
 
 def test_expressions_refuse_truthiness() -> None:

@@ -1,0 +1,596 @@
+"""Bind DSL queries to the logical plan: resolve columns to column ids, type through PlanBuilder.
+
+The SQL front end has its own binder for its AST; both end in the same plan nodes built by the
+same :class:`~pyram.plan.builder.PlanBuilder`, so a query written either way gives one plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import attrs
+
+from pyram.catalog import TableSchema
+from pyram.dsl.dml import Delete, Insert, Update
+from pyram.dsl.expr import (
+    Aggregate,
+    BinaryOp,
+    CaseExpr,
+    CastExpr,
+    Column,
+    Expr,
+    FunctionCall,
+    Labeled,
+    Literal,
+    Ordering,
+    ParamRef,
+    Predicate,
+    SubqueryExpr,
+    Unary,
+)
+from pyram.dsl.query import Aliased, Select
+from pyram.errors import ProgrammingError
+from pyram.plan import expr as px
+from pyram.plan import nodes as pn
+from pyram.plan.builder import PlanBuilder
+from pyram.types import type_from_annotation
+
+__all__ = ["BoundQuery", "bind_query", "bind_statement"]
+
+SchemaLookup = Callable[[Any], TableSchema]
+
+
+@attrs.frozen
+class BoundQuery:
+    """A bound query: its plan and how result rows are shaped.
+
+    Attributes:
+        plan: the logical plan.
+        entity: the model class rows are built as, or None for tuples.
+    """
+
+    plan: pn.Plan
+    entity: Any = None
+
+
+@attrs.frozen
+class _Source:
+    qualifier: str
+    table: str
+    fields: dict[str, px.Field]
+
+
+class Scope:
+    """Names visible to an expression: this query's sources, then enclosing queries'."""
+
+    def __init__(self, parent: Scope | None = None) -> None:
+        self.parent = parent
+        self.sources: list[_Source] = []
+
+    def add(self, qualifier: str, table: str, fields: Sequence[px.Field]) -> None:
+        if any(s.qualifier == qualifier for s in self.sources):
+            raise ProgrammingError(
+                f"table {qualifier} appears twice in one query: use pyram.alias() for self-joins"
+            )
+        self.sources.append(_Source(qualifier, table, {f.name: f for f in fields}))
+
+    def resolve(self, column: Column[Any]) -> px.Field | None:
+        qualifier = column.alias or column.table_name
+        for source in self.sources:
+            if source.qualifier == qualifier and (
+                column.alias or source.table == column.table_name
+            ):
+                return source.fields.get(column.name)
+        return self.parent.resolve(column) if self.parent else None
+
+    def knows_table(self, column: Column[Any]) -> bool:
+        return self.resolve(column) is not None
+
+
+class _Binder:
+    def __init__(self, schema_of: SchemaLookup, builder: PlanBuilder) -> None:
+        self.schema_of = schema_of
+        self.b = builder
+
+    # ------------------------------------------------------------------ queries
+    def select(self, query: Select[Any], parent: Scope | None) -> tuple[pn.Plan, Scope]:
+        core, scope = self._core(query, parent)
+        if not query.compounds:
+            return core, scope
+        plan = core
+        for kind, keep_all, other in query.compounds:
+            right, _ = self._core(other, parent)
+            plan = self._set_op(kind, keep_all, plan, right)
+        return self._order_limit_compound(query, plan), scope
+
+    def _set_op(self, kind: str, keep_all: bool, left: pn.Plan, right: pn.Plan) -> pn.Plan:
+        lf, rf = left.fields, right.fields
+        if len(lf) != len(rf):
+            raise ProgrammingError(f"{kind}: both queries must return the same number of columns")
+        out = []
+        for a, b in zip(lf, rf, strict=True):
+            if "null" not in (a.dtype.family, b.dtype.family) and a.dtype.family != b.dtype.family:
+                raise ProgrammingError(
+                    f"{kind}: column {a.name} is {a.dtype.name} vs {b.dtype.name}"
+                )
+            out.append(px.Field(self.b.new_cid(), a.name, a.dtype, a.nullable or b.nullable))
+        return pn.SetOp(kind, keep_all, left, right, tuple(out))  # type: ignore[arg-type]
+
+    def _order_limit_compound(self, query: Select[Any], plan: pn.Plan) -> pn.Plan:
+        if query.orderings:
+            by_name = {f.name: f for f in plan.fields}
+            keys = []
+            for ordering in query.orderings:
+                target = _output_name(ordering.expr)
+                field = by_name.get(target) if target else None
+                if field is None:
+                    raise ProgrammingError(
+                        "ORDER BY of a compound query must name an output column"
+                    )
+                keys.append(
+                    px.SortKey(self.b.column(field), ordering.descending, ordering.nulls_first)
+                )
+            plan = pn.Sort(plan, tuple(keys))
+        return self._limit(query, plan, Scope())
+
+    def _sources(self, query: Select[Any], scope: Scope) -> list[Any]:
+        if query.entity is not None:
+            return [query.entity, *query.sources]
+        if query.sources:
+            return list(query.sources)
+        found: list[Any] = []
+        # FROM is named by the selected columns; only without any, by the WHERE columns that
+        # are not outer references (those make a correlated subquery instead).
+        pools = [(query.columns, False), (query.filters, True)]
+        for pool, skip_outer in pools:
+            for expr in pool:
+                for column in _columns_in(expr):
+                    if column.owner is None:
+                        continue
+                    if skip_outer and scope.parent is not None and scope.parent.knows_table(column):
+                        continue
+                    source = (
+                        column.owner
+                        if column.alias is None
+                        else Aliased(column.owner, column.alias)
+                    )
+                    if not any(_same_source(source, s) for s in found):
+                        found.append(source)
+            if found:
+                break
+        joined = [t for _, t, _ in query.joins]
+        found = [s for s in found if not any(_same_source(s, j) for j in joined)]
+        if not found:
+            raise ProgrammingError("cannot tell which table to select from: use .select_from()")
+        return found
+
+    def _scan(self, source: Any, scope: Scope) -> pn.Scan:
+        if isinstance(source, Aliased):
+            schema = self.schema_of(source.__pyram_model__)
+            scan = self.b.scan(schema, source.__pyram_alias__)
+            scope.add(source.__pyram_alias__, schema.name, scan.fields)
+        else:
+            schema = self.schema_of(source)
+            scan = self.b.scan(schema)
+            scope.add(schema.name, schema.name, scan.fields)
+        return scan
+
+    def _core(self, query: Select[Any], parent: Scope | None) -> tuple[pn.Plan, Scope]:
+        scope = Scope(parent)
+        sources = self._sources(query, scope)
+        plan: pn.Plan = self._scan(sources[0], scope)
+        for source in sources[1:]:
+            plan = pn.Join("cross", plan, self._scan(source, scope))
+        for kind, target, on in query.joins:
+            existing = [s for s in sources] + [t for _, t, _ in query.joins]
+            right = self._scan(target, scope)
+            if kind == "cross":
+                condition = None
+            elif on is None:
+                condition = self._fk_condition(existing, target, scope)
+            else:
+                condition = self.b.and_(self.expr(on, scope))
+            plan = pn.Join(kind, plan, right, condition)  # type: ignore[arg-type]
+        if query.filters:
+            plan = pn.Filter(plan, self.b.and_(*(self.expr(f, scope) for f in query.filters)))
+        return self._shape(query, plan, scope), scope
+
+    def _fk_condition(self, existing: list[Any], target: Any, scope: Scope) -> px.Expr:
+        target_model = _model(target)
+        target_schema = self.schema_of(target_model)
+        matches = []
+        for source in existing:
+            if _same_source(source, target):
+                continue
+            schema = self.schema_of(_model(source))
+            for child, parent, child_src, parent_src in (
+                (target_schema, schema, target, source),
+                (schema, target_schema, source, target),
+            ):
+                for fk in child.foreign_keys:
+                    if fk.ref_table.lower() == parent.name.lower():
+                        matches.append((fk, child_src, parent_src))
+        if len(matches) != 1:
+            what = "no foreign key" if not matches else "several foreign keys"
+            raise ProgrammingError(
+                f"join({target_schema.name}): {what} links it to the query; pass on=..."
+            )
+        fk, child_src, parent_src = matches[0]
+        conds = []
+        for mine, theirs in zip(fk.columns, fk.ref_columns, strict=True):
+            left = self.expr(getattr(child_src, mine), scope)
+            right = self.expr(getattr(parent_src, theirs), scope)
+            conds.append(self.b.compare("=", left, right))
+        return self.b.and_(*conds)
+
+    # ------------------------------------------------------------------ select list
+    def _shape(self, query: Select[Any], plan: pn.Plan, scope: Scope) -> pn.Plan:
+        if query.entity is not None:
+            items: list[Expr[Any]] = [
+                getattr(query.entity, n) for n in self.schema_of(_model(query.entity)).column_names
+            ]
+        else:
+            items = list(query.columns)
+        has_agg = bool(query.groups) or any(
+            _has_aggregate(e)
+            for e in [*items, *query.having_filters, *(o.expr for o in query.orderings)]
+        )
+        post: Callable[[Expr[Any]], px.Expr]
+        if has_agg:
+            plan, post = self._aggregate(query, plan, scope, items)
+            if query.having_filters:
+                plan = pn.Filter(plan, self.b.and_(*(post(h) for h in query.having_filters)))
+        else:
+            if query.having_filters:
+                raise ProgrammingError("having() needs group_by() or aggregates")
+
+            def post(e: Expr[Any]) -> px.Expr:
+                return self.expr(e, scope)
+
+        exprs = [post(e) for e in items]
+        names = _unique_names([_output_name(e) or f"column{i + 1}" for i, e in enumerate(items)])
+        if query.is_distinct:
+            out = self._fields(exprs, names)
+            plan = pn.Distinct(pn.Project(plan, tuple(exprs), out))
+            if query.orderings and not query.compounds:
+                plan = self._sort_on_output(query, plan, items)
+        else:
+            if query.orderings and not query.compounds:
+                keys = tuple(
+                    px.SortKey(post(o.expr), o.descending, o.nulls_first) for o in query.orderings
+                )
+                plan = pn.Sort(plan, keys)
+            if not query.compounds:
+                # LIMIT sits below the projection: Sort + Limit meet (top-N) and only the rows
+                # kept are projected.
+                plan = self._limit(query, plan, scope)
+            return pn.Project(plan, tuple(exprs), self._fields(exprs, names))
+        if query.compounds:
+            return plan
+        return self._limit(query, plan, scope)
+
+    def _fields(self, exprs: Sequence[px.Expr], names: Sequence[str]) -> tuple[px.Field, ...]:
+        out = []
+        for e, name in zip(exprs, names, strict=True):
+            # a plain column keeps its id so result shaping and plans stay simple
+            out.append(px.Field(self.b.new_cid(), name, e.dtype, e.nullable))
+        return tuple(out)
+
+    def _sort_on_output(self, query: Select[Any], plan: pn.Plan, items: list[Expr[Any]]) -> pn.Plan:
+        keys = []
+        item_keys = [i._key() for i in items]
+        for ordering in query.orderings:
+            try:
+                position = item_keys.index(ordering.expr._key())
+            except ValueError:
+                raise ProgrammingError("with distinct(), ORDER BY keys must be selected") from None
+            field = plan.fields[position]
+            keys.append(px.SortKey(self.b.column(field), ordering.descending, ordering.nulls_first))
+        return pn.Sort(plan, tuple(keys))
+
+    def _limit(self, query: Select[Any], plan: pn.Plan, scope: Scope) -> pn.Plan:
+        if query.limit_value is None and query.offset_value is None:
+            return plan
+        from pyram.types import INTEGER
+
+        def count(e: Expr[Any] | None) -> px.Expr | None:
+            return None if e is None else self.b.coerce_to(self.expr(e, scope), INTEGER)
+
+        return pn.Limit(plan, count(query.limit_value), count(query.offset_value))
+
+    def _aggregate(
+        self, query: Select[Any], plan: pn.Plan, scope: Scope, items: list[Expr[Any]]
+    ) -> tuple[pn.Plan, Callable[[Expr[Any]], px.Expr]]:
+        groups = [self.expr(g, scope) for g in query.groups]
+        group_keys = [g._key() for g in query.groups]
+        aggs: list[px.AggCall] = []
+        agg_keys: list[Any] = []
+        for e in [*items, *query.having_filters, *(o.expr for o in query.orderings)]:
+            for node in _aggregates_in(e):
+                if node._key() not in agg_keys:
+                    agg_keys.append(node._key())
+                    args = tuple(self.expr(a, scope) for a in node.args)
+                    aggs.append(self.b.agg(node.name, args, node.distinct))
+        names = [_output_name(g) or f"group{i + 1}" for i, g in enumerate(query.groups)]
+        names += [a.name for a in aggs]
+        out = self._fields([*groups, *aggs], names)
+        agg_plan = pn.Aggregate(plan, tuple(groups), tuple(aggs), out)
+        group_fields = dict(zip(group_keys, out[: len(groups)], strict=True))
+        agg_fields = dict(zip(agg_keys, out[len(groups) :], strict=True))
+
+        def post(e: Expr[Any]) -> px.Expr:
+            key = e._key()
+            if key in group_fields:
+                return self.b.column(group_fields[key])
+            if key in agg_fields:
+                return self.b.column(agg_fields[key])
+            if isinstance(e, Column):
+                raise ProgrammingError(
+                    f"column {e.name} must appear in group_by() or be used in an aggregate"
+                )
+            return self.expr(e, scope, post)
+
+        return agg_plan, post
+
+    # ------------------------------------------------------------------ expressions
+    def expr(
+        self,
+        e: Expr[Any],
+        scope: Scope,
+        inner: Callable[[Expr[Any]], px.Expr] | None = None,
+    ) -> px.Expr:
+        """Bind one DSL expression (``inner`` binds its operands; post-aggregation rules)."""
+        sub = inner or (lambda x: self.expr(x, scope))
+        b = self.b
+        if isinstance(e, Column):
+            field = scope.resolve(e)
+            if field is None:
+                raise ProgrammingError(
+                    f"column {e.alias or e.table_name}.{e.name} is not in this query"
+                )
+            return b.column(field)
+        if isinstance(e, Literal):
+            return b.literal(e.value)
+        if isinstance(e, ParamRef):
+            return b.param(e.name)
+        if isinstance(e, Labeled):
+            return sub(e.expr)
+        if isinstance(e, Predicate):
+            return self._predicate(e, scope, sub)
+        if isinstance(e, BinaryOp):
+            left, right = self._operands(e.left, e.right, sub)
+            return b.arith(e.op, left, right)  # type: ignore[arg-type]
+        if isinstance(e, Unary):
+            return b.negate(sub(e.arg))
+        if isinstance(e, FunctionCall):
+            return b.func(e.name, [sub(a) for a in e.args])
+        if isinstance(e, Aggregate):
+            raise ProgrammingError(f"aggregate {e.name}() is not allowed here")
+        if isinstance(e, CaseExpr):
+            whens = [(sub(c), sub(r)) for c, r in e.whens]
+            return b.case(whens, None if e.default is None else sub(e.default))
+        if isinstance(e, CastExpr):
+            dtype, _ = type_from_annotation(e.target)
+            return b.cast(sub(e.arg), dtype)
+        if isinstance(e, SubqueryExpr):
+            plan, _ = self.select(e.query, scope)
+            if e.kind == "exists":
+                return b.exists(plan)
+            return b.scalar_subquery(plan)
+        raise ProgrammingError(f"cannot use {e!r} in a query")
+
+    def _operands(
+        self, left: Expr[Any], right: Expr[Any], sub: Callable[[Expr[Any]], px.Expr]
+    ) -> tuple[px.Expr, px.Expr]:
+        """Bind two operands; a literal takes the other side's type (strictly validated)."""
+        if isinstance(right, Literal) and not isinstance(left, Literal):
+            bound_left = sub(left)
+            return bound_left, self.b.literal(right.value, bound_left.dtype)
+        if isinstance(left, Literal) and not isinstance(right, Literal):
+            bound_right = sub(right)
+            return self.b.literal(left.value, bound_right.dtype), bound_right
+        return sub(left), sub(right)
+
+    def _predicate(
+        self, p: Predicate, scope: Scope, sub: Callable[[Expr[Any]], px.Expr]
+    ) -> px.Expr:
+        b, kind, a = self.b, p.kind, p.args
+        if kind == "cmp":
+            left, right = self._operands(a[1], a[2], sub)
+            return b.compare(a[0], left, right)
+        if kind == "and":
+            return b.and_(sub(a[0]), sub(a[1]))
+        if kind == "or":
+            return b.or_(sub(a[0]), sub(a[1]))
+        if kind == "not":
+            return b.not_(sub(a[0]))
+        if kind == "isnull":
+            return b.is_null(sub(a[0]), a[1])
+        if kind == "in":
+            arg = sub(a[0])
+            items = [
+                b.literal(i.value, arg.dtype) if isinstance(i, Literal) else sub(i) for i in a[1]
+            ]
+            return b.in_list(arg, items, a[2])
+        if kind == "insub":
+            plan, _ = self.select(a[1], scope)
+            return b.in_subquery(sub(a[0]), plan, a[2])
+        if kind == "between":
+            arg = sub(a[0])
+            low, high = (
+                b.literal(x.value, arg.dtype) if isinstance(x, Literal) else sub(x) for x in a[1:3]
+            )
+            return b.between(arg, low, high, a[3])
+        if kind == "like":
+            return b.like(sub(a[0]), sub(a[1]), a[2], a[3], a[4])
+        if kind == "exists":
+            return sub(a[0])
+        raise ProgrammingError(f"unknown predicate {kind}")  # pragma: no cover
+
+    # ------------------------------------------------------------------ DML
+    def update(self, stmt: Update[Any]) -> pn.Plan:
+        schema = self.schema_of(stmt.model)
+        scope = Scope()
+        scan = self.b.scan(schema, rid=True)
+        scope.add(schema.name, schema.name, scan.fields)
+        plan: pn.Plan = scan
+        if stmt.filters:
+            plan = pn.Filter(plan, self.b.and_(*(self.expr(f, scope) for f in stmt.filters)))
+        assignments = []
+        for column, value in stmt.assignments:
+            target = scope.resolve(column)
+            if target is None or column.table_name != schema.name:
+                raise ProgrammingError(f"set(): {column!r} is not a column of {schema.name}")
+            bound = (
+                self.b.literal(value.value, target.dtype)
+                if isinstance(value, Literal)
+                else self.expr(value, scope)
+            )
+            bound = self.b.coerce_to(bound, target.dtype)
+            if "null" not in (bound.dtype.family,) and bound.dtype.family != target.dtype.family:
+                raise ProgrammingError(
+                    f"set(): {target.name} is {target.dtype.name}, value is {bound.dtype.name}"
+                )
+            assignments.append((target.name, bound))
+        if not assignments:
+            raise ProgrammingError("update() needs at least one set()")
+        assert scan.rid_cid is not None
+        return pn.Update(schema.name, plan, tuple(assignments), scan.rid_cid)
+
+    def delete(self, stmt: Delete[Any]) -> pn.Plan:
+        schema = self.schema_of(stmt.model)
+        scope = Scope()
+        scan = self.b.scan(schema, rid=True)
+        scope.add(schema.name, schema.name, scan.fields)
+        plan: pn.Plan = scan
+        if stmt.filters:
+            plan = pn.Filter(plan, self.b.and_(*(self.expr(f, scope) for f in stmt.filters)))
+        assert scan.rid_cid is not None
+        return pn.Delete(schema.name, plan, scan.rid_cid)
+
+    def insert(self, stmt: Insert[Any]) -> pn.Plan:
+        schema = self.schema_of(stmt.model)
+        if stmt.source is None:
+            raise ProgrammingError("insert() needs .from_select(query)")
+        source, _ = self.select(stmt.source, None)
+        names = tuple(c.name for c in stmt.columns) or schema.column_names
+        if len(names) != len(source.fields):
+            raise ProgrammingError(
+                f"insert into {schema.name}: {len(names)} columns but the query returns "
+                f"{len(source.fields)}"
+            )
+        for name, field in zip(names, source.fields, strict=True):
+            target = schema.column(name)
+            if field.dtype.family not in ("null", target.dtype.family):
+                raise ProgrammingError(
+                    f"insert: {name} is {target.dtype.name}, value is {field.dtype.name}"
+                )
+        return pn.Insert(schema.name, names, source)
+
+
+def _model(source: Any) -> Any:
+    return source.__pyram_model__ if isinstance(source, Aliased) else source
+
+
+def _same_source(a: Any, b: Any) -> bool:
+    if isinstance(a, Aliased) or isinstance(b, Aliased):
+        return (
+            isinstance(a, Aliased)
+            and isinstance(b, Aliased)
+            and a.__pyram_model__ is b.__pyram_model__
+            and a.__pyram_alias__ == b.__pyram_alias__
+        )
+    return a is b
+
+
+def _children(e: Any) -> list[Any]:
+    if isinstance(e, Predicate):
+        return [x for x in e.args if isinstance(x, Expr)] + [
+            y for x in e.args if isinstance(x, tuple) for y in x if isinstance(y, Expr)
+        ]
+    if isinstance(e, BinaryOp):
+        return [e.left, e.right]
+    if isinstance(e, Unary | CastExpr):
+        return [e.arg]
+    if isinstance(e, FunctionCall | Aggregate):
+        return list(e.args)
+    if isinstance(e, CaseExpr):
+        out = [x for pair in e.whens for x in pair]
+        return out + ([e.default] if e.default is not None else [])
+    if isinstance(e, Labeled):
+        return [e.expr]
+    if isinstance(e, Ordering):
+        return [e.expr]
+    return []
+
+
+def _columns_in(e: Any) -> list[Column[Any]]:
+    out, stack = [], [e]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Column):
+            out.append(node)
+        stack.extend(reversed(_children(node)))
+    return out
+
+
+def _aggregates_in(e: Any) -> list[Aggregate[Any]]:
+    out, stack = [], [e]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Aggregate):
+            out.append(node)
+            continue
+        stack.extend(reversed(_children(node)))
+    return out
+
+
+def _has_aggregate(e: Any) -> bool:
+    return bool(_aggregates_in(e))
+
+
+def _output_name(e: Expr[Any]) -> str | None:
+    if isinstance(e, Labeled):
+        return e.name
+    if isinstance(e, Column):
+        return e.name
+    if isinstance(e, Aggregate | FunctionCall):
+        return e.name if e.name != "count_star" else "count"
+    return None
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        if name in seen:
+            seen[name] += 1
+            out.append(f"{name}_{seen[name]}")
+        else:
+            seen[name] = 0
+            out.append(name)
+    return out
+
+
+def bind_query(query: Select[Any], schema_of: SchemaLookup) -> BoundQuery:
+    """Bind a DSL select to a logical plan."""
+    plan, _ = _Binder(schema_of, PlanBuilder()).select(query, None)
+    entity = _model(query.entity) if query.entity is not None and not query.compounds else None
+    if query.entity is not None and query.compounds:
+        entity = _model(query.entity)
+    return BoundQuery(plan, entity)
+
+
+def bind_statement(
+    stmt: Update[Any] | Delete[Any] | Insert[Any], schema_of: SchemaLookup
+) -> pn.Plan:
+    """Bind a DSL update, delete or insert-from-select to a logical plan."""
+    binder = _Binder(schema_of, PlanBuilder())
+    if isinstance(stmt, Update):
+        return binder.update(stmt)
+    if isinstance(stmt, Delete):
+        return binder.delete(stmt)
+    if isinstance(stmt, Insert):
+        return binder.insert(stmt)
+    raise ProgrammingError(f"db.execute() takes update(), delete() or insert(), not {stmt!r}")

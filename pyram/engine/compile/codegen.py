@@ -1,0 +1,356 @@
+"""Compile bound expressions into batch kernels: one list comprehension per expression.
+
+An expression becomes Python source over per-row variables ``v0, v1, ...`` (the batch columns it
+reads, zipped together) and constants ``k0, k1, ...``. Two translations exist:
+
+* value form (:meth:`Translator.value`): the SQL value, ``None`` for NULL (three-valued logic);
+* truth form (:meth:`Translator.truth` / :meth:`Translator.falsity`): a Python bool that is True
+  exactly when the SQL value is TRUE (or FALSE). WHERE and ON only need "is it TRUE", which
+  needs no NULL bookkeeping beyond ``is not None`` guards, so filters compile to tight code.
+
+Security: the source text is built only from fixed templates, operator tokens chosen from fixed
+tables, and generated identifiers (``v3``, ``k0``, ``_f1``). Literal and parameter values never
+appear in the source: they are bound at run time through the constants tuple, and functions
+travel as bound globals of the kernel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+from pyram.functions import scalar_function
+from pyram.plan.expr import (
+    And,
+    Arith,
+    Between,
+    Case,
+    Cast,
+    ColumnRef,
+    Compare,
+    Exists,
+    Expr,
+    FuncCall,
+    InList,
+    InSubquery,
+    IsNull,
+    Like,
+    Literal_,
+    Negate,
+    Not,
+    Or,
+    Param,
+    ScalarSubquery,
+)
+from pyram.plan.nodes import outer_references
+
+__all__ = ["Constant", "Translator"]
+
+_PY_COMPARE = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_INVERSE = {"=": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+_SIMPLE_ARITH = {"+": "+", "-": "-", "*": "*"}
+
+
+@attrs.frozen
+class Constant:
+    """A value the kernel reads from its constants tuple, resolved per execution.
+
+    ``kind`` is "literal" (``value`` is the value), "param" (``value`` is the parameter key),
+    or "subquery" (``value`` is the subquery expression, evaluated once per execution).
+    """
+
+    kind: str
+    value: Any
+
+
+class Translator:
+    """Translate expressions over one batch layout into Python source fragments.
+
+    Attributes:
+        layout: column id -> batch position.
+        used: batch positions read, in first-use order (the zip order of the comprehension).
+        constants: values behind ``k0, k1, ...``.
+        globals: helper objects the source refers to (``_f0`` functions, runtime helpers).
+    """
+
+    def __init__(self, layout: Mapping[int, int]) -> None:
+        self.layout = layout
+        self.used: list[int] = []
+        self.constants: list[Constant] = []
+        self.globals: dict[str, Any] = {}
+        self._temps = 0
+        self._const_index: dict[Any, str] = {}
+
+    # ------------------------------------------------------------------ names
+    def _column(self, ref: ColumnRef) -> str:
+        position = self.layout.get(ref.cid)
+        if position is None:
+            # An outer column of a correlated subquery: constant for one execution of it.
+            return self.constant(Constant("outer", ref.cid))
+        if position not in self.used:
+            self.used.append(position)
+        return f"v{position}"
+
+    def constant(self, constant: Constant) -> str:
+        """The name of a constant slot (literals with equal values share nothing: kept simple)."""
+        name = f"k{len(self.constants)}"
+        self.constants.append(constant)
+        return name
+
+    def helper(self, obj: Callable[..., Any], prefix: str = "_h") -> str:
+        """Bind a helper object as a kernel global; returns its generated name."""
+        for name, existing in self.globals.items():
+            if existing is obj:
+                return name
+        name = f"{prefix}{len(self.globals)}"
+        self.globals[name] = obj
+        return name
+
+    def _temp(self) -> str:
+        self._temps += 1
+        return f"t{self._temps}"
+
+    def _bind(self, source: str, simple: bool) -> tuple[str, str]:
+        """(first use, later uses) of a value: a walrus temp unless it is a plain name."""
+        if simple:
+            return source, source
+        temp = self._temp()
+        return f"({temp} := {source})", temp
+
+    @staticmethod
+    def _is_simple(expr: Expr) -> bool:
+        return isinstance(expr, ColumnRef | Literal_ | Param)
+
+    # ------------------------------------------------------------------ value form
+    def value(self, expr: Expr) -> str:
+        """Source of the SQL value of ``expr`` (None for NULL)."""
+        if isinstance(expr, ColumnRef):
+            return self._column(expr)
+        if isinstance(expr, Literal_):
+            return "None" if expr.value is None else self.constant(Constant("literal", expr.value))
+        if isinstance(expr, Param):
+            return self.constant(Constant("param", expr.key))
+        if isinstance(expr, ScalarSubquery | Exists):
+            return self._subquery(expr)
+        if isinstance(expr, Negate):
+            return self._null_guarded([expr.arg], lambda a: f"(-{a[0]})")
+        if isinstance(expr, Arith):
+            return self._arith(expr)
+        if isinstance(expr, Compare):
+            op = _PY_COMPARE[expr.op]
+            return self._null_guarded([expr.left, expr.right], lambda a: f"({a[0]} {op} {a[1]})")
+        if isinstance(expr, And | Or):
+            helper_name = "_and3" if isinstance(expr, And) else "_or3"
+            from pyram.engine.compile import runtime
+
+            fn = runtime.and3 if isinstance(expr, And) else runtime.or3
+            self.globals[helper_name] = fn
+            return f"{helper_name}({', '.join(self.value(a) for a in expr.args)})"
+        if isinstance(expr, Not):
+            return self._null_guarded([expr.arg], lambda a: f"(not {a[0]})")
+        if isinstance(expr, IsNull):
+            return f"({self.value(expr.arg)} is {'not ' if expr.negated else ''}None)"
+        if isinstance(expr, Case):
+            return self._case(expr)
+        if isinstance(expr, FuncCall):
+            return self._func(expr)
+        if isinstance(expr, Cast):
+            from pyram.engine.compile import runtime
+
+            helper = self.helper(runtime.cast_value)
+            target = self.constant(Constant("literal", expr.dtype.name))
+            return self._null_guarded([expr.arg], lambda a: f"{helper}({a[0]}, {target})")
+        return self._value_via_truth(expr)
+
+    def _value_via_truth(self, expr: Expr) -> str:
+        """Value of a boolean expression from its truth and falsity forms."""
+        if not expr.nullable:
+            return self.truth(expr)
+        return f"(True if {self.truth(expr)} else (False if {self.falsity(expr)} else None))"
+
+    def _null_guarded(self, args: list[Expr], build: Callable[[list[str]], str]) -> str:
+        """``build(args)``, or None when any nullable argument is NULL."""
+        firsts, laters, guards = [], [], []
+        for arg in args:
+            source = self.value(arg)
+            if arg.nullable:
+                first, later = self._bind(source, self._is_simple(arg))
+                guards.append(f"{first} is None")
+                laters.append(later)
+            else:
+                laters.append(source)
+            firsts.append(source)
+        body = build(laters)
+        if not guards:
+            return build(firsts)
+        return f"(None if {' or '.join(guards)} else {body})"
+
+    def _arith(self, expr: Arith) -> str:
+        from pyram.engine.compile import runtime
+
+        if expr.op in _SIMPLE_ARITH:
+            op = _SIMPLE_ARITH[expr.op]
+            return self._null_guarded([expr.left, expr.right], lambda a: f"({a[0]} {op} {a[1]})")
+        if expr.op == "||":
+            both_text = expr.left.dtype.family == "text" and expr.right.dtype.family == "text"
+            if both_text:
+                return self._null_guarded([expr.left, expr.right], lambda a: f"({a[0]} + {a[1]})")
+            name = self.helper(runtime.concat)
+            return self._null_guarded([expr.left, expr.right], lambda a: f"{name}({a[0]}, {a[1]})")
+        name = self.helper(runtime.div if expr.op == "/" else runtime.mod)
+        return self._null_guarded([expr.left, expr.right], lambda a: f"{name}({a[0]}, {a[1]})")
+
+    def _case(self, expr: Case) -> str:
+        source = self.value(expr.default)
+        for cond, result in reversed(expr.whens):
+            source = f"({self.value(result)} if {self.truth(cond)} else {source})"
+        return source
+
+    def _func(self, expr: FuncCall) -> str:
+        fn = scalar_function(expr.name)
+        name = self.helper(fn.impl, "_f")
+        if fn.propagates_null:
+            return self._null_guarded(list(expr.args), lambda a: f"{name}({', '.join(a)})")
+        return f"{name}({', '.join(self.value(a) for a in expr.args)})"
+
+    # ------------------------------------------------------------------ truth form
+    def truth(self, expr: Expr) -> str:
+        """Source of a Python bool: True exactly when the SQL value is TRUE."""
+        if isinstance(expr, Compare):
+            return self._compare(expr, expr.op)
+        if isinstance(expr, And):
+            return "(" + " and ".join(self.truth(a) for a in expr.args) + ")"
+        if isinstance(expr, Or):
+            return "(" + " or ".join(self.truth(a) for a in expr.args) + ")"
+        if isinstance(expr, Not):
+            return self.falsity(expr.arg)
+        if isinstance(expr, IsNull):
+            return self.value(expr)
+        if isinstance(expr, Between):
+            return self._between(expr, negated=expr.negated)
+        if isinstance(expr, InList):
+            return self._in_list(expr, want=not expr.negated)
+        if isinstance(expr, InSubquery):
+            return self._in_subquery(expr, want=not expr.negated)
+        if isinstance(expr, Like):
+            return self._like(expr, want=not expr.negated)
+        if isinstance(expr, Literal_):
+            return "True" if expr.value is True else "False"
+        return f"({self.value(expr)} is True)"
+
+    def falsity(self, expr: Expr) -> str:
+        """Source of a Python bool: True exactly when the SQL value is FALSE."""
+        if isinstance(expr, Compare):
+            return self._compare(expr, _INVERSE_SQL[expr.op])
+        if isinstance(expr, And):
+            return "(" + " or ".join(self.falsity(a) for a in expr.args) + ")"
+        if isinstance(expr, Or):
+            return "(" + " and ".join(self.falsity(a) for a in expr.args) + ")"
+        if isinstance(expr, Not):
+            return self.truth(expr.arg)
+        if isinstance(expr, IsNull):
+            return f"(not {self.value(expr)})"
+        if isinstance(expr, Between):
+            return self._between(expr, negated=not expr.negated)
+        if isinstance(expr, InList):
+            return self._in_list(expr, want=expr.negated)
+        if isinstance(expr, InSubquery):
+            return self._in_subquery(expr, want=expr.negated)
+        if isinstance(expr, Like):
+            return self._like(expr, want=expr.negated)
+        if isinstance(expr, Literal_):
+            return "True" if expr.value is False else "False"
+        return f"({self.value(expr)} is False)"
+
+    def _guarded_truth(self, args: list[Expr], build: Callable[[list[str]], str]) -> str:
+        """``build(args)`` only when no nullable argument is NULL (else False)."""
+        parts, names = [], []
+        for arg in args:
+            source = self.value(arg)
+            if arg.nullable:
+                first, later = self._bind(source, self._is_simple(arg))
+                parts.append(f"{first} is not None")
+                names.append(later)
+            else:
+                names.append(source)
+        parts.append(build(names))
+        return "(" + " and ".join(parts) + ")"
+
+    def _compare(self, expr: Compare, op: str) -> str:
+        py = _PY_COMPARE[op]
+        return self._guarded_truth([expr.left, expr.right], lambda a: f"{a[0]} {py} {a[1]}")
+
+    def _between(self, expr: Between, negated: bool) -> str:
+        if negated:
+            # NOT BETWEEN is TRUE when the value is below low or above high (each non-NULL)
+            low = Compare("<", expr.arg, expr.low)
+            high = Compare(">", expr.arg, expr.high)
+            return f"({self.truth(low)} or {self.truth(high)})"
+        return self._guarded_truth(
+            [expr.arg, expr.low, expr.high], lambda a: f"{a[1]} <= {a[0]} <= {a[2]}"
+        )
+
+    def _in_list(self, expr: InList, want: bool) -> str:
+        """Truth (``want`` True) or falsity of ``arg IN (items)``."""
+        items = expr.items
+        if all(isinstance(i, Literal_) for i in items):
+            values = [i.value for i in items if isinstance(i, Literal_)]
+            has_null = any(v is None for v in values)
+            members = frozenset(v for v in values if v is not None)
+            name = self.constant(Constant("literal", members))
+            if want:
+                return self._guarded_truth([expr.arg], lambda a: f"{a[0]} in {name}")
+            if has_null:
+                return "False"  # x NOT IN (..., NULL) is never TRUE
+            return self._guarded_truth([expr.arg], lambda a: f"{a[0]} not in {name}")
+        from pyram.engine.compile import runtime
+
+        helper = self.helper(runtime.in3)
+        tuple_src = "(" + "".join(f"{self.value(i)}, " for i in items) + ")"
+        value = f"{helper}({self.value(expr.arg)}, {tuple_src})"
+        return f"({value} is {'True' if want else 'False'})"
+
+    def _subquery(self, expr: ScalarSubquery | Exists | InSubquery) -> str:
+        """A subquery's value: a per-execution constant, or a per-row call when correlated."""
+        outer = sorted(outer_references(expr.plan))
+        if not outer:
+            return self.constant(Constant("subquery", expr))
+        from pyram.engine.compile.subquery import correlated_evaluator
+
+        helper = self.helper(correlated_evaluator(expr, tuple(outer)), "_q")
+        args = "".join(f", {self.value(ColumnRef(cid, '?', expr.dtype, True))}" for cid in outer)
+        return f"{helper}(x{args})"
+
+    def _in_subquery(self, expr: InSubquery, want: bool) -> str:
+        name = self._subquery(expr)
+        # the constant is (members frozenset, has_null) computed once per execution
+        if want:
+            return self._guarded_truth([expr.arg], lambda a: f"{a[0]} in {name}[0]")
+        return self._guarded_truth(
+            [expr.arg], lambda a: f"not {name}[1] and {a[0]} not in {name}[0]"
+        )
+
+    def _like(self, expr: Like, want: bool) -> str:
+        from pyram.engine.compile import runtime
+
+        pattern = expr.pattern
+        if isinstance(pattern, Literal_) and isinstance(pattern.value, str):
+            regex = (
+                runtime.glob_regex(pattern.value)
+                if expr.glob
+                else runtime.like_regex(pattern.value, expr.escape)
+            )
+            name = self.constant(Constant("literal", regex.fullmatch))
+            test = "is not None" if want else "is None"
+            if expr.arg.dtype.family == "text":
+                return self._guarded_truth([expr.arg], lambda a: f"{name}({a[0]}) {test}")
+        matcher = runtime.match_glob if expr.glob else runtime.match_like
+        helper = self.helper(matcher)
+        extra = "" if expr.glob else f", {self.constant(Constant('literal', expr.escape))}"
+        value = f"{helper}({self.value(expr.arg)}, {self.value(pattern)}{extra})"
+        return f"({value} is {'True' if want else 'False'})"
+
+
+_INVERSE_SQL = {"=": "!=", "!=": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}

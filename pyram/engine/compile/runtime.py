@@ -1,0 +1,212 @@
+"""Run-time helpers that generated kernels call for SQL semantics Python lacks.
+
+Kept tiny and total: each returns None (SQL NULL) instead of raising where SQLite returns NULL
+(division by zero), and implements SQLite's integer division and remainder (truncation toward
+zero), LIKE and GLOB matching, three-valued AND/OR for value contexts, and CAST.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+
+from pyram.errors import DataError
+
+__all__ = [
+    "and3",
+    "cast_value",
+    "concat",
+    "div",
+    "glob_regex",
+    "in3",
+    "like_regex",
+    "match_glob",
+    "match_like",
+    "mod",
+    "or3",
+]
+
+
+def div(a: Any, b: Any) -> Any:
+    """SQLite ``/``: integer division truncating toward zero for two ints; NULL on zero."""
+    if b == 0:
+        return None
+    if type(a) is int and type(b) is int:
+        q = abs(a) // abs(b)
+        return q if (a >= 0) == (b >= 0) else -q
+    return a / b
+
+
+def mod(a: Any, b: Any) -> Any:
+    """SQLite ``%``: remainder with the sign of the dividend; NULL on zero."""
+    if type(a) is int and type(b) is int:
+        if b == 0:
+            return None
+        r = abs(a) % abs(b)
+        return r if a >= 0 else -r
+    if isinstance(a, Decimal) or isinstance(b, Decimal):
+        return None if b == 0 else a % b
+    # SQLite computes % on REAL operands as integers, then returns REAL
+    ia, ib = int(a), int(b)
+    if ib == 0:
+        return None
+    r = abs(ia) % abs(ib)
+    return float(r if ia >= 0 else -r)
+
+
+def concat(a: Any, b: Any) -> Any:
+    """SQLite ``||`` on non-text operands: their text forms joined."""
+    return _text(a) + _text(b)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, float):
+        return repr(value) if value != int(value) or abs(value) >= 1e15 else f"{value:.1f}"
+    return str(value)
+
+
+def and3(*values: Any) -> Any:
+    """Three-valued AND of already evaluated operands."""
+    result: Any = True
+    for v in values:
+        if v is False:
+            return False
+        if v is None:
+            result = None
+    return result
+
+
+def or3(*values: Any) -> Any:
+    """Three-valued OR of already evaluated operands."""
+    result: Any = False
+    for v in values:
+        if v is True:
+            return True
+        if v is None:
+            result = None
+    return result
+
+
+def in3(value: Any, items: tuple[Any, ...]) -> Any:
+    """Three-valued ``value IN (items)``: NULL when not found but a NULL was present."""
+    if value is None:
+        return None
+    saw_null = False
+    for item in items:
+        if item is None:
+            saw_null = True
+        elif item == value:
+            return True
+    return None if saw_null else False
+
+
+@lru_cache(maxsize=256)
+def like_regex(pattern: str, escape: str | None = None) -> re.Pattern[str]:
+    """Compile an SQL LIKE pattern (``%``, ``_``; ASCII case-insensitive, as SQLite)."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if escape is not None and ch == escape and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        if ch == "%":
+            out.append(".*")
+        elif ch == "_":
+            out.append(".")
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return re.compile("".join(out), re.IGNORECASE | re.ASCII | re.DOTALL)
+
+
+@lru_cache(maxsize=256)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """Compile an SQLite GLOB pattern (``*``, ``?``, ``[...]``, case-sensitive)."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "*":
+            out.append(".*")
+        elif ch == "?":
+            out.append(".")
+        elif ch == "[":
+            end = pattern.find("]", i + 2)
+            if end == -1:
+                out.append(re.escape(ch))
+            else:
+                body = pattern[i + 1 : end]
+                negate = body.startswith("^")
+                if negate:
+                    body = body[1:]
+                body = body.replace("\\", "\\\\")
+                out.append(f"[{'^' if negate else ''}{body}]")
+                i = end
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return re.compile("".join(out), re.DOTALL)
+
+
+def match_like(value: Any, pattern: Any, escape: str | None = None) -> Any:
+    """``value LIKE pattern`` with NULL propagation (non-text values use their text form)."""
+    if value is None or pattern is None:
+        return None
+    return like_regex(_text(pattern), escape).fullmatch(_text(value)) is not None
+
+
+def match_glob(value: Any, pattern: Any) -> Any:
+    """``value GLOB pattern`` with NULL propagation."""
+    if value is None or pattern is None:
+        return None
+    return glob_regex(_text(pattern)).fullmatch(_text(value)) is not None
+
+
+_INT_PREFIX = re.compile(r"\s*[+-]?\d+")
+_REAL_PREFIX = re.compile(r"\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?)")
+
+
+def cast_value(value: Any, target: str) -> Any:
+    """``CAST(value AS target)`` for a target SQL type name, SQLite-style for text sources."""
+    if value is None:
+        return None
+    if target == "INTEGER":
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float | Decimal):
+            return int(value)
+        if isinstance(value, str):
+            m = _INT_PREFIX.match(value)
+            return int(m.group()) if m else 0
+        raise DataError(f"cannot cast {type(value).__name__} to INTEGER")
+    if target == "REAL":
+        if isinstance(value, int | float | Decimal):
+            return float(value)
+        if isinstance(value, str):
+            m = _REAL_PREFIX.match(value)
+            return float(m.group()) if m else 0.0
+        raise DataError(f"cannot cast {type(value).__name__} to REAL")
+    if target == "TEXT":
+        return _text(value)
+    if target == "DECIMAL":
+        try:
+            return Decimal(str(value).strip())
+        except InvalidOperation:
+            return Decimal(0)
+    if target == "BLOB":
+        return value if isinstance(value, bytes) else _text(value).encode()
+    if target == "BOOLEAN":
+        if isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "t", "yes", "y", "on")
+        return bool(value)
+    raise DataError(f"CAST to {target} is not supported")

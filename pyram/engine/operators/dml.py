@@ -1,0 +1,231 @@
+"""Data-changing operators: :class:`InsertOp`, :class:`UpdateOp`, :class:`DeleteOp`.
+
+Place in the pipeline: built from ``plan.nodes.Insert`` / ``Update`` / ``Delete``; they write
+through :class:`pyram.storage.Store`, which validates values and checks constraints. Each one
+reads its whole input first (so a statement never sees its own changes), holds the store's
+write lock for the whole statement, and yields one batch with one column: the number of rows
+affected.
+
+Engine values are in stored form; the store takes user-facing values, so encoded types (Enum,
+JSON) are converted back with ``dtype.from_storage`` before writing. All three are atomic:
+INSERT and DELETE make a single store call (all or nothing), and UPDATE computes every new row
+before writing any, then restores the rows already written if a later one fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from pyram.catalog import ColumnSchema, TableSchema
+from pyram.engine.batch import Batch
+from pyram.engine.compile.kernels import compile_values
+from pyram.engine.operator import ExecContext, Operator
+from pyram.engine.operators.common import (
+    ValueKernel,
+    dense_view,
+    evaluate,
+    gather,
+    materialize,
+    positions_for,
+    pull,
+)
+from pyram.errors import ProgrammingError
+from pyram.plan.expr import Expr, Field
+from pyram.storage import Store
+from pyram.types import INTEGER
+
+__all__ = ["COUNT_FIELD", "DeleteOp", "InsertOp", "UpdateOp"]
+
+#: The one output column of a DML operator: rows affected.
+COUNT_FIELD = Field(-1, "rows_affected", INTEGER, False)
+
+
+def _to_user(column: ColumnSchema, values: list[Any]) -> list[Any]:
+    """Stored-form values of a column as the store's write path takes them."""
+    if not column.dtype.encodes:
+        return values
+    decode = column.dtype.from_storage
+    return [None if v is None else decode(v) for v in values]
+
+
+def _count(rows: int) -> Batch:
+    return Batch([[rows]], 1)
+
+
+class InsertOp(Operator):
+    """Insert the rows of ``source`` into ``table``; ``columns`` name the target columns in the
+    order of the source's fields, missing columns take their defaults (NULL without one)."""
+
+    __slots__ = ("columns", "table")
+
+    def __init__(self, table: str, columns: tuple[str, ...], source: Operator) -> None:
+        if len(columns) != len(source.fields):
+            raise ProgrammingError(
+                f"{len(columns)} columns named for {len(source.fields)} values per row"
+            )
+        super().__init__((COUNT_FIELD,), (source,))
+        self.table = table
+        self.columns = columns
+
+    def describe(self) -> str:
+        return f"{self.table} ({', '.join(self.columns)})"
+
+    def execute(self, ctx: ExecContext) -> Iterator[Batch]:
+        store = ctx.store
+        with store.write_lock:
+            schema = store.data(self.table).schema
+            values, count = materialize(pull(self.children[0], ctx), len(self.columns))
+            if count:
+                store.insert(self.table, self._user_columns(schema, values, count))
+        yield _count(count)
+
+    def _user_columns(
+        self, schema: TableSchema, values: list[list[Any]], count: int
+    ) -> list[list[Any]]:
+        given = {name.lower(): i for i, name in enumerate(self.columns)}
+        missing = given.keys() - {c.name.lower() for c in schema.columns}
+        if missing:
+            raise ProgrammingError(f"table {schema.name} has no column {sorted(missing)[0]!r}")
+        out = []
+        for column in schema.columns:
+            position = given.get(column.name.lower())
+            if position is not None:
+                out.append(_to_user(column, values[position]))
+            elif column.default_factory is not None:
+                out.append([column.default_value() for _ in range(count)])
+            else:
+                out.append([column.default if column.has_default else None] * count)
+        return out
+
+
+class UpdateOp(Operator):
+    """Set ``assignments`` on the rows ``child`` yields: the table's fields plus a row id."""
+
+    __slots__ = ("_kernels", "_positions", "_rid_position", "assignments", "table")
+
+    def __init__(
+        self,
+        table: str,
+        child: Operator,
+        assignments: tuple[tuple[str, Expr], ...],
+        rid_cid: int,
+    ) -> None:
+        super().__init__((COUNT_FIELD,), (child,))
+        layout = child.layout()
+        if rid_cid not in layout:
+            raise ProgrammingError("UPDATE input lacks its row-id column")
+        self.table = table
+        self.assignments = assignments
+        self._rid_position = layout[rid_cid]
+        self._kernels: list[ValueKernel] = [compile_values(e, layout) for _, e in assignments]
+        self._positions = sorted(
+            set(positions_for([e for _, e in assignments], layout)) | {self._rid_position}
+        )
+
+    def describe(self) -> str:
+        from pyram.engine.explain import format_expr
+
+        sets = ", ".join(f"{name} = {format_expr(e)}" for name, e in self.assignments)
+        return f"{self.table} SET {sets}"
+
+    def execute(self, ctx: ExecContext) -> Iterator[Batch]:
+        store = ctx.store
+        with store.write_lock:
+            data = store.data(self.table)
+            schema = data.schema
+            targets = [schema.position(name) for name, _ in self.assignments]
+            rids, new_values = self._collect(ctx)
+            old_rows = [data.row(rid) for rid in rids]
+            new_rows = _new_rows(schema, old_rows, targets, new_values)
+            old_user = [_row_to_user(schema, row) for row in old_rows]
+            _apply_updates(store, self.table, rids, new_rows, old_user)
+        yield _count(len(rids))
+
+    def _collect(self, ctx: ExecContext) -> tuple[list[int], list[list[Any]]]:
+        """Row ids (first occurrence of each) and the assigned values per assignment."""
+        rids: list[int] = []
+        values: list[list[Any]] = [[] for _ in self._kernels]
+        for batch in pull(self.children[0], ctx):
+            view = dense_view(batch, self._positions)
+            if not view.length:
+                continue
+            rids.extend(view.columns[self._rid_position])
+            for acc, kernel in zip(values, self._kernels, strict=True):
+                acc.extend(evaluate(kernel, view, ctx))
+        if len(set(rids)) != len(rids):
+            # a join may yield a row twice: SQL updates it once, with its first values
+            first: dict[int, int] = {}
+            for i, rid in enumerate(rids):
+                first.setdefault(rid, i)
+            keep = list(first.values())
+            rids = list(first)
+            values = [gather(col, keep) for col in values]
+        return rids, values
+
+
+def _row_to_user(schema: TableSchema, row: Sequence[Any]) -> list[Any]:
+    return [
+        c.dtype.from_storage(v) if c.dtype.encodes and v is not None else v
+        for c, v in zip(schema.columns, row, strict=True)
+    ]
+
+
+def _new_rows(
+    schema: TableSchema,
+    old_rows: list[tuple[Any, ...]],
+    targets: list[int],
+    new_values: list[list[Any]],
+) -> list[list[Any]]:
+    """Every updated row in full, user-facing form."""
+    rows = [list(row) for row in old_rows]
+    for position, values in zip(targets, new_values, strict=True):
+        for row, value in zip(rows, values, strict=True):
+            row[position] = value
+    return [_row_to_user(schema, row) for row in rows]
+
+
+def _apply_updates(
+    store: Store,
+    table: str,
+    rids: list[int],
+    new_rows: list[list[Any]],
+    old_rows: list[list[Any]],
+) -> None:
+    """Write every new row; if one fails, put the rows already written back, newest first."""
+    done = 0
+    try:
+        for rid, row in zip(rids, new_rows, strict=True):
+            store.update(table, rid, row)
+            done += 1
+    except BaseException:
+        for i in reversed(range(done)):
+            store.update(table, rids[i], old_rows[i])
+        raise
+
+
+class DeleteOp(Operator):
+    """Delete the rows ``child`` yields, by their row-id column."""
+
+    __slots__ = ("_rid_position", "table")
+
+    def __init__(self, table: str, child: Operator, rid_cid: int) -> None:
+        super().__init__((COUNT_FIELD,), (child,))
+        layout = child.layout()
+        if rid_cid not in layout:
+            raise ProgrammingError("DELETE input lacks its row-id column")
+        self.table = table
+        self._rid_position = layout[rid_cid]
+
+    def describe(self) -> str:
+        return self.table
+
+    def execute(self, ctx: ExecContext) -> Iterator[Batch]:
+        store = ctx.store
+        with store.write_lock:
+            columns, _ = materialize(
+                pull(self.children[0], ctx), len(self.children[0].fields), [self._rid_position]
+            )
+            rids = set(columns[self._rid_position])
+            count = store.delete(self.table, rids) if rids else 0
+        yield _count(count)

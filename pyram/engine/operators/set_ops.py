@@ -1,0 +1,105 @@
+"""Set operations: UNION, INTERSECT and EXCEPT, each with or without ALL.
+
+Place in the pipeline: built from ``plan.nodes.SetOp``. Rows are compared as tuples, so NULLs
+equal each other (as SQL's set operations want). Without ALL the result has no duplicates; with
+ALL it follows bag semantics: UNION ALL concatenates, INTERSECT ALL keeps min(l, r) copies of a
+row, EXCEPT ALL keeps max(l - r, 0). Output follows the left input's order (then the right's).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from pyram.engine.batch import Batch
+from pyram.engine.operator import ExecContext, Operator
+from pyram.engine.operators.common import batch_of, pull, rows_of
+from pyram.plan.expr import Field
+from pyram.plan.nodes import SetOpKind
+
+__all__ = ["SetOperation"]
+
+
+class SetOperation(Operator):
+    """``left kind [ALL] right``; both inputs have the same number of columns."""
+
+    __slots__ = ("all", "kind")
+
+    def __init__(
+        self,
+        kind: SetOpKind,
+        all: bool,
+        left: Operator,
+        right: Operator,
+        fields: tuple[Field, ...],
+        estimated_rows: float = 0.0,
+    ) -> None:
+        if len(left.fields) != len(right.fields):
+            raise ValueError("set operation inputs must have the same number of columns")
+        super().__init__(fields, (left, right), estimated_rows)
+        self.kind = kind
+        self.all = all
+
+    @property
+    def name(self) -> str:
+        return {"union": "Union", "intersect": "Intersect", "except": "Except"}[self.kind]
+
+    def describe(self) -> str:
+        return "ALL" if self.all else "DISTINCT"
+
+    def execute(self, ctx: ExecContext) -> Iterator[Batch]:
+        if self.kind == "union":
+            return self._union(ctx)
+        return self._intersect_or_except(ctx)
+
+    def _union(self, ctx: ExecContext) -> Iterator[Batch]:
+        left, right = self.children
+        width = len(self.fields)
+        seen: set[tuple[Any, ...]] = set()
+        for child in (left, right):
+            for batch in pull(child, ctx):
+                if self.all:
+                    yield batch
+                    continue
+                fresh = [r for r in dict.fromkeys(rows_of(batch)) if r not in seen]
+                if fresh:
+                    seen.update(fresh)
+                    yield batch_of(fresh, width)
+
+    def _intersect_or_except(self, ctx: ExecContext) -> Iterator[Batch]:
+        left, right = self.children
+        width = len(self.fields)
+        counts: Counter[tuple[Any, ...]] = Counter()
+        for batch in pull(right, ctx):
+            counts.update(rows_of(batch))
+        keep_common = self.kind == "intersect"
+        emitted: set[tuple[Any, ...]] = set()
+        for batch in pull(left, ctx):
+            if self.all:
+                out = _bag_step(rows_of(batch), counts, keep_common)
+            else:
+                out = [
+                    r
+                    for r in dict.fromkeys(rows_of(batch))
+                    if (r in counts) == keep_common and r not in emitted
+                ]
+                emitted.update(out)
+            if out:
+                yield batch_of(out, width)
+
+
+def _bag_step(
+    rows: list[tuple[Any, ...]], counts: Counter[tuple[Any, ...]], keep_common: bool
+) -> list[tuple[Any, ...]]:
+    """INTERSECT ALL (``keep_common``) or EXCEPT ALL over one batch of left rows; each left
+    row consumes one remaining copy of itself from the right side's ``counts``."""
+    out = []
+    for row in rows:
+        if counts[row] > 0:
+            counts[row] -= 1
+            if keep_common:
+                out.append(row)
+        elif not keep_common:
+            out.append(row)
+    return out

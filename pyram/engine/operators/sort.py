@@ -1,0 +1,200 @@
+"""Sort (ORDER BY) and TopN (ORDER BY ... LIMIT): SQLite ordering of positions.
+
+Place in the pipeline: built from ``plan.nodes.Sort``; a ``Limit`` directly over a ``Sort``
+becomes a :class:`TopN`. Both materialise their input, compute each key's values with a compiled
+kernel and order *positions*, never rows (kernels.md section 7):
+
+* several keys: successive stable sorts from the last key to the first, each with
+  ``key=values.__getitem__`` (``reverse=True`` keeps stability, so mixed ASC/DESC is free);
+* NULLs: the NULL positions of a key are split off (keeping their current order) and put first
+  or last (SQLite: first ascending, last descending, unless ``nulls_first`` says otherwise);
+* one key with a limit: ``heapq.nsmallest``/``nlargest`` over positions (stable, like sorted).
+
+Values of different kinds that Python cannot compare (e.g. numbers and text in one column of a
+VALUES list) fall back to SQLite's cross-type order: numbers, then text, then blobs.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from itertools import compress, repeat
+from operator import is_not
+from typing import Any
+
+from pyram.engine.batch import BATCH_SIZE, Batch
+from pyram.engine.compile.kernels import compile_values
+from pyram.engine.operator import ExecContext, Operator
+from pyram.engine.operators.common import (
+    ConstantFn,
+    ValueKernel,
+    compile_constant,
+    evaluate,
+    gather_columns,
+    materialize,
+    pull,
+    row_bound,
+)
+from pyram.plan.expr import Expr, SortKey
+
+__all__ = ["Sort", "TopN", "order_positions"]
+
+
+def _type_rank(value: Any) -> tuple[int, str]:
+    """SQLite's order between storage classes (numbers < text < blobs), then by type name."""
+    if isinstance(value, int | float | Decimal):
+        return (0, "")
+    if isinstance(value, str):
+        return (1, "")
+    if isinstance(value, bytes):
+        return (2, "")
+    return (3, type(value).__name__)
+
+
+def _sort(positions: list[int], values: Sequence[Any], descending: bool) -> None:
+    """Stable in-place sort of non-NULL positions by their values."""
+    try:
+        positions.sort(key=values.__getitem__, reverse=descending)
+    except TypeError:
+        positions.sort(key=lambda p: (_type_rank(values[p]), values[p]), reverse=descending)
+
+
+def order_positions(count: int, keys: Sequence[tuple[Sequence[Any], SortKey]]) -> list[int]:
+    """Positions ``0..count-1`` ordered by ``keys`` (each: its values, its SortKey)."""
+    order = list(range(count))
+    for values, key in reversed(keys):
+        if None in values:
+            nulls = [p for p in order if values[p] is None]
+            order = [p for p in order if values[p] is not None]
+            _sort(order, values, key.descending)
+            order = nulls + order if key.effective_nulls_first else order + nulls
+        else:
+            _sort(order, values, key.descending)
+    return order
+
+
+def _top(count: int, values: Sequence[Any], key: SortKey, k: int) -> list[int]:
+    """The first ``k`` positions in ``key`` order (same result as a stable full sort)."""
+    nulls: list[int] = []
+    candidates: Sequence[int] = range(count)
+    if None in values:
+        candidates = list(compress(range(count), map(is_not, values, repeat(None))))
+        nulls = [p for p in range(count) if values[p] is None]
+    if key.effective_nulls_first and len(nulls) >= k:
+        return nulls[:k]
+    pick = heapq.nlargest if key.descending else heapq.nsmallest
+    head = nulls if key.effective_nulls_first else []
+    try:
+        best = pick(k - len(head), candidates, key=values.__getitem__)
+    except TypeError:
+        return order_positions(count, [(values, key)])[:k]
+    if key.effective_nulls_first:
+        return head + best
+    return (best + nulls)[:k]
+
+
+class _Keys:
+    """Sort keys compiled against the input layout."""
+
+    __slots__ = ("kernels", "keys")
+
+    def __init__(self, keys: tuple[SortKey, ...], child: Operator) -> None:
+        layout = child.layout()
+        self.keys = keys
+        self.kernels: list[ValueKernel] = [compile_values(k.expr, layout) for k in keys]
+
+    def values(self, batch: Batch, ctx: ExecContext) -> list[tuple[list[Any], SortKey]]:
+        return [
+            (evaluate(kern, batch, ctx), key)
+            for kern, key in zip(self.kernels, self.keys, strict=True)
+        ]
+
+    def describe(self) -> str:
+        from pyram.engine.explain import format_expr
+
+        parts = []
+        for key in self.keys:
+            text = format_expr(key.expr) + (" DESC" if key.descending else "")
+            if key.nulls_first is not None:
+                text += " NULLS FIRST" if key.nulls_first else " NULLS LAST"
+            parts.append(text)
+        return ", ".join(parts)
+
+
+def _emit(columns: list[list[Any]], order: list[int]) -> Iterator[Batch]:
+    """Gather the columns in ``order``, one output batch per BATCH_SIZE positions."""
+    for start in range(0, len(order), BATCH_SIZE):
+        chunk = order[start : start + BATCH_SIZE]
+        yield Batch(gather_columns(columns, chunk), len(chunk))
+
+
+class Sort(Operator):
+    """``child`` ordered by ``keys`` (stable)."""
+
+    __slots__ = ("_keys", "keys")
+
+    def __init__(self, child: Operator, keys: tuple[SortKey, ...], estimated_rows: float = 0.0):
+        super().__init__(child.fields, (child,), estimated_rows)
+        self.keys = keys
+        self._keys = _Keys(keys, child)
+
+    def describe(self) -> str:
+        return self._keys.describe()
+
+    def execute(self, ctx: ExecContext) -> Iterator[Batch]:
+        columns, count = materialize(pull(self.children[0], ctx), len(self.fields))
+        if not count:
+            return
+        order = order_positions(count, self._keys.values(Batch(columns, count), ctx))
+        yield from _emit(columns, order)
+
+
+class TopN(Operator):
+    """The first ``limit`` rows of ``child`` in ``keys`` order, after skipping ``offset``."""
+
+    __slots__ = ("_keys", "_limit", "_offset", "keys", "limit", "offset")
+
+    def __init__(
+        self,
+        child: Operator,
+        keys: tuple[SortKey, ...],
+        limit: Expr,
+        offset: Expr | None = None,
+        estimated_rows: float = 0.0,
+    ) -> None:
+        super().__init__(child.fields, (child,), estimated_rows)
+        self.keys = keys
+        self.limit = limit
+        self.offset = offset
+        self._keys = _Keys(keys, child)
+        self._limit: ConstantFn = compile_constant(limit)
+        self._offset: ConstantFn | None = None if offset is None else compile_constant(offset)
+
+    def describe(self) -> str:
+        from pyram.engine.explain import format_expr
+
+        text = f"{self._keys.describe()} LIMIT {format_expr(self.limit)}"
+        if self.offset is not None:
+            text += f" OFFSET {format_expr(self.offset)}"
+        return text
+
+    def execute(self, ctx: ExecContext) -> Iterator[Batch]:
+        limit = row_bound(self._limit(ctx), "LIMIT")
+        offset = 0 if self._offset is None else row_bound(self._offset(ctx), "OFFSET") or 0
+        if limit == 0:
+            return
+        columns, count = materialize(pull(self.children[0], ctx), len(self.fields))
+        if count <= offset:
+            return
+        keys = self._keys.values(Batch(columns, count), ctx)
+        order = _order(count, keys, None if limit is None else offset + limit)
+        yield from _emit(columns, order[offset:])
+
+
+def _order(count: int, keys: list[tuple[list[Any], SortKey]], k: int | None) -> list[int]:
+    """The first ``k`` positions (all when None) in key order."""
+    if k is not None and len(keys) == 1 and k < count:
+        return _top(count, keys[0][0], keys[0][1], k)
+    order = order_positions(count, keys)
+    return order if k is None else order[:k]

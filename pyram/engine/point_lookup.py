@@ -1,0 +1,90 @@
+"""A direct path for the commonest cached query: one row by a unique key.
+
+``SELECT cols FROM t WHERE key = ?`` optimizes to ``Project(IndexScan(unique, one key))``. Run
+through the generic operator pipeline it costs several generator frames and batch objects for a
+single row; here it is one dict probe and one gather, which is what lets a cached DSL point
+lookup beat a C engine that must still parse, bind and step a VM per call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pyram.plan import expr as px
+from pyram.plan import nodes as pn
+from pyram.storage import Store, TableData
+
+__all__ = ["PointLookup", "match_point_lookup"]
+
+
+class PointLookup:
+    """Fetch the stored values of at most one row by a unique index key.
+
+    It holds the table's data and index objects directly: both live as long as the table (the
+    plan cache holding this object is cleared when tables are created or dropped), and
+    compaction rebuilds the index in place and swaps only the column lists, read per call.
+    """
+
+    __slots__ = ("data", "index", "key", "positions", "table")
+
+    def __init__(
+        self, data: TableData, index: Any, key: px.Expr, positions: tuple[int, ...]
+    ) -> None:
+        self.data = data
+        self.table = data.schema.name
+        self.index = index
+        self.key = key
+        self.positions = positions
+
+    def key_value(self, params: Mapping[str | int, Any]) -> Any:
+        """The probe key for one execution (a bound parameter or a literal)."""
+        key = self.key
+        if isinstance(key, px.Param):
+            return params[key.key]
+        assert isinstance(key, px.Literal_)
+        return key.value
+
+    def fetch(self, params: Mapping[str | int, Any]) -> list[Any] | None:
+        """The row's stored values in output order, or None when no row has the key."""
+        return self.fetch_key(self.key_value(params))
+
+    def fetch_key(self, key: Any) -> list[Any] | None:
+        """As :meth:`fetch`, for an already validated stored key."""
+        if key is None:
+            return None
+        rid = self.index.get(key)
+        if rid is None:
+            return None
+        columns = self.data.columns
+        return [columns[p][rid] for p in self.positions]
+
+
+def match_point_lookup(plan: pn.Plan, store: Store) -> PointLookup | None:
+    """A :class:`PointLookup` when ``plan`` is a projection of plain columns over an equality
+    probe of one key on a unique single-column index; None otherwise."""
+    if not isinstance(plan, pn.Project) or not isinstance(plan.input, pn.IndexScan):
+        return None
+    scan = plan.input
+    if (
+        len(scan.keys) != 1
+        or len(scan.keys[0]) != 1
+        or scan.low is not None
+        or scan.high is not None
+    ):
+        return None
+    key = scan.keys[0][0]
+    if not isinstance(key, px.Param | px.Literal_) or scan.rid_cid is not None:
+        return None
+    schema = store.catalog.get(scan.table)
+    spec = next((ix for ix in schema.indexes if ix.name == scan.index), None)
+    if spec is None or not spec.unique or len(spec.columns) != 1:
+        return None
+    column_of = dict(zip((f.cid for f in scan.out), scan.columns, strict=True))
+    positions = []
+    for expr in plan.exprs:
+        if not isinstance(expr, px.ColumnRef) or expr.cid not in column_of:
+            return None
+        positions.append(schema.position(column_of[expr.cid]))
+    data = store.data(scan.table)
+    return PointLookup(data, data.indexes[scan.index], key, tuple(positions))

@@ -1,0 +1,1 @@
+"""One module per optimizer rule (verb_object), each with ``name`` and ``apply(plan, ctx)``."""

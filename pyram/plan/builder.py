@@ -1,0 +1,370 @@
+"""PlanBuilder: the one place where plan nodes and bound expressions are made and type-checked.
+
+Both front ends (the Python DSL and SQL) resolve names their own way, then call these methods,
+so the type rules exist once: comparisons need operands of one type family, arithmetic needs
+numbers (``||`` needs text), conditions need booleans, aggregates and functions follow the
+function registry's rules. Every violation is a :class:`~pyram.errors.ProgrammingError` naming
+the offending expression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from pyram.catalog import TableSchema
+from pyram.errors import ProgrammingError
+from pyram.functions import aggregate_function, scalar_function
+from pyram.plan.expr import (
+    AggCall,
+    And,
+    Arith,
+    ArithOp,
+    Between,
+    Case,
+    Cast,
+    ColumnRef,
+    Compare,
+    CompareOp,
+    Exists,
+    Expr,
+    Field,
+    FuncCall,
+    InList,
+    InSubquery,
+    IsNull,
+    Like,
+    Literal_,
+    Negate,
+    Not,
+    Or,
+    Param,
+    ScalarSubquery,
+)
+from pyram.plan.nodes import Plan, Scan
+from pyram.types import (
+    BLOB,
+    BOOLEAN,
+    DATE,
+    DECIMAL,
+    INTEGER,
+    NULLTYPE,
+    REAL,
+    TEXT,
+    TIME,
+    TIMESTAMP,
+    TIMESTAMPTZ,
+    UUID_TYPE,
+    DataType,
+)
+
+__all__ = ["PlanBuilder", "literal_type"]
+
+
+def literal_type(value: object) -> DataType:
+    """The SQL type of a Python constant written without a column to give it context."""
+    import datetime as dt
+    import uuid
+    from decimal import Decimal
+
+    if value is None:
+        return NULLTYPE
+    if isinstance(value, bool):
+        return BOOLEAN
+    if isinstance(value, int):
+        return INTEGER
+    if isinstance(value, float):
+        return REAL
+    if isinstance(value, str):
+        return TEXT
+    if isinstance(value, bytes):
+        return BLOB
+    if isinstance(value, Decimal):
+        return DECIMAL
+    if isinstance(value, dt.datetime):
+        return TIMESTAMPTZ if value.utcoffset() is not None else TIMESTAMP
+    if isinstance(value, dt.date):
+        return DATE
+    if isinstance(value, dt.time):
+        return TIME
+    if isinstance(value, uuid.UUID):
+        return UUID_TYPE
+    raise ProgrammingError(f"cannot use {type(value).__name__} value {value!r} in a query")
+
+
+def _describe(expr: Expr) -> str:
+    if isinstance(expr, ColumnRef):
+        return expr.name
+    if isinstance(expr, Literal_):
+        return repr(expr.value)
+    if isinstance(expr, Param):
+        return f"parameter {expr.key!r}"
+    return type(expr).__name__.lower().rstrip("_")
+
+
+class PlanBuilder:
+    """Makes plan nodes and typed expressions; hands out column ids.
+
+    One builder builds one statement (column ids are unique within it), so building the same
+    query twice gives identical plans: the plan cache and golden tests rely on that.
+    """
+
+    def __init__(self) -> None:
+        self._next_cid = 0
+
+    def new_cid(self) -> int:
+        """A fresh column id."""
+        cid = self._next_cid
+        self._next_cid += 1
+        return cid
+
+    # ------------------------------------------------------------------ nodes
+    def scan(self, schema: TableSchema, alias: str | None = None, rid: bool = False) -> Scan:
+        """A scan of every column of a table (the optimizer prunes unused ones)."""
+        qualifier = alias or schema.name
+        out = tuple(
+            Field(self.new_cid(), c.name, c.dtype, c.nullable, qualifier) for c in schema.columns
+        )
+        rid_cid = None
+        if rid:
+            rid_cid = self.new_cid()
+            out += (Field(rid_cid, "__rid__", INTEGER, False, qualifier),)
+        return Scan(schema.name, schema.column_names, out, alias, rid_cid)
+
+    def fields_for(self, exprs: Sequence[Expr], names: Sequence[str]) -> tuple[Field, ...]:
+        """Fresh output fields for computed expressions."""
+        return tuple(
+            Field(self.new_cid(), name, e.dtype, e.nullable)
+            for e, name in zip(exprs, names, strict=True)
+        )
+
+    # ------------------------------------------------------------------ expressions
+    @staticmethod
+    def column(field: Field) -> ColumnRef:
+        """A reference to a field."""
+        return ColumnRef(field.cid, field.name, field.dtype, field.nullable)
+
+    @staticmethod
+    def literal(value: Any, dtype: DataType | None = None) -> Literal_:
+        """A constant; with ``dtype`` it is validated and converted to that type's stored form."""
+        if dtype is None or dtype is NULLTYPE:
+            return Literal_(value, literal_type(value) if dtype is None else NULLTYPE)
+        if value is None:
+            return Literal_(None, dtype)
+        try:
+            return Literal_(dtype.validate(value, nullable=False), dtype)
+        except Exception as exc:
+            raise ProgrammingError(
+                f"{value!r} cannot be compared with {dtype.name}: {exc}"
+            ) from None
+
+    @staticmethod
+    def param(key: str | int, dtype: DataType = NULLTYPE) -> Param:
+        """A parameter; its type comes from context (see :meth:`coerce_to`)."""
+        return Param(key, dtype)
+
+    @staticmethod
+    def coerce_to(expr: Expr, dtype: DataType) -> Expr:
+        """Give an untyped parameter or NULL literal the type its context expects."""
+        if isinstance(expr, Param) and expr.dtype is NULLTYPE:
+            return Param(expr.key, dtype)
+        if isinstance(expr, Literal_) and expr.value is None:
+            return Literal_(None, dtype)
+        return expr
+
+    def _unify(self, left: Expr, right: Expr, what: str) -> tuple[Expr, Expr]:
+        """Check two operands share a type family; type untyped params/NULLs from the other."""
+        left = self.coerce_to(left, right.dtype) if right.dtype is not NULLTYPE else left
+        right = self.coerce_to(right, left.dtype) if left.dtype is not NULLTYPE else right
+        lf, rf = left.dtype.family, right.dtype.family
+        if "null" not in (lf, rf) and lf != rf:
+            raise ProgrammingError(
+                f"cannot {what} {_describe(left)} ({left.dtype.name}) and "
+                f"{_describe(right)} ({right.dtype.name})"
+            )
+        return left, right
+
+    def compare(self, op: CompareOp, left: Expr, right: Expr) -> Compare:
+        """``left op right``; operands of one family (JSON compares only for (in)equality)."""
+        left, right = self._unify(left, right, f"compare ({op})")
+        if op not in ("=", "!=") and "json" in (left.dtype.family, right.dtype.family):
+            raise ProgrammingError("JSON values can only be compared with = and !=")
+        return Compare(op, left, right)
+
+    def arith(self, op: ArithOp, left: Expr, right: Expr) -> Arith:
+        """Arithmetic (numeric operands) or ``||`` (text operands)."""
+        if op == "||":
+            for side in (left, right):
+                if side.dtype.family not in ("text", "null"):
+                    raise ProgrammingError(f"|| needs text, got {side.dtype.name}")
+            return Arith(op, self.coerce_to(left, TEXT), self.coerce_to(right, TEXT), TEXT)
+        left, right = self._unify(left, right, f"apply {op} to")
+        if left.dtype.family not in ("numeric", "null"):
+            raise ProgrammingError(f"{op} needs numbers, got {left.dtype.name}")
+        return Arith(op, left, right, _numeric_result(left.dtype, right.dtype))
+
+    def negate(self, arg: Expr) -> Negate:
+        """Unary minus."""
+        if arg.dtype.family not in ("numeric", "null"):
+            raise ProgrammingError(f"unary - needs a number, got {arg.dtype.name}")
+        return Negate(arg)
+
+    def _condition(self, expr: Expr) -> Expr:
+        expr = self.coerce_to(expr, BOOLEAN)
+        if expr.dtype.family not in ("boolean", "null"):
+            raise ProgrammingError(
+                f"a condition must be boolean, got {_describe(expr)} ({expr.dtype.name})"
+            )
+        return expr
+
+    def and_(self, *args: Expr) -> Expr:
+        """Conjunction (flattened)."""
+        flat: list[Expr] = []
+        for arg in args:
+            arg = self._condition(arg)
+            flat.extend(arg.args if isinstance(arg, And) else (arg,))
+        return flat[0] if len(flat) == 1 else And(tuple(flat))
+
+    def or_(self, *args: Expr) -> Expr:
+        """Disjunction (flattened)."""
+        flat: list[Expr] = []
+        for arg in args:
+            arg = self._condition(arg)
+            flat.extend(arg.args if isinstance(arg, Or) else (arg,))
+        return flat[0] if len(flat) == 1 else Or(tuple(flat))
+
+    def not_(self, arg: Expr) -> Not:
+        """Negation."""
+        return Not(self._condition(arg))
+
+    @staticmethod
+    def is_null(arg: Expr, negated: bool = False) -> IsNull:
+        """``IS [NOT] NULL``."""
+        return IsNull(arg, negated)
+
+    def in_list(self, arg: Expr, items: Sequence[Expr], negated: bool = False) -> InList:
+        """``arg [NOT] IN (items)``."""
+        if not items:
+            raise ProgrammingError("IN needs at least one value")
+        typed = tuple(self._unify(arg, item, "compare (IN)")[1] for item in items)
+        return InList(arg, typed, negated)
+
+    def between(self, arg: Expr, low: Expr, high: Expr, negated: bool = False) -> Between:
+        """``arg [NOT] BETWEEN low AND high``."""
+        _, low = self._unify(arg, low, "compare (BETWEEN)")
+        _, high = self._unify(arg, high, "compare (BETWEEN)")
+        return Between(arg, low, high, negated)
+
+    def like(
+        self,
+        arg: Expr,
+        pattern: Expr,
+        negated: bool = False,
+        glob: bool = False,
+        escape: str | None = None,
+    ) -> Like:
+        """``arg [NOT] LIKE pattern`` / ``GLOB``."""
+        pattern = self.coerce_to(pattern, TEXT)
+        for side in (arg, pattern):
+            if side.dtype.family not in ("text", "null"):
+                raise ProgrammingError(f"LIKE needs text, got {side.dtype.name}")
+        return Like(arg, pattern, negated, glob, escape)
+
+    def case(self, whens: Sequence[tuple[Expr, Expr]], default: Expr | None) -> Case:
+        """Searched CASE; result branches must share a family (NULL fits any)."""
+        if not whens:
+            raise ProgrammingError("CASE needs at least one WHEN")
+        results = [r for _, r in whens] + ([default] if default is not None else [])
+        result_type = _common_type(results)
+        conds = [self._condition(c) for c, _ in whens]
+        typed = tuple(
+            (c, self.coerce_to(r, result_type)) for c, r in zip(conds, results, strict=False)
+        )
+        fallback = (
+            self.coerce_to(default, result_type)
+            if default is not None
+            else Literal_(None, result_type)
+        )
+        return Case(typed, fallback, result_type)
+
+    @staticmethod
+    def cast(arg: Expr, dtype: DataType) -> Cast:
+        """``CAST(arg AS dtype)`` (to INTEGER, REAL, TEXT, DECIMAL, BLOB or BOOLEAN)."""
+        if dtype.name not in ("INTEGER", "REAL", "TEXT", "DECIMAL", "BLOB", "BOOLEAN"):
+            raise ProgrammingError(f"CAST to {dtype.name} is not supported")
+        return Cast(arg, dtype)
+
+    @staticmethod
+    def func(name: str, args: Sequence[Expr]) -> FuncCall:
+        """A scalar function call, typed by the function registry."""
+        fn = scalar_function(name)
+        count = len(args)
+        if count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
+            raise ProgrammingError(f"wrong number of arguments to function {fn.name}()")
+        dtype = fn.return_type([a.dtype for a in args])
+        return FuncCall(fn.name, tuple(args), dtype)
+
+    @staticmethod
+    def agg(name: str, args: Sequence[Expr], distinct: bool = False) -> AggCall:
+        """An aggregate call, typed by the function registry (``count_star`` for count(*))."""
+        fn = aggregate_function(name)
+        count = len(args)
+        if count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
+            raise ProgrammingError(f"wrong number of arguments to function {fn.name}()")
+        dtype = fn.return_type([a.dtype for a in args])
+        return AggCall(fn.name, tuple(args), dtype, distinct)
+
+    @staticmethod
+    def scalar_subquery(plan: Plan) -> ScalarSubquery:
+        """A subquery used as a value: exactly one column."""
+        if len(plan.fields) != 1:
+            raise ProgrammingError("a scalar subquery must return exactly one column")
+        return ScalarSubquery(plan, plan.fields[0].dtype)
+
+    @staticmethod
+    def exists(plan: Plan, negated: bool = False) -> Exists:
+        """``[NOT] EXISTS (plan)``."""
+        return Exists(plan, negated)
+
+    def in_subquery(self, arg: Expr, plan: Plan, negated: bool = False) -> InSubquery:
+        """``arg [NOT] IN (plan)``: one column of arg's family."""
+        if len(plan.fields) != 1:
+            raise ProgrammingError("IN (subquery) needs a subquery returning one column")
+        inner = plan.fields[0]
+        self._unify(arg, ColumnRef(inner.cid, inner.name, inner.dtype, True), "compare (IN)")
+        return InSubquery(arg, plan, negated)
+
+
+def _numeric_result(a: DataType, b: DataType) -> DataType:
+    names = {a.name, b.name} - {"NULL"}
+    if not names or names == {"INTEGER"}:
+        return INTEGER
+    if "REAL" in names:
+        return REAL
+    if "DECIMAL" in names:
+        return DECIMAL
+    return a if a is not NULLTYPE else b
+
+
+def _common_type(exprs: Sequence[Expr]) -> DataType:
+    typed = [e.dtype for e in exprs if e.dtype is not NULLTYPE]
+    if not typed:
+        return NULLTYPE
+    families = {t.family for t in typed}
+    if len(families) > 1:
+        raise ProgrammingError(
+            "CASE branches have incompatible types: " + ", ".join(sorted(t.name for t in typed))
+        )
+    if families == {"numeric"}:
+        result = typed[0]
+        for t in typed[1:]:
+            result = _numeric_result(result, t)
+        return result
+    return typed[0]
+
+
+def evolve_field(field: Field, **changes: Any) -> Field:
+    """A copy of a field with some attributes changed."""
+    return attrs.evolve(field, **changes)

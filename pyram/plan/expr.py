@@ -1,0 +1,486 @@
+"""Bound expressions of the logical plan: the one expression IR both front ends produce.
+
+Every node is a frozen, slotted attrs class with a result ``dtype`` and ``nullable`` flag, so the
+engine can compile it without looking anything up. Columns are referenced by *column id*
+(``cid``): a number the plan builder gives each column a plan node produces. Ids do not shift when
+the optimizer moves, prunes or reorders operators; the physical planner maps them to batch
+positions. Never use ``==`` between an expression and a non-expression in engine code to mean
+SQL equality: these classes compare structurally (attrs ``eq``), which is what plan caching and
+golden tests need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
+
+from pyram.types import BOOLEAN, DataType
+
+if TYPE_CHECKING:
+    from pyram.plan.nodes import Plan
+
+__all__ = [
+    "AggCall",
+    "And",
+    "ArithOp",
+    "Arith",
+    "Between",
+    "Case",
+    "Cast",
+    "ColumnRef",
+    "CompareOp",
+    "Compare",
+    "Exists",
+    "Expr",
+    "Field",
+    "FuncCall",
+    "InList",
+    "InSubquery",
+    "IsNull",
+    "Like",
+    "Literal_",
+    "Negate",
+    "Not",
+    "Or",
+    "Param",
+    "ScalarSubquery",
+    "SortKey",
+    "children",
+    "column_ids",
+    "walk",
+]
+
+CompareOp = Literal["=", "!=", "<", "<=", ">", ">="]
+ArithOp = Literal["+", "-", "*", "/", "%", "||"]
+
+
+@attrs.frozen(slots=True)
+class Field:
+    """One output column of a plan node.
+
+    Attributes:
+        cid: the column id expressions use to reference it.
+        name: the column's name as users see it (SQL output name, model attribute).
+        dtype: its type.
+        nullable: whether it may hold NULL.
+        table: the qualifier (table name or alias) it can be referred to by, if any.
+    """
+
+    cid: int
+    name: str
+    dtype: DataType
+    nullable: bool
+    table: str | None = None
+
+
+class Expr:
+    """Base of bound expressions (not instantiated)."""
+
+    __slots__ = ()
+
+    @property
+    def dtype(self) -> DataType:
+        """The SQL type of the value."""
+        raise NotImplementedError
+
+    @property
+    def nullable(self) -> bool:
+        """True when the value may be NULL."""
+        raise NotImplementedError
+
+
+@attrs.frozen(slots=True)
+class ColumnRef(Expr):
+    """A reference to column ``cid`` of the input."""
+
+    cid: int
+    name: str
+    type_: DataType
+    may_be_null: bool
+
+    @property
+    def dtype(self) -> DataType:
+        return self.type_
+
+    @property
+    def nullable(self) -> bool:
+        return self.may_be_null
+
+
+@attrs.frozen(slots=True)
+class Literal_(Expr):
+    """A constant in stored form (``None`` is NULL). Kernels receive it as a bound value."""
+
+    value: Any
+    type_: DataType
+
+    @property
+    def dtype(self) -> DataType:
+        return self.type_
+
+    @property
+    def nullable(self) -> bool:
+        return self.value is None
+
+
+@attrs.frozen(slots=True)
+class Param(Expr):
+    """A query parameter, bound at execution: by name (``"id"``) or position (0-based ``int``)."""
+
+    key: str | int
+    type_: DataType
+
+    @property
+    def dtype(self) -> DataType:
+        return self.type_
+
+    @property
+    def nullable(self) -> bool:
+        return True
+
+
+@attrs.frozen(slots=True)
+class Negate(Expr):
+    """Unary minus."""
+
+    arg: Expr
+
+    @property
+    def dtype(self) -> DataType:
+        return self.arg.dtype
+
+    @property
+    def nullable(self) -> bool:
+        return self.arg.nullable
+
+
+@attrs.frozen(slots=True)
+class Arith(Expr):
+    """Binary arithmetic or string concatenation; SQLite semantics (integer ``/`` truncates,
+    division by zero is NULL)."""
+
+    op: ArithOp
+    left: Expr
+    right: Expr
+    type_: DataType
+
+    @property
+    def dtype(self) -> DataType:
+        return self.type_
+
+    @property
+    def nullable(self) -> bool:
+        return self.left.nullable or self.right.nullable or self.op in ("/", "%")
+
+
+@attrs.frozen(slots=True)
+class Compare(Expr):
+    """A comparison; NULL when either side is NULL."""
+
+    op: CompareOp
+    left: Expr
+    right: Expr
+
+    @property
+    def dtype(self) -> DataType:
+        return BOOLEAN
+
+    @property
+    def nullable(self) -> bool:
+        return self.left.nullable or self.right.nullable
+
+
+@attrs.frozen(slots=True)
+class And(Expr):
+    """Conjunction with three-valued logic (FALSE wins over NULL)."""
+
+    args: tuple[Expr, ...]
+
+    @property
+    def dtype(self) -> DataType:
+        return BOOLEAN
+
+    @property
+    def nullable(self) -> bool:
+        return any(a.nullable for a in self.args)
+
+
+@attrs.frozen(slots=True)
+class Or(Expr):
+    """Disjunction with three-valued logic (TRUE wins over NULL)."""
+
+    args: tuple[Expr, ...]
+
+    @property
+    def dtype(self) -> DataType:
+        return BOOLEAN
+
+    @property
+    def nullable(self) -> bool:
+        return any(a.nullable for a in self.args)
+
+
+@attrs.frozen(slots=True)
+class Not(Expr):
+    """Negation; NOT NULL is NULL."""
+
+    arg: Expr
+
+    @property
+    def dtype(self) -> DataType:
+        return BOOLEAN
+
+    @property
+    def nullable(self) -> bool:
+        return self.arg.nullable
+
+
+@attrs.frozen(slots=True)
+class IsNull(Expr):
+    """``arg IS NULL`` (or ``IS NOT NULL`` when ``negated``); never NULL itself."""
+
+    arg: Expr
+    negated: bool = False
+
+    @property
+    def dtype(self) -> DataType:
+        return BOOLEAN
+
+    @property
+    def nullable(self) -> bool:
+        return False
+
+
+@attrs.frozen(slots=True)
+class InList(Expr):
+    """``arg [NOT] IN (items...)`` with SQL NULL rules."""
+
+    arg: Expr
+    items: tuple[Expr, ...]
+    negated: bool = False
+
+    @property
+    def dtype(self) -> DataType:
+        return BOOLEAN
+
+    @property
+    def nullable(self) -> bool:
+        return self.arg.nullable or any(i.nullable for i in self.items)
+
+
+@attrs.frozen(slots=True)
+class Between(Expr):
+    """``arg [NOT] BETWEEN low AND high`` (inclusive)."""
+
+    arg: Expr
+    low: Expr
+    high: Expr
+    negated: bool = False
+
+    @property
+    def dtype(self) -> DataType:
+        return BOOLEAN
+
+    @property
+    def nullable(self) -> bool:
+        return self.arg.nullable or self.low.nullable or self.high.nullable
+
+
+@attrs.frozen(slots=True)
+class Like(Expr):
+    """``arg [NOT] LIKE pattern`` (ASCII case-insensitive, ``%`` and ``_``) or, with ``glob``,
+    SQLite's case-sensitive ``GLOB`` (``*``, ``?``, ``[...]``)."""
+
+    arg: Expr
+    pattern: Expr
+    negated: bool = False
+    glob: bool = False
+    escape: str | None = None
+
+    @property
+    def dtype(self) -> DataType:
+        return BOOLEAN
+
+    @property
+    def nullable(self) -> bool:
+        return self.arg.nullable or self.pattern.nullable
+
+
+@attrs.frozen(slots=True)
+class Case(Expr):
+    """``CASE WHEN cond THEN result ... ELSE default END`` (operand form is desugared)."""
+
+    whens: tuple[tuple[Expr, Expr], ...]
+    default: Expr
+    type_: DataType
+
+    @property
+    def dtype(self) -> DataType:
+        return self.type_
+
+    @property
+    def nullable(self) -> bool:
+        return self.default.nullable or any(r.nullable for _, r in self.whens)
+
+
+@attrs.frozen(slots=True)
+class Cast(Expr):
+    """``CAST(arg AS type)``."""
+
+    arg: Expr
+    type_: DataType
+
+    @property
+    def dtype(self) -> DataType:
+        return self.type_
+
+    @property
+    def nullable(self) -> bool:
+        return True
+
+
+@attrs.frozen(slots=True)
+class FuncCall(Expr):
+    """A scalar function from the function registry."""
+
+    name: str
+    args: tuple[Expr, ...]
+    type_: DataType
+    may_be_null: bool = True
+
+    @property
+    def dtype(self) -> DataType:
+        return self.type_
+
+    @property
+    def nullable(self) -> bool:
+        return self.may_be_null
+
+
+@attrs.frozen(slots=True)
+class AggCall(Expr):
+    """An aggregate call (only inside an ``Aggregate`` node); ``args`` empty for ``count(*)``."""
+
+    name: str
+    args: tuple[Expr, ...]
+    type_: DataType
+    distinct: bool = False
+
+    @property
+    def dtype(self) -> DataType:
+        return self.type_
+
+    @property
+    def nullable(self) -> bool:
+        return self.name not in ("count", "count_star", "total")
+
+
+@attrs.frozen(slots=True)
+class ScalarSubquery(Expr):
+    """A subquery producing one column and at most one row (NULL when no row)."""
+
+    plan: Plan
+    type_: DataType
+
+    @property
+    def dtype(self) -> DataType:
+        return self.type_
+
+    @property
+    def nullable(self) -> bool:
+        return True
+
+
+@attrs.frozen(slots=True)
+class Exists(Expr):
+    """``[NOT] EXISTS (subquery)``."""
+
+    plan: Plan
+    negated: bool = False
+
+    @property
+    def dtype(self) -> DataType:
+        return BOOLEAN
+
+    @property
+    def nullable(self) -> bool:
+        return False
+
+
+@attrs.frozen(slots=True)
+class InSubquery(Expr):
+    """``arg [NOT] IN (subquery)`` with SQL NULL rules."""
+
+    arg: Expr
+    plan: Plan
+    negated: bool = False
+
+    @property
+    def dtype(self) -> DataType:
+        return BOOLEAN
+
+    @property
+    def nullable(self) -> bool:
+        return True
+
+
+@attrs.frozen(slots=True)
+class SortKey:
+    """One ORDER BY key; ``nulls_first`` None means SQLite's default (first when ascending)."""
+
+    expr: Expr
+    descending: bool = False
+    nulls_first: bool | None = None
+
+    @property
+    def effective_nulls_first(self) -> bool:
+        """Where NULLs go: SQLite puts them first ascending and last descending by default."""
+        return (not self.descending) if self.nulls_first is None else self.nulls_first
+
+
+def children(expr: Expr) -> Iterator[Expr]:
+    """The direct sub-expressions of ``expr`` (subquery plans are not descended into)."""
+    if isinstance(expr, Negate | Not | Cast):
+        yield expr.arg
+    elif isinstance(expr, Arith | Compare):
+        yield expr.left
+        yield expr.right
+    elif isinstance(expr, And | Or):
+        yield from expr.args
+    elif isinstance(expr, IsNull):
+        yield expr.arg
+    elif isinstance(expr, InList):
+        yield expr.arg
+        yield from expr.items
+    elif isinstance(expr, Between):
+        yield expr.arg
+        yield expr.low
+        yield expr.high
+    elif isinstance(expr, Like):
+        yield expr.arg
+        yield expr.pattern
+    elif isinstance(expr, Case):
+        for cond, result in expr.whens:
+            yield cond
+            yield result
+        yield expr.default
+    elif isinstance(expr, FuncCall | AggCall):
+        yield from expr.args
+    elif isinstance(expr, InSubquery):
+        yield expr.arg
+
+
+def walk(expr: Expr) -> Iterator[Expr]:
+    """``expr`` and every sub-expression, depth first (iterative: deep trees are fine)."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(list(children(node))))
+
+
+def column_ids(expr: Expr) -> set[int]:
+    """Every column id ``expr`` references outside of subqueries."""
+    return {e.cid for e in walk(expr) if isinstance(e, ColumnRef)}

@@ -1,0 +1,332 @@
+"""Preparing and running queries: bind -> optimize -> physical plan, cached by query shape.
+
+A :class:`Prepared` query holds the physical operator tree (immutable, reusable across
+executions and threads), the types of its parameters and how to shape result rows. The
+:class:`PlanCache` maps a query's structural key to its prepared form, so a repeated query with
+new parameter values skips binding, optimizing and physical planning entirely.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from pyram.catalog import Catalog, TableSchema
+from pyram.engine.batch import Batch
+from pyram.engine.executor import execute, install_runner
+from pyram.engine.explain import explain
+from pyram.engine.operator import ExecContext, Operator
+from pyram.engine.physical_planner import plan_physical
+from pyram.engine.point_lookup import PointLookup, match_point_lookup
+from pyram.errors import ProgrammingError
+from pyram.optimizer import optimize
+from pyram.optimizer.rule import RuleContext
+from pyram.plan import expr as px
+from pyram.plan import nodes as pn
+from pyram.storage import Store
+from pyram.types import DataType
+
+__all__ = ["PlanCache", "Prepared", "StoreStatistics", "prepare_plan", "run_rows"]
+
+_MISSING: Any = object()
+
+#: Prepared queries kept per database (least recently used are dropped first).
+PLAN_CACHE_SIZE = 512
+
+
+class StoreStatistics:
+    """Row counts and index cardinalities for the optimizer, read live from storage."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def row_count(self, table: str) -> int:
+        """Live rows of a table."""
+        return self._store.data(table).live_count
+
+    def distinct_keys(self, table: str, index: str) -> int:
+        """Distinct non-NULL keys of an index."""
+        return self._store.data(table).indexes[index].distinct_keys()
+
+
+class Prepared:
+    """A query ready to run: operator tree, parameter types, result shaping."""
+
+    __slots__ = (
+        "entity",
+        "first_by_key",
+        "logical",
+        "one_row",
+        "operator",
+        "param_types",
+        "point",
+        "row_builder",
+    )
+
+    def __init__(
+        self,
+        logical: pn.Plan,
+        operator: Operator,
+        param_types: dict[str | int, DataType],
+        entity: Any,
+        point: PointLookup | None = None,
+    ) -> None:
+        self.logical = logical
+        self.operator = operator
+        self.param_types = param_types
+        self.entity = entity
+        self.point = point
+        self.row_builder: Callable[[Batch], list[Any]] = _row_builder(operator.fields, entity)
+        self.one_row: Callable[[list[Any]], Any] = _one_row_builder(operator.fields, entity)
+        #: the point-lookup path (``params -> row or None``) when :attr:`point` is set
+        self.first_by_key: Callable[[Mapping[str | int, Any]], Any] = self._first_general
+        if point is not None:
+            self.first_by_key = _fast_point_first(self, point)
+
+    def bind_params(self, params: Mapping[str | int, Any]) -> dict[str | int, Any]:
+        """Validate parameter values against their inferred types; return stored forms."""
+        stored: dict[str | int, Any] = {}
+        types = self.param_types
+        for key, value in params.items():
+            dtype = types.get(key)
+            if dtype is None:
+                raise ProgrammingError(f"the query has no parameter {key!r}")
+            if value is None or type(value) in dtype.exact_types:
+                stored[key] = value
+            else:
+                stored[key] = dtype.validate(value, nullable=True, column=f"parameter {key!r}")
+        if len(stored) != len(types):
+            missing = sorted(str(k) for k in types if k not in stored)
+            raise ProgrammingError(f"no value given for parameter(s): {', '.join(missing)}")
+        return stored
+
+    def _first_general(self, params: Mapping[str | int, Any]) -> Any:
+        """The point-lookup path: the one row (shaped) or None. Requires :attr:`point`."""
+        point = self.point
+        assert point is not None
+        values = point.fetch(self.bind_params(params))
+        return None if values is None else self.one_row(values)
+
+    def explain(self) -> str:
+        """The physical plan as an indented tree."""
+        return explain(self.operator)
+
+
+def _row_builder(fields: tuple[px.Field, ...], entity: Any) -> Callable[[Batch], list[Any]]:
+    decoders: list[tuple[int, Callable[[Any], Any]]] = []
+    for i, field in enumerate(fields):
+        decode = field.dtype.decoder()
+        if decode is not None:
+            decoders.append((i, decode))
+    if entity is not None:
+        build = entity.__pyram_build__  # decodes Enum/JSON itself
+
+        def entities(batch: Batch) -> list[Any]:
+            dense = batch.dense()
+            return list(map(build, *dense.columns)) if dense.length else []
+
+        return entities
+
+    def tuples(batch: Batch) -> list[Any]:
+        dense = batch.dense()
+        columns = dense.columns
+        if decoders:
+            columns = list(columns)
+            for i, decode in decoders:
+                columns[i] = [None if v is None else decode(v) for v in columns[i]]
+        return list(zip(*columns, strict=True)) if dense.length else []
+
+    return tuples
+
+
+def _one_row_builder(fields: tuple[px.Field, ...], entity: Any) -> Callable[[list[Any]], Any]:
+    """Shape one row of stored values (the point-lookup path)."""
+    if entity is not None:
+        build = entity.__pyram_build__
+
+        def entity_row(values: list[Any]) -> Any:
+            return build(*values)
+
+        return entity_row
+    decoders = [f.dtype.decoder() for f in fields]
+
+    def tuple_row(values: list[Any]) -> Any:
+        return tuple(
+            v if d is None or v is None else d(v) for v, d in zip(values, decoders, strict=True)
+        )
+
+    return tuple_row
+
+
+def _fast_point_first(
+    prepared: Prepared, point: PointLookup
+) -> Callable[[Mapping[str | int, Any]], Any]:
+    """A closure for the hottest path: a cached query fetching one row by one parameter.
+
+    Everything resolvable at prepare time is bound here; per call it is one type test, one
+    index probe and one gather. Any other call shape falls back to the general path.
+    """
+    slow = prepared._first_general
+    key = point.key
+    if not isinstance(key, px.Param):
+        return slow
+    name, exact = key.key, key.dtype.exact_types
+    index_get = point.index.get
+    data, positions = point.data, point.positions
+    one_row = prepared.one_row
+    all_columns = positions == tuple(range(len(data.schema.columns)))
+    build = prepared.entity.__pyram_build__ if prepared.entity is not None else None
+
+    def first(params: Mapping[str | int, Any]) -> Any:
+        if len(params) == 1:
+            value = params.get(name, _MISSING)
+            if type(value) in exact:
+                rid = index_get(value)
+                if rid is None:
+                    return None
+                if build is not None and all_columns:
+                    return build(*[col[rid] for col in data.columns])
+                columns = data.columns
+                return one_row([columns[p][rid] for p in positions])
+        return slow(params)
+
+    return first
+
+
+def _param_types(plan: pn.Plan) -> dict[str | int, DataType]:
+    found: dict[str | int, DataType] = {}
+    for node in pn.walk_plan(plan):
+        for expr in pn.expressions_of(node):
+            for sub in px.walk(expr):
+                if isinstance(sub, px.Param):
+                    known = found.get(sub.key)
+                    if known is not None and known.family != sub.dtype.family:
+                        raise ProgrammingError(
+                            f"parameter {sub.key!r} is used as {known.name} and {sub.dtype.name}"
+                        )
+                    if known is None or known.family == "null":
+                        found[sub.key] = sub.dtype
+    return found
+
+
+def prepare_plan(plan: pn.Plan, store: Store, entity: Any = None) -> Prepared:
+    """Optimize a logical plan and build its physical operator tree."""
+    catalog: Catalog = store.catalog
+    ctx = RuleContext(catalog=catalog.get, stats=StoreStatistics(store))
+    optimized = optimize(plan, ctx)
+    point = match_point_lookup(optimized, store)
+    return Prepared(optimized, plan_physical(optimized), _param_types(optimized), entity, point)
+
+
+class PlanCache:
+    """Prepared queries by structural key (LRU, thread-safe); cleared on schema changes."""
+
+    def __init__(self, size: int = PLAN_CACHE_SIZE) -> None:
+        self._size = size
+        self._entries: OrderedDict[Any, Prepared] = OrderedDict()
+        # Query objects seen recently, by identity: a reused query object skips even hashing
+        # its structural key (a nested tuple whose hash CPython does not cache).
+        self._by_identity: dict[int, tuple[Any, Prepared]] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def identity_map(self) -> dict[int, tuple[Any, Prepared]]:
+        """The identity map itself (id(query) -> (query, prepared)), for inlined probes.
+
+        The dict object lives as long as the cache (it is cleared, never replaced).
+        """
+        return self._by_identity
+
+    def get_for(self, query: Any) -> Prepared | None:
+        """The prepared form of a query object: by identity first, then by structure."""
+        entry = self._by_identity.get(id(query))
+        if entry is not None and entry[0] is query:
+            self.hits += 1
+            return entry[1]
+        found = self.get(query.cache_key())
+        if found is not None:
+            self._remember(query, found)
+        return found
+
+    def put_for(self, query: Any, prepared: Prepared) -> None:
+        """Remember the prepared form of a query object."""
+        self.put(query.cache_key(), prepared)
+        self._remember(query, prepared)
+
+    def _remember(self, query: Any, prepared: Prepared) -> None:
+        with self._lock:
+            if len(self._by_identity) >= self._size:
+                self._by_identity.clear()
+            self._by_identity[id(query)] = (query, prepared)
+
+    def get(self, key: Any) -> Prepared | None:
+        """The prepared query for ``key``, if cached.
+
+        Hits take no lock (a dict read is atomic) and do not reorder: eviction is by insertion
+        order, which keeps the hot path of a cached query to one dict probe.
+        """
+        found = self._entries.get(key)
+        if found is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return found
+
+    def put(self, key: Any, prepared: Prepared) -> None:
+        """Remember a prepared query (the oldest entry goes when the cache is full)."""
+        with self._lock:
+            self._entries[key] = prepared
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget everything (the schema changed)."""
+        with self._lock:
+            self._entries.clear()
+            self._by_identity.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def run_batches(
+    prepared: Prepared, store: Store, params: Mapping[str | int, Any]
+) -> Iterator[Batch]:
+    """Execute a prepared query; yields its output batches."""
+    ctx = ExecContext(store, prepared.bind_params(params))
+    install_runner(ctx)
+    yield from execute(prepared.operator, ctx)
+
+
+def run_rows(prepared: Prepared, store: Store, params: Mapping[str | int, Any]) -> list[Any]:
+    """Execute a prepared query and shape all its rows."""
+    if prepared.point is not None:
+        row = prepared.first_by_key(params)
+        return [] if row is None else [row]
+    build = prepared.row_builder
+    rows: list[Any] = []
+    for batch in run_batches(prepared, store, params):
+        rows.extend(build(batch))
+    return rows
+
+
+def schema_lookup(catalog: Catalog) -> Callable[[Any], TableSchema]:
+    """Resolve a model class (or table name) to the schema of the table created for it."""
+    from pyram.model import schema_of
+
+    def lookup(model: Any) -> TableSchema:
+        if isinstance(model, str):
+            return catalog.get(model)
+        declared = schema_of(model)
+        created = catalog.get(declared.name)
+        if created.row_class is not model:
+            raise ProgrammingError(
+                f"table {declared.name} of this database was not created from {model.__qualname__}"
+            )
+        return created
+
+    return lookup
