@@ -217,7 +217,8 @@ def prepare_plan(plan: pn.Plan, store: Store, entity: Any = None) -> Prepared:
     ctx = RuleContext(catalog=catalog.get, stats=StoreStatistics(store))
     optimized = optimize(plan, ctx)
     point = match_point_lookup(optimized, store)
-    return Prepared(optimized, plan_physical(optimized), _param_types(optimized), entity, point)
+    operator = plan_physical(optimized, store)
+    return Prepared(optimized, operator, _param_types(optimized), entity, point)
 
 
 class PlanCache:

@@ -45,6 +45,8 @@ assert_type(Order.user_id.eq(User.id), Predicate)
 assert_type((User.age > 3) & (User.name == "x") | ~(User.score > 1.0), Predicate)
 assert_type(User.age.in_([1, 2, 3]), Predicate)
 assert_type(User.age.between(1, 10), Predicate)
+assert_type(User.age.between(pyram.param("lo", int), pyram.param("hi", int)), Predicate)
+assert_type(User.email.between("a", "m"), Predicate)
 assert_type(User.name.like("a%"), Predicate)
 assert_type(User.email.is_null(), Predicate)
 

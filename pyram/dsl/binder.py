@@ -75,6 +75,17 @@ class Scope:
             )
         self.sources.append(_Source(qualifier, table, {f.name: f for f in fields}))
 
+    def make_nullable(self, qualifiers: set[str]) -> None:
+        """The sources named become the NULL-padded side of an outer join."""
+        for i, source in enumerate(self.sources):
+            if source.qualifier in qualifiers:
+                fields = {n: attrs.evolve(f, nullable=True) for n, f in source.fields.items()}
+                self.sources[i] = _Source(source.qualifier, source.table, fields)
+
+    def qualifiers(self) -> set[str]:
+        """Qualifiers of this query's own sources."""
+        return {s.qualifier for s in self.sources}
+
     def resolve(self, column: Column[Any]) -> px.Field | None:
         qualifier = column.alias or column.table_name
         for source in self.sources:
@@ -183,7 +194,8 @@ class _Binder:
         for source in sources[1:]:
             plan = pn.Join("cross", plan, self._scan(source, scope))
         for kind, target, on in query.joins:
-            existing = [s for s in sources] + [t for _, t, _ in query.joins]
+            existing = [*sources, *(t for _, t, _ in query.joins)]
+            left_side = scope.qualifiers()
             right = self._scan(target, scope)
             if kind == "cross":
                 condition = None
@@ -192,6 +204,11 @@ class _Binder:
             else:
                 condition = self.b.and_(self.expr(on, scope))
             plan = pn.Join(kind, plan, right, condition)  # type: ignore[arg-type]
+            # Columns of the NULL-padded side of an outer join may be NULL from here on.
+            if kind in ("left", "full"):
+                scope.make_nullable(scope.qualifiers() - left_side)
+            if kind in ("right", "full"):
+                scope.make_nullable(left_side)
         if query.filters:
             plan = pn.Filter(plan, self.b.and_(*(self.expr(f, scope) for f in query.filters)))
         return self._shape(query, plan, scope), scope

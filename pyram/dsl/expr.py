@@ -323,7 +323,11 @@ class Expr(Generic[T]):
             return Predicate("insub", (self, values, True))
         return Predicate("in", (self, tuple(wrap(v) for v in values), True))
 
-    def between(self: Expr[S] | Expr[S | None], low: S | Expr[S], high: S | Expr[S]) -> Predicate:
+    @overload
+    def between(self: Expr[S], low: S | Expr[S], high: S | Expr[S]) -> Predicate: ...
+    @overload
+    def between(self: Expr[S | None], low: S | Expr[S], high: S | Expr[S]) -> Predicate: ...
+    def between(self, low: Any, high: Any) -> Predicate:
         """``BETWEEN low AND high`` (inclusive)."""
         return Predicate("between", (self, wrap(low), wrap(high), False))
 

@@ -7,11 +7,16 @@ logical node type to a builder. The choices made here are local and cheap:
   the right side becomes a :class:`HashJoin` (the other conjuncts form its residual); when the
   right side is a bare table scan with an index on exactly the key columns and the left side is
   estimated much smaller than the table, an :class:`IndexNestedLoopJoin` probes the index
-  instead; anything else is a :class:`NestedLoopJoin`;
+  instead; anything else is a :class:`NestedLoopJoin`. A hash join builds on its right input
+  unless that is estimated much larger than the left one: inner, left and right joins are then
+  computed the other way round under a column-reordering :class:`Project` (no copy);
 * ``Limit`` directly over ``Sort`` becomes a :class:`TopN`;
 * every other node maps to the operator of the same name.
 
-Row estimates are rough (they need a store to look at table sizes; without one they stay 0).
+Before building, column references are re-marked nullable where a node's field says so
+(:func:`widen_nullability`), since kernels trust that flag to skip NULL checks. Row estimates
+are rough (they need a store to look at table sizes; without one they stay 0, and the
+estimate-driven choices above are not made).
 """
 
 from __future__ import annotations

@@ -311,3 +311,17 @@ def test_empty_tables() -> None:
     assert db.first(Emp.select()) is None
     assert db.all(pyram.select(Emp.dept, func.count()).group_by(Emp.dept)) == []
     assert db.all(pyram.select(Emp.id).join(Dept)) == []
+
+
+def test_outer_join_columns_become_nullable() -> None:
+    db = load([("eng", 5.0)], [("ann", 30, "eng", 1.0), ("bob", 40, None, None)])
+    q = pyram.select(Emp.id, func.upper(Dept.name), Dept.name.concat("!")).left_join(
+        Dept, on=Emp.dept == Dept.name
+    )
+    assert sorted(db.all(q), key=lambda r: r[0]) == [(0, "ENG", "eng!"), (1, None, None)]
+    from pyram.dsl.binder import bind_query
+
+    plan = bind_query(q, db._schema_of).plan
+    assert [f.nullable for f in plan.fields] == [False, True, True]
+    right = pyram.select(Emp.name, Dept.name).right_join(Emp, on=Emp.dept == Dept.name)
+    assert sorted(db.all(right), key=repr) == sorted([("ann", "eng"), ("bob", None)], key=repr)

@@ -81,7 +81,8 @@ class Translator:
         self.constants: list[Constant] = []
         self.globals: dict[str, Any] = {}
         self._temps = 0
-        self._const_index: dict[Any, str] = {}
+        #: True when the expression calls a non-deterministic function (random())
+        self.volatile = False
 
     # ------------------------------------------------------------------ names
     def _column(self, ref: ColumnRef) -> str:
@@ -210,6 +211,7 @@ class Translator:
 
     def _func(self, expr: FuncCall) -> str:
         fn = scalar_function(expr.name)
+        self.volatile = self.volatile or not fn.deterministic
         name = self.helper(fn.impl, "_f")
         if fn.propagates_null:
             return self._null_guarded(list(expr.args), lambda a: f"{name}({', '.join(a)})")

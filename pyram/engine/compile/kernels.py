@@ -112,7 +112,9 @@ def _build(body: str, translator: Translator) -> Kernel:
     bindings = [f"    c{p} = cols[{p}]" for p in translator.used]
     bindings += [f"    k{i} = k[{i}]" for i in range(len(translator.constants))]
     used = translator.used
-    if not used:
+    if not used and translator.volatile:
+        expr_body = f"[{body} for _ in range(n)]"  # random() must differ row by row
+    elif not used:
         expr_body = f"[{body}] * n"
     elif len(used) == 1:
         expr_body = f"[{body} for v{used[0]} in c{used[0]}]"

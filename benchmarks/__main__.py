@@ -1,0 +1,152 @@
+"""``python -m benchmarks``: PyRAM vs sqlite3 (and installed peers), side by side.
+
+Examples::
+
+    python -m benchmarks                      # 100k and 1M rows, 5 timed runs per cell
+    python -m benchmarks --rows 100000 --repeat 3
+    python -m benchmarks --only point_lookup,top_n --rows 50k
+    python -m benchmarks --quick              # smoke run: 20k rows, fewer runs and probes
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from benchmarks.data import SEED
+from benchmarks.workloads import WORKLOAD_NAMES
+
+MEMORY = "memory"
+QUICK_ROWS = 20_000
+
+
+def parse_count(text: str) -> int:
+    """``"100000"``, ``"100_000"``, ``"100k"`` or ``"1M"`` as an int."""
+    text = text.strip().replace("_", "").lower()
+    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+    number = text[:-1] if scale != 1 else text
+    try:
+        value = int(float(number) * scale)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a row count: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"row count must be positive: {text!r}")
+    return value
+
+
+def parse_counts(text: str) -> list[int]:
+    """A comma-separated list of counts."""
+    return [parse_count(part) for part in text.split(",") if part.strip()]
+
+
+def parse_names(text: str) -> list[str]:
+    """A comma-separated list of names."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Benchmark PyRAM against sqlite3 and installed peers, in one process.",
+    )
+    parser.add_argument(
+        "--rows", type=parse_counts, default=None, help="sizes, e.g. 100000,1000000 (default)"
+    )
+    parser.add_argument("--repeat", type=int, default=None, help="timed runs per cell (5)")
+    parser.add_argument(
+        "--only",
+        type=parse_names,
+        default=None,
+        help=f"comma-separated subset of: {', '.join((*WORKLOAD_NAMES, MEMORY))}",
+    )
+    parser.add_argument("--quick", action="store_true", help="smoke run: 20k rows, fewer runs")
+    parser.add_argument(
+        "--lookups", type=parse_count, default=None, help="point lookups / updates per run (10000)"
+    )
+    parser.add_argument("--ranges", type=parse_count, default=None, help="range queries (1000)")
+    parser.add_argument(
+        "--budget", type=float, default=None, help="max seconds of timed runs per cell (30)"
+    )
+    parser.add_argument(
+        "--engines",
+        type=parse_names,
+        default=None,
+        help="optional peers to run (default: every installed one; 'none' for none)",
+    )
+    parser.add_argument("--seed", type=int, default=SEED, help=f"data seed ({SEED})")
+    parser.add_argument("--output", type=Path, default=None, help="JSON results path")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks; print the table; write the JSON. Returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        from benchmarks import peers, report, runner
+        from benchmarks.verify import MismatchError
+        from benchmarks.workloads import select_workloads
+    except ImportError as exc:
+        print(f"cannot import the engine under test: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+
+    quick = args.quick
+    sizes = args.rows or ([QUICK_ROWS] if quick else [100_000, 1_000_000])
+    repeat = args.repeat if args.repeat is not None else (2 if quick else 5)
+    lookups = args.lookups or (2_000 if quick else 10_000)
+    ranges = args.ranges or (200 if quick else 1_000)
+    budget = args.budget if args.budget is not None else (5.0 if quick else 30.0)
+    if repeat < 1:
+        print("--repeat must be at least 1", file=sys.stderr)
+        return 2
+
+    only: list[str] | None = args.only
+    try:
+        workloads = select_workloads(None if only is None else [n for n in only if n != MEMORY])
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+
+    installed, missing = peers.discover()
+    if args.engines is not None:
+        wanted = set(args.engines) - {"none"}
+        unknown = wanted - {p.name for p in peers.PEERS}
+        if unknown:
+            print(f"unknown peer(s): {', '.join(sorted(unknown))}", file=sys.stderr)
+            return 2
+        missing = {name: why for name, why in missing.items() if name in wanted}
+        installed = [p for p in installed if p.name in wanted]
+
+    options = runner.Options(
+        sizes=sizes,
+        repeat=repeat,
+        workloads=workloads,
+        memory=only is None or MEMORY in only,
+        lookups=lookups,
+        ranges=ranges,
+        budget=budget,
+        seed=args.seed,
+        peers=installed,
+    )
+    runner.log(
+        "engines: sqlite3, pyram"
+        + "".join(f", {p.name}" for p in installed)
+        + "".join(f"; {name} {why}" for name, why in missing.items())
+    )
+    try:
+        results = runner.run_benchmarks(options)
+    except MismatchError as exc:
+        print(f"ABORTED: answers differ: {exc}", file=sys.stderr)
+        return 1
+
+    print(report.format_report(results, missing))
+    path = report.write_json(
+        report.to_json(results, options, missing), args.output or report.DEFAULT_OUTPUT
+    )
+    print(f"\nresults written to {path}")
+    return 1 if results.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
