@@ -19,7 +19,12 @@ from pyram.engine.executor import execute, install_runner
 from pyram.engine.explain import explain
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.physical_planner import plan_physical
-from pyram.engine.point_lookup import PointLookup, match_point_lookup
+from pyram.engine.point_lookup import (
+    PointLookup,
+    PointUpdate,
+    match_point_lookup,
+    match_point_update,
+)
 from pyram.errors import ProgrammingError
 from pyram.optimizer import optimize
 from pyram.optimizer.rule import RuleContext
@@ -62,6 +67,7 @@ class Prepared:
         "operator",
         "param_types",
         "point",
+        "point_update",
         "row_builder",
     )
 
@@ -72,12 +78,14 @@ class Prepared:
         param_types: dict[str | int, DataType],
         entity: Any,
         point: PointLookup | None = None,
+        point_update: PointUpdate | None = None,
     ) -> None:
         self.logical = logical
         self.operator = operator
         self.param_types = param_types
         self.entity = entity
         self.point = point
+        self.point_update = point_update
         self.row_builder: Callable[[Batch], list[Any]] = _row_builder(operator.fields, entity)
         self.one_row: Callable[[list[Any]], Any] = _one_row_builder(operator.fields, entity)
         #: the point-lookup path (``params -> row or None``) when :attr:`point` is set
@@ -218,7 +226,8 @@ def prepare_plan(plan: pn.Plan, store: Store, entity: Any = None) -> Prepared:
     optimized = optimize(plan, ctx)
     point = match_point_lookup(optimized, store)
     operator = plan_physical(optimized, store)
-    return Prepared(optimized, operator, _param_types(optimized), entity, point)
+    point_update = match_point_update(optimized, operator, store)
+    return Prepared(optimized, operator, _param_types(optimized), entity, point, point_update)
 
 
 class PlanCache:
@@ -305,6 +314,9 @@ def run_batches(
 
 def run_rows(prepared: Prepared, store: Store, params: Mapping[str | int, Any]) -> list[Any]:
     """Execute a prepared query and shape all its rows."""
+    if prepared.point_update is not None:
+        ctx = ExecContext(store, prepared.bind_params(params))
+        return [(prepared.point_update.run(ctx),)]
     if prepared.point is not None:
         row = prepared.first_by_key(params)
         return [] if row is None else [row]

@@ -15,7 +15,7 @@ from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.storage import Store, TableData
 
-__all__ = ["PointLookup", "match_point_lookup"]
+__all__ = ["PointLookup", "PointUpdate", "match_point_lookup", "match_point_update"]
 
 
 class PointLookup:
@@ -88,3 +88,52 @@ def match_point_lookup(plan: pn.Plan, store: Store) -> PointLookup | None:
         positions.append(schema.position(column_of[expr.cid]))
     data = store.data(scan.table)
     return PointLookup(data, data.indexes[scan.index], key, tuple(positions))
+
+
+class PointUpdate:
+    """``UPDATE t SET ... WHERE key = ?`` on a unique key: probe, then update that one row."""
+
+    __slots__ = ("lookup", "op", "row_positions")
+
+    def __init__(self, lookup: PointLookup, op: Any, row_positions: tuple[int | None, ...]):
+        self.lookup = lookup
+        self.op = op
+        #: per input field of the update: the stored column position, or None for the row id
+        self.row_positions = row_positions
+
+    def run(self, ctx: Any) -> int:
+        """Execute for one context (parameters already bound); returns the matched rows."""
+        lookup = self.lookup
+        key = lookup.key_value(ctx.params)
+        if key is None:
+            return 0
+        rid = lookup.index.get(key)
+        if rid is None:
+            return 0
+        columns = lookup.data.columns
+        row = [[rid] if p is None else [columns[p][rid]] for p in self.row_positions]
+        count: int = self.op.update_one(ctx, rid, row)
+        return count
+
+
+def match_point_update(plan: pn.Plan, op: Any, store: Store) -> PointUpdate | None:
+    """A :class:`PointUpdate` for ``Update(IndexScan(unique key = constant))``, else None."""
+    if not isinstance(plan, pn.Update) or not isinstance(plan.input, pn.IndexScan):
+        return None
+    scan = plan.input
+    if len(scan.keys) != 1 or len(scan.keys[0]) != 1 or scan.low is not None:
+        return None
+    key = scan.keys[0][0]
+    if not isinstance(key, px.Param | px.Literal_) or scan.high is not None:
+        return None
+    schema = store.catalog.get(scan.table)
+    spec = next((ix for ix in schema.indexes if ix.name == scan.index), None)
+    if spec is None or not spec.unique or len(spec.columns) != 1:
+        return None
+    data = store.data(scan.table)
+    lookup = PointLookup(data, data.indexes[scan.index], key, ())
+    names = dict(zip((f.cid for f in scan.out), scan.columns, strict=False))
+    positions = tuple(
+        None if f.cid == scan.rid_cid else schema.position(names[f.cid]) for f in scan.out
+    )
+    return PointUpdate(lookup, op, positions)

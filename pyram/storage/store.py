@@ -9,10 +9,8 @@ type's storage form (see :mod:`pyram.types`).
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from typing import Any
 
 from pyram.catalog import Catalog, ForeignKey, TableSchema
@@ -23,11 +21,10 @@ from pyram.storage.constraints import (
     foreign_key_error,
     keys_from_columns,
     parent_index,
-    unique_error,
-    unique_index,
 )
 from pyram.storage.indexes import key_is_null
 from pyram.storage.table_data import TableData
+from pyram.storage.update_checks import check_update, row_changes
 
 __all__ = ["Store"]
 
@@ -129,53 +126,47 @@ class Store:
             DataError, IntegrityError: as for :meth:`insert`; also a FOREIGN KEY error when a
                 referenced key would change while children still reference it.
         """
+        width = len(self.data(table).schema.columns)
+        if len(user_row) != width:
+            raise ProgrammingError(f"table {table} has {width} columns, {len(user_row)} given")
+        return self.update_many(table, [rid], range(width), [[v] for v in user_row]) == 1
+
+    def update_many(
+        self,
+        table: str,
+        rids: Sequence[int],
+        positions: Sequence[int],
+        user_columns: Sequence[Sequence[Any]],
+    ) -> int:
+        """Set columns ``positions`` of live rows ``rids`` to new user-facing values, given
+        column-wise (``user_columns[j][i]`` is the new value of column ``positions[j]`` in row
+        ``rids[i]``). Everything is validated and checked first; all or nothing.
+
+        Returns:
+            The number of rows whose stored values changed.
+
+        Raises:
+            DataError, IntegrityError: as for :meth:`insert`, checked as of the statement's end
+                (two rows may swap unique keys).
+        """
         with self.write_lock:
             data = self.data(table)
             schema = data.schema
-            stored = [c[0] for c in self.validate_columns(schema, [[v] for v in user_row])]
-            old = data.row(rid)
-            changes = {
-                p: v for p, (v, o) in enumerate(zip(stored, old, strict=True)) if _differs(v, o)
-            }
-            if not changes:
-                return False
-            check_checks(schema, _user_view(schema, [[v] for v in user_row], [[v] for v in stored]))
-            self._check_update_keys(data, rid, stored, changes)
-            data.update(rid, changes)
-            return True
-
-    def _check_update_keys(
-        self, data: TableData, rid: int, stored: list[Any], changes: dict[int, Any]
-    ) -> None:
-        schema = data.schema
-        for constraint in schema.uniques:
-            positions = [schema.position(c) for c in constraint.columns]
-            if not any(p in changes for p in positions):
-                continue
-            key = _key(stored, positions)
-            if key_is_null(key, len(positions) > 1):
-                continue
-            holder = unique_index(data, constraint.columns).get(key)
-            if holder is not None and holder != rid:
-                raise unique_error(schema, constraint.columns, key)
-        for fk in schema.foreign_keys:
-            positions = [schema.position(c) for c in fk.columns]
-            if any(p in changes for p in positions):
-                key = _key(stored, positions)
-                if key_is_null(key, len(positions) > 1):
-                    continue
-                same_row = fk.ref_table.lower() == schema.name.lower() and key == _key(
-                    stored, [schema.position(c) for c in fk.ref_columns]
+            stored = [
+                schema.columns[p].dtype.validate_column(
+                    values,
+                    nullable=schema.columns[p].nullable,
+                    column=schema.columns[p].name,
+                    table=schema.name,
                 )
-                if not same_row and not parent_index(self.data(fk.ref_table), fk).contains(key):
-                    raise foreign_key_error(schema, fk, key, "no such parent row")
-        for child, fk in self.catalog.referencing(schema.name):
-            positions = [schema.position(c) for c in fk.ref_columns]
-            if not any(p in changes for p in positions):
-                continue
-            old_key = data.key_of(tuple(positions), rid)
-            if _key(stored, positions) != old_key and self._children(child, fk, [old_key]):
-                raise foreign_key_error(child, fk, old_key, "referenced key cannot change")
+                for p, values in zip(positions, user_columns, strict=True)
+            ]
+            changes = row_changes(data, rids, positions, stored)
+            if not changes:
+                return 0
+            check_update(self, data, changes, positions, user_columns, rids)
+            data.update_many(changes)
+            return len(changes)
 
     # ------------------------------------------------------------------ delete
     def delete(self, table: str, rids: Iterable[int]) -> int:
@@ -260,20 +251,6 @@ class Store:
         if spec is None:  # pragma: no cover - define_table always indexes foreign keys
             raise AssertionError(f"no index on {child.name}{fk.columns}")
         return data.indexes[spec.name]
-
-
-# Types whose equal values can still differ in what the user reads back: Decimal("1.0") vs
-# Decimal("1.00"), the same instant in two time zones, 0.0 vs -0.0.
-_REPRESENTATION_MATTERS = frozenset({Decimal, dt.datetime, dt.time, float})
-
-
-def _differs(new: Any, old: Any) -> bool:
-    """True when an update must write ``new`` over ``old`` (not only when they compare unequal)."""
-    if new is old:
-        return False
-    if new != old or type(new) is not type(old):
-        return True
-    return type(new) in _REPRESENTATION_MATTERS and repr(new) != repr(old)
 
 
 def _check_set_null_row(data: TableData, rid: int, positions: tuple[int, ...]) -> None:

@@ -27,6 +27,12 @@ AnyIndex = HashIndex | SortedIndex
 
 # Compaction waits for this many dead rows so small tables never churn.
 COMPACT_MIN_DEAD = 1024
+# Value deduplication: decided on the first batch of at least this many rows, from a sample;
+# worth it when at most this share of the sample is distinct; abandoned past this many values.
+_DEDUPE_MIN_BATCH = 256
+_DEDUPE_SAMPLE = 2048
+_DEDUPE_MAX_RATIO = 0.5
+_DEDUPE_MAX_VALUES = 100_000
 
 
 def make_index(spec: IndexSpec) -> AnyIndex:
@@ -53,6 +59,10 @@ class TableData:
         self.live_count = 0
         self.indexes: dict[str, AnyIndex] = {}
         self._key_positions: dict[str, tuple[int, ...]] = {}
+        # per column: value -> shared object, {} while undecided, None once not worth it
+        self._memos: list[dict[Any, Any] | None] = [
+            None if c.dtype.family in ("json", "boolean") else {} for c in schema.columns
+        ]
         for spec in schema.indexes:
             self.add_index(spec)
 
@@ -113,19 +123,48 @@ class TableData:
         """Append rows given column-wise (stored, checked values); return their row ids."""
         count = len(columns[0]) if columns else 0
         start = len(self.alive)
+        columns = [self._dedupe(p, values) for p, values in enumerate(columns)]
         for col, values in zip(self.columns, columns, strict=True):
             col.extend(values)
         self.alive.extend(b"\x01" * count)
         self.live_count += count
         rids = range(start, start + count)
+        # One int object per row id, shared by every index (each would otherwise make its own).
+        rid_objects = list(rids)
         for name, index in self.indexes.items():
             positions = self._key_positions[name]
             if len(positions) == 1:
                 keys: Iterable[Any] = columns[positions[0]]
             else:
                 keys = zip(*(columns[p] for p in positions), strict=True)
-            index.insert_many(keys, rids)
+            index.insert_many(keys, rid_objects)
         return rids
+
+    def _dedupe(self, position: int, values: Sequence[Any]) -> Sequence[Any]:
+        """Share one object per distinct value in low-cardinality columns.
+
+        Category-like columns (a few hundred distinct strings or ints over many rows) would
+        otherwise hold one object per row: 28-60 bytes each. A per-column memo maps each value
+        to its first object; ``map(memo.setdefault, values, values)`` runs in C. Columns whose
+        values turn out mostly distinct stop being deduplicated (the memo would only cost).
+        """
+        memo = self._memos[position]
+        if memo is None or len(values) < _DEDUPE_MIN_BATCH and not memo:
+            return values
+        if not memo:
+            sample = values[:_DEDUPE_SAMPLE]
+            try:
+                distinct = len(set(sample))
+            except TypeError:
+                self._memos[position] = None
+                return values
+            if distinct > len(sample) * _DEDUPE_MAX_RATIO:
+                self._memos[position] = None
+                return values
+        if len(memo) > _DEDUPE_MAX_VALUES:
+            self._memos[position] = None
+            return values
+        return list(map(memo.setdefault, values, values))
 
     def delete(self, rids: Iterable[int]) -> None:
         """Delete live rows by row id (values released, indexes updated)."""
@@ -153,8 +192,34 @@ class TableData:
         for name, positions in touched:
             self.indexes[name].insert(self.key_of(positions, rid), rid)
 
+    def update_many(self, changes: dict[int, dict[int, Any]]) -> None:
+        """Apply many row updates (rid -> {position: stored value}) as one step.
+
+        Index entries of every changed row are removed before any is re-inserted, so rows may
+        trade unique keys within one statement (the caller checked the final state).
+        """
+        touched = {
+            name: positions
+            for name, positions in self._key_positions.items()
+            if any(not change.keys().isdisjoint(positions) for change in changes.values())
+        }
+        for name, positions in touched.items():
+            index = self.indexes[name]
+            for rid, change in changes.items():
+                if not change.keys().isdisjoint(positions):
+                    index.remove(self.key_of(positions, rid), rid)
+        columns = self.columns
+        for rid, change in changes.items():
+            for position, value in change.items():
+                columns[position][rid] = value
+        for name, positions in touched.items():
+            index = self.indexes[name]
+            for rid, change in changes.items():
+                if not change.keys().isdisjoint(positions):
+                    index.insert(self.key_of(positions, rid), rid)
+
     def clear(self) -> None:
-        """Remove every row."""
+        """Remove every row (value memos are kept: the column's character rarely changes)."""
         self.columns = [[] for _ in self.schema.columns]
         self.alive = bytearray()
         self.live_count = 0

@@ -104,17 +104,31 @@ def test_update_assigns_and_keeps_encoded_columns() -> None:
     assert db._store.data("doc").row(1) == (2, None, None, "b", 8, 2)
 
 
-@pytest.mark.parametrize("failing_u", [1, 95])  # UNIQUE conflict / CHECK violation midway
+def test_unique_keys_are_checked_at_statement_end() -> None:
+    """u = u + 1 over u = 10, 1, 2 ends with 11, 2, 3: valid, whatever order rows are visited
+    in (SQLite checks row by row and fails or succeeds depending on that order)."""
+    db = _db()
+    db._store.insert("doc", [[1, 2, 3], [None] * 3, [None] * 3, ["t"] * 3, [1, 2, 3], [10, 1, 2]])
+    node, c = _doc_scan()
+    plan = pn.Update("doc", node, (("u", px.Arith("+", c["u"], lit(1), INTEGER)),), c["rid"].cid)
+    assert run(plan, db) == [(3,)]
+    assert [db._store.data("doc").row(r)[5] for r in range(3)] == [11, 2, 3]
+    assert_indexes_agree(db)
+
+
+@pytest.mark.parametrize("failing_u", [1, 95])  # UNIQUE conflict / CHECK violation
 def test_update_failing_midway_restores_every_row(failing_u: int) -> None:
     db = _db()
-    us = [10, failing_u, 2] if failing_u == 1 else [10, failing_u, 50]
+    us = [10, failing_u, 3] if failing_u == 1 else [10, failing_u, 50]
     db._store.insert("doc", [[1, 2, 3], [None] * 3, [None] * 3, ["t"] * 3, [1, 2, 3], us])
     before = table_state(db)
     node, c = _doc_scan()
+    # u=1 -> 3 collides with the row keeping u=3 / u=95 -> 100 breaks the CHECK
+    rows: pn.Plan = pn.Filter(node, px.Compare("!=", c["id"], lit(3))) if failing_u == 1 else node
     plan = pn.Update(
         "doc",
-        node,
-        (("u", px.Arith("+", c["u"], lit(1 if failing_u == 1 else 5), INTEGER)),),
+        rows,
+        (("u", px.Arith("+", c["u"], lit(2 if failing_u == 1 else 5), INTEGER)),),
         c["rid"].cid,
     )
     with pytest.raises(IntegrityError):

@@ -74,3 +74,16 @@ def test_add_index_over_existing_rows_and_clear() -> None:
     assert len(index) == 19
     data.clear()
     assert data.live_count == 0 and data.live_rids() == [] and len(index) == 0
+
+
+def test_low_cardinality_values_share_objects() -> None:
+    data = TableData(pyram.schema_of(User))
+    n = 5000
+    names = ["".join(["na", "me", str(i % 4)]) for i in range(n)]  # equal strings, distinct objects
+    assert names[0] is not names[4]
+    data.append([list(range(n)), names, [i % 10 for i in range(n)], [f"e{i}" for i in range(n)]])
+    stored = data.columns[1]
+    assert stored[0] is stored[4] and stored == names  # deduplicated, values unchanged
+    emails = data.columns[3]
+    assert len({id(e) for e in emails}) == n  # unique values are left alone
+    assert data._memos[3] is None  # ...and that column stops being examined

@@ -25,6 +25,7 @@ from pyram.plan.expr import ColumnRef, Exists, Expr, InSubquery, ScalarSubquery
 __all__ = [
     "Kernel",
     "compile_filter",
+    "compile_filter_column",
     "compile_values",
     "evaluate_subquery",
     "resolve_constants",
@@ -108,11 +109,14 @@ def evaluate_subquery(expr: Expr, ctx: ExecContext) -> Any:
     return value
 
 
-def _build(body: str, translator: Translator) -> Kernel:
+def _build(body: str, translator: Translator, keep: int | None = None) -> Kernel:
     bindings = [f"    c{p} = cols[{p}]" for p in translator.used]
     bindings += [f"    k{i} = k[{i}]" for i in range(len(translator.constants))]
     used = translator.used
-    if not used and translator.volatile:
+    if keep is not None:
+        # filter-and-keep: the values of column ``keep`` where the predicate holds
+        expr_body = f"[v{keep} for v{keep} in c{keep} if {body}]"
+    elif not used and translator.volatile:
         expr_body = f"[{body} for _ in range(n)]"  # random() must differ row by row
     elif not used:
         expr_body = f"[{body}] * n"
@@ -139,6 +143,19 @@ def compile_filter(predicate: Expr, layout: Mapping[int, int]) -> Kernel:
     """A kernel returning, per position, True when ``predicate`` is TRUE."""
     translator = Translator(layout)
     return _build(translator.truth(predicate), translator)
+
+
+def compile_filter_column(predicate: Expr, layout: Mapping[int, int]) -> Kernel | None:
+    """For a one-column batch filtered on that column: a kernel returning the kept values
+    directly (one comprehension: no mask, no compress). None for any other shape."""
+    if len(layout) != 1:
+        return None
+    translator = Translator(layout)
+    body = translator.truth(predicate)
+    (position,) = layout.values()
+    if translator.used != [position] or translator.volatile:
+        return None
+    return _build(body, translator, keep=position)
 
 
 def compile_values(expr: Expr, layout: Mapping[int, int]) -> Kernel | int:

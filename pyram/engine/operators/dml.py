@@ -132,15 +132,31 @@ class UpdateOp(Operator):
     def execute(self, ctx: ExecContext) -> Iterator[Batch]:
         store = ctx.store
         with store.write_lock:
-            data = store.data(self.table)
-            schema = data.schema
-            targets = [schema.position(name) for name, _ in self.assignments]
             rids, new_values = self._collect(ctx)
-            old_rows = [data.row(rid) for rid in rids]
-            new_rows = _new_rows(schema, old_rows, targets, new_values)
-            old_user = [_row_to_user(schema, row) for row in old_rows]
-            _apply_updates(store, self.table, rids, new_rows, old_user)
-        yield _count(len(rids))
+            yield _count(self.apply(store, rids, new_values))
+
+    def update_one(self, ctx: ExecContext, rid: int, row: list[list[Any]]) -> int:
+        """Update one row whose input columns (this operator's child layout, one value each)
+        are already known: the point-update path, which skips running the child."""
+        batch = Batch(row, 1)
+        values = [evaluate(kernel, batch, ctx) for kernel in self._kernels]
+        return self.apply(ctx.store, [rid], values)
+
+    def apply(self, store: Store, rids: list[int], new_values: list[list[Any]]) -> int:
+        """Write the computed values (stored form, one list per assignment) to rows ``rids``
+        through the store's checked, all-or-nothing set update; returns the matched rows."""
+        if not rids:
+            return 0
+        schema = store.data(self.table).schema
+        targets = [schema.position(name) for name, _ in self.assignments]
+        user_values = []
+        for position, values in zip(targets, new_values, strict=True):
+            dtype = schema.columns[position].dtype
+            if dtype.encodes:  # kernels compute stored forms; the store takes user values
+                values = [None if v is None else dtype.from_storage(v) for v in values]
+            user_values.append(values)
+        store.update_many(self.table, rids, targets, user_values)
+        return len(rids)
 
     def _collect(self, ctx: ExecContext) -> tuple[list[int], list[list[Any]]]:
         """Row ids (first occurrence of each) and the assigned values per assignment."""
@@ -169,39 +185,6 @@ def _row_to_user(schema: TableSchema, row: Sequence[Any]) -> list[Any]:
         c.dtype.from_storage(v) if c.dtype.encodes and v is not None else v
         for c, v in zip(schema.columns, row, strict=True)
     ]
-
-
-def _new_rows(
-    schema: TableSchema,
-    old_rows: list[tuple[Any, ...]],
-    targets: list[int],
-    new_values: list[list[Any]],
-) -> list[list[Any]]:
-    """Every updated row in full, user-facing form."""
-    rows = [list(row) for row in old_rows]
-    for position, values in zip(targets, new_values, strict=True):
-        for row, value in zip(rows, values, strict=True):
-            row[position] = value
-    return [_row_to_user(schema, row) for row in rows]
-
-
-def _apply_updates(
-    store: Store,
-    table: str,
-    rids: list[int],
-    new_rows: list[list[Any]],
-    old_rows: list[list[Any]],
-) -> None:
-    """Write every new row; if one fails, put the rows already written back, newest first."""
-    done = 0
-    try:
-        for rid, row in zip(rids, new_rows, strict=True):
-            store.update(table, rid, row)
-            done += 1
-    except BaseException:
-        for i in reversed(range(done)):
-            store.update(table, rids[i], old_rows[i])
-        raise
 
 
 class DeleteOp(Operator):

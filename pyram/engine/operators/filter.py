@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pyram.engine.batch import Batch
-from pyram.engine.compile.kernels import compile_filter
+from pyram.engine.compile.kernels import Kernel, compile_filter, compile_filter_column
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.operators.common import pull
 from pyram.plan.expr import Expr
@@ -21,12 +21,14 @@ __all__ = ["Filter"]
 class Filter(Operator):
     """Rows of ``child`` for which ``predicate`` is TRUE (not FALSE, not NULL)."""
 
-    __slots__ = ("_kernel", "predicate")
+    __slots__ = ("_column_kernel", "_kernel", "predicate")
 
     def __init__(self, child: Operator, predicate: Expr, estimated_rows: float = 0.0) -> None:
         super().__init__(child.fields, (child,), estimated_rows)
         self.predicate = predicate
         self._kernel = compile_filter(predicate, child.layout())
+        # one column filtered on itself (count/sum of val WHERE val > x): keep values directly
+        self._column_kernel = compile_filter_column(predicate, child.layout())
 
     def describe(self) -> str:
         from pyram.engine.explain import format_expr
@@ -34,6 +36,9 @@ class Filter(Operator):
         return format_expr(self.predicate)
 
     def execute(self, ctx: ExecContext) -> Iterator[Batch]:
+        if self._column_kernel is not None:
+            yield from self._execute_column(ctx, self._column_kernel)
+            return
         kernel = self._kernel
         for batch in pull(self.children[0], ctx):
             if batch.selection is not None:
@@ -49,3 +54,13 @@ class Filter(Operator):
                 yield batch
             else:
                 yield Batch(batch.columns, batch.length, mask)
+
+    def _execute_column(self, ctx: ExecContext, kernel: Kernel) -> Iterator[Batch]:
+        for batch in pull(self.children[0], ctx):
+            if batch.selection is not None:
+                batch = batch.dense()
+            if not batch.length:
+                continue
+            kept = kernel(batch, ctx)
+            if kept:
+                yield Batch([kept], len(kept))

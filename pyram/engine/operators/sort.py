@@ -20,7 +20,7 @@ import heapq
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from itertools import compress, repeat
-from operator import is_not
+from operator import ge, is_not, le
 from typing import Any
 
 from pyram.engine.batch import BATCH_SIZE, Batch
@@ -36,6 +36,7 @@ from pyram.engine.operators.common import (
     pull,
     row_bound,
 )
+from pyram.engine.operators.scan import TableScan
 from pyram.plan.expr import Expr, SortKey
 
 __all__ = ["Sort", "TopN", "order_positions"]
@@ -78,20 +79,39 @@ def _top(count: int, values: Sequence[Any], key: SortKey, k: int) -> list[int]:
     """The first ``k`` positions in ``key`` order (same result as a stable full sort)."""
     nulls: list[int] = []
     candidates: Sequence[int] = range(count)
-    if None in values:
+    if key.expr.nullable and None in values:
         candidates = list(compress(range(count), map(is_not, values, repeat(None))))
         nulls = [p for p in range(count) if values[p] is None]
     if key.effective_nulls_first and len(nulls) >= k:
         return nulls[:k]
-    pick = heapq.nlargest if key.descending else heapq.nsmallest
     head = nulls if key.effective_nulls_first else []
     try:
-        best = pick(k - len(head), candidates, key=values.__getitem__)
+        if nulls:
+            pick = heapq.nlargest if key.descending else heapq.nsmallest
+            best = pick(k - len(head), candidates, key=values.__getitem__)
+        else:
+            best = _top_threshold(values, k, key.descending)
     except TypeError:
         return order_positions(count, [(values, key)])[:k]
     if key.effective_nulls_first:
         return head + best
     return (best + nulls)[:k]
+
+
+def _top_threshold(values: Sequence[Any], k: int, descending: bool) -> list[int]:
+    """Top-k positions of a NULL-free column (kernels.md 7): find the k-th best value with a
+    C-level heap over the values alone, keep positions at least that good (a C-level
+    compress), then stably sort the few survivors."""
+    if k <= 0:
+        return []
+    best_values = heapq.nlargest(k, values) if descending else heapq.nsmallest(k, values)
+    if not best_values:
+        return []
+    kth = best_values[-1]
+    keep = map(ge if descending else le, values, repeat(kth))
+    survivors = list(compress(range(len(values)), keep))
+    survivors.sort(key=values.__getitem__, reverse=descending)  # stable, also when reversed
+    return survivors[:k]
 
 
 class _Keys:
@@ -171,6 +191,11 @@ class TopN(Operator):
         self._limit: ConstantFn = compile_constant(limit)
         self._offset: ConstantFn | None = None if offset is None else compile_constant(offset)
 
+    def _top_of_table(
+        self, scan: TableScan, ctx: ExecContext, limit: int, offset: int
+    ) -> Iterator[Batch] | None:
+        return _top_of_table_impl(self, scan, ctx, limit, offset)
+
     def describe(self) -> str:
         from pyram.engine.explain import format_expr
 
@@ -184,12 +209,40 @@ class TopN(Operator):
         offset = 0 if self._offset is None else row_bound(self._offset(ctx), "OFFSET") or 0
         if limit == 0:
             return
-        columns, count = materialize(pull(self.children[0], ctx), len(self.fields))
+        child = self.children[0]
+        if limit is not None and isinstance(child, TableScan):
+            direct = self._top_of_table(child, ctx, limit, offset)
+            if direct is not None:
+                yield from direct
+                return
+        columns, count = materialize(pull(child, ctx), len(self.fields))
         if count <= offset:
             return
         keys = self._keys.values(Batch(columns, count), ctx)
         order = _order(count, keys, None if limit is None else offset + limit)
         yield from _emit(columns, order[offset:])
+
+
+def _top_of_table_impl(
+    op: TopN, scan: TableScan, ctx: ExecContext, limit: int, offset: int
+) -> Iterator[Batch] | None:
+    """Late materialisation for ``ORDER BY column LIMIT k`` straight over a table: pick the
+    top row ids from the key column in place (no scan copies), then gather only those rows.
+    None when the shape does not fit (computed key, several keys, dead rows, row ids)."""
+    kernel = op._keys.kernels[0] if len(op._keys.kernels) == 1 else None
+    if not isinstance(kernel, int) or scan.rid_cid is not None:
+        return None
+    data = ctx.store.data(scan.table)
+    if data.live_count != len(data.alive):
+        return None  # dead rows hold None: leave them to the generic path
+    schema = data.schema
+    positions = [schema.position(name) for name in scan.columns]
+    values = data.columns[positions[kernel]]
+    count = data.live_count
+    if count <= offset:
+        return iter(())
+    order = _top(count, values, op.keys[0], offset + limit)[offset:]
+    return _emit([data.columns[p] for p in positions], order)
 
 
 def _order(count: int, keys: list[tuple[list[Any], SortKey]], k: int | None) -> list[int]:
