@@ -149,7 +149,7 @@ class TableData:
         values turn out mostly distinct stop being deduplicated (the memo would only cost).
         """
         memo = self._memos[position]
-        if memo is None or len(values) < _DEDUPE_MIN_BATCH and not memo:
+        if memo is None or (len(values) < _DEDUPE_MIN_BATCH and not memo):
             return values
         if not memo:
             sample = values[:_DEDUPE_SAMPLE]

@@ -144,7 +144,7 @@ class Translator:
             return self._null_guarded([expr.left, expr.right], lambda a: f"({a[0]} {op} {a[1]})")
         if isinstance(expr, And | Or):
             helper_name = "_and3" if isinstance(expr, And) else "_or3"
-            from pyram.engine.compile import runtime
+            from pyram.functions import sql_ops as runtime
 
             fn = runtime.and3 if isinstance(expr, And) else runtime.or3
             self.globals[helper_name] = fn
@@ -158,7 +158,7 @@ class Translator:
         if isinstance(expr, FuncCall):
             return self._func(expr)
         if isinstance(expr, Cast):
-            from pyram.engine.compile import runtime
+            from pyram.functions import sql_ops as runtime
 
             helper = self.helper(runtime.cast_value)
             target = self.constant(Constant("literal", expr.dtype.name))
@@ -189,7 +189,7 @@ class Translator:
         return f"(None if {' or '.join(guards)} else {body})"
 
     def _arith(self, expr: Arith) -> str:
-        from pyram.engine.compile import runtime
+        from pyram.functions import sql_ops as runtime
 
         if expr.op in _SIMPLE_ARITH:
             op = _SIMPLE_ARITH[expr.op]
@@ -307,7 +307,7 @@ class Translator:
             if has_null:
                 return "False"  # x NOT IN (..., NULL) is never TRUE
             return self._guarded_truth([expr.arg], lambda a: f"{a[0]} not in {name}")
-        from pyram.engine.compile import runtime
+        from pyram.functions import sql_ops as runtime
 
         helper = self.helper(runtime.in3)
         tuple_src = "(" + "".join(f"{self.value(i)}, " for i in items) + ")"
@@ -335,7 +335,7 @@ class Translator:
         )
 
     def _like(self, expr: Like, want: bool) -> str:
-        from pyram.engine.compile import runtime
+        from pyram.functions import sql_ops as runtime
 
         pattern = expr.pattern
         if isinstance(pattern, Literal_) and isinstance(pattern.value, str):

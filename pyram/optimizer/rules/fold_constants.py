@@ -32,6 +32,7 @@ from typing import Any
 
 import attrs
 
+from pyram.functions.sql_ops import and3, div, in3, mod
 from pyram.optimizer.rewrite import (
     map_node_expressions,
     map_subquery_plans,
@@ -148,10 +149,14 @@ def _evaluate(expr: Expr, values: list[Any]) -> Any:
     if isinstance(expr, FuncCall):
         return _call(expr.name, values)
     if isinstance(expr, InList):
-        return _not3(_in3(values[0], values[1:])) if expr.negated else _in3(values[0], values[1:])
+        return (
+            _not3(in3(values[0], tuple(values[1:])))
+            if expr.negated
+            else in3(values[0], tuple(values[1:]))
+        )
     if isinstance(expr, Between):
         arg, low, high = values
-        inside = _and3(_compare(">=", arg, low), _compare("<=", arg, high))
+        inside = and3(_compare(">=", arg, low), _compare("<=", arg, high))
         return _not3(inside) if expr.negated else inside
     if isinstance(expr, Not):
         return _not3(values[0]) if values[0] is None or isinstance(values[0], bool) else _NOT_FOLDED
@@ -185,7 +190,7 @@ def _compare(op: str, a: Any, b: Any) -> Any:
 
 
 def _arith(op: str, a: Any, b: Any) -> Any:
-    """SQLite arithmetic, as the engine computes it (see ``engine/compile/runtime.py``)."""
+    """SQLite arithmetic, as the engine computes it (``pyram.functions.sql_ops``)."""
     if op == "||":
         return a + b if isinstance(a, str) and isinstance(b, str) else _NOT_FOLDED
     if not (_is_number(a) and _is_number(b)):
@@ -197,59 +202,12 @@ def _arith(op: str, a: Any, b: Any) -> Any:
     if op == "*":
         return a * b
     if op == "/":
-        return _div(a, b)
-    return _mod(a, b)
-
-
-def _div(a: Any, b: Any) -> Any:
-    if b == 0:
-        return None
-    if type(a) is int and type(b) is int:
-        quotient = abs(a) // abs(b)
-        return quotient if (a >= 0) == (b >= 0) else -quotient
-    return a / b
-
-
-def _mod(a: Any, b: Any) -> Any:
-    if type(a) is int and type(b) is int:
-        if b == 0:
-            return None
-        remainder = abs(a) % abs(b)
-        return remainder if a >= 0 else -remainder
-    if isinstance(a, Decimal) or isinstance(b, Decimal):
-        return None if b == 0 else a % b
-    # SQLite computes % on REAL operands as integers, then returns REAL
-    int_a, int_b = int(a), int(b)
-    if int_b == 0:
-        return None
-    remainder = abs(int_a) % abs(int_b)
-    return float(remainder if int_a >= 0 else -remainder)
-
-
-def _and3(*values: Any) -> Any:
-    result: Any = True
-    for value in values:
-        if value is False:
-            return False
-        if value is None:
-            result = None
-    return result
+        return div(a, b)
+    return mod(a, b)
 
 
 def _not3(value: Any) -> Any:
     return None if value is None else not value
-
-
-def _in3(value: Any, items: list[Any]) -> Any:
-    if value is None:
-        return None
-    saw_null = False
-    for item in items:
-        if item is None:
-            saw_null = True
-        elif item == value:
-            return True
-    return None if saw_null else False
 
 
 def _call(function: str, values: list[Any]) -> Any:

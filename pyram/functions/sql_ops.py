@@ -1,4 +1,4 @@
-"""Run-time helpers that generated kernels call for SQL semantics Python lacks.
+"""SQL operator semantics Python lacks, shared by the engine's kernels and constant folding.
 
 Kept tiny and total: each returns None (SQL NULL) instead of raising where SQLite returns NULL
 (division by zero), and implements SQLite's integer division and remainder (truncation toward
