@@ -445,66 +445,6 @@ class _Binder:
             return sub(a[0])
         raise ProgrammingError(f"unknown predicate {kind}")  # pragma: no cover
 
-    # ------------------------------------------------------------------ DML
-    def update(self, stmt: Update[Any]) -> pn.Plan:
-        schema = self.schema_of(stmt.model)
-        scope = Scope()
-        scan = self.b.scan(schema, rid=True)
-        scope.add(schema.name, schema.name, scan.fields)
-        plan: pn.Plan = scan
-        if stmt.filters:
-            plan = pn.Filter(plan, self.b.and_(*(self.expr(f, scope) for f in stmt.filters)))
-        assignments = []
-        for column, value in stmt.assignments:
-            target = scope.resolve(column)
-            if target is None or column.table_name != schema.name:
-                raise ProgrammingError(f"set(): {column!r} is not a column of {schema.name}")
-            bound = (
-                self.b.literal(value.value, target.dtype)
-                if isinstance(value, Literal)
-                else self.expr(value, scope)
-            )
-            bound = self.b.coerce_to(bound, target.dtype)
-            if "null" not in (bound.dtype.family,) and bound.dtype.family != target.dtype.family:
-                raise ProgrammingError(
-                    f"set(): {target.name} is {target.dtype.name}, value is {bound.dtype.name}"
-                )
-            assignments.append((target.name, bound))
-        if not assignments:
-            raise ProgrammingError("update() needs at least one set()")
-        assert scan.rid_cid is not None
-        return pn.Update(schema.name, plan, tuple(assignments), scan.rid_cid)
-
-    def delete(self, stmt: Delete[Any]) -> pn.Plan:
-        schema = self.schema_of(stmt.model)
-        scope = Scope()
-        scan = self.b.scan(schema, rid=True)
-        scope.add(schema.name, schema.name, scan.fields)
-        plan: pn.Plan = scan
-        if stmt.filters:
-            plan = pn.Filter(plan, self.b.and_(*(self.expr(f, scope) for f in stmt.filters)))
-        assert scan.rid_cid is not None
-        return pn.Delete(schema.name, plan, scan.rid_cid)
-
-    def insert(self, stmt: Insert[Any]) -> pn.Plan:
-        schema = self.schema_of(stmt.model)
-        if stmt.source is None:
-            raise ProgrammingError("insert() needs .from_select(query)")
-        source, _ = self.select(stmt.source, None)
-        names = tuple(c.name for c in stmt.columns) or schema.column_names
-        if len(names) != len(source.fields):
-            raise ProgrammingError(
-                f"insert into {schema.name}: {len(names)} columns but the query returns "
-                f"{len(source.fields)}"
-            )
-        for name, field in zip(names, source.fields, strict=True):
-            target = schema.column(name)
-            if field.dtype.family not in ("null", target.dtype.family):
-                raise ProgrammingError(
-                    f"insert: {name} is {target.dtype.name}, value is {field.dtype.name}"
-                )
-        return pn.Insert(schema.name, names, source)
-
 
 def _model(source: Any) -> Any:
     return source.__pyram_model__ if isinstance(source, Aliased) else source
@@ -603,11 +543,13 @@ def bind_statement(
     stmt: Update[Any] | Delete[Any] | Insert[Any], schema_of: SchemaLookup
 ) -> pn.Plan:
     """Bind a DSL update, delete or insert-from-select to a logical plan."""
+    from pyram.dsl.bind_dml import bind_delete, bind_insert, bind_update
+
     binder = _Binder(schema_of, PlanBuilder())
     if isinstance(stmt, Update):
-        return binder.update(stmt)
+        return bind_update(binder, stmt)
     if isinstance(stmt, Delete):
-        return binder.delete(stmt)
+        return bind_delete(binder, stmt)
     if isinstance(stmt, Insert):
-        return binder.insert(stmt)
+        return bind_insert(binder, stmt)
     raise ProgrammingError(f"db.execute() takes update(), delete() or insert(), not {stmt!r}")
