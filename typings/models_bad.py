@@ -37,7 +37,7 @@ u.age = "x"  # type: ignore[assignment]
 u.email = 3  # type: ignore[assignment]
 u.name = None  # type: ignore[assignment]
 # Instance values are not expressions, and vice versa.
-u_age_str: str = u.age  # type: ignore[assignment]
+u_age_str: str = User(id=2, name="b", age=4).age  # type: ignore[assignment]
 col_as_int: int = User.age  # type: ignore[assignment]
 
 
