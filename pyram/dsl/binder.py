@@ -148,9 +148,7 @@ class _Binder:
     def _sources(self, query: Select[Any], scope: Scope) -> list[Any]:
         if query.entity is not None:
             return [query.entity, *query.sources]
-        if query.sources:
-            return list(query.sources)
-        found: list[Any] = []
+        found: list[Any] = list(query.sources)  # select_from() adds to what columns imply
         # FROM is named by the selected columns; only without any, by the WHERE columns that
         # are not outer references (those make a correlated subquery instead).
         pools = [(query.columns, False), (query.filters, True)]
@@ -168,7 +166,7 @@ class _Binder:
                     )
                     if not any(_same_source(source, s) for s in found):
                         found.append(source)
-            if found:
+            if len(found) > len(query.sources):
                 break
         joined = [t for _, t, _ in query.joins]
         found = [s for s in found if not any(_same_source(s, j) for j in joined)]
@@ -229,9 +227,9 @@ class _Binder:
                     if fk.ref_table.lower() == parent.name.lower():
                         matches.append((fk, child_src, parent_src))
         if len(matches) != 1:
-            what = "no foreign key" if not matches else "several foreign keys"
+            what = "no foreign key links" if not matches else "several foreign keys link"
             raise ProgrammingError(
-                f"join({target_schema.name}): {what} links it to the query; pass on=..."
+                f"join({target_schema.name}): {what} it to the query; pass on=..."
             )
         fk, child_src, parent_src = matches[0]
         conds = []

@@ -156,9 +156,11 @@ class PlanBuilder:
         try:
             return Literal_(dtype.validate(value, nullable=False), dtype)
         except Exception as exc:
-            raise ProgrammingError(
-                f"{value!r} cannot be compared with {dtype.name}: {exc}"
-            ) from None
+            natural = None if isinstance(value, bool) else literal_type(value)
+            if natural is not None and natural.family == dtype.family == "numeric":
+                # 2.5 next to an INTEGER column: numbers of any kind compare and combine
+                return Literal_(value, natural)
+            raise ProgrammingError(f"{value!r} does not fit {dtype.name}: {exc}") from None
 
     @staticmethod
     def param(key: str | int, dtype: DataType = NULLTYPE) -> Param:

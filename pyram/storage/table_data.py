@@ -57,6 +57,8 @@ class TableData:
         self.columns: list[list[Any]] = [[] for _ in schema.columns]
         self.alive = bytearray()
         self.live_count = 0
+        #: bumped whenever row ids are renumbered (compaction, clear): scans check it
+        self.epoch = 0
         self.indexes: dict[str, AnyIndex] = {}
         self._key_positions: dict[str, tuple[int, ...]] = {}
         # per column: value -> shared object, {} while undecided, None once not worth it
@@ -223,6 +225,7 @@ class TableData:
         self.columns = [[] for _ in self.schema.columns]
         self.alive = bytearray()
         self.live_count = 0
+        self.epoch += 1
         for index in self.indexes.values():
             index.clear()
 
@@ -237,6 +240,7 @@ class TableData:
     def compact(self) -> None:
         """Drop dead row ids: rewrite each column, renumber rows and rebuild the indexes."""
         alive = self.alive
+        self.epoch += 1
         self.columns = [list(compress(col, alive)) for col in self.columns]
         self.alive = bytearray(b"\x01" * self.live_count)
         rids = range(self.live_count)

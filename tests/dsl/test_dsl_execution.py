@@ -325,3 +325,43 @@ def test_outer_join_columns_become_nullable() -> None:
     assert [f.nullable for f in plan.fields] == [False, True, True]
     right = pyram.select(Emp.name, Dept.name).right_join(Emp, on=Emp.dept == Dept.name)
     assert sorted(db.all(right), key=repr) == sorted([("ann", "eng"), ("bob", None)], key=repr)
+
+
+def test_iter_sees_deletes_between_batches_and_reports_compaction() -> None:
+    from pyram.engine.batch import BATCH_SIZE
+
+    db = load([], [])
+    n = BATCH_SIZE + 4000
+    db.insert_many(Emp(i, "x", 30) for i in range(n))
+    it = db.iter(pyram.select(Emp.id))
+    first = next(it)
+    db.execute(pyram.delete(Emp).where(Emp.id >= n - 1000))  # few deletes: no compaction
+    rest = list(it)
+    assert 1 + len(rest) == n - 1000 and first == (0,) and (None,) not in rest
+    it2 = db.iter(pyram.select(Emp.id))
+    next(it2)
+    db.execute(pyram.delete(Emp).where(Emp.id >= 1000))  # most rows: compacts
+    try:
+        list(it2)
+    except pyram.OperationalError as exc:
+        assert "compacted" in str(exc)
+    else:
+        raise AssertionError("a scan silently survived a compaction")
+
+
+def test_numbers_of_any_kind_compare_and_combine() -> None:
+    db = load([], [("ann", 30, None, 10.0), ("bob", 41, None, None)])
+    assert db.all(pyram.select(Emp.id).where(Emp.age >= 30.5)) == [(1,)]
+    assert db.all(pyram.select(Emp.age * 1.5).order_by(Emp.id)) == [(45.0,), (61.5,)]
+    try:
+        db.all(pyram.select(Emp.id).where(Emp.age == "30"))
+    except pyram.ProgrammingError as exc:
+        assert "does not fit INTEGER" in str(exc)
+    else:
+        raise AssertionError("a str literal was accepted for an INTEGER column")
+
+
+def test_select_from_adds_tables() -> None:
+    db = load([("eng", 5.0)], [("ann", 30, "eng", 1.0)])
+    q = pyram.select(Emp.name).where(Emp.dept.eq(Dept.name)).select_from(Dept)
+    assert db.all(q) == [("ann",)]

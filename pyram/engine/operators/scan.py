@@ -17,7 +17,7 @@ from typing import Any, cast
 from pyram.engine.batch import BATCH_SIZE, Batch
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.operators.common import compile_constant, gather_columns
-from pyram.errors import ProgrammingError
+from pyram.errors import OperationalError, ProgrammingError
 from pyram.plan.expr import Expr, Field
 from pyram.storage import TableData
 from pyram.storage.indexes import UNBOUNDED, SortedIndex, key_is_null
@@ -55,21 +55,28 @@ class TableScan(Operator):
 
     def execute(self, ctx: ExecContext) -> Iterator[Batch]:
         data = ctx.store.data(self.table)
-        sources = [data.columns[p] for p in _column_positions(data, self.columns)]
-        alive = data.alive
-        total = len(alive)
-        has_dead = data.live_count < total
+        positions = _column_positions(data, self.columns)
+        epoch = data.epoch
+        total = len(data.alive)
         with_rid = self.rid_cid is not None
         for start in range(0, total, BATCH_SIZE):
+            # Between batches the consumer may have written to the table (db.iter): deletes
+            # are honoured through the fresh alive mask; a compaction renumbers rows, which a
+            # scan cannot follow, so it is reported rather than silently mis-read.
+            if data.epoch != epoch:
+                raise OperationalError(
+                    f"table {self.table} was compacted while a query was reading it; "
+                    "finish iterating before deleting many rows"
+                )
             end = min(start + BATCH_SIZE, total)
             selection: bytearray | None = None
-            if has_dead:
-                selection = alive[start:end]
+            if data.live_count < len(data.alive):
+                selection = data.alive[start:end]
                 if 1 not in selection:
                     continue
                 if 0 not in selection:
                     selection = None
-            columns = [col[start:end] for col in sources]
+            columns = [data.columns[p][start:end] for p in positions]
             if with_rid:
                 # A range is a read-only sequence: cheaper than materialising the row ids.
                 columns.append(cast(list[Any], range(start, end)))
