@@ -24,8 +24,7 @@ def bind_update(self: _Binder, stmt: Update[Any]) -> pn.Plan:
     scan = self.b.scan(schema, rid=True)
     scope.add(schema.name, schema.name, scan.fields)
     plan: pn.Plan = scan
-    if stmt.filters:
-        plan = pn.Filter(plan, self.b.and_(*(self.expr(f, scope) for f in stmt.filters)))
+    plan = self.b.filter(plan, *(self.expr(f, scope) for f in stmt.filters))
     assignments = []
     for column, value in stmt.assignments:
         target = scope.resolve(column)
@@ -55,8 +54,7 @@ def bind_delete(self: _Binder, stmt: Delete[Any]) -> pn.Plan:
     scan = self.b.scan(schema, rid=True)
     scope.add(schema.name, schema.name, scan.fields)
     plan: pn.Plan = scan
-    if stmt.filters:
-        plan = pn.Filter(plan, self.b.and_(*(self.expr(f, scope) for f in stmt.filters)))
+    plan = self.b.filter(plan, *(self.expr(f, scope) for f in stmt.filters))
     assert scan.rid_cid is not None
     return pn.Delete(schema.name, plan, scan.rid_cid)
 

@@ -116,17 +116,7 @@ class _Binder:
         return self._order_limit_compound(query, plan), scope
 
     def _set_op(self, kind: str, keep_all: bool, left: pn.Plan, right: pn.Plan) -> pn.Plan:
-        lf, rf = left.fields, right.fields
-        if len(lf) != len(rf):
-            raise ProgrammingError(f"{kind}: both queries must return the same number of columns")
-        out = []
-        for a, b in zip(lf, rf, strict=True):
-            if "null" not in (a.dtype.family, b.dtype.family) and a.dtype.family != b.dtype.family:
-                raise ProgrammingError(
-                    f"{kind}: column {a.name} is {a.dtype.name} vs {b.dtype.name}"
-                )
-            out.append(px.Field(self.b.new_cid(), a.name, a.dtype, a.nullable or b.nullable))
-        return pn.SetOp(kind, keep_all, left, right, tuple(out))  # type: ignore[arg-type]
+        return self.b.set_op(kind, keep_all, left, right)  # type: ignore[arg-type]
 
     def _order_limit_compound(self, query: Select[Any], plan: pn.Plan) -> pn.Plan:
         if query.orderings:
@@ -142,7 +132,7 @@ class _Binder:
                 keys.append(
                     px.SortKey(self.b.column(field), ordering.descending, ordering.nulls_first)
                 )
-            plan = pn.Sort(plan, tuple(keys))
+            plan = self.b.sort(plan, keys)
         return self._limit(query, plan, Scope())
 
     def _sources(self, query: Select[Any], scope: Scope) -> list[Any]:
@@ -190,7 +180,7 @@ class _Binder:
         sources = self._sources(query, scope)
         plan: pn.Plan = self._scan(sources[0], scope)
         for source in sources[1:]:
-            plan = pn.Join("cross", plan, self._scan(source, scope))
+            plan = self.b.join("cross", plan, self._scan(source, scope), None)
         for kind, target, on in query.joins:
             existing = [*sources, *(t for _, t, _ in query.joins)]
             left_side = scope.qualifiers()
@@ -200,15 +190,14 @@ class _Binder:
             elif on is None:
                 condition = self._fk_condition(existing, target, scope)
             else:
-                condition = self.b.and_(self.expr(on, scope))
-            plan = pn.Join(kind, plan, right, condition)  # type: ignore[arg-type]
+                condition = self.expr(on, scope)
+            plan = self.b.join(kind, plan, right, condition)  # type: ignore[arg-type]
             # Columns of the NULL-padded side of an outer join may be NULL from here on.
             if kind in ("left", "full"):
                 scope.make_nullable(scope.qualifiers() - left_side)
             if kind in ("right", "full"):
                 scope.make_nullable(left_side)
-        if query.filters:
-            plan = pn.Filter(plan, self.b.and_(*(self.expr(f, scope) for f in query.filters)))
+        plan = self.b.filter(plan, *(self.expr(f, scope) for f in query.filters))
         return self._shape(query, plan, scope), scope
 
     def _fk_condition(self, existing: list[Any], target: Any, scope: Scope) -> px.Expr:
@@ -254,8 +243,7 @@ class _Binder:
         post: Callable[[Expr[Any]], px.Expr]
         if has_agg:
             plan, post = self._aggregate(query, plan, scope, items)
-            if query.having_filters:
-                plan = pn.Filter(plan, self.b.and_(*(post(h) for h in query.having_filters)))
+            plan = self.b.filter(plan, *(post(h) for h in query.having_filters))
         else:
             if query.having_filters:
                 raise ProgrammingError("having() needs group_by() or aggregates")
@@ -266,8 +254,7 @@ class _Binder:
         exprs = [post(e) for e in items]
         names = _unique_names([_output_name(e) or f"column{i + 1}" for i, e in enumerate(items)])
         if query.is_distinct:
-            out = self._fields(exprs, names)
-            plan = pn.Distinct(pn.Project(plan, tuple(exprs), out))
+            plan = self.b.distinct(self.b.project(plan, exprs, names))
             if query.orderings and not query.compounds:
                 plan = self._sort_on_output(query, plan, items)
         else:
@@ -275,22 +262,15 @@ class _Binder:
                 keys = tuple(
                     px.SortKey(post(o.expr), o.descending, o.nulls_first) for o in query.orderings
                 )
-                plan = pn.Sort(plan, keys)
+                plan = self.b.sort(plan, keys)
             if not query.compounds:
                 # LIMIT sits below the projection: Sort + Limit meet (top-N) and only the rows
                 # kept are projected.
                 plan = self._limit(query, plan, scope)
-            return pn.Project(plan, tuple(exprs), self._fields(exprs, names))
+            return self.b.project(plan, exprs, names)
         if query.compounds:
             return plan
         return self._limit(query, plan, scope)
-
-    def _fields(self, exprs: Sequence[px.Expr], names: Sequence[str]) -> tuple[px.Field, ...]:
-        out = []
-        for e, name in zip(exprs, names, strict=True):
-            # a plain column keeps its id so result shaping and plans stay simple
-            out.append(px.Field(self.b.new_cid(), name, e.dtype, e.nullable))
-        return tuple(out)
 
     def _sort_on_output(self, query: Select[Any], plan: pn.Plan, items: list[Expr[Any]]) -> pn.Plan:
         keys = []
@@ -302,17 +282,13 @@ class _Binder:
                 raise ProgrammingError("with distinct(), ORDER BY keys must be selected") from None
             field = plan.fields[position]
             keys.append(px.SortKey(self.b.column(field), ordering.descending, ordering.nulls_first))
-        return pn.Sort(plan, tuple(keys))
+        return self.b.sort(plan, keys)
 
     def _limit(self, query: Select[Any], plan: pn.Plan, scope: Scope) -> pn.Plan:
-        if query.limit_value is None and query.offset_value is None:
-            return plan
-        from pyram.types import INTEGER
+        def bound(e: Expr[Any] | None) -> px.Expr | None:
+            return None if e is None else self.expr(e, scope)
 
-        def count(e: Expr[Any] | None) -> px.Expr | None:
-            return None if e is None else self.b.coerce_to(self.expr(e, scope), INTEGER)
-
-        return pn.Limit(plan, count(query.limit_value), count(query.offset_value))
+        return self.b.limit(plan, bound(query.limit_value), bound(query.offset_value))
 
     def _aggregate(
         self, query: Select[Any], plan: pn.Plan, scope: Scope, items: list[Expr[Any]]
@@ -329,8 +305,8 @@ class _Binder:
                     aggs.append(self.b.agg(node.name, args, node.distinct))
         names = [_output_name(g) or f"group{i + 1}" for i, g in enumerate(query.groups)]
         names += [a.name for a in aggs]
-        out = self._fields([*groups, *aggs], names)
-        agg_plan = pn.Aggregate(plan, tuple(groups), tuple(aggs), out)
+        agg_plan = self.b.aggregate(plan, groups, aggs, names)
+        out = agg_plan.out
         group_fields = dict(zip(group_keys, out[: len(groups)], strict=True))
         agg_fields = dict(zip(agg_keys, out[len(groups) :], strict=True))
 

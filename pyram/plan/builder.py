@@ -42,8 +42,22 @@ from pyram.plan.expr import (
     Or,
     Param,
     ScalarSubquery,
+    SortKey,
 )
-from pyram.plan.nodes import Plan, Scan
+from pyram.plan.nodes import (
+    Aggregate,
+    Distinct,
+    Filter,
+    Join,
+    JoinKind,
+    Limit,
+    Plan,
+    Project,
+    Scan,
+    SetOp,
+    SetOpKind,
+    Sort,
+)
 from pyram.types import (
     BLOB,
     BOOLEAN,
@@ -139,6 +153,72 @@ class PlanBuilder:
             Field(self.new_cid(), name, e.dtype, e.nullable)
             for e, name in zip(exprs, names, strict=True)
         )
+
+    def filter(self, input: Plan, *conditions: Expr) -> Plan:
+        """Rows of ``input`` where every condition is TRUE (no conditions: ``input`` itself)."""
+        if not conditions:
+            return input
+        return Filter(input, self.and_(*conditions))
+
+    def join(self, kind: JoinKind, left: Plan, right: Plan, condition: Expr | None) -> Join:
+        """A join; ``condition`` is required except for cross joins, and must be boolean."""
+        if kind == "cross":
+            if condition is not None:
+                raise ProgrammingError("a cross join takes no condition")
+            return Join(kind, left, right, None)
+        if condition is None:
+            raise ProgrammingError(f"a {kind} join needs a condition")
+        return Join(kind, left, right, self.and_(condition))
+
+    def project(self, input: Plan, exprs: Sequence[Expr], names: Sequence[str]) -> Project:
+        """Compute ``exprs`` per row, named ``names`` (fresh column ids)."""
+        return Project(input, tuple(exprs), self.fields_for(exprs, names))
+
+    def aggregate(
+        self, input: Plan, groups: Sequence[Expr], aggs: Sequence[AggCall], names: Sequence[str]
+    ) -> Aggregate:
+        """Group ``input`` by ``groups``; output the groups then the aggregates, named."""
+        return Aggregate(
+            input, tuple(groups), tuple(aggs), self.fields_for([*groups, *aggs], names)
+        )
+
+    @staticmethod
+    def sort(input: Plan, keys: Sequence[SortKey]) -> Plan:
+        """Order rows by ``keys`` (no keys: ``input`` itself)."""
+        return Sort(input, tuple(keys)) if keys else input
+
+    def limit(self, input: Plan, limit: Expr | None, offset: Expr | None) -> Plan:
+        """LIMIT/OFFSET: integer expressions (literals or parameters)."""
+        if limit is None and offset is None:
+            return input
+        bounds = []
+        for bound in (limit, offset):
+            if bound is not None:
+                bound = self.coerce_to(bound, INTEGER)
+                if bound.dtype.family not in ("numeric", "null"):
+                    raise ProgrammingError(f"LIMIT/OFFSET needs an integer, got {bound.dtype.name}")
+            bounds.append(bound)
+        return Limit(input, bounds[0], bounds[1])
+
+    @staticmethod
+    def distinct(input: Plan) -> Distinct:
+        """Drop duplicate rows."""
+        return Distinct(input)
+
+    def set_op(self, kind: SetOpKind, keep_all: bool, left: Plan, right: Plan) -> SetOp:
+        """UNION/INTERSECT/EXCEPT: same column count, matching families; named after ``left``."""
+        lf, rf = left.fields, right.fields
+        if len(lf) != len(rf):
+            raise ProgrammingError(f"{kind}: both queries must return the same number of columns")
+        out = []
+        for a, b in zip(lf, rf, strict=True):
+            if "null" not in (a.dtype.family, b.dtype.family) and a.dtype.family != b.dtype.family:
+                raise ProgrammingError(
+                    f"{kind}: column {a.name} is {a.dtype.name} vs {b.dtype.name}"
+                )
+            dtype = a.dtype if a.dtype is not NULLTYPE else b.dtype
+            out.append(Field(self.new_cid(), a.name, dtype, a.nullable or b.nullable))
+        return SetOp(kind, keep_all, left, right, tuple(out))
 
     # ------------------------------------------------------------------ expressions
     @staticmethod
