@@ -152,8 +152,9 @@ def column(
     """Declare a column's constraints, index and default.
 
     Args:
-        primary_key: the column is the table's primary key (unique, NOT NULL, hash-indexed).
-        unique: values must be distinct (NULLs excepted); backed by a unique hash index.
+        primary_key: the column is the table's primary key (unique, NOT NULL; a unique
+            sorted index, plus a hash index with ``index="hash"``).
+        unique: values must be distinct (NULLs excepted); backed by a unique sorted index.
         index: ``True`` or ``"sorted"`` for a sorted index (equality, ranges, order),
             ``"hash"`` for a hash index (equality only).
         default: value used when the argument is omitted.

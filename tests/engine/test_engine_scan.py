@@ -190,7 +190,8 @@ def test_index_scan_composite_prefix_range() -> None:
 
 def test_index_scan_range_on_hash_index_is_an_error() -> None:
     db = new_db()
-    node, _ = _index_scan(index="l_pkey", low=(lit(1),))
+    base, _ = scan("r", ("id", "k"))
+    node = pn.IndexScan("r", "r_k_idx", base.columns, base.out, low=(lit(1),))
     with pytest.raises(ProgrammingError):
         run(node, db)
     missing, _ = _index_scan(index="nope", keys=((lit(1),),))

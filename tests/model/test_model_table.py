@@ -91,8 +91,8 @@ def test_schema_derives_constraints_and_indexes() -> None:
     ]
     kinds = {ix.name: (ix.kind, ix.unique, ix.columns) for ix in schema.indexes}
     assert kinds == {
-        "user_pkey": ("hash", True, ("id",)),
-        "user_email_key": ("hash", True, ("email",)),
+        "user_pkey": ("sorted", True, ("id",)),
+        "user_email_key": ("sorted", True, ("email",)),
         "user_age_idx": ("sorted", False, ("age",)),
     }
     orders = pyram.schema_of(Order)
@@ -118,7 +118,7 @@ def test_table_level_composite_declarations() -> None:
     names = {ix.name: (ix.kind, ix.columns) for ix in schema.indexes}
     assert names["office_region_name_idx"] == ("sorted", ("region", "name"))
     assert names["by_code"] == ("hash", ("code",))
-    assert names["office_pkey"] == ("hash", ("region", "code"))
+    assert names["office_pkey"] == ("sorted", ("region", "code"))
     assert len(schema.checks) == 1
 
 

@@ -279,10 +279,13 @@ def test_order_by_limit_does_not_fire() -> None:
     s = p.scan("user")
     two_keys = Limit(Sort(s, (SortKey(p.col(s, "age")), SortKey(p.col(s, "id")))), lit(1))
     no_index = top(p, s, SortKey(p.col(s, "name")))
-    hash_only = top(p, s, SortKey(p.col(s, "id")))
     no_limit = Limit(Sort(s, (SortKey(p.col(s, "age")),)), None, lit(3))
-    for plan in (two_keys, no_index, hash_only, no_limit):
+    for plan in (two_keys, no_index, no_limit):
         assert choose_index_scan.apply(plan, context()) is plan
+    # the primary key is a sorted index too: ORDER BY id LIMIT reads it in order
+    by_id = choose_index_scan.apply(top(p, s, SortKey(p.col(s, "id"))), context())
+    assert isinstance(by_id, Limit) and isinstance(by_id.input, IndexScan)
+    assert by_id.input.index == "user_pkey"
     # another index answers the filter: use it and keep the Sort
     assert (
         choose(top(p, s, SortKey(p.col(s, "age")), eq(p.col(s, "id"), 3)))

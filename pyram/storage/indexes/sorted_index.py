@@ -18,6 +18,7 @@ that modify rows found by a scan must materialise it first (``list(index.range(.
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, islice
@@ -62,7 +63,8 @@ class SortedIndex:
         self.composite = len(columns) > 1
         self.kind: IndexKind = "sorted"
         self._keys: list[list[Any]] = []
-        self._rids: list[list[int]] = []
+        # Row ids are machine ints in arrays: 8 bytes each and no int object per entry.
+        self._rids: list[array[int]] = []
         self._max_keys: list[Any] = []
         self._max_rids: list[int] = []
         self._nulls: set[int] = set()
@@ -92,7 +94,7 @@ class SortedIndex:
         keys_l = self._keys
         if not keys_l:
             keys_l.append([key])
-            self._rids.append([rid])
+            self._rids.append(array("q", (rid,)))
             self._max_keys.append(key)
             self._max_rids.append(rid)
             self._size, self._distinct = 1, 1
@@ -201,7 +203,7 @@ class SortedIndex:
                 if rs[i] == rs[i - 1] and ks[i] == ks[i - 1]:
                     raise InternalError(f"index {self.name}: entry {ks[i]!r} -> {rs[i]} repeats")
         self._keys = [ks[i : i + _LOAD] for i in range(0, n, _LOAD)]
-        self._rids = [rs[i : i + _LOAD] for i in range(0, n, _LOAD)]
+        self._rids = [array("q", rs[i : i + _LOAD]) for i in range(0, n, _LOAD)]
         self._max_keys = [chunk[-1] for chunk in self._keys]
         self._max_rids = [chunk[-1] for chunk in self._rids]
         self._size, self._distinct = n, distinct
@@ -334,7 +336,7 @@ class SortedIndex:
             return []
         keys = self._keys[c]
         hi = i + 1 if self.unique else bisect_right(keys, key, i)
-        out = self._rids[c][i:hi]
+        out = self._rids[c][i:hi].tolist()
         # A heavily duplicated key may run on into following chunks.
         while hi == len(keys) and c + 1 < len(self._keys) and self._keys[c + 1][0] == key:
             c += 1
