@@ -198,7 +198,7 @@ class Database:
             if key_is_null(key, len(handle.data.schema.primary_key) > 1):
                 return None
         with self._store.write_lock:
-            rid = handle.pk_index.get(key)
+            rid = _find(handle, key)
             if rid is None:
                 return None
             values = [col[rid] for col in handle.data.columns]
@@ -346,14 +346,27 @@ class Database:
 class _Handle:
     """What a primary-key read needs, resolved once per model class (dropped on DDL)."""
 
-    __slots__ = ("data", "key_types", "pk_index")
+    __slots__ = ("data", "dense_position", "key_types", "pk_index")
 
     def __init__(self, data: TableData, pk_index: AnyIndex) -> None:
         self.data = data
         self.pk_index = pk_index
         pk = [data.schema.column(c).dtype for c in data.schema.primary_key]
+        single_int = len(pk) == 1 and pk[0].name == "INTEGER"
+        self.dense_position = (
+            data.schema.position(data.schema.primary_key[0]) if single_int else None
+        )
         # A single-column key of an exact stored type needs no validation or conversion.
         self.key_types = pk[0].exact_types if len(pk) == 1 and not pk[0].encodes else frozenset()
+
+
+def _find(handle: _Handle, key: Any) -> int | None:
+    if handle.dense_position is not None and type(key) is int:
+        rid = handle.data.probe_dense(handle.dense_position, key)
+        if rid is not None:
+            return rid
+    found: int | None = handle.pk_index.get(key)
+    return found
 
 
 def _values(obj: Any, schema: TableSchema) -> list[Any]:

@@ -181,7 +181,7 @@ def _fast_point_first(
     if not isinstance(key, px.Param):
         return slow
     name, exact = key.key, key.dtype.exact_types
-    index_get = point.index.get
+    find = point.find
     data, positions = point.data, point.positions
     one_row = prepared.one_row
     all_columns = positions == tuple(range(len(data.schema.columns)))
@@ -191,7 +191,7 @@ def _fast_point_first(
         if len(params) == 1:
             value = params.get(name, _MISSING)
             if type(value) in exact:
-                rid = index_get(value)
+                rid = find(value)
                 if rid is None:
                     return None
                 if build is not None and all_columns:

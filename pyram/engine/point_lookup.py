@@ -26,7 +26,7 @@ class PointLookup:
     compaction rebuilds the index in place and swaps only the column lists, read per call.
     """
 
-    __slots__ = ("data", "index", "key", "positions", "table")
+    __slots__ = ("data", "dense_position", "index", "key", "positions", "table")
 
     def __init__(
         self, data: TableData, index: Any, key: px.Expr, positions: tuple[int, ...]
@@ -36,6 +36,8 @@ class PointLookup:
         self.index = index
         self.key = key
         self.positions = positions
+        #: the key column's position when it is INTEGER (dense keys are found by arithmetic)
+        self.dense_position = _dense_position(data, index)
 
     def key_value(self, params: Mapping[str | int, Any]) -> Any:
         """The probe key for one execution (a bound parameter or a literal)."""
@@ -53,11 +55,20 @@ class PointLookup:
         """As :meth:`fetch`, for an already validated stored key."""
         if key is None:
             return None
-        rid = self.index.get(key)
+        rid = self.find(key)
         if rid is None:
             return None
         columns = self.data.columns
         return [columns[p][rid] for p in self.positions]
+
+    def find(self, key: Any) -> int | None:
+        """The row id holding ``key`` (a validated, non-NULL stored key), or None."""
+        if self.dense_position is not None and type(key) is int:
+            rid = self.data.probe_dense(self.dense_position, key)
+            if rid is not None:
+                return rid
+        found: int | None = self.index.get(key)
+        return found
 
 
 def match_point_lookup(plan: pn.Plan, store: Store) -> PointLookup | None:
@@ -90,6 +101,14 @@ def match_point_lookup(plan: pn.Plan, store: Store) -> PointLookup | None:
     return PointLookup(data, data.indexes[scan.index], key, tuple(positions))
 
 
+def _dense_position(data: TableData, index: Any) -> int | None:
+    columns = index.columns
+    if len(columns) != 1:
+        return None
+    column = data.schema.column(columns[0])
+    return data.schema.position(columns[0]) if column.dtype.name == "INTEGER" else None
+
+
 class PointUpdate:
     """``UPDATE t SET ... WHERE key = ?`` on a unique key: probe, then update that one row."""
 
@@ -107,7 +126,7 @@ class PointUpdate:
         key = lookup.key_value(ctx.params)
         if key is None:
             return 0
-        rid = lookup.index.get(key)
+        rid = lookup.find(key)
         if rid is None:
             return 0
         columns = lookup.data.columns

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from array import array
 from itertools import compress
 
 from models import User
 
 import pyram
+from pyram import Col, column
 from pyram.catalog import IndexSpec
 from pyram.storage import TableData
 from pyram.storage.table_data import COMPACT_MIN_DEAD
@@ -87,3 +89,47 @@ def test_low_cardinality_values_share_objects() -> None:
     emails = data.columns[3]
     assert len({id(e) for e in emails}) == n  # unique values are left alone
     assert data._memos[3] is None  # ...and that column stops being examined
+
+
+def test_not_null_real_columns_are_packed_doubles() -> None:
+    @pyram.table
+    class Reading(pyram.Table):
+        id: Col[int] = column(primary_key=True)
+        value: Col[float] = column(index=True)
+        maybe: Col[float | None] = None
+
+    data = TableData(pyram.schema_of(Reading))
+    n = COMPACT_MIN_DEAD * 3
+    data.append([list(range(n)), [i / 2 for i in range(n)], [None] * n])
+    assert isinstance(data.columns[1], array) and data.columns[1].typecode == "d"
+    assert isinstance(data.columns[2], list)  # nullable: objects (None needs a slot)
+    data.update(5, {1: 99999.5})
+    assert data.row(5) == (5, 99999.5, None)
+    assert data.indexes["reading_value_idx"].lookup(99999.5) == [5]
+    data.delete(range(0, n - 10))  # compacts
+    assert isinstance(data.columns[1], array) and data.live_count == 10
+    assert list(data.columns[1]) == [i / 2 for i in range(n - 10, n)]
+    assert data.indexes["reading_value_idx"].lookup((n - 1) / 2) == [9]
+
+
+def test_dense_integer_keys_are_found_by_arithmetic_and_verified() -> None:
+    data = make(10)  # ids 0..9 at rows 0..9
+    assert data.probe_dense(0, 7) == 7
+    assert data.probe_dense(0, 10) is None and data.probe_dense(0, -1) is None
+    data.delete([7])
+    assert data.probe_dense(0, 7) is None  # dead row: not a match
+    data.update(3, {0: 100})
+    assert data.probe_dense(0, 3) is None  # the value moved: the guess is checked
+    assert data.probe_dense(0, 100) is None  # ...and found by the index instead
+
+
+def test_primary_key_lookups_stay_correct_for_sparse_and_moved_keys() -> None:
+    db = pyram.Database()
+    db.create(User)
+    db.insert_many(User(id=i * 3, name="n", age=1) for i in range(50))  # sparse keys
+    db.insert(User(id=1, name="one", age=1))
+    assert db.get(User, 1) == User(id=1, name="one", age=1)
+    assert db.get(User, 30) == User(id=30, name="n", age=1)
+    assert db.get(User, 31) is None
+    q = User.select().where(User.id.eq(pyram.param("id", int)))
+    assert [u.id for u in (db.first(q, id=k) for k in (0, 1, 2, 147)) if u] == [0, 1, 147]

@@ -320,10 +320,17 @@ class SortedIndex:
 
         Meant for unique indexes; on a non-unique index it returns the smallest matching rid.
         """
-        if key_is_null(key, self.composite):
+        # The hot path of primary-key lookups: two C-level bisects. The first entry with this
+        # key lives in the first chunk whose largest key is >= key (earlier chunks end below).
+        if key is None or (self.composite and None in key):  # type: ignore[operator]
             return None
-        c, i = self._first_ge(key)
-        if c < len(self._keys) and self._keys[c][i] == key:
+        maxima = self._max_keys
+        c = bisect_left(maxima, key)
+        if c == len(maxima):
+            return None
+        keys = self._keys[c]
+        i = bisect_left(keys, key)
+        if keys[i] == key:
             return self._rids[c][i]
         return None
 
