@@ -181,19 +181,31 @@ def _fast_point_first(
     if not isinstance(key, px.Param):
         return slow
     name, exact = key.key, key.dtype.exact_types
-    find = point.find
     data, positions = point.data, point.positions
     one_row = prepared.one_row
     all_columns = positions == tuple(range(len(data.schema.columns)))
     build = prepared.entity.__pyram_build__ if prepared.entity is not None else None
 
+    dense = point.dense_position
+    index_get = point.index.get
+
     def first(params: Mapping[str | int, Any]) -> Any:
         if len(params) == 1:
             value = params.get(name, _MISSING)
             if type(value) in exact:
-                rid = find(value)
+                # TableData.probe_dense inlined: dense INTEGER keys sit at row key - first key
+                rid = None
+                if dense is not None:
+                    keys = data.columns[dense]
+                    start = keys[0] if keys else None
+                    if start is not None:
+                        guess = value - start
+                        if 0 <= guess < len(keys) and keys[guess] == value and data.alive[guess]:
+                            rid = guess
                 if rid is None:
-                    return None
+                    rid = index_get(value)
+                    if rid is None:
+                        return None
                 if build is not None and all_columns:
                     return build(*[col[rid] for col in data.columns])
                 columns = data.columns
