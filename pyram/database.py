@@ -201,8 +201,7 @@ class Database:
             rid = _find(handle, key)
             if rid is None:
                 return None
-            values = [col[rid] for col in handle.data.columns]
-        found: T = model.__pyram_build__(*values)
+            found: T = model.__pyram_read__(handle.data.columns, rid)
         return found
 
     # ------------------------------------------------------------------ queries

@@ -184,7 +184,7 @@ def _fast_point_first(
     data, positions = point.data, point.positions
     one_row = prepared.one_row
     all_columns = positions == tuple(range(len(data.schema.columns)))
-    build = prepared.entity.__pyram_build__ if prepared.entity is not None else None
+    read = prepared.entity.__pyram_read__ if prepared.entity is not None else None
 
     dense = point.dense_position
     index_get = point.index.get
@@ -206,8 +206,8 @@ def _fast_point_first(
                     rid = index_get(value)
                     if rid is None:
                         return None
-                if build is not None and all_columns:
-                    return build(*[col[rid] for col in data.columns])
+                if read is not None and all_columns:
+                    return read(data.columns, rid)
                 columns = data.columns
                 return one_row([columns[p][rid] for p in positions])
         return slow(params)

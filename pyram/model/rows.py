@@ -15,7 +15,7 @@ from typing import Any
 
 from pyram.catalog import TableSchema
 
-__all__ = ["make_row_builder", "row_values"]
+__all__ = ["make_row_builder", "make_row_reader", "row_values"]
 
 _counter = itertools.count()
 
@@ -51,6 +51,38 @@ def make_row_builder(cls: type, schema: TableSchema) -> Callable[..., Any]:
     exec(code, namespace)
     build: Callable[..., Any] = namespace["build"]
     return build
+
+
+_READER_TEMPLATE = """def read(cols, rid):
+    o = _new(_cls)
+{body}
+    return o
+"""
+
+
+def make_row_reader(cls: type, schema: TableSchema) -> Callable[[Any, int], Any]:
+    """A function ``read(columns, rid) -> instance`` reading one row straight from storage.
+
+    The point-lookup path uses it: no intermediate list of values, no star-call; each slot is
+    set from ``cols[i][rid]`` (decoded for Enum/JSON columns).
+    """
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    lines = []
+    for i, col in enumerate(schema.columns):
+        namespace[f"_s{i}"] = cls.__dict__[col.name].__set__
+        decoder = col.dtype.decoder()
+        if decoder is None:
+            lines.append(f"    _s{i}(o, cols[{i}][rid])")
+        else:
+            namespace[f"_d{i}"] = decoder
+            lines.append(f"    _s{i}(o, _d{i}(cols[{i}][rid]))")
+    source = _READER_TEMPLATE.format(body="\n".join(lines))
+    filename = f"<pyram row reader {next(_counter)}>"
+    code = compile(source, filename, "exec")
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(code, namespace)
+    read: Callable[[Any, int], Any] = namespace["read"]
+    return read
 
 
 def row_values(obj: Any, names: tuple[str, ...]) -> tuple[Any, ...]:

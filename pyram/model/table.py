@@ -34,7 +34,7 @@ from pyram.dsl.expr import Column
 from pyram.dsl.query import Select
 from pyram.errors import DataError, IntegrityError, ProgrammingError
 from pyram.model.column import Col, ColumnOptions, column, options_of
-from pyram.model.rows import make_row_builder
+from pyram.model.rows import make_row_builder, make_row_reader
 from pyram.types import DataType, type_from_annotation
 
 __all__ = ["Table", "TableMeta", "schema_of", "table", "table_name_for"]
@@ -82,6 +82,8 @@ class Table(metaclass=TableMeta):
     __pyram_schema__: ClassVar[TableSchema]
     #: Builds an instance from stored column values (bypassing validation), set by :func:`table`.
     __pyram_build__: ClassVar[Callable[..., Any]]
+    #: Reads row ``rid`` of the table's column lists into an instance, set by :func:`table`.
+    __pyram_read__: ClassVar[Callable[[Any, int], Any]]
 
     @classmethod
     def select(cls) -> Select[Self]:
@@ -249,6 +251,7 @@ def _build(
         setattr(meta, col.name, _ColumnAccess(expr))
     type.__setattr__(new_cls, "__pyram_schema__", schema)
     type.__setattr__(new_cls, "__pyram_build__", make_row_builder(new_cls, schema))
+    type.__setattr__(new_cls, "__pyram_read__", make_row_reader(new_cls, schema))
     return new_cls
 
 
