@@ -14,31 +14,9 @@ Scan t [a]
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
-
+from pyram.plan.display import SubqueryLabels, format_expr
 from pyram.plan.expr import (
-    AggCall,
-    And,
-    Arith,
-    Between,
-    Case,
-    Cast,
-    ColumnRef,
-    Compare,
-    Exists,
     Expr,
-    FuncCall,
-    InList,
-    InSubquery,
-    IsNull,
-    Like,
-    Literal_,
-    Negate,
-    Not,
-    Or,
-    Param,
-    ScalarSubquery,
 )
 from pyram.plan.nodes import (
     Aggregate,
@@ -61,37 +39,24 @@ from pyram.plan.nodes import (
 
 __all__ = ["format_expr", "format_plan"]
 
+
 _INDENT = "  "
-
-
-class _Labels:
-    """Names subquery plans ``$sq1``, ``$sq2``... in the order they are printed."""
-
-    def __init__(self) -> None:
-        self.pending: list[tuple[str, Plan]] = []
-        self.count = 0
-
-    def label(self, plan: Plan) -> str:
-        self.count += 1
-        name = f"$sq{self.count}"
-        self.pending.append((name, plan))
-        return name
 
 
 def format_plan(plan: Plan) -> str:
     """The plan as indented text, one node per line (no trailing newline)."""
     lines: list[str] = []
-    labels = _Labels()
+    labels = SubqueryLabels()
     _format_node(plan, 0, lines, labels)
     return "\n".join(lines)
 
 
-def format_expr(expr: Expr) -> str:
+def formatformat_expr(expr: Expr) -> str:
     """An expression as SQL-like text (subqueries print as ``$sq``)."""
-    return _expr(expr, None)
+    return format_expr(expr, None)
 
 
-def _format_node(plan: Plan, depth: int, lines: list[str], labels: _Labels) -> None:
+def _format_node(plan: Plan, depth: int, lines: list[str], labels: SubqueryLabels) -> None:
     start = len(labels.pending)
     lines.append(_INDENT * depth + _node_label(plan, labels))
     subplans = labels.pending[start:]
@@ -110,9 +75,9 @@ def _names(plan: Scan | IndexScan) -> str:
     return "[" + ", ".join(names) + "]"
 
 
-def _node_label(plan: Plan, labels: _Labels) -> str:
+def _node_label(plan: Plan, labels: SubqueryLabels) -> str:
     def e(expr: Expr) -> str:
-        return _expr(expr, labels)
+        return format_expr(expr, labels)
 
     if isinstance(plan, Scan):
         alias = f" AS {plan.alias}" if plan.alias else ""
@@ -148,29 +113,31 @@ def _node_label(plan: Plan, labels: _Labels) -> str:
     return _dml_label(plan, labels)
 
 
-def _dml_label(plan: Plan, labels: _Labels) -> str:
+def _dml_label(plan: Plan, labels: SubqueryLabels) -> str:
     if isinstance(plan, Insert):
         return f"Insert {plan.table} [{', '.join(plan.columns)}]"
     if isinstance(plan, Update):
-        sets = ", ".join(f"{name} = {_expr(x, labels)}" for name, x in plan.assignments)
+        sets = ", ".join(f"{name} = {format_expr(x, labels)}" for name, x in plan.assignments)
         return f"Update {plan.table} SET {sets}"
     if isinstance(plan, Delete):
         return f"Delete {plan.table}"
     return type(plan).__name__
 
 
-def _index_scan_label(plan: IndexScan, labels: _Labels) -> str:
+def _index_scan_label(plan: IndexScan, labels: SubqueryLabels) -> str:
     head = f"IndexScan {plan.table}.{plan.index}"
     if plan.alias:
         head += f" AS {plan.alias}"
     if plan.keys:
-        keys = ", ".join("(" + ", ".join(_expr(x, labels) for x in k) + ")" for k in plan.keys)
+        keys = ", ".join(
+            "(" + ", ".join(format_expr(x, labels) for x in k) + ")" for k in plan.keys
+        )
         access = f"eq {keys}"
     elif plan.low is None and plan.high is None:
         access = "ordered"
     else:
-        low = "-inf" if plan.low is None else ", ".join(_expr(x, labels) for x in plan.low)
-        high = "+inf" if plan.high is None else ", ".join(_expr(x, labels) for x in plan.high)
+        low = "-inf" if plan.low is None else ", ".join(format_expr(x, labels) for x in plan.low)
+        high = "+inf" if plan.high is None else ", ".join(format_expr(x, labels) for x in plan.high)
         opening = "[" if plan.low is not None and plan.low_inclusive else "("
         closing = "]" if plan.high is not None and plan.high_inclusive else ")"
         access = f"range {opening}{low}; {high}{closing}"
@@ -189,77 +156,3 @@ def _sort_key(text: str, descending: bool, nulls_first: bool | None) -> str:
     if nulls_first is not None:
         text += " NULLS FIRST" if nulls_first else " NULLS LAST"
     return text
-
-
-def _literal(value: object) -> str:
-    if value is None:
-        return "NULL"
-    if value is True:
-        return "TRUE"
-    if value is False:
-        return "FALSE"
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    if isinstance(value, int | float | Decimal):
-        return str(value)
-    if isinstance(value, dt.date | dt.time):
-        return f"'{value.isoformat()}'"
-    if isinstance(value, bytes):
-        return "X'" + value.hex().upper() + "'"
-    return repr(value)
-
-
-def _expr(expr: Expr, labels: _Labels | None) -> str:
-    def e(sub: Expr) -> str:
-        return _expr(sub, labels)
-
-    if isinstance(expr, ColumnRef):
-        return expr.name
-    if isinstance(expr, Literal_):
-        return _literal(expr.value)
-    if isinstance(expr, Param):
-        return f":{expr.key}" if isinstance(expr.key, str) else f"?{expr.key + 1}"
-    if isinstance(expr, Compare | Arith):
-        return f"({e(expr.left)} {expr.op} {e(expr.right)})"
-    if isinstance(expr, And | Or):
-        word = " AND " if isinstance(expr, And) else " OR "
-        return "(" + word.join(e(a) for a in expr.args) + ")"
-    if isinstance(expr, Not):
-        return f"NOT {e(expr.arg)}"
-    if isinstance(expr, Negate):
-        return f"-{e(expr.arg)}"
-    if isinstance(expr, IsNull):
-        return f"({e(expr.arg)} IS {'NOT ' if expr.negated else ''}NULL)"
-    if isinstance(expr, InList):
-        items = ", ".join(e(i) for i in expr.items)
-        return f"({e(expr.arg)} {'NOT ' if expr.negated else ''}IN ({items}))"
-    if isinstance(expr, Between):
-        word = "NOT BETWEEN" if expr.negated else "BETWEEN"
-        return f"({e(expr.arg)} {word} {e(expr.low)} AND {e(expr.high)})"
-    if isinstance(expr, Like):
-        word = ("NOT " if expr.negated else "") + ("GLOB" if expr.glob else "LIKE")
-        escape = "" if expr.escape is None else f" ESCAPE {_literal(expr.escape)}"
-        return f"({e(expr.arg)} {word} {e(expr.pattern)}{escape})"
-    if isinstance(expr, Case):
-        whens = " ".join(f"WHEN {e(c)} THEN {e(r)}" for c, r in expr.whens)
-        return f"CASE {whens} ELSE {e(expr.default)} END"
-    if isinstance(expr, Cast):
-        return f"CAST({e(expr.arg)} AS {expr.dtype.name})"
-    if isinstance(expr, AggCall):
-        args = ", ".join(e(a) for a in expr.args) or "*"
-        return f"{expr.name}({'DISTINCT ' if expr.distinct else ''}{args})"
-    if isinstance(expr, FuncCall):
-        return f"{expr.name}({', '.join(e(a) for a in expr.args)})"
-    if isinstance(expr, ScalarSubquery | Exists | InSubquery):
-        return _subquery(expr, labels)
-    return type(expr).__name__
-
-
-def _subquery(expr: ScalarSubquery | Exists | InSubquery, labels: _Labels | None) -> str:
-    name = "$sq" if labels is None else labels.label(expr.plan)
-    if isinstance(expr, Exists):
-        return f"{'NOT ' if expr.negated else ''}EXISTS {name}"
-    if isinstance(expr, InSubquery):
-        word = "NOT IN" if expr.negated else "IN"
-        return f"({_expr(expr.arg, labels)} {word} {name})"
-    return name

@@ -80,7 +80,7 @@ Project name, name AS name_1
     "group_having": """\
 Project dept, count_star AS count
   Filter (count_star > 2)
-    Aggregate [dept] [count_star(*) AS count_star]
+    Aggregate [dept] [count(*) AS count_star]
       Scan emp [id, name, age, dept, salary]
 """,
     "order_limit_offset": """\

@@ -30,10 +30,10 @@ def test_explain_shows_tree_details_and_estimates() -> None:
     plan = project(top, [lc["id"], px.Arith("+", lc["v"], lit(1), INTEGER)])
     text = explain(physical(plan, db))
     assert text.splitlines() == [
-        "Project id AS c0, v + 1 AS c1 (est. rows 5)",
+        "Project id AS c0, (v + 1) AS c1 (est. rows 5)",
         "  TopN v DESC LIMIT 5 (est. rows 5)",
-        "    Filter v > 3 (est. rows 10)",
-        "      HashJoin INNER ON k = k residual v < v (est. rows 40)",
+        "    Filter (v > 3) (est. rows 10)",
+        "      HashJoin INNER ON k = k residual (v < v) (est. rows 40)",
         "        TableScan l [id, k, v, s] (est. rows 40)",
         "        TableScan r [id, k, v, s] (est. rows 10)",
     ]
@@ -101,10 +101,10 @@ def test_format_expr_covers_the_expression_kinds() -> None:
     _, c = scan("l")
     k, s = c["k"], c["s"]
     cases = {
-        px.Between(k, lit(1), lit(2), negated=True): "k NOT BETWEEN 1 AND 2",
-        px.InList(k, (lit(1), lit(None))): "k IN (1, NULL)",
-        px.Like(s, px.Literal_("a'%", TEXT)): "s LIKE 'a''%'",
-        px.Case(((px.IsNull(k), lit(0)),), k, INTEGER): "CASE WHEN k IS NULL THEN 0 ELSE k END",
+        px.Between(k, lit(1), lit(2), negated=True): "(k NOT BETWEEN 1 AND 2)",
+        px.InList(k, (lit(1), lit(None))): "(k IN (1, NULL))",
+        px.Like(s, px.Literal_("a'%", TEXT)): "(s LIKE 'a''%')",
+        px.Case(((px.IsNull(k), lit(0)),), k, INTEGER): "CASE WHEN (k IS NULL) THEN 0 ELSE k END",
         px.Cast(k, TEXT): "CAST(k AS TEXT)",
         px.Not(px.Or((px.Compare("=", k, lit(1)), lit(True)))): "NOT ((k = 1) OR TRUE)",
         px.Negate(px.Param(0, INTEGER)): "-?1",

@@ -68,7 +68,7 @@ Limit 10 OFFSET :skip
   Sort age DESC, t NULLS LAST
     Distinct
       Filter (n > 1)
-        Aggregate [age] [count_star(*) AS n, sum(DISTINCT total) AS t]
+        Aggregate [age] [count(*) AS n, sum(DISTINCT total) AS t]
           Join left ON (user_id = id)
             Scan user AS u [id, name, age, email, score]
             Scan orders [id, user_id, total, item_id, rid]

@@ -44,7 +44,7 @@ def test_count_star_keeps_one_column() -> None:
     assert (
         prune(p.aggregate(s, [], [(COUNT_STAR, "n")]))
         == """
-Aggregate [] [count_star(*) AS n]
+Aggregate [] [count(*) AS n]
   Scan user [id]
 """
     )

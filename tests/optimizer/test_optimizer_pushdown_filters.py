@@ -266,7 +266,7 @@ def test_aggregate_only_plain_group_columns_move_below() -> None:
         push(plan)
         == """
 Filter (n > 2)
-  Aggregate [age] [count_star(*) AS n]
+  Aggregate [age] [count(*) AS n]
     Filter (age > 18)
       Scan user [id, name, age, email, score]
 """
@@ -277,7 +277,7 @@ Filter (n > 2)
         push(constant)
         == """
 Filter FALSE
-  Aggregate [] [count_star(*) AS n]
+  Aggregate [] [count(*) AS n]
     Scan user [id, name, age, email, score]
 """
     )

@@ -117,7 +117,7 @@ class HashAggregate(Operator):
         self._positions = positions_for(groups + tuple(args), layout)
 
     def describe(self) -> str:
-        from pyram.engine.explain import format_expr
+        from pyram.plan.display import format_expr
 
         aggs = ", ".join(map(format_expr, self.aggregates))
         if not self.groups:

@@ -124,7 +124,7 @@ class UpdateOp(Operator):
         )
 
     def describe(self) -> str:
-        from pyram.engine.explain import format_expr
+        from pyram.plan.display import format_expr
 
         sets = ", ".join(f"{name} = {format_expr(e)}" for name, e in self.assignments)
         return f"{self.table} SET {sets}"

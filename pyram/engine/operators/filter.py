@@ -31,7 +31,7 @@ class Filter(Operator):
         self._column_kernel = compile_filter_column(predicate, child.layout())
 
     def describe(self) -> str:
-        from pyram.engine.explain import format_expr
+        from pyram.plan.display import format_expr
 
         return format_expr(self.predicate)
 

@@ -142,7 +142,7 @@ class HashJoin(Operator):
             self._build_positions = wanted
 
     def describe(self) -> str:
-        from pyram.engine.explain import format_expr
+        from pyram.plan.display import format_expr
 
         keys = " AND ".join(
             f"{format_expr(a)} = {format_expr(b)}"

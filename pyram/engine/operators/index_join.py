@@ -80,7 +80,7 @@ class IndexNestedLoopJoin(Operator):
         )
 
     def describe(self) -> str:
-        from pyram.engine.explain import format_expr
+        from pyram.plan.display import format_expr
 
         keys = ", ".join(map(format_expr, self.keys))
         extra = "" if self.residual is None else f" residual {format_expr(self.residual)}"

@@ -36,7 +36,7 @@ class Limit(Operator):
         self._offset: ConstantFn | None = None if offset is None else compile_constant(offset)
 
     def describe(self) -> str:
-        from pyram.engine.explain import format_expr
+        from pyram.plan.display import format_expr
 
         parts = []
         if self.limit is not None:

@@ -74,7 +74,7 @@ class NestedLoopJoin(Operator):
             self._by_right_row = _Side(condition, left.fields, right.fields)
 
     def describe(self) -> str:
-        from pyram.engine.explain import format_expr
+        from pyram.plan.display import format_expr
 
         on = "" if self.condition is None else f" ON {format_expr(self.condition)}"
         return f"{self.kind.upper()}{on}"

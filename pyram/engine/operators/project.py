@@ -38,7 +38,7 @@ class Project(Operator):
         self._positions = positions_for(exprs, layout)
 
     def describe(self) -> str:
-        from pyram.engine.explain import format_expr
+        from pyram.plan.display import format_expr
 
         return ", ".join(
             format_expr(e) + ("" if f.name == format_expr(e) else f" AS {f.name}")

@@ -149,7 +149,7 @@ class IndexScan(Operator):
         return "range"
 
     def describe(self) -> str:
-        from pyram.engine.explain import format_expr
+        from pyram.plan.display import format_expr
 
         parts = [f"{self.table} USING {self.index} ({self.access})"]
         if self.key_exprs:

@@ -131,7 +131,7 @@ class _Keys:
         ]
 
     def describe(self) -> str:
-        from pyram.engine.explain import format_expr
+        from pyram.plan.display import format_expr
 
         parts = []
         for key in self.keys:
@@ -197,7 +197,7 @@ class TopN(Operator):
         return _top_of_table_impl(self, scan, ctx, limit, offset)
 
     def describe(self) -> str:
-        from pyram.engine.explain import format_expr
+        from pyram.plan.display import format_expr
 
         text = f"{self._keys.describe()} LIMIT {format_expr(self.limit)}"
         if self.offset is not None:

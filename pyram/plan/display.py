@@ -1,0 +1,129 @@
+"""SQL-like text for bound expressions: one printer for EXPLAIN, plan display and errors.
+
+Stable (no column ids, no addresses) so golden tests can pin it. Subquery plans print as
+labels (``$sq1``...) when the caller collects them with :class:`SubqueryLabels`, else as ``$sq``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from pyram.plan.expr import (
+    AggCall,
+    And,
+    Arith,
+    Between,
+    Case,
+    Cast,
+    ColumnRef,
+    Compare,
+    Exists,
+    Expr,
+    FuncCall,
+    InList,
+    InSubquery,
+    IsNull,
+    Like,
+    Literal_,
+    Negate,
+    Not,
+    Or,
+    Param,
+    ScalarSubquery,
+)
+from pyram.plan.nodes import Plan
+
+__all__ = ["SubqueryLabels", "format_expr", "format_literal"]
+
+
+class SubqueryLabels:
+    """Names subquery plans ``$sq1``, ``$sq2``... in the order they are printed."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[str, Plan]] = []
+        self.count = 0
+
+    def label(self, plan: Plan) -> str:
+        self.count += 1
+        name = f"$sq{self.count}"
+        self.pending.append((name, plan))
+        return name
+
+
+def format_literal(value: object) -> str:
+    """A constant as SQL text."""
+    if value is None:
+        return "NULL"
+    if value is True:
+        return "TRUE"
+    if value is False:
+        return "FALSE"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.time):
+        return f"'{value.isoformat()}'"
+    if isinstance(value, bytes):
+        return "X'" + value.hex().upper() + "'"
+    return repr(value)
+
+
+def format_expr(expr: Expr, labels: SubqueryLabels | None = None) -> str:
+    """An expression as SQL-like text; subqueries become labels collected in ``labels``."""
+
+    def e(sub: Expr) -> str:
+        return format_expr(sub, labels)
+
+    if isinstance(expr, ColumnRef):
+        return expr.name
+    if isinstance(expr, Literal_):
+        return format_literal(expr.value)
+    if isinstance(expr, Param):
+        return f":{expr.key}" if isinstance(expr.key, str) else f"?{expr.key + 1}"
+    if isinstance(expr, Compare | Arith):
+        return f"({e(expr.left)} {expr.op} {e(expr.right)})"
+    if isinstance(expr, And | Or):
+        word = " AND " if isinstance(expr, And) else " OR "
+        return "(" + word.join(e(a) for a in expr.args) + ")"
+    if isinstance(expr, Not):
+        return f"NOT {e(expr.arg)}"
+    if isinstance(expr, Negate):
+        return f"-{e(expr.arg)}"
+    if isinstance(expr, IsNull):
+        return f"({e(expr.arg)} IS {'NOT ' if expr.negated else ''}NULL)"
+    if isinstance(expr, InList):
+        items = ", ".join(e(i) for i in expr.items)
+        return f"({e(expr.arg)} {'NOT ' if expr.negated else ''}IN ({items}))"
+    if isinstance(expr, Between):
+        word = "NOT BETWEEN" if expr.negated else "BETWEEN"
+        return f"({e(expr.arg)} {word} {e(expr.low)} AND {e(expr.high)})"
+    if isinstance(expr, Like):
+        word = ("NOT " if expr.negated else "") + ("GLOB" if expr.glob else "LIKE")
+        escape = "" if expr.escape is None else f" ESCAPE {format_literal(expr.escape)}"
+        return f"({e(expr.arg)} {word} {e(expr.pattern)}{escape})"
+    if isinstance(expr, Case):
+        whens = " ".join(f"WHEN {e(c)} THEN {e(r)}" for c, r in expr.whens)
+        return f"CASE {whens} ELSE {e(expr.default)} END"
+    if isinstance(expr, Cast):
+        return f"CAST({e(expr.arg)} AS {expr.dtype.name})"
+    if isinstance(expr, AggCall):
+        args = ", ".join(e(a) for a in expr.args) or "*"
+        name = "count" if expr.name == "count_star" else expr.name
+        return f"{name}({'DISTINCT ' if expr.distinct else ''}{args})"
+    if isinstance(expr, FuncCall):
+        return f"{expr.name}({', '.join(e(a) for a in expr.args)})"
+    if isinstance(expr, ScalarSubquery | Exists | InSubquery):
+        return _subquery(expr, labels)
+    return type(expr).__name__
+
+
+def _subquery(expr: ScalarSubquery | Exists | InSubquery, labels: SubqueryLabels | None) -> str:
+    name = "$sq" if labels is None else labels.label(expr.plan)
+    if isinstance(expr, Exists):
+        return f"{'NOT ' if expr.negated else ''}EXISTS {name}"
+    if isinstance(expr, InSubquery):
+        word = "NOT IN" if expr.negated else "IN"
+        return f"({format_expr(expr.arg, labels)} {word} {name})"
+    return name
