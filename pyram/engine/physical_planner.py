@@ -186,7 +186,8 @@ def _project(p: _Planner, node: nodes.Project) -> Operator:
 
 def _aggregate(p: _Planner, node: nodes.Aggregate) -> Operator:
     child = p.plan(node.input)
-    rows = child.estimated_rows * 0.1 if node.groups else 1.0
+    # a tenth of the input as groups (no group statistics yet), at least one when any input
+    rows = max(min(child.estimated_rows, 1.0), child.estimated_rows * 0.1) if node.groups else 1.0
     return HashAggregate(child, node.groups, node.aggregates, node.out, rows)
 
 
