@@ -1,0 +1,657 @@
+"""SQL front end, step 2: the syntax tree the parser produces (names still unresolved).
+
+Every node is a frozen, slotted attrs class with keyword-only fields and an ``offset``: the
+0-based position in the SQL text of the token that identifies the node (a statement's first
+keyword, a column reference's first name, an infix operator's operator token, a function's name),
+so the binder can report errors with a caret via :func:`pyram.sql.errors.caret_excerpt`.
+DDL nodes (CREATE TABLE/INDEX/VIEW, DROP) live in :mod:`pyram.sql.ast_ddl`.
+Identifiers keep the spelling of the source; the binder folds case. Nothing here knows about
+catalogs or types beyond the declared type names.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+__all__ = [
+    "Assignment",
+    "Begin",
+    "Between",
+    "Binary",
+    "BinaryOp",
+    "BlobLiteral",
+    "BooleanLiteral",
+    "Case",
+    "Cast",
+    "Collate",
+    "ColumnRef",
+    "Commit",
+    "CompoundOp",
+    "CompoundSelect",
+    "ConflictAction",
+    "Cte",
+    "CurrentTimeLiteral",
+    "DefaultValues",
+    "Delete",
+    "Exists",
+    "Explain",
+    "Expr",
+    "ExprColumn",
+    "FromItem",
+    "FunctionCall",
+    "InList",
+    "InSelect",
+    "InTable",
+    "IndexedColumn",
+    "Insert",
+    "IntegerLiteral",
+    "IsNull",
+    "Join",
+    "JoinKind",
+    "Like",
+    "Node",
+    "NullLiteral",
+    "NullsOrder",
+    "OnConflict",
+    "OrderingTerm",
+    "Parameter",
+    "RealLiteral",
+    "Release",
+    "ResultColumn",
+    "Rollback",
+    "RowValue",
+    "Savepoint",
+    "Select",
+    "SelectBody",
+    "SelectCore",
+    "StarColumn",
+    "Statement",
+    "StringLiteral",
+    "Subquery",
+    "SubqueryRef",
+    "TableRef",
+    "TransactionMode",
+    "TypeName",
+    "Unary",
+    "UnaryOp",
+    "Update",
+    "Values",
+    "When",
+]
+
+
+@attrs.frozen(kw_only=True)
+class Node:
+    """Base of every syntax node; ``offset`` locates the node's identifying token."""
+
+    offset: int
+
+
+# ---------------------------------------------------------------------------------------------
+# Expressions
+
+
+@attrs.frozen(kw_only=True)
+class Expr(Node):
+    """Base of expression nodes."""
+
+
+@attrs.frozen(kw_only=True)
+class IntegerLiteral(Expr):
+    """An integer literal (decimal or 0x hex); the binder decides what overflows 64 bits."""
+
+    value: int
+
+
+@attrs.frozen(kw_only=True)
+class RealLiteral(Expr):
+    """A real literal such as ``1.5``, ``.5`` or ``1e10``; ``text`` is the source spelling."""
+
+    value: float
+    text: str
+
+
+@attrs.frozen(kw_only=True)
+class StringLiteral(Expr):
+    """A string literal, quotes removed and ``''`` collapsed."""
+
+    value: str
+
+
+@attrs.frozen(kw_only=True)
+class BlobLiteral(Expr):
+    """A blob literal ``x'0A'``."""
+
+    value: bytes
+
+
+@attrs.frozen(kw_only=True)
+class NullLiteral(Expr):
+    """``NULL``."""
+
+
+@attrs.frozen(kw_only=True)
+class BooleanLiteral(Expr):
+    """``TRUE`` or ``FALSE``."""
+
+    value: bool
+
+
+@attrs.frozen(kw_only=True)
+class CurrentTimeLiteral(Expr):
+    """``CURRENT_TIMESTAMP``, ``CURRENT_DATE`` or ``CURRENT_TIME`` (``kind`` holds the keyword)."""
+
+    kind: str
+
+
+@attrs.frozen(kw_only=True)
+class ColumnRef(Expr):
+    """A column reference ``name``, ``table.name`` or ``schema.table.name``."""
+
+    name: str
+    table: str | None = None
+    schema: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Parameter(Expr):
+    """A bound parameter.
+
+    ``marker`` is the source text (``?``, ``?3``, ``:name``, ``@name``, ``$name``). ``index`` is the
+    1-based position for ``?`` and ``?NNN`` (a bare ``?`` takes the largest index so far plus one,
+    as in SQLite); ``name`` is the marker for named parameters.
+    """
+
+    marker: str
+    index: int | None = None
+    name: str | None = None
+
+
+class UnaryOp(enum.Enum):
+    """Prefix operators."""
+
+    NEG = "-"
+    POS = "+"
+    NOT = "NOT"
+    BIT_NOT = "~"
+
+
+@attrs.frozen(kw_only=True)
+class Unary(Expr):
+    """A prefix operator applied to an operand."""
+
+    op: UnaryOp
+    operand: Expr
+
+
+class BinaryOp(enum.Enum):
+    """Infix operators (``==`` is normalised to ``=``, ``<>`` to ``!=``)."""
+
+    OR = "OR"
+    AND = "AND"
+    EQ = "="
+    NE = "!="
+    IS = "IS"
+    IS_NOT = "IS NOT"
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+    BIT_AND = "&"
+    BIT_OR = "|"
+    LSHIFT = "<<"
+    RSHIFT = ">>"
+    ADD = "+"
+    SUB = "-"
+    MUL = "*"
+    DIV = "/"
+    MOD = "%"
+    CONCAT = "||"
+
+
+@attrs.frozen(kw_only=True)
+class Binary(Expr):
+    """``left op right``; ``offset`` is the operator's position."""
+
+    op: BinaryOp
+    left: Expr
+    right: Expr
+
+
+@attrs.frozen(kw_only=True)
+class IsNull(Expr):
+    """``x IS NULL``/``x ISNULL`` (``negated=False``) or ``x IS NOT NULL``/``x NOTNULL``."""
+
+    operand: Expr
+    negated: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class Like(Expr):
+    """``x [NOT] LIKE|GLOB|REGEXP|MATCH pattern [ESCAPE e]`` (``op`` is the upper-case keyword)."""
+
+    op: str
+    operand: Expr
+    pattern: Expr
+    escape: Expr | None = None
+    negated: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class Between(Expr):
+    """``x [NOT] BETWEEN low AND high``."""
+
+    operand: Expr
+    low: Expr
+    high: Expr
+    negated: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class InList(Expr):
+    """``x [NOT] IN (e1, e2, ...)`` (the list may be empty, as SQLite allows)."""
+
+    operand: Expr
+    items: tuple[Expr, ...]
+    negated: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class InSelect(Expr):
+    """``x [NOT] IN (SELECT ...)``."""
+
+    operand: Expr
+    select: Select
+    negated: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class InTable(Expr):
+    """``x [NOT] IN [schema.]table`` (SQLite shorthand for ``IN (SELECT * FROM table)``)."""
+
+    operand: Expr
+    table: str
+    schema: str | None = None
+    negated: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class When(Node):
+    """One ``WHEN condition THEN result`` arm of a CASE."""
+
+    condition: Expr
+    result: Expr
+
+
+@attrs.frozen(kw_only=True)
+class Case(Expr):
+    """``CASE [operand] WHEN ... THEN ... [ELSE ...] END``."""
+
+    operand: Expr | None
+    whens: tuple[When, ...]
+    else_: Expr | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TypeName(Node):
+    """A declared type: ``name`` is the words joined by one space, ``args`` the sizes.
+
+    ``VARCHAR(20)`` is ``TypeName(name="VARCHAR", args=(20,))``; ``DECIMAL(10, 2)`` has
+    ``args=(10, 2)``; ``DOUBLE PRECISION`` has ``name="DOUBLE PRECISION"``.
+    """
+
+    name: str
+    args: tuple[int | float, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Cast(Expr):
+    """``CAST(operand AS type)``."""
+
+    operand: Expr
+    type: TypeName
+
+
+@attrs.frozen(kw_only=True)
+class Collate(Expr):
+    """``operand COLLATE collation``."""
+
+    operand: Expr
+    collation: str
+
+
+@attrs.frozen(kw_only=True)
+class FunctionCall(Expr):
+    """``name(args)``, ``name(DISTINCT x)`` or ``name(*)`` (``star=True``, no args)."""
+
+    name: str
+    args: tuple[Expr, ...] = ()
+    distinct: bool = False
+    star: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class Exists(Expr):
+    """``EXISTS (SELECT ...)`` (``NOT EXISTS`` is a Unary NOT around it)."""
+
+    select: Select
+
+
+@attrs.frozen(kw_only=True)
+class Subquery(Expr):
+    """A scalar subquery ``(SELECT ...)``."""
+
+    select: Select
+
+
+@attrs.frozen(kw_only=True)
+class RowValue(Expr):
+    """A parenthesized list of two or more expressions ``(a, b)`` (SQLite row values)."""
+
+    items: tuple[Expr, ...]
+
+
+# ---------------------------------------------------------------------------------------------
+# SELECT
+
+
+@attrs.frozen(kw_only=True)
+class ResultColumn(Node):
+    """Base of the items of a select list."""
+
+
+@attrs.frozen(kw_only=True)
+class ExprColumn(ResultColumn):
+    """``expr [AS alias]``."""
+
+    expr: Expr
+    alias: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class StarColumn(ResultColumn):
+    """``*`` or ``table.*``."""
+
+    table: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class FromItem(Node):
+    """Base of FROM clause items."""
+
+
+@attrs.frozen(kw_only=True)
+class TableRef(FromItem):
+    """``[schema.]name [AS alias]``."""
+
+    name: str
+    schema: str | None = None
+    alias: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SubqueryRef(FromItem):
+    """``(SELECT ...) [AS alias]``."""
+
+    select: Select
+    alias: str | None = None
+
+
+class JoinKind(enum.Enum):
+    """Join operators; ``COMMA`` is ``FROM a, b`` (a cross join SQLite may reorder)."""
+
+    INNER = "INNER"
+    LEFT = "LEFT"
+    RIGHT = "RIGHT"
+    FULL = "FULL"
+    CROSS = "CROSS"
+    COMMA = ","
+
+
+@attrs.frozen(kw_only=True)
+class Join(FromItem):
+    """``left <kind> JOIN right [ON on | USING (using)]``; joins nest to the left."""
+
+    kind: JoinKind
+    left: FromItem
+    right: FromItem
+    on: Expr | None = None
+    using: tuple[str, ...] | None = None
+
+
+class NullsOrder(enum.Enum):
+    """``NULLS FIRST`` or ``NULLS LAST``."""
+
+    FIRST = "FIRST"
+    LAST = "LAST"
+
+
+@attrs.frozen(kw_only=True)
+class OrderingTerm(Node):
+    """``expr [ASC|DESC] [NULLS FIRST|LAST]``."""
+
+    expr: Expr
+    descending: bool = False
+    nulls: NullsOrder | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SelectBody(Node):
+    """Base of what can be combined with UNION/INTERSECT/EXCEPT."""
+
+
+@attrs.frozen(kw_only=True)
+class SelectCore(SelectBody):
+    """``SELECT [DISTINCT|ALL] columns [FROM ...] [WHERE ...] [GROUP BY ... [HAVING ...]]``."""
+
+    columns: tuple[ResultColumn, ...]
+    distinct: bool = False
+    from_: FromItem | None = None
+    where: Expr | None = None
+    group_by: tuple[Expr, ...] = ()
+    having: Expr | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Values(SelectBody):
+    """``VALUES (row), (row), ...``."""
+
+    rows: tuple[tuple[Expr, ...], ...]
+
+
+class CompoundOp(enum.Enum):
+    """Set operators."""
+
+    UNION = "UNION"
+    UNION_ALL = "UNION ALL"
+    INTERSECT = "INTERSECT"
+    EXCEPT = "EXCEPT"
+
+
+@attrs.frozen(kw_only=True)
+class CompoundSelect(SelectBody):
+    """``left op right``; compounds nest to the left."""
+
+    op: CompoundOp
+    left: SelectBody
+    right: SelectBody
+
+
+@attrs.frozen(kw_only=True)
+class Cte(Node):
+    """``name [(columns)] AS [[NOT] MATERIALIZED] (select)``."""
+
+    name: str
+    select: Select
+    columns: tuple[str, ...] = ()
+    materialized: bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Statement(Node):
+    """Base of statements."""
+
+
+@attrs.frozen(kw_only=True)
+class Select(Statement):
+    """A full query: ``[WITH ...] body [ORDER BY ...] [LIMIT ... [OFFSET ...]]``.
+
+    ``LIMIT a, b`` is stored as ``offset=a, limit=b``.
+    """
+
+    body: SelectBody
+    ctes: tuple[Cte, ...] = ()
+    recursive: bool = False
+    order_by: tuple[OrderingTerm, ...] = ()
+    limit: Expr | None = None
+    offset_expr: Expr | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# DML
+
+
+class ConflictAction(enum.Enum):
+    """``OR <action>`` of INSERT/UPDATE and conflict clauses."""
+
+    ROLLBACK = "ROLLBACK"
+    ABORT = "ABORT"
+    FAIL = "FAIL"
+    IGNORE = "IGNORE"
+    REPLACE = "REPLACE"
+
+
+@attrs.frozen(kw_only=True)
+class IndexedColumn(Node):
+    """An index/key column: ``expr [COLLATE c] [ASC|DESC]`` (``descending`` None if unstated)."""
+
+    expr: Expr
+    collation: str | None = None
+    descending: bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Assignment(Node):
+    """``column = value`` in UPDATE and DO UPDATE SET."""
+
+    column: str
+    value: Expr
+
+
+@attrs.frozen(kw_only=True)
+class OnConflict(Node):
+    """``ON CONFLICT [(columns) [WHERE ...]] DO NOTHING | DO UPDATE SET ... [WHERE ...]``.
+
+    ``assignments`` is empty for DO NOTHING.
+    """
+
+    columns: tuple[IndexedColumn, ...] = ()
+    target_where: Expr | None = None
+    do_nothing: bool = True
+    assignments: tuple[Assignment, ...] = ()
+    where: Expr | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DefaultValues(Node):
+    """``DEFAULT VALUES``."""
+
+
+@attrs.frozen(kw_only=True)
+class Insert(Statement):
+    """``[WITH ...] INSERT [OR action] INTO t [(columns)] source [upsert...]``.
+
+    ``REPLACE INTO`` is ``or_action=REPLACE``. ``source`` is VALUES rows, a SELECT or DEFAULT
+    VALUES.
+    """
+
+    table: str
+    source: Values | Select | DefaultValues
+    schema: str | None = None
+    alias: str | None = None
+    columns: tuple[str, ...] = ()
+    or_action: ConflictAction | None = None
+    on_conflict: tuple[OnConflict, ...] = ()
+    ctes: tuple[Cte, ...] = ()
+    recursive: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class Update(Statement):
+    """``UPDATE [OR action] t SET a = e, ... [WHERE ...]``."""
+
+    table: str
+    assignments: tuple[Assignment, ...]
+    schema: str | None = None
+    alias: str | None = None
+    where: Expr | None = None
+    or_action: ConflictAction | None = None
+    ctes: tuple[Cte, ...] = ()
+    recursive: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class Delete(Statement):
+    """``DELETE FROM t [WHERE ...]``."""
+
+    table: str
+    schema: str | None = None
+    alias: str | None = None
+    where: Expr | None = None
+    ctes: tuple[Cte, ...] = ()
+    recursive: bool = False
+
+
+# ---------------------------------------------------------------------------------------------
+# Transactions and EXPLAIN
+
+
+class TransactionMode(enum.Enum):
+    """``BEGIN DEFERRED|IMMEDIATE|EXCLUSIVE``."""
+
+    DEFERRED = "DEFERRED"
+    IMMEDIATE = "IMMEDIATE"
+    EXCLUSIVE = "EXCLUSIVE"
+
+
+@attrs.frozen(kw_only=True)
+class Begin(Statement):
+    """``BEGIN [mode] [TRANSACTION]``."""
+
+    mode: TransactionMode | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Commit(Statement):
+    """``COMMIT`` or ``END [TRANSACTION]``."""
+
+
+@attrs.frozen(kw_only=True)
+class Rollback(Statement):
+    """``ROLLBACK [TRANSACTION] [TO [SAVEPOINT] name]``."""
+
+    savepoint: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Savepoint(Statement):
+    """``SAVEPOINT name``."""
+
+    name: str
+
+
+@attrs.frozen(kw_only=True)
+class Release(Statement):
+    """``RELEASE [SAVEPOINT] name``."""
+
+    name: str
+
+
+@attrs.frozen(kw_only=True)
+class Explain(Statement):
+    """``EXPLAIN [QUERY PLAN] statement``."""
+
+    statement: Statement
+    query_plan: bool = False

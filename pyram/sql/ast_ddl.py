@@ -1,0 +1,236 @@
+"""SQL front end, step 2 (DDL part): syntax nodes for CREATE TABLE/INDEX/VIEW and DROP.
+
+Same conventions as :mod:`pyram.sql.ast`: frozen, slotted attrs classes with keyword-only fields
+and an ``offset`` locating the statement's or constraint's first keyword; names unresolved.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+from pyram.sql.ast import (
+    ConflictAction,
+    Expr,
+    IndexedColumn,
+    Node,
+    Select,
+    Statement,
+    TypeName,
+)
+
+__all__ = [
+    "CheckConstraint",
+    "CollateConstraint",
+    "ColumnConstraint",
+    "ColumnDef",
+    "CreateIndex",
+    "CreateTable",
+    "CreateView",
+    "DefaultConstraint",
+    "Drop",
+    "ForeignKeyAction",
+    "ForeignKeyClause",
+    "ForeignKeyConstraint",
+    "NotNullConstraint",
+    "NullConstraint",
+    "ObjectKind",
+    "PrimaryKeyConstraint",
+    "TableCheck",
+    "TableConstraint",
+    "TableForeignKey",
+    "TablePrimaryKey",
+    "TableUnique",
+    "UniqueConstraint",
+]
+
+
+class ForeignKeyAction(enum.Enum):
+    """``ON DELETE``/``ON UPDATE`` actions."""
+
+    CASCADE = "CASCADE"
+    SET_NULL = "SET NULL"
+    SET_DEFAULT = "SET DEFAULT"
+    RESTRICT = "RESTRICT"
+    NO_ACTION = "NO ACTION"
+
+
+@attrs.frozen(kw_only=True)
+class ForeignKeyClause(Node):
+    """``REFERENCES table [(columns)] [ON DELETE a] [ON UPDATE a] [DEFERRABLE ...]``."""
+
+    table: str
+    columns: tuple[str, ...] = ()
+    on_delete: ForeignKeyAction | None = None
+    on_update: ForeignKeyAction | None = None
+    deferrable: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class ColumnConstraint(Node):
+    """Base of column constraints; ``name`` comes from ``CONSTRAINT name``."""
+
+    name: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PrimaryKeyConstraint(ColumnConstraint):
+    """``PRIMARY KEY [ASC|DESC] [conflict] [AUTOINCREMENT]``."""
+
+    descending: bool | None = None
+    autoincrement: bool = False
+    on_conflict: ConflictAction | None = None
+
+
+@attrs.frozen(kw_only=True)
+class NotNullConstraint(ColumnConstraint):
+    """``NOT NULL [conflict]``."""
+
+    on_conflict: ConflictAction | None = None
+
+
+@attrs.frozen(kw_only=True)
+class NullConstraint(ColumnConstraint):
+    """``NULL`` (explicitly nullable)."""
+
+
+@attrs.frozen(kw_only=True)
+class UniqueConstraint(ColumnConstraint):
+    """``UNIQUE [conflict]``."""
+
+    on_conflict: ConflictAction | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CheckConstraint(ColumnConstraint):
+    """``CHECK (expr)``."""
+
+    expr: Expr
+
+
+@attrs.frozen(kw_only=True)
+class DefaultConstraint(ColumnConstraint):
+    """``DEFAULT literal | signed-number | (expr)``."""
+
+    expr: Expr
+
+
+@attrs.frozen(kw_only=True)
+class CollateConstraint(ColumnConstraint):
+    """``COLLATE name``."""
+
+    collation: str
+
+
+@attrs.frozen(kw_only=True)
+class ForeignKeyConstraint(ColumnConstraint):
+    """``REFERENCES ...`` on a column."""
+
+    references: ForeignKeyClause
+
+
+@attrs.frozen(kw_only=True)
+class ColumnDef(Node):
+    """``name [type] [constraints...]``."""
+
+    name: str
+    type: TypeName | None = None
+    constraints: tuple[ColumnConstraint, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class TableConstraint(Node):
+    """Base of table constraints; ``name`` comes from ``CONSTRAINT name``."""
+
+    name: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TablePrimaryKey(TableConstraint):
+    """``PRIMARY KEY (columns) [conflict]``."""
+
+    columns: tuple[IndexedColumn, ...]
+    on_conflict: ConflictAction | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TableUnique(TableConstraint):
+    """``UNIQUE (columns) [conflict]``."""
+
+    columns: tuple[IndexedColumn, ...]
+    on_conflict: ConflictAction | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TableCheck(TableConstraint):
+    """``CHECK (expr)``."""
+
+    expr: Expr
+
+
+@attrs.frozen(kw_only=True)
+class TableForeignKey(TableConstraint):
+    """``FOREIGN KEY (columns) REFERENCES ...``."""
+
+    columns: tuple[str, ...]
+    references: ForeignKeyClause
+
+
+@attrs.frozen(kw_only=True)
+class CreateTable(Statement):
+    """``CREATE [TEMP] TABLE [IF NOT EXISTS] name (defs) [WITHOUT ROWID] | AS select``."""
+
+    name: str
+    columns: tuple[ColumnDef, ...] = ()
+    constraints: tuple[TableConstraint, ...] = ()
+    schema: str | None = None
+    if_not_exists: bool = False
+    temporary: bool = False
+    without_rowid: bool = False
+    strict: bool = False
+    as_select: Select | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CreateIndex(Statement):
+    """``CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON table (columns) [WHERE ...]``."""
+
+    name: str
+    table: str
+    columns: tuple[IndexedColumn, ...]
+    schema: str | None = None
+    unique: bool = False
+    if_not_exists: bool = False
+    where: Expr | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CreateView(Statement):
+    """``CREATE [TEMP] VIEW [IF NOT EXISTS] name [(columns)] AS select``."""
+
+    name: str
+    select: Select
+    columns: tuple[str, ...] = ()
+    schema: str | None = None
+    if_not_exists: bool = False
+    temporary: bool = False
+
+
+class ObjectKind(enum.Enum):
+    """What a DROP removes."""
+
+    TABLE = "TABLE"
+    INDEX = "INDEX"
+    VIEW = "VIEW"
+    TRIGGER = "TRIGGER"
+
+
+@attrs.frozen(kw_only=True)
+class Drop(Statement):
+    """``DROP TABLE|INDEX|VIEW|TRIGGER [IF EXISTS] name``."""
+
+    kind: ObjectKind
+    name: str
+    schema: str | None = None
+    if_exists: bool = False

@@ -1,0 +1,51 @@
+"""SQL front end, step 3: recursive-descent parser from SQL text to :mod:`pyram.sql.ast` trees.
+
+>>> stmt = parse_one("SELECT a + 1 AS b FROM t WHERE a > ?")
+>>> type(stmt).__name__, stmt.body.columns[0].alias
+('Select', 'b')
+
+Modules: ``base`` (token cursor, errors, depth guard), ``expressions`` (precedence climbing),
+``select``, ``dml``, ``ddl``, ``transactions`` and ``statements`` (dispatch and script loop).
+"""
+
+from __future__ import annotations
+
+from pyram.sql import ast
+from pyram.sql.errors import SqlSyntaxError
+from pyram.sql.parser.statements import Parser
+
+__all__ = ["Parser", "parse", "parse_one"]
+
+
+def parse(sql: str) -> list[ast.Statement]:
+    """Parse a script of statements separated by semicolons.
+
+    Args:
+        sql: SQL text (SQLite dialect).
+
+    Returns:
+        The statements in order (empty statements are skipped).
+
+    Raises:
+        SqlSyntaxError: on any lexical or syntax error, with the position of the offending token.
+    """
+    return Parser(sql).parse_script()
+
+
+def parse_one(sql: str) -> ast.Statement:
+    """Parse exactly one statement (a trailing semicolon is allowed).
+
+    Raises:
+        SqlSyntaxError: on a syntax error, or when the text holds no or several statements.
+    """
+    parser = Parser(sql)
+    statements = parser.parse_script()
+    if len(statements) != 1:
+        offset = len(sql) if not statements else _second_statement_offset(statements)
+        reason = "expected one statement" if statements else "unexpected end of input"
+        raise SqlSyntaxError(f"{reason}, found {len(statements)}", sql, offset)
+    return statements[0]
+
+
+def _second_statement_offset(statements: list[ast.Statement]) -> int:
+    return statements[1].offset

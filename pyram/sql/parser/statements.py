@@ -1,0 +1,103 @@
+"""SQL parser: the statement dispatcher and the script loop.
+
+:class:`Parser` combines the construct mixins; ``parse_script`` reads statements separated by
+semicolons until the end of input.
+"""
+
+from __future__ import annotations
+
+from pyram.sql import ast
+from pyram.sql.errors import SqlSyntaxError
+from pyram.sql.parser.ddl import DdlParser
+from pyram.sql.parser.dml import DmlParser
+from pyram.sql.parser.expressions import ExpressionParser
+from pyram.sql.parser.select import SelectParser
+from pyram.sql.parser.transactions import TransactionParser
+from pyram.sql.tokenizer import TokenKind
+
+__all__ = ["Parser"]
+
+_UNSUPPORTED_STATEMENTS = frozenset(
+    {"ALTER", "ANALYZE", "ATTACH", "DETACH", "PRAGMA", "REINDEX", "VACUUM"}
+)
+
+
+class Parser(ExpressionParser, SelectParser, DmlParser, DdlParser, TransactionParser):
+    """Recursive-descent SQL parser over one SQL text."""
+
+    def parse_script(self) -> list[ast.Statement]:
+        """Parse every statement of the text (empty statements between semicolons are skipped)."""
+        statements: list[ast.Statement] = []
+        try:
+            while True:
+                while self.accept_op(";"):
+                    pass
+                if self.token.kind is TokenKind.EOF:
+                    return statements
+                statements.append(self.parse_statement())
+                if self.peek(0).kind is not TokenKind.EOF and not self.at_op(";"):
+                    self.error()
+        except RecursionError:
+            # Backstop for callers that are already deep in their own stack: the depth budget
+            # normally stops nesting long before Python's limit.
+            raise SqlSyntaxError("too deeply nested", self.sql, self.token.offset) from None
+
+    def parse_statement(self) -> ast.Statement:
+        """Parse one statement at the cursor."""
+        token = self.token
+        if token.kind is not TokenKind.KEYWORD:
+            self.error()
+        word = token.value
+        if word in ("SELECT", "VALUES"):
+            return self.parse_select()
+        if word == "WITH":
+            return self._parse_with_statement()
+        if word in ("INSERT", "REPLACE"):
+            return self.parse_insert()
+        if word == "UPDATE":
+            return self.parse_update()
+        if word == "DELETE":
+            return self.parse_delete()
+        if word == "CREATE":
+            return self.parse_create()
+        if word == "DROP":
+            return self.parse_drop()
+        if word == "BEGIN":
+            return self.parse_begin()
+        if word in ("COMMIT", "END"):
+            return self.parse_commit()
+        if word == "ROLLBACK":
+            return self.parse_rollback()
+        if word == "SAVEPOINT":
+            return self.parse_savepoint()
+        if word == "RELEASE":
+            return self.parse_release()
+        if word == "EXPLAIN":
+            return self._parse_explain()
+        if word in _UNSUPPORTED_STATEMENTS:
+            self.unsupported(word)
+        self.error()
+
+    def _parse_with_statement(self) -> ast.Statement:
+        offset = self.token.offset
+        ctes, recursive = self.parse_with()
+        if self.at_keyword("SELECT", "VALUES"):
+            return self.parse_select_after_with(offset, ctes, recursive)
+        if self.at_keyword("INSERT", "REPLACE"):
+            return self.parse_insert(ctes, recursive)
+        if self.at_keyword("UPDATE"):
+            return self.parse_update(ctes, recursive)
+        if self.at_keyword("DELETE"):
+            return self.parse_delete(ctes, recursive)
+        self.error("expected SELECT, INSERT, UPDATE or DELETE after WITH clause")
+
+    def _parse_explain(self) -> ast.Explain:
+        explain = self.expect_keyword("EXPLAIN")
+        query_plan = False
+        if self.accept_keyword("QUERY"):
+            self.expect_keyword("PLAN", "after EXPLAIN QUERY")
+            query_plan = True
+        if self.at_keyword("EXPLAIN"):
+            self.error("EXPLAIN cannot be nested")
+        statement = self.parse_statement()
+        return ast.Explain(offset=explain.offset, statement=statement, query_plan=query_plan)
