@@ -227,10 +227,13 @@ class TableData:
         Index entries of every changed row are removed before any is re-inserted, so rows may
         trade unique keys within one statement (the caller checked the final state).
         """
+        changed: set[int] = set()
+        for change in changes.values():
+            changed.update(change)
         touched = {
             name: positions
             for name, positions in self._key_positions.items()
-            if any(not change.keys().isdisjoint(positions) for change in changes.values())
+            if not changed.isdisjoint(positions)
         }
         for name, positions in touched.items():
             index = self.indexes[name]
