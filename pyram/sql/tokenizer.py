@@ -80,37 +80,52 @@ KEYWORDS = frozenset(
 )
 
 _IDENT_START = r"A-Za-z_\u0080-\U0010ffff"
+# One master pattern driven by ``finditer``. The leading ``[^\S\n]*`` skips whitespace that holds
+# no newline; the token is the one named group that matched (its span is the token's span).
+# Alternatives that share a first character are ordered: blobs before words, numbers before
+# non-ASCII words (Unicode digits) and before ``.``; ``-``, ``/`` and ``.`` are operators only
+# when they start no comment or number. The ``bad`` group catches unterminated quoted forms and
+# comments, the last group any other character, so every position matches and nothing is skipped.
+# Quoted forms use unrolled loops (no nested quantifiers over overlapping input): no backtracking
+# blow-up.
 _TOKEN_RE = re.compile(
     rf"""
-     (?P<ws>\s+)
-    |(?P<lcomment>--[^\n]*)
-    |(?P<bcomment>/\*)
-    |(?P<blob>[xX]')
+    [^\S\n]*
+    (?:
+     (?P<blob>[xX]'(?:[^']*')?)
+    |(?P<word>[A-Za-z_][{_IDENT_START}0-9$]*)
+    |(?P<op>\|\||<<|>>|<=|>=|==|!=|<>|-(?!-)|/(?!\*)|\.(?!\d)|[+*%=<>&|~,();])
+    |(?P<ws>\s+)
     |(?P<integer>(?:0[xX][0-9a-fA-F]+|\d+)(?![\w$.]))
     |(?P<real>(?:(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)(?![\w$]))
     |(?P<badnumber>\.?\d[\w$]*)
-    |(?P<word>[{_IDENT_START}][{_IDENT_START}0-9$]*)
-    |(?P<quote>['"`\[])
+    |(?P<uword>[\u0080-\U0010ffff][{_IDENT_START}0-9$]*)
+    |(?P<string>'[^']*(?:''[^']*)*')
+    |(?P<dquoted>"[^"]*(?:""[^"]*)*")
+    |(?P<bquoted>`[^`]*(?:``[^`]*)*`)
+    |(?P<bracketed>\[[^\]]*\])
     |(?P<param>\?\d*|[:@$][{_IDENT_START}0-9]+)
-    |(?P<op>\|\||<<|>>|<=|>=|==|!=|<>|[-+*/%=<>&|~,();.])
+    |(?P<lcomment>--[^\n]*)
+    |(?P<bcomment>/\*[\s\S]*?\*/)
+    |(?P<bad>['"`\[]|/\*)
+    |(?P<char>[\s\S])
+    )
     """,
     re.VERBOSE,
 )
-# Unrolled loops: no nested quantifiers over overlapping input, so no backtracking blow-up.
-_QUOTED_RE = {
-    "'": re.compile(r"'[^']*(?:''[^']*)*'"),
-    '"': re.compile(r'"[^"]*(?:""[^"]*)*"'),
-    "`": re.compile(r"`[^`]*(?:``[^`]*)*`"),
-    "[": re.compile(r"\[[^\]]*\]"),
+_BAD_MESSAGES = {
+    "'": "unterminated string",
+    '"': "unterminated identifier",
+    "`": "unterminated identifier",
+    "[": "unterminated identifier",
+    "/": "unterminated comment",
 }
-_QUOTE_NAMES = {"'": "string", '"': "identifier", "`": "identifier", "[": "identifier"}
 _BLOB_RE = re.compile(r"[xX]'([^']*)'")
 _HEX_RE = re.compile(r"(?:[0-9a-fA-F]{2})*")
 _SIMPLE_KINDS = {
     "integer": TokenKind.INTEGER,
     "real": TokenKind.REAL,
     "param": TokenKind.PARAMETER,
-    "op": TokenKind.OPERATOR,
 }
 
 
@@ -129,77 +144,74 @@ def tokenize(sql: str) -> list[Token]:
     """
     tokens: list[Token] = []
     append = tokens.append
-    match = _TOKEN_RE.match
     new = tuple.__new__
+    keywords = KEYWORDS
     simple_kinds = _SIMPLE_KINDS
-    keyword, identifier = TokenKind.KEYWORD, TokenKind.IDENTIFIER
-    pos = 0
+    keyword, identifier, operator = TokenKind.KEYWORD, TokenKind.IDENTIFIER, TokenKind.OPERATOR
     line = 1
     line_start = 0  # offset of the first character of the current line
-    size = len(sql)
-    while pos < size:
-        m = match(sql, pos)
-        if m is None:
-            raise SqlSyntaxError(f'unrecognized token: "{sql[pos]}"', sql, pos)
-        group = m.lastgroup
-        end = m.end()
-        if group == "ws":
-            if "\n" in m.group():
-                line += sql.count("\n", pos, end)
-                line_start = sql.rfind("\n", pos, end) + 1
-            pos = end
-            continue
-        column = pos - line_start + 1
-        if group == "word":
-            word = m.group()
+    for m in _TOKEN_RE.finditer(sql):
+        group = m.lastgroup or ""  # never empty: every alternative is a named group
+        pos, end = m.span(group)
+        if group == "word" or group == "uword":
+            word = sql[pos:end]
             upper = word.upper()
-            if upper in KEYWORDS:
-                append(new(Token, (keyword, upper, pos, line, column, end, False)))
+            if upper in keywords:
+                append(new(Token, (keyword, upper, pos, line, pos - line_start + 1, end, False)))
             else:
-                append(new(Token, (identifier, word, pos, line, column, end, False)))
-        elif group in simple_kinds:
-            append(new(Token, (simple_kinds[group], m.group(), pos, line, column, end, False)))
-        elif group == "lcomment":
-            pass
-        elif group == "bcomment":
-            close = sql.find("*/", pos + 2)
-            if close == -1:
-                raise SqlSyntaxError("unterminated comment", sql, pos)
-            end = close + 2
-        elif group == "quote":
-            token, end = _scan_quoted(sql, pos, line, column)
-            append(token)
-        elif group == "blob":
-            token, end = _scan_blob(sql, pos, line, column)
-            append(token)
-        else:
-            raise SqlSyntaxError(f'unrecognized token: "{m.group()}"', sql, pos)
-        if group in ("bcomment", "quote"):
+                append(new(Token, (identifier, word, pos, line, pos - line_start + 1, end, False)))
+        elif group == "op":
+            append(
+                new(Token, (operator, sql[pos:end], pos, line, pos - line_start + 1, end, False))
+            )
+        elif group == "ws":  # from a newline on (or trailing whitespace at the end of the text)
             newlines = sql.count("\n", pos, end)
             if newlines:
                 line += newlines
                 line_start = sql.rfind("\n", pos, end) + 1
-        pos = end
+        elif group in simple_kinds:
+            append(
+                new(
+                    Token,
+                    (
+                        simple_kinds[group],
+                        sql[pos:end],
+                        pos,
+                        line,
+                        pos - line_start + 1,
+                        end,
+                        False,
+                    ),
+                )
+            )
+        elif group == "lcomment":
+            pass
+        elif group == "blob":
+            append(_scan_blob(sql, pos, line, pos - line_start + 1))
+        elif group == "bad":
+            raise SqlSyntaxError(_BAD_MESSAGES[sql[pos]], sql, pos)
+        elif group == "char" or group == "badnumber":
+            raise SqlSyntaxError(f'unrecognized token: "{sql[pos:end]}"', sql, pos)
+        else:  # a string, quoted identifier or block comment: the only tokens that span lines
+            if group == "string":
+                value = sql[pos + 1 : end - 1].replace("''", "'")
+                append(Token(TokenKind.STRING, value, pos, line, pos - line_start + 1, end))
+            elif group != "bcomment":
+                value = sql[pos + 1 : end - 1]
+                if group != "bracketed":
+                    quote = sql[pos]
+                    value = value.replace(quote * 2, quote)
+                append(Token(identifier, value, pos, line, pos - line_start + 1, end, True))
+            newlines = sql.count("\n", pos, end)
+            if newlines:
+                line += newlines
+                line_start = sql.rfind("\n", pos, end) + 1
+    size = len(sql)
     append(Token(TokenKind.EOF, "", size, line, size - line_start + 1, size))
     return tokens
 
 
-def _scan_quoted(sql: str, pos: int, line: int, column: int) -> tuple[Token, int]:
-    """Scan a string literal or quoted identifier starting at ``pos``."""
-    quote = sql[pos]
-    m = _QUOTED_RE[quote].match(sql, pos)
-    if m is None:
-        raise SqlSyntaxError(f"unterminated {_QUOTE_NAMES[quote]}", sql, pos)
-    end = m.end()
-    inner = sql[pos + 1 : end - 1]
-    if quote == "'":
-        return Token(TokenKind.STRING, inner.replace("''", "'"), pos, line, column, end), end
-    if quote != "[":
-        inner = inner.replace(quote * 2, quote)
-    return Token(TokenKind.IDENTIFIER, inner, pos, line, column, end, True), end
-
-
-def _scan_blob(sql: str, pos: int, line: int, column: int) -> tuple[Token, int]:
+def _scan_blob(sql: str, pos: int, line: int, column: int) -> Token:
     """Scan a blob literal ``x'0A1B'`` starting at ``pos``."""
     m = _BLOB_RE.match(sql, pos)
     if m is None:
@@ -207,4 +219,4 @@ def _scan_blob(sql: str, pos: int, line: int, column: int) -> tuple[Token, int]:
     digits = m.group(1)
     if _HEX_RE.fullmatch(digits) is None:
         raise SqlSyntaxError(f'malformed blob literal: "{m.group()}"', sql, pos)
-    return Token(TokenKind.BLOB, digits, pos, line, column, m.end()), m.end()
+    return Token(TokenKind.BLOB, digits, pos, line, column, m.end())
