@@ -91,8 +91,29 @@ class Expr:
         raise NotImplementedError
 
 
+class _Typed(Expr):
+    """An expression whose type is its ``type_`` field."""
+
+    __slots__ = ()
+    type_: DataType
+
+    @property
+    def dtype(self) -> DataType:
+        return self.type_
+
+
+class _Boolean(Expr):
+    """A predicate: always BOOLEAN."""
+
+    __slots__ = ()
+
+    @property
+    def dtype(self) -> DataType:
+        return BOOLEAN
+
+
 @attrs.frozen(slots=True)
-class ColumnRef(Expr):
+class ColumnRef(_Typed):
     """A reference to column ``cid`` of the input."""
 
     cid: int
@@ -101,24 +122,16 @@ class ColumnRef(Expr):
     may_be_null: bool
 
     @property
-    def dtype(self) -> DataType:
-        return self.type_
-
-    @property
     def nullable(self) -> bool:
         return self.may_be_null
 
 
 @attrs.frozen(slots=True)
-class Literal_(Expr):
+class Literal_(_Typed):
     """A constant in stored form (``None`` is NULL). Kernels receive it as a bound value."""
 
     value: Any
     type_: DataType
-
-    @property
-    def dtype(self) -> DataType:
-        return self.type_
 
     @property
     def nullable(self) -> bool:
@@ -126,15 +139,11 @@ class Literal_(Expr):
 
 
 @attrs.frozen(slots=True)
-class Param(Expr):
+class Param(_Typed):
     """A query parameter, bound at execution: by name (``"id"``) or position (0-based ``int``)."""
 
     key: str | int
     type_: DataType
-
-    @property
-    def dtype(self) -> DataType:
-        return self.type_
 
     @property
     def nullable(self) -> bool:
@@ -157,7 +166,7 @@ class Negate(Expr):
 
 
 @attrs.frozen(slots=True)
-class Arith(Expr):
+class Arith(_Typed):
     """Binary arithmetic or string concatenation; SQLite semantics (integer ``/`` truncates,
     division by zero is NULL)."""
 
@@ -167,16 +176,12 @@ class Arith(Expr):
     type_: DataType
 
     @property
-    def dtype(self) -> DataType:
-        return self.type_
-
-    @property
     def nullable(self) -> bool:
         return self.left.nullable or self.right.nullable or self.op in ("/", "%")
 
 
 @attrs.frozen(slots=True)
-class Compare(Expr):
+class Compare(_Boolean):
     """A comparison; NULL when either side is NULL."""
 
     op: CompareOp
@@ -184,53 +189,37 @@ class Compare(Expr):
     right: Expr
 
     @property
-    def dtype(self) -> DataType:
-        return BOOLEAN
-
-    @property
     def nullable(self) -> bool:
         return self.left.nullable or self.right.nullable
 
 
 @attrs.frozen(slots=True)
-class And(Expr):
+class And(_Boolean):
     """Conjunction with three-valued logic (FALSE wins over NULL)."""
 
     args: tuple[Expr, ...]
 
     @property
-    def dtype(self) -> DataType:
-        return BOOLEAN
-
-    @property
     def nullable(self) -> bool:
         return any(a.nullable for a in self.args)
 
 
 @attrs.frozen(slots=True)
-class Or(Expr):
+class Or(_Boolean):
     """Disjunction with three-valued logic (TRUE wins over NULL)."""
 
     args: tuple[Expr, ...]
 
     @property
-    def dtype(self) -> DataType:
-        return BOOLEAN
-
-    @property
     def nullable(self) -> bool:
         return any(a.nullable for a in self.args)
 
 
 @attrs.frozen(slots=True)
-class Not(Expr):
+class Not(_Boolean):
     """Negation; NOT NULL is NULL."""
 
     arg: Expr
-
-    @property
-    def dtype(self) -> DataType:
-        return BOOLEAN
 
     @property
     def nullable(self) -> bool:
@@ -238,15 +227,11 @@ class Not(Expr):
 
 
 @attrs.frozen(slots=True)
-class IsNull(Expr):
+class IsNull(_Boolean):
     """``arg IS NULL`` (or ``IS NOT NULL`` when ``negated``); never NULL itself."""
 
     arg: Expr
     negated: bool = False
-
-    @property
-    def dtype(self) -> DataType:
-        return BOOLEAN
 
     @property
     def nullable(self) -> bool:
@@ -254,7 +239,7 @@ class IsNull(Expr):
 
 
 @attrs.frozen(slots=True)
-class InList(Expr):
+class InList(_Boolean):
     """``arg [NOT] IN (items...)`` with SQL NULL rules."""
 
     arg: Expr
@@ -262,16 +247,12 @@ class InList(Expr):
     negated: bool = False
 
     @property
-    def dtype(self) -> DataType:
-        return BOOLEAN
-
-    @property
     def nullable(self) -> bool:
         return self.arg.nullable or any(i.nullable for i in self.items)
 
 
 @attrs.frozen(slots=True)
-class Between(Expr):
+class Between(_Boolean):
     """``arg [NOT] BETWEEN low AND high`` (inclusive)."""
 
     arg: Expr
@@ -280,16 +261,12 @@ class Between(Expr):
     negated: bool = False
 
     @property
-    def dtype(self) -> DataType:
-        return BOOLEAN
-
-    @property
     def nullable(self) -> bool:
         return self.arg.nullable or self.low.nullable or self.high.nullable
 
 
 @attrs.frozen(slots=True)
-class Like(Expr):
+class Like(_Boolean):
     """``arg [NOT] LIKE pattern`` (ASCII case-insensitive, ``%`` and ``_``) or, with ``glob``,
     SQLite's case-sensitive ``GLOB`` (``*``, ``?``, ``[...]``)."""
 
@@ -300,16 +277,12 @@ class Like(Expr):
     escape: str | None = None
 
     @property
-    def dtype(self) -> DataType:
-        return BOOLEAN
-
-    @property
     def nullable(self) -> bool:
         return self.arg.nullable or self.pattern.nullable
 
 
 @attrs.frozen(slots=True)
-class Case(Expr):
+class Case(_Typed):
     """``CASE WHEN cond THEN result ... ELSE default END`` (operand form is desugared)."""
 
     whens: tuple[tuple[Expr, Expr], ...]
@@ -317,24 +290,16 @@ class Case(Expr):
     type_: DataType
 
     @property
-    def dtype(self) -> DataType:
-        return self.type_
-
-    @property
     def nullable(self) -> bool:
         return self.default.nullable or any(r.nullable for _, r in self.whens)
 
 
 @attrs.frozen(slots=True)
-class Cast(Expr):
+class Cast(_Typed):
     """``CAST(arg AS type)``."""
 
     arg: Expr
     type_: DataType
-
-    @property
-    def dtype(self) -> DataType:
-        return self.type_
 
     @property
     def nullable(self) -> bool:
@@ -342,7 +307,7 @@ class Cast(Expr):
 
 
 @attrs.frozen(slots=True)
-class FuncCall(Expr):
+class FuncCall(_Typed):
     """A scalar function from the function registry."""
 
     name: str
@@ -351,16 +316,12 @@ class FuncCall(Expr):
     may_be_null: bool = True
 
     @property
-    def dtype(self) -> DataType:
-        return self.type_
-
-    @property
     def nullable(self) -> bool:
         return self.may_be_null
 
 
 @attrs.frozen(slots=True)
-class AggCall(Expr):
+class AggCall(_Typed):
     """An aggregate call (only inside an ``Aggregate`` node); ``args`` empty for ``count(*)``."""
 
     name: str
@@ -369,24 +330,16 @@ class AggCall(Expr):
     distinct: bool = False
 
     @property
-    def dtype(self) -> DataType:
-        return self.type_
-
-    @property
     def nullable(self) -> bool:
         return self.name not in ("count", "count_star", "total")
 
 
 @attrs.frozen(slots=True)
-class ScalarSubquery(Expr):
+class ScalarSubquery(_Typed):
     """A subquery producing one column and at most one row (NULL when no row)."""
 
     plan: Plan
     type_: DataType
-
-    @property
-    def dtype(self) -> DataType:
-        return self.type_
 
     @property
     def nullable(self) -> bool:
@@ -394,15 +347,11 @@ class ScalarSubquery(Expr):
 
 
 @attrs.frozen(slots=True)
-class Exists(Expr):
+class Exists(_Boolean):
     """``[NOT] EXISTS (subquery)``."""
 
     plan: Plan
     negated: bool = False
-
-    @property
-    def dtype(self) -> DataType:
-        return BOOLEAN
 
     @property
     def nullable(self) -> bool:
@@ -410,16 +359,12 @@ class Exists(Expr):
 
 
 @attrs.frozen(slots=True)
-class InSubquery(Expr):
+class InSubquery(_Boolean):
     """``arg [NOT] IN (subquery)`` with SQL NULL rules."""
 
     arg: Expr
     plan: Plan
     negated: bool = False
-
-    @property
-    def dtype(self) -> DataType:
-        return BOOLEAN
 
     @property
     def nullable(self) -> bool:
