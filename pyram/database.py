@@ -198,7 +198,7 @@ class Database:
             if key_is_null(key, len(handle.data.schema.primary_key) > 1):
                 return None
         with self._store.write_lock:
-            rid = _find(handle, key)
+            rid = handle.data.find_key(handle.pk_index, handle.dense_position, key)
             if rid is None:
                 return None
             found: T = model.__pyram_read__(handle.data.columns, rid)
@@ -351,21 +351,9 @@ class _Handle:
         self.data = data
         self.pk_index = pk_index
         pk = [data.schema.column(c).dtype for c in data.schema.primary_key]
-        single_int = len(pk) == 1 and pk[0].name == "INTEGER"
-        self.dense_position = (
-            data.schema.position(data.schema.primary_key[0]) if single_int else None
-        )
+        self.dense_position = data.dense_position_of(pk_index)
         # A single-column key of an exact stored type needs no validation or conversion.
         self.key_types = pk[0].exact_types if len(pk) == 1 and not pk[0].encodes else frozenset()
-
-
-def _find(handle: _Handle, key: Any) -> int | None:
-    if handle.dense_position is not None and type(key) is int:
-        rid = handle.data.probe_dense(handle.dense_position, key)
-        if rid is not None:
-            return rid
-    found: int | None = handle.pk_index.get(key)
-    return found
 
 
 def _values(obj: Any, schema: TableSchema) -> list[Any]:

@@ -37,7 +37,7 @@ class PointLookup:
         self.key = key
         self.positions = positions
         #: the key column's position when it is INTEGER (dense keys are found by arithmetic)
-        self.dense_position = _dense_position(data, index)
+        self.dense_position = data.dense_position_of(index)
 
     def key_value(self, params: Mapping[str | int, Any]) -> Any:
         """The probe key for one execution (a bound parameter or a literal)."""
@@ -63,12 +63,7 @@ class PointLookup:
 
     def find(self, key: Any) -> int | None:
         """The row id holding ``key`` (a validated, non-NULL stored key), or None."""
-        if self.dense_position is not None and type(key) is int:
-            rid = self.data.probe_dense(self.dense_position, key)
-            if rid is not None:
-                return rid
-        found: int | None = self.index.get(key)
-        return found
+        return self.data.find_key(self.index, self.dense_position, key)
 
 
 def match_point_lookup(plan: pn.Plan, store: Store) -> PointLookup | None:
@@ -99,14 +94,6 @@ def match_point_lookup(plan: pn.Plan, store: Store) -> PointLookup | None:
         positions.append(schema.position(column_of[expr.cid]))
     data = store.data(scan.table)
     return PointLookup(data, data.indexes[scan.index], key, tuple(positions))
-
-
-def _dense_position(data: TableData, index: Any) -> int | None:
-    columns = index.columns
-    if len(columns) != 1:
-        return None
-    column = data.schema.column(columns[0])
-    return data.schema.position(columns[0]) if column.dtype.name == "INTEGER" else None
 
 
 class PointUpdate:

@@ -15,15 +15,42 @@ from typing import Any
 
 from pyram.catalog import TableSchema
 
-__all__ = ["make_row_builder", "make_row_reader", "row_values"]
+__all__ = ["make_row_builder", "make_row_reader"]
 
 _counter = itertools.count()
 
-_TEMPLATE = """def build({params}):
+# One template for both generated functions: ``{signature}`` is a fixed parameter list and
+# ``{value}`` a fixed expression of the column index ``i`` (``v{i}`` or ``cols[{i}][rid]``).
+_TEMPLATE = """def {name}({signature}):
     o = _new(_cls)
 {body}
     return o
 """
+
+
+def _generate(
+    cls: type, schema: TableSchema, name: str, signature: str, value: str
+) -> Callable[..., Any]:
+    """Compile a function that sets every slot of a new instance from ``value`` per column."""
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    lines = []
+    for i, col in enumerate(schema.columns):
+        namespace[f"_s{i}"] = cls.__dict__[col.name].__set__  # the attrs slot's member descriptor
+        source_value = value.format(i=i)
+        decoder = col.dtype.decoder()
+        if decoder is None:
+            lines.append(f"    _s{i}(o, {source_value})")
+        else:
+            namespace[f"_d{i}"] = decoder
+            lines.append(f"    _s{i}(o, _d{i}({source_value}))")
+    source = _TEMPLATE.format(name=name, signature=signature, body="\n".join(lines))
+    filename = f"<pyram {name} {next(_counter)}>"
+    code = compile(source, filename, "exec")
+    # Registered so tracebacks and profilers show the generated source (as attrs does).
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(code, namespace)
+    generated: Callable[..., Any] = namespace[name]
+    return generated
 
 
 def make_row_builder(cls: type, schema: TableSchema) -> Callable[..., Any]:
@@ -32,32 +59,8 @@ def make_row_builder(cls: type, schema: TableSchema) -> Callable[..., Any]:
     Values are given in column order, in their stored form; encoded types (Enum, JSON) are
     decoded on the way in.
     """
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    lines = []
-    for i, col in enumerate(schema.columns):
-        namespace[f"_s{i}"] = cls.__dict__[col.name].__set__  # the attrs slot's member descriptor
-        decoder = col.dtype.decoder()
-        if decoder is None:
-            lines.append(f"    _s{i}(o, v{i})")
-        else:
-            namespace[f"_d{i}"] = decoder
-            lines.append(f"    _s{i}(o, _d{i}(v{i}))")
-    params = ", ".join(f"v{i}" for i in range(len(schema.columns)))
-    source = _TEMPLATE.format(params=params, body="\n".join(lines))
-    filename = f"<pyram row builder {next(_counter)}>"
-    code = compile(source, filename, "exec")
-    # Registered so tracebacks and profilers show the generated source (as attrs does).
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(code, namespace)
-    build: Callable[..., Any] = namespace["build"]
-    return build
-
-
-_READER_TEMPLATE = """def read(cols, rid):
-    o = _new(_cls)
-{body}
-    return o
-"""
+    signature = ", ".join(f"v{i}" for i in range(len(schema.columns)))
+    return _generate(cls, schema, "build", signature, "v{i}")
 
 
 def make_row_reader(cls: type, schema: TableSchema) -> Callable[[Any, int], Any]:
@@ -66,25 +69,4 @@ def make_row_reader(cls: type, schema: TableSchema) -> Callable[[Any, int], Any]
     The point-lookup path uses it: no intermediate list of values, no star-call; each slot is
     set from ``cols[i][rid]`` (decoded for Enum/JSON columns).
     """
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    lines = []
-    for i, col in enumerate(schema.columns):
-        namespace[f"_s{i}"] = cls.__dict__[col.name].__set__
-        decoder = col.dtype.decoder()
-        if decoder is None:
-            lines.append(f"    _s{i}(o, cols[{i}][rid])")
-        else:
-            namespace[f"_d{i}"] = decoder
-            lines.append(f"    _s{i}(o, _d{i}(cols[{i}][rid]))")
-    source = _READER_TEMPLATE.format(body="\n".join(lines))
-    filename = f"<pyram row reader {next(_counter)}>"
-    code = compile(source, filename, "exec")
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(code, namespace)
-    read: Callable[[Any, int], Any] = namespace["read"]
-    return read
-
-
-def row_values(obj: Any, names: tuple[str, ...]) -> tuple[Any, ...]:
-    """The user-facing values of ``obj``'s columns, in the given order."""
-    return tuple(getattr(obj, name) for name in names)
+    return _generate(cls, schema, "read", "cols, rid", "cols[{i}][rid]")

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import attrs
-
 from pyram.catalog import TableSchema
 from pyram.errors import ProgrammingError
 from pyram.functions import aggregate_function, scalar_function
@@ -445,8 +443,3 @@ def _common_type(exprs: Sequence[Expr]) -> DataType:
             result = _numeric_result(result, t)
         return result
     return typed[0]
-
-
-def evolve_field(field: Field, **changes: Any) -> Field:
-    """A copy of a field with some attributes changed."""
-    return attrs.evolve(field, **changes)

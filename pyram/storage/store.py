@@ -23,7 +23,7 @@ from pyram.storage.constraints import (
     parent_index,
 )
 from pyram.storage.indexes import key_is_null
-from pyram.storage.table_data import TableData
+from pyram.storage.table_data import AnyIndex, TableData
 from pyram.storage.update_checks import check_update, row_changes
 
 __all__ = ["Store"]
@@ -234,7 +234,7 @@ class Store:
     ) -> list[tuple[Any, int]]:
         """(key, child rid) for every live child row referencing one of ``keys``."""
         composite = len(fk.columns) > 1
-        index = self._fk_index(child, fk)
+        index = self.fk_index(child, fk)
         return [
             (key, child_rid)
             for key in keys
@@ -242,10 +242,8 @@ class Store:
             for child_rid in index.lookup(key)
         ]
 
-    def _children(self, child: TableSchema, fk: ForeignKey, keys: Sequence[Any]) -> bool:
-        return bool(self._children_by_key(child, fk, keys))
-
-    def _fk_index(self, child: TableSchema, fk: ForeignKey) -> Any:
+    def fk_index(self, child: TableSchema, fk: ForeignKey) -> AnyIndex:
+        """The index on a foreign key's columns in the child table (define_table makes one)."""
         data = self.data(child.name)
         spec = child.index_for(fk.columns)
         if spec is None:  # pragma: no cover - define_table always indexes foreign keys
@@ -261,12 +259,6 @@ def _check_set_null_row(data: TableData, rid: int, positions: tuple[int, ...]) -
         row[position] = None
     user = [col.dtype.from_storage(v) for col, v in zip(schema.columns, row, strict=True)]
     check_checks(schema, [[v] for v in user])
-
-
-def _key(row: Sequence[Any], positions: Sequence[int]) -> Any:
-    if len(positions) == 1:
-        return row[positions[0]]
-    return tuple(row[p] for p in positions)
 
 
 def _user_view(

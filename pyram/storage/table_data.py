@@ -109,6 +109,24 @@ class TableData:
             return rid
         return None
 
+    def dense_position_of(self, index: AnyIndex) -> int | None:
+        """The key column's position when ``index`` is over one INTEGER column (so that
+        :meth:`probe_dense` applies), else None."""
+        if len(index.columns) != 1:
+            return None
+        column = self.schema.column(index.columns[0])
+        return self.schema.position(column.name) if column.dtype.name == "INTEGER" else None
+
+    def find_key(self, index: AnyIndex, dense_position: int | None, key: Any) -> int | None:
+        """The row holding a validated, non-NULL ``key`` of a unique index, or None: by
+        :meth:`probe_dense` first when ``dense_position`` is given, else (or on a miss) by
+        the index."""
+        if dense_position is not None and type(key) is int:
+            rid = self.probe_dense(dense_position, key)
+            if rid is not None:
+                return rid
+        return index.get(key)
+
     def live_rids(self) -> list[int]:
         """Row ids of every live row, ascending."""
         if self.live_count == len(self.alive):

@@ -157,10 +157,7 @@ def _check_foreign_keys(
         ref_positions = [schema.position(c) for c in fk.ref_columns]
         if changed.isdisjoint(ref_positions):
             continue
-        child_data = store.data(child.name)
-        spec = child.index_for(fk.columns)
-        assert spec is not None  # define_table indexes every foreign key
-        child_index = child_data.indexes[spec.name]
+        child_index = store.fk_index(child, fk)
         for rid, change in changes.items():
             old_key = data.key_of(tuple(ref_positions), rid)
             if _new_key(data, rid, change, ref_positions) != old_key and child_index.lookup(

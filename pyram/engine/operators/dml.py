@@ -14,7 +14,7 @@ before writing any, then restores the rows already written if a later one fails.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from pyram.catalog import ColumnSchema, TableSchema
@@ -178,13 +178,6 @@ class UpdateOp(Operator):
             rids = list(first)
             values = [gather(col, keep) for col in values]
         return rids, values
-
-
-def _row_to_user(schema: TableSchema, row: Sequence[Any]) -> list[Any]:
-    return [
-        c.dtype.from_storage(v) if c.dtype.encodes and v is not None else v
-        for c, v in zip(schema.columns, row, strict=True)
-    ]
 
 
 class DeleteOp(Operator):
