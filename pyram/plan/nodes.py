@@ -64,8 +64,40 @@ class Plan:
         raise NotImplementedError
 
 
+class _OwnFields(Plan):
+    """A node whose output columns are its ``out`` field."""
+
+    __slots__ = ()
+    out: tuple[Field, ...]
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return self.out
+
+
+class _PassesFields(Plan):
+    """A node outputting exactly its input's columns (filters, sorts, limits...)."""
+
+    __slots__ = ()
+    input: Plan
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return self.input.fields
+
+
+class _NoFields(Plan):
+    """A data-changing statement: no output columns (the engine reports a row count)."""
+
+    __slots__ = ()
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return ()
+
+
 @attrs.frozen(slots=True)
-class Scan(Plan):
+class Scan(_OwnFields):
     """Read every live row of table ``table``.
 
     ``columns`` are the stored column names behind the ``out`` fields, in order. When
@@ -79,13 +111,9 @@ class Scan(Plan):
     alias: str | None = None
     rid_cid: int | None = None
 
-    @property
-    def fields(self) -> tuple[Field, ...]:
-        return self.out
-
 
 @attrs.frozen(slots=True)
-class IndexScan(Plan):
+class IndexScan(_OwnFields):
     """Read rows of ``table`` through index ``index`` (chosen by the optimizer).
 
     Access, by which fields are set:
@@ -114,34 +142,22 @@ class IndexScan(Plan):
     alias: str | None = None
     rid_cid: int | None = None
 
-    @property
-    def fields(self) -> tuple[Field, ...]:
-        return self.out
-
 
 @attrs.frozen(slots=True)
-class Filter(Plan):
+class Filter(_PassesFields):
     """Rows of ``input`` for which ``predicate`` is TRUE (not FALSE, not NULL)."""
 
     input: Plan
     predicate: Expr
 
-    @property
-    def fields(self) -> tuple[Field, ...]:
-        return self.input.fields
-
 
 @attrs.frozen(slots=True)
-class Project(Plan):
+class Project(_OwnFields):
     """Compute ``exprs`` for every input row; ``out`` names them."""
 
     input: Plan
     exprs: tuple[Expr, ...]
     out: tuple[Field, ...]
-
-    @property
-    def fields(self) -> tuple[Field, ...]:
-        return self.out
 
 
 @attrs.frozen(slots=True)
@@ -170,7 +186,7 @@ class Join(Plan):
 
 
 @attrs.frozen(slots=True)
-class Aggregate(Plan):
+class Aggregate(_OwnFields):
     """Group ``input`` by ``groups`` and compute ``aggregates`` per group.
 
     Output: one field per group expression, then one per aggregate (``out`` in that order). With
@@ -182,49 +198,33 @@ class Aggregate(Plan):
     aggregates: tuple[AggCall, ...]
     out: tuple[Field, ...]
 
-    @property
-    def fields(self) -> tuple[Field, ...]:
-        return self.out
-
 
 @attrs.frozen(slots=True)
-class Sort(Plan):
+class Sort(_PassesFields):
     """Order rows by ``keys`` (stable)."""
 
     input: Plan
     keys: tuple[SortKey, ...]
 
-    @property
-    def fields(self) -> tuple[Field, ...]:
-        return self.input.fields
-
 
 @attrs.frozen(slots=True)
-class Limit(Plan):
+class Limit(_PassesFields):
     """At most ``limit`` rows (None: no limit) after skipping ``offset``; both may be params."""
 
     input: Plan
     limit: Expr | None
     offset: Expr | None = None
 
-    @property
-    def fields(self) -> tuple[Field, ...]:
-        return self.input.fields
-
 
 @attrs.frozen(slots=True)
-class Distinct(Plan):
+class Distinct(_PassesFields):
     """Drop duplicate rows (NULLs compare equal here, as in SQL's DISTINCT)."""
 
     input: Plan
 
-    @property
-    def fields(self) -> tuple[Field, ...]:
-        return self.input.fields
-
 
 @attrs.frozen(slots=True)
-class SetOp(Plan):
+class SetOp(_OwnFields):
     """UNION / INTERSECT / EXCEPT, with or without ALL; output named after the left side."""
 
     kind: SetOpKind
@@ -233,25 +233,17 @@ class SetOp(Plan):
     right: Plan
     out: tuple[Field, ...]
 
-    @property
-    def fields(self) -> tuple[Field, ...]:
-        return self.out
-
 
 @attrs.frozen(slots=True)
-class Values(Plan):
+class Values(_OwnFields):
     """Literal rows (``VALUES (...), (...)``)."""
 
     rows: tuple[tuple[Expr, ...], ...]
     out: tuple[Field, ...]
 
-    @property
-    def fields(self) -> tuple[Field, ...]:
-        return self.out
-
 
 @attrs.frozen(slots=True)
-class Insert(Plan):
+class Insert(_NoFields):
     """Insert the rows of ``source`` into ``table``; ``columns`` name the target columns in the
     order of ``source``'s fields (missing columns take their defaults)."""
 
@@ -259,13 +251,9 @@ class Insert(Plan):
     columns: tuple[str, ...]
     source: Plan
 
-    @property
-    def fields(self) -> tuple[Field, ...]:
-        return ()
-
 
 @attrs.frozen(slots=True)
-class Update(Plan):
+class Update(_NoFields):
     """Set ``assignments`` (column name, new value) on the rows ``input`` yields.
 
     ``input`` produces the target table's fields plus a trailing row-id field (``rid_cid``).
@@ -276,22 +264,14 @@ class Update(Plan):
     assignments: tuple[tuple[str, Expr], ...]
     rid_cid: int
 
-    @property
-    def fields(self) -> tuple[Field, ...]:
-        return ()
-
 
 @attrs.frozen(slots=True)
-class Delete(Plan):
+class Delete(_NoFields):
     """Delete the rows ``input`` yields (by the row-id field ``rid_cid``)."""
 
     table: str
     input: Plan
     rid_cid: int
-
-    @property
-    def fields(self) -> tuple[Field, ...]:
-        return ()
 
 
 def inputs(plan: Plan) -> tuple[Plan, ...]:
