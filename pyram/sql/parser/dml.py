@@ -145,17 +145,12 @@ class DmlParser(ParserBase):
         """Parse ``UPDATE [OR action] t [AS alias] SET ... [WHERE ...]``."""
         first = self.expect_keyword("UPDATE")
         or_action = self._parse_or_action()
-        schema, table = self.parse_qualified_name("table name")
-        alias = self.parse_name("alias") if self.accept_keyword("AS") else None
-        self._skip_index_hint()
+        schema, table, alias = self._parse_target()
         self.expect_keyword("SET", "in UPDATE")
         assignments = self.parse_assignments()
         if self.at_keyword("FROM"):
             self.unsupported("UPDATE ... FROM")
-        where = self.parse_expr() if self.accept_keyword("WHERE") else None
-        self._reject_returning()
-        if self.at_keyword("ORDER", "LIMIT"):
-            self.unsupported(f"{self.token.value} in UPDATE")
+        where = self._parse_where_tail("UPDATE")
         return ast.Update(
             offset=first.offset,
             table=table,
@@ -172,13 +167,8 @@ class DmlParser(ParserBase):
         """Parse ``DELETE FROM t [AS alias] [WHERE ...]``."""
         first = self.expect_keyword("DELETE")
         self.expect_keyword("FROM", "after DELETE")
-        schema, table = self.parse_qualified_name("table name")
-        alias = self.parse_name("alias") if self.accept_keyword("AS") else None
-        self._skip_index_hint()
-        where = self.parse_expr() if self.accept_keyword("WHERE") else None
-        self._reject_returning()
-        if self.at_keyword("ORDER", "LIMIT"):
-            self.unsupported(f"{self.token.value} in DELETE")
+        schema, table, alias = self._parse_target()
+        where = self._parse_where_tail("DELETE")
         return ast.Delete(
             offset=first.offset,
             table=table,
@@ -188,6 +178,21 @@ class DmlParser(ParserBase):
             ctes=ctes,
             recursive=recursive,
         )
+
+    def _parse_target(self) -> tuple[str | None, str, str | None]:
+        """``[schema.]table [AS alias] [INDEXED BY name | NOT INDEXED]`` of UPDATE/DELETE."""
+        schema, table = self.parse_qualified_name("table name")
+        alias = self.parse_name("alias") if self.accept_keyword("AS") else None
+        self._skip_index_hint()
+        return schema, table, alias
+
+    def _parse_where_tail(self, statement: str) -> ast.Expr | None:
+        """``[WHERE expr]``, then refuse RETURNING and ORDER BY/LIMIT (not supported)."""
+        where = self.parse_expr() if self.accept_keyword("WHERE") else None
+        self._reject_returning()
+        if self.at_keyword("ORDER", "LIMIT"):
+            self.unsupported(f"{self.token.value} in {statement}")
+        return where
 
     def _skip_index_hint(self) -> None:
         """Skip ``INDEXED BY name`` / ``NOT INDEXED``: hints that do not change results."""
