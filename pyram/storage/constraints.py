@@ -12,7 +12,6 @@ from typing import Any
 
 from pyram.catalog import CheckConstraint, ForeignKey, TableSchema
 from pyram.errors import IntegrityError
-from pyram.storage.indexes import key_is_null
 from pyram.storage.table_data import AnyIndex, TableData
 
 __all__ = [
@@ -107,10 +106,11 @@ def check_unique_new_keys(data: TableData, stored_columns: Sequence[Sequence[Any
     schema = data.schema
     for constraint in schema.uniques:
         positions = [schema.position(c) for c in constraint.columns]
-        composite = len(positions) > 1
-        keys = [
-            k for k in keys_from_columns(stored_columns, positions) if not key_is_null(k, composite)
-        ]
+        # NULL keys never conflict; filtered inline (no per-row call) since bulk loads pass here
+        if len(positions) > 1:
+            keys = [k for k in keys_from_columns(stored_columns, positions) if None not in k]
+        else:
+            keys = [k for k in stored_columns[positions[0]] if k is not None]
         index = unique_index(data, constraint.columns)
         if len(set(keys)) != len(keys):
             seen: set[Any] = set()
@@ -118,9 +118,10 @@ def check_unique_new_keys(data: TableData, stored_columns: Sequence[Sequence[Any
                 if key in seen:
                     raise unique_error(schema, constraint.columns, key)
                 seen.add(key)
-        for key in keys:
-            if index.contains(key):
-                raise unique_error(schema, constraint.columns, key)
+        if len(index) and any(map(index.contains, keys)):  # an empty index cannot conflict
+            for key in keys:
+                if index.contains(key):
+                    raise unique_error(schema, constraint.columns, key)
 
 
 def foreign_key_error(
