@@ -17,7 +17,9 @@ from pyram.dsl.dml import Delete, Insert, Update
 from pyram.dsl.query import Select
 from pyram.errors import ProgrammingError
 from pyram.model import Table, schema_of
+from pyram.result import SqlResult
 from pyram.session import PlanCache, Prepared, prepare_plan, run_batches, run_rows, schema_lookup
+from pyram.statements import Params, SqlSession
 from pyram.storage import Store, TableData
 from pyram.storage.constraints import unique_index
 from pyram.storage.indexes import key_is_null
@@ -54,6 +56,33 @@ class Database:
         self._plans = PlanCache()
         self._recent_plans = self._plans.identity_map
         self._schema_of = schema_lookup(self._store.catalog)
+        self._sql = SqlSession(self._store, self._forget_prepared)
+
+    def _forget_prepared(self) -> None:
+        """The schema changed: prepared queries and key handles are stale."""
+        self._handles.clear()
+        self._plans.clear()
+
+    # ------------------------------------------------------------------ SQL
+    def sql(self, text: str, params: Params = None) -> SqlResult:
+        """Run SQL (SQLite dialect; strictly typed values): a statement or a script.
+
+        Tables declared as ``@pyram.table`` classes and tables created in SQL are one
+        catalogue: each is visible to both. ``?``/``?NNN`` parameters take a sequence,
+        ``:name`` parameters a mapping. Prepared statements are cached by their text.
+
+        Returns:
+            The result of the (last) statement: rows for queries, ``rowcount`` for changes.
+
+        Raises:
+            ProgrammingError: a syntax or binding error, with line, column and a caret.
+            DataError, IntegrityError: a value or constraint problem; nothing is changed.
+        """
+        return self._sql.run(text, params)
+
+    def view_names(self) -> list[str]:
+        """Names of the views created in SQL, in creation order."""
+        return self._sql.view_names()
 
     # ------------------------------------------------------------------ schema
     def create(self, *models: type[Table]) -> None:
@@ -63,8 +92,7 @@ class Database:
             ProgrammingError: a table already exists, or a foreign key cannot be resolved.
         """
         self._store.create(schema_of(m) for m in models)
-        self._handles.clear()
-        self._plans.clear()
+        self._sql.schema_changed()
 
     def drop(self, *models: type[Table]) -> None:
         """Drop tables and all their rows.
@@ -73,8 +101,7 @@ class Database:
             ProgrammingError: unknown table, or another table still references one of them.
         """
         self._store.drop(schema_of(m).name for m in models)
-        self._handles.clear()
-        self._plans.clear()
+        self._sql.schema_changed()
 
     def table_names(self) -> list[str]:
         """Names of the tables, in creation order."""

@@ -29,7 +29,16 @@ ALLOWED: dict[str, set[str]] = {
     "engine": {"errors", "types", "catalog", "functions", "plan", "storage", "txn"},
     "persist": {"errors", "types", "catalog", "storage", "txn"},
 }
-TOP_LEVEL = {"database", "session", "result", "dbapi", "shell", "__init__", "__main__"}
+TOP_LEVEL = {
+    "database",
+    "session",
+    "statements",
+    "result",
+    "dbapi",
+    "shell",
+    "__init__",
+    "__main__",
+}
 BANNED_MODULES = {"sqlite3", "duckdb", "sqlglot", "littletable", "pickle"}
 
 

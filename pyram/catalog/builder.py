@@ -69,6 +69,7 @@ def define_table(
     foreign_keys: Iterable[ForeignKey] = (),
     checks: Iterable[Callable[[dict[str, Any]], object] | CheckConstraint] = (),
     row_class: type | None = None,
+    rowid_column: str | None = None,
 ) -> TableSchema:
     """Build and validate a table schema.
 
@@ -81,6 +82,7 @@ def define_table(
         foreign_keys: table-level (composite) foreign keys.
         checks: table-level checks: predicates over a dict of the row's values.
         row_class: the model class for rows, if any.
+        rowid_column: an INTEGER primary key column filled in automatically when omitted.
 
     Raises:
         ProgrammingError: an inconsistent declaration.
@@ -100,6 +102,8 @@ def define_table(
         )
     pk = tuple(primary_key) or column_pk
     _check_columns(name, known, pk, "primary key")
+    if rowid_column is not None and pk != (rowid_column,):
+        raise ProgrammingError(f"table {name}: {rowid_column!r} is not the primary key")
 
     columns = []
     for decl in decls:
@@ -186,4 +190,5 @@ def define_table(
         foreign_keys=tuple(fks),
         checks=tuple(all_checks),
         row_class=row_class,
+        rowid_column=rowid_column,
     )

@@ -151,6 +151,8 @@ class TableSchema:
         foreign_keys: outgoing foreign keys.
         checks: CHECK constraints (column- and table-level).
         row_class: the model class rows are returned as, or None for tables made in SQL.
+        rowid_column: the ``INTEGER PRIMARY KEY`` column that, as in SQLite, takes the next
+            integer (one more than the largest) when an INSERT leaves it out or gives NULL.
     """
 
     name: str
@@ -161,6 +163,7 @@ class TableSchema:
     foreign_keys: tuple[ForeignKey, ...] = ()
     checks: tuple[CheckConstraint, ...] = ()
     row_class: type | None = None
+    rowid_column: str | None = None
     _positions: dict[str, int] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:

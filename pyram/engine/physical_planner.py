@@ -228,7 +228,7 @@ def _values(p: _Planner, node: nodes.Values) -> Operator:
 
 
 def _insert(p: _Planner, node: nodes.Insert) -> Operator:
-    return InsertOp(node.table, node.columns, p.plan(node.source))
+    return InsertOp(node.table, node.columns, p.plan(node.source), node.on_conflict)
 
 
 def _update(p: _Planner, node: nodes.Update) -> Operator:

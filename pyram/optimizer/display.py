@@ -115,7 +115,17 @@ def _node_label(plan: Plan, labels: SubqueryLabels) -> str:
 
 def _dml_label(plan: Plan, labels: SubqueryLabels) -> str:
     if isinstance(plan, Insert):
-        return f"Insert {plan.table} [{', '.join(plan.columns)}]"
+        text = f"Insert {plan.table} [{', '.join(plan.columns)}]"
+        conflict = plan.on_conflict
+        if conflict is not None:
+            text += f" on conflict{_target(conflict.target)} {conflict.action}"
+            if conflict.assignments:
+                text += " " + ", ".join(
+                    f"{name} = {format_expr(x, labels)}" for name, x in conflict.assignments
+                )
+            if conflict.where is not None:
+                text += f" where {format_expr(conflict.where, labels)}"
+        return text
     if isinstance(plan, Update):
         sets = ", ".join(f"{name} = {format_expr(x, labels)}" for name, x in plan.assignments)
         return f"Update {plan.table} SET {sets}"
@@ -156,3 +166,7 @@ def _sort_key(text: str, descending: bool, nulls_first: bool | None) -> str:
     if nulls_first is not None:
         text += " NULLS FIRST" if nulls_first else " NULLS LAST"
     return text
+
+
+def _target(columns: tuple[str, ...]) -> str:
+    return f" ({', '.join(columns)})" if columns else ""

@@ -243,13 +243,34 @@ class Values(_OwnFields):
 
 
 @attrs.frozen(slots=True)
+class OnConflict:
+    """What INSERT does with a row whose key is already taken (SQLite's conflict resolution).
+
+    ``action``: ``"ignore"`` skips the row, ``"replace"`` deletes the rows in the way first,
+    ``"update"`` updates the existing row instead (``ON CONFLICT ... DO UPDATE``).
+    ``target`` names the unique key whose conflicts are handled (empty: any unique key).
+    For ``"update"``, ``assignments`` and ``where`` read the existing row through ``existing``
+    fields and the proposed row through ``excluded`` fields (SQLite's ``excluded.col``).
+    """
+
+    action: Literal["ignore", "replace", "update"]
+    target: tuple[str, ...] = ()
+    assignments: tuple[tuple[str, Expr], ...] = ()
+    where: Expr | None = None
+    existing: tuple[Field, ...] = ()
+    excluded: tuple[Field, ...] = ()
+
+
+@attrs.frozen(slots=True)
 class Insert(_NoFields):
     """Insert the rows of ``source`` into ``table``; ``columns`` name the target columns in the
-    order of ``source``'s fields (missing columns take their defaults)."""
+    order of ``source``'s fields (missing columns take their defaults). ``on_conflict`` says
+    what happens to rows whose unique key is taken (None: the statement fails)."""
 
     table: str
     columns: tuple[str, ...]
     source: Plan
+    on_conflict: OnConflict | None = None
 
 
 @attrs.frozen(slots=True)

@@ -364,10 +364,11 @@ class ResultColumn(Node):
 
 @attrs.frozen(kw_only=True)
 class ExprColumn(ResultColumn):
-    """``expr [AS alias]``."""
+    """``expr [AS alias]``; ``text`` is the expression's source text (SQLite's column name)."""
 
     expr: Expr
     alias: str | None = None
+    text: str = ""
 
 
 @attrs.frozen(kw_only=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pyram.errors import ProgrammingError
 
-__all__ = ["SqlSyntaxError", "caret_excerpt", "line_and_column"]
+__all__ = ["SqlBindError", "SqlError", "SqlSyntaxError", "caret_excerpt", "line_and_column"]
 
 
 def line_and_column(sql: str, offset: int) -> tuple[int, int]:
@@ -39,8 +39,8 @@ def caret_excerpt(sql: str, offset: int) -> str:
     return f"{text}\n{pad}^"
 
 
-class SqlSyntaxError(ProgrammingError):
-    """A SQL text could not be tokenized or parsed.
+class SqlError(ProgrammingError):
+    """A problem in SQL text at a known position (base of syntax and binding errors).
 
     Attributes:
         reason: the message without position and excerpt (e.g. ``near "FORM": syntax error``).
@@ -59,3 +59,18 @@ class SqlSyntaxError(ProgrammingError):
             f"{reason} at line {self.line}, column {self.column}\n{caret_excerpt(sql, self.offset)}"
         )
         super().__init__(message)
+
+
+class SqlSyntaxError(SqlError):
+    """A SQL text could not be tokenized or parsed."""
+
+
+class SqlBindError(SqlError):
+    """A SQL statement parsed but names something unknown or combines types that do not fit.
+
+    Raised by the binder with the position of the offending name or operator, e.g.::
+
+        no such column: nme at line 1, column 8
+        SELECT nme FROM users
+               ^
+    """

@@ -26,8 +26,8 @@ def test_simple_select_exact_tree() -> None:
         body=ast.SelectCore(
             offset=0,
             columns=(
-                ast.ExprColumn(offset=7, expr=col("a", 7)),
-                ast.ExprColumn(offset=10, expr=col("b", 10, "t"), alias="x"),
+                ast.ExprColumn(offset=7, expr=col("a", 7), text="a"),
+                ast.ExprColumn(offset=10, expr=col("b", 10, "t"), alias="x", text="t.b"),
             ),
             from_=ast.TableRef(offset=24, name="t"),
         ),

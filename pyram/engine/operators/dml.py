@@ -30,9 +30,11 @@ from pyram.engine.operators.common import (
     positions_for,
     pull,
 )
+from pyram.engine.operators.upsert import insert_resolving_conflicts
 from pyram.errors import ProgrammingError
 from pyram.plan.expr import Expr, Field
-from pyram.storage import Store
+from pyram.plan.nodes import OnConflict
+from pyram.storage import Store, TableData
 from pyram.types import INTEGER
 
 __all__ = ["COUNT_FIELD", "DeleteOp", "InsertOp", "UpdateOp"]
@@ -55,11 +57,23 @@ def _count(rows: int) -> Batch:
 
 class InsertOp(Operator):
     """Insert the rows of ``source`` into ``table``; ``columns`` name the target columns in the
-    order of the source's fields, missing columns take their defaults (NULL without one)."""
+    order of the source's fields, missing columns take their defaults (NULL without one).
 
-    __slots__ = ("columns", "table")
+    An ``INTEGER PRIMARY KEY`` column (the schema's ``rowid_column``) left out or NULL takes
+    the next integers after the largest key, as SQLite's rowid does; the last row's key is left
+    in ``ctx.cache["last_rowid"]`` (the DB-API ``lastrowid``). ``on_conflict`` resolves key
+    conflicts (see :mod:`pyram.engine.operators.upsert`).
+    """
 
-    def __init__(self, table: str, columns: tuple[str, ...], source: Operator) -> None:
+    __slots__ = ("columns", "on_conflict", "table")
+
+    def __init__(
+        self,
+        table: str,
+        columns: tuple[str, ...],
+        source: Operator,
+        on_conflict: OnConflict | None = None,
+    ) -> None:
         if len(columns) != len(source.fields):
             raise ProgrammingError(
                 f"{len(columns)} columns named for {len(source.fields)} values per row"
@@ -67,17 +81,29 @@ class InsertOp(Operator):
         super().__init__((COUNT_FIELD,), (source,))
         self.table = table
         self.columns = columns
+        self.on_conflict = on_conflict
 
     def describe(self) -> str:
-        return f"{self.table} ({', '.join(self.columns)})"
+        text = f"{self.table} ({', '.join(self.columns)})"
+        if self.on_conflict is not None:
+            text += f" on conflict {self.on_conflict.action}"
+        return text
 
     def execute(self, ctx: ExecContext) -> Iterator[Batch]:
         store = ctx.store
         with store.write_lock:
-            schema = store.data(self.table).schema
+            data = store.data(self.table)
+            schema = data.schema
             values, count = materialize(pull(self.children[0], ctx), len(self.columns))
             if count:
-                store.insert(self.table, self._user_columns(schema, values, count))
+                columns = self._user_columns(schema, values, count)
+                if schema.rowid_column is not None:
+                    _assign_rowids(data, columns)
+                    ctx.cache["last_rowid"] = columns[schema.position(schema.rowid_column)][-1]
+                if self.on_conflict is not None:
+                    count = insert_resolving_conflicts(ctx, self.table, self.on_conflict, columns)
+                else:
+                    store.insert(self.table, columns)
         yield _count(count)
 
     def _user_columns(
@@ -97,6 +123,29 @@ class InsertOp(Operator):
             else:
                 out.append([column.default if column.has_default else None] * count)
         return out
+
+
+def _assign_rowids(data: TableData, columns: list[list[Any]]) -> None:
+    """Fill NULL ``INTEGER PRIMARY KEY`` values with the next integers (SQLite's rowid rule)."""
+    schema = data.schema
+    assert schema.rowid_column is not None
+    position = schema.position(schema.rowid_column)
+    keys = columns[position]
+    if None not in keys:
+        return
+    index = next(
+        data.indexes[s.name]
+        for s in schema.indexes
+        if s.unique and s.columns == (schema.rowid_column,)
+    )
+    top = next(index.ordered(reverse=True), None)  # type: ignore[union-attr]
+    largest = data.columns[position][top] if top is not None else 0
+    given = [k for k in keys if isinstance(k, int)]
+    following = max([largest, *given]) + 1
+    for i, key in enumerate(keys):
+        if key is None:
+            keys[i] = following
+            following += 1
 
 
 class UpdateOp(Operator):

@@ -165,7 +165,9 @@ class SelectParser(ParserBase):
             self.pos += 3
             return ast.StarColumn(offset=token.offset, table=token.value)
         expr = self.parse_expr()
-        return ast.ExprColumn(offset=token.offset, expr=expr, alias=self.parse_alias())
+        # SQLite names an unaliased result column by its source text.
+        text = self.sql[token.offset : self.tokens[self.pos - 1].end]
+        return ast.ExprColumn(offset=token.offset, expr=expr, alias=self.parse_alias(), text=text)
 
     def parse_ordering_terms(self) -> tuple[ast.OrderingTerm, ...]:
         """Parse ``expr [ASC|DESC] [NULLS FIRST|LAST], ...``."""

@@ -1,0 +1,116 @@
+"""SQL front end, step 4: the binder turns syntax trees into the shared logical plan.
+
+Names are resolved against the database's catalogue (tables, views) and the statement's CTEs;
+types are checked by the same :class:`~pyram.plan.builder.PlanBuilder` the Python DSL uses, so
+both front ends meet in one plan. :func:`bind` returns what the database runs:
+
+- a :class:`BoundSelect` for queries (plan + output names),
+- a DML plan (``Insert``/``Update``/``Delete`` node) for INSERT, UPDATE and DELETE,
+- a DDL command (:class:`CreateTableCommand`, ...) for schema statements,
+- the transaction statement itself (``ast.Begin`` ...), or an :class:`ExplainCommand`.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from pyram.plan import nodes as pn
+from pyram.sql import ast, ast_ddl
+from pyram.sql.binder.base import CteDef, SqlCatalog, ViewDef
+from pyram.sql.binder.ddl import (
+    CheckCompiler,
+    CreateIndexCommand,
+    CreateTableCommand,
+    CreateViewCommand,
+    DdlBinder,
+    DropCommand,
+)
+from pyram.sql.binder.select import BoundSelect
+
+__all__ = [
+    "Binder",
+    "Bound",
+    "BoundSelect",
+    "CreateIndexCommand",
+    "CreateTableCommand",
+    "CreateViewCommand",
+    "CteDef",
+    "DropCommand",
+    "ExplainCommand",
+    "SqlCatalog",
+    "ViewDef",
+    "bind",
+]
+
+TransactionStatement = ast.Begin | ast.Commit | ast.Rollback | ast.Savepoint | ast.Release
+
+
+@attrs.frozen
+class ExplainCommand:
+    """EXPLAIN [QUERY PLAN] of a bound query or DML plan."""
+
+    target: BoundSelect | pn.Plan
+
+
+Bound = (
+    BoundSelect
+    | pn.Plan
+    | CreateTableCommand
+    | CreateIndexCommand
+    | CreateViewCommand
+    | DropCommand
+    | TransactionStatement
+    | ExplainCommand
+)
+
+
+class Binder(DdlBinder):
+    """The whole binder: queries, DML and DDL."""
+
+    def __init__(
+        self, sql: str, catalog: SqlCatalog, compile_check: CheckCompiler | None = None
+    ) -> None:
+        super().__init__(sql, catalog)
+        self.compile_check = compile_check
+
+    def bind(self, stmt: ast.Statement) -> Bound:
+        """Bind one statement."""
+        if isinstance(stmt, ast.Select):
+            return self.bind_select(stmt)
+        if isinstance(stmt, ast.Insert):
+            return self.bind_insert(stmt)
+        if isinstance(stmt, ast.Update):
+            return self.bind_update(stmt)
+        if isinstance(stmt, ast.Delete):
+            return self.bind_delete(stmt)
+        if isinstance(stmt, ast_ddl.CreateTable):
+            return self.bind_create_table(stmt)
+        if isinstance(stmt, ast_ddl.CreateIndex):
+            return self.bind_create_index(stmt)
+        if isinstance(stmt, ast_ddl.CreateView):
+            return self.bind_create_view(stmt)
+        if isinstance(stmt, ast_ddl.Drop):
+            return self.bind_drop(stmt)
+        if isinstance(stmt, ast.Begin | ast.Commit | ast.Rollback | ast.Savepoint | ast.Release):
+            return stmt
+        if isinstance(stmt, ast.Explain):
+            target = self.bind(stmt.statement)
+            if not isinstance(target, BoundSelect | pn.Plan):
+                raise self.error("EXPLAIN takes a query, INSERT, UPDATE or DELETE", stmt.offset)
+            return ExplainCommand(target)
+        raise self.error(f"{type(stmt).__name__} statements are not supported", stmt.offset)
+
+
+def bind(
+    stmt: ast.Statement,
+    sql: str,
+    catalog: SqlCatalog,
+    compile_check: CheckCompiler | None = None,
+) -> Bound:
+    """Bind one parsed statement of ``sql`` against ``catalog``.
+
+    Raises:
+        SqlBindError: an unknown name, a type mismatch or an unsupported construct, with the
+            position of the offending token.
+    """
+    return Binder(sql, catalog, compile_check).bind(stmt)

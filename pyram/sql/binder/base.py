@@ -1,0 +1,133 @@
+"""Shared state of the SQL binder: the SQL text (for positioned errors), the catalogue, the
+plan builder, the CTEs in scope, and SQL type names.
+
+Errors: every problem found while binding is a :class:`~pyram.sql.errors.SqlBindError` that
+points at the offending token. Type errors found by :class:`~pyram.plan.builder.PlanBuilder`
+(which knows nothing of positions) are re-raised at the innermost node being bound.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import attrs
+
+from pyram.catalog import TableSchema
+from pyram.errors import ProgrammingError
+from pyram.plan.builder import PlanBuilder
+from pyram.sql import ast
+from pyram.sql.errors import SqlBindError, SqlError
+from pyram.types import BLOB, BOOLEAN, INTEGER, REAL, TEXT, DataType, type_from_sql_name
+
+__all__ = ["BinderBase", "CteDef", "SqlCatalog", "ViewDef", "column_type", "positioned"]
+
+
+@attrs.frozen
+class ViewDef:
+    """A view: its name, its query (syntax tree), declared column names and source text."""
+
+    name: str
+    select: ast.Select
+    columns: tuple[str, ...]
+    sql: str
+
+
+@attrs.frozen
+class CteDef:
+    """A common table expression visible to the statement being bound."""
+
+    name: str
+    select: ast.Select
+    columns: tuple[str, ...]
+    recursive: bool = False
+
+
+class SqlCatalog(Protocol):
+    """What the binder asks about names: tables and views (case-insensitive)."""
+
+    def find_table(self, name: str) -> TableSchema | None:
+        """The table named ``name``, or None."""
+        ...
+
+    def find_view(self, name: str) -> ViewDef | None:
+        """The view named ``name``, or None."""
+        ...
+
+
+def column_type(type_name: ast.TypeName | None, where: str) -> DataType:
+    """The strict type of a declared SQL column type.
+
+    Known names map directly (``VARCHAR(20)`` is TEXT, ``DOUBLE PRECISION`` is REAL); other
+    names follow SQLite's affinity rules (contains INT -> INTEGER; CHAR, CLOB or TEXT -> TEXT;
+    BLOB -> BLOB; REAL, FLOA or DOUB -> REAL). A column needs a type: PyRAM stores values
+    strictly typed, so an untyped column is an error rather than SQLite's "any".
+    """
+    if type_name is None:
+        raise ProgrammingError(f"{where}: a column needs a type (PyRAM tables are strictly typed)")
+    try:
+        return type_from_sql_name(type_name.name)
+    except ProgrammingError:
+        pass
+    upper = type_name.name.upper()
+    if "INT" in upper:
+        return INTEGER
+    if any(word in upper for word in ("CHAR", "CLOB", "TEXT")):
+        return TEXT
+    if "BLOB" in upper:
+        return BLOB
+    if any(word in upper for word in ("REAL", "FLOA", "DOUB")):
+        return REAL
+    if "BOOL" in upper:
+        return BOOLEAN
+    raise ProgrammingError(f"{where}: unknown type {type_name.name!r}")
+
+
+class positioned:
+    """Re-raise a ProgrammingError without a position at ``offset`` of ``binder``'s SQL."""
+
+    __slots__ = ("binder", "offset")
+
+    def __init__(self, binder: BinderBase, offset: int) -> None:
+        self.binder = binder
+        self.offset = offset
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        if isinstance(exc, ProgrammingError) and not isinstance(exc, SqlError):
+            raise self.binder.error(str(exc), self.offset) from None
+
+
+class BinderBase:
+    """State shared by the parts of the binder."""
+
+    def __init__(self, sql: str, catalog: SqlCatalog, builder: PlanBuilder | None = None) -> None:
+        self.sql = sql
+        self.catalog = catalog
+        self.b = builder or PlanBuilder()
+        #: CTEs visible, innermost WITH last
+        self.ctes: list[dict[str, CteDef]] = []
+
+    def error(self, reason: str, offset: int) -> SqlBindError:
+        """A binding error pointing at ``offset``."""
+        return SqlBindError(reason, self.sql, offset)
+
+    def at(self, node: ast.Node) -> positioned:
+        """Context manager: builder errors inside are reported at ``node``."""
+        return positioned(self, node.offset)
+
+    def find_cte(self, name: str) -> CteDef | None:
+        """The innermost CTE named ``name``."""
+        key = name.lower()
+        for level in reversed(self.ctes):
+            if key in level:
+                return level[key]
+        return None
+
+    def table_schema(self, name: str, offset: int) -> TableSchema:
+        """A table by name, or a positioned ``no such table`` error."""
+        schema = self.catalog.find_table(name)
+        if schema is None:
+            raise self.error(f"no such table: {name}", offset)
+        return schema

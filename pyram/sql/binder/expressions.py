@@ -1,0 +1,441 @@
+"""Bind SQL expressions to plan expressions, with SQLite's rules for mixing types.
+
+SQLite has no boolean type: a comparison is the integer 1 or 0 and any number is a condition
+(non-zero is true). The plan keeps booleans apart from numbers, so the binder converts at the
+seams: :meth:`ExprBinder.value` turns a computed truth value into an INTEGER where a value is
+wanted, :meth:`ExprBinder.cond` turns a number into ``x != 0`` where a condition is wanted.
+A literal next to a column takes the column's type when it can (SQLite's column affinity):
+``'5'`` compared with an INTEGER column is 5, ``5`` compared with a TEXT column is ``'5'``,
+``'2024-01-31'`` compared with a DATE column is that date. Anything else that mixes families is
+an error: stored values are strictly typed and never silently coerced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import attrs
+
+from pyram.errors import ProgrammingError
+from pyram.functions import is_aggregate
+from pyram.plan import expr as px
+from pyram.plan import nodes as pn
+from pyram.sql import ast
+from pyram.sql.binder.base import BinderBase
+from pyram.sql.binder.scope import Ambiguous, Scope
+from pyram.types import BOOLEAN, DATE, INTEGER, NULLTYPE, REAL, TEXT, TIME, TIMESTAMP, DataType
+
+__all__ = ["ExprBinder", "ExprCtx"]
+
+_I64_MAX = 2**63 - 1
+
+_COMPARE: dict[ast.BinaryOp, px.CompareOp] = {
+    ast.BinaryOp.EQ: "=",
+    ast.BinaryOp.NE: "!=",
+    ast.BinaryOp.LT: "<",
+    ast.BinaryOp.LE: "<=",
+    ast.BinaryOp.GT: ">",
+    ast.BinaryOp.GE: ">=",
+}
+_ARITH: dict[ast.BinaryOp, px.ArithOp] = {
+    ast.BinaryOp.ADD: "+",
+    ast.BinaryOp.SUB: "-",
+    ast.BinaryOp.MUL: "*",
+    ast.BinaryOp.DIV: "/",
+    ast.BinaryOp.MOD: "%",
+}
+#: CAST target names by SQLite affinity (NUMERIC is resolved from the operand's type)
+_CAST_TYPES: dict[str, DataType] = {
+    "INTEGER": INTEGER,
+    "INT": INTEGER,
+    "SIGNED": INTEGER,
+    "BIGINT": INTEGER,
+    "REAL": REAL,
+    "FLOAT": REAL,
+    "DOUBLE": REAL,
+    "TEXT": TEXT,
+    "VARCHAR": TEXT,
+    "CHAR": TEXT,
+    "BOOLEAN": BOOLEAN,
+}
+
+#: A replacement for whole subexpressions (used after GROUP BY: groups and aggregates become
+#: columns of the aggregate's output); returns None for expressions it does not replace.
+Hook = Callable[[ast.Expr], px.Expr | None]
+
+
+@attrs.frozen
+class ExprCtx:
+    """Where an expression is bound: the names visible and the post-aggregation hook."""
+
+    scope: Scope
+    hook: Hook | None = None
+
+
+def _is_truth(expr: px.Expr) -> bool:
+    """A computed truth value (not a stored BOOLEAN column)."""
+    return expr.dtype is BOOLEAN and not isinstance(expr, px.ColumnRef | px.Literal_ | px.Param)
+
+
+def _text_as(dtype: DataType, text: str) -> Any:
+    """A text literal read as a value of ``dtype`` (affinity), or None when it does not fit."""
+    try:
+        if dtype.name == "INTEGER":
+            number = float(text) if any(c in text for c in ".eE") else int(text)
+            return int(number) if isinstance(number, float) and number.is_integer() else number
+        if dtype.name == "REAL":
+            return float(text)
+        if dtype.name == "DECIMAL":
+            return Decimal(text.strip())
+        if dtype is DATE:
+            return dt.date.fromisoformat(text)
+        if dtype is TIMESTAMP or dtype.name == "TIMESTAMPTZ":
+            return dt.datetime.fromisoformat(text)
+        if dtype is TIME:
+            return dt.time.fromisoformat(text)
+        if dtype.name == "UUID":
+            return uuid.UUID(text)
+    except (ValueError, InvalidOperation):
+        return None
+    return None
+
+
+class ExprBinder(BinderBase):
+    """Expression binding; the query parts (subqueries) come from the select binder."""
+
+    def bind_subquery(self, select: ast.Select, parent: Scope) -> pn.Plan:
+        """Bind a subquery (implemented by the select binder)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ contexts
+    def value(self, e: ast.Expr, ctx: ExprCtx) -> px.Expr:
+        """Bind ``e`` where a value is wanted (a truth value becomes the integer 1 or 0)."""
+        bound = self.expr(e, ctx)
+        return self.as_value(bound)
+
+    def as_value(self, bound: px.Expr) -> px.Expr:
+        """A computed truth value as SQLite's integer 1/0 (NULL stays NULL)."""
+        return px.Cast(bound, INTEGER) if _is_truth(bound) else bound
+
+    def cond(self, e: ast.Expr, ctx: ExprCtx) -> px.Expr:
+        """Bind ``e`` where a condition is wanted (a number is true when non-zero)."""
+        bound = self.expr(e, ctx)
+        with self.at(e):
+            return self.as_condition(bound)
+
+    def as_condition(self, bound: px.Expr) -> px.Expr:
+        """SQLite truthiness: numbers compare with 0, text is read as a number first."""
+        family = bound.dtype.family
+        if family in ("boolean", "null"):
+            return bound
+        if family == "numeric":
+            return self.b.compare("!=", bound, self.b.literal(0))
+        if family == "text":
+            return self.b.compare("!=", px.Cast(bound, REAL), self.b.literal(0.0))
+        raise ProgrammingError(f"a condition must be boolean or a number, not {bound.dtype.name}")
+
+    def numeric(self, bound: px.Expr) -> px.Expr:
+        """An operand of arithmetic: truth values are 1/0."""
+        if bound.dtype.family == "boolean":
+            return px.Cast(bound, INTEGER)
+        return bound
+
+    # ------------------------------------------------------------------ dispatch
+    def expr(self, e: ast.Expr, ctx: ExprCtx) -> px.Expr:
+        """Bind one expression; errors point at the innermost node that failed."""
+        if ctx.hook is not None:
+            replaced = ctx.hook(e)
+            if replaced is not None:
+                return replaced
+        with self.at(e):
+            return self._expr(e, ctx)
+
+    def _expr(self, e: ast.Expr, ctx: ExprCtx) -> px.Expr:
+        b = self.b
+        if isinstance(e, ast.ColumnRef):
+            return self.column(e, ctx.scope)
+        if isinstance(e, ast.IntegerLiteral):
+            return b.literal(e.value if e.value <= _I64_MAX else float(e.value))
+        if isinstance(e, ast.RealLiteral):
+            return b.literal(e.value)
+        if isinstance(e, ast.StringLiteral | ast.BlobLiteral):
+            return b.literal(e.value)
+        if isinstance(e, ast.NullLiteral):
+            return b.literal(None)
+        if isinstance(e, ast.BooleanLiteral):
+            return b.literal(int(e.value))
+        if isinstance(e, ast.Parameter):
+            return b.param(e.name.lstrip(":@$") if e.name else (e.index or 1) - 1)
+        if isinstance(e, ast.Unary):
+            return self._unary(e, ctx)
+        if isinstance(e, ast.Binary):
+            return self._binary(e, ctx)
+        if isinstance(e, ast.IsNull):
+            return b.is_null(self.value(e.operand, ctx), e.negated)
+        if isinstance(e, ast.Between):
+            arg = self.value(e.operand, ctx)
+            low = self._operand_like(arg, e.low, ctx)
+            high = self._operand_like(arg, e.high, ctx)
+            arg, low, high = self._unify_truth(arg, low, high)
+            return b.between(arg, low, high, e.negated)
+        if isinstance(e, ast.InList):
+            return self._in_list(e, ctx)
+        if isinstance(e, ast.InSelect):
+            plan = self.bind_subquery(e.select, ctx.scope)
+            return b.in_subquery(self.value(e.operand, ctx), plan, e.negated)
+        if isinstance(e, ast.InTable):
+            star = ast.StarColumn(offset=e.offset)
+            source = ast.TableRef(offset=e.offset, name=e.table)
+            select = ast.Select(
+                offset=e.offset, body=ast.SelectCore(offset=e.offset, columns=(star,), from_=source)
+            )
+            plan = self.bind_subquery(select, ctx.scope)
+            return b.in_subquery(self.value(e.operand, ctx), plan, e.negated)
+        if isinstance(e, ast.Like):
+            return self._like(e, ctx)
+        if isinstance(e, ast.Case):
+            return self._case(e, ctx)
+        if isinstance(e, ast.Cast):
+            return self._cast(e, ctx)
+        if isinstance(e, ast.Collate):
+            if e.collation.upper() != "BINARY":
+                raise ProgrammingError(f"collation {e.collation} is not supported")
+            return self.expr(e.operand, ctx)
+        if isinstance(e, ast.FunctionCall):
+            return self._function(e, ctx)
+        if isinstance(e, ast.Exists):
+            return b.exists(self.bind_subquery(e.select, ctx.scope))
+        if isinstance(e, ast.Subquery):
+            return b.scalar_subquery(self.bind_subquery(e.select, ctx.scope))
+        if isinstance(e, ast.RowValue):
+            raise ProgrammingError("row values are not supported")
+        if isinstance(e, ast.CurrentTimeLiteral):
+            raise ProgrammingError(f"{e.kind} is only supported as a column DEFAULT")
+        raise ProgrammingError(f"cannot use {type(e).__name__} here")  # pragma: no cover
+
+    def column(self, e: ast.ColumnRef, scope: Scope) -> px.Expr:
+        """A column reference resolved in ``scope`` (then outer scopes)."""
+        try:
+            field = scope.resolve(e.name, e.table)
+        except Ambiguous:
+            raise self.error(f"ambiguous column name: {e.name}", e.offset) from None
+        if field is None:
+            name = f"{e.table}.{e.name}" if e.table else e.name
+            raise self.error(f"no such column: {name}", e.offset)
+        return self.b.column(field)
+
+    # ------------------------------------------------------------------ operators
+    def _unary(self, e: ast.Unary, ctx: ExprCtx) -> px.Expr:
+        if e.op is ast.UnaryOp.NOT:
+            return self.b.not_(self.cond(e.operand, ctx))
+        operand = self.numeric(self.value(e.operand, ctx))
+        if e.op is ast.UnaryOp.POS:
+            return operand
+        if e.op is ast.UnaryOp.NEG:
+            value = operand.value if isinstance(operand, px.Literal_) else None
+            if type(value) in (int, float) and value != -(2**63):
+                return self.b.literal(-value)  # type: ignore[operator]
+            if operand.dtype.family == "text":
+                operand = px.Cast(operand, REAL)
+            return self.b.negate(operand)
+        raise ProgrammingError(f"operator {e.op.value} is not supported")
+
+    def _binary(self, e: ast.Binary, ctx: ExprCtx) -> px.Expr:
+        b, op = self.b, e.op
+        if op is ast.BinaryOp.AND:
+            return b.and_(self.cond(e.left, ctx), self.cond(e.right, ctx))
+        if op is ast.BinaryOp.OR:
+            return b.or_(self.cond(e.left, ctx), self.cond(e.right, ctx))
+        if op in _COMPARE:
+            left, right = self._operands(e.left, e.right, ctx)
+            left, right = self._unify_truth(left, right)
+            return b.compare(_COMPARE[op], left, right)
+        if op in (ast.BinaryOp.IS, ast.BinaryOp.IS_NOT):
+            left, right = self._operands(e.left, e.right, ctx)
+            left, right = self._unify_truth(left, right)
+            return self._is(left, right, negated=op is ast.BinaryOp.IS_NOT)
+        if op is ast.BinaryOp.CONCAT:
+            left, right = (self._as_text(self.value(x, ctx)) for x in (e.left, e.right))
+            return b.arith("||", left, right)
+        if op in _ARITH:
+            left, right = self._operands(e.left, e.right, ctx)
+            left, right = self._arith_operand(left), self._arith_operand(right)
+            return b.arith(_ARITH[op], left, right)
+        raise ProgrammingError(f"operator {op.value} is not supported")
+
+    def _arith_operand(self, bound: px.Expr) -> px.Expr:
+        bound = self.numeric(bound)
+        if bound.dtype.family == "text":
+            # SQLite reads text as a number in arithmetic ('3' + 4 is 7)
+            return px.Cast(bound, REAL)
+        return bound
+
+    def _as_text(self, bound: px.Expr) -> px.Expr:
+        if bound.dtype.family in ("text", "null"):
+            return bound
+        return px.Cast(self.numeric(bound), TEXT)
+
+    def _is(self, left: px.Expr, right: px.Expr, negated: bool) -> px.Expr:
+        """``a IS b``: equality where NULL equals NULL (never NULL itself)."""
+        b = self.b
+        if isinstance(right, px.Literal_) and right.value is None:
+            return b.is_null(left, negated)
+        if isinstance(left, px.Literal_) and left.value is None:
+            return b.is_null(right, negated)
+        both_null = b.and_(b.is_null(left), b.is_null(right))
+        one_null = b.or_(b.is_null(left), b.is_null(right))
+        same = b.case(
+            [(both_null, b.literal(True)), (one_null, b.literal(False))],
+            b.compare("=", left, right),
+        )
+        return b.not_(same) if negated else same
+
+    def _operands(self, left: ast.Expr, right: ast.Expr, ctx: ExprCtx) -> tuple[px.Expr, px.Expr]:
+        """Bind two compared operands; a literal takes the other side's type when it fits."""
+        bound_left = self.value(left, ctx)
+        bound_right = self._operand_like(bound_left, right, ctx)
+        if isinstance(bound_left, px.Literal_) and not isinstance(bound_right, px.Literal_):
+            bound_left = self._literal_like(bound_right, bound_left)
+        return bound_left, bound_right
+
+    def _operand_like(self, other: px.Expr, e: ast.Expr, ctx: ExprCtx) -> px.Expr:
+        bound = self.value(e, ctx)
+        if isinstance(bound, px.Literal_) and not isinstance(other, px.Literal_):
+            return self._literal_like(other, bound)
+        return bound
+
+    def _literal_like(self, other: px.Expr, literal: px.Literal_) -> px.Expr:
+        """Apply ``other``'s type to a literal (SQLite affinity), keeping it when nothing fits."""
+        target, value = other.dtype, literal.value
+        if value is None or target is NULLTYPE or target.family == literal.dtype.family:
+            if target.family == "numeric" or value is None:
+                return literal
+            try:
+                return self.b.literal(value, target)
+            except ProgrammingError:
+                return literal
+        if isinstance(value, str):
+            converted = _text_as(target, value)
+            if converted is not None:
+                return self.b.literal(converted, target)
+            return literal
+        if target.family == "text" and isinstance(value, int | float):
+            return self.b.literal(str(value))
+        return literal
+
+    def _unify_truth(self, *operands: px.Expr) -> list[px.Expr]:
+        """Truth values next to numbers become 1/0 (``(a > b) = 1``)."""
+        families = {o.dtype.family for o in operands}
+        if "boolean" in families and "numeric" in families:
+            return [self.numeric(o) for o in operands]
+        return list(operands)
+
+    def _in_list(self, e: ast.InList, ctx: ExprCtx) -> px.Expr:
+        arg = self.value(e.operand, ctx)
+        if not e.items:
+            # SQLite: x IN () is false and x NOT IN () true, even for NULL x
+            return self.b.literal(e.negated)
+        items = [self._operand_like(arg, item, ctx) for item in e.items]
+        unified = self._unify_truth(arg, *items)
+        return self.b.in_list(unified[0], unified[1:], e.negated)
+
+    def _like(self, e: ast.Like, ctx: ExprCtx) -> px.Expr:
+        if e.op not in ("LIKE", "GLOB"):
+            raise ProgrammingError(f"{e.op} is not supported")
+        escape = None
+        if e.escape is not None:
+            if not isinstance(e.escape, ast.StringLiteral) or len(e.escape.value) != 1:
+                raise ProgrammingError("ESCAPE needs a single-character string literal")
+            escape = e.escape.value
+        arg = self._as_text(self.value(e.operand, ctx))
+        pattern = self._as_text(self.value(e.pattern, ctx))
+        return self.b.like(arg, pattern, e.negated, e.op == "GLOB", escape)
+
+    def _case(self, e: ast.Case, ctx: ExprCtx) -> px.Expr:
+        whens = []
+        operand = None if e.operand is None else self.value(e.operand, ctx)
+        for when in e.whens:
+            if operand is None:
+                condition = self.cond(when.condition, ctx)
+            else:
+                candidate = self._operand_like(operand, when.condition, ctx)
+                left, right = self._unify_truth(operand, candidate)
+                with self.at(when):
+                    condition = self.b.compare("=", left, right)
+            whens.append((condition, self.value(when.result, ctx)))
+        default = None if e.else_ is None else self.value(e.else_, ctx)
+        results = [r for _, r in whens] + ([default] if default is not None else [])
+        if len({r.dtype.family for r in results} - {"null"}) > 1:
+            # SQLite's CASE may mix types; numbers and truth values meet as numbers
+            whens = [(c, self.numeric(r)) for c, r in whens]
+            default = None if default is None else self.numeric(default)
+        return self.b.case(whens, default)
+
+    def _cast(self, e: ast.Cast, ctx: ExprCtx) -> px.Expr:
+        arg = self.numeric(self.value(e.operand, ctx))
+        name = e.type.name.upper().split("(")[0].strip()
+        target = _CAST_TYPES.get(name)
+        if target is None and name in ("NUMERIC", "DECIMAL"):
+            # SQLite's NUMERIC affinity keeps integers integral
+            target = INTEGER if arg.dtype.name in ("INTEGER", "NULL") else REAL
+        if target is None and "INT" in name:
+            target = INTEGER
+        if target is None and name == "BLOB":
+            target = self.b.literal(b"").dtype
+        if target is None:
+            raise ProgrammingError(f"CAST to {e.type.name} is not supported")
+        if arg.dtype is target and not isinstance(arg, px.Literal_ | px.Param):
+            return arg
+        return self.b.cast(arg, target)
+
+    def _function(self, e: ast.FunctionCall, ctx: ExprCtx) -> px.Expr:
+        nargs = 0 if e.star else len(e.args)
+        if is_aggregate(e.name, nargs):
+            raise ProgrammingError(f"misuse of aggregate function {e.name}()")
+        if e.distinct or e.star:
+            raise ProgrammingError(f"{e.name}() is not an aggregate")
+        args = [self.numeric(self.value(a, ctx)) for a in e.args]
+        return self.b.func(e.name, args)
+
+    def aggregate_call(self, e: ast.FunctionCall, ctx: ExprCtx) -> px.AggCall:
+        """Bind an aggregate call's arguments in the pre-aggregation scope ``ctx``."""
+        with self.at(e):
+            if e.star:
+                if e.name.lower() != "count":
+                    raise ProgrammingError(f"{e.name}(*) is not allowed")
+                return self.b.agg("count_star", [])
+            args = [self.numeric(self.value(a, ctx)) for a in e.args]
+            return self.b.agg(e.name, args, e.distinct)
+
+
+def contains_aggregate(e: ast.Node) -> bool:
+    """True when ``e`` calls an aggregate outside of any subquery."""
+    stack: list[Any] = [e]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionCall):
+            nargs = 0 if node.star else len(node.args)
+            if is_aggregate(node.name, nargs):
+                return True
+        if isinstance(node, ast.Subquery | ast.Exists | ast.InSelect):
+            if isinstance(node, ast.InSelect):
+                stack.append(node.operand)
+            continue
+        stack.extend(children(node))
+    return False
+
+
+def children(node: Any) -> list[Any]:
+    """Direct syntax-node children of an expression node (not entering subqueries' bodies)."""
+    out: list[Any] = []
+    for field in attrs.fields(type(node)):
+        value = getattr(node, field.name)
+        if isinstance(value, ast.Expr | ast.When):
+            out.append(value)
+        elif isinstance(value, tuple):
+            out.extend(v for v in value if isinstance(v, ast.Expr | ast.When))
+    return out

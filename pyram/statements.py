@@ -1,0 +1,260 @@
+"""Running SQL text: parse -> bind -> optimize -> physical plan -> execute, one statement at a
+time, with prepared statements cached by their text.
+
+:class:`SqlSession` is what :meth:`pyram.Database.sql` and the PEP 249 driver call. It is the
+SQL catalogue the binder sees (tables from the store's catalogue, views kept here), applies DDL
+commands to the store, and runs queries and DML through the same :mod:`pyram.session`
+machinery the DSL uses, so a query runs on one engine whichever front end wrote it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from pyram.catalog import TableSchema
+from pyram.engine.batch import Batch
+from pyram.engine.compile.kernels import compile_values
+from pyram.engine.executor import execute, install_runner
+from pyram.engine.operator import ExecContext
+from pyram.engine.operators.common import evaluate
+from pyram.errors import ProgrammingError
+from pyram.plan import expr as px
+from pyram.plan import nodes as pn
+from pyram.result import SqlResult
+from pyram.session import Prepared, prepare_plan
+from pyram.sql import ast, parse
+from pyram.sql.binder import (
+    Binder,
+    BoundSelect,
+    CreateIndexCommand,
+    CreateTableCommand,
+    CreateViewCommand,
+    DropCommand,
+    ExplainCommand,
+    ViewDef,
+)
+from pyram.storage import Store
+
+__all__ = ["Params", "SqlSession"]
+
+#: Parameter values: a sequence for ``?``/``?NNN`` markers, a mapping for ``:name`` markers.
+Params = Sequence[Any] | Mapping[str, Any] | None
+
+#: SQL texts whose prepared statements are kept (least recently used go first).
+STATEMENT_CACHE_SIZE = 256
+
+
+@attrs.frozen
+class _PreparedSql:
+    """A cached single statement: its prepared plan and how to report it."""
+
+    prepared: Prepared
+    names: tuple[str, ...]
+    is_query: bool
+
+
+def _param_values(params: Params) -> dict[str | int, Any]:
+    if params is None:
+        return {}
+    if isinstance(params, Mapping):
+        return {str(k).lstrip(":@$"): v for k, v in params.items()}
+    if isinstance(params, str | bytes):
+        raise ProgrammingError("parameters must be a sequence or a mapping, not a string")
+    return dict(enumerate(params))
+
+
+def compile_check(expr: px.Expr, fields: tuple[px.Field, ...]) -> Callable[[Any], object]:
+    """A CHECK predicate over a row dict, from a bound condition over the table's fields."""
+    layout = {f.cid: i for i, f in enumerate(fields)}
+    names = [f.name for f in fields]
+    kernel = compile_values(expr, layout)
+    store_stub: Any = None
+
+    def predicate(row: Any) -> object:
+        batch = Batch([[row[name]] for name in names], 1)
+        value = evaluate(kernel, batch, ExecContext(store_stub))[0]
+        return value is None or bool(value)  # SQL: only FALSE fails a check
+
+    return predicate
+
+
+class SqlSession:
+    """Runs SQL against one store; holds views and the statement cache."""
+
+    def __init__(self, store: Store, on_schema_change: Callable[[], None]) -> None:
+        self._store = store
+        self._on_schema_change = on_schema_change
+        self._views: dict[str, ViewDef] = {}
+        self._cache: OrderedDict[str, _PreparedSql] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ SqlCatalog
+    def find_table(self, name: str) -> TableSchema | None:
+        """A table of the store's catalogue, or None."""
+        return self._store.catalog.find(name)
+
+    def find_view(self, name: str) -> ViewDef | None:
+        """A view, or None."""
+        return self._views.get(name.lower())
+
+    def view_names(self) -> list[str]:
+        """Names of the views, in creation order."""
+        return [v.name for v in self._views.values()]
+
+    def schema_changed(self) -> None:
+        """Forget prepared statements (and tell the database to forget its own)."""
+        with self._lock:
+            self._cache.clear()
+        self._on_schema_change()
+
+    # ------------------------------------------------------------------ running
+    def run(self, sql: str, params: Params = None) -> SqlResult:
+        """Run a statement or a script of statements; the result of the last one."""
+        values = _param_values(params)
+        cached = self._cache.get(sql)
+        if cached is not None:
+            return self._run_prepared(cached, values)
+        statements = parse(sql)
+        if not statements:
+            return SqlResult()
+        if len(statements) > 1 and values:
+            raise ProgrammingError("parameters can only be given for a single statement")
+        result = SqlResult()
+        for stmt in statements:
+            result = self._run_statement(sql, stmt, values, cache=len(statements) == 1)
+        return result
+
+    def _run_statement(
+        self, sql: str, stmt: ast.Statement, values: dict[str | int, Any], cache: bool
+    ) -> SqlResult:
+        bound = Binder(sql, self, compile_check).bind(stmt)
+        if isinstance(bound, BoundSelect):
+            entry = _PreparedSql(prepare_plan(bound.plan, self._store), bound.names, True)
+        elif isinstance(bound, pn.Plan):
+            entry = _PreparedSql(prepare_plan(bound, self._store), (), False)
+        else:
+            return self._command(bound)
+        if cache:
+            with self._lock:
+                self._cache[sql] = entry
+                while len(self._cache) > STATEMENT_CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        return self._run_prepared(entry, values)
+
+    def _run_prepared(self, entry: _PreparedSql, values: dict[str | int, Any]) -> SqlResult:
+        prepared = entry.prepared
+        store = self._store
+        with store.write_lock:
+            ctx = ExecContext(store, prepared.bind_params(values))
+            install_runner(ctx)
+            if entry.is_query:
+                if prepared.point is not None:
+                    row = prepared.first_by_key(values)
+                    rows = [] if row is None else [row]
+                else:
+                    build = prepared.row_builder
+                    rows = []
+                    for batch in execute(prepared.operator, ctx):
+                        rows.extend(build(batch))
+                types = tuple(f.dtype for f in prepared.operator.fields)
+                return SqlResult(entry.names, types, rows)
+            if prepared.point_update is not None:
+                count = prepared.point_update.run(ctx)
+            else:
+                count = sum(int(b.columns[0][0]) for b in execute(prepared.operator, ctx))
+        return SqlResult(rowcount=count, lastrowid=ctx.cache.get("last_rowid"))
+
+    # ------------------------------------------------------------------ commands
+    def _command(self, bound: Any) -> SqlResult:
+        store = self._store
+        if isinstance(bound, CreateTableCommand):
+            return self._create_table(bound)
+        if isinstance(bound, CreateIndexCommand):
+            exists = any(
+                i.name.lower() == bound.index.name.lower() for s in store.catalog for i in s.indexes
+            )
+            if exists:
+                if not bound.if_not_exists:
+                    raise ProgrammingError(f"index {bound.index.name} already exists")
+                return SqlResult()
+            store.create_index(bound.table, bound.index)
+            self.schema_changed()
+            return SqlResult()
+        if isinstance(bound, CreateViewCommand):
+            key = bound.view.name.lower()
+            if key not in self._views:
+                self._views[key] = bound.view
+                self.schema_changed()
+            return SqlResult()
+        if isinstance(bound, DropCommand):
+            self._drop(bound)
+            return SqlResult()
+        if isinstance(bound, ExplainCommand):
+            plan = bound.target.plan if isinstance(bound.target, BoundSelect) else bound.target
+            text = prepare_plan(plan, store).explain()
+            return SqlResult(("plan",), (), [(line,) for line in text.splitlines()])
+        return self._transaction(bound)
+
+    def _create_table(self, bound: CreateTableCommand) -> SqlResult:
+        store = self._store
+        if store.catalog.find(bound.schema.name) is not None:
+            if bound.if_not_exists:
+                return SqlResult()
+            raise ProgrammingError(f"table {bound.schema.name} already exists")
+        store.create([bound.schema])
+        self.schema_changed()
+        if bound.as_select is None:
+            return SqlResult()
+        insert = pn.Insert(bound.schema.name, bound.schema.column_names, bound.as_select.plan)
+        entry = _PreparedSql(prepare_plan(insert, store), (), False)
+        return self._run_prepared(entry, {})
+
+    def _drop(self, bound: DropCommand) -> None:
+        store, key = self._store, bound.name.lower()
+        if bound.kind == "view":
+            if key not in self._views:
+                if bound.if_exists:
+                    return
+                raise ProgrammingError(f"no such view: {bound.name}")
+            del self._views[key]
+        elif bound.kind == "table":
+            if store.catalog.find(bound.name) is None:
+                if bound.if_exists:
+                    return
+                raise ProgrammingError(f"no such table: {bound.name}")
+            store.drop([bound.name])
+        else:
+            owner = next(
+                (s for s in store.catalog for i in s.indexes if i.name.lower() == key), None
+            )
+            if owner is None:
+                if bound.if_exists:
+                    return
+                raise ProgrammingError(f"no such index: {bound.name}")
+            store.drop_index(owner.name, bound.name)
+        self.schema_changed()
+
+    def _transaction(self, stmt: Any) -> SqlResult:
+        store = self._store
+        if isinstance(stmt, ast.Begin):
+            store.begin()
+        elif isinstance(stmt, ast.Commit):
+            store.commit()
+        elif isinstance(stmt, ast.Rollback):
+            if stmt.savepoint is not None:
+                store.rollback_to(stmt.savepoint)
+            else:
+                store.rollback()
+            self.schema_changed()
+        elif isinstance(stmt, ast.Savepoint):
+            store.savepoint(stmt.name)
+        elif isinstance(stmt, ast.Release):
+            store.release(stmt.name)
+        else:  # pragma: no cover - the binder passes only these
+            raise ProgrammingError(f"cannot run {type(stmt).__name__}")
+        return SqlResult()
