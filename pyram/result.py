@@ -51,6 +51,11 @@ class SqlResult:
         """Every row, as tuples."""
         return list(self._rows)
 
+    def mappings(self) -> list[dict[str, Any]]:
+        """Every row as a dict keyed by column name (generic records)."""
+        names = self.columns
+        return [dict(zip(names, row, strict=True)) for row in self._rows]
+
     def first(self) -> tuple[Any, ...] | None:
         """The first row, or None when there is none."""
         return self._rows[0] if self._rows else None

@@ -30,8 +30,9 @@ from pyram.optimizer import optimize
 from pyram.optimizer.rule import RuleContext
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
+from pyram.plan.builder import literal_type
 from pyram.storage import Store
-from pyram.types import DataType
+from pyram.types import NULLTYPE, DataType
 
 __all__ = ["PlanCache", "Prepared", "StoreStatistics", "prepare_plan", "run_rows"]
 
@@ -102,6 +103,11 @@ class Prepared:
             if dtype is None:
                 raise ProgrammingError(f"the query has no parameter {key!r}")
             if value is None or type(value) in dtype.exact_types:
+                stored[key] = value
+            elif dtype is NULLTYPE:
+                # no context gave the parameter a type (``SELECT ? + ?``): SQL values are
+                # dynamically typed there, any value the engine can hold is accepted
+                literal_type(value)
                 stored[key] = value
             else:
                 stored[key] = dtype.validate(value, nullable=True, column=f"parameter {key!r}")

@@ -37,6 +37,7 @@ from pyram.engine.operators.index_join import IndexNestedLoopJoin
 from pyram.engine.operators.limit import Limit
 from pyram.engine.operators.nested_loop_join import NestedLoopJoin
 from pyram.engine.operators.project import Project
+from pyram.engine.operators.recursive import RecursiveCteOp, WorkTableOp
 from pyram.engine.operators.scan import IndexScan, TableScan
 from pyram.engine.operators.set_ops import SetOperation
 from pyram.engine.operators.sort import Sort, TopN
@@ -227,6 +228,14 @@ def _values(p: _Planner, node: nodes.Values) -> Operator:
     return Values(node.rows, node.out)
 
 
+def _recursive_cte(p: _Planner, node: nodes.RecursiveCte) -> Operator:
+    return RecursiveCteOp(p.plan(node.anchor), p.plan(node.step), node.all, node.work_id, node.out)
+
+
+def _work_table(p: _Planner, node: nodes.WorkTable) -> Operator:
+    return WorkTableOp(node.work_id, node.out)
+
+
 def _insert(p: _Planner, node: nodes.Insert) -> Operator:
     return InsertOp(node.table, node.columns, p.plan(node.source), node.on_conflict)
 
@@ -370,6 +379,8 @@ _BUILDERS: dict[type[nodes.Plan], Callable[[_Planner, Any], Operator]] = {
     nodes.Distinct: _distinct,
     nodes.SetOp: _set_op,
     nodes.Values: _values,
+    nodes.RecursiveCte: _recursive_cte,
+    nodes.WorkTable: _work_table,
     nodes.Insert: _insert,
     nodes.Update: _update,
     nodes.Delete: _delete,

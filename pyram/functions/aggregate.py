@@ -194,3 +194,27 @@ define_aggregate(
     doc="The non-NULL values joined by a constant separator (default ','), NULL if there are "
     "none; TEXT or INTEGER input. Example: group_concat(name, '; ') -> 'ann; bob'",
 )
+
+
+# --- any_value ---------------------------------------------------------------------------------
+
+
+def _any_value(values: list[Any]) -> Any:
+    return values[-1] if values else None
+
+
+def _same_type_rule(args: Sequence[DataType]) -> DataType:
+    return args[0]
+
+
+define_aggregate(
+    "any_value",
+    1,
+    1,
+    _same_type_rule,
+    _any_value,
+    doc=(
+        "A value of the group (NULL only when every value is NULL). SQL uses it for a bare "
+        "column of an aggregate query, as SQLite allows. Example: any_value(name) -> 'ada'"
+    ),
+)

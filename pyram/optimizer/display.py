@@ -29,11 +29,13 @@ from pyram.plan.nodes import (
     Limit,
     Plan,
     Project,
+    RecursiveCte,
     Scan,
     SetOp,
     Sort,
     Update,
     Values,
+    WorkTable,
     inputs,
 )
 
@@ -110,6 +112,11 @@ def _node_label(plan: Plan, labels: SubqueryLabels) -> str:
     if isinstance(plan, Values):
         rows = ", ".join("(" + ", ".join(e(x) for x in row) + ")" for row in plan.rows)
         return f"Values [{', '.join(f.name for f in plan.out)}] {rows}".rstrip()
+    if isinstance(plan, RecursiveCte):
+        columns = ", ".join(f.name for f in plan.out)
+        return f"RecursiveCte #{plan.work_id} [{columns}]{' all' if plan.all else ''}"
+    if isinstance(plan, WorkTable):
+        return f"WorkTable #{plan.work_id} [{', '.join(f.name for f in plan.out)}]"
     return _dml_label(plan, labels)
 
 

@@ -49,6 +49,7 @@ from pyram.plan.nodes import (
     Limit,
     Plan,
     Project,
+    RecursiveCte,
     SetOp,
     Sort,
     Update,
@@ -194,6 +195,8 @@ def with_inputs(plan: Plan, new_inputs: Sequence[Plan]) -> Plan:
         return attrs.evolve(plan, left=new_inputs[0], right=new_inputs[1])
     if isinstance(plan, Insert):
         return attrs.evolve(plan, source=new_inputs[0])
+    if isinstance(plan, RecursiveCte):
+        return attrs.evolve(plan, anchor=new_inputs[0], step=new_inputs[1])
     if isinstance(plan, Filter | Project | Aggregate | Sort | Limit | Distinct | Update | Delete):
         return attrs.evolve(plan, input=new_inputs[0])
     return plan

@@ -35,12 +35,14 @@ __all__ = [
     "Limit",
     "Plan",
     "Project",
+    "RecursiveCte",
     "Scan",
     "SetOp",
     "SetOpKind",
     "Sort",
     "Update",
     "Values",
+    "WorkTable",
     "expressions_of",
     "inputs",
     "outer_references",
@@ -243,6 +245,27 @@ class Values(_OwnFields):
 
 
 @attrs.frozen(slots=True)
+class WorkTable(_OwnFields):
+    """The rows the previous round of a recursive CTE produced (read by its recursive part)."""
+
+    work_id: int
+    out: tuple[Field, ...]
+
+
+@attrs.frozen(slots=True)
+class RecursiveCte(_OwnFields):
+    """``WITH RECURSIVE``: the ``anchor`` rows, then ``step`` run again and again over the
+    rows of the previous round (its :class:`WorkTable` ``work_id``) until a round adds none.
+    With ``all`` False (UNION) rows already produced are dropped, which also ends cycles."""
+
+    anchor: Plan
+    step: Plan
+    all: bool
+    work_id: int
+    out: tuple[Field, ...]
+
+
+@attrs.frozen(slots=True)
 class OnConflict:
     """What INSERT does with a row whose key is already taken (SQLite's conflict resolution).
 
@@ -301,6 +324,8 @@ def inputs(plan: Plan) -> tuple[Plan, ...]:
         return (plan.input,)
     if isinstance(plan, Join | SetOp):
         return (plan.left, plan.right)
+    if isinstance(plan, RecursiveCte):
+        return (plan.anchor, plan.step)
     if isinstance(plan, Insert):
         return (plan.source,)
     if isinstance(plan, Update | Delete):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from sqllogictest_records import SLT_ROOT, iter_records
+from slt_runner import DIALECT, SLT_ROOT, parse_file
 
 from pyram.sql import parse
 from pyram.sql.errors import SqlSyntaxError
@@ -25,15 +25,15 @@ def test_sqllogictest_statements_parse() -> None:
     failures: Counter[str] = Counter()
     examples: dict[str, str] = {}
     for path in files:
-        for kind, line, sql in iter_records(path):
-            if kind == "statement error":
+        for record in parse_file(path):
+            if record.kind not in ("statement ok", "query") or not record.runs_on(DIALECT):
                 continue
             total += 1
             try:
-                parse(sql)
+                parse(record.sql)
             except SqlSyntaxError as error:
                 failures[error.reason] += 1
-                examples.setdefault(error.reason, f"{path.name}:{line}: {sql[:120]}")
+                examples.setdefault(error.reason, f"{path.name}:{record.line}: {record.sql[:120]}")
             else:
                 parsed += 1
     rate = parsed / total

@@ -330,8 +330,12 @@ class Translator:
         # the constant is (members frozenset, has_null) computed once per execution
         if want:
             return self._guarded_truth([expr.arg], lambda a: f"{a[0]} in {name}[0]")
-        return self._guarded_truth(
-            [expr.arg], lambda a: f"not {name}[1] and {a[0]} not in {name}[0]"
+        if not expr.arg.nullable:
+            return f"(not {name}[1] and {self.value(expr.arg)} not in {name}[0])"
+        # x IN (empty) is FALSE even for a NULL x (SQLite): NULL is unknown only among rows
+        value, again = self._bind(self.value(expr.arg), self._is_simple(expr.arg))
+        return (
+            f"(not {name}[1] and (not {name}[0] if {value} is None else {again} not in {name}[0]))"
         )
 
     def _like(self, expr: Like, want: bool) -> str:

@@ -94,9 +94,7 @@ def evaluate_subquery(expr: Expr, ctx: ExecContext) -> Any:
     if runner is None:
         raise ProgrammingError("subqueries need an engine runner")
     if isinstance(expr, ScalarSubquery):
-        rows = runner(expr.plan, ctx, 2)
-        if len(rows) > 1:
-            raise ProgrammingError("a scalar subquery returned more than one row")
+        rows = runner(expr.plan, ctx, 1)  # SQLite: the first row's value, NULL without one
         value: Any = rows[0][0] if rows else None
     elif isinstance(expr, Exists):
         value = bool(runner(expr.plan, ctx, 1)) != expr.negated

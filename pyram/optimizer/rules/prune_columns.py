@@ -39,6 +39,7 @@ from pyram.plan.nodes import (
     Insert,
     Plan,
     Project,
+    RecursiveCte,
     Scan,
     SetOp,
     Update,
@@ -87,7 +88,7 @@ def _prune(plan: Plan, needed: set[int]) -> Plan:
         return _prune_aggregate(plan, needed)
     if isinstance(plan, Values):
         return _prune_values(plan, needed)
-    if isinstance(plan, Distinct | SetOp | Insert | Update | Delete):
+    if isinstance(plan, Distinct | SetOp | RecursiveCte | Insert | Update | Delete):
         # every input column matters (duplicate elimination, positional consumption)
         own = _refs(expressions_of(plan))
         return with_inputs(plan, [_prune(c, _all_fields(c) | own) for c in inputs(plan)])

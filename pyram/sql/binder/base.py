@@ -14,6 +14,7 @@ import attrs
 
 from pyram.catalog import TableSchema
 from pyram.errors import ProgrammingError
+from pyram.plan import nodes as pn
 from pyram.plan.builder import PlanBuilder
 from pyram.sql import ast
 from pyram.sql.errors import SqlBindError, SqlError
@@ -40,6 +41,8 @@ class CteDef:
     select: ast.Select
     columns: tuple[str, ...]
     recursive: bool = False
+    #: inside the recursive part of a recursive CTE: the work table its name means there
+    work: pn.WorkTable | None = None
 
 
 class SqlCatalog(Protocol):

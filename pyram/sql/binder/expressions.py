@@ -33,6 +33,12 @@ __all__ = ["ExprBinder", "ExprCtx"]
 
 _I64_MAX = 2**63 - 1
 
+#: Deepest expression tree bound (SQLite's limit is 1000). A chain ``a + b + c ...`` parses
+#: without recursion but is as deep as it is long; binding, optimizing and compiling it recurse
+#: (a few Python frames per level), so this keeps them under Python's recursion limit and makes
+#: absurd input a clear error instead of a RecursionError.
+MAX_EXPR_DEPTH = 120
+
 _COMPARE: dict[ast.BinaryOp, px.CompareOp] = {
     ast.BinaryOp.EQ: "=",
     ast.BinaryOp.NE: "!=",
@@ -107,6 +113,9 @@ def _text_as(dtype: DataType, text: str) -> Any:
 class ExprBinder(BinderBase):
     """Expression binding; the query parts (subqueries) come from the select binder."""
 
+    #: nesting depth of the expression being bound (see :data:`MAX_EXPR_DEPTH`)
+    depth = 0
+
     def bind_subquery(self, select: ast.Select, parent: Scope) -> pn.Plan:
         """Bind a subquery (implemented by the select binder)."""
         raise NotImplementedError
@@ -151,8 +160,16 @@ class ExprBinder(BinderBase):
             replaced = ctx.hook(e)
             if replaced is not None:
                 return replaced
-        with self.at(e):
-            return self._expr(e, ctx)
+        self.depth += 1
+        if self.depth > MAX_EXPR_DEPTH:
+            raise self.error(
+                f"expression tree is too large (maximum depth {MAX_EXPR_DEPTH})", e.offset
+            )
+        try:
+            with self.at(e):
+                return self._expr(e, ctx)
+        finally:
+            self.depth -= 1
 
     def _expr(self, e: ast.Expr, ctx: ExprCtx) -> px.Expr:
         b = self.b

@@ -318,13 +318,51 @@ class SelectBinder(ExprBinder):
             call = self.aggregate_call(node, ctx)
             if call not in calls:
                 calls.append(call)
-        names = [f"group{i + 1}" for i in range(len(groups))] + [c.name for c in calls]
+        bare = self._bare_columns(sources, items, ctx.scope, groups)
+        for field in bare.values():
+            call = self.b.agg("any_value", [self.b.column(field)])
+            if call not in calls:
+                calls.append(call)
+        # named as the DSL names them, so both front ends give one plan
+        names = [
+            g.name if isinstance(g, px.ColumnRef | px.FuncCall) else f"group{i + 1}"
+            for i, g in enumerate(groups)
+        ]
+        names += [c.name for c in calls]
         agg_plan = self.b.aggregate(plan, groups, calls, names)
         out = agg_plan.out
         group_fields = list(zip(groups, out[: len(groups)], strict=True))
         agg_fields = dict(zip(calls, out[len(groups) :], strict=True))
-        hook = _GroupHook(self, ctx, group_fields, agg_fields)
+        bare_fields = {
+            cid: agg_fields[self.b.agg("any_value", [self.b.column(f)])] for cid, f in bare.items()
+        }
+        hook = _GroupHook(self, ctx, group_fields, agg_fields, bare_fields)
         return agg_plan, ExprCtx(ctx.scope, hook)
+
+    def _bare_columns(
+        self,
+        sources: list[ast.Node],
+        items: list[_Item],
+        scope: Scope,
+        groups: list[px.Expr],
+    ) -> dict[int, px.Field]:
+        """Columns of this level used outside aggregates and not grouped, by column id.
+
+        SQLite allows such bare columns and takes the value of some row of the group; here
+        they become ``any_value(column)``.
+        """
+        found: dict[int, px.Field] = {}
+        for node in _bare_refs(sources):
+            try:
+                field = scope._resolve_here(node.name, node.table)
+            except Ambiguous:
+                continue
+            if field is not None and self.b.column(field) not in groups:
+                found.setdefault(field.cid, field)
+        for item in items:
+            if item.field is not None and self.b.column(item.field) not in groups:
+                found.setdefault(item.field.cid, item.field)
+        return found
 
     # ------------------------------------------------------------------ FROM
     def from_clause(self, item: ast.FromItem, scope: Scope) -> pn.Plan:
@@ -342,12 +380,7 @@ class SelectBinder(ExprBinder):
         qualifier = item.alias or item.name
         cte = self.find_cte(item.name) if item.schema is None else None
         if cte is not None:
-            level = self.ctes.pop()  # a CTE body sees the CTEs before it, not its own name
-            try:
-                bound = self.bind_select(cte.select, None)
-            finally:
-                self.ctes.append(level)
-            return self._add_derived(bound, qualifier, cte.columns, scope, item.offset)
+            return self._cte(cte, item, qualifier, scope)
         view = self.catalog.find_view(item.name)
         if view is not None:
             inner = type(self)(view.sql, self.catalog, self.b)
@@ -358,6 +391,70 @@ class SelectBinder(ExprBinder):
         if scope.add(qualifier, scan.fields) is not None:
             raise self.error(f"table {qualifier} appears twice: give one an alias", item.offset)
         return scan
+
+    def _cte(self, cte: CteDef, item: ast.TableRef, qualifier: str, scope: Scope) -> pn.Plan:
+        """Bind a CTE where it is used; its body sees only the CTEs defined before it."""
+        if cte.work is not None:
+            fields = [attrs.evolve(f, table=qualifier) for f in cte.work.out]
+            if scope.add(qualifier, fields) is not None:
+                raise self.error(f"table {qualifier} appears twice", item.offset)
+            return cte.work
+        saved = self.ctes
+        depth = next(i for i in range(len(saved) - 1, -1, -1) if cte.name.lower() in saved[i])
+        level = saved[depth]
+        names = list(level)
+        earlier = {k: level[k] for k in names[: names.index(cte.name.lower())]}
+        self.ctes = [*saved[:depth], earlier]
+        try:
+            if cte.recursive and _mentions_table(cte.select, cte.name):
+                bound = self._recursive(cte, earlier, item)
+            else:
+                bound = self.bind_select(cte.select, None)
+        finally:
+            self.ctes = saved
+        return self._add_derived(bound, qualifier, cte.columns, scope, item.offset)
+
+    def _recursive(
+        self, cte: CteDef, visible: dict[str, CteDef], item: ast.TableRef
+    ) -> BoundSelect:
+        """``anchor UNION [ALL] step`` where ``step`` reads the CTE's previous round."""
+        select = cte.select
+        body = select.body
+        if (
+            not isinstance(body, ast.CompoundSelect)
+            or body.op not in (ast.CompoundOp.UNION, ast.CompoundOp.UNION_ALL)
+            or _mentions_table(body.left, cte.name)
+            or select.order_by
+            or select.limit is not None
+        ):
+            raise self.error(
+                f"recursive CTE {cte.name} must be: initial-select UNION [ALL] recursive-select",
+                select.offset,
+            )
+        anchor = self._arm(body.left, None)
+        names = cte.columns or anchor.names
+        if len(names) != len(anchor.plan.fields):
+            raise self.error(
+                f"{cte.name} has {len(anchor.plan.fields)} columns but {len(names)} names",
+                item.offset,
+            )
+        work_fields = tuple(
+            px.Field(self.b.new_cid(), n, f.dtype, True)
+            for n, f in zip(names, anchor.plan.fields, strict=True)
+        )
+        work = pn.WorkTable(self.b.new_cid(), work_fields)
+        self.ctes[-1] = {**visible, cte.name.lower(): attrs.evolve(cte, work=work)}
+        step = self._arm(body.right, None)
+        with self.at(body):
+            union = self.b.set_op("union", True, anchor.plan, step.plan)
+        recursive = pn.RecursiveCte(
+            anchor.plan,
+            step.plan,
+            body.op is ast.CompoundOp.UNION_ALL,
+            work.work_id,
+            tuple(attrs.evolve(f, name=n) for f, n in zip(union.out, names, strict=True)),
+        )
+        return BoundSelect(recursive, tuple(names))
 
     def _add_derived(
         self,
@@ -445,11 +542,13 @@ class _GroupHook:
         ctx: ExprCtx,
         groups: list[tuple[px.Expr, px.Field]],
         aggregates: dict[px.AggCall, px.Field],
+        bare: dict[int, px.Field],
     ) -> None:
         self.binder = binder
         self.ctx = ctx
         self.groups = groups
         self.aggregates = aggregates
+        self.bare = bare
 
     def __call__(self, e: ast.Expr) -> px.Expr | None:
         binder = self.binder
@@ -467,11 +566,7 @@ class _GroupHook:
             except Ambiguous:
                 here = None
             if here is not None:
-                raise binder.error(
-                    f"column {e.name} must appear in the GROUP BY clause or be used in an "
-                    "aggregate function",
-                    e.offset,
-                )
+                return binder.b.column(self.bare[here.cid])
         return None
 
     def _group_of(self, e: ast.Expr) -> px.Field | None:
@@ -548,6 +643,43 @@ def _aggregate_calls(roots: list[Any]) -> list[ast.FunctionCall]:
             continue
         stack.extend(reversed(children(node)))
     return found
+
+
+def _bare_refs(roots: list[Any]) -> list[ast.ColumnRef]:
+    """Column references outside aggregate calls and subqueries."""
+    found: list[ast.ColumnRef] = []
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.ColumnRef):
+            found.append(node)
+            continue
+        if isinstance(node, ast.FunctionCall) and is_aggregate(
+            node.name, 0 if node.star else len(node.args)
+        ):
+            continue
+        if isinstance(node, ast.Subquery | ast.Exists):
+            continue
+        if isinstance(node, ast.InSelect):
+            stack.append(node.operand)
+            continue
+        stack.extend(children(node))
+    return found
+
+
+def _mentions_table(node: Any, name: str) -> bool:
+    """True when a FROM clause anywhere inside ``node`` names table ``name``."""
+    key = name.lower()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.TableRef) and item.schema is None and item.name.lower() == key:
+            return True
+        if isinstance(item, tuple):
+            stack.extend(item)
+        elif isinstance(item, ast.Node):
+            stack.extend(getattr(item, f.name) for f in attrs.fields(type(item)))
+    return False
 
 
 def _has_subquery(e: Any) -> bool:
