@@ -39,6 +39,7 @@ from pyram.sql.binder import (
     ViewDef,
 )
 from pyram.storage import Store
+from pyram.storage.index_ddl import create_index, drop_index
 
 __all__ = ["Params", "SqlSession"]
 
@@ -182,7 +183,7 @@ class SqlSession:
                 if not bound.if_not_exists:
                     raise ProgrammingError(f"index {bound.index.name} already exists")
                 return SqlResult()
-            store.create_index(bound.table, bound.index)
+            create_index(store, bound.table, bound.index)
             self.schema_changed()
             return SqlResult()
         if isinstance(bound, CreateViewCommand):
@@ -236,7 +237,7 @@ class SqlSession:
                 if bound.if_exists:
                     return
                 raise ProgrammingError(f"no such index: {bound.name}")
-            store.drop_index(owner.name, bound.name)
+            drop_index(store, owner.name, bound.name)
         self.schema_changed()
 
     def _transaction(self, stmt: Any) -> SqlResult:

@@ -149,6 +149,15 @@ class Catalog:
             self._tables[schema.name.lower()] = schema
         return resolved
 
+    def replace(self, schema: TableSchema) -> None:
+        """Put a new version of an existing table's schema in place (e.g. with an index more).
+
+        Raises:
+            ProgrammingError: no such table.
+        """
+        self.get(schema.name)
+        self._tables[schema.name.lower()] = schema
+
     def drop_tables(self, names: Iterable[str]) -> list[TableSchema]:
         """Remove tables at once.
 
