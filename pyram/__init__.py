@@ -17,6 +17,7 @@ Declare tables as typed classes, then create, write and read them through a :cla
 
 from pyram.catalog import CheckConstraint, ForeignKey, IndexSpec, TableSchema
 from pyram.database import Database
+from pyram.dbapi import Connection, Cursor, apilevel, connect, paramstyle, threadsafety
 from pyram.dsl import Column, Expr, Select
 from pyram.dsl.dml import delete, insert, update
 from pyram.dsl.expr import case, cast, lit, param
@@ -46,6 +47,8 @@ __all__ = [
     "CheckConstraint",
     "Col",
     "Column",
+    "Connection",
+    "Cursor",
     "DataError",
     "Database",
     "DatabaseError",
@@ -65,6 +68,7 @@ __all__ = [
     "Warning",
     "__version__",
     "alias",
+    "apilevel",
     "asdict",
     "case",
     "cast",
@@ -77,7 +81,10 @@ __all__ = [
     "select",
     "update",
     "column",
+    "connect",
+    "paramstyle",
     "replace",
     "schema_of",
     "table",
+    "threadsafety",
 ]

@@ -36,6 +36,7 @@ from pyram.sql.binder import (
     CreateViewCommand,
     DropCommand,
     ExplainCommand,
+    ReindexCommand,
     ViewDef,
 )
 from pyram.storage import Store
@@ -45,6 +46,8 @@ __all__ = ["Params", "SqlSession"]
 
 #: Parameter values: a sequence for ``?``/``?NNN`` markers, a mapping for ``:name`` markers.
 Params = Sequence[Any] | Mapping[str, Any] | None
+
+_TRANSACTION_STATEMENTS = (ast.Begin, ast.Commit, ast.Rollback, ast.Savepoint, ast.Release)
 
 #: SQL texts whose prepared statements are kept (least recently used go first).
 STATEMENT_CACHE_SIZE = 256
@@ -92,6 +95,7 @@ class SqlSession:
         self._on_schema_change = on_schema_change
         self._views: dict[str, ViewDef] = {}
         self._cache: OrderedDict[str, _PreparedSql] = OrderedDict()
+        self._transactions: dict[str, Any] = {}  # BEGIN/COMMIT/... by text
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ SqlCatalog
@@ -102,6 +106,10 @@ class SqlSession:
     def find_view(self, name: str) -> ViewDef | None:
         """A view, or None."""
         return self._views.get(name.lower())
+
+    def tables(self) -> list[TableSchema]:
+        """Every table of the store's catalogue."""
+        return list(self._store.catalog)
 
     def view_names(self) -> list[str]:
         """Names of the views, in creation order."""
@@ -120,6 +128,9 @@ class SqlSession:
         cached = self._cache.get(sql)
         if cached is not None:
             return self._run_prepared(cached, values)
+        command = self._transactions.get(sql)
+        if command is not None:
+            return self._transaction(command)
         statements = parse(sql)
         if not statements:
             return SqlResult()
@@ -134,6 +145,8 @@ class SqlSession:
         self, sql: str, stmt: ast.Statement, values: dict[str | int, Any], cache: bool
     ) -> SqlResult:
         bound = Binder(sql, self, compile_check).bind(stmt)
+        if cache and isinstance(bound, _TRANSACTION_STATEMENTS):
+            self._transactions[sql] = bound  # schema-independent: kept across DDL
         if isinstance(bound, BoundSelect):
             entry = _PreparedSql(prepare_plan(bound.plan, self._store), bound.names, True)
         elif isinstance(bound, pn.Plan):
@@ -195,6 +208,8 @@ class SqlSession:
         if isinstance(bound, DropCommand):
             self._drop(bound)
             return SqlResult()
+        if isinstance(bound, ReindexCommand):
+            return SqlResult()
         if isinstance(bound, ExplainCommand):
             plan = bound.target.plan if isinstance(bound.target, BoundSelect) else bound.target
             text = prepare_plan(plan, store).explain()
@@ -247,11 +262,13 @@ class SqlSession:
         elif isinstance(stmt, ast.Commit):
             store.commit()
         elif isinstance(stmt, ast.Rollback):
+            version = store.catalog_version
             if stmt.savepoint is not None:
                 store.rollback_to(stmt.savepoint)
             else:
                 store.rollback()
-            self.schema_changed()
+            if store.catalog_version != version:  # DDL was undone: prepared plans are stale
+                self.schema_changed()
         elif isinstance(stmt, ast.Savepoint):
             store.savepoint(stmt.name)
         elif isinstance(stmt, ast.Release):

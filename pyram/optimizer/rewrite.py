@@ -30,9 +30,11 @@ from pyram.plan.expr import (
     InSubquery,
     IsNull,
     Like,
+    Literal_,
     Negate,
     Not,
     Or,
+    Param,
     ScalarSubquery,
     children,
     column_ids,
@@ -202,6 +204,10 @@ def with_inputs(plan: Plan, new_inputs: Sequence[Plan]) -> Plan:
     return plan
 
 
+#: expressions no rule rewrites (checked by type, cheaply, for long VALUES lists)
+_LEAVES = frozenset({Literal_, Param})
+
+
 def transform_plan_up(plan: Plan, fn: Callable[[Plan], Plan]) -> Plan:
     """Apply ``fn`` bottom-up to every node of ``plan`` (subquery plans are not entered)."""
     new_inputs = [transform_plan_up(child, fn) for child in inputs(plan)]
@@ -240,6 +246,8 @@ def map_node_expressions(plan: Plan, fn: Callable[[Expr], Expr]) -> Plan:
             return plan
         return attrs.evolve(plan, limit=limit, offset=offset)
     if isinstance(plan, Values):
+        if all(type(e) in _LEAVES for row in plan.rows for e in row):
+            return plan  # a long INSERT ... VALUES of literals and parameters: nothing to do
         mapped = [_map_all(row, fn) for row in plan.rows]
         if not any(changed for _, changed in mapped):
             return plan

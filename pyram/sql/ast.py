@@ -58,6 +58,7 @@ __all__ = [
     "OrderingTerm",
     "Parameter",
     "RealLiteral",
+    "Reindex",
     "Release",
     "ResultColumn",
     "Rollback",
@@ -648,6 +649,13 @@ class Release(Statement):
     """``RELEASE [SAVEPOINT] name``."""
 
     name: str
+
+
+@attrs.frozen(kw_only=True)
+class Reindex(Statement):
+    """``REINDEX [name]`` (indexes are always current in PyRAM: it only checks the name)."""
+
+    name: str | None = None
 
 
 @attrs.frozen(kw_only=True)

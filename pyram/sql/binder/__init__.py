@@ -24,6 +24,7 @@ from pyram.sql.binder.ddl import (
     CreateViewCommand,
     DdlBinder,
     DropCommand,
+    ReindexCommand,
 )
 from pyram.sql.binder.select import BoundSelect
 
@@ -37,6 +38,7 @@ __all__ = [
     "CteDef",
     "DropCommand",
     "ExplainCommand",
+    "ReindexCommand",
     "SqlCatalog",
     "ViewDef",
     "bind",
@@ -59,6 +61,7 @@ Bound = (
     | CreateIndexCommand
     | CreateViewCommand
     | DropCommand
+    | ReindexCommand
     | TransactionStatement
     | ExplainCommand
 )
@@ -93,6 +96,8 @@ class Binder(DdlBinder):
             return self.bind_drop(stmt)
         if isinstance(stmt, ast.Begin | ast.Commit | ast.Rollback | ast.Savepoint | ast.Release):
             return stmt
+        if isinstance(stmt, ast.Reindex):
+            return self.bind_reindex(stmt)
         if isinstance(stmt, ast.Explain):
             target = self.bind(stmt.statement)
             if not isinstance(target, BoundSelect | pn.Plan):

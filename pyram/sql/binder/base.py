@@ -56,6 +56,10 @@ class SqlCatalog(Protocol):
         """The view named ``name``, or None."""
         ...
 
+    def tables(self) -> list[TableSchema]:
+        """Every table."""
+        ...
+
 
 def column_type(type_name: ast.TypeName | None, where: str) -> DataType:
     """The strict type of a declared SQL column type.

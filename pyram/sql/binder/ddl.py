@@ -30,7 +30,7 @@ from pyram.plan import expr as px
 from pyram.sql import ast
 from pyram.sql import ast_ddl as ddl
 from pyram.sql.binder.base import ViewDef, column_type
-from pyram.sql.binder.dml import DmlBinder
+from pyram.sql.binder.dml import DmlBinder, written_literal
 from pyram.sql.binder.expressions import ExprCtx
 from pyram.sql.binder.scope import Scope
 from pyram.sql.binder.select import BoundSelect
@@ -43,6 +43,7 @@ __all__ = [
     "CreateViewCommand",
     "DdlBinder",
     "DropCommand",
+    "ReindexCommand",
 ]
 
 #: Turns a bound CHECK expression over a table's fields into a predicate over a row dict.
@@ -85,6 +86,13 @@ class CreateViewCommand:
 
     view: ViewDef
     if_not_exists: bool = False
+
+
+@attrs.frozen
+class ReindexCommand:
+    """REINDEX: nothing to rebuild (indexes never go stale), the name was checked."""
+
+    name: str | None
 
 
 @attrs.frozen
@@ -210,7 +218,7 @@ class DdlBinder(DmlBinder):
         if not isinstance(bound, px.Literal_):
             raise self.error(f"{where}: DEFAULT must be a constant", e.offset)
         with self.at(e):
-            literal = self.b.literal(bound.value, dtype)
+            literal = self.b.literal(written_literal(e, bound.value, dtype), dtype)
         if literal.value is not None and literal.dtype.family != dtype.family:
             raise self.error(f"{where}: DEFAULT {bound.value!r} is not {dtype.name}", e.offset)
         return literal.value, None
@@ -253,10 +261,10 @@ class DdlBinder(DmlBinder):
         scope = Scope()
         scope.add(schema.name, scan.out)
         out = []
-        for i, (name, e) in enumerate(checks, 1):
+        for name, e in checks:
             condition = self.cond(e, ExprCtx(scope))
             predicate = self.compile_check(condition, scan.out)
-            out.append(CheckConstraint(f"{schema.name}_{name}{i}", predicate))
+            out.append(CheckConstraint(f"{schema.name}_{name}", predicate))
         return out
 
     # ------------------------------------------------------------------ INDEX / VIEW / DROP
@@ -294,6 +302,19 @@ class DdlBinder(DmlBinder):
             )
         view = ViewDef(stmt.name, stmt.select, stmt.columns or bound.names, self.sql)
         return CreateViewCommand(view, stmt.if_not_exists)
+
+    def bind_reindex(self, stmt: ast.Reindex) -> ReindexCommand:
+        """REINDEX [name]: indexes are maintained on every write; the name must exist."""
+        name = stmt.name
+        known = name is None or self.catalog.find_table(name) is not None
+        known = known or any(
+            i.name.lower() == (name or "").lower()
+            for table in self.catalog.tables()
+            for i in table.indexes
+        )
+        if not known:
+            raise self.error(f"unable to identify the object to be reindexed: {name}", stmt.offset)
+        return ReindexCommand(name)
 
     def bind_drop(self, stmt: ddl.Drop) -> DropCommand:
         """DROP TABLE / INDEX / VIEW [IF EXISTS]."""

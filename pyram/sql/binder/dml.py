@@ -8,13 +8,16 @@ column's type family.
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from pyram.catalog import TableSchema
 from pyram.errors import ProgrammingError
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.sql import ast
 from pyram.sql.binder.base import CteDef
-from pyram.sql.binder.expressions import ExprCtx
+from pyram.sql.binder.expressions import ExprCtx, text_as
 from pyram.sql.binder.scope import Scope
 from pyram.sql.binder.select import SelectBinder
 from pyram.types import DataType
@@ -22,6 +25,21 @@ from pyram.types import DataType
 __all__ = ["DmlBinder"]
 
 _ABORTING = (None, ast.ConflictAction.ABORT, ast.ConflictAction.FAIL, ast.ConflictAction.ROLLBACK)
+
+
+def written_literal(e: ast.Expr, value: Any, dtype: DataType) -> Any:
+    """A literal as the value a column of ``dtype`` stores, read the way SQL text means it:
+    ``'2024-01-31'`` into a DATE column is that date, ``1.5`` into a DECIMAL column is exactly
+    1.5, ``TRUE``/``1``/``0`` into a BOOLEAN column a bool. Anything else stays as written (and
+    is refused by the type check when it does not fit)."""
+    if isinstance(value, str) and dtype.family not in ("text", "json"):
+        converted = text_as(dtype, value)
+        return value if converted is None else converted
+    if dtype.name == "DECIMAL" and isinstance(e, ast.RealLiteral):
+        return Decimal(e.text)
+    if dtype.family == "boolean" and type(value) is int and value in (0, 1):
+        return bool(value)
+    return value
 
 
 class DmlBinder(SelectBinder):
@@ -35,10 +53,11 @@ class DmlBinder(SelectBinder):
     # ------------------------------------------------------------------ typing of written values
     def written_value(self, e: ast.Expr, dtype: DataType, ctx: ExprCtx, column: str) -> px.Expr:
         """A value written to a column of type ``dtype``: strictly checked against it."""
-        bound = self.value(e, ctx)
+        # a truth value goes into a BOOLEAN column as it is, elsewhere as SQLite's 1/0
+        bound = self.expr(e, ctx) if dtype.family == "boolean" else self.value(e, ctx)
         with self.at(e):
             if isinstance(bound, px.Literal_):
-                return self.b.literal(bound.value, dtype)
+                return self.b.literal(written_literal(e, bound.value, dtype), dtype)
             bound = self.b.coerce_to(bound, dtype)
             family = bound.dtype.family
             if family == "boolean" and dtype.family == "numeric":
@@ -190,10 +209,11 @@ class DmlBinder(SelectBinder):
             assignments: list[tuple[str, px.Expr]] = []
             for a in stmt.assignments:
                 (name,) = self._target_columns(schema, (a.column,), a.offset)
-                if any(n == name for n, _ in assignments):
-                    raise self.error(f"column {name} is assigned twice", a.offset)
                 dtype = schema.column(name).dtype
-                assignments.append((name, self.written_value(a.value, dtype, ctx, name)))
+                value = self.written_value(a.value, dtype, ctx, name)
+                # SQLite: a column assigned twice takes the rightmost value
+                assignments = [(n, v) for n, v in assignments if n != name]
+                assignments.append((name, value))
             assert scan.rid_cid is not None
             return pn.Update(schema.name, plan, tuple(assignments), scan.rid_cid)
         finally:

@@ -29,7 +29,7 @@ from pyram.sql.binder.base import BinderBase
 from pyram.sql.binder.scope import Ambiguous, Scope
 from pyram.types import BOOLEAN, DATE, INTEGER, NULLTYPE, REAL, TEXT, TIME, TIMESTAMP, DataType
 
-__all__ = ["ExprBinder", "ExprCtx"]
+__all__ = ["ExprBinder", "ExprCtx", "text_as"]
 
 _I64_MAX = 2**63 - 1
 
@@ -87,7 +87,7 @@ def _is_truth(expr: px.Expr) -> bool:
     return expr.dtype is BOOLEAN and not isinstance(expr, px.ColumnRef | px.Literal_ | px.Param)
 
 
-def _text_as(dtype: DataType, text: str) -> Any:
+def text_as(dtype: DataType, text: str) -> Any:
     """A text literal read as a value of ``dtype`` (affinity), or None when it does not fit."""
     try:
         if dtype.name == "INTEGER":
@@ -97,6 +97,8 @@ def _text_as(dtype: DataType, text: str) -> Any:
             return float(text)
         if dtype.name == "DECIMAL":
             return Decimal(text.strip())
+        if dtype.family == "boolean":
+            return {"true": True, "false": False, "1": True, "0": False}.get(text.lower())
         if dtype is DATE:
             return dt.date.fromisoformat(text)
         if dtype is TIMESTAMP or dtype.name == "TIMESTAMPTZ":
@@ -336,7 +338,7 @@ class ExprBinder(BinderBase):
             except ProgrammingError:
                 return literal
         if isinstance(value, str):
-            converted = _text_as(target, value)
+            converted = text_as(target, value)
             if converted is not None:
                 return self.b.literal(converted, target)
             return literal

@@ -17,9 +17,7 @@ from pyram.sql.tokenizer import TokenKind
 
 __all__ = ["Parser"]
 
-_UNSUPPORTED_STATEMENTS = frozenset(
-    {"ALTER", "ANALYZE", "ATTACH", "DETACH", "PRAGMA", "REINDEX", "VACUUM"}
-)
+_UNSUPPORTED_STATEMENTS = frozenset({"ALTER", "ANALYZE", "ATTACH", "DETACH", "PRAGMA", "VACUUM"})
 
 
 class Parser(ExpressionParser, SelectParser, DmlParser, DdlParser, TransactionParser):
@@ -74,6 +72,8 @@ class Parser(ExpressionParser, SelectParser, DmlParser, DdlParser, TransactionPa
             return self.parse_release()
         if word == "EXPLAIN":
             return self._parse_explain()
+        if word == "REINDEX":
+            return self._parse_reindex()
         if word in _UNSUPPORTED_STATEMENTS:
             self.unsupported(word)
         self.error()
@@ -90,6 +90,13 @@ class Parser(ExpressionParser, SelectParser, DmlParser, DdlParser, TransactionPa
         if self.at_keyword("DELETE"):
             return self.parse_delete(ctes, recursive)
         self.error("expected SELECT, INSERT, UPDATE or DELETE after WITH clause")
+
+    def _parse_reindex(self) -> ast.Reindex:
+        token = self.expect_keyword("REINDEX")
+        name = None
+        if self.at_name():
+            _, name = self.parse_qualified_name("index or table name")
+        return ast.Reindex(offset=token.offset, name=name)
 
     def _parse_explain(self) -> ast.Explain:
         explain = self.expect_keyword("EXPLAIN")
