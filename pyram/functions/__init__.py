@@ -6,7 +6,7 @@ package registers the built-ins (string, math and aggregate modules).
 """
 
 # The function modules register the built-ins when imported (registry first, by their imports).
-from pyram.functions import aggregate, scalar_math, scalar_string
+from pyram.functions import aggregate, scalar_bits, scalar_math, scalar_string
 from pyram.functions.registry import (
     AggregateFunction,
     ReturnTypeRule,
@@ -31,6 +31,7 @@ __all__ = [
     "is_aggregate",
     "register_aggregate",
     "register_scalar",
+    "scalar_bits",
     "scalar_function",
     "scalar_math",
     "scalar_string",

@@ -80,6 +80,7 @@ ORACLE_QUERIES = [
     "SELECT 7 / 2, 7.0 / 2, 7 % 3, -7 / 2, 1 / 0, 'a' || 'b', CAST('12ab' AS INTEGER)",
     "SELECT a FROM t WHERE a BETWEEN 1 AND 2 ORDER BY a",
     "SELECT count(DISTINCT a), group_concat(c) FROM t",
+    "SELECT a & b, a | b, ~a, a << 2, b >> 1, 1 << 63, a << 64, -b >> 70 FROM t",
     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 50) "
     "SELECT sum(x), count(*) FROM c",
     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c LIMIT 7",

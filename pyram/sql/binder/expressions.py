@@ -54,6 +54,12 @@ _ARITH: dict[ast.BinaryOp, px.ArithOp] = {
     ast.BinaryOp.DIV: "/",
     ast.BinaryOp.MOD: "%",
 }
+_BITWISE: dict[ast.BinaryOp, str] = {
+    ast.BinaryOp.BIT_AND: "bit_and",
+    ast.BinaryOp.BIT_OR: "bit_or",
+    ast.BinaryOp.LSHIFT: "shift_left",
+    ast.BinaryOp.RSHIFT: "shift_right",
+}
 #: CAST target names by SQLite affinity (NUMERIC is resolved from the operand's type)
 _CAST_TYPES: dict[str, DataType] = {
     "INTEGER": INTEGER,
@@ -254,6 +260,8 @@ class ExprBinder(BinderBase):
         operand = self.numeric(self.value(e.operand, ctx))
         if e.op is ast.UnaryOp.POS:
             return operand
+        if e.op is ast.UnaryOp.BIT_NOT:
+            return self.b.func("bit_not", [self._arith_operand(operand)])
         if e.op is ast.UnaryOp.NEG:
             value = operand.value if isinstance(operand, px.Literal_) else None
             if type(value) in (int, float) and value != -(2**63):
@@ -284,6 +292,9 @@ class ExprBinder(BinderBase):
             left, right = self._operands(e.left, e.right, ctx)
             left, right = self._arith_operand(left), self._arith_operand(right)
             return b.arith(_ARITH[op], left, right)
+        if op in _BITWISE:
+            left, right = self._operands(e.left, e.right, ctx)
+            return b.func(_BITWISE[op], [self._arith_operand(left), self._arith_operand(right)])
         raise ProgrammingError(f"operator {op.value} is not supported")
 
     def _arith_operand(self, bound: px.Expr) -> px.Expr:
