@@ -34,7 +34,14 @@ from pyram.plan.builder import literal_type
 from pyram.storage import Store
 from pyram.types import NULLTYPE, DataType
 
-__all__ = ["PlanCache", "Prepared", "StoreStatistics", "prepare_plan", "run_rows"]
+__all__ = [
+    "PlanCache",
+    "Prepared",
+    "StoreStatistics",
+    "prepare_plan",
+    "run_rows",
+    "run_with_context",
+]
 
 _MISSING: Any = object()
 
@@ -332,17 +339,28 @@ def run_batches(
 
 def run_rows(prepared: Prepared, store: Store, params: Mapping[str | int, Any]) -> list[Any]:
     """Execute a prepared query and shape all its rows."""
+    return run_with_context(prepared, store, params)[0]
+
+
+def run_with_context(
+    prepared: Prepared, store: Store, params: Mapping[str | int, Any]
+) -> tuple[list[Any], ExecContext | None]:
+    """Execute a prepared query or statement: its shaped rows (a statement's one row holds the
+    rows affected) and the execution context it ran in (None on the point-lookup path), where
+    statements leave what they report besides (``ctx.cache["last_rowid"]``)."""
     if prepared.point_update is not None:
         ctx = ExecContext(store, prepared.bind_params(params))
-        return [(prepared.point_update.run(ctx),)]
+        return [(prepared.point_update.run(ctx),)], ctx
     if prepared.point is not None:
         row = prepared.first_by_key(params)
-        return [] if row is None else [row]
+        return ([] if row is None else [row]), None
+    ctx = ExecContext(store, prepared.bind_params(params))
+    install_runner(ctx)
     build = prepared.row_builder
     rows: list[Any] = []
-    for batch in run_batches(prepared, store, params):
+    for batch in execute(prepared.operator, ctx):
         rows.extend(build(batch))
-    return rows
+    return rows, ctx
 
 
 def schema_lookup(catalog: Catalog) -> Callable[[Any], TableSchema]:

@@ -19,14 +19,13 @@ import attrs
 from pyram.catalog import TableSchema
 from pyram.engine.batch import Batch
 from pyram.engine.compile.kernels import compile_values
-from pyram.engine.executor import execute, install_runner
 from pyram.engine.operator import ExecContext
 from pyram.engine.operators.common import evaluate
 from pyram.errors import ProgrammingError
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.result import SqlResult
-from pyram.session import Prepared, prepare_plan
+from pyram.session import Prepared, prepare_plan, run_with_context
 from pyram.sql import ast, parse
 from pyram.sql.binder import (
     Binder,
@@ -162,26 +161,13 @@ class SqlSession:
 
     def _run_prepared(self, entry: _PreparedSql, values: dict[str | int, Any]) -> SqlResult:
         prepared = entry.prepared
-        store = self._store
-        with store.write_lock:
-            ctx = ExecContext(store, prepared.bind_params(values))
-            install_runner(ctx)
-            if entry.is_query:
-                if prepared.point is not None:
-                    row = prepared.first_by_key(values)
-                    rows = [] if row is None else [row]
-                else:
-                    build = prepared.row_builder
-                    rows = []
-                    for batch in execute(prepared.operator, ctx):
-                        rows.extend(build(batch))
-                types = tuple(f.dtype for f in prepared.operator.fields)
-                return SqlResult(entry.names, types, rows)
-            if prepared.point_update is not None:
-                count = prepared.point_update.run(ctx)
-            else:
-                count = sum(int(b.columns[0][0]) for b in execute(prepared.operator, ctx))
-        return SqlResult(rowcount=count, lastrowid=ctx.cache.get("last_rowid"))
+        with self._store.write_lock:
+            rows, ctx = run_with_context(prepared, self._store, values)
+        if entry.is_query:
+            types = tuple(f.dtype for f in prepared.operator.fields)
+            return SqlResult(entry.names, types, rows)
+        last_rowid = None if ctx is None else ctx.cache.get("last_rowid")
+        return SqlResult(rowcount=int(rows[0][0]) if rows else 0, lastrowid=last_rowid)
 
     # ------------------------------------------------------------------ commands
     def _command(self, bound: Any) -> SqlResult:
