@@ -438,6 +438,8 @@ class ExprBinder(BinderBase):
                 if e.name.lower() != "count":
                     raise ProgrammingError(f"{e.name}(*) is not allowed")
                 return self.b.agg("count_star", [])
+            if e.distinct and len(e.args) != 1:
+                raise ProgrammingError("DISTINCT aggregates must have exactly one argument")
             args = [self.numeric(self.value(a, ctx)) for a in e.args]
             return self.b.agg(e.name, args, e.distinct)
 
