@@ -166,6 +166,8 @@ class Catalog:
         """
         keys = [self.get(name).name.lower() for name in names]
         dropping = set(keys)
+        if len(dropping) != len(keys):
+            raise ProgrammingError("a table is named twice in one drop")
         for schema in self._tables.values():
             if schema.name.lower() in dropping:
                 continue

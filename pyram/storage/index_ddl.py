@@ -44,7 +44,7 @@ class _IndexChange(UndoEntry):
 def _record(store: Store, data: TableData) -> None:
     log = store._undo
     if log is not None:
-        log._entries.append(_IndexChange(data))
+        log.record(_IndexChange(data))
 
 
 def create_index(store: Store, table: str, spec: IndexSpec) -> None:

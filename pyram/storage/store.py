@@ -5,16 +5,20 @@ UNIQUE/PRIMARY KEY and FOREIGN KEY constraints are verified (with ON DELETE acti
 tables), and only then is storage touched. A failing write therefore leaves every table exactly
 as it was. Values come in user-facing form (an Enum member, a dict) and are stored in their
 type's storage form (see :mod:`pyram.types`).
+
+Transactions (:meth:`Store.begin`, savepoints, :meth:`Store.rollback`) keep an undo log
+(:mod:`pyram.storage.undo`); outside one, the write path pays a single attribute check for it.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from pyram.catalog import Catalog, ForeignKey, TableSchema
-from pyram.errors import ProgrammingError
+from pyram.errors import OperationalError, ProgrammingError
 from pyram.storage.constraints import (
     check_checks,
     check_unique_new_keys,
@@ -24,37 +28,91 @@ from pyram.storage.constraints import (
 )
 from pyram.storage.indexes import key_is_null
 from pyram.storage.table_data import AnyIndex, TableData
+from pyram.storage.undo import UndoLog
 from pyram.storage.update_checks import check_update, row_changes
 
-__all__ = ["Store"]
+__all__ = ["LOCK_TIMEOUT", "Store"]
+
+#: Seconds :meth:`Store.begin` (and a SAVEPOINT starting a transaction) waits for the write lock
+#: before failing with "database is locked"; a call may pass its own ``timeout``.
+LOCK_TIMEOUT = 5.0
 
 
 class Store:
     """All table data of one database plus the catalogue describing it.
 
-    Writers serialise on :attr:`write_lock` (MVCC arrives with transactions); readers of a
-    finished write see it whole.
+    Readers and writers serialise on :attr:`write_lock`; readers of a finished write see it
+    whole. A transaction holds that lock from :meth:`begin` to :meth:`commit` or
+    :meth:`rollback`, so it belongs to the thread that began it, and every other thread's
+    reads and writes wait for it to end: the stepping stone before MVCC, which will let
+    readers proceed on a snapshot.
+
+    Attributes:
+        catalog: the schemas of the tables.
+        write_lock: the re-entrant lock every read and write takes.
+        catalog_version: bumped whenever the catalogue changes (CREATE and DROP of tables or
+            indexes, and a rollback that undoes one), so callers can drop what they cached
+            per table (prepared plans, primary-key handles).
     """
 
     def __init__(self, catalog: Catalog | None = None) -> None:
         self.catalog = catalog if catalog is not None else Catalog()
         self.write_lock = threading.RLock()
+        self.catalog_version = 0
         self._data: dict[str, TableData] = {}
+        #: the open transaction's undo log; None outside a transaction (the write path's one
+        #: check), set and cleared only by the thread holding ``write_lock``
+        self._undo: UndoLog | None = None
+        self._owner: int | None = None
 
     # ------------------------------------------------------------------ schema
     def create(self, schemas: Iterable[TableSchema]) -> list[TableSchema]:
         """Create tables (foreign keys resolved among them and existing tables)."""
         with self.write_lock:
-            created = self.catalog.add_tables(schemas)
-            for schema in created:
-                self._data[schema.name.lower()] = TableData(schema)
+            before = self._tables_before()
+            try:
+                created = self.catalog.add_tables(schemas)
+                for schema in created:
+                    self._data[schema.name.lower()] = TableData(schema)
+            except BaseException:
+                self.restore_tables(*before)
+                raise
+            self._ddl_done(before)
             return created
 
     def drop(self, names: Iterable[str]) -> None:
         """Drop tables and their rows."""
         with self.write_lock:
-            for schema in self.catalog.drop_tables(names):
-                del self._data[schema.name.lower()]
+            before = self._tables_before()
+            try:
+                for schema in self.catalog.drop_tables(names):
+                    del self._data[schema.name.lower()]
+            except BaseException:
+                self.restore_tables(*before)
+                raise
+            self._ddl_done(before)
+
+    def _tables_before(self) -> tuple[list[TableSchema], dict[str, TableData]]:
+        """The catalogue and the table map, to undo a CREATE or DROP (a failed one too: the
+        catalogue may change before it fails, as on a name dropped twice in one call)."""
+        return list(self.catalog), dict(self._data)
+
+    def _ddl_done(self, before: tuple[list[TableSchema], dict[str, TableData]]) -> None:
+        self.catalog_version += 1
+        if self._undo is not None:
+            self._undo.record_schema(*before)
+
+    def restore_tables(self, schemas: list[TableSchema], tables: dict[str, TableData]) -> None:
+        """Put back the catalogue (same schema objects, same order) and the table map: the
+        undo of a CREATE or DROP. Storage-internal; called by the undo log."""
+        # The catalogue has no public way to restore tables as they were (add_tables re-resolves
+        # foreign keys into new schema objects and appends): refill its map in place.
+        known = self.catalog._tables
+        known.clear()
+        known.update((schema.name.lower(), schema) for schema in schemas)
+        self._data.clear()
+        self._data.update(tables)
+        self.catalog_version += 1
 
     def data(self, table: str) -> TableData:
         """The data of a table (ProgrammingError when it does not exist)."""
@@ -98,6 +156,8 @@ class Store:
             check_unique_new_keys(data, stored)
             for fk in schema.foreign_keys:
                 self._check_parents_exist(data, fk, stored)
+            if self._undo is not None:
+                self._undo.record_insert(data)
             return data.append(stored)
 
     def _check_parents_exist(
@@ -165,6 +225,8 @@ class Store:
             if not changes:
                 return 0
             check_update(self, data, changes, positions, user_columns, rids)
+            if self._undo is not None:
+                self._undo.record_update(data, changes)
             data.update_many(changes)
             return len(changes)
 
@@ -201,10 +263,16 @@ class Store:
             ]
             for child_data, child_rid, positions in set_null:
                 _check_set_null_row(child_data, child_rid, positions)
+            undo = self._undo
+            if undo is not None:
+                undo.record_set_null(set_null)
+                for name, table_rids in doomed.items():
+                    undo.record_delete(self._data[name], list(table_rids))
             for child_data, child_rid, positions in set_null:
                 child_data.update(child_rid, dict.fromkeys(positions))
             for name, table_rids in doomed.items():
-                self._data[name].delete(table_rids)
+                # compaction renumbers rows: inside a transaction it waits for the commit
+                self._data[name].delete(table_rids, compact=undo is None)
             return len(doomed[root.schema.name.lower()])
 
     def _plan_child(
@@ -249,6 +317,167 @@ class Store:
         if spec is None:  # pragma: no cover - define_table always indexes foreign keys
             raise AssertionError(f"no index on {child.name}{fk.columns}")
         return data.indexes[spec.name]
+
+    # ------------------------------------------------------------------ transactions
+    @property
+    def in_transaction(self) -> bool:
+        """True while a transaction is open (in whichever thread began it)."""
+        return self._owner is not None
+
+    @property
+    def transaction_thread(self) -> int | None:
+        """The ``threading.get_ident()`` of the thread owning the open transaction, or None."""
+        return self._owner
+
+    @property
+    def savepoints(self) -> list[str]:
+        """Names of the open savepoints, oldest first ([] outside a transaction)."""
+        return [] if self._undo is None else self._undo.savepoint_names
+
+    @contextmanager
+    def statement(self) -> Iterator[None]:
+        """Make a statement that calls several write methods all or nothing.
+
+        Each write method is atomic on its own; a statement built from several (delete the
+        rows an INSERT OR REPLACE replaces, then insert) is not, unless it runs inside this
+        block: if the block raises, every change made in it is undone, inside a transaction
+        (which stays as it was before the statement) or outside one. Holds the write lock.
+        """
+        with self.write_lock:
+            log = self._undo
+            if log is not None:  # inside our transaction, or a statement already
+                mark = len(log)
+                try:
+                    yield
+                except BaseException:
+                    log.undo_to(self, mark)
+                    raise
+                return
+            log = UndoLog()
+            self._undo = log
+            try:
+                yield
+            except BaseException:
+                log.undo_to(self, 0)
+                raise
+            finally:
+                self._undo = None
+            self._compact_deferred(log)
+
+    def begin(self, timeout: float | None = None) -> None:
+        """Start a transaction owned by the calling thread.
+
+        Takes :attr:`write_lock` (held until :meth:`commit` or :meth:`rollback`), waiting at
+        most ``timeout`` seconds (default :data:`LOCK_TIMEOUT`; -1 waits for ever) while
+        another thread holds it.
+
+        Raises:
+            OperationalError: "database is locked" on timeout, or this thread already has a
+                transaction open.
+        """
+        self._start(UndoLog(), timeout)
+
+    def commit(self) -> None:
+        """Make the transaction's changes permanent, forget its savepoints and release the lock.
+
+        Compaction deferred during the transaction runs now.
+
+        Raises:
+            OperationalError: no transaction is active.
+            ProgrammingError: the transaction belongs to another thread.
+        """
+        log = self._own("commit")
+        try:
+            self._end()
+            self._compact_deferred(log)
+        finally:
+            self.write_lock.release()
+
+    def _compact_deferred(self, log: UndoLog) -> None:
+        for data in log.deleted_from.values():
+            if self._data.get(data.schema.name.lower()) is data:  # not dropped meanwhile
+                data.maybe_compact()
+
+    def rollback(self) -> None:
+        """Undo every change of the transaction, end it and release the lock.
+
+        Raises:
+            OperationalError: no transaction is active.
+            ProgrammingError: the transaction belongs to another thread.
+        """
+        log = self._own("rollback")
+        try:
+            log.undo_to(self, 0)
+        finally:
+            self._end()
+            self.write_lock.release()
+
+    def savepoint(self, name: str, timeout: float | None = None) -> None:
+        """Open savepoint ``name`` (names compare case-insensitively and may repeat).
+
+        Outside a transaction this starts one, as :meth:`begin` does (``timeout`` applies);
+        releasing this outermost savepoint then commits it, as in SQLite.
+
+        Raises:
+            OperationalError: "database is locked" on timeout.
+            ProgrammingError: an empty or non-string name.
+        """
+        if not isinstance(name, str) or not name:
+            raise ProgrammingError(f"bad savepoint name: {name!r}")
+        log = self._undo
+        if log is None or self._owner != threading.get_ident():
+            log = UndoLog(implicit=True)
+            self._start(log, timeout)
+        log.add_savepoint(name)
+
+    def release(self, name: str) -> None:
+        """Release savepoint ``name`` and every newer one, keeping their changes in the
+        enclosing savepoint or transaction. Releasing the outermost savepoint of a
+        transaction that a SAVEPOINT started commits it.
+
+        Raises:
+            OperationalError: no such savepoint (or no transaction at all).
+            ProgrammingError: the transaction belongs to another thread.
+        """
+        log = self._own("release", name)
+        if log.release(name):
+            self.commit()
+
+    def rollback_to(self, name: str) -> None:
+        """Undo every change made since savepoint ``name``. The savepoint stays open (newer
+        ones are gone) and so does the transaction.
+
+        Raises:
+            OperationalError: no such savepoint (or no transaction at all).
+            ProgrammingError: the transaction belongs to another thread.
+        """
+        self._own("rollback to", name).rollback_to(self, name)
+
+    def _start(self, log: UndoLog, timeout: float | None) -> None:
+        wait = LOCK_TIMEOUT if timeout is None else timeout
+        if not self.write_lock.acquire(timeout=wait):
+            raise OperationalError("database is locked")
+        if self._undo is not None:  # we hold the lock, so the open transaction is ours
+            self.write_lock.release()
+            inside = "transaction" if self._owner is not None else "statement"
+            raise OperationalError(f"cannot start a transaction within a {inside}")
+        self._owner = threading.get_ident()
+        self._undo = log
+
+    def _own(self, action: str, savepoint: str | None = None) -> UndoLog:
+        """The open transaction's log, checked to belong to the calling thread."""
+        log = self._undo
+        if log is None or self._owner is None:
+            if savepoint is not None:
+                raise OperationalError(f"no such savepoint: {savepoint}")
+            raise OperationalError(f"cannot {action} - no transaction is active")
+        if self._owner != threading.get_ident():
+            raise ProgrammingError(f"cannot {action}: the transaction belongs to another thread")
+        return log
+
+    def _end(self) -> None:
+        self._undo = None
+        self._owner = None
 
 
 def _check_set_null_row(data: TableData, rid: int, positions: tuple[int, ...]) -> None:

@@ -22,9 +22,11 @@ from typing import Any
 from pyram.catalog import IndexSpec, TableSchema
 from pyram.storage.indexes import HashIndex, SortedIndex
 
-__all__ = ["AnyIndex", "TableData", "make_index"]
+__all__ = ["AnyIndex", "MemoState", "TableData", "make_index"]
 
 AnyIndex = HashIndex | SortedIndex
+#: What :meth:`TableData.memo_state` saves: per column, the memo object and its size.
+MemoState = tuple[tuple[dict[Any, Any] | None, int], ...]
 
 # Compaction waits for this many dead rows so small tables never churn.
 COMPACT_MIN_DEAD = 1024
@@ -213,8 +215,12 @@ class TableData:
             return values
         return list(map(memo.setdefault, values, values))
 
-    def delete(self, rids: Iterable[int]) -> None:
-        """Delete live rows by row id (values released, indexes updated)."""
+    def delete(self, rids: Iterable[int], *, compact: bool = True) -> None:
+        """Delete live rows by row id (values released, indexes updated).
+
+        ``compact=False`` skips the compaction check: a transaction defers it to its commit,
+        because compaction renumbers the row ids its undo log holds.
+        """
         columns = self.columns
         for rid in rids:
             for name, index in self.indexes.items():
@@ -223,7 +229,8 @@ class TableData:
                 col[rid] = 0.0 if packed else None  # release the value; alive says it is gone
             self.alive[rid] = 0
             self.live_count -= 1
-        self.maybe_compact()
+        if compact:
+            self.maybe_compact()
 
     def update(self, rid: int, changes: dict[int, Any]) -> None:
         """Overwrite some columns of a live row (position -> stored value); indexes follow."""
@@ -267,6 +274,66 @@ class TableData:
             for rid, change in changes.items():
                 if not change.keys().isdisjoint(positions):
                     index.insert(self.key_of(positions, rid), rid)
+
+    # ----------------------------------------------------------------- undoing
+    # Used by :mod:`pyram.storage.undo` to reverse writes; never by the checked write path.
+
+    def memo_state(self) -> MemoState:
+        """The value memos as they are now, cheaply (each memo object and its size), so
+        :meth:`restore_memos` can undo what a later :meth:`append` adds to them."""
+        return tuple((memo, 0 if memo is None else len(memo)) for memo in self._memos)
+
+    def restore_memos(self, state: MemoState) -> None:
+        """Put the value memos back as :meth:`memo_state` saw them.
+
+        A memo only grows (dicts keep insertion order, so ``popitem`` drops the newest
+        values) or is abandoned (replaced by None), which the saved reference undoes.
+        """
+        memos = self._memos
+        for position, (memo, size) in enumerate(state):
+            if memo is not None:
+                while len(memo) > size:
+                    memo.popitem()
+            memos[position] = memo
+
+    def truncate(self, start: int) -> None:
+        """Remove row ids ``start`` and up, which must all be live: the undo of
+        :meth:`append`. Their index entries are removed one by one, or the indexes rebuilt
+        when the rows are a large share of the table. The epoch is bumped: those row ids no
+        longer exist, and a scan that started before must not read past the new end."""
+        count = len(self.alive) - start
+        if count <= 0:
+            return
+        remaining = self.live_count - count
+        # Removing an entry costs about what re-sorting four remaining ones does.
+        rebuild = count * 4 >= remaining
+        if not rebuild:
+            for name, index in self.indexes.items():
+                positions = self._key_positions[name]
+                for rid in range(start, start + count):
+                    index.remove(self.key_of(positions, rid), rid)
+        for col in self.columns:
+            del col[start:]
+        del self.alive[start:]
+        self.live_count = remaining
+        self.epoch += 1
+        if rebuild:
+            rids = self.live_rids()
+            for name, index in self.indexes.items():
+                index.rebuild(self.keys_of(self._key_positions[name], rids), rids)
+
+    def restore_rows(self, rids: Sequence[int], columns: Sequence[Sequence[Any]]) -> None:
+        """Bring deleted rows back with their stored values (given column-wise, in the order
+        of ``rids``): the undo of :meth:`delete`. The rows must be dead and not compacted."""
+        for col, values in zip(self.columns, columns, strict=True):
+            for rid, value in zip(rids, values, strict=True):
+                col[rid] = value
+        alive = self.alive
+        for rid in rids:
+            alive[rid] = 1
+        self.live_count += len(rids)
+        for name, index in self.indexes.items():
+            index.insert_many(self.keys_of(self._key_positions[name], rids), rids)
 
     def clear(self) -> None:
         """Remove every row (value memos are kept: the column's character rarely changes)."""

@@ -266,3 +266,28 @@ def test_explain_and_ddl(db: pyram.Database) -> None:
     db.sql("DROP TABLE IF EXISTS scratch")
     with pytest.raises(pyram.ProgrammingError, match="no such table"):
         db.sql("DROP TABLE scratch")
+
+
+def test_insert_or_replace_is_all_or_nothing(db: pyram.Database) -> None:
+    before = db.sql("SELECT * FROM emp ORDER BY id").all()
+    with pytest.raises(pyram.IntegrityError, match="CHECK"):
+        db.sql("INSERT OR REPLACE INTO emp (id, name, age) VALUES (1, 'x', 5), (9, 'y', -1)")
+    assert db.sql("SELECT * FROM emp ORDER BY id").all() == before
+
+
+def test_transactions_in_sql(db: pyram.Database) -> None:
+    before = db.sql("SELECT * FROM emp ORDER BY id").all()
+    db.sql("BEGIN")
+    db.sql("DELETE FROM emp WHERE age > 35")
+    db.sql("SAVEPOINT s")
+    db.sql("CREATE TABLE tmp (x INTEGER)")
+    db.sql("INSERT INTO tmp VALUES (1)")
+    db.sql("ROLLBACK TO s")
+    assert "tmp" not in db.table_names()
+    assert len(db.sql("SELECT * FROM emp").all()) == 2
+    db.sql("ROLLBACK")
+    assert db.sql("SELECT * FROM emp ORDER BY id").all() == before
+    db.sql("BEGIN; UPDATE emp SET age = age + 1; COMMIT")
+    assert db.sql("SELECT sum(age) FROM emp").scalar() == sum(r[3] for r in before) + 4
+    with pytest.raises(pyram.OperationalError, match="no transaction is active"):
+        db.sql("COMMIT")

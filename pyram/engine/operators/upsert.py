@@ -76,6 +76,19 @@ def insert_resolving_conflicts(
             key = _key(row, positions)
             if key is not None:
                 owners[key] = number
+    with store.statement():  # delete, update and insert: all or nothing together
+        return _write(ctx, data, conflict, replaced, updates, kept)
+
+
+def _write(
+    ctx: ExecContext,
+    data: TableData,
+    conflict: OnConflict,
+    replaced: set[int],
+    updates: dict[int, list[Any]],
+    kept: dict[int, list[Any]],
+) -> int:
+    store, table, schema = ctx.store, data.schema.name, data.schema
     changed = 0
     if replaced:
         store.delete(table, replaced)
