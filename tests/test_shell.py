@@ -183,7 +183,7 @@ def test_file_argument_and_command_option(tmp_path: Path) -> None:
 class Terminal:
     """The master side of a pseudo-terminal with a child shell on the other side."""
 
-    def __init__(self, fd: int, pid: int, timeout: float = 10.0) -> None:
+    def __init__(self, fd: int, pid: int, timeout: float = 45.0) -> None:
         self.fd = fd
         self.pid = pid
         self.deadline = time.monotonic() + timeout
