@@ -4,7 +4,9 @@ Run ``python -m benchmarks --help``. Modules, one concern each:
 
 * :mod:`benchmarks.data`: the deterministic data set (tables ``t`` and ``d``, probe keys);
 * :mod:`benchmarks.workloads`: the workload catalogue and the :class:`Engine` protocol;
-* :mod:`benchmarks.pyram_engine`, :mod:`benchmarks.sqlite_engine`: the two engines always run;
+* :mod:`benchmarks.pyram_engine`, :mod:`benchmarks.pyram_sql_engine`,
+  :mod:`benchmarks.sqlite_engine`: the engines always run (PyRAM through its DSL, PyRAM
+  through ``db.sql``, and the reference);
 * :mod:`benchmarks.peers`: optional peers (duckdb, sqlglot's executor, littletable);
 * :mod:`benchmarks.verify`: answer comparison (float tolerant);
 * :mod:`benchmarks.memory`: bytes per loaded row;

@@ -1,4 +1,4 @@
-"""``python -m benchmarks``: PyRAM vs sqlite3 (and installed peers), side by side.
+"""``python -m benchmarks``: PyRAM (DSL and SQL) vs sqlite3 (and installed peers), side by side.
 
 Examples::
 
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         peers=installed,
     )
     runner.log(
-        "engines: sqlite3, pyram"
+        "engines: sqlite3, pyram, pyram-sql"
         + "".join(f", {p.name}" for p in installed)
         + "".join(f"; {name} {why}" for name, why in missing.items())
     )

@@ -11,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks.runner import REFERENCE, Options, Results
+from benchmarks.runner import PYRAM, PYRAM_SQL, REFERENCE, Options, Results
 from benchmarks.workloads import WORKLOADS
 
 __all__ = ["DEFAULT_OUTPUT", "format_report", "to_json", "write_json"]
@@ -29,6 +29,14 @@ def _ratio(results: Results, workload: str, rows: int, median: float) -> float |
     return None if not base else median / base
 
 
+def _ratio_to_dsl(results: Results, workload: str, rows: int, engine: str) -> float | None:
+    """SQL median / DSL median, for ``pyram-sql`` cells (None for every other engine)."""
+    if engine != PYRAM_SQL:
+        return None
+    sql, dsl = results.median(workload, rows, PYRAM_SQL), results.median(workload, rows, PYRAM)
+    return None if sql is None or not dsl else sql / dsl
+
+
 def _per_op(seconds: float, ops: int) -> str:
     if ops <= 1:
         return ""
@@ -37,7 +45,8 @@ def _per_op(seconds: float, ops: int) -> str:
 
 
 def _engine_order(engines: list[str]) -> dict[str, int]:
-    order = [REFERENCE, "pyram"] + [e for e in engines if e not in (REFERENCE, "pyram")]
+    first = (REFERENCE, PYRAM, PYRAM_SQL)
+    order = [*first, *(e for e in engines if e not in first)]
     return {name: i for i, name in enumerate(order)}
 
 
@@ -51,6 +60,44 @@ def _table(header: list[str], rows: list[list[str]], right: set[int]) -> list[st
         ).rstrip()
 
     return [line(header), line(["-" * w for w in widths]), *map(line, rows)]
+
+
+def _cell(seconds: float | None) -> str:
+    return "" if seconds is None else f"{seconds:.4f}"
+
+
+def _times(numerator: float | None, denominator: float | None) -> str:
+    return "" if numerator is None or not denominator else f"{numerator / denominator:.2f}x"
+
+
+def _side_by_side(results: Results) -> list[str]:
+    """One line per (rows, workload): sqlite3, DSL and SQL medians and their ratios."""
+    keys = sorted(
+        {(m.rows, m.workload) for m in results.measurements if m.engine in (PYRAM, PYRAM_SQL)},
+        key=lambda k: (k[0], _WORKLOAD_ORDER[k[1]]),
+    )
+    rows: list[list[str]] = []
+    for n, workload in keys:
+        reference = _REFERENCE_OF.get(workload)
+        base = None if reference is None else results.median(reference, n, REFERENCE)
+        dsl = results.median(workload, n, PYRAM)
+        sql = results.median(workload, n, PYRAM_SQL)
+        rows.append(
+            [
+                workload,
+                f"{n:,}",
+                _cell(base),
+                _cell(dsl),
+                _cell(sql),
+                _times(dsl, base),
+                _times(sql, base),
+                _times(sql, dsl),
+            ]
+        )
+    if not rows:
+        return []
+    header = ["workload", "rows", "sqlite3 s", "DSL s", "SQL s", "DSL/sqlite3", "SQL/sqlite3"]
+    return _table([*header, "SQL/DSL"], rows, right=set(range(1, 8)))
 
 
 def format_report(results: Results, missing: dict[str, str]) -> str:
@@ -79,6 +126,9 @@ def format_report(results: Results, missing: dict[str, str]) -> str:
         )
     header = ["workload", "rows", "engine", "median s", "runs", "per op", "vs sqlite3"]
     out = _table(header, rows, right={1, 3, 4, 5, 6})
+    side = _side_by_side(results)
+    if side:
+        out += ["", "PyRAM DSL vs PyRAM SQL (medians; ratios to sqlite3, then SQL / DSL):", *side]
     if results.memory:
         mem_rows = [
             [f"{r.rows:,}", r.engine, f"{r.bytes_per_row:,.1f}", r.method]
@@ -104,7 +154,11 @@ def _version(package: str) -> str | None:
 
 def to_json(results: Results, options: Options, missing: dict[str, str]) -> dict[str, Any]:
     """A JSON-ready document of the run (settings, environment, every timing)."""
-    engines = {REFERENCE: sqlite3.sqlite_version, "pyram": _version("pyram")}
+    engines = {
+        REFERENCE: sqlite3.sqlite_version,
+        PYRAM: _version("pyram"),
+        PYRAM_SQL: _version("pyram"),
+    }
     engines.update({p.name: _version(p.name) for p in options.peers})
     return {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -136,6 +190,7 @@ def to_json(results: Results, options: Options, missing: dict[str, str]) -> dict
                 "verify_seconds": m.verify_seconds,
                 "ops": m.ops,
                 "ratio_vs_sqlite3": _ratio(results, m.workload, m.rows, m.median),
+                "ratio_vs_pyram_dsl": _ratio_to_dsl(results, m.workload, m.rows, m.engine),
             }
             for m in results.measurements
         ],

@@ -1,9 +1,16 @@
-"""Verification and timing: engine by engine, size by size, in one process.
+"""Verification and timing: group by group, size by size, in one process.
 
-Each engine is loaded alone (and released before the next) so that objects of one engine do not
-slow another's garbage collection. For every workload: one verification pass (also a warm-up)
-whose answer must equal sqlite3's, then timed runs with ``gc.collect()`` before each. A slow
-cell gets fewer timed runs: at most ``budget`` seconds' worth, and at least one.
+Engines run in groups. sqlite3, PyRAM through its DSL (``pyram``) and PyRAM through SQL
+(``pyram-sql``) form the first group: they are loaded side by side and, workload by workload,
+each verifies its answer (sqlite3 first: its answer is the reference), then the timed runs go in
+rounds, one run of each engine per round. On a shared machine whose load comes and goes, the
+engines being compared are then timed under the same conditions. Each optional peer is a group
+of its own, loaded alone and released before the next, so that its objects do not slow another
+engine's garbage collection.
+
+For every workload: one verification pass (also a warm-up) whose answer must equal sqlite3's,
+then timed runs with ``gc.collect()`` before each. A slow cell gets fewer timed runs: at most
+``budget`` seconds' worth, and at least one.
 """
 
 from __future__ import annotations
@@ -16,14 +23,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from benchmarks.data import Dataset, make_dataset
-from benchmarks.memory import pyram_bytes_per_row
+from benchmarks.memory import pyram_bytes_per_row, pyram_sql_bytes_per_row
 from benchmarks.peers import Peer
 from benchmarks.pyram_engine import PyramEngine
+from benchmarks.pyram_sql_engine import PyramSqlEngine
 from benchmarks.sqlite_engine import SqliteEngine
 from benchmarks.verify import MismatchError, assert_same, canonical
 from benchmarks.workloads import WORKLOADS, Engine, Run, Workload
 
 __all__ = [
+    "PYRAM",
+    "PYRAM_SQL",
+    "REFERENCE",
     "Failure",
     "Measurement",
     "MemoryResult",
@@ -34,6 +45,8 @@ __all__ = [
 ]
 
 REFERENCE = "sqlite3"
+PYRAM = "pyram"
+PYRAM_SQL = "pyram-sql"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,18 +145,20 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _timed(run: Run, repeat: int, budget: float, first: float) -> list[float]:
-    count = repeat if first * repeat <= budget else max(1, int(budget // max(first, 1e-9)))
-    times: list[float] = []
-    for _ in range(count):
-        if run.setup is not None:
-            run.setup()
-        gc.collect()
-        start = time.perf_counter()
-        out = run.run()
-        times.append(time.perf_counter() - start)
-        del out  # freeing the result is not part of the timing
-    return times
+def _run_count(repeat: int, budget: float, first: float) -> int:
+    """Timed runs for a cell whose verification pass took ``first`` seconds."""
+    return repeat if first * repeat <= budget else max(1, int(budget // max(first, 1e-9)))
+
+
+def _time_once(run: Run) -> float:
+    if run.setup is not None:
+        run.setup()
+    gc.collect()
+    start = time.perf_counter()
+    out = run.run()
+    elapsed = time.perf_counter() - start
+    del out  # freeing the result is not part of the timing
+    return elapsed
 
 
 def _verify(run: Run) -> tuple[object, float]:
@@ -163,55 +178,116 @@ def _workloads_for(engine: str, selected: tuple[Workload, ...]) -> list[Workload
     return [w for w in WORKLOADS if w.name in wanted]
 
 
-def _bench_engine(
-    engine: Engine,
+@dataclass(slots=True)
+class _Cell:
+    """One engine's verified run of the workload being timed, and its timings so far."""
+
+    engine: str
+    run: Run
+    first: float
+    count: int
+    times: list[float] = field(default_factory=list)
+
+
+def _verify_cell(
+    engine: str,
+    run: Run,
+    workload: Workload,
+    options: Options,
+    references: dict[str, object],
+) -> _Cell:
+    answer, first = _verify(run)
+    answer = canonical(answer, workload.ordered)
+    if engine == REFERENCE:
+        references[workload.name] = answer
+    elif workload.reference is not None and workload.reference in references:
+        assert_same(workload.name, engine, references[workload.reference], answer)
+    del answer
+    return _Cell(engine, run, first, _run_count(options.repeat, options.budget, first))
+
+
+def _bench_workload(
+    workload: Workload,
+    runs: dict[str, dict[str, Run]],
     data: Dataset,
     options: Options,
     references: dict[str, object],
     results: Results,
 ) -> None:
-    start = time.perf_counter()
-    engine.load(data)
-    loaded = time.perf_counter() - start
-    results.loads.setdefault(engine.name, {})[data.rows] = loaded
-    log(f"  {engine.name}: loaded in {loaded:.2f} s")
-    runs = engine.runs(data)
-    for workload in _workloads_for(engine.name, options.workloads):
-        run = runs.get(workload.name)
-        if run is None:
-            continue
-        try:
-            answer, first = _verify(run)
-            answer = canonical(answer, workload.ordered)
-            if engine.name == REFERENCE:
-                references[workload.name] = answer
-            elif workload.reference is not None and workload.reference in references:
-                assert_same(workload.name, engine.name, references[workload.reference], answer)
-            del answer
-            times = _timed(run, options.repeat, options.budget, first)
-        except MismatchError:
-            raise
-        except Exception as exc:  # an engine error is reported, not fatal
-            results.failures.append(
-                Failure(engine.name, data.rows, workload.name, f"{type(exc).__name__}: {exc}")
-            )
-            log(f"    {workload.name}: FAILED {type(exc).__name__}: {exc}")
-            continue
-        finally:
-            if run.teardown is not None:
-                run.teardown()
+    """Verify every engine of the group on ``workload`` (in group order), then time them in
+    rounds: one timed run of each engine per round, so all see the same machine load."""
+    cells: list[_Cell] = []
+
+    def fail(engine: str, run: Run, exc: Exception) -> None:
+        results.failures.append(
+            Failure(engine, data.rows, workload.name, f"{type(exc).__name__}: {exc}")
+        )
+        log(f"    {workload.name}: {engine} FAILED {type(exc).__name__}: {exc}")
+        if run.teardown is not None:
+            run.teardown()
+
+    try:
+        for engine, by_name in runs.items():
+            if workload not in _workloads_for(engine, options.workloads):
+                continue
+            run = by_name.get(workload.name)
+            if run is None:
+                continue
+            try:
+                cells.append(_verify_cell(engine, run, workload, options, references))
+            except MismatchError:
+                if run.teardown is not None:
+                    run.teardown()
+                raise
+            except Exception as exc:  # an engine error is reported, not fatal
+                fail(engine, run, exc)
+        for round_ in range(max((c.count for c in cells), default=0)):
+            for cell in list(cells):
+                if round_ >= cell.count:
+                    continue
+                try:
+                    cell.times.append(_time_once(cell.run))
+                except Exception as exc:
+                    cells.remove(cell)
+                    fail(cell.engine, cell.run, exc)
+    finally:
+        for cell in cells:
+            if cell.run.teardown is not None:
+                cell.run.teardown()
+    for cell in cells:
         measurement = Measurement(
-            workload.name, data.rows, engine.name, times, first, workload.ops(data)
+            workload.name, data.rows, cell.engine, cell.times, cell.first, workload.ops(data)
         )
         results.measurements.append(measurement)
         log(
-            f"    {workload.name:<18} verified in {first:8.3f} s; "
-            f"median of {len(times)}: {measurement.median:8.4f} s"
+            f"    {workload.name:<18} {cell.engine:<11} verified in {cell.first:8.3f} s; "
+            f"median of {len(cell.times)}: {measurement.median:8.4f} s"
         )
-    if isinstance(engine, SqliteEngine) and engine.bytes_per_row is not None and options.memory:
-        results.memory.append(
-            MemoryResult(data.rows, engine.name, engine.bytes_per_row, "page_count * page_size")
-        )
+
+
+def _bench_group(
+    engines: list[Engine],
+    data: Dataset,
+    options: Options,
+    references: dict[str, object],
+    results: Results,
+) -> None:
+    """Load every engine of the group, then run the workloads one by one across the group."""
+    runs: dict[str, dict[str, Run]] = {}
+    for engine in engines:
+        start = time.perf_counter()
+        engine.load(data)
+        loaded = time.perf_counter() - start
+        results.loads.setdefault(engine.name, {})[data.rows] = loaded
+        log(f"  {engine.name}: loaded in {loaded:.2f} s")
+        runs[engine.name] = engine.runs(data)
+    for workload in WORKLOADS:
+        _bench_workload(workload, runs, data, options, references, results)
+    for engine in engines:
+        if options.memory and isinstance(engine, SqliteEngine) and engine.bytes_per_row:
+            results.memory.append(
+                MemoryResult(data.rows, engine.name, engine.bytes_per_row, "page_count * page_size")
+            )
 
 
 def run_benchmarks(options: Options) -> Results:
@@ -221,33 +297,52 @@ def run_benchmarks(options: Options) -> Results:
         MismatchError: an engine's answer differs from sqlite3's (the run stops).
     """
     results = Results()
-    factories: list[tuple[str, Callable[[], Engine], int | None]] = [
-        (REFERENCE, SqliteEngine, None),
-        ("pyram", PyramEngine, None),
-        *((p.name, p.factory, p.max_rows) for p in options.peers),
+    # sqlite3 and both PyRAM front ends form one group: loaded side by side and timed in
+    # rounds, so their ratios are not skewed by load that comes and goes on the machine.
+    # Each optional peer runs alone, after them.
+    core: list[tuple[str, Callable[[], Engine]]] = [
+        (REFERENCE, SqliteEngine),
+        (PYRAM, PyramEngine),
+        (PYRAM_SQL, PyramSqlEngine),
+    ]
+    groups: list[tuple[list[tuple[str, Callable[[], Engine]]], int | None]] = [
+        (core, None),
+        *(([(p.name, p.factory)], p.max_rows) for p in options.peers),
     ]
     lookups, ranges = options.lookups, options.ranges
     for rows in options.sizes:
         log(f"[{rows:,} rows] generating data (seed {options.seed})")
         data = make_dataset(rows, lookups=lookups, ranges=ranges, seed=options.seed)
         references: dict[str, object] = {}
-        for name, factory, max_rows in factories:
+        for members, max_rows in groups:
             if max_rows is not None and rows > max_rows:
-                results.skipped.append(Skip(name, rows, f"skipped above {max_rows:,} rows (slow)"))
-                log(f"  {name}: skipped above {max_rows:,} rows")
+                for name, _ in members:
+                    results.skipped.append(
+                        Skip(name, rows, f"skipped above {max_rows:,} rows (slow)")
+                    )
+                    log(f"  {name}: skipped above {max_rows:,} rows")
                 continue
-            engine = factory()
+            engines = [factory() for _, factory in members]
             try:
-                _bench_engine(engine, data, options, references, results)
+                _bench_group(engines, data, options, references, results)
             finally:
-                engine.close()
-                del engine
+                for engine in engines:
+                    engine.close()
+                del engines
                 gc.collect()
         if options.memory:
             log("  pyram: measuring bytes per row (tracemalloc)")
             results.memory.append(
-                MemoryResult(rows, "pyram", pyram_bytes_per_row(rows, options.seed), "tracemalloc")
+                MemoryResult(
+                    rows,
+                    PYRAM,
+                    pyram_bytes_per_row(rows, options.seed),
+                    "tracemalloc; model table, insert_many",
+                )
             )
+            log("  pyram-sql: measuring bytes per row (tracemalloc)")
+            per_row, method = pyram_sql_bytes_per_row(rows, options.seed)
+            results.memory.append(MemoryResult(rows, PYRAM_SQL, per_row, method))
         del data, references
         gc.collect()
     return results

@@ -172,6 +172,8 @@ def _one_row_builder(fields: tuple[px.Field, ...], entity: Any) -> Callable[[lis
 
         return entity_row
     decoders = [f.dtype.decoder() for f in fields]
+    if not any(decoders):
+        return tuple
 
     def tuple_row(values: list[Any]) -> Any:
         return tuple(

@@ -40,6 +40,7 @@ from pyram.sql.binder import (
 )
 from pyram.storage import Store
 from pyram.storage.index_ddl import create_index, drop_index
+from pyram.types import DataType
 
 __all__ = ["Params", "SqlSession"]
 
@@ -59,9 +60,12 @@ class _PreparedSql:
     prepared: Prepared
     names: tuple[str, ...]
     is_query: bool
+    types: tuple[DataType, ...] = ()
 
 
 def _param_values(params: Params) -> dict[str | int, Any]:
+    if type(params) is list or type(params) is tuple:
+        return dict(enumerate(params))
     if params is None:
         return {}
     if isinstance(params, Mapping):
@@ -147,7 +151,9 @@ class SqlSession:
         if cache and isinstance(bound, _TRANSACTION_STATEMENTS):
             self._transactions[sql] = bound  # schema-independent: kept across DDL
         if isinstance(bound, BoundSelect):
-            entry = _PreparedSql(prepare_plan(bound.plan, self._store), bound.names, True)
+            prepared = prepare_plan(bound.plan, self._store)
+            types = tuple(f.dtype for f in prepared.operator.fields)
+            entry = _PreparedSql(prepared, bound.names, True, types)
         elif isinstance(bound, pn.Plan):
             entry = _PreparedSql(prepare_plan(bound, self._store), (), False)
         else:
@@ -164,8 +170,7 @@ class SqlSession:
         with self._store.write_lock:
             rows, ctx = run_with_context(prepared, self._store, values)
         if entry.is_query:
-            types = tuple(f.dtype for f in prepared.operator.fields)
-            return SqlResult(entry.names, types, rows)
+            return SqlResult(entry.names, entry.types, rows)
         last_rowid = None if ctx is None else ctx.cache.get("last_rowid")
         return SqlResult(rowcount=int(rows[0][0]) if rows else 0, lastrowid=last_rowid)
 

@@ -342,6 +342,8 @@ class ExprBinder(BinderBase):
         """Apply ``other``'s type to a literal (SQLite affinity), keeping it when nothing fits."""
         target, value = other.dtype, literal.value
         if value is None or target is NULLTYPE or target.family == literal.dtype.family:
+            if target is REAL and literal.dtype is INTEGER and float(value) == value:
+                return self.b.literal(float(value), REAL)  # as the DSL does: float compares
             if target.family == "numeric" or value is None:
                 return literal
             try:
