@@ -37,10 +37,7 @@ class Values(Operator):
         #: (is parameter, literal value or parameter key) pair read without a call
         self._direct: list[tuple[tuple[bool, Any], ...]] | None = None
         if all(isinstance(e, Literal_ | Param) for row in rows for e in row):
-            self._direct = [
-                tuple((True, e.key) if isinstance(e, Param) else (False, e.value) for e in row)
-                for row in rows
-            ]
+            self._direct = [tuple(_direct_cell(e) for e in row) for row in rows]
         else:
             self._cells = [[compile_constant(e) for e in row] for row in rows]
 
@@ -60,3 +57,11 @@ class Values(Operator):
         if self._cells:
             rows = [tuple(cell(ctx) for cell in row) for row in self._cells]
             yield batch_of(rows, len(self.fields))
+
+
+def _direct_cell(expr: Expr) -> tuple[bool, Any]:
+    """(True, key) for a parameter, (False, value) for a literal."""
+    if isinstance(expr, Param):
+        return True, expr.key
+    assert isinstance(expr, Literal_)
+    return False, expr.value
