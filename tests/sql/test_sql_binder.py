@@ -291,3 +291,10 @@ def test_transactions_in_sql(db: pyram.Database) -> None:
     assert db.sql("SELECT sum(age) FROM emp").scalar() == sum(r[3] for r in before) + 4
     with pytest.raises(pyram.OperationalError, match="no transaction is active"):
         db.sql("COMMIT")
+
+
+def test_aggregate_of_a_subquery_binds_once() -> None:
+    db = pyram.Database()
+    db.sql(SCRIPT)
+    query = "SELECT min((SELECT max(d) FROM u)) AS m, count(*) FROM t HAVING max(a) > 1 ORDER BY 1"
+    assert db.sql(query).all() == twin(SCRIPT).execute(query).fetchall()

@@ -314,10 +314,14 @@ class SelectBinder(ExprBinder):
         sources: list[ast.Node] = [i.expr for i in items if i.expr is not None]
         sources += [core.having] if core.having is not None else []
         sources += [t.expr for t in order]
+        # each aggregate call of the syntax tree -> its aggregate (equal calls share one); by
+        # node identity, since binding a call again would give its subqueries new column ids
+        call_of: dict[int, px.AggCall] = {}
         for node in _aggregate_calls(sources):
             call = self.aggregate_call(node, ctx)
             if call not in calls:
                 calls.append(call)
+            call_of[id(node)] = call
         bare = self._bare_columns(sources, items, ctx.scope, groups)
         for field in bare.values():
             call = self.b.agg("any_value", [self.b.column(field)])
@@ -336,7 +340,8 @@ class SelectBinder(ExprBinder):
         bare_fields = {
             cid: agg_fields[self.b.agg("any_value", [self.b.column(f)])] for cid, f in bare.items()
         }
-        hook = _GroupHook(self, ctx, group_fields, agg_fields, bare_fields)
+        node_fields = {node: agg_fields[call] for node, call in call_of.items()}
+        hook = _GroupHook(self, ctx, group_fields, node_fields, bare_fields)
         return agg_plan, ExprCtx(ctx.scope, hook)
 
     def _bare_columns(
@@ -541,7 +546,7 @@ class _GroupHook:
         binder: SelectBinder,
         ctx: ExprCtx,
         groups: list[tuple[px.Expr, px.Field]],
-        aggregates: dict[px.AggCall, px.Field],
+        aggregates: dict[int, px.Field],
         bare: dict[int, px.Field],
     ) -> None:
         self.binder = binder
@@ -553,7 +558,10 @@ class _GroupHook:
     def __call__(self, e: ast.Expr) -> px.Expr | None:
         binder = self.binder
         if isinstance(e, ast.FunctionCall) and is_aggregate(e.name, 0 if e.star else len(e.args)):
-            return binder.b.column(self.aggregates[binder.aggregate_call(e, self.ctx)])
+            field = self.aggregates.get(id(e))
+            if field is None:  # pragma: no cover - every call was collected beforehand
+                raise binder.error(f"misuse of aggregate function {e.name}()", e.offset)
+            return binder.b.column(field)
         if isinstance(e, _NOT_GROUPED):
             return None
         if self.groups and isinstance(e, _GROUPABLE) and not contains_aggregate(e):
