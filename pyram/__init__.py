@@ -33,10 +33,12 @@ from pyram.errors import (
     NotSupportedError,
     OperationalError,
     ProgrammingError,
+    SerializationFailure,
     Warning,
 )
 from pyram.model import Col, Table, column, schema_of, table
 from pyram.model.values import asdict, replace
+from pyram.txn import Change, Transaction
 from pyram.types import JSON, AwareDatetime
 
 __version__ = "0.1.0"
@@ -44,6 +46,7 @@ __version__ = "0.1.0"
 __all__ = [
     "JSON",
     "AwareDatetime",
+    "Change",
     "CheckConstraint",
     "Col",
     "Column",
@@ -62,9 +65,11 @@ __all__ = [
     "NotSupportedError",
     "OperationalError",
     "ProgrammingError",
+    "SerializationFailure",
     "Select",
     "Table",
     "TableSchema",
+    "Transaction",
     "Warning",
     "__version__",
     "alias",

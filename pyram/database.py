@@ -7,7 +7,8 @@ is written back with :meth:`Database.update` or :meth:`Database.upsert`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from operator import attrgetter
 from typing import Any, Literal, TypeVar, overload
 
@@ -24,6 +25,7 @@ from pyram.storage import Store, TableData
 from pyram.storage.constraints import unique_index
 from pyram.storage.indexes import key_is_null
 from pyram.storage.table_data import AnyIndex
+from pyram.txn import Change, ChangeHub, Isolation, Transaction, TransactionManager
 
 __all__ = ["Database"]
 
@@ -57,11 +59,85 @@ class Database:
         self._recent_plans = self._plans.identity_map
         self._schema_of = schema_lookup(self._store.catalog)
         self._sql = SqlSession(self._store, self._forget_prepared)
+        self._transactions = TransactionManager(self._store, self._sql.schema_changed)
+        self._events = ChangeHub()
 
     def _forget_prepared(self) -> None:
         """The schema changed: prepared queries and key handles are stale."""
         self._handles.clear()
         self._plans.clear()
+
+    # ------------------------------------------------------------------ transactions
+    def transaction(
+        self,
+        isolation: Isolation = "serializable",
+        *,
+        read_only: bool = False,
+        timeout: float | None = None,
+    ) -> Transaction:
+        """A transaction for a ``with`` block: commits at the end, rolls back on an exception.
+
+        Inside an open transaction of this thread it is a savepoint: its failure undoes only
+        its own work. ``isolation`` is ``"read_committed"``, ``"snapshot"`` or
+        ``"serializable"`` (the default; see docs/transactions.md); ``read_only`` refuses
+        writes; ``timeout`` bounds the wait for another thread's transaction.
+
+        Raises:
+            OperationalError: the database stayed locked by another thread past ``timeout``.
+            ProgrammingError: an unknown isolation level.
+        """
+        return self._transactions.begin(isolation, read_only, timeout)
+
+    def begin(
+        self,
+        isolation: Isolation = "serializable",
+        *,
+        read_only: bool = False,
+        timeout: float | None = None,
+    ) -> Transaction:
+        """Start a transaction to end with ``tx.commit()`` or ``tx.rollback()``.
+
+        The same as :meth:`transaction`, for code that cannot use a ``with`` block.
+        """
+        return self._transactions.begin(isolation, read_only, timeout)
+
+    @property
+    def in_transaction(self) -> bool:
+        """True while this thread has a transaction open (API or SQL ``BEGIN``)."""
+        return self._store.transaction_thread == threading.get_ident()
+
+    # ------------------------------------------------------------------ change events
+    def on_change(
+        self, table: type[Table] | str, fn: Callable[[Change], object]
+    ) -> Callable[[], None]:
+        """Call ``fn(change)`` for every committed insert, update or delete of ``table``.
+
+        Changes arrive after their transaction commits, in commit order, never for rolled-back
+        work. Returns a function that unsubscribes.
+        """
+        return self._watch().on_change(self._table_name(table), fn)
+
+    def before_change(
+        self, table: type[Table] | str, fn: Callable[[Change], object]
+    ) -> Callable[[], None]:
+        """Call ``fn(change)`` inside each write of ``table``, before it is applied.
+
+        Raising vetoes the write: it fails with that exception and changes nothing (inside a
+        ``with db.transaction():`` block the transaction rolls back). Returns an unsubscriber.
+        """
+        return self._watch().before_change(self._table_name(table), fn)
+
+    def on_commit(self, fn: Callable[[list[Change]], object]) -> Callable[[], None]:
+        """Call ``fn(changes)`` with all the changes of each commit that changed rows."""
+        return self._watch().on_commit(fn)
+
+    def _watch(self) -> ChangeHub:
+        # the store reports changes only once someone listens: writes cost nothing before
+        self._store.watcher = self._events
+        return self._events
+
+    def _table_name(self, table: type[Table] | str) -> str:
+        return self.schema(table).name
 
     # ------------------------------------------------------------------ SQL
     def sql(self, text: str, params: Params = None) -> SqlResult:

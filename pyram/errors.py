@@ -22,6 +22,7 @@ __all__ = [
     "NotSupportedError",
     "OperationalError",
     "ProgrammingError",
+    "SerializationFailure",
     "Warning",
 ]
 
@@ -67,6 +68,10 @@ class DataError(DatabaseError):
 
 class OperationalError(DatabaseError):
     """An error in the database's operation, not caused by the program (PEP 249)."""
+
+
+class SerializationFailure(OperationalError):
+    """A transaction conflicts with one committed concurrently; retry it from the start."""
 
 
 class IntegrityError(DatabaseError):

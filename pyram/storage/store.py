@@ -30,6 +30,7 @@ from pyram.storage.indexes import key_is_null
 from pyram.storage.table_data import AnyIndex, TableData
 from pyram.storage.undo import UndoLog
 from pyram.storage.update_checks import check_update, row_changes
+from pyram.storage.watch import ChangeWatcher
 
 __all__ = ["LOCK_TIMEOUT", "Store"]
 
@@ -64,11 +65,16 @@ class Store:
         #: check), set and cleared only by the thread holding ``write_lock``
         self._undo: UndoLog | None = None
         self._owner: int | None = None
+        #: told about every change when set (change events, triggers); see storage.watch
+        self.watcher: ChangeWatcher | None = None
+        #: set while a read-only transaction is open: every write is refused
+        self.read_only = False
 
     # ------------------------------------------------------------------ schema
     def create(self, schemas: Iterable[TableSchema]) -> list[TableSchema]:
         """Create tables (foreign keys resolved among them and existing tables)."""
         with self.write_lock:
+            self._check_writable()
             before = self._tables_before()
             try:
                 created = self.catalog.add_tables(schemas)
@@ -83,6 +89,7 @@ class Store:
     def drop(self, names: Iterable[str]) -> None:
         """Drop tables and their rows."""
         with self.write_lock:
+            self._check_writable()
             before = self._tables_before()
             try:
                 for schema in self.catalog.drop_tables(names):
@@ -149,6 +156,7 @@ class Store:
             IntegrityError: a NOT NULL, CHECK, UNIQUE, PRIMARY KEY or FOREIGN KEY violation.
         """
         with self.write_lock:
+            self._check_writable()
             data = self.data(table)
             schema = data.schema
             stored = self.validate_columns(schema, user_columns)
@@ -156,9 +164,16 @@ class Store:
             check_unique_new_keys(data, stored)
             for fk in schema.foreign_keys:
                 self._check_parents_exist(data, fk, stored)
+            watcher = self.watcher
+            if watcher is not None and watcher.watches(schema.name.lower()):
+                rows = list(zip(*stored, strict=True))
+                watcher.before_write("insert", data, [None] * len(rows), rows, self._position())
             if self._undo is not None:
                 self._undo.record_insert(data)
-            return data.append(stored)
+            rids = data.append(stored)
+            if watcher is not None and self._undo is None:
+                watcher.committed()
+            return rids
 
     def _check_parents_exist(
         self, data: TableData, fk: ForeignKey, stored: Sequence[Sequence[Any]]
@@ -210,6 +225,7 @@ class Store:
                 (two rows may swap unique keys).
         """
         with self.write_lock:
+            self._check_writable()
             data = self.data(table)
             schema = data.schema
             stored = [
@@ -225,10 +241,34 @@ class Store:
             if not changes:
                 return 0
             check_update(self, data, changes, positions, user_columns, rids)
+            watcher = self.watcher
+            if watcher is not None and watcher.watches(schema.name.lower()):
+                self._report_updates(watcher, data, changes)
             if self._undo is not None:
                 self._undo.record_update(data, changes)
             data.update_many(changes)
+            if watcher is not None and self._undo is None:
+                watcher.committed()
             return len(changes)
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise OperationalError("attempt to write in a read-only transaction")
+
+    def _position(self) -> int:
+        return 0 if self._undo is None else len(self._undo)
+
+    def _report_updates(
+        self, watcher: ChangeWatcher, data: TableData, changes: dict[int, dict[int, Any]]
+    ) -> None:
+        old = [data.row(rid) for rid in changes]
+        new = []
+        for row, change in zip(old, changes.values(), strict=True):
+            values = list(row)
+            for position, value in change.items():
+                values[position] = value
+            new.append(values)
+        watcher.before_write("update", data, old, new, self._position())
 
     # ------------------------------------------------------------------ delete
     def delete(self, table: str, rids: Iterable[int]) -> int:
@@ -241,6 +281,7 @@ class Store:
             IntegrityError: a RESTRICT foreign key still references a row.
         """
         with self.write_lock:
+            self._check_writable()
             root = self.data(table)
             doomed = {root.schema.name.lower(): set(rids)}
             set_null: list[tuple[TableData, int, tuple[int, ...]]] = []
@@ -263,6 +304,9 @@ class Store:
             ]
             for child_data, child_rid, positions in set_null:
                 _check_set_null_row(child_data, child_rid, positions)
+            watcher = self.watcher
+            if watcher is not None:
+                self._report_delete(watcher, doomed, set_null)
             undo = self._undo
             if undo is not None:
                 undo.record_set_null(set_null)
@@ -273,7 +317,25 @@ class Store:
             for name, table_rids in doomed.items():
                 # compaction renumbers rows: inside a transaction it waits for the commit
                 self._data[name].delete(table_rids, compact=undo is None)
+            if watcher is not None and undo is None:
+                watcher.committed()
             return len(doomed[root.schema.name.lower()])
+
+    def _report_delete(
+        self,
+        watcher: ChangeWatcher,
+        doomed: dict[str, set[int]],
+        set_null: list[tuple[TableData, int, tuple[int, ...]]],
+    ) -> None:
+        for child_data, child_rid, positions in set_null:
+            if watcher.watches(child_data.schema.name.lower()):
+                self._report_updates(watcher, child_data, {child_rid: dict.fromkeys(positions)})
+        for name, table_rids in doomed.items():
+            if watcher.watches(name):
+                data = self._data[name]
+                ordered = sorted(table_rids)
+                old = [data.row(rid) for rid in ordered]
+                watcher.before_write("delete", data, old, [None] * len(old), self._position())
 
     def _plan_child(
         self,
@@ -359,10 +421,14 @@ class Store:
                 yield
             except BaseException:
                 log.undo_to(self, 0)
+                if self.watcher is not None:
+                    self.watcher.discarded(0)
                 raise
             finally:
                 self._undo = None
             self._compact_deferred(log)
+            if self.watcher is not None:
+                self.watcher.committed()
 
     def begin(self, timeout: float | None = None) -> None:
         """Start a transaction owned by the calling thread.
@@ -390,6 +456,9 @@ class Store:
         try:
             self._end()
             self._compact_deferred(log)
+            if self.watcher is not None:
+                # delivered before the lock is released, so events leave in commit order
+                self.watcher.committed()
         finally:
             self.write_lock.release()
 
@@ -408,6 +477,8 @@ class Store:
         log = self._own("rollback")
         try:
             log.undo_to(self, 0)
+            if self.watcher is not None:
+                self.watcher.discarded(0)
         finally:
             self._end()
             self.write_lock.release()
@@ -451,7 +522,10 @@ class Store:
             OperationalError: no such savepoint (or no transaction at all).
             ProgrammingError: the transaction belongs to another thread.
         """
-        self._own("rollback to", name).rollback_to(self, name)
+        log = self._own("rollback to", name)
+        log.rollback_to(self, name)
+        if self.watcher is not None:
+            self.watcher.discarded(len(log))
 
     def _start(self, log: UndoLog, timeout: float | None) -> None:
         wait = LOCK_TIMEOUT if timeout is None else timeout

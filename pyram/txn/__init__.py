@@ -1,0 +1,17 @@
+"""Transactions and change events: the API over the store's undo-log transactions.
+
+``transaction`` has :class:`Transaction` and the per-thread :class:`TransactionManager`;
+``events`` has :class:`Change` and the :class:`ChangeHub` that delivers committed changes.
+"""
+
+from pyram.txn.events import Change, ChangeHub
+from pyram.txn.transaction import ISOLATION_LEVELS, Isolation, Transaction, TransactionManager
+
+__all__ = [
+    "ISOLATION_LEVELS",
+    "Change",
+    "ChangeHub",
+    "Isolation",
+    "Transaction",
+    "TransactionManager",
+]

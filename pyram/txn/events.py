@@ -1,0 +1,169 @@
+"""Change events: :class:`Change` objects delivered to subscribers after commit.
+
+:class:`ChangeHub` is the store's :class:`~pyram.storage.watch.ChangeWatcher`. While a
+transaction runs it collects a :class:`Change` per row written (tagged with the undo-log
+position, so a ``ROLLBACK TO`` drops exactly the changes it undoes); when the work commits it
+delivers them, in order, to the table's ``on_change`` subscribers and then, as one list, to the
+``on_commit`` subscribers. Rolled-back work delivers nothing.
+
+``before_change`` subscribers run inside the write, after the constraint checks and before any
+value changes: raising vetoes the write, which then fails with that exception and changes
+nothing (inside ``with db.transaction():`` the exception rolls the transaction back).
+
+Delivery policy:
+
+- Events are delivered by the committing thread before the write lock is released, so
+  subscribers see commits one at a time, in commit order. Subscribers should be quick (hand
+  heavy work to a queue); they may read the database.
+- A subscriber that raises after commit does not undo anything (the work is committed) and does
+  not stop the others: the exception is logged on the ``pyram.events`` logger and delivery goes
+  on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import attrs
+
+from pyram.catalog import TableSchema
+from pyram.storage.table_data import TableData
+from pyram.storage.watch import ChangeKind
+
+__all__ = ["Change", "ChangeHub", "ChangeSubscriber", "CommitSubscriber"]
+
+log = logging.getLogger("pyram.events")
+
+
+@attrs.frozen
+class Change:
+    """One row written by committed work.
+
+    Attributes:
+        kind: ``"insert"``, ``"update"`` or ``"delete"``.
+        table: the table's name.
+        old: the row before (None for an insert): a model instance for a table declared as a
+            class, a dict of column values for a table created in SQL.
+        new: the row after (None for a delete), in the same form.
+    """
+
+    kind: ChangeKind
+    table: str
+    old: Any
+    new: Any
+
+
+ChangeSubscriber = Callable[[Change], object]
+CommitSubscriber = Callable[[list[Change]], object]
+
+
+def _row_maker(schema: TableSchema) -> Callable[[Sequence[Any]], Any]:
+    """Stored values -> the row form subscribers get."""
+    if schema.row_class is not None:
+        build = schema.row_class.__pyram_build__  # type: ignore[attr-defined]
+        return lambda values: build(*values)
+    names = schema.column_names
+    decoders = [c.dtype.decoder() for c in schema.columns]
+
+    def as_dict(values: Sequence[Any]) -> dict[str, Any]:
+        return {
+            name: v if d is None or v is None else d(v)
+            for name, v, d in zip(names, values, decoders, strict=True)
+        }
+
+    return as_dict
+
+
+class ChangeHub:
+    """Subscribers and the changes of the work in progress (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._on_change: dict[str, list[ChangeSubscriber]] = {}
+        self._before: dict[str, list[ChangeSubscriber]] = {}
+        self._on_commit: list[CommitSubscriber] = []
+        self._pending: list[tuple[int, Change]] = []
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ subscribing
+    def on_change(self, table: str, fn: ChangeSubscriber) -> Callable[[], None]:
+        """Call ``fn(change)`` for each committed change of ``table``; returns an unsubscriber."""
+        return self._add(self._on_change, table, fn)
+
+    def before_change(self, table: str, fn: ChangeSubscriber) -> Callable[[], None]:
+        """Call ``fn(change)`` before each write to ``table``; raising vetoes the write."""
+        return self._add(self._before, table, fn)
+
+    def on_commit(self, fn: CommitSubscriber) -> Callable[[], None]:
+        """Call ``fn(changes)`` once per commit that changed rows; returns an unsubscriber."""
+        with self._lock:
+            self._on_commit.append(fn)
+        return lambda: self._remove(self._on_commit, fn)
+
+    def _add(
+        self, table_map: dict[str, list[ChangeSubscriber]], table: str, fn: ChangeSubscriber
+    ) -> Callable[[], None]:
+        with self._lock:
+            subscribers = table_map.setdefault(table.lower(), [])
+            subscribers.append(fn)
+        return lambda: self._remove(subscribers, fn)
+
+    def _remove(self, subscribers: list[Any], fn: Any) -> None:
+        with self._lock:
+            if fn in subscribers:
+                subscribers.remove(fn)
+
+    # ------------------------------------------------------------------ ChangeWatcher
+    def watches(self, table: str) -> bool:
+        """True when someone listens to ``table`` (or to every commit)."""
+        return bool(self._on_commit or self._on_change.get(table) or self._before.get(table))
+
+    def before_write(
+        self,
+        kind: ChangeKind,
+        data: TableData,
+        old: Sequence[Sequence[Any] | None],
+        new: Sequence[Sequence[Any] | None],
+        position: int,
+    ) -> None:
+        """Make the changes, run the veto hooks, keep them until commit."""
+        schema = data.schema
+        make = _row_maker(schema)
+        changes = [
+            Change(
+                kind,
+                schema.name,
+                None if before is None else make(before),
+                None if after is None else make(after),
+            )
+            for before, after in zip(old, new, strict=True)
+        ]
+        for fn in list(self._before.get(schema.name.lower(), ())):
+            for change in changes:
+                fn(change)  # raising vetoes the write: nothing is recorded or changed
+        self._pending.extend((position, change) for change in changes)
+
+    def committed(self) -> None:
+        """Deliver the pending changes (called with the store's write lock held)."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        changes = [change for _, change in pending]
+        for change in changes:
+            for fn in list(self._on_change.get(change.table.lower(), ())):
+                _call(fn, change)
+        for commit_fn in list(self._on_commit):
+            _call(commit_fn, changes)
+
+    def discarded(self, position: int) -> None:
+        """Forget changes made at undo-log positions ``>= position``."""
+        self._pending = [(p, c) for p, c in self._pending if p < position]
+
+
+def _call(fn: Callable[[Any], object], argument: Any) -> None:
+    try:
+        fn(argument)
+    except Exception:  # a subscriber's failure must not stop the others (see module doc)
+        log.exception("change subscriber %r raised; delivery continues", fn)

@@ -1,0 +1,183 @@
+"""The transaction API: :class:`Transaction`, made by ``db.transaction()`` and ``db.begin()``.
+
+``with db.transaction():`` commits when the block ends and rolls back when it raises; a
+``with db.transaction():`` inside it is a savepoint (its failure undoes only its own work, and
+the exception still propagates). ``tx = db.begin()`` / ``tx.commit()`` / ``tx.rollback()``
+serve code that cannot use a block. A read-only transaction refuses every write.
+
+Concurrency today: a transaction holds the store's write lock from begin to end, so
+transactions run one at a time (others wait, with a timeout, as SQLite's do); every isolation
+level therefore gets serializable execution. The MVCC storage planned next lets readers run
+beside a writer; the API does not change.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import Literal
+
+from pyram.errors import OperationalError, ProgrammingError
+from pyram.storage import Store
+
+__all__ = ["ISOLATION_LEVELS", "Isolation", "Transaction", "TransactionManager"]
+
+Isolation = Literal["read_committed", "snapshot", "serializable"]
+ISOLATION_LEVELS: tuple[Isolation, ...] = ("read_committed", "snapshot", "serializable")
+
+_names = itertools.count(1)
+
+
+class Transaction:
+    """An open transaction, or a savepoint inside one (``nested``)."""
+
+    __slots__ = ("_manager", "_savepoint", "isolation", "read_only", "state")
+
+    def __init__(
+        self,
+        manager: TransactionManager,
+        isolation: Isolation,
+        read_only: bool,
+        savepoint: str | None,
+    ) -> None:
+        self._manager = manager
+        self._savepoint = savepoint
+        self.isolation: Isolation = isolation
+        self.read_only = read_only
+        #: ``"active"``, ``"committed"`` or ``"rolled back"``
+        self.state = "active"
+
+    @property
+    def nested(self) -> bool:
+        """True for a savepoint inside an enclosing transaction."""
+        return self._savepoint is not None
+
+    def commit(self) -> None:
+        """Make the work permanent (a nested one: keep it in the enclosing transaction).
+
+        Raises:
+            ProgrammingError: the transaction already ended.
+        """
+        self._check_active("commit")
+        store = self._manager.store
+        if self._savepoint is not None:
+            store.release(self._savepoint)
+        else:
+            store.commit()
+        self._manager.ended(self)
+        self.state = "committed"
+
+    def rollback(self) -> None:
+        """Undo the work (a nested one: only its own).
+
+        Raises:
+            ProgrammingError: the transaction already ended.
+        """
+        self._check_active("roll back")
+        store = self._manager.store
+        version = store.catalog_version
+        if self._savepoint is not None:
+            store.rollback_to(self._savepoint)
+            store.release(self._savepoint)
+        else:
+            store.rollback()
+        self._manager.ended(self)
+        self.state = "rolled back"
+        if store.catalog_version != version and self._manager.schema_changed is not None:
+            self._manager.schema_changed()
+
+    def _check_active(self, action: str) -> None:
+        if self.state != "active":
+            raise ProgrammingError(f"cannot {action}: the transaction is {self.state}")
+
+    def __enter__(self) -> Transaction:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.state != "active":
+            return  # ended inside the block by an explicit commit() or rollback()
+        if exc is None:
+            self.commit()
+        else:
+            self.rollback()
+
+    def __repr__(self) -> str:
+        what = "savepoint" if self.nested else "transaction"
+        mode = " read-only" if self.read_only else ""
+        return f"<{what} {self.isolation}{mode} {self.state}>"
+
+
+class TransactionManager:
+    """Starts transactions on a store and tracks each thread's open ones."""
+
+    def __init__(self, store: Store, schema_changed: Callable[[], None] | None = None) -> None:
+        self.store = store
+        self._local = threading.local()
+        #: called after a rollback that undid DDL (prepared plans and handles are stale)
+        self.schema_changed = schema_changed
+
+    def _stack(self) -> list[Transaction]:
+        stack: list[Transaction] | None = getattr(self._local, "stack", None)
+        if stack is None:
+            stack = self._local.stack = []
+        return stack
+
+    def current(self) -> Transaction | None:
+        """The calling thread's innermost open transaction, or None."""
+        stack = self._stack()
+        return stack[-1] if stack else None
+
+    def begin(
+        self,
+        isolation: str = "serializable",
+        read_only: bool = False,
+        timeout: float | None = None,
+    ) -> Transaction:
+        """Start a transaction, or a savepoint when this thread already has one open.
+
+        Raises:
+            ProgrammingError: an unknown isolation level, or a nested transaction asking for
+                a different level or for writes inside a read-only one.
+            OperationalError: another thread holds the database longer than ``timeout``.
+        """
+        if isolation not in ISOLATION_LEVELS:
+            raise ProgrammingError(
+                f"unknown isolation level {isolation!r}: use one of {', '.join(ISOLATION_LEVELS)}"
+            )
+        level: Isolation = isolation
+        outer = self.current()
+        if outer is not None:
+            if level != outer.isolation:
+                raise ProgrammingError(
+                    f"a nested transaction runs at its enclosing level ({outer.isolation})"
+                )
+            if outer.read_only and not read_only:
+                raise ProgrammingError("cannot write inside a read-only transaction")
+            name = f"_pyram_tx{next(_names)}"
+            self.store.savepoint(name)
+            tx = Transaction(self, level, read_only, name)
+        else:
+            if self.store.in_transaction and self.store.transaction_thread == threading.get_ident():
+                raise OperationalError("cannot start a transaction within a transaction")
+            self.store.begin(timeout)
+            tx = Transaction(self, level, read_only, None)
+        self.store.read_only = read_only or (outer is not None and outer.read_only)
+        self._stack().append(tx)
+        return tx
+
+    def ended(self, tx: Transaction) -> None:
+        """Forget ``tx`` (and anything opened inside it) as this thread's open transaction."""
+        stack = self._stack()
+        while stack:
+            top = stack.pop()
+            if top is tx:
+                break
+        outer = stack[-1] if stack else None
+        self.store.read_only = outer is not None and outer.read_only
