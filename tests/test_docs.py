@@ -20,7 +20,14 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 
 #: Pages whose ```python blocks are executed.
-EXAMPLE_PAGES = ("getting-started.md", "tables.md", "queries.md", "errors.md")
+EXAMPLE_PAGES = (
+    "getting-started.md",
+    "tables.md",
+    "queries.md",
+    "errors.md",
+    "sql.md",
+    "transactions.md",
+)
 
 # An opening fence: optional indentation (inside an admonition), ```python, optional attributes
 # such as title="models.py"; then the body up to a closing fence at the same indentation.
