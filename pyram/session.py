@@ -254,7 +254,8 @@ def prepare_plan(plan: pn.Plan, store: Store, entity: Any = None) -> Prepared:
     point = match_point_lookup(optimized, store)
     operator = plan_physical(optimized, store)
     point_update = match_point_update(optimized, operator, store)
-    return Prepared(optimized, operator, _param_types(optimized), entity, point, point_update)
+    # parameters as the statement was written: one the optimizer folded away still takes a value
+    return Prepared(optimized, operator, _param_types(plan), entity, point, point_update)
 
 
 class PlanCache:

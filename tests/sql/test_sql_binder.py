@@ -298,3 +298,9 @@ def test_aggregate_of_a_subquery_binds_once() -> None:
     db.sql(SCRIPT)
     query = "SELECT min((SELECT max(d) FROM u)) AS m, count(*) FROM t HAVING max(a) > 1 ORDER BY 1"
     assert db.sql(query).all() == twin(SCRIPT).execute(query).fetchall()
+
+
+def test_a_parameter_folded_away_still_takes_its_value(db: pyram.Database) -> None:
+    assert db.sql("SELECT name FROM emp WHERE NULL = :p", {"p": "x"}).all() == []
+    with pytest.raises(pyram.ProgrammingError, match="no value given"):
+        db.sql("SELECT name FROM emp WHERE NULL = :p")
