@@ -165,7 +165,9 @@ class SortedIndex:
         key_list, rid_list, null_list = split_nulls(key_list, rid_list, self.composite)
         if len(set(null_list)) != len(null_list) or not self._nulls.isdisjoint(null_list):
             raise InternalError(f"index {self.name}: a row is indexed as NULL twice")
-        if len(key_list) * 4 >= self._size:
+        if key_list and self._keys and self._append_run(key_list, rid_list):
+            pass  # every new entry sorts after the last one (rising keys): appended in place
+        elif len(key_list) * 4 >= self._size:
             self._bulk_build(
                 list(chain(chain.from_iterable(self._keys), key_list)),
                 list(chain(chain.from_iterable(self._rids), rid_list)),
@@ -183,6 +185,36 @@ class SortedIndex:
                 raise
         self._nulls.update(null_list)
         self._version += 1
+
+    def _append_run(self, key_list: list[Any], rid_list: list[int]) -> bool:
+        """Append a batch that sorts entirely after the index's last entry (auto-increment
+        keys, rising timestamps) without touching existing chunks; False when it does not."""
+        order = sorted(range(len(key_list)), key=rid_list.__getitem__)
+        order.sort(key=key_list.__getitem__)
+        ks = list(map(key_list.__getitem__, order))
+        rs = list(map(rid_list.__getitem__, order))
+        last_key, last_rid = self._max_keys[-1], self._max_rids[-1]
+        first = ks[0]
+        if first < last_key or (first == last_key and (self.unique or rs[0] <= last_rid)):
+            return False
+        distinct = sum(map(ne, ks, islice(ks, 1, None))) + 1
+        if self.unique and distinct != len(ks):
+            raise InternalError(f"unique index {self.name}: duplicate keys in bulk insert")
+        if not self.unique and len(set(rs)) != len(rs):
+            return False  # a repeated entry: let the general path report it
+        keys, rids = self._keys[-1], self._rids[-1]
+        room = max(0, 2 * _LOAD - len(keys))
+        keys.extend(ks[:room])
+        rids.extend(rs[:room])
+        self._set_max(len(self._keys) - 1)
+        for i in range(room, len(ks), _LOAD):
+            self._keys.append(ks[i : i + _LOAD])
+            self._rids.append(array("q", rs[i : i + _LOAD]))
+            self._max_keys.append(self._keys[-1][-1])
+            self._max_rids.append(self._rids[-1][-1])
+        self._size += len(ks)
+        self._distinct += distinct - (first == last_key)
+        return True
 
     def _bulk_build(self, key_list: list[Any], rid_list: list[int]) -> None:
         """Replace the non-NULL entries by the given ones (unsorted, no NULL keys)."""

@@ -507,3 +507,25 @@ def test_200k_bulk_then_random_changes() -> None:
         assert list(idx.range(low, high, high_inclusive=False)) == [r for _, r in pairs[lo:hi]]
         eq = bisect_left(pairs, (low + 1,))
         assert idx.lookup(low) == [r for _, r in pairs[lo:eq]]
+
+
+@pytest.mark.parametrize("unique", [True, False])
+def test_rising_batches_append_without_rebuilding(small_chunks: None, unique: bool) -> None:
+    """Batches sorting after the last entry (auto-increment keys) take the append path; the
+    index stays exactly what a bulk build of everything gives."""
+    idx, reference = make(unique), make(unique)
+    keys: list[int] = []
+    for batch in range(8):
+        # unique: disjoint rising runs; not unique: each batch starts on the last key
+        new = [batch * 100 + 2 * i if unique else batch + i // 4 for i in range(7)]
+        rids = list(range(len(keys), len(keys) + len(new)))
+        idx.insert_many(new, rids)
+        keys += new
+        check_structure(idx)
+    reference.insert_many(keys, range(len(keys)))
+    assert list(idx.ordered()) == list(reference.ordered())
+    assert idx.distinct_keys() == reference.distinct_keys() == len(set(keys))
+    if unique:  # a batch overlapping the tail is not appended: it is refused as a duplicate
+        with pytest.raises(InternalError):
+            idx.insert_many([keys[-1], 1000], [900, 901])
+        assert list(idx.ordered()) == list(reference.ordered())
