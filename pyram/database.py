@@ -25,6 +25,7 @@ from pyram.storage import Store, TableData
 from pyram.storage.constraints import unique_index
 from pyram.storage.indexes import key_is_null
 from pyram.storage.table_data import AnyIndex
+from pyram.storage.watch import ChangeWatcher, combine
 from pyram.txn import Change, ChangeHub, Isolation, Transaction, TransactionManager
 
 __all__ = ["Database"]
@@ -58,14 +59,27 @@ class Database:
         self._plans = PlanCache()
         self._recent_plans = self._plans.identity_map
         self._schema_of = schema_lookup(self._store.catalog)
+        self._events = ChangeHub()
+        self._events_wanted = False
         self._sql = SqlSession(self._store, self._forget_prepared)
         self._transactions = TransactionManager(self._store, self._sql.schema_changed)
-        self._events = ChangeHub()
 
     def _forget_prepared(self) -> None:
-        """The schema changed: prepared queries and key handles are stale."""
+        """The schema changed: prepared queries and key handles are stale (and triggers may
+        have come or gone)."""
         self._handles.clear()
         self._plans.clear()
+        self._rewatch()
+
+    def _rewatch(self) -> None:
+        """Make the store's watcher from what is active: change events, triggers, both or
+        neither (then writes cost nothing for them)."""
+        watchers: list[ChangeWatcher] = []
+        if self._events_wanted:
+            watchers.append(self._events)
+        if len(self._sql.triggers):
+            watchers.append(self._sql.triggers)
+        self._store.watcher = combine(watchers)
 
     # ------------------------------------------------------------------ transactions
     def transaction(
@@ -133,7 +147,9 @@ class Database:
 
     def _watch(self) -> ChangeHub:
         # the store reports changes only once someone listens: writes cost nothing before
-        self._store.watcher = self._events
+        if not self._events_wanted:
+            self._events_wanted = True
+            self._rewatch()
         return self._events
 
     def _table_name(self, table: type[Table] | str) -> str:

@@ -4,7 +4,8 @@ time, with prepared statements cached by their text.
 :class:`SqlSession` is what :meth:`pyram.Database.sql` and the PEP 249 driver call. It is the
 SQL catalogue the binder sees (tables from the store's catalogue, views kept here), applies DDL
 commands to the store, and runs queries and DML through the same :mod:`pyram.session`
-machinery the DSL uses, so a query runs on one engine whichever front end wrote it.
+machinery the DSL uses, so a query runs on one engine whichever front end wrote it. Triggers
+live in its :class:`~pyram.triggers.TriggerSet`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from pyram.sql.binder import (
     BoundSelect,
     CreateIndexCommand,
     CreateTableCommand,
+    CreateTriggerCommand,
     CreateViewCommand,
     DropCommand,
     ExplainCommand,
@@ -40,6 +42,7 @@ from pyram.sql.binder import (
 )
 from pyram.storage import Store
 from pyram.storage.index_ddl import create_index, drop_index
+from pyram.triggers import TriggerSet
 from pyram.types import DataType
 
 __all__ = ["Params", "SqlSession"]
@@ -100,6 +103,8 @@ class SqlSession:
         self._cache: OrderedDict[str, _PreparedSql] = OrderedDict()
         self._transactions: dict[str, Any] = {}  # BEGIN/COMMIT/... by text
         self._lock = threading.Lock()
+        #: the triggers (the store's watcher while there are any; the database wires it)
+        self.triggers = TriggerSet(store, self)
 
     # ------------------------------------------------------------------ SqlCatalog
     def find_table(self, name: str) -> TableSchema | None:
@@ -118,10 +123,16 @@ class SqlSession:
         """Names of the views, in creation order."""
         return [v.name for v in self._views.values()]
 
+    def trigger_names(self) -> list[str]:
+        """Names of the triggers, in creation order."""
+        return self.triggers.names()
+
     def schema_changed(self) -> None:
-        """Forget prepared statements (and tell the database to forget its own)."""
+        """Forget prepared statements and trigger bodies, drop the triggers of dropped tables
+        (and tell the database to forget what it prepared)."""
         with self._lock:
             self._cache.clear()
+        self.triggers.schema_changed()
         self._on_schema_change()
 
     # ------------------------------------------------------------------ running
@@ -196,6 +207,10 @@ class SqlSession:
                 self._views[key] = bound.view
                 self.schema_changed()
             return SqlResult()
+        if isinstance(bound, CreateTriggerCommand):
+            if self.triggers.create(bound):
+                self._on_schema_change()  # the database rewires the store's watcher
+            return SqlResult()
         if isinstance(bound, DropCommand):
             self._drop(bound)
             return SqlResult()
@@ -223,6 +238,10 @@ class SqlSession:
 
     def _drop(self, bound: DropCommand) -> None:
         store, key = self._store, bound.name.lower()
+        if bound.kind == "trigger":
+            if self.triggers.drop(bound.name, bound.if_exists):
+                self._on_schema_change()  # the database rewires the store's watcher
+            return
         if bound.kind == "view":
             if key not in self._views:
                 if bound.if_exists:

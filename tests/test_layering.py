@@ -33,6 +33,7 @@ TOP_LEVEL = {
     "database",
     "session",
     "statements",
+    "triggers",
     "result",
     "dbapi",
     "shell",

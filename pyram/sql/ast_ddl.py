@@ -1,4 +1,4 @@
-"""SQL front end, step 2 (DDL part): syntax nodes for CREATE TABLE/INDEX/VIEW and DROP.
+"""SQL front end, step 2 (DDL part): syntax nodes for CREATE TABLE/INDEX/VIEW/TRIGGER and DROP.
 
 Same conventions as :mod:`pyram.sql.ast`: frozen, slotted attrs classes with keyword-only fields
 and an ``offset`` locating the statement's or constraint's first keyword; names unresolved.
@@ -27,6 +27,7 @@ __all__ = [
     "ColumnDef",
     "CreateIndex",
     "CreateTable",
+    "CreateTrigger",
     "CreateView",
     "DefaultConstraint",
     "Drop",
@@ -42,6 +43,8 @@ __all__ = [
     "TableForeignKey",
     "TablePrimaryKey",
     "TableUnique",
+    "TriggerEvent",
+    "TriggerTiming",
     "UniqueConstraint",
 ]
 
@@ -215,6 +218,49 @@ class CreateView(Statement):
     schema: str | None = None
     if_not_exists: bool = False
     temporary: bool = False
+
+
+class TriggerTiming(enum.Enum):
+    """When a trigger's body runs relative to the row's change."""
+
+    BEFORE = "BEFORE"
+    AFTER = "AFTER"
+    INSTEAD_OF = "INSTEAD OF"
+
+
+class TriggerEvent(enum.Enum):
+    """The write that fires a trigger."""
+
+    INSERT = "INSERT"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+
+
+@attrs.frozen(kw_only=True)
+class CreateTrigger(Statement):
+    """``CREATE [TEMP] TRIGGER [IF NOT EXISTS] name [BEFORE|AFTER|INSTEAD OF]
+    INSERT|DELETE|UPDATE [OF columns] ON table [FOR EACH ROW] [WHEN expr]
+    BEGIN statement; ... END``.
+
+    The body statements are INSERT, UPDATE, DELETE or SELECT; ``RAISE(...)`` inside the trigger
+    is a :class:`~pyram.sql.ast.FunctionCall` named ``RAISE`` whose first argument is a column
+    reference spelling the action (``ABORT``, ``FAIL``, ``ROLLBACK`` or ``IGNORE``).
+    """
+
+    name: str
+    table: str
+    event: TriggerEvent
+    body: tuple[Statement, ...]
+    timing: TriggerTiming = TriggerTiming.BEFORE
+    columns: tuple[str, ...] = ()
+    when: Expr | None = None
+    schema: str | None = None
+    if_not_exists: bool = False
+    temporary: bool = False
+    #: offsets of the table name and of each ``UPDATE OF`` column, for positioned errors
+    table_offset: int = 0
+    column_offsets: tuple[int, ...] = ()
+    timing_offset: int = 0
 
 
 class ObjectKind(enum.Enum):

@@ -8,6 +8,12 @@ type's storage form (see :mod:`pyram.types`).
 
 Transactions (:meth:`Store.begin`, savepoints, :meth:`Store.rollback`) keep an undo log
 (:mod:`pyram.storage.undo`); outside one, the write path pays a single attribute check for it.
+
+A :attr:`Store.watcher` (change events, triggers; see :mod:`pyram.storage.watch`) is told about
+the rows of every write to a table it watches: before the constraint checks, after them (a
+veto point) and after the change. Such a write runs inside :meth:`Store.statement`, so what
+the watcher writes meanwhile is undone with it when any part fails. Without a watcher the write
+path pays one check for it.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from pyram.storage.indexes import key_is_null
 from pyram.storage.table_data import AnyIndex, TableData
 from pyram.storage.undo import UndoLog
 from pyram.storage.update_checks import check_update, row_changes
-from pyram.storage.watch import ChangeWatcher
+from pyram.storage.watch import ChangeKind, ChangeWatcher
 
 __all__ = ["LOCK_TIMEOUT", "Store"]
 
@@ -158,22 +164,37 @@ class Store:
         with self.write_lock:
             self._check_writable()
             data = self.data(table)
-            schema = data.schema
-            stored = self.validate_columns(schema, user_columns)
-            check_checks(schema, _user_view(schema, user_columns, stored))
-            check_unique_new_keys(data, stored)
-            for fk in schema.foreign_keys:
-                self._check_parents_exist(data, fk, stored)
             watcher = self.watcher
-            if watcher is not None and watcher.watches(schema.name.lower()):
-                rows = list(zip(*stored, strict=True))
-                watcher.before_write("insert", data, [None] * len(rows), rows, self._position())
-            if self._undo is not None:
-                self._undo.record_insert(data)
-            rids = data.append(stored)
-            if watcher is not None and self._undo is None:
-                watcher.committed()
-            return rids
+            if watcher is not None and watcher.watches(data.schema.name.lower()):
+                with self.statement():  # the write and what the watcher writes: one statement
+                    return self._insert(data, user_columns, watcher)
+            return self._insert(data, user_columns, None)
+
+    def _insert(
+        self,
+        data: TableData,
+        user_columns: Sequence[Sequence[Any]],
+        watcher: ChangeWatcher | None,
+    ) -> range:
+        schema = data.schema
+        stored = self.validate_columns(schema, user_columns)
+        if watcher is not None:
+            rows = list(zip(*stored, strict=True))
+            missing: list[None] = [None] * len(rows)
+            watcher.before_write("insert", data, missing, rows, self._position())
+        check_checks(schema, _user_view(schema, user_columns, stored))
+        check_unique_new_keys(data, stored)
+        for fk in schema.foreign_keys:
+            self._check_parents_exist(data, fk, stored)
+        position = self._position()
+        if watcher is not None:
+            watcher.before_apply("insert", data, missing, rows, position)
+        if self._undo is not None:
+            self._undo.record_insert(data)
+        rids = data.append(stored)
+        if watcher is not None:
+            watcher.after_write("insert", data, missing, rows, position)
+        return rids
 
     def _check_parents_exist(
         self, data: TableData, fk: ForeignKey, stored: Sequence[Sequence[Any]]
@@ -227,29 +248,57 @@ class Store:
         with self.write_lock:
             self._check_writable()
             data = self.data(table)
-            schema = data.schema
-            stored = [
-                schema.columns[p].dtype.validate_column(
-                    values,
-                    nullable=schema.columns[p].nullable,
-                    column=schema.columns[p].name,
-                    table=schema.name,
-                )
-                for p, values in zip(positions, user_columns, strict=True)
-            ]
-            changes = row_changes(data, rids, positions, stored)
-            if not changes:
-                return 0
-            check_update(self, data, changes, positions, user_columns, rids)
             watcher = self.watcher
-            if watcher is not None and watcher.watches(schema.name.lower()):
-                self._report_updates(watcher, data, changes)
-            if self._undo is not None:
-                self._undo.record_update(data, changes)
-            data.update_many(changes)
-            if watcher is not None and self._undo is None:
-                watcher.committed()
-            return len(changes)
+            if watcher is not None and watcher.watches(data.schema.name.lower()):
+                with self.statement():  # the write and what the watcher writes: one statement
+                    return self._update_many(data, rids, positions, user_columns, watcher)
+            return self._update_many(data, rids, positions, user_columns, None)
+
+    def _update_many(
+        self,
+        data: TableData,
+        rids: Sequence[int],
+        positions: Sequence[int],
+        user_columns: Sequence[Sequence[Any]],
+        watcher: ChangeWatcher | None,
+    ) -> int:
+        schema = data.schema
+        stored = [
+            schema.columns[p].dtype.validate_column(
+                values,
+                nullable=schema.columns[p].nullable,
+                column=schema.columns[p].name,
+                table=schema.name,
+            )
+            for p, values in zip(positions, user_columns, strict=True)
+        ]
+        changes = row_changes(data, rids, positions, stored)
+        if not changes:
+            return 0
+        if watcher is not None:
+            mark = self._position()
+            watcher.before_write("update", data, *_update_images(data, changes), mark)
+            if self._position() != mark:
+                # the watcher wrote (a BEFORE trigger): rows may have gone or changed since
+                alive = data.alive
+                keep = [i for i, rid in enumerate(rids) if alive[rid]]
+                rids = [rids[i] for i in keep]
+                user_columns = [[values[i] for i in keep] for values in user_columns]
+                stored = [[values[i] for i in keep] for values in stored]
+                changes = row_changes(data, rids, positions, stored)
+                if not changes:
+                    return 0
+        check_update(self, data, changes, positions, user_columns, rids)
+        position = self._position()
+        if watcher is not None:
+            old, new = _update_images(data, changes)
+            watcher.before_apply("update", data, old, new, position)
+        if self._undo is not None:
+            self._undo.record_update(data, changes)
+        data.update_many(changes)
+        if watcher is not None:
+            watcher.after_write("update", data, old, new, position)
+        return len(changes)
 
     def _check_writable(self) -> None:
         if self.read_only:
@@ -257,18 +306,6 @@ class Store:
 
     def _position(self) -> int:
         return 0 if self._undo is None else len(self._undo)
-
-    def _report_updates(
-        self, watcher: ChangeWatcher, data: TableData, changes: dict[int, dict[int, Any]]
-    ) -> None:
-        old = [data.row(rid) for rid in changes]
-        new = []
-        for row, change in zip(old, changes.values(), strict=True):
-            values = list(row)
-            for position, value in change.items():
-                values[position] = value
-            new.append(values)
-        watcher.before_write("update", data, old, new, self._position())
 
     # ------------------------------------------------------------------ delete
     def delete(self, table: str, rids: Iterable[int]) -> int:
@@ -283,59 +320,117 @@ class Store:
         with self.write_lock:
             self._check_writable()
             root = self.data(table)
-            doomed = {root.schema.name.lower(): set(rids)}
-            set_null: list[tuple[TableData, int, tuple[int, ...]]] = []
-            blocked: list[tuple[TableSchema, ForeignKey, Any, int]] = []
-            work = [(root, sorted(doomed[root.schema.name.lower()]))]
-            while work:
-                parent, parent_rids = work.pop()
-                for child, fk in self.catalog.referencing(parent.schema.name):
-                    positions = tuple(parent.schema.position(c) for c in fk.ref_columns)
-                    keys = parent.keys_of(positions, parent_rids)
-                    for key, child_rid in self._children_by_key(child, fk, keys):
-                        self._plan_child(child, fk, key, child_rid, doomed, work, set_null, blocked)
-            for child, fk, key, child_rid in blocked:
-                if child_rid not in doomed.get(child.name.lower(), ()):
-                    raise foreign_key_error(child, fk, key, "row is still referenced")
-            set_null = [
-                (child_data, child_rid, positions)
-                for child_data, child_rid, positions in set_null
-                if child_rid not in doomed.get(child_data.schema.name.lower(), ())
-            ]
-            for child_data, child_rid, positions in set_null:
-                _check_set_null_row(child_data, child_rid, positions)
             watcher = self.watcher
-            if watcher is not None:
-                self._report_delete(watcher, doomed, set_null)
-            undo = self._undo
-            if undo is not None:
-                undo.record_set_null(set_null)
-                for name, table_rids in doomed.items():
-                    undo.record_delete(self._data[name], list(table_rids))
-            for child_data, child_rid, positions in set_null:
-                child_data.update(child_rid, dict.fromkeys(positions))
-            for name, table_rids in doomed.items():
-                # compaction renumbers rows: inside a transaction it waits for the commit
-                self._data[name].delete(table_rids, compact=undo is None)
-            if watcher is not None and undo is None:
-                watcher.committed()
-            return len(doomed[root.schema.name.lower()])
+            if watcher is not None:  # ON DELETE actions may reach watched tables
+                with self.statement():  # the write and what the watcher writes: one statement
+                    return self._delete(root, set(rids), watcher)
+            return self._delete(root, set(rids), None)
 
-    def _report_delete(
+    def _delete(self, root: TableData, rids: set[int], watcher: ChangeWatcher | None) -> int:
+        root_name = root.schema.name.lower()
+        if watcher is not None and rids and watcher.watches(root_name):
+            mark = self._position()
+            old = [root.row(rid) for rid in sorted(rids)]
+            watcher.before_write("delete", root, old, [None] * len(old), mark)
+            if self._position() != mark:  # the watcher wrote (a BEFORE trigger)
+                alive = root.alive
+                rids = {rid for rid in rids if alive[rid]}
+        doomed, set_null = self._plan_delete(root, rids)
+        if watcher is not None:
+            mark = self._position()
+            self._report_actions(watcher, root, rids, doomed, set_null)
+            if self._position() != mark:
+                # the watcher wrote while seeing rows ON DELETE actions reach: plan again
+                rids = {rid for rid in rids if root.alive[rid]}
+                doomed, set_null = self._plan_delete(root, rids)
+            images = self._delete_images(watcher, doomed, set_null)
+        position = self._position()
+        if watcher is not None:
+            for kind, data, old, new in images:
+                watcher.before_apply(kind, data, old, new, position)
+        undo = self._undo
+        if undo is not None:
+            undo.record_set_null(set_null)
+            for name, table_rids in doomed.items():
+                undo.record_delete(self._data[name], list(table_rids))
+        for child_data, child_rid, positions in set_null:
+            child_data.update(child_rid, dict.fromkeys(positions))
+        for name, table_rids in doomed.items():
+            # compaction renumbers rows: inside a transaction it waits for the commit
+            self._data[name].delete(table_rids, compact=undo is None)
+        if watcher is not None:
+            for kind, data, old, new in images:
+                watcher.after_write(kind, data, old, new, position)
+        return len(doomed[root_name])
+
+    def _plan_delete(
+        self, root: TableData, rids: set[int]
+    ) -> tuple[dict[str, set[int]], list[tuple[TableData, int, tuple[int, ...]]]]:
+        """The rows to delete per table (``root``'s ``rids`` and what ON DELETE CASCADE
+        reaches) and the SET NULL rewrites; raises when a RESTRICT reference blocks."""
+        doomed = {root.schema.name.lower(): set(rids)}
+        set_null: list[tuple[TableData, int, tuple[int, ...]]] = []
+        blocked: list[tuple[TableSchema, ForeignKey, Any, int]] = []
+        work = [(root, sorted(rids))]
+        while work:
+            parent, parent_rids = work.pop()
+            for child, fk in self.catalog.referencing(parent.schema.name):
+                positions = tuple(parent.schema.position(c) for c in fk.ref_columns)
+                keys = parent.keys_of(positions, parent_rids)
+                for key, child_rid in self._children_by_key(child, fk, keys):
+                    self._plan_child(child, fk, key, child_rid, doomed, work, set_null, blocked)
+        for child, fk, key, child_rid in blocked:
+            if child_rid not in doomed.get(child.name.lower(), ()):
+                raise foreign_key_error(child, fk, key, "row is still referenced")
+        set_null = [
+            (child_data, child_rid, positions)
+            for child_data, child_rid, positions in set_null
+            if child_rid not in doomed.get(child_data.schema.name.lower(), ())
+        ]
+        for child_data, child_rid, positions in set_null:
+            _check_set_null_row(child_data, child_rid, positions)
+        return doomed, set_null
+
+    def _report_actions(
+        self,
+        watcher: ChangeWatcher,
+        root: TableData,
+        rids: set[int],
+        doomed: dict[str, set[int]],
+        set_null: list[tuple[TableData, int, tuple[int, ...]]],
+    ) -> None:
+        """``before_write`` for the rows ON DELETE actions reach (``root``'s own ``rids`` were
+        reported before the plan)."""
+        position = self._position()
+        reported = {root.schema.name.lower(): rids}
+        for kind, data, old, new in self._delete_images(watcher, doomed, set_null, reported):
+            watcher.before_write(kind, data, old, new, position)
+
+    def _delete_images(
         self,
         watcher: ChangeWatcher,
         doomed: dict[str, set[int]],
         set_null: list[tuple[TableData, int, tuple[int, ...]]],
-    ) -> None:
+        reported: dict[str, set[int]] | None = None,
+    ) -> list[tuple[ChangeKind, TableData, list[Any], list[Any]]]:
+        """(kind, table, old rows, new rows) of a planned delete, per watched table: SET NULL
+        updates first, then deletes, leaving out the rows ``reported`` already (per table)."""
+        images: list[tuple[ChangeKind, TableData, list[Any], list[Any]]] = []
+        by_table: dict[int, tuple[TableData, dict[int, dict[int, Any]]]] = {}
         for child_data, child_rid, positions in set_null:
             if watcher.watches(child_data.schema.name.lower()):
-                self._report_updates(watcher, child_data, {child_rid: dict.fromkeys(positions)})
+                changes = by_table.setdefault(id(child_data), (child_data, {}))[1]
+                changes.setdefault(child_rid, {}).update(dict.fromkeys(positions))
+        for data, changes in by_table.values():
+            images.append(("update", data, *_update_images(data, changes)))
         for name, table_rids in doomed.items():
             if watcher.watches(name):
                 data = self._data[name]
-                ordered = sorted(table_rids)
-                old = [data.row(rid) for rid in ordered]
-                watcher.before_write("delete", data, old, [None] * len(old), self._position())
+                ordered = sorted(table_rids - reported.get(name, set()) if reported else table_rids)
+                if ordered:
+                    old = [data.row(rid) for rid in ordered]
+                    images.append(("delete", data, old, [None] * len(old)))
+        return images
 
     def _plan_child(
         self,
@@ -413,6 +508,8 @@ class Store:
                     yield
                 except BaseException:
                     log.undo_to(self, mark)
+                    if self.watcher is not None:
+                        self.watcher.discarded(mark)
                     raise
                 return
             log = UndoLog()
@@ -552,6 +649,21 @@ class Store:
     def _end(self) -> None:
         self._undo = None
         self._owner = None
+
+
+def _update_images(
+    data: TableData, changes: dict[int, dict[int, Any]]
+) -> tuple[list[Any], list[Any]]:
+    """Old and new stored rows of ``changes`` (rid -> {position: new value}); a new row shares
+    the old row's value objects wherever the value does not change."""
+    old = [data.row(rid) for rid in changes]
+    new = []
+    for row, change in zip(old, changes.values(), strict=True):
+        values = list(row)
+        for position, value in change.items():
+            values[position] = value
+        new.append(values)
+    return old, new
 
 
 def _check_set_null_row(data: TableData, rid: int, positions: tuple[int, ...]) -> None:

@@ -8,7 +8,8 @@ delivers them, in order, to the table's ``on_change`` subscribers and then, as o
 
 ``before_change`` subscribers run inside the write, after the constraint checks and before any
 value changes: raising vetoes the write, which then fails with that exception and changes
-nothing (inside ``with db.transaction():`` the exception rolls the transaction back).
+nothing (inside ``with db.transaction():`` the exception rolls the transaction back). Changes
+are recorded once written.
 
 Delivery policy:
 
@@ -128,22 +129,35 @@ class ChangeHub:
         new: Sequence[Sequence[Any] | None],
         position: int,
     ) -> None:
-        """Make the changes, run the veto hooks, keep them until commit."""
-        schema = data.schema
-        make = _row_maker(schema)
-        changes = [
-            Change(
-                kind,
-                schema.name,
-                None if before is None else make(before),
-                None if after is None else make(after),
-            )
-            for before, after in zip(old, new, strict=True)
-        ]
-        for fn in list(self._before.get(schema.name.lower(), ())):
+        """Nothing to do before the constraint checks."""
+
+    def before_apply(
+        self,
+        kind: ChangeKind,
+        data: TableData,
+        old: Sequence[Sequence[Any] | None],
+        new: Sequence[Sequence[Any] | None],
+        position: int,
+    ) -> None:
+        """Run the veto hooks (raising vetoes the write: nothing is changed)."""
+        hooks = self._before.get(data.schema.name.lower())
+        if not hooks:
+            return
+        changes = _changes(kind, data, old, new)
+        for fn in list(hooks):
             for change in changes:
-                fn(change)  # raising vetoes the write: nothing is recorded or changed
-        self._pending.extend((position, change) for change in changes)
+                fn(change)  # raising vetoes the write: nothing is changed
+
+    def after_write(
+        self,
+        kind: ChangeKind,
+        data: TableData,
+        old: Sequence[Sequence[Any] | None],
+        new: Sequence[Sequence[Any] | None],
+        position: int,
+    ) -> None:
+        """Keep the changes made until commit."""
+        self._pending.extend((position, change) for change in _changes(kind, data, old, new))
 
     def committed(self) -> None:
         """Deliver the pending changes (called with the store's write lock held)."""
@@ -160,6 +174,26 @@ class ChangeHub:
     def discarded(self, position: int) -> None:
         """Forget changes made at undo-log positions ``>= position``."""
         self._pending = [(p, c) for p, c in self._pending if p < position]
+
+
+def _changes(
+    kind: ChangeKind,
+    data: TableData,
+    old: Sequence[Sequence[Any] | None],
+    new: Sequence[Sequence[Any] | None],
+) -> list[Change]:
+    """A :class:`Change` per row reported by the store."""
+    schema = data.schema
+    make = _row_maker(schema)
+    return [
+        Change(
+            kind,
+            schema.name,
+            None if before is None else make(before),
+            None if after is None else make(after),
+        )
+        for before, after in zip(old, new, strict=True)
+    ]
 
 
 def _call(fn: Callable[[Any], object], argument: Any) -> None:

@@ -26,14 +26,17 @@ from pyram.sql.binder.ddl import (
     DropCommand,
     ReindexCommand,
 )
-from pyram.sql.binder.select import BoundSelect
+from pyram.sql.binder.items import BoundSelect
+from pyram.sql.binder.trigger import BoundTrigger, CreateTriggerCommand, bind_trigger
 
 __all__ = [
     "Binder",
     "Bound",
     "BoundSelect",
+    "BoundTrigger",
     "CreateIndexCommand",
     "CreateTableCommand",
+    "CreateTriggerCommand",
     "CreateViewCommand",
     "CteDef",
     "DropCommand",
@@ -42,6 +45,7 @@ __all__ = [
     "SqlCatalog",
     "ViewDef",
     "bind",
+    "bind_trigger",
 ]
 
 TransactionStatement = ast.Begin | ast.Commit | ast.Rollback | ast.Savepoint | ast.Release
@@ -60,6 +64,7 @@ Bound = (
     | CreateTableCommand
     | CreateIndexCommand
     | CreateViewCommand
+    | CreateTriggerCommand
     | DropCommand
     | ReindexCommand
     | TransactionStatement
@@ -92,6 +97,8 @@ class Binder(DdlBinder):
             return self.bind_create_index(stmt)
         if isinstance(stmt, ast_ddl.CreateView):
             return self.bind_create_view(stmt)
+        if isinstance(stmt, ast_ddl.CreateTrigger):
+            return bind_trigger(stmt, self.sql, self.catalog)
         if isinstance(stmt, ast_ddl.Drop):
             return self.bind_drop(stmt)
         if isinstance(stmt, ast.Begin | ast.Commit | ast.Rollback | ast.Savepoint | ast.Release):

@@ -1,4 +1,5 @@
-"""Bind DDL: CREATE TABLE / INDEX / VIEW and DROP become commands the database applies.
+"""Bind DDL: CREATE TABLE / INDEX / VIEW and DROP become commands the database applies
+(CREATE TRIGGER is bound in :mod:`pyram.sql.binder.trigger`).
 
 CREATE TABLE goes through :func:`pyram.catalog.define_table`, the same function ``@pyram.table``
 classes use, so a table made in SQL has the same constraints, indexes and errors as one declared
@@ -32,8 +33,8 @@ from pyram.sql import ast_ddl as ddl
 from pyram.sql.binder.base import ViewDef, column_type
 from pyram.sql.binder.dml import DmlBinder, written_literal
 from pyram.sql.binder.expressions import ExprCtx
+from pyram.sql.binder.items import BoundSelect
 from pyram.sql.binder.scope import Scope
-from pyram.sql.binder.select import BoundSelect
 from pyram.types import INTEGER
 
 __all__ = [
@@ -97,7 +98,8 @@ class ReindexCommand:
 
 @attrs.frozen
 class DropCommand:
-    """Drop a table, index or view (``kind`` is ``"table"``, ``"index"`` or ``"view"``)."""
+    """Drop a table, index, view or trigger (``kind`` is ``"table"``, ``"index"``, ``"view"``
+    or ``"trigger"``)."""
 
     kind: str
     name: str
@@ -317,11 +319,8 @@ class DdlBinder(DmlBinder):
         return ReindexCommand(name)
 
     def bind_drop(self, stmt: ddl.Drop) -> DropCommand:
-        """DROP TABLE / INDEX / VIEW [IF EXISTS]."""
-        kind = stmt.kind.value.lower()
-        if kind == "trigger":
-            raise self.error("triggers are not supported yet", stmt.offset)
-        return DropCommand(kind, stmt.name, stmt.if_exists)
+        """DROP TABLE / INDEX / VIEW / TRIGGER [IF EXISTS]."""
+        return DropCommand(stmt.kind.value.lower(), stmt.name, stmt.if_exists)
 
 
 def _canonical(

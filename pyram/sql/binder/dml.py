@@ -43,7 +43,13 @@ def written_literal(e: ast.Expr, value: Any, dtype: DataType) -> Any:
 
 
 class DmlBinder(SelectBinder):
-    """Binds data-changing statements."""
+    """Binds data-changing statements.
+
+    ``outer_scope`` is the enclosing scope of every statement bound (None at top level): a
+    trigger body sees the firing row's ``NEW``/``OLD`` columns through it as outer columns.
+    """
+
+    outer_scope: Scope | None = None
 
     def _with(self, ctes: tuple[ast.Cte, ...], recursive: bool) -> None:
         self.ctes.append(
@@ -106,7 +112,7 @@ class DmlBinder(SelectBinder):
             return pn.Values(((),), ())
         dtypes = [schema.column(c).dtype for c in columns]
         if isinstance(source, ast.Values):
-            ctx = ExprCtx(Scope())
+            ctx = ExprCtx(Scope(self.outer_scope))
             rows = []
             for row in source.rows:
                 if len(row) != len(columns):
@@ -122,7 +128,7 @@ class DmlBinder(SelectBinder):
                     )
                 )
             return self.values_plan(rows, columns)
-        bound = self.bind_select(source)
+        bound = self.bind_select(source, self.outer_scope)
         fields = bound.plan.fields
         if len(fields) != len(columns):
             raise self.error(
@@ -154,7 +160,7 @@ class DmlBinder(SelectBinder):
             return pn.OnConflict("ignore", target)
         if not target:
             raise self.error("ON CONFLICT DO UPDATE needs a conflict target", clause.offset)
-        scope = Scope()
+        scope = Scope(self.outer_scope)
         existing = self.b.scan(schema, stmt.alias).out
         excluded = self.b.scan(schema, "excluded").out
         scope.add(stmt.alias or schema.name, existing)
@@ -190,7 +196,7 @@ class DmlBinder(SelectBinder):
     def _target_scan(self, table: str, alias: str | None, offset: int) -> tuple[pn.Scan, Scope]:
         schema = self.table_schema(table, offset)
         scan = self.b.scan(schema, alias, rid=True)
-        scope = Scope()
+        scope = Scope(self.outer_scope)
         scope.add(alias or schema.name, scan.out[:-1])
         return scan, scope
 

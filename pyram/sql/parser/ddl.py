@@ -1,14 +1,22 @@
-"""SQL parser: CREATE TABLE / INDEX / VIEW and DROP.
+"""SQL parser: CREATE TABLE / INDEX / VIEW / TRIGGER and DROP.
 
 Column definitions carry a declared type (``VARCHAR(20)``, ``DECIMAL(10, 2)``, several words) and
-constraints; table constraints follow the columns. Triggers, virtual tables and generated
-columns are rejected with a clear "not supported" error.
+constraints; table constraints follow the columns. Virtual tables and generated columns are
+rejected with a clear "not supported" error.
+
+A trigger body is INSERT, UPDATE, DELETE and SELECT statements, each ended by ``;``, between
+BEGIN and END. ``RAISE(action[, message])`` is an expression only there: before the WHEN clause
+and the body are parsed, each ``RAISE`` followed by ``(`` up to the body's END is turned into a
+plain name, so it parses as a function call ``RAISE(ABORT, 'message')`` (its first argument a
+column reference spelling the action) that the trigger binder recognises. Elsewhere RAISE stays a
+keyword the expression parser refuses.
 """
 
 from __future__ import annotations
 
 from pyram.sql import ast
 from pyram.sql import ast_ddl as ddl
+from pyram.sql.errors import SqlSyntaxError
 from pyram.sql.parser.base import ParserBase
 from pyram.sql.tokenizer import TokenKind
 
@@ -42,8 +50,20 @@ class DdlParser(ParserBase):
         """Parse a conflict resolution keyword (dml mixin)."""
         raise NotImplementedError
 
+    def parse_insert(self, ctes: tuple[ast.Cte, ...] = (), recursive: bool = False) -> ast.Insert:
+        """Parse INSERT/REPLACE (dml mixin)."""
+        raise NotImplementedError
+
+    def parse_update(self, ctes: tuple[ast.Cte, ...] = (), recursive: bool = False) -> ast.Update:
+        """Parse UPDATE (dml mixin)."""
+        raise NotImplementedError
+
+    def parse_delete(self, ctes: tuple[ast.Cte, ...] = (), recursive: bool = False) -> ast.Delete:
+        """Parse DELETE (dml mixin)."""
+        raise NotImplementedError
+
     def parse_create(self) -> ast.Statement:
-        """Parse ``CREATE [TEMP] TABLE|VIEW ...`` or ``CREATE [UNIQUE] INDEX ...``."""
+        """Parse ``CREATE [TEMP] TABLE|VIEW|TRIGGER ...`` or ``CREATE [UNIQUE] INDEX ...``."""
         create = self.expect_keyword("CREATE")
         temporary = self.accept_keyword("TEMP", "TEMPORARY") is not None
         unique = self.accept_keyword("UNIQUE") is not None
@@ -57,9 +77,11 @@ class DdlParser(ParserBase):
             return self._parse_create_table(create.offset, temporary)
         if self.accept_keyword("VIEW"):
             return self._parse_create_view(create.offset, temporary)
-        if self.at_keyword("TRIGGER", "VIRTUAL"):
+        if self.accept_keyword("TRIGGER"):
+            return self._parse_create_trigger(create.offset, temporary)
+        if self.at_keyword("VIRTUAL"):
             self.unsupported(f"CREATE {self.token.value}")
-        self.error("expected TABLE, INDEX or VIEW after CREATE")
+        self.error("expected TABLE, INDEX, VIEW or TRIGGER after CREATE")
 
     def _parse_if_not_exists(self) -> bool:
         if self.accept_keyword("IF"):
@@ -326,6 +348,96 @@ class DdlParser(ParserBase):
             if_not_exists=if_not_exists,
             temporary=temporary,
         )
+
+    def _parse_create_trigger(self, offset: int, temporary: bool) -> ddl.CreateTrigger:
+        if_not_exists = self._parse_if_not_exists()
+        schema, name = self.parse_qualified_name("trigger name")
+        timing_offset = self.token.offset
+        timing = ddl.TriggerTiming.BEFORE  # SQLite's default
+        if self.accept_keyword("BEFORE"):
+            pass
+        elif self.accept_keyword("AFTER"):
+            timing = ddl.TriggerTiming.AFTER
+        elif self.accept_keyword("INSTEAD"):
+            self.expect_keyword("OF", "after INSTEAD")
+            timing = ddl.TriggerTiming.INSTEAD_OF
+        if not self.at_keyword("INSERT", "UPDATE", "DELETE"):
+            self.error("expected INSERT, UPDATE or DELETE")
+        event = ddl.TriggerEvent(self.advance().value)
+        columns: list[str] = []
+        column_offsets: list[int] = []
+        if event is ddl.TriggerEvent.UPDATE and self.accept_keyword("OF"):
+            while True:
+                column_offsets.append(self.token.offset)
+                columns.append(self.parse_name("column name"))
+                if not self.accept_op(","):
+                    break
+        self.expect_keyword("ON", "after the trigger event")
+        table_offset = self.token.offset
+        table = self.parse_name("table name")
+        if self.accept_keyword("FOR"):
+            self.expect_keyword("EACH", "after FOR")
+            if not self.at_keyword("ROW"):
+                self.unsupported("FOR EACH STATEMENT (triggers are FOR EACH ROW)")
+            self.advance()
+        self._prepare_trigger_tokens()
+        when = self.parse_expr() if self.accept_keyword("WHEN") else None
+        self.expect_keyword("BEGIN", "before the trigger body")
+        body: list[ast.Statement] = []
+        while not self.at_keyword("END") or not body:
+            body.append(self._parse_trigger_step())
+            self.expect_op(";", "after a statement of the trigger body")
+        self.expect_keyword("END", "after the trigger body")
+        return ddl.CreateTrigger(
+            offset=offset,
+            name=name,
+            table=table,
+            event=event,
+            body=tuple(body),
+            timing=timing,
+            columns=tuple(columns),
+            when=when,
+            schema=schema,
+            if_not_exists=if_not_exists,
+            temporary=temporary,
+            table_offset=table_offset,
+            column_offsets=tuple(column_offsets),
+            timing_offset=timing_offset,
+        )
+
+    def _prepare_trigger_tokens(self) -> None:
+        """From the cursor to the END closing the trigger body: make ``RAISE (`` a name, so it
+        parses as a function call, and refuse parameters (a trigger runs with none)."""
+        tokens = self.tokens
+        depth = 0  # CASE ... END nesting
+        for i in range(self.pos, len(tokens) - 1):
+            token = tokens[i]
+            if token.kind is TokenKind.PARAMETER:
+                raise SqlSyntaxError("a trigger cannot use parameters", self.sql, token.offset)
+            if token.kind is not TokenKind.KEYWORD:
+                continue
+            if token.value == "CASE":
+                depth += 1
+            elif token.value == "END":
+                if depth == 0:
+                    return
+                depth -= 1
+            elif token.value == "RAISE" and tokens[i + 1].value == "(":
+                tokens[i] = token._replace(kind=TokenKind.IDENTIFIER)
+
+    def _parse_trigger_step(self) -> ast.Statement:
+        """One statement of a trigger body: INSERT, UPDATE, DELETE or SELECT."""
+        if self.at_keyword("SELECT", "VALUES"):
+            return self.parse_select()
+        if self.at_keyword("INSERT", "REPLACE"):
+            return self.parse_insert()
+        if self.at_keyword("UPDATE"):
+            return self.parse_update()
+        if self.at_keyword("DELETE"):
+            return self.parse_delete()
+        if self.at_keyword("WITH"):
+            self.unsupported("WITH in a trigger body")
+        self.error("expected INSERT, UPDATE, DELETE or SELECT in the trigger body")
 
     def parse_drop(self) -> ddl.Drop:
         """Parse ``DROP TABLE|INDEX|VIEW|TRIGGER [IF EXISTS] [schema.]name``."""
