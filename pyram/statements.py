@@ -178,6 +178,10 @@ class SqlSession:
 
     def _run_prepared(self, entry: _PreparedSql, values: dict[str | int, Any]) -> SqlResult:
         prepared = entry.prepared
+        if len(values) > len(prepared.param_types) and not isinstance(next(iter(values)), int):
+            # like sqlite3, a mapping may name more parameters than the statement uses (an
+            # unreferenced CTE's, say); positional values must still match exactly
+            values = {k: v for k, v in values.items() if k in prepared.param_types}
         with self._store.write_lock:
             rows, ctx = run_with_context(prepared, self._store, values)
         if entry.is_query:

@@ -304,3 +304,10 @@ def test_a_parameter_folded_away_still_takes_its_value(db: pyram.Database) -> No
     assert db.sql("SELECT name FROM emp WHERE NULL = :p", {"p": "x"}).all() == []
     with pytest.raises(pyram.ProgrammingError, match="no value given"):
         db.sql("SELECT name FROM emp WHERE NULL = :p")
+
+
+def test_a_mapping_may_name_parameters_the_statement_does_not_use(db: pyram.Database) -> None:
+    sql = "WITH unused AS (SELECT :x AS v) SELECT count(*) FROM emp WHERE age > :a"
+    assert db.sql(sql, {"a": 26, "x": 1}).scalar() == 3
+    with pytest.raises(pyram.ProgrammingError, match="no parameter 1"):
+        db.sql("SELECT ?", [1, 2])  # positional values must match
