@@ -6,6 +6,7 @@ Examples::
     python -m benchmarks --rows 100000 --repeat 3
     python -m benchmarks --only point_lookup,top_n --rows 50k
     python -m benchmarks --quick              # smoke run: 20k rows, fewer runs and probes
+    python -m benchmarks --rows 100k --only small_transactions,concurrent_reads
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.data import SEED
+from benchmarks.sqlite_engine import CONCURRENCY_MODES
 from benchmarks.workloads import WORKLOAD_NAMES
 
 MEMORY = "memory"
@@ -63,7 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--quick", action="store_true", help="smoke run: 20k rows, fewer runs")
     parser.add_argument(
-        "--lookups", type=parse_count, default=None, help="point lookups / updates per run (10000)"
+        "--lookups",
+        type=parse_count,
+        default=None,
+        help="point lookups / updates / small transactions per run (10000)",
     )
     parser.add_argument("--ranges", type=parse_count, default=None, help="range queries (1000)")
     parser.add_argument(
@@ -74,6 +79,22 @@ def build_parser() -> argparse.ArgumentParser:
         type=parse_names,
         default=None,
         help="optional peers to run (default: every installed one; 'none' for none)",
+    )
+    parser.add_argument(
+        "--tx-readers", type=int, default=2, help="reader threads of concurrent_reads (2)"
+    )
+    parser.add_argument(
+        "--tx-seconds",
+        type=float,
+        default=None,
+        help="wall time of one concurrent_reads run, seconds (2; 1 with --quick)",
+    )
+    parser.add_argument(
+        "--tx-sqlite",
+        choices=CONCURRENCY_MODES,
+        default="wal",
+        help="sqlite3 set-up for concurrent_reads: a WAL-mode file in /dev/shm (wal, default)"
+        " or a shared-cache in-memory database (shared)",
     )
     parser.add_argument("--seed", type=int, default=SEED, help=f"data seed ({SEED})")
     parser.add_argument("--output", type=Path, default=None, help="JSON results path")
@@ -97,8 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     lookups = args.lookups or (2_000 if quick else 10_000)
     ranges = args.ranges or (200 if quick else 1_000)
     budget = args.budget if args.budget is not None else (5.0 if quick else 30.0)
+    tx_seconds = args.tx_seconds if args.tx_seconds is not None else (1.0 if quick else 2.0)
     if repeat < 1:
         print("--repeat must be at least 1", file=sys.stderr)
+        return 2
+    if args.tx_readers < 1 or tx_seconds <= 0:
+        print("--tx-readers must be at least 1 and --tx-seconds positive", file=sys.stderr)
         return 2
 
     only: list[str] | None = args.only
@@ -128,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
         budget=budget,
         seed=args.seed,
         peers=installed,
+        tx_readers=args.tx_readers,
+        tx_seconds=tx_seconds,
+        tx_sqlite=args.tx_sqlite,
     )
     runner.log(
         "engines: sqlite3, pyram, pyram-sql"
@@ -140,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ABORTED: answers differ: {exc}", file=sys.stderr)
         return 1
 
-    print(report.format_report(results, missing))
+    print(report.format_report(results, missing, options))
     path = report.write_json(
         report.to_json(results, options, missing), args.output or report.DEFAULT_OUTPUT
     )

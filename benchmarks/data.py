@@ -52,7 +52,10 @@ class Dataset:
         d_rows: ``(grp, name)`` tuples, one per group.
         lookup_keys: random existing ids for ``point_lookup`` (with repetition).
         range_lows: lower bounds ``lo`` of ``grp BETWEEN lo AND lo + 9``.
-        update_keys: random existing ids for ``update_by_pk`` (with repetition).
+        update_keys: random existing ids for ``update_by_pk`` (with repetition); the
+            transaction workloads update them too (see :mod:`benchmarks.transactions`).
+        tx_readers: reader threads of ``concurrent_reads``.
+        tx_seconds: wall time of one ``concurrent_reads`` run, in seconds.
     """
 
     rows: int
@@ -61,6 +64,8 @@ class Dataset:
     lookup_keys: list[int]
     range_lows: list[int]
     update_keys: list[int]
+    tx_readers: int = 2
+    tx_seconds: float = 2.0
 
     @property
     def range_highs(self) -> list[int]:
@@ -79,14 +84,23 @@ def make_t_rows(rows: int, seed: int = SEED) -> list[TRow]:
     ]
 
 
-def make_dataset(rows: int, lookups: int, ranges: int, seed: int = SEED) -> Dataset:
+def make_dataset(
+    rows: int,
+    lookups: int,
+    ranges: int,
+    seed: int = SEED,
+    tx_readers: int = 2,
+    tx_seconds: float = 2.0,
+) -> Dataset:
     """Build the data set for one size.
 
     Args:
         rows: rows of ``t``.
-        lookups: number of point lookups and of primary-key updates.
+        lookups: number of point lookups, of primary-key updates and of small transactions.
         ranges: number of range queries.
         seed: random seed; the same arguments always give the same data.
+        tx_readers: reader threads of ``concurrent_reads``.
+        tx_seconds: wall time of one ``concurrent_reads`` run.
     """
     if rows < 1:
         raise ValueError("rows must be positive")
@@ -98,4 +112,6 @@ def make_dataset(rows: int, lookups: int, ranges: int, seed: int = SEED) -> Data
         lookup_keys=[probe.randint(1, rows) for _ in range(lookups)],
         range_lows=[probe.randrange(GROUPS - RANGE_WIDTH + 1) for _ in range(ranges)],
         update_keys=[probe.randint(1, rows) for _ in range(lookups)],
+        tx_readers=tx_readers,
+        tx_seconds=tx_seconds,
     )

@@ -1,7 +1,9 @@
 """PyRAM adapter: the benchmark tables as ``@pyram.table`` classes and the workloads in the DSL.
 
 Queries are built once (outside timing) and reused with new parameter values, as an
-application would; PyRAM caches their plans by shape.
+application would; PyRAM caches their plans by shape. The transaction workloads use
+``with db.transaction():`` around ``db.insert(T(...))`` and a cached ``pyram.update`` by
+primary key (see :mod:`benchmarks.transactions`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,16 @@ from typing import Any
 
 import pyram
 from benchmarks.data import Dataset, TRow
+from benchmarks.transactions import (
+    CONSISTENT,
+    ConcurrentOutcome,
+    Read,
+    Transact,
+    run_concurrent,
+    run_steps,
+    touched_ids,
+    tx_steps,
+)
 from benchmarks.verify import MismatchError
 from benchmarks.workloads import Run
 from pyram import Col, column, func
@@ -56,6 +68,10 @@ def _checksum_query() -> pyram.Select[tuple[int, float | None]]:
     return pyram.select(func.count(), func.sum(T.val)).select_from(T)
 
 
+def _nothing() -> None:
+    return None
+
+
 class PyramEngine:
     """PyRAM adapter (one :class:`pyram.Database`)."""
 
@@ -66,6 +82,7 @@ class PyramEngine:
         self.db.create(T, D)
         self._instances: list[T] | None = None
         self._bulk_db: pyram.Database | None = None
+        self._tx_db: pyram.Database | None = None
 
     def load(self, data: Dataset) -> None:
         """Insert ``t`` and ``d`` with ``insert_many``."""
@@ -160,6 +177,64 @@ class PyramEngine:
             count, total = db.one(_checksum_query())
             return (updated, count, total)
 
+        # small_transactions and concurrent_reads (benchmarks.transactions): each run gets a
+        # freshly loaded copy of t, since it inserts the same new ids.
+        steps = tx_steps(data, 0, len(data.update_keys))
+        touched = touched_ids(data, len(steps))
+        minus_delta = (
+            pyram.update(T)
+            .set(T.val, T.val - pyram.param("delta", float))
+            .where(T.id.eq(pyram.param("id", int)))
+        )
+        per_group = pyram.select(func.count(), func.sum(T.val)).where(
+            T.grp.eq(pyram.param("grp", int))
+        )
+        totals = pyram.select(func.count(), func.sum(T.grp), func.sum(T.val)).select_from(T)
+
+        def tx_setup() -> None:
+            self._tx_db = None
+            self._tx_db = pyram.Database()
+            self._tx_db.create(T)
+            load_t(self._tx_db, data.t_rows)
+
+        def tx_teardown() -> None:
+            self._tx_db = None
+
+        def transact_on(tx_db: pyram.Database) -> Transact:
+            transaction, insert, execute_ = tx_db.transaction, tx_db.insert, tx_db.execute
+
+            def transact(row: TRow, key: int, delta: float) -> None:
+                with transaction():
+                    insert(T(*row))
+                    execute_(minus_delta, id=key, delta=delta)
+
+            return transact
+
+        def small_transactions() -> int:
+            assert self._tx_db is not None
+            return run_steps(transact_on(self._tx_db), steps)
+
+        def small_verify() -> list[tuple[Any, ...] | None]:
+            small_transactions()
+            tx_db = self._tx_db
+            assert tx_db is not None
+            found = [tx_db.get(T, k) for k in touched]
+            return [tx_db.one(totals), *(None if r is None else as_tuple(r) for r in found)]
+
+        def concurrent_reads() -> ConcurrentOutcome:
+            tx_db = self._tx_db
+            assert tx_db is not None
+            one = tx_db.one
+
+            def open_reader() -> tuple[Read, Callable[[], None]]:
+                return (lambda g: one(per_group, grp=g)), _nothing
+
+            return run_concurrent(self.name, data, transact_on(tx_db), open_reader)
+
+        def concurrent_verify() -> tuple[str, ...]:
+            concurrent_reads()  # raises MismatchError on an inconsistent read
+            return CONSISTENT
+
         return {
             "point_lookup": Run(run=point_lookup, verify=rows_of(point_lookup)),
             "point_lookup_get": Run(run=point_lookup_get, verify=rows_of(point_lookup_get)),
@@ -175,10 +250,20 @@ class PyramEngine:
                 run=bulk_insert, verify=bulk_verify, setup=bulk_setup, teardown=bulk_teardown
             ),
             "update_by_pk": Run(run=update_by_pk, verify=update_verify),
+            "small_transactions": Run(
+                run=small_transactions, verify=small_verify, setup=tx_setup, teardown=tx_teardown
+            ),
+            "concurrent_reads": Run(
+                run=concurrent_reads,
+                verify=concurrent_verify,
+                setup=tx_setup,
+                teardown=tx_teardown,
+            ),
         }
 
     def close(self) -> None:
         """Drop every reference to the data."""
         self._instances = None
         self._bulk_db = None
+        self._tx_db = None
         self.db = pyram.Database()

@@ -18,7 +18,7 @@ inside the timing).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import chain
 from math import fsum
 from typing import Any
@@ -26,6 +26,21 @@ from typing import Any
 import pyram
 from benchmarks.data import Dataset, TRow
 from benchmarks.pyram_engine import D, T
+from benchmarks.transactions import (
+    CONCURRENT_READ,
+    CONSISTENT,
+    TX_INSERT,
+    TX_ROW,
+    TX_TOTALS,
+    TX_UPDATE,
+    ConcurrentOutcome,
+    Read,
+    Transact,
+    run_concurrent,
+    run_steps,
+    touched_ids,
+    tx_steps,
+)
 from benchmarks.workloads import Run
 
 __all__ = ["INSERT_CHUNK", "PyramSqlEngine", "insert_sql", "insert_t_sql"]
@@ -62,6 +77,10 @@ def insert_t_sql(db: pyram.Database, rows: Sequence[TRow], chunk: int = INSERT_C
     return inserted
 
 
+def _nothing() -> None:
+    return None
+
+
 class PyramSqlEngine:
     """PyRAM adapter that runs every workload through ``db.sql`` (engine ``pyram-sql``)."""
 
@@ -71,6 +90,7 @@ class PyramSqlEngine:
         self.db = pyram.Database()
         self.db.create(T, D)
         self._bulk_db: pyram.Database | None = None
+        self._tx_db: pyram.Database | None = None
 
     def load(self, data: Dataset) -> None:
         """Fill ``t`` and ``d`` with multi-row SQL INSERTs."""
@@ -126,6 +146,60 @@ class PyramSqlEngine:
         def update_verify() -> tuple[Any, ...]:
             return (update_by_pk(), *sql(CHECKSUM).one())
 
+        # small_transactions and concurrent_reads: BEGIN, the two statements, COMMIT, each a
+        # db.sql call, on a copy of t loaded like the engine's own (fresh for every run).
+        steps = tx_steps(data, 0, len(data.update_keys))
+        touched = touched_ids(data, len(steps))
+
+        def tx_setup() -> None:
+            self._tx_db = None
+            self._tx_db = pyram.Database()
+            self._tx_db.create(T)
+            insert_t_sql(self._tx_db, data.t_rows)
+
+        def tx_teardown() -> None:
+            self._tx_db = None
+
+        def transact_on(tx_db: pyram.Database) -> Transact:
+            run_sql = tx_db.sql
+
+            def transact(row: TRow, key: int, delta: float) -> None:
+                run_sql("BEGIN")
+                try:
+                    run_sql(TX_INSERT, row)
+                    run_sql(TX_UPDATE, (delta, key))
+                    run_sql("COMMIT")
+                except BaseException:
+                    if tx_db.in_transaction:
+                        run_sql("ROLLBACK")
+                    raise
+
+            return transact
+
+        def small_transactions() -> int:
+            assert self._tx_db is not None
+            return run_steps(transact_on(self._tx_db), steps)
+
+        def small_verify() -> list[tuple[Any, ...] | None]:
+            small_transactions()
+            assert self._tx_db is not None
+            run_sql = self._tx_db.sql
+            return [run_sql(TX_TOTALS).one(), *(run_sql(TX_ROW, (k,)).first() for k in touched)]
+
+        def concurrent_reads() -> ConcurrentOutcome:
+            tx_db = self._tx_db
+            assert tx_db is not None
+            run_sql = tx_db.sql
+
+            def open_reader() -> tuple[Read, Callable[[], None]]:
+                return (lambda g: run_sql(CONCURRENT_READ, (g,)).one()), _nothing
+
+            return run_concurrent(self.name, data, transact_on(tx_db), open_reader)
+
+        def concurrent_verify() -> tuple[str, ...]:
+            concurrent_reads()  # raises MismatchError on an inconsistent read
+            return CONSISTENT
+
         return {
             "point_lookup": Run(run=point_lookup),
             "range_query": Run(run=range_query, verify=range_verify),
@@ -137,9 +211,19 @@ class PyramSqlEngine:
                 run=bulk_insert, verify=bulk_verify, setup=bulk_setup, teardown=bulk_teardown
             ),
             "update_by_pk": Run(run=update_by_pk, verify=update_verify),
+            "small_transactions": Run(
+                run=small_transactions, verify=small_verify, setup=tx_setup, teardown=tx_teardown
+            ),
+            "concurrent_reads": Run(
+                run=concurrent_reads,
+                verify=concurrent_verify,
+                setup=tx_setup,
+                teardown=tx_teardown,
+            ),
         }
 
     def close(self) -> None:
         """Drop every reference to the data."""
         self._bulk_db = None
+        self._tx_db = None
         self.db = pyram.Database()

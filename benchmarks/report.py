@@ -11,14 +11,21 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks.runner import PYRAM, PYRAM_SQL, REFERENCE, Options, Results
-from benchmarks.workloads import WORKLOADS
+from benchmarks.runner import PYRAM, PYRAM_SQL, REFERENCE, Measurement, Options, Results
+from benchmarks.workloads import CONCURRENT, WORKLOADS
 
 __all__ = ["DEFAULT_OUTPUT", "format_report", "to_json", "write_json"]
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.json"
 _REFERENCE_OF = {w.name: w.reference for w in WORKLOADS}
 _WORKLOAD_ORDER = {w.name: i for i, w in enumerate(WORKLOADS)}
+_CONCURRENT = {w.name for w in WORKLOADS if w.kind == CONCURRENT}
+SMALL_TX = "small_transactions"
+CONCURRENT_READS = "concurrent_reads"
+_SQLITE_SETUP = {
+    "wal": "a WAL-mode file in /dev/shm, synchronous=OFF, a connection per thread",
+    "shared": "a shared-cache in-memory database, a connection per thread, retry when locked",
+}
 
 
 def _ratio(results: Results, workload: str, rows: int, median: float) -> float | None:
@@ -73,7 +80,11 @@ def _times(numerator: float | None, denominator: float | None) -> str:
 def _side_by_side(results: Results) -> list[str]:
     """One line per (rows, workload): sqlite3, DSL and SQL medians and their ratios."""
     keys = sorted(
-        {(m.rows, m.workload) for m in results.measurements if m.engine in (PYRAM, PYRAM_SQL)},
+        {
+            (m.rows, m.workload)
+            for m in results.measurements
+            if m.engine in (PYRAM, PYRAM_SQL) and m.workload not in _CONCURRENT
+        },
         key=lambda k: (k[0], _WORKLOAD_ORDER[k[1]]),
     )
     rows: list[list[str]] = []
@@ -100,11 +111,93 @@ def _side_by_side(results: Results) -> list[str]:
     return _table([*header, "SQL/DSL"], rows, right=set(range(1, 8)))
 
 
-def format_report(results: Results, missing: dict[str, str]) -> str:
-    """The results as text tables: timings (with ratio to sqlite3), bytes per row, notes."""
+def _rate(value: float | None) -> str:
+    return "" if value is None else f"{value:,.0f}"
+
+
+def _rate_ratio(reference: float | None, value: float | None) -> str:
+    """sqlite3's rate / the engine's: how many times longer the engine takes per operation."""
+    return "" if reference is None or not value else f"{reference / value:.2f}x"
+
+
+def _transactions(results: Results, options: Options | None) -> list[str]:
+    """Rates of the transaction workloads: small transactions per second, and reads and writer
+    transactions per second of ``concurrent_reads``, per engine, with sqlite3's rate / each."""
+    wanted = (SMALL_TX, CONCURRENT_READS)
+    cells = [m for m in results.measurements if m.workload in wanted]
+    if not cells:
+        return []
+    order = _engine_order([m.engine for m in cells])
+    keys = sorted({(m.rows, m.engine) for m in cells}, key=lambda k: (k[0], order.get(k[1], 99)))
+
+    def small_rate(m: Measurement | None) -> float | None:
+        return None if m is None else m.ops / m.median
+
+    def rate(m: Measurement | None, name: str) -> float | None:
+        return None if m is None else m.median_rate(name)
+
+    rows: list[list[str]] = []
+    retries = False
+    previous: int | None = None
+    for n, engine in keys:
+        small, ref_small = results.find(SMALL_TX, n, engine), results.find(SMALL_TX, n, REFERENCE)
+        conc = results.find(CONCURRENT_READS, n, engine)
+        ref_conc = results.find(CONCURRENT_READS, n, REFERENCE)
+        read_retries, write_retries = rate(conc, "read_retries"), rate(conc, "write_retries")
+        retries = retries or bool(read_retries) or bool(write_retries)
+        p99, worst = rate(conc, "read_p99_ms"), rate(conc, "read_max_ms")
+        rows.append(
+            [
+                "" if previous == n else f"{n:,}",
+                engine,
+                _rate(small_rate(small)),
+                _rate_ratio(small_rate(ref_small), small_rate(small)),
+                _rate(rate(conc, "reads_per_s")),
+                _rate_ratio(rate(ref_conc, "reads_per_s"), rate(conc, "reads_per_s")),
+                _rate(rate(conc, "writer_tx_per_s")),
+                _rate_ratio(rate(ref_conc, "writer_tx_per_s"), rate(conc, "writer_tx_per_s")),
+                "" if p99 is None else f"{p99:.2f}",
+                "" if worst is None else f"{worst:.2f}",
+                "" if conc is None else f"{read_retries or 0:,.0f}/{write_retries or 0:,.0f}",
+            ]
+        )
+        previous = n
+    header = [
+        "rows",
+        "engine",
+        "tx/s",
+        "vs sqlite3",
+        "reads/s",
+        "vs sqlite3",
+        "writer tx/s",
+        "vs sqlite3",
+        "read p99 ms",
+        "read max ms",
+        "retries r/w",
+    ]
+    if not retries:
+        header, rows = header[:-1], [r[:-1] for r in rows]
+    lines = [
+        "Transactions (medians; vs sqlite3 = sqlite3's rate / the engine's, lower is better):",
+        "  tx/s: small_transactions, each BEGIN; INSERT; UPDATE by primary key; COMMIT",
+    ]
+    if options is not None and any(m.workload == CONCURRENT_READS for m in cells):
+        setup = _SQLITE_SETUP.get(options.tx_sqlite, options.tx_sqlite)
+        readers, seconds = options.tx_readers, options.tx_seconds
+        lines += [
+            f"  reads/s (all readers), writer tx/s, read latency: concurrent_reads,"
+            f" {readers} reader thread(s) + 1 writer thread for {seconds:g} s",
+            f"  pyram = DSL, pyram-sql = db.sql; sqlite3 = {setup}",
+        ]
+    return [*lines, *_table(header, rows, right=set(range(2, len(header))) | {0})]
+
+
+def format_report(results: Results, missing: dict[str, str], options: Options | None = None) -> str:
+    """The results as text tables: timings (with ratio to sqlite3), transaction rates, bytes
+    per row, notes."""
     order = _engine_order([m.engine for m in results.measurements])
     measurements = sorted(
-        results.measurements,
+        (m for m in results.measurements if m.workload not in _CONCURRENT),
         key=lambda m: (m.rows, _WORKLOAD_ORDER[m.workload], order.get(m.engine, 99)),
     )
     rows: list[list[str]] = []
@@ -125,10 +218,13 @@ def format_report(results: Results, missing: dict[str, str]) -> str:
             ]
         )
     header = ["workload", "rows", "engine", "median s", "runs", "per op", "vs sqlite3"]
-    out = _table(header, rows, right={1, 3, 4, 5, 6})
+    out = _table(header, rows, right={1, 3, 4, 5, 6}) if rows else []
     side = _side_by_side(results)
     if side:
         out += ["", "PyRAM DSL vs PyRAM SQL (medians; ratios to sqlite3, then SQL / DSL):", *side]
+    transactions = _transactions(results, options)
+    if transactions:
+        out += ["", *transactions]
     if results.memory:
         mem_rows = [
             [f"{r.rows:,}", r.engine, f"{r.bytes_per_row:,.1f}", r.method]
@@ -142,7 +238,7 @@ def format_report(results: Results, missing: dict[str, str]) -> str:
     ]
     if notes:
         out += ["", *notes]
-    return "\n".join(out)
+    return "\n".join(out).lstrip("\n")
 
 
 def _version(package: str) -> str | None:
@@ -177,6 +273,9 @@ def to_json(results: Results, options: Options, missing: dict[str, str]) -> dict
             "budget_seconds": options.budget,
             "seed": options.seed,
             "workloads": [w.name for w in options.workloads],
+            "tx_readers": options.tx_readers,
+            "tx_seconds": options.tx_seconds,
+            "tx_sqlite": options.tx_sqlite,
         },
         "engines": engines,
         "not_installed": missing,
@@ -186,7 +285,13 @@ def to_json(results: Results, options: Options, missing: dict[str, str]) -> dict
                 "rows": m.rows,
                 "engine": m.engine,
                 "median_seconds": m.median,
+                "time_unit": (
+                    "seconds per read (all readers)"
+                    if m.workload in _CONCURRENT
+                    else "seconds per run"
+                ),
                 "times": m.times,
+                "rates": m.rates,
                 "verify_seconds": m.verify_seconds,
                 "ops": m.ops,
                 "ratio_vs_sqlite3": _ratio(results, m.workload, m.rows, m.median),

@@ -11,16 +11,23 @@ engine's garbage collection.
 For every workload: one verification pass (also a warm-up) whose answer must equal sqlite3's,
 then timed runs with ``gc.collect()`` before each. A slow cell gets fewer timed runs: at most
 ``budget`` seconds' worth, and at least one.
+
+A ``"concurrent"`` workload (``concurrent_reads``) runs for a fixed wall time and returns what
+its threads did: its measurement keeps those rates per run (reads and writer transactions per
+second, read latency) and, as its times, the seconds per read (all readers together), so that
+its median and ratio to sqlite3 read like every other workload's (lower is better).
 """
 
 from __future__ import annotations
 
 import gc
+import math
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from benchmarks.data import Dataset, make_dataset
 from benchmarks.memory import pyram_bytes_per_row, pyram_sql_bytes_per_row
@@ -28,8 +35,9 @@ from benchmarks.peers import Peer
 from benchmarks.pyram_engine import PyramEngine
 from benchmarks.pyram_sql_engine import PyramSqlEngine
 from benchmarks.sqlite_engine import SqliteEngine
+from benchmarks.transactions import ConcurrentOutcome
 from benchmarks.verify import MismatchError, assert_same, canonical
-from benchmarks.workloads import WORKLOADS, Engine, Run, Workload
+from benchmarks.workloads import CONCURRENT, WORKLOADS, Engine, Run, Workload
 
 __all__ = [
     "PYRAM",
@@ -63,6 +71,9 @@ class Options:
         budget: seconds of timed runs allowed per cell.
         seed: data seed.
         peers: optional engines to run.
+        tx_readers: reader threads of ``concurrent_reads``.
+        tx_seconds: wall time of one ``concurrent_reads`` run.
+        tx_sqlite: sqlite3's set-up for ``concurrent_reads``: ``"wal"`` or ``"shared"``.
     """
 
     sizes: list[int]
@@ -74,11 +85,19 @@ class Options:
     budget: float
     seed: int
     peers: list[Peer]
+    tx_readers: int = 2
+    tx_seconds: float = 2.0
+    tx_sqlite: str = "wal"
 
 
 @dataclass(frozen=True, slots=True)
 class Measurement:
-    """Timings of one (workload, rows, engine) cell."""
+    """Timings of one (workload, rows, engine) cell.
+
+    ``times`` are seconds per run, except for a concurrent workload: seconds per read (all
+    readers together). ``rates`` holds a concurrent workload's figures per run, by name (see
+    :meth:`benchmarks.transactions.ConcurrentOutcome.rates`); empty for the others.
+    """
 
     workload: str
     rows: int
@@ -86,11 +105,17 @@ class Measurement:
     times: list[float]
     verify_seconds: float
     ops: int
+    rates: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def median(self) -> float:
         """Median of the timed runs, in seconds."""
         return statistics.median(self.times)
+
+    def median_rate(self, name: str) -> float | None:
+        """Median of one of ``rates`` over the runs, or None when not recorded."""
+        values = self.rates.get(name)
+        return statistics.median(values) if values else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,9 +159,14 @@ class Results:
 
     def median(self, workload: str, rows: int, engine: str) -> float | None:
         """Median seconds of a cell, or None when it was not measured."""
+        found = self.find(workload, rows, engine)
+        return None if found is None else found.median
+
+    def find(self, workload: str, rows: int, engine: str) -> Measurement | None:
+        """The measurement of a cell, or None when it was not measured."""
         for m in self.measurements:
             if (m.workload, m.rows, m.engine) == (workload, rows, engine):
-                return m.median
+                return m
         return None
 
 
@@ -159,6 +189,16 @@ def _time_once(run: Run) -> float:
     elapsed = time.perf_counter() - start
     del out  # freeing the result is not part of the timing
     return elapsed
+
+
+def _run_concurrent_once(run: Run) -> ConcurrentOutcome:
+    if run.setup is not None:
+        run.setup()
+    gc.collect()
+    outcome = run.run()
+    if not isinstance(outcome, ConcurrentOutcome):
+        raise TypeError(f"a concurrent workload returned {type(outcome).__name__}")
+    return outcome
 
 
 def _verify(run: Run) -> tuple[object, float]:
@@ -187,6 +227,17 @@ class _Cell:
     first: float
     count: int
     times: list[float] = field(default_factory=list)
+    rates: dict[str, list[float]] = field(default_factory=dict)
+
+    def time_once(self, workload: Workload) -> None:
+        """One timed run (a concurrent one: its rates, and seconds per read as its time)."""
+        if workload.kind != CONCURRENT:
+            self.times.append(_time_once(self.run))
+            return
+        outcome = _run_concurrent_once(self.run)
+        self.times.append(1.0 / outcome.reads_per_second if outcome.reads else math.inf)
+        for name, value in outcome.rates().items():
+            self.rates.setdefault(name, []).append(value)
 
 
 def _verify_cell(
@@ -246,7 +297,9 @@ def _bench_workload(
                 if round_ >= cell.count:
                     continue
                 try:
-                    cell.times.append(_time_once(cell.run))
+                    cell.time_once(workload)
+                except MismatchError:
+                    raise
                 except Exception as exc:
                     cells.remove(cell)
                     fail(cell.engine, cell.run, exc)
@@ -256,12 +309,24 @@ def _bench_workload(
                 cell.run.teardown()
     for cell in cells:
         measurement = Measurement(
-            workload.name, data.rows, cell.engine, cell.times, cell.first, workload.ops(data)
+            workload.name,
+            data.rows,
+            cell.engine,
+            cell.times,
+            cell.first,
+            workload.ops(data),
+            cell.rates,
         )
         results.measurements.append(measurement)
+        if workload.kind == CONCURRENT:
+            reads = measurement.median_rate("reads_per_s") or 0.0
+            writes = measurement.median_rate("writer_tx_per_s") or 0.0
+            summary = f"{reads:10,.0f} reads/s, writer {writes:8,.0f} tx/s"
+        else:
+            summary = f"{measurement.median:8.4f} s"
         log(
             f"    {workload.name:<18} {cell.engine:<11} verified in {cell.first:8.3f} s; "
-            f"median of {len(cell.times)}: {measurement.median:8.4f} s"
+            f"median of {len(cell.times)}: {summary}"
         )
 
 
@@ -301,7 +366,7 @@ def run_benchmarks(options: Options) -> Results:
     # rounds, so their ratios are not skewed by load that comes and goes on the machine.
     # Each optional peer runs alone, after them.
     core: list[tuple[str, Callable[[], Engine]]] = [
-        (REFERENCE, SqliteEngine),
+        (REFERENCE, partial(SqliteEngine, options.tx_sqlite)),
         (PYRAM, PyramEngine),
         (PYRAM_SQL, PyramSqlEngine),
     ]
@@ -312,7 +377,14 @@ def run_benchmarks(options: Options) -> Results:
     lookups, ranges = options.lookups, options.ranges
     for rows in options.sizes:
         log(f"[{rows:,} rows] generating data (seed {options.seed})")
-        data = make_dataset(rows, lookups=lookups, ranges=ranges, seed=options.seed)
+        data = make_dataset(
+            rows,
+            lookups=lookups,
+            ranges=ranges,
+            seed=options.seed,
+            tx_readers=options.tx_readers,
+            tx_seconds=options.tx_seconds,
+        )
         references: dict[str, object] = {}
         for members, max_rows in groups:
             if max_rows is not None and rows > max_rows:

@@ -1,17 +1,60 @@
 """The reference engine: stdlib ``sqlite3`` on ``:memory:``, in autocommit mode.
 
 Every statement is its own transaction (like PyRAM's all-or-nothing writes), except the bulk
-insert, which runs in one explicit transaction (like ``insert_many``).
+insert, which runs in one explicit transaction (like ``insert_many``), and
+``small_transactions``, whose transactions are explicit ``BEGIN`` ... ``COMMIT``.
+
+``concurrent_reads`` needs one database reached by several threads, each with its own
+connection, which a private ``:memory:`` database cannot be. Two modes (``--tx-sqlite``):
+
+* ``wal`` (the default): a database file in WAL mode, in ``/dev/shm`` (memory-backed) when the
+  machine has it, with ``synchronous=OFF`` (no fsync, nothing is made durable) and a page cache
+  large enough to hold the whole file in every connection. Readers read the last committed
+  snapshot and never wait for the writer, nor the writer for them. Each connection has its own
+  page cache, and a commit makes the other connections drop theirs, so a read after a commit
+  loads its pages again (from the OS page cache and the WAL file). A memory map
+  (``mmap_size``) made those reads slower here, so none is used.
+* ``shared``: one shared-cache in-memory database
+  (``file:...?mode=memory&cache=shared``). Shared-cache locking is per table and does not wait:
+  a reader finding the writer's transaction holding ``t`` (or the writer finding a reader's
+  statement on it) fails at once with "database table is locked" (SQLITE_LOCKED; the busy
+  timeout does not apply). Both sides then retry at once, and the counts of retries are
+  reported.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
 import sqlite3
+import tempfile
+from collections.abc import Callable
 
-from benchmarks.data import Dataset
+from benchmarks.data import Dataset, TRow
+from benchmarks.transactions import (
+    CONCURRENT_READ,
+    CONSISTENT,
+    TX_INSERT,
+    TX_ROW,
+    TX_TOTALS,
+    TX_UPDATE,
+    ConcurrentOutcome,
+    Read,
+    Transact,
+    run_concurrent,
+    run_steps,
+    touched_ids,
+    tx_steps,
+)
 from benchmarks.workloads import Run
 
-__all__ = ["DDL", "SqliteEngine"]
+__all__ = ["CONCURRENCY_MODES", "DDL", "SqliteEngine"]
+
+#: sqlite3 set-ups for ``concurrent_reads``: see the module docstring.
+CONCURRENCY_MODES: tuple[str, ...] = ("wal", "shared")
+_BUSY_TIMEOUT = 5.0  # seconds, like PyRAM's lock timeout
+_CACHE_KIB = 1 << 20  # page cache limit per connection in WAL mode (1 GiB: the whole file)
+_names = itertools.count(1)
 
 DDL: tuple[str, ...] = (
     "CREATE TABLE t (id INTEGER PRIMARY KEY, grp INTEGER NOT NULL, cat TEXT NOT NULL,"
@@ -30,15 +73,101 @@ def _connect() -> sqlite3.Connection:
     return con
 
 
+def _load_t(con: sqlite3.Connection, rows: list[TRow]) -> None:
+    """Fill ``t`` in one transaction, then ANALYZE (as the main database is)."""
+    con.execute("BEGIN")
+    con.executemany(_INSERT_T, rows)
+    con.execute("COMMIT")
+    con.execute("ANALYZE")
+
+
+def _transact_on(con: sqlite3.Connection) -> Transact:
+    """The small transaction on ``con``: BEGIN, INSERT, UPDATE, COMMIT (ROLLBACK on failure)."""
+    execute = con.execute
+
+    def transact(row: TRow, key: int, delta: float) -> None:
+        execute("BEGIN")
+        try:
+            execute(TX_INSERT, row)
+            execute(TX_UPDATE, (delta, key))
+            execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                execute("ROLLBACK")
+            raise
+
+    return transact
+
+
+def _is_locked(exc: BaseException) -> bool:
+    """A lock conflict (shared-cache SQLITE_LOCKED, or SQLITE_BUSY after the timeout)."""
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
+def _ram_dir() -> str | None:
+    """``/dev/shm`` when it is a writable directory (memory-backed on Linux), else the default."""
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+
+
+class _ThreadedDatabase:
+    """A copy of ``t`` that several threads reach, each with its own connection."""
+
+    def __init__(self, mode: str, data: Dataset) -> None:
+        if mode not in CONCURRENCY_MODES:
+            raise ValueError(f"unknown sqlite3 concurrency mode {mode!r}")
+        self.mode = mode
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+        if mode == "wal":
+            self._dir = tempfile.TemporaryDirectory(prefix="pyram-bench-", dir=_ram_dir())
+            self._target, self._uri = os.path.join(self._dir.name, "bench.db"), False
+        else:
+            name = f"pyram-bench-{os.getpid()}-{next(_names)}"
+            self._target, self._uri = f"file:{name}?mode=memory&cache=shared", True
+        # holds the database open (a shared-cache memory database lives while one is open)
+        self._holder = self.connect()
+        if mode == "wal":
+            self._holder.execute("PRAGMA journal_mode=WAL")
+        for statement in DDL:
+            self._holder.execute(statement)
+        _load_t(self._holder, data.t_rows)
+
+    def connect(self) -> sqlite3.Connection:
+        """A new connection, usable from any thread (each thread uses its own)."""
+        con = sqlite3.connect(
+            self._target,
+            uri=self._uri,
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=_BUSY_TIMEOUT,
+        )
+        if self.mode == "wal":
+            con.execute("PRAGMA synchronous=OFF")
+            con.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
+        return con
+
+    def close(self) -> None:
+        """Close the holding connection and delete the file (WAL mode)."""
+        self._holder.close()
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None
+
+
 class SqliteEngine:
     """sqlite3 adapter; also measures the loaded size of ``t`` (pages x page size)."""
 
     name = "sqlite3"
 
-    def __init__(self) -> None:
+    def __init__(self, concurrency: str = "wal") -> None:
+        if concurrency not in CONCURRENCY_MODES:
+            raise ValueError(f"unknown sqlite3 concurrency mode {concurrency!r}")
         self.con = _connect()
         self.bytes_per_row: float | None = None
+        self.concurrency = concurrency
         self._bulk: sqlite3.Connection | None = None
+        self._tx: sqlite3.Connection | None = None
+        self._threaded: _ThreadedDatabase | None = None
 
     def load(self, data: Dataset) -> None:
         """Fill ``t`` (then measure its pages) and ``d``, each in one transaction."""
@@ -110,6 +239,62 @@ class SqliteEngine:
         def update_verify() -> tuple[object, ...]:
             return (update_by_pk(), *execute(_CHECKSUM).fetchone())
 
+        steps = tx_steps(data, 0, len(data.update_keys))
+        touched = touched_ids(data, len(steps))
+
+        def tx_setup() -> None:
+            tx_teardown()
+            self._tx = _connect()
+            _load_t(self._tx, data.t_rows)
+
+        def tx_teardown() -> None:
+            if self._tx is not None:
+                self._tx.close()
+                self._tx = None
+
+        def small_transactions() -> int:
+            assert self._tx is not None
+            return run_steps(_transact_on(self._tx), steps)
+
+        def small_verify() -> list[tuple[object, ...] | None]:
+            small_transactions()
+            assert self._tx is not None
+            run_sql = self._tx.execute
+            return [
+                run_sql(TX_TOTALS).fetchone(),
+                *(run_sql(TX_ROW, (k,)).fetchone() for k in touched),
+            ]
+
+        def threaded_setup() -> None:
+            threaded_teardown()
+            self._threaded = _ThreadedDatabase(self.concurrency, data)
+
+        def threaded_teardown() -> None:
+            if self._threaded is not None:
+                self._threaded.close()
+                self._threaded = None
+
+        def concurrent_reads() -> ConcurrentOutcome:
+            shared = self._threaded
+            assert shared is not None
+            writer = shared.connect()
+
+            def open_reader() -> tuple[Read, Callable[[], None]]:
+                con = shared.connect()
+                run_sql = con.execute
+                return (lambda g: run_sql(CONCURRENT_READ, (g,)).fetchone()), con.close
+
+            try:
+                return run_concurrent(
+                    self.name, data, _transact_on(writer), open_reader, _is_locked
+                )
+            finally:
+                writer.close()
+
+        def concurrent_verify() -> tuple[str, ...]:
+            concurrent_reads()  # raises MismatchError on an inconsistent read
+            return CONSISTENT
+
         return {
             "point_lookup": Run(run=point_lookup),
             "range_query": Run(run=range_query, verify=range_verify),
@@ -123,10 +308,23 @@ class SqliteEngine:
                 run=bulk_insert, verify=bulk_verify, setup=bulk_setup, teardown=bulk_teardown
             ),
             "update_by_pk": Run(run=update_by_pk, verify=update_verify),
+            "small_transactions": Run(
+                run=small_transactions, verify=small_verify, setup=tx_setup, teardown=tx_teardown
+            ),
+            "concurrent_reads": Run(
+                run=concurrent_reads,
+                verify=concurrent_verify,
+                setup=threaded_setup,
+                teardown=threaded_teardown,
+            ),
         }
 
     def close(self) -> None:
-        """Close the connections."""
+        """Close the connections (and delete the WAL-mode file)."""
         if self._bulk is not None:
             self._bulk.close()
+        if self._tx is not None:
+            self._tx.close()
+        if self._threaded is not None:
+            self._threaded.close()
         self.con.close()

@@ -8,11 +8,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from benchmarks.data import Dataset
 
-__all__ = ["WORKLOADS", "WORKLOAD_NAMES", "Engine", "Run", "Workload", "select_workloads"]
+__all__ = [
+    "CONCURRENT",
+    "TIMED",
+    "WORKLOADS",
+    "WORKLOAD_NAMES",
+    "Engine",
+    "Kind",
+    "Run",
+    "Workload",
+    "select_workloads",
+]
+
+#: How a workload is measured: ``"timed"``, the seconds one run takes; ``"concurrent"``, a run
+#: of fixed wall time whose ``run`` returns a :class:`benchmarks.transactions.ConcurrentOutcome`
+#: (rates: reads and writer transactions per second).
+Kind = Literal["timed", "concurrent"]
+TIMED: Kind = "timed"
+CONCURRENT: Kind = "concurrent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +43,7 @@ class Workload:
         reference: the sqlite3 workload whose answer and time this one is compared to;
             ``None`` when there is nothing comparable (then no ratio is reported).
         ops: how many operations one run performs, from the data set (for time per op).
+        kind: ``"timed"`` or ``"concurrent"`` (see :data:`Kind`).
     """
 
     name: str
@@ -33,6 +51,7 @@ class Workload:
     ordered: bool
     reference: str | None
     ops: Callable[[Dataset], int]
+    kind: Kind = TIMED
 
 
 def _one(_: Dataset) -> int:
@@ -90,6 +109,23 @@ WORKLOADS: tuple[Workload, ...] = (
     Workload(
         "update_by_pk", "UPDATE t SET val = val + 1 WHERE id = ?", True, "update_by_pk", _updates
     ),
+    Workload(
+        "small_transactions",
+        "BEGIN; INSERT INTO t VALUES (?, ?, ?, ?, ?); UPDATE t SET val = val - ? WHERE id = ?;"
+        " COMMIT (one per update key, on a fresh copy of t)",
+        True,
+        "small_transactions",
+        _updates,
+    ),
+    Workload(
+        "concurrent_reads",
+        "SELECT count(*), sum(val) FROM t WHERE grp = ? in reader threads beside a writer"
+        " thread of small transactions, for a fixed wall time",
+        True,
+        "concurrent_reads",
+        _one,
+        CONCURRENT,
+    ),
 )
 
 WORKLOAD_NAMES: tuple[str, ...] = tuple(w.name for w in WORKLOADS)
@@ -114,7 +150,8 @@ class Run:
     """How an engine performs one workload.
 
     Attributes:
-        run: the timed body; its return value is ignored.
+        run: the timed body; its return value is ignored (a ``"concurrent"`` workload's run
+            returns its :class:`benchmarks.transactions.ConcurrentOutcome`).
         verify: performs the same work once and returns a plain answer (tuples, numbers,
             strings) for comparison; it also warms caches before timing. Defaults to ``run``.
         setup: untimed preparation before each call of ``run`` or ``verify``.
