@@ -257,6 +257,7 @@ def test_interactive_session_in_a_pseudo_terminal(tmp_path: Path) -> None:
         assert "| name |\n+------+\n| ada  |\n| bob  |\n" in rows
         term.send("SELECT nosuch\n")  # Ctrl-C drops this unfinished statement
         term.read_until("   ...> ")
+        time.sleep(0.3)  # let readline finish setting up the line before the interrupt
         term.send("\x03")
         term.read_until("pyram> ")
         term.send("SELECT 6 * 7 AS answer;\n")
