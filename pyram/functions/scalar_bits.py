@@ -5,6 +5,9 @@ and ``shift_right``.
 Operands are INTEGER (a REAL is truncated first, as SQLite does); results wrap to a signed
 64-bit integer (``1 << 63`` is -9223372036854775808); a negative shift count shifts the other
 way and a count of 64 or more shifts every bit out.
+
+Also ``truth``: SQLite's truth value of any value, which the SQL binder uses for an untyped
+parameter standing as a condition (``WHERE ?``).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pyram.functions.registry import define_scalar, expect
-from pyram.types import INTEGER, DataType
+from pyram.types import BOOLEAN, INTEGER, DataType
 
 __all__: list[str] = []
 
@@ -80,3 +83,34 @@ for _name, _impl, _arity, _doc in (
     ("shift_right", _shift_right, 2, "a >> b, arithmetic shift. Example: shift_right(-8, 1) -> -4"),
 ):
     define_scalar(_name, _arity, _arity, _rule(_name, _arity), _impl, doc=_doc)
+
+
+# --- truth --------------------------------------------------------------------------------------
+
+
+def _truth(value: Any) -> bool:
+    """SQLite's truth value: a number is true when non-zero, text by its numeric prefix."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value != 0
+    if isinstance(value, str):
+        from pyram.functions.sql_ops import cast_value
+
+        return bool(cast_value(value, "REAL"))
+    return bool(value)
+
+
+def _truth_rule(args: Sequence[DataType]) -> DataType:
+    return BOOLEAN
+
+
+define_scalar(
+    "truth",
+    1,
+    1,
+    _truth_rule,
+    _truth,
+    doc="SQLite's truth value of any value (non-zero numbers, text read as a number); what a "
+    "bare parameter means as a condition. Example: truth('2abc') -> TRUE",
+)

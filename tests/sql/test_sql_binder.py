@@ -311,3 +311,15 @@ def test_a_mapping_may_name_parameters_the_statement_does_not_use(db: pyram.Data
     assert db.sql(sql, {"a": 26, "x": 1}).scalar() == 3
     with pytest.raises(pyram.ProgrammingError, match="no parameter 1"):
         db.sql("SELECT ?", [1, 2])  # positional values must match
+
+
+def test_a_view_used_twice_gets_distinct_columns() -> None:
+    setup = "CREATE TABLE t1 (c TEXT); INSERT INTO t1 VALUES (NULL), (' a ');"
+    setup += "CREATE VIEW v1(k0) AS SELECT 1.0 AS c0 FROM t1"
+    db = pyram.Database()
+    db.sql(setup)
+    query = (
+        "SELECT x2.c FROM v1 AS x1 FULL JOIN t1 AS x2 ON 0, v1 "
+        "WHERE v1.k0 IS NOT NULL AND x2.c = ' a '"
+    )
+    assert db.sql(query).all() == twin(setup).execute(query).fetchall() == [(" a ",), (" a ",)]

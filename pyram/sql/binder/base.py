@@ -8,7 +8,8 @@ points at the offending token. Type errors found by :class:`~pyram.plan.builder.
 
 from __future__ import annotations
 
-from typing import Protocol
+import copy
+from typing import Protocol, Self
 
 import attrs
 
@@ -115,6 +116,13 @@ class BinderBase:
         self.b = builder or PlanBuilder()
         #: CTEs visible, innermost WITH last
         self.ctes: list[dict[str, CteDef]] = []
+
+    def for_text(self, sql: str) -> Self:
+        """A binder for another SQL text (a view's) sharing this one's column ids and state."""
+        other = copy.copy(self)
+        other.sql = sql
+        other.ctes = []
+        return other
 
     def error(self, reason: str, offset: int) -> SqlBindError:
         """A binding error pointing at ``offset``."""

@@ -14,7 +14,7 @@ from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.sql import ast
 from pyram.sql.binder.expressions import ExprBinder, ExprCtx, children, contains_aggregate
-from pyram.sql.binder.items import Item
+from pyram.sql.binder.items import Item, out_of_range, position_of
 from pyram.sql.binder.scope import Ambiguous, Scope
 
 __all__ = ["GroupingBinder", "has_subquery"]
@@ -30,13 +30,11 @@ class GroupingBinder(ExprBinder):
     def _group_exprs(self, core: ast.SelectCore, ctx: ExprCtx, items: list[Item]) -> list[px.Expr]:
         groups = []
         for e in core.group_by:
-            if isinstance(e, ast.IntegerLiteral):
-                if not 1 <= e.value <= len(items):
-                    raise self.error(
-                        f"GROUP BY term out of range - should be between 1 and {len(items)}",
-                        e.offset,
-                    )
-                item = items[e.value - 1]
+            position = position_of(e)
+            if position is not None:
+                if not 1 <= position <= len(items):
+                    raise self.error(out_of_range("GROUP BY", len(items)), e.offset)
+                item = items[position - 1]
                 groups.append(self.item_expr(item, ctx))
                 continue
             if isinstance(e, ast.ColumnRef) and e.table is None:

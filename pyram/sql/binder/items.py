@@ -8,7 +8,7 @@ from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.sql import ast
 
-__all__ = ["BoundSelect", "Item", "out_of_range"]
+__all__ = ["BoundSelect", "Item", "out_of_range", "position_of"]
 
 
 @attrs.frozen
@@ -31,3 +31,17 @@ class Item:
 
 def out_of_range(clause: str, count: int) -> str:
     return f"{clause} term out of range - should be between 1 and {count}"
+
+
+def position_of(e: ast.Expr) -> int | None:
+    """The select-list position a GROUP BY / ORDER BY term names: an integer literal, signed
+    or not (SQLite reads ``-1`` as a position, out of range), else None."""
+    if isinstance(e, ast.IntegerLiteral):
+        return e.value
+    if (
+        isinstance(e, ast.Unary)
+        and e.op is ast.UnaryOp.NEG
+        and isinstance(e.operand, ast.IntegerLiteral)
+    ):
+        return -e.operand.value
+    return None

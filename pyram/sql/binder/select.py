@@ -17,7 +17,7 @@ from pyram.sql import ast
 from pyram.sql.binder.base import CteDef
 from pyram.sql.binder.expressions import ExprCtx, contains_aggregate
 from pyram.sql.binder.grouping import GroupingBinder
-from pyram.sql.binder.items import BoundSelect, Item, out_of_range
+from pyram.sql.binder.items import BoundSelect, Item, out_of_range, position_of
 from pyram.sql.binder.scope import Scope
 from pyram.sql.binder.sources import SourceBinder
 
@@ -80,8 +80,9 @@ class SelectBinder(SourceBinder, GroupingBinder):
         """An ORDER BY term of a compound: a position, an output name or an output column."""
         e = term.expr
         index = None
-        if isinstance(e, ast.IntegerLiteral):
-            index = e.value - 1
+        position = position_of(e)
+        if position is not None:
+            index = position - 1
             if not 0 <= index < len(names):
                 raise self.error(out_of_range("ORDER BY", len(names)), e.offset)
         elif isinstance(e, ast.ColumnRef):
@@ -198,10 +199,11 @@ class SelectBinder(SourceBinder, GroupingBinder):
     def _order_target(self, term: ast.OrderingTerm, items: list[Item]) -> int | None:
         """The select-list position an ORDER BY term names (by position or alias), if any."""
         e = term.expr
-        if isinstance(e, ast.IntegerLiteral):
-            if not 1 <= e.value <= len(items):
+        position = position_of(e)
+        if position is not None:
+            if not 1 <= position <= len(items):
                 raise self.error(out_of_range("ORDER BY", len(items)), e.offset)
-            return e.value - 1
+            return position - 1
         if isinstance(e, ast.ColumnRef) and e.table is None:
             for i, item in enumerate(items):
                 aliased = item.expr is not None and item.name.lower() == e.name.lower()

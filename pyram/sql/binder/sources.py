@@ -57,7 +57,7 @@ class SourceBinder(ExprBinder):
             return self._cte(cte, item, qualifier, scope)
         view = self.catalog.find_view(item.name)
         if view is not None:
-            inner = type(self)(view.sql, self.catalog, self.b)
+            inner = self.for_text(view.sql)  # errors point into the view's own text
             bound = inner.bind_select(view.select, None)
             return self._add_derived(bound, qualifier, view.columns, scope, item.offset)
         schema = self.table_schema(item.name, item.offset)
