@@ -129,7 +129,6 @@ KNOWN_OPEN = frozenset(
         "mixed_numeric",  # INTEGER/REAL representatives in CASE/COALESCE
         "param_context",  # parameter typing where SQLite's is dynamic (IS, ||, CASE)
         "cte_param",  # parameters in pruned CTE bodies
-        "composite_index",  # composite index prefix scans losing rows with a NULL suffix
         "real_text",  # REAL -> TEXT formatting (%!.15g)
         "empty_in",  # x IN () as a value is a bool, not 1/0
         "is_true",  # a IS TRUE is a truth test in SQLite

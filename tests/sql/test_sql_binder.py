@@ -323,3 +323,16 @@ def test_a_view_used_twice_gets_distinct_columns() -> None:
         "WHERE v1.k0 IS NOT NULL AND x2.c = ' a '"
     )
     assert db.sql(query).all() == twin(setup).execute(query).fetchall() == [(" a ",), (" a ",)]
+
+
+def test_composite_index_prefix_finds_rows_with_a_null_suffix() -> None:
+    setup = "CREATE TABLE t (c INTEGER, b REAL); CREATE INDEX i ON t (c, b);"
+    setup += "INSERT INTO t VALUES (0, NULL), (4, NULL), (5, 1.0);"
+    db = pyram.Database()
+    db.sql(setup)
+    for query in (
+        "SELECT c FROM t WHERE c = 0",
+        "SELECT c FROM t WHERE c > 3 ORDER BY c",
+        "SELECT count(*) FROM t WHERE c >= 0",
+    ):
+        assert db.sql(query).all() == twin(setup).execute(query).fetchall(), query

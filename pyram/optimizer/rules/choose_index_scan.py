@@ -257,6 +257,10 @@ class _Table:
         """Bounds on the leading column of a sorted index (or ``=`` on a prefix of it)."""
         if index.kind != "sorted":
             return None
+        if len(index.columns) > 1 and any(self.schema.column(c).nullable for c in index.columns):
+            # a composite key holding a NULL is kept apart from the ordered keys, so a prefix
+            # or range scan would miss the row (``c = 0`` must find (0, NULL))
+            return None
         prefix: list[_Term] = []
         for column in index.columns:
             eq = next((t for t in terms if t.column == column and t.kind == "eq"), None)
