@@ -35,12 +35,7 @@ def bind_update(self: _Binder, stmt: Update[Any]) -> pn.Plan:
             if isinstance(value, Literal)
             else self.expr(value, scope)
         )
-        bound = self.b.coerce_to(bound, target.dtype)
-        if "null" not in (bound.dtype.family,) and bound.dtype.family != target.dtype.family:
-            raise ProgrammingError(
-                f"set(): {target.name} is {target.dtype.name}, value is {bound.dtype.name}"
-            )
-        assignments.append((target.name, bound))
+        assignments.append((target.name, self.b.written(bound, target.dtype, target.name)))
     if not assignments:
         raise ProgrammingError("update() needs at least one set()")
     assert scan.rid_cid is not None
@@ -72,9 +67,5 @@ def bind_insert(self: _Binder, stmt: Insert[Any]) -> pn.Plan:
             f"{len(source.fields)}"
         )
     for name, field in zip(names, source.fields, strict=True):
-        target = schema.column(name)
-        if field.dtype.family not in ("null", target.dtype.family):
-            raise ProgrammingError(
-                f"insert: {name} is {target.dtype.name}, value is {field.dtype.name}"
-            )
+        self.b.check_writable(field.dtype, schema.column(name).dtype, name)
     return pn.Insert(schema.name, names, source)

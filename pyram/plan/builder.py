@@ -254,6 +254,25 @@ class PlanBuilder:
             return Literal_(None, dtype)
         return expr
 
+    def written(self, expr: Expr, dtype: DataType, column: str) -> Expr:
+        """A value written to a column of ``dtype`` (INSERT, UPDATE SET): an untyped parameter
+        or NULL takes the column's type; any other value must be of the column's type family.
+
+        Raises:
+            ProgrammingError: the value's type family differs from the column's.
+        """
+        expr = self.coerce_to(expr, dtype)
+        self.check_writable(expr.dtype, dtype, column)
+        return expr
+
+    @staticmethod
+    def check_writable(value: DataType, column_type: DataType, column: str) -> None:
+        """Refuse a value type whose family differs from the column's (NULL fits any)."""
+        if value.family not in ("null", column_type.family):
+            raise ProgrammingError(
+                f"column {column} is {column_type.name}, the value is {value.name}"
+            )
+
     def _unify(self, left: Expr, right: Expr, what: str) -> tuple[Expr, Expr]:
         """Check two operands share a type family; type untyped params/NULLs from the other."""
         left = self.coerce_to(left, right.dtype) if right.dtype is not NULLTYPE else left

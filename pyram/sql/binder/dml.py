@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from pyram.catalog import TableSchema
-from pyram.errors import ProgrammingError
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.sql import ast
@@ -64,15 +63,9 @@ class DmlBinder(SelectBinder):
         with self.at(e):
             if isinstance(bound, px.Literal_):
                 return self.b.literal(written_literal(e, bound.value, dtype), dtype)
-            bound = self.b.coerce_to(bound, dtype)
-            family = bound.dtype.family
-            if family == "boolean" and dtype.family == "numeric":
-                return px.Cast(bound, dtype)
-            if family not in ("null", dtype.family):
-                raise ProgrammingError(
-                    f"column {column} is {dtype.name}, the value is {bound.dtype.name}"
-                )
-            return bound
+            if bound.dtype.family == "boolean" and dtype.family == "numeric":
+                return px.Cast(bound, dtype)  # SQLite: a truth value is the integer 1 or 0
+            return self.b.written(bound, dtype, column)
 
     def _target_columns(
         self, schema: TableSchema, names: tuple[str, ...], offset: int
@@ -137,11 +130,8 @@ class DmlBinder(SelectBinder):
                 source.offset,
             )
         for name, dtype, field in zip(columns, dtypes, fields, strict=True):
-            if field.dtype.family not in ("null", dtype.family):
-                raise self.error(
-                    f"column {name} is {dtype.name}, the query gives {field.dtype.name}",
-                    source.offset,
-                )
+            with self.at(source):
+                self.b.check_writable(field.dtype, dtype, name)
         return bound.plan
 
     def _conflict(self, stmt: ast.Insert, schema: TableSchema) -> pn.OnConflict | None:
