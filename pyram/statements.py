@@ -83,11 +83,12 @@ def compile_check(expr: px.Expr, fields: tuple[px.Field, ...]) -> Callable[[Any]
     layout = {f.cid: i for i, f in enumerate(fields)}
     names = [f.name for f in fields]
     kernel = compile_values(expr, layout)
-    store_stub: Any = None
+    no_store: Any = None
+    ctx = ExecContext(no_store)  # a check reads only the row: one context for every call
 
     def predicate(row: Any) -> object:
         batch = Batch([[row[name]] for name in names], 1)
-        value = evaluate(kernel, batch, ExecContext(store_stub))[0]
+        value = evaluate(kernel, batch, ctx)[0]
         return value is None or bool(value)  # SQL: only FALSE fails a check
 
     return predicate
