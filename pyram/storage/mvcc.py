@@ -238,7 +238,7 @@ def push_rows(data: TableData, rids: Sequence[int], stamp: Stamp, ts: int) -> Ve
                 chain = block[rid] = []
             elif chain[-1][0] is stamp:
                 continue  # the oldest own image is the one other readers need
-            chain.append((stamp, tuple(col[rid] for col in columns)))
+            chain.append((stamp, tuple([col[rid] for col in columns])))
             pushed.append(rid)
     return VersionRecord(data, stamp, pushed)
 

@@ -140,28 +140,11 @@ class TransactionsMixin:
             return txn.view
         return self._local.view
 
-    @contextmanager
-    def reading(self) -> Iterator[ReadView | None]:
-        """Run a query: on the transaction's snapshot, or on a fresh one outside a
-        transaction (inside a write statement, on the newest state, its own changes included).
-        Never takes the write lock."""
-        local = self._local
-        txn = local.txn
-        if txn is not None or (local.depth and local.view is None):
-            if txn is not None and not local.depth and txn.isolation == "read_committed":
-                self.snapshots.move_view(txn.view)  # each statement sees the newest commits
-            local.depth += 1
-            try:
-                yield self.current_view()
-            finally:
-                local.depth -= 1
-            return
-        view = self.snapshots.open_view()
-        try:
-            with self.using_view(view):
-                yield view
-        finally:
-            self.snapshots.close_view(view)
+    def reading(self) -> _Reading:
+        """Run a query (``with store.reading() as view:``): on the transaction's snapshot, or
+        on a fresh one outside a transaction (inside a write statement, on the newest state,
+        its own changes included). Never takes the write lock."""
+        return _Reading(self)
 
     @contextmanager
     def using_view(self, view: ReadView) -> Iterator[None]:
@@ -178,9 +161,9 @@ class TransactionsMixin:
             local.view = saved
 
     # ------------------------------------------------------------------ statements
-    @contextmanager
-    def statement(self) -> Iterator[None]:
-        """Run a write statement (or several write calls that must be all or nothing).
+    def statement(self) -> _Statement:
+        """Run a write statement (or several write calls that must be all or nothing):
+        ``with store.statement():``.
 
         In a transaction: takes the write lock at the transaction's first write; if the block
         raises, its changes are undone and the transaction stays as it was. Outside one: takes
@@ -191,58 +174,12 @@ class TransactionsMixin:
             OperationalError: "database is locked" when another thread's transaction holds the
                 write lock past the timeout.
         """
-        local = self._local
-        txn = local.txn
-        if txn is not None:
-            if not txn.writer:
-                self._become_writer(txn)
-            elif not local.depth and txn.isolation == "read_committed":
-                self.snapshots.move_view(txn.view)
-            with self._undo_on_error(txn.log):
-                local.depth += 1
-                try:
-                    yield
-                finally:
-                    local.depth -= 1
-            return
-        if local.depth and self._undo is not None and self.write_lock._is_owned():  # type: ignore[attr-defined]
-            with self._undo_on_error(self._undo):  # nested in our own statement
-                local.depth += 1
-                try:
-                    yield
-                finally:
-                    local.depth -= 1
-            return
-        self._acquire(LOCK_TIMEOUT)
-        log = UndoLog(ts=self.snapshots.last_commit)
-        self._undo = log
-        saved_view, local.view = local.view, None
-        local.depth += 1
-        try:
-            try:
-                yield
-            except BaseException:
-                log.undo_to(self, 0)  # type: ignore[arg-type]
-                if self.watcher is not None:
-                    self.watcher.discarded(0)
-                raise
-            self._publish(log)
-        finally:
-            local.depth -= 1
-            local.view = saved_view
-            self._undo = None
-            self.write_lock.release()
+        return _Statement(self)
 
-    @contextmanager
-    def _undo_on_error(self, log: UndoLog) -> Iterator[None]:
-        mark = len(log)
-        try:
-            yield
-        except BaseException:
-            log.undo_to(self, mark)  # type: ignore[arg-type]
-            if self.watcher is not None:
-                self.watcher.discarded(mark)
-            raise
+    def _discard(self, log: UndoLog, mark: int) -> None:
+        log.undo_to(self, mark)  # type: ignore[arg-type]
+        if self.watcher is not None:
+            self.watcher.discarded(mark)
 
     def _acquire(self, timeout: float) -> None:
         if not self.write_lock.acquire(timeout=timeout):
@@ -359,9 +296,7 @@ class TransactionsMixin:
             )
 
     def _undo_all(self, txn: TxnState) -> None:
-        txn.log.undo_to(self, 0)  # type: ignore[arg-type]
-        if self.watcher is not None:
-            self.watcher.discarded(0)
+        self._discard(txn.log, 0)
 
     def rollback(self) -> None:
         """Undo every change of the calling thread's transaction and end it.
@@ -432,3 +367,83 @@ class TransactionsMixin:
                 raise OperationalError(f"no such savepoint: {savepoint}")
             raise OperationalError(f"cannot {action} - no transaction is active")
         return txn
+
+
+# Plain classes rather than @contextmanager generators: every statement and query passes
+# through one of these, and a generator-based context manager costs several times as much.
+
+
+class _Reading:
+    __slots__ = ("depth_only", "saved", "store", "view")
+
+    def __init__(self, store: TransactionsMixin) -> None:
+        self.store = store
+
+    def __enter__(self) -> ReadView | None:
+        store = self.store
+        local = store._local
+        txn = local.txn
+        if txn is not None or (local.depth and local.view is None):
+            if txn is not None and not local.depth and txn.isolation == "read_committed":
+                store.snapshots.move_view(txn.view)  # each statement sees the newest commits
+            self.depth_only = True
+            local.depth += 1
+            return store.current_view()
+        self.depth_only = False
+        view = self.view = store.snapshots.open_view()
+        self.saved = local.view
+        local.view = view
+        local.depth += 1
+        return view
+
+    def __exit__(self, *exc: object) -> None:
+        local = self.store._local
+        local.depth -= 1
+        if not self.depth_only:
+            local.view = self.saved
+            self.store.snapshots.close_view(self.view)
+
+
+class _Statement:
+    __slots__ = ("log", "mark", "own", "saved", "store")
+
+    def __init__(self, store: TransactionsMixin) -> None:
+        self.store = store
+
+    def __enter__(self) -> None:
+        store = self.store
+        local = store._local
+        txn = local.txn
+        self.own = False
+        if txn is not None:
+            if not txn.writer:
+                store._become_writer(txn)
+            elif not local.depth and txn.isolation == "read_committed":
+                store.snapshots.move_view(txn.view)
+            log = txn.log
+        elif local.depth and store._undo is not None and store.write_lock._is_owned():  # type: ignore[attr-defined]
+            log = store._undo  # nested in our own statement
+        else:
+            store._acquire(LOCK_TIMEOUT)
+            log = store._undo = UndoLog(ts=store.snapshots.last_commit)
+            self.own = True
+            self.saved = local.view
+            local.view = None  # a writer reads the newest state, its own changes included
+        self.log = log
+        self.mark = len(log)
+        local.depth += 1
+
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        store = self.store
+        local = store._local
+        local.depth -= 1
+        try:
+            if kind is not None:
+                store._discard(self.log, self.mark)
+            elif self.own:
+                store._publish(self.log)
+        finally:
+            if self.own:
+                local.view = self.saved
+                store._undo = None
+                store.write_lock.release()

@@ -119,7 +119,7 @@ class TableData:
 
     def row(self, rid: int) -> tuple[Any, ...]:
         """The stored values of one row, in column order."""
-        return tuple(col[rid] for col in self.columns)
+        return tuple([col[rid] for col in self.columns])
 
     def probe_dense(self, position: int, key: int) -> int | None:
         """Find the row whose INTEGER key column ``position`` holds ``key``, by arithmetic.
