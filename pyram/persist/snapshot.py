@@ -30,17 +30,21 @@ import json
 import struct
 import threading
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from itertools import compress, repeat
 from operator import is_not
 from typing import Any, BinaryIO
 
-from pyram.catalog import TableSchema
 from pyram.errors import CorruptFileError, OperationalError
 from pyram.persist.contents import Definition, SnapshotContents, TableImage
+from pyram.persist.header import (
+    live_chunks,
+    parse_schema_document,
+    schema_document,
+    selected_schemas,
+)
 from pyram.persist.loader import load_contents
-from pyram.persist.schema_codec import describe_table
-from pyram.persist.values import KINDS, decode_values, encode_values, kind_of
+from pyram.persist.values import decode_values, encode_values, kind_of
 from pyram.storage import Store
 
 __all__ = [
@@ -75,58 +79,43 @@ def write_snapshot(
     stream: BinaryIO,
     *,
     definitions: Sequence[Definition] = (),
+    tables: Sequence[str] | None = None,
     progress: Progress | None = None,
 ) -> None:
-    """Write every table of ``store`` (schema and committed rows) and ``definitions``.
+    """Write the tables of ``store`` (schema and committed rows) and ``definitions``.
 
+    ``tables`` limits the snapshot to some tables (those they reference must be among them).
     Holds the store's write lock throughout, so the snapshot is one consistent state.
 
     Raises:
         OperationalError: the calling thread has a transaction open (its changes are not
             committed, so they cannot be written).
+        ProgrammingError: an unknown table, or a chosen table references one left out.
     """
     with store.write_lock:
         if store.transaction_thread == threading.get_ident():
             raise OperationalError("cannot write a snapshot inside an open transaction")
-        schemas = list(store.catalog)
+        schemas = selected_schemas(store, tables)
         counts = [store.data(s.name).live_count for s in schemas]
         total = sum(counts)
         header = _HEADER.pack(MAGIC, FORMAT_VERSION, 0)
         stream.write(header + _CRC.pack(zlib.crc32(header)))
-        schema_doc = {
-            "tables": [
-                {"description": describe_table(s), "rows": n}
-                for s, n in zip(schemas, counts, strict=True)
-            ],
-            "definitions": [{"kind": d.kind, "name": d.name, "sql": d.sql} for d in definitions],
-        }
-        _write_section(stream, b"S", json.dumps(schema_doc, ensure_ascii=False).encode())
+        doc = schema_document(schemas, counts, definitions)
+        _write_section(stream, b"S", json.dumps(doc, ensure_ascii=False).encode())
         sections, done = 1, 0
         if progress is not None:
             progress(0, total)
         for number, schema in enumerate(schemas):
             kinds = [kind_of(c.dtype) for c in schema.columns]
-            for first, chunk in _chunks(store, schema):
+            for first, chunk in live_chunks(store, schema, CHUNK_ROWS):
                 for column, (kind, values) in enumerate(zip(kinds, chunk, strict=True)):
                     payload = _data_payload(number, column, first, kind, values)
                     _write_section(stream, b"D", payload)
                     sections += 1
-                done += len(chunk[0]) if chunk else 0
+                done += len(chunk[0])
                 if progress is not None:
                     progress(done, total)
         _write_section(stream, b"E", _varints(sections, total))
-
-
-def _chunks(store: Store, schema: TableSchema) -> Iterator[tuple[int, list[list[Any]]]]:
-    """(first live row, live values per column) in chunks of at most CHUNK_ROWS slots."""
-    data = store.data(schema.name)
-    alive, first = data.alive, 0
-    for start in range(0, len(alive), CHUNK_ROWS):
-        mask = alive[start : start + CHUNK_ROWS]
-        chunk = [list(compress(col[start : start + CHUNK_ROWS], mask)) for col in data.columns]
-        if chunk and chunk[0]:
-            yield first, chunk
-            first += len(chunk[0])
 
 
 def _data_payload(table: int, column: int, first: int, kind: str, values: list[Any]) -> bytes:
@@ -318,18 +307,6 @@ def _parse_schema(
     reader: _Reader, payload: bytes, start: int
 ) -> tuple[list[tuple[dict[str, Any], int]], list[Definition]]:
     try:
-        doc = json.loads(payload.decode("utf-8"))
-        tables = [(t["description"], t["rows"]) for t in doc["tables"]]
-        definitions = [Definition(d["kind"], d["name"], d["sql"]) for d in doc["definitions"]]
-        for description, rows in tables:
-            if not isinstance(rows, int) or rows < 0 or not description["columns"]:
-                raise ValueError
-            for column in description["columns"]:
-                if column["type"] not in KINDS:
-                    raise ValueError
-        for d in definitions:
-            if d.kind not in ("view", "trigger") or not isinstance(d.sql, str):
-                raise ValueError
+        return parse_schema_document(json.loads(payload.decode("utf-8")))
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
         raise reader.fail("malformed schema section", start) from None
-    return tables, definitions
