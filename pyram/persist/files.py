@@ -64,6 +64,8 @@ def export_store(
             _write_file(target, lambda out: options.write(kind, store, out))
     except OSError as exc:
         raise _os_error(target, exc) from None
+    except ValueError as exc:  # e.g. an integer too long for Python's int-to-text limit
+        raise PersistenceError(f"{target}: cannot write a value: {exc}", path=str(target)) from exc
 
 
 class _Options:
