@@ -278,14 +278,29 @@ def _strings(encoded: list[bytes]) -> bytes:
     return bytes([_STRINGS]) + _array_bytes("I", list(map(len, encoded))) + b"".join(encoded)
 
 
-def _split(payload: bytes | memoryview, count: int) -> list[bytes]:
+def _split(payload: bytes | memoryview, count: int, *, text: bool) -> list[Any]:
+    """The values of a strings layout: bytes, or str when ``text`` (UTF-8)."""
     size = 4 * count
     lengths = _array_from("I", payload[:size], count) if count else array("I")
     blob = bytes(payload[size:])
     if sum(lengths) != len(blob):
         raise ValueError(f"lengths add up to {sum(lengths)} bytes, {len(blob)} present")
     ends = list(accumulate(lengths))
-    return [blob[end - length : end] for end, length in zip(ends, lengths, strict=True)]
+    source: bytes | str = blob
+    if text:
+        try:
+            whole = blob.decode(_UTF8, _SURROGATES)
+        except UnicodeDecodeError:
+            raise ValueError("text is not valid UTF-8") from None
+        if len(whole) == len(blob):  # all ASCII: byte offsets are character offsets
+            source = whole
+    parts = [source[end - length : end] for end, length in zip(ends, lengths, strict=True)]
+    if text and source is blob:
+        try:
+            return [p.decode(_UTF8, _SURROGATES) for p in parts]  # type: ignore[union-attr]
+        except UnicodeDecodeError:  # valid as a whole, but a length splits a character
+            raise ValueError("text is not valid UTF-8") from None
+    return parts
 
 
 def encode_values(kind: str, values: Sequence[Any]) -> bytes:
@@ -344,13 +359,9 @@ def decode_values(kind: str, payload: bytes | memoryview, count: int) -> list[An
             raise ValueError(f"{len(body)} bytes for {count} UUIDs")
         raw = bytes(body)
         return [uuid.UUID(bytes=raw[i : i + 16]) for i in range(0, len(raw), 16)]
-    parts = _split(body, count)
     if kind == "BLOB":
-        return parts
-    try:
-        texts = [p.decode(_UTF8, _SURROGATES) for p in parts]
-    except UnicodeDecodeError:
-        raise ValueError("text is not valid UTF-8") from None
+        return _split(body, count, text=False)
+    texts = _split(body, count, text=True)
     if kind in ("TEXT", "JSON"):
         return texts
     parse = _FROM_TEXT[kind]
