@@ -74,8 +74,9 @@ def parse_schema_document(doc: Any) -> tuple[list[tuple[Description, int]], list
     for description, rows in tables:
         if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
             raise ValueError("bad row count")
-        if not isinstance(description["name"], str) or not description["columns"]:
-            raise ValueError("bad table")
+        name = description["name"]
+        if not isinstance(name, str) or not name.isidentifier() or not description["columns"]:
+            raise ValueError(f"bad table {name!r}")  # an identifier: also a safe file name
         names.add(description["name"].lower())
         for column in description["columns"]:
             if column["type"] not in KINDS or not isinstance(column["name"], str):

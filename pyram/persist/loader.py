@@ -21,7 +21,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from pyram.catalog import TableSchema
-from pyram.errors import CorruptFileError, DatabaseError, SchemaMismatchError
+from pyram.errors import (
+    CorruptFileError,
+    DatabaseError,
+    SchemaMismatchError,
+)
 from pyram.persist.contents import SnapshotContents, TableImage
 from pyram.persist.schema_codec import (
     CheckCompiler,
@@ -124,7 +128,8 @@ def _schema(store: Store, image: TableImage) -> TableSchema:
 def _plain(image: TableImage, path: str, compile_check: CheckCompiler | None) -> TableSchema:
     try:
         return schema_from_description(image.description, compile_check)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, DatabaseError) as exc:
+        # DatabaseError: a name no column has, a CHECK whose SQL does not compile, a bad default
         raise CorruptFileError(
             f"{path}: table {image.name}: malformed table description ({exc})",
             path=path,

@@ -198,7 +198,8 @@ def _column_from(column: Description) -> ColumnSchema:
         text = column["default"]
         if text is not None:
             stored = from_text(kind_of(dtype), text)
-            default = dtype.from_storage(dtype.validate(stored, nullable=True))
+            default = dtype.from_storage(stored) if dtype.encodes else stored
+            dtype.validate(default, nullable=True)  # a damaged default is refused here
         else:
             default = None
     return ColumnSchema(column["name"], dtype, nullable, default, factory)

@@ -16,6 +16,7 @@ from models import AllTypes, Color, Level, Order, User
 from strategies import all_types_rows
 
 import pyram
+from pyram import column
 from pyram.errors import (
     CorruptFileError,
     IntegrityError,
@@ -343,3 +344,41 @@ def test_export_replaces_atomically(tmp_path: Path) -> None:
     db.export(tmp_path / "out", "csv")
     db.export(tmp_path / "out", "csv")  # an earlier export is replaced
     assert pyram.Database.load(tmp_path / "out").table_names() == db.table_names()
+
+
+@pyram.table
+class Doc(pyram.Table):
+    id: pyram.Col[int] = column(primary_key=True)
+    body: pyram.Col[pyram.JSON] = column(default={"empty": True})
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_empty_tables_defaults_and_row_ids(tmp_path: Path, fmt: str) -> None:
+    db = pyram.Database()
+    db.create(Doc)
+    db.sql("CREATE TABLE r (id INTEGER PRIMARY KEY, x TEXT); CREATE TABLE empty (a INTEGER)")
+    db.sql("INSERT INTO r (x) VALUES ('a'), ('b')")
+    back = _round_trip(db, tmp_path / "e", fmt)
+    assert back.sql("SELECT count(*) FROM empty").scalar() == 0
+    back.sql("INSERT INTO r (x) VALUES ('c')")  # the INTEGER PRIMARY KEY continues
+    assert back.sql("SELECT id FROM r WHERE x = 'c'").scalar() == 3
+    back.sql("INSERT INTO doc (id) VALUES (1)")  # a JSON default, without the model
+    assert back.sql("SELECT body FROM doc").scalar() == {"empty": True}
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('"name":"t","columns"', '"name":"../t","columns"'),
+        ('"type":"DECIMAL"', '"type":"MONEY"'),
+        ('"primary_key":["id"]', '"primary_key":["nope"]'),
+        ('"kind":"sorted"', '"kind":"bitmap"'),
+    ],
+)
+def test_damaged_schemas_are_refused(tmp_path: Path, old: str, new: str) -> None:
+    path = _exported(tmp_path, "json")
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(CorruptFileError, match=r"t\.json: .*(schema|description)"):
+        pyram.Database.load(path)
