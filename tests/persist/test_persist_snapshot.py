@@ -253,3 +253,14 @@ def test_not_inside_a_transaction() -> None:
     db, _ = _small_snapshot()
     with db.transaction(), pytest.raises(OperationalError, match="transaction"):
         _snapshot(db)
+
+
+def test_flips_across_every_section_kind_are_refused() -> None:
+    """A denser file (every type, NULL maps, varint integers): a sample of byte flips."""
+    db = _all_types_db(EDGE_ROWS)
+    raw = _snapshot(db)
+    for position in range(0, len(raw), 3):
+        damaged = bytearray(raw)
+        damaged[position] ^= 0x10
+        with pytest.raises(CorruptFileError):
+            _load(bytes(damaged), db, (AllTypes,))
