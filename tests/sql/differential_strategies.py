@@ -20,8 +20,9 @@ off, to hunt for further mismatches while a known one is being fixed.
 Where SQLite 3.40 itself is wrong, the harness steps around it (PyRAM is right there): no RIGHT
 or FULL JOIN after an inner join whose ON has a constant false part (SQLite loses the preserved
 rows), and INTEGER/REAL compared by value for ``HAVING ... IN (SELECT ...)`` (SQLite returns an
-integral REAL group key as INTEGER). Some SQLite name-resolution quirks are features to avoid
-rather than mismatches to report: "outer_group_key", "alias_clash", "outer_using".
+integral REAL group key as INTEGER). SQLite's name-resolution rules (select-list aliases in
+WHERE / GROUP BY / ORDER BY, no outer columns in a subquery's GROUP BY / ORDER BY) are
+followed: "alias_clash" and "outer_group_key" check them.
 """
 
 from __future__ import annotations
@@ -120,11 +121,7 @@ FEATURES = frozenset(
 #: turns everything on to hunt them.
 KNOWN_OPEN = frozenset(
     {
-        "outer_group_key",  # SQLite refuses outer columns in a subquery's GROUP BY (quirk)
-        "alias_clash",  # select-list aliases inside WHERE/expressions; ambiguous alias names
         "outer_using",  # RIGHT/FULL JOIN USING column is COALESCE(left, right) in SQLite
-        "signed_position",  # ORDER BY +2 / GROUP BY +1 as positions
-        "grouped_correlated",  # correlated subquery after GROUP BY (KeyError crash)
         "mixed_compound",  # which of equal INTEGER/REAL values a compound keeps
         "mixed_numeric",  # INTEGER/REAL representatives in CASE/COALESCE
         "param_context",  # parameter typing where SQLite's is dynamic (IS, ||, CASE)
