@@ -159,3 +159,41 @@ def test_outer_aggregate_makes_the_outer_query_an_aggregate(
     text = "\n".join(str(r[0]) for r in plan)
     assert "max" in text.lower()
     assert db.sql("SELECT (SELECT MAX(t.a)) FROM t").all() == [(2,)]
+
+
+def test_outer_aggregates_in_statements_follow_sqlite() -> None:
+    script = """
+    CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1), (2);
+    CREATE TABLE u (a INTEGER); CREATE TABLE log (x INTEGER);
+    CREATE TRIGGER tr AFTER INSERT ON u BEGIN
+        INSERT INTO log SELECT MAX(new.a);
+        INSERT INTO log SELECT (SELECT MAX(new.a + t.a)) FROM t;
+    END;
+    """
+    db = pyram.Database()
+    db.sql(script)
+    con = sqlite3.connect(":memory:")
+    con.executescript(script)
+    # NEW is a constant of the trigger body: the aggregates belong to the queries naming it
+    db.sql("INSERT INTO u VALUES (10)")
+    con.execute("INSERT INTO u VALUES (10)")
+    assert db.sql("SELECT x FROM log").all() == con.execute("SELECT x FROM log").fetchall()
+    assert db.sql("SELECT x FROM log").all() == [(10,), (12,)]
+    # the target of UPDATE / DELETE is no aggregate query
+    for statement in (
+        "UPDATE t SET a = (SELECT MAX(t.a)) WHERE a = 1",
+        "DELETE FROM t WHERE (SELECT MAX(t.a)) > 5",
+    ):
+        with pytest.raises(sqlite3.OperationalError):
+            con.execute(statement)
+        with pytest.raises(SqlBindError, match="misuse of aggregate function MAX"):
+            db.sql(statement)
+    assert db.sql("SELECT a FROM t").all() == [(1,), (2,)]
+
+
+def test_on_clause_sees_select_list_aliases(
+    engines: tuple[pyram.Database, sqlite3.Connection],
+) -> None:
+    db, con = engines
+    query = "SELECT t.a AS x FROM t JOIN u ON x = u.a"
+    assert _rows(db.sql(query).all(), False) == _rows(con.execute(query).fetchall(), False)

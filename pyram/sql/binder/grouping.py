@@ -76,7 +76,8 @@ class GroupingBinder(ExprBinder):
                 depth = scope.level_of(node.name, node.table)
                 if depth is None:
                     return 0
-                depths.append(depth)
+                if scope.ancestor(depth).hosts_aggregates:
+                    depths.append(depth)
                 continue
             stack.extend(children(node))
         return min(depths, default=0)

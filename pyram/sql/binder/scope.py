@@ -67,6 +67,10 @@ class Alias:
 class Scope:
     """The sources visible at one query level, then the enclosing levels'."""
 
+    #: an aggregate call naming these columns may belong to this level (not so a trigger's
+    #: NEW and OLD, which are constants to every query of the body)
+    hosts_aggregates = True
+
     def __init__(self, parent: Scope | None = None) -> None:
         self.parent = parent
         self.sources: list[Source] = []
