@@ -19,10 +19,11 @@ off, to hunt for further mismatches while a known one is being fixed.
 
 Where SQLite 3.40 itself is wrong, the harness steps around it (PyRAM is right there): no RIGHT
 or FULL JOIN after an inner join whose ON has a constant false part (SQLite loses the preserved
-rows), and INTEGER/REAL compared by value for ``HAVING ... IN (SELECT ...)`` (SQLite returns an
-integral REAL group key as INTEGER). SQLite's name-resolution rules (select-list aliases in
-WHERE / GROUP BY / ORDER BY, no outer columns in a subquery's GROUP BY / ORDER BY) are
-followed: "alias_clash" and "outer_group_key" check them.
+rows), INTEGER/REAL compared by value for ``HAVING ... IN (SELECT ...)`` (SQLite returns an
+integral REAL group key as INTEGER), and ``EXISTS`` over ``SELECT DISTINCT ... OFFSET n`` asked
+through a FROM subquery (SQLite skips no row there). SQLite's name-resolution rules
+(select-list aliases in WHERE / GROUP BY / ORDER BY, no outer columns in a subquery's GROUP BY
+/ ORDER BY) are followed: "alias_clash" and "outer_group_key" check them.
 """
 
 from __future__ import annotations
@@ -854,7 +855,12 @@ class QueryGen:
     def exists(self, ctx: Ctx) -> str:
         self.spend()
         stmt = self.stmt(self.sub_parent(ctx), None, ctx.sub_depth + 1)
-        return f"({self.choice(['', 'NOT '])}EXISTS ({stmt.sql}))"
+        sql = stmt.sql
+        if _DISTINCT_OFFSET.search(sql):
+            # SQLite 3.40 skips no row of EXISTS (SELECT DISTINCT ... OFFSET n): a FROM
+            # subquery around it keeps the question and gets SQLite's answer right
+            sql = f"SELECT * FROM ({sql})"
+        return f"({self.choice(['', 'NOT '])}EXISTS ({sql}))"
 
     def in_subquery(self, ctx: Ctx, d: int) -> str:
         self.spend()
@@ -1319,6 +1325,10 @@ def same_rows(
 #: SQLite 3.40 returns an integral REAL group key as INTEGER when HAVING tests it with
 #: IN (SELECT <REAL column> ...): ``SELECT e FROM t GROUP BY e HAVING e IN (SELECT e FROM t)``
 #: gives 2 for the REAL 2.0. Such queries compare INTEGER and REAL by value.
+#: SQLite 3.40 ignores the OFFSET of a subquery ``SELECT DISTINCT ... LIMIT n OFFSET m`` under
+#: EXISTS (``EXISTS (SELECT DISTINCT 1 FROM t LIMIT 3 OFFSET 1)`` is true for one row)
+_DISTINCT_OFFSET = re.compile(r"\bDISTINCT\b.*\b(OFFSET [1-9]|LIMIT [1-9], )")
+
 _SQLITE_HAVING_IN = re.compile(r"\bHAVING\b.*\bIN \((WITH|SELECT)\b")
 
 
