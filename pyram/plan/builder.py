@@ -215,6 +215,8 @@ class PlanBuilder:
                     f"{kind}: column {a.name} is {a.dtype.name} vs {b.dtype.name}"
                 )
             dtype = a.dtype if a.dtype is not NULLTYPE else b.dtype
+            if a.dtype.family == b.dtype.family == "numeric":
+                dtype = _numeric_result(a.dtype, b.dtype)  # INTEGER with REAL: REAL, as CASE
             out.append(Field(self.new_cid(), a.name, dtype, a.nullable or b.nullable))
         return SetOp(kind, keep_all, left, right, tuple(out))
 
@@ -394,6 +396,16 @@ class PlanBuilder:
         if dtype.name not in ("INTEGER", "REAL", "TEXT", "DECIMAL", "BLOB", "BOOLEAN"):
             raise ProgrammingError(f"CAST to {dtype.name} is not supported")
         return Cast(arg, dtype)
+
+    @staticmethod
+    def to_number(arg: Expr, mode: str = "OPERAND") -> Expr:
+        """Text as a number, INTEGER or REAL by its content (typed REAL; the values of other
+        types pass unchanged). ``mode`` "OPERAND": the value arithmetic reads (``'3' + 4`` is
+        7, ``'1e3' + 0`` is 1000.0); "REMAINDER_OPERAND": what ``%`` reads; "NUMERIC":
+        ``CAST(arg AS NUMERIC)``."""
+        if arg.dtype.family != "text":
+            return arg
+        return Cast(arg, REAL, mode)
 
     @staticmethod
     def func(name: str, args: Sequence[Expr]) -> FuncCall:

@@ -4,6 +4,10 @@ Place in the pipeline: built from ``plan.nodes.SetOp``. Rows are compared as tup
 equal each other (as SQL's set operations want). Without ALL the result has no duplicates; with
 ALL it follows bag semantics: UNION ALL concatenates, INTERSECT ALL keeps min(l, r) copies of a
 row, EXCEPT ALL keeps max(l - r, 0). Output follows the left input's order (then the right's).
+
+Equal rows may differ in representation when a column mixes INTEGER and REAL (1 = 1.0). SQLite
+keeps the LAST of equal rows (its temporary index overwrites), so for such columns the operator
+collects every row before emitting (the common all-INTEGER / TEXT case streams).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ __all__ = ["SetOperation"]
 class SetOperation(Operator):
     """``left kind [ALL] right``; both inputs have the same number of columns."""
 
-    __slots__ = ("all", "kind")
+    __slots__ = ("all", "keep_last", "kind")
 
     def __init__(
         self,
@@ -40,6 +44,11 @@ class SetOperation(Operator):
         super().__init__(fields, (left, right), estimated_rows)
         self.kind = kind
         self.all = all
+        #: a column may hold equal values of different representations (1 and 1.0)
+        self.keep_last = any(
+            _mixed_numbers(a.dtype.name, b.dtype.name)
+            for a, b in zip(left.fields, right.fields, strict=True)
+        )
 
     @property
     def name(self) -> str:
@@ -56,6 +65,17 @@ class SetOperation(Operator):
     def _union(self, ctx: ExecContext) -> Iterator[Batch]:
         left, right = self.children
         width = len(self.fields)
+        if self.keep_last and not self.all:
+            last: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+            for child in (left, right):
+                for batch in pull(child, ctx):
+                    rows = rows_of(batch)
+                    last.update(
+                        zip(rows, rows, strict=True)
+                    )  # an equal key keeps its slot, takes the row
+            if last:
+                yield batch_of(list(last.values()), width)
+            return
         seen: set[tuple[Any, ...]] = set()
         for child in (left, right):
             for batch in pull(child, ctx):
@@ -74,6 +94,15 @@ class SetOperation(Operator):
         for batch in pull(right, ctx):
             counts.update(rows_of(batch))
         keep_common = self.kind == "intersect"
+        if self.keep_last and not self.all:
+            last: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+            for batch in pull(left, ctx):
+                rows = rows_of(batch)
+                last.update(zip(rows, rows, strict=True))
+            kept = [r for r in last.values() if (r in counts) == keep_common]
+            if kept:
+                yield batch_of(kept, width)
+            return
         emitted: set[tuple[Any, ...]] = set()
         for batch in pull(left, ctx):
             if self.all:
@@ -103,3 +132,10 @@ def _bag_step(
         elif not keep_common:
             out.append(row)
     return out
+
+
+def _mixed_numbers(left: str, right: str) -> bool:
+    """True when a column of these two input types may hold an INTEGER and an equal REAL (a
+    REAL-typed expression may carry INTEGER values: CASE, COALESCE, text read as a number)."""
+    numeric = {"INTEGER", "REAL"}
+    return left in numeric and right in numeric and "REAL" in (left, right)
