@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
+
 from pyram.catalog import TableSchema
 from pyram.errors import ProgrammingError
 from pyram.functions import aggregate_function, scalar_function
@@ -184,6 +186,14 @@ class PlanBuilder:
     def sort(input: Plan, keys: Sequence[SortKey]) -> Plan:
         """Order rows by ``keys`` (no keys: ``input`` itself)."""
         return Sort(input, tuple(keys)) if keys else input
+
+    @classmethod
+    def compound_sort(cls, input: Plan, keys: Sequence[SortKey]) -> Plan:
+        """The ORDER BY of a compound query: its set operations are marked ``ordered`` (which
+        of equal INTEGER/REAL rows they keep follows), then sorted."""
+        if keys and isinstance(input, SetOp):
+            input = _mark_ordered(input)
+        return cls.sort(input, keys)
 
     def limit(self, input: Plan, limit: Expr | None, offset: Expr | None) -> Plan:
         """LIMIT/OFFSET: integer expressions (literals or parameters)."""
@@ -446,6 +456,12 @@ class PlanBuilder:
         inner = plan.fields[0]
         self._unify(arg, ColumnRef(inner.cid, inner.name, inner.dtype, True), "compare (IN)")
         return InSubquery(arg, plan, negated)
+
+
+def _mark_ordered(plan: SetOp) -> SetOp:
+    """``plan`` and the set operations of its left chain (one compound's arms) as ordered."""
+    left = _mark_ordered(plan.left) if isinstance(plan.left, SetOp) else plan.left
+    return attrs.evolve(plan, left=left, ordered=True)
 
 
 def _numeric_result(a: DataType, b: DataType) -> DataType:

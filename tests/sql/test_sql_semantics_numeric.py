@@ -177,6 +177,19 @@ COMPOUNDS = [
     "SELECT i FROM t UNION SELECT r FROM t",
     "SELECT r FROM t UNION SELECT i FROM t",
     "SELECT i FROM t UNION ALL SELECT r FROM t",
+    # with its own ORDER BY SQLite merges sorted arms: the first of each arm, for UNION the
+    # right arm's beating the left's
+    "SELECT 1.0 UNION SELECT 1 ORDER BY 1",
+    "SELECT 1 UNION SELECT 1.0 ORDER BY 1",
+    "SELECT 1 UNION SELECT 2 UNION SELECT 1.0 ORDER BY 1",
+    "SELECT column1 FROM (VALUES (2), (2.0)) EXCEPT SELECT 5 ORDER BY 1",
+    "SELECT column1 FROM (VALUES (2), (2.0)) INTERSECT SELECT 2 ORDER BY 1 DESC",
+    "SELECT column1 FROM (VALUES (2.0), (2)) INTERSECT SELECT 2 ORDER BY 1",
+    "SELECT column1 FROM (VALUES (2), (2.0)) UNION SELECT 5 ORDER BY 1",
+    "SELECT 5 UNION SELECT column1 FROM (VALUES (2), (2.0)) ORDER BY 1",
+    "SELECT COALESCE(i, r) FROM t UNION SELECT 2.0 ORDER BY 1",
+    "SELECT * FROM (SELECT column1 FROM (VALUES (2), (2.0)) UNION SELECT 5) ORDER BY 1",
+    "SELECT 1.0 UNION SELECT 1 LIMIT 5",
     # a compound subquery's column has the affinity of its first arm: REAL turns 5 into 5.0
     "SELECT * FROM (SELECT r FROM t UNION SELECT i FROM t)",
     "SELECT * FROM (SELECT r FROM t UNION ALL SELECT i FROM t)",

@@ -74,7 +74,7 @@ class SelectBinder(SourceBinder, GroupingBinder):
         plan = bound.plan
         if select.order_by:
             keys = [self._output_key(term, plan, bound.names) for term in select.order_by]
-            plan = self.b.sort(plan, keys)
+            plan = self.b.compound_sort(plan, keys)
         plan = self._limit(select, plan, Scope(parent))
         return BoundSelect(plan, bound.names)
 
