@@ -1118,14 +1118,21 @@ class QueryGen:
         if compound:
             for _ in range(self.draw(st.integers(1, 2))):
                 op = self.choice(["UNION", "UNION ALL", "INTERSECT", "EXCEPT"])
+                # a REAL arm in an INTEGER column makes the column REAL (as CASE does), which
+                # only a caller that did not ask for the types can take
                 arm_types = [
                     self.num_type()
-                    if t in NUMERIC and self.ok("mixed_compound") and self.chance(4)
+                    if (t == REAL or (t == INT and want is None))
+                    and self.ok("mixed_compound")
+                    and self.chance(4)
                     else t
                     for t in types
                 ]
                 arm = self.core(parent, arm_types, sub_depth)
                 sql = f"{sql} {op} {arm.sql}"
+                types = [
+                    REAL if REAL in (t, a) else t for t, a in zip(types, arm_types, strict=True)
+                ]
             order_ctx = None
             clash: frozenset[str] = frozenset()
         else:
