@@ -132,7 +132,7 @@ class _Binder:
                 keys.append(
                     px.SortKey(self.b.column(field), ordering.descending, ordering.nulls_first)
                 )
-            plan = self.b.sort(plan, keys)
+            plan = self.b.compound_sort(plan, keys)
         return self._limit(query, plan, Scope())
 
     def _sources(self, query: Select[Any], scope: Scope) -> list[Any]:

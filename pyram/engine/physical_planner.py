@@ -221,7 +221,7 @@ def _distinct(p: _Planner, node: nodes.Distinct) -> Operator:
 def _set_op(p: _Planner, node: nodes.SetOp) -> Operator:
     left, right = p.plan(node.left), p.plan(node.right)
     rows = left.estimated_rows + (right.estimated_rows if node.kind == "union" else 0.0)
-    return SetOperation(node.kind, node.all, left, right, node.out, rows)
+    return SetOperation(node.kind, node.all, left, right, node.out, rows, node.ordered)
 
 
 def _values(p: _Planner, node: nodes.Values) -> Operator:

@@ -15,6 +15,7 @@ from typing import Any
 
 from pyram.errors import ProgrammingError
 from pyram.functions.registry import ReturnTypeRule, define_aggregate, expect, numeric_kind
+from pyram.functions.sql_numeric import sum_integers
 from pyram.types import INTEGER, NULLTYPE, REAL, TEXT, DataType
 
 __all__: list[str] = []
@@ -51,8 +52,9 @@ define_aggregate(
 
 
 def _sum(values: list[Any]) -> Any:
-    """Exact for INTEGER (no 64-bit overflow error), left-to-right for REAL, DECIMAL stays."""
-    return sum(values) if values else None
+    """Exact for INTEGER ('integer overflow' error outside 64 bits, as SQLite), left-to-right
+    for REAL, DECIMAL stays."""
+    return sum_integers(values) if values else None
 
 
 def _total(values: list[Any]) -> float:

@@ -24,6 +24,7 @@ from pyram.functions.registry import (
     expect_integer,
     numeric_kind,
 )
+from pyram.functions.sql_numeric import check_abs
 from pyram.types import DECIMAL, INTEGER, NULLTYPE, REAL, DataType
 
 __all__: list[str] = []
@@ -42,8 +43,9 @@ define_scalar(
     1,
     1,
     _abs_rule,
-    abs,
-    doc="Absolute value; INTEGER stays INTEGER, REAL stays REAL. Example: abs(-3) -> 3",
+    check_abs,
+    doc="Absolute value; INTEGER stays INTEGER, REAL stays REAL; abs(-9223372036854775808) is an "
+    "'integer overflow' error. Example: abs(-3) -> 3",
 )
 
 

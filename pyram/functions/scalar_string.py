@@ -206,8 +206,10 @@ define_scalar(
 )
 
 
-def _hex(value: str | bytes) -> str:
-    """Upper-case hex of a BLOB's bytes or a TEXT's UTF-8 encoding."""
+def _hex(value: str | bytes | None) -> str:
+    """Upper-case hex of a BLOB's bytes or a TEXT's UTF-8 encoding; '' for NULL (SQLite)."""
+    if value is None:
+        return ""
     if type(value) is str:
         return value.encode("utf-8", "surrogatepass").hex().upper()
     return value.hex().upper()  # type: ignore[union-attr]
@@ -224,6 +226,7 @@ define_scalar(
     1,
     _hex_rule,
     _hex,
+    propagates_null=False,
     doc="Upper-case hexadecimal of a BLOB, or of a TEXT's UTF-8 bytes. Example: hex('é') -> 'C3A9'",
 )
 

@@ -1,8 +1,10 @@
 """SQL operator semantics Python lacks, shared by the engine's kernels and constant folding.
 
 Kept tiny and total: each returns None (SQL NULL) instead of raising where SQLite returns NULL
-(division by zero), and implements SQLite's integer division and remainder (truncation toward
-zero), LIKE and GLOB matching, three-valued AND/OR for value contexts, and CAST.
+(division by zero, a NaN result), and implements SQLite's integer division and remainder
+(truncation toward zero), LIKE and GLOB matching, three-valued AND/OR for value contexts, and
+CAST. The 64-bit INTEGER rules and the number <-> text conversions live in
+:mod:`pyram.functions.sql_numeric`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,16 @@ from functools import lru_cache
 from typing import Any
 
 from pyram.errors import DataError
+from pyram.functions.sql_numeric import (
+    I64_MIN,
+    real_text,
+    real_to_int,
+    text_integer,
+    text_numeric,
+    text_operand,
+    text_real,
+    text_remainder_operand,
+)
 
 __all__ = [
     "and3",
@@ -34,9 +46,12 @@ def div(a: Any, b: Any) -> Any:
     if b == 0:
         return None
     if type(a) is int and type(b) is int:
+        if b == -1 and a == I64_MIN:
+            return float(a) / float(b)  # the quotient does not fit 64 bits: REAL
         q = abs(a) // abs(b)
         return q if (a >= 0) == (b >= 0) else -q
-    return a / b
+    r = a / b
+    return None if r != r else r
 
 
 def mod(a: Any, b: Any) -> Any:
@@ -48,8 +63,9 @@ def mod(a: Any, b: Any) -> Any:
         return r if a >= 0 else -r
     if isinstance(a, Decimal) or isinstance(b, Decimal):
         return None if b == 0 else a % b
-    # SQLite computes % on REAL operands as integers, then returns REAL
-    ia, ib = int(a), int(b)
+    # SQLite computes % on REAL operands as (saturated) integers, then returns REAL
+    ia = a if type(a) is int else real_to_int(a)
+    ib = b if type(b) is int else real_to_int(b)
     if ib == 0:
         return None
     r = abs(ia) % abs(ib)
@@ -67,7 +83,7 @@ def _text(value: Any) -> str:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     if isinstance(value, float):
-        return repr(value) if value != int(value) or abs(value) >= 1e15 else f"{value:.1f}"
+        return real_text(value)
     return str(value)
 
 
@@ -170,12 +186,20 @@ def match_glob(value: Any, pattern: Any) -> Any:
     return glob_regex(_text(pattern)).fullmatch(_text(value)) is not None
 
 
-_INT_PREFIX = re.compile(r"\s*[+-]?\d+")
-_REAL_PREFIX = re.compile(r"\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?)")
+_TEXT_AS_NUMBER = {
+    "NUMERIC": text_numeric,
+    "OPERAND": text_operand,
+    "REMAINDER_OPERAND": text_remainder_operand,
+}
 
 
 def cast_value(value: Any, target: str) -> Any:
-    """``CAST(value AS target)`` for a target SQL type name, SQLite-style for text sources."""
+    """``CAST(value AS target)`` for a target SQL type name, SQLite-style for text sources.
+
+    Besides type names, ``target`` may be "NUMERIC" (SQLite's CAST AS NUMERIC: text becomes
+    INTEGER or REAL by its content, numbers stay), "OPERAND" or "REMAINDER_OPERAND" (text read
+    as an operand of arithmetic or of ``%``, see :mod:`pyram.functions.sql_numeric`).
+    """
     if value is None:
         return None
     if target == "INTEGER":
@@ -183,19 +207,23 @@ def cast_value(value: Any, target: str) -> Any:
             return int(value)
         if isinstance(value, int):
             return value
-        if isinstance(value, float | Decimal):
+        if isinstance(value, float):
+            return real_to_int(value)
+        if isinstance(value, Decimal):
             return int(value)
         if isinstance(value, str):
-            m = _INT_PREFIX.match(value)
-            return int(m.group()) if m else 0
+            return text_integer(value)
         raise DataError(f"cannot cast {type(value).__name__} to INTEGER")
     if target == "REAL":
         if isinstance(value, int | float | Decimal):
             return float(value)
         if isinstance(value, str):
-            m = _REAL_PREFIX.match(value)
-            return float(m.group()) if m else 0.0
+            return text_real(value)
         raise DataError(f"cannot cast {type(value).__name__} to REAL")
+    if target in _TEXT_AS_NUMBER:
+        if isinstance(value, str):
+            return _TEXT_AS_NUMBER[target](value)
+        return int(value) if isinstance(value, bool) else value
     if target == "TEXT":
         return _text(value)
     if target == "DECIMAL":

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
+
 from pyram.catalog import TableSchema
 from pyram.errors import ProgrammingError
 from pyram.functions import aggregate_function, scalar_function
@@ -185,6 +187,14 @@ class PlanBuilder:
         """Order rows by ``keys`` (no keys: ``input`` itself)."""
         return Sort(input, tuple(keys)) if keys else input
 
+    @classmethod
+    def compound_sort(cls, input: Plan, keys: Sequence[SortKey]) -> Plan:
+        """The ORDER BY of a compound query: its set operations are marked ``ordered`` (which
+        of equal INTEGER/REAL rows they keep follows), then sorted."""
+        if keys and isinstance(input, SetOp):
+            input = _mark_ordered(input)
+        return cls.sort(input, keys)
+
     def limit(self, input: Plan, limit: Expr | None, offset: Expr | None) -> Plan:
         """LIMIT/OFFSET: integer expressions (literals or parameters)."""
         if limit is None and offset is None:
@@ -215,6 +225,8 @@ class PlanBuilder:
                     f"{kind}: column {a.name} is {a.dtype.name} vs {b.dtype.name}"
                 )
             dtype = a.dtype if a.dtype is not NULLTYPE else b.dtype
+            if a.dtype.family == b.dtype.family == "numeric":
+                dtype = _numeric_result(a.dtype, b.dtype)  # INTEGER with REAL: REAL, as CASE
             out.append(Field(self.new_cid(), a.name, dtype, a.nullable or b.nullable))
         return SetOp(kind, keep_all, left, right, tuple(out))
 
@@ -396,6 +408,16 @@ class PlanBuilder:
         return Cast(arg, dtype)
 
     @staticmethod
+    def to_number(arg: Expr, mode: str = "OPERAND") -> Expr:
+        """Text as a number, INTEGER or REAL by its content (typed REAL; the values of other
+        types pass unchanged). ``mode`` "OPERAND": the value arithmetic reads (``'3' + 4`` is
+        7, ``'1e3' + 0`` is 1000.0); "REMAINDER_OPERAND": what ``%`` reads; "NUMERIC":
+        ``CAST(arg AS NUMERIC)``."""
+        if arg.dtype.family != "text":
+            return arg
+        return Cast(arg, REAL, mode)
+
+    @staticmethod
     def func(name: str, args: Sequence[Expr]) -> FuncCall:
         """A scalar function call, typed by the function registry."""
         fn = scalar_function(name)
@@ -434,6 +456,12 @@ class PlanBuilder:
         inner = plan.fields[0]
         self._unify(arg, ColumnRef(inner.cid, inner.name, inner.dtype, True), "compare (IN)")
         return InSubquery(arg, plan, negated)
+
+
+def _mark_ordered(plan: SetOp) -> SetOp:
+    """``plan`` and the set operations of its left chain (one compound's arms) as ordered."""
+    left = _mark_ordered(plan.left) if isinstance(plan.left, SetOp) else plan.left
+    return attrs.evolve(plan, left=left, ordered=True)
 
 
 def _numeric_result(a: DataType, b: DataType) -> DataType:

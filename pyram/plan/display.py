@@ -107,7 +107,9 @@ def format_expr(expr: Expr, labels: SubqueryLabels | None = None) -> str:
         whens = " ".join(f"WHEN {e(c)} THEN {e(r)}" for c, r in expr.whens)
         return f"CASE {whens} ELSE {e(expr.default)} END"
     if isinstance(expr, Cast):
-        return f"CAST({e(expr.arg)} AS {expr.dtype.name})"
+        if expr.mode.endswith("OPERAND"):
+            return f"NUMBER({e(expr.arg)})"
+        return f"CAST({e(expr.arg)} AS {expr.mode or expr.dtype.name})"
     if isinstance(expr, AggCall):
         args = ", ".join(e(a) for a in expr.args) or "*"
         name = "count" if expr.name == "count_star" else expr.name

@@ -168,7 +168,7 @@ class Negate(Expr):
 @attrs.frozen(slots=True)
 class Arith(_Typed):
     """Binary arithmetic or string concatenation; SQLite semantics (integer ``/`` truncates,
-    division by zero is NULL)."""
+    division by zero is NULL, INTEGER overflow gives a REAL, a NaN result is NULL)."""
 
     op: ArithOp
     left: Expr
@@ -177,7 +177,10 @@ class Arith(_Typed):
 
     @property
     def nullable(self) -> bool:
-        return self.left.nullable or self.right.nullable or self.op in ("/", "%")
+        if self.left.nullable or self.right.nullable or self.op in ("/", "%"):
+            return True
+        # REAL arithmetic can make a NaN (inf - inf), which SQLite turns into NULL
+        return self.op != "||" and self.type_.name == "REAL"
 
 
 @attrs.frozen(slots=True)
@@ -296,10 +299,17 @@ class Case(_Typed):
 
 @attrs.frozen(slots=True)
 class Cast(_Typed):
-    """``CAST(arg AS type)``."""
+    """``CAST(arg AS type)``.
+
+    ``mode`` "" is a plain cast to ``type_``; "NUMERIC" is SQLite's ``CAST(text AS NUMERIC)``,
+    "OPERAND" / "REMAINDER_OPERAND" read text as an operand of arithmetic / of ``%`` (``'3' +
+    4`` is 7): these give an INTEGER or a REAL by the text's content, so ``type_`` is REAL and
+    values may be ints (see :mod:`pyram.functions.sql_numeric`).
+    """
 
     arg: Expr
     type_: DataType
+    mode: str = ""
 
     @property
     def nullable(self) -> bool:

@@ -227,13 +227,18 @@ class Distinct(_PassesFields):
 
 @attrs.frozen(slots=True)
 class SetOp(_OwnFields):
-    """UNION / INTERSECT / EXCEPT, with or without ALL; output named after the left side."""
+    """UNION / INTERSECT / EXCEPT, with or without ALL; output named after the left side.
+
+    ``ordered``: the compound has its own ORDER BY. SQLite then merges sorted arms, which
+    changes which of equal rows (1 and 1.0) survives (see ``engine.operators.set_ops``).
+    """
 
     kind: SetOpKind
     all: bool
     left: Plan
     right: Plan
     out: tuple[Field, ...]
+    ordered: bool = False
 
 
 @attrs.frozen(slots=True)

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pyram.errors import ProgrammingError
+from pyram.errors import OperationalError, ProgrammingError
 from pyram.functions import aggregate_function
 from pyram.types import (
     BLOB,
@@ -160,9 +160,17 @@ def test_examples() -> None:
     assert agg("group_concat", ["", ""]) == ","
 
 
-def test_integer_sums_are_exact_beyond_64_bits() -> None:
-    # Deliberate: SQLite raises "integer overflow"; PyRAM's INTEGER is unbounded.
-    assert agg("sum", [2**63 - 1, 1]) == 2**63
+def test_integer_sum_leaving_64_bits_is_an_overflow_error() -> None:
+    # as SQLite: a running INTEGER sum outside the 64-bit range is an error, even if it comes back
+    with pytest.raises(OperationalError, match="integer overflow"):
+        agg("sum", [2**63 - 1, 1])
+    with pytest.raises(OperationalError, match="integer overflow"):
+        agg("sum", [2**63 - 1, 1, -5])
+    with pytest.raises(OperationalError, match="integer overflow"):
+        agg("sum", [2**63 - 1, 1, 1.0])  # the overflow happened before the REAL
+    assert agg("sum", [2**63 - 1, -5, 1]) == 2**63 - 5
+    assert agg("sum", [2**63 - 1, 1.0, -5]) == 9.223372036854776e18  # REAL from the first REAL
+    assert agg("sum", [-(2**63), 0]) == -(2**63)
 
 
 def test_decimal_aggregates_stay_exact() -> None:

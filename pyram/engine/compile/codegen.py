@@ -22,6 +22,8 @@ from typing import Any
 import attrs
 
 from pyram.functions import scalar_function
+from pyram.functions import sql_numeric as numeric
+from pyram.functions.sql_numeric import RANGE_HIGH, RANGE_LOW
 from pyram.plan.expr import (
     And,
     Arith,
@@ -51,6 +53,11 @@ __all__ = ["Constant", "Translator"]
 _PY_COMPARE = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _INVERSE = {"=": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 _SIMPLE_ARITH = {"+": "+", "-": "-", "*": "*"}
+_SLOW_ARITH = {"+": numeric.add, "-": numeric.sub, "*": numeric.mul}
+#: the 64-bit range test around a result, as ints (INTEGER arithmetic) or floats (REAL, where it
+#: also sends NaN and infinities to the slow path)
+_INT_BOUNDS = (f"{numeric.I64_MIN} <= ", f" <= {numeric.I64_MAX}")
+_FLOAT_BOUNDS = (f"{RANGE_LOW!r} <= ", f" < {RANGE_HIGH!r}")
 
 
 @attrs.frozen
@@ -136,7 +143,9 @@ class Translator:
         if isinstance(expr, ScalarSubquery | Exists):
             return self._subquery(expr)
         if isinstance(expr, Negate):
-            return self._null_guarded([expr.arg], lambda a: f"(-{a[0]})")
+            widen = self.helper(numeric.widen)
+            high = _INT_BOUNDS[1] if expr.dtype.name == "INTEGER" else _FLOAT_BOUNDS[1]
+            return self._null_guarded([expr.arg], lambda a: self._negate(a[0], widen, high))
         if isinstance(expr, Arith):
             return self._arith(expr)
         if isinstance(expr, Compare):
@@ -161,7 +170,7 @@ class Translator:
             from pyram.functions import sql_ops as runtime
 
             helper = self.helper(runtime.cast_value)
-            target = self.constant(Constant("literal", expr.dtype.name))
+            target = self.constant(Constant("literal", expr.mode or expr.dtype.name))
             return self._null_guarded([expr.arg], lambda a: f"{helper}({a[0]}, {target})")
         return self._value_via_truth(expr)
 
@@ -193,7 +202,12 @@ class Translator:
 
         if expr.op in _SIMPLE_ARITH:
             op = _SIMPLE_ARITH[expr.op]
-            return self._null_guarded([expr.left, expr.right], lambda a: f"({a[0]} {op} {a[1]})")
+            slow = self.helper(_SLOW_ARITH[expr.op])
+            # int bounds compare ints fastest, float bounds floats (both are exact tests)
+            bounds = _INT_BOUNDS if expr.dtype.name == "INTEGER" else _FLOAT_BOUNDS
+            return self._null_guarded(
+                [expr.left, expr.right], lambda a: self._checked_arith(op, slow, bounds, a)
+            )
         if expr.op == "||":
             both_text = expr.left.dtype.family == "text" and expr.right.dtype.family == "text"
             if both_text:
@@ -202,6 +216,29 @@ class Translator:
             return self._null_guarded([expr.left, expr.right], lambda a: f"{name}({a[0]}, {a[1]})")
         name = self.helper(runtime.div if expr.op == "/" else runtime.mod)
         return self._null_guarded([expr.left, expr.right], lambda a: f"{name}({a[0]}, {a[1]})")
+
+    def _checked_arith(self, op: str, slow: str, bounds: tuple[str, str], args: list[str]) -> str:
+        """``a op b`` as SQLite computes it. The common case costs one chained comparison: a
+        result inside the 64-bit range is final; anything else (an int outside it, a NaN, an
+        infinity or a huge REAL) goes to the exact slow path ``slow(a, b)``."""
+        firsts, names = [], []
+        for source in args:
+            if source.isidentifier():
+                firsts.append(source)
+                names.append(source)
+            else:  # evaluated once: the slow path reuses the value
+                temp = self._temp()
+                firsts.append(f"({temp} := {source})")
+                names.append(temp)
+        r = self._temp()
+        computed = f"({r} := {firsts[0]} {op} {firsts[1]})"
+        low, high = bounds
+        return f"({r} if {low}{computed}{high} else {slow}({names[0]}, {names[1]}))"
+
+    def _negate(self, source: str, widen: str, high: str) -> str:
+        """``-a``; only ``-(-2**63)`` leaves the 64-bit range (it becomes REAL)."""
+        r = self._temp()
+        return f"({r} if ({r} := -{source}){high} else {widen}({r}))"
 
     def _case(self, expr: Case) -> str:
         source = self.value(expr.default)

@@ -32,6 +32,7 @@ from typing import Any
 
 import attrs
 
+from pyram.functions.sql_numeric import add, mul, neg, sub
 from pyram.functions.sql_ops import and3, div, in3, mod
 from pyram.optimizer.rewrite import (
     map_node_expressions,
@@ -163,7 +164,7 @@ def _evaluate(expr: Expr, values: list[Any]) -> Any:
     if isinstance(expr, Compare):
         return _compare(expr.op, values[0], values[1])
     if isinstance(expr, Negate):
-        return -values[0] if _is_number(values[0]) else _NOT_FOLDED
+        return neg(values[0]) if _is_number(values[0]) else _NOT_FOLDED
     if isinstance(expr, Arith):
         return _arith(expr.op, values[0], values[1])
     return _NOT_FOLDED
@@ -196,11 +197,11 @@ def _arith(op: str, a: Any, b: Any) -> Any:
     if not (_is_number(a) and _is_number(b)):
         return _NOT_FOLDED
     if op == "+":
-        return a + b
+        return add(a, b)
     if op == "-":
-        return a - b
+        return sub(a, b)
     if op == "*":
-        return a * b
+        return mul(a, b)
     if op == "/":
         return div(a, b)
     return mod(a, b)

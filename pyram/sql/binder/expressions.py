@@ -22,6 +22,7 @@ import attrs
 
 from pyram.errors import ProgrammingError
 from pyram.functions import is_aggregate
+from pyram.functions.sql_numeric import text_operand, text_remainder_operand
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.sql import ast
@@ -273,13 +274,14 @@ class ExprBinder(BinderBase):
         if e.op is ast.UnaryOp.POS:
             return operand
         if e.op is ast.UnaryOp.BIT_NOT:
-            return self.b.func("bit_not", [self._arith_operand(operand)])
+            return self.b.func("bit_not", [self._int_operand(operand)])
         if e.op is ast.UnaryOp.NEG:
+            if isinstance(e.operand, ast.IntegerLiteral) and e.operand.value == _I64_MAX + 1:
+                return self.b.literal(-e.operand.value)  # the smallest INTEGER is an INTEGER
+            operand = self._arith_operand(operand)
             value = operand.value if isinstance(operand, px.Literal_) else None
             if type(value) in (int, float) and value != -(2**63):
                 return self.b.literal(-value)  # type: ignore[operator]
-            if operand.dtype.family == "text":
-                operand = px.Cast(operand, REAL)
             return self.b.negate(operand)
         raise ProgrammingError(f"operator {e.op.value} is not supported")
 
@@ -301,19 +303,33 @@ class ExprBinder(BinderBase):
             left, right = (self._as_text(self.value(x, ctx)) for x in (e.left, e.right))
             return b.arith("||", left, right)
         if op in _ARITH:
-            left, right = self._operands(e.left, e.right, ctx)
-            left, right = self._arith_operand(left), self._arith_operand(right)
+            # no affinity here: SQLite reads each operand as a number on its own ('3' is 3,
+            # 1 stays INTEGER next to a REAL column)
+            remainder = op is ast.BinaryOp.MOD
+            left, right = (
+                self._arith_operand(self.value(x, ctx), remainder) for x in (e.left, e.right)
+            )
             return b.arith(_ARITH[op], left, right)
         if op in _BITWISE:
             left, right = self._operands(e.left, e.right, ctx)
-            return b.func(_BITWISE[op], [self._arith_operand(left), self._arith_operand(right)])
+            return b.func(_BITWISE[op], [self._int_operand(left), self._int_operand(right)])
         raise ProgrammingError(f"operator {op.value} is not supported")
 
-    def _arith_operand(self, bound: px.Expr) -> px.Expr:
+    def _arith_operand(self, bound: px.Expr, remainder: bool = False) -> px.Expr:
+        bound = self.numeric(bound)
+        if bound.dtype.family != "text":
+            return bound
+        # SQLite reads text as a number in arithmetic ('3' + 4 is 7, '2.5' + 1 is 3.5)
+        if isinstance(bound, px.Literal_) and isinstance(bound.value, str):
+            read = text_remainder_operand if remainder else text_operand
+            return self.b.literal(read(bound.value))
+        return self.b.to_number(bound, "REMAINDER_OPERAND" if remainder else "OPERAND")
+
+    def _int_operand(self, bound: px.Expr) -> px.Expr:
+        """An operand of a bitwise operator: SQLite reads text by its integer prefix."""
         bound = self.numeric(bound)
         if bound.dtype.family == "text":
-            # SQLite reads text as a number in arithmetic ('3' + 4 is 7)
-            return px.Cast(bound, REAL)
+            return self.b.cast(bound, INTEGER)
         return bound
 
     def _as_text(self, bound: px.Expr) -> px.Expr:
@@ -424,7 +440,9 @@ class ExprBinder(BinderBase):
         name = e.type.name.upper().split("(")[0].strip()
         target = _CAST_TYPES.get(name)
         if target is None and name in ("NUMERIC", "DECIMAL"):
-            # SQLite's NUMERIC affinity keeps integers integral
+            # SQLite's NUMERIC: numbers unchanged, text INTEGER or REAL by its content
+            if arg.dtype.family == "text":
+                return self.b.to_number(arg, "NUMERIC")
             target = INTEGER if arg.dtype.name in ("INTEGER", "NULL") else REAL
         if target is None and "INT" in name:
             target = INTEGER

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pyram.errors import ProgrammingError
+from pyram.functions import common_type
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.sql import ast
@@ -20,6 +21,7 @@ from pyram.sql.binder.grouping import GroupingBinder
 from pyram.sql.binder.items import BoundSelect, Item, out_of_range, position_of
 from pyram.sql.binder.scope import Scope
 from pyram.sql.binder.sources import SourceBinder
+from pyram.types import DataType
 
 __all__ = ["BoundSelect", "SelectBinder"]
 
@@ -75,7 +77,7 @@ class SelectBinder(SourceBinder, GroupingBinder):
                 self._output_key(i, term, plan, bound.names)
                 for i, term in enumerate(select.order_by)
             ]
-            plan = self.b.sort(plan, keys)
+            plan = self.b.compound_sort(plan, keys)
         plan = self._limit(select, plan, Scope(parent))
         return BoundSelect(plan, bound.names)
 
@@ -112,7 +114,7 @@ class SelectBinder(SourceBinder, GroupingBinder):
 
     def values_plan(self, rows: list[tuple[px.Expr, ...]], names: tuple[str, ...]) -> pn.Values:
         """A VALUES node; each column takes the type of its first non-NULL value."""
-        types = []
+        dtypes: list[DataType] = []
         for i in range(len(names)):
             column = [r[i] for r in rows]
             typed = next((e for e in column if e.dtype.family != "null"), column[0])
@@ -121,14 +123,18 @@ class SelectBinder(SourceBinder, GroupingBinder):
                     raise ProgrammingError(
                         f"VALUES column {i + 1} mixes {typed.dtype.name} and {e.dtype.name}"
                     )
-            types.append(typed)
+            # INTEGER and REAL values mix (each keeps its own representation): REAL, as CASE
+            dtypes.append(
+                common_type("VALUES", [e.dtype for e in column])
+                if typed.dtype.family == "numeric"
+                else typed.dtype
+            )
         typed_rows = tuple(
-            tuple(self.b.coerce_to(e, t.dtype) for e, t in zip(row, types, strict=True))
-            for row in rows
+            tuple(self.b.coerce_to(e, t) for e, t in zip(row, dtypes, strict=True)) for row in rows
         )
         out = tuple(
-            px.Field(self.b.new_cid(), name, t.dtype, any(r[i].nullable for r in typed_rows))
-            for i, (name, t) in enumerate(zip(names, types, strict=True))
+            px.Field(self.b.new_cid(), name, t, any(r[i].nullable for r in typed_rows))
+            for i, (name, t) in enumerate(zip(names, dtypes, strict=True))
         )
         return pn.Values(typed_rows, out)
 

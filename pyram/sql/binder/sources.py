@@ -11,6 +11,7 @@ import attrs
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.sql import ast
+from pyram.sql.binder.affinity import apply_real_affinity
 from pyram.sql.binder.base import CteDef
 from pyram.sql.binder.expressions import ExprBinder, ExprCtx
 from pyram.sql.binder.items import BoundSelect
@@ -138,7 +139,7 @@ class SourceBinder(ExprBinder):
         scope: Scope,
         offset: int,
     ) -> pn.Plan:
-        plan = bound.plan
+        plan = apply_real_affinity(self.b, bound.plan)
         names = columns or bound.names
         if len(names) != len(plan.fields):
             raise self.error(
