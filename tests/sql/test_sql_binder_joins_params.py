@@ -180,6 +180,22 @@ def test_inner_join_on_may_name_a_later_table(sql: str) -> None:
     assert_as_sqlite(ON_NAMES, sql)
 
 
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # x is the outer a.x unless a table joined later in the subquery has an x (c does)
+        "SELECT (SELECT COUNT(*) FROM b JOIN b AS b2 ON x = b.y JOIN c ON 1) FROM a",
+        "SELECT (SELECT COUNT(*) FROM b JOIN b AS b2 ON x = b.y JOIN b AS b3 ON 1) FROM a",
+        "SELECT (SELECT COUNT(*) FROM b JOIN b AS b2 ON x = b.y LEFT JOIN c ON 1) FROM a",
+        "SELECT (SELECT COUNT(*) FROM b JOIN b AS b2 ON x = b.y RIGHT JOIN c ON 1) FROM a",
+        "SELECT (SELECT COUNT(*) FROM b LEFT JOIN b AS b2 ON x = b.y JOIN c ON 1) FROM a",
+        "SELECT * FROM a JOIN b ON zz = 1, c",
+    ],
+)
+def test_on_bare_names_prefer_a_later_table_to_an_outer_query(sql: str) -> None:
+    assert_as_sqlite(ON_NAMES, sql)
+
+
 # ---------------------------------------------------------------------- truth tests, IN ()
 
 TRUTH = """

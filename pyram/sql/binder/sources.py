@@ -15,7 +15,6 @@ from pyram.sql.binder.base import CteDef
 from pyram.sql.binder.expressions import ExprBinder, ExprCtx, children
 from pyram.sql.binder.items import BoundSelect
 from pyram.sql.binder.scope import Ambiguous, Scope, Source
-from pyram.sql.errors import SqlBindError
 
 __all__ = ["SourceBinder"]
 
@@ -167,34 +166,43 @@ class SourceBinder(ExprBinder):
                     view.resolve_here(ref.name)
                 except Ambiguous:
                     raise self.error(f"ambiguous column name: {ref.name}", ref.offset) from None
+        for ref in chain.outside:
+            if view.resolve_here(ref.name) is not None:  # bound outside, but a later table has it
+                raise self.error("ON clause references tables to its right", ref.offset)
         if chain.deferred:
             plan = self.b.filter(plan, *(self.cond(on, ExprCtx(view)) for on in chain.deferred))
         return plan
 
-    def _on(self, item: ast.Join, on: ast.Expr, scope: Scope, chain: _Chain) -> px.Expr | None:
-        """Bind a join's ON clause, or defer it (None) when it names a table joined later."""
+    def _on(self, item: ast.Join, scope: Scope, chain: _Chain, outer_later: bool) -> px.Expr | None:
+        """Bind a join's ON clause, or defer it (None) when it may name a table joined later
+        (``outer_later``: a RIGHT/FULL JOIN follows, so it must not)."""
+        assert item.on is not None
+        on = item.on
         chain.ons.append(on)
         view = chain.view(scope)
         inner = item.kind in (ast.JoinKind.INNER, ast.JoinKind.CROSS, ast.JoinKind.COMMA)
         later = chain.qualifiers - scope.qualifiers()
         if later and _names_later(on, later):
-            if not inner:
+            if not inner or outer_later:
                 raise self.error("ON clause references tables to its right", on.offset)
             chain.deferred.append(on)
             return None
-        try:
-            return self.cond(on, ExprCtx(view))
-        except SqlBindError:
-            # a bare name only a table joined later has: bind the ON once the chain is whole
-            if not (inner and later and _unknown_name(on, view)):
-                raise
+        elsewhere = _not_here(on, view)
+        if elsewhere and inner and later and not outer_later:
+            # a bare name no table joined so far has: a later one may (SQLite looks there
+            # before the enclosing queries), so the ON is bound once the chain is whole
             chain.deferred.append(on)
             return None
+        chain.outside.extend(elsewhere)
+        return self.cond(on, ExprCtx(view))
 
-    def _join(self, item: ast.Join, scope: Scope, chain: _Chain) -> pn.Plan:
+    def _join(
+        self, item: ast.Join, scope: Scope, chain: _Chain, outer_later: bool = False
+    ) -> pn.Plan:
         before = scope.qualifiers()
         if isinstance(item.left, ast.Join):
-            left = self._join(item.left, scope, chain)
+            outer = outer_later or item.kind in (ast.JoinKind.RIGHT, ast.JoinKind.FULL)
+            left = self._join(item.left, scope, chain, outer)
         else:
             left = self.from_clause(item.left, scope)
         left_side = scope.qualifiers() - before
@@ -219,7 +227,7 @@ class SourceBinder(ExprBinder):
             if kind == "cross":
                 kind = "inner"
         elif item.on is not None:
-            condition = self._on(item, item.on, scope, chain)
+            condition = self._on(item, scope, chain, outer_later)
             kind = "cross" if condition is None else "inner" if kind == "cross" else kind
         elif kind != "cross":
             if kind == "inner":
@@ -231,10 +239,6 @@ class SourceBinder(ExprBinder):
         if kind in ("left", "full"):
             scope.make_nullable(right_side)
         if kind in ("right", "full"):
-            if chain.deferred:
-                # SQLite: an inner join's ON naming a later table is a WHERE term; it cannot
-                # sit before a RIGHT/FULL JOIN, which would change what it sees
-                raise self.error("ON clause references tables to its right", item.offset)
             scope.make_nullable(left_side)
             for source in scope.sources:
                 source.left_of_right |= source.qualifier in left_side
@@ -269,14 +273,12 @@ class SourceBinder(ExprBinder):
         exprs: list[px.Expr] = [b.column(f) for f in fields]
         cids = {f.cid: b.new_cid() for f in fields}
         out = [attrs.evolve(f, cid=cids[f.cid]) for f in fields]
-        nullable = {f.cid: f.nullable for f in fields}
+        by_cid = {f.cid: f for f in fields}  # nullable as the outer join made them
         coalesced = []
         for pair in pairs:
-            left, right = b.column(pair.left), b.column(pair.right)
-            value = b.func("coalesce", [left, right])
-            field = px.Field(
-                b.new_cid(), pair.left.name, value.dtype, nullable[left.cid] and nullable[right.cid]
-            )
+            left, right = by_cid[pair.left.cid], by_cid[pair.right.cid]
+            value = b.func("coalesce", [b.column(left), b.column(right)])
+            field = px.Field(b.new_cid(), left.name, value.dtype, left.nullable and right.nullable)
             exprs.append(value)
             out.append(field)
             coalesced.append((pair, field))
@@ -288,13 +290,15 @@ class SourceBinder(ExprBinder):
 
 @attrs.frozen
 class _Chain:
-    """What binding a chain of joins collects: its ON clauses, those naming a table joined
-    later (bound once the whole chain is), and the qualifiers of all its tables."""
+    """What binding a chain of joins collects: the qualifiers of all its tables, its ON
+    clauses, those naming a table joined later (bound once the whole chain is)."""
 
     qualifiers: frozenset[str]
     nested: bool
     ons: list[ast.Expr] = attrs.field(factory=list)
     deferred: list[ast.Expr] = attrs.field(factory=list)
+    #: bare names of bound ON clauses that no table joined before them had
+    outside: list[ast.ColumnRef] = attrs.field(factory=list)
 
     def view(self, scope: Scope) -> Scope:
         """The names the chain's ON clauses see: all of ``scope``, or only a nested chain's."""
@@ -326,15 +330,16 @@ def _bare_names(e: ast.Expr) -> list[ast.ColumnRef]:
     return [ref for ref in _column_refs(e) if ref.table is None]
 
 
-def _unknown_name(e: ast.Expr, scope: Scope) -> bool:
-    """True when a bare name in ``e`` means no column of ``scope`` (nor of outer queries)."""
+def _not_here(e: ast.Expr, scope: Scope) -> list[ast.ColumnRef]:
+    """The bare names in ``e`` that mean no column of this level of ``scope`` (yet)."""
+    found = []
     for ref in _bare_names(e):
         try:
-            if scope.resolve(ref.name, None) is None:
-                return True
+            if scope.resolve_here(ref.name) is None:
+                found.append(ref)
         except Ambiguous:
             pass
-    return False
+    return found
 
 
 def _names_later(e: ast.Expr, later: frozenset[str]) -> bool:
