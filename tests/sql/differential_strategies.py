@@ -405,8 +405,8 @@ class QueryGen:
         ] + [(v.name, list(v.columns)) for v in views]
         self.view_names = {v.name for v in views}
         self.views_used: set[str] = set()
-        # > 0 while generating an ON clause: SQLite resolves its names against the whole FROM
-        # clause (tables to the right included), so an unqualified name may become ambiguous
+        # > 0 while generating most ON clauses: SQLite resolves their names against the whole
+        # FROM clause (tables to the right included), so an unqualified name may be ambiguous
         self.qualify = 0
 
     # ------------------------------------------------------------ helpers
@@ -921,9 +921,11 @@ class QueryGen:
             right = level.sources[-1]
             constraint = ""
             if kind not in (",", "CROSS JOIN"):
-                self.qualify += 1
+                # mostly qualified: a bare name in ON may also be a later table's (ambiguous)
+                qualify = int(not self.chance(4))
+                self.qualify += qualify
                 constraint = self.join_constraint(level, left, right, sub_depth, kind)
-                self.qualify -= 1
+                self.qualify -= qualify
             sep = ", " if kind == "," else f" {kind} "
             text = f"{text}{sep}{right_text}{constraint}"
             if kind in ("JOIN", "INNER JOIN"):

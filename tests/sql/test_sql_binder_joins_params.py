@@ -270,6 +270,21 @@ def test_concatenated_parameter_takes_any_value(sql: str, params: dict[str, Any]
     assert_as_sqlite(PARAMS, sql, params)
 
 
+@pytest.mark.parametrize(
+    ("sql", "params"),
+    [
+        ("SELECT ? + 1, 1 + ?, ? / 2", [2.5, 2.5, 5.0]),
+        ("SELECT ? = 1, ? < 1, ? = 'a'", [1.0, 0.5, 1]),
+        ("SELECT a FROM t WHERE a = ? + 1", [0.0]),
+        ("SELECT CASE ? WHEN 1 THEN 'a' END", [1.0]),
+        ("SELECT ? BETWEEN 1 AND 3, ? IN (1, 2)", [2.5, 2.0]),
+    ],
+)
+def test_parameter_next_to_a_literal_keeps_its_value(sql: str, params: list[Any]) -> None:
+    """Only a column gives a parameter its type; next to a literal any number goes."""
+    assert_as_sqlite(PARAMS, sql, params)
+
+
 @pytest.mark.parametrize("value", [3, 3.5, None])
 def test_integer_parameter_in_a_real_case_stays_an_integer(value: Any) -> None:
     sql = "SELECT CASE WHEN a = 1 THEN :p ELSE r END FROM t"

@@ -362,9 +362,7 @@ class ExprBinder(BinderBase):
     def _literal_like(self, other: px.Expr, literal: px.Literal_) -> px.Expr:
         """Apply ``other``'s type to a literal (SQLite affinity), keeping it when nothing fits."""
         target, value = other.dtype, literal.value
-        if target is NULLTYPE:
-            return literal  # nothing to take a type from (an untyped parameter takes the literal's)
-        if value is None or target.family == literal.dtype.family:
+        if value is None or target is NULLTYPE or target.family == literal.dtype.family:
             if target is REAL and literal.dtype is INTEGER and float(value) == value:
                 return self.b.literal(float(value), REAL)  # as the DSL does: float compares
             if target.family == "numeric" or value is None:
