@@ -285,6 +285,19 @@ def test_parameter_next_to_a_literal_keeps_its_value(sql: str, params: list[Any]
     assert_as_sqlite(PARAMS, sql, params)
 
 
+@pytest.mark.parametrize(
+    ("sql", "params"),
+    [
+        ("SELECT MAX(s) FROM t HAVING SUM(ABS(:p))", {"p": 4}),
+        ("SELECT MAX(s) FROM t HAVING SUM(ABS(:p))", {"p": 0}),
+        ("SELECT a FROM t WHERE ABS(:p)", {"p": -2}),
+        ("SELECT a FROM t WHERE NOT ABS(:p)", {"p": 0.0}),
+    ],
+)
+def test_untyped_value_as_a_condition_is_a_truth_test(sql: str, params: dict[str, Any]) -> None:
+    assert_as_sqlite(PARAMS, sql, params)
+
+
 @pytest.mark.parametrize("value", [3, 3.5, None])
 def test_integer_parameter_in_a_real_case_stays_an_integer(value: Any) -> None:
     sql = "SELECT CASE WHEN a = 1 THEN :p ELSE r END FROM t"

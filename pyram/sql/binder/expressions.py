@@ -147,8 +147,9 @@ class ExprBinder(BinderBase):
     def as_condition(self, bound: px.Expr) -> px.Expr:
         """SQLite truthiness: numbers compare with 0, text is read as a number first."""
         family = bound.dtype.family
-        if isinstance(bound, px.Param) and family == "null":
-            # an untyped parameter as a condition (``WHERE ?``): any value, SQLite's truth
+        if family == "null" and not isinstance(bound, px.Literal_):
+            # an untyped value as a condition (``WHERE ?``, ``HAVING SUM(?)``): any value,
+            # SQLite's truth
             return self.b.func("truth", [bound])
         if family in ("boolean", "null"):
             return bound
