@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from pyram.catalog import Catalog, TableSchema
@@ -32,7 +32,7 @@ from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.plan.builder import literal_type
 from pyram.storage import Store
-from pyram.types import NULLTYPE, DataType
+from pyram.types import NULLTYPE, REAL, DataType
 
 __all__ = [
     "PlanCache",
@@ -110,6 +110,11 @@ class Prepared:
             if dtype is None:
                 raise ProgrammingError(f"the query has no parameter {key!r}")
             if value is None or type(value) in dtype.exact_types:
+                stored[key] = value
+            elif dtype is REAL and type(value) is int:
+                # SQLite keeps a value's storage class: an INTEGER given where a REAL fits
+                # (CASE WHEN .. THEN :p ELSE real_column END) stays an integer; every REAL
+                # operation treats it as the number it is, and a write converts it
                 stored[key] = value
             elif dtype is NULLTYPE:
                 # no context gave the parameter a type (``SELECT ? + ?``): SQL values are
@@ -240,23 +245,34 @@ def _fast_point_first(
 
 
 def _param_types(plan: pn.Plan) -> dict[str | int, DataType]:
+    """Each parameter's type: the type its typed uses agree on.
+
+    An untyped use (NULLTYPE: ``:p IS NULL``, the untyped side of ``a IS :p``) takes any value,
+    so it never conflicts with a typed use of the same parameter; typed uses must share a family.
+    """
     found: dict[str | int, DataType] = {}
     for node in pn.walk_plan(plan):
         for expr in pn.expressions_of(node):
             for sub in px.walk(expr):
                 if isinstance(sub, px.Param):
                     known = found.get(sub.key)
-                    if known is not None and known.family != sub.dtype.family:
+                    if known is None or known.family == "null":
+                        found[sub.key] = sub.dtype
+                    elif sub.dtype.family not in ("null", known.family):
                         raise ProgrammingError(
                             f"parameter {sub.key!r} is used as {known.name} and {sub.dtype.name}"
                         )
-                    if known is None or known.family == "null":
-                        found[sub.key] = sub.dtype
     return found
 
 
-def prepare_plan(plan: pn.Plan, store: Store, entity: Any = None) -> Prepared:
-    """Optimize a logical plan and build its physical operator tree."""
+def prepare_plan(
+    plan: pn.Plan, store: Store, entity: Any = None, declared: Iterable[str | int] = ()
+) -> Prepared:
+    """Optimize a logical plan and build its physical operator tree.
+
+    ``declared``: parameters the statement's text names; one the plan does not use (in a CTE
+    nothing reads, say) still takes a value, of any type.
+    """
     catalog: Catalog = store.catalog
     ctx = RuleContext(catalog=catalog.get, stats=StoreStatistics(store))
     optimized = optimize(plan, ctx)
@@ -264,7 +280,10 @@ def prepare_plan(plan: pn.Plan, store: Store, entity: Any = None) -> Prepared:
     operator = plan_physical(optimized, store)
     point_update = match_point_update(optimized, operator, store)
     # parameters as the statement was written: one the optimizer folded away still takes a value
-    return Prepared(optimized, operator, _param_types(plan), entity, point, point_update)
+    param_types = _param_types(plan)
+    for key in declared:
+        param_types.setdefault(key, NULLTYPE)
+    return Prepared(optimized, operator, param_types, entity, point, point_update)
 
 
 class PlanCache:

@@ -39,6 +39,7 @@ from pyram.sql.binder import (
     ExplainCommand,
     ReindexCommand,
     ViewDef,
+    statement_parameters,
 )
 from pyram.sql.parser import parse_expression, statement_text
 from pyram.storage import Store
@@ -183,12 +184,14 @@ class SqlSession:
         bound = Binder(sql, self, compile_check).bind(stmt)
         if cache and isinstance(bound, _TRANSACTION_STATEMENTS):
             self._transactions[sql] = bound  # schema-independent: kept across DDL
+        if isinstance(bound, BoundSelect | pn.Plan):
+            declared = statement_parameters(stmt)
         if isinstance(bound, BoundSelect):
-            prepared = prepare_plan(bound.plan, self._store)
+            prepared = prepare_plan(bound.plan, self._store, declared=declared)
             types = tuple(f.dtype for f in prepared.operator.fields)
             entry = _PreparedSql(prepared, bound.names, True, types)
         elif isinstance(bound, pn.Plan):
-            entry = _PreparedSql(prepare_plan(bound, self._store), (), False)
+            entry = _PreparedSql(prepare_plan(bound, self._store, declared=declared), (), False)
         else:
             return self._command(bound)
         if cache:

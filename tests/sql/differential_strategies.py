@@ -117,18 +117,10 @@ FEATURES = frozenset(
 )
 
 
-#: Features with known open mismatches (listed in issue 4's note; each is a bug to fix or a
-#: SQLite quirk to decide on). Avoided by default so CI stays meaningful; ``PYRAM_DIFF_ALL=1``
-#: turns everything on to hunt them.
-KNOWN_OPEN = frozenset(
-    {
-        "outer_using",  # RIGHT/FULL JOIN USING column is COALESCE(left, right) in SQLite
-        "param_context",  # parameter typing where SQLite's is dynamic (IS, ||, CASE)
-        "cte_param",  # parameters in pruned CTE bodies
-        "empty_in",  # x IN () as a value is a bool, not 1/0
-        "is_true",  # a IS TRUE is a truth test in SQLite
-    }
-)
+#: Features with known open mismatches (each a bug to fix or a SQLite quirk to decide on),
+#: avoided by default so CI stays meaningful; ``PYRAM_DIFF_ALL=1`` turns everything on to hunt
+#: them. None is open today: every feature is generated in CI.
+KNOWN_OPEN: frozenset[str] = frozenset()
 
 
 def _avoided() -> frozenset[str]:
@@ -405,8 +397,8 @@ class QueryGen:
         ] + [(v.name, list(v.columns)) for v in views]
         self.view_names = {v.name for v in views}
         self.views_used: set[str] = set()
-        # > 0 while generating an ON clause: SQLite resolves its names against the whole FROM
-        # clause (tables to the right included), so an unqualified name may become ambiguous
+        # > 0 while generating most ON clauses: SQLite resolves their names against the whole
+        # FROM clause (tables to the right included), so an unqualified name may be ambiguous
         self.qualify = 0
 
     # ------------------------------------------------------------ helpers
@@ -710,9 +702,8 @@ class QueryGen:
                     items.append(self.lit(it) if self.chance(2) else e(it, ctx, 0))
                 neg = self.choice(["", "NOT "])
                 if self.ok("empty_in") and self.chance(6):
-                    # x IN () is constant: PyRAM folds x away (with its parameters)
-                    operand = self.no_param(lambda: e(lt, ctx, sub))
-                    return f"({operand} {neg}IN ())"
+                    # x IN () is constant (PyRAM folds x away, its parameters still take values)
+                    return f"({e(lt, ctx, sub)} {neg}IN ())"
                 return f"({e(lt, ctx, sub)} {neg}IN ({', '.join(items)}))"
 
             def between() -> str:
@@ -927,9 +918,11 @@ class QueryGen:
             right = level.sources[-1]
             constraint = ""
             if kind not in (",", "CROSS JOIN"):
-                self.qualify += 1
+                # mostly qualified: a bare name in ON may also be a later table's (ambiguous)
+                qualify = int(not self.chance(4))
+                self.qualify += qualify
                 constraint = self.join_constraint(level, left, right, sub_depth, kind)
-                self.qualify -= 1
+                self.qualify -= qualify
             sep = ", " if kind == "," else f" {kind} "
             text = f"{text}{sep}{right_text}{constraint}"
             if kind in ("JOIN", "INNER JOIN"):

@@ -16,7 +16,7 @@ import attrs
 
 from pyram.plan import nodes as pn
 from pyram.sql import ast, ast_ddl
-from pyram.sql.binder.base import CteDef, SqlCatalog, ViewDef
+from pyram.sql.binder.base import CteDef, SqlCatalog, ViewDef, statement_parameters
 from pyram.sql.binder.ddl import (
     CheckCompiler,
     CreateIndexCommand,
@@ -46,6 +46,7 @@ __all__ = [
     "ViewDef",
     "bind",
     "bind_trigger",
+    "statement_parameters",
 ]
 
 TransactionStatement = ast.Begin | ast.Commit | ast.Rollback | ast.Savepoint | ast.Release

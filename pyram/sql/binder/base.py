@@ -9,7 +9,7 @@ points at the offending token. Type errors found by :class:`~pyram.plan.builder.
 from __future__ import annotations
 
 import copy
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 import attrs
 
@@ -21,7 +21,16 @@ from pyram.sql import ast
 from pyram.sql.errors import SqlBindError, SqlError
 from pyram.types import BLOB, BOOLEAN, INTEGER, REAL, TEXT, DataType, type_from_sql_name
 
-__all__ = ["BinderBase", "CteDef", "SqlCatalog", "ViewDef", "column_type", "positioned"]
+__all__ = [
+    "BinderBase",
+    "CteDef",
+    "SqlCatalog",
+    "ViewDef",
+    "column_type",
+    "parameter_key",
+    "positioned",
+    "statement_parameters",
+]
 
 
 @attrs.frozen
@@ -90,6 +99,32 @@ def column_type(type_name: ast.TypeName | None, where: str) -> DataType:
     if "BOOL" in upper:
         return BOOLEAN
     raise ProgrammingError(f"{where}: unknown type {type_name.name!r}")
+
+
+def parameter_key(param: ast.Parameter) -> str | int:
+    """The key a parameter's value is given under: its name, or its 0-based position."""
+    if param.name:
+        return param.name.lstrip(":@$")
+    return (param.index or 1) - 1
+
+
+def statement_parameters(stmt: ast.Node) -> tuple[str | int, ...]:
+    """Keys of every parameter written in ``stmt``, in order, each once.
+
+    A statement takes a value for each of them (as in SQLite), including those in parts that
+    never reach the plan: a CTE nothing reads, the operand of ``x IN ()``.
+    """
+    found: dict[str | int, None] = {}
+    stack: list[Any] = [stmt]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.Parameter):
+            found[parameter_key(item)] = None
+        elif isinstance(item, tuple):
+            stack.extend(reversed(item))
+        elif attrs.has(type(item)):
+            stack.extend(reversed([getattr(item, f.name) for f in attrs.fields(type(item))]))
+    return tuple(found)
 
 
 class positioned:

@@ -26,7 +26,7 @@ from pyram.functions.sql_numeric import text_operand, text_remainder_operand
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.sql import ast
-from pyram.sql.binder.base import BinderBase
+from pyram.sql.binder.base import BinderBase, parameter_key
 from pyram.sql.binder.scope import Alias, Ambiguous, Scope
 from pyram.types import BOOLEAN, DATE, INTEGER, NULLTYPE, REAL, TEXT, TIME, TIMESTAMP, DataType
 
@@ -153,8 +153,9 @@ class ExprBinder(BinderBase):
     def as_condition(self, bound: px.Expr) -> px.Expr:
         """SQLite truthiness: numbers compare with 0, text is read as a number first."""
         family = bound.dtype.family
-        if isinstance(bound, px.Param) and family == "null":
-            # an untyped parameter as a condition (``WHERE ?``): any value, SQLite's truth
+        if family == "null" and not isinstance(bound, px.Literal_):
+            # an untyped value as a condition (``WHERE ?``, ``HAVING SUM(?)``): any value,
+            # SQLite's truth
             return self.b.func("truth", [bound])
         if family in ("boolean", "null"):
             return bound
@@ -203,7 +204,7 @@ class ExprBinder(BinderBase):
         if isinstance(e, ast.BooleanLiteral):
             return b.literal(int(e.value))
         if isinstance(e, ast.Parameter):
-            return b.param(e.name.lstrip(":@$") if e.name else (e.index or 1) - 1)
+            return b.param(parameter_key(e))
         if isinstance(e, ast.Unary):
             return self._unary(e, ctx)
         if isinstance(e, ast.Binary):
@@ -296,6 +297,8 @@ class ExprBinder(BinderBase):
             left, right = self._unify_truth(left, right)
             return b.compare(_COMPARE[op], left, right)
         if op in (ast.BinaryOp.IS, ast.BinaryOp.IS_NOT):
+            if isinstance(e.right, ast.BooleanLiteral):
+                return self._truth_test(e.left, e.right.value, op is ast.BinaryOp.IS_NOT, ctx)
             left, right = self._operands(e.left, e.right, ctx)
             left, right = self._unify_truth(left, right)
             return self._is(left, right, negated=op is ast.BinaryOp.IS_NOT)
@@ -333,9 +336,25 @@ class ExprBinder(BinderBase):
         return bound
 
     def _as_text(self, bound: px.Expr) -> px.Expr:
+        if isinstance(bound, px.Param) and bound.dtype is NULLTYPE:
+            # SQLite renders any value as text here (:p || 'x' with 0 is '0x'): the value is
+            # converted when the statement runs, so the prepared plan fits every value
+            return px.Cast(bound, TEXT)
         if bound.dtype.family in ("text", "null"):
             return bound
         return px.Cast(self.numeric(bound), TEXT)
+
+    def _truth_test(self, operand: ast.Expr, want: bool, negated: bool, ctx: ExprCtx) -> px.Expr:
+        """``x IS [NOT] TRUE/FALSE``: SQLite's truth test, never NULL (``NULL IS TRUE`` and
+        ``NULL IS FALSE`` are 0; ``2 IS TRUE`` is 1, unlike ``2 IS 1``)."""
+        b = self.b
+        bound = self.expr(operand, ctx)
+        with self.at(operand):
+            truth = self.as_condition(bound)
+        test = truth if want else b.not_(truth)
+        if negated:
+            return b.or_(b.is_null(bound), b.not_(test))
+        return b.and_(b.is_null(bound, negated=True), test)
 
     def _is(self, left: px.Expr, right: px.Expr, negated: bool) -> px.Expr:
         """``a IS b``: equality where NULL equals NULL (never NULL itself)."""
@@ -397,8 +416,9 @@ class ExprBinder(BinderBase):
     def _in_list(self, e: ast.InList, ctx: ExprCtx) -> px.Expr:
         arg = self.value(e.operand, ctx)
         if not e.items:
-            # SQLite: x IN () is false and x NOT IN () true, even for NULL x
-            return self.b.literal(e.negated)
+            # SQLite: x IN () is 0 and x NOT IN () 1, even for NULL x (a parameter in x still
+            # takes a value: the statement declares it, see Binder.parameters)
+            return self.b.literal(int(e.negated))
         items = [self._operand_like(arg, item, ctx) for item in e.items]
         unified = self._unify_truth(arg, *items)
         return self.b.in_list(unified[0], unified[1:], e.negated)

@@ -19,7 +19,7 @@ from pyram.sql.binder.base import CteDef
 from pyram.sql.binder.expressions import ExprCtx
 from pyram.sql.binder.grouping import GroupingBinder
 from pyram.sql.binder.items import BoundSelect, Item, out_of_range, position_of
-from pyram.sql.binder.scope import Scope
+from pyram.sql.binder.scope import Ambiguous, Scope
 from pyram.sql.binder.sources import SourceBinder
 from pyram.types import DataType
 
@@ -228,7 +228,10 @@ class SelectBinder(SourceBinder, GroupingBinder):
         items: list[Item] = []
         for column in core.columns:
             if isinstance(column, ast.StarColumn):
-                fields = scope.star(column.table)
+                try:
+                    fields = scope.star(column.table)
+                except Ambiguous as exc:
+                    raise self.error(f"ambiguous column name: {exc}", column.offset) from None
                 if fields is None:
                     raise self.error(f"no such table: {column.table}", column.offset)
                 if not fields and column.table is None:

@@ -13,9 +13,9 @@ from pyram.plan import nodes as pn
 from pyram.sql import ast
 from pyram.sql.binder.affinity import apply_real_affinity
 from pyram.sql.binder.base import CteDef
-from pyram.sql.binder.expressions import ExprBinder, ExprCtx
+from pyram.sql.binder.expressions import ExprBinder, ExprCtx, children
 from pyram.sql.binder.items import BoundSelect
-from pyram.sql.binder.scope import Scope
+from pyram.sql.binder.scope import Ambiguous, Scope, Source
 
 __all__ = ["SourceBinder"]
 
@@ -43,7 +43,7 @@ class SourceBinder(ExprBinder):
     def from_clause(self, item: ast.FromItem, scope: Scope) -> pn.Plan:
         """Bind a FROM item into ``scope``; returns its plan."""
         if isinstance(item, ast.Join):
-            return self._join(item, scope)
+            return self._join_chain(item, scope)
         if isinstance(item, ast.SubqueryRef):
             bound = self.bind_select(item.select, scope.parent)
             qualifier = item.alias or f"subquery{item.offset}"
@@ -153,45 +153,108 @@ class SourceBinder(ExprBinder):
             raise self.error(f"table {qualifier} appears twice: give one an alias", offset)
         return plan
 
-    def _join(self, item: ast.Join, scope: Scope) -> pn.Plan:
-        left = self.from_clause(item.left, scope)
-        left_side = scope.qualifiers()
-        right = self.from_clause(item.right, scope)
+    def _join_chain(self, item: ast.Join, scope: Scope, nested: bool = False) -> pn.Plan:
+        """``a JOIN b ON .. JOIN c ON ..``: as in SQLite, ON clauses see the whole chain. A bare
+        name is ambiguous when a table joined later also has it, and an inner join's ON may
+        name a table joined later: it then filters the whole chain, like a WHERE term. The ON
+        clauses of a parenthesized (``nested``) chain see only that chain's tables."""
+        chain = _Chain(_qualifiers(item), nested)
+        plan = self._join(item, scope, chain)
+        view = chain.view(scope)
+        for on in chain.ons:
+            for ref in _bare_names(on):
+                try:
+                    view.resolve_here(ref.name)
+                except Ambiguous:
+                    raise self.error(f"ambiguous column name: {ref.name}", ref.offset) from None
+        for ref in chain.outside:
+            if view.resolve_here(ref.name) is not None:  # bound outside, but a later table has it
+                raise self.error("ON clause references tables to its right", ref.offset)
+        if chain.deferred:
+            plan = self.b.filter(plan, *(self.cond(on, ExprCtx(view)) for on in chain.deferred))
+        return plan
+
+    def _on(self, item: ast.Join, scope: Scope, chain: _Chain, outer_later: bool) -> px.Expr | None:
+        """Bind a join's ON clause, or defer it (None) when it may name a table joined later
+        (``outer_later``: a RIGHT/FULL JOIN follows, so it must not)."""
+        assert item.on is not None
+        on = item.on
+        chain.ons.append(on)
+        view = chain.view(scope)
+        inner = item.kind in (ast.JoinKind.INNER, ast.JoinKind.CROSS, ast.JoinKind.COMMA)
+        later = chain.qualifiers - scope.qualifiers()
+        if later and _names_later(on, later):
+            if not inner or outer_later:
+                raise self.error("ON clause references tables to its right", on.offset)
+            chain.deferred.append(on)
+            return None
+        elsewhere = _not_here(on, view)
+        if elsewhere and inner and later and not outer_later:
+            # a bare name no table joined so far has: a later one may (SQLite looks there
+            # before the enclosing queries), so the ON is bound once the chain is whole
+            chain.deferred.append(on)
+            return None
+        chain.outside.extend(elsewhere)
+        return self.cond(on, ExprCtx(view))
+
+    def _join(
+        self, item: ast.Join, scope: Scope, chain: _Chain, outer_later: bool = False
+    ) -> pn.Plan:
+        before = scope.qualifiers()
+        if isinstance(item.left, ast.Join):
+            outer = outer_later or item.kind in (ast.JoinKind.RIGHT, ast.JoinKind.FULL)
+            left = self._join(item.left, scope, chain, outer)
+        else:
+            left = self.from_clause(item.left, scope)
+        left_side = scope.qualifiers() - before
+        if isinstance(item.right, ast.Join):
+            right = self._join_chain(item.right, scope, nested=True)
+        else:
+            right = self.from_clause(item.right, scope)
         kind = _JOIN_KINDS[item.kind]
-        right_side = scope.qualifiers() - left_side
+        right_side = scope.qualifiers() - before - left_side
         condition = None
+        pairs: list[_UsingPair] = []
         if item.using:
-            condition = self._using(item, scope, left_side, right_side)
+            pairs = self._using(item, scope, left_side, right_side)
+            for source in scope.sources:
+                if source.qualifier in left_side:
+                    source.using_later.update(name.lower() for name in item.using)
+            b = self.b
+            with self.at(item):
+                condition = b.and_(
+                    *(b.compare("=", b.column(p.left), b.column(p.right)) for p in pairs)
+                )
             if kind == "cross":
                 kind = "inner"
         elif item.on is not None:
-            condition = self.cond(item.on, ExprCtx(scope))
-            if kind == "cross":
-                kind = "inner"
+            condition = self._on(item, scope, chain, outer_later)
+            kind = "cross" if condition is None else "inner" if kind == "cross" else kind
         elif kind != "cross":
             if kind == "inner":
                 kind = "cross"
             else:
                 raise self.error(f"a {kind.upper()} JOIN needs ON or USING", item.offset)
         with self.at(item):
-            plan = self.b.join(kind, left, right, condition)
+            plan: pn.Plan = self.b.join(kind, left, right, condition)
         if kind in ("left", "full"):
             scope.make_nullable(right_side)
         if kind in ("right", "full"):
             scope.make_nullable(left_side)
+            for source in scope.sources:
+                source.left_of_right |= source.qualifier in left_side
+            if pairs:
+                plan = self._coalesce_using(plan, scope, pairs)
         return plan
 
     def _using(
         self, item: ast.Join, scope: Scope, left_side: set[str], right_side: set[str]
-    ) -> px.Expr:
-        conditions = []
+    ) -> list[_UsingPair]:
+        """The columns ``USING`` joins: the one of each name each side shows unqualified."""
+        pairs = []
         assert item.using is not None
         for name in item.using:
-            found = [
-                (s, f)
-                for s in scope.sources
-                if (f := s.find(name)) is not None and name.lower() not in s.hidden
-            ]
+            found = [(s, f) for s in scope.sources if (f := s.unqualified(name)) is not None]
             lefts = [(s, f) for s, f in found if s.qualifier in left_side]
             rights = [(s, f) for s, f in found if s.qualifier in right_side]
             if len(lefts) != 1 or len(rights) != 1:
@@ -200,11 +263,99 @@ class SourceBinder(ExprBinder):
                     item.offset,
                 )
             rights[0][0].hidden.add(name.lower())
-            with self.at(item):
-                conditions.append(
-                    self.b.compare("=", self.b.column(lefts[0][1]), self.b.column(rights[0][1]))
-                )
-        return self.b.and_(*conditions)
+            pairs.append(_UsingPair(name, lefts[0][0], lefts[0][1], rights[0][1]))
+        return pairs
+
+    def _coalesce_using(self, join: pn.Plan, scope: Scope, pairs: list[_UsingPair]) -> pn.Plan:
+        """After a RIGHT/FULL JOIN ``USING``: a projection adds ``COALESCE(left.x, right.x)``
+        for each USING column, which an unqualified ``x`` and ``*`` then mean (SQLite)."""
+        b = self.b
+        fields = join.fields
+        exprs: list[px.Expr] = [b.column(f) for f in fields]
+        cids = {f.cid: b.new_cid() for f in fields}
+        out = [attrs.evolve(f, cid=cids[f.cid]) for f in fields]
+        by_cid = {f.cid: f for f in fields}  # nullable as the outer join made them
+        coalesced = []
+        for pair in pairs:
+            left, right = by_cid[pair.left.cid], by_cid[pair.right.cid]
+            value = b.func("coalesce", [b.column(left), b.column(right)])
+            field = px.Field(b.new_cid(), left.name, value.dtype, left.nullable and right.nullable)
+            exprs.append(value)
+            out.append(field)
+            coalesced.append((pair, field))
+        scope.renumber(cids)
+        for pair, field in coalesced:
+            pair.owner.coalesced[pair.name.lower()] = field
+        return pn.Project(join, tuple(exprs), tuple(out))
+
+
+@attrs.frozen
+class _Chain:
+    """What binding a chain of joins collects: the qualifiers of all its tables, its ON
+    clauses, those naming a table joined later (bound once the whole chain is)."""
+
+    qualifiers: frozenset[str]
+    nested: bool
+    ons: list[ast.Expr] = attrs.field(factory=list)
+    deferred: list[ast.Expr] = attrs.field(factory=list)
+    #: bare names of bound ON clauses that no table joined before them had
+    outside: list[ast.ColumnRef] = attrs.field(factory=list)
+
+    def view(self, scope: Scope) -> Scope:
+        """The names the chain's ON clauses see: all of ``scope``, or only a nested chain's."""
+        return scope.only(self.qualifiers) if self.nested else scope
+
+
+def _qualifiers(item: ast.FromItem) -> frozenset[str]:
+    """Lower-case qualifiers of the FROM items in ``item``."""
+    if isinstance(item, ast.Join):
+        return _qualifiers(item.left) | _qualifiers(item.right)
+    if isinstance(item, ast.SubqueryRef):
+        return frozenset({(item.alias or f"subquery{item.offset}").lower()})
+    assert isinstance(item, ast.TableRef)
+    return frozenset({(item.alias or item.name).lower()})
+
+
+def _column_refs(e: ast.Expr) -> list[ast.ColumnRef]:
+    """Column references in ``e`` outside of subqueries."""
+    refs, stack = [], [e]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.ColumnRef):
+            refs.append(node)
+        stack.extend(children(node))
+    return refs
+
+
+def _bare_names(e: ast.Expr) -> list[ast.ColumnRef]:
+    return [ref for ref in _column_refs(e) if ref.table is None]
+
+
+def _not_here(e: ast.Expr, scope: Scope) -> list[ast.ColumnRef]:
+    """The bare names in ``e`` that mean no column of this level of ``scope`` (yet)."""
+    found = []
+    for ref in _bare_names(e):
+        try:
+            if scope.resolve_here(ref.name) is None:
+                found.append(ref)
+        except Ambiguous:
+            pass
+    return found
+
+
+def _names_later(e: ast.Expr, later: frozenset[str]) -> bool:
+    """True when ``e`` qualifies a column with one of the ``later`` tables."""
+    return any(ref.table is not None and ref.table.lower() in later for ref in _column_refs(e))
+
+
+@attrs.frozen
+class _UsingPair:
+    """One ``USING`` column: its name, the left source showing it, and both sides' fields."""
+
+    name: str
+    owner: Source
+    left: px.Field
+    right: px.Field
 
 
 def _mentions_table(node: Any, name: str) -> bool:
