@@ -309,14 +309,28 @@ class ExprBinder(BinderBase):
             # no affinity here: SQLite reads each operand as a number on its own ('3' is 3,
             # 1 stays INTEGER next to a REAL column)
             remainder = op is ast.BinaryOp.MOD
-            left, right = (
-                self._arith_operand(self.value(x, ctx), remainder) for x in (e.left, e.right)
-            )
+            bound_left, bound_right = self.value(e.left, ctx), self.value(e.right, ctx)
+            bound_left, bound_right = self._untyped_pair(bound_left, bound_right)
+            left, right = (self._arith_operand(x, remainder) for x in (bound_left, bound_right))
             return b.arith(_ARITH[op], left, right)
         if op in _BITWISE:
             left, right = self._operands(e.left, e.right, ctx)
             return b.func(_BITWISE[op], [self._int_operand(left), self._int_operand(right)])
         raise ProgrammingError(f"operator {op.value} is not supported")
+
+    def _untyped_pair(self, left: px.Expr, right: px.Expr) -> tuple[px.Expr, px.Expr]:
+        """A number literal next to an untyped parameter (``? + 1``) leaves it untyped, as
+        SQLite would: any number may come (2.5 + 1 is 3.5)."""
+        for param, literal in ((left, right), (right, left)):
+            if (
+                isinstance(param, px.Param)
+                and param.dtype is NULLTYPE
+                and isinstance(literal, px.Literal_)
+                and literal.dtype.family == "numeric"
+            ):
+                untyped = self._literal_like(param, literal)
+                return (param, untyped) if param is left else (untyped, param)
+        return left, right
 
     def _arith_operand(self, bound: px.Expr, remainder: bool = False) -> px.Expr:
         bound = self.numeric(bound)
