@@ -31,6 +31,8 @@ ALLOWED: dict[str, set[str]] = {
 }
 TOP_LEVEL = {
     "database",
+    "durable",
+    "durable_body",
     "session",
     "statements",
     "triggers",

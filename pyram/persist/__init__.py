@@ -1,0 +1,1 @@
+"""Persistence: the write-ahead log, checkpoints and recovery of durable databases."""
