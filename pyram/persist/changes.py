@@ -206,9 +206,7 @@ def decode_changes(payload: bytes) -> list[RowOps]:
             new: list[tuple[Any, ...]] = []
             for wanted, rows in zip(sides, (old, new), strict=True):
                 if wanted:
-                    rows.extend(
-                        tuple(_read_value(r) for _ in range(width)) for _ in range(count)
-                    )
+                    rows.extend(tuple(_read_value(r) for _ in range(width)) for _ in range(count))
             ops.append(RowOps(kind, table, old, new))
     except (ValueError, UnicodeDecodeError, KeyError, struct.error) as exc:
         raise PayloadError(str(exc)) from exc
