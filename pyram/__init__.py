@@ -24,6 +24,7 @@ from pyram.dsl.expr import case, cast, lit, param
 from pyram.dsl.functions import func
 from pyram.dsl.query import alias, exists, select
 from pyram.errors import (
+    CorruptFileError,
     DatabaseError,
     DataError,
     Error,
@@ -32,7 +33,9 @@ from pyram.errors import (
     InternalError,
     NotSupportedError,
     OperationalError,
+    PersistenceError,
     ProgrammingError,
+    SchemaMismatchError,
     SerializationFailure,
     Warning,
 )
@@ -51,6 +54,7 @@ __all__ = [
     "Col",
     "Column",
     "Connection",
+    "CorruptFileError",
     "Cursor",
     "DataError",
     "Database",
@@ -64,7 +68,9 @@ __all__ = [
     "InternalError",
     "NotSupportedError",
     "OperationalError",
+    "PersistenceError",
     "ProgrammingError",
+    "SchemaMismatchError",
     "SerializationFailure",
     "Select",
     "Table",

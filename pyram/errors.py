@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "CorruptFileError",
     "DataError",
     "DatabaseError",
     "Error",
@@ -21,7 +22,9 @@ __all__ = [
     "InternalError",
     "NotSupportedError",
     "OperationalError",
+    "PersistenceError",
     "ProgrammingError",
+    "SchemaMismatchError",
     "SerializationFailure",
     "Warning",
 ]
@@ -68,6 +71,42 @@ class DataError(DatabaseError):
 
 class OperationalError(DatabaseError):
     """An error in the database's operation, not caused by the program (PEP 249)."""
+
+
+class PersistenceError(OperationalError):
+    """Reading or writing a database file failed (export, import, snapshot, log, lock).
+
+    The database in memory is left unchanged. The message names the file and the problem.
+
+    Attributes:
+        path: the file involved, when known.
+        offset: the byte offset (binary files) where the problem was found, when known.
+        line: the 1-based line (text files) where the problem was found, when known.
+        table: the table being read or written, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        offset: int | None = None,
+        line: int | None = None,
+        table: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.offset = offset
+        self.line = line
+        self.table = table
+
+
+class CorruptFileError(PersistenceError):
+    """A file is truncated, damaged, of another format or version, or holds malformed data."""
+
+
+class SchemaMismatchError(PersistenceError):
+    """A file's stored schema differs from the model classes or tables it is loaded into."""
 
 
 class SerializationFailure(OperationalError):
