@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from pyram.errors import OperationalError, ProgrammingError
+from pyram.errors import CorruptFileError, OperationalError, PersistenceError, ProgrammingError
 from pyram.persist.changes import PayloadError, RowOps, decode_changes, encode_changes
 from pyram.persist.checkpoint import read_checkpoint, write_checkpoint
 from pyram.persist.lockfile import FileLock
@@ -36,7 +36,6 @@ from pyram.persist.wal import (
     DURABILITY_LEVELS,
     HEADER,
     Durability,
-    WalCorruptError,
     WalWriter,
     scan,
 )
@@ -73,7 +72,7 @@ class DurableFile:
         Raises:
             ProgrammingError: an unknown durability level.
             OperationalError: another process holds the database.
-            WalCorruptError: a damaged, foreign or wrong-version file (named in the message).
+            CorruptFileError: a damaged, foreign or wrong-version file (named in the message).
         """
         if durability not in DURABILITY_LEVELS:
             raise ProgrammingError(
@@ -133,15 +132,21 @@ class DurableFile:
                 continue  # already in the checkpoint (a crash came before the log was cut)
             where = f"{self.wal_path}: record at offset {record.offset}"
             if record.seq != self._seq + 1:
-                raise WalCorruptError(
+                raise CorruptFileError(
                     f"{where} has sequence {record.seq}, expected {self._seq + 1}: the log "
-                    f"does not continue the database file {self.path}"
+                    f"does not continue the database file {self.path}",
+                    path=self.wal_path,
+                    offset=record.offset,
                 )
             try:
                 ops = decode_changes(record.payload)
                 apply_changes(self._store, ops)
             except (PayloadError, ProgrammingError) as exc:
-                raise WalCorruptError(f"{where} (sequence {record.seq}): {exc}") from exc
+                raise CorruptFileError(
+                    f"{where} (sequence {record.seq}): {exc}",
+                    path=self.wal_path,
+                    offset=record.offset,
+                ) from exc
             self._seq = record.seq
             replayed += 1
         return replayed, found.valid_end, found.size
@@ -162,7 +167,7 @@ class DurableFile:
         self._seq += 1
         try:
             writer.append(self._seq, payload)
-        except OperationalError as exc:
+        except PersistenceError as exc:
             self._failed = str(exc)
             raise
         if writer.size >= self.checkpoint_size:
@@ -170,11 +175,14 @@ class DurableFile:
 
     def _usable(self) -> None:
         if self._closed:
-            raise OperationalError(f"database {self.path} is closed: the change is not saved")
+            raise PersistenceError(
+                f"database {self.path} is closed: the change is not saved", path=self.path
+            )
         if self._failed is not None:
-            raise OperationalError(
+            raise PersistenceError(
                 f"database {self.path} can no longer save changes ({self._failed}); "
-                "reopen it to recover"
+                "reopen it to recover",
+                path=self.path,
             )
 
     def schema_changed(self) -> None:
@@ -213,7 +221,7 @@ class DurableFile:
                     self._writer.truncate(len(HEADER))
             except OSError as exc:
                 self._failed = f"checkpoint failed: {exc}"
-                raise OperationalError(f"{self.path}: {self._failed}") from exc
+                raise PersistenceError(f"{self.path}: {self._failed}", path=self.path) from exc
             self._schema_dirty = False
 
     # ------------------------------------------------------------------ closing

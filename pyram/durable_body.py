@@ -23,7 +23,7 @@ import attrs
 
 from pyram.catalog import TableSchema
 from pyram.catalog.catalog import resolve_target
-from pyram.errors import DatabaseError, ProgrammingError
+from pyram.errors import DatabaseError, SchemaMismatchError
 from pyram.persist.changes import PayloadError, RowOps, decode_changes, encode_changes
 from pyram.storage import TableData
 from pyram.storage.constraints import check_checks
@@ -152,7 +152,7 @@ def attach_model(store: Store, model_schema: TableSchema, path: str) -> bool:
         caller then creates, or reports "already exists", as usual).
 
     Raises:
-        ProgrammingError: the stored table's shape differs from the class, or a stored row
+        SchemaMismatchError: the stored table's shape differs from the class, or a stored row
             breaks the class's Enum values or CHECK predicates; nothing changes then.
     """
     current = store.catalog.find(model_schema.name)
@@ -165,7 +165,7 @@ def attach_model(store: Store, model_schema: TableSchema, path: str) -> bool:
     schema = attrs.evolve(model_schema, foreign_keys=fks)
     problem = _shape_difference(current, schema)
     if problem:
-        raise ProgrammingError(f"{what}: {problem}")
+        raise SchemaMismatchError(f"{what}: {problem}", path=path, table=current.name)
     old = store.data(current.name)
     rids = list(compress(range(old.slot_count), old.alive))
     stored = [[column[rid] for rid in rids] for column in old.columns]
@@ -176,7 +176,9 @@ def attach_model(store: Store, model_schema: TableSchema, path: str) -> bool:
         ]
         check_checks(schema, user)
     except (DatabaseError, KeyError, ValueError) as exc:
-        raise ProgrammingError(f"{what}: a stored row fails the class: {exc}") from exc
+        raise SchemaMismatchError(
+            f"{what}: a stored row fails the class: {exc}", path=path, table=current.name
+        ) from exc
     data = TableData(schema)
     if rids:
         data.append(stored)

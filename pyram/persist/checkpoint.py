@@ -22,9 +22,9 @@ import zlib
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
-from pyram.errors import Error
+from pyram.errors import CorruptFileError, Error
 from pyram.persist.changes import PayloadError
-from pyram.persist.wal import WalCorruptError, fsync_directory
+from pyram.persist.wal import fsync_directory
 
 __all__ = ["read_checkpoint", "write_checkpoint"]
 
@@ -59,26 +59,30 @@ def read_checkpoint(path: str, load: Callable[[BinaryIO], None]) -> int:
     """Check the file at ``path`` whole and hand its body to ``load``; returns its ``seq``.
 
     Raises:
-        WalCorruptError: not a PyRAM checkpoint, an unsupported version, truncated or
+        CorruptFileError: not a PyRAM checkpoint, an unsupported version, truncated or
             corrupted (checksum), naming the file.
     """
     with open(path, "rb") as f:
         data = f.read()
     head = len(CKP_MAGIC) + _HEAD.size
     if len(data) < head + _U32.size or data[: len(CKP_MAGIC)] != CKP_MAGIC:
-        raise WalCorruptError(f"{path}: not a PyRAM database file")
+        raise CorruptFileError(f"{path}: not a PyRAM database file", path=path, offset=0)
     version, _, seq = _HEAD.unpack_from(data, len(CKP_MAGIC))
     if version != CKP_VERSION:
-        raise WalCorruptError(
-            f"{path}: database file version {version} is not supported (expected {CKP_VERSION})"
+        raise CorruptFileError(
+            f"{path}: database file version {version} is not supported (expected {CKP_VERSION})",
+            path=path,
+            offset=len(CKP_MAGIC),
         )
     (crc,) = _U32.unpack_from(data, len(data) - _U32.size)
     if zlib.crc32(data[: -_U32.size]) != crc:
-        raise WalCorruptError(f"{path}: checksum mismatch: the database file is corrupted")
+        raise CorruptFileError(
+            f"{path}: checksum mismatch: the database file is corrupted", path=path
+        )
     try:
         load(io.BytesIO(data[head : -_U32.size]))
     except (PayloadError, Error, struct.error, UnicodeDecodeError) as exc:
-        raise WalCorruptError(f"{path}: bad snapshot contents: {exc}") from exc
+        raise CorruptFileError(f"{path}: bad snapshot contents: {exc}", path=path) from exc
     seq_value: int = seq
     return seq_value
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-from pyram.errors import OperationalError
+from pyram.errors import PersistenceError
 
 __all__ = ["FileLock"]
 
@@ -25,9 +25,10 @@ class FileLock:
             _lock(fd)
         except OSError as exc:
             os.close(fd)
-            raise OperationalError(
+            raise PersistenceError(
                 f"database {database} is locked: another process (or another Database object) "
-                f"has it open (lock file {path})"
+                f"has it open (lock file {path})",
+                path=database,
             ) from exc
         self._fd = fd
 

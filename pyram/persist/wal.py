@@ -33,12 +33,11 @@ from typing import Literal
 
 import attrs
 
-from pyram.errors import DatabaseError, OperationalError
+from pyram.errors import CorruptFileError, PersistenceError
 
 __all__ = [
     "HEADER",
     "Durability",
-    "WalCorruptError",
     "WalRecord",
     "WalScan",
     "WalWriter",
@@ -57,11 +56,6 @@ _FIXED = struct.Struct("<IIQ")  # length, crc32, seq
 RECORD_OVERHEAD = len(RECORD_MAGIC) + _FIXED.size
 #: a record longer than this is taken as garbage (a torn or corrupted length field)
 MAX_RECORD = 1 << 31
-
-
-class WalCorruptError(DatabaseError):
-    """A log or checkpoint file is damaged in a way a crash cannot explain, or is not a PyRAM
-    file, or has an unsupported version. The message names the file and the offset."""
 
 
 @attrs.frozen
@@ -109,19 +103,21 @@ def scan(data: bytes, path: str) -> WalScan:
     """Parse a whole log file's bytes.
 
     Raises:
-        WalCorruptError: not a PyRAM log, an unsupported version, or a damaged record followed
+        CorruptFileError: not a PyRAM log, an unsupported version, or a damaged record followed
             by a valid one (corruption in the middle).
     """
     if len(data) < len(HEADER):
         if HEADER.startswith(data):  # created but its header never fully reached the disk
             return WalScan([], 0, len(data))
-        raise WalCorruptError(f"{path}: not a PyRAM write-ahead log")
+        raise CorruptFileError(f"{path}: not a PyRAM write-ahead log", path=path, offset=0)
     if data[: len(WAL_MAGIC)] != WAL_MAGIC:
-        raise WalCorruptError(f"{path}: not a PyRAM write-ahead log")
+        raise CorruptFileError(f"{path}: not a PyRAM write-ahead log", path=path, offset=0)
     (version,) = struct.unpack_from("<H", data, len(WAL_MAGIC))
     if version != WAL_VERSION:
-        raise WalCorruptError(
-            f"{path}: write-ahead log version {version} is not supported (expected {WAL_VERSION})"
+        raise CorruptFileError(
+            f"{path}: write-ahead log version {version} is not supported (expected {WAL_VERSION})",
+            path=path,
+            offset=len(WAL_MAGIC),
         )
     records: list[WalRecord] = []
     offset = len(HEADER)
@@ -141,9 +137,11 @@ def _check_torn_tail(data: bytes, offset: int, path: str) -> None:
     probe = data.find(RECORD_MAGIC, offset + 1)
     while probe != -1:
         if _record_at(data, probe) is not None:
-            raise WalCorruptError(
+            raise CorruptFileError(
                 f"{path}: damaged record at offset {offset} is followed by valid records "
-                f"(at offset {probe}): the log is corrupt, not merely cut short"
+                f"(at offset {probe}): the log is corrupt, not merely cut short",
+                path=path,
+                offset=offset,
             )
         probe = data.find(RECORD_MAGIC, probe + 1)
 
@@ -198,7 +196,7 @@ class WalWriter:
         """Append one record and make it as durable as the level promises before returning.
 
         Raises:
-            OperationalError: the write or fsync failed (the record may not be durable).
+            PersistenceError: the write or fsync failed (the record may not be durable).
         """
         try:
             self._write(encode_record(seq, payload))
@@ -208,7 +206,9 @@ class WalWriter:
                 with self._lock:
                     self._dirty = True
         except OSError as exc:
-            raise OperationalError(f"{self.path}: cannot write the log: {exc}") from exc
+            raise PersistenceError(
+                f"{self.path}: cannot write the log: {exc}", path=self.path
+            ) from exc
 
     def _flush_loop(self) -> None:
         while not self._stop.wait(self._group):

@@ -220,9 +220,9 @@ def test_model_class_that_does_not_match_is_refused(tmp_path: Path) -> None:
         email: Col[str | None] = column(unique=True, default=None)
 
     with pyram.Database(path) as db:
-        with pytest.raises(pyram.ProgrammingError, match=r"app\.pyram does not match.*columns"):
+        with pytest.raises(pyram.SchemaMismatchError, match=r"app\.pyram does not match.*columns"):
             db.create(Other)
-        with pytest.raises(pyram.ProgrammingError, match="a stored row fails the class"):
+        with pytest.raises(pyram.SchemaMismatchError, match="a stored row fails the class"):
             db.create(Stricter)
         assert db.schema("user").row_class is None  # unchanged
         db.create(User)
@@ -233,7 +233,7 @@ def test_model_class_that_does_not_match_is_refused(tmp_path: Path) -> None:
 def test_second_opener_gets_a_clear_lock_error(tmp_path: Path) -> None:
     path = _path(tmp_path)
     db = pyram.Database(path)
-    with pytest.raises(pyram.OperationalError, match=r"app\.pyram is locked"):
+    with pytest.raises(pyram.PersistenceError, match=r"app\.pyram is locked"):
         pyram.Database(path)
     db.close()
     pyram.Database(path).close()  # free again once closed
@@ -336,6 +336,75 @@ def test_copied_files_reopen_elsewhere(tmp_path: Path) -> None:
     for suffix in ("", "-wal"):
         shutil.copy(path + suffix, str(other / "app.pyram") + suffix)
     db = pyram.Database(other / "app.pyram")
+    db.create(User)
+    assert db.count(User) == 1
+    db.close()
+
+
+# ---------------------------------------------------------------------- durability levels
+class _FsyncSpy:
+    """Counts os.fsync calls (and wakes a waiter on each)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import threading
+
+        self.calls = 0
+        self.event = threading.Event()
+        real = os.fsync
+
+        def spy(fd: int) -> None:
+            self.calls += 1
+            self.event.set()
+            real(fd)
+
+        monkeypatch.setattr(os, "fsync", spy)
+
+
+def _commits_in_log(path: str) -> int:
+    from pyram.persist.wal import scan
+
+    return len(scan(Path(path + "-wal").read_bytes(), "log").records)
+
+
+def test_full_fsyncs_every_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _path(tmp_path)
+    db = pyram.Database(path, durability="full")
+    db.create(User)
+    spy = _FsyncSpy(monkeypatch)
+    for i in range(5):
+        db.insert(User(id=i, name="x", age=i))
+    assert spy.calls == 5
+    db.close()
+
+
+def test_off_never_fsyncs_a_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _path(tmp_path)
+    db = pyram.Database(path, durability="off")
+    db.create(User)
+    spy = _FsyncSpy(monkeypatch)
+    for i in range(5):
+        db.insert(User(id=i, name="x", age=i))
+    assert spy.calls == 0
+    assert _commits_in_log(path) == 5  # yet written to the operating system: a crash keeps it
+    _crash(db)
+    db = pyram.Database(path)
+    db.create(User)
+    assert db.count(User) == 5
+    db.close()
+
+
+def test_normal_writes_before_returning_and_fsyncs_in_the_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _path(tmp_path)
+    db = pyram.Database(path, durability="normal")
+    db.create(User)
+    spy = _FsyncSpy(monkeypatch)
+    db.insert(User(id=1, name="x", age=1))
+    assert _commits_in_log(path) == 1  # in the file as soon as the commit returns
+    assert spy.event.wait(30), "the background flusher never synced"
+    db.close()
+    db = pyram.Database(path)
     db.create(User)
     assert db.count(User) == 1
     db.close()

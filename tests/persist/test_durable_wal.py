@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 import pyram
-from pyram.persist.wal import HEADER, RECORD_OVERHEAD, WalCorruptError, encode_record, scan
+from pyram.errors import CorruptFileError
+from pyram.persist.wal import HEADER, RECORD_OVERHEAD, encode_record, scan
 
 TXNS = 6
 
@@ -75,7 +76,7 @@ def test_flipped_byte_in_the_middle_is_an_error_naming_file_and_offset(tmp_path:
             damaged = bytearray(log)
             damaged[where] ^= 0x40
             Path(path + "-wal").write_bytes(bytes(damaged))
-            with pytest.raises(WalCorruptError, match=rf"app\.pyram-wal: .*offset {start}\b"):
+            with pytest.raises(CorruptFileError, match=rf"app\.pyram-wal: .*offset {start}\b"):
                 pyram.Database(path)
     Path(path + "-wal").write_bytes(log)  # the lock was released by every failed open
     assert _txns(path) == list(range(1, TXNS + 1))
@@ -93,17 +94,17 @@ def test_log_that_skips_a_sequence_number_is_refused(tmp_path: Path) -> None:
     path, log, _ = _build(tmp_path)
     stray = encode_record(99, b"\x00\x00\x00\x00")
     Path(path + "-wal").write_bytes(log + stray)
-    with pytest.raises(WalCorruptError, match=r"sequence 99, expected 8"):
+    with pytest.raises(CorruptFileError, match=r"sequence 99, expected 8"):
         pyram.Database(path)
 
 
 def test_garbage_log_header_is_not_a_pyram_log(tmp_path: Path) -> None:
     path, log, _ = _build(tmp_path)
     Path(path + "-wal").write_bytes(b"SQLite format 3\x00" + log[16:])
-    with pytest.raises(WalCorruptError, match=r"app\.pyram-wal: not a PyRAM write-ahead log"):
+    with pytest.raises(CorruptFileError, match=r"app\.pyram-wal: not a PyRAM write-ahead log"):
         pyram.Database(path)
     Path(path + "-wal").write_bytes(HEADER[:8] + struct.pack("<HH", 7, 0) + log[12:])
-    with pytest.raises(WalCorruptError, match="log version 7 is not supported"):
+    with pytest.raises(CorruptFileError, match="log version 7 is not supported"):
         pyram.Database(path)
 
 
@@ -123,12 +124,19 @@ def test_damaged_checkpoint_is_a_clear_error(tmp_path: Path, damage: object, mes
         db.sql("CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1)")
     original = Path(path).read_bytes()
     Path(path).write_bytes(damage(original))  # type: ignore[operator]
-    with pytest.raises(WalCorruptError, match=message):
+    with pytest.raises(CorruptFileError, match=message):
         pyram.Database(path)
     Path(path).write_bytes(original)
     with pyram.Database(path) as db:
         assert db.sql("SELECT a FROM t").all() == [(1,)]
 
 
-def test_corrupt_error_is_a_pyram_database_error() -> None:
-    assert issubclass(WalCorruptError, pyram.DatabaseError)
+def test_corrupt_error_carries_file_and_offset(tmp_path: Path) -> None:
+    path, log, ends = _build(tmp_path)
+    damaged = bytearray(log)
+    damaged[ends[0] + 2] ^= 0xFF
+    Path(path + "-wal").write_bytes(bytes(damaged))
+    with pytest.raises(pyram.CorruptFileError) as caught:
+        pyram.Database(path)
+    assert caught.value.path == path + "-wal"
+    assert caught.value.offset == ends[0]
