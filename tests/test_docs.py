@@ -27,6 +27,7 @@ EXAMPLE_PAGES = (
     "errors.md",
     "sql.md",
     "transactions.md",
+    "durability.md",
 )
 
 # An opening fence: optional indentation (inside an admonition), ```python, optional attributes
