@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -99,6 +100,9 @@ class DurableFile:
                 self._writer.close(sync=False)
             self._lock.release()
             raise
+        # A database dropped without close(): the log already holds every commit, so only the
+        # files need closing (and the lock releasing, or this process could never reopen it).
+        self._finalizer = weakref.finalize(self, _release, self._writer, self._lock)
 
     # ------------------------------------------------------------------ recovery
     def _recover(self, group_ms: float) -> None:
@@ -236,6 +240,7 @@ class DurableFile:
                     self.checkpoint()
         finally:
             self._closed = True
+            self._finalizer.detach()
             if writer is not None:
                 writer.close()
             self._lock.release()
@@ -243,9 +248,16 @@ class DurableFile:
     def abandon(self) -> None:
         """Close the files without a checkpoint or fsync (tests: a simulated crash)."""
         self._closed = True
+        self._finalizer.detach()
         if self._writer is not None:
             self._writer.close(sync=False)
         self._lock.release()
+
+
+def _release(writer: WalWriter | None, lock: FileLock) -> None:
+    if writer is not None:
+        writer.close()
+    lock.release()
 
 
 class _Suspended:

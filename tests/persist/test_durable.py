@@ -408,3 +408,16 @@ def test_normal_writes_before_returning_and_fsyncs_in_the_background(
     db.create(User)
     assert db.count(User) == 1
     db.close()
+
+
+@pytest.mark.parametrize("durability", ["full", "normal"])
+def test_database_dropped_without_close_frees_the_file(tmp_path: Path, durability: str) -> None:
+    import gc
+
+    path = _path(tmp_path)
+    db = pyram.Database(path, durability=durability)  # type: ignore[arg-type]
+    db.sql("CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1)")
+    del db
+    gc.collect()
+    with pyram.Database(path) as again:  # the lock was released, the commit kept
+        assert again.sql("SELECT a FROM t").all() == [(1,)]
