@@ -67,6 +67,7 @@ class Database:
         durability: Durability = "full",
         *,
         checkpoint_size: int = DEFAULT_CHECKPOINT_SIZE,
+        salvage: bool = False,
     ) -> None:
         """Open a database: in memory (``path`` None) or the durable one at ``path``.
 
@@ -74,7 +75,9 @@ class Database:
         ``"normal"`` writes each commit to the operating system before the commit returns
         (a crash of the process loses nothing) and fsyncs in the background every few
         milliseconds (a power failure may lose that window); ``"off"`` never fsyncs.
-        ``checkpoint_size`` is the log size in bytes that triggers a checkpoint.
+        ``checkpoint_size`` is the log size in bytes that triggers a checkpoint. ``salvage``
+        opens a log damaged in the middle by keeping the records before the damage (by default
+        that is a ``CorruptFileError``; see docs/durability.md).
 
         Raises:
             OperationalError: another process (or Database object) has the file open.
@@ -98,6 +101,7 @@ class Database:
                 self._store,
                 self._sql,
                 checkpoint_size=checkpoint_size,
+                salvage=salvage,
             )
             self._rewatch()
 

@@ -67,6 +67,7 @@ class DurableFile:
         *,
         checkpoint_size: int = DEFAULT_CHECKPOINT_SIZE,
         group_ms: float = 20.0,
+        salvage: bool = False,
     ) -> None:
         """Lock, recover and open the files of ``path`` for the (empty) store and session.
 
@@ -83,6 +84,7 @@ class DurableFile:
         self.wal_path = path + "-wal"
         self.durability = durability
         self.checkpoint_size = checkpoint_size
+        self._salvage = salvage
         self._store = store
         self._sql = sql
         self._seq = 0
@@ -129,7 +131,7 @@ class DurableFile:
             return 0, 0, 0
         with open(self.wal_path, "rb") as f:
             data = f.read()
-        found = scan(data, self.wal_path)
+        found = scan(data, self.wal_path, salvage=self._salvage)
         replayed = 0
         for record in found.records:
             if record.seq <= self._seq:

@@ -99,8 +99,12 @@ def _record_at(data: bytes, offset: int) -> WalRecord | None:
     return WalRecord(seq, payload, offset)
 
 
-def scan(data: bytes, path: str) -> WalScan:
+def scan(data: bytes, path: str, *, salvage: bool = False) -> WalScan:
     """Parse a whole log file's bytes.
+
+    With ``salvage``, a damaged record ends the log even when valid records follow (they are
+    dropped with it): for a log written at ``"normal"`` or ``"off"`` durability, where a power
+    failure may persist later pages without earlier ones.
 
     Raises:
         CorruptFileError: not a PyRAM log, an unsupported version, or a damaged record followed
@@ -124,7 +128,8 @@ def scan(data: bytes, path: str) -> WalScan:
     while offset < len(data):
         record = _record_at(data, offset)
         if record is None:
-            _check_torn_tail(data, offset, path)
+            if not salvage:
+                _check_torn_tail(data, offset, path)
             break
         records.append(record)
         offset += RECORD_OVERHEAD + len(record.payload)

@@ -140,3 +140,14 @@ def test_corrupt_error_carries_file_and_offset(tmp_path: Path) -> None:
         pyram.Database(path)
     assert caught.value.path == path + "-wal"
     assert caught.value.offset == ends[0]
+
+
+def test_salvage_keeps_the_records_before_damage(tmp_path: Path) -> None:
+    path, log, ends = _build(tmp_path)
+    damaged = bytearray(log)
+    damaged[ends[1] + 3] ^= 0xFF  # the third record
+    Path(path + "-wal").write_bytes(bytes(damaged))
+    with pytest.raises(CorruptFileError):
+        pyram.Database(path)
+    pyram.Database(path, salvage=True).close()
+    assert _txns(path) == [1, 2]
