@@ -421,3 +421,26 @@ def test_database_dropped_without_close_frees_the_file(tmp_path: Path, durabilit
     gc.collect()
     with pyram.Database(path) as again:  # the lock was released, the commit kept
         assert again.sql("SELECT a FROM t").all() == [(1,)]
+
+
+def test_commits_from_many_threads_are_all_logged(tmp_path: Path) -> None:
+    import threading
+
+    path = _path(tmp_path)
+    db = pyram.Database(path, durability="normal", checkpoint_size=4000)
+    db.sql("CREATE TABLE t (thread INTEGER, i INTEGER, PRIMARY KEY (thread, i))")
+
+    def work(thread: int) -> None:
+        for i in range(40):
+            with db.transaction(timeout=60):
+                db.sql("INSERT INTO t VALUES (?, ?)", [thread, i])
+                db.sql("INSERT INTO t VALUES (?, ?)", [thread, -1 - i])
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    _crash(db)
+    with pyram.Database(path) as again:
+        assert again.sql("SELECT count(*) FROM t").scalar() == 4 * 40 * 2
