@@ -20,6 +20,7 @@ from benchmarks.sqlite_engine import CONCURRENCY_MODES
 from benchmarks.workloads import WORKLOAD_NAMES
 
 MEMORY = "memory"
+PERSISTENCE = "persistence"
 QUICK_ROWS = 20_000
 
 
@@ -61,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--only",
         type=parse_names,
         default=None,
-        help=f"comma-separated subset of: {', '.join((*WORKLOAD_NAMES, MEMORY))}",
+        help=f"comma-separated subset of: {', '.join((*WORKLOAD_NAMES, MEMORY, PERSISTENCE))}",
     )
     parser.add_argument("--quick", action="store_true", help="smoke run: 20k rows, fewer runs")
     parser.add_argument(
@@ -128,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
 
     only: list[str] | None = args.only
     try:
-        workloads = select_workloads(None if only is None else [n for n in only if n != MEMORY])
+        extras = (MEMORY, PERSISTENCE)
+        workloads = select_workloads(None if only is None else [n for n in only if n not in extras])
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -168,10 +170,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ABORTED: answers differ: {exc}", file=sys.stderr)
         return 1
 
-    print(report.format_report(results, missing, options))
-    path = report.write_json(
-        report.to_json(results, options, missing), args.output or report.DEFAULT_OUTPUT
-    )
+    document = report.to_json(results, options, missing)
+    text = report.format_report(results, missing, options)
+    if only is None or PERSISTENCE in only:  # export/import per format vs sqlite3 backup
+        from benchmarks import persistence
+
+        files = persistence.run_persistence(sizes, repeat, args.seed, runner.log)
+        text += "\n" + persistence.format_persistence(files)
+        document["persistence"] = persistence.to_json(files)
+    print(text)
+    path = report.write_json(document, args.output or report.DEFAULT_OUTPUT)
     print(f"\nresults written to {path}")
     return 1 if results.failures else 0
 

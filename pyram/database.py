@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from operator import attrgetter
 from typing import Any, Literal, TypeVar, overload
 
 from pyram.catalog import TableSchema
+from pyram.database_io import export_database, import_into
 from pyram.dsl.binder import bind_query, bind_statement
 from pyram.dsl.dml import Delete, Insert, Update
 from pyram.dsl.query import Select
 from pyram.durable import DEFAULT_CHECKPOINT_SIZE, DurableFile
-from pyram.durable_body import attach_model
+from pyram.durable_attach import attach_model
 from pyram.errors import OperationalError, ProgrammingError
 from pyram.model import Table, schema_of
+from pyram.persist import Format
 from pyram.persist.wal import Durability
 from pyram.result import SqlResult
 from pyram.session import PlanCache, Prepared, prepare_plan, run_batches, run_rows, schema_lookup
@@ -98,8 +100,7 @@ class Database:
             self._durable = DurableFile(
                 os.fspath(path),
                 durability,
-                self._store,
-                self._sql,
+                self,
                 checkpoint_size=checkpoint_size,
                 salvage=salvage,
             )
@@ -255,6 +256,73 @@ class Database:
     def view_names(self) -> list[str]:
         """Names of the views created in SQL, in creation order."""
         return self._sql.view_names()
+
+    # ------------------------------------------------------------------ files
+    def export(
+        self,
+        path: str | os.PathLike[str],
+        format: Format = "snapshot",
+        *,
+        tables: Sequence[str] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Write the database to a file: ``"snapshot"`` (compact, checksummed), ``"json"``
+        (JSON Lines), ``"csv"`` (a directory) or ``"pickle"`` (unsafe to load from others).
+
+        Committed rows only (not inside this thread's open transaction). ``tables`` writes
+        some tables (with those they reference); views and triggers go with the whole
+        database. ``progress(rows_done, rows_total)`` is called as rows are written. The file
+        appears complete or not at all. See docs/persistence.md.
+
+        Raises:
+            ProgrammingError: an unknown format or table.
+            PersistenceError: the file cannot be written.
+        """
+        export_database(self, path, format, tables=tables, progress=progress)
+
+    @classmethod
+    def load(
+        cls,
+        path: str | os.PathLike[str],
+        format: Format | None = None,
+        *,
+        models: Iterable[type[Table]] = (),
+        allow_pickle: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Database:
+        """A new database holding what an exported file holds (format detected by default).
+
+        Tables whose model classes are given in ``models`` come back as those models (the
+        file's schema must match them); others come back as plain SQL tables. Every value
+        and constraint is checked. A pickle file is refused unless ``allow_pickle=True``:
+        unpickling runs code from the file, UNSAFE for files you did not write.
+
+        Raises:
+            PersistenceError: no such file, or a pickle without ``allow_pickle``.
+            CorruptFileError: a damaged, truncated or malformed file (file and place named).
+            SchemaMismatchError: a table differs from its model class.
+            DataError, IntegrityError: a bad value or a broken constraint in the file.
+        """
+        db = cls()
+        import_into(db, path, format, models=models, allow_pickle=allow_pickle, progress=progress)
+        return db
+
+    def import_(
+        self,
+        path: str | os.PathLike[str],
+        format: Format | None = None,
+        *,
+        models: Iterable[type[Table]] = (),
+        allow_pickle: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Add an exported file's tables, rows, views and triggers to this database.
+
+        A table the database lacks is created; one it has must have the file's schema and
+        gets the file's rows added (its triggers fire). All or nothing: on any error the
+        database is left as it was. Arguments and errors as for :meth:`load`.
+        """
+        import_into(self, path, format, models=models, allow_pickle=allow_pickle, progress=progress)
 
     # ------------------------------------------------------------------ schema
     def create(self, *models: type[Table]) -> None:

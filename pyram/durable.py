@@ -2,8 +2,9 @@
 
 Three files sit side by side (``app.pyram`` is the path given):
 
-- ``app.pyram``: the checkpoint, a snapshot of every table, view and trigger plus the sequence
-  number of the last commit it holds (:mod:`pyram.persist.checkpoint`);
+- ``app.pyram``: the checkpoint, a snapshot of every table, view and trigger (the native
+  snapshot format, :mod:`pyram.persist.snapshot`) behind a header with the sequence number of
+  the last commit it holds (:mod:`pyram.persist.checkpoint`);
 - ``app.pyram-wal``: the write-ahead log, one checksummed record per commit made since that
   checkpoint (:mod:`pyram.persist.wal`);
 - ``app.pyram-lock``: locked while a process has the database open.
@@ -25,14 +26,15 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from pyram.database_io import definitions_of, load_contents_into
 from pyram.errors import CorruptFileError, OperationalError, PersistenceError, ProgrammingError
 from pyram.persist.changes import PayloadError, RowOps, decode_changes, encode_changes
 from pyram.persist.checkpoint import read_checkpoint, write_checkpoint
 from pyram.persist.lockfile import FileLock
 from pyram.persist.replay import ChangeLog, apply_changes
+from pyram.persist.snapshot import read_snapshot, write_snapshot
 from pyram.persist.wal import (
     DURABILITY_LEVELS,
     HEADER,
@@ -42,17 +44,12 @@ from pyram.persist.wal import (
 )
 
 if TYPE_CHECKING:
-    from pyram.statements import SqlSession
-    from pyram.storage import Store
+    from pyram.database import Database
 
 __all__ = ["DEFAULT_CHECKPOINT_SIZE", "DurableFile"]
 
 #: log size (bytes) past which a commit triggers a checkpoint
 DEFAULT_CHECKPOINT_SIZE = 16 * 1024 * 1024
-
-#: writes the checkpoint body (tables, views, triggers) / loads one into an empty database
-BodyWriter = Callable[[Any], None]
-BodyLoader = Callable[[BinaryIO], None]
 
 
 class DurableFile:
@@ -62,14 +59,13 @@ class DurableFile:
         self,
         path: str,
         durability: Durability,
-        store: Store,
-        sql: SqlSession,
+        db: Database,
         *,
         checkpoint_size: int = DEFAULT_CHECKPOINT_SIZE,
         group_ms: float = 20.0,
         salvage: bool = False,
     ) -> None:
-        """Lock, recover and open the files of ``path`` for the (empty) store and session.
+        """Lock, recover and open the files of ``path`` for the (empty) database ``db``.
 
         Raises:
             ProgrammingError: an unknown durability level.
@@ -85,8 +81,8 @@ class DurableFile:
         self.durability = durability
         self.checkpoint_size = checkpoint_size
         self._salvage = salvage
-        self._store = store
-        self._sql = sql
+        self._db = db
+        self._store = db._store
         self._seq = 0
         self._schema_dirty = False
         self._suspended = 0
@@ -108,22 +104,25 @@ class DurableFile:
 
     # ------------------------------------------------------------------ recovery
     def _recover(self, group_ms: float) -> None:
-        from pyram.durable_body import load_body
-
         tmp = self.path + ".tmp"
         if os.path.exists(tmp):
             os.remove(tmp)  # a checkpoint interrupted before its rename: never the database
         exists = os.path.exists(self.path)
         if exists:
-            self._seq = read_checkpoint(
-                self.path, lambda stream: load_body(stream, self._store, self._sql)
-            )
+            self._seq = read_checkpoint(self.path, self._load_snapshot)
         replayed, valid_end, size = self._replay_log()
         self._writer = WalWriter(self.wal_path, self.durability, group_ms)
         if valid_end < size:
             self._writer.truncate(valid_end)  # a torn last record: never acknowledged
         if replayed or not exists:
             self.checkpoint()
+
+    def _load_snapshot(self, stream: BinaryIO) -> None:
+        """Load the checkpoint's snapshot (tables, rows, views, triggers) into the database."""
+        load_contents_into(self._db, read_snapshot(stream, path=self.path), self.path)
+
+    def _write_snapshot(self, stream: Any) -> None:
+        write_snapshot(self._store, stream, definitions=definitions_of(self._db))
 
     def _replay_log(self) -> tuple[int, int, int]:
         """Apply the log records after the checkpoint; (records applied, valid end, size)."""
@@ -214,15 +213,12 @@ class DurableFile:
         Raises:
             OperationalError: the file could not be written; the database stops saving.
         """
-        from pyram.durable_body import write_body
-
         store = self._store
         with store.write_lock:
             if store.in_transaction:
                 raise OperationalError("cannot checkpoint while a transaction is open")
             try:
-                sql = self._sql
-                write_checkpoint(self.path, self._seq, lambda out: write_body(store, sql, out))
+                write_checkpoint(self.path, self._seq, self._write_snapshot)
                 if self._writer is not None:
                     self._writer.truncate(len(HEADER))
             except OSError as exc:

@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from pyram.catalog import TableSchema
+from pyram.catalog import CheckConstraint, TableSchema
 from pyram.engine.batch import Batch
 from pyram.engine.compile.kernels import compile_values
 from pyram.engine.operator import ExecContext
@@ -40,6 +40,7 @@ from pyram.sql.binder import (
     ReindexCommand,
     ViewDef,
 )
+from pyram.sql.parser import parse_expression, statement_text
 from pyram.storage import Store
 from pyram.storage.index_ddl import create_index, drop_index
 from pyram.triggers import TriggerSet
@@ -127,6 +128,26 @@ class SqlSession:
     def trigger_names(self) -> list[str]:
         """Names of the triggers, in creation order."""
         return self.triggers.names()
+
+    def definitions(self) -> list[tuple[str, str, str]]:
+        """(kind, name, CREATE statement text) of the views, then of the triggers, each in
+        creation order: what a database file keeps to create them again."""
+        views = [("view", v.name, statement_text(v.sql, v.offset)) for v in self._views.values()]
+        triggers = [
+            ("trigger", t.name, statement_text(t.sql, t.statement.offset))
+            for t in self.triggers.all()
+        ]
+        return views + triggers
+
+    def compile_check_text(self, schema: TableSchema, name: str, text: str) -> CheckConstraint:
+        """A CHECK constraint of ``schema`` compiled from the SQL text of its condition (as a
+        database file keeps it).
+
+        Raises:
+            SqlSyntaxError, SqlBindError: the text is not a valid condition over the table.
+        """
+        binder = Binder(text, self, compile_check)
+        return binder.bind_checks(schema, [(name, parse_expression(text), text)])[0]
 
     def schema_changed(self) -> None:
         """Forget prepared statements and trigger bodies, drop the triggers of dropped tables

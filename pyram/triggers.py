@@ -164,6 +164,10 @@ class TriggerSet:
         """Names of the triggers, in creation order."""
         return [t.name for t in self._triggers.values()]
 
+    def all(self) -> list[Trigger]:
+        """The triggers, in creation order."""
+        return list(self._triggers.values())
+
     def find(self, name: str) -> Trigger | None:
         """The trigger named ``name`` (case-insensitive), or None."""
         return self._triggers.get(name.lower())

@@ -27,6 +27,7 @@ EXAMPLE_PAGES = (
     "errors.md",
     "sql.md",
     "transactions.md",
+    "persistence.md",
     "durability.md",
 )
 

@@ -358,8 +358,8 @@ def test_schema_rendering_of_composite_keys_checks_and_indexes() -> None:
         "  y TEXT,\n"
         "  v INTEGER,\n"
         "  UNIQUE (x, v),\n"
-        "  FOREIGN KEY (x, y) REFERENCES p (a, b) ON DELETE CASCADE\n"
-        "  -- CHECK c_v_check: a Python predicate, its text is not kept\n"
+        "  FOREIGN KEY (x, y) REFERENCES p (a, b) ON DELETE CASCADE,\n"
+        "  CHECK (v > 0)\n"
         ");"
     )
 

@@ -4,6 +4,7 @@ from pyram.catalog.builder import ColumnDecl, define_table
 from pyram.catalog.catalog import Catalog
 from pyram.catalog.schema import (
     NO_DEFAULT,
+    SQL_TIME_DEFAULTS,
     CheckConstraint,
     ColumnSchema,
     ForeignKey,
@@ -16,6 +17,7 @@ from pyram.catalog.schema import (
 
 __all__ = [
     "NO_DEFAULT",
+    "SQL_TIME_DEFAULTS",
     "Catalog",
     "CheckConstraint",
     "ColumnDecl",

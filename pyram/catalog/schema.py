@@ -7,6 +7,7 @@ Everything here is immutable; a changed schema is a new object.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
@@ -17,6 +18,7 @@ from pyram.types import DataType
 
 __all__ = [
     "NO_DEFAULT",
+    "SQL_TIME_DEFAULTS",
     "CheckConstraint",
     "ColumnSchema",
     "ForeignKey",
@@ -49,6 +51,28 @@ class _NoDefault:
 
 
 NO_DEFAULT: Any = _NoDefault()
+
+
+def _current_timestamp() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _current_date() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _current_time() -> dt.time:
+    return dt.datetime.now(dt.UTC).time().replace(microsecond=0)
+
+
+#: The default factories of SQL ``DEFAULT CURRENT_TIMESTAMP`` / ``CURRENT_DATE`` /
+#: ``CURRENT_TIME`` (UTC, whole seconds, as SQLite), by keyword: kept here so that a schema
+#: written to a file can name them and a loaded schema gets the same functions back.
+SQL_TIME_DEFAULTS: dict[str, Callable[[], Any]] = {
+    "CURRENT_TIMESTAMP": _current_timestamp,
+    "CURRENT_DATE": _current_date,
+    "CURRENT_TIME": _current_time,
+}
 
 
 def _as_names(names: Iterable[str]) -> tuple[str, ...]:
@@ -84,11 +108,16 @@ class CheckConstraint:
     ``predicate`` receives the row's user-facing values as a dict keyed by column name for a
     table-level check, or the single value for a column check (``column`` set). Like SQL, the
     check fails only when the predicate returns a false value; a column check is skipped for NULL.
+
+    ``sql`` is the SQL text of the condition for a check made in SQL (``CHECK (sql)``), kept so
+    that exported files can carry it and loading can compile it again; None for Python
+    predicates, which cannot be written to a file.
     """
 
     name: str
     predicate: Callable[[Any], object]
     column: str | None = None
+    sql: str | None = None
 
 
 @attrs.frozen

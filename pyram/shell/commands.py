@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from pyram.shell.backup import export_database, restore
 from pyram.shell.core import QuitShell, Shell
 from pyram.shell.errors import ShellError
 from pyram.shell.import_export import export_query, import_csv
@@ -128,10 +129,26 @@ def _import(shell: Shell, args: str) -> None:
 
 
 def _export(shell: Shell, args: str) -> None:
+    requested = None
+    if args.strip().startswith("--format"):
+        _, rest = _first_word(args)
+        requested, args = _first_word(rest)
     file, target = _first_word(args)
-    if not file or not target:
-        raise ShellError("usage: .export FILE TABLE|QUERY")
-    export_query(shell.db, file, target)
+    if not file:
+        raise ShellError("usage: .export [--format F] FILE [TABLE|QUERY]")
+    if not target:
+        export_database(shell, file, requested)
+    elif requested is not None:
+        raise ShellError("--format applies to whole-database exports (no TABLE or QUERY)")
+    else:
+        export_query(shell.db, file, target)
+
+
+def _restore(shell: Shell, args: str) -> None:
+    words = _words(args)
+    if len(words) != 1:
+        raise ShellError("usage: .restore FILE")
+    restore(shell, words[0])
 
 
 def _read(shell: Shell, args: str) -> None:
@@ -166,7 +183,12 @@ COMMANDS: dict[str, Command] = {
     "timer": Command(_timer, "on|off", "print the run time of each statement"),
     "explain": Command(_explain, "on|off|QUERY", "show a query's plan, or every query's"),
     "import": Command(_import, "FILE TABLE", "load a CSV file (with a header) into a table"),
-    "export": Command(_export, "FILE TABLE|QUERY", "write rows to a .csv, .json or .jsonl file"),
+    "export": Command(
+        _export,
+        "[--format F] FILE [TABLE|QUERY]",
+        "write rows to a .csv, .json or .jsonl file; no TABLE: the whole database",
+    ),
+    "restore": Command(_restore, "FILE", "add the tables and rows of a database export"),
     "read": Command(_read, "FILE", "run the SQL and dot-commands of a file"),
     "help": Command(_help, "", "show this list"),
     "quit": Command(_quit, "", "leave the shell"),

@@ -2,8 +2,8 @@
 
 Columns come with their SQL type, ``NOT NULL``, ``PRIMARY KEY``, ``UNIQUE``, ``DEFAULT`` and
 ``REFERENCES``; composite keys become table constraints; extra indexes follow as ``CREATE INDEX``.
-CHECK constraints and default factories are kept as Python callables (SQL CHECKs are compiled),
-so they have no SQL text to show: they are listed as comments.
+A CHECK made in SQL shows its SQL text; Python CHECK predicates and default factories have no
+SQL text to show: they are listed as comments.
 """
 
 from __future__ import annotations
@@ -92,6 +92,7 @@ def render_create_table(schema: TableSchema) -> str:
         for fk in schema.foreign_keys
         if len(fk.columns) > 1
     )
+    items.extend(f"CHECK ({check.sql})" for check in schema.checks if check.sql is not None)
     lines = [f"CREATE TABLE {quote_identifier(schema.name)} ("]
     lines.extend(f"  {item}," for item in items)
     lines[-1] = lines[-1].removesuffix(",")
@@ -100,6 +101,7 @@ def render_create_table(schema: TableSchema) -> str:
         + (f" on {check.column}" if check.column else "")
         + ": a Python predicate, its text is not kept"
         for check in schema.checks
+        if check.sql is None
     )
     lines.append(");")
     lines.extend(_indexes(schema))

@@ -107,9 +107,10 @@ class UniqueConstraint(ColumnConstraint):
 
 @attrs.frozen(kw_only=True)
 class CheckConstraint(ColumnConstraint):
-    """``CHECK (expr)``."""
+    """``CHECK (expr)``; ``text`` is the SQL text of ``expr`` as written."""
 
     expr: Expr
+    text: str = ""
 
 
 @attrs.frozen(kw_only=True)
@@ -167,9 +168,10 @@ class TableUnique(TableConstraint):
 
 @attrs.frozen(kw_only=True)
 class TableCheck(TableConstraint):
-    """``CHECK (expr)``."""
+    """``CHECK (expr)``; ``text`` is the SQL text of ``expr`` as written."""
 
     expr: Expr
+    text: str = ""
 
 
 @attrs.frozen(kw_only=True)

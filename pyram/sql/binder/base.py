@@ -26,12 +26,14 @@ __all__ = ["BinderBase", "CteDef", "SqlCatalog", "ViewDef", "column_type", "posi
 
 @attrs.frozen
 class ViewDef:
-    """A view: its name, its query (syntax tree), declared column names and source text."""
+    """A view: its name, its query (syntax tree), declared column names and source text
+    (``offset``: where its CREATE VIEW statement starts in ``sql``)."""
 
     name: str
     select: ast.Select
     columns: tuple[str, ...]
     sql: str
+    offset: int = 0
 
 
 @attrs.frozen

@@ -9,7 +9,6 @@ run code); DEFAULT must be a constant (or ``CURRENT_TIMESTAMP``/``CURRENT_DATE``
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ import attrs
 
 from pyram.catalog import (
     NO_DEFAULT,
+    SQL_TIME_DEFAULTS,
     CheckConstraint,
     ColumnDecl,
     ColumnSchema,
@@ -55,11 +55,6 @@ _ON_DELETE: dict[ddl.ForeignKeyAction, OnDelete] = {
     ddl.ForeignKeyAction.SET_NULL: "set null",
     ddl.ForeignKeyAction.RESTRICT: "restrict",
     ddl.ForeignKeyAction.NO_ACTION: "restrict",
-}
-_NOW: dict[str, Callable[[], Any]] = {
-    "CURRENT_TIMESTAMP": lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
-    "CURRENT_DATE": lambda: dt.datetime.now(dt.UTC).date(),
-    "CURRENT_TIME": lambda: dt.datetime.now(dt.UTC).time().replace(microsecond=0),
 }
 
 
@@ -136,7 +131,7 @@ class DdlBinder(DmlBinder):
 
     def _define(self, stmt: ddl.CreateTable) -> TableSchema:
         decls: list[ColumnDecl] = []
-        checks: list[tuple[str, ast.Expr]] = []
+        checks: list[tuple[str, ast.Expr, str]] = []
         rowid = None
         for column in stmt.columns:
             decl, column_checks, is_rowid = self._column(stmt, column)
@@ -153,7 +148,8 @@ class DdlBinder(DmlBinder):
             elif isinstance(constraint, ddl.TableUnique):
                 uniques.append(self._names(constraint.columns, decls))
             elif isinstance(constraint, ddl.TableCheck):
-                checks.append((constraint.name or f"check{len(checks) + 1}", constraint.expr))
+                name = constraint.name or f"check{len(checks) + 1}"
+                checks.append((f"{stmt.name}_{name}", constraint.expr, constraint.text))
             elif isinstance(constraint, ddl.TableForeignKey):
                 names = tuple(_canonical(n, decls, stmt.name) for n in constraint.columns)
                 fks.append(self._foreign_key(names, constraint.references))
@@ -178,20 +174,20 @@ class DdlBinder(DmlBinder):
         )
         if checks:
             schema = attrs.evolve(
-                schema, checks=schema.checks + tuple(self._checks(schema, checks))
+                schema, checks=schema.checks + tuple(self.bind_checks(schema, checks))
             )
         return schema
 
     def _column(
         self, stmt: ddl.CreateTable, column: ddl.ColumnDef
-    ) -> tuple[ColumnDecl, list[tuple[str, ast.Expr]], bool]:
+    ) -> tuple[ColumnDecl, list[tuple[str, ast.Expr, str]], bool]:
         where = f"table {stmt.name}, column {column.name}"
         dtype = column_type(column.type, where)
         nullable, primary, unique, is_rowid = True, False, False, False
         default: Any = NO_DEFAULT
         factory = None
         references = None
-        checks: list[tuple[str, ast.Expr]] = []
+        checks: list[tuple[str, ast.Expr, str]] = []
         for c in column.constraints:
             if isinstance(c, ddl.PrimaryKeyConstraint):
                 primary, nullable = True, False
@@ -201,7 +197,8 @@ class DdlBinder(DmlBinder):
             elif isinstance(c, ddl.UniqueConstraint):
                 unique = True
             elif isinstance(c, ddl.CheckConstraint):
-                checks.append((c.name or f"{column.name}_check", c.expr))
+                name = c.name or f"{column.name}_check"
+                checks.append((f"{stmt.name}_{name}", c.expr, c.text))
             elif isinstance(c, ddl.DefaultConstraint):
                 default, factory = self._default(c.expr, dtype, where)
             elif isinstance(c, ddl.CollateConstraint):
@@ -215,7 +212,7 @@ class DdlBinder(DmlBinder):
 
     def _default(self, e: ast.Expr, dtype: Any, where: str) -> tuple[Any, Any]:
         if isinstance(e, ast.CurrentTimeLiteral):
-            return NO_DEFAULT, _NOW[e.kind.upper()]
+            return NO_DEFAULT, SQL_TIME_DEFAULTS[e.kind.upper()]
         bound = self.value(e, ExprCtx(Scope()))
         if not isinstance(bound, px.Literal_):
             raise self.error(f"{where}: DEFAULT must be a constant", e.offset)
@@ -254,19 +251,20 @@ class DdlBinder(DmlBinder):
             out.append(_canonical(column.expr.name, decls, "", self, column.offset))
         return tuple(out)
 
-    def _checks(
-        self, schema: TableSchema, checks: list[tuple[str, ast.Expr]]
+    def bind_checks(
+        self, schema: TableSchema, checks: list[tuple[str, ast.Expr, str]]
     ) -> list[CheckConstraint]:
+        """CHECK constraints of ``schema`` from (name, condition, its SQL text) triples."""
         if self.compile_check is None:
             raise ProgrammingError("CHECK constraints need a database to compile them")
         scan = self.b.scan(schema)
         scope = Scope()
         scope.add(schema.name, scan.out)
         out = []
-        for name, e in checks:
+        for name, e, text in checks:
             condition = self.cond(e, ExprCtx(scope))
             predicate = self.compile_check(condition, scan.out)
-            out.append(CheckConstraint(f"{schema.name}_{name}", predicate))
+            out.append(CheckConstraint(name, predicate, sql=text or None))
         return out
 
     # ------------------------------------------------------------------ INDEX / VIEW / DROP
@@ -302,7 +300,7 @@ class DdlBinder(DmlBinder):
                 f"{len(bound.names)} columns",
                 stmt.offset,
             )
-        view = ViewDef(stmt.name, stmt.select, stmt.columns or bound.names, self.sql)
+        view = ViewDef(stmt.name, stmt.select, stmt.columns or bound.names, self.sql, stmt.offset)
         return CreateViewCommand(view, stmt.if_not_exists)
 
     def bind_reindex(self, stmt: ast.Reindex) -> ReindexCommand:

@@ -13,8 +13,9 @@ from __future__ import annotations
 from pyram.sql import ast
 from pyram.sql.errors import SqlSyntaxError
 from pyram.sql.parser.statements import Parser
+from pyram.sql.tokenizer import TokenKind
 
-__all__ = ["Parser", "parse", "parse_one"]
+__all__ = ["Parser", "parse", "parse_expression", "parse_one", "statement_text"]
 
 
 def parse(sql: str) -> list[ast.Statement]:
@@ -49,3 +50,32 @@ def parse_one(sql: str) -> ast.Statement:
 
 def _second_statement_offset(statements: list[ast.Statement]) -> int:
     return statements[1].offset
+
+
+def parse_expression(sql: str) -> ast.Expr:
+    """Parse exactly one expression (the text of a CHECK constraint, say).
+
+    Raises:
+        SqlSyntaxError: on a syntax error or text after the expression.
+    """
+    parser = Parser(sql)
+    expr = parser.parse_expr()
+    if parser.token.kind is not TokenKind.EOF:
+        parser.error("expected the end of the expression")
+    return expr
+
+
+def statement_text(sql: str, offset: int) -> str:
+    """The text of the one statement of the script ``sql`` that starts at ``offset`` (as a
+    statement's ``offset`` says), without its semicolon: a view or trigger kept on its own.
+
+    Raises:
+        SqlSyntaxError: no statement starts there.
+    """
+    parser = Parser(sql)
+    starts = [i for i, token in enumerate(parser.tokens) if token.offset == offset]
+    if not starts:
+        raise SqlSyntaxError("no statement starts here", sql, offset)
+    parser.pos = starts[0]
+    parser.parse_statement()
+    return sql[offset : parser.tokens[parser.pos - 1].end]

@@ -200,7 +200,8 @@ class DdlParser(ParserBase):
                 offset=offset, name=name, on_conflict=self._parse_on_conflict()
             )
         if self.accept_keyword("CHECK"):
-            return ddl.CheckConstraint(offset=offset, name=name, expr=self._parse_paren_expr())
+            expr, text = self._parse_check()
+            return ddl.CheckConstraint(offset=offset, name=name, expr=expr, text=text)
         if self.accept_keyword("DEFAULT"):
             return ddl.DefaultConstraint(offset=offset, name=name, expr=self._parse_default())
         if self.accept_keyword("COLLATE"):
@@ -214,6 +215,13 @@ class DdlParser(ParserBase):
         if name is not None:
             self.error("expected a constraint after CONSTRAINT name")
         return None
+
+    def _parse_check(self) -> tuple[ast.Expr, str]:
+        """Parse ``(expr)`` after CHECK; also return the text between the parentheses (kept
+        so that the constraint can be written to a file and compiled again)."""
+        start = self.token.end
+        expr = self._parse_paren_expr()
+        return expr, self.sql[start : self.tokens[self.pos - 1].offset].strip()
 
     def _parse_paren_expr(self) -> ast.Expr:
         self.expect_op("(", "before expression")
@@ -306,7 +314,8 @@ class DdlParser(ParserBase):
                 offset=offset, name=name, columns=columns, on_conflict=self._parse_on_conflict()
             )
         if self.accept_keyword("CHECK"):
-            return ddl.TableCheck(offset=offset, name=name, expr=self._parse_paren_expr())
+            expr, text = self._parse_check()
+            return ddl.TableCheck(offset=offset, name=name, expr=expr, text=text)
         if self.accept_keyword("FOREIGN"):
             self.expect_keyword("KEY", "after FOREIGN")
             fk_columns = self.parse_name_list("foreign key columns")
