@@ -79,7 +79,7 @@ class Database:
         milliseconds (a power failure may lose that window); ``"off"`` never fsyncs.
         ``checkpoint_size`` is the log size in bytes that triggers a checkpoint. ``salvage``
         opens a log damaged in the middle by keeping the records before the damage (by default
-        that is a ``CorruptFileError``; see docs/durability.md).
+        that is a ``CorruptFileError``; see docs/persistence.md).
 
         Raises:
             OperationalError: another process (or Database object) has the file open.

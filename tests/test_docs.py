@@ -28,7 +28,6 @@ EXAMPLE_PAGES = (
     "sql.md",
     "transactions.md",
     "persistence.md",
-    "durability.md",
 )
 
 # An opening fence: optional indentation (inside an admonition), ```python, optional attributes
