@@ -444,3 +444,22 @@ def test_commits_from_many_threads_are_all_logged(tmp_path: Path) -> None:
     _crash(db)
     with pyram.Database(path) as again:
         assert again.sql("SELECT count(*) FROM t").scalar() == 4 * 40 * 2
+
+
+def test_import_into_a_durable_database_is_durable(tmp_path: Path) -> None:
+    source = pyram.Database()
+    source.create(User)
+    source.insert(User(id=1, name="ada", age=36))
+    source.sql("CREATE TABLE n (k INTEGER PRIMARY KEY, v TEXT CHECK (length(v) < 4))")
+    source.sql("INSERT INTO n VALUES (1, 'abc')")
+    exported = str(tmp_path / "export.snapshot")
+    source.export(exported)
+    path = _path(tmp_path)
+    db = pyram.Database(path)
+    db.import_(exported, models=[User])
+    _crash(db)
+    with pyram.Database(path) as again:
+        again.create(User)
+        assert again.get(User, 1) == User(id=1, name="ada", age=36)
+        with pytest.raises(pyram.IntegrityError):
+            again.sql("INSERT INTO n VALUES (2, 'toolong')")  # the SQL CHECK came back too
