@@ -23,6 +23,7 @@ raise before the ``Database`` exists, with the files left as they were for inspe
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import weakref
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
     from pyram.database import Database
 
 __all__ = ["DEFAULT_CHECKPOINT_SIZE", "DurableFile"]
+
+log = logging.getLogger("pyram.durable")
 
 #: log size (bytes) past which a commit triggers a checkpoint
 DEFAULT_CHECKPOINT_SIZE = 16 * 1024 * 1024
@@ -80,6 +83,7 @@ class DurableFile:
         self.wal_path = path + "-wal"
         self.durability = durability
         self.checkpoint_size = checkpoint_size
+        self._next_checkpoint = checkpoint_size
         self._salvage = salvage
         self._db = db
         self._store = db._store
@@ -115,7 +119,7 @@ class DurableFile:
         if valid_end < size:
             self._writer.truncate(valid_end)  # a torn last record: never acknowledged
         if replayed or not exists:
-            self.checkpoint()
+            self._checkpoint()
 
     def _load_snapshot(self, stream: BinaryIO) -> None:
         """Load the checkpoint's snapshot (tables, rows, views, triggers) into the database."""
@@ -165,8 +169,7 @@ class DurableFile:
         writer = self._writer
         assert writer is not None  # set by the constructor
         if self._schema_dirty:
-            self._seq += 1
-            self.checkpoint()
+            self._schema_checkpoint()
             return
         payload = encode_changes(ops)
         self._seq += 1
@@ -175,8 +178,14 @@ class DurableFile:
         except PersistenceError as exc:
             self._failed = str(exc)
             raise
-        if writer.size >= self.checkpoint_size:
-            self.checkpoint()
+        if writer.size >= self._next_checkpoint:
+            try:
+                self._checkpoint()
+            except PersistenceError as exc:
+                # The commit is safe in the log (the old checkpoint and the whole log still
+                # recover it): warn and try again once the log has grown as much again.
+                log.warning("%s; the log keeps growing until a checkpoint succeeds", exc)
+                self._next_checkpoint = writer.size + self.checkpoint_size
 
     def _usable(self) -> None:
         if self._closed:
@@ -192,7 +201,7 @@ class DurableFile:
 
     def schema_changed(self) -> None:
         """The schema changed: checkpoint now, or at commit when a transaction is open."""
-        if self._suspended or self._closed:
+        if self._suspended:
             return
         store = self._store
         if store.transaction_thread == threading.get_ident():
@@ -200,8 +209,17 @@ class DurableFile:
             return
         with store.write_lock:  # waits for another thread's transaction to end
             self._usable()
-            self._seq += 1
-            self.checkpoint()
+            self._schema_checkpoint()
+
+    def _schema_checkpoint(self) -> None:
+        """Checkpoint a schema change: if that fails, later log records would not match the
+        checkpoint's schema, so the database stops saving."""
+        self._seq += 1
+        try:
+            self._checkpoint()
+        except PersistenceError as exc:
+            self._failed = str(exc)
+            raise
 
     def suspend(self) -> _Suspended:
         """A block in which schema changes do not checkpoint (attaching a model class)."""
@@ -211,8 +229,14 @@ class DurableFile:
         """Write the whole database to the checkpoint file and empty the log.
 
         Raises:
-            OperationalError: the file could not be written; the database stops saving.
+            OperationalError: a transaction is open.
+            PersistenceError: the database is closed, or the file could not be written (the
+                old checkpoint and the log stay valid).
         """
+        self._usable()
+        self._checkpoint()
+
+    def _checkpoint(self) -> None:
         store = self._store
         with store.write_lock:
             if store.in_transaction:
@@ -222,9 +246,11 @@ class DurableFile:
                 if self._writer is not None:
                     self._writer.truncate(len(HEADER))
             except OSError as exc:
-                self._failed = f"checkpoint failed: {exc}"
-                raise PersistenceError(f"{self.path}: {self._failed}", path=self.path) from exc
+                raise PersistenceError(
+                    f"{self.path}: checkpoint failed: {exc}", path=self.path
+                ) from exc
             self._schema_dirty = False
+            self._next_checkpoint = self.checkpoint_size
 
     # ------------------------------------------------------------------ closing
     def close(self) -> None:
@@ -235,7 +261,7 @@ class DurableFile:
         try:
             with self._store.write_lock:
                 if self._failed is None and writer is not None and writer.size > len(HEADER):
-                    self.checkpoint()
+                    self._checkpoint()
         finally:
             self._closed = True
             self._finalizer.detach()

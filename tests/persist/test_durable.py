@@ -463,3 +463,58 @@ def test_import_into_a_durable_database_is_durable(tmp_path: Path) -> None:
         assert again.get(User, 1) == User(id=1, name="ada", age=36)
         with pytest.raises(pyram.IntegrityError):
             again.sql("INSERT INTO n VALUES (2, 'toolong')")  # the SQL CHECK came back too
+
+
+def _failing_checkpoints(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyram.durable
+
+    def fail(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pyram.durable, "write_checkpoint", fail)
+
+
+def test_failed_periodic_checkpoint_keeps_commits_going(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = _path(tmp_path)
+    db = pyram.Database(path, checkpoint_size=500)
+    db.create(User)
+    _failing_checkpoints(monkeypatch)
+    for i in range(30):
+        db.insert(User(id=i, name="x" * 20, age=i))  # the log passes 500 bytes: no error
+    assert "checkpoint failed" in caplog.text
+    _crash(db)
+    monkeypatch.undo()
+    db = pyram.Database(path)
+    db.create(User)
+    assert db.count(User) == 30
+    db.close()
+
+
+def test_failed_schema_checkpoint_stops_saving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _path(tmp_path)
+    db = pyram.Database(path)
+    db.sql("CREATE TABLE a (x INTEGER)")
+    db.sql("INSERT INTO a VALUES (1)")
+    _failing_checkpoints(monkeypatch)
+    with pytest.raises(pyram.PersistenceError, match="checkpoint failed"):
+        db.sql("CREATE TABLE b (x INTEGER)")
+    with pytest.raises(pyram.PersistenceError, match="can no longer save changes"):
+        db.sql("INSERT INTO a VALUES (2)")
+    _crash(db)
+    monkeypatch.undo()
+    with pyram.Database(path) as again:  # back to the last durable state
+        assert again.table_names() == ["a"]
+        assert again.sql("SELECT x FROM a").all() == [(1,)]
+
+
+def test_closed_database_refuses_checkpoints_and_ddl(tmp_path: Path) -> None:
+    db = pyram.Database(_path(tmp_path))
+    db.close()
+    with pytest.raises(pyram.PersistenceError, match="closed"):
+        db.checkpoint()
+    with pytest.raises(pyram.PersistenceError, match="closed"):
+        db.sql("CREATE TABLE late (x INTEGER)")
