@@ -2,7 +2,8 @@
 soon as the commit returns; the parent SIGKILLs it at a random moment, reopens the database and
 checks that every acknowledged transaction is there, whole, and nothing partial is.
 
-Checkpoints are made frequent (a tiny ``checkpoint_size``) so kills land inside them too.
+Checkpoints are made frequent (a tiny ``checkpoint_size``) and, every other round, slow (the
+child stretches them with sleeps), so kills land inside them too.
 ``PYRAM_CRASH_ROUNDS`` sets the number of kills (default 15 for "full", fewer for the others).
 """
 
@@ -27,8 +28,19 @@ ROOT = Path(__file__).resolve().parents[2]
 # (a table keyed by n % 3) and bumps the single counter row: a reopened database must hold
 # whole transactions only, so the counter equals the number of transactions present.
 CHILD = """
-import sys, pyram
-path, durability = sys.argv[1], sys.argv[2]
+import sys, time, pyram, pyram.durable
+path, durability, slow = sys.argv[1], sys.argv[2], sys.argv[3] == "slow"
+if slow:  # stretch each checkpoint so that kills land inside it: while the new file is
+    # written, and after its rename but before the log is cut
+    real = pyram.durable.write_checkpoint
+    def stretched(path, seq, body):
+        def slow_body(out):
+            time.sleep(0.03)
+            body(out)
+            time.sleep(0.03)
+        real(path, seq, slow_body)
+        time.sleep(0.03)
+    pyram.durable.write_checkpoint = stretched
 db = pyram.Database(path, durability=durability, checkpoint_size=3000)
 db.sql("CREATE TABLE IF NOT EXISTS part (txn INTEGER, k INTEGER, pad TEXT, PRIMARY KEY (txn, k))")
 db.sql("CREATE TABLE IF NOT EXISTS last (slot INTEGER PRIMARY KEY, txn INTEGER)")
@@ -52,11 +64,11 @@ def _rounds(default: int) -> int:
     return int(os.environ.get("PYRAM_CRASH_ROUNDS", default))
 
 
-def _run_and_kill(path: str, durability: str, rng: random.Random) -> list[int]:
+def _run_and_kill(path: str, durability: str, rng: random.Random, slow: bool = False) -> list[int]:
     """Start the child, kill it at a random moment after it is ready; the acknowledged ids."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, path, durability],
+        [sys.executable, "-c", CHILD, path, durability, "slow" if slow else "fast"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
@@ -124,8 +136,8 @@ def test_kill_at_random_moments_loses_no_acknowledged_commit(
     path = str(tmp_path / "crash.pyram")
     top = 0
     acknowledged_total = 0
-    for _ in range(_rounds(default_rounds)):
-        acknowledged = _run_and_kill(path, durability, rng)
+    for round_number in range(_rounds(default_rounds)):
+        acknowledged = _run_and_kill(path, durability, rng, slow=round_number % 2 == 1)
         acknowledged_total += len(acknowledged)
         top = _check(path, acknowledged, top)
     assert acknowledged_total > 0, "the child never committed: the test tested nothing"
@@ -138,5 +150,5 @@ def test_kill_during_checkpoints_soak(tmp_path: Path) -> None:
     rng = random.Random(99)
     path = str(tmp_path / "soak.pyram")
     top = 0
-    for _ in range(_rounds(100)):
-        top = _check(path, _run_and_kill(path, "full", rng), top)
+    for round_number in range(_rounds(100)):
+        top = _check(path, _run_and_kill(path, "full", rng, round_number % 2 == 1), top)
