@@ -30,7 +30,13 @@ import weakref
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from pyram.database_io import definitions_of, load_contents_into
-from pyram.errors import CorruptFileError, OperationalError, PersistenceError, ProgrammingError
+from pyram.errors import (
+    CorruptFileError,
+    Error,
+    OperationalError,
+    PersistenceError,
+    ProgrammingError,
+)
 from pyram.persist.changes import PayloadError, RowOps, decode_changes, encode_changes
 from pyram.persist.checkpoint import read_checkpoint, write_checkpoint
 from pyram.persist.lockfile import FileLock
@@ -150,7 +156,7 @@ class DurableFile:
             try:
                 ops = decode_changes(record.payload)
                 apply_changes(self._store, ops)
-            except (PayloadError, ProgrammingError) as exc:
+            except (PayloadError, Error) as exc:  # a record that does not fit the database
                 raise CorruptFileError(
                     f"{where} (sequence {record.seq}): {exc}",
                     path=self.wal_path,

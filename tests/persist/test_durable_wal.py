@@ -151,3 +151,13 @@ def test_salvage_keeps_the_records_before_damage(tmp_path: Path) -> None:
         pyram.Database(path)
     pyram.Database(path, salvage=True).close()
     assert _txns(path) == [1, 2]
+
+
+def test_record_that_does_not_fit_the_database_is_corruption(tmp_path: Path) -> None:
+    path, log, _ = _build(tmp_path)
+    records = scan(log, "log").records
+    again = encode_record(records[-1].seq + 1, records[-1].payload)  # the same rows twice
+    Path(path + "-wal").write_bytes(log + again)
+    with pytest.raises(CorruptFileError, match=r"sequence 8\): .*UNIQUE|PRIMARY KEY") as caught:
+        pyram.Database(path)
+    assert caught.value.offset == len(log)
