@@ -20,8 +20,10 @@ from collections.abc import Callable, Sequence
 from itertools import compress
 from typing import Any
 
+from pyram.catalog import TableSchema
 from pyram.errors import DatabaseError
 from pyram.persist.changes import RowOps
+from pyram.persist.values import kind_of
 from pyram.storage import Store, TableData
 from pyram.storage.constraints import unique_index
 from pyram.storage.watch import ChangeKind, Rows
@@ -39,6 +41,8 @@ class ChangeLog:
     def __init__(self, on_commit: Callable[[list[RowOps]], None]) -> None:
         self._pending: list[tuple[int, RowOps]] = []
         self._on_commit = on_commit
+        #: id(schema) -> (schema, its column kinds); the schema is kept so its id stays unique
+        self._kinds: dict[int, tuple[TableSchema, tuple[str, ...]]] = {}
 
     def watches(self, table: str) -> bool:
         """Every table is logged."""
@@ -60,7 +64,14 @@ class ChangeLog:
         """Keep the rows until commit (the store hands out fresh row sequences)."""
         before = [] if kind == "insert" else [r for r in old if r is not None]
         after = [] if kind == "delete" else [r for r in new if r is not None]
-        self._pending.append((position, RowOps(kind, data.schema.name, before, after)))
+        schema = data.schema
+        known = self._kinds.get(id(schema))
+        if known is None or known[0] is not schema:
+            known = self._kinds[id(schema)] = (
+                schema,
+                tuple(kind_of(c.dtype) for c in schema.columns),
+            )
+        self._pending.append((position, RowOps(kind, schema.name, known[1], before, after)))
 
     def committed(self) -> None:
         """Hand the committed changes to the log (raising there reports a failed write)."""
