@@ -11,13 +11,16 @@ Layout (integers little-endian u32 unless said)::
     op       u8 kind (1 insert, 2 update, 3 delete) | table name | row count | width
              | width column kinds (text) | old columns (update, delete) | new columns (insert,
              update)
+    side     u8 0, then the rows' values one by one with a tag each (:mod:`.tagged`), for
+             at most SMALL_SIDE rows; or u8 1, then one column per column kind:
     column   u8 0 (no NULLs) or 1 followed by one byte per row (1 = value present)
              | block: the non-NULL values in the snapshot's binary form
                (:func:`pyram.persist.values.encode_values`)
     text     length | UTF-8 bytes;  block: length | bytes
 
-Each record names its column kinds, so it decodes without the schema; values go column by
-column through the same codecs as the snapshot format (C speed for numbers and text). Not
+Each record names its column kinds, so it decodes without the schema. Big writes go column by
+column through the snapshot's codecs (C speed for numbers and text); the usual commit of a row
+or two, whose cost those codecs' per-column overhead would dominate, goes value by value. Not
 pickle: decoding a hostile file can only fail, never run code.
 """
 
@@ -30,6 +33,7 @@ from typing import Any
 
 import attrs
 
+from pyram.persist.tagged import read_value, write_value
 from pyram.persist.values import decode_values, encode_values
 from pyram.storage.watch import ChangeKind
 
@@ -38,6 +42,8 @@ __all__ = ["PayloadError", "RowOps", "decode_changes", "encode_changes"]
 _KINDS: dict[str, int] = {"insert": 1, "update": 2, "delete": 3}
 _KIND_NAMES: dict[int, ChangeKind] = {1: "insert", 2: "update", 3: "delete"}
 _U32 = struct.Struct("<I")
+#: sides of at most this many rows are written value by value (see the module docstring)
+SMALL_SIDE = 4
 
 
 @attrs.frozen
@@ -91,7 +97,14 @@ def encode_changes(ops: Sequence[RowOps]) -> bytes:
         for rows in sides:
             if rows is None:
                 continue
-            columns = list(zip(*rows, strict=True)) if rows else [()] * len(op.kinds)
+            if len(rows) <= SMALL_SIDE:
+                out.append(b"\x00")
+                for row in rows:
+                    for value in row:
+                        write_value(out, value)
+                continue
+            out.append(b"\x01")
+            columns = list(zip(*rows, strict=True))
             for kind, values in zip(op.kinds, columns, strict=True):
                 _column(out, kind, values)
     return b"".join(out)
@@ -133,6 +146,12 @@ class _Reader:
 
 
 def _rows(r: _Reader, kinds: tuple[str, ...], count: int) -> list[tuple[Any, ...]]:
+    layout = r.take(1)[0]
+    if layout == 0:
+        width = len(kinds)
+        return [tuple(read_value(r) for _ in range(width)) for _ in range(count)]
+    if layout != 1:
+        raise PayloadError("bad row layout")
     columns = [r.column(kind, count) for kind in kinds]
     return list(zip(*columns, strict=True)) if columns else [() for _ in range(count)]
 
