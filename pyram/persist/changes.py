@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import compress
 from typing import Any
 
@@ -83,16 +84,23 @@ def _column(out: list[bytes], kind: str, values: Sequence[Any]) -> None:
     out.append(data)
 
 
+@lru_cache(maxsize=256)
+def _kinds_bytes(kinds: tuple[str, ...]) -> bytes:
+    """Width and column kinds, encoded once per table shape (every commit repeats them)."""
+    out = [_U32.pack(len(kinds))]
+    for kind in kinds:
+        _text(out, kind)
+    return b"".join(out)
+
+
 def encode_changes(ops: Sequence[RowOps]) -> bytes:
     """The payload of one commit."""
     out: list[bytes] = [_U32.pack(len(ops))]
     for op in ops:
         out.append(bytes((_KINDS[op.kind],)))
         _text(out, op.table)
-        count = len(op.new if op.kind == "insert" else op.old)
-        out.append(_U32.pack(count) + _U32.pack(len(op.kinds)))
-        for kind in op.kinds:
-            _text(out, kind)
+        out.append(_U32.pack(len(op.new if op.kind == "insert" else op.old)))
+        out.append(_kinds_bytes(op.kinds))
         sides = (op.old if op.kind != "insert" else None, op.new if op.kind != "delete" else None)
         for rows in sides:
             if rows is None:
