@@ -35,7 +35,7 @@ from itertools import compress, repeat
 from operator import is_not
 from typing import Any, BinaryIO
 
-from pyram.errors import CorruptFileError, OperationalError
+from pyram.errors import CorruptFileError, OperationalError, PersistenceError
 from pyram.persist.contents import Definition, SnapshotContents, TableImage
 from pyram.persist.header import (
     live_chunks,
@@ -128,6 +128,8 @@ def _data_payload(table: int, column: int, first: int, kind: str, values: list[A
 
 
 def _write_section(stream: BinaryIO, kind: bytes, payload: bytes) -> None:
+    if len(payload) > 0xFFFFFFFF:
+        raise PersistenceError("a chunk of a column holds more than 4 GiB: values too large")
     head = _SECTION.pack(kind, len(payload))
     stream.write(head)
     stream.write(payload)

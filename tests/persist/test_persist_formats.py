@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 import zoneinfo
 from decimal import Decimal
@@ -382,3 +383,29 @@ def test_damaged_schemas_are_refused(tmp_path: Path, old: str, new: str) -> None
     path.write_text(text.replace(old, new, 1))
     with pytest.raises(CorruptFileError, match=r"t\.json: .*(schema|description)"):
         pyram.Database.load(path)
+
+
+def test_export_waits_for_a_writing_transaction(tmp_path: Path) -> None:
+    """An export is one committed state: it waits for another thread's open writes."""
+    db = pyram.Database()
+    db.sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    writing, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with db.transaction():
+            db.sql("INSERT INTO t VALUES (1)")
+            writing.set()
+            release.wait(10)
+            db.sql("INSERT INTO t VALUES (2)")
+
+    other = threading.Thread(target=writer)
+    other.start()
+    writing.wait(10)
+    exporter = threading.Thread(target=db.export, args=(tmp_path / "t.snap",))
+    exporter.start()
+    exporter.join(0.2)
+    assert exporter.is_alive()  # blocked behind the open transaction
+    release.set()
+    other.join(10)
+    exporter.join(10)
+    assert pyram.Database.load(tmp_path / "t.snap").sql("SELECT id FROM t").all() == [(1,), (2,)]
