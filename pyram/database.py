@@ -31,6 +31,7 @@ from pyram.storage import Store, TableData
 from pyram.storage.constraints import unique_index
 from pyram.storage.indexes import key_is_null
 from pyram.storage.table_data import AnyIndex
+from pyram.storage.visible import count_in_view, find_row
 from pyram.storage.watch import ChangeWatcher, combine
 from pyram.txn import Change, ChangeHub, Isolation, Transaction, TransactionManager
 
@@ -375,7 +376,9 @@ class Database:
 
     def count(self, model: type[Table]) -> int:
         """Number of rows in a table."""
-        return self._data_for(model).live_count
+        data = self._data_for(model)
+        with self._store.reading() as view:
+            return count_in_view(data, view)
 
     # ------------------------------------------------------------------ writes
     def insert(self, obj: Table) -> None:
@@ -416,11 +419,12 @@ class Database:
         """
         data = self._data_for(type(obj))
         values = _values(obj, data.schema)
-        rid = self._rid_for(data, _pk_of(values, data.schema))
-        if rid is None:
-            return False
-        self._store.update(data.schema.name, rid, values)
-        return True
+        with self._store.statement():
+            rid = self._rid_for(data, _pk_of(values, data.schema))
+            if rid is None:
+                return False
+            self._store.update(data.schema.name, rid, values)
+            return True
 
     def upsert(self, obj: Table) -> Literal["insert", "update"]:
         """Insert ``obj``, or update the row with its primary key when one exists.
@@ -430,7 +434,7 @@ class Database:
         """
         data = self._data_for(type(obj))
         values = _values(obj, data.schema)
-        with self._store.write_lock:
+        with self._store.statement():
             rid = self._rid_for(data, _pk_of(values, data.schema))
             if rid is None:
                 self._store.insert(data.schema.name, [[v] for v in values])
@@ -465,7 +469,7 @@ class Database:
                 raise ProgrammingError("delete(obj) takes no key: the object's key is used")
             data = self._data_for(type(target))
             stored = _pk_of(_values(target, data.schema), data.schema)
-        with self._store.write_lock:
+        with self._store.statement():
             rid = self._rid_for(data, stored)
             if rid is None:
                 return False
@@ -485,12 +489,23 @@ class Database:
             key = _stored_key(handle.data.schema, key)
             if key_is_null(key, len(handle.data.schema.primary_key) > 1):
                 return None
-        with self._store.write_lock:
-            rid = handle.data.find_key(handle.pk_index, handle.dense_position, key)
-            if rid is None:
-                return None
-            found: T = model.__pyram_read__(handle.data.columns, rid)
-        return found
+        data = handle.data
+        if self._store.thread_state.txn is None:
+            with data.latch:  # no versions: the table holds what every snapshot sees
+                if not (data.versions or data.inserted):
+                    rid = data.find_key(handle.pk_index, handle.dense_position, key)
+                    if rid is None:
+                        return None
+                    found: T = model.__pyram_read__(data.columns, rid)
+                    return found
+        with self._store.reading() as view:
+            if view is not None:
+                view.saw(data)
+            row = find_row(data, handle.pk_index, handle.dense_position, key, view)
+        if row is None:
+            return None
+        built: T = model.__pyram_build__(*row[1])
+        return built
 
     # ------------------------------------------------------------------ queries
     def _prepare(self, query: Select[Any] | Update[Any] | Delete[Any] | Insert[Any]) -> Prepared:
@@ -516,7 +531,7 @@ class Database:
             ProgrammingError: an ill-formed or ill-typed query, or missing parameters.
         """
         prepared = self._prepare(query)
-        with self._store.write_lock:
+        with self._store.reading():
             return run_rows(prepared, self._store, _merge(params, kw))
 
     def iter(
@@ -525,14 +540,25 @@ class Database:
         """The rows of a query, produced batch by batch as they are consumed."""
         prepared = self._prepare(query)
         build = prepared.row_builder
-        batches = run_batches(prepared, self._store, _merge(params, kw))
-        lock = self._store.write_lock
-        while True:
-            with lock:
-                batch = next(batches, None)
-            if batch is None:
-                return
-            yield from build(batch)
+        store = self._store
+        batches = run_batches(prepared, store, _merge(params, kw))
+        if store.in_transaction:
+            while True:
+                with store.reading():
+                    batch = next(batches, None)
+                if batch is None:
+                    return
+                yield from build(batch)
+        view = store.snapshots.open_view()  # one snapshot for the whole iteration
+        try:
+            while True:
+                with store.using_view(view):
+                    batch = next(batches, None)
+                if batch is None:
+                    return
+                yield from build(batch)
+        finally:
+            store.snapshots.close_view(view)
 
     def first(
         self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
@@ -542,12 +568,11 @@ class Database:
         entry = self._recent_plans.get(id(query))
         prepared = entry[1] if entry is not None and entry[0] is query else self._prepare(query)
         if prepared.point is not None:
-            with self._store.write_lock:
-                found: R | None = prepared.first_by_key(
-                    kw if params is None else _merge(params, kw)  # type: ignore[arg-type]
-                )
+            found: R | None = prepared.first_by_key(
+                kw if params is None else _merge(params, kw)  # type: ignore[arg-type]
+            )
             return found
-        with self._store.write_lock:
+        with self._store.reading():
             for batch in run_batches(prepared, self._store, _merge(params, kw)):
                 rows = prepared.row_builder(batch)
                 if rows:
@@ -596,7 +621,7 @@ class Database:
             The number of rows affected.
         """
         prepared = self._prepare(statement)
-        with self._store.write_lock:
+        with self._store.statement():
             rows = run_rows(prepared, self._store, _merge(params, kw))
         return int(rows[0][0]) if rows else 0
 

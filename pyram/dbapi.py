@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import threading
 import time as _time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
@@ -243,7 +242,7 @@ def _check_params(params: Any) -> Any:
 
 def _owns_transaction(store: Store) -> bool:
     """True when the store has a transaction open and it belongs to the calling thread."""
-    return store.in_transaction and store.transaction_thread == threading.get_ident()
+    return store.in_transaction
 
 
 # ---------------------------------------------------------------------------------------------

@@ -203,29 +203,38 @@ def _fast_point_first(
 
     dense = point.dense_position
     index_get = point.index.get
+    latch = data.latch
+    local = point.store.thread_state
 
     def first(params: Mapping[str | int, Any]) -> Any:
-        if len(params) == 1:
+        if len(params) == 1 and local.txn is None:
             value = params.get(name, _MISSING)
             if type(value) in exact:
-                # TableData.probe_dense inlined: dense INTEGER keys sit at row key - first key
-                rid = None
-                if dense is not None:
-                    keys = data.columns[dense]
-                    start = keys[0] if keys else None
-                    if start is not None:
-                        guess = value - start
-                        if 0 <= guess < len(keys) and keys[guess] == value and data.alive[guess]:
-                            rid = guess
-                if rid is None:
-                    rid = index_get(value)
-                    if rid is None:
-                        return None
-                if read is not None and all_columns:
-                    return read(data.columns, rid)
-                columns = data.columns
-                return one_row([columns[p][rid] for p in positions])
+                # No snapshot needed: under the latch, a table without versions holds
+                # exactly what every snapshot sees (else the general path reads a view).
+                with latch:
+                    if not (data.versions or data.inserted):
+                        return probe(value)
         return slow(params)
+
+    def probe(value: Any) -> Any:
+        # TableData.probe_dense inlined: dense INTEGER keys sit at row key - first key
+        rid = None
+        if dense is not None:
+            keys = data.columns[dense]
+            start = keys[0] if keys else None
+            if start is not None:
+                guess = value - start
+                if 0 <= guess < len(keys) and keys[guess] == value and data.alive[guess]:
+                    rid = guess
+        if rid is None:
+            rid = index_get(value)
+            if rid is None:
+                return None
+        if read is not None and all_columns:
+            return read(data.columns, rid)
+        columns = data.columns
+        return one_row([columns[p][rid] for p in positions])
 
     return first
 

@@ -204,8 +204,9 @@ class SqlSession:
             # like sqlite3, a mapping may name more parameters than the statement uses (an
             # unreferenced CTE's, say); positional values must still match exactly
             values = {k: v for k, v in values.items() if k in prepared.param_types}
-        with self._store.write_lock:
-            rows, ctx = run_with_context(prepared, self._store, values)
+        store = self._store
+        with store.reading() if entry.is_query else store.statement():
+            rows, ctx = run_with_context(prepared, store, values)
         if entry.is_query:
             return SqlResult(entry.names, entry.types, rows)
         last_rowid = None if ctx is None else ctx.cache.get("last_rowid")

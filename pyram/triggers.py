@@ -181,7 +181,7 @@ class TriggerSet:
         """
         stmt = command.statement
         store = self._store
-        with store.write_lock:
+        with store.statement():
             store._check_writable()
             key = stmt.name.lower()
             if key in self._triggers:
@@ -214,7 +214,7 @@ class TriggerSet:
             ProgrammingError: no such trigger.
         """
         store = self._store
-        with store.write_lock:
+        with store.statement():
             store._check_writable()
             key = name.lower()
             if key not in self._triggers:

@@ -14,6 +14,7 @@ from typing import Any
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.storage import Store, TableData
+from pyram.storage.visible import find_row
 
 __all__ = ["PointLookup", "PointUpdate", "match_point_lookup", "match_point_update"]
 
@@ -26,11 +27,17 @@ class PointLookup:
     compaction rebuilds the index in place and swaps only the column lists, read per call.
     """
 
-    __slots__ = ("data", "dense_position", "index", "key", "positions", "table")
+    __slots__ = ("data", "dense_position", "index", "key", "positions", "store", "table")
 
     def __init__(
-        self, data: TableData, index: Any, key: px.Expr, positions: tuple[int, ...]
+        self,
+        store: Store,
+        data: TableData,
+        index: Any,
+        key: px.Expr,
+        positions: tuple[int, ...],
     ) -> None:
+        self.store = store
         self.data = data
         self.table = data.schema.name
         self.index = index
@@ -55,15 +62,19 @@ class PointLookup:
         """As :meth:`fetch`, for an already validated stored key."""
         if key is None:
             return None
-        rid = self.find(key)
-        if rid is None:
+        found = self.find(key)
+        if found is None:
             return None
-        columns = self.data.columns
-        return [columns[p][rid] for p in self.positions]
+        row = found[1]
+        return [row[p] for p in self.positions]
 
-    def find(self, key: Any) -> int | None:
-        """The row id holding ``key`` (a validated, non-NULL stored key), or None."""
-        return self.data.find_key(self.index, self.dense_position, key)
+    def find(self, key: Any) -> tuple[int, tuple[Any, ...]] | None:
+        """(row id, stored row) of the row holding ``key`` (a validated, non-NULL stored key)
+        as the calling thread's snapshot sees it, or None."""
+        with self.store.reading() as view:
+            if view is not None:
+                view.saw(self.data)
+            return find_row(self.data, self.index, self.dense_position, key, view)
 
 
 def match_point_lookup(plan: pn.Plan, store: Store) -> PointLookup | None:
@@ -93,7 +104,7 @@ def match_point_lookup(plan: pn.Plan, store: Store) -> PointLookup | None:
             return None
         positions.append(schema.position(column_of[expr.cid]))
     data = store.data(scan.table)
-    return PointLookup(data, data.indexes[scan.index], key, tuple(positions))
+    return PointLookup(store, data, data.indexes[scan.index], key, tuple(positions))
 
 
 class PointUpdate:
@@ -113,11 +124,11 @@ class PointUpdate:
         key = lookup.key_value(ctx.params)
         if key is None:
             return 0
-        rid = lookup.find(key)
-        if rid is None:
+        found = lookup.find(key)
+        if found is None:
             return 0
-        columns = lookup.data.columns
-        row = [[rid] if p is None else [columns[p][rid]] for p in self.row_positions]
+        rid, values = found
+        row = [[rid] if p is None else [values[p]] for p in self.row_positions]
         count: int = self.op.update_one(ctx, rid, row)
         return count
 
@@ -137,7 +148,7 @@ def match_point_update(plan: pn.Plan, op: Any, store: Store) -> PointUpdate | No
     if spec is None or not spec.unique or len(spec.columns) != 1:
         return None
     data = store.data(scan.table)
-    lookup = PointLookup(data, data.indexes[scan.index], key, ())
+    lookup = PointLookup(store, data, data.indexes[scan.index], key, ())
     names = dict(zip((f.cid for f in scan.out), scan.columns, strict=False))
     positions = tuple(
         None if f.cid == scan.rid_cid else schema.position(names[f.cid]) for f in scan.out

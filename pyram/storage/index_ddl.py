@@ -54,7 +54,7 @@ def create_index(store: Store, table: str, spec: IndexSpec) -> None:
         ProgrammingError: an index of that name exists, or a column is unknown.
         IntegrityError: a unique index over columns whose values repeat; nothing changes.
     """
-    with store.write_lock:
+    with store.statement():
         store._check_writable()
         data = store.data(table)
         schema = data.schema
@@ -95,7 +95,7 @@ def drop_index(store: Store, table: str, name: str) -> None:
     Raises:
         ProgrammingError: no such index, or the index backs a constraint declared on the table.
     """
-    with store.write_lock:
+    with store.statement():
         store._check_writable()
         data = store.data(table)
         schema = data.schema

@@ -19,12 +19,11 @@ path pays one check for it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pyram.catalog import Catalog, ForeignKey, TableSchema
-from pyram.errors import OperationalError, ProgrammingError
+from pyram.errors import ProgrammingError
 from pyram.storage.constraints import (
     check_checks,
     check_unique_new_keys,
@@ -33,6 +32,7 @@ from pyram.storage.constraints import (
     parent_index,
 )
 from pyram.storage.indexes import key_is_null
+from pyram.storage.store_txn import LOCK_TIMEOUT, TransactionsMixin
 from pyram.storage.table_data import AnyIndex, TableData
 from pyram.storage.undo import UndoLog
 from pyram.storage.update_checks import check_update, row_changes
@@ -40,23 +40,17 @@ from pyram.storage.watch import ChangeKind, ChangeWatcher
 
 __all__ = ["LOCK_TIMEOUT", "Store"]
 
-#: Seconds :meth:`Store.begin` (and a SAVEPOINT starting a transaction) waits for the write lock
-#: before failing with "database is locked"; a call may pass its own ``timeout``.
-LOCK_TIMEOUT = 5.0
 
-
-class Store:
+class Store(TransactionsMixin):
     """All table data of one database plus the catalogue describing it.
 
-    Readers and writers serialise on :attr:`write_lock`; readers of a finished write see it
-    whole. A transaction holds that lock from :meth:`begin` to :meth:`commit` or
-    :meth:`rollback`, so it belongs to the thread that began it, and every other thread's
-    reads and writes wait for it to end: the stepping stone before MVCC, which will let
-    readers proceed on a snapshot.
+    Writers serialise on :attr:`write_lock` (a transaction holds it from its first write to
+    its end); readers never take it: they read a snapshot through row versions (see
+    :mod:`pyram.storage.mvcc` and :mod:`pyram.storage.store_txn`).
 
     Attributes:
         catalog: the schemas of the tables.
-        write_lock: the re-entrant lock every read and write takes.
+        write_lock: the re-entrant lock writers take (one writer at a time).
         catalog_version: bumped whenever the catalogue changes (CREATE and DROP of tables or
             indexes, and a rollback that undoes one), so callers can drop what they cached
             per table (prepared plans, primary-key handles).
@@ -67,19 +61,17 @@ class Store:
         self.write_lock = threading.RLock()
         self.catalog_version = 0
         self._data: dict[str, TableData] = {}
-        #: the open transaction's undo log; None outside a transaction (the write path's one
-        #: check), set and cleared only by the thread holding ``write_lock``
+        #: the undo log of the writer holding ``write_lock`` (its transaction's or its
+        #: statement's): every write is recorded, for rollback and for row versions
         self._undo: UndoLog | None = None
-        self._owner: int | None = None
         #: told about every change when set (change events, triggers); see storage.watch
         self.watcher: ChangeWatcher | None = None
-        #: set while a read-only transaction is open: every write is refused
-        self.read_only = False
+        self._init_transactions()
 
     # ------------------------------------------------------------------ schema
     def create(self, schemas: Iterable[TableSchema]) -> list[TableSchema]:
         """Create tables (foreign keys resolved among them and existing tables)."""
-        with self.write_lock:
+        with self.statement():
             self._check_writable()
             before = self._tables_before()
             try:
@@ -94,7 +86,7 @@ class Store:
 
     def drop(self, names: Iterable[str]) -> None:
         """Drop tables and their rows."""
-        with self.write_lock:
+        with self.statement():
             self._check_writable()
             before = self._tables_before()
             try:
@@ -112,8 +104,8 @@ class Store:
 
     def _ddl_done(self, before: tuple[list[TableSchema], dict[str, TableData]]) -> None:
         self.catalog_version += 1
-        if self._undo is not None:
-            self._undo.record_schema(*before)
+        assert self._undo is not None  # every write runs in a statement
+        self._undo.record_schema(*before)
 
     def restore_tables(self, schemas: list[TableSchema], tables: dict[str, TableData]) -> None:
         """Put back the catalogue (same schema objects, same order) and the table map: the
@@ -161,13 +153,12 @@ class Store:
             DataError: a value of the wrong type.
             IntegrityError: a NOT NULL, CHECK, UNIQUE, PRIMARY KEY or FOREIGN KEY violation.
         """
-        with self.write_lock:
+        with self.statement():
             self._check_writable()
             data = self.data(table)
             watcher = self.watcher
             if watcher is not None and watcher.watches(data.schema.name.lower()):
-                with self.statement():  # the write and what the watcher writes: one statement
-                    return self._insert(data, user_columns, watcher)
+                return self._insert(data, user_columns, watcher)
             return self._insert(data, user_columns, None)
 
     def _insert(
@@ -184,13 +175,16 @@ class Store:
             watcher.before_write("insert", data, missing, rows, self._position())
         check_checks(schema, _user_view(schema, user_columns, stored))
         check_unique_new_keys(data, stored)
+        assert self._undo is not None  # every write runs in a statement
+        if data.commit_ts > self._undo.ts:  # others committed to it since our snapshot
+            self._undo.check_unique_conflicts(data, list(zip(*stored, strict=True)))
         for fk in schema.foreign_keys:
             self._check_parents_exist(data, fk, stored)
         position = self._position()
         if watcher is not None:
             watcher.before_apply("insert", data, missing, rows, position)
-        if self._undo is not None:
-            self._undo.record_insert(data)
+        assert self._undo is not None  # every write runs in a statement
+        self._undo.record_insert(data, len(stored[0]) if stored else 0)
         rids = data.append(stored)
         if watcher is not None:
             watcher.after_write("insert", data, missing, rows, position)
@@ -245,13 +239,12 @@ class Store:
             DataError, IntegrityError: as for :meth:`insert`, checked as of the statement's end
                 (two rows may swap unique keys).
         """
-        with self.write_lock:
+        with self.statement():
             self._check_writable()
             data = self.data(table)
             watcher = self.watcher
             if watcher is not None and watcher.watches(data.schema.name.lower()):
-                with self.statement():  # the write and what the watcher writes: one statement
-                    return self._update_many(data, rids, positions, user_columns, watcher)
+                return self._update_many(data, rids, positions, user_columns, watcher)
             return self._update_many(data, rids, positions, user_columns, None)
 
     def _update_many(
@@ -272,6 +265,8 @@ class Store:
             )
             for p, values in zip(positions, user_columns, strict=True)
         ]
+        assert self._undo is not None  # every write runs in a statement
+        self._undo.check_conflicts(data, rids)
         changes = row_changes(data, rids, positions, stored)
         if not changes:
             return 0
@@ -289,20 +284,18 @@ class Store:
                 if not changes:
                     return 0
         check_update(self, data, changes, positions, user_columns, rids)
+        if data.commit_ts > self._undo.ts:  # others committed to it since our snapshot
+            self._undo.check_unique_conflicts(data, _update_images(data, changes)[1])
         position = self._position()
         if watcher is not None:
             old, new = _update_images(data, changes)
             watcher.before_apply("update", data, old, new, position)
-        if self._undo is not None:
-            self._undo.record_update(data, changes)
+        assert self._undo is not None  # every write runs in a statement
+        self._undo.record_update(data, changes)
         data.update_many(changes)
         if watcher is not None:
             watcher.after_write("update", data, old, new, position)
         return len(changes)
-
-    def _check_writable(self) -> None:
-        if self.read_only:
-            raise OperationalError("attempt to write in a read-only transaction")
 
     def _position(self) -> int:
         return 0 if self._undo is None else len(self._undo)
@@ -317,14 +310,11 @@ class Store:
         Raises:
             IntegrityError: a RESTRICT foreign key still references a row.
         """
-        with self.write_lock:
+        with self.statement():
             self._check_writable()
             root = self.data(table)
-            watcher = self.watcher
-            if watcher is not None:  # ON DELETE actions may reach watched tables
-                with self.statement():  # the write and what the watcher writes: one statement
-                    return self._delete(root, set(rids), watcher)
-            return self._delete(root, set(rids), None)
+            # ON DELETE actions may reach watched tables: any watcher sees deletes
+            return self._delete(root, set(rids), self.watcher)
 
     def _delete(self, root: TableData, rids: set[int], watcher: ChangeWatcher | None) -> int:
         root_name = root.schema.name.lower()
@@ -349,15 +339,15 @@ class Store:
             for kind, data, old, new in images:
                 watcher.before_apply(kind, data, old, new, position)
         undo = self._undo
-        if undo is not None:
-            undo.record_set_null(set_null)
-            for name, table_rids in doomed.items():
-                undo.record_delete(self._data[name], list(table_rids))
+        assert undo is not None  # every write runs in a statement
+        undo.record_set_null(set_null)
+        for name, table_rids in doomed.items():
+            undo.record_delete(self._data[name], list(table_rids))
         for child_data, child_rid, positions in set_null:
             child_data.update(child_rid, dict.fromkeys(positions))
         for name, table_rids in doomed.items():
-            # compaction renumbers rows: inside a transaction it waits for the commit
-            self._data[name].delete(table_rids, compact=undo is None)
+            # compaction renumbers rows: it waits for the commit, and for readers to leave
+            self._data[name].delete(table_rids, compact=False)
         if watcher is not None:
             for kind, data, old, new in images:
                 watcher.after_write(kind, data, old, new, position)
@@ -474,181 +464,6 @@ class Store:
         if spec is None:  # pragma: no cover - define_table always indexes foreign keys
             raise AssertionError(f"no index on {child.name}{fk.columns}")
         return data.indexes[spec.name]
-
-    # ------------------------------------------------------------------ transactions
-    @property
-    def in_transaction(self) -> bool:
-        """True while a transaction is open (in whichever thread began it)."""
-        return self._owner is not None
-
-    @property
-    def transaction_thread(self) -> int | None:
-        """The ``threading.get_ident()`` of the thread owning the open transaction, or None."""
-        return self._owner
-
-    @property
-    def savepoints(self) -> list[str]:
-        """Names of the open savepoints, oldest first ([] outside a transaction)."""
-        return [] if self._undo is None else self._undo.savepoint_names
-
-    @contextmanager
-    def statement(self) -> Iterator[None]:
-        """Make a statement that calls several write methods all or nothing.
-
-        Each write method is atomic on its own; a statement built from several (delete the
-        rows an INSERT OR REPLACE replaces, then insert) is not, unless it runs inside this
-        block: if the block raises, every change made in it is undone, inside a transaction
-        (which stays as it was before the statement) or outside one. Holds the write lock.
-        """
-        with self.write_lock:
-            log = self._undo
-            if log is not None:  # inside our transaction, or a statement already
-                mark = len(log)
-                try:
-                    yield
-                except BaseException:
-                    log.undo_to(self, mark)
-                    if self.watcher is not None:
-                        self.watcher.discarded(mark)
-                    raise
-                return
-            log = UndoLog()
-            self._undo = log
-            try:
-                yield
-            except BaseException:
-                log.undo_to(self, 0)
-                if self.watcher is not None:
-                    self.watcher.discarded(0)
-                raise
-            finally:
-                self._undo = None
-            self._compact_deferred(log)
-            if self.watcher is not None:
-                self.watcher.committed()
-
-    def begin(self, timeout: float | None = None) -> None:
-        """Start a transaction owned by the calling thread.
-
-        Takes :attr:`write_lock` (held until :meth:`commit` or :meth:`rollback`), waiting at
-        most ``timeout`` seconds (default :data:`LOCK_TIMEOUT`; -1 waits for ever) while
-        another thread holds it.
-
-        Raises:
-            OperationalError: "database is locked" on timeout, or this thread already has a
-                transaction open.
-        """
-        self._start(UndoLog(), timeout)
-
-    def commit(self) -> None:
-        """Make the transaction's changes permanent, forget its savepoints and release the lock.
-
-        Compaction deferred during the transaction runs now.
-
-        Raises:
-            OperationalError: no transaction is active.
-            ProgrammingError: the transaction belongs to another thread.
-        """
-        log = self._own("commit")
-        try:
-            self._end()
-            self._compact_deferred(log)
-            if self.watcher is not None:
-                # delivered before the lock is released, so events leave in commit order
-                self.watcher.committed()
-        finally:
-            self.write_lock.release()
-
-    def _compact_deferred(self, log: UndoLog) -> None:
-        for data in log.deleted_from.values():
-            if self._data.get(data.schema.name.lower()) is data:  # not dropped meanwhile
-                data.maybe_compact()
-
-    def rollback(self) -> None:
-        """Undo every change of the transaction, end it and release the lock.
-
-        Raises:
-            OperationalError: no transaction is active.
-            ProgrammingError: the transaction belongs to another thread.
-        """
-        log = self._own("rollback")
-        try:
-            log.undo_to(self, 0)
-            if self.watcher is not None:
-                self.watcher.discarded(0)
-        finally:
-            self._end()
-            self.write_lock.release()
-
-    def savepoint(self, name: str, timeout: float | None = None) -> None:
-        """Open savepoint ``name`` (names compare case-insensitively and may repeat).
-
-        Outside a transaction this starts one, as :meth:`begin` does (``timeout`` applies);
-        releasing this outermost savepoint then commits it, as in SQLite.
-
-        Raises:
-            OperationalError: "database is locked" on timeout.
-            ProgrammingError: an empty or non-string name.
-        """
-        if not isinstance(name, str) or not name:
-            raise ProgrammingError(f"bad savepoint name: {name!r}")
-        log = self._undo
-        if log is None or self._owner != threading.get_ident():
-            log = UndoLog(implicit=True)
-            self._start(log, timeout)
-        log.add_savepoint(name)
-
-    def release(self, name: str) -> None:
-        """Release savepoint ``name`` and every newer one, keeping their changes in the
-        enclosing savepoint or transaction. Releasing the outermost savepoint of a
-        transaction that a SAVEPOINT started commits it.
-
-        Raises:
-            OperationalError: no such savepoint (or no transaction at all).
-            ProgrammingError: the transaction belongs to another thread.
-        """
-        log = self._own("release", name)
-        if log.release(name):
-            self.commit()
-
-    def rollback_to(self, name: str) -> None:
-        """Undo every change made since savepoint ``name``. The savepoint stays open (newer
-        ones are gone) and so does the transaction.
-
-        Raises:
-            OperationalError: no such savepoint (or no transaction at all).
-            ProgrammingError: the transaction belongs to another thread.
-        """
-        log = self._own("rollback to", name)
-        log.rollback_to(self, name)
-        if self.watcher is not None:
-            self.watcher.discarded(len(log))
-
-    def _start(self, log: UndoLog, timeout: float | None) -> None:
-        wait = LOCK_TIMEOUT if timeout is None else timeout
-        if not self.write_lock.acquire(timeout=wait):
-            raise OperationalError("database is locked")
-        if self._undo is not None:  # we hold the lock, so the open transaction is ours
-            self.write_lock.release()
-            inside = "transaction" if self._owner is not None else "statement"
-            raise OperationalError(f"cannot start a transaction within a {inside}")
-        self._owner = threading.get_ident()
-        self._undo = log
-
-    def _own(self, action: str, savepoint: str | None = None) -> UndoLog:
-        """The open transaction's log, checked to belong to the calling thread."""
-        log = self._undo
-        if log is None or self._owner is None:
-            if savepoint is not None:
-                raise OperationalError(f"no such savepoint: {savepoint}")
-            raise OperationalError(f"cannot {action} - no transaction is active")
-        if self._owner != threading.get_ident():
-            raise ProgrammingError(f"cannot {action}: the transaction belongs to another thread")
-        return log
-
-    def _end(self) -> None:
-        self._undo = None
-        self._owner = None
 
 
 def _update_images(

@@ -13,18 +13,24 @@ This layer trusts its input: values are already validated and constraint-checked
 
 from __future__ import annotations
 
+import functools
+import threading
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import compress
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pyram.catalog import IndexSpec, TableSchema
 from pyram.storage.indexes import HashIndex, SortedIndex
 
+if TYPE_CHECKING:
+    from pyram.storage.mvcc import Stamp
+
 __all__ = ["AnyIndex", "MemoState", "TableData", "make_index"]
 
 AnyIndex = HashIndex | SortedIndex
+F = TypeVar("F", bound=Callable[..., Any])
 #: What :meth:`TableData.memo_state` saves: per column, the memo object and its size.
 MemoState = tuple[tuple[dict[Any, Any] | None, int], ...]
 
@@ -36,6 +42,18 @@ _DEDUPE_MIN_BATCH = 256
 _DEDUPE_SAMPLE = 2048
 _DEDUPE_MAX_RATIO = 0.5
 _DEDUPE_MAX_VALUES = 100_000
+
+
+def _latched(method: F) -> F:
+    """Run a mutation under the table's latch, so a reader copying a batch or probing an
+    index never sees it half done."""
+
+    @functools.wraps(method)
+    def run(self: TableData, *args: Any, **kwargs: Any) -> Any:
+        with self.latch:
+            return method(self, *args, **kwargs)
+
+    return cast(F, run)
 
 
 def make_index(spec: IndexSpec) -> AnyIndex:
@@ -72,8 +90,19 @@ class TableData:
             None if c.dtype.family in ("json", "boolean") or packed else {}
             for c, packed in zip(schema.columns, self._packed, strict=True)
         ]
+        # MVCC (see pyram.storage.mvcc): a short lock around every change of the lists and
+        # indexes, row versions other transactions may still need, and the newest commit.
+        self.latch = threading.RLock()
+        self.versions: dict[int, dict[int, list[tuple[Stamp, tuple[Any, ...]]]]] = {}
+        self.inserted: list[tuple[Stamp, int, int]] = []
+        self.commit_ts = 0
         for spec in schema.indexes:
             self.add_index(spec)
+
+    @property
+    def versioned(self) -> bool:
+        """True while some row has versions a reader may need (see pyram.storage.mvcc)."""
+        return bool(self.versions or self.inserted)
 
     def _empty_columns(self) -> list[Any]:
         return [array("d") if packed else [] for packed in self._packed]
@@ -90,7 +119,7 @@ class TableData:
 
     def row(self, rid: int) -> tuple[Any, ...]:
         """The stored values of one row, in column order."""
-        return tuple(col[rid] for col in self.columns)
+        return tuple([col[rid] for col in self.columns])
 
     def probe_dense(self, position: int, key: int) -> int | None:
         """Find the row whose INTEGER key column ``position`` holds ``key``, by arithmetic.
@@ -158,6 +187,7 @@ class TableData:
         return list(zip(*cols, strict=True))
 
     # ----------------------------------------------------------------- writing
+    @_latched
     def add_index(self, spec: IndexSpec) -> AnyIndex:
         """Create an index over existing rows (the caller checked uniqueness)."""
         index = make_index(spec)
@@ -168,6 +198,7 @@ class TableData:
         self._key_positions[spec.name] = positions
         return index
 
+    @_latched
     def append(self, columns: Sequence[Sequence[Any]]) -> range:
         """Append rows given column-wise (stored, checked values); return their row ids."""
         count = len(columns[0]) if columns else 0
@@ -215,6 +246,7 @@ class TableData:
             return values
         return list(map(memo.setdefault, values, values))
 
+    @_latched
     def delete(self, rids: Iterable[int], *, compact: bool = True) -> None:
         """Delete live rows by row id (values released, indexes updated).
 
@@ -232,6 +264,7 @@ class TableData:
         if compact:
             self.maybe_compact()
 
+    @_latched
     def update(self, rid: int, changes: dict[int, Any]) -> None:
         """Overwrite some columns of a live row (position -> stored value); indexes follow."""
         touched = [
@@ -246,6 +279,7 @@ class TableData:
         for name, positions in touched:
             self.indexes[name].insert(self.key_of(positions, rid), rid)
 
+    @_latched
     def update_many(self, changes: dict[int, dict[int, Any]]) -> None:
         """Apply many row updates (rid -> {position: stored value}) as one step.
 
@@ -283,6 +317,7 @@ class TableData:
         :meth:`restore_memos` can undo what a later :meth:`append` adds to them."""
         return tuple((memo, 0 if memo is None else len(memo)) for memo in self._memos)
 
+    @_latched
     def restore_memos(self, state: MemoState) -> None:
         """Put the value memos back as :meth:`memo_state` saw them.
 
@@ -296,11 +331,13 @@ class TableData:
                     memo.popitem()
             memos[position] = memo
 
+    @_latched
     def truncate(self, start: int) -> None:
         """Remove row ids ``start`` and up, which must all be live: the undo of
         :meth:`append`. Their index entries are removed one by one, or the indexes rebuilt
-        when the rows are a large share of the table. The epoch is bumped: those row ids no
-        longer exist, and a scan that started before must not read past the new end."""
+        when the rows are a large share of the table. The epoch stays: the rows were never
+        committed, so no reader saw them, and a scan that finds the table shorter than when it
+        started simply ends sooner."""
         count = len(self.alive) - start
         if count <= 0:
             return
@@ -316,12 +353,12 @@ class TableData:
             del col[start:]
         del self.alive[start:]
         self.live_count = remaining
-        self.epoch += 1
         if rebuild:
             rids = self.live_rids()
             for name, index in self.indexes.items():
                 index.rebuild(self.keys_of(self._key_positions[name], rids), rids)
 
+    @_latched
     def restore_rows(self, rids: Sequence[int], columns: Sequence[Sequence[Any]]) -> None:
         """Bring deleted rows back with their stored values (given column-wise, in the order
         of ``rids``): the undo of :meth:`delete`. The rows must be dead and not compacted."""
@@ -335,6 +372,7 @@ class TableData:
         for name, index in self.indexes.items():
             index.insert_many(self.keys_of(self._key_positions[name], rids), rids)
 
+    @_latched
     def clear(self) -> None:
         """Remove every row (value memos are kept: the column's character rarely changes)."""
         self.columns = self._empty_columns()
@@ -352,6 +390,7 @@ class TableData:
         self.compact()
         return True
 
+    @_latched
     def compact(self) -> None:
         """Drop dead row ids: rewrite each column, renumber rows and rebuild the indexes."""
         alive = self.alive

@@ -34,6 +34,14 @@ from typing import TYPE_CHECKING, Any
 
 from pyram.catalog import TableSchema
 from pyram.errors import OperationalError
+from pyram.storage.mvcc import (
+    Stamp,
+    VersionRecord,
+    check_conflicts,
+    check_unique_conflicts,
+    push_insert,
+    push_rows,
+)
 from pyram.storage.table_data import MemoState, TableData
 
 if TYPE_CHECKING:
@@ -94,6 +102,19 @@ class _Updated(UndoEntry):
         self.data.update_many(self.old)
 
 
+class _Versions(UndoEntry):
+    """Row versions pushed for a change (recorded before the change's own entry, so a
+    rollback restores the rows first and drops their versions after)."""
+
+    __slots__ = ("record",)
+
+    def __init__(self, record: VersionRecord) -> None:
+        self.record = record
+
+    def undo(self, store: Store) -> None:
+        self.record.remove()
+
+
 class _Schema(UndoEntry):
     """The catalogue and the table map as they were before a CREATE or DROP."""
 
@@ -119,19 +140,26 @@ class _Savepoint:
 class UndoLog:
     """The undo entries and savepoints of one open transaction.
 
+    Every row change also pushes the rows' before-images into the table's version store
+    (:mod:`pyram.storage.mvcc`), stamped with :attr:`stamp`, for readers on older snapshots.
+
     Attributes:
         implicit: True when a SAVEPOINT started the transaction (SQLite: releasing that
             outermost savepoint then commits).
         deleted_from: tables that lost rows, to compact when the transaction commits.
+        stamp: the writing transaction's identity in row versions.
+        ts: the snapshot its writes are checked against (first-committer-wins).
     """
 
-    __slots__ = ("_entries", "_savepoints", "deleted_from", "implicit")
+    __slots__ = ("_entries", "_savepoints", "deleted_from", "implicit", "stamp", "ts")
 
-    def __init__(self, *, implicit: bool = False) -> None:
+    def __init__(self, *, implicit: bool = False, stamp: Stamp | None = None, ts: int = 0) -> None:
         self._entries: list[UndoEntry] = []
         self._savepoints: list[_Savepoint] = []
         self.implicit = implicit
         self.deleted_from: dict[int, TableData] = {}
+        self.stamp = stamp if stamp is not None else Stamp()
+        self.ts = ts
 
     def __len__(self) -> int:
         """Number of recorded changes."""
@@ -143,15 +171,37 @@ class UndoLog:
         :meth:`UndoEntry.undo` runs, newest first, on rollback."""
         self._entries.append(entry)
 
-    def record_insert(self, data: TableData) -> None:
-        """Rows are about to be appended to ``data`` (one entry, whatever their number)."""
-        self._entries.append(_Inserted(data, len(data.alive), data.memo_state()))
+    def record_insert(self, data: TableData, count: int) -> None:
+        """``count`` rows are about to be appended to ``data`` (one entry for them all)."""
+        start = len(data.alive)
+        self._entries.append(_Versions(push_insert(data, start, start + count, self.stamp)))
+        self._entries.append(_Inserted(data, start, data.memo_state()))
+
+    def _push(self, data: TableData, rids: Sequence[int]) -> None:
+        """Save before-images of rows about to change (raises SerializationFailure before
+        anything is recorded when another transaction changed one after our snapshot)."""
+        self._entries.append(_Versions(push_rows(data, rids, self.stamp, self.ts)))
+
+    def check_conflicts(self, data: TableData, rids: Sequence[int]) -> None:
+        """First-committer-wins for rows a statement targets, whether or not their values
+        end up changing (raises SerializationFailure)."""
+        check_conflicts(data, rids, self.stamp, self.ts)
+
+    def check_unique_conflicts(self, data: TableData, rows: Sequence[Sequence[Any]]) -> None:
+        """First-committer-wins for the unique keys of new or changed rows (full stored
+        rows): see :func:`pyram.storage.mvcc.check_unique_conflicts`."""
+        check_unique_conflicts(data, rows, self.stamp, self.ts)
+
+    def version_records(self) -> list[VersionRecord]:
+        """Every version record of the log, oldest first (they live on after the commit)."""
+        return [e.record for e in self._entries if isinstance(e, _Versions)]
 
     def record_delete(self, data: TableData, rids: Sequence[int]) -> None:
         """Live rows ``rids`` of ``data`` are about to be deleted: keep their stored values."""
         rids = list(rids)
         if not rids:
             return
+        self._push(data, rids)
         if len(rids) == 1:
             rid = rids[0]
             columns: list[Sequence[Any]] = [(col[rid],) for col in data.columns]
@@ -163,6 +213,7 @@ class UndoLog:
 
     def record_update(self, data: TableData, changes: dict[int, dict[int, Any]]) -> None:
         """``changes`` (rid -> {position: new value}) are about to be applied to ``data``."""
+        self._push(data, list(changes))
         columns = data.columns
         old = {
             rid: {position: columns[position][rid] for position in change}
@@ -180,6 +231,7 @@ class UndoLog:
             for position in positions:
                 row.setdefault(position, data.columns[position][rid])
         for data, old in by_table.values():
+            self._push(data, list(old))
             self._entries.append(_Updated(data, old))
 
     def record_schema(self, schemas: list[TableSchema], tables: dict[str, TableData]) -> None:

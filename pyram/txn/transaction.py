@@ -5,10 +5,11 @@
 the exception still propagates). ``tx = db.begin()`` / ``tx.commit()`` / ``tx.rollback()``
 serve code that cannot use a block. A read-only transaction refuses every write.
 
-Concurrency today: a transaction holds the store's write lock from begin to end, so
-transactions run one at a time (others wait, with a timeout, as SQLite's do); every isolation
-level therefore gets serializable execution. The MVCC storage planned next lets readers run
-beside a writer; the API does not change.
+Concurrency: each transaction reads a snapshot (multi-version storage, see
+:mod:`pyram.storage.store_txn`); readers never wait for writers nor writers for readers.
+Writers take the store's write lock at their first write, so they run one at a time (others
+wait, at most ``timeout`` seconds). A conflict with a transaction that committed first raises
+:class:`~pyram.errors.SerializationFailure`: the transaction is rolled back; retry it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Literal
 
-from pyram.errors import OperationalError, ProgrammingError
+from pyram.errors import ProgrammingError, SerializationFailure
 from pyram.storage import Store
 
 __all__ = ["ISOLATION_LEVELS", "Isolation", "Transaction", "TransactionManager"]
@@ -59,13 +60,20 @@ class Transaction:
 
         Raises:
             ProgrammingError: the transaction already ended.
+            SerializationFailure: (serializable) a table it read changed meanwhile; the
+                transaction has been rolled back.
         """
         self._check_active("commit")
         store = self._manager.store
-        if self._savepoint is not None:
-            store.release(self._savepoint)
-        else:
-            store.commit()
+        try:
+            if self._savepoint is not None:
+                store.release(self._savepoint)
+            else:
+                store.commit()
+        except SerializationFailure:
+            self._manager.ended(self)  # the store rolled it back
+            self.state = "rolled back"
+            raise
         self._manager.ended(self)
         self.state = "committed"
 
@@ -164,9 +172,7 @@ class TransactionManager:
             self.store.savepoint(name)
             tx = Transaction(self, level, read_only, name)
         else:
-            if self.store.in_transaction and self.store.transaction_thread == threading.get_ident():
-                raise OperationalError("cannot start a transaction within a transaction")
-            self.store.begin(timeout)
+            self.store.begin(timeout, level, read_only)
             tx = Transaction(self, level, read_only, None)
         self.store.read_only = read_only or (outer is not None and outer.read_only)
         self._stack().append(tx)

@@ -94,19 +94,21 @@ def test_bad_arguments(db: pyram.Database) -> None:
         db.transaction("read_committed")
 
 
-def test_another_thread_waits_then_times_out(db: pyram.Database) -> None:
+def test_another_writer_waits_then_times_out(db: pyram.Database) -> None:
     outcome: list[str] = []
     with db.transaction():
         db.insert(User(id=2, name="bob", age=40))
 
         def other() -> None:
             try:
-                db.transaction(timeout=0.2)
+                with db.transaction(timeout=0.2):  # beginning and reading never wait
+                    outcome.append(str(db.count(User)))
+                    db.insert(User(id=3, name="eve", age=30))  # writing waits for the lock
             except pyram.OperationalError as exc:
                 outcome.append(str(exc))
 
         worker = threading.Thread(target=other)
         worker.start()
         worker.join()
-    assert outcome == ["database is locked"]
+    assert outcome == ["1", "database is locked"]  # it saw only committed rows, then timed out
     assert issubclass(pyram.SerializationFailure, pyram.OperationalError)

@@ -91,7 +91,7 @@ class InsertOp(Operator):
 
     def execute(self, ctx: ExecContext) -> Iterator[Batch]:
         store = ctx.store
-        with store.write_lock:
+        with store.statement():
             data = store.data(self.table)
             schema = data.schema
             values, count = materialize(pull(self.children[0], ctx), len(self.columns))
@@ -180,7 +180,7 @@ class UpdateOp(Operator):
 
     def execute(self, ctx: ExecContext) -> Iterator[Batch]:
         store = ctx.store
-        with store.write_lock:
+        with store.statement():
             rids, new_values = self._collect(ctx)
             yield _count(self.apply(store, rids, new_values))
 
@@ -247,7 +247,7 @@ class DeleteOp(Operator):
 
     def execute(self, ctx: ExecContext) -> Iterator[Batch]:
         store = ctx.store
-        with store.write_lock:
+        with store.statement():
             columns, _ = materialize(
                 pull(self.children[0], ctx), len(self.children[0].fields), [self._rid_position]
             )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import chain, compress, repeat
 from operator import is_not
-from typing import Any, cast
+from typing import Any
 
 from pyram.engine.batch import Batch
 from pyram.engine.compile.kernels import compile_values
@@ -25,7 +25,10 @@ from pyram.engine.operators.join_output import Residual, emit_pairs, output_fiel
 from pyram.errors import ProgrammingError
 from pyram.plan.expr import Expr, Field
 from pyram.plan.nodes import JoinKind
-from pyram.storage.table_data import AnyIndex
+from pyram.storage.indexes import key_is_null
+from pyram.storage.mvcc import ReadView, changed_rows
+from pyram.storage.table_data import AnyIndex, TableData
+from pyram.storage.visible import gather_in_view
 
 __all__ = ["IndexNestedLoopJoin"]
 
@@ -87,22 +90,63 @@ class IndexNestedLoopJoin(Operator):
         return f"{self.kind.upper()} {self.table} USING {self.index} ({keys}){extra}"
 
     def execute(self, ctx: ExecContext) -> Iterator[Batch]:
-        data = ctx.store.data(self.table)
+        store = ctx.store
+        data = store.data(self.table)
         index = data.indexes.get(self.index)
         if index is None:
             raise ProgrammingError(f"table {self.table} has no index {self.index}")
+        view = store.current_view()
+        if view is not None:
+            view.saw(data)
         schema = data.schema
-        sources: list[list[Any]] = [data.columns[schema.position(c)] for c in self.columns]
-        if self.rid_cid is not None:
-            sources.append(cast(list[Any], range(len(data.alive))))
+        positions = [schema.position(c) for c in self.columns]
         for batch in pull(self.children[0], ctx):
             batch = batch.dense()
             if not batch.length:
                 continue
-            lp, rp = _probe(index, key_list(self._kernels, batch, ctx))
+            keys = key_list(self._kernels, batch, ctx)
+            with data.latch:
+                lp, rp = _probe(index, keys)
+                if view is not None and (data.versions or data.inserted):
+                    lp, rp = _probe_in_view(data, index, keys, lp, rp, view)
+            # The matched rows, gathered as the view sees them; pairs then address them by
+            # position (the residual and the output read these columns, not the table's).
+            sources = gather_in_view(data, positions, rp, view)
+            if self.rid_cid is not None:
+                sources.append(list(rp))
+            rp = list(range(len(rp)))
             if self._residual is not None:
                 lp, rp = self._residual.apply(batch.columns, lp, sources, rp, ctx)
             yield from emit_pairs(self.kind, batch, lp, rp, sources, None)
+
+
+def _probe_in_view(
+    data: TableData,
+    index: AnyIndex,
+    keys: list[Any],
+    lp: list[int],
+    rp: list[Any],
+    view: ReadView,
+) -> tuple[list[int], list[Any]]:
+    """Pairs corrected to ``view``: rows changed since its snapshot match by their visible
+    key (caller holds the latch). Left positions stay ascending."""
+    changed = changed_rows(data, view)
+    if not changed:
+        return lp, rp
+    positions = data.key_positions(index.name)
+    composite = index.composite
+    by_key: dict[Any, list[int]] = {}
+    for rid, image in changed.items():
+        if image is not None:
+            key = tuple(image[p] for p in positions) if composite else image[positions[0]]
+            if not key_is_null(key, composite):
+                by_key.setdefault(key, []).append(rid)
+    pairs = [(left, r) for left, r in zip(lp, rp, strict=True) if r not in changed]
+    for position, key in enumerate(keys):
+        for rid in by_key.get(key, ()):
+            pairs.append((position, rid))
+    pairs.sort()
+    return [left for left, _ in pairs], [r for _, r in pairs]
 
 
 def _probe(index: AnyIndex, keys: list[Any]) -> tuple[list[int], list[Any]]:

@@ -10,18 +10,20 @@ gathers the found rows with one ``itemgetter`` per column (kernels.md section 8)
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import islice
 from typing import Any, cast
 
 from pyram.engine.batch import BATCH_SIZE, Batch
 from pyram.engine.operator import ExecContext, Operator
-from pyram.engine.operators.common import compile_constant, gather_columns
-from pyram.errors import OperationalError, ProgrammingError
+from pyram.engine.operators.common import compile_constant
+from pyram.errors import InternalError, OperationalError, ProgrammingError
 from pyram.plan.expr import Expr, Field
 from pyram.storage import TableData
 from pyram.storage.indexes import UNBOUNDED, SortedIndex, key_is_null
+from pyram.storage.mvcc import ReadView
 from pyram.storage.table_data import AnyIndex
+from pyram.storage.visible import gather_in_view, order_in_view, scan_slice
 
 __all__ = ["IndexScan", "TableScan"]
 
@@ -54,33 +56,37 @@ class TableScan(Operator):
         return f"{self.table} [{', '.join(self.columns)}]{rid}"
 
     def execute(self, ctx: ExecContext) -> Iterator[Batch]:
-        data = ctx.store.data(self.table)
+        store = ctx.store
+        data = store.data(self.table)
+        view = store.current_view()
+        if view is not None:
+            view.saw(data)
         positions = _column_positions(data, self.columns)
         epoch = data.epoch
         total = len(data.alive)
         with_rid = self.rid_cid is not None
         for start in range(0, total, BATCH_SIZE):
-            # Between batches the consumer may have written to the table (db.iter): deletes
-            # are honoured through the fresh alive mask; a compaction renumbers rows, which a
-            # scan cannot follow, so it is reported rather than silently mis-read.
+            # Between batches the consumer or other threads may write to the table: each
+            # batch is read as the view sees it (scan_slice); a compaction renumbers rows,
+            # which a scan cannot follow (it waits for readers to finish, but a consumer of
+            # db.iter may compact in its own thread), so it is reported, not mis-read.
             if data.epoch != epoch:
                 raise OperationalError(
                     f"table {self.table} was compacted while a query was reading it; "
                     "finish iterating before deleting many rows"
                 )
-            end = min(start + BATCH_SIZE, total)
-            selection: bytearray | None = None
-            if data.live_count < len(data.alive):
-                selection = data.alive[start:end]
+            columns, count, selection = scan_slice(data, positions, start, start + BATCH_SIZE, view)
+            if count <= 0:
+                return
+            if selection is not None:
                 if 1 not in selection:
                     continue
                 if 0 not in selection:
                     selection = None
-            columns = [data.columns[p][start:end] for p in positions]
             if with_rid:
                 # A range is a read-only sequence: cheaper than materialising the row ids.
-                columns.append(cast(list[Any], range(start, end)))
-            yield Batch(columns, end - start, selection)
+                columns.append(cast(list[Any], range(start, start + count)))
+            yield Batch(columns, count, selection)
 
 
 class IndexScan(Operator):
@@ -167,19 +173,86 @@ class IndexScan(Operator):
         return " ".join(parts)
 
     def execute(self, ctx: ExecContext) -> Iterator[Batch]:
-        data = ctx.store.data(self.table)
+        store = ctx.store
+        data = store.data(self.table)
         index = data.indexes.get(self.index)
         if index is None:
             raise ProgrammingError(f"table {self.table} has no index {self.index}")
-        sources = [data.columns[p] for p in _column_positions(data, self.columns)]
-        if self.rid_cid is not None:
-            sources.append(cast(list[Any], range(len(data.alive))))
-        rids = self._row_ids(index, ctx)
+        view = store.current_view()
+        if view is not None:
+            view.saw(data)
+        positions = _column_positions(data, self.columns)
+        with_rid = self.rid_cid is not None
+        for chunk in self._chunks(data, index, view, ctx):
+            columns = gather_in_view(data, positions, chunk, view)
+            if with_rid:
+                columns.append(chunk)
+            yield Batch(columns, len(chunk))
+
+    def _chunks(
+        self, data: TableData, index: AnyIndex, view: ReadView | None, ctx: ExecContext
+    ) -> Iterator[list[int]]:
+        """The matching row ids, BATCH_SIZE at a time, as ``view`` sees the table.
+
+        Ranges and ordered scans are read lazily (LIMIT can stop early) while the table has
+        no versions to correct; from the first pull that finds versions (or finds the index
+        changed) the rest is computed in the view at once. What was handed out is a prefix
+        of the view's order (nothing differed from it), so the rest is the tail after it.
+        """
+        given = 0
+        with data.latch:
+            rids = self._row_ids(index, ctx)
+            if self._keys:
+                rids = iter(self._in_view(data, index, list(rids), view, ctx))
         while True:
-            chunk = list(islice(rids, BATCH_SIZE))
+            with data.latch:
+                if self._keys or view is None or not (data.versions or data.inserted):
+                    try:
+                        chunk = list(islice(rids, BATCH_SIZE))
+                    except InternalError:
+                        chunk = None  # the index changed between pulls
+                else:
+                    chunk = None
+                if chunk is None:
+                    fresh = list(self._row_ids(index, ctx))
+                    rest = self._in_view(data, index, fresh, view, ctx)[given:]
+                    break
             if not chunk:
                 return
-            yield Batch(gather_columns(sources, chunk), len(chunk))
+            given += len(chunk)
+            yield chunk
+        for start in range(0, len(rest), BATCH_SIZE):
+            yield rest[start : start + BATCH_SIZE]
+
+    def _in_view(
+        self,
+        data: TableData,
+        index: AnyIndex,
+        rids: list[int],
+        view: ReadView | None,
+        ctx: ExecContext,
+    ) -> list[int]:
+        """``rids`` (found in the newest state) corrected to ``view`` (caller holds the
+        latch)."""
+        if view is None or not (data.versions or data.inserted):
+            return rids
+        if self._keys:
+            probes = [_key([fn(ctx) for fn in key], index.composite) for key in self._keys]
+            return _by_probe(data, index, rids, view, probes)
+        low = None if self._low is None else _key([f(ctx) for f in self._low], index.composite)
+        high = None if self._high is None else _key([f(ctx) for f in self._high], index.composite)
+        matches = _range_test(low, self.low_inclusive, high, self.high_inclusive, index)
+        ordered = self._low is None and self._high is None
+        return order_in_view(
+            data,
+            index,
+            rids,
+            view,
+            matches,
+            by_key=True,
+            reverse=self.descending,
+            nulls_first=None if ordered else False,
+        )
 
     def _row_ids(self, index: AnyIndex, ctx: ExecContext) -> Iterator[int]:
         """The matching row ids in output order (lazy for ranges: LIMIT can stop early)."""
@@ -211,6 +284,52 @@ class IndexScan(Operator):
         if not isinstance(index, SortedIndex):
             raise ProgrammingError(f"index {self.index} is a hash index: no prefix lookups")
         return iter([rid for prefix in prefixes for rid in index.prefix(prefix)])
+
+
+def _by_probe(
+    data: TableData, index: AnyIndex, rids: list[int], view: ReadView, probes: list[Any]
+) -> list[int]:
+    """Equality probes corrected to ``view``: rows in probe order, ascending within one."""
+    composite = index.composite
+    out: list[int] = []
+    seen: set[Any] = set()
+    for probe in probes:
+        if key_is_null(probe, composite) or probe in seen:
+            continue
+        seen.add(probe)
+        width = len(probe) if composite else 0
+
+        def matches(key: Any, probe: Any = probe, width: int = width) -> bool:
+            return bool((key[:width] if width else key) == probe)
+
+        found = [rid for rid in rids if matches(data.key_of(data.key_positions(index.name), rid))]
+        out.extend(order_in_view(data, index, found, view, matches, by_key=False))
+    return out
+
+
+def _range_test(
+    low: Any, low_inclusive: bool, high: Any, high_inclusive: bool, index: AnyIndex
+) -> Callable[[Any], bool]:
+    """Whether a visible key lies in the scan's range (bounds may be prefixes on composite
+    indexes, compared on the leading components); NULL keys never match a bound."""
+    composite = index.composite
+
+    def matches(key: Any) -> bool:
+        if low is None and high is None:
+            return True
+        if key_is_null(key, composite):
+            return False
+        if low is not None:
+            part = key[: len(low)] if composite else key
+            if part < low or (part == low and not low_inclusive):
+                return False
+        if high is not None:
+            part = key[: len(high)] if composite else key
+            if part > high or (part == high and not high_inclusive):
+                return False
+        return True
+
+    return matches
 
 
 def _key(values: list[Any], composite: bool) -> Any:

@@ -233,16 +233,21 @@ def _top_of_table_impl(
     if not isinstance(kernel, int) or scan.rid_cid is not None:
         return None
     data = ctx.store.data(scan.table)
-    if data.live_count != len(data.alive):
-        return None  # dead rows hold None: leave them to the generic path
+    view = ctx.store.current_view()
     schema = data.schema
     positions = [schema.position(name) for name in scan.columns]
-    values = data.columns[positions[kernel]]
-    count = data.live_count
-    if count <= offset:
-        return iter(())
-    order = _top(count, values, op.keys[0], offset + limit)[offset:]
-    return _emit([data.columns[p] for p in positions], order)
+    with data.latch:
+        if data.live_count != len(data.alive) or data.versions or data.inserted:
+            return None  # dead rows hold None, versions need correcting: the generic path
+        if view is not None:
+            view.saw(data)
+        values = data.columns[positions[kernel]]
+        count = data.live_count
+        if count <= offset:
+            return iter(())
+        order = _top(count, values, op.keys[0], offset + limit)[offset:]
+        # gathered now, under the latch: a writer may change the table once it is released
+        return iter(list(_emit([data.columns[p] for p in positions], order)))
 
 
 def _order(count: int, keys: list[tuple[list[Any], SortKey]], k: int | None) -> list[int]:
