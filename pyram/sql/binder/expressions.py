@@ -26,7 +26,7 @@ from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.sql import ast
 from pyram.sql.binder.base import BinderBase
-from pyram.sql.binder.scope import Ambiguous, Scope
+from pyram.sql.binder.scope import Alias, Ambiguous, Scope
 from pyram.types import BOOLEAN, DATE, INTEGER, NULLTYPE, REAL, TEXT, TIME, TIMESTAMP, DataType
 
 __all__ = ["ExprBinder", "ExprCtx", "text_as"]
@@ -127,6 +127,11 @@ class ExprBinder(BinderBase):
     def bind_subquery(self, select: ast.Select, parent: Scope) -> pn.Plan:
         """Bind a subquery (implemented by the select binder)."""
         raise NotImplementedError
+
+    def outer_aggregate(self, e: ast.FunctionCall, ctx: ExprCtx) -> px.Expr | None:
+        """An aggregate call belonging to an outer query, as a value here (implemented by the
+        grouping binder); None when it is not one."""
+        return None
 
     # ------------------------------------------------------------------ contexts
     def value(self, e: ast.Expr, ctx: ExprCtx) -> px.Expr:
@@ -254,6 +259,10 @@ class ExprBinder(BinderBase):
         if field is None:
             name = f"{e.table}.{e.name}" if e.table else e.name
             raise self.error(f"no such column: {name}", e.offset)
+        if isinstance(field, Alias):
+            # a select-list alias means its expression, bound as in the select list
+            with field.scope.state(aliases=None, sealed=False):
+                return self.expr(field.expr, field.ctx)
         return self.b.column(field)
 
     # ------------------------------------------------------------------ operators
@@ -430,6 +439,9 @@ class ExprBinder(BinderBase):
     def _function(self, e: ast.FunctionCall, ctx: ExprCtx) -> px.Expr:
         nargs = 0 if e.star else len(e.args)
         if is_aggregate(e.name, nargs):
+            outer = self.outer_aggregate(e, ctx)
+            if outer is not None:
+                return outer
             raise ProgrammingError(f"misuse of aggregate function {e.name}()")
         if e.distinct or e.star:
             raise ProgrammingError(f"{e.name}() is not an aggregate")

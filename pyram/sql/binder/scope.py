@@ -5,17 +5,31 @@ qualifier) and a link to the enclosing query's scope, so correlated subqueries r
 columns. SQL identifiers compare case-insensitively; the spelling of the declaration is kept for
 output names. ``JOIN ... USING (x)`` makes the right side's ``x`` invisible to ``*`` and to an
 unqualified ``x`` (which then means the left side's), as in SQLite.
+
+A scope also carries the state of the clause being bound, since SQLite's name rules depend on it:
+select-list aliases (visible in WHERE, HAVING, GROUP BY and ORDER BY, after this level's
+columns and before the outer levels'), ``sealed`` (GROUP BY and ORDER BY see no outer levels),
+and, after aggregation, how inner queries see this level's columns (``outer_map``) and which
+aggregate calls of inner queries belong to this level (see the grouping binder).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Literal
 
 import attrs
 
 from pyram.plan import expr as px
+from pyram.sql import ast
 
-__all__ = ["Ambiguous", "Scope", "Source"]
+__all__ = ["Alias", "Ambiguous", "Phase", "Scope", "Source"]
+
+#: Where aggregate calls of inner queries that belong to this level may appear: in the select
+#: list ("items": they make the query an aggregate), in HAVING / ORDER BY ("post": only if it is
+#: one already), in GROUP BY ("group") or anywhere else ("pre": a misuse).
+Phase = Literal["pre", "group", "items", "post"]
 
 
 class Ambiguous(Exception):
@@ -40,12 +54,52 @@ class Source:
         return None
 
 
+@attrs.frozen
+class Alias:
+    """A select-list alias as a name: its expression and the context to bind it in."""
+
+    expr: ast.Expr
+    #: the :class:`~pyram.sql.binder.expressions.ExprCtx` of the clause naming it
+    ctx: Any
+    scope: Scope
+
+
 class Scope:
     """The sources visible at one query level, then the enclosing levels'."""
+
+    #: an aggregate call naming these columns may belong to this level (not so a trigger's
+    #: NEW and OLD, which are constants to every query of the body)
+    hosts_aggregates = True
 
     def __init__(self, parent: Scope | None = None) -> None:
         self.parent = parent
         self.sources: list[Source] = []
+        #: select-list aliases visible now (lower-case name -> alias), None outside the clauses
+        #: that see them
+        self.aliases: dict[str, Alias] | None = None
+        #: names of inner levels stop here (SQLite: GROUP BY / ORDER BY see no outer query)
+        self.sealed = False
+        #: after aggregation: this level's column as inner queries see it (a group key or
+        #: any_value column of the aggregate's output)
+        self.outer_map: Callable[[px.Field], px.Field] | None = None
+        self.phase: Phase = "pre"
+        self.aggregated = False
+        #: aggregate calls of inner queries found to belong to this level, by node identity
+        self.foreign: dict[int, ast.FunctionCall] = {}
+        #: after aggregation: the aggregate's output column of each such call
+        self.foreign_fields: dict[int, px.Field] = {}
+
+    @contextmanager
+    def state(self, **changes: Any) -> Iterator[None]:
+        """Set clause state attributes (``aliases``, ``sealed``, ``phase``) for a block."""
+        saved = {name: getattr(self, name) for name in changes}
+        for name, value in changes.items():
+            setattr(self, name, value)
+        try:
+            yield
+        finally:
+            for name, value in saved.items():
+                setattr(self, name, value)
 
     def add(self, qualifier: str, fields: Sequence[px.Field]) -> Source | None:
         """Add a source; returns the existing source when the qualifier is already taken."""
@@ -71,8 +125,9 @@ class Scope:
         """Qualifiers of this level's sources."""
         return {s.qualifier for s in self.sources}
 
-    def resolve(self, name: str, table: str | None) -> px.Field | None:
-        """The field a (possibly qualified) column name means, searching outward.
+    def resolve(self, name: str, table: str | None) -> px.Field | Alias | None:
+        """What a (possibly qualified) column name means, searching outward: at each level a
+        column, else (unqualified) a select-list alias visible there.
 
         Raises:
             Ambiguous: an unqualified name matches columns of several sources of one level.
@@ -81,9 +136,43 @@ class Scope:
         while scope is not None:
             found = scope._resolve_here(name, table)
             if found is not None:
+                if scope is not self and scope.outer_map is not None:
+                    return scope.outer_map(found)
                 return found
+            if table is None and scope.aliases is not None:
+                alias = scope.aliases.get(name.lower())
+                if alias is not None:
+                    return alias
+            if scope.sealed:
+                return None
             scope = scope.parent
         return None
+
+    def level_of(self, name: str, table: str | None) -> int | None:
+        """How many levels out a column name resolves (0: here), ignoring aliases; None when
+        it names no column or is ambiguous."""
+        scope: Scope | None = self
+        depth = 0
+        while scope is not None:
+            try:
+                found = scope._resolve_here(name, table)
+            except Ambiguous:
+                return None
+            if found is not None:
+                return depth
+            if scope.sealed:
+                return None
+            scope = scope.parent
+            depth += 1
+        return None
+
+    def ancestor(self, depth: int) -> Scope:
+        """The scope ``depth`` levels out (0: this one)."""
+        scope = self
+        for _ in range(depth):
+            assert scope.parent is not None
+            scope = scope.parent
+        return scope
 
     def _resolve_here(self, name: str, table: str | None) -> px.Field | None:
         if table is not None:

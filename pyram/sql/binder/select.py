@@ -15,7 +15,7 @@ from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.sql import ast
 from pyram.sql.binder.base import CteDef
-from pyram.sql.binder.expressions import ExprCtx, contains_aggregate
+from pyram.sql.binder.expressions import ExprCtx
 from pyram.sql.binder.grouping import GroupingBinder
 from pyram.sql.binder.items import BoundSelect, Item, out_of_range, position_of
 from pyram.sql.binder.scope import Scope
@@ -71,20 +71,26 @@ class SelectBinder(SourceBinder, GroupingBinder):
         bound = self.arm(select.body, parent)
         plan = bound.plan
         if select.order_by:
-            keys = [self._output_key(term, plan, bound.names) for term in select.order_by]
+            keys = [
+                self._output_key(i, term, plan, bound.names)
+                for i, term in enumerate(select.order_by)
+            ]
             plan = self.b.sort(plan, keys)
         plan = self._limit(select, plan, Scope(parent))
         return BoundSelect(plan, bound.names)
 
-    def _output_key(self, term: ast.OrderingTerm, plan: pn.Plan, names: tuple[str, ...]) -> Any:
-        """An ORDER BY term of a compound: a position, an output name or an output column."""
+    def _output_key(
+        self, number: int, term: ast.OrderingTerm, plan: pn.Plan, names: tuple[str, ...]
+    ) -> Any:
+        """An ORDER BY term of a compound (the ``number``-th, from 0): a position, an output
+        name or an output column."""
         e = term.expr
         index = None
         position = position_of(e)
         if position is not None:
             index = position - 1
             if not 0 <= index < len(names):
-                raise self.error(out_of_range("ORDER BY", len(names)), e.offset)
+                raise self.error(out_of_range("ORDER BY", len(names), number), e.offset)
         elif isinstance(e, ast.ColumnRef):
             lowered = [n.lower() for n in names]
             if e.name.lower() in lowered:
@@ -130,44 +136,87 @@ class SelectBinder(SourceBinder, GroupingBinder):
     def _core(
         self, core: ast.SelectCore, select: ast.Select | None, parent: Scope | None
     ) -> BoundSelect:
-        scope = Scope(parent)
-        plan = self.from_clause(core.from_, scope) if core.from_ is not None else _one_row()
+        known: dict[int, ast.FunctionCall] = {}
+        while True:
+            scope = Scope(parent)
+            scope.foreign = dict(known)
+            bound = self._core_in(core, select, scope)
+            if scope.foreign.keys() <= known.keys():
+                return bound
+            # a subquery of the select list holds an aggregate of this level's columns:
+            # bind again, as an aggregate query computing it
+            known = dict(scope.foreign)
+
+    def _core_in(
+        self, core: ast.SelectCore, select: ast.Select | None, scope: Scope
+    ) -> BoundSelect:
         ctx = ExprCtx(scope)
-        if core.where is not None:
-            plan = self.b.filter(plan, self.cond(core.where, ctx))
-        items = self._items(core, scope)
-        order = select.order_by if select is not None else ()
-        aggregated = bool(core.group_by) or any(
-            contains_aggregate(e)
-            for e in [
-                *(i.expr for i in items if i.expr is not None),
-                *([core.having] if core.having is not None else []),
-                *(t.expr for t in order),
+        if core.from_ is None:
+            plan = _one_row()
+        else:
+            # ON conditions see the AS names too (SQLite reads them as part of WHERE)
+            named = [
+                Item(c.alias, expr=c.expr, alias=True)
+                for c in core.columns
+                if isinstance(c, ast.ExprColumn) and c.alias is not None
             ]
+            with scope.state(aliases=self.aliases(named, ctx)):
+                plan = self.from_clause(core.from_, scope)
+        items = self._items(core, scope)
+        if core.where is not None:
+            with scope.state(aliases=self.aliases(items, ctx)):
+                plan = self.b.filter(plan, self.cond(core.where, ctx))
+        order = select.order_by if select is not None else ()
+        aggregated = (
+            bool(core.group_by)
+            or bool(scope.foreign)
+            or bool(
+                self.own_aggregates(
+                    [
+                        *(i.expr for i in items if i.expr is not None),
+                        *([core.having] if core.having is not None else []),
+                        *(t.expr for t in order),
+                    ],
+                    scope,
+                )
+            )
         )
         post = ctx
+        hook = None
         if aggregated:
-            plan, post = self._aggregate(core, plan, ctx, items, order)
+            scope.aggregated = True
+            plan, post, hook = self._aggregate(core, plan, ctx, items, order)
             if core.having is not None:
-                plan = self.b.filter(plan, self.cond(core.having, post))
+                with scope.state(aliases=self.aliases(items, post), phase="post"):
+                    plan = self.b.filter(plan, self.cond(core.having, post))
         elif core.having is not None:
             raise self.error("a GROUP BY clause is required before HAVING", core.having.offset)
-        exprs = [self.item_expr(item, post) for item in items]
+        with scope.state(phase="items"):
+            exprs = [self.item_expr(item, post) for item in items]
         names = tuple(i.name for i in items)
         plan_names = _unique([n for n in names])
+        # ORDER BY sees this level's columns, then AS names; no outer query (SQLite)
+        ordering = scope.state(aliases=self.aliases(items, post), sealed=True, phase="post")
         if core.distinct:
             plan = self.b.distinct(self.b.project(plan, exprs, plan_names))
             if order:
-                keys = [self._distinct_key(t, exprs, items, plan, post) for t in order]
+                with ordering:
+                    keys = [
+                        self._distinct_key(i, t, exprs, items, plan, post)
+                        for i, t in enumerate(order)
+                    ]
                 plan = self.b.sort(plan, keys)
             if select is not None:
                 plan = self._limit(select, plan, scope)
-            return BoundSelect(plan, names)
-        if order:
-            plan = self.b.sort(plan, [self._order_key(t, exprs, items, post) for t in order])
-        if select is not None:
-            plan = self._limit(select, plan, scope)
-        return BoundSelect(self.b.project(plan, exprs, plan_names), names)
+        else:
+            if order:
+                with ordering:
+                    keys = [self._order_key(i, t, exprs, items, post) for i, t in enumerate(order)]
+                plan = self.b.sort(plan, keys)
+            if select is not None:
+                plan = self._limit(select, plan, scope)
+            plan = self.b.project(plan, exprs, plan_names)
+        return BoundSelect(plan if hook is None else hook.finish(plan), names)
 
     def _items(self, core: ast.SelectCore, scope: Scope) -> list[Item]:
         items: list[Item] = []
@@ -181,7 +230,14 @@ class SelectBinder(SourceBinder, GroupingBinder):
                 items.extend(Item(f.name, field=f, offset=column.offset) for f in fields)
             else:
                 assert isinstance(column, ast.ExprColumn)
-                items.append(Item(_output_name(column), expr=column.expr, offset=column.offset))
+                items.append(
+                    Item(
+                        _output_name(column),
+                        expr=column.expr,
+                        offset=column.offset,
+                        alias=column.alias is not None,
+                    )
+                )
         return items
 
     def item_expr(self, item: Item, ctx: ExprCtx) -> px.Expr:
@@ -196,39 +252,43 @@ class SelectBinder(SourceBinder, GroupingBinder):
         return self.b.column(item.field)
 
     # ------------------------------------------------------------------ ORDER BY / LIMIT
-    def _order_target(self, term: ast.OrderingTerm, items: list[Item]) -> int | None:
-        """The select-list position an ORDER BY term names (by position or alias), if any."""
+    def _order_target(self, index: int, term: ast.OrderingTerm, items: list[Item]) -> int | None:
+        """The select-list position an ORDER BY term names (by position or AS name), if any;
+        an AS name wins over a column of that name (SQLite)."""
         e = term.expr
         position = position_of(e)
         if position is not None:
             if not 1 <= position <= len(items):
-                raise self.error(out_of_range("ORDER BY", len(items)), e.offset)
+                raise self.error(out_of_range("ORDER BY", len(items), index), e.offset)
             return position - 1
         if isinstance(e, ast.ColumnRef) and e.table is None:
             for i, item in enumerate(items):
-                aliased = item.expr is not None and item.name.lower() == e.name.lower()
-                if aliased and not (
-                    isinstance(item.expr, ast.ColumnRef) and item.name == item.expr.name
-                ):
+                if item.alias and item.name.lower() == e.name.lower():
                     return i
         return None
 
     def _order_key(
-        self, term: ast.OrderingTerm, exprs: list[px.Expr], items: list[Item], ctx: ExprCtx
+        self,
+        index: int,
+        term: ast.OrderingTerm,
+        exprs: list[px.Expr],
+        items: list[Item],
+        ctx: ExprCtx,
     ) -> px.SortKey:
-        target = self._order_target(term, items)
+        target = self._order_target(index, term, items)
         bound = exprs[target] if target is not None else self.value(term.expr, ctx)
         return px.SortKey(bound, term.descending, _nulls(term))
 
     def _distinct_key(
         self,
+        index: int,
         term: ast.OrderingTerm,
         exprs: list[px.Expr],
         items: list[Item],
         plan: pn.Plan,
         ctx: ExprCtx,
     ) -> px.SortKey:
-        target = self._order_target(term, items)
+        target = self._order_target(index, term, items)
         if target is None:
             bound = self.value(term.expr, ctx)
             if bound not in exprs:

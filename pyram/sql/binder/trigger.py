@@ -97,6 +97,8 @@ class CreateTriggerCommand:
 class _RowScope(Scope):
     """``NEW`` and ``OLD``: reachable only through their qualifier, as in SQLite."""
 
+    hosts_aggregates = False
+
     def _resolve_here(self, name: str, table: str | None) -> px.Field | None:
         return None if table is None else super()._resolve_here(name, table)
 
