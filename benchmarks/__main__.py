@@ -7,6 +7,7 @@ Examples::
     python -m benchmarks --only point_lookup,top_n --rows 50k
     python -m benchmarks --quick              # smoke run: 20k rows, fewer runs and probes
     python -m benchmarks --rows 100k --only small_transactions,concurrent_reads
+    python -m benchmarks --only durability --commits 1000   # commits/s per durability level
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from benchmarks.workloads import WORKLOAD_NAMES
 
 MEMORY = "memory"
 PERSISTENCE = "persistence"
+DURABILITY = "durability"
 QUICK_ROWS = 20_000
 
 
@@ -62,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--only",
         type=parse_names,
         default=None,
-        help=f"comma-separated subset of: {', '.join((*WORKLOAD_NAMES, MEMORY, PERSISTENCE))}",
+        help="comma-separated subset of: "
+        + ", ".join((*WORKLOAD_NAMES, MEMORY, PERSISTENCE, DURABILITY)),
     )
     parser.add_argument("--quick", action="store_true", help="smoke run: 20k rows, fewer runs")
     parser.add_argument(
@@ -97,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="sqlite3 set-up for concurrent_reads: a WAL-mode file in /dev/shm (wal, default)"
         " or a shared-cache in-memory database (shared)",
     )
+    parser.add_argument(
+        "--commits",
+        type=parse_count,
+        default=None,
+        help="commits per durability level (2000; 300 with --quick)",
+    )
     parser.add_argument("--seed", type=int, default=SEED, help=f"data seed ({SEED})")
     parser.add_argument("--output", type=Path, default=None, help="JSON results path")
     return parser
@@ -129,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
 
     only: list[str] | None = args.only
     try:
-        extras = (MEMORY, PERSISTENCE)
+        extras = (MEMORY, PERSISTENCE, DURABILITY)
         workloads = select_workloads(None if only is None else [n for n in only if n not in extras])
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
@@ -178,6 +187,17 @@ def main(argv: list[str] | None = None) -> int:
         files = persistence.run_persistence(sizes, repeat, args.seed, runner.log)
         text += "\n" + persistence.format_persistence(files)
         document["persistence"] = persistence.to_json(files)
+    if only is None or DURABILITY in only:  # commits/s per durability level vs sqlite3 WAL
+        from benchmarks import durability
+
+        commits = args.commits or (300 if quick else 2_000)
+        try:
+            levels = durability.run_durability(commits, runner.log)
+        except MismatchError as exc:
+            print(f"ABORTED: answers differ: {exc}", file=sys.stderr)
+            return 1
+        text += "\n" + durability.format_durability(levels)
+        document["durability"] = durability.to_json(levels)
     print(text)
     path = report.write_json(document, args.output or report.DEFAULT_OUTPUT)
     print(f"\nresults written to {path}")

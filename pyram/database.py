@@ -18,9 +18,12 @@ from pyram.database_io import export_database, import_into
 from pyram.dsl.binder import bind_query, bind_statement
 from pyram.dsl.dml import Delete, Insert, Update
 from pyram.dsl.query import Select
-from pyram.errors import ProgrammingError
+from pyram.durable import DEFAULT_CHECKPOINT_SIZE, DurableFile
+from pyram.durable_attach import attach_model
+from pyram.errors import OperationalError, ProgrammingError
 from pyram.model import Table, schema_of
 from pyram.persist import Format
+from pyram.persist.wal import Durability
 from pyram.result import SqlResult
 from pyram.session import PlanCache, Prepared, prepare_plan, run_batches, run_rows, schema_lookup
 from pyram.statements import Params, SqlSession
@@ -42,7 +45,7 @@ _NO_KEY: Any = object()  # sentinel: delete() called without a key
 
 
 class Database:
-    """An in-memory PyRAM database.
+    """A PyRAM database: in memory, or durable when given a ``path``.
 
     Example:
         >>> import pyram
@@ -55,9 +58,35 @@ class Database:
         >>> db.insert(Point(id=1, x=2.5))
         >>> db.get(Point, 1)
         Point(id=1, x=2.5)
+
+    ``pyram.Database(path="app.pyram", durability="full")`` opens or creates a durable
+    database: every commit is logged to ``app.pyram-wal`` before it returns and the whole
+    database is checkpointed into ``app.pyram`` from time to time (see docs/persistence.md).
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        durability: Durability = "full",
+        *,
+        checkpoint_size: int = DEFAULT_CHECKPOINT_SIZE,
+        salvage: bool = False,
+    ) -> None:
+        """Open a database: in memory (``path`` None) or the durable one at ``path``.
+
+        ``durability`` (durable databases): ``"full"`` fsyncs the log on every commit;
+        ``"normal"`` writes each commit to the operating system before the commit returns
+        (a crash of the process loses nothing) and fsyncs in the background every few
+        milliseconds (a power failure may lose that window); ``"off"`` never fsyncs.
+        ``checkpoint_size`` is the log size in bytes that triggers a checkpoint. ``salvage``
+        opens a log damaged in the middle by keeping the records before the damage (by default
+        that is a ``CorruptFileError``; see docs/persistence.md).
+
+        Raises:
+            OperationalError: another process (or Database object) has the file open.
+            DatabaseError: the file is damaged, not a PyRAM file, or of another version
+                (the message names the file and the problem).
+        """
         self._store = Store()
         self._handles: dict[type, _Handle] = {}
         self._plans = PlanCache()
@@ -67,6 +96,16 @@ class Database:
         self._events_wanted = False
         self._sql = SqlSession(self._store, self._forget_prepared)
         self._transactions = TransactionManager(self._store, self._sql.schema_changed)
+        self._durable: DurableFile | None = None
+        if path is not None:
+            self._durable = DurableFile(
+                os.fspath(path),
+                durability,
+                self,
+                checkpoint_size=checkpoint_size,
+                salvage=salvage,
+            )
+            self._rewatch()
 
     def _forget_prepared(self) -> None:
         """The schema changed: prepared queries and key handles are stale (and triggers may
@@ -74,16 +113,55 @@ class Database:
         self._handles.clear()
         self._plans.clear()
         self._rewatch()
+        if self._durable is not None:
+            self._durable.schema_changed()
 
     def _rewatch(self) -> None:
         """Make the store's watcher from what is active: change events, triggers, both or
         neither (then writes cost nothing for them)."""
         watchers: list[ChangeWatcher] = []
+        if self._durable is not None:
+            watchers.append(self._durable.log)  # first: the log sees writes in applied order
         if self._events_wanted:
             watchers.append(self._events)
         if len(self._sql.triggers):
             watchers.append(self._sql.triggers)
         self._store.watcher = combine(watchers)
+
+    # ------------------------------------------------------------------ files
+    @property
+    def path(self) -> str | None:
+        """The database file of a durable database; None in memory."""
+        return None if self._durable is None else self._durable.path
+
+    def checkpoint(self) -> None:
+        """Write the whole database to its file now and empty the log (durable only).
+
+        Raises:
+            OperationalError: a transaction is open, or the file cannot be written.
+        """
+        if self._durable is not None:
+            self._durable.checkpoint()
+
+    def close(self) -> None:
+        """Checkpoint, close the files and release the lock of a durable database.
+
+        Safe to call twice; a no-op in memory. Reads still work afterwards, but a write to a
+        closed durable database fails (it could not be saved).
+
+        Raises:
+            OperationalError: this thread still has a transaction open.
+        """
+        if self._durable is not None:
+            if self.in_transaction:
+                raise OperationalError("cannot close the database: a transaction is open")
+            self._durable.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # ------------------------------------------------------------------ transactions
     def transaction(
@@ -252,10 +330,31 @@ class Database:
         """Create the tables of model classes (foreign keys may reference each other).
 
         Raises:
-            ProgrammingError: a table already exists, or a foreign key cannot be resolved.
+            ProgrammingError: a table already exists, or a foreign key cannot be resolved; in
+                a reopened durable database, the stored table does not match the class.
         """
+        if self._durable is not None:
+            models = self._attach(models)
+            if not models:
+                return
         self._store.create(schema_of(m) for m in models)
         self._sql.schema_changed()
+
+    def _attach(self, models: tuple[type[Table], ...]) -> tuple[type[Table], ...]:
+        """Attach the classes whose tables a reopened durable database already holds; the
+        classes left to create."""
+        assert self._durable is not None
+        left = []
+        attached = False
+        for model in models:
+            if attach_model(self._store, schema_of(model), self._durable.path):
+                attached = True
+            else:
+                left.append(model)
+        if attached:
+            with self._durable.suspend():  # the file's contents did not change
+                self._sql.schema_changed()
+        return tuple(left)
 
     def drop(self, *models: type[Table]) -> None:
         """Drop tables and all their rows.

@@ -42,6 +42,7 @@ from pyram.errors import (
     ProgrammingError,
     Warning,
 )
+from pyram.persist.wal import Durability
 from pyram.result import SqlResult
 from pyram.sql import ast, parse
 from pyram.storage import Store
@@ -175,32 +176,42 @@ def connect(
     *,
     isolation_level: str | None = "",
     autocommit: bool | int = LEGACY_TRANSACTION_CONTROL,
+    durability: Durability = "full",
 ) -> Connection:
-    """Open a connection to a fresh in-memory database, or to an existing :class:`Database`.
+    """Open a connection to a fresh in-memory database, a durable database file, or an
+    existing :class:`Database`.
 
-    ``pyram.connect()`` (or ``":memory:"``) creates a new database; ``pyram.connect(db)``
-    wraps ``db``, so tables declared in Python and tables created in SQL are one catalogue.
+    ``pyram.connect()`` (or ``":memory:"``) creates a new database; ``pyram.connect(path)``
+    opens (or creates) the durable database at ``path`` with ``durability`` (see
+    :class:`Database`), closed with the connection; ``pyram.connect(db)`` wraps ``db``, so
+    tables declared in Python and tables created in SQL are one catalogue.
     ``isolation_level`` and ``autocommit`` work as in :func:`sqlite3.connect` (Python 3.12).
 
     Raises:
-        NotSupportedError: a file path: durable files come with persistence, a later feature.
+        NotSupportedError: ``""`` (a private temporary database) or a ``file:`` URI.
+        PersistenceError: the file is locked by another process, damaged or not PyRAM's.
         TypeError: ``database`` is neither a path nor a :class:`Database`.
     """
+    owned = True
     if isinstance(database, Database):
-        db = database
+        db, owned = database, False
     elif database == _MEMORY:
         db = Database()
     elif isinstance(database, str | os.PathLike):
-        raise NotSupportedError(
-            f"cannot open {os.fspath(database)!r}: PyRAM databases live in memory; durable "
-            "files come with persistence (a later feature). Use ':memory:' or pass a "
-            "pyram.Database"
-        )
+        path = os.fspath(database)
+        if not path or path.startswith("file:"):
+            raise NotSupportedError(
+                f"cannot open {path!r}: give ':memory:', a file path or a pyram.Database "
+                "(temporary databases and URIs are not supported)"
+            )
+        db = Database(path, durability=durability)
     else:
         raise TypeError(
-            f"connect() takes ':memory:' or a pyram.Database, not {type(database).__name__}"
+            f"connect() takes ':memory:', a path or a pyram.Database, not {type(database).__name__}"
         )
-    return Connection(db, isolation_level=isolation_level, autocommit=autocommit)
+    connection = Connection(db, isolation_level=isolation_level, autocommit=autocommit)
+    connection._owns_database = owned
+    return connection
 
 
 # ---------------------------------------------------------------------------------------------
@@ -270,6 +281,8 @@ class Connection:
         self._isolation_level: str | None = _check_isolation_level(isolation_level)
         self._autocommit: bool | int = _check_autocommit(autocommit)
         self._begin_sql = _begin_sql(self._isolation_level)
+        #: set by connect() for the database it opened: closing the connection closes it
+        self._owns_database = False
         self._closed = False
 
     # ------------------------------------------------------------------ state
@@ -373,6 +386,8 @@ class Connection:
             self._end("ROLLBACK")
         finally:
             self._closed = True
+            if self._owns_database:
+                self.database.close()  # a durable file: checkpoint and unlock
 
     def __del__(self) -> None:
         # A connection dropped without close() must not leave the database locked in its

@@ -203,10 +203,26 @@ def test_connect_memory_gives_fresh_databases() -> None:
     assert b.database.table_names() == c.database.table_names() == []
 
 
-@pytest.mark.parametrize("path", ["app.db", "", "file:x?mode=memory", Path("data.db")])
-def test_connect_to_a_file_is_not_supported(path: Any) -> None:
-    with pytest.raises(pyram.NotSupportedError, match="persistence"):
+@pytest.mark.parametrize("path", ["", "file:x?mode=memory"])
+def test_connect_to_a_temporary_database_or_uri_is_not_supported(path: Any) -> None:
+    with pytest.raises(pyram.NotSupportedError, match="not supported"):
         pyram.connect(path)
+
+
+@pytest.mark.parametrize("as_path", [str, Path])
+def test_connect_to_a_file_opens_a_durable_database(tmp_path: Path, as_path: Any) -> None:
+    path = as_path(tmp_path / "app.db")
+    con = pyram.connect(path)
+    con.execute("CREATE TABLE t (x INTEGER)")
+    con.execute("INSERT INTO t VALUES (1)")
+    con.commit()
+    con.execute("INSERT INTO t VALUES (2)")  # never committed: rolled back by close()
+    with pytest.raises(pyram.PersistenceError, match="is locked"):
+        pyram.connect(path)
+    con.close()  # closes (and unlocks) the database it opened
+    again = pyram.connect(path, durability="normal")
+    assert again.execute("SELECT x FROM t").fetchall() == [(1,)]
+    again.close()
 
 
 def test_connect_rejects_other_types() -> None:

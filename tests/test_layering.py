@@ -32,6 +32,8 @@ ALLOWED: dict[str, set[str]] = {
 TOP_LEVEL = {
     "database",
     "database_io",
+    "durable",
+    "durable_attach",
     "session",
     "statements",
     "triggers",
