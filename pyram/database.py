@@ -122,6 +122,8 @@ class Database:
         watchers: list[ChangeWatcher] = []
         if self._durable is not None:
             watchers.append(self._durable.log)  # first: the log sees writes in applied order
+            # written to the log before the commit becomes visible (a failed write rolls back)
+            self._store.commit_hook = self._durable.log.flush
         if self._events_wanted:
             watchers.append(self._events)
         if len(self._sql.triggers):

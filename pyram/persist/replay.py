@@ -73,10 +73,17 @@ class ChangeLog:
             )
         self._pending.append((position, RowOps(kind, schema.name, known[1], before, after)))
 
-    def committed(self) -> None:
-        """Hand the committed changes to the log (raising there reports a failed write)."""
+    def flush(self) -> None:
+        """Hand the changes about to commit to the log. The store calls this (its
+        ``commit_hook``) before the commit becomes visible to any reader; raising there
+        makes the commit fail and roll back, so nothing is seen that the log lacks."""
         pending, self._pending = self._pending, []
         self._on_commit([op for _, op in pending])
+
+    def committed(self) -> None:
+        """Whatever was not flushed yet goes to the log now (nothing, when the store's
+        commit hook ran)."""
+        self.flush()
 
     def discarded(self, position: int) -> None:
         """Forget writes at undo-log positions ``>= position``."""

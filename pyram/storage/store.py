@@ -19,7 +19,7 @@ path pays one check for it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from pyram.catalog import Catalog, ForeignKey, TableSchema
@@ -66,6 +66,9 @@ class Store(TransactionsMixin):
         self._undo: UndoLog | None = None
         #: told about every change when set (change events, triggers); see storage.watch
         self.watcher: ChangeWatcher | None = None
+        #: called as a commit is about to become visible (a durable database writes its log
+        #: record there); raising makes the commit fail and roll back
+        self.commit_hook: Callable[[], None] | None = None
         self._init_transactions()
 
     # ------------------------------------------------------------------ schema

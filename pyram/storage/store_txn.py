@@ -24,7 +24,7 @@ with a statement log of its own, committed when it ends; a query reads a fresh s
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Literal
 
@@ -76,6 +76,7 @@ class TransactionsMixin:
 
     write_lock: threading.RLock
     watcher: ChangeWatcher | None
+    commit_hook: Callable[[], None] | None
     catalog_version: int
     _undo: UndoLog | None
     _data: dict[str, TableData]
@@ -208,8 +209,17 @@ class TransactionsMixin:
         self._undo = txn.log
 
     def _publish(self, log: UndoLog) -> None:
-        """Commit a log's changes (the caller holds the write lock): stamp its versions,
-        date the tables it wrote, compact, tell the watcher."""
+        """Commit a log's changes (the caller holds the write lock): run the commit hook
+        (the durable log; if it raises, the changes are undone and the commit fails), stamp
+        the versions (the commit is visible from here on), date the tables it wrote,
+        compact, tell the watcher."""
+        hook = self.commit_hook
+        if hook is not None:
+            try:
+                hook()
+            except BaseException:
+                self._discard(log, 0)
+                raise
         records = log.version_records()
         ts = self.snapshots.commit(log.stamp, records)
         for record in records:

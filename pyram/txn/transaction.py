@@ -20,7 +20,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Literal
 
-from pyram.errors import ProgrammingError, SerializationFailure
+from pyram.errors import ProgrammingError
 from pyram.storage import Store
 
 __all__ = ["ISOLATION_LEVELS", "Isolation", "Transaction", "TransactionManager"]
@@ -70,9 +70,11 @@ class Transaction:
                 store.release(self._savepoint)
             else:
                 store.commit()
-        except SerializationFailure:
-            self._manager.ended(self)  # the store rolled it back
-            self.state = "rolled back"
+        except BaseException:
+            if self._savepoint is None and not store.in_transaction:
+                # the store rolled it back (serializable validation, a failed durable write)
+                self._manager.ended(self)
+                self.state = "rolled back"
             raise
         self._manager.ended(self)
         self.state = "committed"

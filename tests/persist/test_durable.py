@@ -518,3 +518,31 @@ def test_closed_database_refuses_checkpoints_and_ddl(tmp_path: Path) -> None:
         db.checkpoint()
     with pytest.raises(pyram.PersistenceError, match="closed"):
         db.sql("CREATE TABLE late (x INTEGER)")
+
+
+def test_a_failed_log_write_rolls_the_commit_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pyram.persist.wal import WalWriter
+
+    path = _path(tmp_path)
+    db = pyram.Database(path)
+    db.sql("CREATE TABLE a (x INTEGER PRIMARY KEY)")
+    db.sql("INSERT INTO a VALUES (1)")
+
+    def full_disk(self: WalWriter, seq: int, payload: bytes) -> None:
+        raise pyram.PersistenceError("No space left on device", path=path)
+
+    monkeypatch.setattr(WalWriter, "append", full_disk)
+    with pytest.raises(pyram.PersistenceError), db.transaction():
+        db.sql("INSERT INTO a VALUES (2)")
+    # the log refused it before any reader could see it: memory matches the files
+    assert db.sql("SELECT x FROM a").all() == [(1,)]
+    with pytest.raises(pyram.PersistenceError):
+        db.sql("INSERT INTO a VALUES (3)")  # autocommitted: the same
+    assert db.sql("SELECT x FROM a").all() == [(1,)]
+    assert not db.in_transaction
+    _crash(db)
+    monkeypatch.undo()
+    with pyram.Database(path) as again:
+        assert again.sql("SELECT x FROM a").all() == [(1,)]
