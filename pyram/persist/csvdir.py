@@ -14,18 +14,17 @@ from __future__ import annotations
 
 import csv
 import json
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-from pyram.errors import CorruptFileError, OperationalError
+from pyram.errors import CorruptFileError
 from pyram.persist.contents import Definition, SnapshotContents, TableImage
 from pyram.persist.header import (
+    export_scope,
     live_chunks,
     parse_schema_document,
     schema_document,
-    selected_schemas,
 )
 from pyram.persist.values import from_text, kind_of, to_text
 from pyram.storage import Store
@@ -59,11 +58,7 @@ def write_csv_dir(
     progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """Write tables of ``store`` into ``directory`` (created; must not hold other files)."""
-    with store.write_lock:
-        if store.transaction_thread == threading.get_ident():
-            raise OperationalError("cannot export inside an open transaction")
-        schemas = selected_schemas(store, tables)
-        counts = [store.data(s.name).live_count for s in schemas]
+    with export_scope(store, tables) as (schemas, counts):
         total, done = sum(counts), 0
         doc = {"format": FORMAT_NAME, "version": VERSION}
         doc |= schema_document(schemas, counts, definitions)

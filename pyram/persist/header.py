@@ -9,16 +9,18 @@ first line of a JSON Lines file, ``schema.json`` of a CSV directory, the pickle 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from itertools import compress
 from typing import Any
 
 from pyram.catalog import TableSchema
-from pyram.errors import ProgrammingError
+from pyram.errors import OperationalError, ProgrammingError
 from pyram.persist.contents import Definition
 from pyram.persist.schema_codec import Description, describe_table
 from pyram.persist.values import KINDS
-from pyram.storage import Store
+from pyram.storage import Store, store_txn
 
 __all__ = [
     "live_chunks",
@@ -26,6 +28,29 @@ __all__ = [
     "schema_document",
     "selected_schemas",
 ]
+
+
+@contextmanager
+def export_scope(
+    store: Store, tables: Sequence[str] | None, what: str = "export"
+) -> Iterator[tuple[list[TableSchema], list[int]]]:
+    """Read a consistent committed state for an export: hold the write lock (no writer can
+    change the tables meanwhile; an open writer is waited for, at most ``LOCK_TIMEOUT``
+    seconds), and give the chosen schemas with their row counts.
+
+    Raises:
+        OperationalError: inside an open transaction of this thread (its uncommitted work
+            would be written), or "database is locked" on timeout.
+    """
+    if store.transaction_thread == threading.get_ident():
+        raise OperationalError(f"cannot {what} inside an open transaction")
+    if not store.write_lock.acquire(timeout=store_txn.LOCK_TIMEOUT):
+        raise OperationalError("database is locked")
+    try:
+        schemas = selected_schemas(store, tables)
+        yield schemas, [store.data(s.name).live_count for s in schemas]
+    finally:
+        store.write_lock.release()
 
 
 def selected_schemas(store: Store, tables: Sequence[str] | None) -> list[TableSchema]:

@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from pyram.errors import CorruptFileError, OperationalError
+from pyram.errors import CorruptFileError
 from pyram.persist.contents import Definition, SnapshotContents, TableImage
 from pyram.persist.header import (
+    export_scope,
     live_chunks,
     parse_schema_document,
     schema_document,
-    selected_schemas,
 )
 from pyram.persist.values import from_text, kind_of, to_text
 from pyram.storage import Store
@@ -73,11 +72,7 @@ def write_jsonl(
 ) -> None:
     """Write tables of ``store`` as JSON Lines to a text stream (UTF-8, ``surrogatepass``
     errors so that any Python str round-trips)."""
-    with store.write_lock:
-        if store.transaction_thread == threading.get_ident():
-            raise OperationalError("cannot export inside an open transaction")
-        schemas = selected_schemas(store, tables)
-        counts = [store.data(s.name).live_count for s in schemas]
+    with export_scope(store, tables) as (schemas, counts):
         total, done = sum(counts), 0
         head = {"format": FORMAT_NAME, "version": VERSION}
         stream.write(_dumps(head | schema_document(schemas, counts, definitions)) + "\n")

@@ -11,17 +11,16 @@ then per table its chunks as lists of stored columns.
 from __future__ import annotations
 
 import pickle
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any, BinaryIO
 
-from pyram.errors import CorruptFileError, OperationalError
+from pyram.errors import CorruptFileError
 from pyram.persist.contents import Definition, SnapshotContents, TableImage
 from pyram.persist.header import (
+    export_scope,
     live_chunks,
     parse_schema_document,
     schema_document,
-    selected_schemas,
 )
 from pyram.storage import Store
 
@@ -40,11 +39,7 @@ def write_pickle(
     progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """Write tables of ``store`` as pickles (see the module's warning)."""
-    with store.write_lock:
-        if store.transaction_thread == threading.get_ident():
-            raise OperationalError("cannot export inside an open transaction")
-        schemas = selected_schemas(store, tables)
-        counts = [store.data(s.name).live_count for s in schemas]
+    with export_scope(store, tables) as (schemas, counts):
         total, done = sum(counts), 0
         stream.write(MAGIC)
         pickle.dump(schema_document(schemas, counts, definitions), stream, protocol=5)

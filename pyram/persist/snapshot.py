@@ -28,20 +28,19 @@ from __future__ import annotations
 
 import json
 import struct
-import threading
 import zlib
 from collections.abc import Callable, Sequence
 from itertools import compress, repeat
 from operator import is_not
 from typing import Any, BinaryIO
 
-from pyram.errors import CorruptFileError, OperationalError, PersistenceError
+from pyram.errors import CorruptFileError, PersistenceError
 from pyram.persist.contents import Definition, SnapshotContents, TableImage
 from pyram.persist.header import (
+    export_scope,
     live_chunks,
     parse_schema_document,
     schema_document,
-    selected_schemas,
 )
 from pyram.persist.loader import load_contents
 from pyram.persist.values import decode_values, encode_values, kind_of
@@ -92,11 +91,7 @@ def write_snapshot(
             committed, so they cannot be written).
         ProgrammingError: an unknown table, or a chosen table references one left out.
     """
-    with store.write_lock:
-        if store.transaction_thread == threading.get_ident():
-            raise OperationalError("cannot write a snapshot inside an open transaction")
-        schemas = selected_schemas(store, tables)
-        counts = [store.data(s.name).live_count for s in schemas]
+    with export_scope(store, tables, "write a snapshot") as (schemas, counts):
         total = sum(counts)
         header = _HEADER.pack(MAGIC, FORMAT_VERSION, 0)
         stream.write(header + _CRC.pack(zlib.crc32(header)))

@@ -409,3 +409,28 @@ def test_export_waits_for_a_writing_transaction(tmp_path: Path) -> None:
     other.join(10)
     exporter.join(10)
     assert pyram.Database.load(tmp_path / "t.snap").sql("SELECT id FROM t").all() == [(1,), (2,)]
+
+
+def test_export_behind_a_writer_times_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wait is bounded: a transaction left open elsewhere cannot hang the exporter."""
+    import pyram.storage.store_txn as store_txn
+
+    monkeypatch.setattr(store_txn, "LOCK_TIMEOUT", 0.05)
+    db = pyram.Database()
+    db.sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    writing, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with db.transaction():
+            db.sql("INSERT INTO t VALUES (1)")
+            writing.set()
+            release.wait(10)
+
+    other = threading.Thread(target=writer)
+    other.start()
+    writing.wait(10)
+    with pytest.raises(pyram.OperationalError, match="locked"):
+        db.export(tmp_path / "t.snap")
+    release.set()
+    other.join(10)
+    assert not (tmp_path / "t.snap").exists()
