@@ -310,20 +310,3 @@ def changed_rows(data: TableData, view: ReadView) -> dict[int, tuple[Any, ...] |
             for rid in range(a, b):
                 out[rid] = None
     return out
-
-
-def row_in_view(data: TableData, view: ReadView, rid: int) -> tuple[Any, ...] | None:
-    """Row ``rid`` as ``view`` sees it, or None when it does not exist there (caller holds
-    the latch)."""
-    for stamp, a, b in data.inserted:
-        if a <= rid < b and not view.sees(stamp):
-            return None
-    block = data.versions.get(rid >> BLOCK_SHIFT)
-    chain = None if block is None else block.get(rid)
-    if chain:
-        image = image_of(chain, view)
-        if image is not CURRENT:
-            return image  # type: ignore[no-any-return]
-    if rid < len(data.alive) and data.alive[rid]:
-        return data.row(rid)
-    return None

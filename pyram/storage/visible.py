@@ -10,7 +10,6 @@ correction costs one truth test.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from itertools import compress
 from operator import itemgetter
 from typing import Any
 
@@ -34,7 +33,7 @@ def scan_slice(
         selection: bytearray | None = None
         if data.live_count < len(alive):
             selection = alive[start:stop]
-        if view is None or not (data.versions or data.inserted):
+        if view is None or not data.versioned:
             return columns, max(stop - start, 0), selection
         hide, images = scan_fixes(data, view, start, stop)
         if not hide and not images:
@@ -136,7 +135,7 @@ def find_row(
     it, or None."""
     with data.latch:
         rid = data.find_key(index, dense, key)
-        if view is None or not (data.versions or data.inserted):
+        if view is None or not data.versioned:
             return None if rid is None else (rid, data.row(rid))
         changed = changed_rows(data, view)
         if rid is not None and rid not in changed:
@@ -152,23 +151,10 @@ def count_in_view(data: TableData, view: ReadView | None) -> int:
     """Number of rows that exist in ``view``."""
     with data.latch:
         count = data.live_count
-        if view is None or not (data.versions or data.inserted):
+        if view is None or not data.versioned:
             return count
         alive = data.alive
         for rid, image in changed_rows(data, view).items():
             now = rid < len(alive) and alive[rid] == 1
             count += (image is not None) - now
         return count
-
-
-def live_in_view(data: TableData, view: ReadView | None) -> list[int]:
-    """Row ids of the rows that exist in ``view``, ascending."""
-    with data.latch:
-        rids = set(compress(range(len(data.alive)), data.alive))
-        if view is not None and (data.versions or data.inserted):
-            for rid, image in changed_rows(data, view).items():
-                if image is None:
-                    rids.discard(rid)
-                else:
-                    rids.add(rid)
-        return sorted(rids)

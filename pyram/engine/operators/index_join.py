@@ -107,7 +107,7 @@ class IndexNestedLoopJoin(Operator):
             keys = key_list(self._kernels, batch, ctx)
             with data.latch:
                 lp, rp = _probe(index, keys)
-                if view is not None and (data.versions or data.inserted):
+                if view is not None and data.versioned:
                     lp, rp = _probe_in_view(data, index, keys, lp, rp, view)
             # The matched rows, gathered as the view sees them; pairs then address them by
             # position (the residual and the output read these columns, not the table's).

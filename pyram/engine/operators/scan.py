@@ -206,7 +206,7 @@ class IndexScan(Operator):
                 rids = iter(self._in_view(data, index, list(rids), view, ctx))
         while True:
             with data.latch:
-                if self._keys or view is None or not (data.versions or data.inserted):
+                if self._keys or view is None or not data.versioned:
                     try:
                         chunk = list(islice(rids, BATCH_SIZE))
                     except InternalError:
@@ -234,7 +234,7 @@ class IndexScan(Operator):
     ) -> list[int]:
         """``rids`` (found in the newest state) corrected to ``view`` (caller holds the
         latch)."""
-        if view is None or not (data.versions or data.inserted):
+        if view is None or not data.versioned:
             return rids
         if self._keys:
             probes = [_key([fn(ctx) for fn in key], index.composite) for key in self._keys]
@@ -291,6 +291,7 @@ def _by_probe(
 ) -> list[int]:
     """Equality probes corrected to ``view``: rows in probe order, ascending within one."""
     composite = index.composite
+    positions = data.key_positions(index.name)
     out: list[int] = []
     seen: set[Any] = set()
     for probe in probes:
@@ -302,7 +303,7 @@ def _by_probe(
         def matches(key: Any, probe: Any = probe, width: int = width) -> bool:
             return bool((key[:width] if width else key) == probe)
 
-        found = [rid for rid in rids if matches(data.key_of(data.key_positions(index.name), rid))]
+        found = [rid for rid in rids if matches(data.key_of(positions, rid))]
         out.extend(order_in_view(data, index, found, view, matches, by_key=False))
     return out
 

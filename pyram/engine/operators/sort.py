@@ -237,7 +237,7 @@ def _top_of_table_impl(
     schema = data.schema
     positions = [schema.position(name) for name in scan.columns]
     with data.latch:
-        if data.live_count != len(data.alive) or data.versions or data.inserted:
+        if data.live_count != len(data.alive) or data.versioned:
             return None  # dead rows hold None, versions need correcting: the generic path
         if view is not None:
             view.saw(data)
