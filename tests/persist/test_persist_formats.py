@@ -385,9 +385,9 @@ def test_damaged_schemas_are_refused(tmp_path: Path, old: str, new: str) -> None
         pyram.Database.load(path)
 
 
-def test_export_waits_for_a_writing_transaction(tmp_path: Path) -> None:
-    """An export is one committed state: it waits for another thread's open writes."""
-    db = pyram.Database()
+def _writer_holding_the_lock(db: pyram.Database) -> tuple[threading.Thread, threading.Event]:
+    """Another thread inserts 1 in a transaction and waits (holding the write lock) until
+    the returned event is set, then inserts 2 and commits."""
     db.sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
     writing, release = threading.Event(), threading.Event()
 
@@ -401,6 +401,13 @@ def test_export_waits_for_a_writing_transaction(tmp_path: Path) -> None:
     other = threading.Thread(target=writer)
     other.start()
     writing.wait(10)
+    return other, release
+
+
+def test_export_waits_for_a_writing_transaction(tmp_path: Path) -> None:
+    """An export is one committed state: it waits for another thread's open writes."""
+    db = pyram.Database()
+    other, release = _writer_holding_the_lock(db)
     exporter = threading.Thread(target=db.export, args=(tmp_path / "t.snap",))
     exporter.start()
     exporter.join(0.2)
@@ -417,18 +424,7 @@ def test_export_behind_a_writer_times_out(tmp_path: Path, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(store_txn, "LOCK_TIMEOUT", 0.05)
     db = pyram.Database()
-    db.sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
-    writing, release = threading.Event(), threading.Event()
-
-    def writer() -> None:
-        with db.transaction():
-            db.sql("INSERT INTO t VALUES (1)")
-            writing.set()
-            release.wait(10)
-
-    other = threading.Thread(target=writer)
-    other.start()
-    writing.wait(10)
+    other, release = _writer_holding_the_lock(db)
     with pytest.raises(pyram.OperationalError, match="locked"):
         db.export(tmp_path / "t.snap")
     release.set()
