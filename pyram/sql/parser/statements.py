@@ -13,6 +13,7 @@ from pyram.sql.parser.dml import DmlParser
 from pyram.sql.parser.expressions import ExpressionParser
 from pyram.sql.parser.select import SelectParser
 from pyram.sql.parser.transactions import TransactionParser
+from pyram.sql.parser.window import WindowParser
 from pyram.sql.tokenizer import TokenKind
 
 __all__ = ["Parser"]
@@ -20,7 +21,9 @@ __all__ = ["Parser"]
 _UNSUPPORTED_STATEMENTS = frozenset({"ALTER", "ANALYZE", "ATTACH", "DETACH", "PRAGMA", "VACUUM"})
 
 
-class Parser(ExpressionParser, SelectParser, DmlParser, DdlParser, TransactionParser):
+class Parser(
+    ExpressionParser, SelectParser, WindowParser, DmlParser, DdlParser, TransactionParser
+):
     """Recursive-descent SQL parser over one SQL text."""
 
     def parse_script(self) -> list[ast.Statement]:

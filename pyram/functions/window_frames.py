@@ -1,0 +1,306 @@
+"""Window frames: which rows of a partition each row's aggregate reads, and aggregates over them.
+
+Frames follow SQLite: ROWS counts rows, GROUPS counts peer groups, RANGE compares the single
+ORDER BY value (``n PRECEDING`` reaches back to rows whose value is at least the row's minus
+n; a NULL-keyed row's offset bounds are its NULL peers). EXCLUDE CURRENT ROW / GROUP / TIES
+remove the row, its peers, or its other peers from the frame.
+
+A frame is given per row as ``lo`` (first row) and ``hi`` (one past the last row), both lists
+over the partition. For every frame type both are non-decreasing from row to row, which is
+what keeps the aggregates linear:
+
+* count, sum, total and avg read prefix sums (``itertools.accumulate``, C speed): O(n) per
+  partition whatever the frame size; EXCLUDE subtracts the excluded rows' prefix difference;
+* min and max slide a monotonic deque: O(n) per partition;
+* other aggregates (group_concat, ...) and min/max with EXCLUDE call the aggregate once per
+  distinct frame (rows of one peer group under the default frame share one call).
+
+This module imports only :mod:`pyram.errors` and :mod:`pyram.functions`.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import deque
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from itertools import accumulate, repeat
+from operator import sub
+from typing import Any
+
+from pyram.errors import OperationalError
+from pyram.functions.sql_numeric import I64_MAX, I64_MIN
+from pyram.functions.window import Peers
+
+__all__ = ["Bound", "frame_aggregate", "frame_bounds", "frame_value"]
+
+#: A frame bound as the engine evaluated it: (kind, offset value or None).
+Bound = tuple[str, Any]
+
+_PREFIX_AGGREGATES = frozenset({"count", "count_star", "sum", "total", "avg"})
+
+
+def _offset(value: Any, unit: str, which: str) -> Any:
+    """A frame offset checked as SQLite does: non-negative, an integer unless RANGE."""
+    numeric = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+    if unit == "range":
+        if not numeric or value < 0:
+            raise OperationalError(f"frame {which} offset must be a non-negative number")
+        return value
+    if not numeric or value < 0 or value != int(value):
+        raise OperationalError(f"frame {which} offset must be a non-negative integer")
+    return int(value)
+
+
+def frame_bounds(
+    unit: str,
+    start: Bound,
+    end: Bound,
+    peers: Peers,
+    order_values: Sequence[Any] | None = None,
+    descending: bool = False,
+) -> tuple[list[int], list[int]]:
+    """The frame of every row of a partition as ``(lo, hi)`` lists (``hi >= lo``).
+
+    Args:
+        unit: "rows", "range" or "groups".
+        start: the start bound (kind, offset value).
+        end: the end bound (kind, offset value).
+        peers: the partition's peer groups.
+        order_values: the single ORDER BY value of each row (RANGE with an offset only).
+        descending: whether that ORDER BY is descending.
+    """
+    lo = _bound(unit, start, peers, order_values, descending, is_start=True)
+    hi = _bound(unit, end, peers, order_values, descending, is_start=False)
+    return lo, list(map(max, hi, lo))
+
+
+def _bound(
+    unit: str,
+    bound: Bound,
+    peers: Peers,
+    order_values: Sequence[Any] | None,
+    descending: bool,
+    is_start: bool,
+) -> list[int]:
+    kind, raw = bound
+    size = peers.size
+    if kind == "unbounded_preceding":
+        return [0] * size
+    if kind == "unbounded_following":
+        return [size] * size
+    if kind == "current_row":
+        if unit == "rows":
+            return list(range(size)) if is_start else list(range(1, size + 1))
+        return peers.row_starts() if is_start else peers.row_ends()
+    offset = _offset(raw, unit, "starting" if is_start else "ending")
+    step = -offset if kind == "preceding" else offset
+    if unit == "rows":
+        shift = 0 if is_start else 1
+        return [min(max(i + step + shift, 0), size) for i in range(size)]
+    if unit == "groups":
+        return _groups_bound(peers, step, is_start)
+    assert order_values is not None
+    return _range_bound(peers, order_values, descending, step, is_start)
+
+
+def _groups_bound(peers: Peers, step: int, is_start: bool) -> list[int]:
+    """GROUPS: the start (end) of the peer group ``step`` groups away, clamped."""
+    starts, ends, size = peers.starts, peers.ends, peers.size
+    count = len(starts)
+    out = []
+    for group in peers.group_of:
+        target = group + step
+        if is_start:
+            out.append(0 if target < 0 else starts[target] if target < count else size)
+        else:
+            out.append(0 if target < 0 else ends[target] if target < count else size)
+    return out
+
+
+def _range_bound(
+    peers: Peers, values: Sequence[Any], descending: bool, step: Any, is_start: bool
+) -> list[int]:
+    """RANGE with an offset: bisect the non-NULL run of the (sorted) values for value + step
+    (in sort direction); a NULL row's bound is its peer group's."""
+    size = peers.size
+    nulls = [i for i in range(size) if values[i] is None]
+    low = 0 if not nulls or nulls[0] != 0 else len(nulls)  # NULLs sort first or last
+    high = size if not nulls or nulls[0] == 0 else nulls[0]
+    sign = -1 if descending else 1
+    try:
+        keys = [sign * values[i] for i in range(low, high)]
+    except TypeError:
+        raise OperationalError("RANGE with an offset needs numeric ORDER BY values") from None
+    group_bounds = peers.row_starts() if is_start else peers.row_ends()
+    find = bisect_left if is_start else bisect_right
+    out = []
+    for i in range(size):
+        value = values[i]
+        if value is None:
+            out.append(group_bounds[i])
+        else:
+            out.append(low + find(keys, sign * value + step))
+    return out
+
+
+# --- exclusion ---------------------------------------------------------------------------------
+
+
+def _excluded(exclude: str, peers: Peers) -> list[tuple[tuple[int, int], ...]]:
+    """Per row, the ranges EXCLUDE removes from its frame."""
+    size = peers.size
+    if exclude == "current_row":
+        return [((i, i + 1),) for i in range(size)]
+    starts, ends = peers.row_starts(), peers.row_ends()
+    if exclude == "group":
+        return [((s, e),) for s, e in zip(starts, ends, strict=True)]
+    return [((s, i), (i + 1, e)) for i, s, e in zip(range(size), starts, ends, strict=True)]
+
+
+def _frame_rows(lo: int, hi: int, ranges: tuple[tuple[int, int], ...]) -> list[int]:
+    """Positions lo..hi-1 outside the excluded ranges."""
+    rows = []
+    start = lo
+    for a, b in sorted(ranges):
+        if a > start:
+            rows.extend(range(start, min(a, hi)))
+        start = max(start, b)
+    if start < hi:
+        rows.extend(range(start, hi))
+    return rows
+
+
+# --- aggregates over frames --------------------------------------------------------------------
+
+
+def frame_aggregate(
+    name: str,
+    impl: Callable[..., Any],
+    constants: Sequence[Any],
+    values: list[Any],
+    lo: list[int],
+    hi: list[int],
+    exclude: str,
+    peers: Peers,
+) -> list[Any]:
+    """An aggregate's value over each row's frame; ``values`` holds None for rows it skips
+    (NULL values, rows its FILTER rejects; count(*) passes 1 for counted rows)."""
+    if name in _PREFIX_AGGREGATES:
+        return _prefix_aggregate(name, values, lo, hi, exclude, peers)
+    if name in ("min", "max") and exclude == "no_others":
+        return _sliding_extreme(values, lo, hi, name == "max")
+    excluded = None if exclude == "no_others" else _excluded(exclude, peers)
+    out: list[Any] = []
+    previous = (-1, -1)
+    for i, (l, h) in enumerate(zip(lo, hi, strict=True)):
+        if excluded is None:
+            if (l, h) == previous:
+                out.append(out[-1])
+                continue
+            previous = (l, h)
+            frame = [v for v in values[l:h] if v is not None]
+        else:
+            frame = [values[j] for j in _frame_rows(l, h, excluded[i])]
+            frame = [v for v in frame if v is not None]
+        out.append(impl(frame, *constants))
+    return out
+
+
+def _prefix_aggregate(
+    name: str, values: list[Any], lo: list[int], hi: list[int], exclude: str, peers: Peers
+) -> list[Any]:
+    counts_prefix = list(accumulate((v is not None for v in values), initial=0))
+    counts = list(map(sub, map(counts_prefix.__getitem__, hi), map(counts_prefix.__getitem__, lo)))
+    sums: list[Any] = []
+    sums_prefix: list[Any] = []
+    if name not in ("count", "count_star"):
+        sums_prefix = list(accumulate((0 if v is None else v for v in values), initial=0))
+        sums = list(map(sub, map(sums_prefix.__getitem__, hi), map(sums_prefix.__getitem__, lo)))
+    if exclude != "no_others":
+        _subtract_excluded(counts, sums, counts_prefix, sums_prefix, lo, hi, exclude, peers)
+    if name in ("count", "count_star"):
+        return counts
+    if name == "sum":
+        out = [s if c else None for s, c in zip(sums, counts, strict=True)]
+        _check_range(out)
+        return out
+    if name == "total":
+        return [float(s) if c else 0.0 for s, c in zip(sums, counts, strict=True)]
+    return [_mean(s, c) if c else None for s, c in zip(sums, counts, strict=True)]
+
+
+def _mean(total: Any, count: int) -> Any:
+    return total / count if type(total) is Decimal else float(total) / count
+
+
+def _check_range(sums: list[Any]) -> None:
+    """SQLite's sum() fails when an INTEGER result leaves 64 bits."""
+    ints = [s for s in sums if type(s) is int]
+    if ints and (max(ints) > I64_MAX or min(ints) < I64_MIN):
+        raise OperationalError("integer overflow")
+
+
+def _subtract_excluded(
+    counts: list[int],
+    sums: list[Any],
+    counts_prefix: list[int],
+    sums_prefix: list[Any],
+    lo: list[int],
+    hi: list[int],
+    exclude: str,
+    peers: Peers,
+) -> None:
+    """Remove the EXCLUDEd rows inside each frame from its count and sum (in place)."""
+    for i, ranges in enumerate(_excluded(exclude, peers)):
+        for a, b in ranges:
+            a, b = max(a, lo[i]), min(b, hi[i])
+            if a < b:
+                counts[i] -= counts_prefix[b] - counts_prefix[a]
+                if sums:
+                    sums[i] -= sums_prefix[b] - sums_prefix[a]
+
+
+def _sliding_extreme(values: list[Any], lo: list[int], hi: list[int], is_max: bool) -> list[Any]:
+    """min/max over monotonic frames with a deque of candidate positions (each row enters and
+    leaves once)."""
+    out = []
+    candidates: deque[int] = deque()
+    following = 0
+    for l, h in zip(lo, hi, strict=True):
+        while following < h:
+            value = values[following]
+            if value is not None:
+                while candidates and (
+                    values[candidates[-1]] <= value if is_max else values[candidates[-1]] >= value
+                ):
+                    candidates.pop()
+                candidates.append(following)
+            following += 1
+        while candidates and candidates[0] < l:
+            candidates.popleft()
+        out.append(values[candidates[0]] if candidates else None)
+    return out
+
+
+def frame_value(
+    name: str,
+    values: list[Any],
+    nth: Sequence[int] | None,
+    lo: list[int],
+    hi: list[int],
+    exclude: str,
+    peers: Peers,
+) -> list[Any]:
+    """first_value / last_value / nth_value over each row's frame (NULL when it has no such
+    row); ``nth`` holds nth_value's position argument per row."""
+    positions = nth if nth is not None else repeat(1)
+    excluded = None if exclude == "no_others" else _excluded(exclude, peers)
+    out = []
+    for i, (l, h, n) in enumerate(zip(lo, hi, positions)):
+        rows: Sequence[int] = range(l, h) if excluded is None else _frame_rows(l, h, excluded[i])
+        if name == "last_value":
+            out.append(values[rows[-1]] if rows else None)
+        else:
+            out.append(values[rows[n - 1]] if n <= len(rows) else None)
+    return out
