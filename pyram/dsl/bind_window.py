@@ -56,7 +56,9 @@ def bind_windows(
         if key in call_of:
             continue
         partition = tuple(post(p) for p in window.partition_by)
-        order = tuple(px.SortKey(post(o.expr), o.descending, o.nulls_first) for o in window.order_by)
+        order = tuple(
+            px.SortKey(post(o.expr), o.descending, o.nulls_first) for o in window.order_by
+        )
         call = _call(binder, window, post)
         spec = (partition, order)
         members = specs.setdefault(spec, [])
@@ -106,5 +108,5 @@ def _bound(binder: _Binder, value: int | float | None, is_start: bool) -> px.Fra
         return px.FrameBound("unbounded_preceding" if is_start else "unbounded_following")
     if value == 0:
         return px.FrameBound("current_row")
-    kind = "preceding" if value < 0 else "following"
-    return px.FrameBound(kind, binder.b.literal(abs(value)))
+    offset = binder.b.literal(abs(value))
+    return px.FrameBound("preceding", offset) if value < 0 else px.FrameBound("following", offset)

@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 
 from pyram.catalog import TableSchema
+from pyram.dsl.bind_window import bind_windows, windows_in
 from pyram.dsl.dml import Delete, Insert, Update
 from pyram.dsl.expr import (
     Aggregate,
@@ -29,7 +30,6 @@ from pyram.dsl.expr import (
     SubqueryExpr,
     Unary,
 )
-from pyram.dsl.bind_window import bind_windows, windows_in
 from pyram.dsl.query import Aliased, Select
 from pyram.dsl.window import WindowExpr
 from pyram.errors import ProgrammingError

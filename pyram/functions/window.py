@@ -54,7 +54,7 @@ class Peers:
     @property
     def ends(self) -> list[int]:
         """One past the last row of each peer group."""
-        return self.starts[1:] + [self.size]
+        return [*self.starts[1:], self.size]
 
     def row_starts(self) -> list[int]:
         """For each row, the first row of its peer group."""
@@ -220,9 +220,7 @@ def _ntile_rule(args: Sequence[DataType]) -> DataType:
 _define("row_number", 0, 0, _integer, _row_number, "Row number in the partition, from 1.")
 _define("rank", 0, 0, _integer, _rank, "Rank with gaps: 1 + rows before the row's peers.")
 _define("dense_rank", 0, 0, _integer, _dense_rank, "Rank without gaps: the peer group number.")
-_define(
-    "percent_rank", 0, 0, _real, _percent_rank, "(rank - 1) / (rows - 1); 0.0 for one row."
-)
+_define("percent_rank", 0, 0, _real, _percent_rank, "(rank - 1) / (rows - 1); 0.0 for one row.")
 _define("cume_dist", 0, 0, _real, _cume_dist, "Rows up to the row's last peer / rows.")
 _define("ntile", 1, 1, _ntile_rule, _ntile, "Bucket 1..n of the row (n as equal as can be).")
 
@@ -240,8 +238,8 @@ def lag_lead(direction: int) -> RankKernel:
         size = peers.size
         offsets = args[1] if len(args) > 1 else repeat(1)
         defaults = args[2] if len(args) > 2 else repeat(None)
-        out = []
-        for row, offset, default in zip(range(size), offsets, defaults):
+        out: list[Any] = []
+        for row, offset, default in zip(range(size), offsets, defaults, strict=False):
             if offset is None:
                 out.append(None)
                 continue

@@ -160,7 +160,7 @@ def _excluded(exclude: str, peers: Peers) -> list[tuple[tuple[int, int], ...]]:
 
 def _frame_rows(lo: int, hi: int, ranges: tuple[tuple[int, int], ...]) -> list[int]:
     """Positions lo..hi-1 outside the excluded ranges."""
-    rows = []
+    rows: list[int] = []
     start = lo
     for a, b in sorted(ranges):
         if a > start:
@@ -193,15 +193,15 @@ def frame_aggregate(
     excluded = None if exclude == "no_others" else _excluded(exclude, peers)
     out: list[Any] = []
     previous = (-1, -1)
-    for i, (l, h) in enumerate(zip(lo, hi, strict=True)):
+    for i, (low, high) in enumerate(zip(lo, hi, strict=True)):
         if excluded is None:
-            if (l, h) == previous:
+            if (low, high) == previous:
                 out.append(out[-1])
                 continue
-            previous = (l, h)
-            frame = [v for v in values[l:h] if v is not None]
+            previous = (low, high)
+            frame = [v for v in values[low:high] if v is not None]
         else:
-            frame = [values[j] for j in _frame_rows(l, h, excluded[i])]
+            frame = [values[j] for j in _frame_rows(low, high, excluded[i])]
             frame = [v for v in frame if v is not None]
         out.append(impl(frame, *constants))
     return out
@@ -267,8 +267,8 @@ def _sliding_extreme(values: list[Any], lo: list[int], hi: list[int], is_max: bo
     out = []
     candidates: deque[int] = deque()
     following = 0
-    for l, h in zip(lo, hi, strict=True):
-        while following < h:
+    for low, high in zip(lo, hi, strict=True):
+        while following < high:
             value = values[following]
             if value is not None:
                 while candidates and (
@@ -277,7 +277,7 @@ def _sliding_extreme(values: list[Any], lo: list[int], hi: list[int], is_max: bo
                     candidates.pop()
                 candidates.append(following)
             following += 1
-        while candidates and candidates[0] < l:
+        while candidates and candidates[0] < low:
             candidates.popleft()
         out.append(values[candidates[0]] if candidates else None)
     return out
@@ -297,8 +297,10 @@ def frame_value(
     positions = nth if nth is not None else repeat(1)
     excluded = None if exclude == "no_others" else _excluded(exclude, peers)
     out = []
-    for i, (l, h, n) in enumerate(zip(lo, hi, positions)):
-        rows: Sequence[int] = range(l, h) if excluded is None else _frame_rows(l, h, excluded[i])
+    for i, (low, high, n) in enumerate(zip(lo, hi, positions, strict=False)):
+        rows: Sequence[int] = (
+            range(low, high) if excluded is None else _frame_rows(low, high, excluded[i])
+        )
         if name == "last_value":
             out.append(values[rows[-1]] if rows else None)
         else:

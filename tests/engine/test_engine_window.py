@@ -38,7 +38,7 @@ def _rows(db: Any, plan: pn.Plan) -> list[tuple[Any, ...]]:
 
 def test_empty_input_gives_no_rows() -> None:
     db = new_db()
-    node, c = scan("l")
+    node, _ = scan("l")
     plan = B.window(node, [], [], [B.window_call("row_number", [])], ["rn"])
     assert _rows(db, plan) == []
 
@@ -49,7 +49,7 @@ def test_one_row_every_ranking_function() -> None:
     node, c = scan("l")
     names = ["row_number", "rank", "dense_rank", "percent_rank", "cume_dist"]
     calls = [B.window_call(n, []) for n in names] + [B.window_call("ntile", [lit(3)])]
-    plan = B.window(node, [], [px.SortKey(c["k"])], calls, names + ["ntile"])
+    plan = B.window(node, [], [px.SortKey(c["k"])], calls, [*names, "ntile"])
     assert _rows(db, plan) == [(1, 5, None, "a", 1, 1, 1, 0.0, 1.0, 1)]
 
 
@@ -186,11 +186,15 @@ def test_linear_kernels_match_brute_force(
 def test_window_over_sqlite_mirror() -> None:
     db = new_db()
     fill(db, "l", [(i, i % 3 or None, (i * 7) % 5, "xyz"[i % 3]) for i in range(20)])
-    expected = sqlite_mirror(db).execute(
-        "SELECT id, sum(v) OVER (PARTITION BY k ORDER BY v, id ROWS BETWEEN 2 PRECEDING AND "
-        "1 FOLLOWING), max(v) OVER (PARTITION BY k ORDER BY v, id ROWS BETWEEN 2 PRECEDING AND "
-        "1 FOLLOWING) FROM l ORDER BY id"
-    ).fetchall()
+    expected = (
+        sqlite_mirror(db)
+        .execute(
+            "SELECT id, sum(v) OVER (PARTITION BY k ORDER BY v, id ROWS BETWEEN 2 PRECEDING AND "
+            "1 FOLLOWING), max(v) OVER (PARTITION BY k ORDER BY v, id ROWS BETWEEN 2 PRECEDING AND "
+            "1 FOLLOWING) FROM l ORDER BY id"
+        )
+        .fetchall()
+    )
     node, c = scan("l")
     frame = px.WindowFrame(
         "rows", px.FrameBound("preceding", lit(2)), px.FrameBound("following", lit(1))

@@ -73,9 +73,7 @@ QUERIES: list[tuple[str, Any, str]] = [
     ),
     (
         "aggregate_filter",
-        pyram.select(User.name, func.count().filter(User.age > 3).label("n")).group_by(
-            User.name
-        ),
+        pyram.select(User.name, func.count().filter(User.age > 3).label("n")).group_by(User.name),
         "SELECT name, count(*) FILTER (WHERE age > 3) AS n FROM user GROUP BY name",
     ),
 ]
@@ -86,7 +84,10 @@ def db() -> pyram.Database:
     database = pyram.Database()
     database.create(User, Order)
     database.insert_many(
-        [User(id=i, name=f"u{i % 3}", age=i % 5, email=None if i % 4 else f"{i}@x") for i in range(1, 20)]
+        [
+            User(id=i, name=f"u{i % 3}", age=i % 5, email=None if i % 4 else f"{i}@x")
+            for i in range(1, 20)
+        ]
     )
     return database
 
@@ -103,9 +104,7 @@ def _optimized(db: pyram.Database, plan: pn.Plan) -> pn.Plan:
 
 
 @pytest.mark.parametrize(("name", "query", "sql"), QUERIES, ids=[q[0] for q in QUERIES])
-def test_window_binds_to_the_same_plan(
-    db: pyram.Database, name: str, query: Any, sql: str
-) -> None:
+def test_window_binds_to_the_same_plan(db: pyram.Database, name: str, query: Any, sql: str) -> None:
     from_dsl = bind_query(query, db._schema_of).plan
     from_sql = _sql_plan(db, sql)
     assert from_sql == from_dsl, f"\nDSL:\n{format_plan(from_dsl)}\nSQL:\n{format_plan(from_sql)}"

@@ -49,7 +49,12 @@ def window_table(draw: Any) -> TableDef:
     )
     count = draw(st.integers(0, 12))
     rows = tuple(
-        (i, draw(st.sampled_from(G_VALUES)), draw(st.sampled_from(A_VALUES)), draw(st.sampled_from(B_VALUES)))
+        (
+            i,
+            draw(st.sampled_from(G_VALUES)),
+            draw(st.sampled_from(A_VALUES)),
+            draw(st.sampled_from(B_VALUES)),
+        )
         for i in range(count)
     )
     return TableDef("t", cols, rows)
@@ -78,7 +83,16 @@ def _frame(draw: Any, units: list[str]) -> str:
     else:
         body = draw(st.sampled_from(["UNBOUNDED PRECEDING", "1 PRECEDING", "CURRENT ROW"]))
     exclude = draw(
-        st.sampled_from(["", "", " EXCLUDE NO OTHERS", " EXCLUDE CURRENT ROW", " EXCLUDE GROUP", " EXCLUDE TIES"])
+        st.sampled_from(
+            [
+                "",
+                "",
+                " EXCLUDE NO OTHERS",
+                " EXCLUDE CURRENT ROW",
+                " EXCLUDE GROUP",
+                " EXCLUDE TIES",
+            ]
+        )
     )
     return f"{unit} {body}{exclude}"
 
@@ -97,7 +111,9 @@ def window_call(draw: Any, grouped: bool) -> str:
         inner = draw(st.sampled_from(aggregates))
         func = {
             "rank": draw(st.sampled_from(RANKS)),
-            "ordered": draw(st.sampled_from(["row_number()", f"lag({inner})", f"first_value({inner})"])),
+            "ordered": draw(
+                st.sampled_from(["row_number()", f"lag({inner})", f"first_value({inner})"])
+            ),
             "agg": f"{draw(st.sampled_from(['sum', 'max', 'count']))}({inner})",
             "order_agg": f"group_concat({draw(st.sampled_from(aggregates[:2]))})",
         }[kind]

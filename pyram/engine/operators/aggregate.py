@@ -166,8 +166,8 @@ class HashAggregate(Operator):
             total += view.length
             for acc, kernel in zip(keys, self._group_kernels, strict=True):
                 acc.extend(evaluate(kernel, view, ctx))
-            for acc, (kernel, where) in zip(args, self._arg_kernels, strict=True):
-                values = [1] * view.length if kernel is None else evaluate(kernel, view, ctx)
+            for acc, (arg, where) in zip(args, self._arg_kernels, strict=True):
+                values = [1] * view.length if arg is None else evaluate(arg, view, ctx)
                 if where is not None:
                     keep = evaluate(where, view, ctx)
                     values = [v if k is True else None for v, k in zip(values, keep, strict=True)]

@@ -22,8 +22,8 @@ import attrs
 
 from pyram.errors import ProgrammingError
 from pyram.functions import is_aggregate
-from pyram.functions.window import is_window_function
 from pyram.functions.sql_numeric import text_operand, text_remainder_operand
+from pyram.functions.window import is_window_function
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.sql import ast

@@ -128,7 +128,9 @@ class WindowBinder(ExprBinder):
             raise self.error(f"no such window: {name}", offset)
         return self._extended(found.window, windows)
 
-    def _extended(self, window: ast.WindowDef, windows: dict[str, ast.NamedWindow]) -> ast.WindowDef:
+    def _extended(
+        self, window: ast.WindowDef, windows: dict[str, ast.NamedWindow]
+    ) -> ast.WindowDef:
         if window.base is None:
             return window
         base = self._named(window.base, windows, window.offset)
@@ -153,4 +155,3 @@ def _nulls(term: ast.OrderingTerm) -> bool | None:
     if term.nulls is None:
         return None
     return term.nulls is ast.NullsOrder.FIRST
-
