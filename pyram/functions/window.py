@@ -17,7 +17,8 @@ This module imports only :mod:`pyram.errors`, :mod:`pyram.types` and the functio
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from itertools import repeat
+from itertools import chain, compress, count, islice, repeat
+from operator import ne, sub
 from typing import Any
 
 import attrs
@@ -37,19 +38,45 @@ __all__ = [
 ]
 
 
-@attrs.frozen
 class Peers:
-    """One partition's rows grouped into peer groups (equal ORDER BY values).
+    """One partition's rows grouped into peer groups (equal ORDER BY values), computed on
+    first use: ROWS frames, lag and row_number never need them.
 
     Attributes:
         size: rows in the partition.
-        starts: first row (0-based, within the partition) of each peer group, ascending.
-        group_of: the peer group index of each row.
+        keys: the ORDER BY key of each row in window order (a value or a tuple of values);
+            empty when there is no ORDER BY (every row is a peer of every other).
     """
 
-    size: int
-    starts: list[int]
-    group_of: list[int]
+    __slots__ = ("_group_of", "_starts", "keys", "size")
+
+    def __init__(self, keys: Sequence[Any], size: int) -> None:
+        self.keys = keys
+        self.size = size
+        self._starts: list[int] | None = None
+        self._group_of: list[int] | None = None
+
+    def _compute(self) -> tuple[list[int], list[int]]:
+        starts = run_starts(self.keys) if self.keys else [0]
+        if not self.size:
+            starts = []
+        self._starts = starts
+        self._group_of = list(chain.from_iterable(map(repeat, count(), self._lengths())))
+        return self._starts, self._group_of
+
+    def _lengths(self) -> list[int]:
+        starts = self.starts
+        return list(map(sub, [*starts[1:], self.size], starts))
+
+    @property
+    def starts(self) -> list[int]:
+        """First row (0-based, within the partition) of each peer group, ascending."""
+        return self._starts if self._starts is not None else self._compute()[0]
+
+    @property
+    def group_of(self) -> list[int]:
+        """The peer group index of each row."""
+        return self._group_of if self._group_of is not None else self._compute()[1]
 
     @property
     def ends(self) -> list[int]:
@@ -58,32 +85,28 @@ class Peers:
 
     def row_starts(self) -> list[int]:
         """For each row, the first row of its peer group."""
-        return [self.starts[g] for g in self.group_of]
+        return list(chain.from_iterable(map(repeat, self.starts, self._lengths())))
 
     def row_ends(self) -> list[int]:
         """For each row, one past the last row of its peer group."""
-        ends = self.ends
-        return [ends[g] for g in self.group_of]
+        return list(chain.from_iterable(map(repeat, self.ends, self._lengths())))
+
+
+def run_starts(keys: Sequence[Any]) -> list[int]:
+    """Where each run of equal keys starts (``[0, ...]``; ``[]`` for no keys), compared
+    pairwise at C speed (NULLs equal each other, 1 equals 1.0: SQL peers)."""
+    if not keys:
+        return []
+    size = len(keys)
+    changes = map(ne, islice(keys, 1, None), keys)
+    return [0, *compress(range(1, size), changes)]
 
 
 def peers_of(keys: Sequence[Any], size: int) -> Peers:
     """The peer groups of a partition whose rows have ORDER BY key values ``keys`` (in window
     order; one entry per row: a value or a tuple of values). Without ORDER BY pass ``()``:
     every row is a peer of every other."""
-    if not keys or size == 0:
-        return Peers(size, [0] if size else [], [0] * size)
-    starts = [0]
-    group_of = [0] * size
-    group = 0
-    previous = keys[0]
-    for i in range(1, size):
-        key = keys[i]
-        if key != previous:
-            starts.append(i)
-            group += 1
-            previous = key
-        group_of[i] = group
-    return Peers(size, starts, group_of)
+    return Peers(keys, size)
 
 
 #: A kernel: (peers of the partition, argument value lists) -> one value per row.
@@ -167,11 +190,11 @@ def _row_number(peers: Peers, args: list[list[Any]]) -> list[Any]:
 
 
 def _rank(peers: Peers, args: list[list[Any]]) -> list[Any]:
-    return [start + 1 for start in peers.row_starts()]
+    return list(map((1).__add__, peers.row_starts()))
 
 
 def _dense_rank(peers: Peers, args: list[list[Any]]) -> list[Any]:
-    return [group + 1 for group in peers.group_of]
+    return list(map((1).__add__, peers.group_of))
 
 
 def _percent_rank(peers: Peers, args: list[list[Any]]) -> list[Any]:

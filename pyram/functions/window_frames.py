@@ -37,6 +37,10 @@ __all__ = ["Bound", "frame_aggregate", "frame_bounds", "frame_value"]
 #: A frame bound as the engine evaluated it: (kind, offset value or None).
 Bound = tuple[str, Any]
 
+#: start kinds that never pass an end of the kinds below (an empty frame is impossible)
+_NEVER_AFTER_END = frozenset({"unbounded_preceding", "current_row"})
+_NEVER_BEFORE_START = frozenset({"current_row", "unbounded_following"})
+
 _PREFIX_AGGREGATES = frozenset({"count", "count_star", "sum", "total", "avg"})
 
 
@@ -72,6 +76,8 @@ def frame_bounds(
     """
     lo = _bound(unit, start, peers, order_values, descending, is_start=True)
     hi = _bound(unit, end, peers, order_values, descending, is_start=False)
+    if start[0] in _NEVER_AFTER_END and end[0] in _NEVER_BEFORE_START:
+        return lo, hi  # hi >= lo already: no clamping pass
     return lo, list(map(max, hi, lo))
 
 
@@ -210,19 +216,26 @@ def frame_aggregate(
 def _prefix_aggregate(
     name: str, values: list[Any], lo: list[int], hi: list[int], exclude: str, peers: Peers
 ) -> list[Any]:
-    counts_prefix = list(accumulate((v is not None for v in values), initial=0))
-    counts = list(map(sub, map(counts_prefix.__getitem__, hi), map(counts_prefix.__getitem__, lo)))
+    dense = None not in values  # the common case: C-level prefix sums, no per-row tests
+    if dense:
+        counts_prefix: Sequence[int] = range(len(values) + 1)
+        counts = list(map(sub, hi, lo))
+    else:
+        counts_prefix = list(accumulate((v is not None for v in values), initial=0))
+        counts = list(map(sub, map(counts_prefix.__getitem__, hi), map(counts_prefix.__getitem__, lo)))
     sums: list[Any] = []
     sums_prefix: list[Any] = []
     if name not in ("count", "count_star"):
-        sums_prefix = list(accumulate((0 if v is None else v for v in values), initial=0))
+        present = values if dense else (0 if v is None else v for v in values)
+        sums_prefix = list(accumulate(present, initial=0))
         sums = list(map(sub, map(sums_prefix.__getitem__, hi), map(sums_prefix.__getitem__, lo)))
     if exclude != "no_others":
         _subtract_excluded(counts, sums, counts_prefix, sums_prefix, lo, hi, exclude, peers)
     if name in ("count", "count_star"):
         return counts
+    some_empty = not counts or min(counts) == 0
     if name == "sum":
-        out = [s if c else None for s, c in zip(sums, counts, strict=True)]
+        out = [s if c else None for s, c in zip(sums, counts, strict=True)] if some_empty else sums
         _check_range(out)
         return out
     if name == "total":
@@ -236,8 +249,11 @@ def _mean(total: Any, count: int) -> Any:
 
 def _check_range(sums: list[Any]) -> None:
     """SQLite's sum() fails when an INTEGER result leaves 64 bits."""
-    ints = [s for s in sums if type(s) is int]
-    if ints and (max(ints) > I64_MAX or min(ints) < I64_MIN):
+    if None in sums:
+        sums = [s for s in sums if s is not None]
+    if not sums or type(sums[0]) is not int:
+        return  # REAL or DECIMAL input (or nothing): no INTEGER range to leave
+    if max(sums) > I64_MAX or min(sums) < I64_MIN:
         raise OperationalError("integer overflow")
 
 

@@ -17,7 +17,6 @@ constant aggregate arguments (group_concat's separator) are evaluated once per e
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from itertools import groupby
 from typing import Any
 
 from pyram.engine.batch import BATCH_SIZE, Batch
@@ -37,7 +36,7 @@ from pyram.engine.operators.common import (
 from pyram.engine.operators.sort import order_positions
 from pyram.errors import NotSupportedError
 from pyram.functions import aggregate_function
-from pyram.functions.window import Peers, nth_value_at, peers_of, window_function
+from pyram.functions.window import Peers, nth_value_at, peers_of, run_starts, window_function
 from pyram.functions.window_frames import Bound, frame_aggregate, frame_bounds, frame_value
 from pyram.plan.expr import Expr, Field, SortKey, WindowCall, WindowFrame
 
@@ -73,16 +72,19 @@ class _Call:
             for b in (frame.start, frame.end)
         ]
 
-    def arguments(self, batch: Batch, order: list[int], ctx: ExecContext) -> list[list[Any]]:
-        """The call's per-row argument values in window order (an aggregate's first argument
-        is None where it is skipped: NULL or rejected by FILTER; count(*) gets 1s)."""
+    def arguments(
+        self, batch: Batch, order: list[int] | None, ctx: ExecContext
+    ) -> list[list[Any]]:
+        """The call's per-row argument values in window order (``order``: None when the input
+        is in it); an aggregate's first argument is None where it is skipped (NULL, rejected
+        by FILTER; count(*) gets 1s)."""
         count = batch.length
-        values = [gather(evaluate(k, batch, ctx), order) for k in self.args]
+        values = [_ordered(evaluate(k, batch, ctx), order) for k in self.args]
         if self.kind != "aggregate":
             return values
         first = values[0] if values else [1] * count
         if self.filter is not None:
-            keep = gather(evaluate(self.filter, batch, ctx), order)
+            keep = _ordered(evaluate(self.filter, batch, ctx), order)
             first = [v if k is True else None for v, k in zip(first, keep, strict=True)]
         return [first]
 
@@ -136,8 +138,9 @@ class Window(Operator):
         keys = [(v, SortKey(e)) for v, e in zip(partition, self.partition_by, strict=True)]
         keys += list(zip(ordering, self.order_by, strict=True))
         order = order_positions(count, keys) if keys else list(range(count))
-        results = self._compute(batch, order, partition, ordering, ctx)
-        out = gather_columns(columns, order) + results
+        identity = order == list(range(count))  # input already in window order: no gathers
+        results = self._compute(batch, None if identity else order, partition, ordering, ctx)
+        out = (columns if identity else gather_columns(columns, order)) + results
         for start in range(0, count, BATCH_SIZE):
             stop = min(start + BATCH_SIZE, count)
             chunk = out if count <= BATCH_SIZE else [c[start:stop] for c in out]
@@ -146,7 +149,7 @@ class Window(Operator):
     def _compute(
         self,
         batch: Batch,
-        order: list[int],
+        order: list[int] | None,
         partition: list[list[Any]],
         ordering: list[list[Any]],
         ctx: ExecContext,
@@ -155,11 +158,11 @@ class Window(Operator):
         count = batch.length
         arguments = [c.arguments(batch, order, ctx) for c in self._calls]
         bounds = [c.bounds(ctx) for c in self._calls]
-        order_keys = _keys([gather(v, order) for v in ordering])
+        order_keys = _keys([_ordered(v, order) for v in ordering])
         range_values = order_keys if len(ordering) == 1 else None
         descending = bool(self.order_by) and self.order_by[0].descending
         results: list[list[Any]] = [[] for _ in self._calls]
-        for start, stop in _runs(_keys([gather(v, order) for v in partition]), count):
+        for start, stop in _runs(_keys([_ordered(v, order) for v in partition]), count):
             peers = peers_of(order_keys[start:stop] if order_keys else (), stop - start)
             frames: dict[tuple[WindowFrame, Bound, Bound], tuple[list[int], list[int]]] = {}
             for i, call in enumerate(self._calls):
@@ -198,6 +201,11 @@ class Window(Operator):
         return frame_aggregate(name, impl, constants, args[0], lo, hi, exclude, peers)
 
 
+def _ordered(values: list[Any], order: list[int] | None) -> list[Any]:
+    """``values`` in window order (themselves when the input already is)."""
+    return values if order is None else gather(values, order)
+
+
 def _keys(columns: list[list[Any]]) -> list[Any]:
     """One key per row: the value itself for one column, a tuple for several, [] for none."""
     if not columns:
@@ -212,8 +220,5 @@ def _runs(keys: Sequence[Any], count: int) -> Iterator[tuple[int, int]]:
     if not keys:
         yield 0, count
         return
-    start = 0
-    for _, run in groupby(keys):
-        stop = start + sum(1 for _ in run)
-        yield start, stop
-        start = stop
+    starts = run_starts(keys)
+    yield from zip(starts, [*starts[1:], count], strict=True)
