@@ -117,10 +117,11 @@ def run_windows(
             times: dict[str, float] = {}
             sums: dict[str, int] = {}
             for engine, run in engines.items():
-                times[engine], sums[engine] = _best(lambda run=run: run(sql), repeat)
+                times[engine], sums[engine] = _best(lambda run=run, sql=sql: run(sql), repeat)
                 if sums[engine] != sums["sqlite3"]:
                     raise MismatchError(f"windows {name} at {rows} rows: {engine} {sums}")
-            log(f"windows: {name} at {rows}: " + ", ".join(f"{e} {t:.3f}s" for e, t in times.items()))
+            spent = ", ".join(f"{e} {t:.3f}s" for e, t in times.items())
+            log(f"windows: {name} at {rows}: {spent}")
             results.append(
                 WindowResult(name, rows, times["pyram"], times["sqlite3"], times.get("duckdb"))
             )
@@ -167,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     try:
-        results = run_windows(args.rows, args.repeat, args.seed, lambda m: print(m, file=sys.stderr))
+        results = run_windows(
+            args.rows, args.repeat, args.seed, lambda m: print(m, file=sys.stderr)
+        )
     except MismatchError as exc:
         print(f"ABORTED: answers differ: {exc}", file=sys.stderr)
         return 1

@@ -222,7 +222,8 @@ def _prefix_aggregate(
         counts = list(map(sub, hi, lo))
     else:
         counts_prefix = list(accumulate((v is not None for v in values), initial=0))
-        counts = list(map(sub, map(counts_prefix.__getitem__, hi), map(counts_prefix.__getitem__, lo)))
+        at = counts_prefix.__getitem__
+        counts = list(map(sub, map(at, hi), map(at, lo)))
     sums: list[Any] = []
     sums_prefix: list[Any] = []
     if name not in ("count", "count_star"):
@@ -260,7 +261,7 @@ def _check_range(sums: list[Any]) -> None:
 def _subtract_excluded(
     counts: list[int],
     sums: list[Any],
-    counts_prefix: list[int],
+    counts_prefix: Sequence[int],
     sums_prefix: list[Any],
     lo: list[int],
     hi: list[int],
