@@ -23,6 +23,7 @@ from benchmarks.workloads import WORKLOAD_NAMES
 MEMORY = "memory"
 PERSISTENCE = "persistence"
 DURABILITY = "durability"
+WINDOWS = "windows"
 QUICK_ROWS = 20_000
 
 
@@ -65,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=parse_names,
         default=None,
         help="comma-separated subset of: "
-        + ", ".join((*WORKLOAD_NAMES, MEMORY, PERSISTENCE, DURABILITY)),
+        + ", ".join((*WORKLOAD_NAMES, MEMORY, PERSISTENCE, DURABILITY, WINDOWS)),
     )
     parser.add_argument("--quick", action="store_true", help="smoke run: 20k rows, fewer runs")
     parser.add_argument(
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
 
     only: list[str] | None = args.only
     try:
-        extras = (MEMORY, PERSISTENCE, DURABILITY)
+        extras = (MEMORY, PERSISTENCE, DURABILITY, WINDOWS)
         workloads = select_workloads(None if only is None else [n for n in only if n not in extras])
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
@@ -198,6 +199,16 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         text += "\n" + durability.format_durability(levels)
         document["durability"] = durability.to_json(levels)
+    if only is None or WINDOWS in only:  # window functions vs sqlite3 (and duckdb)
+        from benchmarks import windows
+
+        try:
+            results_w = windows.run_windows(sizes, repeat, args.seed, runner.log)
+        except MismatchError as exc:
+            print(f"ABORTED: answers differ: {exc}", file=sys.stderr)
+            return 1
+        text += "\n" + windows.format_windows(results_w)
+        document["windows"] = windows.to_json(results_w)
     print(text)
     path = report.write_json(document, args.output or report.DEFAULT_OUTPUT)
     print(f"\nresults written to {path}")
