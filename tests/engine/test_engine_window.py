@@ -204,3 +204,28 @@ def test_window_over_sqlite_mirror() -> None:
     plan = B.window(node, [c["k"]], keys, calls, ["s", "m"])
     rows = sorted((r[0], r[4], r[5]) for r in _rows(db, plan))
     assert rows == expected
+
+
+def test_explain_golden() -> None:
+    db = new_db()
+    fill(db, "l", [(1, 0, 1, "a")])
+    node, c = scan("l")
+    frame = px.WindowFrame(
+        "groups",
+        px.FrameBound("preceding", lit(1)),
+        px.FrameBound("current_row"),
+        "ties",
+    )
+    calls = [B.window_call("rank", []), B.window_call("sum", [c["v"]], frame)]
+    plan = B.window(node, [c["k"]], [px.SortKey(c["v"], True)], calls, ["r", "s"])
+    from pyram.engine import explain
+    from pyram.optimizer.display import format_plan
+
+    assert explain(physical(plan)).splitlines()[0] == (
+        "Window rank(), sum(v) [GROUPS BETWEEN 1 PRECEDING AND CURRENT ROW EXCLUDE TIES] "
+        "OVER (PARTITION BY k ORDER BY v DESC) (est. rows 0)"
+    )
+    assert format_plan(plan).splitlines()[0] == (
+        "Window [PARTITION BY k ORDER BY v DESC] [rank() AS r, sum(v) [GROUPS BETWEEN 1 "
+        "PRECEDING AND CURRENT ROW EXCLUDE TIES] AS s]"
+    )

@@ -153,9 +153,14 @@ def window_call(draw: Any, grouped: bool) -> str:
 
 @st.composite
 def window_query(draw: Any) -> Query:
+    """A query with 1-3 window calls (sometimes named windows, FILTER, an ORDER BY by a window
+    call; sometimes over GROUP BY g; sometimes invalid: a window call in WHERE)."""
     grouped = draw(st.integers(0, 3)) == 3
     calls = draw(st.lists(window_call(grouped), min_size=1, max_size=3))
     select = "g, count(*)" if grouped else "id, g, a"
+    if grouped and draw(st.booleans()):
+        # FILTER on plain aggregates too
+        select += ", sum(a) FILTER (WHERE b > 0), count(*) FILTER (WHERE a IS NULL OR a > 1)"
     tail = " GROUP BY g" if grouped else ""
     if not grouped and draw(st.integers(0, 4)) == 4:
         tail = " WHERE a IS NOT NULL" + tail
