@@ -56,27 +56,32 @@ class Peers:
         self._starts: list[int] | None = None
         self._group_of: list[int] | None = None
 
-    def _compute(self) -> tuple[list[int], list[int]]:
-        starts = run_starts(self.keys) if self.keys else [0]
-        if not self.size:
-            starts = []
-        self._starts = starts
-        self._group_of = list(chain.from_iterable(map(repeat, count(), self._lengths())))
-        return self._starts, self._group_of
-
-    def _lengths(self) -> list[int]:
-        starts = self.starts
-        return list(map(sub, [*starts[1:], self.size], starts))
-
     @property
     def starts(self) -> list[int]:
         """First row (0-based, within the partition) of each peer group, ascending."""
-        return self._starts if self._starts is not None else self._compute()[0]
+        if self._starts is None:
+            self._starts = (run_starts(self.keys) if self.keys else [0]) if self.size else []
+        return self._starts
+
+    @property
+    def distinct(self) -> bool:
+        """True when every row is its own peer group (a unique ORDER BY)."""
+        return len(self.starts) == self.size
 
     @property
     def group_of(self) -> list[int]:
         """The peer group index of each row."""
-        return self._group_of if self._group_of is not None else self._compute()[1]
+        if self._group_of is None:
+            if self.distinct:
+                self._group_of = list(range(self.size))
+            else:
+                lengths = self._lengths()
+                self._group_of = list(chain.from_iterable(map(repeat, count(), lengths)))
+        return self._group_of
+
+    def _lengths(self) -> list[int]:
+        starts = self.starts
+        return list(map(sub, [*starts[1:], self.size], starts))
 
     @property
     def ends(self) -> list[int]:
@@ -85,10 +90,14 @@ class Peers:
 
     def row_starts(self) -> list[int]:
         """For each row, the first row of its peer group."""
+        if self.distinct:
+            return list(range(self.size))
         return list(chain.from_iterable(map(repeat, self.starts, self._lengths())))
 
     def row_ends(self) -> list[int]:
         """For each row, one past the last row of its peer group."""
+        if self.distinct:
+            return list(range(1, self.size + 1))
         return list(chain.from_iterable(map(repeat, self.ends, self._lengths())))
 
 
@@ -190,6 +199,8 @@ def _row_number(peers: Peers, args: list[list[Any]]) -> list[Any]:
 
 
 def _rank(peers: Peers, args: list[list[Any]]) -> list[Any]:
+    if peers.distinct:
+        return list(range(1, peers.size + 1))
     return list(map((1).__add__, peers.row_starts()))
 
 

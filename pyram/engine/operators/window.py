@@ -16,7 +16,8 @@ constant aggregate arguments (group_concat's separator) are evaluated once per e
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from pyram.engine.batch import BATCH_SIZE, Batch
@@ -36,7 +37,7 @@ from pyram.engine.operators.common import (
 from pyram.engine.operators.sort import order_positions
 from pyram.errors import NotSupportedError
 from pyram.functions import aggregate_function
-from pyram.functions.window import Peers, nth_value_at, peers_of, run_starts, window_function
+from pyram.functions.window import Peers, nth_value_at, peers_of, window_function
 from pyram.functions.window_frames import Bound, frame_aggregate, frame_bounds, frame_value
 from pyram.plan.expr import Expr, Field, SortKey, WindowCall, WindowFrame
 
@@ -72,9 +73,7 @@ class _Call:
             for b in (frame.start, frame.end)
         ]
 
-    def arguments(
-        self, batch: Batch, order: list[int] | None, ctx: ExecContext
-    ) -> list[list[Any]]:
+    def arguments(self, batch: Batch, order: list[int] | None, ctx: ExecContext) -> list[list[Any]]:
         """The call's per-row argument values in window order (``order``: None when the input
         is in it); an aggregate's first argument is None where it is skipped (NULL, rejected
         by FILTER; count(*) gets 1s)."""
@@ -135,34 +134,63 @@ class Window(Operator):
         batch = Batch(columns, count)
         partition = [evaluate(k, batch, ctx) for k in self._partition]
         ordering = [evaluate(k, batch, ctx) for k in self._order]
-        keys = [(v, SortKey(e)) for v, e in zip(partition, self.partition_by, strict=True)]
-        keys += list(zip(ordering, self.order_by, strict=True))
-        order = order_positions(count, keys) if keys else list(range(count))
+        order, runs = self._window_order(count, partition, ordering)
         identity = order == list(range(count))  # input already in window order: no gathers
-        results = self._compute(batch, None if identity else order, partition, ordering, ctx)
+        results = self._compute(batch, None if identity else order, runs, ordering, ctx)
         out = (columns if identity else gather_columns(columns, order)) + results
         for start in range(0, count, BATCH_SIZE):
             stop = min(start + BATCH_SIZE, count)
             chunk = out if count <= BATCH_SIZE else [c[start:stop] for c in out]
             yield Batch(chunk, stop - start)
 
+    def _window_order(
+        self, count: int, partition: list[list[Any]], ordering: list[list[Any]]
+    ) -> tuple[list[int], list[tuple[int, int]]]:
+        """Positions in window order and the (start, stop) of each partition in it.
+
+        Partitions are found by hashing (linear; equal keys such as 1 and 1.0 and NULLs meet,
+        as SQL's peers do), sorted by key; only each partition's rows are sorted by ORDER BY.
+        """
+        order_keys = list(zip(ordering, self.order_by, strict=True))
+        if not partition:
+            whole = order_positions(count, order_keys) if order_keys else list(range(count))
+            return whole, [(0, count)]
+        buckets: defaultdict[Any, list[int]] = defaultdict(list)
+        for position, key in enumerate(_keys(partition)):
+            buckets[key].append(position)
+        groups = list(buckets.values())
+        firsts = [g[0] for g in groups]  # one row per partition: sort the partitions by key
+        ranked = [
+            (gather(v, firsts), SortKey(e))
+            for v, e in zip(partition, self.partition_by, strict=True)
+        ]
+        order: list[int] = []
+        runs = []
+        for index in order_positions(len(groups), ranked):
+            rows = groups[index]
+            if order_keys and len(rows) > 1:
+                keys = [(gather(v, rows), key) for v, key in order_keys]
+                rows = gather(rows, order_positions(len(rows), keys))
+            runs.append((len(order), len(order) + len(rows)))
+            order.extend(rows)
+        return order, runs
+
     def _compute(
         self,
         batch: Batch,
         order: list[int] | None,
-        partition: list[list[Any]],
+        runs: list[tuple[int, int]],
         ordering: list[list[Any]],
         ctx: ExecContext,
     ) -> list[list[Any]]:
         """Every call's values, in window order."""
-        count = batch.length
         arguments = [c.arguments(batch, order, ctx) for c in self._calls]
         bounds = [c.bounds(ctx) for c in self._calls]
         order_keys = _keys([_ordered(v, order) for v in ordering])
         range_values = order_keys if len(ordering) == 1 else None
         descending = bool(self.order_by) and self.order_by[0].descending
         results: list[list[Any]] = [[] for _ in self._calls]
-        for start, stop in _runs(_keys([_ordered(v, order) for v in partition]), count):
+        for start, stop in runs:
             peers = peers_of(order_keys[start:stop] if order_keys else (), stop - start)
             frames: dict[tuple[WindowFrame, Bound, Bound], tuple[list[int], list[int]]] = {}
             for i, call in enumerate(self._calls):
@@ -213,12 +241,3 @@ def _keys(columns: list[list[Any]]) -> list[Any]:
     if len(columns) == 1:
         return columns[0]
     return list(zip(*columns, strict=True))
-
-
-def _runs(keys: Sequence[Any], count: int) -> Iterator[tuple[int, int]]:
-    """(start, stop) of each run of equal keys (one run of everything when there are none)."""
-    if not keys:
-        yield 0, count
-        return
-    starts = run_starts(keys)
-    yield from zip(starts, [*starts[1:], count], strict=True)
