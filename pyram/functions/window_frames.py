@@ -128,17 +128,17 @@ def _range_bound(
     peers: Peers, values: Sequence[Any], descending: bool, step: Any, is_start: bool
 ) -> list[int]:
     """RANGE with an offset: bisect the non-NULL run of the (sorted) values for value + step
-    (in sort direction); a NULL row's bound is its peer group's."""
+    (in sort direction); a NULL row's bound is its peer group's, and so are all bounds over
+    text or blob values (as in SQLite)."""
     size = peers.size
     nulls = [i for i in range(size) if values[i] is None]
     low = 0 if not nulls or nulls[0] != 0 else len(nulls)  # NULLs sort first or last
     high = size if not nulls or nulls[0] == 0 else nulls[0]
     sign = -1 if descending else 1
-    try:
-        keys = [sign * values[i] for i in range(low, high)]
-    except TypeError:
-        raise OperationalError("RANGE with an offset needs numeric ORDER BY values") from None
     group_bounds = peers.row_starts() if is_start else peers.row_ends()
+    if low < high and not isinstance(values[low], int | float | Decimal):
+        return group_bounds  # text or blob keys: SQLite's offset frame is the row's peers
+    keys = [sign * values[i] for i in range(low, high)]
     find = bisect_left if is_start else bisect_right
     out = []
     for i in range(size):
