@@ -42,7 +42,8 @@ def engines() -> tuple[pyram.Database, sqlite3.Connection]:
             (2, 1),
         ),
         (
-            "SELECT id, sum(r) OVER (ORDER BY r RANGE BETWEEN 0.75 PRECEDING AND CURRENT ROW) FROM s",
+            "SELECT id, sum(r) OVER (ORDER BY r RANGE BETWEEN 0.75 PRECEDING AND CURRENT ROW) "
+            "FROM s",
             (),
         ),
         ("SELECT count(*) OVER (), row_number() OVER (ORDER BY x) FROM e", ()),
