@@ -22,6 +22,19 @@ from pyram.sql.binder.scope import Scope
 __all__ = ["WindowBinder", "window_calls"]
 
 _UNITS: dict[str, px.FrameUnit] = {"rows": "rows", "range": "range", "groups": "groups"}
+_BOUNDS: dict[str, px.BoundKind] = {
+    "unbounded_preceding": "unbounded_preceding",
+    "preceding": "preceding",
+    "current_row": "current_row",
+    "following": "following",
+    "unbounded_following": "unbounded_following",
+}
+_EXCLUDES: dict[str, px.FrameExclude] = {
+    "no_others": "no_others",
+    "current_row": "current_row",
+    "group": "group",
+    "ties": "ties",
+}
 
 
 def window_calls(roots: list[Any]) -> list[ast.FunctionCall]:
@@ -87,7 +100,9 @@ class WindowBinder(ExprBinder):
 
         return plan, ExprCtx(ctx.scope, hook)
 
-    def _call(self, node: ast.FunctionCall, definition: ast.WindowDef, ctx: ExprCtx) -> Any:
+    def _call(
+        self, node: ast.FunctionCall, definition: ast.WindowDef, ctx: ExprCtx
+    ) -> px.WindowCall:
         if node.distinct:
             raise self.error("DISTINCT is not supported for window functions", node.offset)
         args = [] if node.star else [self.numeric(self.value(a, ctx)) for a in node.args]
@@ -108,9 +123,8 @@ class WindowBinder(ExprBinder):
             if bound.amount is not None:
                 # offsets are constants: no column of this query is visible to them
                 amount = self.value(bound.amount, ExprCtx(Scope(None)))
-            bounds.append(px.FrameBound(bound.kind, amount))  # type: ignore[arg-type]
-        exclude: Any = spec.exclude
-        return px.WindowFrame(_UNITS[spec.unit], bounds[0], bounds[1], exclude)
+            bounds.append(px.FrameBound(_BOUNDS[bound.kind], amount))
+        return px.WindowFrame(_UNITS[spec.unit], bounds[0], bounds[1], _EXCLUDES[spec.exclude])
 
     def _definition(
         self, node: ast.FunctionCall, windows: dict[str, ast.NamedWindow]
