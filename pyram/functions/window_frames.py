@@ -37,9 +37,10 @@ __all__ = ["Bound", "frame_aggregate", "frame_bounds", "frame_value"]
 #: A frame bound as the engine evaluated it: (kind, offset value or None).
 Bound = tuple[str, Any]
 
-#: start kinds that never pass an end of the kinds below (an empty frame is impossible)
-_NEVER_AFTER_END = frozenset({"unbounded_preceding", "current_row"})
-_NEVER_BEFORE_START = frozenset({"current_row", "unbounded_following"})
+#: a start of these kinds is at or before the row, an end of the others after it: such a frame
+#: is never empty (no clamping pass needed)
+_NEVER_AFTER_END = frozenset({"unbounded_preceding", "preceding", "current_row"})
+_NEVER_BEFORE_START = frozenset({"current_row", "following", "unbounded_following"})
 
 _PREFIX_AGGREGATES = frozenset({"count", "count_star", "sum", "total", "avg"})
 
@@ -102,12 +103,19 @@ def _bound(
     offset = _offset(raw, unit, "starting" if is_start else "ending")
     step = -offset if kind == "preceding" else offset
     if unit == "rows":
-        shift = 0 if is_start else 1
-        return [min(max(i + step + shift, 0), size) for i in range(size)]
+        return _shifted(size, step + (0 if is_start else 1))
     if unit == "groups":
         return _groups_bound(peers, step, is_start)
     assert order_values is not None
     return _range_bound(peers, order_values, descending, step, is_start)
+
+
+def _shifted(size: int, shift: int) -> list[int]:
+    """``[i + shift for i in range(size)]`` clamped to ``0..size``, built from ranges (C speed)."""
+    below = min(max(-shift, 0), size)  # rows whose bound would fall before the partition
+    above = min(max(shift - 1, 0), size - below)  # rows whose bound would pass its end
+    middle = range(below + shift, size - above + shift)
+    return [0] * below + list(middle) + [size] * above
 
 
 def _groups_bound(peers: Peers, step: int, is_start: bool) -> list[int]:
