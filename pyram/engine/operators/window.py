@@ -166,11 +166,11 @@ class Window(Operator):
         ]
         order: list[int] = []
         runs = []
+        direct = all(None not in v for v in ordering)
         for index in order_positions(len(groups), ranked):
             rows = groups[index]
             if order_keys and len(rows) > 1:
-                keys = [(gather(v, rows), key) for v, key in order_keys]
-                rows = gather(rows, order_positions(len(rows), keys))
+                rows = _sorted_rows(rows, order_keys, direct)
             runs.append((len(order), len(order) + len(rows)))
             order.extend(rows)
         return order, runs
@@ -227,6 +227,23 @@ class Window(Operator):
         impl = aggregate_function(name).impl
         constants = [f(ctx) for f in call.constants]
         return frame_aggregate(name, impl, constants, args[0], lo, hi, exclude, peers)
+
+
+def _sorted_rows(
+    rows: list[int], order_keys: list[tuple[list[Any], SortKey]], direct: bool
+) -> list[int]:
+    """A partition's row positions in ORDER BY order. Without NULLs the positions are sorted
+    in place by the full value lists (stable sorts from the last key, as the Sort operator
+    does); with NULLs or values Python cannot compare, through :func:`order_positions`."""
+    if direct:
+        try:
+            for values, key in reversed(order_keys):
+                rows.sort(key=values.__getitem__, reverse=key.descending)
+            return rows
+        except TypeError:
+            pass  # mixed kinds of values: SQLite's cross-type order below
+    keys = [(gather(v, rows), key) for v, key in order_keys]
+    return gather(rows, order_positions(len(rows), keys))
 
 
 def _ordered(values: list[Any], order: list[int] | None) -> list[Any]:
