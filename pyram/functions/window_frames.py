@@ -172,17 +172,32 @@ def _excluded(exclude: str, peers: Peers) -> list[tuple[tuple[int, int], ...]]:
     return [((s, i), (i + 1, e)) for i, s, e in zip(range(size), starts, ends, strict=True)]
 
 
-def _frame_rows(lo: int, hi: int, ranges: tuple[tuple[int, int], ...]) -> list[int]:
-    """Positions lo..hi-1 outside the excluded ranges."""
-    rows: list[int] = []
+def _segments(lo: int, hi: int, ranges: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
+    """The non-empty runs of lo..hi-1 outside the excluded ranges (given in order)."""
+    out = []
     start = lo
-    for a, b in sorted(ranges):
-        if a > start:
-            rows.extend(range(start, min(a, hi)))
+    for a, b in ranges:
+        end = min(a, hi)
+        if end > start:
+            out.append((start, end))
         start = max(start, b)
     if start < hi:
-        rows.extend(range(start, hi))
-    return rows
+        out.append((start, hi))
+    return out
+
+
+def _frame_rows(lo: int, hi: int, ranges: tuple[tuple[int, int], ...]) -> list[int]:
+    """Positions lo..hi-1 outside the excluded ranges."""
+    return [j for a, b in _segments(lo, hi, ranges) for j in range(a, b)]
+
+
+def _nth_row(segments: list[tuple[int, int]], n: int) -> int | None:
+    """The position of the n-th row (from 1) of the segments, None past their end."""
+    for a, b in segments:
+        if n <= b - a:
+            return a + n - 1
+        n -= b - a
+    return None
 
 
 # --- aggregates over frames --------------------------------------------------------------------
@@ -202,8 +217,10 @@ def frame_aggregate(
     (NULL values, rows its FILTER rejects; count(*) passes 1 for counted rows)."""
     if name in _PREFIX_AGGREGATES:
         return _prefix_aggregate(name, values, lo, hi, exclude, peers)
-    if name in ("min", "max") and exclude == "no_others":
-        return _sliding_extreme(values, lo, hi, name == "max")
+    if name in ("min", "max"):
+        if exclude == "no_others":
+            return _sliding_extreme(values, lo, hi, name == "max")
+        return _extreme_excluding(values, lo, hi, _excluded(exclude, peers), name == "max")
     excluded = None if exclude == "no_others" else _excluded(exclude, peers)
     out: list[Any] = []
     previous = (-1, -1)
@@ -308,6 +325,39 @@ def _sliding_extreme(values: list[Any], lo: list[int], hi: list[int], is_max: bo
     return out
 
 
+def _extreme_excluding(
+    values: list[Any],
+    lo: list[int],
+    hi: list[int],
+    excluded: list[tuple[tuple[int, int], ...]],
+    is_max: bool,
+) -> list[Any]:
+    """min/max over frames with EXCLUDE: a sparse table of range extremes (O(n log n) to
+    build with C-level ``map``, then O(1) per run of the frame left after excluding)."""
+    # (flag, value) keys: NULLs lose to every value without ever being compared with one
+    if is_max:
+        keyed = [(0, None) if v is None else (1, v) for v in values]
+        pick: Callable[[Any, Any], Any] = max
+    else:
+        keyed = [(1, None) if v is None else (0, v) for v in values]
+        pick = min
+    table = [keyed]
+    width = 1
+    while 2 * width <= len(keyed):
+        below = table[-1]
+        table.append(list(map(pick, below[: len(below) - width], below[width:])))
+        width *= 2
+    out = []
+    for i, (low, high) in enumerate(zip(lo, hi, strict=True)):
+        best = None
+        for a, b in _segments(low, high, excluded[i]):
+            level = (b - a).bit_length() - 1
+            found = pick(table[level][a], table[level][b - (1 << level)])
+            best = found if best is None else pick(best, found)
+        out.append(None if best is None else best[1])
+    return out
+
+
 def frame_value(
     name: str,
     values: list[Any],
@@ -323,11 +373,14 @@ def frame_value(
     excluded = None if exclude == "no_others" else _excluded(exclude, peers)
     out = []
     for i, (low, high, n) in enumerate(zip(lo, hi, positions, strict=False)):
-        rows: Sequence[int] = (
-            range(low, high) if excluded is None else _frame_rows(low, high, excluded[i])
-        )
+        if excluded is None:
+            row = (high - 1 if high > low else None) if name == "last_value" else low + n - 1
+            out.append(values[row] if row is not None and row < high else None)
+            continue
+        segments = _segments(low, high, excluded[i])
         if name == "last_value":
-            out.append(values[rows[-1]] if rows else None)
+            out.append(values[segments[-1][1] - 1] if segments else None)
         else:
-            out.append(values[rows[n - 1]] if n <= len(rows) else None)
+            row = _nth_row(segments, n)
+            out.append(None if row is None else values[row])
     return out

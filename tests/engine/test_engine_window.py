@@ -14,7 +14,7 @@ from pyram.engine.batch import BATCH_SIZE
 from pyram.engine.operators.window import Window
 from pyram.errors import OperationalError
 from pyram.functions.window import peers_of
-from pyram.functions.window_frames import frame_aggregate, frame_bounds
+from pyram.functions.window_frames import frame_aggregate, frame_bounds, frame_value
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.plan.builder import PlanBuilder
@@ -153,7 +153,7 @@ def _brute(name: str, values: list[Any], lo: int, hi: int, skip: set[int]) -> An
     return max(frame) if frame else None
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.integers(0, 4), max_size=12),
     st.lists(st.integers(-5, 5) | st.none(), min_size=12, max_size=12),
@@ -172,6 +172,9 @@ def test_linear_kernels_match_brute_force(
 
     impl = aggregate_function(name).impl
     got = frame_aggregate(name, impl, [], values, lo, hi, exclude, peers)
+    firsts = frame_value("first_value", values, None, lo, hi, exclude, peers)
+    lasts = frame_value("last_value", values, None, lo, hi, exclude, peers)
+    seconds = frame_value("nth_value", values, [2] * len(keys), lo, hi, exclude, peers)
     for i in range(len(keys)):
         ps, pe = peers.row_starts()[i], peers.row_ends()[i]
         skip = {
@@ -181,6 +184,10 @@ def test_linear_kernels_match_brute_force(
             "ties": set(range(ps, pe)) - {i},
         }[exclude]
         assert got[i] == _brute(name, values, lo[i], hi[i], skip), (i, lo[i], hi[i])
+        rows = [j for j in range(lo[i], hi[i]) if j not in skip]
+        assert firsts[i] == (values[rows[0]] if rows else None)
+        assert lasts[i] == (values[rows[-1]] if rows else None)
+        assert seconds[i] == (values[rows[1]] if len(rows) > 1 else None)
 
 
 def test_window_over_sqlite_mirror() -> None:
