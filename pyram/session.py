@@ -209,7 +209,8 @@ def _fast_point_first(
     dense = point.dense_position
     index_get = point.index.get
     latch = data.latch
-    local = point.store.thread_state
+    store = point.store
+    local = store.thread_state
 
     def first(params: Mapping[str | int, Any]) -> Any:
         if len(params) == 1 and local.txn is None:
@@ -218,7 +219,8 @@ def _fast_point_first(
                 # No snapshot needed: under the latch, a table without versions holds
                 # exactly what every snapshot sees (else the general path reads a view).
                 with latch:
-                    if not (data.versions or data.inserted):
+                    log = store.undo_log  # a writer whose changes readers cannot tell yet
+                    if (log is None or log.published) and not (data.changes or data.inserted):
                         return probe(value)
         return slow(params)
 

@@ -62,8 +62,10 @@ class Store(TransactionsMixin):
         self.catalog_version = 0
         self._data: dict[str, TableData] = {}
         #: the undo log of the writer holding ``write_lock`` (its transaction's or its
-        #: statement's): every write is recorded, for rollback and for row versions
-        self._undo: UndoLog | None = None
+        #: statement's): every write is recorded, for rollback and for row versions. Readers
+        #: that skip opening a view (the point-read fast paths) check it is None or published:
+        #: then a table without versions holds exactly what every snapshot sees
+        self.undo_log: UndoLog | None = None
         #: told about every change when set (change events, triggers); see storage.watch
         self.watcher: ChangeWatcher | None = None
         #: called as a commit is about to become visible (a durable database writes its log
@@ -107,8 +109,8 @@ class Store(TransactionsMixin):
 
     def _ddl_done(self, before: tuple[list[TableSchema], dict[str, TableData]]) -> None:
         self.catalog_version += 1
-        assert self._undo is not None  # every write runs in a statement
-        self._undo.record_schema(*before)
+        assert self.undo_log is not None  # every write runs in a statement
+        self.undo_log.record_schema(*before)
 
     def restore_tables(self, schemas: list[TableSchema], tables: dict[str, TableData]) -> None:
         """Put back the catalogue (same schema objects, same order) and the table map: the
@@ -178,16 +180,16 @@ class Store(TransactionsMixin):
             watcher.before_write("insert", data, missing, rows, self._position())
         check_checks(schema, _user_view(schema, user_columns, stored))
         check_unique_new_keys(data, stored)
-        assert self._undo is not None  # every write runs in a statement
-        if data.commit_ts > self._undo.ts:  # others committed to it since our snapshot
-            self._undo.check_unique_conflicts(data, list(zip(*stored, strict=True)))
+        assert self.undo_log is not None  # every write runs in a statement
+        if data.commit_ts > self.undo_log.ts:  # others committed to it since our snapshot
+            self.undo_log.check_unique_conflicts(data, list(zip(*stored, strict=True)))
         for fk in schema.foreign_keys:
             self._check_parents_exist(data, fk, stored)
         position = self._position()
         if watcher is not None:
             watcher.before_apply("insert", data, missing, rows, position)
-        assert self._undo is not None  # every write runs in a statement
-        self._undo.record_insert(data, len(stored[0]) if stored else 0)
+        assert self.undo_log is not None  # every write runs in a statement
+        self.undo_log.record_insert(data, len(stored[0]) if stored else 0)
         rids = data.append(stored)
         if watcher is not None:
             watcher.after_write("insert", data, missing, rows, position)
@@ -268,8 +270,8 @@ class Store(TransactionsMixin):
             )
             for p, values in zip(positions, user_columns, strict=True)
         ]
-        assert self._undo is not None  # every write runs in a statement
-        self._undo.check_conflicts(data, rids)
+        assert self.undo_log is not None  # every write runs in a statement
+        self.undo_log.check_conflicts(data, rids)
         changes = row_changes(data, rids, positions, stored)
         if not changes:
             return 0
@@ -287,21 +289,21 @@ class Store(TransactionsMixin):
                 if not changes:
                     return 0
         check_update(self, data, changes, positions, user_columns, rids)
-        if data.commit_ts > self._undo.ts:  # others committed to it since our snapshot
-            self._undo.check_unique_conflicts(data, _update_images(data, changes)[1])
+        if data.commit_ts > self.undo_log.ts:  # others committed to it since our snapshot
+            self.undo_log.check_unique_conflicts(data, _update_images(data, changes)[1])
         position = self._position()
         if watcher is not None:
             old, new = _update_images(data, changes)
             watcher.before_apply("update", data, old, new, position)
-        assert self._undo is not None  # every write runs in a statement
-        self._undo.record_update(data, changes)
+        assert self.undo_log is not None  # every write runs in a statement
+        self.undo_log.record_update(data, changes)
         data.update_many(changes)
         if watcher is not None:
             watcher.after_write("update", data, old, new, position)
         return len(changes)
 
     def _position(self) -> int:
-        return 0 if self._undo is None else len(self._undo)
+        return 0 if self.undo_log is None else len(self.undo_log)
 
     # ------------------------------------------------------------------ delete
     def delete(self, table: str, rids: Iterable[int]) -> int:
@@ -341,7 +343,7 @@ class Store(TransactionsMixin):
         if watcher is not None:
             for kind, data, old, new in images:
                 watcher.before_apply(kind, data, old, new, position)
-        undo = self._undo
+        undo = self.undo_log
         assert undo is not None  # every write runs in a statement
         undo.record_set_null(set_null)
         for name, table_rids in doomed.items():

@@ -94,7 +94,10 @@ class TableData:
         # indexes, row versions other transactions may still need, and the newest commit.
         self.latch = threading.RLock()
         self.versions: dict[int, dict[int, list[tuple[Stamp, tuple[Any, ...]]]]] = {}
-        self.inserted: list[tuple[Stamp, int, int]] = []
+        #: stamp -> rids it has versions of, in the order the stamps first wrote (commit order)
+        self.changes: dict[Stamp, set[int]] = {}
+        #: [stamp, start, stop]: rows a stamp appended, one entry per stamp, commit order
+        self.inserted: list[list[Any]] = []
         self.commit_ts = 0
         for spec in schema.indexes:
             self.add_index(spec)
@@ -102,7 +105,7 @@ class TableData:
     @property
     def versioned(self) -> bool:
         """True while some row has versions a reader may need (see pyram.storage.mvcc)."""
-        return bool(self.versions or self.inserted)
+        return bool(self.changes or self.inserted)
 
     def _empty_columns(self) -> list[Any]:
         return [array("d") if packed else [] for packed in self._packed]
