@@ -17,7 +17,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from types import FrameType
 from typing import Any
 
@@ -186,22 +186,16 @@ def per_change_costs(savepoints: bool, snapshot: bool) -> dict[str, list[float]]
     """Path -> opcodes per change at each size of the open transaction."""
     fx = Fixture(base=len(SIZES) * OPS * 20 + 10)
     costs: dict[str, list[float]] = {}
-    with snapshot_elsewhere(fx.db) if snapshot else _nothing():
-        with fx.db.transaction():
-            done = 0
-            for size in SIZES:
-                fx.fill(size - done, savepoints)
-                done = size
-                for name, fn in paths(fx).items():
-                    fn()  # warm: the statement is prepared and cached
-                    total = sum(count_opcodes(fn) for _ in range(OPS))
-                    costs.setdefault(name, []).append(total / OPS)
+    with snapshot_elsewhere(fx.db) if snapshot else nullcontext(), fx.db.transaction():
+        done = 0
+        for size in SIZES:
+            fx.fill(size - done, savepoints)
+            done = size
+            for name, fn in paths(fx).items():
+                fn()  # warm: the statement is prepared and cached
+                total = sum(count_opcodes(fn) for _ in range(OPS))
+                costs.setdefault(name, []).append(total / OPS)
     return costs
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 @pytest.mark.parametrize(
