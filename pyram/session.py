@@ -15,6 +15,7 @@ from typing import Any
 
 from pyram.catalog import Catalog, TableSchema
 from pyram.engine.batch import Batch
+from pyram.engine.bulk_insert import BulkInsert, match_bulk_insert
 from pyram.engine.executor import execute, install_runner
 from pyram.engine.explain import explain
 from pyram.engine.operator import ExecContext, Operator
@@ -68,6 +69,7 @@ class Prepared:
     """A query ready to run: operator tree, parameter types, result shaping."""
 
     __slots__ = (
+        "bulk_insert",
         "entity",
         "first_by_key",
         "logical",
@@ -87,8 +89,11 @@ class Prepared:
         entity: Any,
         point: PointLookup | None = None,
         point_update: PointUpdate | None = None,
+        bulk_insert: BulkInsert | None = None,
     ) -> None:
         self.logical = logical
+        #: many parameter sets as one column-wise insert (``INSERT ... VALUES (?, ...)``)
+        self.bulk_insert = bulk_insert
         self.operator = operator
         self.param_types = param_types
         self.entity = entity
@@ -281,11 +286,12 @@ def prepare_plan(
     point = match_point_lookup(optimized, store)
     operator = plan_physical(optimized, store)
     point_update = match_point_update(optimized, operator, store)
+    bulk_insert = match_bulk_insert(optimized, operator, store)
     # parameters as the statement was written: one the optimizer folded away still takes a value
     param_types = _param_types(plan)
     for key in declared:
         param_types.setdefault(key, NULLTYPE)
-    return Prepared(optimized, operator, param_types, entity, point, point_update)
+    return Prepared(optimized, operator, param_types, entity, point, point_update, bulk_insert)
 
 
 class PlanCache:

@@ -19,6 +19,7 @@ import attrs
 
 from pyram.catalog import CheckConstraint, TableSchema
 from pyram.engine.batch import Batch
+from pyram.engine.bulk_insert import BulkInsert
 from pyram.engine.compile.kernels import compile_values
 from pyram.engine.operator import ExecContext
 from pyram.engine.operators.common import evaluate
@@ -214,6 +215,18 @@ class SqlSession:
             return SqlResult(entry.names, entry.types, rows)
         last_rowid = None if ctx is None else ctx.cache.get("last_rowid")
         return SqlResult(rowcount=int(rows[0][0]) if rows else 0, lastrowid=last_rowid)
+
+    def bulk_insert_for(self, sql: str) -> BulkInsert | None:
+        """The bulk path of a prepared ``INSERT ... VALUES`` statement (``executemany``), or
+        None to run it set by set: not prepared yet, another kind of statement, or a table
+        with triggers (a trigger of one row must see the rows before it only)."""
+        entry = self._cache.get(sql)
+        if entry is None:
+            return None
+        bulk = entry.prepared.bulk_insert
+        if bulk is None or self.triggers.watches(bulk.op.table.lower()):
+            return None
+        return bulk
 
     # ------------------------------------------------------------------ commands
     def _command(self, bound: Any) -> SqlResult:
