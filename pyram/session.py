@@ -21,8 +21,10 @@ from pyram.engine.explain import explain
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.physical_planner import plan_physical
 from pyram.engine.point_lookup import (
+    PointDelete,
     PointLookup,
     PointUpdate,
+    match_point_delete,
     match_point_lookup,
     match_point_update,
 )
@@ -70,6 +72,7 @@ class Prepared:
 
     __slots__ = (
         "bulk_insert",
+        "direct_write",
         "entity",
         "first_by_key",
         "logical",
@@ -99,6 +102,9 @@ class Prepared:
         self.entity = entity
         self.point = point
         self.point_update = point_update
+        #: a one-row write by unique key that runs straight from unbound parameters
+        #: (``run_direct(params) -> rows changed``, or None when the general path must run)
+        self.direct_write: PointUpdate | PointDelete | None = point_update
         self.row_builder: Callable[[Batch], list[Any]] = _row_builder(operator.fields, entity)
         self.one_row: Callable[[list[Any]], Any] = _one_row_builder(operator.fields, entity)
         #: the point-lookup path (``params -> row or None``) when :attr:`point` is set
@@ -291,7 +297,10 @@ def prepare_plan(
     param_types = _param_types(plan)
     for key in declared:
         param_types.setdefault(key, NULLTYPE)
-    return Prepared(optimized, operator, param_types, entity, point, point_update, bulk_insert)
+    prepared = Prepared(optimized, operator, param_types, entity, point, point_update, bulk_insert)
+    if point_update is None:
+        prepared.direct_write = match_point_delete(optimized, store)
+    return prepared
 
 
 class PlanCache:
@@ -387,6 +396,11 @@ def run_with_context(
     """Execute a prepared query or statement: its shaped rows (a statement's one row holds the
     rows affected) and the execution context it ran in (None on the point-lookup path), where
     statements leave what they report besides (``ctx.cache["last_rowid"]``)."""
+    direct = prepared.direct_write
+    if direct is not None:
+        count = direct.run_direct(params)
+        if count is not None:
+            return [(count,)], None
     if prepared.point_update is not None:
         ctx = ExecContext(store, prepared.bind_params(params))
         return [(prepared.point_update.run(ctx),)], ctx

@@ -209,6 +209,11 @@ class SqlSession:
             # unreferenced CTE's, say); positional values must still match exactly
             values = {k: v for k, v in values.items() if k in prepared.param_types}
         store = self._store
+        direct = prepared.direct_write
+        if direct is not None:
+            count = direct.run_direct(values)
+            if count is not None:
+                return SqlResult(rowcount=count)
         with store.reading() if entry.is_query else store.statement():
             rows, ctx = run_with_context(prepared, store, values)
         if entry.is_query:

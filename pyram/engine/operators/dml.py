@@ -229,7 +229,10 @@ class UpdateOp(Operator):
             if dtype.encodes:  # kernels compute stored forms; the store takes user values
                 values = [None if v is None else dtype.from_storage(v) for v in values]
             user_values.append(values)
-        store.update_many(self.table, rids, targets, user_values)
+        if len(rids) == 1:
+            store.update_row(self.table, rids[0], targets, [values[0] for values in user_values])
+        else:
+            store.update_many(self.table, rids, targets, user_values)
         return len(rids)
 
     def _collect(self, ctx: ExecContext) -> tuple[list[int], list[list[Any]]]:
