@@ -36,10 +36,13 @@ MemoState = tuple[tuple[dict[Any, Any] | None, int], ...]
 
 # Compaction waits for this many dead rows so small tables never churn.
 COMPACT_MIN_DEAD = 1024
-# Value deduplication: decided on the first batch of at least this many rows, from a sample;
-# worth it when at most this share of the sample is distinct; abandoned past this many values.
-_DEDUPE_MIN_BATCH = 256
+# Value deduplication: every value is memoised until this many rows have passed (in batches of
+# any size, single rows included); the column is then kept deduplicated when at most this
+# share of them was distinct, and abandoned past this many distinct values.
 _DEDUPE_SAMPLE = 2048
+# Only types whose equal values are interchangeable: not REAL (0.0 and -0.0), NUMERIC
+# (Decimal("1.0") and Decimal("1.00")) or times and datetimes (one instant, two zones).
+_DEDUPE_TYPES = frozenset({"INTEGER", "TEXT", "BLOB", "DATE", "UUID"})
 _DEDUPE_MAX_RATIO = 0.5
 _DEDUPE_MAX_VALUES = 100_000
 
@@ -85,9 +88,11 @@ class TableData:
         self.epoch = 0
         self.indexes: dict[str, AnyIndex] = {}
         self._key_positions: dict[str, tuple[int, ...]] = {}
-        # per column: value -> shared object, {} while undecided, None once not worth it
+        # per column: value -> shared object, or None when not worth it (see _dedupe)
+        #: rows each column's memo has seen (until the keep-or-abandon decision)
+        self._seen = [0] * len(schema.columns)
         self._memos: list[dict[Any, Any] | None] = [
-            None if c.dtype.family in ("json", "boolean") or packed else {}
+            {} if c.dtype.name in _DEDUPE_TYPES and not packed else None
             for c, packed in zip(schema.columns, self._packed, strict=True)
         ]
         # MVCC (see pyram.storage.mvcc): a short lock around every change of the lists and
@@ -230,12 +235,8 @@ class TableData:
         rid = len(self.alive)
         memos = self._memos
         for position, (col, value) in enumerate(zip(self.columns, row, strict=True)):
-            memo = memos[position]
-            if memo:  # a low-cardinality column: share the value's first object
-                if len(memo) > _DEDUPE_MAX_VALUES:
-                    memos[position] = None
-                else:
-                    value = row[position] = memo.setdefault(value, value)
+            if memos[position] is not None:  # share the value's first object
+                value = row[position] = self._dedupe(position, (value,))[0]
             col.append(value)
         self.alive.append(1)
         self.live_count += 1
@@ -252,26 +253,27 @@ class TableData:
 
         Category-like columns (a few hundred distinct strings or ints over many rows) would
         otherwise hold one object per row: 28-60 bytes each. A per-column memo maps each value
-        to its first object; ``map(memo.setdefault, values, values)`` runs in C. Columns whose
-        values turn out mostly distinct stop being deduplicated (the memo would only cost).
+        to its first object; ``map(memo.setdefault, values, values)`` runs in C. Until
+        :data:`_DEDUPE_SAMPLE` rows have passed every value is memoised (whatever the batch
+        sizes: a cache filled row by row deduplicates too); then a column whose values were
+        mostly distinct stops being deduplicated (the memo would only cost).
         """
         memo = self._memos[position]
-        if memo is None or (len(values) < _DEDUPE_MIN_BATCH and not memo):
+        if memo is None:
             return values
-        if not memo:
-            sample = values[:_DEDUPE_SAMPLE]
-            try:
-                distinct = len(set(sample))
-            except TypeError:
-                self._memos[position] = None
-                return values
-            if distinct > len(sample) * _DEDUPE_MAX_RATIO:
-                self._memos[position] = None
-                return values
-        if len(memo) > _DEDUPE_MAX_VALUES:
+        try:
+            shared = list(map(memo.setdefault, values, values))
+        except TypeError:  # unhashable values: nothing to share
             self._memos[position] = None
             return values
-        return list(map(memo.setdefault, values, values))
+        seen = self._seen[position]
+        if seen < _DEDUPE_SAMPLE:
+            seen = self._seen[position] = seen + len(values)
+            if seen >= _DEDUPE_SAMPLE and len(memo) > seen * _DEDUPE_MAX_RATIO:
+                self._memos[position] = None
+        elif len(memo) > _DEDUPE_MAX_VALUES:
+            self._memos[position] = None
+        return shared
 
     @_latched
     def delete(self, rids: Iterable[int], *, compact: bool = True) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 from array import array
 from itertools import compress
 
@@ -89,6 +90,34 @@ def test_low_cardinality_values_share_objects() -> None:
     emails = data.columns[3]
     assert len({id(e) for e in emails}) == n  # unique values are left alone
     assert data._memos[3] is None  # ...and that column stops being examined
+
+
+def test_rows_appended_one_by_one_share_objects_too() -> None:
+    """A cache is filled a row (or a few) at a time: those rows are deduplicated as well."""
+    data = TableData(pyram.schema_of(User))
+    for i in range(3000):
+        data.append([[i], ["".join(["na", "me", str(i % 4)])], [i % 10], [f"e{i}"]])
+    stored = data.columns[1]
+    assert stored[0] is stored[4] and stored[1] == "name1"
+    assert data._memos[3] is None  # the unique emails were given up on after the sample
+
+
+def test_equal_values_that_read_differently_are_never_shared() -> None:
+    """0.0 and -0.0, Decimal("1.0") and Decimal("1.00") are equal but not interchangeable."""
+
+    @pyram.table
+    class Measure(pyram.Table):
+        id: Col[int] = column(primary_key=True)
+        x: Col[float | None]
+        d: Col[decimal.Decimal | None]
+
+    data = TableData(pyram.schema_of(Measure))
+    n = 4000
+    xs = [0.0 if i % 2 else -0.0 for i in range(n)]
+    ds = [decimal.Decimal("1.0") if i % 2 else decimal.Decimal("1.00") for i in range(n)]
+    data.append([list(range(n)), xs, ds])
+    for i in (0, 1, n - 1):
+        assert repr(data.columns[1][i]) == repr(xs[i]) and str(data.columns[2][i]) == str(ds[i])
 
 
 def test_not_null_real_columns_are_packed_doubles() -> None:
