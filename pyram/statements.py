@@ -19,7 +19,7 @@ import attrs
 
 from pyram.catalog import CheckConstraint, TableSchema
 from pyram.engine.batch import Batch
-from pyram.engine.bulk_insert import BulkInsert
+from pyram.engine.bulk_insert import BULK_REFUSALS, BulkInsert
 from pyram.engine.compile.kernels import compile_values
 from pyram.engine.operator import ExecContext
 from pyram.engine.operators.common import evaluate
@@ -217,6 +217,14 @@ class SqlSession:
             count = direct.run_direct(values)
             if count is not None:
                 return SqlResult(rowcount=count)
+        bulk = prepared.bulk_insert
+        if bulk is not None:  # INSERT ... VALUES of parameters: the parameters are the row
+            try:
+                count, last_rowid = bulk.run(store, [values])
+            except BULK_REFUSALS:
+                pass  # nothing changed: the general path reports it as it always has
+            else:
+                return SqlResult(rowcount=count, lastrowid=last_rowid)
         with store.reading() if entry.is_query else store.statement():
             rows, ctx = run_with_context(prepared, store, values)
         if entry.is_query:
