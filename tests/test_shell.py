@@ -430,7 +430,7 @@ def test_settings_commands_and_internal_errors_never_raise(tmp_path: Path) -> No
     assert "Run Time: real " in text
     assert "Project" in text and "| y |" in text  # the plan, then the rows
     assert err.getvalue().count("Error: ") == 5
-    assert "usage: .mode table|csv|json|line" in err.getvalue()
+    assert "usage: .mode table|box|markdown|column|list|csv" in err.getvalue()
 
     shell, out, err = make_shell()
 

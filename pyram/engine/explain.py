@@ -14,9 +14,7 @@ which the shell draws as a tree.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from pyram.engine.operator import Operator
 from pyram.engine.operators.aggregate import HashAggregate
@@ -131,7 +129,8 @@ def _detail(node: Operator, index_columns: IndexColumns | None) -> tuple[str | N
     if isinstance(node, IndexScan):
         if node.access == "ordered":
             return f"SCAN {node.table} USING INDEX {node.index}", False
-        return f"SEARCH {node.table} USING INDEX {node.index} ({_matched(node, index_columns)})", False
+        matched = _matched(node, index_columns)
+        return f"SEARCH {node.table} USING INDEX {node.index} ({matched})", False
     if isinstance(node, IndexNestedLoopJoin):
         # the outer side is read first; the table is then searched once per outer row
         columns = index_columns(node.table, node.index) if index_columns else ()

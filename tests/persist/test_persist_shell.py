@@ -9,7 +9,8 @@ import pytest
 
 import pyram
 from pyram.shell import Shell
-from pyram.shell.backup import MIN_ROWS_FOR_BAR, ProgressBar, format_for
+from pyram.shell.backup import format_for
+from pyram.shell.progress import MIN_ROWS_FOR_BAR, ProgressBar
 from pyram.shell.commands import run_dot_command
 from pyram.shell.errors import ShellError
 
@@ -20,7 +21,9 @@ class _Terminal(io.StringIO):
 
 
 def _shell(db: pyram.Database, err: io.StringIO) -> Shell:
-    return Shell(db, io.StringIO(), err)
+    shell = Shell(db, io.StringIO(), err)
+    shell.fancy_progress = False  # the plain bar, whether or not tqdm is installed
+    return shell
 
 
 def test_export_and_restore_the_whole_database(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ from pyram.plan.nodes import OnConflict
 from pyram.storage import Store, TableData
 from pyram.types import INTEGER
 
-__all__ = ["COUNT_FIELD", "DeleteOp", "InsertOp", "UpdateOp"]
+__all__ = ["COUNT_FIELD", "DeleteOp", "InsertOp", "UpdateOp", "assign_rowids"]
 
 #: The one output column of a DML operator: rows affected.
 COUNT_FIELD = Field(-1, "rows_affected", INTEGER, False)
@@ -98,7 +98,7 @@ class InsertOp(Operator):
             if count:
                 columns = self._user_columns(schema, values, count)
                 if schema.rowid_column is not None:
-                    _assign_rowids(data, columns)
+                    assign_rowids(data, columns)
                     ctx.cache["last_rowid"] = columns[schema.position(schema.rowid_column)][-1]
                 if self.on_conflict is not None:
                     count = insert_resolving_conflicts(ctx, self.table, self.on_conflict, columns)
@@ -125,7 +125,7 @@ class InsertOp(Operator):
         return out
 
 
-def _assign_rowids(data: TableData, columns: list[list[Any]]) -> None:
+def assign_rowids(data: TableData, columns: list[list[Any]]) -> None:
     """Fill NULL ``INTEGER PRIMARY KEY`` values with the next integers (SQLite's rowid rule)."""
     schema = data.schema
     assert schema.rowid_column is not None
