@@ -172,11 +172,18 @@ def test_import_export_read_round_trip(tmp_path: Path) -> None:
         assert list(csv.reader(handle))[1] == ["1", "Ada, Countess", "9.5", "2020-01-02"]
 
 
-def test_file_argument_and_command_option(tmp_path: Path) -> None:
+def test_init_script_and_command_option(tmp_path: Path) -> None:
     schema = tmp_path / "schema.sql"
     schema.write_text("CREATE TABLE t (a INTEGER);\nINSERT INTO t VALUES (1), (2)")
-    result = run_shell("", str(schema), "-c", "SELECT sum(a) AS total FROM t", "--mode", "csv")
+    result = run_shell(
+        "", "-init", str(schema), "-c", "SELECT sum(a) AS total FROM t", "--mode", "csv"
+    )
     assert (result.returncode, result.stdout, result.stderr) == (0, "total\n3\n", "")
+    # a script given as the database is refused, pointing to -init
+    result = run_shell("", str(schema))
+    assert result.returncode == 1
+    assert f"{schema} is not a PyRAM database file" in result.stderr
+    assert f"-init {schema}" in result.stderr and not schema.with_name("schema.sql-wal").exists()
 
 
 # ---------------------------------------------------------------------- interactive, pty

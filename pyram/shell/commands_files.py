@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TextIO
 
+from pyram.database import Database
 from pyram.shell.args import first_word, words
 from pyram.shell.backup import backup, export_database, restore
 from pyram.shell.core import Shell
@@ -28,18 +29,19 @@ __all__ = [
 
 
 def switch_database(shell: Shell, file: str | None) -> None:
-    """Make ``file`` (None: a fresh in-memory database) the shell's database; the old one is
-    closed (a durable one checkpointed) only once the new one opened."""
-    from pyram.database import Database
+    """Make ``file`` (None or ``:memory:``: a fresh in-memory database) the shell's database.
 
-    if file is None:
+    The old database is closed (a durable one checkpointed) only once the new one is open, so
+    a file that fails to open leaves the shell as it was.
+    """
+    if file is None or file == ":memory:":
         db, name, note = Database(), ":memory:", ""
     else:
         db, name, note = open_database(file)
     old = shell.db
     shell.db, shell.db_name = db, name
     old.close()
-    if note:
+    if note and shell.interactive:
         shell.err.write(note + "\n")
 
 

@@ -68,6 +68,7 @@ class Shell:
         bail: stop a script (not the terminal) at its first error.
         echo: print each statement and command before running it.
         fancy_progress: draw progress bars with tqdm when installed (else a plain bar).
+        interactive: a person at a terminal is reading (notes such as "created FILE" show).
         errors: how many statements or commands failed so far.
     """
 
@@ -91,8 +92,8 @@ class Shell:
         self.echo = False
         self.errors = 0
         self.read_depth = 0
-        #: draw progress with tqdm when it is installed (False: always the plain bar)
         self.fancy_progress = True
+        self.interactive = False
 
     @property
     def style(self) -> Style:
