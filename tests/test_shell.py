@@ -25,8 +25,9 @@ import pytest
 import pyram
 from pyram.shell import Shell, main
 from pyram.shell.commands import run_dot_command
+from pyram.shell.convert import infer_sql_type
 from pyram.shell.errors import ShellError
-from pyram.shell.import_export import import_csv, infer_sql_type
+from pyram.shell.import_csv import import_csv
 from pyram.shell.render import format_value, render_csv, render_json, render_line, render_table
 from pyram.shell.schema_sql import render_create_table
 from pyram.shell.statement_splitter import Statement, StatementSplitter, split_statements

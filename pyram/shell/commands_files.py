@@ -11,7 +11,8 @@ from pyram.shell.args import first_word, words
 from pyram.shell.backup import backup, export_database, restore
 from pyram.shell.core import Shell
 from pyram.shell.errors import ShellError
-from pyram.shell.import_export import ImportOptions, export_query, import_csv
+from pyram.shell.import_csv import ImportOptions, import_csv
+from pyram.shell.import_export import export_query
 from pyram.shell.open_db import open_database
 from pyram.shell.progress import progress_bar
 
