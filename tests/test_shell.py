@@ -295,6 +295,14 @@ def test_interactive_session_in_a_pseudo_terminal(tmp_path: Path) -> None:
         ("-- lead; comment\n  SELECT\n  1;", ["SELECT\n  1;"]),
         ("SELECT 1", ["SELECT 1"]),  # the last statement may lack its ';'
         ("  -- only a comment\n", []),
+        (
+            "CREATE TEMP TRIGGER tr AFTER DELETE ON t BEGIN DELETE FROM u; SELECT 'END;'; END;"
+            " SELECT 2;",
+            [
+                "CREATE TEMP TRIGGER tr AFTER DELETE ON t BEGIN DELETE FROM u; SELECT 'END;'; END;",
+                "SELECT 2;",
+            ],
+        ),
     ],
 )
 def test_split_statements(text: str, expected: list[str]) -> None:

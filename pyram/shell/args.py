@@ -16,9 +16,14 @@ _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\", '"': '"', "'": "'", "0"
 
 
 def words(args: str) -> list[str]:
-    """Arguments split like a POSIX shell does (quotes group words with spaces)."""
+    """Arguments split like a POSIX shell does (quotes group words with spaces), except that a
+    backslash is an ordinary character (``\t`` for ``.separator``, Windows paths)."""
+    lexer = shlex.shlex(args, posix=True)
+    lexer.whitespace_split = True
+    lexer.escape = ""
+    lexer.commenters = ""
     try:
-        return shlex.split(args)
+        return list(lexer)
     except ValueError as exc:
         raise ShellError(f"bad arguments: {exc}") from None
 
