@@ -76,7 +76,8 @@ def test_grid_modes() -> None:
         "└────┴──────┴───────┘\n"
     )
     assert run(".mode markdown\nSELECT * FROM t;\n") == (
-        "| id | name | score |\n|----|------|-------|\n|  1 | Ada  |   9.5 |\n|  2 | NULL | NULL  |\n"
+        "| id | name | score |\n|----|------|-------|\n"
+        "|  1 | Ada  |   9.5 |\n|  2 | NULL | NULL  |\n"
     )
     assert run(".mode column\nSELECT * FROM t;\n") == (
         "id  name  score\n--  ----  -----\n 1  Ada     9.5\n 2  NULL  NULL\n"
@@ -115,9 +116,7 @@ def test_show_print_echo_and_bail(tmp_path: Path) -> None:
     assert "        mode: csv\n" in shown and '   nullvalue: "NIL"\n' in shown
     assert 'colseparator: ","\n' in shown and "    filename: :memory:\n" in shown
     assert run(".print hello   'two words'\n") == "hello two words\n"
-    assert run(".echo on\nSELECT 1 AS one;\n.echo off\n").startswith(
-        "SELECT 1 AS one;\n+-----+\n"
-    )
+    assert run(".echo on\nSELECT 1 AS one;\n.echo off\n").startswith("SELECT 1 AS one;\n+-----+\n")
     shell, out, err = make_shell()
     with pytest.raises(QuitShell) as stop:  # a script stops (main() returns its code)
         shell.run_script(".bail on\nSELECT nosuch;\nSELECT 'after' AS a;\n")
@@ -155,7 +154,7 @@ def test_output_and_once(tmp_path: Path) -> None:
 
 
 def test_explain_and_explain_query_plan_print_differently() -> None:
-    shell, out, _ = make_shell()
+    shell, _, _ = make_shell()
     shell.run_script(SETUP + "CREATE INDEX t_name ON t (name);\n")
     plan = run("EXPLAIN QUERY PLAN SELECT * FROM t WHERE name = 'Ada' ORDER BY score;\n", shell)
     assert plan == (
@@ -196,7 +195,7 @@ def test_dump_round_trips_through_read(tmp_path: Path) -> None:
         "born DATE, seen TIMESTAMP, ok BOOLEAN, photo BLOB, score REAL, "
         "CHECK (score >= 0));\n"
         "CREATE TABLE pet (id INTEGER PRIMARY KEY, owner INTEGER REFERENCES person (id), "
-        "\"select\" TEXT);\n"
+        '"select" TEXT);\n'
         "CREATE INDEX person_name ON person (name);\n"
         "INSERT INTO person VALUES (1, 'O''Brien', '2000-01-02', '2020-01-02 03:04:05', TRUE, "
         "X'00ff', 1e300), (2, 'Ann', NULL, NULL, FALSE, NULL, 0.1);\n"

@@ -96,7 +96,7 @@ def history_path() -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the shell; returns the exit status."""
-    args = _parser().parse_args(argv)
+    args = _parser().parse_intermixed_args(argv)
     if args.file is not None and _is_dot_command(args.file):
         # `pyram ".tables"`: a command, not a database to create under that name
         args.sql.insert(0, args.file)

@@ -82,7 +82,11 @@ def backup(shell: Shell, file: str) -> None:
     target = Path(file)
     if shell.db.path is not None and target.resolve() == Path(shell.db.path).resolve():
         raise ShellError(f"{file} is the open database: back it up to another file")
-    if file_kind(target) not in ("durable", "new"):
+    try:
+        kind = file_kind(target)
+    except ShellError:  # a script, a SQLite file, ...
+        kind = "other"
+    if kind not in ("durable", "new"):
         raise ShellError(f"{file} exists and is not a PyRAM database: not overwritten")
     bar = progress_bar(shell.err, f"backing up to {file}", fancy=shell.fancy_progress)
     work = Path(tempfile.mkdtemp(prefix=".pyram-backup-", dir=target.parent or "."))
