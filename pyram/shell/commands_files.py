@@ -121,12 +121,12 @@ def import_command(shell: Shell, args: str) -> None:
 
 
 def _delimiter(shell: Shell, csv_mode: bool) -> str:
-    """``,`` for CSV; else the ``.separator`` in force (tabs mode: a tab), else ``,``."""
+    """``,`` for CSV; else the ``.separator`` in force or the list or tabs mode's (``|``, a
+    tab), else ``,``."""
     if csv_mode:
         return ","
-    colsep = (
-        shell.style.separators()[0] if shell.colsep is not None or shell.mode == "tabs" else ","
-    )
+    separated = shell.colsep is not None or shell.mode in ("list", "tabs")
+    colsep = shell.style.separators()[0] if separated else ","
     if len(colsep) != 1:
         raise ShellError(f".import needs a one-character separator, not {colsep!r}")
     return colsep
