@@ -128,6 +128,7 @@ def test_quit_stops_the_script_and_exit_status(
         main(["--help"])
     help_text = capsys.readouterr().out
     assert "FILE" in help_text and "SQL script" in help_text and "--command" in help_text
+    assert "-init" in help_text and "durable" in help_text and "later" not in help_text
 
 
 def test_import_export_read_round_trip(tmp_path: Path) -> None:

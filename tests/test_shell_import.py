@@ -4,6 +4,8 @@ plus progress on imports and table exports."""
 from __future__ import annotations
 
 import io
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from pyram.shell.commands import run_dot_command
 from pyram.shell.convert import convert_column
 from pyram.shell.errors import ShellError
 from pyram.shell.import_csv import BATCH_ROWS, ImportOptions, import_csv
-from pyram.shell.progress import MIN_ROWS_FOR_BAR
+from pyram.shell.progress import MIN_ROWS_FOR_BAR, ProgressBar, TqdmBar, progress_bar
 
 
 class _Terminal(io.StringIO):
@@ -187,3 +189,36 @@ def test_fast_column_conversion_is_as_strict_as_the_slow_one() -> None:
     for bad in (["nan"], ["1_0.5"], ["x"]):
         with pytest.raises(ValueError):
             convert_column(real, bad)
+
+
+def test_tqdm_draws_the_bar_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn: list[tuple[str, int]] = []
+
+    class FakeTqdm:
+        def __init__(self, total: int, desc: str, unit: str, file: object, leave: bool) -> None:
+            self.n = 0
+            drawn.append(("open", total))
+
+        def update(self, step: int) -> None:
+            self.n += step
+            drawn.append(("update", self.n))
+
+        def close(self) -> None:
+            drawn.append(("close", self.n))
+
+    monkeypatch.setitem(sys.modules, "tqdm", types.SimpleNamespace(tqdm=FakeTqdm))
+    bar = progress_bar(_Terminal(), "importing", unit="rows")
+    assert isinstance(bar, TqdmBar)
+    bar(10, MIN_ROWS_FOR_BAR)
+    bar(MIN_ROWS_FOR_BAR, MIN_ROWS_FOR_BAR)
+    bar.close()
+    assert drawn == [
+        ("open", MIN_ROWS_FOR_BAR),
+        ("update", 10),
+        ("update", MIN_ROWS_FOR_BAR),
+        ("close", MIN_ROWS_FOR_BAR),
+    ]
+    # off a terminal, or without tqdm, the plain bar (silent off a terminal)
+    assert isinstance(progress_bar(io.StringIO(), "x"), ProgressBar)
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # "not installed": import fails
+    assert isinstance(progress_bar(_Terminal(), "x"), ProgressBar)

@@ -222,8 +222,10 @@ class Shell:
 
     def close(self) -> None:
         """End the session: close an output file and the database (a durable one is
-        checkpointed)."""
+        checkpointed); a transaction left open is rolled back, as sqlite3 does."""
         self.end_redirect()
+        if self.db.in_transaction:
+            self.db.sql("ROLLBACK")
         self.db.close()
 
 

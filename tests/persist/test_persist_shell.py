@@ -187,3 +187,14 @@ def test_a_dot_command_argument_is_not_a_file_name(
     assert list(tmp_path.iterdir()) == []
     assert _run_main([":memory:", "SELECT 5 AS five"], "", monkeypatch) == 0
     assert list(tmp_path.iterdir()) == []
+
+
+def test_leaving_with_a_transaction_open_rolls_it_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = str(tmp_path / "app.pyram")
+    script = "CREATE TABLE t (x INTEGER);\nBEGIN;\nINSERT INTO t VALUES (1);\n"
+    assert _run_main([app], script, monkeypatch) == 0
+    assert capsys.readouterr().err == ""
+    with pyram.Database(path=app) as db:
+        assert db.sql("SELECT count(*) FROM t").scalar() == 0
