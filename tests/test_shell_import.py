@@ -143,7 +143,7 @@ def test_batches_all_or_nothing_and_progress(tmp_path: Path) -> None:
     run_dot_command(shell, f".import {big} person")
     assert db.sql("SELECT count(*), max(id) FROM person").all() == [(rows, rows)]
     shown = err.getvalue()
-    assert shown.startswith("\rimporting") and shown.endswith(" chars\n")
+    assert shown.startswith("\rimporting") and shown.endswith(" bytes\n")
     assert "100%" in shown
     # a duplicate key in the second batch undoes the first batch too
     clash = tmp_path / "clash.csv"

@@ -113,7 +113,7 @@ def import_command(shell: Shell, args: str) -> None:
     if len(given) != 2:
         raise ShellError(usage)
     options = ImportOptions(_delimiter(shell, csv_mode), skip, ascii_mode)
-    bar = progress_bar(shell.err, f"importing {given[0]}", unit="chars", fancy=shell.fancy_progress)
+    bar = progress_bar(shell.err, f"importing {given[0]}", unit="bytes", fancy=shell.fancy_progress)
     try:
         import_csv(shell.db, given[0], given[1], options, bar)
     finally:

@@ -9,6 +9,7 @@ the joined text), then converts with them; the per-value path runs only for the 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -97,14 +98,37 @@ def converter_for(dtype: DataType) -> Converter:
 
 def infer_sql_type(values: Sequence[str]) -> str:
     """INTEGER when every non-empty value is an integer, REAL when a number, else TEXT."""
-    present = [v for v in values if v != ""]
+    present = [v for v in values if v]
     if not present:
+        return "TEXT"
+    if _builtin_reads_like_ours(present, "INTEGER"):
+        # int() and float() raise exactly where _INT and _FLOAT do not match (see below)
+        with contextlib.suppress(ValueError):
+            for _ in map(int, present):
+                pass
+            return "INTEGER"
+        with contextlib.suppress(ValueError):
+            for _ in map(float, present):
+                pass
+            return "REAL" if _builtin_reads_like_ours(present, "REAL") else "TEXT"
         return "TEXT"
     if all(_INT.fullmatch(v.strip()) for v in present):
         return "INTEGER"
     if all(_FLOAT.fullmatch(v.strip()) for v in present):
         return "REAL"
     return "TEXT"
+
+
+def _builtin_reads_like_ours(texts: Sequence[str], name: str) -> bool:
+    """Whether ``int`` (INTEGER) or ``float`` (REAL) reads ``texts`` as _INT/_FLOAT would.
+
+    They differ only on digit separators ("1_000"), non-ASCII digits and, for float, the
+    nan/inf spellings; one pass in C over the joined text rules those out.
+    """
+    joined = "".join(texts)
+    if not joined.isascii() or "_" in joined:
+        return False
+    return name == "INTEGER" or ("n" not in joined and "N" not in joined)
 
 
 def convert_column(dtype: DataType, texts: Sequence[str]) -> list[Any]:
@@ -118,16 +142,10 @@ def convert_column(dtype: DataType, texts: Sequence[str]) -> list[Any]:
     name = dtype.name
     if name == "TEXT" and not isinstance(dtype, EnumType):
         return [t if t else None for t in texts]
-    if name in ("INTEGER", "REAL") and not isinstance(dtype, EnumType):
-        # int() and float() take exactly the texts _integer and _real do, except digit
-        # separators ("1_000"), non-ASCII digits and nan/inf spellings: with none of those in
-        # the column (checked in C over the joined text) the built-ins convert it alone, and
-        # any other bad field still raises ValueError
-        joined = "".join(texts)
-        if joined.isascii() and "_" not in joined:
-            if name == "INTEGER":
-                return [int(t) if t else None for t in texts]
-            if "n" not in joined and "N" not in joined:
-                return [float(t) if t else None for t in texts]
+    numeric = name in ("INTEGER", "REAL") and not isinstance(dtype, EnumType)
+    if numeric and _builtin_reads_like_ours(texts, name):  # other bad fields raise ValueError
+        if name == "INTEGER":
+            return [int(t) if t else None for t in texts]
+        return [float(t) if t else None for t in texts]
     convert = converter_for(dtype)
     return [None if t == "" else convert(t) for t in texts]

@@ -57,6 +57,7 @@ class _Source:
     def __init__(self, path: Path, handle: IO[str], options: ImportOptions) -> None:
         self.path = path
         self.options = options
+        self.size = path.stat().st_size
         self._handle = handle
 
     def records(self) -> Iterator[Record]:
@@ -119,20 +120,20 @@ def import_csv(
     """
     path = Path(file)
     try:
-        size = path.stat().st_size
         with path.open(newline="", encoding="utf-8-sig") as handle:
             source = _Source(path, handle, options)
 
-            def report() -> None:
+            def report(fraction: float) -> None:
+                """Progress as a share of the work, shown against the file's size."""
                 if progress is not None:
-                    progress(min(source.bytes_read(), size), size)
+                    progress(min(int(fraction * source.size), source.size), source.size)
 
             return _import(db, source, table, report)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ShellError(f"cannot read {path}: {exc}") from None
 
 
-def _import(db: Database, source: _Source, table: str, report: Callable[[], None]) -> int:
+def _import(db: Database, source: _Source, table: str, report: Callable[[float], None]) -> int:
     found = next((n for n in db.table_names() if n.lower() == table.lower()), None)
     records = source.records()
     first = next(records, None)
@@ -150,7 +151,16 @@ def _import(db: Database, source: _Source, table: str, report: Callable[[], None
         columns = list(schema.column_names)
         if first is not None:
             records = itertools.chain([first], records)
-    return _insert_all(db, source, schema, columns, _batches(records), start, report)
+    size = max(source.size, 1)
+    return _insert_all(
+        db,
+        source,
+        schema,
+        columns,
+        _batches(records),
+        start,
+        lambda: report(source.bytes_read() / size),
+    )
 
 
 def _header_names(path: Path, header: Record) -> list[str]:
@@ -191,10 +201,17 @@ def _import_new_table(
     table: str,
     header: list[str],
     records: Iterator[Record],
-    report: Callable[[], None],
+    report: Callable[[float], None],
 ) -> int:
-    """Create ``table`` typed from every value (so all are read first), then fill it."""
-    rows = list(records)
+    """Create ``table`` typed from every value (so all are read first), then fill it.
+
+    Progress: reading is the first half of the bar, inserting the second.
+    """
+    size = max(source.size, 1)
+    rows: list[Record] = []
+    for batch in _batches(records):
+        rows.extend(batch)
+        report(source.bytes_read() / size / 2)
     _check_widths(source, len(header), rows, 1)
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in header]
     types = [infer_sql_type(column) for column in columns]
@@ -205,7 +222,12 @@ def _import_new_table(
     try:
         schema = db.schema(table)
         batches = (rows[i : i + BATCH_ROWS] for i in range(0, len(rows), BATCH_ROWS))
-        return _insert_all(db, source, schema, list(schema.column_names), batches, 1, report)
+        done = iter(range(BATCH_ROWS, len(rows) + BATCH_ROWS, BATCH_ROWS))
+
+        def inserted() -> None:
+            report(0.5 + min(next(done), len(rows)) / len(rows) / 2)
+
+        return _insert_all(db, source, schema, list(schema.column_names), batches, 1, inserted)
     except BaseException:
         db.sql(f"DROP TABLE {quote_identifier(table)}")
         raise
@@ -231,7 +253,7 @@ def _insert_all(
     report: Callable[[], None],
 ) -> int:
     """Insert every batch, all or nothing (one savepoint); ``start`` numbers the first
-    record (for error messages)."""
+    record (for error messages); ``report()`` after each batch."""
     db.sql("SAVEPOINT pyram_import")
     done = 0
     try:
