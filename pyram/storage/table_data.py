@@ -94,7 +94,10 @@ class TableData:
         # indexes, row versions other transactions may still need, and the newest commit.
         self.latch = threading.RLock()
         self.versions: dict[int, dict[int, list[tuple[Stamp, tuple[Any, ...]]]]] = {}
-        self.inserted: list[tuple[Stamp, int, int]] = []
+        #: stamp -> rids it has versions of, in the order the stamps first wrote (commit order)
+        self.changes: dict[Stamp, set[int]] = {}
+        #: [stamp, start, stop]: rows a stamp appended, one entry per stamp, commit order
+        self.inserted: list[list[Any]] = []
         self.commit_ts = 0
         for spec in schema.indexes:
             self.add_index(spec)
@@ -102,7 +105,7 @@ class TableData:
     @property
     def versioned(self) -> bool:
         """True while some row has versions a reader may need (see pyram.storage.mvcc)."""
-        return bool(self.versions or self.inserted)
+        return bool(self.changes or self.inserted)
 
     def _empty_columns(self) -> list[Any]:
         return [array("d") if packed else [] for packed in self._packed]
@@ -203,6 +206,8 @@ class TableData:
         """Append rows given column-wise (stored, checked values); return their row ids."""
         count = len(columns[0]) if columns else 0
         start = len(self.alive)
+        if count == 1:
+            return self._append_one([values[0] for values in columns])
         columns = [self._dedupe(p, values) for p, values in enumerate(columns)]
         for col, values in zip(self.columns, columns, strict=True):
             col.extend(values)
@@ -219,6 +224,28 @@ class TableData:
                 keys = zip(*(columns[p] for p in positions), strict=True)
             index.insert_many(keys, rid_objects)
         return rids
+
+    def _append_one(self, row: list[Any]) -> range:
+        """:meth:`append` of one row (the commonest write): no batch machinery."""
+        rid = len(self.alive)
+        memos = self._memos
+        for position, (col, value) in enumerate(zip(self.columns, row, strict=True)):
+            memo = memos[position]
+            if memo:  # a low-cardinality column: share the value's first object
+                if len(memo) > _DEDUPE_MAX_VALUES:
+                    memos[position] = None
+                else:
+                    value = row[position] = memo.setdefault(value, value)
+            col.append(value)
+        self.alive.append(1)
+        self.live_count += 1
+        for name, index in self.indexes.items():
+            positions = self._key_positions[name]
+            if len(positions) == 1:
+                index.insert(row[positions[0]], rid)
+            else:
+                index.insert(tuple([row[p] for p in positions]), rid)
+        return range(rid, rid + 1)
 
     def _dedupe(self, position: int, values: Sequence[Any]) -> Sequence[Any]:
         """Share one object per distinct value in low-cardinality columns.
