@@ -165,6 +165,8 @@ def test_table_export_shows_progress(tmp_path: Path) -> None:
     shell, err = make_shell(db)
     run_dot_command(shell, f".export {tmp_path / 'big.json'} big")
     assert err.getvalue().endswith(f"100%  {n}/{n} rows\n")
+    with pytest.raises(ShellError, match="no such table or view: nosuch"):
+        run_dot_command(shell, f".export {tmp_path / 'x.csv'} nosuch")
     text = (tmp_path / "big.json").read_text()
     assert text.startswith('[{"id": 0},\n {"id": 1}') and text.endswith(f'{{"id": {n - 1}}}]\n')
 

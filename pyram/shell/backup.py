@@ -89,8 +89,9 @@ def backup(shell: Shell, file: str) -> None:
     if kind not in ("durable", "new"):
         raise ShellError(f"{file} exists and is not a PyRAM database: not overwritten")
     bar = progress_bar(shell.err, f"backing up to {file}", fancy=shell.fancy_progress)
-    work = Path(tempfile.mkdtemp(prefix=".pyram-backup-", dir=target.parent or "."))
+    work: Path | None = None
     try:
+        work = Path(tempfile.mkdtemp(prefix=".pyram-backup-", dir=target.parent))
         snapshot = work / "copy.snapshot"
         shell.db.export(snapshot, "snapshot", progress=bar)
         with Database(path=work / "copy.pyram") as copy:
@@ -108,4 +109,5 @@ def backup(shell: Shell, file: str) -> None:
         raise ShellError(f"cannot back up to {file}: {exc.strerror or exc}") from None
     finally:
         bar.close()
-        shutil.rmtree(work, ignore_errors=True)
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)

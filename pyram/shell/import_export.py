@@ -8,6 +8,7 @@ progress bar on a terminal. (``.import`` is :mod:`pyram.shell.import_csv`.)
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from pyram.shell.schema_sql import quote_identifier
 
 __all__ = ["BATCH_ROWS", "export_query"]
 
+#: A lone word, which names a table or view rather than being a query.
+_PLAIN_NAME = re.compile(r'"?[A-Za-z_][A-Za-z0-9_]*"?')
 #: Rows rendered and written at a time.
 BATCH_ROWS = 50_000
 
@@ -39,6 +42,8 @@ def export_query(db: Database, file: str, target: str, progress: Progress | None
         raise ShellError(f"cannot tell the format of {file}: use a .csv, .json or .jsonl file")
     names = {n.lower(): n for n in [*db.table_names(), *db.view_names()]}
     name = names.get(target.strip().strip('"').lower())
+    if name is None and _PLAIN_NAME.fullmatch(target.strip()):
+        raise ShellError(f"no such table or view: {target.strip()}")
     query = f"SELECT * FROM {quote_identifier(name)}" if name is not None else target
     result = db.sql(query)
     if not result.columns:

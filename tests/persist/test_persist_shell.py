@@ -172,6 +172,8 @@ def test_open_backup_and_restore(tmp_path: Path) -> None:
     assert shell.db_name == ":memory:" and shell.db.table_names() == []
     with pyram.Database(path=tmp_path / "copy.pyram") as copy:
         assert copy.sql("SELECT s FROM t ORDER BY id").all() == [("x",), ("y",), ("z",)]
+    shell.run_script(f".backup {tmp_path / 'no' / 'dir' / 'x.pyram'}\n")
+    assert "cannot back up to" in err.getvalue() and "Internal" not in err.getvalue()
     (tmp_path / "notes.txt").write_text("keep me")
     shell.run_script(f".backup {tmp_path / 'notes.txt'}\n")
     assert "not overwritten" in err.getvalue()
