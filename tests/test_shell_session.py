@@ -85,7 +85,8 @@ def test_a_session_like_a_person(tmp_path: Path) -> None:
 
         # Ctrl-C stops a long query; the shell stays usable
         child.sendline(LONG_QUERY)
-        time.sleep(1.0)
+        child.expect_exact("FROM c;")  # the terminal echoed the line: it is being read
+        time.sleep(1.0)  # ... and is running by now
         child.sendintr()
         child.expect_exact("Interrupted")
         child.expect_exact(PROMPT)
