@@ -181,6 +181,13 @@ def test_init_script_and_command_option(tmp_path: Path) -> None:
         "", "-init", str(schema), "-c", "SELECT sum(a) AS total FROM t", "--mode", "csv"
     )
     assert (result.returncode, result.stdout, result.stderr) == (0, "total\n3\n", "")
+    # sqlite3's option spellings
+    result = run_shell(
+        "SELECT 1 AS a, NULL AS b;\n", "-list", "-noheader", "-nullvalue", "-", "-cmd", ".print hi"
+    )
+    assert (result.returncode, result.stdout) == (0, "hi\n1|-\n")
+    result = run_shell("SELECT 1 AS a, 2 AS b;\n", "-csv", "-separator", "\\t", "-header")
+    assert result.stdout == "a\tb\n1\t2\n"
     # a script given as the database is refused, pointing to -init
     result = run_shell("", str(schema))
     assert result.returncode == 1

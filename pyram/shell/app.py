@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import os
 import sys
+from argparse import SUPPRESS
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
@@ -20,6 +21,7 @@ from types import ModuleType
 import pyram
 from pyram.database import Database
 from pyram.errors import Error
+from pyram.shell.args import unescape
 from pyram.shell.commands import COMMANDS
 from pyram.shell.commands_files import switch_database
 from pyram.shell.completion import install as install_completion
@@ -45,6 +47,7 @@ With a terminal the shell is interactive; otherwise it reads statements from std
 """
 _EPILOG = """\
 exit status: 0, or 1 when any statement or command failed (outside interactive mode).
+sqlite3's spellings work too: -csv, -box, ... (any mode), -header, -noheader.
 environment: PYRAM_HISTORY sets the history file (default ~/.pyram_history).
 examples: pyram app.pyram          open (or create) a durable database
           pyram -init schema.sql   a fresh in-memory database set up by a script
@@ -58,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         description=_DESCRIPTION,
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,  # "-col" must not quietly mean "-column"
     )
     parser.add_argument(
         "file", nargs="?", metavar="FILE", help="the database: a .pyram file or an export"
@@ -80,10 +84,30 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SQL",
         help="run SQL (statements or a dot-command) and exit; may be repeated",
     )
-    parser.add_argument("--mode", choices=MODES, default="table", help="output mode")
     parser.add_argument(
-        "--no-headers", action="store_true", help="results without their header line"
+        "-cmd",
+        dest="setup",
+        action="append",
+        default=[],
+        metavar="COMMAND",
+        help="run COMMAND (SQL or a dot-command) before reading input; may be repeated",
     )
+    parser.add_argument("--mode", choices=MODES, default="table", help="output mode")
+    for mode in MODES:  # sqlite3's -csv, -box, ... spellings of --mode
+        parser.add_argument(
+            f"-{mode}", dest="mode", action="store_const", const=mode, help=SUPPRESS
+        )
+    parser.add_argument(
+        "--no-headers",
+        "-noheader",
+        dest="no_headers",
+        action="store_true",
+        help="results without their header line",
+    )
+    parser.add_argument("-header", dest="no_headers", action="store_false", help=SUPPRESS)
+    parser.add_argument("-nullvalue", metavar="TEXT", help="print NULL as TEXT")
+    parser.add_argument("-separator", metavar="SEP", help="the column separator (list, csv, ...)")
+    parser.add_argument("-echo", action="store_true", help="print each input before running it")
     parser.add_argument("--version", action="version", version=f"PyRAM {pyram.__version__}")
     return parser
 
@@ -107,6 +131,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     shell.mode = args.mode
     shell.headers = not args.no_headers
     shell.bail = args.bail
+    shell.echo = args.echo
+    shell.nullvalue = args.nullvalue
+    shell.colsep = None if args.separator is None else unescape(args.separator)
     shell.interactive = interactive
     try:
         return _run(shell, args, commands)
@@ -130,6 +157,8 @@ def _run(shell: Shell, args: argparse.Namespace, commands: list[str]) -> int:
                 shell.error(f"Error: cannot read {args.init}: {exc}")
                 return 1
             shell.run_script(script, args.init)
+        for text in args.setup:
+            shell.run_script(text)
         if commands:
             for text in commands:
                 shell.run_script(text)
