@@ -197,7 +197,7 @@ def test_tqdm_draws_the_bar_when_installed(monkeypatch: pytest.MonkeyPatch) -> N
     drawn: list[tuple[str, int]] = []
 
     class FakeTqdm:
-        def __init__(self, total: int, desc: str, unit: str, file: object, leave: bool) -> None:
+        def __init__(self, total: int, desc: str, unit: str, **options: object) -> None:
             self.n = 0
             drawn.append(("open", total))
 

@@ -85,8 +85,15 @@ class TqdmBar:
         if total < MIN_ROWS_FOR_BAR:
             return
         if self._bar is None:
+            in_bytes = self._unit == "bytes"  # shown as kB, MB ... per second
             self._bar = self._tqdm(
-                total=total, desc=self._label, unit=self._unit, file=self._stream, leave=True
+                total=total,
+                desc=self._label,
+                unit="B" if in_bytes else self._unit,
+                unit_scale=in_bytes,
+                unit_divisor=1024,
+                file=self._stream,
+                leave=True,
             )
         self._bar.update(min(done, total) - self._bar.n)
 
