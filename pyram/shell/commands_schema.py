@@ -28,7 +28,8 @@ DUMP_BATCH = 10_000
 
 def _like(pattern: str) -> re.Pattern[str]:
     """A LIKE pattern (``%`` any text, ``_`` one character) as a case-insensitive regex."""
-    parts = ("." * (c == "_") + ".*" * (c == "%") or re.escape(c) for c in pattern)
+    wildcards = {"%": ".*", "_": "."}
+    parts = (wildcards.get(c) or re.escape(c) for c in pattern)
     return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
 
 
@@ -58,7 +59,9 @@ def schema_command(shell: Shell, args: str) -> None:
     pattern = _one_argument(args, ".schema [TABLE]")
     db = shell.db
     tables = _matching(db.table_names(), pattern)
-    definitions = [d for d in definitions_of(db) if d.name in _matching([d.name], pattern)]
+    every = definitions_of(db)
+    wanted = set(_matching([d.name for d in every], pattern))
+    definitions = [d for d in every if d.name in wanted]
     if pattern is not None and not tables and not definitions:
         raise ShellError(f"no such table: {pattern}")
     texts = [render_create_table(db.schema(t)) for t in tables]
