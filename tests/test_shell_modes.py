@@ -149,6 +149,9 @@ def test_output_and_once(tmp_path: Path) -> None:
     shell.run_script(f".once {tmp_path / 'cmd.txt'}\n.schema t\nSELECT 2 AS two;\n")
     assert (tmp_path / "cmd.txt").read_text().startswith("CREATE TABLE t (")
     assert out.getvalue().endswith("two\n2\n")
+    shell.run_script(f".once {tmp_path / 'a.txt'}\n.once {tmp_path / 'b.txt'}\nSELECT 3 AS c;\n")
+    assert (tmp_path / "a.txt").read_text() == ""  # the second .once replaced the first
+    assert (tmp_path / "b.txt").read_text() == "c\n3\n"
     shell.run_script(f".once {tmp_path / 'no' / 'such' / 'dir.txt'}\n")
     assert "cannot write" in shell.err.getvalue()  # type: ignore[attr-defined]
 

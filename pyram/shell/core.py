@@ -191,7 +191,7 @@ class Shell:
 
         if self.echo:
             self.write(line + "\n")
-        once_before = self.once
+        once_file = self.out if self.once else None
         try:
             run_dot_command(self, line)
         except (QuitShell, BrokenPipeError):
@@ -203,7 +203,7 @@ class Shell:
             self.error(f"Internal error: {type(exc).__name__}: {exc}")
             self._bail(interactive)
         finally:
-            if once_before and self.once:  # a .once file took this command's output
+            if once_file is not None and self.out is once_file:  # it took this command's output
                 self.end_redirect()
 
     def run_script(self, text: str | Iterable[str], name: str | None = None) -> None:
