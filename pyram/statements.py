@@ -209,6 +209,9 @@ class SqlSession:
             # unreferenced CTE's, say); positional values must still match exactly
             values = {k: v for k, v in values.items() if k in prepared.param_types}
         store = self._store
+        if prepared.point is not None:  # one row by key: reads its own snapshot if it needs one
+            row = prepared.first_by_key(values)
+            return SqlResult(entry.names, entry.types, [] if row is None else [row])
         direct = prepared.direct_write
         if direct is not None:
             count = direct.run_direct(values)

@@ -137,7 +137,8 @@ class TransactionsMixin:
         return [] if txn is None else txn.log.savepoint_names
 
     def _check_writable(self) -> None:
-        if self.read_only:
+        txn = self._local.txn
+        if txn is not None and txn.read_only:
             raise OperationalError("attempt to write in a read-only transaction")
 
     # ------------------------------------------------------------------ reading

@@ -57,6 +57,12 @@ if TYPE_CHECKING:
 
 __all__ = ["UndoEntry", "UndoLog"]
 
+#: Serialises publishing (by a reader's thread) with a writer's own publishing and rollback, so
+#: versions go in in log order and never outlive an undone entry. One lock for every log: it
+#: is taken only while a log publishes (a reader is about) and while one rolls back, and a
+#: lock per log would cost every statement the making of one.
+_PUBLISHING = threading.Lock()
+
 
 class UndoEntry:
     """One recorded change; :meth:`undo` reverses it on the store.
@@ -235,9 +241,7 @@ class UndoLog:
         self.published = False
         #: set at commit: nothing is published after (the commit is then visible to all)
         self.sealed = False
-        # serialises publishing (by a reader's thread) with the writer's own publishing and
-        # rollback, so versions go in in log order and never outlive an undone entry
-        self._lock = threading.Lock()
+        self._lock = _PUBLISHING
 
     def __len__(self) -> int:
         """Number of recorded changes."""

@@ -53,11 +53,12 @@ def count_opcodes(fn: Callable[[], object]) -> int:
         frame.f_trace_opcodes = True
         return local
 
+    previous = sys.gettrace()  # coverage's tracer, when the suite runs under it
     sys.settrace(global_)
     try:
         fn()
     finally:
-        sys.settrace(None)
+        sys.settrace(previous)
     return count
 
 
