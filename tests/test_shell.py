@@ -484,3 +484,14 @@ def test_docs_page_examples_run() -> None:
     namespace: dict[str, object] = {"__name__": "docs_shell"}
     for first_line, code in blocks:
         exec(compile("\n" * (first_line - 1) + code, str(page), "exec"), namespace)
+
+
+def test_pyram_console_script_runs_the_shell() -> None:
+    import importlib
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    module, _, name = project["scripts"]["pyram"].partition(":")
+    assert getattr(importlib.import_module(module), name) is main
+    assert "pexpect" in " ".join(project["optional-dependencies"]["test"])
+    assert any(dep.startswith("tqdm") for dep in project["optional-dependencies"]["shell"])
