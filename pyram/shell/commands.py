@@ -178,7 +178,9 @@ COMMANDS: dict[str, Command] = {
     "echo": Command(_echo, "on|off", "print each statement and command before running it"),
     "show": Command(_show, "", "show the current settings"),
     "print": Command(_print, "TEXT...", "print the words of TEXT"),
-    "open": Command(open_command, "[FILE]", "open a .pyram database or an export (none: memory)"),
+    "open": Command(
+        open_command, "[--readonly] [FILE]", "open a .pyram database or an export (none: memory)"
+    ),
     "read": Command(read_command, "FILE", "run the SQL and dot-commands of a file"),
     "output": Command(output_command, "[FILE]", "send results to FILE (none or stdout: back)"),
     "once": Command(once_command, "FILE", "send the next result only to FILE"),

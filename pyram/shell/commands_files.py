@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 
-def switch_database(shell: Shell, file: str | None) -> None:
+def switch_database(shell: Shell, file: str | None, *, readonly: bool = False) -> None:
     """Make ``file`` (None or ``:memory:``: a fresh in-memory database) the shell's database.
 
     The old database is closed (a durable one checkpointed) only once the new one is open, so
@@ -38,7 +38,7 @@ def switch_database(shell: Shell, file: str | None) -> None:
     if file is None or file == ":memory:":
         db, name, note = Database(), ":memory:", ""
     else:
-        db, name, note = open_database(file)
+        db, name, note = open_database(file, readonly=readonly)
     old = shell.db
     shell.db, shell.db_name = db, name
     old.close()
@@ -47,11 +47,14 @@ def switch_database(shell: Shell, file: str | None) -> None:
 
 
 def open_command(shell: Shell, args: str) -> None:
-    """``.open [FILE]``."""
+    """``.open [--readonly] [FILE]``."""
     given = words(args)
-    if len(given) > 1 or (given and given[0].startswith("-")):
-        raise ShellError("usage: .open [FILE] (no options: a durable file is always writable)")
-    switch_database(shell, given[0] if given else None)
+    readonly = bool(given) and given[0] == "--readonly"
+    if readonly:
+        given.pop(0)
+    if len(given) > 1 or (given and given[0].startswith("-")) or (readonly and not given):
+        raise ShellError("usage: .open [--readonly] [FILE]")
+    switch_database(shell, given[0] if given else None, readonly=readonly)
 
 
 def read_command(shell: Shell, args: str) -> None:

@@ -9,11 +9,17 @@ What a file is comes from its first bytes, not its name:
 - anything else is refused with what it looks like: a SQLite database, a SQL script (run it
   with ``-init FILE`` or ``.read FILE``), or unknown bytes. Pickle exports are refused too
   (loading one runs code from the file).
+
+``.open --readonly FILE`` reads a durable database's committed contents into memory without
+taking its lock or writing its files (:func:`read_durable_copy`), so it works while another
+process has the database open; changes then stay in memory.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -21,7 +27,7 @@ from pyram.database import Database
 from pyram.errors import Error
 from pyram.shell.errors import ShellError
 
-__all__ = ["DURABLE_MAGIC", "Opened", "file_kind", "open_database"]
+__all__ = ["DURABLE_MAGIC", "Opened", "file_kind", "open_database", "read_durable_copy"]
 
 #: The first bytes of a durable database file (its checkpoint header).
 DURABLE_MAGIC = b"PYRAMCKP"
@@ -85,8 +91,28 @@ def _looks_like_text(head: bytes) -> bool:
     return True
 
 
-def open_database(file: str) -> Opened:
-    """Open ``file`` as :func:`file_kind` says: durable (or new), or an export in memory.
+def read_durable_copy(path: Path) -> Database:
+    """The committed contents of the durable database at ``path``, in memory.
+
+    Its files are copied (the log first, then the checkpoint) and the copy opened: a checkpoint
+    taken between the two copies only makes the copied log's records older than the copied
+    checkpoint, and recovery skips those, so the copy is always one committed state.
+    """
+    with tempfile.TemporaryDirectory(prefix="pyram-readonly-") as work:
+        copy = Path(work) / "copy.pyram"
+        log = Path(f"{path}-wal")
+        if log.exists():
+            shutil.copyfile(log, f"{copy}-wal")
+        shutil.copyfile(path, copy)
+        snapshot = Path(work) / "copy.snapshot"
+        with Database(path=copy) as durable:
+            durable.export(snapshot)
+        return Database.load(snapshot)
+
+
+def open_database(file: str, *, readonly: bool = False) -> Opened:
+    """Open ``file`` as :func:`file_kind` says: durable (or new), or an export in memory;
+    ``readonly``: a durable database as a copy in memory (it must exist).
 
     Raises:
         ShellError: not a file PyRAM opens, or it is locked, damaged or unreadable (the
@@ -94,7 +120,13 @@ def open_database(file: str) -> Opened:
     """
     path = Path(file)
     kind = file_kind(path)
+    if readonly and kind == "new":
+        raise ShellError(f"cannot open {file} read-only: no such database file")
     try:
+        if readonly and kind == "durable":
+            db = read_durable_copy(path)
+            note = f"Opened {file} read-only: a copy in memory, changes are not saved to it."
+            return Opened(db, f"{file} (read-only copy, in memory)", note)
         if kind in ("durable", "new"):
             db = Database(path=os.fspath(path))
             note = f"Created the database {file}." if kind == "new" else ""
@@ -102,6 +134,8 @@ def open_database(file: str) -> Opened:
         db = Database.load(path)
     except Error as exc:
         raise ShellError(f"cannot open {file}: {exc}") from None
+    except OSError as exc:
+        raise ShellError(f"cannot open {file}: {exc.strerror or exc}") from None
     note = (
         f"Loaded the export {file} into memory: changes are not saved to it "
         "(.backup FILE writes a .pyram database, .export FILE another export)."

@@ -200,3 +200,23 @@ def test_leaving_with_a_transaction_open_rolls_it_back(
     assert capsys.readouterr().err == ""
     with pyram.Database(path=app) as db:
         assert db.sql("SELECT count(*) FROM t").scalar() == 0
+
+
+def test_open_readonly_reads_a_database_another_holds_open(tmp_path: Path) -> None:
+    app = tmp_path / "app.pyram"
+    with pyram.Database(path=app) as owner:  # holds the lock, as another process would
+        owner.sql("CREATE TABLE t (x INTEGER)")
+        owner.sql("INSERT INTO t VALUES (1), (2)")  # in the log, after the last checkpoint
+        files = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+        err = io.StringIO()
+        shell = _shell(pyram.Database(), err)
+        shell.run_script(f".open {app}\n")
+        assert "is locked" in err.getvalue()  # the ordinary open is refused
+        shell.run_script(f".open --readonly {app}\nINSERT INTO t VALUES (3);\n")
+        assert shell.db.sql("SELECT sum(x) FROM t").scalar() == 6
+        assert shell.db_name == f"{app} (read-only copy, in memory)"
+        assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == files  # untouched
+        assert owner.sql("SELECT count(*) FROM t").scalar() == 2
+    shell.run_script(f".open --readonly {tmp_path / 'missing.pyram'}\n.open --readonly\n")
+    assert "no such database file" in err.getvalue() and "usage: .open" in err.getvalue()
+    assert not (tmp_path / "missing.pyram").exists()
