@@ -277,9 +277,19 @@ class SqlSession:
             return SqlResult()
         if isinstance(bound, ExplainCommand):
             plan = bound.target.plan if isinstance(bound.target, BoundSelect) else bound.target
-            text = prepare_plan(plan, store).explain()
-            return SqlResult(("plan",), (), [(line,) for line in text.splitlines()])
+            prepared = prepare_plan(plan, store)
+            if bound.query_plan:
+                rows = prepared.query_plan(self._index_columns)
+                return SqlResult(("id", "parent", "notused", "detail"), (), rows)
+            return SqlResult(("plan",), (), [(line,) for line in prepared.explain().splitlines()])
         return self._transaction(bound)
+
+    def _index_columns(self, table: str, index: str) -> tuple[str, ...]:
+        """The columns of ``index`` on ``table`` (EXPLAIN QUERY PLAN names them)."""
+        for spec in self._store.catalog.get(table).indexes:
+            if spec.name == index:
+                return spec.columns
+        return ()
 
     def _create_table(self, bound: CreateTableCommand) -> SqlResult:
         store = self._store

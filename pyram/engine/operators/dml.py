@@ -37,7 +37,7 @@ from pyram.plan.nodes import OnConflict
 from pyram.storage import Store, TableData
 from pyram.types import INTEGER
 
-__all__ = ["COUNT_FIELD", "DeleteOp", "InsertOp", "UpdateOp"]
+__all__ = ["COUNT_FIELD", "DeleteOp", "InsertOp", "UpdateOp", "assign_rowids"]
 
 #: The one output column of a DML operator: rows affected.
 COUNT_FIELD = Field(-1, "rows_affected", INTEGER, False)
@@ -99,7 +99,7 @@ class InsertOp(Operator):
                 columns = self._user_columns(schema, values, count)
                 if self.on_conflict is not None:
                     if schema.rowid_column is not None:
-                        _assign_rowids(data, columns)
+                        assign_rowids(data, columns)
                         position = schema.position(schema.rowid_column)
                         ctx.cache["last_rowid"] = columns[position][-1]
                     count = insert_resolving_conflicts(ctx, self.table, self.on_conflict, columns)
@@ -144,13 +144,13 @@ class InsertOp(Operator):
         schema = data.schema
         last_rowid = None
         if schema.rowid_column is not None:
-            _assign_rowids(data, columns)
+            assign_rowids(data, columns)
             last_rowid = columns[schema.position(schema.rowid_column)][-1]
         store.insert(self.table, columns)
         return (len(columns[0]) if columns else 0), last_rowid
 
 
-def _assign_rowids(data: TableData, columns: list[list[Any]]) -> None:
+def assign_rowids(data: TableData, columns: list[list[Any]]) -> None:
     """Fill NULL ``INTEGER PRIMARY KEY`` values with the next integers (SQLite's rowid rule)."""
     schema = data.schema
     assert schema.rowid_column is not None
