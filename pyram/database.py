@@ -438,25 +438,13 @@ class Database:
         """
         data = self._store.data(self.schema(table).name)
         schema = data.schema
-        given = {name.lower(): list(values) for name, values in columns.items()}
-        unknown = given.keys() - {c.name.lower() for c in schema.columns}
-        if unknown:
-            raise ProgrammingError(f"table {schema.name} has no column {sorted(unknown)[0]!r}")
-        counts = {len(values) for values in given.values()}
+        counts = {len(values) for values in columns.values()}
         if len(counts) > 1:
             raise ProgrammingError("insert_columns: the columns have different lengths")
         count = counts.pop() if counts else 0
+        full = schema.complete_columns(columns, count)
         if not count:
             return 0
-        full: list[list[Any]] = []
-        for column in schema.columns:
-            values = given.get(column.name.lower())
-            if values is None:
-                if column.default_factory is not None:
-                    values = [column.default_value() for _ in range(count)]
-                else:
-                    values = [column.default if column.has_default else None] * count
-            full.append(values)
         with self._store.statement():  # the row ids are read and used under one write
             if schema.rowid_column is not None:
                 assign_rowids(data, full)
