@@ -144,7 +144,7 @@ class TableData:
 
     def row(self, rid: int) -> tuple[Any, ...]:
         """The stored values of one row, in column order."""
-        return tuple([col[rid] for col in self.columns])
+        return tuple(map(itemgetter(rid), self.columns))
 
     def probe_dense(self, position: int, key: int) -> int | None:
         """Find the row whose INTEGER key column ``position`` holds ``key``, by arithmetic.
@@ -339,7 +339,7 @@ class TableData:
         touched = [
             (name, positions)
             for name, positions in self._key_positions.items()
-            if any(p in changes for p in positions)
+            if not changes.keys().isdisjoint(positions)
         ]
         for name, positions in touched:
             self.indexes[name].remove(self.key_of(positions, rid), rid)
