@@ -18,8 +18,8 @@ from pyram.storage.indexes import SortedIndex
 ROWS = 5_000
 
 
-def filled() -> pyram.Database:
-    db = pyram.Database()
+def filled(db: pyram.Database | None = None) -> pyram.Database:
+    db = db if db is not None else pyram.Database()
     db.sql("CREATE TABLE t (id INTEGER PRIMARY KEY, grp INTEGER NOT NULL, name TEXT UNIQUE)")
     db.sql("CREATE INDEX t_grp ON t (grp)")
     con = pyram.connect(db)
@@ -71,15 +71,7 @@ def test_a_durable_file_reopens_with_one_sort_per_index(
 ) -> None:
     path = tmp_path / "app.pyram"
     with pyram.Database(path) as db:
-        db.sql("CREATE TABLE t (id INTEGER PRIMARY KEY, grp INTEGER NOT NULL, name TEXT UNIQUE)")
-        db.sql("CREATE INDEX t_grp ON t (grp)")
-        con = pyram.connect(db)
-        con.executemany(
-            "INSERT INTO t VALUES (?, ?, ?)",
-            [((i * 7919) % ROWS, i % 37, f"n{i}") for i in range(ROWS)],
-        )
-        con.commit()
-        db.checkpoint()
+        filled(db).checkpoint()
     builds = no_entry_by_entry(monkeypatch)
     with pyram.Database(path) as again:
         check(again)
