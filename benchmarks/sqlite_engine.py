@@ -48,7 +48,7 @@ from benchmarks.transactions import (
 )
 from benchmarks.workloads import Run
 
-__all__ = ["CONCURRENCY_MODES", "DDL", "SqliteEngine"]
+__all__ = ["CONCURRENCY_MODES", "DDL", "SqliteEngine", "ThreadedDatabase", "transact_on"]
 
 #: sqlite3 set-ups for ``concurrent_reads``: see the module docstring.
 CONCURRENCY_MODES: tuple[str, ...] = ("wal", "shared")
@@ -81,7 +81,7 @@ def _load_t(con: sqlite3.Connection, rows: list[TRow]) -> None:
     con.execute("ANALYZE")
 
 
-def _transact_on(con: sqlite3.Connection) -> Transact:
+def transact_on(con: sqlite3.Connection) -> Transact:
     """The small transaction on ``con``: BEGIN, INSERT, UPDATE, COMMIT (ROLLBACK on failure)."""
     execute = con.execute
 
@@ -110,7 +110,7 @@ def _ram_dir() -> str | None:
     return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
 
 
-class _ThreadedDatabase:
+class ThreadedDatabase:
     """A copy of ``t`` that several threads reach, each with its own connection."""
 
     def __init__(self, mode: str, data: Dataset) -> None:
@@ -167,7 +167,7 @@ class SqliteEngine:
         self.concurrency = concurrency
         self._bulk: sqlite3.Connection | None = None
         self._tx: sqlite3.Connection | None = None
-        self._threaded: _ThreadedDatabase | None = None
+        self._threaded: ThreadedDatabase | None = None
 
     def load(self, data: Dataset) -> None:
         """Fill ``t`` (then measure its pages) and ``d``, each in one transaction."""
@@ -254,7 +254,7 @@ class SqliteEngine:
 
         def small_transactions() -> int:
             assert self._tx is not None
-            return run_steps(_transact_on(self._tx), steps)
+            return run_steps(transact_on(self._tx), steps)
 
         def small_verify() -> list[tuple[object, ...] | None]:
             small_transactions()
@@ -267,7 +267,7 @@ class SqliteEngine:
 
         def threaded_setup() -> None:
             threaded_teardown()
-            self._threaded = _ThreadedDatabase(self.concurrency, data)
+            self._threaded = ThreadedDatabase(self.concurrency, data)
 
         def threaded_teardown() -> None:
             if self._threaded is not None:
@@ -285,9 +285,7 @@ class SqliteEngine:
                 return (lambda g: run_sql(CONCURRENT_READ, (g,)).fetchone()), con.close
 
             try:
-                return run_concurrent(
-                    self.name, data, _transact_on(writer), open_reader, _is_locked
-                )
+                return run_concurrent(self.name, data, transact_on(writer), open_reader, _is_locked)
             finally:
                 writer.close()
 
