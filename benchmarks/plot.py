@@ -64,6 +64,8 @@ def plot_ratios(ratios: Sequence[Ratio], path: Path, title: str | None = None) -
 
         matplotlib.use("Agg")  # files only, no display
         import matplotlib.pyplot as plt
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Rectangle
     except ImportError:
         raise PlotUnavailable(
             "--plot needs matplotlib: pip install -e '.[bench]' (or pip install matplotlib)"
@@ -92,9 +94,9 @@ def plot_ratios(ratios: Sequence[Ratio], path: Path, title: str | None = None) -
     ax.invert_yaxis()
     ax.set_xlabel("PyRAM / sqlite3 (time per operation, bytes per row); lower is better")
     ax.grid(axis="x", which="major", alpha=0.3)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=colour[p]) for p in paths]
-    handles.append(plt.Line2D([0], [0], color="#d62728", linewidth=2))
-    handles.append(plt.Line2D([0], [0], color="black", linewidth=1))
+    handles: list[Any] = [Rectangle((0, 0), 1, 1, color=colour[p]) for p in paths]
+    handles.append(Line2D([0], [0], color="#d62728", linewidth=2))
+    handles.append(Line2D([0], [0], color="black", linewidth=1))
     ax.legend(handles, [*paths, "target", "sqlite3 (1.0)"], loc="lower right", fontsize="small")
     ax.set_title(title or "PyRAM vs sqlite3, ratio per workload and path")
     fig.tight_layout()

@@ -87,7 +87,11 @@ class WriteSettings:
 def _new_rows(fx: Fixture, n: int, start: int = 0) -> list[TRow]:
     """Rows with ids past the loaded ones (their other values copied from loaded rows)."""
     rows, t_rows = fx.data.rows, fx.data.t_rows
-    return [(rows + 1 + i, *t_rows[i % rows][1:]) for i in range(start, start + n)]  # type: ignore[misc]
+    out: list[TRow] = []
+    for i in range(start, start + n):
+        _, grp, cat, val, flag = t_rows[i % rows]
+        out.append((rows + 1 + i, grp, cat, val, flag))
+    return out
 
 
 def _new_val(key: int) -> float:
@@ -133,6 +137,8 @@ def _kind_loops(fx: Fixture, kind: str, n: int) -> tuple[dict[str, _Body], list[
     """Per path, the loop of ``n`` single-row ``kind`` statements, and the loaded keys it
     removes (for the restoring setup)."""
     db = fx.db
+    items: Sequence[tuple[Any, ...]]
+    removed: list[int]
     if kind == "insert":
         rows = _new_rows(fx, n)
         sql, items, removed = INSERT, rows, []
@@ -145,7 +151,8 @@ def _kind_loops(fx: Fixture, kind: str, n: int) -> tuple[dict[str, _Body], list[
         upd = pyram.update(T).set(T.val, pyram.param("val", float))
         stmt = upd.where(T.id.eq(pyram.param("id", int)))
         execute = db.execute
-        dsl = lambda: sum([execute(stmt, id=k, val=v) for v, k in items])  # noqa: E731
+        pairs = [(_new_val(k), k) for k in keys]
+        dsl = lambda: sum([execute(stmt, id=k, val=v) for v, k in pairs])  # noqa: E731
     elif kind == "delete":
         keys = _keys(fx, n, 2)
         sql, items, removed = DELETE, [(k,) for k in keys], keys
@@ -223,6 +230,10 @@ def single_row_paths(fx: Fixture, kind: str, n: int, in_tx: bool) -> dict[str, P
     }
 
 
+def _same(out: object) -> object:
+    return out
+
+
 def point_select_paths(fx: Fixture) -> dict[str, PathRun]:
     """Point SELECT by primary key: cursor, ``db.sql``, a cached DSL query, ``db.get``."""
     db, keys = fx.db, fx.data.lookup_keys
@@ -238,9 +249,9 @@ def point_select_paths(fx: Fixture) -> dict[str, PathRun]:
         return [None if r is None else as_tuple(r) for r in out]
 
     return {
-        SQLITE: PathRun(cursor(fx.lite), list),
-        DBAPI: PathRun(cursor(fx.con), list),
-        SQL: PathRun(lambda: [sql(SELECT, (k,)).first() for k in keys], list),
+        SQLITE: PathRun(cursor(fx.lite), _same),
+        DBAPI: PathRun(cursor(fx.con), _same),
+        SQL: PathRun(lambda: [sql(SELECT, (k,)).first() for k in keys], _same),
         DSL: PathRun(lambda: [first(by_id, id=k) for k in keys], models),
         NATIVE: PathRun(lambda: [get(T, k) for k in keys], models),
     }

@@ -98,7 +98,13 @@ def _dbapi(db: pyram.Database) -> tuple[Transact, Callable[[], tuple[Read, Calla
     def open_reader() -> tuple[Read, Callable[[], None]]:
         con = pyram.connect(db)
         execute = con.cursor().execute
-        return (lambda g: execute(CONCURRENT_READ, (g,)).fetchone()), con.close
+
+        def read(g: int) -> tuple[int, float | None]:
+            row = execute(CONCURRENT_READ, (g,)).fetchone()
+            assert row is not None
+            return (row[0], row[1])
+
+        return read, con.close
 
     return transact, open_reader
 
