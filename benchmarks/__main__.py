@@ -8,8 +8,8 @@ Examples::
     python -m benchmarks --quick              # smoke run: 20k rows, fewer runs and probes
     python -m benchmarks --rows 100k --only small_transactions,concurrent_reads
     python -m benchmarks --only durability --commits 1000   # commits/s per durability level
-    python -m benchmarks --rows 100k --only write_path --plot docs/img/write_path.svg \
-        --markdown README.md                  # the write-path table and chart (issue 11)
+    python -m benchmarks --rows 100k --load-rows 1M --only write_path,write_load --repeat 3 \
+        --plot docs/img/write_path.svg --markdown README.md   # README table, docs chart
     python -m benchmarks --from-json --plot chart.svg   # redraw from results/latest.json
 """
 
@@ -120,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="statements per transaction of the write path's in-transaction workloads"
         " (1000,10000,100000; 100,1000 with --quick)",
+    )
+    parser.add_argument(
+        "--load-rows",
+        type=parse_counts,
+        default=None,
+        help="sizes of the write_load suite (loading, bytes per row); default: --rows",
     )
     parser.add_argument(
         "--plot", type=Path, default=None, help="draw the ratios to sqlite3 into FILE.svg"
@@ -271,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         args.tx_readers,
         tx_seconds,
         runner.log,
+        args.load_rows or sizes,
     )
     try:  # the engine workloads only when some are selected (or the memory table)
         core = bool(workloads) or options.memory

@@ -20,6 +20,7 @@ __all__ = ["SUITES", "Suite", "SuiteContext", "SuiteResult", "load_suite"]
 #: name -> "module:function". One line per suite.
 SUITES: dict[str, str] = {
     "write_path": "benchmarks.write_suite:run",  # issue 11: every write path vs sqlite3
+    "write_load": "benchmarks.write_suite:run_load",  # issue 11: loading, bytes per row
 }
 
 
@@ -38,6 +39,7 @@ class SuiteContext:
         tx_readers: reader threads beside a writer.
         tx_seconds: wall time of one writer-and-readers run.
         log: progress output (stderr).
+        load_sizes: row counts for the loading and memory workloads (``--load-rows``).
     """
 
     sizes: list[int]
@@ -50,6 +52,7 @@ class SuiteContext:
     tx_readers: int
     tx_seconds: float
     log: Callable[[str], None]
+    load_sizes: list[int] = field(default_factory=list)
 
 
 @dataclass(slots=True)

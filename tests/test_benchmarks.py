@@ -69,7 +69,7 @@ def write_path_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]
         "intro\n<!-- write-path-table:start -->\nold table\n<!-- write-path-table:end -->\nend\n",
         encoding="utf-8",
     )
-    args = ["--rows", "300", "--only", "write_path", "--repeat", "1", "--budget", "1"]
+    args = ["--rows", "300", "--only", "write_path,write_load", "--repeat", "1", "--budget", "1"]
     args += ["--lookups", "40", "--tx-sizes", "20,60", "--tx-seconds", "0.2"]
     args += ["--output", str(out / "latest.json"), "--markdown", str(readme)]
     if HAS_MATPLOTLIB:
