@@ -117,6 +117,15 @@ class Fixture:
             load_t(self.db, missing)
         con.commit()
 
+    def reset(self) -> None:
+        """Untimed, after a workload: both engines hold exactly the loaded ids again (rows
+        deleted by any workload put back; values an UPDATE set stay, the same in both)."""
+        everything = range(1, self.data.rows + 1)
+        for path in (SQLITE, DBAPI):
+            con = self.connection(path)
+            present = {row[0] for row in con.execute("SELECT id FROM t").fetchall()}
+            self.restore(path, [k for k in everything if k not in present])
+
     def close(self) -> None:
         """Release both databases."""
         self.con.close()

@@ -23,8 +23,10 @@ for that path (and reported as missed).
 
 from __future__ import annotations
 
+import math
 import random
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -54,12 +56,15 @@ from benchmarks.write_harness import (
     time_paths,
 )
 
-__all__ = ["SKIP_FACTOR", "WriteSettings", "run_write_path"]
+__all__ = ["SKIP_FACTOR", "STOP_FACTOR", "TooSlow", "WriteSettings", "run_write_path"]
 
 #: A transaction size is skipped for a path when the previous size predicts a run longer
 #: than this many ``budget``s (the write path was quadratic: 100,000 updates took minutes).
 SKIP_FACTOR = 4.0
+#: A run inside one transaction is stopped after this many ``budget``s (it may be quadratic).
+STOP_FACTOR = 2.0
 _CHUNK = 500  # rows per multi-row INSERT statement of the db.sql bulk insert
+_CHECK_EVERY = 1000  # statements between two looks at the clock of a run with a limit
 _Body = Callable[[], int]
 
 
@@ -111,92 +116,131 @@ def _updated(fx: Fixture, key: int) -> TRow:
 
 
 # ------------------------------------------------------------------ per-path loops
-def _dbapi_loop(con: Any, sql: str, items: Sequence[tuple[Any, ...]]) -> _Body:
+#: Makes, per run, the function running one statement (returns the rows it changed).
+_Step = Callable[[], Callable[[Any], int]]
+
+
+class TooSlow(Exception):
+    """A run passed its time limit and was stopped (its transaction rolled back)."""
+
+
+def _driver(make_step: _Step, items: Sequence[Any], limit: float | None) -> _Body:
+    """Run one step per item; with a ``limit`` (seconds), stop with :class:`TooSlow` once
+    past it (checked every :data:`_CHECK_EVERY` statements, so the check costs nothing)."""
+
     def body() -> int:
-        cur = con.cursor()
-        execute, total = cur.execute, 0
-        for item in items:
-            execute(sql, item)
-            total += cur.rowcount
+        step = make_step()
+        if limit is None:
+            return sum(map(step, items))
+        start, total = time.perf_counter(), 0
+        for i in range(0, len(items), _CHECK_EVERY):
+            elapsed = time.perf_counter() - start
+            if i and elapsed > limit:
+                raise TooSlow(
+                    f"stopped after {i:,} of {len(items):,} statements in {elapsed:,.0f} s"
+                    f" ({elapsed / i * 1e6:,.0f} us each so far)"
+                )
+            total += sum(map(step, items[i : i + _CHECK_EVERY]))
         return total
 
     return body
 
 
-def _sql_loop(db: pyram.Database, sql: str, items: Sequence[tuple[Any, ...]]) -> _Body:
+def _dbapi_step(con: Any, sql: str) -> _Step:
+    def make() -> Callable[[Any], int]:
+        cur = con.cursor()
+        execute = cur.execute
+
+        def step(item: Any) -> int:
+            execute(sql, item)
+            return int(cur.rowcount)
+
+        return step
+
+    return make
+
+
+def _sql_step(db: pyram.Database, sql: str) -> _Step:
     run = db.sql
-    return lambda: sum([run(sql, item).rowcount for item in items])
+    return lambda: lambda item: run(sql, item).rowcount
 
 
-def _count_loop(call: Callable[[Any], object], items: Sequence[Any]) -> _Body:
-    """A ``db.*`` loop: one call per item; a call that returns False changed nothing."""
-    return lambda: sum([call(item) is not False for item in items])
+def _call_step(call: Callable[[Any], object]) -> _Step:
+    """A ``db.*`` call per item; one that returns False changed nothing."""
+    return lambda: lambda item: int(call(item) is not False)
 
 
-def _kind_loops(fx: Fixture, kind: str, n: int) -> tuple[dict[str, _Body], list[int]]:
+def _kind_loops(
+    fx: Fixture, kind: str, n: int, limit: float | None
+) -> tuple[dict[str, _Body], list[int]]:
     """Per path, the loop of ``n`` single-row ``kind`` statements, and the loaded keys it
-    removes (for the restoring setup)."""
-    db = fx.db
+    removes (for the restoring setup). PyRAM's loops stop past ``limit`` seconds."""
+    db, execute = fx.db, fx.db.execute
     items: Sequence[tuple[Any, ...]]
-    removed: list[int]
+    removed: list[int] = []
+    native: tuple[_Step, Sequence[Any]]
+    dsl: tuple[_Step, Sequence[Any]] | None = None
+    by_id = T.id.eq(pyram.param("id", int))
     if kind == "insert":
-        rows = _new_rows(fx, n)
-        sql, items, removed = INSERT, rows, []
-        native = _count_loop(db.insert, [T(*r) for r in rows])
-        dsl: _Body | None = None
+        sql, items = INSERT, _new_rows(fx, n)
+        native = (_call_step(db.insert), [T(*r) for r in items])
     elif kind == "update":
         keys = _keys(fx, n, 1)
-        sql, items, removed = UPDATE, [(_new_val(k), k) for k in keys], []
-        native = _count_loop(db.update, [T(*_updated(fx, k)) for k in keys])
-        upd = pyram.update(T).set(T.val, pyram.param("val", float))
-        stmt = upd.where(T.id.eq(pyram.param("id", int)))
-        execute = db.execute
-        pairs = [(_new_val(k), k) for k in keys]
-        dsl = lambda: sum([execute(stmt, id=k, val=v) for v, k in pairs])  # noqa: E731
+        sql, items = UPDATE, [(_new_val(k), k) for k in keys]
+        native = (_call_step(db.update), [T(*_updated(fx, k)) for k in keys])
+        stmt = pyram.update(T).set(T.val, pyram.param("val", float)).where(by_id)
+        dsl = (lambda: lambda vk: execute(stmt, id=vk[1], val=vk[0]), items)
     elif kind == "delete":
         keys = _keys(fx, n, 2)
         sql, items, removed = DELETE, [(k,) for k in keys], keys
-        native = _count_loop(lambda k: db.delete(T, k), keys)
-        gone = pyram.delete(T).where(T.id.eq(pyram.param("id", int)))
-        execute = db.execute
-        dsl = lambda: sum([execute(gone, id=k) for k in keys])  # noqa: E731
+        native = (_call_step(lambda k: db.delete(T, k)), keys)
+        gone = pyram.delete(T).where(by_id)
+        dsl = (lambda: lambda k: execute(gone, id=k), keys)
     else:  # upsert: half loaded keys (updated), half new ids (inserted)
         half = n // 2
-        rows = [_updated(fx, k) for k in _keys(fx, half, 3)] + _new_rows(fx, n - half)
-        sql, items, removed = UPSERT, rows, []
-        native = _count_loop(db.upsert, [T(*r) for r in rows])
-        dsl = None
+        sql = UPSERT
+        items = [_updated(fx, k) for k in _keys(fx, half, 3)] + _new_rows(fx, n - half)
+        native = (_call_step(db.upsert), [T(*r) for r in items])
     loops = {
-        SQLITE: _dbapi_loop(fx.lite, sql, items),
-        DBAPI: _dbapi_loop(fx.con, sql, items),
-        SQL: _sql_loop(db, sql, items),
+        SQLITE: _driver(_dbapi_step(fx.lite, sql), items, None),  # the reference never stops
+        DBAPI: _driver(_dbapi_step(fx.con, sql), items, limit),
+        SQL: _driver(_sql_step(db, sql), items, limit),
     }
     if dsl is not None:
-        loops[DSL] = dsl
-    loops[NATIVE] = native
+        loops[DSL] = _driver(dsl[0], dsl[1], limit)
+    loops[NATIVE] = _driver(native[0], native[1], limit)
     return loops, removed
 
 
 def _wrap(fx: Fixture, path: str, body: _Body, in_tx: bool) -> _Body:
     """``body`` in ``path``'s own transaction control (each statement committed, or one
-    transaction)."""
+    transaction, rolled back when the body fails)."""
     if not in_tx:
         return body
     if path in (SQLITE, DBAPI):
         con = fx.connection(path)
 
         def committed() -> int:
-            done = body()
+            try:
+                done = body()
+            except BaseException:
+                con.rollback()
+                raise
             con.commit()
             return done
 
         return committed
     if path == SQL:
-        sql = fx.db.sql
+        db, sql = fx.db, fx.db.sql
 
         def begin_commit() -> int:
             sql("BEGIN")
-            done = body()
+            try:
+                done = body()
+            except BaseException:
+                if db.in_transaction:
+                    sql("ROLLBACK")
+                raise
             sql("COMMIT")
             return done
 
@@ -204,7 +248,7 @@ def _wrap(fx: Fixture, path: str, body: _Body, in_tx: bool) -> _Body:
     transaction = fx.db.transaction
 
     def in_block() -> int:
-        with transaction():
+        with transaction():  # rolls back on an exception
             return body()
 
     return in_block
@@ -221,9 +265,12 @@ def _path_run(
     return PathRun(run=run, answer=lambda out: (out, fx.checksum(path)), setup=setup)
 
 
-def single_row_paths(fx: Fixture, kind: str, n: int, in_tx: bool) -> dict[str, PathRun]:
-    """Every path of ``n`` single-row ``kind`` statements (insert, update, delete, upsert)."""
-    loops, removed = _kind_loops(fx, kind, n)
+def single_row_paths(
+    fx: Fixture, kind: str, n: int, in_tx: bool, limit: float | None = None
+) -> dict[str, PathRun]:
+    """Every path of ``n`` single-row ``kind`` statements (insert, update, delete, upsert);
+    PyRAM's runs stop (:class:`TooSlow`) past ``limit`` seconds."""
+    loops, removed = _kind_loops(fx, kind, n, limit)
     return {
         path: _path_run(fx, path, _wrap(fx, path, body, in_tx), in_tx, removed)
         for path, body in loops.items()
@@ -440,26 +487,36 @@ def ratios_of(
 def _tx_curve(
     fx: Fixture, kind: str, settings: WriteSettings, log: Callable[[str], None]
 ) -> list[Ratio]:
-    """``kind`` repeated at every transaction size, skipping a path whose run would be long."""
+    """``kind`` repeated at every transaction size. A path whose run was stopped, or whose
+    cost per statement predicts a long run, skips the larger sizes."""
     out: list[Ratio] = []
     per_op: dict[str, float] = {}
-    for size in settings.tx_sizes:
-        n = size if kind in ("insert", "upsert") else min(size, fx.data.rows)
+    limit = STOP_FACTOR * settings.budget
+    sizes = [size if kind == "insert" else min(size, fx.data.rows) for size in settings.tx_sizes]
+    for n in dict.fromkeys(sizes):  # a DELETE or UPDATE touches each row at most once
         label = f"{kind.upper()} x{n:,} in one tx"
-        paths = single_row_paths(fx, kind, n, in_tx=True)
+        paths = single_row_paths(fx, kind, n, in_tx=True, limit=limit)
         slow = {
             p: cost * n
             for p, cost in per_op.items()
             if p != SQLITE and cost * n > SKIP_FACTOR * settings.budget
         }
+        order = list(paths)
         for path in slow:
             del paths[path]
         timings = time_paths(label, paths, settings.repeat, settings.budget, log)
+        fx.reset()
         for path, predicted in slow.items():
-            timings[path] = Timing(error=f"skipped: about {predicted:,.0f} s predicted")
+            why = (
+                "a smaller size was stopped"
+                if math.isinf(predicted)
+                else f"about {predicted:,.1f} s predicted"
+            )
+            timings[path] = Timing(error=f"skipped: {why}")
+        timings = {path: timings[path] for path in order}  # the table's path order
         for path, timing in timings.items():
-            if timing.median is not None:
-                per_op[path] = timing.median / n
+            median = timing.median
+            per_op[path] = math.inf if median is None else median / n
         out += ratios_of(label, fx.data.rows, n, timings, (2.0, "<= 2x"))
     return out
 
@@ -471,9 +528,9 @@ def run_write_path(fx: Fixture, settings: WriteSettings, log: Callable[[str], No
     def timed(
         label: str, paths: dict[str, PathRun], n: int, target: tuple[float, str], rate: bool = False
     ) -> list[Ratio]:
-        return ratios_of(
-            label, rows, n, time_paths(label, paths, repeat, budget, log), target, rate
-        )
+        timings = time_paths(label, paths, repeat, budget, log)
+        fx.reset()  # the next workload starts from every loaded row
+        return ratios_of(label, rows, n, timings, target, rate)
 
     out = timed(f"bulk INSERT {rows:,} rows", bulk_insert_paths(fx), rows, (1.5, "<= 1.5x"))
     for kind in ("insert", "update", "delete", "upsert"):
