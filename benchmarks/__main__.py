@@ -260,11 +260,6 @@ def main(argv: list[str] | None = None) -> int:
         tx_seconds=tx_seconds,
         tx_sqlite=args.tx_sqlite,
     )
-    runner.log(
-        "engines: sqlite3, pyram, pyram-sql"
-        + "".join(f", {p.name}" for p in installed)
-        + "".join(f"; {name} {why}" for name, why in missing.items())
-    )
     tx_sizes = args.tx_sizes or ([100, 1_000] if quick else [1_000, 10_000, 100_000])
     context = SuiteContext(
         sizes,
@@ -281,6 +276,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:  # the engine workloads only when some are selected (or the memory table)
         core = bool(workloads) or options.memory
+        if core:
+            runner.log(
+                "engines: sqlite3, pyram, pyram-sql"
+                + "".join(f", {p.name}" for p in installed)
+                + "".join(f"; {name} {why}" for name, why in missing.items())
+            )
         results = runner.run_benchmarks(options) if core else runner.Results()
         suite_text, suite_json, ratios = run_suites(only, args, context)
     except MismatchError as exc:

@@ -16,9 +16,10 @@ Each workload runs on sqlite3 and on PyRAM through each path a user reaches, in 
 Single-row statements touch distinct random keys; the answers (rowcounts, fetched rows and
 whole-table checksums after the run) must equal sqlite3's. Inside one transaction the same
 statements run 1,000, 10,000 and 100,000 times (``--tx-sizes``), so that the per-statement
-cost at each size shows whether it stays flat. A size whose run would take more than
-:data:`SKIP_FACTOR` budgets, judged from the previous size's cost per statement, is skipped
-for that path (and reported as missed).
+cost at each size shows whether it stays flat. Such a run is stopped (and rolled back) past
+:data:`STOP_FACTOR` budgets, and a size whose run would take more than :data:`SKIP_FACTOR`
+budgets, judged from the previous size's cost per statement, is skipped: both are reported as
+missed, with the reason.
 """
 
 from __future__ import annotations
@@ -78,7 +79,9 @@ class WriteSettings:
         tx5: transactions of five statements per run.
         repeat: timed runs per cell (fewer beyond ``budget``).
         budget: seconds of timed runs per cell.
-        seed: key sampling seed.
+
+    The keys each workload touches are a function of the table size and the count (the rows
+    themselves follow ``--seed``).
     """
 
     ops: int
@@ -86,7 +89,6 @@ class WriteSettings:
     tx5: int
     repeat: int
     budget: float
-    seed: int
 
 
 def _new_rows(fx: Fixture, n: int, start: int = 0) -> list[TRow]:

@@ -45,7 +45,6 @@ def run(context: SuiteContext) -> SuiteResult:
         tx5=max(1, ops // 5),
         repeat=context.repeat,
         budget=context.budget,
-        seed=context.seed,
     )
     ratios: list[Ratio] = []
     for rows in context.sizes:
