@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from benchmarks.data import SEED
 from benchmarks.ratios import Ratio, markdown_table
@@ -25,6 +27,9 @@ from benchmarks.ratios import to_json as ratios_json
 from benchmarks.sqlite_engine import CONCURRENCY_MODES
 from benchmarks.suites import SUITES, SuiteContext, load_suite
 from benchmarks.workloads import WORKLOAD_NAMES
+
+if TYPE_CHECKING:  # imported lazily at run time (a broken engine is reported, not raised)
+    from benchmarks import runner
 
 MEMORY = "memory"
 PERSISTENCE = "persistence"
@@ -195,6 +200,54 @@ def run_suites(
     return text, documents, ratios
 
 
+def suite_context(
+    args: argparse.Namespace, options: runner.Options, log: Callable[[str], None]
+) -> SuiteContext:
+    """The registered suites' settings: the engine workloads' ones plus their own flags."""
+    tx_sizes = args.tx_sizes or ([100, 1_000] if args.quick else [1_000, 10_000, 100_000])
+    return SuiteContext(
+        sizes=options.sizes,
+        quick=args.quick,
+        repeat=options.repeat,
+        budget=options.budget,
+        seed=options.seed,
+        lookups=options.lookups,
+        tx_sizes=tuple(tx_sizes),
+        tx_readers=options.tx_readers,
+        tx_seconds=options.tx_seconds,
+        log=log,
+        load_sizes=args.load_rows or options.sizes,
+    )
+
+
+def run_file_benchmarks(
+    only: list[str] | None, args: argparse.Namespace, options: runner.Options
+) -> tuple[str, dict[str, object]]:
+    """Export/import per format vs sqlite3 backup, and commits/s per durability level vs
+    sqlite3 WAL, when selected: their text and JSON.
+
+    Raises:
+        MismatchError: the engines ended a durability run with different sums.
+    """
+    from benchmarks import runner
+
+    text, documents = "", dict[str, object]()
+    if only is None or PERSISTENCE in only:
+        from benchmarks import persistence
+
+        files = persistence.run_persistence(options.sizes, options.repeat, options.seed, runner.log)
+        text += "\n" + persistence.format_persistence(files)
+        documents["persistence"] = persistence.to_json(files)
+    if only is None or DURABILITY in only:
+        from benchmarks import durability
+
+        commits = args.commits or (300 if args.quick else 2_000)
+        levels = durability.run_durability(commits, runner.log)
+        text += "\n" + durability.format_durability(levels)
+        documents["durability"] = durability.to_json(levels)
+    return text, documents
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks; print the table; write the JSON. Returns the exit status."""
     args = build_parser().parse_args(argv)
@@ -260,20 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         tx_seconds=tx_seconds,
         tx_sqlite=args.tx_sqlite,
     )
-    tx_sizes = args.tx_sizes or ([100, 1_000] if quick else [1_000, 10_000, 100_000])
-    context = SuiteContext(
-        sizes,
-        quick,
-        repeat,
-        budget,
-        args.seed,
-        lookups,
-        tuple(tx_sizes),
-        args.tx_readers,
-        tx_seconds,
-        runner.log,
-        args.load_rows or sizes,
-    )
+    context = suite_context(args, options, runner.log)
     try:  # the engine workloads only when some are selected (or the memory table)
         core = bool(workloads) or options.memory
         if core:
@@ -292,23 +332,13 @@ def main(argv: list[str] | None = None) -> int:
     text = report.format_report(results, missing, options) + suite_text
     document["suites"] = suite_json
     document["ratios"] = ratios_json(ratios)
-    if only is None or PERSISTENCE in only:  # export/import per format vs sqlite3 backup
-        from benchmarks import persistence
-
-        files = persistence.run_persistence(sizes, repeat, args.seed, runner.log)
-        text += "\n" + persistence.format_persistence(files)
-        document["persistence"] = persistence.to_json(files)
-    if only is None or DURABILITY in only:  # commits/s per durability level vs sqlite3 WAL
-        from benchmarks import durability
-
-        commits = args.commits or (300 if quick else 2_000)
-        try:
-            levels = durability.run_durability(commits, runner.log)
-        except MismatchError as exc:
-            print(f"ABORTED: answers differ: {exc}", file=sys.stderr)
-            return 1
-        text += "\n" + durability.format_durability(levels)
-        document["durability"] = durability.to_json(levels)
+    try:
+        extra_text, extra_json = run_file_benchmarks(only, args, options)
+    except MismatchError as exc:
+        print(f"ABORTED: answers differ: {exc}", file=sys.stderr)
+        return 1
+    text += extra_text
+    document.update(extra_json)
     print(text)
     path = report.write_json(document, args.output or report.DEFAULT_OUTPUT)
     print(f"\nresults written to {path}")
