@@ -3,9 +3,9 @@
 One group per workload (and table size, when a run had several), one horizontal bar per path
 (the same colour for a path in every group), on a logarithmic axis of PyRAM's cost over
 sqlite3's: a solid line at 1.0 (as fast as sqlite3) and, per group, a red tick at the issue's
-target. A bar whose path failed or was skipped is labelled "n/a". matplotlib is optional (the
-``bench`` extra); without it :func:`plot_ratios` raises :class:`PlotUnavailable` with the
-install command.
+target. A path without a figure is labelled with why ("stopped", "skipped", the error).
+matplotlib is optional (the ``bench`` extra); without it :func:`plot_ratios` raises
+:class:`PlotUnavailable` with the install command.
 """
 
 from __future__ import annotations
@@ -46,10 +46,12 @@ def _groups(ratios: Sequence[Ratio]) -> list[tuple[str, list[Ratio]]]:
     groups: dict[tuple[str, int], list[Ratio]] = {}
     for r in ratios:
         groups.setdefault((r.workload, r.rows), []).append(r)
-    return [
-        (f"{name} ({rows:,} rows)" if several_sizes else name, members)
-        for (name, rows), members in groups.items()
-    ]
+    labelled = []
+    for (name, rows), members in groups.items():
+        size = f"{rows:,} rows"
+        label = f"{name} ({size})" if several_sizes and size not in name else name
+        labelled.append((label, members))
+    return labelled
 
 
 def plot_ratios(ratios: Sequence[Ratio], path: Path, title: str | None = None) -> Path:
@@ -101,7 +103,8 @@ def plot_ratios(ratios: Sequence[Ratio], path: Path, title: str | None = None) -
     ax.set_title(title or "PyRAM vs sqlite3, ratio per workload and path")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    with plt.rc_context({"svg.fonttype": "none"}):  # text stays text: small, searchable
+        fig.savefig(path)
     plt.close(fig)
     return path
 
@@ -109,8 +112,9 @@ def plot_ratios(ratios: Sequence[Ratio], path: Path, title: str | None = None) -
 def _bar(ax: Any, r: Ratio, y: float, height: float, colour: str, low: float) -> None:
     """One path's bar, with its ratio written at its end ("n/a" when missing)."""
     ratio = r.ratio
-    if ratio is None:
-        ax.text(low * 1.05, y, f"{r.path}: n/a", va="center", fontsize=6, color="#555555")
+    if ratio is None:  # say why: a stopped or skipped run is part of the result
+        why = r.note.split(":")[0].replace("TooSlow", "stopped") if r.note else "n/a"
+        ax.text(low * 1.05, y, f"{r.path}: {why}", va="center", fontsize=6, color="#555555")
         return
     ax.barh(y, ratio - low, left=low, height=height * 0.9, color=colour)
     text = f"{ratio:.2f}x" if ratio < 10 else f"{ratio:,.0f}x"
