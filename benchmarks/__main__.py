@@ -343,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     path = report.write_json(document, args.output or report.DEFAULT_OUTPUT)
     print(f"\nresults written to {path}")
     status = write_outputs(ratios, args) if ratios else 0
+    if not ratios and (args.plot or args.markdown):
+        print("nothing to --plot or --markdown: no suite ran (" + ", ".join(SUITES) + ")")
     return 1 if results.failures else status
 
 
