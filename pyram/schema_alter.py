@@ -42,7 +42,7 @@ from pyram.storage.undo import UndoEntry
 if TYPE_CHECKING:
     from pyram.statements import SqlSession
 
-__all__ = ["apply_alter", "wrap_renamed_check"]
+__all__ = ["apply_alter", "rebind_dependents", "wrap_renamed_check"]
 
 _WHAT = {
     ddl.AlterAction.ADD_COLUMN: "add column",
@@ -79,6 +79,17 @@ def apply_alter(store: Store, session: SqlSession, command: AlterTableCommand) -
     rewrite = _text_rewriter(store, schema, command)
     _rebind_views(store, session, rewrite, _WHAT[command.action])
     _rebind_triggers(session, schema.name, rewrite, _WHAT[command.action])
+
+
+def rebind_dependents(store: Store, session: SqlSession, table: str, what: str) -> None:
+    """Bind every view and trigger again after ``table`` was rebuilt (``what`` names the
+    change in errors); inside the caller's write statement.
+
+    Raises:
+        ProgrammingError: a view or trigger no longer binds.
+    """
+    _rebind_views(store, session, lambda text, _owner: text, what)
+    _rebind_triggers(session, table, lambda text, _owner: text, what)
 
 
 def _plan(
