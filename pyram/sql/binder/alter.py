@@ -113,7 +113,7 @@ class AlterBinder(DdlBinder):
         added = decl.column
         if not added.nullable and (not added.has_default or added.default is None):
             raise self.error("Cannot add a NOT NULL column with default value NULL", offset)
-        if decl.references is not None and added.default is not None:
+        if decl.references is not None and added.has_default and added.default is not None:
             raise self.error("Cannot add a REFERENCES column with non-NULL default value", offset)
         bound: tuple[CheckConstraint, ...] = ()
         if checks:
