@@ -48,11 +48,26 @@ def _dump(db: pyram.Database) -> tuple[object, ...]:
 REFUSED = [
     ("ALTER TABLE t ADD COLUMN f INTEGER PRIMARY KEY", "Cannot add a PRIMARY KEY column"),
     ("ALTER TABLE t ADD COLUMN f INTEGER UNIQUE", "Cannot add a UNIQUE column"),
-    ("ALTER TABLE t ADD COLUMN f INTEGER NOT NULL", "Cannot add a NOT NULL column with default value NULL"),
-    ("ALTER TABLE t ADD f INTEGER NOT NULL DEFAULT NULL", "Cannot add a NOT NULL column with default value NULL"),
-    ("ALTER TABLE t ADD COLUMN f INTEGER DEFAULT (1 + 1)", "Cannot add a column with non-constant default"),
-    ("ALTER TABLE t ADD COLUMN f TEXT DEFAULT CURRENT_TIMESTAMP", "Cannot add a column with non-constant default"),
-    ("ALTER TABLE t ADD COLUMN f INTEGER REFERENCES p (id) DEFAULT 1", "Cannot add a REFERENCES column with non-NULL default value"),
+    (
+        "ALTER TABLE t ADD COLUMN f INTEGER NOT NULL",
+        "Cannot add a NOT NULL column with default value NULL",
+    ),
+    (
+        "ALTER TABLE t ADD f INTEGER NOT NULL DEFAULT NULL",
+        "Cannot add a NOT NULL column with default value NULL",
+    ),
+    (
+        "ALTER TABLE t ADD COLUMN f INTEGER DEFAULT (1 + 1)",
+        "Cannot add a column with non-constant default",
+    ),
+    (
+        "ALTER TABLE t ADD COLUMN f TEXT DEFAULT CURRENT_TIMESTAMP",
+        "Cannot add a column with non-constant default",
+    ),
+    (
+        "ALTER TABLE t ADD COLUMN f INTEGER REFERENCES p (id) DEFAULT 1",
+        "Cannot add a REFERENCES column with non-NULL default value",
+    ),
     ("ALTER TABLE t ADD COLUMN c INTEGER", "duplicate column name: c"),
     ("ALTER TABLE t ADD COLUMN C INTEGER", "duplicate column name: C"),
     ("ALTER TABLE t DROP COLUMN a", 'cannot drop PRIMARY KEY column: "a"'),
@@ -61,10 +76,19 @@ REFUSED = [
     ("ALTER TABLE t DROP COLUMN e", "error in view v after drop column: no such column: e"),
     ("ALTER TABLE t DROP COLUMN zz", 'no such column: "zz"'),
     ("ALTER TABLE p DROP COLUMN id", 'cannot drop PRIMARY KEY column: "id"'),
-    ("ALTER TABLE ch DROP COLUMN x", 'cannot drop column "x": it is used in a foreign key constraint'),
-    ("ALTER TABLE ch DROP COLUMN y", "error in trigger tr after drop column: table ch has no column named y"),
+    (
+        "ALTER TABLE ch DROP COLUMN x",
+        'cannot drop column "x": it is used in a foreign key constraint',
+    ),
+    (
+        "ALTER TABLE ch DROP COLUMN y",
+        "error in trigger tr after drop column: table ch has no column named y",
+    ),
     ("ALTER TABLE t RENAME COLUMN zz TO q", 'no such column: "zz"'),
-    ("ALTER TABLE t RENAME COLUMN c TO b", "error in table t after rename: duplicate column name: b"),
+    (
+        "ALTER TABLE t RENAME COLUMN c TO b",
+        "error in table t after rename: duplicate column name: b",
+    ),
     ("ALTER TABLE t RENAME TO p", "there is already another table or index with this name: p"),
     ("ALTER TABLE t RENAME TO ix", "there is already another table or index with this name: ix"),
     ("ALTER TABLE t RENAME TO v", "there is already another table or index with this name: v"),
@@ -73,7 +97,7 @@ REFUSED = [
     ("ALTER TABLE t ADD COLUMN f INTEGER DEFAULT 3 CHECK (f > 5)", "CHECK constraint"),
     ("ALTER TABLE t ADD COLUMN f INTEGER DEFAULT 'x'", "does not fit INTEGER"),
     ("ALTER TABLE t ADD COLUMN f INTEGER REFERENCES nope", "unknown table"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("statement", "message"), REFUSED)
@@ -168,7 +192,9 @@ def test_rename_column_follows_everywhere() -> None:
     db.sql("ALTER TABLE t RENAME COLUMN d TO dd")
     defs = dict((name, text) for _kind, name, text in db._sql.definitions())
     assert defs["v"] == "CREATE VIEW v AS SELECT ee FROM t"
-    assert defs["tr"] == "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO ch (y) VALUES (new.ee); END"
+    assert defs["tr"] == (
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO ch (y) VALUES (new.ee); END"
+    )
     assert "x.ee AS total" in defs["w"] and "p.id = x.id_" in defs["w"]
     assert db.sql("SELECT * FROM v ORDER BY ee").all() == [(100,), (200,)]
     assert db.sql("SELECT total FROM w ORDER BY total").all() == [(100,), (100,)]
