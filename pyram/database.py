@@ -677,6 +677,7 @@ class Database:
         if data.schema.row_class is not model:
             raise ProgrammingError(
                 f"table {schema.name} of this database was not created from {model.__qualname__}"
+                f" (db.migrate({model.__qualname__}) attaches a class to a table that matches)"
             )
         return data
 

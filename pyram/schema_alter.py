@@ -75,6 +75,9 @@ def apply_alter(store: Store, session: SqlSession, command: AlterTableCommand) -
     """
     schema = store.catalog.get(command.table)
     new, sources, others = _plan(store, session, schema, command)
+    # a model class no longer matches the table: it is detached (Database.migrate attaches
+    # a class of the new shape)
+    new = attrs.evolve(new, row_class=None)
     alter_table(store, schema.name, new, sources, others)
     rewrite = _text_rewriter(store, schema, command)
     _rebind_views(store, session, rewrite, _WHAT[command.action])
