@@ -83,7 +83,7 @@ def migrate_table(store: Store, model: TableSchema) -> list[str]:
 
 def _class_name(schema: TableSchema) -> str:
     cls = schema.row_class
-    return "a plain table" if cls is None else f"class {cls.__qualname__}"
+    return "a plain table" if cls is None else f"class {cls.__name__}"
 
 
 def _compare(
@@ -125,13 +125,13 @@ def _added(
         fill = column.dtype.validate(column.default_value(), nullable=True)
     else:
         fill = None
-    if fill is None and not column.nullable and rows:
+    if column.name in wanted.primary_key and rows:
+        refused.append(f"column {column.name!r} is new and part of the primary key")
+    elif fill is None and not column.nullable and rows:
         refused.append(
             f"column {column.name!r} is new and NOT NULL without a default: the table's "
             f"{rows} row(s) would have no value"
         )
-    elif column.name in wanted.primary_key and rows:
-        refused.append(f"column {column.name!r} is new and part of the primary key")
     else:
         changes.append(f"added column {column.name} {column.dtype.name}")
     return ColumnSource(None, fill)
