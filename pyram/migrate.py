@@ -12,7 +12,8 @@ versions kept):
 - a widened column: ``INTEGER`` to ``REAL`` (every stored integer must be exactly a float:
   beyond 2**53 it is refused) and ``NOT NULL`` to nullable; defaults may change freely;
 - indexes the model adds or no longer declares (not the unique ones: those are constraints);
-- the model's CHECK constraints, verified on every stored row.
+- the model's CHECK constraints, verified on every stored row (they replace the table's: a
+  CHECK made in SQL that the model lacks is dropped, and reported).
 
 Everything else is refused with a :class:`~pyram.errors.SchemaMismatchError` naming each
 difference: another type change, nullable to ``NOT NULL``, a different primary key, unique
@@ -115,6 +116,10 @@ def _compare(
     _compare_uniques(stored, wanted, added, dropped, rows, refused)
     _compare_foreign_keys(stored, wanted, added, dropped, refused)
     _compare_indexes(stored, wanted, dropped, changes)
+    have_checks = {c.name for c in stored.checks}
+    want_checks = {c.name for c in wanted.checks}
+    changes.extend(f"added check {name}" for name in sorted(want_checks - have_checks))
+    changes.extend(f"dropped check {name}" for name in sorted(have_checks - want_checks))
     return changes, refused, sources
 
 

@@ -137,8 +137,7 @@ def _plan(
         new = rename_column(schema, old, new_name, recompile)
         others = [
             rename_references(s, schema.name, schema.name, old, new_name)
-            for s in store.catalog
-            if s is not schema
+            for s in _referencing(store, schema)
         ]
         return new, identity, others
     new_table = command.new_name
@@ -153,10 +152,17 @@ def _plan(
 
     renamed = attrs.evolve(rename_table(schema, new_table), checks=())
     new = attrs.evolve(renamed, checks=tuple(recompile_table(c) for c in schema.checks))
-    others = [
-        rename_references(s, schema.name, new_table) for s in store.catalog if s is not schema
-    ]
+    others = [rename_references(s, schema.name, new_table) for s in _referencing(store, schema)]
     return new, identity, others
+
+
+def _referencing(store: Store, schema: TableSchema) -> list[TableSchema]:
+    """The other tables with a foreign key to ``schema``'s table (they name it)."""
+    return [
+        child
+        for child in dict.fromkeys(c for c, _fk in store.catalog.referencing(schema.name))
+        if child.name.lower() != schema.name.lower()
+    ]
 
 
 def _recompiled(session: SqlSession, schema: TableSchema) -> TableSchema:

@@ -240,7 +240,7 @@ def test_model_checks_are_verified_on_the_stored_rows() -> None:
     differences = _refusal(db, Young)
     assert len(differences) == 1 and "a stored row does not fit the model" in differences[0]
     db.sql("DELETE FROM person WHERE age >= 40")
-    assert db.migrate(Young) == ["attached class Young"]
+    assert db.migrate(Young) == ["added check person_check1", "attached class Young"]
     with pytest.raises(pyram.IntegrityError):
         db.insert(Young(5, "old", 90))
 
