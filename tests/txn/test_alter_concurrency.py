@@ -128,3 +128,29 @@ def test_query_running_during_an_alter_finishes_on_the_table_it_started_with() -
     rest = list(rows)
     assert [r.qty for r in first + rest] == list(range(count))
     assert db.sql("SELECT count(*), min(qty), max(note) FROM item").one() == (count, -1, "n")
+
+
+def test_copied_versions_serve_an_older_snapshot_then_are_collected() -> None:
+    db = _db()
+    read_once, altered = threading.Event(), threading.Event()
+    seen: dict[str, object] = {}
+
+    def reader() -> None:
+        db.begin("snapshot")
+        seen["before"] = db.sql("SELECT * FROM t ORDER BY a").all()
+        read_once.set()
+        altered.wait(10)
+        seen["after"] = db.sql("SELECT * FROM t ORDER BY a").all()
+        db.sql("COMMIT")
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    read_once.wait(10)
+    db.sql("UPDATE t SET e = 0 WHERE a = 1")  # a version the reader needs...
+    db.sql("ALTER TABLE t ADD COLUMN f INTEGER DEFAULT 3")  # ...copied, reshaped
+    assert db._store.data("t").versioned
+    altered.set()
+    thread.join()
+    assert seen == {"before": [(1, 10), (2, 20)], "after": [(1, 10, 3), (2, 20, 3)]}
+    assert not db._store.data("t").versioned  # collected once the snapshot closed
+    assert db.sql("SELECT * FROM t ORDER BY a").all() == [(1, 0, 3), (2, 20, 3)]
