@@ -83,8 +83,10 @@ def _schema(shell: Shell, args: str) -> None:
         if not tables and not views:
             raise ShellError(f"no such table: {words[0]}")
     texts = [render_create_table(shell.db.schema(t)) for t in tables]
+    # the database keeps each view's text as it is now (ALTER TABLE ... RENAME rewrites it)
+    current = {name.lower(): sql for kind, name, sql in shell.db._sql.definitions()}
     for view in views:
-        sql = shell.view_sql.get(view.lower())
+        sql = current.get(view.lower()) or shell.view_sql.get(view.lower())
         if sql is None:
             texts.append(f"-- view {view}: created outside this shell, its text is not known")
         else:

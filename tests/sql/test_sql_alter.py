@@ -405,3 +405,29 @@ def test_update_of_a_foreign_key_naming_another_tables_column() -> None:
     assert db.sql("SELECT x FROM ch").all() == [(2,)]
     with pytest.raises(pyram.IntegrityError, match="no such parent row"):
         db.sql("UPDATE ch SET x = 5")
+
+
+def test_shell_schema_shows_the_renamed_table_and_view() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    script = (
+        "CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT);\n"
+        "CREATE VIEW v AS SELECT b FROM t;\n"
+        "ALTER TABLE t RENAME COLUMN b TO bb;\n"
+        "ALTER TABLE t RENAME TO u;\n"
+        ".schema\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pyram"],
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert done.stdout.splitlines()[-1] == "CREATE VIEW v AS SELECT bb FROM u;"
+    assert "CREATE TABLE u (" in done.stdout and "  bb TEXT" in done.stdout
