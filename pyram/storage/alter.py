@@ -119,7 +119,9 @@ def _rebuild(old: TableData, schema: TableSchema, sources: Sequence[ColumnSource
             if source.convert is not None:
                 convert = source.convert
                 values = [None if v is None else convert(v) for v in values]
-        if packed:
+        if packed and isinstance(values, array):
+            columns.append(values[:])  # a packed column kept as it is: copied at C speed
+        elif packed:
             columns.append(array("d", [0.0 if v is None else v for v in values]))
         else:
             columns.append(list(values))
@@ -127,8 +129,25 @@ def _rebuild(old: TableData, schema: TableSchema, sources: Sequence[ColumnSource
     new.alive = bytearray(old.alive)
     new.live_count = old.live_count
     new.commit_ts = old.commit_ts
+    # an index whose key columns come unchanged from the old table is copied, not rebuilt
+    moved = {
+        s.position: i for i, s in enumerate(sources) if s.position is not None and not s.convert
+    }
     for spec in schema.indexes:
-        new.add_index(spec)  # built over the copied rows
+        old_index = old.indexes.get(spec.name)
+        positions = tuple(schema.position(c) for c in spec.columns)
+        reusable = (
+            old_index is not None
+            and old_index.kind == spec.kind
+            and old_index.unique == spec.unique
+            and tuple(moved.get(p, -1) for p in old.key_positions(spec.name)) == positions
+        )
+        if reusable:
+            assert old_index is not None
+            new.indexes[spec.name] = old_index.copy(spec.columns)
+            new._key_positions[spec.name] = positions
+        else:
+            new.add_index(spec)  # built over the copied rows
     return new
 
 
@@ -136,25 +155,32 @@ def _check_rows(store: Store, new: TableData, sources: Sequence[ColumnSource]) -
     """The live rows must satisfy the new schema: types and NOT NULL of new or converted
     columns, every CHECK, and the foreign keys of new columns."""
     schema = new.schema
-    rids = new.live_rids()
-    if not rids:
+    if not new.live_count:
         return
-    stored = [list(compress(column, new.alive)) for column in new.columns]
-    for column, source, values in zip(schema.columns, sources, stored, strict=True):
-        if source.position is None or source.convert is not None:
-            column.dtype.validate_column(
-                values, nullable=column.nullable, column=column.name, table=schema.name
-            )
+    alive = new.alive
+    for column, source, values in zip(schema.columns, sources, new.columns, strict=True):
+        if source.position is None:  # one value for every row: validated once
+            sample: Sequence[Any] = [source.fill]
+        elif source.convert is not None:
+            sample = list(compress(values, alive))
+        else:
+            continue
+        column.dtype.validate_column(
+            sample, nullable=column.nullable, column=column.name, table=schema.name
+        )
+    added = {c.name for c, s in zip(schema.columns, sources, strict=True) if s.position is None}
+    new_keys = [fk for fk in schema.foreign_keys if added.intersection(fk.columns)]
+    if not schema.checks and not new_keys:
+        return
+    stored = [list(compress(column, alive)) for column in new.columns]
     if schema.checks:
         user = [
             [col.dtype.from_storage(v) for v in values] if col.dtype.encodes else values
             for col, values in zip(schema.columns, stored, strict=True)
         ]
         check_checks(schema, user)
-    added = {c.name for c, s in zip(schema.columns, sources, strict=True) if s.position is None}
-    for fk in schema.foreign_keys:
-        if added.intersection(fk.columns):
-            store._check_parents_exist(new, fk, stored)
+    for fk in new_keys:
+        store._check_parents_exist(new, fk, stored)
 
 
 def _copy_versions(

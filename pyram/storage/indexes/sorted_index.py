@@ -283,6 +283,19 @@ class SortedIndex:
             if len(keys_l[c]) > 2 * _LOAD:
                 self._split(c)
 
+    def copy(self, columns: tuple[str, ...]) -> SortedIndex:
+        """An independent copy with the same entries, over ``columns`` (ALTER TABLE: the
+        same keys under new column names or positions, without sorting again)."""
+        new = SortedIndex(self.name, columns, unique=self.unique)
+        new._keys = [list(keys) for keys in self._keys]
+        new._rids = [rids[:] for rids in self._rids]
+        new._max_keys = list(self._max_keys)
+        new._max_rids = list(self._max_rids)
+        new._nulls = set(self._nulls)
+        new._size = self._size
+        new._distinct = self._distinct
+        return new
+
     def clear(self) -> None:
         """Remove every entry."""
         self._keys, self._rids, self._max_keys, self._max_rids = [], [], [], []
