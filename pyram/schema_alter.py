@@ -95,65 +95,95 @@ def rebind_dependents(store: Store, session: SqlSession, table: str, what: str) 
     _rebind_triggers(session, table, lambda text, _owner: text, what)
 
 
+Plan = tuple[TableSchema, list[ColumnSource], list[TableSchema]]
+
+
 def _plan(
     store: Store, session: SqlSession, schema: TableSchema, command: AlterTableCommand
-) -> tuple[TableSchema, list[ColumnSource], list[TableSchema]]:
+) -> Plan:
     """The new schema, where each column's values come from, and other tables' new schemas."""
-    identity = [ColumnSource(i) for i in range(len(schema.columns))]
-    action = command.action
-    if action is ddl.AlterAction.ADD_COLUMN:
-        column = command.column
-        assert column is not None  # the binder sets it for ADD COLUMN
-        fk = command.foreign_key
-        if fk is not None:
-            lookup = {s.name.lower(): s for s in store.catalog}
-            lookup[schema.name.lower()] = add_column(schema, column)
-            fk = resolve_target(lookup[schema.name.lower()], fk, lookup)
-        stored = None
-        if column.has_default:
-            stored = column.dtype.validate(column.default_value(), nullable=True)
-        new = add_column(schema, column, fk, command.checks)
-        return _recompiled(session, new), [*identity, ColumnSource(None, stored)], []
-    if action is ddl.AlterAction.DROP_COLUMN:
-        dropped = schema.position(command.name)
-        sources = [s for i, s in enumerate(identity) if i != dropped]
-        key = command.name.lower()
-        new = drop_column(schema, command.name)
-        # a SQL CHECK that reads the dropped column reads it alone (the binder refused the
-        # rest): it goes with the column
-        checks = tuple(c for c in new.checks if c.sql is None or key not in sql_names(c.sql))
-        return _recompiled(session, attrs.evolve(new, checks=checks)), sources, []
-    if action is ddl.AlterAction.RENAME_COLUMN:
-        old, new_name = command.name, command.new_name
+    planner = _PLANNERS[command.action]
+    return planner(store, session, schema, command)
 
-        def recompile(plain: TableSchema, check: CheckConstraint) -> CheckConstraint:
-            if check.sql is None:
-                return wrap_renamed_check(check, old, new_name)
-            text = rename_column_refs(check.sql, schema.name, old, new_name, {}, owner=True)
-            return attrs.evolve(
-                session.compile_check_text(plain, check.name, text), column=check.column
-            )
 
-        new = rename_column(schema, old, new_name, recompile)
-        others = [
-            rename_references(s, schema.name, schema.name, old, new_name)
-            for s in _referencing(store, schema)
-        ]
-        return new, identity, others
+def _identity(schema: TableSchema) -> list[ColumnSource]:
+    return [ColumnSource(i) for i in range(len(schema.columns))]
+
+
+def _plan_add(
+    store: Store, session: SqlSession, schema: TableSchema, command: AlterTableCommand
+) -> Plan:
+    column = command.column
+    assert column is not None  # the binder sets it for ADD COLUMN
+    fk = command.foreign_key
+    if fk is not None:
+        lookup = {s.name.lower(): s for s in store.catalog}
+        lookup[schema.name.lower()] = add_column(schema, column)
+        fk = resolve_target(lookup[schema.name.lower()], fk, lookup)
+    stored = None
+    if column.has_default:
+        stored = column.dtype.validate(column.default_value(), nullable=True)
+    new = add_column(schema, column, fk, command.checks)
+    return _recompiled(session, new), [*_identity(schema), ColumnSource(None, stored)], []
+
+
+def _plan_drop(
+    store: Store, session: SqlSession, schema: TableSchema, command: AlterTableCommand
+) -> Plan:
+    dropped = schema.position(command.name)
+    sources = [s for i, s in enumerate(_identity(schema)) if i != dropped]
+    key = command.name.lower()
+    new = drop_column(schema, command.name)
+    # a SQL CHECK that reads the dropped column reads it alone (the binder refused the rest):
+    # it goes with the column
+    checks = tuple(c for c in new.checks if c.sql is None or key not in sql_names(c.sql))
+    return _recompiled(session, attrs.evolve(new, checks=checks)), sources, []
+
+
+def _plan_rename_column(
+    store: Store, session: SqlSession, schema: TableSchema, command: AlterTableCommand
+) -> Plan:
+    old, new_name = command.name, command.new_name
+
+    def recompile(plain: TableSchema, check: CheckConstraint) -> CheckConstraint:
+        if check.sql is None:
+            return wrap_renamed_check(check, old, new_name)
+        text = rename_column_refs(check.sql, schema.name, old, new_name, {}, owner=True)
+        compiled = session.compile_check_text(plain, check.name, text)
+        return attrs.evolve(compiled, column=check.column)
+
+    new = rename_column(schema, old, new_name, recompile)
+    others = [
+        rename_references(s, schema.name, schema.name, old, new_name)
+        for s in _referencing(store, schema)
+    ]
+    return new, _identity(schema), others
+
+
+def _plan_rename_table(
+    store: Store, session: SqlSession, schema: TableSchema, command: AlterTableCommand
+) -> Plan:
     new_table = command.new_name
+    renamed = attrs.evolve(rename_table(schema, new_table), checks=())
 
-    def recompile_table(check: CheckConstraint) -> CheckConstraint:
+    def recompile(check: CheckConstraint) -> CheckConstraint:
         if check.sql is None:
             return check
         text = rename_table_refs(check.sql, schema.name, new_table)
-        return attrs.evolve(
-            session.compile_check_text(renamed, check.name, text), column=check.column
-        )
+        compiled = session.compile_check_text(renamed, check.name, text)
+        return attrs.evolve(compiled, column=check.column)
 
-    renamed = attrs.evolve(rename_table(schema, new_table), checks=())
-    new = attrs.evolve(renamed, checks=tuple(recompile_table(c) for c in schema.checks))
+    new = attrs.evolve(renamed, checks=tuple(recompile(c) for c in schema.checks))
     others = [rename_references(s, schema.name, new_table) for s in _referencing(store, schema)]
-    return new, identity, others
+    return new, _identity(schema), others
+
+
+_PLANNERS = {
+    ddl.AlterAction.ADD_COLUMN: _plan_add,
+    ddl.AlterAction.DROP_COLUMN: _plan_drop,
+    ddl.AlterAction.RENAME_COLUMN: _plan_rename_column,
+    ddl.AlterAction.RENAME_TABLE: _plan_rename_table,
+}
 
 
 def _referencing(store: Store, schema: TableSchema) -> list[TableSchema]:
