@@ -94,6 +94,7 @@ REFUSED = [
     ("ALTER TABLE t RENAME TO ix", "there is already another table or index with this name: ix"),
     ("ALTER TABLE t RENAME TO v", "there is already another table or index with this name: v"),
     ("ALTER TABLE nope RENAME TO q", "no such table: nope"),
+    ('ALTER TABLE t RENAME TO "my t"', "invalid table name 'my t'"),
     ("ALTER TABLE v RENAME TO vv", "view v may not be altered"),
     ("ALTER TABLE t ADD COLUMN f INTEGER DEFAULT 3 CHECK (f > 5)", "CHECK constraint"),
     ("ALTER TABLE t ADD COLUMN f INTEGER DEFAULT 'x'", "does not fit INTEGER"),
@@ -121,8 +122,9 @@ def test_refused_alter_names_the_problem_and_changes_nothing(statement: str, mes
 #: Refused by PyRAM, accepted by the sqlite3 under test: strict types ('x' into INTEGER), a
 #: foreign key column kept (SQLite's docs list it as a reason DROP COLUMN fails, 3.40 lets it
 #: go), a trigger body checked at once (SQLite checks it when it fires), an unknown REFERENCES
-#: table (SQLite resolves foreign keys when they are used).
-SQLITE_ACCEPTS = ("'x'", "ch DROP COLUMN", "REFERENCES nope")
+#: table (SQLite resolves foreign keys when they are used), a table name that is not an
+#: identifier (PyRAM's CREATE TABLE refuses those too).
+SQLITE_ACCEPTS = ("'x'", "ch DROP COLUMN", "REFERENCES nope", '"my t"')
 
 
 def test_syntax_errors() -> None:

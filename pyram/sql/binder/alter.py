@@ -169,6 +169,8 @@ class AlterBinder(DdlBinder):
 
     def _bind_rename_table(self, stmt: ddl.AlterTable, schema: TableSchema) -> AlterTableCommand:
         new = stmt.new_name
+        if not new.isidentifier():  # as CREATE TABLE requires
+            raise self.error(f"invalid table name {new!r}", stmt.name_offset)
         taken = (
             self.catalog.find_table(new) is not None
             or self.catalog.find_view(new) is not None
