@@ -266,6 +266,11 @@ def _rebind_views(
             bound = Binder(text, session).bind_select(stmt.select)
         except SqlError as exc:
             raise _failure("view", view.name, what, exc) from exc
+        if stmt.columns and len(stmt.columns) != len(bound.names):  # SELECT * grew or shrank
+            raise ProgrammingError(
+                f"error in view {view.name} after {what}: expected {len(stmt.columns)} columns "
+                f"for '{view.name}' but got {len(bound.names)}"
+            )
         new_views[key] = ViewDef(view.name, stmt.select, stmt.columns or bound.names, text, 0)
     log = store._undo
     assert log is not None  # the caller runs this inside a write statement

@@ -11,7 +11,8 @@ Which names mean the renamed object is decided from the statement's own tokens:
 - a column ``t.a``: ``a`` qualified by ``t``, by an alias of ``t`` (``FROM t AS x``, ``FROM t
   x``) or, in a trigger on ``t``, by ``NEW``/``OLD``; and ``a`` unqualified when the text
   names ``t`` (or is a trigger on ``t``, or a CHECK of ``t``) and no other table it names has a
-  column ``a``. An output alias (``AS a``) is a new name, not a reference, and stays.
+  column ``a``. An output alias (``AS a``) and a view's declared column names are new names,
+  not references, and stay.
 """
 
 from __future__ import annotations
@@ -103,9 +104,10 @@ def rename_column_refs(
     elif table_key not in named:
         return text
     ambiguous = any(key in columns for name, columns in other_columns.items() if name in named)
+    declared = _view_column_list(tokens)
     hits = []
     for i, token in enumerate(tokens):
-        if not _is_name(token) or token.value.lower() != key:
+        if not _is_name(token) or token.value.lower() != key or i in declared:
             continue
         before = tokens[i - 1] if i else None
         after = tokens[i + 1] if i + 1 < len(tokens) else None
@@ -121,6 +123,21 @@ def rename_column_refs(
         if not ambiguous:
             hits.append(i)
     return _edit(text, tokens, hits, new)
+
+
+def _view_column_list(tokens: list[Token]) -> range:
+    """Token indexes of a CREATE VIEW's declared column names (new names, not references)."""
+    for i, token in enumerate(tokens[:8]):
+        if token.kind is TokenKind.KEYWORD and token.value == "VIEW":
+            j = i + 1
+            if j < len(tokens) and tokens[j].kind is TokenKind.KEYWORD and tokens[j].value == "IF":
+                j += 3  # IF NOT EXISTS
+            j += 3 if _is_op(tokens[j + 1] if j + 1 < len(tokens) else None, ".") else 1
+            if j < len(tokens) and _is_op(tokens[j], "("):
+                end = next(k for k in range(j, len(tokens)) if _is_op(tokens[k], ")"))
+                return range(j, end)
+            break
+    return range(0)
 
 
 def _aliases(tokens: list[Token], table_key: str) -> set[str]:

@@ -239,6 +239,16 @@ def test_delete_from_renamed_parent_checks_children() -> None:
         db.sql("DELETE FROM parent")
 
 
+def test_a_view_with_declared_names_keeps_its_width() -> None:
+    db = _db()
+    db.sql("CREATE VIEW named (k, label) AS SELECT * FROM p")
+    with pytest.raises(pyram.ProgrammingError, match="expected 2 columns for 'named' but got 3"):
+        db.sql("ALTER TABLE p ADD COLUMN extra INTEGER")
+    assert db.schema("p").column_names == ("id", "label")
+    db.sql("ALTER TABLE p RENAME COLUMN label TO title")
+    assert db.sql("SELECT k, label FROM named").all() == [(1, "one")]
+
+
 def test_prepared_statements_are_invalidated() -> None:
     db = _db()
     query = "SELECT * FROM t ORDER BY a"

@@ -37,6 +37,13 @@ def test_column_rename(text: str, expected: str) -> None:
     assert rename_column_refs(text, "t", "a", "b", OTHERS) == expected
 
 
+def test_a_views_declared_column_names_stay() -> None:
+    text = "CREATE VIEW IF NOT EXISTS main.v (a, k) AS SELECT a, id FROM t"
+    assert rename_column_refs(text, "t", "a", "b", {}) == (
+        "CREATE VIEW IF NOT EXISTS main.v (a, k) AS SELECT b, id FROM t"
+    )
+
+
 def test_column_rename_in_a_trigger_of_the_table() -> None:
     text = (
         "CREATE TRIGGER tr AFTER UPDATE OF a ON t BEGIN "
