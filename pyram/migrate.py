@@ -154,7 +154,16 @@ def _kept(
     convert = None
     name = column.name
     if have.dtype != column.dtype:
-        if have.dtype.name == "INTEGER" and column.dtype.name == "REAL":
+        referenced = [
+            child.name
+            for child, fk in store.catalog.referencing(stored.name)
+            if name in fk.ref_columns and child.name.lower() != stored.name.lower()
+        ]
+        if referenced:
+            refused.append(
+                f"column {name!r} is referenced by table {referenced[0]}: its type cannot change"
+            )
+        elif have.dtype.name == "INTEGER" and column.dtype.name == "REAL":
             inexact = _inexact(store, stored, position)
             if inexact is not None:
                 refused.append(f"column {name!r}: INTEGER {inexact} is not exactly a REAL")

@@ -210,6 +210,22 @@ def test_foreign_keys_are_kept() -> None:
     assert _refusal(db, PetOwnerPlain) == ("foreign key ['owner'] -> person['id'] is gone",)
 
 
+def test_a_referenced_column_keeps_its_type() -> None:
+    @pyram.table(name="person")
+    class FloatKey(pyram.Table):
+        id: Col[float] = column(primary_key=True)
+        name: Col[str]
+        age: Col[int]
+        email: Col[str | None] = column(default=None, unique=True)
+        city: Col[str | None] = column(default=None, index=True)
+
+    db = pyram.Database()
+    db.create(PersonV1, Pet)
+    assert _refusal(db, FloatKey) == (
+        "column 'id' is referenced by table pet: its type cannot change",
+    )
+
+
 def test_widening_refuses_integers_a_float_cannot_hold() -> None:
     @pyram.table(name="person")
     class Wide(pyram.Table):
