@@ -10,7 +10,8 @@ versions kept):
 - a column the model no longer has, unless it keys the table, is unique or takes part in a
   foreign key (in this table or another's pointing at it);
 - a widened column: ``INTEGER`` to ``REAL`` (every stored integer must be exactly a float:
-  beyond 2**53 it is refused) and ``NOT NULL`` to nullable; defaults may change freely;
+  beyond 2**53 it is refused; a column other tables' foreign keys reference keeps its type)
+  and ``NOT NULL`` to nullable; defaults may change freely;
 - indexes the model adds or no longer declares (not the unique ones: those are constraints);
 - the model's CHECK constraints, verified on every stored row (they replace the table's: a
   CHECK made in SQL that the model lacks is dropped, and reported).
