@@ -272,7 +272,7 @@ def _rebind_views(
                 f"for '{view.name}' but got {len(bound.names)}"
             )
         new_views[key] = ViewDef(view.name, stmt.select, stmt.columns or bound.names, text, 0)
-    log = store._undo
+    log = store.undo_log
     assert log is not None  # the caller runs this inside a write statement
     log.record(_ViewsRestore(session, views))
     session.set_views(new_views)

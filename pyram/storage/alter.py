@@ -24,7 +24,7 @@ import attrs
 
 from pyram.catalog import TableSchema
 from pyram.storage.constraints import check_checks
-from pyram.storage.mvcc import Stamp, VersionRecord
+from pyram.storage.mvcc import Stamp, pop_images, pop_insert
 from pyram.storage.store import Store
 from pyram.storage.table_data import TableData
 from pyram.storage.undo import UndoEntry
@@ -78,11 +78,15 @@ def alter_table(
     """
     with store.statement():
         store._check_writable()
+        log = store.undo_log
+        assert log is not None  # every write runs in a statement
+        # This log's earlier changes become row versions of the old table now, so that they
+        # are copied (reshaped) into the new one: a reader arriving later reads the new table
+        # and must find them there, not in the old table its entries point at.
+        log.publish()
         old = store.data(table)
         new = _rebuild(old, schema, sources)
         _check_rows(store, new, sources)
-        log = store._undo
-        assert log is not None  # every write runs in a statement
         before = store._tables_before()
         by_name = {s.name.lower(): s for s in others}
         schemas, tables = [], {}
@@ -99,8 +103,7 @@ def alter_table(
                 data.schema = changed
             schemas.append(data.schema)
             tables[key] = data
-        for record in _copy_versions(old, new, sources, log.stamp):
-            log.record_versions(record)
+        log.record(_copy_versions(old, new, sources, store.snapshots.last_commit + 1))
         store.restore_tables(schemas, tables)
         store._ddl_done(before)
 
@@ -110,7 +113,7 @@ def _rebuild(old: TableData, schema: TableSchema, sources: Sequence[ColumnSource
     new = TableData(schema)
     size = old.slot_count
     columns: list[Any] = []
-    for source, packed in zip(sources, new._packed, strict=True):
+    for position, source in enumerate(sources):
         values: Sequence[Any]
         if source.position is None:
             values = [source.fill] * size
@@ -119,12 +122,7 @@ def _rebuild(old: TableData, schema: TableSchema, sources: Sequence[ColumnSource
             if source.convert is not None:
                 convert = source.convert
                 values = [None if v is None else convert(v) for v in values]
-        if packed and isinstance(values, array):
-            columns.append(values[:])  # a packed column kept as it is: copied at C speed
-        elif packed:
-            columns.append(array("d", [0.0 if v is None else v for v in values]))
-        else:
-            columns.append(list(values))
+        columns.append(_column_like(new, position, values))
     new.columns = columns
     new.alive = bytearray(old.alive)
     new.live_count = old.live_count
@@ -149,6 +147,22 @@ def _rebuild(old: TableData, schema: TableSchema, sources: Sequence[ColumnSource
         else:
             new.add_index(spec)  # built over the copied rows
     return new
+
+
+def _column_like(new: TableData, position: int, values: Sequence[Any]) -> Any:
+    """``values`` as column ``position`` of ``new`` keeps them: an array of machine values
+    where the table packs the column (a dead row's slot holds 0), else a list."""
+    code = new._packed[position]
+    if code is None:
+        return list(values)
+    if isinstance(values, array) and values.typecode == code:
+        return values[:]  # a packed column kept as it is: copied at C speed
+    zero = 0.0 if code == "d" else 0
+    try:
+        return array(code, [zero if v is None else v for v in values])
+    except OverflowError:  # an INTEGER key beyond 64 bits: the column stays objects
+        new._packed[position] = None
+        return list(values)
 
 
 def _check_rows(store: Store, new: TableData, sources: Sequence[ColumnSource]) -> None:
@@ -183,13 +197,51 @@ def _check_rows(store: Store, new: TableData, sources: Sequence[ColumnSource]) -
         store._check_parents_exist(new, fk, stored)
 
 
+class _CopiedVersions(UndoEntry):
+    """The row versions an ALTER copied into the rebuilt table, and the dating of both tables.
+
+    It holds versions from the start, so the commit keeps it until no view older than the
+    ALTER is open, then :meth:`remove` takes the copies out (a rollback does it at once).
+    """
+
+    __slots__ = ("changes", "data", "inserted", "old", "old_ts")
+
+    def __init__(
+        self,
+        old: TableData,
+        data: TableData,
+        changes: dict[Stamp, list[int]],
+        inserted: list[list[Any]],
+    ) -> None:
+        self.old = old
+        self.old_ts = old.commit_ts
+        self.data = data
+        self.changes = changes
+        self.inserted = inserted
+
+    def undo(self, store: Store) -> None:
+        self.remove()
+        self.old.commit_ts = self.old_ts
+
+    def publish(self, stamp: Stamp) -> bool:
+        return bool(self.changes or self.inserted)
+
+    def remove(self) -> None:
+        for owner, rids in self.changes.items():
+            pop_images(self.data, owner, rids)
+        for entry in self.inserted:
+            pop_insert(self.data, entry[0])
+        self.changes = {}
+        self.inserted = []
+
+
 def _copy_versions(
-    old: TableData, new: TableData, sources: Sequence[ColumnSource], stamp: Stamp
-) -> list[VersionRecord]:
+    old: TableData, new: TableData, sources: Sequence[ColumnSource], commit_ts: int
+) -> _CopiedVersions:
     """Copy the old table's row versions and inserted ranges into the new one (images
-    reshaped); one record per owner, plus empty records of ``stamp`` so that both tables are
-    dated by the change's commit (serializable validation and conflict checks see it)."""
-    records: dict[int, VersionRecord] = {}
+    reshaped like the rows, in the same commit order). Both tables are dated ``commit_ts``,
+    the ALTER's commit (the write lock is held, so the next commit is this one): a
+    serializable reader of either table then fails if it goes on to write."""
 
     def reshape(image: tuple[Any, ...]) -> tuple[Any, ...]:
         out = []
@@ -205,17 +257,17 @@ def _copy_versions(
 
     with old.latch:
         for block_no, block in old.versions.items():
-            copied = new.versions[block_no] = {}
-            for rid, chain in block.items():
-                copied[rid] = [(owner, reshape(image)) for owner, image in chain]
-                for owner, _image in chain:
-                    record = records.get(id(owner))
-                    if record is None:
-                        record = records[id(owner)] = VersionRecord(new, owner, [])
-                    record.rids.append(rid)
-        new.inserted = list(old.inserted)  # the same entries: records find them by identity
-        out = list(records.values())
-        out.extend(VersionRecord(new, entry[0], [], entry) for entry in new.inserted)
-    out.append(VersionRecord(new, stamp, []))
-    out.append(VersionRecord(old, stamp, []))
-    return out
+            new.versions[block_no] = {
+                rid: [(owner, reshape(image)) for owner, image in chain]
+                for rid, chain in block.items()
+            }
+        new.changes = {stamp: set(rids) for stamp, rids in old.changes.items()}
+        new.inserted = [list(entry) for entry in old.inserted]
+        copies = _CopiedVersions(
+            old,
+            new,
+            {stamp: list(rids) for stamp, rids in old.changes.items()},
+            [list(entry) for entry in new.inserted],
+        )
+    old.commit_ts = new.commit_ts = commit_ts
+    return copies

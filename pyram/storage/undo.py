@@ -290,12 +290,6 @@ class UndoLog:
         :meth:`UndoEntry.undo` runs, newest first, on rollback."""
         self._add(entry)
 
-    def record_versions(self, record: VersionRecord) -> None:
-        """Keep versions another storage module put into a table (ALTER TABLE copies a
-        table's versions into its rebuilt table): removed on rollback, and after the commit
-        once no open view is older than it, like the log's own."""
-        self._entries.append(_Versions(record))
-
     def record_insert(self, data: TableData, count: int) -> None:
         """``count`` rows are about to be appended to ``data`` (one entry for them all)."""
         self._add(_Inserted(data, len(data.alive), count, data.memo_state()))
