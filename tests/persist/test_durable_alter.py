@@ -186,3 +186,36 @@ def test_kill_during_alters_keeps_schema_and_rows_consistent(
         acknowledged_total += len(acknowledged)
         top = _check(path, acknowledged, top)
     assert acknowledged_total > 0, "the child never committed: the test tested nothing"
+
+
+def test_a_migration_survives_a_crash(tmp_path: Path) -> None:
+    from pyram import Col, column
+
+    @pyram.table(name="item")
+    class ItemV1(pyram.Table):
+        id: Col[int] = column(primary_key=True)
+        qty: Col[int]
+        note: Col[str | None] = None
+
+    @pyram.table(name="item")
+    class ItemV2(pyram.Table):
+        id: Col[int] = column(primary_key=True)
+        qty: Col[float] = column(index=True)
+        price: Col[float] = 1.25
+
+    path = str(tmp_path / "items.pyram")
+    db = pyram.Database(path)
+    db.create(ItemV1)
+    db.insert_many([ItemV1(1, 3, "a"), ItemV1(2, 4)])
+    db.migrate(ItemV2)
+    db.insert(ItemV2(3, 0.5, 2.0))
+    db._durable.abandon()  # type: ignore[union-attr]
+    db = pyram.Database(path)
+    assert db.migrate(ItemV2) == ["attached class ItemV2"]
+    assert db.all(ItemV2.select().order_by(ItemV2.id)) == [
+        ItemV2(1, 3.0, 1.25),
+        ItemV2(2, 4.0, 1.25),
+        ItemV2(3, 0.5, 2.0),
+    ]
+    assert [i.name for i in db.schema("item").indexes] == ["item_pkey", "item_qty_idx"]
+    db.close()
