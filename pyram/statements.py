@@ -19,7 +19,7 @@ import attrs
 
 from pyram.catalog import CheckConstraint, TableSchema
 from pyram.engine.batch import Batch
-from pyram.engine.bulk_insert import BulkInsert
+from pyram.engine.bulk_insert import BULK_REFUSALS, BulkInsert
 from pyram.engine.compile.kernels import compile_values
 from pyram.engine.operator import ExecContext
 from pyram.engine.operators.common import evaluate
@@ -227,6 +227,14 @@ class SqlSession:
             count = direct.run_direct(values)
             if count is not None:
                 return SqlResult(rowcount=count)
+        bulk = prepared.bulk_insert
+        if bulk is not None:  # INSERT ... VALUES of parameters: the parameters are the row
+            try:
+                count, last_rowid = bulk.run(store, [values])
+            except BULK_REFUSALS:
+                pass  # nothing changed: the general path reports it as it always has
+            else:
+                return SqlResult(rowcount=count, lastrowid=last_rowid)
         with store.reading() if entry.is_query else store.statement():
             rows, ctx = run_with_context(prepared, store, values)
         if entry.is_query:
@@ -285,9 +293,19 @@ class SqlSession:
             return SqlResult()
         if isinstance(bound, ExplainCommand):
             plan = bound.target.plan if isinstance(bound.target, BoundSelect) else bound.target
-            text = prepare_plan(plan, store).explain()
-            return SqlResult(("plan",), (), [(line,) for line in text.splitlines()])
+            prepared = prepare_plan(plan, store)
+            if bound.query_plan:
+                rows = prepared.query_plan(self._index_columns)
+                return SqlResult(("id", "parent", "notused", "detail"), (), rows)
+            return SqlResult(("plan",), (), [(line,) for line in prepared.explain().splitlines()])
         return self._transaction(bound)
+
+    def _index_columns(self, table: str, index: str) -> tuple[str, ...]:
+        """The columns of ``index`` on ``table`` (EXPLAIN QUERY PLAN names them)."""
+        for spec in self._store.catalog.get(table).indexes:
+            if spec.name == index:
+                return spec.columns
+        return ()
 
     def _create_table(self, bound: CreateTableCommand) -> SqlResult:
         store = self._store

@@ -19,12 +19,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pyram.engine.operators.dml import InsertOp
-from pyram.errors import ProgrammingError
+from pyram.errors import DataError, IntegrityError, ProgrammingError
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.storage import Store
 
-__all__ = ["BulkInsert", "match_bulk_insert"]
+__all__ = ["BULK_REFUSALS", "BulkInsert", "match_bulk_insert"]
+
+#: What a refused bulk insert raises (having changed nothing): the caller then runs the rows
+#: the general way, which reports the error exactly as it always has. Anything else (a lock
+#: timeout, a serialization failure) is not retried.
+BULK_REFUSALS = (DataError, IntegrityError, ProgrammingError, TypeError, ValueError)
 
 _PARAM, _LITERAL = 0, 1
 

@@ -58,6 +58,8 @@ class ExplainCommand:
     """EXPLAIN [QUERY PLAN] of a bound query or DML plan."""
 
     target: BoundSelect | pn.Plan
+    #: EXPLAIN QUERY PLAN (SQLite's short tree rows) rather than EXPLAIN (every operator)
+    query_plan: bool = False
 
 
 Bound = (
@@ -114,7 +116,7 @@ class Binder(AlterBinder):
             target = self.bind(stmt.statement)
             if not isinstance(target, BoundSelect | pn.Plan):
                 raise self.error("EXPLAIN takes a query, INSERT, UPDATE or DELETE", stmt.offset)
-            return ExplainCommand(target)
+            return ExplainCommand(target, stmt.query_plan)
         raise self.error(f"{type(stmt).__name__} statements are not supported", stmt.offset)
 
 

@@ -110,7 +110,8 @@ class SortedIndex:
                 raise InternalError(f"index {self.name}: row {rid} already indexed as NULL")
             self._nulls.add(rid)
             return
-        self._fit((key,))
+        if self._int_keys and not _INT_MIN <= key <= _INT_MAX:  # type: ignore[operator]
+            self._fit((key,))
         keys_l = self._keys
         if not keys_l:
             keys_l.append(self._chunk((key,)))
@@ -118,6 +119,15 @@ class SortedIndex:
             self._max_keys.append(key)
             self._max_rids.append(rid)
             self._size, self._distinct = 1, 1
+            return
+        last_key = self._max_keys[-1]
+        if key > last_key and len(keys_l[-1]) < 2 * _LOAD:
+            # after every entry (rising keys: the cache's new rows): append, no search
+            keys_l[-1].append(key)
+            self._rids[-1].append(rid)
+            self._max_keys[-1], self._max_rids[-1] = key, rid
+            self._size += 1
+            self._distinct += 1
             return
         # Past the last chunk means "append to the last chunk".
         c = min(self._chunk_of(key, rid), len(keys_l) - 1)
