@@ -22,10 +22,12 @@ from pyram.durable import DEFAULT_CHECKPOINT_SIZE, DurableFile
 from pyram.durable_attach import attach_model
 from pyram.engine.operators.dml import assign_rowids
 from pyram.errors import OperationalError, ProgrammingError
+from pyram.migrate import migrate_table
 from pyram.model import Table, schema_of
 from pyram.persist import Format
 from pyram.persist.wal import Durability
 from pyram.result import SqlResult
+from pyram.schema_alter import rebind_dependents
 from pyram.session import PlanCache, Prepared, prepare_plan, run_batches, run_rows, schema_lookup
 from pyram.statements import Params, SqlSession
 from pyram.storage import Store, TableData
@@ -359,6 +361,34 @@ class Database:
                 self._sql.schema_changed()
         return tuple(left)
 
+    def migrate(self, model: type[Table]) -> list[str]:
+        """Bring the stored table of ``model`` to the class's shape, when that is safe.
+
+        Compares the class with the stored table (in memory or in a durable file; a missing
+        table is created) and applies, in one step, what loses no data: added nullable or
+        defaulted columns, dropped columns, ``INTEGER`` widened to ``REAL``, ``NOT NULL``
+        relaxed, added and dropped indexes, the class's CHECK constraints (verified on every
+        row). Afterwards the class is attached: reads return its instances, writes take
+        them. See docs/migrations.md.
+
+        Returns:
+            The changes made, in words (empty when the table already matched).
+
+        Raises:
+            SchemaMismatchError: a difference is not safe (its ``differences`` name each
+                one); nothing changes then.
+            ProgrammingError: a view or trigger would no longer bind (a dropped column).
+        """
+        schema = schema_of(model)
+        with self._store.statement():
+            self._store._check_writable()
+            changes = migrate_table(self._store, schema)
+            if changes:
+                rebind_dependents(self._store, self._sql, schema.name, "migrate")
+        if changes:
+            self._sql.schema_changed()
+        return changes
+
     def drop(self, *models: type[Table]) -> None:
         """Drop tables and all their rows.
 
@@ -685,6 +715,7 @@ class Database:
         if data.schema.row_class is not model:
             raise ProgrammingError(
                 f"table {schema.name} of this database was not created from {model.__qualname__}"
+                f" (db.migrate({model.__qualname__}) attaches a class to a table that matches)"
             )
         return data
 

@@ -27,9 +27,11 @@ from pyram.errors import ProgrammingError
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.result import SqlResult
+from pyram.schema_alter import apply_alter
 from pyram.session import Prepared, prepare_plan, run_with_context
 from pyram.sql import ast, parse
 from pyram.sql.binder import (
+    AlterTableCommand,
     Binder,
     BoundSelect,
     CreateIndexCommand,
@@ -122,6 +124,14 @@ class SqlSession:
     def tables(self) -> list[TableSchema]:
         """Every table of the store's catalogue."""
         return list(self._store.catalog)
+
+    def views(self) -> dict[str, ViewDef]:
+        """The views by lower-cased name, in creation order (a copy)."""
+        return dict(self._views)
+
+    def set_views(self, views: dict[str, ViewDef]) -> None:
+        """Put views in place (ALTER TABLE rewrote them, or its rollback puts them back)."""
+        self._views = dict(views)
 
     def view_names(self) -> list[str]:
         """Names of the views, in creation order."""
@@ -272,6 +282,12 @@ class SqlSession:
             return SqlResult()
         if isinstance(bound, DropCommand):
             self._drop(bound)
+            return SqlResult()
+        if isinstance(bound, AlterTableCommand):
+            with store.statement():
+                store._check_writable()
+                apply_alter(store, self, bound)
+            self.schema_changed()
             return SqlResult()
         if isinstance(bound, ReindexCommand):
             return SqlResult()

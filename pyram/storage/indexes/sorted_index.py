@@ -97,7 +97,6 @@ class SortedIndex:
             self._int_keys = False
             self._keys = [list(chunk) for chunk in self._keys]
 
-
     def insert(self, key: object, rid: int) -> None:
         """Add ``key -> rid``.
 
@@ -314,6 +313,19 @@ class SortedIndex:
             self._max_rids[c] = self._max_rids.pop(c + 1)
             if len(keys_l[c]) > 2 * _LOAD:
                 self._split(c)
+
+    def copy(self, columns: tuple[str, ...]) -> SortedIndex:
+        """An independent copy with the same entries, over ``columns`` (ALTER TABLE: the
+        same keys under new column names or positions, without sorting again)."""
+        new = SortedIndex(self.name, columns, unique=self.unique, int_keys=self._int_keys)
+        new._keys = [keys[:] for keys in self._keys]  # lists, or arrays of machine ints
+        new._rids = [rids[:] for rids in self._rids]
+        new._max_keys = list(self._max_keys)
+        new._max_rids = list(self._max_rids)
+        new._nulls = set(self._nulls)
+        new._size = self._size
+        new._distinct = self._distinct
+        return new
 
     def clear(self) -> None:
         """Remove every entry."""
