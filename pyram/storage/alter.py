@@ -161,7 +161,7 @@ def _column_like(new: TableData, position: int, values: Sequence[Any]) -> Any:
     try:
         return array(code, [zero if v is None else v for v in values])
     except OverflowError:  # an INTEGER key beyond 64 bits: the column stays objects
-        new._packed[position] = None
+        new.forget_packing(position)
         return list(values)
 
 

@@ -283,9 +283,13 @@ class TableData:
 
     def _unpack(self, position: int) -> None:
         """Make a packed column a list of objects (it must hold a value arrays cannot)."""
+        self.forget_packing(position)
+        self.columns[position] = list(self.columns[position])
+
+    def forget_packing(self, position: int) -> None:
+        """Column ``position`` is (to be) held as a list of objects, not packed."""
         self._packed[position] = None
         self._packed_ints = [p for p, code in enumerate(self._packed) if code == "q"]
-        self.columns[position] = list(self.columns[position])
 
     def _dedupe(self, position: int, values: Sequence[Any]) -> Sequence[Any]:
         """Share one object per distinct value in low-cardinality columns.
