@@ -1,6 +1,6 @@
 """Window functions: PyRAM (SQL) vs sqlite3 (and duckdb when installed), same queries, same rows.
 
-Part of ``python -m benchmarks`` (``--only windows``); alone:
+A registered suite of ``python -m benchmarks`` (``--only windows``); alone:
 ``python -m benchmarks.windows [--rows 100k,1M] [--repeat N]``.
 
 Table ``s(id INTEGER PRIMARY KEY, grp INTEGER, val INTEGER)`` with ``grp`` one of 100 values
@@ -29,9 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import pyram
+from benchmarks.ratios import Ratio
+from benchmarks.suites import SuiteContext, SuiteResult
 from benchmarks.verify import MismatchError
 
-__all__ = ["QUERIES", "WindowResult", "format_windows", "run_windows", "to_json"]
+__all__ = ["QUERIES", "WindowResult", "format_windows", "run", "run_windows", "to_json"]
 
 GROUPS = 100
 CREATE = "CREATE TABLE s (id INTEGER PRIMARY KEY, grp INTEGER NOT NULL, val INTEGER NOT NULL)"
@@ -156,6 +158,26 @@ def to_json(results: Sequence[WindowResult]) -> list[dict[str, Any]]:
         }
         for r in results
     ]
+
+
+def run(context: SuiteContext) -> SuiteResult:
+    """The ``windows`` suite: every query at every ``--rows`` size (target <= 1.0x sqlite3)."""
+    results = run_windows(context.sizes, context.repeat, context.seed, context.log)
+    ratios = [
+        Ratio(
+            f"window {r.query}",
+            "db.sql",
+            r.rows,
+            r.rows,
+            "s",
+            r.pyram_s,
+            r.sqlite_s,
+            target=1.0,
+            target_text="<= 1.0x",
+        )
+        for r in results
+    ]
+    return SuiteResult(format_windows(results), to_json(results), ratios)
 
 
 def main(argv: list[str] | None = None) -> int:

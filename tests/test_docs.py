@@ -28,6 +28,7 @@ EXAMPLE_PAGES = (
     "sql.md",
     "transactions.md",
     "persistence.md",
+    "migrations.md",
 )
 
 # An opening fence: optional indentation (inside an admonition), ```python, optional attributes

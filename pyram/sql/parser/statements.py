@@ -18,7 +18,7 @@ from pyram.sql.tokenizer import TokenKind
 
 __all__ = ["Parser"]
 
-_UNSUPPORTED_STATEMENTS = frozenset({"ALTER", "ANALYZE", "ATTACH", "DETACH", "PRAGMA", "VACUUM"})
+_UNSUPPORTED_STATEMENTS = frozenset({"ANALYZE", "ATTACH", "DETACH", "PRAGMA", "VACUUM"})
 
 
 class Parser(
@@ -63,6 +63,8 @@ class Parser(
             return self.parse_create()
         if word == "DROP":
             return self.parse_drop()
+        if word == "ALTER":
+            return self.parse_alter()
         if word == "BEGIN":
             return self.parse_begin()
         if word in ("COMMIT", "END"):
