@@ -599,7 +599,10 @@ class Cursor:
                 if not _owns_transaction(store):
                     connection._begin_if_needed(True)
                 try:
-                    count, last = bulk.run(store, [_bulk_params(p) for p in chunk])
+                    if bulk.positional and set(map(type, chunk)) <= {tuple, list}:
+                        count, last = bulk.run(store, chunk)  # transposed as they are
+                    else:
+                        count, last = bulk.run(store, [_bulk_params(p) for p in chunk])
                 except BULK_REFUSALS:
                     # the chunk changed nothing: run it set by set, which keeps the sets
                     # before a bad one and raises what that one raises alone
