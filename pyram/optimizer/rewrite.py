@@ -17,6 +17,7 @@ from pyram.plan.expr import (
     AggCall,
     And,
     Arith,
+    ArithChain,
     Between,
     Case,
     Cast,
@@ -135,7 +136,7 @@ def with_expr_children(expr: Expr, kids: Sequence[Expr]) -> Expr:
         return attrs.evolve(expr, arg=kids[0])
     if isinstance(expr, Arith | Compare):
         return attrs.evolve(expr, left=kids[0], right=kids[1])
-    if isinstance(expr, And | Or | FuncCall | AggCall):
+    if isinstance(expr, And | Or | FuncCall | AggCall | ArithChain):
         return attrs.evolve(expr, args=tuple(kids))
     if isinstance(expr, InList):
         return attrs.evolve(expr, arg=kids[0], items=tuple(kids[1:]))

@@ -26,6 +26,7 @@ __all__ = [
     "And",
     "ArithOp",
     "Arith",
+    "ArithChain",
     "Between",
     "Case",
     "Cast",
@@ -181,6 +182,28 @@ class Arith(_Typed):
             return True
         # REAL arithmetic can make a NaN (inf - inf), which SQLite turns into NULL
         return self.op != "||" and self.type_.name == "REAL"
+
+
+@attrs.frozen(slots=True)
+class ArithChain(_Typed):
+    """A long left-associative chain ``args[0] ops[0] args[1] ops[1] args[2] ...``: the same
+    values as the left-deep tree of :class:`Arith` nodes it stands for, step by step, without
+    the tree's depth (so thousands of terms cost no recursion anywhere). The binders make one
+    only for chains longer than ``CHAIN_MIN_TERMS``; shorter chains stay binary ``Arith``."""
+
+    ops: tuple[ArithOp, ...]
+    args: tuple[Expr, ...]
+    type_: DataType
+
+    @property
+    def nullable(self) -> bool:
+        if any(a.nullable for a in self.args) or "/" in self.ops or "%" in self.ops:
+            return True
+        return "||" not in self.ops and self.type_.name == "REAL"
+
+    def steps(self) -> Iterator[tuple[ArithOp, Expr]]:
+        """``(op, right operand)`` of each step after the first operand."""
+        return zip(self.ops, self.args[1:], strict=True)
 
 
 @attrs.frozen(slots=True)
@@ -402,7 +425,7 @@ def children(expr: Expr) -> Iterator[Expr]:
     elif isinstance(expr, Arith | Compare):
         yield expr.left
         yield expr.right
-    elif isinstance(expr, And | Or):
+    elif isinstance(expr, And | Or | ArithChain):
         yield from expr.args
     elif isinstance(expr, IsNull):
         yield expr.arg

@@ -110,6 +110,8 @@ def evaluate_subquery(expr: Expr, ctx: ExecContext) -> Any:
 def _build(body: str, translator: Translator, keep: int | None = None) -> Kernel:
     bindings = [f"    c{p} = cols[{p}]" for p in translator.used]
     bindings += [f"    k{i} = k[{i}]" for i in range(len(translator.constants))]
+    for function in translator.functions:
+        bindings += ["    " + line for line in function.splitlines()]
     used = translator.used
     if keep is not None:
         # filter-and-keep: the values of column ``keep`` where the predicate holds
@@ -129,7 +131,11 @@ def _build(body: str, translator: Translator, keep: int | None = None) -> Kernel
         code = _code_cache.get(source)
         if code is None:
             filename = f"<pyram kernel {next(_counter)}>"
-            code = compile(source, filename, "exec")
+            try:
+                code = compile(source, filename, "exec")
+            except (SyntaxError, RecursionError, MemoryError) as exc:
+                # a backstop: the translator keeps kernels small enough, so this means a bug
+                raise ProgrammingError(f"expression too complex to compile: {exc}") from None
             linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
             _code_cache[source] = code
     namespace: dict[str, Any] = dict(translator.globals)

@@ -10,7 +10,9 @@ the depth budget).
 
 from __future__ import annotations
 
+from pyram.limits import MAX_FUNCTION_ARGS
 from pyram.sql import ast
+from pyram.sql.errors import SqlSyntaxError
 from pyram.sql.parser.base import RESERVED, ParserBase
 from pyram.sql.tokenizer import Token, TokenKind
 
@@ -309,6 +311,13 @@ class ExpressionParser(ParserBase):
             args.append(self.parse_expr())
             while self.accept_op(","):
                 args.append(self.parse_expr())
+                if len(args) > MAX_FUNCTION_ARGS:
+                    raise SqlSyntaxError(
+                        f"too many arguments on function {self.name_of(name)} "
+                        f"(at most {MAX_FUNCTION_ARGS})",
+                        self.sql,
+                        name.offset,
+                    )
         if self.at_keyword("ORDER"):
             self.unsupported("ORDER BY inside a function call")
         self.expect_op(")", "after function arguments")
