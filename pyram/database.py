@@ -511,14 +511,25 @@ class Database:
 
     # ------------------------------------------------------------------ queries
     def _prepare(self, query: Select[Any] | Update[Any] | Delete[Any] | Insert[Any]) -> Prepared:
+        if not isinstance(query, Select | Update | Delete | Insert):
+            hint = " (SQL text goes to db.sql())" if isinstance(query, str) else ""
+            raise ProgrammingError(
+                "expected a query built with pyram.select(), Model.select(), update(), delete() "
+                f"or insert(), got {type(query).__name__}{hint}"
+            )
         prepared = self._plans.get_for(query)
         if prepared is None:
-            if isinstance(query, Select):
-                bound = bind_query(query, self._schema_of)
-                prepared = prepare_plan(bound.plan, self._store, bound.entity)
-            else:
-                plan = bind_statement(query, self._schema_of)
-                prepared = prepare_plan(plan, self._store)
+            try:
+                if isinstance(query, Select):
+                    bound = bind_query(query, self._schema_of)
+                    prepared = prepare_plan(bound.plan, self._store, bound.entity)
+                else:
+                    plan = bind_statement(query, self._schema_of)
+                    prepared = prepare_plan(plan, self._store)
+            except RecursionError:
+                # a backstop: chains are flattened and nesting is bounded, so only an absurdly
+                # nested query gets here; nothing has run yet, the database is unchanged
+                raise ProgrammingError("query too complex: nested too deeply") from None
             self._plans.put_for(query, prepared)
         return prepared
 
@@ -622,6 +633,11 @@ class Database:
         Returns:
             The number of rows affected.
         """
+        if isinstance(statement, Select):
+            raise ProgrammingError(
+                "db.execute() runs update(), delete() and insert(); read a select() with "
+                "db.all(), db.first(), db.one() or db.scalar()"
+            )
         prepared = self._prepare(statement)
         with self._store.statement():
             rows = run_rows(prepared, self._store, _merge(params, kw))

@@ -23,6 +23,7 @@ from pyram.engine.compile.kernels import compile_values
 from pyram.engine.operator import ExecContext
 from pyram.engine.operators.common import evaluate
 from pyram.errors import ProgrammingError
+from pyram.sql.errors import SqlBindError
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.result import SqlResult
@@ -161,6 +162,8 @@ class SqlSession:
     # ------------------------------------------------------------------ running
     def run(self, sql: str, params: Params = None) -> SqlResult:
         """Run a statement or a script of statements; the result of the last one."""
+        if not isinstance(sql, str):
+            raise ProgrammingError(f"SQL must be a str, not {type(sql).__name__}")
         values = _param_values(params)
         cached = self._cache.get(sql)
         if cached is not None:
@@ -181,18 +184,25 @@ class SqlSession:
     def _run_statement(
         self, sql: str, stmt: ast.Statement, values: dict[str | int, Any], cache: bool
     ) -> SqlResult:
-        bound = Binder(sql, self, compile_check).bind(stmt)
-        if cache and isinstance(bound, _TRANSACTION_STATEMENTS):
-            self._transactions[sql] = bound  # schema-independent: kept across DDL
-        if isinstance(bound, BoundSelect | pn.Plan):
-            declared = statement_parameters(stmt)
-        if isinstance(bound, BoundSelect):
-            prepared = prepare_plan(bound.plan, self._store, declared=declared)
-            types = tuple(f.dtype for f in prepared.operator.fields)
-            entry = _PreparedSql(prepared, bound.names, True, types)
-        elif isinstance(bound, pn.Plan):
-            entry = _PreparedSql(prepare_plan(bound, self._store, declared=declared), (), False)
-        else:
+        try:
+            bound = Binder(sql, self, compile_check).bind(stmt)
+            if cache and isinstance(bound, _TRANSACTION_STATEMENTS):
+                self._transactions[sql] = bound  # schema-independent: kept across DDL
+            if isinstance(bound, BoundSelect | pn.Plan):
+                declared = statement_parameters(stmt)
+            if isinstance(bound, BoundSelect):
+                prepared = prepare_plan(bound.plan, self._store, declared=declared)
+                types = tuple(f.dtype for f in prepared.operator.fields)
+                entry = _PreparedSql(prepared, bound.names, True, types)
+            elif isinstance(bound, pn.Plan):
+                prepared = prepare_plan(bound, self._store, declared=declared)
+                entry = _PreparedSql(prepared, (), False)
+        except RecursionError:
+            # a backstop: chains are flattened and nesting is bounded (pyram.limits), so only
+            # an absurd statement (500 EXCEPTs) gets here; nothing has run yet
+            reason = "statement too complex: nested too deeply"
+            raise SqlBindError(reason, sql, stmt.offset) from None
+        if not isinstance(bound, BoundSelect | pn.Plan):
             return self._command(bound)
         if cache:
             with self._lock:

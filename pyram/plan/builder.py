@@ -475,9 +475,12 @@ class PlanBuilder:
 
 
 def _mark_ordered(plan: SetOp) -> SetOp:
-    """``plan`` and the set operations of its left chain (one compound's arms) as ordered."""
+    """``plan`` and the set operations below it (one compound's arms: a left chain, or a
+    balanced tree for a long run) as ordered. An arm that is a query of its own is never a
+    bare SetOp (it has its own Project), so the walk stays within the compound."""
     left = _mark_ordered(plan.left) if isinstance(plan.left, SetOp) else plan.left
-    return attrs.evolve(plan, left=left, ordered=True)
+    right = _mark_ordered(plan.right) if isinstance(plan.right, SetOp) else plan.right
+    return attrs.evolve(plan, left=left, right=right, ordered=True)
 
 
 def arith_result_type(op: ArithOp, left: DataType, right: DataType) -> DataType:

@@ -57,7 +57,7 @@ class ParserBase:
     """Token cursor plus the helpers every construct parser uses."""
 
     def __init__(self, sql: str) -> None:
-        if not isinstance(sql, str):
+        if not isinstance(sql, str):  # mypy knows; callers from untyped code may not
             raise SqlSyntaxError(f"SQL must be a str, not {type(sql).__name__}", "", 0)
         if len(sql) > MAX_SQL_LENGTH:
             raise SqlSyntaxError(
