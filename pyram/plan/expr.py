@@ -420,6 +420,8 @@ class SortKey:
 
 def children(expr: Expr) -> Iterator[Expr]:
     """The direct sub-expressions of ``expr`` (subquery plans are not descended into)."""
+    if type(expr) in _LEAVES:
+        return
     if isinstance(expr, Negate | Not | Cast):
         yield expr.arg
     elif isinstance(expr, Arith | Compare):
@@ -450,13 +452,19 @@ def children(expr: Expr) -> Iterator[Expr]:
         yield expr.arg
 
 
+#: node types without children: walks skip asking (an IN list of 100,000 literals is walked
+#: by several optimizer rules, so a leaf must cost next to nothing)
+_LEAVES = frozenset({ColumnRef, Literal_, Param})
+
+
 def walk(expr: Expr) -> Iterator[Expr]:
     """``expr`` and every sub-expression, depth first (iterative: deep trees are fine)."""
     stack = [expr]
     while stack:
         node = stack.pop()
         yield node
-        stack.extend(reversed(list(children(node))))
+        if type(node) not in _LEAVES:
+            stack.extend(reversed(list(children(node))))
 
 
 def column_ids(expr: Expr) -> set[int]:

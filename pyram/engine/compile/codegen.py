@@ -100,7 +100,9 @@ class Constant:
     """A value the kernel reads from its constants tuple, resolved per execution.
 
     ``kind`` is "literal" (``value`` is the value), "param" (``value`` is the parameter key),
-    or "subquery" (``value`` is the subquery expression, evaluated once per execution).
+    "subquery" (``value`` is the subquery expression, evaluated once per execution), "outer"
+    (``value`` is an outer column id) or "probe" (``value`` is a tuple of literal and param
+    constants: an IN list, resolved once per execution to ``(members, has_null)``).
     """
 
     kind: str
@@ -448,12 +450,28 @@ class Translator:
             if has_null:
                 return "False"  # x NOT IN (..., NULL) is never TRUE
             return self._guarded_truth([expr.arg], lambda a: f"{a[0]} not in {name}")
+        if all(isinstance(i, Literal_ | Param) for i in items):
+            # parameters (and literals beside them): one probe set built once per execution
+            # from the values, O(n) in the list and no code per item
+            slots = tuple(
+                Constant("literal", i.value) if isinstance(i, Literal_) else Constant("param", i.key)
+                for i in items
+                if isinstance(i, Literal_ | Param)
+            )
+            return self._probe(expr.arg, self.constant(Constant("probe", slots)), want)
         from pyram.functions import sql_ops as runtime
 
         helper = self.helper(runtime.in3)
         tuple_src = "(" + "".join(f"{self.value(i)}, " for i in items) + ")"
         value = f"{helper}({self.value(expr.arg)}, {tuple_src})"
         return f"({value} is {'True' if want else 'False'})"
+
+    def _probe(self, arg: Expr, name: str, want: bool) -> str:
+        """Truth or falsity of ``arg IN`` a non-empty probe ``name`` = (members, has_null)."""
+        if want:
+            return self._guarded_truth([arg], lambda a: f"{a[0]} in {name}[0]")
+        # NOT IN is TRUE only for a non-NULL value absent from a list without NULLs
+        return self._guarded_truth([arg], lambda a: f"not {name}[1] and {a[0]} not in {name}[0]")
 
     def _subquery(self, expr: ScalarSubquery | Exists | InSubquery) -> str:
         """A subquery's value: a per-execution constant, or a per-row call when correlated."""

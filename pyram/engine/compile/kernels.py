@@ -72,10 +72,31 @@ def resolve_constants(constants: Sequence[Constant], ctx: ExecContext) -> tuple[
             try:
                 out.append(ctx.params[constant.value])
             except KeyError:
-                raise ProgrammingError(f"no value given for parameter {constant.value!r}") from None
+                key = constant.value
+                name = f"?{key + 1}" if isinstance(key, int) else f":{key}"
+                raise ProgrammingError(f"no value given for parameter {name}") from None
+        elif constant.kind == "probe":
+            out.append(_probe_value(constant, ctx))
         else:
             out.append(_subquery_value(constant.value, ctx))
     return tuple(out)
+
+
+def _probe_value(constant: Constant, ctx: ExecContext) -> tuple[Any, bool]:
+    """An IN list's ``(members, has_null)``, built once per execution (kernels run per batch).
+    A set probes as ``in3`` compares: by ``==``, so 1 and 1.0 match as SQLite's numbers do."""
+    key = id(constant)
+    cached = ctx.cache.get(key)
+    if cached is None:
+        values = resolve_constants(constant.value, ctx)
+        present = [v for v in values if v is not None]
+        members: Any
+        try:
+            members = frozenset(present)
+        except TypeError:  # an unhashable value: compare one by one, as in3 would
+            members = tuple(present)
+        cached = ctx.cache[key] = (members, len(present) != len(values))
+    return cached  # type: ignore[no-any-return]
 
 
 def _subquery_value(expr: Expr, ctx: ExecContext) -> Any:
