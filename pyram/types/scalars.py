@@ -9,7 +9,7 @@ bytearray/memoryview -> bytes for BLOB, and subclasses of int/str/float narrowed
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -57,6 +57,9 @@ class IntegerType(DataType):
         validate = self.validate
         return [validate(v, nullable=nullable, column=column, table=table) for v in values]
 
+    def is_stored_form(self) -> Callable[[Any], bool]:
+        return lambda value: type(value) is int and MIN_INTEGER <= value <= MAX_INTEGER
+
     def check(self, value: object) -> Any:
         if type(value) is int:
             return check_integer_range(value)
@@ -95,6 +98,9 @@ class RealType(DataType):
     @property
     def python_type(self) -> type:
         return float
+
+    def is_stored_form(self) -> Callable[[Any], bool]:
+        return lambda value: type(value) is float and value == value  # NaN is not a REAL
 
     def check(self, value: object) -> Any:
         if isinstance(value, float):
