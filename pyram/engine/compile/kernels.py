@@ -27,6 +27,7 @@ __all__ = [
     "compile_filter",
     "compile_filter_column",
     "compile_values",
+    "define_kernel",
     "evaluate_subquery",
     "resolve_constants",
 ]
@@ -148,6 +149,14 @@ def _build(body: str, translator: Translator, keep: int | None = None) -> Kernel
         columns = ", ".join(f"c{p}" for p in used)
         expr_body = f"[{body} for {names} in zip({columns})]"
     source = _TEMPLATE.format(bindings="\n".join(bindings) or "    pass", body=expr_body)
+    fn = define_kernel(source, translator.globals)
+    return Kernel(fn, tuple(translator.constants), source)
+
+
+def define_kernel(source: str, helpers: Mapping[str, Any]) -> Callable[..., Any]:
+    """The function ``kernel`` that ``source`` (built from trusted templates only) defines,
+    with ``helpers`` as its globals. Code objects are cached by source text and registered in
+    linecache, so tracebacks and profilers show the generated code."""
     with _cache_lock:
         code = _code_cache.get(source)
         if code is None:
@@ -159,9 +168,10 @@ def _build(body: str, translator: Translator, keep: int | None = None) -> Kernel
                 raise ProgrammingError(f"expression too complex to compile: {exc}") from None
             linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
             _code_cache[source] = code
-    namespace: dict[str, Any] = dict(translator.globals)
+    namespace: dict[str, Any] = dict(helpers)
     exec(code, namespace)
-    return Kernel(namespace["kernel"], tuple(translator.constants), source)
+    fn: Callable[..., Any] = namespace["kernel"]
+    return fn
 
 
 def compile_filter(predicate: Expr, layout: Mapping[int, int]) -> Kernel:
