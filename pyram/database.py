@@ -20,7 +20,12 @@ from pyram.dsl.dml import Delete, Insert, Update
 from pyram.dsl.query import Select
 from pyram.durable import DEFAULT_CHECKPOINT_SIZE, DurableFile
 from pyram.durable_attach import attach_model
-from pyram.errors import OperationalError, ProgrammingError
+from pyram.errors import (
+    MultipleResultsFound,
+    NoResultFound,
+    OperationalError,
+    ProgrammingError,
+)
 from pyram.model import Table, schema_of
 from pyram.persist import Format
 from pyram.persist.wal import Durability
@@ -597,12 +602,42 @@ class Database:
         """The only row of a query.
 
         Raises:
-            ProgrammingError: the query returned no row or more than one.
+            NoResultFound: the query returned no row; MultipleResultsFound: more than one
+                (both ProgrammingErrors).
         """
         rows = self.all(query, params, **kw)
-        if len(rows) != 1:
-            raise ProgrammingError(f"expected exactly one row, got {len(rows)}")
+        if not rows:
+            raise NoResultFound("expected exactly one row, got none")
+        if len(rows) > 1:
+            raise MultipleResultsFound(f"expected exactly one row, got {len(rows)}")
         return rows[0]
+
+    def one_or_none(
+        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> R | None:
+        """The only row of a query, or None when it has none.
+
+        Raises:
+            MultipleResultsFound: more than one row (a ProgrammingError).
+        """
+        rows = self.all(query, params, **kw)
+        if len(rows) > 1:
+            raise MultipleResultsFound(f"expected at most one row, got {len(rows)}")
+        return rows[0] if rows else None
+
+    @overload
+    def scalars(
+        self, query: Select[tuple[T1]], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> list[T1]: ...
+    @overload
+    def scalars(
+        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> list[Any]: ...
+    def scalars(
+        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> list[Any]:
+        """The first column of every row (``select(User.name)`` gives the names)."""
+        return [row[0] if isinstance(row, tuple) else row for row in self.all(query, params, **kw)]
 
     @overload
     def scalar(

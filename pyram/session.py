@@ -129,7 +129,8 @@ class Prepared:
                 literal_type(value)
                 stored[key] = value
             else:
-                stored[key] = dtype.validate(value, nullable=True, column=f"parameter {parameter_name(key)}")
+                where = f"parameter {parameter_name(key)}"
+                stored[key] = dtype.validate(value, nullable=True, column=where)
         if len(stored) != len(types):
             raise _missing_parameters(types, stored)
         return stored

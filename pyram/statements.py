@@ -23,7 +23,6 @@ from pyram.engine.compile.kernels import compile_values
 from pyram.engine.operator import ExecContext
 from pyram.engine.operators.common import evaluate
 from pyram.errors import ProgrammingError
-from pyram.sql.errors import SqlBindError
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.result import SqlResult
@@ -42,6 +41,7 @@ from pyram.sql.binder import (
     ViewDef,
     statement_parameters,
 )
+from pyram.sql.errors import SqlBindError
 from pyram.sql.parser import parse_expression, statement_text
 from pyram.storage import Store
 from pyram.storage.index_ddl import create_index, drop_index

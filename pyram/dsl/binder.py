@@ -31,9 +31,9 @@ from pyram.dsl.expr import (
 )
 from pyram.dsl.query import Aliased, Select
 from pyram.errors import ProgrammingError
+from pyram.limits import MAX_EXPR_DEPTH
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
-from pyram.limits import MAX_EXPR_DEPTH
 from pyram.plan.builder import CHAIN_MIN_TERMS, PlanBuilder, arith_result_type
 from pyram.types import type_from_annotation
 

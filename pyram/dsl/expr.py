@@ -81,7 +81,7 @@ class Expr(Generic[T]):
     def eq(self: Expr[S | None], other: S | Expr[S]) -> Predicate: ...
     def eq(self, other: Any) -> Predicate:
         """Typed ``=`` (checked by type checkers, unlike ``==``); ``eq(None)`` is IS NULL."""
-        return self == other
+        return Expr.__eq__(self, other)
 
     @overload
     def ne(self: Expr[S], other: S | Expr[S] | Expr[S | None]) -> Predicate: ...
@@ -89,7 +89,7 @@ class Expr(Generic[T]):
     def ne(self: Expr[S | None], other: S | Expr[S]) -> Predicate: ...
     def ne(self, other: Any) -> Predicate:
         """Typed ``!=``; ``ne(None)`` is IS NOT NULL."""
-        return self != other
+        return Expr.__ne__(self, other)
 
     @overload
     def __lt__(self: Expr[int] | Expr[int | None] | Expr[float] | Expr[float | None] | Expr[Decimal] | Expr[Decimal | None], other: int | float | Decimal | Expr[int] | Expr[float] | Expr[Decimal] | Expr[int | None] | Expr[float | None] | Expr[Decimal | None]) -> Predicate: ...
@@ -470,7 +470,8 @@ class BinaryOp(Expr[T]):
         # flat over the left-deep chain ``a + b - c ...``: a key thousands of terms long
         # costs no recursion (hashing or comparing nested tuples would)
         ops, operands = self.chain()
-        return ("bin", operands[0]._key(), *((op, e._key()) for op, e in zip(ops, operands[1:])))
+        steps = zip(ops, operands[1:], strict=True)
+        return ("bin", operands[0]._key(), *((op, e._key()) for op, e in steps))
 
     def chain(self) -> tuple[list[str], list[Expr[Any]]]:
         """The operators and operands of the left-associative chain this node ends, read in

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from pyram.errors import DataError
 from pyram.limits import MAX_INTEGER, MIN_INTEGER
@@ -49,10 +49,10 @@ class IntegerType(DataType):
     ) -> list[Any]:
         """As :meth:`DataType.validate_column`, plus a C-speed 64-bit range screen."""
         if set(map(type, values)) <= ({int, type(None)} if nullable else {int}):
-            present = [v for v in values if v is not None] if nullable else values
-            if not present or (
-                MIN_INTEGER <= min(present) and max(present) <= MAX_INTEGER  # type: ignore[type-var]
-            ):
+            ints = cast(
+                "Sequence[int]", [v for v in values if v is not None] if nullable else values
+            )
+            if not ints or (min(ints) >= MIN_INTEGER and max(ints) <= MAX_INTEGER):
                 return list(values)
         validate = self.validate
         return [validate(v, nullable=nullable, column=column, table=table) for v in values]

@@ -30,6 +30,7 @@ import attrs
 from pyram.functions import scalar_function
 from pyram.functions import sql_numeric as numeric
 from pyram.functions.sql_numeric import RANGE_HIGH, RANGE_LOW
+from pyram.plan.builder import arith_result_type
 from pyram.plan.expr import (
     And,
     Arith,
@@ -53,7 +54,6 @@ from pyram.plan.expr import (
     Param,
     ScalarSubquery,
 )
-from pyram.plan.builder import arith_result_type
 from pyram.plan.nodes import outer_references
 from pyram.types import DataType
 
@@ -454,7 +454,9 @@ class Translator:
             # parameters (and literals beside them): one probe set built once per execution
             # from the values, O(n) in the list and no code per item
             slots = tuple(
-                Constant("literal", i.value) if isinstance(i, Literal_) else Constant("param", i.key)
+                Constant("literal", i.value)
+                if isinstance(i, Literal_)
+                else Constant("param", i.key)
                 for i in items
                 if isinstance(i, Literal_ | Param)
             )

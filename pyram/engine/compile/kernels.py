@@ -87,7 +87,7 @@ def _probe_value(constant: Constant, ctx: ExecContext) -> tuple[Any, bool]:
     """An IN list's ``(members, has_null)``, built once per execution (kernels run per batch).
     A set probes as ``in3`` compares: by ``==``, so 1 and 1.0 match as SQLite's numbers do."""
     key = id(constant)
-    cached = ctx.cache.get(key)
+    cached: tuple[Any, bool] | None = ctx.cache.get(key)
     if cached is None:
         values = resolve_constants(constant.value, ctx)
         present = [v for v in values if v is not None]
@@ -97,7 +97,7 @@ def _probe_value(constant: Constant, ctx: ExecContext) -> tuple[Any, bool]:
         except TypeError:  # an unhashable value: compare one by one, as in3 would
             members = tuple(present)
         cached = ctx.cache[key] = (members, len(present) != len(values))
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def _subquery_value(expr: Expr, ctx: ExecContext) -> Any:

@@ -46,7 +46,7 @@ class RowStep:
     ``seen`` unless None), until the queue ends or ``stop`` is reached; returns the index of
     the first row not yet run."""
 
-    fn: Callable[..., None]
+    fn: Callable[..., int]
     constants: tuple[Constant, ...]
     source: str
 

@@ -26,9 +26,7 @@ from pyram.types import DataType
 __all__ = ["BoundSelect", "SelectBinder"]
 
 #: set operators whose runs may be regrouped: (a op b) op c is a op (b op c)
-_ASSOCIATIVE = frozenset(
-    {ast.CompoundOp.UNION, ast.CompoundOp.UNION_ALL, ast.CompoundOp.INTERSECT}
-)
+_ASSOCIATIVE = frozenset({ast.CompoundOp.UNION, ast.CompoundOp.UNION_ALL, ast.CompoundOp.INTERSECT})
 #: runs of at least this many arms are joined as a balanced tree
 _BALANCE_MIN_ARMS = 32
 _SET_OPS: dict[ast.CompoundOp, tuple[pn.SetOpKind, bool]] = {
