@@ -118,7 +118,7 @@ def test_non_text_sql_is_a_pyram_error(sql: Any, values: Any) -> None:
 @given(
     st.lists(
         st.tuples(st.sampled_from("+-*"), st.integers(-(2**62), 2**62)), min_size=1, max_size=1200
-    ),  # fmt: skip
+    ),
 )
 def test_long_arithmetic_chains_answer_as_sqlite(steps: list[tuple[str, int]]) -> None:
     sql = "SELECT x" + "".join(f" {op} ({value})" for op, value in steps) + " FROM t"

@@ -60,7 +60,7 @@ def same(pair: tuple[pyram.Database, sqlite3.Connection], sql: str, params: list
         "abs30",
         "union_all500",
         "union500",
-    ],  # fmt: skip
+    ],
 )
 def test_large_statements_answer_as_sqlite(
     pair: tuple[pyram.Database, sqlite3.Connection], sql: str
