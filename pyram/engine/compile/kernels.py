@@ -19,7 +19,7 @@ from typing import Any
 from pyram.engine.batch import Batch
 from pyram.engine.compile.codegen import Constant, Translator
 from pyram.engine.operator import ExecContext
-from pyram.errors import ProgrammingError
+from pyram.errors import DataError, ProgrammingError
 from pyram.plan.expr import ColumnRef, Exists, Expr, InSubquery, ScalarSubquery
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "define_kernel",
     "evaluate_subquery",
     "resolve_constants",
+    "value_error",
 ]
 
 _TEMPLATE = """def kernel(cols, n, k, x):
@@ -58,7 +59,16 @@ class Kernel:
 
     def __call__(self, batch: Batch, ctx: ExecContext) -> list[Any]:
         k = resolve_constants(self.constants, ctx) if self.constants else ()
-        return self.fn(batch.columns, batch.length, k, ctx)
+        try:
+            return self.fn(batch.columns, batch.length, k, ctx)
+        except (TypeError, OverflowError) as exc:
+            raise value_error(exc) from None
+
+
+def value_error(exc: Exception) -> DataError:
+    """A kernel's Python error as a DataError. Typed columns never get here: only a value an
+    untyped parameter brought (``SELECT abs(?)`` given text) that its operation cannot take."""
+    return DataError(f"a value of the wrong type for this operation: {exc}")
 
 
 def resolve_constants(constants: Sequence[Constant], ctx: ExecContext) -> tuple[Any, ...]:

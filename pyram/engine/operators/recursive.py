@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pyram.engine.batch import Batch
-from pyram.engine.compile.kernels import resolve_constants
+from pyram.engine.compile.kernels import resolve_constants, value_error
 from pyram.engine.compile.row_step import FilterStage, ProjectStage, RowStep, compile_row_step
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.operators.common import batch_of, pull, rows_of
@@ -94,7 +94,10 @@ class RecursiveCteOp(Operator):
         width = len(self.fields)
         start = 0
         while start < len(queue):
-            stop = row_step.fn(queue, start, start + _CHUNK, k, ctx, seen)
+            try:
+                stop = row_step.fn(queue, start, start + _CHUNK, k, ctx, seen)
+            except (TypeError, OverflowError) as exc:
+                raise value_error(exc) from None
             yield batch_of(queue[start:stop], width)
             if stop >= _CHUNK * 64:  # drop what was yielded (amortised O(1) per row)
                 del queue[:stop]
