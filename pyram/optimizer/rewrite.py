@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 import attrs
 
 from pyram.plan.expr import (
+    LEAF_TYPES,
     AggCall,
     And,
     Arith,
@@ -162,6 +163,9 @@ def transform_expr(expr: Expr, fn: Callable[[Expr], Expr]) -> Expr:
     done: list[Expr] = []
     while stack:
         node, expanded = stack.pop()
+        if type(node) in LEAF_TYPES:  # no children: the long IN list case, kept cheap
+            done.append(fn(node))
+            continue
         if not expanded:
             stack.append((node, True))
             stack.extend((kid, False) for kid in reversed(list(children(node))))

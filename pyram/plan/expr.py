@@ -40,6 +40,7 @@ __all__ = [
     "InList",
     "InSubquery",
     "IsNull",
+    "LEAF_TYPES",
     "Like",
     "Literal_",
     "Negate",
@@ -420,7 +421,7 @@ class SortKey:
 
 def children(expr: Expr) -> Iterator[Expr]:
     """The direct sub-expressions of ``expr`` (subquery plans are not descended into)."""
-    if type(expr) in _LEAVES:
+    if type(expr) in LEAF_TYPES:
         return
     if isinstance(expr, Negate | Not | Cast):
         yield expr.arg
@@ -454,7 +455,7 @@ def children(expr: Expr) -> Iterator[Expr]:
 
 #: node types without children: walks skip asking (an IN list of 100,000 literals is walked
 #: by several optimizer rules, so a leaf must cost next to nothing)
-_LEAVES = frozenset({ColumnRef, Literal_, Param})
+LEAF_TYPES = frozenset({ColumnRef, Literal_, Param})
 
 
 def walk(expr: Expr) -> Iterator[Expr]:
@@ -463,7 +464,7 @@ def walk(expr: Expr) -> Iterator[Expr]:
     while stack:
         node = stack.pop()
         yield node
-        if type(node) not in _LEAVES:
+        if type(node) not in LEAF_TYPES:
             stack.extend(reversed(list(children(node))))
 
 
