@@ -8,6 +8,7 @@ Examples::
     python -m benchmarks --quick              # smoke run: 20k rows, fewer runs and probes
     python -m benchmarks --rows 100k --only small_transactions,concurrent_reads
     python -m benchmarks --only durability --commits 1000   # commits/s per durability level
+    python -m benchmarks --only limits   # IN lists, recursive CTE, 500-term expressions
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from benchmarks.workloads import WORKLOAD_NAMES
 MEMORY = "memory"
 PERSISTENCE = "persistence"
 DURABILITY = "durability"
+LIMITS = "limits"
 QUICK_ROWS = 20_000
 
 
@@ -138,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 
     only: list[str] | None = args.only
     try:
-        extras = (MEMORY, PERSISTENCE, DURABILITY)
+        extras = (MEMORY, PERSISTENCE, DURABILITY, LIMITS)
         workloads = select_workloads(None if only is None else [n for n in only if n not in extras])
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
@@ -198,6 +200,17 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         text += "\n" + durability.format_durability(levels)
         document["durability"] = durability.to_json(levels)
+    if only is None or LIMITS in only:  # IN lists, recursive CTE, 500-term expressions
+        from benchmarks import limits
+
+        rows = 20_000 if quick else limits.ROWS
+        try:
+            outcomes = limits.run_limits(rows, runner.log)
+        except MismatchError as exc:
+            print(f"ABORTED: answers differ: {exc}", file=sys.stderr)
+            return 1
+        text += "\n" + limits.format_limits(outcomes)
+        document["limits"] = limits.to_json(outcomes)
     print(text)
     path = report.write_json(document, args.output or report.DEFAULT_OUTPUT)
     print(f"\nresults written to {path}")

@@ -34,8 +34,6 @@ ROWS = 20_000
 CREATE = "CREATE TABLE t (id INTEGER PRIMARY KEY, x INTEGER NOT NULL, r REAL NOT NULL)"
 
 
-
-
 @dataclass(frozen=True)
 class LimitResult:
     """Seconds per run of one workload on each engine."""
@@ -111,8 +109,8 @@ def run_limits(rows: int, log: Callable[[str], None]) -> list[LimitResult]:
     db, lite = _databases(rows)
     results = []
     for name, sql, params in _workloads(rows):
-        pyram_s, got = _timed(lambda: [tuple(r) for r in db.sql(sql, params).all()])
-        sqlite_s, expected = _timed(lambda: lite.execute(sql, params).fetchall())
+        pyram_s, got = _timed(lambda q=sql, p=params: [tuple(r) for r in db.sql(q, p).all()])
+        sqlite_s, expected = _timed(lambda q=sql, p=params: lite.execute(q, p).fetchall())
         if got != expected:
             raise MismatchError(f"{name}: pyram {got!r} != sqlite3 {expected!r}")
         results.append(LimitResult(name, pyram_s, sqlite_s))

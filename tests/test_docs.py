@@ -120,7 +120,7 @@ def test_every_page_with_python_examples_runs_or_says_why_not() -> None:
     assert not unaccounted, f"add these pages to EXAMPLE_PAGES (or NOT_RUN_PAGES): {unaccounted}"
 
 
-@pytest.mark.parametrize("page", sorted(p.name for p in DOCS.glob("*.md")) + ["../README.md"])
+@pytest.mark.parametrize("page", [*sorted(p.name for p in DOCS.glob("*.md")), "../README.md"])
 def test_no_stale_promises(page: str) -> None:
     text = (DOCS / page).read_text(encoding="utf-8")
     stale = [phrase for phrase in STALE_PHRASES if phrase in text]
