@@ -1,9 +1,9 @@
 """Statements at SQLite's limits: long IN lists, a deep recursive CTE, 500-term expressions.
 
-Part of ``python -m benchmarks`` (``--only limits``); alone: ``python -m benchmarks.limits
-[--rows N]``. Each workload runs the same SQL text on PyRAM and sqlite3 (fresh statement text
-each time, so both parse and plan it: the cost of a big statement is mostly preparing it) and
-the answers must match. Targets (issue 19): within 3x of sqlite3.
+A registered suite of ``python -m benchmarks`` (``--only limits``); alone:
+``python -m benchmarks.limits [--rows N]``. Each workload runs the same SQL text on PyRAM and
+sqlite3 (fresh statement text each time, so both parse and plan it: the cost of a big statement
+is mostly preparing it) and the answers must match. Targets (issue 19): within 3x of sqlite3.
 
 * ``in_params_10k`` / ``in_params_30k``: ``SELECT count(*) FROM t WHERE x IN (?, ?, ...)``
   (PyRAM's parameter limit is SQLite's default, 32,766; this sqlite3 build allows more).
@@ -26,9 +26,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyram
+from benchmarks.ratios import Ratio
+from benchmarks.suites import SuiteContext, SuiteResult
 from benchmarks.verify import MismatchError
 
-__all__ = ["LimitResult", "format_limits", "run_limits", "to_json"]
+__all__ = ["LimitResult", "format_limits", "run_limits", "run_suite", "to_json"]
 
 ROWS = 20_000
 CREATE = "CREATE TABLE t (id INTEGER PRIMARY KEY, x INTEGER NOT NULL, r REAL NOT NULL)"
@@ -139,6 +141,16 @@ def to_json(results: list[LimitResult]) -> list[dict[str, object]]:
         {"workload": r.name, "pyram_s": r.pyram_s, "sqlite_s": r.sqlite_s, "ratio": r.ratio}
         for r in results
     ]
+
+
+def run_suite(context: SuiteContext) -> SuiteResult:
+    """The suite entry point (``benchmarks.suites``): one run of each workload."""
+    rows = 20_000 if context.quick else ROWS
+    results = run_limits(rows, context.log)
+    ratios = [
+        Ratio(r.name, "db.sql", rows, 1, "s", r.pyram_s, r.sqlite_s, 3.0, "<= 3x") for r in results
+    ]
+    return SuiteResult(format_limits(results), to_json(results), ratios)
 
 
 def main(argv: list[str] | None = None) -> int:

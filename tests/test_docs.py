@@ -28,6 +28,7 @@ EXAMPLE_PAGES = (
     "sql.md",
     "transactions.md",
     "persistence.md",
+    "migrations.md",
     "limits.md",
 )
 #: Pages with ```python blocks that are not run, and why (every other page's blocks run).

@@ -16,13 +16,13 @@ import attrs
 
 from pyram.plan import nodes as pn
 from pyram.sql import ast, ast_ddl
+from pyram.sql.binder.alter import AlterBinder, AlterTableCommand
 from pyram.sql.binder.base import CteDef, SqlCatalog, ViewDef, statement_parameters
 from pyram.sql.binder.ddl import (
     CheckCompiler,
     CreateIndexCommand,
     CreateTableCommand,
     CreateViewCommand,
-    DdlBinder,
     DropCommand,
     ReindexCommand,
 )
@@ -30,6 +30,7 @@ from pyram.sql.binder.items import BoundSelect
 from pyram.sql.binder.trigger import BoundTrigger, CreateTriggerCommand, bind_trigger
 
 __all__ = [
+    "AlterTableCommand",
     "Binder",
     "Bound",
     "BoundSelect",
@@ -57,6 +58,8 @@ class ExplainCommand:
     """EXPLAIN [QUERY PLAN] of a bound query or DML plan."""
 
     target: BoundSelect | pn.Plan
+    #: EXPLAIN QUERY PLAN (SQLite's short tree rows) rather than EXPLAIN (every operator)
+    query_plan: bool = False
 
 
 Bound = (
@@ -67,13 +70,14 @@ Bound = (
     | CreateViewCommand
     | CreateTriggerCommand
     | DropCommand
+    | AlterTableCommand
     | ReindexCommand
     | TransactionStatement
     | ExplainCommand
 )
 
 
-class Binder(DdlBinder):
+class Binder(AlterBinder):
     """The whole binder: queries, DML and DDL."""
 
     def __init__(
@@ -102,6 +106,8 @@ class Binder(DdlBinder):
             return bind_trigger(stmt, self.sql, self.catalog)
         if isinstance(stmt, ast_ddl.Drop):
             return self.bind_drop(stmt)
+        if isinstance(stmt, ast_ddl.AlterTable):
+            return self.bind_alter(stmt)
         if isinstance(stmt, ast.Begin | ast.Commit | ast.Rollback | ast.Savepoint | ast.Release):
             return stmt
         if isinstance(stmt, ast.Reindex):
@@ -110,7 +116,7 @@ class Binder(DdlBinder):
             target = self.bind(stmt.statement)
             if not isinstance(target, BoundSelect | pn.Plan):
                 raise self.error("EXPLAIN takes a query, INSERT, UPDATE or DELETE", stmt.offset)
-            return ExplainCommand(target)
+            return ExplainCommand(target, stmt.query_plan)
         raise self.error(f"{type(stmt).__name__} statements are not supported", stmt.offset)
 
 

@@ -17,7 +17,7 @@ from pyram.sql.tokenizer import TokenKind
 
 __all__ = ["Parser"]
 
-_UNSUPPORTED_STATEMENTS = frozenset({"ALTER", "ANALYZE", "ATTACH", "DETACH", "PRAGMA", "VACUUM"})
+_UNSUPPORTED_STATEMENTS = frozenset({"ANALYZE", "ATTACH", "DETACH", "PRAGMA", "VACUUM"})
 
 
 class Parser(ExpressionParser, SelectParser, DmlParser, DdlParser, TransactionParser):
@@ -60,6 +60,8 @@ class Parser(ExpressionParser, SelectParser, DmlParser, DdlParser, TransactionPa
             return self.parse_create()
         if word == "DROP":
             return self.parse_drop()
+        if word == "ALTER":
+            return self.parse_alter()
         if word == "BEGIN":
             return self.parse_begin()
         if word in ("COMMIT", "END"):
