@@ -31,6 +31,8 @@ from pyram.errors import (
     IntegrityError,
     InterfaceError,
     InternalError,
+    MultipleResultsFound,
+    NoResultFound,
     NotSupportedError,
     OperationalError,
     PersistenceError,
@@ -41,6 +43,7 @@ from pyram.errors import (
 )
 from pyram.model import Col, Table, column, schema_of, table
 from pyram.model.values import asdict, replace
+from pyram.result import Row, SqlResult
 from pyram.txn import Change, Transaction
 from pyram.types import JSON, AwareDatetime
 
@@ -66,12 +69,16 @@ __all__ = [
     "IntegrityError",
     "InterfaceError",
     "InternalError",
+    "MultipleResultsFound",
+    "NoResultFound",
     "NotSupportedError",
     "OperationalError",
     "PersistenceError",
     "ProgrammingError",
+    "Row",
     "SchemaMismatchError",
     "SerializationFailure",
+    "SqlResult",
     "Select",
     "Table",
     "TableSchema",

@@ -21,7 +21,12 @@ from pyram.dsl.query import Select
 from pyram.durable import DEFAULT_CHECKPOINT_SIZE, DurableFile
 from pyram.durable_attach import attach_model
 from pyram.engine.operators.dml import assign_rowids
-from pyram.errors import OperationalError, ProgrammingError
+from pyram.errors import (
+    MultipleResultsFound,
+    NoResultFound,
+    OperationalError,
+    ProgrammingError,
+)
 from pyram.migrate import migrate_table
 from pyram.model import Table, schema_of
 from pyram.persist import Format
@@ -579,14 +584,25 @@ class Database:
 
     # ------------------------------------------------------------------ queries
     def _prepare(self, query: Select[Any] | Update[Any] | Delete[Any] | Insert[Any]) -> Prepared:
+        if not isinstance(query, Select | Update | Delete | Insert):
+            hint = " (SQL text goes to db.sql())" if isinstance(query, str) else ""
+            raise ProgrammingError(
+                "expected a query built with pyram.select(), Model.select(), update(), delete() "
+                f"or insert(), got {type(query).__name__}{hint}"
+            )
         prepared = self._plans.get_for(query)
         if prepared is None:
-            if isinstance(query, Select):
-                bound = bind_query(query, self._schema_of)
-                prepared = prepare_plan(bound.plan, self._store, bound.entity)
-            else:
-                plan = bind_statement(query, self._schema_of)
-                prepared = prepare_plan(plan, self._store)
+            try:
+                if isinstance(query, Select):
+                    bound = bind_query(query, self._schema_of)
+                    prepared = prepare_plan(bound.plan, self._store, bound.entity)
+                else:
+                    plan = bind_statement(query, self._schema_of)
+                    prepared = prepare_plan(plan, self._store)
+            except RecursionError:
+                # a backstop: chains are flattened and nesting is bounded, so only an absurdly
+                # nested query gets here; nothing has run yet, the database is unchanged
+                raise ProgrammingError("query too complex: nested too deeply") from None
             self._plans.put_for(query, prepared)
         return prepared
 
@@ -654,12 +670,42 @@ class Database:
         """The only row of a query.
 
         Raises:
-            ProgrammingError: the query returned no row or more than one.
+            NoResultFound: the query returned no row; MultipleResultsFound: more than one
+                (both ProgrammingErrors).
         """
         rows = self.all(query, params, **kw)
-        if len(rows) != 1:
-            raise ProgrammingError(f"expected exactly one row, got {len(rows)}")
+        if not rows:
+            raise NoResultFound("expected exactly one row, got none")
+        if len(rows) > 1:
+            raise MultipleResultsFound(f"expected exactly one row, got {len(rows)}")
         return rows[0]
+
+    def one_or_none(
+        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> R | None:
+        """The only row of a query, or None when it has none.
+
+        Raises:
+            MultipleResultsFound: more than one row (a ProgrammingError).
+        """
+        rows = self.all(query, params, **kw)
+        if len(rows) > 1:
+            raise MultipleResultsFound(f"expected at most one row, got {len(rows)}")
+        return rows[0] if rows else None
+
+    @overload
+    def scalars(
+        self, query: Select[tuple[T1]], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> list[T1]: ...
+    @overload
+    def scalars(
+        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> list[Any]: ...
+    def scalars(
+        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> list[Any]:
+        """The first column of every row (``select(User.name)`` gives the names)."""
+        return [row[0] if isinstance(row, tuple) else row for row in self.all(query, params, **kw)]
 
     @overload
     def scalar(
@@ -690,6 +736,11 @@ class Database:
         Returns:
             The number of rows affected.
         """
+        if isinstance(statement, Select):
+            raise ProgrammingError(
+                "db.execute() runs update(), delete() and insert(); read a select() with "
+                "db.all(), db.first(), db.one() or db.scalar()"
+            )
         prepared = self._prepare(statement)
         with self._store.statement():
             rows = run_rows(prepared, self._store, _merge(params, kw))

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import time as _time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from itertools import islice
 from types import TracebackType
@@ -269,6 +269,9 @@ class Connection:
 
     Attributes:
         database: the :class:`pyram.Database` the connection runs SQL on.
+        row_factory: None (rows are tuples) or a callable ``(cursor, values)`` making each
+            row, as in sqlite3; ``pyram.Row`` gives rows with access by name. Other attribute
+            names are refused (AttributeError), so a misspelling does not pass silently.
         Warning, Error, ...: the PEP 249 exception classes (the same as :mod:`pyram.errors`).
     """
 
@@ -282,6 +285,19 @@ class Connection:
     InternalError = InternalError
     ProgrammingError = ProgrammingError
     NotSupportedError = NotSupportedError
+
+    # slots: assigning an unknown attribute (a misspelt ``row_factory``) is an AttributeError
+    __slots__ = (
+        "__weakref__",
+        "_autocommit",
+        "_begin_sql",
+        "_closed",
+        "_isolation_level",
+        "_owns_database",
+        "_store",
+        "database",
+        "row_factory",
+    )
 
     def __init__(
         self,
@@ -298,6 +314,9 @@ class Connection:
         self._begin_sql = _begin_sql(self._isolation_level)
         #: set by connect() for the database it opened: closing the connection closes it
         self._owns_database = False
+        #: as sqlite3's: None gives tuples; a callable ``(cursor, values)`` makes each row
+        #: (``pyram.Row`` gives rows with names); new cursors start with this value
+        self.row_factory: Callable[[Cursor, tuple[Any, ...]], Any] | None = None
         self._closed = False
 
     # ------------------------------------------------------------------ state
@@ -502,8 +521,23 @@ class Cursor:
             statement, or None.
     """
 
+    __slots__ = (
+        "__weakref__",
+        "_closed",
+        "_connection",
+        "_description",
+        "_result",
+        "_rows",
+        "arraysize",
+        "lastrowid",
+        "row_factory",
+        "rowcount",
+    )
+
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        #: as sqlite3's: the connection's row_factory when the cursor was made
+        self.row_factory: Callable[[Cursor, tuple[Any, ...]], Any] | None = connection.row_factory
         self._closed = False
         self.arraysize = 1
         self.rowcount = -1
@@ -646,7 +680,11 @@ class Cursor:
     def _set_result(self, result: SqlResult) -> None:
         if result.columns:
             self._result = result
-            self._rows = iter(result)
+            factory = self.row_factory
+            if factory is None:
+                self._rows = iter(result.raw_rows)
+            else:
+                self._rows = (factory(self, row) for row in result.raw_rows)
         else:
             self.rowcount = result.rowcount
             self.lastrowid = result.lastrowid

@@ -20,6 +20,8 @@ __all__ = [
     "IntegrityError",
     "InterfaceError",
     "InternalError",
+    "MultipleResultsFound",
+    "NoResultFound",
     "NotSupportedError",
     "OperationalError",
     "PersistenceError",
@@ -162,6 +164,14 @@ class InternalError(DatabaseError):
 
 class ProgrammingError(DatabaseError):
     """API misuse: unknown table or column, bad declaration, wrong arguments (PEP 249)."""
+
+
+class NoResultFound(ProgrammingError):
+    """``one()`` found no row (SQLAlchemy's name; a ProgrammingError, as before it existed)."""
+
+
+class MultipleResultsFound(ProgrammingError):
+    """``one()`` or ``one_or_none()`` found more than one row (SQLAlchemy's name)."""
 
 
 class NotSupportedError(DatabaseError):

@@ -1,21 +1,155 @@
-"""The result of running SQL: :class:`SqlResult`, returned by :meth:`pyram.Database.sql`."""
+"""The result of running SQL: :class:`SqlResult`, returned by :meth:`pyram.Database.sql`, and
+:class:`Row`, its rows.
+
+The method names are SQLAlchemy's (``all``, ``first``, ``one``, ``one_or_none``, ``scalar``,
+``scalars``, ``mappings``, ``keys``, ``columns``, ``partitions``), so code written against a
+SQLAlchemy ``Result`` reads a PyRAM one. Rows are :class:`Row` objects: tuples (they compare,
+unpack and index as tuples) that also answer ``row.name`` and ``row["name"]``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, ClassVar, TypeVar
 
-from pyram.errors import ProgrammingError
+from pyram.errors import MultipleResultsFound, NoResultFound, ProgrammingError
 from pyram.types import DataType
 
-__all__ = ["SqlResult"]
+__all__ = ["ResultList", "Row", "SqlResult"]
+
+T = TypeVar("T")
+
+
+class Row(tuple[Any, ...]):
+    """A result row: a tuple with access by column name (``row.name``, ``row["name"]``).
+
+    Rows of one result share one class holding the column positions, so building a row costs
+    what building a tuple does. ``Row`` also works as a DB-API ``row_factory`` (called as
+    ``Row(cursor, values)``, like ``sqlite3.Row``)::
+
+        con.row_factory = pyram.Row
+
+    Example:
+        >>> import pyram
+        >>> row = pyram.Database().sql("SELECT 1 AS a, 'x' AS b").one()
+        >>> row, row.a, row["b"], row._asdict()
+        ((1, 'x'), 1, 'x', {'a': 1, 'b': 'x'})
+    """
+
+    __slots__ = ()
+    #: column name -> position (per result shape; the first of duplicated names wins)
+    _positions: ClassVar[dict[str, int]] = {}
+    #: column names in order
+    _fields: ClassVar[tuple[str, ...]] = ()
+
+    def __new__(cls, cursor: Any, values: Iterable[Any] | None = None) -> Row:
+        if values is None:  # Row(values): a row without names
+            return super().__new__(cls, cursor)
+        # Row(cursor, values): the DB-API row_factory protocol, names from the description
+        names = tuple(d[0] for d in (cursor.description or ()))
+        return super().__new__(row_class(names), values)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[type(self)._positions[name]]
+        except KeyError:
+            raise AttributeError(f"row has no column {name!r}") from None
+
+    def __getitem__(self, key: Any) -> Any:
+        if type(key) is str:
+            try:
+                key = type(self)._positions[key]
+            except KeyError:
+                raise IndexError(f"no column named {key!r}") from None
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        """The column names (as ``sqlite3.Row.keys``)."""
+        return list(type(self)._fields)
+
+    def _asdict(self) -> dict[str, Any]:
+        """The row as a dict keyed by column name."""
+        return dict(zip(type(self)._fields, self, strict=True))
+
+    @property
+    def _mapping(self) -> dict[str, Any]:
+        """The row as a dict keyed by column name (SQLAlchemy's ``Row._mapping``)."""
+        return self._asdict()
+
+
+_row_classes: dict[tuple[str, ...], type[Row]] = {}
+
+
+def row_class(names: tuple[str, ...]) -> type[Row]:
+    """The :class:`Row` class for results with columns ``names`` (made once per shape)."""
+    cls = _row_classes.get(names)
+    if cls is None:
+        positions: dict[str, int] = {}
+        for i, name in enumerate(names):
+            positions.setdefault(name, i)
+        cls = type("Row", (Row,), {"__slots__": (), "_positions": positions, "_fields": names})
+        if len(_row_classes) < 1024:  # shapes are few; bound the memo all the same
+            _row_classes[names] = cls
+    return cls
+
+
+def _make_rows(names: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> list[Row]:
+    make = tuple.__new__
+    cls = row_class(names)
+    return [make(cls, row) for row in rows]
+
+
+class ResultList(list[T]):
+    """A list of results (what ``scalars()`` and ``mappings()`` return) with SQLAlchemy's
+    ``all()``, ``first()``, ``one()`` and ``one_or_none()``."""
+
+    def all(self) -> list[T]:
+        """Every item, as a plain list."""
+        return list(self)
+
+    def first(self) -> T | None:
+        """The first item, or None."""
+        return self[0] if self else None
+
+    def one(self) -> T:
+        """The only item. Raises NoResultFound or MultipleResultsFound otherwise."""
+        return _one(self)
+
+    def one_or_none(self) -> T | None:
+        """The only item or None. Raises MultipleResultsFound for more than one."""
+        return _one_or_none(self)
+
+
+def _one(items: Sequence[T]) -> T:
+    if not items:
+        raise NoResultFound("expected exactly one row, got none")
+    if len(items) > 1:
+        raise MultipleResultsFound(f"expected exactly one row, got {len(items)}")
+    return items[0]
+
+
+def _one_or_none(items: Sequence[T]) -> T | None:
+    if len(items) > 1:
+        raise MultipleResultsFound(f"expected at most one row, got {len(items)}")
+    return items[0] if items else None
+
+
+class _Columns(tuple[str, ...]):
+    """The output names (a tuple, as before); calling it as SQLAlchemy's
+    ``result.columns("a", "b")`` gives a result limited to those columns."""
+
+    _result: SqlResult
+
+    def __call__(self, *names: str | int) -> SqlResult:
+        return self._result._columns(names)
 
 
 class SqlResult:
     """Rows and metadata of one SQL statement (the last one of a script).
 
     Attributes:
-        columns: output column names, as SQLite names them (empty for statements).
+        columns: output column names, as SQLite names them (empty for statements); call it
+            (``result.columns("a", "b")``) for a result with only those columns.
         types: the type of each output column.
         rowcount: rows changed by INSERT/UPDATE/DELETE, -1 for other statements.
         lastrowid: for INSERT into a table with an ``INTEGER PRIMARY KEY``, that key of the last
@@ -29,9 +163,13 @@ class SqlResult:
         2
         >>> db.sql("SELECT name FROM t ORDER BY id").all()
         [('a',), ('b',)]
+        >>> db.sql("SELECT id, name FROM t WHERE id = 2").one().name
+        'b'
+        >>> db.sql("SELECT name FROM t ORDER BY id").scalars().all()
+        ['a', 'b']
     """
 
-    __slots__ = ("_rows", "columns", "lastrowid", "rowcount", "types")
+    __slots__ = ("_raw", "columns", "lastrowid", "rowcount", "types")
 
     def __init__(
         self,
@@ -41,46 +179,101 @@ class SqlResult:
         rowcount: int = -1,
         lastrowid: int | None = None,
     ) -> None:
-        self.columns = columns
+        names = _Columns(columns)
+        names._result = self
+        self.columns: tuple[str, ...] = names
         self.types = types
-        self._rows: list[tuple[Any, ...]] = rows if rows is not None else []
+        #: the rows as plain tuples (the DB-API cursor reads these)
+        self._raw: list[tuple[Any, ...]] = rows if rows is not None else []
         self.rowcount = rowcount
         self.lastrowid = lastrowid
 
-    def all(self) -> list[tuple[Any, ...]]:
-        """Every row, as tuples."""
-        return list(self._rows)
+    @property
+    def raw_rows(self) -> list[tuple[Any, ...]]:
+        """The rows as plain tuples (no names): the cheapest form."""
+        return self._raw
 
-    def mappings(self) -> list[dict[str, Any]]:
-        """Every row as a dict keyed by column name (generic records)."""
-        names = self.columns
-        return [dict(zip(names, row, strict=True)) for row in self._rows]
+    def all(self) -> list[Row]:
+        """Every row."""
+        return _make_rows(tuple(self.columns), self._raw)
 
-    def first(self) -> tuple[Any, ...] | None:
+    def first(self) -> Row | None:
         """The first row, or None when there is none."""
-        return self._rows[0] if self._rows else None
+        return _make_rows(tuple(self.columns), self._raw[:1])[0] if self._raw else None
 
-    def one(self) -> tuple[Any, ...]:
+    def one(self) -> Row:
         """The only row.
 
         Raises:
-            ProgrammingError: no row or more than one.
+            NoResultFound: no row (a ProgrammingError).
+            MultipleResultsFound: more than one row (a ProgrammingError).
         """
-        if len(self._rows) != 1:
-            raise ProgrammingError(f"expected exactly one row, got {len(self._rows)}")
-        return self._rows[0]
+        return _make_rows(tuple(self.columns), [_one(self._raw)])[0]
+
+    def one_or_none(self) -> Row | None:
+        """The only row, or None when there is none.
+
+        Raises:
+            MultipleResultsFound: more than one row.
+        """
+        row = _one_or_none(self._raw)
+        return None if row is None else _make_rows(tuple(self.columns), [row])[0]
 
     def scalar(self) -> Any:
         """The first column of the first row, or None when there is no row."""
-        return self._rows[0][0] if self._rows and self._rows[0] else None
+        return self._raw[0][0] if self._raw and self._raw[0] else None
 
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        return iter(self._rows)
+    def scalar_one(self) -> Any:
+        """The first column of the only row (NoResultFound / MultipleResultsFound otherwise)."""
+        return _one(self._raw)[0]
+
+    def scalars(self, column: int | str = 0) -> ResultList[Any]:
+        """One column's values (the first by default, or by position or name)."""
+        index = self._index(column)
+        return ResultList(row[index] for row in self._raw)
+
+    def mappings(self) -> ResultList[dict[str, Any]]:
+        """Every row as a dict keyed by column name (a list with ``all()``, ``first()``...)."""
+        names = tuple(self.columns)
+        return ResultList(dict(zip(names, row, strict=True)) for row in self._raw)
+
+    def keys(self) -> list[str]:
+        """The output column names."""
+        return list(self.columns)
+
+    def partitions(self, size: int | None = None) -> Iterator[list[Row]]:
+        """The rows in lists of ``size`` (default: all in one list), as SQLAlchemy's."""
+        rows = self.all()
+        step = size if size is not None and size > 0 else max(len(rows), 1)
+        for start in range(0, len(rows), step):
+            yield rows[start : start + step]
+
+    def _index(self, column: int | str) -> int:
+        if isinstance(column, str):
+            if column not in self.columns:
+                raise ProgrammingError(f"no column named {column!r} in the result")
+            return self.columns.index(column)
+        if not -len(self.columns) <= column < len(self.columns):
+            raise ProgrammingError(f"no column {column} in a result of {len(self.columns)}")
+        return column
+
+    def _columns(self, names: Sequence[str | int]) -> SqlResult:
+        positions = [self._index(n) for n in names]
+        return SqlResult(
+            tuple(self.columns[p] for p in positions),
+            tuple(self.types[p] for p in positions if p < len(self.types)),
+            [tuple(row[p] for p in positions) for row in self._raw],
+            self.rowcount,
+            self.lastrowid,
+        )
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self.all())
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._raw)
 
     def __repr__(self) -> str:
         if self.columns:
-            return f"<SqlResult {len(self._rows)} rows: {', '.join(self.columns)}>"
+            return f"<SqlResult {len(self._raw)} rows: {', '.join(self.columns)}>"
         return f"<SqlResult rowcount={self.rowcount}>"

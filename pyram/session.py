@@ -28,7 +28,8 @@ from pyram.engine.point_lookup import (
     match_point_lookup,
     match_point_update,
 )
-from pyram.errors import ProgrammingError
+from pyram.errors import DataError, ProgrammingError
+from pyram.limits import MAX_INTEGER, MIN_INTEGER
 from pyram.optimizer import optimize
 from pyram.optimizer.rule import RuleContext
 from pyram.plan import expr as px
@@ -119,7 +120,13 @@ class Prepared:
         for key, value in params.items():
             dtype = types.get(key)
             if dtype is None:
-                raise ProgrammingError(f"the query has no parameter {key!r}")
+                raise _unknown_parameter(key, types, params)
+            if type(value) is int and not MIN_INTEGER <= value <= MAX_INTEGER:
+                # as sqlite3 refuses to bind it: no INTEGER past 64 bits enters the engine
+                raise DataError(
+                    f"parameter {parameter_name(key)}: integer out of range (INTEGER values "
+                    "are signed 64-bit, as in SQLite)"
+                )
             if value is None or type(value) in dtype.exact_types:
                 stored[key] = value
             elif dtype is REAL and type(value) is int:
@@ -133,10 +140,10 @@ class Prepared:
                 literal_type(value)
                 stored[key] = value
             else:
-                stored[key] = dtype.validate(value, nullable=True, column=f"parameter {key!r}")
+                where = f"parameter {parameter_name(key)}"
+                stored[key] = dtype.validate(value, nullable=True, column=where)
         if len(stored) != len(types):
-            missing = sorted(str(k) for k in types if k not in stored)
-            raise ProgrammingError(f"no value given for parameter(s): {', '.join(missing)}")
+            raise _missing_parameters(types, stored)
         return stored
 
     def _first_general(self, params: Mapping[str | int, Any]) -> Any:
@@ -153,6 +160,34 @@ class Prepared:
     def query_plan(self, index_columns: IndexColumns | None = None) -> list[PlanRow]:
         """EXPLAIN QUERY PLAN rows ``(id, parent, notused, detail)``, SQLite's shape."""
         return query_plan(self.operator, index_columns)
+
+
+def parameter_name(key: str | int) -> str:
+    """A parameter as the SQL text wrote it: ``?1`` for the first positional one (keys of
+    positional parameters count from 0), ``:name`` for a named one."""
+    return f"?{key + 1}" if isinstance(key, int) else f":{key}"
+
+
+def _missing_parameters(
+    types: Mapping[str | int, DataType], given: Mapping[str | int, Any]
+) -> ProgrammingError:
+    missing = [k for k in types if k not in given]
+    names = ", ".join(parameter_name(k) for k in sorted(missing, key=str))
+    return ProgrammingError(f"no value given for parameter {names}")
+
+
+def _unknown_parameter(
+    key: str | int, types: Mapping[str | int, DataType], given: Mapping[str | int, Any]
+) -> ProgrammingError:
+    missing = [k for k in types if k not in given]
+    if isinstance(key, int):
+        message = f"{len(given)} parameter values given, the statement has {len(types)}"
+    else:
+        message = f"the statement has no parameter {parameter_name(key)}"
+    if missing:
+        names = ", ".join(parameter_name(k) for k in sorted(missing, key=str))
+        message += f"; no value given for {names}"
+    return ProgrammingError(message)
 
 
 def _row_builder(fields: tuple[px.Field, ...], entity: Any) -> Callable[[Batch], list[Any]]:

@@ -44,6 +44,7 @@ from pyram.sql.binder import (
     ViewDef,
     statement_parameters,
 )
+from pyram.sql.errors import SqlBindError
 from pyram.sql.parser import parse_expression, statement_text
 from pyram.storage import Store
 from pyram.storage.index_ddl import create_index, drop_index
@@ -172,6 +173,8 @@ class SqlSession:
     # ------------------------------------------------------------------ running
     def run(self, sql: str, params: Params = None) -> SqlResult:
         """Run a statement or a script of statements; the result of the last one."""
+        if not isinstance(sql, str):
+            raise ProgrammingError(f"SQL must be a str, not {type(sql).__name__}")
         values = _param_values(params)
         cached = self._cache.get(sql)
         if cached is not None:
@@ -192,18 +195,25 @@ class SqlSession:
     def _run_statement(
         self, sql: str, stmt: ast.Statement, values: dict[str | int, Any], cache: bool
     ) -> SqlResult:
-        bound = Binder(sql, self, compile_check).bind(stmt)
-        if cache and isinstance(bound, _TRANSACTION_STATEMENTS):
-            self._transactions[sql] = bound  # schema-independent: kept across DDL
-        if isinstance(bound, BoundSelect | pn.Plan):
-            declared = statement_parameters(stmt)
-        if isinstance(bound, BoundSelect):
-            prepared = prepare_plan(bound.plan, self._store, declared=declared)
-            types = tuple(f.dtype for f in prepared.operator.fields)
-            entry = _PreparedSql(prepared, bound.names, True, types)
-        elif isinstance(bound, pn.Plan):
-            entry = _PreparedSql(prepare_plan(bound, self._store, declared=declared), (), False)
-        else:
+        try:
+            bound = Binder(sql, self, compile_check).bind(stmt)
+            if cache and isinstance(bound, _TRANSACTION_STATEMENTS):
+                self._transactions[sql] = bound  # schema-independent: kept across DDL
+            if isinstance(bound, BoundSelect | pn.Plan):
+                declared = statement_parameters(stmt)
+            if isinstance(bound, BoundSelect):
+                prepared = prepare_plan(bound.plan, self._store, declared=declared)
+                types = tuple(f.dtype for f in prepared.operator.fields)
+                entry = _PreparedSql(prepared, bound.names, True, types)
+            elif isinstance(bound, pn.Plan):
+                prepared = prepare_plan(bound, self._store, declared=declared)
+                entry = _PreparedSql(prepared, (), False)
+        except RecursionError:
+            # a backstop: chains are flattened and nesting is bounded (pyram.limits), so only
+            # an absurd statement (500 EXCEPTs) gets here; nothing has run yet
+            reason = "statement too complex: nested too deeply"
+            raise SqlBindError(reason, sql, stmt.offset) from None
+        if not isinstance(bound, BoundSelect | pn.Plan):
             return self._command(bound)
         if cache:
             with self._lock:

@@ -28,7 +28,7 @@ aware_datetimes = st.datetimes(
 
 #: column name of ``models.AllTypes`` -> strategy for its non-NULL values
 ALL_TYPES_VALUES: dict[str, st.SearchStrategy[Any]] = {
-    "i": st.integers(),
+    "i": st.integers(-(2**63), 2**63 - 1),  # SQLite integers are 64-bit
     "f": st.floats(allow_nan=False),
     "s": st.text(),
     "b": st.booleans(),

@@ -33,9 +33,10 @@ from pyram.dsl.expr import (
 from pyram.dsl.query import Aliased, Select
 from pyram.dsl.window import WindowExpr
 from pyram.errors import ProgrammingError
+from pyram.limits import MAX_EXPR_DEPTH
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
-from pyram.plan.builder import PlanBuilder
+from pyram.plan.builder import CHAIN_MIN_TERMS, PlanBuilder, arith_result_type
 from pyram.types import type_from_annotation
 
 __all__ = ["BoundQuery", "bind_query", "bind_statement"]
@@ -358,6 +359,9 @@ class _Binder:
         if isinstance(e, Predicate):
             return self._predicate(e, scope, sub)
         if isinstance(e, BinaryOp):
+            ops, operands = e.chain()
+            if len(operands) >= CHAIN_MIN_TERMS:
+                return self._arith_chain(ops, operands, sub)
             left, right = self._operands(e.left, e.right, sub)
             return b.arith(e.op, left, right)  # type: ignore[arg-type]
         if isinstance(e, Unary):
@@ -381,6 +385,24 @@ class _Binder:
             return b.scalar_subquery(plan)
         raise ProgrammingError(f"cannot use {e!r} in a query")
 
+    def _arith_chain(
+        self, ops: list[str], operands: list[Expr[Any]], sub: Callable[[Expr[Any]], px.Expr]
+    ) -> px.Expr:
+        """A long chain (``a + b + ...``) as one flat node, bound in a loop; a literal operand
+        takes the type of the chain so far, as :meth:`_operands` gives it the other side's."""
+        if len(ops) > MAX_EXPR_DEPTH:
+            raise ProgrammingError(f"expression tree is too large (maximum depth {MAX_EXPR_DEPTH})")
+        first, second = self._operands(operands[0], operands[1], sub)
+        args = [first, second]
+        so_far = arith_result_type(ops[0], first.dtype, second.dtype)  # type: ignore[arg-type]
+        for op, operand in zip(ops[1:], operands[2:], strict=True):
+            if isinstance(operand, Literal):
+                args.append(self.b.literal(operand.value, so_far))
+            else:
+                args.append(sub(operand))
+            so_far = arith_result_type(op, so_far, args[-1].dtype)  # type: ignore[arg-type]
+        return self.b.arith_chain(ops, args)  # type: ignore[arg-type]
+
     def _operands(
         self, left: Expr[Any], right: Expr[Any], sub: Callable[[Expr[Any]], px.Expr]
     ) -> tuple[px.Expr, px.Expr]:
@@ -401,9 +423,9 @@ class _Binder:
             left, right = self._operands(a[1], a[2], sub)
             return b.compare(a[0], left, right)
         if kind == "and":
-            return b.and_(sub(a[0]), sub(a[1]))
+            return b.and_(*(sub(x) for x in a))
         if kind == "or":
-            return b.or_(sub(a[0]), sub(a[1]))
+            return b.or_(*(sub(x) for x in a))
         if kind == "not":
             return b.not_(sub(a[0]))
         if kind == "isnull":

@@ -67,9 +67,13 @@ class Expr(Generic[T]):
 
     # ------------------------------------------------------------- comparisons
     def __eq__(self, other: object) -> Predicate:  # type: ignore[override]
+        if other is None:  # ``== None`` means IS NULL (as in SQLAlchemy), never "= NULL"
+            return Predicate("isnull", (self, False))
         return Predicate("cmp", ("=", self, wrap(other)))
 
     def __ne__(self, other: object) -> Predicate:  # type: ignore[override]
+        if other is None:  # ``!= None`` means IS NOT NULL
+            return Predicate("isnull", (self, True))
         return Predicate("cmp", ("!=", self, wrap(other)))
 
     @overload
@@ -77,16 +81,16 @@ class Expr(Generic[T]):
     @overload
     def eq(self: Expr[S | None], other: S | Expr[S]) -> Predicate: ...
     def eq(self, other: Any) -> Predicate:
-        """Typed ``=`` (checked by type checkers, unlike ``==``)."""
-        return Predicate("cmp", ("=", self, wrap(other)))
+        """Typed ``=`` (checked by type checkers, unlike ``==``); ``eq(None)`` is IS NULL."""
+        return Expr.__eq__(self, other)
 
     @overload
     def ne(self: Expr[S], other: S | Expr[S] | Expr[S | None]) -> Predicate: ...
     @overload
     def ne(self: Expr[S | None], other: S | Expr[S]) -> Predicate: ...
     def ne(self, other: Any) -> Predicate:
-        """Typed ``!=``."""
-        return Predicate("cmp", ("!=", self, wrap(other)))
+        """Typed ``!=``; ``ne(None)`` is IS NOT NULL."""
+        return Expr.__ne__(self, other)
 
     @overload
     def __lt__(self: Expr[int] | Expr[int | None] | Expr[float] | Expr[float | None] | Expr[Decimal] | Expr[Decimal | None], other: int | float | Decimal | Expr[int] | Expr[float] | Expr[Decimal] | Expr[int | None] | Expr[float | None] | Expr[Decimal | None]) -> Predicate: ...
@@ -371,10 +375,10 @@ class Predicate(Expr[bool]):
         return ("pred", self.kind, *(_key_of(a) for a in self.args))
 
     def __and__(self, other: Expr[bool] | Expr[bool | None]) -> Predicate:
-        return Predicate("and", (self, other))
+        return Predicate("and", (*_operands_of("and", self), *_operands_of("and", other)))
 
     def __or__(self, other: Expr[bool] | Expr[bool | None]) -> Predicate:
-        return Predicate("or", (self, other))
+        return Predicate("or", (*_operands_of("or", self), *_operands_of("or", other)))
 
     def __invert__(self) -> Predicate:
         return Predicate("not", (self,))
@@ -464,7 +468,23 @@ class BinaryOp(Expr[T]):
         self.right = right
 
     def _key(self) -> tuple[Any, ...]:
-        return ("bin", self.op, self.left._key(), self.right._key())
+        # flat over the left-deep chain ``a + b - c ...``: a key thousands of terms long
+        # costs no recursion (hashing or comparing nested tuples would)
+        ops, operands = self.chain()
+        steps = zip(ops, operands[1:], strict=True)
+        return ("bin", operands[0]._key(), *((op, e._key()) for op, e in steps))
+
+    def chain(self) -> tuple[list[str], list[Expr[Any]]]:
+        """The operators and operands of the left-associative chain this node ends, read in
+        a loop (``(a + b) - c`` gives ``["+", "-"]`` and ``[a, b, c]``)."""
+        ops: list[str] = []
+        rights: list[Expr[Any]] = []
+        node: Expr[Any] = self
+        while isinstance(node, BinaryOp):
+            ops.append(node.op)
+            rights.append(node.right)
+            node = node.left
+        return ops[::-1], [node, *rights[::-1]]
 
 
 class Unary(Expr[T]):
@@ -620,6 +640,14 @@ def _key_of(value: Any) -> Any:
     if hasattr(value, "cache_key"):
         return value.cache_key()
     return value
+
+
+def _operands_of(kind: str, e: Expr[Any]) -> tuple[Expr[Any], ...]:
+    """The operands ``e`` contributes to an n-ary ``kind`` ("and"/"or"): its own operands when
+    it is one (so ``a & b & c`` is one flat predicate, however long), else itself."""
+    if isinstance(e, Predicate) and e.kind == kind:
+        return e.args
+    return (e,)
 
 
 def wrap(value: Any) -> Expr[Any]:

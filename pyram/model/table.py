@@ -147,11 +147,12 @@ def _converter(dtype: DataType, nullable: bool, table: str, name: str) -> Callab
     """attrs converter validating a constructor argument or assignment strictly."""
     validate = dtype.validate
     keep_user_value = dtype.encodes
-    # Values of an exact accepted type pass with one set lookup (constructors are hot).
-    fast_types = frozenset() if dtype.encodes else dtype.exact_types
+    # Values already valid and stored pass with one quick test (constructors are hot); the
+    # type decides what passes, so the constructor refuses exactly what an insert refuses.
+    stored_form = dtype.is_stored_form()
 
     def convert(value: Any) -> Any:
-        if type(value) in fast_types:
+        if stored_form(value):
             return value
         stored = validate(value, nullable=nullable, column=name, table=table)
         return value if keep_user_value else stored

@@ -14,9 +14,11 @@ from collections.abc import Callable, Iterable, Sequence
 import attrs
 
 from pyram.plan.expr import (
+    LEAF_TYPES,
     AggCall,
     And,
     Arith,
+    ArithChain,
     Between,
     Case,
     Cast,
@@ -137,7 +139,7 @@ def with_expr_children(expr: Expr, kids: Sequence[Expr]) -> Expr:
         return attrs.evolve(expr, arg=kids[0])
     if isinstance(expr, Arith | Compare):
         return attrs.evolve(expr, left=kids[0], right=kids[1])
-    if isinstance(expr, And | Or | FuncCall):
+    if isinstance(expr, And | Or | FuncCall | ArithChain):
         return attrs.evolve(expr, args=tuple(kids))
     if isinstance(expr, AggCall | WindowCall):
         return _call_with_children(expr, kids)
@@ -180,6 +182,9 @@ def transform_expr(expr: Expr, fn: Callable[[Expr], Expr]) -> Expr:
     done: list[Expr] = []
     while stack:
         node, expanded = stack.pop()
+        if type(node) in LEAF_TYPES:  # no children: the long IN list case, kept cheap
+            done.append(fn(node))
+            continue
         if not expanded:
             stack.append((node, True))
             stack.extend((kid, False) for kid in reversed(list(children(node))))

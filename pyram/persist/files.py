@@ -18,6 +18,7 @@ from typing import BinaryIO, Literal
 
 from pyram.errors import CorruptFileError, PersistenceError, ProgrammingError
 from pyram.persist import csvdir, jsonl, pickled, snapshot
+from pyram.persist.checkpoint import CKP_MAGIC
 from pyram.persist.contents import Definition, SnapshotContents
 from pyram.storage import Store
 
@@ -176,6 +177,13 @@ def detect_format(path: str | os.PathLike[str]) -> Format:
         return "pickle"
     if start.lstrip()[:1] == b"{":
         return "json"
+    if start == CKP_MAGIC:
+        # a durable database's own file, not an export: its log may hold newer commits
+        raise PersistenceError(
+            f"{target} is a durable PyRAM database, not an exported file: open it with "
+            f"pyram.Database(path={str(target)!r})",
+            path=str(target),
+        )
     raise CorruptFileError(
         f"{target}: not a PyRAM database file (unknown format)", path=str(target)
     )

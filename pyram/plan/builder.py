@@ -22,6 +22,7 @@ from pyram.plan.expr import (
     AggCall,
     And,
     Arith,
+    ArithChain,
     ArithOp,
     Between,
     Case,
@@ -79,7 +80,11 @@ from pyram.types import (
     DataType,
 )
 
-__all__ = ["PlanBuilder", "literal_type"]
+__all__ = ["CHAIN_MIN_TERMS", "PlanBuilder", "arith_result_type", "literal_type"]
+
+#: Operator chains with at least this many operands bind to one flat ArithChain; shorter ones
+#: stay nested binary Arith nodes (the common case, and the plans golden tests show).
+CHAIN_MIN_TERMS = 32
 
 
 def literal_type(value: object) -> DataType:
@@ -343,7 +348,18 @@ class PlanBuilder:
         left, right = self._unify(left, right, f"apply {op} to")
         if left.dtype.family not in ("numeric", "null"):
             raise ProgrammingError(f"{op} needs numbers, got {left.dtype.name}")
-        return Arith(op, left, right, _numeric_result(left.dtype, right.dtype))
+        return Arith(op, left, right, arith_result_type(op, left.dtype, right.dtype))
+
+    def arith_chain(self, ops: Sequence[ArithOp], args: Sequence[Expr]) -> Expr:
+        """A long left-associative chain (``a + b - c ...``, ``a || b || c ...``) as one flat
+        :class:`ArithChain`, typed and checked step by step exactly as nested :meth:`arith`
+        calls would be (the nested nodes are built in a loop and only their types are kept)."""
+        step = self.arith(ops[0], args[0], args[1])
+        typed = [step.left, step.right]
+        for op, arg in zip(ops[1:], args[2:], strict=True):
+            step = self.arith(op, step, arg)
+            typed.append(step.right)
+        return ArithChain(tuple(ops), tuple(typed), step.type_)
 
     def negate(self, arg: Expr) -> Negate:
         """Unary minus."""
@@ -536,9 +552,17 @@ class PlanBuilder:
 
 
 def _mark_ordered(plan: SetOp) -> SetOp:
-    """``plan`` and the set operations of its left chain (one compound's arms) as ordered."""
+    """``plan`` and the set operations below it (one compound's arms: a left chain, or a
+    balanced tree for a long run) as ordered. An arm that is a query of its own is never a
+    bare SetOp (it has its own Project), so the walk stays within the compound."""
     left = _mark_ordered(plan.left) if isinstance(plan.left, SetOp) else plan.left
-    return attrs.evolve(plan, left=left, ordered=True)
+    right = _mark_ordered(plan.right) if isinstance(plan.right, SetOp) else plan.right
+    return attrs.evolve(plan, left=left, right=right, ordered=True)
+
+
+def arith_result_type(op: ArithOp, left: DataType, right: DataType) -> DataType:
+    """The type of ``left op right`` for operands :meth:`PlanBuilder.arith` accepted."""
+    return TEXT if op == "||" else _numeric_result(left, right)
 
 
 def _numeric_result(a: DataType, b: DataType) -> DataType:

@@ -13,6 +13,7 @@ from pyram.plan.expr import (
     AggCall,
     And,
     Arith,
+    ArithChain,
     Between,
     Case,
     Cast,
@@ -87,6 +88,9 @@ def format_expr(expr: Expr, labels: SubqueryLabels | None = None) -> str:
         return f":{expr.key}" if isinstance(expr.key, str) else f"?{expr.key + 1}"
     if isinstance(expr, Compare | Arith):
         return f"({e(expr.left)} {expr.op} {e(expr.right)})"
+    if isinstance(expr, ArithChain):
+        steps = "".join(f" {op} {e(arg)}" for op, arg in expr.steps())
+        return f"({e(expr.args[0])}{steps})"
     if isinstance(expr, And | Or):
         word = " AND " if isinstance(expr, And) else " OR "
         return "(" + word.join(e(a) for a in expr.args) + ")"

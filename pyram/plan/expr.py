@@ -26,6 +26,7 @@ __all__ = [
     "And",
     "ArithOp",
     "Arith",
+    "ArithChain",
     "Between",
     "BoundKind",
     "Case",
@@ -43,6 +44,7 @@ __all__ = [
     "InList",
     "InSubquery",
     "IsNull",
+    "LEAF_TYPES",
     "Like",
     "Literal_",
     "Negate",
@@ -187,6 +189,28 @@ class Arith(_Typed):
             return True
         # REAL arithmetic can make a NaN (inf - inf), which SQLite turns into NULL
         return self.op != "||" and self.type_.name == "REAL"
+
+
+@attrs.frozen(slots=True)
+class ArithChain(_Typed):
+    """A long left-associative chain ``args[0] ops[0] args[1] ops[1] args[2] ...``: the same
+    values as the left-deep tree of :class:`Arith` nodes it stands for, step by step, without
+    the tree's depth (so thousands of terms cost no recursion anywhere). The binders make one
+    only for chains longer than ``CHAIN_MIN_TERMS``; shorter chains stay binary ``Arith``."""
+
+    ops: tuple[ArithOp, ...]
+    args: tuple[Expr, ...]
+    type_: DataType
+
+    @property
+    def nullable(self) -> bool:
+        if any(a.nullable for a in self.args) or "/" in self.ops or "%" in self.ops:
+            return True
+        return "||" not in self.ops and self.type_.name == "REAL"
+
+    def steps(self) -> Iterator[tuple[ArithOp, Expr]]:
+        """``(op, right operand)`` of each step after the first operand."""
+        return zip(self.ops, self.args[1:], strict=True)
 
 
 @attrs.frozen(slots=True)
@@ -466,12 +490,14 @@ class SortKey:
 
 def children(expr: Expr) -> Iterator[Expr]:
     """The direct sub-expressions of ``expr`` (subquery plans are not descended into)."""
+    if type(expr) in LEAF_TYPES:
+        return
     if isinstance(expr, Negate | Not | Cast):
         yield expr.arg
     elif isinstance(expr, Arith | Compare):
         yield expr.left
         yield expr.right
-    elif isinstance(expr, And | Or):
+    elif isinstance(expr, And | Or | ArithChain):
         yield from expr.args
     elif isinstance(expr, IsNull):
         yield expr.arg
@@ -505,13 +531,19 @@ def children(expr: Expr) -> Iterator[Expr]:
         yield expr.arg
 
 
+#: node types without children: walks skip asking (an IN list of 100,000 literals is walked
+#: by several optimizer rules, so a leaf must cost next to nothing)
+LEAF_TYPES = frozenset({ColumnRef, Literal_, Param})
+
+
 def walk(expr: Expr) -> Iterator[Expr]:
     """``expr`` and every sub-expression, depth first (iterative: deep trees are fine)."""
     stack = [expr]
     while stack:
         node = stack.pop()
         yield node
-        stack.extend(reversed(list(children(node))))
+        if type(node) not in LEAF_TYPES:
+            stack.extend(reversed(list(children(node))))
 
 
 def column_ids(expr: Expr) -> set[int]:

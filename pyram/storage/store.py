@@ -24,6 +24,7 @@ from typing import Any
 
 from pyram.catalog import Catalog, ForeignKey, TableSchema
 from pyram.errors import ProgrammingError
+from pyram.limits import MAX_INTEGER, MIN_INTEGER
 from pyram.storage.constraints import (
     check_checks,
     check_unique_new_keys,
@@ -556,10 +557,16 @@ def _update_images(
 
 def _validate_one(schema: TableSchema, position: int, value: Any) -> Any:
     """One value of column ``position`` in stored form (validated as ``validate_column``
-    would: a value of an exact type is its own stored form, ``value == value`` screens NaN)."""
+    would: a value of an exact type is its own stored form, ``value == value`` screens NaN and
+    an int must fit INTEGER's 64 bits, the types' own quick tests, inlined for this hot path)."""
     column = schema.columns[position]
     dtype = column.dtype
-    if type(value) in dtype.exact_types and not dtype.encodes and value == value:
+    if (
+        type(value) in dtype.exact_types
+        and not dtype.encodes
+        and value == value
+        and (type(value) is not int or MIN_INTEGER <= value <= MAX_INTEGER)
+    ):
         return value
     return dtype.validate(value, nullable=column.nullable, column=column.name, table=schema.name)
 

@@ -104,6 +104,14 @@ class DataType:
         validate = self.validate
         return [validate(v, nullable=nullable, column=column, table=table) for v in values]
 
+    def is_stored_form(self) -> Callable[[Any], bool]:
+        """A quick test: True when a value is already valid and in stored form, so it may
+        skip :meth:`validate` (the model constructor's fast path). Types whose exact Python
+        type still needs a value check (REAL refuses NaN, INTEGER refuses ints past 64 bits)
+        narrow it, so the constructor and the insert path apply one rule."""
+        fast_types = frozenset() if self.encodes else self.exact_types
+        return lambda value: type(value) in fast_types
+
     def from_storage(self, stored: Any) -> Any:
         """Turn a stored value back into the user-facing value (identity unless :attr:`encodes`)."""
         return stored

@@ -9,18 +9,32 @@ bytearray/memoryview -> bytes for BLOB, and subclasses of int/str/float narrowed
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from pyram.errors import DataError
+from pyram.limits import MAX_INTEGER, MIN_INTEGER
 from pyram.types.base import DataType
 
-__all__ = ["BlobType", "BooleanType", "DecimalType", "IntegerType", "RealType", "TextType"]
+__all__ = [
+    "BlobType",
+    "BooleanType",
+    "DecimalType",
+    "IntegerType",
+    "RealType",
+    "TextType",
+    "check_integer_range",
+]
 
 
 class IntegerType(DataType):
-    """INTEGER: Python ``int`` of any size; ``bool`` is rejected."""
+    """INTEGER: a Python ``int`` in SQLite's signed 64-bit range; ``bool`` is rejected.
+
+    As sqlite3 refuses to bind a larger int, an INTEGER column refuses one: every stored
+    INTEGER is one SQLite could hold, so arithmetic on stored values follows SQLite exactly
+    (a result past the range becomes REAL) and nothing stored can fail later.
+    """
 
     sql_name: ClassVar[str] = "INTEGER"
     family: ClassVar[str] = "numeric"
@@ -30,12 +44,36 @@ class IntegerType(DataType):
     def python_type(self) -> type:
         return int
 
+    def validate_column(
+        self, values: Sequence[object], *, nullable: bool, column: str = "", table: str = ""
+    ) -> list[Any]:
+        """As :meth:`DataType.validate_column`, plus a C-speed 64-bit range screen."""
+        if set(map(type, values)) <= ({int, type(None)} if nullable else {int}):
+            ints = cast(
+                "Sequence[int]", [v for v in values if v is not None] if nullable else values
+            )
+            if not ints or (min(ints) >= MIN_INTEGER and max(ints) <= MAX_INTEGER):
+                return list(values)
+        validate = self.validate
+        return [validate(v, nullable=nullable, column=column, table=table) for v in values]
+
+    def is_stored_form(self) -> Callable[[Any], bool]:
+        return lambda value: type(value) is int and MIN_INTEGER <= value <= MAX_INTEGER
+
     def check(self, value: object) -> Any:
         if type(value) is int:
-            return value
+            return check_integer_range(value)
         if isinstance(value, int) and not isinstance(value, bool):
-            return int(value)  # IntEnum and other int subclasses narrow to plain int
+            # IntEnum and other int subclasses narrow to plain int
+            return check_integer_range(int(value))
         raise DataError("expected INTEGER")
+
+
+def check_integer_range(value: int) -> int:
+    """``value`` when it fits SQLite's signed 64-bit INTEGER, else a DataError."""
+    if MIN_INTEGER <= value <= MAX_INTEGER:
+        return value
+    raise DataError("out of the signed 64-bit INTEGER range (as in SQLite)")
 
 
 class RealType(DataType):
@@ -60,6 +98,9 @@ class RealType(DataType):
     @property
     def python_type(self) -> type:
         return float
+
+    def is_stored_form(self) -> Callable[[Any], bool]:
+        return lambda value: type(value) is float and value == value  # NaN is not a REAL
 
     def check(self, value: object) -> Any:
         if isinstance(value, float):

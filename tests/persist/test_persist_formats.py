@@ -45,7 +45,7 @@ EDGE = [
     AllTypes(id=1),
     AllTypes(
         id=2,
-        i=-(2**80),
+        i=-(2**63),  # the smallest INTEGER
         f=-0.0,
         s="",
         b=False,
@@ -62,7 +62,7 @@ EDGE = [
     ),
     AllTypes(
         id=3,
-        i=2**63,
+        i=2**63 - 1,  # the largest INTEGER
         f=float("inf"),
         s='\\N \\ "q" ,\n\r\t\x00 \ud83d \U0001f600 \u2028 ',
         b=True,

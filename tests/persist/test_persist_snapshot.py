@@ -54,7 +54,7 @@ EDGE_ROWS = [
     AllTypes(id=1),  # every column NULL
     AllTypes(
         id=2,
-        i=-(2**70),
+        i=-(2**63),  # the smallest INTEGER (SQLite integers are 64-bit)
         f=-0.0,
         s="",
         b=False,

@@ -38,7 +38,7 @@ def test_round_trip_examples() -> None:
     db.create(AllTypes)
     row = AllTypes(
         id=1,
-        i=-(2**70),
+        i=-(2**63),  # the smallest INTEGER (SQLite integers are 64-bit)
         f=2,  # an int is widened to the equal float
         s="ünïcødé \U0001f600",
         b=False,

@@ -50,7 +50,8 @@ class Mixed(enum.Enum):
 
 ACCEPT = [
     (INTEGER, 5, 5),
-    (INTEGER, -(10**30), -(10**30)),
+    (INTEGER, -(2**63), -(2**63)),
+    (INTEGER, 2**63 - 1, 2**63 - 1),
     (INTEGER, Rank.ONE, 1),
     (REAL, 1.5, 1.5),
     (REAL, 2, 2.0),
@@ -73,6 +74,8 @@ REJECT = [
     (INTEGER, True),
     (INTEGER, 1.0),
     (INTEGER, "1"),
+    (INTEGER, 2**63),  # SQLite integers are signed 64-bit (sqlite3 refuses to bind more)
+    (INTEGER, -(10**30)),
     (REAL, True),
     (REAL, "1.5"),
     (REAL, Decimal("1.5")),

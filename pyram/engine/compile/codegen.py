@@ -8,6 +8,12 @@ reads, zipped together) and constants ``k0, k1, ...``. Two translations exist:
   exactly when the SQL value is TRUE (or FALSE). WHERE and ON only need "is it TRUE", which
   needs no NULL bookkeeping beyond ``is not None`` guards, so filters compile to tight code.
 
+Size: a kernel stays valid Python for any expression. CPython refuses about 200 nested
+parentheses, so a subexpression met deeper than ``_SPLIT_DEPTH`` levels becomes its own small
+function (``_s0(v1, v3)``, defined inside the kernel and called per row), a long CASE is one flat
+chain of conditional expressions, and a long operator chain (:class:`ArithChain`) is cut into
+segments, each a function of the previous segment's value.
+
 Security: the source text is built only from fixed templates, operator tokens chosen from fixed
 tables, and generated identifiers (``v3``, ``k0``, ``_f1``). Literal and parameter values never
 appear in the source: they are bound at run time through the constants tuple, and functions
@@ -24,9 +30,11 @@ import attrs
 from pyram.functions import scalar_function
 from pyram.functions import sql_numeric as numeric
 from pyram.functions.sql_numeric import RANGE_HIGH, RANGE_LOW
+from pyram.plan.builder import arith_result_type
 from pyram.plan.expr import (
     And,
     Arith,
+    ArithChain,
     Between,
     Case,
     Cast,
@@ -47,6 +55,7 @@ from pyram.plan.expr import (
     ScalarSubquery,
 )
 from pyram.plan.nodes import outer_references
+from pyram.types import DataType
 
 __all__ = ["Constant", "Translator"]
 
@@ -58,6 +67,32 @@ _SLOW_ARITH = {"+": numeric.add, "-": numeric.sub, "*": numeric.mul}
 #: also sends NaN and infinities to the slow path)
 _INT_BOUNDS = (f"{numeric.I64_MIN} <= ", f" <= {numeric.I64_MAX}")
 _FLOAT_BOUNDS = (f"{RANGE_LOW!r} <= ", f" < {RANGE_HIGH!r}")
+#: Translation depth past which a subexpression becomes its own function. A level adds at most
+#: about three parentheses, so a function body stays far below CPython's limit of 200.
+_SPLIT_DEPTH = 24
+#: Steps of an operator chain translated inline before the chain continues in a new function.
+_CHAIN_SEGMENT = 16
+#: WHEN branches per flat conditional chain (CPython parses a few thousand; chunks nest once).
+_CASE_CHUNK = 256
+
+
+@attrs.frozen
+class _Computed(Expr):
+    """A value already translated to ``source`` (a call of a split-off function that reads
+    the batch positions ``positions``); only the translator makes these."""
+
+    source: str
+    type_: DataType
+    may_be_null: bool
+    positions: tuple[int, ...]
+
+    @property
+    def dtype(self) -> DataType:
+        return self.type_
+
+    @property
+    def nullable(self) -> bool:
+        return self.may_be_null
 
 
 @attrs.frozen
@@ -65,7 +100,9 @@ class Constant:
     """A value the kernel reads from its constants tuple, resolved per execution.
 
     ``kind`` is "literal" (``value`` is the value), "param" (``value`` is the parameter key),
-    or "subquery" (``value`` is the subquery expression, evaluated once per execution).
+    "subquery" (``value`` is the subquery expression, evaluated once per execution), "outer"
+    (``value`` is an outer column id) or "probe" (``value`` is a tuple of literal and param
+    constants: an IN list, resolved once per execution to ``(members, has_null)``).
     """
 
     kind: str
@@ -87,7 +124,10 @@ class Translator:
         self.used: list[int] = []
         self.constants: list[Constant] = []
         self.globals: dict[str, Any] = {}
+        #: split-off functions (``def _s0(...)``), defined in the kernel before its body
+        self.functions: list[str] = []
         self._temps = 0
+        self._depth = 0
         #: True when the expression calls a non-deterministic function (random())
         self.volatile = False
 
@@ -116,6 +156,41 @@ class Translator:
         self.globals[name] = obj
         return name
 
+    def _use(self, position: int) -> None:
+        if position not in self.used:
+            self.used.append(position)
+
+    def _nested(self, expr: Expr, form: str, translate: Callable[[Expr], str]) -> str:
+        """``translate(expr)`` one level deeper, or a call of a split-off function past
+        :data:`_SPLIT_DEPTH` (so no function body nests too deeply for CPython)."""
+        if self._depth >= _SPLIT_DEPTH and not self._is_simple(expr):
+            return self._split(expr, form)
+        self._depth += 1
+        try:
+            return translate(expr)
+        finally:
+            self._depth -= 1
+
+    def _split(self, expr: Expr, form: str) -> str:
+        """Translate ``expr`` (in ``form``: value, truth or falsity) as a function of the
+        batch positions it reads; returns the call."""
+        return self._split_call(expr, form)[0]
+
+    def _split_call(self, expr: Expr, form: str) -> tuple[str, tuple[int, ...]]:
+        """The call of a new function computing ``expr``, and the batch positions it reads.
+        Constants, helpers and functions are shared with this translator, so the kernel binds
+        them once."""
+        sub = Translator(self.layout)
+        sub.constants, sub.globals, sub.functions = self.constants, self.globals, self.functions
+        body = getattr(sub, form)(expr)
+        self.volatile = self.volatile or sub.volatile
+        for position in sub.used:
+            self._use(position)
+        params = ", ".join(f"v{p}" for p in sub.used)
+        name = f"_s{len(self.functions)}"
+        self.functions.append(f"def {name}({params}):\n    return {body}")
+        return f"{name}({params})", tuple(sub.used)
+
     def _temp(self) -> str:
         self._temps += 1
         return f"t{self._temps}"
@@ -134,6 +209,13 @@ class Translator:
     # ------------------------------------------------------------------ value form
     def value(self, expr: Expr) -> str:
         """Source of the SQL value of ``expr`` (None for NULL)."""
+        return self._nested(expr, "value", self._value)
+
+    def _value(self, expr: Expr) -> str:
+        if isinstance(expr, _Computed):
+            for position in expr.positions:
+                self._use(position)
+            return expr.source
         if isinstance(expr, ColumnRef):
             return self._column(expr)
         if isinstance(expr, Literal_):
@@ -148,6 +230,8 @@ class Translator:
             return self._null_guarded([expr.arg], lambda a: self._negate(a[0], widen, high))
         if isinstance(expr, Arith):
             return self._arith(expr)
+        if isinstance(expr, ArithChain):
+            return self._arith_chain(expr)
         if isinstance(expr, Compare):
             op = _PY_COMPARE[expr.op]
             return self._null_guarded([expr.left, expr.right], lambda a: f"({a[0]} {op} {a[1]})")
@@ -217,6 +301,19 @@ class Translator:
         name = self.helper(runtime.div if expr.op == "/" else runtime.mod)
         return self._null_guarded([expr.left, expr.right], lambda a: f"{name}({a[0]}, {a[1]})")
 
+    def _arith_chain(self, expr: ArithChain) -> str:
+        """A long chain as the binary steps it stands for, :data:`_CHAIN_SEGMENT` at a time;
+        each full segment becomes a function whose value starts the next one."""
+        acc: Expr = expr.args[0]
+        steps = list(expr.steps())
+        for start in range(0, len(steps), _CHAIN_SEGMENT):
+            for op, arg in steps[start : start + _CHAIN_SEGMENT]:
+                acc = Arith(op, acc, arg, arith_result_type(op, acc.dtype, arg.dtype))
+            if start + _CHAIN_SEGMENT < len(steps):
+                call, positions = self._split_call(acc, "value")
+                acc = _Computed(call, acc.dtype, acc.nullable, positions)
+        return self.value(acc)
+
     def _checked_arith(self, op: str, slow: str, bounds: tuple[str, str], args: list[str]) -> str:
         """``a op b`` as SQLite computes it. The common case costs one chained comparison: a
         result inside the 64-bit range is final; anything else (an int outside it, a NaN, an
@@ -241,9 +338,12 @@ class Translator:
         return f"({r} if ({r} := -{source}){high} else {widen}({r}))"
 
     def _case(self, expr: Case) -> str:
+        # a flat chain ``(r1) if (c1) else (r2) if (c2) else ... default``: no nesting for
+        # CPython's parser however many WHENs; long chains nest once per _CASE_CHUNK
+        branches = [f"({self.value(r)}) if ({self.truth(c)}) else" for c, r in expr.whens]
         source = self.value(expr.default)
-        for cond, result in reversed(expr.whens):
-            source = f"({self.value(result)} if {self.truth(cond)} else {source})"
+        for start in reversed(range(0, len(branches), _CASE_CHUNK)):
+            source = "(" + " ".join(branches[start : start + _CASE_CHUNK]) + f" {source})"
         return source
 
     def _func(self, expr: FuncCall) -> str:
@@ -257,6 +357,9 @@ class Translator:
     # ------------------------------------------------------------------ truth form
     def truth(self, expr: Expr) -> str:
         """Source of a Python bool: True exactly when the SQL value is TRUE."""
+        return self._nested(expr, "truth", self._truth)
+
+    def _truth(self, expr: Expr) -> str:
         if isinstance(expr, Compare):
             return self._compare(expr, expr.op)
         if isinstance(expr, And):
@@ -281,6 +384,9 @@ class Translator:
 
     def falsity(self, expr: Expr) -> str:
         """Source of a Python bool: True exactly when the SQL value is FALSE."""
+        return self._nested(expr, "falsity", self._falsity)
+
+    def _falsity(self, expr: Expr) -> str:
         if isinstance(expr, Compare):
             return self._compare(expr, _INVERSE_SQL[expr.op])
         if isinstance(expr, And):
@@ -344,12 +450,30 @@ class Translator:
             if has_null:
                 return "False"  # x NOT IN (..., NULL) is never TRUE
             return self._guarded_truth([expr.arg], lambda a: f"{a[0]} not in {name}")
+        if all(isinstance(i, Literal_ | Param) for i in items):
+            # parameters (and literals beside them): one probe set built once per execution
+            # from the values, O(n) in the list and no code per item
+            slots = tuple(
+                Constant("literal", i.value)
+                if isinstance(i, Literal_)
+                else Constant("param", i.key)
+                for i in items
+                if isinstance(i, Literal_ | Param)
+            )
+            return self._probe(expr.arg, self.constant(Constant("probe", slots)), want)
         from pyram.functions import sql_ops as runtime
 
         helper = self.helper(runtime.in3)
         tuple_src = "(" + "".join(f"{self.value(i)}, " for i in items) + ")"
         value = f"{helper}({self.value(expr.arg)}, {tuple_src})"
         return f"({value} is {'True' if want else 'False'})"
+
+    def _probe(self, arg: Expr, name: str, want: bool) -> str:
+        """Truth or falsity of ``arg IN`` a non-empty probe ``name`` = (members, has_null)."""
+        if want:
+            return self._guarded_truth([arg], lambda a: f"{a[0]} in {name}[0]")
+        # NOT IN is TRUE only for a non-NULL value absent from a list without NULLs
+        return self._guarded_truth([arg], lambda a: f"not {name}[1] and {a[0]} not in {name}[0]")
 
     def _subquery(self, expr: ScalarSubquery | Exists | InSubquery) -> str:
         """A subquery's value: a per-execution constant, or a per-row call when correlated."""

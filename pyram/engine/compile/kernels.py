@@ -19,7 +19,7 @@ from typing import Any
 from pyram.engine.batch import Batch
 from pyram.engine.compile.codegen import Constant, Translator
 from pyram.engine.operator import ExecContext
-from pyram.errors import ProgrammingError
+from pyram.errors import DataError, ProgrammingError
 from pyram.plan.expr import ColumnRef, Exists, Expr, InSubquery, ScalarSubquery
 
 __all__ = [
@@ -27,8 +27,10 @@ __all__ = [
     "compile_filter",
     "compile_filter_column",
     "compile_values",
+    "define_kernel",
     "evaluate_subquery",
     "resolve_constants",
+    "value_error",
 ]
 
 _TEMPLATE = """def kernel(cols, n, k, x):
@@ -57,7 +59,16 @@ class Kernel:
 
     def __call__(self, batch: Batch, ctx: ExecContext) -> list[Any]:
         k = resolve_constants(self.constants, ctx) if self.constants else ()
-        return self.fn(batch.columns, batch.length, k, ctx)
+        try:
+            return self.fn(batch.columns, batch.length, k, ctx)
+        except (TypeError, OverflowError) as exc:
+            raise value_error(exc) from None
+
+
+def value_error(exc: Exception) -> DataError:
+    """A kernel's Python error as a DataError. Typed columns never get here: only a value an
+    untyped parameter brought (``SELECT abs(?)`` given text) that its operation cannot take."""
+    return DataError(f"a value of the wrong type for this operation: {exc}")
 
 
 def resolve_constants(constants: Sequence[Constant], ctx: ExecContext) -> tuple[Any, ...]:
@@ -72,10 +83,31 @@ def resolve_constants(constants: Sequence[Constant], ctx: ExecContext) -> tuple[
             try:
                 out.append(ctx.params[constant.value])
             except KeyError:
-                raise ProgrammingError(f"no value given for parameter {constant.value!r}") from None
+                key = constant.value
+                name = f"?{key + 1}" if isinstance(key, int) else f":{key}"
+                raise ProgrammingError(f"no value given for parameter {name}") from None
+        elif constant.kind == "probe":
+            out.append(_probe_value(constant, ctx))
         else:
             out.append(_subquery_value(constant.value, ctx))
     return tuple(out)
+
+
+def _probe_value(constant: Constant, ctx: ExecContext) -> tuple[Any, bool]:
+    """An IN list's ``(members, has_null)``, built once per execution (kernels run per batch).
+    A set probes as ``in3`` compares: by ``==``, so 1 and 1.0 match as SQLite's numbers do."""
+    key = id(constant)
+    cached: tuple[Any, bool] | None = ctx.cache.get(key)
+    if cached is None:
+        values = resolve_constants(constant.value, ctx)
+        present = [v for v in values if v is not None]
+        members: Any
+        try:
+            members = frozenset(present)
+        except TypeError:  # an unhashable value: compare one by one, as in3 would
+            members = tuple(present)
+        cached = ctx.cache[key] = (members, len(present) != len(values))
+    return cached
 
 
 def _subquery_value(expr: Expr, ctx: ExecContext) -> Any:
@@ -110,6 +142,8 @@ def evaluate_subquery(expr: Expr, ctx: ExecContext) -> Any:
 def _build(body: str, translator: Translator, keep: int | None = None) -> Kernel:
     bindings = [f"    c{p} = cols[{p}]" for p in translator.used]
     bindings += [f"    k{i} = k[{i}]" for i in range(len(translator.constants))]
+    for function in translator.functions:
+        bindings += ["    " + line for line in function.splitlines()]
     used = translator.used
     if keep is not None:
         # filter-and-keep: the values of column ``keep`` where the predicate holds
@@ -125,16 +159,29 @@ def _build(body: str, translator: Translator, keep: int | None = None) -> Kernel
         columns = ", ".join(f"c{p}" for p in used)
         expr_body = f"[{body} for {names} in zip({columns})]"
     source = _TEMPLATE.format(bindings="\n".join(bindings) or "    pass", body=expr_body)
+    fn = define_kernel(source, translator.globals)
+    return Kernel(fn, tuple(translator.constants), source)
+
+
+def define_kernel(source: str, helpers: Mapping[str, Any]) -> Callable[..., Any]:
+    """The function ``kernel`` that ``source`` (built from trusted templates only) defines,
+    with ``helpers`` as its globals. Code objects are cached by source text and registered in
+    linecache, so tracebacks and profilers show the generated code."""
     with _cache_lock:
         code = _code_cache.get(source)
         if code is None:
             filename = f"<pyram kernel {next(_counter)}>"
-            code = compile(source, filename, "exec")
+            try:
+                code = compile(source, filename, "exec")
+            except (SyntaxError, RecursionError, MemoryError) as exc:
+                # a backstop: the translator keeps kernels small enough, so this means a bug
+                raise ProgrammingError(f"expression too complex to compile: {exc}") from None
             linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
             _code_cache[source] = code
-    namespace: dict[str, Any] = dict(translator.globals)
+    namespace: dict[str, Any] = dict(helpers)
     exec(code, namespace)
-    return Kernel(namespace["kernel"], tuple(translator.constants), source)
+    fn: Callable[..., Any] = namespace["kernel"]
+    return fn
 
 
 def compile_filter(predicate: Expr, layout: Mapping[int, int]) -> Kernel:

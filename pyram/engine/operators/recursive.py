@@ -13,8 +13,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from pyram.engine.batch import Batch
+from pyram.engine.compile.kernels import resolve_constants, value_error
+from pyram.engine.compile.row_step import FilterStage, ProjectStage, RowStep, compile_row_step
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.operators.common import batch_of, pull, rows_of
+from pyram.engine.operators.filter import Filter
+from pyram.engine.operators.project import Project
 from pyram.plan.expr import Field
 
 __all__ = ["RecursiveCteOp", "WorkTableOp"]
@@ -42,10 +46,14 @@ class WorkTableOp(Operator):
             yield batch_of(rows, len(self.fields))
 
 
+#: queued rows the row-step kernel handles per call (and the most rows of a yielded batch)
+_CHUNK = 1024
+
+
 class RecursiveCteOp(Operator):
     """Anchor rows, then step rounds over the previous round until one adds no rows."""
 
-    __slots__ = ("keep_all", "work_id")
+    __slots__ = ("_row_step", "keep_all", "work_id")
 
     def __init__(
         self,
@@ -58,11 +66,15 @@ class RecursiveCteOp(Operator):
         super().__init__(fields, (anchor, step))
         self.keep_all = keep_all
         self.work_id = work_id
+        self._row_step = _row_step(step, work_id, keep_all)
 
     def describe(self) -> str:
         return f"#{self.work_id}{' all' if self.keep_all else ''}"
 
     def execute(self, ctx: ExecContext) -> Iterator[Batch]:
+        if self._row_step is not None:
+            yield from self._execute_queue(ctx, self._row_step)
+            return
         anchor, step = self.children
         seen: set[tuple[Any, ...]] = set()
         rows = self._new_rows(anchor, ctx, seen)
@@ -72,6 +84,25 @@ class RecursiveCteOp(Operator):
             ctx.cache[key] = rows
             rows = self._new_rows(step, ctx, seen)
         ctx.cache.pop(key, None)
+
+    def _execute_queue(self, ctx: ExecContext, row_step: RowStep) -> Iterator[Batch]:
+        """The queue form (a step that only filters and computes): rows are yielded first in,
+        first out, a chunk at a time, and each chunk's new rows are appended by the kernel."""
+        seen: set[tuple[Any, ...]] | None = None if self.keep_all else set()
+        queue = self._new_rows(self.children[0], ctx, seen if seen is not None else set())
+        k = resolve_constants(row_step.constants, ctx) if row_step.constants else ()
+        width = len(self.fields)
+        start = 0
+        while start < len(queue):
+            try:
+                stop = row_step.fn(queue, start, start + _CHUNK, k, ctx, seen)
+            except (TypeError, OverflowError) as exc:
+                raise value_error(exc) from None
+            yield batch_of(queue[start:stop], width)
+            if stop >= _CHUNK * 64:  # drop what was yielded (amortised O(1) per row)
+                del queue[:stop]
+                stop = 0
+            start = stop
 
     def _new_rows(
         self, child: Operator, ctx: ExecContext, seen: set[tuple[Any, ...]]
@@ -85,3 +116,21 @@ class RecursiveCteOp(Operator):
                 seen.add(row)
                 fresh.append(row)
         return fresh
+
+
+def _row_step(step: Operator, work_id: int, keep_all: bool) -> RowStep | None:
+    """The step as a row-step kernel when it is only filters and projections over this CTE's
+    work table (each row then makes at most one row); None for any other step."""
+    stages: list[FilterStage | ProjectStage] = []
+    node = step
+    while isinstance(node, Filter | Project):
+        child = node.children[0]
+        if isinstance(node, Filter):
+            stages.append(FilterStage(node.predicate, child.layout()))
+        else:
+            stages.append(ProjectStage(node.exprs, child.layout()))
+        node = child
+    if not (isinstance(node, WorkTableOp) and node.work_id == work_id):
+        return None
+    stages.reverse()
+    return compile_row_step(stages, len(node.fields), keep_all)

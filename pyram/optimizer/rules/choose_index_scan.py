@@ -60,6 +60,7 @@ from pyram.plan.expr import (
     Field,
     InList,
     Literal_,
+    Param,
     SortKey,
     walk,
 )
@@ -137,6 +138,8 @@ def _rewrite(plan: Plan, ctx: RuleContext, local: frozenset[int]) -> Plan:
 def _is_constant(expr: Expr, local: frozenset[int]) -> bool:
     """No column of this plan is read, so one value serves every row of one execution (outer
     columns of a correlated subquery are such values: fixed while the subquery runs)."""
+    if type(expr) is Literal_ or type(expr) is Param:
+        return True  # the common case, once per item of a long IN list: no walk
     for node in walk(expr):
         if isinstance(node, AggCall) or (isinstance(node, ColumnRef) and node.cid in local):
             return False

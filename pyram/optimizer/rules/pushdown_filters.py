@@ -56,6 +56,7 @@ from pyram.optimizer.volatility import is_deterministic, scalar_info
 from pyram.plan.expr import (
     And,
     Arith,
+    ArithChain,
     Between,
     Cast,
     ColumnRef,
@@ -110,6 +111,8 @@ def _null_if_null(expr: Expr, cids: set[int]) -> bool:
         return expr.cid in cids
     if isinstance(expr, Arith | Compare):
         return _null_if_null(expr.left, cids) or _null_if_null(expr.right, cids)
+    if isinstance(expr, ArithChain):  # every step of a chain is NULL when an operand is
+        return any(_null_if_null(arg, cids) for arg in expr.args)
     if isinstance(expr, Negate | Not | Cast | InList | Between):
         return _null_if_null(expr.arg, cids)
     if isinstance(expr, Like):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeGuard
 
@@ -24,8 +24,10 @@ from pyram.errors import ProgrammingError
 from pyram.functions import is_aggregate
 from pyram.functions.sql_numeric import text_operand, text_remainder_operand
 from pyram.functions.window import is_window_function
+from pyram.limits import MAX_EXPR_DEPTH, MAX_NESTING
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
+from pyram.plan.builder import CHAIN_MIN_TERMS
 from pyram.sql import ast
 from pyram.sql.binder.base import BinderBase, parameter_key
 from pyram.sql.binder.scope import Alias, Ambiguous, Scope
@@ -35,11 +37,11 @@ __all__ = ["ExprBinder", "ExprCtx", "is_aggregate_call", "text_as"]
 
 _I64_MAX = 2**63 - 1
 
-#: Deepest expression tree bound (SQLite's limit is 1000). A chain ``a + b + c ...`` parses
-#: without recursion but is as deep as it is long; binding, optimizing and compiling it recurse
-#: (a few Python frames per level), so this keeps them under Python's recursion limit and makes
-#: absurd input a clear error instead of a RecursionError.
-MAX_EXPR_DEPTH = 120
+#: Deepest nesting bound (pyram.limits.MAX_NESTING). Binding recurses a few Python frames per
+#: level, so this keeps it under Python's recursion limit. Operator chains (``a + b + c ...``,
+#: ``x AND y AND ...``) are bound in a loop and flattened, so they do not count here; their
+#: length is checked against pyram.limits.MAX_EXPR_DEPTH as SQLite counts depth.
+MAX_NESTING_BOUND = MAX_NESTING
 
 _COMPARE: dict[ast.BinaryOp, px.CompareOp] = {
     ast.BinaryOp.EQ: "=",
@@ -76,6 +78,9 @@ _CAST_TYPES: dict[str, DataType] = {
     "CHAR": TEXT,
     "BOOLEAN": BOOLEAN,
 }
+
+#: a chain's operators and its operands (one more than operators)
+_Chain = tuple[list[ast.BinaryOp], list[ast.Expr]]
 
 #: A replacement for whole subexpressions (used after GROUP BY: groups and aggregates become
 #: columns of the aggregate's output); returns None for expressions it does not replace.
@@ -123,7 +128,7 @@ def text_as(dtype: DataType, text: str) -> Any:
 class ExprBinder(BinderBase):
     """Expression binding; the query parts (subqueries) come from the select binder."""
 
-    #: nesting depth of the expression being bound (see :data:`MAX_EXPR_DEPTH`)
+    #: nesting depth of the expression being bound (see :data:`MAX_NESTING_BOUND`)
     depth = 0
 
     def bind_subquery(self, select: ast.Select, parent: Scope) -> pn.Plan:
@@ -180,9 +185,9 @@ class ExprBinder(BinderBase):
             if replaced is not None:
                 return replaced
         self.depth += 1
-        if self.depth > MAX_EXPR_DEPTH:
+        if self.depth > MAX_NESTING_BOUND:
             raise self.error(
-                f"expression tree is too large (maximum depth {MAX_EXPR_DEPTH})", e.offset
+                f"expression nested too deeply (maximum nesting {MAX_NESTING_BOUND})", e.offset
             )
         try:
             with self.at(e):
@@ -287,12 +292,32 @@ class ExprBinder(BinderBase):
             return self.b.negate(operand)
         raise ProgrammingError(f"operator {e.op.value} is not supported")
 
+    def _chain(self, e: ast.Binary, ops: Collection[ast.BinaryOp]) -> _Chain:
+        """The operators and operands of the left-associative chain ``e`` (``a op b op c``),
+        read in a loop; longer than SQLite's depth limit is an error, as in SQLite."""
+        chain_ops, rights = [], []
+        node: ast.Expr = e
+        while isinstance(node, ast.Binary) and node.op in ops:
+            chain_ops.append(node.op)
+            rights.append(node.right)
+            node = node.left
+        if len(chain_ops) > MAX_EXPR_DEPTH:
+            raise self.error(
+                f"expression tree is too large (maximum depth {MAX_EXPR_DEPTH})", e.offset
+            )
+        return chain_ops[::-1], [node, *rights[::-1]]
+
     def _binary(self, e: ast.Binary, ctx: ExprCtx) -> px.Expr:
         b, op = self.b, e.op
-        if op is ast.BinaryOp.AND:
-            return b.and_(self.cond(e.left, ctx), self.cond(e.right, ctx))
-        if op is ast.BinaryOp.OR:
-            return b.or_(self.cond(e.left, ctx), self.cond(e.right, ctx))
+        if op is ast.BinaryOp.AND or op is ast.BinaryOp.OR:
+            _, operands = self._chain(e, (op,))
+            conditions = [self.cond(x, ctx) for x in operands]
+            return b.and_(*conditions) if op is ast.BinaryOp.AND else b.or_(*conditions)
+        if op in _ARITH or op is ast.BinaryOp.CONCAT:
+            family = _ARITH if op in _ARITH else (ast.BinaryOp.CONCAT,)
+            chain_ops, operands = self._chain(e, family)
+            if len(operands) >= CHAIN_MIN_TERMS:
+                return self._arith_chain(chain_ops, operands, ctx)
         if op in _COMPARE:
             left, right = self._operands(e.left, e.right, ctx)
             left, right = self._unify_truth(left, right)
@@ -318,6 +343,20 @@ class ExprBinder(BinderBase):
             left, right = self._operands(e.left, e.right, ctx)
             return b.func(_BITWISE[op], [self._int_operand(left), self._int_operand(right)])
         raise ProgrammingError(f"operator {op.value} is not supported")
+
+    def _arith_chain(
+        self, ops: list[ast.BinaryOp], operands: list[ast.Expr], ctx: ExprCtx
+    ) -> px.Expr:
+        """A long chain as one flat node, each operand read as the binary form reads it."""
+        if ops[0] is ast.BinaryOp.CONCAT:
+            args = [self._as_text(self.value(x, ctx)) for x in operands]
+            return self.b.arith_chain(["||"] * len(ops), args)
+        bound = [self.value(x, ctx) for x in operands]
+        bound[0], bound[1] = self._untyped_pair(bound[0], bound[1])
+        # an operand of % is read as a remainder operand (the first one belongs to ops[0])
+        remainders = [ops[0] is ast.BinaryOp.MOD, *(o is ast.BinaryOp.MOD for o in ops)]
+        args = [self._arith_operand(x, r) for x, r in zip(bound, remainders, strict=True)]
+        return self.b.arith_chain([_ARITH[o] for o in ops], args)
 
     def _untyped_pair(self, left: px.Expr, right: px.Expr) -> tuple[px.Expr, px.Expr]:
         """A number literal next to an untyped parameter (``? + 1``) leaves it untyped, as

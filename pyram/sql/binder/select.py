@@ -26,6 +26,10 @@ from pyram.types import DataType
 
 __all__ = ["BoundSelect", "SelectBinder"]
 
+#: set operators whose runs may be regrouped: (a op b) op c is a op (b op c)
+_ASSOCIATIVE = frozenset({ast.CompoundOp.UNION, ast.CompoundOp.UNION_ALL, ast.CompoundOp.INTERSECT})
+#: runs of at least this many arms are joined as a balanced tree
+_BALANCE_MIN_ARMS = 32
 _SET_OPS: dict[ast.CompoundOp, tuple[pn.SetOpKind, bool]] = {
     ast.CompoundOp.UNION: ("union", False),
     ast.CompoundOp.UNION_ALL: ("union", True),
@@ -64,11 +68,40 @@ class SelectBinder(SourceBinder, GroupingBinder, WindowBinder):
         if isinstance(body, ast.Values):
             return self._values(body, parent)
         assert isinstance(body, ast.CompoundSelect)
-        left = self.arm(body.left, parent)
-        right = self.arm(body.right, parent)
-        kind, keep_all = _SET_OPS[body.op]
-        with self.at(body):
-            return BoundSelect(self.b.set_op(kind, keep_all, left.plan, right.plan), left.names)
+        # the arms of ``a op b op c ...`` read in a loop (compounds nest to the left)
+        steps: list[ast.CompoundSelect] = []
+        node: ast.SelectBody = body
+        while isinstance(node, ast.CompoundSelect):
+            steps.append(node)
+            node = node.left
+        steps.reverse()
+        bound = self.arm(node, parent)
+        plans = [bound.plan]
+        for i, step in enumerate(steps):
+            plans.append(self.arm(step.right, parent).plan)
+            run_continues = i + 1 < len(steps) and steps[i + 1].op is step.op
+            if not (run_continues and step.op in _ASSOCIATIVE):
+                with self.at(step):
+                    plans = [self._set_op_run(step.op, plans)]
+        return BoundSelect(plans[0], bound.names)
+
+    def _set_op_run(self, op: ast.CompoundOp, plans: list[pn.Plan]) -> pn.Plan:
+        """``plans[0] op plans[1] op ...``. UNION [ALL] and INTERSECT are associative, so a
+        long run is joined as a balanced tree, keeping the arms in order: 500 arms nest 9
+        deep instead of 500 (every pass over plans recurses). Short runs nest to the left."""
+        kind, keep_all = _SET_OPS[op]
+        if len(plans) < _BALANCE_MIN_ARMS:
+            plan = plans[0]
+            for right in plans[1:]:
+                plan = self.b.set_op(kind, keep_all, plan, right)
+            return plan
+        while len(plans) > 1:
+            paired = [
+                self.b.set_op(kind, keep_all, plans[i], plans[i + 1])
+                for i in range(0, len(plans) - 1, 2)
+            ]
+            plans = paired + plans[len(plans) - len(plans) % 2 :]
+        return plans[0]
 
     def _compound(self, select: ast.Select, parent: Scope | None) -> BoundSelect:
         bound = self.arm(select.body, parent)

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 from typing import NoReturn
 
+from pyram.limits import MAX_NESTING, MAX_SQL_LENGTH, MAX_VARIABLE_NUMBER
 from pyram.sql import ast
 from pyram.sql.errors import SqlSyntaxError
 from pyram.sql.tokenizer import Token, TokenKind, tokenize
 
 __all__ = ["MAX_DEPTH", "RESERVED", "ParserBase"]
 
-# Nesting budget. A parenthesized expression costs one unit (about five Python frames), a
-# subquery SUBQUERY_COST more (about eleven frames in all), each prefix operator one. The budget
-# keeps the recursive descent well below Python's default recursion limit of 1000 frames, so deep
-# input fails with a SqlSyntaxError, never a RecursionError.
-MAX_DEPTH = 150
+# Nesting budget (pyram.limits.MAX_NESTING). A parenthesized expression costs one unit (about
+# five Python frames), a subquery SUBQUERY_COST more (about eleven frames in all), each prefix
+# operator one. The budget keeps the recursive descent well below Python's default recursion
+# limit of 1000 frames, so deep input fails with a SqlSyntaxError, never a RecursionError.
+# Operator chains (a + b + ...) are parsed in a loop and cost nothing here.
+MAX_DEPTH = MAX_NESTING
 SUBQUERY_COST = 3
 
 # Keywords that can never be names (SQLite's keywords without identifier fallback).
@@ -55,6 +57,14 @@ class ParserBase:
     """Token cursor plus the helpers every construct parser uses."""
 
     def __init__(self, sql: str) -> None:
+        if not isinstance(sql, str):  # mypy knows; callers from untyped code may not
+            raise SqlSyntaxError(f"SQL must be a str, not {type(sql).__name__}", "", 0)
+        if len(sql) > MAX_SQL_LENGTH:
+            raise SqlSyntaxError(
+                f"string or blob too big: the SQL text is longer than {MAX_SQL_LENGTH} characters",
+                sql[:100],
+                0,
+            )
         self.sql = sql
         self.tokens: list[Token] = tokenize(sql)
         self.pos = 0
@@ -238,10 +248,16 @@ class ParserBase:
     def next_param_index(self, marker: str) -> int | None:
         """The SQLite index of a ``?``/``?NNN`` parameter (None for named parameters)."""
         if marker == "?":
-            self.max_param_index += 1
-            return self.max_param_index
-        if marker.startswith("?"):
+            index = self.max_param_index + 1
+        elif marker.startswith("?"):
             index = int(marker[1:])
-            self.max_param_index = max(self.max_param_index, index)
-            return index
-        return None
+        else:
+            return None
+        if not 1 <= index <= MAX_VARIABLE_NUMBER:
+            raise SqlSyntaxError(
+                f"variable number must be between ?1 and ?{MAX_VARIABLE_NUMBER}",
+                self.sql,
+                self.tokens[self.pos - 1].offset,
+            )
+        self.max_param_index = max(self.max_param_index, index)
+        return index

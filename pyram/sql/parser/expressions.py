@@ -10,7 +10,9 @@ the depth budget).
 
 from __future__ import annotations
 
+from pyram.limits import MAX_FUNCTION_ARGS
 from pyram.sql import ast
+from pyram.sql.errors import SqlSyntaxError
 from pyram.sql.parser.base import RESERVED, ParserBase
 from pyram.sql.tokenizer import Token, TokenKind
 
@@ -54,6 +56,10 @@ _INFIX_KEYWORDS: dict[str, int] = {
     "NOT": P_EQ,  # NOT IN / NOT LIKE / NOT BETWEEN / NOT NULL
     "COLLATE": P_COLLATE,
 }
+#: tokens that are a whole IN-list item when a comma or closing parenthesis follows
+_SIMPLE_ITEM_KINDS = frozenset(
+    {TokenKind.INTEGER, TokenKind.REAL, TokenKind.STRING, TokenKind.PARAMETER}
+)
 _LIKE_OPS = frozenset({"LIKE", "GLOB", "MATCH", "REGEXP"})
 _NEGATABLE = frozenset({"IN", "BETWEEN", "NULL"}) | _LIKE_OPS
 _PREFIX_OPS = {"-": ast.UnaryOp.NEG, "+": ast.UnaryOp.POS, "~": ast.UnaryOp.BIT_NOT}
@@ -156,11 +162,20 @@ class ExpressionParser(ParserBase):
             return ast.InSelect(offset=offset, operand=left, select=select, negated=negated)
         items: list[ast.Expr] = []
         if not self.at_op(")"):
-            items.append(self.parse_expr())
+            items.append(self._parse_in_item())
             while self.accept_op(","):
-                items.append(self.parse_expr())
+                items.append(self._parse_in_item())
         self.expect_op(")", "after IN list")
         return ast.InList(offset=offset, operand=left, items=tuple(items), negated=negated)
+
+    def _parse_in_item(self) -> ast.Expr:
+        """One item of an IN list. A lone literal or parameter (the item of a list of 100,000)
+        is read directly; anything else goes through :meth:`parse_expr`."""
+        if self.token.kind in _SIMPLE_ITEM_KINDS:
+            following = self.tokens[self.pos + 1]
+            if following.kind is TokenKind.OPERATOR and following.value in (",", ")"):
+                return self.parse_primary()
+        return self.parse_expr()
 
     def _parse_collation(self) -> str:
         if self.token.kind is TokenKind.STRING:
@@ -309,6 +324,13 @@ class ExpressionParser(ParserBase):
             args.append(self.parse_expr())
             while self.accept_op(","):
                 args.append(self.parse_expr())
+                if len(args) > MAX_FUNCTION_ARGS:
+                    raise SqlSyntaxError(
+                        f"too many arguments on function {self.name_of(name)} "
+                        f"(at most {MAX_FUNCTION_ARGS})",
+                        self.sql,
+                        name.offset,
+                    )
         if self.at_keyword("ORDER"):
             self.unsupported("ORDER BY inside a function call")
         self.expect_op(")", "after function arguments")

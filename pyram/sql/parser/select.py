@@ -7,7 +7,9 @@ left and are read in loops.
 
 from __future__ import annotations
 
+from pyram.limits import MAX_COMPOUND_SELECT
 from pyram.sql import ast
+from pyram.sql.errors import SqlSyntaxError
 from pyram.sql.parser.base import SUBQUERY_COST, ParserBase
 from pyram.sql.tokenizer import TokenKind
 
@@ -97,8 +99,16 @@ class SelectParser(ParserBase):
 
     def _parse_compound(self) -> ast.SelectBody:
         left = self._parse_core()
+        terms = 1
         while self.at_keyword(*_COMPOUND_OPS):
             token = self.advance()
+            terms += 1
+            if terms > MAX_COMPOUND_SELECT:
+                raise SqlSyntaxError(
+                    f"too many terms in compound SELECT (at most {MAX_COMPOUND_SELECT})",
+                    self.sql,
+                    token.offset,
+                )
             op = _COMPOUND_OPS[token.value]
             if op is ast.CompoundOp.UNION and self.accept_keyword("ALL"):
                 op = ast.CompoundOp.UNION_ALL
