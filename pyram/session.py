@@ -32,7 +32,7 @@ from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.plan.builder import literal_type
 from pyram.storage import Store
-from pyram.types import NULLTYPE, REAL, DataType
+from pyram.types import INTEGER, NULLTYPE, REAL, DataType
 
 __all__ = [
     "PlanCache",
@@ -71,6 +71,7 @@ class Prepared:
         "entity",
         "first_by_key",
         "logical",
+        "numeric_params",
         "one_row",
         "operator",
         "param_types",
@@ -91,6 +92,8 @@ class Prepared:
         self.logical = logical
         self.operator = operator
         self.param_types = param_types
+        #: INTEGER parameters used only as operands of comparisons and arithmetic
+        self.numeric_params = _numeric_params(logical)
         self.entity = entity
         self.point = point
         self.point_update = point_update
@@ -110,6 +113,10 @@ class Prepared:
             if dtype is None:
                 raise ProgrammingError(f"the query has no parameter {key!r}")
             if value is None or type(value) in dtype.exact_types:
+                stored[key] = value
+            elif type(value) is float and key in self.numeric_params:
+                # an INTEGER column's operand (``int_col > ?``, ``int_col - ?``) takes a
+                # REAL too: SQLite compares and computes numerically (a write still refuses it)
                 stored[key] = value
             elif dtype is REAL and type(value) is int:
                 # SQLite keeps a value's storage class: an INTEGER given where a REAL fits
@@ -263,6 +270,18 @@ def _param_types(plan: pn.Plan) -> dict[str | int, DataType]:
                             f"parameter {sub.key!r} is used as {known.name} and {sub.dtype.name}"
                         )
     return found
+
+
+def _numeric_params(plan: pn.Plan) -> frozenset[str | int]:
+    """The INTEGER parameters whose every use is a numeric operand (see ``Param.operand``)."""
+    operand: set[str | int] = set()
+    strict: set[str | int] = set()
+    for node in pn.walk_plan(plan):
+        for expr in pn.expressions_of(node):
+            for sub in px.walk(expr):
+                if isinstance(sub, px.Param) and sub.dtype is INTEGER:
+                    (operand if sub.operand else strict).add(sub.key)
+    return frozenset(operand - strict)
 
 
 def prepare_plan(

@@ -287,8 +287,8 @@ class PlanBuilder:
 
     def _unify(self, left: Expr, right: Expr, what: str) -> tuple[Expr, Expr]:
         """Check two operands share a type family; type untyped params/NULLs from the other."""
-        left = self.coerce_to(left, right.dtype) if right.dtype is not NULLTYPE else left
-        right = self.coerce_to(right, left.dtype) if left.dtype is not NULLTYPE else right
+        left = _numeric_operand(left, right.dtype)
+        right = _numeric_operand(right, left.dtype)
         lf, rf = left.dtype.family, right.dtype.family
         if "null" not in (lf, rf) and lf != rf:
             raise ProgrammingError(
@@ -314,7 +314,12 @@ class PlanBuilder:
         left, right = self._unify(left, right, f"apply {op} to")
         if left.dtype.family not in ("numeric", "null"):
             raise ProgrammingError(f"{op} needs numbers, got {left.dtype.name}")
-        return Arith(op, left, right, _numeric_result(left.dtype, right.dtype))
+        dtype = _numeric_result(left.dtype, right.dtype)
+        if dtype is INTEGER and any(isinstance(s, Param) and s.operand for s in (left, right)):
+            # the parameter may be REAL (``int_col - ?`` with 99.5): so may the result, and a
+            # REAL expression may hold INTEGER values, so typing it REAL covers both
+            dtype = REAL
+        return Arith(op, left, right, dtype)
 
     def negate(self, arg: Expr) -> Negate:
         """Unary minus."""
@@ -401,10 +406,18 @@ class PlanBuilder:
         return Case(typed, fallback, result_type)
 
     @staticmethod
-    def cast(arg: Expr, dtype: DataType) -> Cast:
-        """``CAST(arg AS dtype)`` (to INTEGER, REAL, TEXT, DECIMAL, BLOB or BOOLEAN)."""
+    def cast(arg: Expr, dtype: DataType) -> Expr:
+        """``CAST(arg AS dtype)`` (to INTEGER, REAL, TEXT, DECIMAL, BLOB or BOOLEAN).
+
+        A cast to the type ``arg`` already has is dropped only where every value is sure to
+        be of that type: a REAL expression such as ``CASE .. THEN -0.125 ELSE 1 END`` or
+        ``coalesce(int_col, real_col)`` may yield an INTEGER (SQLite keeps each value's
+        storage class there), which ``CAST(.. AS REAL)`` must turn into 1.0.
+        """
         if dtype.name not in ("INTEGER", "REAL", "TEXT", "DECIMAL", "BLOB", "BOOLEAN"):
             raise ProgrammingError(f"CAST to {dtype.name} is not supported")
+        if arg.dtype is dtype and _values_match_type(arg):
+            return arg
         return Cast(arg, dtype)
 
     @staticmethod
@@ -462,6 +475,26 @@ def _mark_ordered(plan: SetOp) -> SetOp:
     """``plan`` and the set operations of its left chain (one compound's arms) as ordered."""
     left = _mark_ordered(plan.left) if isinstance(plan.left, SetOp) else plan.left
     return attrs.evolve(plan, left=left, ordered=True)
+
+
+def _numeric_operand(expr: Expr, other: DataType) -> Expr:
+    """An untyped parameter or NULL next to ``other`` takes its type; a parameter typed
+    INTEGER that way is marked an operand (a REAL value then still compares numerically)."""
+    if other is NULLTYPE:
+        return expr
+    typed = PlanBuilder.coerce_to(expr, other)
+    if isinstance(typed, Param) and typed is not expr and other is INTEGER:
+        return attrs.evolve(typed, operand=True)
+    return typed
+
+
+def _values_match_type(expr: Expr) -> bool:
+    """True when every value of ``expr`` has the storage class of its type: a stored column,
+    or a value of a family other than numeric (a REAL expression may mix in INTEGER values,
+    an INTEGER one REAL values through a REAL parameter next to an INTEGER column)."""
+    if isinstance(expr, Literal_ | Param):
+        return False
+    return expr.dtype.family != "numeric" or isinstance(expr, ColumnRef)
 
 
 def _numeric_result(a: DataType, b: DataType) -> DataType:

@@ -144,6 +144,9 @@ class Param(_Typed):
 
     key: str | int
     type_: DataType
+    #: an operand of a comparison or of arithmetic: typed INTEGER by the column it meets, it
+    #: still takes a REAL value, compared and computed numerically as in SQLite
+    operand: bool = False
 
     @property
     def nullable(self) -> bool:
