@@ -213,6 +213,44 @@ class PlanBuilder:
         """Drop duplicate rows."""
         return Distinct(input)
 
+    def distinct_sorted(
+        self,
+        input: Plan,
+        exprs: Sequence[Expr],
+        names: Sequence[str],
+        order: Sequence[tuple[int | Expr, bool, bool | None]],
+    ) -> Plan:
+        """``SELECT DISTINCT exprs ... ORDER BY order``: each term (key, descending,
+        nulls_first) names a select-list position or is an expression over ``input``.
+
+        A term not selected reads, as in SQLite, the first input row of each distinct row:
+        the rows are grouped by ``exprs`` with ``any_value`` of such terms (the first row's
+        value, see :mod:`pyram.functions.aggregate`), sorted, then the terms dropped.
+        """
+        extras = [key for key, _, _ in order if not isinstance(key, int)]
+        if not extras:
+            plan: Plan = self.distinct(self.project(input, exprs, names))
+            fields = plan.fields
+        else:
+            calls = [self.agg("any_value", [e]) for e in extras]
+            extra_names = [f"order{i + 1}" for i in range(len(extras))]
+            plan = self.aggregate(input, exprs, calls, [*names, *extra_names])
+            fields = plan.fields
+        keys = []
+        extra = len(exprs)
+        for key, descending, nulls_first in order:
+            if isinstance(key, int):
+                field = fields[key]
+            else:
+                field = fields[extra]
+                extra += 1
+            keys.append(SortKey(self.column(field), descending, nulls_first))
+        plan = self.sort(plan, keys)
+        if extras:
+            kept = fields[: len(exprs)]
+            plan = self.project(plan, [self.column(f) for f in kept], names)
+        return plan
+
     def set_op(self, kind: SetOpKind, keep_all: bool, left: Plan, right: Plan) -> SetOp:
         """UNION/INTERSECT/EXCEPT: same column count, matching families; named after ``left``."""
         lf, rf = left.fields, right.fields

@@ -414,13 +414,15 @@ class JoinKind(enum.Enum):
 
 @attrs.frozen(kw_only=True)
 class Join(FromItem):
-    """``left <kind> JOIN right [ON on | USING (using)]``; joins nest to the left."""
+    """``left [NATURAL] <kind> JOIN right [ON on | USING (using)]``; joins nest to the left.
+    ``natural``: USING the column names both sides show (bound by the binder)."""
 
     kind: JoinKind
     left: FromItem
     right: FromItem
     on: Expr | None = None
     using: tuple[str, ...] | None = None
+    natural: bool = False
 
 
 class NullsOrder(enum.Enum):

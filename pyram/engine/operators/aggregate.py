@@ -8,6 +8,11 @@ expressions; NULL keys group together, as SQL wants) and each aggregate's implem
 section 5). ``count(*)`` receives the group's positions. Further aggregate arguments (the
 separator of ``group_concat``) must be row-independent; they are evaluated once per execution.
 Without groups exactly one row comes out, even for empty input.
+
+``any_value`` (SQLite's bare column) reads one row per group, the same row for every such
+column, the row SQLite 3.40 picks: with a ``min``/``max`` call (the last one when there are
+several), the first row holding its result (the last row when every argument is NULL), else
+the first row of the group.
 """
 
 from __future__ import annotations
@@ -85,6 +90,7 @@ class HashAggregate(Operator):
         "_aggregates",
         "_arg_kernels",
         "_group_kernels",
+        "_picker",
         "_positions",
         "aggregates",
         "groups",
@@ -115,6 +121,7 @@ class HashAggregate(Operator):
         self._arg_kernels = [compile_values(a, layout) for a in args]
         self._aggregates = [_Aggregate(c, s) for c, s in zip(aggregates, sources, strict=True)]
         self._positions = positions_for(groups + tuple(args), layout)
+        self._picker = _driver(self._aggregates)
 
     def describe(self) -> str:
         from pyram.plan.display import format_expr
@@ -127,11 +134,9 @@ class HashAggregate(Operator):
     def execute(self, ctx: ExecContext) -> Iterator[Batch]:
         keys, args, total = self._collect(ctx)
         if not self.groups:
-            columns = [
-                a.compute([range(total) if a.source is None else args[a.source]], ctx)
-                for a in self._aggregates
-            ]
-            yield Batch(columns, 1)
+            per_source: dict[int | None, list[Sequence[Any]]] = {None: [range(total)]}
+            per_source.update((i, [values]) for i, values in enumerate(args))
+            yield Batch(self._compute(per_source, ctx), 1)
             return
         key_list: list[Any] = keys[0] if len(keys) == 1 else list(zip(*keys, strict=True))
         group_keys, per_source = _group(key_list, args)
@@ -139,9 +144,31 @@ class HashAggregate(Operator):
             return
         single = len(keys) == 1
         out = [group_keys] if single else [list(c) for c in zip(*group_keys, strict=True)]
-        for agg in self._aggregates:
-            out.append(agg.compute(per_source[agg.source], ctx))
+        out.extend(self._compute(per_source, ctx))
         yield Batch(out, len(group_keys))
+
+    def _compute(
+        self, per_source: dict[int | None, list[Sequence[Any]]], ctx: ExecContext
+    ) -> list[list[Any]]:
+        """Each aggregate's column, given each group's argument values per source."""
+        chosen: list[int] | None = None
+        out = []
+        for agg in self._aggregates:
+            if agg.call.name != "any_value":
+                out.append(agg.compute(per_source[agg.source], ctx))
+                continue
+            if chosen is None:
+                chosen = self._chosen_rows(per_source)
+            groups = per_source[agg.source]
+            out.append([values[i] if values else None for values, i in zip(groups, chosen)])
+        return out
+
+    def _chosen_rows(self, per_source: dict[int | None, list[Sequence[Any]]]) -> list[int]:
+        """The row (position within its group) bare columns read, per group."""
+        if self._picker is None:
+            return [0] * len(per_source[None])
+        source, pick = self._picker
+        return [_row_of(values, pick) for values in per_source[source]]
 
     def _collect(self, ctx: ExecContext) -> tuple[list[list[Any]], list[list[Any]], int]:
         """Group key values, values of each distinct aggregate argument, input row count."""
@@ -158,6 +185,27 @@ class HashAggregate(Operator):
             for acc, kernel in zip(args, self._arg_kernels, strict=True):
                 acc.extend(evaluate(kernel, view, ctx))
         return keys, args, total
+
+
+def _driver(aggregates: list[_Aggregate]) -> tuple[int | None, Callable[..., Any]] | None:
+    """The source and ``min``/``max`` of the call whose row bare columns read (SQLite: the
+    last such call), or None."""
+    found = None
+    for agg in aggregates:
+        if agg.call.name in ("min", "max") and len(agg.call.args) == 1:
+            found = (agg.source, min if agg.call.name == "min" else max)
+    return found
+
+
+def _row_of(values: Sequence[Any], pick: Callable[..., Any]) -> int:
+    """The first position holding ``pick`` (min or max) of the non-NULL values; the last
+    position when all are NULL (SQLite loads a bare column on each row until a value)."""
+    positions = [i for i, v in enumerate(values) if v is not None]
+    if not positions:
+        return len(values) - 1
+    # min/max return the first of equal candidates, as SQLite keeps the first extreme
+    result: int = pick(positions, key=values.__getitem__)
+    return result
 
 
 def _group(

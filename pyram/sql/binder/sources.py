@@ -215,6 +215,10 @@ class SourceBinder(ExprBinder):
         right_side = scope.qualifiers() - before - left_side
         condition = None
         pairs: list[_UsingPair] = []
+        if item.natural:
+            item = attrs.evolve(item, using=_common_names(scope, left_side, right_side))
+            if not item.using and kind == "inner":
+                kind = "cross"  # no shared column: SQLite joins every pair of rows
         if item.using:
             pairs = self._using(item, scope, left_side, right_side)
             for source in scope.sources:
@@ -230,7 +234,7 @@ class SourceBinder(ExprBinder):
         elif item.on is not None:
             condition = self._on(item, scope, chain, outer_later)
             kind = "cross" if condition is None else "inner" if kind == "cross" else kind
-        elif kind != "cross":
+        elif kind != "cross" and not item.natural:
             if kind == "inner":
                 kind = "cross"
             else:
@@ -287,6 +291,24 @@ class SourceBinder(ExprBinder):
         for pair, field in coalesced:
             pair.owner.coalesced[pair.name.lower()] = field
         return pn.Project(join, tuple(exprs), tuple(out))
+
+
+def _common_names(scope: Scope, left_side: set[str], right_side: set[str]) -> tuple[str, ...]:
+    """The column names a NATURAL join uses: those both sides show unqualified, in the left
+    side's order (SQLite's rule)."""
+
+    def visible(side: set[str]) -> list[str]:
+        return [
+            f.name
+            for s in scope.sources
+            if s.qualifier in side
+            for f in s.fields
+            if f.name.lower() not in s.hidden and not f.name.startswith("__")
+        ]
+
+    right = {name.lower() for name in visible(right_side)}
+    common = [name for name in visible(left_side) if name.lower() in right]
+    return tuple(dict.fromkeys(common))
 
 
 @attrs.frozen
