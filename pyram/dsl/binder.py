@@ -181,8 +181,10 @@ class _Binder:
         plan: pn.Plan = self._scan(sources[0], scope)
         for source in sources[1:]:
             plan = self.b.join("cross", plan, self._scan(source, scope), None)
-        for kind, target, on in query.joins:
-            existing = [*sources, *(t for _, t, _ in query.joins)]
+        for position, (kind, target, on) in enumerate(query.joins):
+            # only the tables already in the query: a later join must not make this one's
+            # foreign-key inference ambiguous
+            existing = [*sources, *(t for _, t, _ in query.joins[:position])]
             left_side = scope.qualifiers()
             right = self._scan(target, scope)
             if kind == "cross":

@@ -160,7 +160,8 @@ class HashAggregate(Operator):
             if chosen is None:
                 chosen = self._chosen_rows(per_source)
             groups = per_source[agg.source]
-            out.append([values[i] if values else None for values, i in zip(groups, chosen)])
+            rows = zip(groups, chosen, strict=True)
+            out.append([values[i] if values else None for values, i in rows])
         return out
 
     def _chosen_rows(self, per_source: dict[int | None, list[Sequence[Any]]]) -> list[int]:
