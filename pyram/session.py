@@ -88,12 +88,13 @@ class Prepared:
         entity: Any,
         point: PointLookup | None = None,
         point_update: PointUpdate | None = None,
+        numeric_params: frozenset[str | int] = frozenset(),
     ) -> None:
         self.logical = logical
         self.operator = operator
         self.param_types = param_types
         #: INTEGER parameters used only as operands of comparisons and arithmetic
-        self.numeric_params = _numeric_params(logical)
+        self.numeric_params = numeric_params
         self.entity = entity
         self.point = point
         self.point_update = point_update
@@ -302,7 +303,8 @@ def prepare_plan(
     param_types = _param_types(plan)
     for key in declared:
         param_types.setdefault(key, NULLTYPE)
-    return Prepared(optimized, operator, param_types, entity, point, point_update)
+    numeric = _numeric_params(plan)
+    return Prepared(optimized, operator, param_types, entity, point, point_update, numeric)
 
 
 class PlanCache:

@@ -5,9 +5,11 @@ with an INTEGER PRIMARY KEY), a few rows per table drawn from small value domain
 groups and DISTINCT collide; NULLs are frequent) and a few queries over them.
 
 The query generator is type-aware: every expression is built for one type family (INTEGER,
-REAL, TEXT or a truth value), so PyRAM's strict typing (no comparing TEXT with INTEGER, no bare
-non-grouped columns, ORDER BY terms of a DISTINCT query from the select list) is never the
-reason for a difference. Everything else follows SQLite, and the two engines must agree.
+REAL, TEXT or a truth value), so PyRAM's strict typing (no comparing TEXT with INTEGER) is never
+the reason for a difference. Everything else follows SQLite, and the two engines must agree:
+bare columns of aggregate queries (over one table without WHERE, where SQLite's choice of row
+does not depend on its plan), DISTINCT queries ordered by terms not selected, NATURAL joins,
+REAL parameters next to INTEGER columns included.
 
 Queries whose result order is not fully determined are compared as multisets; a query is
 "ordered" only when its ORDER BY names every output column (by position or alias), which is
@@ -113,6 +115,12 @@ FEATURES = frozenset(
         "grouped_correlated",  # subqueries after GROUP BY referencing the grouped columns
         "outer_group_key",  # GROUP BY / ORDER BY of a subquery naming an outer column (sqlite3
         # refuses: "no such column")
+        "natural",  # NATURAL [LEFT | RIGHT | FULL] JOIN
+        "distinct_order",  # SELECT DISTINCT ... ORDER BY an expression not selected
+        "bare_column",  # a column neither grouped nor aggregated in an aggregate query (one
+        # table, no WHERE: SQLite's row then does not depend on its plan)
+        "real_param",  # REAL parameters, also next to INTEGER columns (int_col > :p, CASE ..)
+        "cast_same",  # CAST(x AS REAL) of a REAL expression that may hold INTEGER values
     }
 )
 
@@ -337,6 +345,7 @@ class Level:
 class AggInfo:
     keys: list[tuple[str, str]]  # GROUP BY expressions (sql, type)
     inner: Ctx  # where aggregate arguments are bound
+    bare: bool = False  # columns neither grouped nor aggregated may be named
 
 
 @dataclass
@@ -369,6 +378,21 @@ _SIGNED_INT = re.compile(r"^[( ]*-[-( ]*\d+\)*$")  # (-1), (- 2), (- (-3)): posi
 _UNSIGNED_INT = re.compile(r"^\(*\d+\)*$")
 _PLAIN_ON = re.compile(r"^ (USING \(.*\)|ON \w+\.\w+ = \w+\.\w+)$")
 _COLUMN = re.compile(r"^(?:(\w+)\.)?([a-z]\w*)$")
+_ONE_TABLE = re.compile(r"^(t\d+)( AS \w+)?$")
+
+
+def _natural_names(left: list[Source], right: Source) -> list[str] | None:
+    """The names a NATURAL join of ``right`` to ``left`` uses; None when one of them is on
+    several left sources or of another type family (PyRAM refuses such a join)."""
+    common = []
+    for name, ty in right.cols:
+        owners = [t for s in left for n, t in s.visible() if n == name]
+        if not owners:
+            continue
+        if len(owners) != 1 or family(owners[0]) != family(ty):
+            return None
+        common.append(name)
+    return common
 
 
 def family(ty: str) -> str:
@@ -508,9 +532,8 @@ class QueryGen:
     def lit(self, ty: str) -> str:
         domain = {INT: INT_VALUES, REAL: REAL_VALUES, TEXT: TEXT_VALUES}[ty]
         value = self.choice(domain)
-        # REAL parameters are not generated: next to an INTEGER column a float parameter is a
-        # DataError (parameters are typed strictly by their context, a deliberate difference)
-        if ty != REAL and self.ok("params") and not self.param_block and self.chance(6):
+        real_ok = ty != REAL or self.ok("real_param")
+        if real_ok and self.ok("params") and not self.param_block and self.chance(6):
             name = f"p{len(self.params) + 1}"
             self.params[name] = value
             return f":{name}"
@@ -539,6 +562,9 @@ class QueryGen:
             keys = [sql for sql, kty in ctx.agg.keys if kty == ty]
             if keys:
                 options.append((8, lambda: self.choice(keys)))
+            inner = ctx.agg.inner
+            if ctx.agg.bare and self.columns(inner, ty):
+                options.append((3, lambda: self.column(inner, ty, local=True)[0]))  # type: ignore[index]
         else:
             col = self.columns(ctx, ty)
             if col:
@@ -560,7 +586,9 @@ class QueryGen:
             return e(t, ctx, d)
 
         def branch(t: str) -> str:
-            if t != ty:  # an INTEGER branch of a REAL CASE
+            # an INTEGER branch of a REAL CASE; a REAL one, since a parameter there takes the
+            # type of the other branches (INTEGER if they all are, then refusing 0.5)
+            if t != ty or (ty == REAL and mixed):
                 return self.no_param(lambda: e(t, ctx, d))
             return e(t, ctx, d)
 
@@ -639,6 +667,8 @@ class QueryGen:
                 opts.append((1, lambda: f"ROUND({e(REAL, ctx, d)}, {self.choice([0, 1, 2, -1])})"))
             if ok("cast"):
                 opts.append((1, lambda: f"CAST({e(INT, ctx, d)} AS REAL)"))
+            if ok("cast_same"):
+                opts.append((1, lambda: f"CAST({e(REAL, ctx, d)} AS REAL)"))
             if ok("cast") and ok("text_number"):
                 opts.append((1, lambda: f"CAST({e(TEXT, ctx, d)} AS REAL)"))
         else:  # TEXT
@@ -908,6 +938,9 @@ class QueryGen:
                 kinds.append((1, lambda: "RIGHT JOIN"))
             if self.ok("full_join"):
                 kinds.append((1, lambda: "FULL JOIN"))
+            if self.ok("natural"):
+                kinds.append((1, lambda: "NATURAL JOIN"))
+                kinds.append((1, lambda: "NATURAL LEFT JOIN"))
             kind = self.pick(kinds)
             if kind in ("RIGHT JOIN", "FULL JOIN") and not all(map(_PLAIN_ON.match, inner_ons)):
                 # SQLite 3.40 drops the preserved rows of a RIGHT/FULL JOIN that follows an inner
@@ -917,7 +950,14 @@ class QueryGen:
             right_text = self.from_item(level, sub_depth)
             right = level.sources[-1]
             constraint = ""
-            if kind not in (",", "CROSS JOIN"):
+            if kind.startswith("NATURAL"):
+                common = _natural_names(left, right)
+                if common is None:  # a shared name PyRAM cannot join on: name the columns
+                    kind = kind.removeprefix("NATURAL ")
+                else:
+                    right.hidden.update(common)
+                    has_using = has_using or bool(common)
+            if kind not in (",", "CROSS JOIN") and not kind.startswith("NATURAL"):
                 # mostly qualified: a bare name in ON may also be a later table's (ambiguous)
                 qualify = int(not self.chance(4))
                 self.qualify += qualify
@@ -961,6 +1001,16 @@ class QueryGen:
                 on = f"{on} {self.choice(['AND', 'OR'])} {self.cond(ctx, 1)}"
             return f" ON {on}"
         return f" ON {self.cond(ctx, 1)}"
+
+    def _scanned_in_order(self, from_sql: str) -> bool:
+        """``from_sql`` is one table both engines scan in insertion order (no INTEGER PRIMARY
+        KEY, which SQLite stores in key order): SQLite's row for a bare column is then
+        independent of its plan."""
+        match = _ONE_TABLE.match(from_sql)
+        if match is None:
+            return False
+        table = next((t for t in self.schema if t.name == match.group(1)), None)
+        return table is not None and not any(c.pk for c in table.columns)
 
     # ------------------------------------------------------------ SELECT
     def core(
@@ -1026,7 +1076,8 @@ class QueryGen:
             # belongs to the outer query); a subquery in one may need no further nesting
             arg_level = Level(level.sources, None if parent is None else parent.opaque())
             arg_depth = sub_depth if self.ok("agg_subquery") else MAX_SUB_DEPTH
-            out_ctx = Ctx(level, AggInfo(keys, Ctx(arg_level, None, arg_depth)), sub_depth)
+            bare = self.ok("bare_column") and not where and self._scanned_in_order(from_sql)
+            out_ctx = Ctx(level, AggInfo(keys, Ctx(arg_level, None, arg_depth), bare), sub_depth)
         if types is None:
             types = [self.choice(VALUE_TYPES) for _ in range(self.draw(st.integers(1, 3)))]
         items = []
@@ -1132,7 +1183,7 @@ class QueryGen:
             order_ctx = None
             clash: frozenset[str] = frozenset()
         else:
-            order_ctx = None if first.distinct else first.ctx
+            order_ctx = first.ctx if not first.distinct or self.ok("distinct_order") else None
             level = first.ctx.level
             sources = level.sources if level is not None else []
             clash = frozenset(n for src in sources for n, _ in src.cols)

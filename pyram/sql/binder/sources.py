@@ -216,9 +216,7 @@ class SourceBinder(ExprBinder):
         condition = None
         pairs: list[_UsingPair] = []
         if item.natural:
-            item = attrs.evolve(item, using=_common_names(scope, left_side, right_side))
-            if not item.using and kind == "inner":
-                kind = "cross"  # no shared column: SQLite joins every pair of rows
+            item, kind, condition = self._natural(item, kind, scope, left_side, right_side)
         if item.using:
             pairs = self._using(item, scope, left_side, right_side)
             for source in scope.sources:
@@ -250,6 +248,23 @@ class SourceBinder(ExprBinder):
             if pairs:
                 plan = self._coalesce_using(plan, scope, pairs)
         return plan
+
+    def _natural(
+        self,
+        item: ast.Join,
+        kind: pn.JoinKind,
+        scope: Scope,
+        left_side: set[str],
+        right_side: set[str],
+    ) -> tuple[ast.Join, pn.JoinKind, px.Expr | None]:
+        """A NATURAL join as the join ``USING`` the names both sides show (its kind and
+        condition when there are none: SQLite then joins every pair of rows)."""
+        item = attrs.evolve(item, using=_common_names(scope, left_side, right_side))
+        if item.using or kind == "cross":
+            return item, kind, None
+        if kind == "inner":
+            return item, "cross", None
+        return item, kind, self.b.literal(True)  # an outer join ON TRUE
 
     def _using(
         self, item: ast.Join, scope: Scope, left_side: set[str], right_side: set[str]
