@@ -20,12 +20,15 @@ from pyram.dsl.dml import Delete, Insert, Update
 from pyram.dsl.query import Select
 from pyram.durable import DEFAULT_CHECKPOINT_SIZE, DurableFile
 from pyram.durable_attach import attach_model
+from pyram.engine.explain import ExplainFormat
+from pyram.engine.query_plan import format_query_plan
 from pyram.errors import OperationalError, ProgrammingError
 from pyram.model import Table, schema_of
 from pyram.persist import Format
 from pyram.persist.wal import Durability
 from pyram.result import SqlResult
 from pyram.session import PlanCache, Prepared, prepare_plan, run_batches, run_rows, schema_lookup
+from pyram.session import analyze as analyze_query
 from pyram.statements import Params, SqlSession
 from pyram.storage import Store, TableData
 from pyram.storage.constraints import unique_index
@@ -627,9 +630,41 @@ class Database:
             rows = run_rows(prepared, self._store, _merge(params, kw))
         return int(rows[0][0]) if rows else 0
 
-    def explain(self, query: Select[Any] | Update[Any] | Delete[Any] | Insert[Any]) -> str:
-        """The physical plan of a query as a readable tree (operators, indexes, estimates)."""
-        return self._prepare(query).explain()
+    def explain(
+        self,
+        query: Select[Any] | Update[Any] | Delete[Any] | Insert[Any],
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        analyze: bool = False,
+        format: ExplainFormat = "text",
+        **kw: Any,
+    ) -> str:
+        """The physical plan of a query as a tree of operators (indexes, row estimates).
+
+        Args:
+            query: a query or statement of the DSL.
+            params: parameter values (also as keywords), needed with ``analyze``.
+            analyze: run it and show, per operator, the rows and batches it produced and the
+                time spent in it (its inputs included). A statement runs for real, as
+                PostgreSQL's EXPLAIN ANALYZE does: an ``update()`` changes the rows.
+            format: "text" (indented lines), "json", "dot" (Graphviz) or "mermaid".
+
+        Raises:
+            ProgrammingError: an unknown format, or missing parameters with ``analyze``.
+        """
+        prepared = self._prepare(query)
+        if not analyze:
+            return prepared.explain(format)
+        store = self._store
+        with store.reading() if isinstance(query, Select) else store.statement():
+            profile = analyze_query(prepared, store, _merge(params, kw))
+        return prepared.explain(format, profile)
+
+    def query_plan(self, query: Select[Any] | Update[Any] | Delete[Any] | Insert[Any]) -> str:
+        """How a query reads its tables, in SQLite's EXPLAIN QUERY PLAN words and shape
+        (``QUERY PLAN`` / ``|--SCAN t`` / ``` `--SEARCH t USING INDEX i (a=?) ```)."""
+        return format_query_plan(self._prepare(query).query_plan(self._store))
 
     # ------------------------------------------------------------------ helpers
     def _handle(self, model: type[Table]) -> _Handle:

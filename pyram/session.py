@@ -16,8 +16,8 @@ from typing import Any
 from pyram.catalog import Catalog, TableSchema
 from pyram.engine.batch import Batch
 from pyram.engine.executor import execute, install_runner
-from pyram.engine.explain import explain
-from pyram.engine.operator import ExecContext, Operator
+from pyram.engine.explain import format_plan_tree, plan_tree
+from pyram.engine.operator import ExecContext, Operator, OperatorProfile
 from pyram.engine.physical_planner import plan_physical
 from pyram.engine.point_lookup import (
     PointLookup,
@@ -25,6 +25,7 @@ from pyram.engine.point_lookup import (
     match_point_lookup,
     match_point_update,
 )
+from pyram.engine.query_plan import QueryPlanRow, query_plan_rows
 from pyram.errors import ProgrammingError
 from pyram.optimizer import optimize
 from pyram.optimizer.rule import RuleContext
@@ -143,9 +144,22 @@ class Prepared:
         values = point.fetch(self.bind_params(params))
         return None if values is None else self.one_row(values)
 
-    def explain(self) -> str:
-        """The physical plan as an indented tree."""
-        return explain(self.operator)
+    def explain(
+        self, format: str = "text", profile: Mapping[int, OperatorProfile] | None = None
+    ) -> str:
+        """The physical plan as ``format`` ("text", "json", "dot" or "mermaid"), with the
+        measurements of ``profile`` (see :func:`analyze`) when given."""
+        return format_plan_tree(plan_tree(self.operator, profile), format)
+
+    def query_plan(self, store: Store) -> list[QueryPlanRow]:
+        """SQLite's EXPLAIN QUERY PLAN rows for this query."""
+
+        def index_columns(table: str, index: str) -> tuple[str, ...]:
+            schema = store.catalog.get(table)
+            spec = next((i for i in schema.indexes if i.name == index), None)
+            return () if spec is None else spec.columns
+
+        return query_plan_rows(self.operator, index_columns)
 
 
 def _row_builder(fields: tuple[px.Field, ...], entity: Any) -> Callable[[Batch], list[Any]]:
@@ -413,6 +427,18 @@ def run_with_context(
     for batch in execute(prepared.operator, ctx):
         rows.extend(build(batch))
     return rows, ctx
+
+
+def analyze(
+    prepared: Prepared, store: Store, params: Mapping[str | int, Any]
+) -> dict[int, OperatorProfile]:
+    """Run a prepared query or statement through its operator tree (never the point-lookup
+    shortcuts), measuring every operator: rows, batches, time (EXPLAIN ANALYZE)."""
+    ctx = ExecContext(store, prepared.bind_params(params))
+    install_runner(ctx)
+    for _ in execute(prepared.operator, ctx, analyze=True):
+        pass
+    return ctx.profile
 
 
 def schema_lookup(catalog: Catalog) -> Callable[[Any], TableSchema]:

@@ -26,7 +26,7 @@ from pyram.errors import ProgrammingError
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.result import SqlResult
-from pyram.session import Prepared, prepare_plan, run_with_context
+from pyram.session import Prepared, analyze, prepare_plan, run_with_context
 from pyram.sql import ast, parse
 from pyram.sql.binder import (
     Binder,
@@ -192,6 +192,8 @@ class SqlSession:
             entry = _PreparedSql(prepared, bound.names, True, types)
         elif isinstance(bound, pn.Plan):
             entry = _PreparedSql(prepare_plan(bound, self._store, declared=declared), (), False)
+        elif isinstance(bound, ExplainCommand):
+            return self._explain(bound, stmt, values)
         else:
             return self._command(bound)
         if cache:
@@ -246,11 +248,28 @@ class SqlSession:
             return SqlResult()
         if isinstance(bound, ReindexCommand):
             return SqlResult()
-        if isinstance(bound, ExplainCommand):
-            plan = bound.target.plan if isinstance(bound.target, BoundSelect) else bound.target
-            text = prepare_plan(plan, store).explain()
-            return SqlResult(("plan",), (), [(line,) for line in text.splitlines()])
         return self._transaction(bound)
+
+    def _explain(
+        self, bound: ExplainCommand, stmt: ast.Statement, values: dict[str | int, Any]
+    ) -> SqlResult:
+        """EXPLAIN: the operator tree, one line per row; EXPLAIN ANALYZE runs the statement
+        (a write changes the data, as in PostgreSQL) and adds what each operator did;
+        EXPLAIN QUERY PLAN: SQLite's rows ``(id, parent, notused, detail)``."""
+        store = self._store
+        target = bound.target
+        plan = target.plan if isinstance(target, BoundSelect) else target
+        inner = stmt.statement if isinstance(stmt, ast.Explain) else stmt
+        prepared = prepare_plan(plan, store, declared=statement_parameters(inner))
+        if bound.query_plan:
+            rows: list[tuple[Any, ...]] = list(prepared.query_plan(store))
+            return SqlResult(("id", "parent", "notused", "detail"), (), rows)
+        profile = None
+        if bound.analyze:
+            with store.reading() if isinstance(target, BoundSelect) else store.statement():
+                profile = analyze(prepared, store, values)
+        text = prepared.explain("text", profile)
+        return SqlResult(("plan",), (), [(line,) for line in text.splitlines()])
 
     def _create_table(self, bound: CreateTableCommand) -> SqlResult:
         store = self._store

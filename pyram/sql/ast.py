@@ -662,7 +662,8 @@ class Reindex(Statement):
 
 @attrs.frozen(kw_only=True)
 class Explain(Statement):
-    """``EXPLAIN [QUERY PLAN] statement``."""
+    """``EXPLAIN [QUERY PLAN | ANALYZE] statement``."""
 
     statement: Statement
     query_plan: bool = False
+    analyze: bool = False

@@ -54,9 +54,13 @@ TransactionStatement = ast.Begin | ast.Commit | ast.Rollback | ast.Savepoint | a
 
 @attrs.frozen
 class ExplainCommand:
-    """EXPLAIN [QUERY PLAN] of a bound query or DML plan."""
+    """EXPLAIN [QUERY PLAN | ANALYZE] of a bound query or DML plan."""
 
     target: BoundSelect | pn.Plan
+    #: SQLite's EXPLAIN QUERY PLAN rows instead of PyRAM's operator tree
+    query_plan: bool = False
+    #: run the statement, measuring every operator
+    analyze: bool = False
 
 
 Bound = (
@@ -110,7 +114,7 @@ class Binder(DdlBinder):
             target = self.bind(stmt.statement)
             if not isinstance(target, BoundSelect | pn.Plan):
                 raise self.error("EXPLAIN takes a query, INSERT, UPDATE or DELETE", stmt.offset)
-            return ExplainCommand(target)
+            return ExplainCommand(target, stmt.query_plan, stmt.analyze)
         raise self.error(f"{type(stmt).__name__} statements are not supported", stmt.offset)
 
 

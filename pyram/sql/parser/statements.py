@@ -100,11 +100,15 @@ class Parser(ExpressionParser, SelectParser, DmlParser, DdlParser, TransactionPa
 
     def _parse_explain(self) -> ast.Explain:
         explain = self.expect_keyword("EXPLAIN")
-        query_plan = False
+        query_plan = analyze = False
         if self.accept_keyword("QUERY"):
             self.expect_keyword("PLAN", "after EXPLAIN QUERY")
             query_plan = True
+        elif self.accept_keyword("ANALYZE"):
+            analyze = True
         if self.at_keyword("EXPLAIN"):
             self.error("EXPLAIN cannot be nested")
         statement = self.parse_statement()
-        return ast.Explain(offset=explain.offset, statement=statement, query_plan=query_plan)
+        return ast.Explain(
+            offset=explain.offset, statement=statement, query_plan=query_plan, analyze=analyze
+        )
