@@ -23,6 +23,7 @@ from pyram.dsl.dml import delete, insert, update
 from pyram.dsl.expr import case, cast, lit, param
 from pyram.dsl.functions import func
 from pyram.dsl.query import alias, exists, select
+from pyram.engine.query_plan import format_query_plan
 from pyram.errors import (
     CorruptFileError,
     DatabaseError,
@@ -85,6 +86,7 @@ __all__ = [
     "cast",
     "delete",
     "exists",
+    "format_query_plan",
     "func",
     "insert",
     "lit",
