@@ -44,6 +44,7 @@ from pyram.model import Col, Table, column, schema_of, table
 from pyram.model.values import asdict, replace
 from pyram.txn import Change, Transaction
 from pyram.types import JSON, AwareDatetime
+from pyram.udf import SqlFunction, udf
 
 __version__ = "0.1.0"
 
@@ -74,6 +75,7 @@ __all__ = [
     "SchemaMismatchError",
     "SerializationFailure",
     "Select",
+    "SqlFunction",
     "Table",
     "TableSchema",
     "Transaction",
@@ -92,6 +94,7 @@ __all__ = [
     "lit",
     "param",
     "select",
+    "udf",
     "update",
     "column",
     "connect",

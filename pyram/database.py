@@ -37,6 +37,7 @@ from pyram.storage.table_data import AnyIndex
 from pyram.storage.visible import count_in_view, find_row
 from pyram.storage.watch import ChangeWatcher, combine
 from pyram.txn import Change, ChangeHub, Isolation, Transaction, TransactionManager
+from pyram.udf import DatabaseFunctions, FunctionsApi
 
 __all__ = ["Database"]
 
@@ -47,7 +48,7 @@ T1 = TypeVar("T1")
 _NO_KEY: Any = object()  # sentinel: delete() called without a key
 
 
-class Database:
+class Database(FunctionsApi):
     """A PyRAM database: in memory, or durable when given a ``path``.
 
     Example:
@@ -98,6 +99,9 @@ class Database:
         self._events = ChangeHub()
         self._events_wanted = False
         self._sql = SqlSession(self._store, self._forget_prepared)
+        self._functions = DatabaseFunctions(self, self._functions_changed)
+        self._sql.functions = self._functions.scope
+        self._sql.call_procedure = self._functions.call
         self._transactions = TransactionManager(self._store, self._sql.schema_changed)
         self._durable: DurableFile | None = None
         if path is not None:
@@ -118,6 +122,11 @@ class Database:
         self._rewatch()
         if self._durable is not None:
             self._durable.schema_changed()
+
+    def _functions_changed(self) -> None:
+        """A user function came or changed: prepared queries hold the old one."""
+        self._sql.functions_changed()
+        self._plans.clear()
 
     def _rewatch(self) -> None:
         """Make the store's watcher from what is active: change events, triggers, both or
@@ -516,13 +525,20 @@ class Database:
     def _prepare(self, query: Select[Any] | Update[Any] | Delete[Any] | Insert[Any]) -> Prepared:
         prepared = self._plans.get_for(query)
         if prepared is None:
-            if isinstance(query, Select):
-                bound = bind_query(query, self._schema_of)
-                prepared = prepare_plan(bound.plan, self._store, bound.entity)
-            else:
-                plan = bind_statement(query, self._schema_of)
-                prepared = prepare_plan(plan, self._store)
-            self._plans.put_for(query, prepared)
+            with self._functions.active():
+                prepared = self._prepare_new(query)
+        return prepared
+
+    def _prepare_new(
+        self, query: Select[Any] | Update[Any] | Delete[Any] | Insert[Any]
+    ) -> Prepared:
+        if isinstance(query, Select):
+            bound = bind_query(query, self._schema_of)
+            prepared = prepare_plan(bound.plan, self._store, bound.entity)
+        else:
+            plan = bind_statement(query, self._schema_of)
+            prepared = prepare_plan(plan, self._store)
+        self._plans.put_for(query, prepared)
         return prepared
 
     def all(

@@ -21,8 +21,9 @@ from pyram.catalog import CheckConstraint, TableSchema
 from pyram.engine.batch import Batch
 from pyram.engine.compile.kernels import compile_values
 from pyram.engine.operator import ExecContext
-from pyram.engine.operators.common import evaluate
+from pyram.engine.operators.common import compile_constant, evaluate
 from pyram.errors import ProgrammingError
+from pyram.functions.registry import FunctionScope, use_functions
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.result import SqlResult
@@ -31,6 +32,7 @@ from pyram.sql import ast, parse
 from pyram.sql.binder import (
     Binder,
     BoundSelect,
+    CallCommand,
     CreateIndexCommand,
     CreateTableCommand,
     CreateTriggerCommand,
@@ -108,6 +110,10 @@ class SqlSession:
         self._lock = threading.Lock()
         #: the triggers (the store's watcher while there are any; the database wires it)
         self.triggers = TriggerSet(store, self)
+        #: the database's own functions and procedures, active while a statement runs
+        self.functions = FunctionScope()
+        #: runs a procedure with its arguments in one transaction (set by the database)
+        self.call_procedure: Callable[[str, tuple[Any, ...]], Any] = _no_procedures
 
     # ------------------------------------------------------------------ SqlCatalog
     def find_table(self, name: str) -> TableSchema | None:
@@ -158,9 +164,19 @@ class SqlSession:
         self.triggers.schema_changed()
         self._on_schema_change()
 
+    def functions_changed(self) -> None:
+        """A function or procedure came or changed: forget what was prepared with the old."""
+        with self._lock:
+            self._cache.clear()
+        self.triggers.schema_changed()
+
     # ------------------------------------------------------------------ running
     def run(self, sql: str, params: Params = None) -> SqlResult:
         """Run a statement or a script of statements; the result of the last one."""
+        with use_functions(self.functions):
+            return self._run(sql, params)
+
+    def _run(self, sql: str, params: Params) -> SqlResult:
         values = _param_values(params)
         cached = self._cache.get(sql)
         if cached is not None:
@@ -194,6 +210,8 @@ class SqlSession:
             entry = _PreparedSql(prepare_plan(bound, self._store, declared=declared), (), False)
         elif isinstance(bound, ExplainCommand):
             return self._explain(bound, stmt, values)
+        elif isinstance(bound, CallCommand):
+            return self._call(bound, values)
         else:
             return self._command(bound)
         if cache:
@@ -249,6 +267,19 @@ class SqlSession:
         if isinstance(bound, ReindexCommand):
             return SqlResult()
         return self._transaction(bound)
+
+    def _call(self, bound: CallCommand, values: dict[str | int, Any]) -> SqlResult:
+        """CALL: the procedure runs in one transaction; its return value (if not None) is the
+        one row of the result."""
+        procedure = self.functions.procedures.get(bound.name.lower())
+        if procedure is None:
+            raise ProgrammingError(f"no such procedure: {bound.name}")
+        ctx = ExecContext(self._store, values)
+        args = [compile_constant(arg)(ctx) for arg in bound.args]
+        result = self.call_procedure(bound.name, tuple(args))
+        if result is None:
+            return SqlResult()
+        return SqlResult(("result",), (), [(result,)])
 
     def _explain(
         self, bound: ExplainCommand, stmt: ast.Statement, values: dict[str | int, Any]
@@ -335,3 +366,7 @@ class SqlSession:
         else:  # pragma: no cover - the binder passes only these
             raise ProgrammingError(f"cannot run {type(stmt).__name__}")
         return SqlResult()
+
+
+def _no_procedures(name: str, args: tuple[Any, ...]) -> Any:
+    raise ProgrammingError(f"no such procedure: {name}")

@@ -36,6 +36,7 @@ TOP_LEVEL = {
     "durable_attach",
     "session",
     "statements",
+    "udf",
     "triggers",
     "result",
     "dbapi",

@@ -17,6 +17,7 @@ import attrs
 from pyram.catalog import TableSchema
 from pyram.errors import ProgrammingError
 from pyram.functions import aggregate_function, scalar_function
+from pyram.functions.registry import user_aggregate, user_scalar
 from pyram.plan.expr import (
     AggCall,
     And,
@@ -476,7 +477,7 @@ class PlanBuilder:
         if count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
             raise ProgrammingError(f"wrong number of arguments to function {fn.name}()")
         dtype = fn.return_type([a.dtype for a in args])
-        return FuncCall(fn.name, tuple(args), dtype)
+        return FuncCall(fn.name, tuple(args), dtype, udf=user_scalar(name))
 
     @staticmethod
     def agg(name: str, args: Sequence[Expr], distinct: bool = False) -> AggCall:
@@ -486,7 +487,7 @@ class PlanBuilder:
         if count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
             raise ProgrammingError(f"wrong number of arguments to function {fn.name}()")
         dtype = fn.return_type([a.dtype for a in args])
-        return AggCall(fn.name, tuple(args), dtype, distinct)
+        return AggCall(fn.name, tuple(args), dtype, distinct, udf=user_aggregate(name))
 
     @staticmethod
     def scalar_subquery(plan: Plan) -> ScalarSubquery:

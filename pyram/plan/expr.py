@@ -19,6 +19,7 @@ import attrs
 from pyram.types import BOOLEAN, DataType
 
 if TYPE_CHECKING:
+    from pyram.functions.registry import AggregateFunction, ScalarFunction
     from pyram.plan.nodes import Plan
 
 __all__ = [
@@ -321,12 +322,14 @@ class Cast(_Typed):
 
 @attrs.frozen(slots=True)
 class FuncCall(_Typed):
-    """A scalar function from the function registry."""
+    """A scalar function from the function registry; ``udf``: a database's own function (the
+    record itself, so executing the plan needs no name lookup)."""
 
     name: str
     args: tuple[Expr, ...]
     type_: DataType
     may_be_null: bool = True
+    udf: ScalarFunction | None = None
 
     @property
     def nullable(self) -> bool:
@@ -335,12 +338,14 @@ class FuncCall(_Typed):
 
 @attrs.frozen(slots=True)
 class AggCall(_Typed):
-    """An aggregate call (only inside an ``Aggregate`` node); ``args`` empty for ``count(*)``."""
+    """An aggregate call (only inside an ``Aggregate`` node); ``args`` empty for ``count(*)``;
+    ``udf``: a database's own aggregate (the record itself)."""
 
     name: str
     args: tuple[Expr, ...]
     type_: DataType
     distinct: bool = False
+    udf: AggregateFunction | None = None
 
     @property
     def nullable(self) -> bool:

@@ -59,6 +59,7 @@ __all__ = [
     "Parameter",
     "RealLiteral",
     "Reindex",
+    "Call",
     "Release",
     "ResultColumn",
     "Rollback",
@@ -651,6 +652,14 @@ class Release(Statement):
     """``RELEASE [SAVEPOINT] name``."""
 
     name: str
+
+
+@attrs.frozen(kw_only=True)
+class Call(Statement):
+    """``CALL name(args)``: run a procedure of the database."""
+
+    name: str
+    args: tuple[Expr, ...] = ()
 
 
 @attrs.frozen(kw_only=True)

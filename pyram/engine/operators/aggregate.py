@@ -50,14 +50,15 @@ class _Aggregate:
         self.call = call
         #: index of the first argument's values among the collected columns (None: count(*))
         self.source = source
-        self.impl: Callable[..., Any] = aggregate_function(call.name).impl
+        self.impl: Callable[..., Any] = (call.udf or aggregate_function(call.name)).impl
         for extra in call.args[1:]:
             if referenced_cids([extra]):
                 raise NotSupportedError(
                     f"{call.name}(): only the first argument may depend on the row"
                 )
         self.constants = [compile_constant(e) for e in call.args[1:]]
-        self.skip_nulls = bool(call.args) and call.args[0].nullable
+        # a user aggregate sees every row's value, NULLs included (sqlite3's step protocol)
+        self.skip_nulls = bool(call.args) and call.args[0].nullable and call.udf is None
 
     def compute(self, groups: Iterable[Sequence[Any]], ctx: ExecContext) -> list[Any]:
         """The aggregate's value per group, given each group's first-argument values (for

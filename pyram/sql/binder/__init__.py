@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import attrs
 
+from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.sql import ast, ast_ddl
 from pyram.sql.binder.base import CteDef, SqlCatalog, ViewDef, statement_parameters
@@ -26,7 +27,9 @@ from pyram.sql.binder.ddl import (
     DropCommand,
     ReindexCommand,
 )
+from pyram.sql.binder.expressions import ExprCtx
 from pyram.sql.binder.items import BoundSelect
+from pyram.sql.binder.scope import Scope
 from pyram.sql.binder.trigger import BoundTrigger, CreateTriggerCommand, bind_trigger
 
 __all__ = [
@@ -41,6 +44,7 @@ __all__ = [
     "CteDef",
     "DropCommand",
     "ExplainCommand",
+    "CallCommand",
     "ReindexCommand",
     "SqlCatalog",
     "ViewDef",
@@ -63,6 +67,14 @@ class ExplainCommand:
     analyze: bool = False
 
 
+@attrs.frozen
+class CallCommand:
+    """``CALL name(args)``: the procedure's name and its arguments (row-independent values)."""
+
+    name: str
+    args: tuple[px.Expr, ...]
+
+
 Bound = (
     BoundSelect
     | pn.Plan
@@ -74,6 +86,7 @@ Bound = (
     | ReindexCommand
     | TransactionStatement
     | ExplainCommand
+    | CallCommand
 )
 
 
@@ -110,6 +123,9 @@ class Binder(DdlBinder):
             return stmt
         if isinstance(stmt, ast.Reindex):
             return self.bind_reindex(stmt)
+        if isinstance(stmt, ast.Call):
+            ctx = ExprCtx(Scope())
+            return CallCommand(stmt.name, tuple(self.value(a, ctx) for a in stmt.args))
         if isinstance(stmt, ast.Explain):
             target = self.bind(stmt.statement)
             if not isinstance(target, BoundSelect | pn.Plan):

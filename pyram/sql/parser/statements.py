@@ -43,6 +43,8 @@ class Parser(ExpressionParser, SelectParser, DmlParser, DdlParser, TransactionPa
     def parse_statement(self) -> ast.Statement:
         """Parse one statement at the cursor."""
         token = self.token
+        if token.kind is TokenKind.IDENTIFIER and token.value.upper() == "CALL":
+            return self._parse_call()
         if token.kind is not TokenKind.KEYWORD:
             self.error()
         word = token.value
@@ -90,6 +92,19 @@ class Parser(ExpressionParser, SelectParser, DmlParser, DdlParser, TransactionPa
         if self.at_keyword("DELETE"):
             return self.parse_delete(ctes, recursive)
         self.error("expected SELECT, INSERT, UPDATE or DELETE after WITH clause")
+
+    def _parse_call(self) -> ast.Call:
+        """``CALL name(arg, ...)`` (CALL is not an SQLite keyword: read as a name)."""
+        token = self.advance()
+        name = self.parse_name("procedure name")
+        self.expect_op("(", "after the procedure name")
+        args: list[ast.Expr] = []
+        if not self.accept_op(")"):
+            args.append(self.parse_expr())
+            while self.accept_op(","):
+                args.append(self.parse_expr())
+            self.expect_op(")", "after the arguments")
+        return ast.Call(offset=token.offset, name=name, args=tuple(args))
 
     def _parse_reindex(self) -> ast.Reindex:
         token = self.expect_keyword("REINDEX")
