@@ -242,3 +242,14 @@ def test_a_procedure_inside_a_transaction_is_a_savepoint() -> None:
             db.call("move", 1, 3, 100)
     # the procedure's work is undone, the transaction's own update kept
     assert db.sql("SELECT name, age FROM person WHERE id = 1").all() == [("ANN", 30)]
+
+
+def test_window_functions_are_found_by_name_while_the_database_binds() -> None:
+    from pyram.functions.registry import user_window
+
+    db = _db()
+    db.create_window_function("running", 1, Running)
+    with db._functions.active():
+        found = user_window("RUNNING")
+    assert found is not None and found.cls is Running and found.nargs == 1
+    assert user_window("running") is None  # no database active: nothing global

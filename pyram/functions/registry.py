@@ -50,6 +50,7 @@ __all__ = [
     "use_functions",
     "user_aggregate",
     "user_scalar",
+    "user_window",
     "with_arity",
 ]
 
@@ -154,6 +155,14 @@ def user_scalar(name: str) -> ScalarFunction | None:
     """The active scope's scalar function ``name``, or None."""
     scope = _SCOPE.get()
     return None if scope is None else scope.scalars.get(name.lower())
+
+
+def user_window(name: str) -> Any:
+    """The active scope's window function ``name`` (a ``functions.user.WindowFunction`` with
+    sqlite3's step/inverse/value/finalize class), or None: where the window operator finds
+    the functions users register."""
+    scope = _SCOPE.get()
+    return None if scope is None else scope.windows.get(name.lower())
 
 
 def user_aggregate(name: str) -> AggregateFunction | None:
