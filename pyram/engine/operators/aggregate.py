@@ -91,6 +91,7 @@ class HashAggregate(Operator):
         "_aggregates",
         "_arg_kernels",
         "_group_kernels",
+        "_has_bare",
         "_picker",
         "_positions",
         "aggregates",
@@ -123,6 +124,7 @@ class HashAggregate(Operator):
         self._aggregates = [_Aggregate(c, s) for c, s in zip(aggregates, sources, strict=True)]
         self._positions = positions_for(groups + tuple(args), layout)
         self._picker = _driver(self._aggregates)
+        self._has_bare = any(c.name == "any_value" for c in aggregates)
 
     def describe(self) -> str:
         from pyram.plan.display import format_expr
@@ -135,9 +137,14 @@ class HashAggregate(Operator):
     def execute(self, ctx: ExecContext) -> Iterator[Batch]:
         keys, args, total = self._collect(ctx)
         if not self.groups:
-            per_source: dict[int | None, list[Sequence[Any]]] = {None: [range(total)]}
-            per_source.update((i, [values]) for i, values in enumerate(args))
-            yield Batch(self._compute(per_source, ctx), 1)
+            if self._has_bare:
+                columns = self._compute(_one_group(args, total), ctx)
+            else:
+                columns = [
+                    a.compute([range(total) if a.source is None else args[a.source]], ctx)
+                    for a in self._aggregates
+                ]
+            yield Batch(columns, 1)
             return
         key_list: list[Any] = keys[0] if len(keys) == 1 else list(zip(*keys, strict=True))
         group_keys, per_source = _group(key_list, args)
@@ -187,6 +194,14 @@ class HashAggregate(Operator):
             for acc, kernel in zip(args, self._arg_kernels, strict=True):
                 acc.extend(evaluate(kernel, view, ctx))
         return keys, args, total
+
+
+def _one_group(args: list[list[Any]], total: int) -> dict[int | None, list[Sequence[Any]]]:
+    """The whole input as one group, per argument source (None: count(*)'s rows)."""
+    per_source: dict[int | None, list[Sequence[Any]]] = {None: [range(total)]}
+    for i, values in enumerate(args):
+        per_source[i] = [values]
+    return per_source
 
 
 def _driver(aggregates: list[_Aggregate]) -> tuple[int | None, Callable[..., Any]] | None:
