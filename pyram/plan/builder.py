@@ -9,7 +9,7 @@ the offending expression.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
@@ -471,12 +471,12 @@ class PlanBuilder:
 
     @staticmethod
     def func(name: str, args: Sequence[Expr]) -> FuncCall:
-        """A scalar function call, typed by the function registry."""
+        """A scalar function call, typed by the function registry (see :func:`_typed_args`)."""
         fn = scalar_function(name)
         count = len(args)
         if count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
             raise ProgrammingError(f"wrong number of arguments to function {fn.name}()")
-        dtype = fn.return_type([a.dtype for a in args])
+        args, dtype = _typed_args(fn.return_type, args)
         return FuncCall(fn.name, tuple(args), dtype, udf=user_scalar(name))
 
     @staticmethod
@@ -486,7 +486,7 @@ class PlanBuilder:
         count = len(args)
         if count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
             raise ProgrammingError(f"wrong number of arguments to function {fn.name}()")
-        dtype = fn.return_type([a.dtype for a in args])
+        args, dtype = _typed_args(fn.return_type, args)
         return AggCall(fn.name, tuple(args), dtype, distinct, udf=user_aggregate(name))
 
     @staticmethod
@@ -525,6 +525,42 @@ def _numeric_operand(expr: Expr, other: DataType) -> Expr:
     if isinstance(typed, Param) and typed is not expr and other is INTEGER:
         return attrs.evolve(typed, operand=True)
     return typed
+
+
+def _typed_args(
+    rule: Callable[[Sequence[DataType]], DataType], args: Sequence[Expr]
+) -> tuple[list[Expr], DataType]:
+    """Arguments and result type of a call. An argument made REAL only by a parameter next
+    to an INTEGER column (``i + ?``) stays so where the result's type is the same either way
+    (``total(i + ?)``, ``round(i + ?)``); elsewhere (``substr(s, i + ?)``, ``sum(i + ?)``) it
+    is typed INTEGER again, its parameter then taking INTEGER values only, so the plan types
+    no differently than without REAL parameters."""
+    narrowed = [_narrowed(a) for a in args]
+    if all(n is a for n, a in zip(narrowed, args, strict=True)):
+        return list(args), rule([a.dtype for a in args])
+    strict = rule([a.dtype for a in narrowed])
+    try:
+        lenient = rule([a.dtype for a in args])
+    except ProgrammingError:
+        return narrowed, strict
+    # lenient only where the result's type does not depend on it (round, total, avg ...)
+    return (list(args), lenient) if lenient is strict else (narrowed, strict)
+
+
+def _narrowed(expr: Expr) -> Expr:
+    """``expr`` with its operand parameters strict again and the arithmetic they made REAL
+    INTEGER again (see ``Param.operand``): where a function needs an INTEGER argument."""
+    if isinstance(expr, Param) and expr.operand:
+        return attrs.evolve(expr, operand=False)
+    if isinstance(expr, Negate):
+        inner = _narrowed(expr.arg)
+        return expr if inner is expr.arg else Negate(inner)
+    if not isinstance(expr, Arith) or expr.op == "||":
+        return expr
+    left, right = _narrowed(expr.left), _narrowed(expr.right)
+    if left is expr.left and right is expr.right:
+        return expr
+    return Arith(expr.op, left, right, _numeric_result(left.dtype, right.dtype))
 
 
 def _values_match_type(expr: Expr) -> bool:

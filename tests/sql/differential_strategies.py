@@ -119,7 +119,8 @@ FEATURES = frozenset(
         "distinct_order",  # SELECT DISTINCT ... ORDER BY an expression not selected
         "bare_column",  # a column neither grouped nor aggregated in an aggregate query (one
         # table, no WHERE: SQLite's row then does not depend on its plan)
-        "real_param",  # REAL parameters, also next to INTEGER columns (int_col > :p, CASE ..)
+        "real_param",  # REAL parameters compared with numbers, INTEGER columns included
+        # (int_col > :p, CASE int_col WHEN :p ...)
         "cast_same",  # CAST(x AS REAL) of a REAL expression that may hold INTEGER values
     }
 )
@@ -532,12 +533,24 @@ class QueryGen:
     def lit(self, ty: str) -> str:
         domain = {INT: INT_VALUES, REAL: REAL_VALUES, TEXT: TEXT_VALUES}[ty]
         value = self.choice(domain)
-        real_ok = ty != REAL or self.ok("real_param")
-        if real_ok and self.ok("params") and not self.param_block and self.chance(6):
+        # REAL parameters come from real_param() only: elsewhere one may meet an INTEGER
+        # context (a CASE of INTEGER branches, sum(int_col + :p)) that types it INTEGER
+        if ty != REAL and self.ok("params") and not self.param_block and self.chance(6):
             name = f"p{len(self.params) + 1}"
             self.params[name] = value
             return f":{name}"
         return literal(value)
+
+    def real_param(self) -> str | None:
+        """A REAL parameter (``:pN`` with a REAL value), used right beside a comparison's
+        other operand, where SQLite and PyRAM compare numerically; None when not wanted."""
+        if not (self.ok("real_param") and self.ok("params")) or self.param_block:
+            return None
+        if not self.chance(5):
+            return None
+        name = f"p{len(self.params) + 1}"
+        self.params[name] = self.choice(REAL_VALUES)
+        return f":{name}"
 
     # ------------------------------------------------------------ expressions
     def num_type(self) -> str:
@@ -586,9 +599,7 @@ class QueryGen:
             return e(t, ctx, d)
 
         def branch(t: str) -> str:
-            # an INTEGER branch of a REAL CASE; a REAL one, since a parameter there takes the
-            # type of the other branches (INTEGER if they all are, then refusing 0.5)
-            if t != ty or (ty == REAL and mixed):
+            if t != ty:  # an INTEGER branch of a REAL CASE
                 return self.no_param(lambda: e(t, ctx, d))
             return e(t, ctx, d)
 
@@ -608,7 +619,11 @@ class QueryGen:
         def case_simple() -> str:
             subject = self.choice(VALUE_TYPES)
             n = self.draw(st.integers(1, 2))
-            parts = [f"WHEN {e(subject, ctx, d)} THEN {branch(branch_type())}" for _ in range(n)]
+            def when() -> str:
+                value = self.real_param() if subject in NUMERIC else None
+                return value or e(subject, ctx, d)
+
+            parts = [f"WHEN {when()} THEN {branch(branch_type())}" for _ in range(n)]
             if self.chance(2):
                 parts.append(f"ELSE {branch(branch_type())}")
             # the subject is compared with every WHEN: a parameter there is used several times
@@ -709,7 +724,8 @@ class QueryGen:
         def comparison() -> str:
             lt, rt = pair_types()
             op = self.choice(["=", "<", ">", "<=", ">=", "<>", "!=", "=="])
-            return f"({e(lt, ctx, sub)} {op} {e(rt, ctx, sub)})"
+            right = (self.real_param() if rt == REAL else None) or e(rt, ctx, sub)
+            return f"({e(lt, ctx, sub)} {op} {right})"
 
         def is_null() -> str:
             ty = self.choice(VALUE_TYPES)
@@ -1004,13 +1020,13 @@ class QueryGen:
 
     def _scanned_in_order(self, from_sql: str) -> bool:
         """``from_sql`` is one table both engines scan in insertion order (no INTEGER PRIMARY
-        KEY, which SQLite stores in key order): SQLite's row for a bare column is then
-        independent of its plan."""
+        KEY, which SQLite stores in key order, and no index SQLite might scan instead): its
+        row for a bare column is then independent of its plan."""
         match = _ONE_TABLE.match(from_sql)
         if match is None:
             return False
         table = next((t for t in self.schema if t.name == match.group(1)), None)
-        return table is not None and not any(c.pk for c in table.columns)
+        return table is not None and not table.indexes and not any(c.pk for c in table.columns)
 
     # ------------------------------------------------------------ SELECT
     def core(
