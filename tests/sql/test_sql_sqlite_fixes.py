@@ -91,6 +91,28 @@ def test_real_parameter_next_to_an_integer_column(
     _same(engines, sql, params)
 
 
+@pytest.mark.parametrize(
+    ("sql", "params"),
+    [
+        ("SELECT total(i + ?), avg(i * ?) FROM t", [0.5, 0.5]),
+        ("SELECT round(i - ?), abs(i - ?) FROM t", [0.25, 1]),
+        ("SELECT substr(s, id * ?) FROM t", [1]),
+        ("SELECT substr(s, sum(id * ?)) FROM t GROUP BY s", [1]),
+    ],
+)
+def test_parameters_in_function_arguments(engines: Any, sql: str, params: list[Any]) -> None:
+    """REAL where the function's result type does not depend on it; INTEGER (as before)
+    where it does."""
+    _same(engines, sql, params)
+
+
+def test_integer_function_arguments_keep_integer_parameters() -> None:
+    db = pyram.Database()
+    db.sql("CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT)")
+    with pytest.raises(pyram.DataError, match="expected INTEGER"):
+        db.sql("SELECT substr(s, id * ?) FROM t", [1.5])
+
+
 def test_real_parameter_is_still_refused_where_it_is_stored() -> None:
     db = pyram.Database()
     db.sql("CREATE TABLE t (id INTEGER PRIMARY KEY, i INTEGER)")
