@@ -23,6 +23,7 @@ from pyram.dsl.dml import delete, insert, update
 from pyram.dsl.expr import case, cast, lit, param
 from pyram.dsl.functions import func
 from pyram.dsl.query import alias, exists, select
+from pyram.engine.query_plan import format_query_plan
 from pyram.errors import (
     CorruptFileError,
     DatabaseError,
@@ -46,6 +47,7 @@ from pyram.model.values import asdict, replace
 from pyram.result import Row, SqlResult
 from pyram.txn import Change, Transaction
 from pyram.types import JSON, AwareDatetime
+from pyram.udf import SqlFunction, udf
 
 __version__ = "0.1.0"
 
@@ -80,6 +82,7 @@ __all__ = [
     "SerializationFailure",
     "SqlResult",
     "Select",
+    "SqlFunction",
     "Table",
     "TableSchema",
     "Transaction",
@@ -92,11 +95,13 @@ __all__ = [
     "cast",
     "delete",
     "exists",
+    "format_query_plan",
     "func",
     "insert",
     "lit",
     "param",
     "select",
+    "udf",
     "update",
     "column",
     "connect",

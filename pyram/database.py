@@ -20,7 +20,9 @@ from pyram.dsl.dml import Delete, Insert, Update
 from pyram.dsl.query import Select
 from pyram.durable import DEFAULT_CHECKPOINT_SIZE, DurableFile
 from pyram.durable_attach import attach_model
+from pyram.engine.explain import ExplainFormat
 from pyram.engine.operators.dml import assign_rowids
+from pyram.engine.query_plan import format_query_plan
 from pyram.errors import (
     MultipleResultsFound,
     NoResultFound,
@@ -34,6 +36,7 @@ from pyram.persist.wal import Durability
 from pyram.result import SqlResult
 from pyram.schema_alter import rebind_dependents
 from pyram.session import PlanCache, Prepared, prepare_plan, run_batches, run_rows, schema_lookup
+from pyram.session import analyze as analyze_query
 from pyram.statements import Params, SqlSession
 from pyram.storage import Store, TableData
 from pyram.storage.constraints import unique_index
@@ -42,6 +45,7 @@ from pyram.storage.table_data import AnyIndex
 from pyram.storage.visible import count_in_view, find_row
 from pyram.storage.watch import ChangeWatcher, combine
 from pyram.txn import Change, ChangeHub, Isolation, Transaction, TransactionManager
+from pyram.udf import DatabaseFunctions, FunctionsApi
 
 __all__ = ["Database"]
 
@@ -52,7 +56,7 @@ T1 = TypeVar("T1")
 _NO_KEY: Any = object()  # sentinel: delete() called without a key
 
 
-class Database:
+class Database(FunctionsApi):
     """A PyRAM database: in memory, or durable when given a ``path``.
 
     Example:
@@ -103,6 +107,9 @@ class Database:
         self._events = ChangeHub()
         self._events_wanted = False
         self._sql = SqlSession(self._store, self._forget_prepared)
+        self._functions = DatabaseFunctions(self, self._functions_changed)
+        self._sql.functions = self._functions.scope
+        self._sql.call_procedure = self._functions.call
         self._transactions = TransactionManager(self._store, self._sql.schema_changed)
         self._durable: DurableFile | None = None
         if path is not None:
@@ -123,6 +130,11 @@ class Database:
         self._rewatch()
         if self._durable is not None:
             self._durable.schema_changed()
+
+    def _functions_changed(self) -> None:
+        """A user function came or changed: prepared queries hold the old one."""
+        self._sql.functions_changed()
+        self._plans.clear()
 
     def _rewatch(self) -> None:
         """Make the store's watcher from what is active: change events, triggers, both or
@@ -592,18 +604,25 @@ class Database:
             )
         prepared = self._plans.get_for(query)
         if prepared is None:
-            try:
-                if isinstance(query, Select):
-                    bound = bind_query(query, self._schema_of)
-                    prepared = prepare_plan(bound.plan, self._store, bound.entity)
-                else:
-                    plan = bind_statement(query, self._schema_of)
-                    prepared = prepare_plan(plan, self._store)
-            except RecursionError:
-                # a backstop: chains are flattened and nesting is bounded, so only an absurdly
-                # nested query gets here; nothing has run yet, the database is unchanged
-                raise ProgrammingError("query too complex: nested too deeply") from None
-            self._plans.put_for(query, prepared)
+            with self._functions.active():
+                prepared = self._prepare_new(query)
+        return prepared
+
+    def _prepare_new(
+        self, query: Select[Any] | Update[Any] | Delete[Any] | Insert[Any]
+    ) -> Prepared:
+        try:
+            if isinstance(query, Select):
+                bound = bind_query(query, self._schema_of)
+                prepared = prepare_plan(bound.plan, self._store, bound.entity)
+            else:
+                plan = bind_statement(query, self._schema_of)
+                prepared = prepare_plan(plan, self._store)
+        except RecursionError:
+            # a backstop: chains are flattened and nesting is bounded, so only an absurdly
+            # nested query gets here; nothing has run yet, the database is unchanged
+            raise ProgrammingError("query too complex: nested too deeply") from None
+        self._plans.put_for(query, prepared)
         return prepared
 
     def all(
@@ -746,9 +765,41 @@ class Database:
             rows = run_rows(prepared, self._store, _merge(params, kw))
         return int(rows[0][0]) if rows else 0
 
-    def explain(self, query: Select[Any] | Update[Any] | Delete[Any] | Insert[Any]) -> str:
-        """The physical plan of a query as a readable tree (operators, indexes, estimates)."""
-        return self._prepare(query).explain()
+    def explain(
+        self,
+        query: Select[Any] | Update[Any] | Delete[Any] | Insert[Any],
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        analyze: bool = False,
+        format: ExplainFormat = "text",
+        **kw: Any,
+    ) -> str:
+        """The physical plan of a query as a tree of operators (indexes, row estimates).
+
+        Args:
+            query: a query or statement of the DSL.
+            params: parameter values (also as keywords), needed with ``analyze``.
+            analyze: run it and show, per operator, the rows and batches it produced and the
+                time spent in it (its inputs included). A statement runs for real, as
+                PostgreSQL's EXPLAIN ANALYZE does: an ``update()`` changes the rows.
+            format: "text" (indented lines), "json", "dot" (Graphviz) or "mermaid".
+
+        Raises:
+            ProgrammingError: an unknown format, or missing parameters with ``analyze``.
+        """
+        prepared = self._prepare(query)
+        if not analyze:
+            return prepared.explain(format)
+        store = self._store
+        with store.reading() if isinstance(query, Select) else store.statement():
+            profile = analyze_query(prepared, store, _merge(params, kw))
+        return prepared.explain(format, profile)
+
+    def query_plan(self, query: Select[Any] | Update[Any] | Delete[Any] | Insert[Any]) -> str:
+        """How a query reads its tables, in SQLite's EXPLAIN QUERY PLAN words and shape
+        (``QUERY PLAN`` / ``|--SCAN t`` / ``` `--SEARCH t USING INDEX i (a=?) ```)."""
+        return format_query_plan(self._prepare(query).query_plan(self._store))
 
     # ------------------------------------------------------------------ helpers
     def _handle(self, model: type[Table]) -> _Handle:

@@ -451,6 +451,29 @@ class Connection:
         """Shortcut: a new cursor's :meth:`Cursor.executescript`; returns that cursor."""
         return self.cursor().executescript(script)
 
+    # ------------------------------------------------------------------ user functions
+    def create_function(
+        self, name: str, narg: int, func: Callable[..., Any] | None, *, deterministic: bool = False
+    ) -> None:
+        """sqlite3's signature: make ``func`` the SQL function ``name`` of the database
+        (``narg`` arguments, -1 for any); see :meth:`pyram.Database.create_function`."""
+        self._check_open()
+        if func is None:
+            raise NotSupportedError("removing a function (func=None) is not supported")
+        self.database.create_function(name, func, narg, deterministic)
+
+    def create_aggregate(self, name: str, n_arg: int, aggregate_class: Callable[[], Any]) -> None:
+        """sqlite3's signature: ``aggregate_class`` with ``step`` and ``finalize``."""
+        self._check_open()
+        self.database.create_aggregate(name, aggregate_class, n_arg)
+
+    def create_window_function(
+        self, name: str, num_params: int, aggregate_class: Callable[[], Any], /
+    ) -> None:
+        """sqlite3's signature: ``step``, ``inverse``, ``value`` and ``finalize``."""
+        self._check_open()
+        self.database.create_window_function(name, num_params, aggregate_class)
+
     # ------------------------------------------------------------------ context manager
     def __enter__(self) -> Connection:
         self._check_open()

@@ -17,8 +17,8 @@ from pyram.catalog import Catalog, TableSchema
 from pyram.engine.batch import Batch
 from pyram.engine.bulk_insert import BulkInsert, match_bulk_insert
 from pyram.engine.executor import execute, install_runner
-from pyram.engine.explain import IndexColumns, PlanRow, explain, query_plan
-from pyram.engine.operator import ExecContext, Operator
+from pyram.engine.explain import format_plan_tree, plan_tree
+from pyram.engine.operator import ExecContext, Operator, OperatorProfile
 from pyram.engine.physical_planner import plan_physical
 from pyram.engine.point_lookup import (
     PointDelete,
@@ -28,6 +28,7 @@ from pyram.engine.point_lookup import (
     match_point_lookup,
     match_point_update,
 )
+from pyram.engine.query_plan import QueryPlanRow, query_plan_rows
 from pyram.errors import DataError, ProgrammingError
 from pyram.limits import MAX_INTEGER, MIN_INTEGER
 from pyram.optimizer import optimize
@@ -36,7 +37,7 @@ from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.plan.builder import literal_type
 from pyram.storage import Store
-from pyram.types import NULLTYPE, REAL, DataType
+from pyram.types import INTEGER, NULLTYPE, REAL, DataType
 
 __all__ = [
     "PlanCache",
@@ -77,6 +78,7 @@ class Prepared:
         "entity",
         "first_by_key",
         "logical",
+        "numeric_params",
         "one_row",
         "operator",
         "param_types",
@@ -94,12 +96,15 @@ class Prepared:
         point: PointLookup | None = None,
         point_update: PointUpdate | None = None,
         bulk_insert: BulkInsert | None = None,
+        numeric_params: frozenset[str | int] = frozenset(),
     ) -> None:
         self.logical = logical
         #: many parameter sets as one column-wise insert (``INSERT ... VALUES (?, ...)``)
         self.bulk_insert = bulk_insert
         self.operator = operator
         self.param_types = param_types
+        #: INTEGER parameters used only as operands of comparisons and arithmetic
+        self.numeric_params = numeric_params
         self.entity = entity
         self.point = point
         self.point_update = point_update
@@ -129,6 +134,10 @@ class Prepared:
                 )
             if value is None or type(value) in dtype.exact_types:
                 stored[key] = value
+            elif type(value) is float and key in self.numeric_params:
+                # an INTEGER column's operand (``int_col > ?``, ``int_col - ?``) takes a
+                # REAL too: SQLite compares and computes numerically (a write still refuses it)
+                stored[key] = value
             elif dtype is REAL and type(value) is int:
                 # SQLite keeps a value's storage class: an INTEGER given where a REAL fits
                 # (CASE WHEN .. THEN :p ELSE real_column END) stays an integer; every REAL
@@ -153,13 +162,22 @@ class Prepared:
         values = point.fetch(self.bind_params(params))
         return None if values is None else self.one_row(values)
 
-    def explain(self) -> str:
-        """The physical plan as an indented tree."""
-        return explain(self.operator)
+    def explain(
+        self, format: str = "text", profile: Mapping[int, OperatorProfile] | None = None
+    ) -> str:
+        """The physical plan as ``format`` ("text", "json", "dot" or "mermaid"), with the
+        measurements of ``profile`` (see :func:`analyze`) when given."""
+        return format_plan_tree(plan_tree(self.operator, profile), format)
 
-    def query_plan(self, index_columns: IndexColumns | None = None) -> list[PlanRow]:
-        """EXPLAIN QUERY PLAN rows ``(id, parent, notused, detail)``, SQLite's shape."""
-        return query_plan(self.operator, index_columns)
+    def query_plan(self, store: Store) -> list[QueryPlanRow]:
+        """SQLite's EXPLAIN QUERY PLAN rows for this query."""
+
+        def index_columns(table: str, index: str) -> tuple[str, ...]:
+            schema = store.catalog.get(table)
+            spec = next((i for i in schema.indexes if i.name == index), None)
+            return () if spec is None else spec.columns
+
+        return query_plan_rows(self.operator, index_columns)
 
 
 def parameter_name(key: str | int) -> str:
@@ -317,6 +335,18 @@ def _param_types(plan: pn.Plan) -> dict[str | int, DataType]:
     return found
 
 
+def _numeric_params(plan: pn.Plan) -> frozenset[str | int]:
+    """The INTEGER parameters whose every use is a numeric operand (see ``Param.operand``)."""
+    operand: set[str | int] = set()
+    strict: set[str | int] = set()
+    for node in pn.walk_plan(plan):
+        for expr in pn.expressions_of(node):
+            for sub in px.walk(expr):
+                if isinstance(sub, px.Param) and sub.dtype is INTEGER:
+                    (operand if sub.operand else strict).add(sub.key)
+    return frozenset(operand - strict)
+
+
 def prepare_plan(
     plan: pn.Plan, store: Store, entity: Any = None, declared: Iterable[str | int] = ()
 ) -> Prepared:
@@ -336,7 +366,10 @@ def prepare_plan(
     param_types = _param_types(plan)
     for key in declared:
         param_types.setdefault(key, NULLTYPE)
-    prepared = Prepared(optimized, operator, param_types, entity, point, point_update, bulk_insert)
+    numeric = _numeric_params(plan)
+    prepared = Prepared(
+        optimized, operator, param_types, entity, point, point_update, bulk_insert, numeric
+    )
     if point_update is None:
         prepared.direct_write = match_point_delete(optimized, store)
     return prepared
@@ -453,6 +486,18 @@ def run_with_context(
     for batch in execute(prepared.operator, ctx):
         rows.extend(build(batch))
     return rows, ctx
+
+
+def analyze(
+    prepared: Prepared, store: Store, params: Mapping[str | int, Any]
+) -> dict[int, OperatorProfile]:
+    """Run a prepared query or statement through its operator tree (never the point-lookup
+    shortcuts), measuring every operator: rows, batches, time (EXPLAIN ANALYZE)."""
+    ctx = ExecContext(store, prepared.bind_params(params))
+    install_runner(ctx)
+    for _ in execute(prepared.operator, ctx, analyze=True):
+        pass
+    return ctx.profile
 
 
 def schema_lookup(catalog: Catalog) -> Callable[[Any], TableSchema]:

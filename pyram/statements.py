@@ -22,18 +22,20 @@ from pyram.engine.batch import Batch
 from pyram.engine.bulk_insert import BULK_REFUSALS, BulkInsert
 from pyram.engine.compile.kernels import compile_values
 from pyram.engine.operator import ExecContext
-from pyram.engine.operators.common import evaluate
+from pyram.engine.operators.common import compile_constant, evaluate
 from pyram.errors import ProgrammingError
+from pyram.functions.registry import FunctionScope, use_functions
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.result import SqlResult
 from pyram.schema_alter import apply_alter
-from pyram.session import Prepared, prepare_plan, run_with_context
+from pyram.session import Prepared, analyze, prepare_plan, run_with_context
 from pyram.sql import ast, parse
 from pyram.sql.binder import (
     AlterTableCommand,
     Binder,
     BoundSelect,
+    CallCommand,
     CreateIndexCommand,
     CreateTableCommand,
     CreateTriggerCommand,
@@ -112,6 +114,10 @@ class SqlSession:
         self._lock = threading.Lock()
         #: the triggers (the store's watcher while there are any; the database wires it)
         self.triggers = TriggerSet(store, self)
+        #: the database's own functions and procedures, active while a statement runs
+        self.functions = FunctionScope()
+        #: runs a procedure with its arguments in one transaction (set by the database)
+        self.call_procedure: Callable[[str, tuple[Any, ...]], Any] = _no_procedures
 
     # ------------------------------------------------------------------ SqlCatalog
     def find_table(self, name: str) -> TableSchema | None:
@@ -170,6 +176,12 @@ class SqlSession:
         self.triggers.schema_changed()
         self._on_schema_change()
 
+    def functions_changed(self) -> None:
+        """A function or procedure came or changed: forget what was prepared with the old."""
+        with self._lock:
+            self._cache.clear()
+        self.triggers.schema_changed()
+
     # ------------------------------------------------------------------ running
     def run(self, sql: str, params: Params = None) -> SqlResult:
         """Run a statement or a script of statements; the result of the last one."""
@@ -177,8 +189,13 @@ class SqlSession:
             raise ProgrammingError(f"SQL must be a str, not {type(sql).__name__}")
         values = _param_values(params)
         cached = self._cache.get(sql)
-        if cached is not None:
+        if cached is not None:  # prepared: user functions are already bound into its plan
             return self._run_prepared(cached, values)
+        with use_functions(self.functions):
+            return self._run(sql, values)
+
+    def _run(self, sql: str, values: dict[str | int, Any]) -> SqlResult:
+        """Parse, bind, prepare (caching a single statement) and run ``sql``."""
         command = self._transactions.get(sql)
         if command is not None:
             return self._transaction(command)
@@ -213,6 +230,10 @@ class SqlSession:
             # an absurd statement (500 EXCEPTs) gets here; nothing has run yet
             reason = "statement too complex: nested too deeply"
             raise SqlBindError(reason, sql, stmt.offset) from None
+        if isinstance(bound, ExplainCommand):
+            return self._explain(bound, stmt, values)
+        if isinstance(bound, CallCommand):
+            return self._call(bound, values)
         if not isinstance(bound, BoundSelect | pn.Plan):
             return self._command(bound)
         if cache:
@@ -301,21 +322,41 @@ class SqlSession:
             return SqlResult()
         if isinstance(bound, ReindexCommand):
             return SqlResult()
-        if isinstance(bound, ExplainCommand):
-            plan = bound.target.plan if isinstance(bound.target, BoundSelect) else bound.target
-            prepared = prepare_plan(plan, store)
-            if bound.query_plan:
-                rows = prepared.query_plan(self._index_columns)
-                return SqlResult(("id", "parent", "notused", "detail"), (), rows)
-            return SqlResult(("plan",), (), [(line,) for line in prepared.explain().splitlines()])
         return self._transaction(bound)
 
-    def _index_columns(self, table: str, index: str) -> tuple[str, ...]:
-        """The columns of ``index`` on ``table`` (EXPLAIN QUERY PLAN names them)."""
-        for spec in self._store.catalog.get(table).indexes:
-            if spec.name == index:
-                return spec.columns
-        return ()
+    def _call(self, bound: CallCommand, values: dict[str | int, Any]) -> SqlResult:
+        """CALL: the procedure runs in one transaction; its return value (if not None) is the
+        one row of the result."""
+        procedure = self.functions.procedures.get(bound.name.lower())
+        if procedure is None:
+            raise ProgrammingError(f"no such procedure: {bound.name}")
+        ctx = ExecContext(self._store, values)
+        args = [compile_constant(arg)(ctx) for arg in bound.args]
+        result = self.call_procedure(bound.name, tuple(args))
+        if result is None:
+            return SqlResult()
+        return SqlResult(("result",), (), [(result,)])
+
+    def _explain(
+        self, bound: ExplainCommand, stmt: ast.Statement, values: dict[str | int, Any]
+    ) -> SqlResult:
+        """EXPLAIN: the operator tree, one line per row; EXPLAIN ANALYZE runs the statement
+        (a write changes the data, as in PostgreSQL) and adds what each operator did;
+        EXPLAIN QUERY PLAN: SQLite's rows ``(id, parent, notused, detail)``."""
+        store = self._store
+        target = bound.target
+        plan = target.plan if isinstance(target, BoundSelect) else target
+        inner = stmt.statement if isinstance(stmt, ast.Explain) else stmt
+        prepared = prepare_plan(plan, store, declared=statement_parameters(inner))
+        if bound.query_plan:
+            rows: list[tuple[Any, ...]] = list(prepared.query_plan(store))
+            return SqlResult(("id", "parent", "notused", "detail"), (), rows)
+        profile = None
+        if bound.analyze:
+            with store.reading() if isinstance(target, BoundSelect) else store.statement():
+                profile = analyze(prepared, store, values)
+        text = prepared.explain("text", profile)
+        return SqlResult(("plan",), (), [(line,) for line in text.splitlines()])
 
     def _create_table(self, bound: CreateTableCommand) -> SqlResult:
         store = self._store
@@ -381,3 +422,7 @@ class SqlSession:
         else:  # pragma: no cover - the binder passes only these
             raise ProgrammingError(f"cannot run {type(stmt).__name__}")
         return SqlResult()
+
+
+def _no_procedures(name: str, args: tuple[Any, ...]) -> Any:
+    raise ProgrammingError(f"no such procedure: {name}")

@@ -26,6 +26,7 @@ EXAMPLE_PAGES = (
     "queries.md",
     "errors.md",
     "sql.md",
+    "udf.md",
     "transactions.md",
     "persistence.md",
     "migrations.md",

@@ -38,6 +38,7 @@ TOP_LEVEL = {
     "statements",
     "schema_alter",
     "migrate",
+    "udf",
     "triggers",
     "result",
     "dbapi",

@@ -29,3 +29,12 @@ User.select().limit("3")  # type: ignore[arg-type]
 rows_wrong: list[tuple[int, str]] = db.all(pyram.select(User.name, User.age))  # type: ignore[arg-type]
 user_wrong: int = db.all(User.select())[0]  # type: ignore[assignment]
 pyram.update(User).set(User.age, "x")  # type: ignore[misc]
+
+
+@db.function
+def twice(x: int) -> int:
+    return 2 * x
+
+
+twice(User.age) + "x"  # type: ignore[operator]
+text_wrong: list[tuple[str]] = db.all(pyram.select(twice(User.age)))  # type: ignore[arg-type]

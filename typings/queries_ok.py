@@ -105,3 +105,21 @@ assert_type(db.execute(pyram.update(User).set(User.age, User.age + 1).where(User
 assert_type(db.execute(pyram.delete(Order).where(Order.total.is_null())), int)
 assert_type(db.execute(pyram.insert(Order).from_select(pyram.select(Order.id, Order.user_id, Order.total))), int)
 ignored: Any = None
+
+# user-defined functions: the DSL call is typed by the function's return type
+@db.function
+def double(x: int) -> int:
+    return 2 * x
+
+
+@pyram.udf
+def initials(name: str) -> str | None:
+    return name[:1] or None
+
+
+assert_type(double, pyram.SqlFunction[int])
+assert_type(double(User.age), Expr[int])
+assert_type(initials(User.name), Expr[str | None])
+assert_type(db.all(pyram.select(User.name, double(User.age))), list[tuple[str, int]])
+assert_type(double(User.age) > 3, Predicate)
+assert_type(db.call("proc", 1, "x"), Any)

@@ -184,8 +184,10 @@ class _Binder:
         plan: pn.Plan = self._scan(sources[0], scope)
         for source in sources[1:]:
             plan = self.b.join("cross", plan, self._scan(source, scope), None)
-        for kind, target, on in query.joins:
-            existing = [*sources, *(t for _, t, _ in query.joins)]
+        for position, (kind, target, on) in enumerate(query.joins):
+            # only the tables already in the query: a later join must not make this one's
+            # foreign-key inference ambiguous
+            existing = [*sources, *(t for _, t, _ in query.joins[:position])]
             left_side = scope.qualifiers()
             right = self._scan(target, scope)
             if kind == "cross":
@@ -260,9 +262,8 @@ class _Binder:
         exprs = [post(e) for e in items]
         names = _unique_names([_output_name(e) or f"column{i + 1}" for i, e in enumerate(items)])
         if query.is_distinct:
-            plan = self.b.distinct(self.b.project(plan, exprs, names))
-            if query.orderings and not query.compounds:
-                plan = self._sort_on_output(query, plan, items)
+            order = [] if query.compounds else self._distinct_terms(query, items, post)
+            plan = self.b.distinct_sorted(plan, exprs, names, order)
         else:
             if query.orderings and not query.compounds:
                 keys = tuple(
@@ -278,17 +279,20 @@ class _Binder:
             return plan
         return self._limit(query, plan, scope)
 
-    def _sort_on_output(self, query: Select[Any], plan: pn.Plan, items: list[Expr[Any]]) -> pn.Plan:
-        keys = []
+    @staticmethod
+    def _distinct_terms(
+        query: Select[Any], items: list[Expr[Any]], post: Callable[[Expr[Any]], px.Expr]
+    ) -> list[tuple[int | px.Expr, bool, bool | None]]:
+        """ORDER BY of a distinct() query: a selected position, else the bound expression."""
         item_keys = [i._key() for i in items]
+        terms: list[tuple[int | px.Expr, bool, bool | None]] = []
         for ordering in query.orderings:
-            try:
-                position = item_keys.index(ordering.expr._key())
-            except ValueError:
-                raise ProgrammingError("with distinct(), ORDER BY keys must be selected") from None
-            field = plan.fields[position]
-            keys.append(px.SortKey(self.b.column(field), ordering.descending, ordering.nulls_first))
-        return self.b.sort(plan, keys)
+            key = ordering.expr._key()
+            target: int | px.Expr = (
+                item_keys.index(key) if key in item_keys else post(ordering.expr)
+            )
+            terms.append((target, ordering.descending, ordering.nulls_first))
+        return terms
 
     def _limit(self, query: Select[Any], plan: pn.Plan, scope: Scope) -> pn.Plan:
         def bound(e: Expr[Any] | None) -> px.Expr | None:

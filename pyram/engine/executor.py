@@ -13,7 +13,8 @@ from collections.abc import Generator
 from typing import Any
 
 from pyram.engine.batch import Batch
-from pyram.engine.operator import ExecContext, Operator
+from pyram.engine.explain import profiled
+from pyram.engine.operator import ExecContext, Operator, OperatorProfile
 from pyram.engine.physical_planner import plan_physical
 from pyram.plan.nodes import Plan
 
@@ -31,17 +32,16 @@ def execute(
     Args:
         op: the root of an operator tree.
         ctx: the execution context (a subquery runner is installed when it has none).
-        analyze: count every operator's output rows into ``ctx.rows_out`` (EXPLAIN ANALYZE).
+        analyze: measure every operator into ``ctx.profile`` and ``ctx.rows_out`` (EXPLAIN
+            ANALYZE).
     """
     install_subquery_runner(ctx)
     if not analyze:
         yield from op.execute(ctx)
         return
-    rows_out = ctx.rows_out
-    rows_out[id(op)] = 0
-    for batch in op.execute(ctx):
-        rows_out[id(op)] += batch.row_count
-        yield batch
+    # seeding the root's profile turns measuring on for every operator below (see pull)
+    ctx.profile[id(op)] = OperatorProfile()
+    yield from profiled(op, op.execute(ctx), ctx)
 
 
 def run_rows(

@@ -1,48 +1,45 @@
-"""EXPLAIN: a physical operator tree as indented text, one line per operator.
+"""EXPLAIN and EXPLAIN ANALYZE: a physical operator tree as text, JSON, Graphviz dot or Mermaid.
 
-Place in the pipeline: reads a tree built by :mod:`pyram.engine.physical_planner` (and, for
-EXPLAIN ANALYZE, the row counts an execution left in ``ExecContext.rows_out``). Each line shows
-the operator's name, its ``describe()`` details (columns, predicate, index and access, join kind
-and keys) and the planner's row estimate. :func:`pyram.plan.display.format_expr` (the one expression
-printer) renders bound expressions in those details.
+Place in the pipeline: reads a tree built by :mod:`pyram.engine.physical_planner` and, for
+EXPLAIN ANALYZE, the :class:`OperatorProfile` an execution left per operator in
+``ExecContext.profile``. Each operator shows its name, its ``describe()`` details (columns,
+predicate, index and access, join kind and keys), the planner's row estimate and, analyzed, the
+rows and batches it produced and the time spent in it (its inputs included, as PostgreSQL
+shows it). :func:`pyram.plan.display.format_expr` (the one expression printer) renders bound
+expressions in those details.
 
-EXPLAIN QUERY PLAN gives SQLite's shorter shape instead (:func:`query_plan`): rows of
-``(id, parent, notused, detail)`` naming only how tables are read and what extra structures a
-query builds (``SCAN t``, ``SEARCH t USING INDEX i (a=?)``, ``USE TEMP B-TREE FOR ORDER BY``),
-which the shell draws as a tree.
+Profiling costs nothing unless asked for: :func:`profiled` wraps an operator's batches only when
+the context holds a profile (see :func:`pyram.engine.operators.common.pull`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import json
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any, Literal
 
-from pyram.engine.operator import Operator
-from pyram.engine.operators.aggregate import HashAggregate
-from pyram.engine.operators.distinct import Distinct
-from pyram.engine.operators.dml import DeleteOp, InsertOp, UpdateOp
-from pyram.engine.operators.filter import Filter
-from pyram.engine.operators.hash_join import HashJoin
-from pyram.engine.operators.index_join import IndexNestedLoopJoin
-from pyram.engine.operators.limit import Limit
-from pyram.engine.operators.nested_loop_join import NestedLoopJoin
-from pyram.engine.operators.project import Project
-from pyram.engine.operators.recursive import RecursiveCteOp, WorkTableOp
-from pyram.engine.operators.scan import IndexScan, TableScan
-from pyram.engine.operators.set_ops import SetOperation
-from pyram.engine.operators.sort import Sort, TopN
-from pyram.engine.operators.values import Values
+import attrs
+
+from pyram.engine.batch import Batch
+from pyram.engine.operator import ExecContext, Operator, OperatorProfile
+from pyram.errors import ProgrammingError
 from pyram.plan.display import format_expr
 
-__all__ = ["explain", "format_expr", "query_plan"]
-
-#: One EXPLAIN QUERY PLAN row: id, parent id (0 at the top), unused (0), detail.
-PlanRow = tuple[int, int, int, str]
-#: ``(table, index name) -> the index's column names``.
-IndexColumns = Callable[[str, str], tuple[str, ...]]
-#: Operators that only reshape or write rows: EXPLAIN QUERY PLAN shows their inputs instead.
-_TRANSPARENT = (Project, Filter, Limit, InsertOp, UpdateOp, DeleteOp)
+__all__ = [
+    "ExplainFormat",
+    "PlanNode",
+    "explain",
+    "format_expr",
+    "format_plan_tree",
+    "plan_tree",
+    "profiled",
+]
 
 _INDENT = "  "
+
+#: the output formats of :func:`format_plan_tree`
+ExplainFormat = Literal["text", "json", "dot", "mermaid"]
 
 
 def explain(op: Operator, rows_out: Mapping[int, int] | None = None) -> str:
@@ -72,103 +69,179 @@ def explain(op: Operator, rows_out: Mapping[int, int] | None = None) -> str:
     return "\n".join(lines)
 
 
-def query_plan(op: Operator, index_columns: IndexColumns | None = None) -> list[PlanRow]:
-    """EXPLAIN QUERY PLAN rows for the operator tree, in SQLite's shape.
+# ------------------------------------------------------------------------------ profiling
 
-    Args:
-        op: the root operator.
-        index_columns: ``(table, index) -> column names``, to show which columns an index
-            search matches (``(a=?)``); without it the index access kind is shown.
 
-    Example:
-        >>> from pyram.engine.operators.values import Values
-        >>> query_plan(Values((), ()))
-        [(1, 0, 0, 'SCAN CONSTANT ROW')]
+def profiled(op: Operator, batches: Iterator[Batch], ctx: ExecContext) -> Iterator[Batch]:
+    """``batches`` (the output of ``op``), counted into ``ctx.profile`` and ``ctx.rows_out``:
+    rows, batches and the time spent producing them (``op``'s inputs included)."""
+    stats = ctx.profile.setdefault(id(op), OperatorProfile())
+    rows_out = ctx.rows_out
+    key = id(op)
+    rows_out.setdefault(key, 0)
+    clock = time.perf_counter
+    try:
+        while True:
+            start = clock()
+            batch = next(batches, None)
+            stats.seconds += clock() - start
+            if batch is None:
+                return
+            stats.batches += 1
+            stats.rows += batch.row_count
+            rows_out[key] += batch.row_count
+            yield batch
+    finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()
+
+
+# ------------------------------------------------------------------------------ the tree
+
+
+@attrs.frozen
+class PlanNode:
+    """One operator of an explained plan, with its measurements when analyzed.
+
+    Attributes:
+        name: the operator (``TableScan``, ``HashJoin`` ...).
+        details: what it does (``describe()``).
+        estimated_rows: the planner's estimate of its output rows.
+        index: the index it reads, if any.
+        rows: output rows of the analyzed run (None when not analyzed).
+        batches: output batches of the analyzed run.
+        time_ms: milliseconds spent in it, its inputs included.
+        children: its inputs.
     """
-    rows: list[PlanRow] = []
 
-    def add(parent: int, detail: str) -> int:
-        rows.append((len(rows) + 1, parent, 0, detail))
-        return len(rows)
+    name: str
+    details: str
+    estimated_rows: float
+    index: str | None = None
+    rows: int | None = None
+    batches: int | None = None
+    time_ms: float | None = None
+    children: tuple[PlanNode, ...] = ()
 
-    def visit(node: Operator, parent: int) -> None:
-        if isinstance(node, _TRANSPARENT):
-            for child in node.children:
-                visit(child, parent)
-            return
-        detail, children_under = _detail(node, index_columns)
-        if detail is None or not children_under:
-            # SQLite lists the reads first, then what is built over them (ORDER BY, GROUP BY)
-            for child in node.children:
-                visit(child, parent)
-            if detail is not None:
-                add(parent, detail)
-            return
-        me = add(parent, detail)
-        if isinstance(node, SetOperation):
-            first, second = node.children
-            visit(first, add(me, "LEFT-MOST SUBQUERY"))
-            visit(second, add(me, f"{node.name.upper()}{' ALL' if node.all else ''}"))
-            return
-        if isinstance(node, RecursiveCteOp):
-            anchor, step = node.children
-            visit(anchor, add(me, "SETUP"))
-            visit(step, add(me, "RECURSIVE STEP"))
-            return
-        for child in node.children:
-            visit(child, me)
-
-    visit(op, 0)
-    return rows
+    def to_dict(self) -> dict[str, Any]:
+        """The node and its inputs as JSON-ready dictionaries."""
+        out: dict[str, Any] = {
+            "operator": self.name,
+            "details": self.details,
+            "estimated_rows": round(self.estimated_rows, 1),
+        }
+        if self.index is not None:
+            out["index"] = self.index
+        if self.rows is not None:
+            out.update(rows=self.rows, batches=self.batches, time_ms=self.time_ms)
+        out["children"] = [c.to_dict() for c in self.children]
+        return out
 
 
-def _detail(node: Operator, index_columns: IndexColumns | None) -> tuple[str | None, bool]:
-    """The detail line of one operator and whether its inputs go under it (or beside it)."""
-    if isinstance(node, TableScan):
-        return f"SCAN {node.table}", False
-    if isinstance(node, IndexScan):
-        if node.access == "ordered":
-            return f"SCAN {node.table} USING INDEX {node.index}", False
-        matched = _matched(node, index_columns)
-        return f"SEARCH {node.table} USING INDEX {node.index} ({matched})", False
-    if isinstance(node, IndexNestedLoopJoin):
-        # the outer side is read first; the table is then searched once per outer row
-        columns = index_columns(node.table, node.index) if index_columns else ()
-        keys = len(node.keys)
-        where = " AND ".join(f"{c}=?" for c in columns[:keys]) if columns else f"{keys} keys"
-        return f"SEARCH {node.table} USING INDEX {node.index} ({where})", False
-    if isinstance(node, HashJoin | NestedLoopJoin):
-        kind = "HASH JOIN" if isinstance(node, HashJoin) else "NESTED LOOP JOIN"
-        return f"{kind} ({node.describe()})", True
-    if isinstance(node, Sort | TopN):
-        return "USE TEMP B-TREE FOR ORDER BY", False
-    if isinstance(node, HashAggregate):
-        return ("USE HASH TABLE FOR GROUP BY" if node.groups else None), False
-    if isinstance(node, Distinct):
-        return "USE HASH TABLE FOR DISTINCT", False
-    if isinstance(node, SetOperation):
-        return "COMPOUND QUERY", True
-    if isinstance(node, RecursiveCteOp):
-        return "RECURSIVE CTE", True
-    if isinstance(node, WorkTableOp):
-        return "SCAN recursive work table", False
-    if isinstance(node, Values):
-        return "SCAN CONSTANT ROW", False
-    return node.name.upper(), True
+def plan_tree(op: Operator, profile: Mapping[int, OperatorProfile] | None = None) -> PlanNode:
+    """The operator tree rooted at ``op`` as :class:`PlanNode` s (measured when ``profile``)."""
+    children = tuple(plan_tree(c, profile) for c in op.children)
+    index = getattr(op, "index", None)
+    node = PlanNode(
+        op.name,
+        op.describe(),
+        op.estimated_rows,
+        index if isinstance(index, str) else None,
+        children=children,
+    )
+    if profile is None:
+        return node
+    stats = profile.get(id(op), OperatorProfile())
+    return attrs.evolve(
+        node, rows=stats.rows, batches=stats.batches, time_ms=round(stats.seconds * 1e3, 3)
+    )
 
 
-def _matched(node: IndexScan, index_columns: IndexColumns | None) -> str:
-    """``a=?``, ``a>? AND a<?`` ...: the index columns an index search constrains."""
-    columns = index_columns(node.table, node.index) if index_columns else ()
-    if not columns:
-        return node.access
-    if node.key_exprs:
-        return " AND ".join(f"{c}=?" for c in columns[: len(node.key_exprs[0])])
-    parts = []
-    if node.low_exprs is not None:
-        column = columns[len(node.low_exprs) - 1]
-        parts.append(f"{column}{'>=' if node.low_inclusive else '>'}?")
-    if node.high_exprs is not None:
-        column = columns[len(node.high_exprs) - 1]
-        parts.append(f"{column}{'<=' if node.high_inclusive else '<'}?")
-    return " AND ".join(parts)
+def format_plan_tree(node: PlanNode, format: str = "text") -> str:
+    """``node`` rendered as ``format``: "text" (indented lines), "json", "dot" (Graphviz) or
+    "mermaid" (a ``flowchart``).
+
+    Raises:
+        ProgrammingError: an unknown format.
+    """
+    render = _FORMATS.get(format)
+    if render is None:
+        raise ProgrammingError(
+            f"unknown EXPLAIN format {format!r}: expected one of {', '.join(_FORMATS)}"
+        )
+    return render(node)
+
+
+def _measures(node: PlanNode) -> str:
+    text = f"est. rows {node.estimated_rows:.0f}"
+    if node.rows is not None:
+        text += f", rows {node.rows}, batches {node.batches}, time {node.time_ms:.3f} ms"
+    return text
+
+
+def _text(node: PlanNode) -> str:
+    lines: list[str] = []
+    stack: list[tuple[PlanNode, int]] = [(node, 0)]
+    while stack:
+        current, depth = stack.pop()
+        details = f" {current.details}" if current.details else ""
+        lines.append(f"{_INDENT * depth}{current.name}{details} ({_measures(current)})")
+        stack.extend((child, depth + 1) for child in reversed(current.children))
+    return "\n".join(lines)
+
+
+def _json(node: PlanNode) -> str:
+    return json.dumps(node.to_dict(), indent=2)
+
+
+def _numbered(node: PlanNode) -> list[tuple[int, PlanNode, int | None]]:
+    """Every node with a number (pre-order) and its parent's number."""
+    out: list[tuple[int, PlanNode, int | None]] = []
+    stack: list[tuple[PlanNode, int | None]] = [(node, None)]
+    while stack:
+        current, parent = stack.pop()
+        number = len(out)
+        out.append((number, current, parent))
+        stack.extend((child, number) for child in reversed(current.children))
+    return out
+
+
+def _dot_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _dot(node: PlanNode) -> str:
+    lines = [
+        "digraph plan {",
+        "  rankdir=BT;",
+        '  node [shape=box, fontname="Helvetica", fontsize=10];',
+    ]
+    for number, current, parent in _numbered(node):
+        label = "\\n".join(
+            _dot_text(part) for part in (current.name, current.details, _measures(current)) if part
+        )
+        lines.append(f'  n{number} [label="{label}"];')
+        if parent is not None:
+            lines.append(f"  n{number} -> n{parent};")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _mermaid_text(text: str) -> str:
+    # inside a quoted Mermaid label, '"' ends it; '#quot;' is Mermaid's entity for it
+    return text.replace('"', "#quot;")
+
+
+def _mermaid(node: PlanNode) -> str:
+    lines = ["flowchart BT"]
+    for number, current, parent in _numbered(node):
+        parts = (current.name, current.details, _measures(current))
+        label = "<br/>".join(_mermaid_text(p) for p in parts if p)
+        lines.append(f'  n{number}["{label}"]')
+        if parent is not None:
+            lines.append(f"  n{number} --> n{parent}")
+    return "\n".join(lines)
+
+
+_FORMATS = {"text": _text, "json": _json, "dot": _dot, "mermaid": _mermaid}

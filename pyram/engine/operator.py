@@ -16,7 +16,19 @@ from pyram.engine.batch import Batch
 from pyram.plan.expr import Field
 from pyram.storage import Store
 
-__all__ = ["ExecContext", "Operator"]
+__all__ = ["ExecContext", "Operator", "OperatorProfile"]
+
+
+class OperatorProfile:
+    """What one operator did in an EXPLAIN ANALYZE run: rows and batches it produced, and the
+    seconds spent producing them (its inputs included)."""
+
+    __slots__ = ("batches", "rows", "seconds")
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.batches = 0
+        self.seconds = 0.0
 
 
 class ExecContext:
@@ -28,9 +40,11 @@ class ExecContext:
         outer: values of outer columns (cid -> value) while a correlated subquery runs.
         cache: per-execution memo (results of uncorrelated subqueries, keyed by id of the plan).
         rows_out: per-operator output row counts (id(operator) -> rows), for EXPLAIN ANALYZE.
+        profile: per-operator rows, batches and time (id(operator) -> profile), for EXPLAIN
+            ANALYZE; operators are measured only while it is non-empty.
     """
 
-    __slots__ = ("cache", "outer", "params", "rows_out", "store", "subquery_runner")
+    __slots__ = ("cache", "outer", "params", "profile", "rows_out", "store", "subquery_runner")
 
     def __init__(
         self,
@@ -43,6 +57,7 @@ class ExecContext:
         self.outer: Mapping[int, Any] = outer or {}
         self.cache: dict[Any, Any] = {}
         self.rows_out: dict[int, int] = {}
+        self.profile: dict[int, OperatorProfile] = {}
         #: runs a subquery plan: (plan, ctx, max_rows or None) -> rows as tuples
         self.subquery_runner: (
             Callable[[Any, ExecContext, int | None], list[tuple[Any, ...]]] | None
@@ -53,6 +68,8 @@ class ExecContext:
         ctx = ExecContext(self.store, self.params, {**self.outer, **outer})
         ctx.cache = self.cache
         ctx.subquery_runner = self.subquery_runner
+        ctx.profile = self.profile
+        ctx.rows_out = self.rows_out
         return ctx
 
 

@@ -202,7 +202,9 @@ define_aggregate(
 
 
 def _any_value(values: list[Any]) -> Any:
-    return values[-1] if values else None
+    # the aggregate operator reads SQLite's row itself (see engine/operators/aggregate.py);
+    # given only the non-NULL values, the first one is the closest
+    return values[0] if values else None
 
 
 def _same_type_rule(args: Sequence[DataType]) -> DataType:
@@ -216,7 +218,8 @@ define_aggregate(
     _same_type_rule,
     _any_value,
     doc=(
-        "A value of the group (NULL only when every value is NULL). SQL uses it for a bare "
-        "column of an aggregate query, as SQLite allows. Example: any_value(name) -> 'ada'"
+        "The value of the row SQLite 3.40 reads for a bare column of an aggregate query: "
+        "the row of the query's (last) min()/max() result, else the group's first row; every "
+        "any_value of a query reads the same row. Example: any_value(name) -> 'ada'"
     ),
 )

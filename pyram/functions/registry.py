@@ -18,7 +18,9 @@ This module imports only :mod:`pyram.errors` and :mod:`pyram.types`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import attrs
@@ -28,6 +30,7 @@ from pyram.types import DECIMAL, INTEGER, JSON_TYPE, NULLTYPE, REAL, TEXT, DataT
 
 __all__ = [
     "AggregateFunction",
+    "FunctionScope",
     "ReturnTypeRule",
     "ScalarFunction",
     "aggregate_function",
@@ -44,6 +47,10 @@ __all__ = [
     "register_aggregate",
     "register_scalar",
     "scalar_function",
+    "use_functions",
+    "user_aggregate",
+    "user_scalar",
+    "user_window",
     "with_arity",
 ]
 
@@ -111,6 +118,59 @@ _SCALARS: dict[str, ScalarFunction] = {}
 _AGGREGATES: dict[str, AggregateFunction] = {}
 
 
+@attrs.define
+class FunctionScope:
+    """One database's own functions (user-defined), looked up before the built-ins while the
+    scope is active (:func:`use_functions`): registrations never leak to other databases.
+
+    Attributes:
+        scalars: scalar functions by lower-case name.
+        aggregates: aggregate functions by lower-case name.
+        windows: window functions by lower-case name (each also usable as an aggregate).
+        procedures: procedures by lower-case name (``CALL name(...)``), bound to the database.
+        version: bumped on every change, so callers can drop what they prepared before.
+    """
+
+    scalars: dict[str, ScalarFunction] = attrs.field(factory=dict)
+    aggregates: dict[str, AggregateFunction] = attrs.field(factory=dict)
+    windows: dict[str, Any] = attrs.field(factory=dict)
+    procedures: dict[str, Callable[..., Any]] = attrs.field(factory=dict)
+    version: int = 0
+
+
+_SCOPE: ContextVar[FunctionScope | None] = ContextVar("pyram_function_scope", default=None)
+
+
+@contextmanager
+def use_functions(scope: FunctionScope | None) -> Iterator[None]:
+    """Resolve function names through ``scope`` first (then the built-ins) in this block."""
+    token = _SCOPE.set(scope)
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
+
+def user_scalar(name: str) -> ScalarFunction | None:
+    """The active scope's scalar function ``name``, or None."""
+    scope = _SCOPE.get()
+    return None if scope is None else scope.scalars.get(name.lower())
+
+
+def user_window(name: str) -> Any:
+    """The active scope's window function ``name`` (a ``functions.user.WindowFunction`` with
+    sqlite3's step/inverse/value/finalize class), or None: where the window operator finds
+    the functions users register."""
+    scope = _SCOPE.get()
+    return None if scope is None else scope.windows.get(name.lower())
+
+
+def user_aggregate(name: str) -> AggregateFunction | None:
+    """The active scope's aggregate function ``name``, or None."""
+    scope = _SCOPE.get()
+    return None if scope is None else scope.aggregates.get(name.lower())
+
+
 def _check_name(name: str) -> None:
     if not name or name != name.lower() or not name.isidentifier():
         raise ProgrammingError(f"function name must be a lower-case identifier, got {name!r}")
@@ -148,7 +208,7 @@ def scalar_function(name: str) -> ScalarFunction:
     Raises:
         ProgrammingError: ``no such function: name``.
     """
-    found = _SCALARS.get(name.lower())
+    found = user_scalar(name) or _SCALARS.get(name.lower())
     if found is None:
         raise ProgrammingError(f"no such function: {name}")
     return found
@@ -160,7 +220,7 @@ def aggregate_function(name: str) -> AggregateFunction:
     Raises:
         ProgrammingError: ``no such function: name``.
     """
-    found = _AGGREGATES.get(name.lower())
+    found = user_aggregate(name) or _AGGREGATES.get(name.lower())
     if found is None:
         raise ProgrammingError(f"no such function: {name}")
     return found
@@ -175,14 +235,14 @@ def is_aggregate(name: str, nargs: int | None = None) -> bool:
     ``sum(a, b)`` still counts as an aggregate and fails its arity check). Without ``nargs`` the
     answer is True for any name that has an aggregate form.
     """
-    agg = _AGGREGATES.get(name.lower())
+    agg = user_aggregate(name) or _AGGREGATES.get(name.lower())
     if agg is None:
         return False
     if nargs is None:
         return True
     if _accepts(agg.min_args, agg.max_args, nargs):
         return True
-    scalar = _SCALARS.get(name.lower())
+    scalar = user_scalar(name) or _SCALARS.get(name.lower())
     return scalar is None or not _accepts(scalar.min_args, scalar.max_args, nargs)
 
 

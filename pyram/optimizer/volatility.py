@@ -33,5 +33,7 @@ def is_deterministic_call(name: str) -> bool:
 def is_deterministic(expr: Expr) -> bool:
     """True when every function call in ``expr`` (outside subqueries) is deterministic."""
     return all(
-        is_deterministic_call(node.name) for node in walk(expr) if isinstance(node, FuncCall)
+        node.udf.deterministic if node.udf is not None else is_deterministic_call(node.name)
+        for node in walk(expr)
+        if isinstance(node, FuncCall)
     )

@@ -9,7 +9,7 @@ the offending expression.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
@@ -17,6 +17,7 @@ import attrs
 from pyram.catalog import TableSchema
 from pyram.errors import ProgrammingError
 from pyram.functions import aggregate_function, scalar_function
+from pyram.functions.registry import user_aggregate, user_scalar
 from pyram.functions.window import window_function
 from pyram.plan.expr import (
     AggCall,
@@ -247,6 +248,44 @@ class PlanBuilder:
         """Drop duplicate rows."""
         return Distinct(input)
 
+    def distinct_sorted(
+        self,
+        input: Plan,
+        exprs: Sequence[Expr],
+        names: Sequence[str],
+        order: Sequence[tuple[int | Expr, bool, bool | None]],
+    ) -> Plan:
+        """``SELECT DISTINCT exprs ... ORDER BY order``: each term (key, descending,
+        nulls_first) names a select-list position or is an expression over ``input``.
+
+        A term not selected reads, as in SQLite, the first input row of each distinct row:
+        the rows are grouped by ``exprs`` with ``any_value`` of such terms (the first row's
+        value, see :mod:`pyram.functions.aggregate`), sorted, then the terms dropped.
+        """
+        extras = [key for key, _, _ in order if not isinstance(key, int)]
+        if not extras:
+            plan: Plan = self.distinct(self.project(input, exprs, names))
+            fields = plan.fields
+        else:
+            calls = [self.agg("any_value", [e]) for e in extras]
+            extra_names = [f"order{i + 1}" for i in range(len(extras))]
+            plan = self.aggregate(input, exprs, calls, [*names, *extra_names])
+            fields = plan.fields
+        keys = []
+        extra = len(exprs)
+        for key, descending, nulls_first in order:
+            if isinstance(key, int):
+                field = fields[key]
+            else:
+                field = fields[extra]
+                extra += 1
+            keys.append(SortKey(self.column(field), descending, nulls_first))
+        plan = self.sort(plan, keys)
+        if extras:
+            kept = fields[: len(exprs)]
+            plan = self.project(plan, [self.column(f) for f in kept], names)
+        return plan
+
     def set_op(self, kind: SetOpKind, keep_all: bool, left: Plan, right: Plan) -> SetOp:
         """UNION/INTERSECT/EXCEPT: same column count, matching families; named after ``left``."""
         lf, rf = left.fields, right.fields
@@ -321,8 +360,8 @@ class PlanBuilder:
 
     def _unify(self, left: Expr, right: Expr, what: str) -> tuple[Expr, Expr]:
         """Check two operands share a type family; type untyped params/NULLs from the other."""
-        left = self.coerce_to(left, right.dtype) if right.dtype is not NULLTYPE else left
-        right = self.coerce_to(right, left.dtype) if left.dtype is not NULLTYPE else right
+        left = _numeric_operand(left, right.dtype)
+        right = _numeric_operand(right, left.dtype)
         lf, rf = left.dtype.family, right.dtype.family
         if "null" not in (lf, rf) and lf != rf:
             raise ProgrammingError(
@@ -348,7 +387,12 @@ class PlanBuilder:
         left, right = self._unify(left, right, f"apply {op} to")
         if left.dtype.family not in ("numeric", "null"):
             raise ProgrammingError(f"{op} needs numbers, got {left.dtype.name}")
-        return Arith(op, left, right, arith_result_type(op, left.dtype, right.dtype))
+        dtype = arith_result_type(op, left.dtype, right.dtype)
+        if dtype is INTEGER and any(isinstance(s, Param) and s.operand for s in (left, right)):
+            # the parameter may be REAL (``int_col - ?`` with 99.5): so may the result, and a
+            # REAL expression may hold INTEGER values, so typing it REAL covers both
+            dtype = REAL
+        return Arith(op, left, right, dtype)
 
     def arith_chain(self, ops: Sequence[ArithOp], args: Sequence[Expr]) -> Expr:
         """A long left-associative chain (``a + b - c ...``, ``a || b || c ...``) as one flat
@@ -446,10 +490,18 @@ class PlanBuilder:
         return Case(typed, fallback, result_type)
 
     @staticmethod
-    def cast(arg: Expr, dtype: DataType) -> Cast:
-        """``CAST(arg AS dtype)`` (to INTEGER, REAL, TEXT, DECIMAL, BLOB or BOOLEAN)."""
+    def cast(arg: Expr, dtype: DataType) -> Expr:
+        """``CAST(arg AS dtype)`` (to INTEGER, REAL, TEXT, DECIMAL, BLOB or BOOLEAN).
+
+        A cast to the type ``arg`` already has is dropped only where every value is sure to
+        be of that type: a REAL expression such as ``CASE .. THEN -0.125 ELSE 1 END`` or
+        ``coalesce(int_col, real_col)`` may yield an INTEGER (SQLite keeps each value's
+        storage class there), which ``CAST(.. AS REAL)`` must turn into 1.0.
+        """
         if dtype.name not in ("INTEGER", "REAL", "TEXT", "DECIMAL", "BLOB", "BOOLEAN"):
             raise ProgrammingError(f"CAST to {dtype.name} is not supported")
+        if arg.dtype is dtype and _values_match_type(arg):
+            return arg
         return Cast(arg, dtype)
 
     @staticmethod
@@ -464,13 +516,13 @@ class PlanBuilder:
 
     @staticmethod
     def func(name: str, args: Sequence[Expr]) -> FuncCall:
-        """A scalar function call, typed by the function registry."""
+        """A scalar function call, typed by the function registry (see :func:`_typed_args`)."""
         fn = scalar_function(name)
         count = len(args)
         if count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
             raise ProgrammingError(f"wrong number of arguments to function {fn.name}()")
-        dtype = fn.return_type([a.dtype for a in args])
-        return FuncCall(fn.name, tuple(args), dtype)
+        args, dtype = _typed_args(fn.return_type, args)
+        return FuncCall(fn.name, tuple(args), dtype, udf=user_scalar(name))
 
     @staticmethod
     def agg(name: str, args: Sequence[Expr], distinct: bool = False) -> AggCall:
@@ -479,8 +531,8 @@ class PlanBuilder:
         count = len(args)
         if count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
             raise ProgrammingError(f"wrong number of arguments to function {fn.name}()")
-        dtype = fn.return_type([a.dtype for a in args])
-        return AggCall(fn.name, tuple(args), dtype, distinct)
+        args, dtype = _typed_args(fn.return_type, args)
+        return AggCall(fn.name, tuple(args), dtype, distinct, udf=user_aggregate(name))
 
     def agg_filter(self, call: AggCall, condition: Expr) -> AggCall:
         """``call FILTER (WHERE condition)``."""
@@ -563,6 +615,62 @@ def _mark_ordered(plan: SetOp) -> SetOp:
 def arith_result_type(op: ArithOp, left: DataType, right: DataType) -> DataType:
     """The type of ``left op right`` for operands :meth:`PlanBuilder.arith` accepted."""
     return TEXT if op == "||" else _numeric_result(left, right)
+
+
+def _numeric_operand(expr: Expr, other: DataType) -> Expr:
+    """An untyped parameter or NULL next to ``other`` takes its type; a parameter typed
+    INTEGER that way is marked an operand (a REAL value then still compares numerically)."""
+    if other is NULLTYPE:
+        return expr
+    typed = PlanBuilder.coerce_to(expr, other)
+    if isinstance(typed, Param) and typed is not expr and other is INTEGER:
+        return attrs.evolve(typed, operand=True)
+    return typed
+
+
+def _typed_args(
+    rule: Callable[[Sequence[DataType]], DataType], args: Sequence[Expr]
+) -> tuple[list[Expr], DataType]:
+    """Arguments and result type of a call. An argument made REAL only by a parameter next
+    to an INTEGER column (``i + ?``) stays so where the result's type is the same either way
+    (``total(i + ?)``, ``round(i + ?)``); elsewhere (``substr(s, i + ?)``, ``sum(i + ?)``) it
+    is typed INTEGER again, its parameter then taking INTEGER values only, so the plan types
+    no differently than without REAL parameters."""
+    narrowed = [_narrowed(a) for a in args]
+    if all(n is a for n, a in zip(narrowed, args, strict=True)):
+        return list(args), rule([a.dtype for a in args])
+    strict = rule([a.dtype for a in narrowed])
+    try:
+        lenient = rule([a.dtype for a in args])
+    except ProgrammingError:
+        return narrowed, strict
+    # lenient only where the result's type does not depend on it (round, total, avg ...)
+    return (list(args), lenient) if lenient is strict else (narrowed, strict)
+
+
+def _narrowed(expr: Expr) -> Expr:
+    """``expr`` with its operand parameters strict again and the arithmetic they made REAL
+    INTEGER again (see ``Param.operand``): where a function needs an INTEGER argument."""
+    if isinstance(expr, Param) and expr.operand:
+        return attrs.evolve(expr, operand=False)
+    if isinstance(expr, Negate):
+        inner = _narrowed(expr.arg)
+        return expr if inner is expr.arg else Negate(inner)
+    if not isinstance(expr, Arith) or expr.op == "||":
+        return expr
+    left, right = _narrowed(expr.left), _narrowed(expr.right)
+    if left is expr.left and right is expr.right:
+        return expr
+    return Arith(expr.op, left, right, _numeric_result(left.dtype, right.dtype))
+
+
+def _values_match_type(expr: Expr) -> bool:
+    """True when every value of ``expr`` has the storage class of its type: a stored column,
+    or a value of a family other than numeric (a REAL expression may mix in INTEGER values,
+    an INTEGER one REAL values through a REAL parameter next to an INTEGER column)."""
+    if isinstance(expr, Literal_ | Param):
+        return False
+    return expr.dtype.family != "numeric" or isinstance(expr, ColumnRef)
 
 
 def _numeric_result(a: DataType, b: DataType) -> DataType:

@@ -19,6 +19,7 @@ import attrs
 from pyram.types import BOOLEAN, DataType
 
 if TYPE_CHECKING:
+    from pyram.functions.registry import AggregateFunction, ScalarFunction
     from pyram.plan.nodes import Plan
 
 __all__ = [
@@ -152,6 +153,9 @@ class Param(_Typed):
 
     key: str | int
     type_: DataType
+    #: an operand of a comparison or of arithmetic: typed INTEGER by the column it meets, it
+    #: still takes a REAL value, compared and computed numerically as in SQLite
+    operand: bool = False
 
     @property
     def nullable(self) -> bool:
@@ -348,12 +352,14 @@ class Cast(_Typed):
 
 @attrs.frozen(slots=True)
 class FuncCall(_Typed):
-    """A scalar function from the function registry."""
+    """A scalar function from the function registry; ``udf``: a database's own function (the
+    record itself, so executing the plan needs no name lookup)."""
 
     name: str
     args: tuple[Expr, ...]
     type_: DataType
     may_be_null: bool = True
+    udf: ScalarFunction | None = None
 
     @property
     def nullable(self) -> bool:
@@ -365,6 +371,7 @@ class AggCall(_Typed):
     """An aggregate call (only inside an ``Aggregate`` node); ``args`` empty for ``count(*)``.
 
     ``filter``: SQL's ``FILTER (WHERE ...)``; only rows where it is TRUE are aggregated.
+    ``udf``: a database's own aggregate (the record itself).
     """
 
     name: str
@@ -372,6 +379,7 @@ class AggCall(_Typed):
     type_: DataType
     distinct: bool = False
     filter: Expr | None = None
+    udf: AggregateFunction | None = None
 
     @property
     def nullable(self) -> bool:

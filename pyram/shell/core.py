@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from pyram.database import Database
+from pyram.engine.query_plan import format_query_plan
 from pyram.errors import Error
 from pyram.result import SqlResult
 from pyram.shell.errors import ShellError
@@ -230,7 +231,8 @@ class Shell:
 
 
 def draw_query_plan(rows: Sequence[Sequence[Any]]) -> str:
-    """EXPLAIN QUERY PLAN rows ``(id, parent, notused, detail)`` as sqlite3 draws them.
+    """EXPLAIN QUERY PLAN rows ``(id, parent, notused, detail)`` as sqlite3 draws them (the
+    shell prints a line at a time: with its newline).
 
     >>> print(draw_query_plan([(1, 0, 0, "SCAN t"), (2, 0, 0, "USE TEMP B-TREE FOR ORDER BY")]))
     QUERY PLAN
@@ -238,20 +240,7 @@ def draw_query_plan(rows: Sequence[Sequence[Any]]) -> str:
     `--USE TEMP B-TREE FOR ORDER BY
     <BLANKLINE>
     """
-    children: dict[Any, list[tuple[Any, str]]] = {}
-    for row_id, parent, _, detail in rows:
-        children.setdefault(parent, []).append((row_id, str(detail)))
-    lines = ["QUERY PLAN"]
-
-    def draw(parent: Any, prefix: str) -> None:
-        below = children.get(parent, [])
-        for i, (row_id, detail) in enumerate(below):
-            last = i == len(below) - 1
-            lines.append(f"{prefix}{'`--' if last else '|--'}{detail}")
-            draw(row_id, prefix + ("   " if last else "|  "))
-
-    draw(0, "")
-    return "\n".join(lines) + "\n"
+    return format_query_plan(rows) + "\n"
 
 
 def _first_keyword(text: str) -> str:

@@ -59,6 +59,7 @@ __all__ = [
     "Parameter",
     "RealLiteral",
     "Reindex",
+    "Call",
     "Release",
     "ResultColumn",
     "Rollback",
@@ -461,13 +462,15 @@ class JoinKind(enum.Enum):
 
 @attrs.frozen(kw_only=True)
 class Join(FromItem):
-    """``left <kind> JOIN right [ON on | USING (using)]``; joins nest to the left."""
+    """``left [NATURAL] <kind> JOIN right [ON on | USING (using)]``; joins nest to the left.
+    ``natural``: USING the column names both sides show (bound by the binder)."""
 
     kind: JoinKind
     left: FromItem
     right: FromItem
     on: Expr | None = None
     using: tuple[str, ...] | None = None
+    natural: bool = False
 
 
 class NullsOrder(enum.Enum):
@@ -700,6 +703,14 @@ class Release(Statement):
 
 
 @attrs.frozen(kw_only=True)
+class Call(Statement):
+    """``CALL name(args)``: run a procedure of the database."""
+
+    name: str
+    args: tuple[Expr, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
 class Reindex(Statement):
     """``REINDEX [name]`` (indexes are always current in PyRAM: it only checks the name)."""
 
@@ -708,7 +719,8 @@ class Reindex(Statement):
 
 @attrs.frozen(kw_only=True)
 class Explain(Statement):
-    """``EXPLAIN [QUERY PLAN] statement``."""
+    """``EXPLAIN [QUERY PLAN | ANALYZE] statement``."""
 
     statement: Statement
     query_plan: bool = False
+    analyze: bool = False

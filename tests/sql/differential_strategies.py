@@ -5,9 +5,11 @@ with an INTEGER PRIMARY KEY), a few rows per table drawn from small value domain
 groups and DISTINCT collide; NULLs are frequent) and a few queries over them.
 
 The query generator is type-aware: every expression is built for one type family (INTEGER,
-REAL, TEXT or a truth value), so PyRAM's strict typing (no comparing TEXT with INTEGER, no bare
-non-grouped columns, ORDER BY terms of a DISTINCT query from the select list) is never the
-reason for a difference. Everything else follows SQLite, and the two engines must agree.
+REAL, TEXT or a truth value), so PyRAM's strict typing (no comparing TEXT with INTEGER) is never
+the reason for a difference. Everything else follows SQLite, and the two engines must agree:
+bare columns of aggregate queries (over one table without WHERE, where SQLite's choice of row
+does not depend on its plan), DISTINCT queries ordered by terms not selected, NATURAL joins,
+REAL parameters next to INTEGER columns included.
 
 Queries whose result order is not fully determined are compared as multisets; a query is
 "ordered" only when its ORDER BY names every output column (by position or alias), which is
@@ -113,6 +115,13 @@ FEATURES = frozenset(
         "grouped_correlated",  # subqueries after GROUP BY referencing the grouped columns
         "outer_group_key",  # GROUP BY / ORDER BY of a subquery naming an outer column (sqlite3
         # refuses: "no such column")
+        "natural",  # NATURAL [LEFT | RIGHT | FULL] JOIN
+        "distinct_order",  # SELECT DISTINCT ... ORDER BY an expression not selected
+        "bare_column",  # a column neither grouped nor aggregated in an aggregate query (one
+        # table, no WHERE: SQLite's row then does not depend on its plan)
+        "real_param",  # REAL parameters compared with numbers, INTEGER columns included
+        # (int_col > :p, CASE int_col WHEN :p ...)
+        "cast_same",  # CAST(x AS REAL) of a REAL expression that may hold INTEGER values
     }
 )
 
@@ -337,6 +346,7 @@ class Level:
 class AggInfo:
     keys: list[tuple[str, str]]  # GROUP BY expressions (sql, type)
     inner: Ctx  # where aggregate arguments are bound
+    bare: bool = False  # columns neither grouped nor aggregated may be named
 
 
 @dataclass
@@ -369,6 +379,21 @@ _SIGNED_INT = re.compile(r"^[( ]*-[-( ]*\d+\)*$")  # (-1), (- 2), (- (-3)): posi
 _UNSIGNED_INT = re.compile(r"^\(*\d+\)*$")
 _PLAIN_ON = re.compile(r"^ (USING \(.*\)|ON \w+\.\w+ = \w+\.\w+)$")
 _COLUMN = re.compile(r"^(?:(\w+)\.)?([a-z]\w*)$")
+_ONE_TABLE = re.compile(r"^(t\d+)( AS \w+)?$")
+
+
+def _natural_names(left: list[Source], right: Source) -> list[str] | None:
+    """The names a NATURAL join of ``right`` to ``left`` uses; None when one of them is on
+    several left sources or of another type family (PyRAM refuses such a join)."""
+    common = []
+    for name, ty in right.cols:
+        owners = [t for s in left for n, t in s.visible() if n == name]
+        if not owners:
+            continue
+        if len(owners) != 1 or family(owners[0]) != family(ty):
+            return None
+        common.append(name)
+    return common
 
 
 def family(ty: str) -> str:
@@ -508,13 +533,24 @@ class QueryGen:
     def lit(self, ty: str) -> str:
         domain = {INT: INT_VALUES, REAL: REAL_VALUES, TEXT: TEXT_VALUES}[ty]
         value = self.choice(domain)
-        # REAL parameters are not generated: next to an INTEGER column a float parameter is a
-        # DataError (parameters are typed strictly by their context, a deliberate difference)
+        # REAL parameters come from real_param() only: elsewhere one may meet an INTEGER
+        # context (a CASE of INTEGER branches, sum(int_col + :p)) that types it INTEGER
         if ty != REAL and self.ok("params") and not self.param_block and self.chance(6):
             name = f"p{len(self.params) + 1}"
             self.params[name] = value
             return f":{name}"
         return literal(value)
+
+    def real_param(self) -> str | None:
+        """A REAL parameter (``:pN`` with a REAL value), used right beside a comparison's
+        other operand, where SQLite and PyRAM compare numerically; None when not wanted."""
+        if not (self.ok("real_param") and self.ok("params")) or self.param_block:
+            return None
+        if not self.chance(5):
+            return None
+        name = f"p{len(self.params) + 1}"
+        self.params[name] = self.choice(REAL_VALUES)
+        return f":{name}"
 
     # ------------------------------------------------------------ expressions
     def num_type(self) -> str:
@@ -539,6 +575,9 @@ class QueryGen:
             keys = [sql for sql, kty in ctx.agg.keys if kty == ty]
             if keys:
                 options.append((8, lambda: self.choice(keys)))
+            inner = ctx.agg.inner
+            if ctx.agg.bare and self.columns(inner, ty):
+                options.append((3, lambda: self.column(inner, ty, local=True)[0]))  # type: ignore[index]
         else:
             col = self.columns(ctx, ty)
             if col:
@@ -580,7 +619,11 @@ class QueryGen:
         def case_simple() -> str:
             subject = self.choice(VALUE_TYPES)
             n = self.draw(st.integers(1, 2))
-            parts = [f"WHEN {e(subject, ctx, d)} THEN {branch(branch_type())}" for _ in range(n)]
+            def when() -> str:
+                value = self.real_param() if subject in NUMERIC else None
+                return value or e(subject, ctx, d)
+
+            parts = [f"WHEN {when()} THEN {branch(branch_type())}" for _ in range(n)]
             if self.chance(2):
                 parts.append(f"ELSE {branch(branch_type())}")
             # the subject is compared with every WHEN: a parameter there is used several times
@@ -639,6 +682,8 @@ class QueryGen:
                 opts.append((1, lambda: f"ROUND({e(REAL, ctx, d)}, {self.choice([0, 1, 2, -1])})"))
             if ok("cast"):
                 opts.append((1, lambda: f"CAST({e(INT, ctx, d)} AS REAL)"))
+            if ok("cast_same"):
+                opts.append((1, lambda: f"CAST({e(REAL, ctx, d)} AS REAL)"))
             if ok("cast") and ok("text_number"):
                 opts.append((1, lambda: f"CAST({e(TEXT, ctx, d)} AS REAL)"))
         else:  # TEXT
@@ -679,7 +724,8 @@ class QueryGen:
         def comparison() -> str:
             lt, rt = pair_types()
             op = self.choice(["=", "<", ">", "<=", ">=", "<>", "!=", "=="])
-            return f"({e(lt, ctx, sub)} {op} {e(rt, ctx, sub)})"
+            right = (self.real_param() if rt == REAL else None) or e(rt, ctx, sub)
+            return f"({e(lt, ctx, sub)} {op} {right})"
 
         def is_null() -> str:
             ty = self.choice(VALUE_TYPES)
@@ -908,6 +954,9 @@ class QueryGen:
                 kinds.append((1, lambda: "RIGHT JOIN"))
             if self.ok("full_join"):
                 kinds.append((1, lambda: "FULL JOIN"))
+            if self.ok("natural"):
+                kinds.append((1, lambda: "NATURAL JOIN"))
+                kinds.append((1, lambda: "NATURAL LEFT JOIN"))
             kind = self.pick(kinds)
             if kind in ("RIGHT JOIN", "FULL JOIN") and not all(map(_PLAIN_ON.match, inner_ons)):
                 # SQLite 3.40 drops the preserved rows of a RIGHT/FULL JOIN that follows an inner
@@ -917,7 +966,14 @@ class QueryGen:
             right_text = self.from_item(level, sub_depth)
             right = level.sources[-1]
             constraint = ""
-            if kind not in (",", "CROSS JOIN"):
+            if kind.startswith("NATURAL"):
+                common = _natural_names(left, right)
+                if common is None:  # a shared name PyRAM cannot join on: name the columns
+                    kind = kind.removeprefix("NATURAL ")
+                else:
+                    right.hidden.update(common)
+                    has_using = has_using or bool(common)
+            if kind not in (",", "CROSS JOIN") and not kind.startswith("NATURAL"):
                 # mostly qualified: a bare name in ON may also be a later table's (ambiguous)
                 qualify = int(not self.chance(4))
                 self.qualify += qualify
@@ -961,6 +1017,16 @@ class QueryGen:
                 on = f"{on} {self.choice(['AND', 'OR'])} {self.cond(ctx, 1)}"
             return f" ON {on}"
         return f" ON {self.cond(ctx, 1)}"
+
+    def _scanned_in_order(self, from_sql: str) -> bool:
+        """``from_sql`` is one table both engines scan in insertion order (no INTEGER PRIMARY
+        KEY, which SQLite stores in key order, and no index SQLite might scan instead): its
+        row for a bare column is then independent of its plan."""
+        match = _ONE_TABLE.match(from_sql)
+        if match is None:
+            return False
+        table = next((t for t in self.schema if t.name == match.group(1)), None)
+        return table is not None and not table.indexes and not any(c.pk for c in table.columns)
 
     # ------------------------------------------------------------ SELECT
     def core(
@@ -1026,7 +1092,8 @@ class QueryGen:
             # belongs to the outer query); a subquery in one may need no further nesting
             arg_level = Level(level.sources, None if parent is None else parent.opaque())
             arg_depth = sub_depth if self.ok("agg_subquery") else MAX_SUB_DEPTH
-            out_ctx = Ctx(level, AggInfo(keys, Ctx(arg_level, None, arg_depth)), sub_depth)
+            bare = self.ok("bare_column") and not where and self._scanned_in_order(from_sql)
+            out_ctx = Ctx(level, AggInfo(keys, Ctx(arg_level, None, arg_depth), bare), sub_depth)
         if types is None:
             types = [self.choice(VALUE_TYPES) for _ in range(self.draw(st.integers(1, 3)))]
         items = []
@@ -1132,7 +1199,7 @@ class QueryGen:
             order_ctx = None
             clash: frozenset[str] = frozenset()
         else:
-            order_ctx = None if first.distinct else first.ctx
+            order_ctx = first.ctx if not first.distinct or self.ok("distinct_order") else None
             level = first.ctx.level
             sources = level.sources if level is not None else []
             clash = frozenset(n for src in sources for n, _ in src.cols)

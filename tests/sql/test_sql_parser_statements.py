@@ -100,9 +100,14 @@ def test_joins() -> None:
     assert full.right.alias == "g"
 
 
-def test_natural_join_rejected_clearly() -> None:
-    with pytest.raises(SqlSyntaxError, match="NATURAL JOIN"):
-        parse_one("SELECT * FROM a NATURAL JOIN b")
+def test_natural_join_parses_and_refuses_on() -> None:
+    stmt = parse_one("SELECT * FROM a NATURAL LEFT JOIN b")
+    assert isinstance(stmt, ast.Select)
+    core = stmt.body
+    assert isinstance(core, ast.SelectCore) and isinstance(core.from_, ast.Join)
+    assert core.from_.natural and core.from_.kind is ast.JoinKind.LEFT
+    with pytest.raises(SqlSyntaxError, match="NATURAL join may not have an ON"):
+        parse_one("SELECT * FROM a NATURAL JOIN b ON a.x = b.x")
 
 
 def test_compound_and_values() -> None:

@@ -22,6 +22,23 @@ from pyram.sql.binder import Binder, BoundSelect
 Other = pyram.alias(User, "other")
 
 QUERIES: list[tuple[str, Any, str]] = [
+    (
+        "distinct_order_not_selected",
+        pyram.select(User.name).distinct().order_by(User.age.desc()),
+        "SELECT DISTINCT name FROM user ORDER BY age DESC",
+    ),
+    (
+        "cast_real_case",
+        pyram.select(
+            pyram.cast(pyram.case((User.age > 1, -0.125), else_=1.0), float).label("x")
+        ),
+        "SELECT CAST(CASE WHEN age > 1 THEN -0.125 ELSE 1.0 END AS REAL) AS x FROM user",
+    ),
+    (
+        "integer_operand_param",
+        pyram.select(User.id).where(User.age > pyram.param("p")),
+        "SELECT id FROM user WHERE age > :p",
+    ),
     ("select_all", User.select(), "SELECT * FROM user"),
     ("where", User.select().where(User.age > 30), "SELECT * FROM user WHERE age > 30"),
     (
@@ -192,7 +209,7 @@ def test_both_front_ends_give_the_same_rows(db: pyram.Database) -> None:
     db.insert_many([User(id=i, name=f"u{i % 4}", age=i % 7) for i in range(1, 30)])
     db.insert_many([Order(id=i, user_id=i % 29 + 1, total=float(i)) for i in range(1, 40)])
     for _, query, sql in QUERIES:
-        params = {"n": 3, "k": 1, "id": 5}
+        params = {"n": 3, "k": 1, "id": 5, "p": 2.5}
         used = {k: v for k, v in params.items() if f":{k}" in sql}
         rows = db.all(query, used)
         expected = [r if isinstance(r, tuple) else tuple(pyram.asdict(r).values()) for r in rows]

@@ -10,6 +10,11 @@ separator of ``group_concat``) must be row-independent; they are evaluated once 
 An aggregate with ``FILTER (WHERE ...)`` reads its argument as NULL (``count(*)``: 1 or NULL)
 on rows the filter does not keep. Without groups exactly one row comes out, even for empty
 input.
+
+``any_value`` (SQLite's bare column) reads one row per group, the same row for every such
+column, the row SQLite 3.40 picks: with a ``min``/``max`` call (the last one when there are
+several), the first row holding its result (the last row when every argument is NULL), else
+the first row of the group.
 """
 
 from __future__ import annotations
@@ -47,14 +52,19 @@ class _Aggregate:
         self.call = call
         #: index of the first argument's values among the collected columns (None: count(*))
         self.source = source
-        self.impl: Callable[..., Any] = aggregate_function(call.name).impl
+        self.impl: Callable[..., Any] = (call.udf or aggregate_function(call.name)).impl
         for extra in call.args[1:]:
             if referenced_cids([extra]):
                 raise NotSupportedError(
                     f"{call.name}(): only the first argument may depend on the row"
                 )
         self.constants = [compile_constant(e) for e in call.args[1:]]
-        self.skip_nulls = call.filter is not None or (bool(call.args) and call.args[0].nullable)
+        # a user aggregate sees every row's value, NULLs included (sqlite3's step protocol);
+        # FILTER reads the rows it does not keep as NULL, so those are skipped (for a user
+        # aggregate too: its NULL arguments on kept rows are then skipped as well)
+        self.skip_nulls = call.filter is not None or (
+            bool(call.args) and call.args[0].nullable and call.udf is None
+        )
 
     def compute(self, groups: Iterable[Sequence[Any]], ctx: ExecContext) -> list[Any]:
         """The aggregate's value per group, given each group's first-argument values (for
@@ -87,6 +97,8 @@ class HashAggregate(Operator):
         "_aggregates",
         "_arg_kernels",
         "_group_kernels",
+        "_has_bare",
+        "_picker",
         "_positions",
         "aggregates",
         "groups",
@@ -126,6 +138,8 @@ class HashAggregate(Operator):
         self._aggregates = [_Aggregate(c, s) for c, s in zip(aggregates, sources, strict=True)]
         read = [e for pair in args for e in pair if e is not None]
         self._positions = positions_for(groups + tuple(read), layout)
+        self._picker = _driver(self._aggregates)
+        self._has_bare = any(c.name == "any_value" for c in aggregates)
 
     def describe(self) -> str:
         from pyram.plan.display import format_expr
@@ -138,10 +152,13 @@ class HashAggregate(Operator):
     def execute(self, ctx: ExecContext) -> Iterator[Batch]:
         keys, args, total = self._collect(ctx)
         if not self.groups:
-            columns = [
-                a.compute([range(total) if a.source is None else args[a.source]], ctx)
-                for a in self._aggregates
-            ]
+            if self._has_bare:
+                columns = self._compute(_one_group(args, total), ctx)
+            else:
+                columns = [
+                    a.compute([range(total) if a.source is None else args[a.source]], ctx)
+                    for a in self._aggregates
+                ]
             yield Batch(columns, 1)
             return
         key_list: list[Any] = keys[0] if len(keys) == 1 else list(zip(*keys, strict=True))
@@ -150,9 +167,32 @@ class HashAggregate(Operator):
             return
         single = len(keys) == 1
         out = [group_keys] if single else [list(c) for c in zip(*group_keys, strict=True)]
-        for agg in self._aggregates:
-            out.append(agg.compute(per_source[agg.source], ctx))
+        out.extend(self._compute(per_source, ctx))
         yield Batch(out, len(group_keys))
+
+    def _compute(
+        self, per_source: dict[int | None, list[Sequence[Any]]], ctx: ExecContext
+    ) -> list[list[Any]]:
+        """Each aggregate's column, given each group's argument values per source."""
+        chosen: list[int] | None = None
+        out = []
+        for agg in self._aggregates:
+            if agg.call.name != "any_value":
+                out.append(agg.compute(per_source[agg.source], ctx))
+                continue
+            if chosen is None:
+                chosen = self._chosen_rows(per_source)
+            groups = per_source[agg.source]
+            rows = zip(groups, chosen, strict=True)
+            out.append([values[i] if values else None for values, i in rows])
+        return out
+
+    def _chosen_rows(self, per_source: dict[int | None, list[Sequence[Any]]]) -> list[int]:
+        """The row (position within its group) bare columns read, per group."""
+        if self._picker is None:
+            return [0] * len(per_source[None])
+        source, pick = self._picker
+        return [_row_of(values, pick) for values in per_source[source]]
 
     def _collect(self, ctx: ExecContext) -> tuple[list[list[Any]], list[list[Any]], int]:
         """Group key values, values of each distinct aggregate argument, input row count."""
@@ -173,6 +213,35 @@ class HashAggregate(Operator):
                     values = [v if k is True else None for v, k in zip(values, keep, strict=True)]
                 acc.extend(values)
         return keys, args, total
+
+
+def _one_group(args: list[list[Any]], total: int) -> dict[int | None, list[Sequence[Any]]]:
+    """The whole input as one group, per argument source (None: count(*)'s rows)."""
+    per_source: dict[int | None, list[Sequence[Any]]] = {None: [range(total)]}
+    for i, values in enumerate(args):
+        per_source[i] = [values]
+    return per_source
+
+
+def _driver(aggregates: list[_Aggregate]) -> tuple[int | None, Callable[..., Any]] | None:
+    """The source and ``min``/``max`` of the call whose row bare columns read (SQLite: the
+    last such call), or None."""
+    found = None
+    for agg in aggregates:
+        if agg.call.name in ("min", "max") and len(agg.call.args) == 1:
+            found = (agg.source, min if agg.call.name == "min" else max)
+    return found
+
+
+def _row_of(values: Sequence[Any], pick: Callable[..., Any]) -> int:
+    """The first position holding ``pick`` (min or max) of the non-NULL values; the last
+    position when all are NULL (SQLite loads a bare column on each row until a value)."""
+    positions = [i for i, v in enumerate(values) if v is not None]
+    if not positions:
+        return len(values) - 1
+    # min/max return the first of equal candidates, as SQLite keeps the first extreme
+    result: int = pick(positions, key=values.__getitem__)
+    return result
 
 
 def _group(

@@ -17,6 +17,7 @@ from typing import Any
 from pyram.engine.batch import Batch
 from pyram.engine.compile.codegen import Constant
 from pyram.engine.compile.kernels import Kernel, compile_values, resolve_constants
+from pyram.engine.explain import profiled
 from pyram.engine.operator import ExecContext, Operator
 from pyram.errors import DataError
 from pyram.plan.expr import (
@@ -136,24 +137,15 @@ def materialize(
 
 
 def pull(child: Operator, ctx: ExecContext) -> Iterator[Batch]:
-    """The child's batches; counted into ``ctx.rows_out`` when EXPLAIN ANALYZE asked for it.
+    """The child's batches; measured (rows, batches, time) when EXPLAIN ANALYZE asked for it.
 
-    Counting is on when ``ctx.rows_out`` is non-empty (the executor seeds it with the root).
+    Measuring is on when ``ctx.profile`` is non-empty (the executor seeds it with the root), so
+    an ordinary run pays one test per operator, not per batch.
     """
     batches = child.execute(ctx)
-    if not ctx.rows_out:
+    if not ctx.profile:
         return batches
-    return _counted(child, batches, ctx.rows_out)
-
-
-def _counted(
-    child: Operator, batches: Iterator[Batch], rows_out: dict[int, int]
-) -> Iterator[Batch]:
-    key = id(child)
-    rows_out.setdefault(key, 0)
-    for batch in batches:
-        rows_out[key] += batch.row_count
-        yield batch
+    return profiled(child, batches, ctx)
 
 
 def compile_constant(expr: Expr) -> ConstantFn:

@@ -32,6 +32,7 @@ from typing import Any
 
 import attrs
 
+from pyram.functions import ScalarFunction
 from pyram.functions.sql_numeric import add, mul, neg, sub
 from pyram.functions.sql_ops import and3, div, in3, mod
 from pyram.optimizer.rewrite import (
@@ -148,6 +149,9 @@ def _evaluate(expr: Expr, values: list[Any]) -> Any:
     if isinstance(expr, IsNull):
         return (values[0] is not None) if expr.negated else (values[0] is None)
     if isinstance(expr, FuncCall):
+        if expr.udf is not None:
+            # a user function folds only when deterministic, through its own record
+            return _call_user(expr.udf, values) if expr.udf.deterministic else _NOT_FOLDED
         return _call(expr.name, values)
     if isinstance(expr, InList):
         return (
@@ -220,6 +224,13 @@ def _call(function: str, values: list[Any]) -> Any:
     try:
         return info.impl(*values)
     except Exception:  # a failing call stays in the plan: the error belongs to run time
+        return _NOT_FOLDED
+
+
+def _call_user(fn: ScalarFunction, values: list[Any]) -> Any:
+    try:
+        return fn.impl(*values)
+    except Exception:  # the error (naming the function) belongs to run time
         return _NOT_FOLDED
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import attrs
 
+from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.sql import ast, ast_ddl
 from pyram.sql.binder.alter import AlterBinder, AlterTableCommand
@@ -26,7 +27,9 @@ from pyram.sql.binder.ddl import (
     DropCommand,
     ReindexCommand,
 )
+from pyram.sql.binder.expressions import ExprCtx
 from pyram.sql.binder.items import BoundSelect
+from pyram.sql.binder.scope import Scope
 from pyram.sql.binder.trigger import BoundTrigger, CreateTriggerCommand, bind_trigger
 
 __all__ = [
@@ -42,6 +45,7 @@ __all__ = [
     "CteDef",
     "DropCommand",
     "ExplainCommand",
+    "CallCommand",
     "ReindexCommand",
     "SqlCatalog",
     "ViewDef",
@@ -55,11 +59,21 @@ TransactionStatement = ast.Begin | ast.Commit | ast.Rollback | ast.Savepoint | a
 
 @attrs.frozen
 class ExplainCommand:
-    """EXPLAIN [QUERY PLAN] of a bound query or DML plan."""
+    """EXPLAIN [QUERY PLAN | ANALYZE] of a bound query or DML plan."""
 
     target: BoundSelect | pn.Plan
-    #: EXPLAIN QUERY PLAN (SQLite's short tree rows) rather than EXPLAIN (every operator)
+    #: SQLite's EXPLAIN QUERY PLAN rows instead of PyRAM's operator tree
     query_plan: bool = False
+    #: run the statement, measuring every operator
+    analyze: bool = False
+
+
+@attrs.frozen
+class CallCommand:
+    """``CALL name(args)``: the procedure's name and its arguments (row-independent values)."""
+
+    name: str
+    args: tuple[px.Expr, ...]
 
 
 Bound = (
@@ -74,6 +88,7 @@ Bound = (
     | ReindexCommand
     | TransactionStatement
     | ExplainCommand
+    | CallCommand
 )
 
 
@@ -112,11 +127,14 @@ class Binder(AlterBinder):
             return stmt
         if isinstance(stmt, ast.Reindex):
             return self.bind_reindex(stmt)
+        if isinstance(stmt, ast.Call):
+            ctx = ExprCtx(Scope())
+            return CallCommand(stmt.name, tuple(self.value(a, ctx) for a in stmt.args))
         if isinstance(stmt, ast.Explain):
             target = self.bind(stmt.statement)
             if not isinstance(target, BoundSelect | pn.Plan):
                 raise self.error("EXPLAIN takes a query, INSERT, UPDATE or DELETE", stmt.offset)
-            return ExplainCommand(target, stmt.query_plan)
+            return ExplainCommand(target, stmt.query_plan, stmt.analyze)
         raise self.error(f"{type(stmt).__name__} statements are not supported", stmt.offset)
 
 

@@ -524,8 +524,6 @@ class ExprBinder(BinderBase):
             target = self.b.literal(b"").dtype
         if target is None:
             raise ProgrammingError(f"CAST to {e.type.name} is not supported")
-        if arg.dtype is target and not isinstance(arg, px.Literal_ | px.Param):
-            return arg
         return self.b.cast(arg, target)
 
     def _function(self, e: ast.FunctionCall, ctx: ExprCtx) -> px.Expr:

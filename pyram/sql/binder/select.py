@@ -3,7 +3,8 @@ the select list, ORDER BY (by alias, position or expression), LIMIT/OFFSET and c
 
 The plan has the shape the DSL binder gives the same query (scan -> joins -> filter ->
 [aggregate -> having] -> [sort -> limit] -> project; with DISTINCT: project -> distinct ->
-sort -> limit), so a query written either way is one plan.
+sort -> limit; ORDER BY a term not selected: aggregate -> sort -> limit -> project), so
+a query written either way is one plan.
 """
 
 from __future__ import annotations
@@ -242,14 +243,9 @@ class SelectBinder(SourceBinder, GroupingBinder, WindowBinder):
         # ORDER BY sees this level's columns, then AS names; no outer query (SQLite)
         ordering = scope.state(aliases=self.aliases(items, post), sealed=True, phase="post")
         if core.distinct:
-            plan = self.b.distinct(self.b.project(plan, exprs, plan_names))
-            if order:
-                with ordering:
-                    keys = [
-                        self._distinct_key(i, t, exprs, items, plan, post)
-                        for i, t in enumerate(order)
-                    ]
-                plan = self.b.sort(plan, keys)
+            with ordering:
+                terms = [self._distinct_term(i, t, exprs, items, post) for i, t in enumerate(order)]
+            plan = self.b.distinct_sorted(plan, exprs, plan_names, terms)
             if select is not None:
                 plan = self._limit(select, plan, scope)
         else:
@@ -326,25 +322,23 @@ class SelectBinder(SourceBinder, GroupingBinder, WindowBinder):
         bound = exprs[target] if target is not None else self.value(term.expr, ctx)
         return px.SortKey(bound, term.descending, _nulls(term))
 
-    def _distinct_key(
+    def _distinct_term(
         self,
         index: int,
         term: ast.OrderingTerm,
         exprs: list[px.Expr],
         items: list[Item],
-        plan: pn.Plan,
         ctx: ExprCtx,
-    ) -> px.SortKey:
+    ) -> tuple[int | px.Expr, bool, bool | None]:
+        """An ORDER BY term of a DISTINCT query: a select-list position, else the expression
+        (SQLite sorts by its value in the first row of each distinct row)."""
         target = self._order_target(index, term, items)
         if target is None:
             bound = self.value(term.expr, ctx)
-            if bound not in exprs:
-                raise self.error(
-                    "with DISTINCT, ORDER BY terms must be in the select list", term.offset
-                )
-            target = exprs.index(bound)
-        field = plan.fields[target]
-        return px.SortKey(self.b.column(field), term.descending, _nulls(term))
+            target = next((i for i, e in enumerate(exprs) if e == bound), None)
+            if target is None:
+                return bound, term.descending, _nulls(term)
+        return target, term.descending, _nulls(term)
 
     def _limit(self, select: ast.Select, plan: pn.Plan, scope: Scope) -> pn.Plan:
         ctx = ExprCtx(Scope(scope.parent))

@@ -215,6 +215,8 @@ class SourceBinder(ExprBinder):
         right_side = scope.qualifiers() - before - left_side
         condition = None
         pairs: list[_UsingPair] = []
+        if item.natural:
+            item, kind, condition = self._natural(item, kind, scope, left_side, right_side)
         if item.using:
             pairs = self._using(item, scope, left_side, right_side)
             for source in scope.sources:
@@ -230,7 +232,7 @@ class SourceBinder(ExprBinder):
         elif item.on is not None:
             condition = self._on(item, scope, chain, outer_later)
             kind = "cross" if condition is None else "inner" if kind == "cross" else kind
-        elif kind != "cross":
+        elif kind != "cross" and not item.natural:
             if kind == "inner":
                 kind = "cross"
             else:
@@ -246,6 +248,23 @@ class SourceBinder(ExprBinder):
             if pairs:
                 plan = self._coalesce_using(plan, scope, pairs)
         return plan
+
+    def _natural(
+        self,
+        item: ast.Join,
+        kind: pn.JoinKind,
+        scope: Scope,
+        left_side: set[str],
+        right_side: set[str],
+    ) -> tuple[ast.Join, pn.JoinKind, px.Expr | None]:
+        """A NATURAL join as the join ``USING`` the names both sides show (its kind and
+        condition when there are none: SQLite then joins every pair of rows)."""
+        item = attrs.evolve(item, using=_common_names(scope, left_side, right_side))
+        if item.using or kind == "cross":
+            return item, kind, None
+        if kind == "inner":
+            return item, "cross", None
+        return item, kind, self.b.literal(True)  # an outer join ON TRUE
 
     def _using(
         self, item: ast.Join, scope: Scope, left_side: set[str], right_side: set[str]
@@ -287,6 +306,24 @@ class SourceBinder(ExprBinder):
         for pair, field in coalesced:
             pair.owner.coalesced[pair.name.lower()] = field
         return pn.Project(join, tuple(exprs), tuple(out))
+
+
+def _common_names(scope: Scope, left_side: set[str], right_side: set[str]) -> tuple[str, ...]:
+    """The column names a NATURAL join uses: those both sides show unqualified, in the left
+    side's order (SQLite's rule)."""
+
+    def visible(side: set[str]) -> list[str]:
+        return [
+            f.name
+            for s in scope.sources
+            if s.qualifier in side
+            for f in s.fields
+            if f.name.lower() not in s.hidden and not f.name.startswith("__")
+        ]
+
+    right = {name.lower() for name in visible(right_side)}
+    common = [name for name in visible(left_side) if name.lower() in right]
+    return tuple(dict.fromkeys(common))
 
 
 @attrs.frozen

@@ -216,25 +216,34 @@ class SelectParser(ParserBase):
                     offset=token.offset, kind=ast.JoinKind.COMMA, left=left, right=right
                 )
                 continue
+            natural = self.accept_keyword("NATURAL") is not None
             kind = self._parse_join_operator()
             if kind is None:
+                if natural:
+                    self.error("expected JOIN after NATURAL")
                 return left
             right = self._parse_from_item()
             on: ast.Expr | None = None
             using: tuple[str, ...] | None = None
+            if natural and self.at_keyword("ON", "USING"):
+                self.error("a NATURAL join may not have an ON or USING clause")
             if self.accept_keyword("ON"):
                 on = self.parse_expr()
             elif self.at_keyword("USING"):
                 self.advance()
                 using = self.parse_name_list("USING columns")
             left = ast.Join(
-                offset=token.offset, kind=kind, left=left, right=right, on=on, using=using
+                offset=token.offset,
+                kind=kind,
+                left=left,
+                right=right,
+                on=on,
+                using=using,
+                natural=natural,
             )
 
     def _parse_join_operator(self) -> ast.JoinKind | None:
         """Consume ``[INNER|LEFT [OUTER]|RIGHT [OUTER]|FULL [OUTER]|CROSS] JOIN`` if present."""
-        if self.at_keyword("NATURAL"):
-            self.unsupported("NATURAL JOIN (name the join columns with USING)")
         if self.accept_keyword("JOIN"):
             return ast.JoinKind.INNER
         if not self.at_keyword(*_JOIN_KINDS):

@@ -46,6 +46,8 @@ class Parser(
     def parse_statement(self) -> ast.Statement:
         """Parse one statement at the cursor."""
         token = self.token
+        if token.kind is TokenKind.IDENTIFIER and token.value.upper() == "CALL":
+            return self._parse_call()
         if token.kind is not TokenKind.KEYWORD:
             self.error()
         word = token.value
@@ -96,6 +98,19 @@ class Parser(
             return self.parse_delete(ctes, recursive)
         self.error("expected SELECT, INSERT, UPDATE or DELETE after WITH clause")
 
+    def _parse_call(self) -> ast.Call:
+        """``CALL name(arg, ...)`` (CALL is not an SQLite keyword: read as a name)."""
+        token = self.advance()
+        name = self.parse_name("procedure name")
+        self.expect_op("(", "after the procedure name")
+        args: list[ast.Expr] = []
+        if not self.accept_op(")"):
+            args.append(self.parse_expr())
+            while self.accept_op(","):
+                args.append(self.parse_expr())
+            self.expect_op(")", "after the arguments")
+        return ast.Call(offset=token.offset, name=name, args=tuple(args))
+
     def _parse_reindex(self) -> ast.Reindex:
         token = self.expect_keyword("REINDEX")
         name = None
@@ -105,11 +120,15 @@ class Parser(
 
     def _parse_explain(self) -> ast.Explain:
         explain = self.expect_keyword("EXPLAIN")
-        query_plan = False
+        query_plan = analyze = False
         if self.accept_keyword("QUERY"):
             self.expect_keyword("PLAN", "after EXPLAIN QUERY")
             query_plan = True
+        elif self.accept_keyword("ANALYZE"):
+            analyze = True
         if self.at_keyword("EXPLAIN"):
             self.error("EXPLAIN cannot be nested")
         statement = self.parse_statement()
-        return ast.Explain(offset=explain.offset, statement=statement, query_plan=query_plan)
+        return ast.Explain(
+            offset=explain.offset, statement=statement, query_plan=query_plan, analyze=analyze
+        )
