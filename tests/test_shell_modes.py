@@ -164,7 +164,7 @@ def test_explain_and_explain_query_plan_print_differently() -> None:
         "QUERY PLAN\n|--SEARCH t USING INDEX t_name (name=?)\n`--USE TEMP B-TREE FOR ORDER BY\n"
     )
     join = run("EXPLAIN QUERY PLAN SELECT * FROM t a JOIN t b ON a.score = b.score;\n", shell)
-    assert join.startswith("QUERY PLAN\n`--HASH JOIN") and "\n   |--SCAN t\n   `--SCAN t\n" in join
+    assert join == "QUERY PLAN\n|--SCAN t\n`--SCAN t\n"  # both sides read whole, as SQLite says
     compound = run("EXPLAIN QUERY PLAN SELECT id FROM t UNION ALL SELECT 1;\n", shell)
     assert compound == (
         "QUERY PLAN\n`--COMPOUND QUERY\n   |--LEFT-MOST SUBQUERY\n   |  `--SCAN t\n"

@@ -125,10 +125,15 @@ def _compound(op: SetOperation, index_columns: IndexColumns) -> list[_Entry]:
     if isinstance(left, SetOperation):
         arms = _compound(left, index_columns)
     else:
-        arms = [("LEFT-MOST SUBQUERY", _entries(left, index_columns))]
+        arms = [("LEFT-MOST SUBQUERY", _arm(left, index_columns))]
     kind = _SET_OPS[op.kind]
     label = f"{kind} ALL" if op.all else f"{kind} USING TEMP B-TREE"
-    return [*arms, (label, _entries(right, index_columns))]
+    return [*arms, (label, _arm(right, index_columns))]
+
+
+def _arm(op: Operator, index_columns: IndexColumns) -> list[_Entry]:
+    """One arm of a compound: a SELECT of no table reads SQLite's constant row."""
+    return _entries(op, index_columns) or [("SCAN CONSTANT ROW", [])]
 
 
 def _index_scan(op: IndexScan, index_columns: IndexColumns) -> str:
