@@ -16,7 +16,13 @@ import attrs
 
 from pyram.plan import nodes as pn
 from pyram.sql import ast, ast_ddl
-from pyram.sql.binder.base import CteDef, SqlCatalog, ViewDef, statement_parameters
+from pyram.sql.binder.base import (
+    CteDef,
+    SchemaObject,
+    SqlCatalog,
+    ViewDef,
+    statement_parameters,
+)
 from pyram.sql.binder.ddl import (
     CheckCompiler,
     CreateIndexCommand,
@@ -27,6 +33,8 @@ from pyram.sql.binder.ddl import (
     ReindexCommand,
 )
 from pyram.sql.binder.items import BoundSelect
+from pyram.sql.binder.pragma import SETTINGS_PRAGMAS, PragmaRefused, setting_table
+from pyram.sql.binder.system import INTROSPECTION_PRAGMAS, pragma_table, system_values
 from pyram.sql.binder.trigger import BoundTrigger, CreateTriggerCommand, bind_trigger
 
 __all__ = [
@@ -42,6 +50,7 @@ __all__ = [
     "DropCommand",
     "ExplainCommand",
     "ReindexCommand",
+    "SchemaObject",
     "SqlCatalog",
     "ViewDef",
     "bind",
@@ -106,12 +115,36 @@ class Binder(DdlBinder):
             return stmt
         if isinstance(stmt, ast.Reindex):
             return self.bind_reindex(stmt)
+        if isinstance(stmt, ast.Pragma):
+            return self.bind_pragma(stmt)
         if isinstance(stmt, ast.Explain):
             target = self.bind(stmt.statement)
             if not isinstance(target, BoundSelect | pn.Plan):
                 raise self.error("EXPLAIN takes a query, INSERT, UPDATE or DELETE", stmt.offset)
             return ExplainCommand(target)
         raise self.error(f"{type(stmt).__name__} statements are not supported", stmt.offset)
+
+    def bind_pragma(self, stmt: ast.Pragma) -> BoundSelect:
+        """``PRAGMA``: an introspection pragma's rows, or a setting (see
+        :mod:`pyram.sql.binder.pragma`), as a query."""
+        self.check_schema_name(stmt.schema, stmt.offset)
+        name = stmt.name.lower()
+        if name in INTROSPECTION_PRAGMAS:
+            if stmt.assign:
+                raise self.error(f"PRAGMA {stmt.name} takes (argument), not = value", stmt.offset)
+            args = () if stmt.value is None else (stmt.value,)
+            temp = stmt.schema is not None and stmt.schema.lower() == "temp"
+            table = pragma_table(self.catalog, name, () if temp else args, self.view_columns)
+        elif name in SETTINGS_PRAGMAS:
+            try:
+                table = setting_table(name, stmt.value, self.catalog.settings())
+            except PragmaRefused as exc:
+                raise self.error(str(exc), stmt.offset) from None
+        else:
+            raise self.error(f"PRAGMA {stmt.name} is not supported", stmt.offset)
+        self.catalog_reads.add(name)
+        plan = system_values(self.b, table)
+        return BoundSelect(plan, tuple(f.name for f in plan.out))
 
 
 def bind(
