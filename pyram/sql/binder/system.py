@@ -77,20 +77,25 @@ def _is_rowid_key(schema: TableSchema) -> bool:
     return len(key) == 1 and schema.column(key[0]).dtype is INTEGER
 
 
-def visible_indexes(schema: TableSchema) -> list[tuple[str, IndexSpec, str]]:
+def visible_indexes(catalog: SqlCatalog, schema: TableSchema) -> list[tuple[str, IndexSpec, str]]:
     """(name as SQLite shows it, the index, origin ``pk``/``u``/``c``) for ``schema``'s
-    indexes, constraint indexes first, in declaration order."""
+    indexes, constraint indexes first, in declaration order.
+
+    A UNIQUE constraint whose index was made by ``CREATE UNIQUE INDEX`` (the catalogue keeps
+    its text) is that index, not a constraint."""
     by_name = {ix.name: ix for ix in schema.indexes}
     out: list[tuple[str, IndexSpec, str]] = []
     number = 0
     for unique in schema.uniques:
         if unique.primary_key and _is_rowid_key(schema):
             continue
+        if catalog.created_sql("index", unique.name) is not None:
+            continue
         number += 1
         spec = by_name.get(unique.name) or IndexSpec(unique.name, unique.columns, unique=True)
         origin = "pk" if unique.primary_key else "u"
         out.append((f"sqlite_autoindex_{schema.name}_{number}", spec, origin))
-    implicit = {u.name for u in schema.uniques}
+    implicit = {u.name for u in schema.uniques if catalog.created_sql("index", u.name) is None}
     implicit.update(f"{schema.name}_{'_'.join(fk.columns)}_fkey" for fk in schema.foreign_keys)
     out.extend((ix.name, ix, "c") for ix in schema.indexes if ix.name not in implicit)
     return out
@@ -104,7 +109,7 @@ def schema_table(catalog: SqlCatalog, name: str) -> SystemTable:
     for schema in catalog.tables():
         table_sql = catalog.created_sql("table", schema.name) or create_table_sql(schema)
         rows.append(("table", schema.name, schema.name, len(rows) + 2, table_sql))
-        for shown, index, origin in visible_indexes(schema):
+        for shown, index, origin in visible_indexes(catalog, schema):
             index_sql = None
             if origin == "c":
                 index_sql = catalog.created_sql("index", index.name) or create_index_sql(
@@ -144,14 +149,14 @@ def _index_list(catalog: SqlCatalog, arg: str) -> list[Row]:
     schema = catalog.find_table(arg)
     if schema is None:
         return []
-    shown = list(reversed(visible_indexes(schema)))  # SQLite lists the newest first
+    shown = list(reversed(visible_indexes(catalog, schema)))  # SQLite lists the newest first
     return [(i, n, int(ix.unique), origin, 0) for i, (n, ix, origin) in enumerate(shown)]
 
 
 def _find_index(catalog: SqlCatalog, name: str) -> tuple[TableSchema, IndexSpec] | None:
     key = name.lower()
     for schema in catalog.tables():
-        for shown, index, _ in visible_indexes(schema):
+        for shown, index, _ in visible_indexes(catalog, schema):
             if shown.lower() == key:
                 return schema, index
     return None
