@@ -7,8 +7,9 @@ made when a statement is bound: the binder turns it into a ``Values`` plan, so `
 joins and every other query feature work on it, and marks the statement as reading the
 catalogue (such statements are not cached: the rows describe the schema of the moment).
 
-What differs from SQLite follows from PyRAM's catalogue: the ``type`` of a column is its strict
-PyRAM type (``TEXT``, not ``VARCHAR(20)``); primary-key columns are ``notnull`` (PyRAM enforces
+What differs from SQLite follows from PyRAM's catalogue: the ``type`` of a column is as
+declared for tables made in SQL, and PyRAM's strict type name for tables made by models;
+primary-key columns are ``notnull`` (PyRAM enforces
 it); the indexes PyRAM keeps on foreign-key columns are not listed (SQLite has none); an index
 made for a PRIMARY KEY or UNIQUE constraint is listed as ``sqlite_autoindex_<table>_<n>``,
 as SQLite names it.
@@ -24,7 +25,9 @@ from pyram.catalog import IndexSpec, TableSchema
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.plan.builder import PlanBuilder
+from pyram.sql import ast_ddl
 from pyram.sql.binder.base import SYSTEM_TABLE_NAMES, SqlCatalog
+from pyram.sql.parser import parse
 from pyram.sql.schema_text import create_index_sql, create_table_sql, default_sql
 from pyram.types import INTEGER, TEXT, DataType
 
@@ -125,17 +128,34 @@ def schema_table(catalog: SqlCatalog, name: str) -> SystemTable:
 ViewColumns = Callable[[str], list[tuple[str, str]] | None]
 
 
+def _declared_types(catalog: SqlCatalog, schema: TableSchema) -> dict[str, str]:
+    """Column types as the CREATE TABLE text declared them (``VARCHAR(50)``), as SQLite
+    reports them; empty when the table has no text (made by a model)."""
+    text = catalog.created_sql("table", schema.name)
+    if text is None:
+        return {}
+    (stmt,) = parse(text)
+    assert isinstance(stmt, ast_ddl.CreateTable)
+    declared = {}
+    for column in stmt.columns:
+        if column.type is not None:
+            args = ", ".join(str(a) for a in column.type.args)
+            declared[column.name] = column.type.name + (f"({args})" if args else "")
+    return declared
+
+
 def _table_info(catalog: SqlCatalog, arg: str, view_columns: ViewColumns, x: bool) -> list[Row]:
     schema = catalog.find_table(arg)
     extra: Row = (0,) if x else ()
     if schema is None:
         columns = view_columns(arg) or []
         return [(i, n, t, 0, None, 0, *extra) for i, (n, t) in enumerate(columns)]
+    declared = _declared_types(catalog, schema)
     return [
         (
             i,
             c.name,
-            c.sql_type,
+            declared.get(c.name, c.sql_type),
             int(not c.nullable),
             default_sql(c),
             schema.primary_key.index(c.name) + 1 if c.name in schema.primary_key else 0,

@@ -1,0 +1,134 @@
+"""SQLAlchemy types for PyRAM: values go to PyRAM as the Python objects its strict column
+types store (``date``, ``datetime``, ``time``, ``dict``/``list``, ``Decimal``, ``UUID``), never
+as the strings SQLite's dialect makes of them, and come back as they are stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import types as sqltypes
+from sqlalchemy.dialects.sqlite.base import SQLiteTypeCompiler
+from sqlalchemy.engine.interfaces import Dialect
+
+__all__ = [
+    "PyramDate",
+    "PyramDateTime",
+    "PyramJSON",
+    "PyramTime",
+    "PyramTypeCompiler",
+    "TIMESTAMPTZ",
+    "colspecs",
+    "ischema_names",
+]
+
+
+class PyramDate(sqltypes.Date):
+    """A ``DATE`` column: ``datetime.date`` in and out."""
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> None:
+        return None
+
+
+class PyramDateTime(sqltypes.DateTime):
+    """``TIMESTAMP`` (naive) or, with ``timezone=True``, ``TIMESTAMPTZ`` (aware)."""
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> None:
+        return None
+
+
+class PyramTime(sqltypes.Time):
+    """A ``TIME`` column: ``datetime.time`` in and out."""
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> None:
+        return None
+
+
+def _json_value(value: Any) -> Any:
+    # JSON.NULL asks for the JSON value null; PyRAM keeps NULL for it
+    return None if value is sqltypes.JSON.NULL else value
+
+
+class PyramJSON(sqltypes.JSON):
+    """A ``JSON`` column: PyRAM stores the Python value (dicts, lists, numbers, strings)."""
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        return _json_value
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> None:
+        return None
+
+
+class TIMESTAMPTZ(sqltypes.TIMESTAMP):
+    """PyRAM's ``TIMESTAMPTZ``: a timestamp with a time zone (aware ``datetime`` values)."""
+
+    __visit_name__ = "TIMESTAMP"
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+
+class PyramTypeCompiler(SQLiteTypeCompiler):
+    """Type names PyRAM reads back as the same strict type."""
+
+    def visit_datetime(self, type_: sqltypes.DateTime, **kw: Any) -> str:
+        return "TIMESTAMPTZ" if type_.timezone else "TIMESTAMP"
+
+    def visit_DATETIME(self, type_: sqltypes.DateTime, **kw: Any) -> str:
+        return self.visit_datetime(type_, **kw)
+
+    def visit_TIMESTAMP(self, type_: sqltypes.TIMESTAMP, **kw: Any) -> str:
+        return self.visit_datetime(type_, **kw)
+
+    def visit_uuid(self, type_: sqltypes.Uuid[Any], **kw: Any) -> str:
+        return "UUID"
+
+    def visit_UUID(self, type_: sqltypes.Uuid[Any], **kw: Any) -> str:
+        return "UUID"
+
+    def visit_JSON(self, type_: sqltypes.JSON, **kw: Any) -> str:
+        return "JSON"
+
+
+#: SQLAlchemy's generic types -> the implementations used with PyRAM.
+colspecs: dict[type[Any], type[Any]] = {
+    sqltypes.Date: PyramDate,
+    sqltypes.DateTime: PyramDateTime,
+    sqltypes.Time: PyramTime,
+    sqltypes.JSON: PyramJSON,
+}
+
+#: Type names PyRAM reports (``PRAGMA table_info``) -> SQLAlchemy types, for reflection.
+ischema_names: dict[str, type[Any]] = {
+    "BIGINT": sqltypes.BIGINT,
+    "BLOB": sqltypes.BLOB,
+    "BOOL": sqltypes.BOOLEAN,
+    "BOOLEAN": sqltypes.BOOLEAN,
+    "CHAR": sqltypes.CHAR,
+    "DATE": sqltypes.DATE,
+    "DATETIME": sqltypes.DATETIME,
+    "DECIMAL": sqltypes.DECIMAL,
+    "DOUBLE": sqltypes.DOUBLE,
+    "FLOAT": sqltypes.FLOAT,
+    "INT": sqltypes.INTEGER,
+    "INTEGER": sqltypes.INTEGER,
+    "JSON": sqltypes.JSON,
+    "NUMERIC": sqltypes.NUMERIC,
+    "REAL": sqltypes.REAL,
+    "SMALLINT": sqltypes.SMALLINT,
+    "TEXT": sqltypes.TEXT,
+    "TIME": sqltypes.TIME,
+    "TIMESTAMP": sqltypes.TIMESTAMP,
+    "TIMESTAMPTZ": TIMESTAMPTZ,
+    "UUID": sqltypes.UUID,
+    "VARCHAR": sqltypes.VARCHAR,
+}
