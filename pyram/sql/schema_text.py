@@ -78,8 +78,11 @@ def _references(fk: ForeignKey) -> str:
     return text
 
 
-def column_sql(schema: TableSchema, column: ColumnSchema, python_note: str = "") -> str:
-    """One column definition; ``python_note`` stands for a default only Python code computes."""
+def column_sql(
+    schema: TableSchema, column: ColumnSchema, python_note: str = "", references: bool = True
+) -> str:
+    """One column definition; ``python_note`` stands for a default only Python code computes;
+    ``references``: a one-column foreign key is written on its column."""
     parts = [quote_identifier(column.name), column.sql_type]
     single = (column.name,)
     if schema.primary_key == single:
@@ -93,14 +96,19 @@ def column_sql(schema: TableSchema, column: ColumnSchema, python_note: str = "")
         parts.append(f"DEFAULT {default}")
     elif column.default_factory is not None and python_note:
         parts.append(python_note)
-    parts.extend(_references(fk) for fk in schema.foreign_keys if fk.columns == single)
+    if references:
+        parts.extend(_references(fk) for fk in schema.foreign_keys if fk.columns == single)
     return " ".join(parts)
 
 
-def table_items(schema: TableSchema, python_note: str = "") -> list[str]:
+def table_items(
+    schema: TableSchema, python_note: str = "", fk_constraints: bool = False
+) -> list[str]:
     """The column definitions and table constraints of ``CREATE TABLE`` (CHECKs made in
-    Python have no SQL text and are left out)."""
-    items = [column_sql(schema, c, python_note) for c in schema.columns]
+    Python have no SQL text and are left out). ``fk_constraints``: every foreign key as a
+    ``FOREIGN KEY (...)`` table constraint (one-column ones are otherwise on their column)."""
+    inline = not fk_constraints
+    items = [column_sql(schema, c, python_note, inline) for c in schema.columns]
     if len(schema.primary_key) > 1:
         items.append(f"PRIMARY KEY ({_names(schema.primary_key)})")
     items.extend(
@@ -111,15 +119,17 @@ def table_items(schema: TableSchema, python_note: str = "") -> list[str]:
     items.extend(
         f"FOREIGN KEY ({_names(fk.columns)}) {_references(fk)}"
         for fk in schema.foreign_keys
-        if len(fk.columns) > 1
+        if len(fk.columns) > 1 or not inline
     )
     items.extend(f"CHECK ({check.sql})" for check in schema.checks if check.sql is not None)
     return items
 
 
 def create_table_sql(schema: TableSchema) -> str:
-    """``CREATE TABLE name (...)`` on one line, without a semicolon (as ``sqlite_master``)."""
-    return f"CREATE TABLE {quote_identifier(schema.name)} ({', '.join(table_items(schema))})"
+    """``CREATE TABLE name (...)`` on one line, without a semicolon (as ``sqlite_master``);
+    foreign keys are table constraints, the form tools reading this text parse best."""
+    items = table_items(schema, fk_constraints=True)
+    return f"CREATE TABLE {quote_identifier(schema.name)} ({', '.join(items)})"
 
 
 def create_index_sql(schema: TableSchema, index: IndexSpec) -> str:

@@ -12,7 +12,9 @@ which reflection reads) over PyRAM's PEP 249 driver, with three changes:
   savepoints. ``isolation_level="AUTOCOMMIT"`` runs each statement on its own.
 - Connections: every connection of an engine shares one :class:`pyram.Database` (PyRAM's
   transactions belong to a thread, so the pool keeps one connection per thread). A durable
-  database stays open while the engine has connections; ``engine.dispose()`` closes it.
+  database stays open while connections to it are open; ``engine.dispose()`` closes it.
+  ``connect_args={"database": db}`` runs the engine on an existing :class:`pyram.Database`
+  (tables declared by models included), which stays open.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import pool
+from sqlalchemy import exc, pool
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection, IsolationLevel
 from sqlalchemy.engine.url import URL
@@ -39,6 +41,10 @@ SQLITE_VERSION_INFO = (3, 40, 0)
 
 _DURABILITIES = ("full", "normal", "off")
 
+#: The durable databases open in this process, by (absolute path, durability).
+_FILES: dict[tuple[str | None, str], _Shared] = {}
+_FILES_LOCK = threading.Lock()
+
 
 def _driver_module() -> types.ModuleType:
     """PyRAM's PEP 249 module as SQLAlchemy's SQLite dialect expects a driver to look: with
@@ -51,12 +57,17 @@ def _driver_module() -> types.ModuleType:
 
 
 class _Shared:
-    """The database an engine's connections share, closed (if durable) with the last one."""
+    """The database an engine's connections share, closed (if durable and opened here) with
+    the last one."""
 
-    def __init__(self, path: str | None, durability: str) -> None:
+    def __init__(
+        self, path: str | None, durability: str, database: pyram.Database | None = None
+    ) -> None:
         self.path = path
         self.durability = durability
-        self.database: pyram.Database | None = None
+        self.database = database
+        #: a database given by the caller stays open: it is theirs to close
+        self.owned = database is None
         self.open_connections = 0
         self.lock = threading.Lock()
 
@@ -74,7 +85,7 @@ class _Shared:
     def closed(self) -> None:
         with self.lock:
             self.open_connections -= 1
-            if self.path is None:
+            if self.path is None or not self.owned:
                 return  # an in-memory database lives as long as its engine
             if self.open_connections == 0 and self.database is not None:
                 self.database.close()
@@ -118,6 +129,7 @@ class PyramDialect(SQLiteDialect_pysqlite):
         super().__init__(**kwargs)
         for feature in ("insert_returning", "update_returning", "delete_returning"):
             setattr(self, feature, False)  # the base sets them from the SQLite version
+        #: the in-memory database of this engine (and databases given in connect_args)
         self._shared: dict[tuple[str | None, str], _Shared] = {}
         self._shared_lock = threading.Lock()
 
@@ -132,7 +144,7 @@ class PyramDialect(SQLiteDialect_pysqlite):
 
     def create_connect_args(self, url: URL) -> Any:
         if url.username or url.password or url.host or url.port:
-            raise pyram_dbapi.InterfaceError(
+            raise exc.ArgumentError(
                 f"invalid PyRAM URL {url!r}: use pyram:// (in memory) or "
                 "pyram:///relative/path.pyram or pyram:////absolute/path.pyram"
             )
@@ -141,7 +153,7 @@ class PyramDialect(SQLiteDialect_pysqlite):
             path = None
         durability = str(url.query.get("durability", "full"))
         if durability not in _DURABILITIES:
-            raise pyram_dbapi.InterfaceError(
+            raise exc.ArgumentError(
                 f"durability must be one of {', '.join(_DURABILITIES)}, not {durability!r}"
             )
         if path is not None:
@@ -150,8 +162,20 @@ class PyramDialect(SQLiteDialect_pysqlite):
 
     def connect(self, *cargs: Any, **cparams: Any) -> Any:
         path, durability = cargs
-        with self._shared_lock:
-            shared = self._shared.setdefault((path, durability), _Shared(path, durability))
+        given = cparams.pop("database", None)
+        if cparams:
+            raise exc.ArgumentError(f"unknown connect_args: {', '.join(cparams)}")
+        if given is not None:
+            if not isinstance(given, pyram.Database):
+                raise exc.ArgumentError("connect_args database must be a pyram.Database")
+            key: tuple[str | None, str] = (f"id:{id(given)}", durability)
+            with self._shared_lock:
+                shared = self._shared.setdefault(key, _Shared(None, durability, given))
+            return shared.connect()
+        with _FILES_LOCK:
+            # a file is opened once per process: engines on one file share its Database
+            table = _FILES if path is not None else self._shared
+            shared = table.setdefault((path, durability), _Shared(path, durability))
         return shared.connect()
 
     def on_connect(self) -> Callable[[DBAPIConnection], None]:

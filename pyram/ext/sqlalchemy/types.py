@@ -5,6 +5,7 @@ as the strings SQLite's dialect makes of them, and come back as they are stored.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import types as sqltypes
@@ -17,6 +18,7 @@ __all__ = [
     "PyramJSON",
     "PyramTime",
     "PyramTypeCompiler",
+    "PyramUuid",
     "TIMESTAMPTZ",
     "colspecs",
     "ischema_names",
@@ -68,6 +70,19 @@ class PyramJSON(sqltypes.JSON):
         return None
 
 
+def _as_uuid(value: Any) -> Any:
+    return uuid.UUID(value) if isinstance(value, str) else value
+
+
+class PyramUuid(sqltypes.Uuid[Any]):
+    """A ``UUID`` column: ``uuid.UUID`` values (``as_uuid=False`` strings are converted)."""
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        if not self.native_uuid:
+            return super().bind_processor(dialect)  # stored as CHAR(32) text
+        return _as_uuid
+
+
 class TIMESTAMPTZ(sqltypes.TIMESTAMP):
     """PyRAM's ``TIMESTAMPTZ``: a timestamp with a time zone (aware ``datetime`` values)."""
 
@@ -90,7 +105,7 @@ class PyramTypeCompiler(SQLiteTypeCompiler):
         return self.visit_datetime(type_, **kw)
 
     def visit_uuid(self, type_: sqltypes.Uuid[Any], **kw: Any) -> str:
-        return "UUID"
+        return "UUID" if type_.native_uuid else "CHAR(32)"
 
     def visit_UUID(self, type_: sqltypes.Uuid[Any], **kw: Any) -> str:
         return "UUID"
@@ -103,8 +118,10 @@ class PyramTypeCompiler(SQLiteTypeCompiler):
 colspecs: dict[type[Any], type[Any]] = {
     sqltypes.Date: PyramDate,
     sqltypes.DateTime: PyramDateTime,
+    sqltypes.TIMESTAMP: PyramDateTime,  # SQLite's driver dialect maps it to its own
     sqltypes.Time: PyramTime,
     sqltypes.JSON: PyramJSON,
+    sqltypes.Uuid: PyramUuid,
 }
 
 #: Type names PyRAM reports (``PRAGMA table_info``) -> SQLAlchemy types, for reflection.
