@@ -12,6 +12,7 @@ Run ``python -m benchmarks --help``. Modules, one concern each:
 * :mod:`benchmarks.peers`: optional peers (duckdb, sqlglot's executor, littletable);
 * :mod:`benchmarks.verify`: answer comparison (float tolerant);
 * :mod:`benchmarks.memory`: bytes per loaded row;
+* :mod:`benchmarks.ecosystem`: pandas ``to_sql``/``read_sql`` through SQLAlchemy;
 * :mod:`benchmarks.runner`: verification, timing and repeat budget;
 * :mod:`benchmarks.report`: the printed table and the JSON file.
 """

@@ -8,6 +8,7 @@ Examples::
     python -m benchmarks --quick              # smoke run: 20k rows, fewer runs and probes
     python -m benchmarks --rows 100k --only small_transactions,concurrent_reads
     python -m benchmarks --only durability --commits 1000   # commits/s per durability level
+    python -m benchmarks --only ecosystem --rows 100k       # pandas read_sql/to_sql
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from benchmarks.workloads import WORKLOAD_NAMES
 MEMORY = "memory"
 PERSISTENCE = "persistence"
 DURABILITY = "durability"
+ECOSYSTEM = "ecosystem"
 QUICK_ROWS = 20_000
 
 
@@ -65,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=parse_names,
         default=None,
         help="comma-separated subset of: "
-        + ", ".join((*WORKLOAD_NAMES, MEMORY, PERSISTENCE, DURABILITY)),
+        + ", ".join((*WORKLOAD_NAMES, MEMORY, PERSISTENCE, DURABILITY, ECOSYSTEM)),
     )
     parser.add_argument("--quick", action="store_true", help="smoke run: 20k rows, fewer runs")
     parser.add_argument(
@@ -138,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 
     only: list[str] | None = args.only
     try:
-        extras = (MEMORY, PERSISTENCE, DURABILITY)
+        extras = (MEMORY, PERSISTENCE, DURABILITY, ECOSYSTEM)
         workloads = select_workloads(None if only is None else [n for n in only if n not in extras])
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
@@ -198,6 +200,15 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         text += "\n" + durability.format_durability(levels)
         document["durability"] = durability.to_json(levels)
+    if only is None or ECOSYSTEM in only:  # pandas to_sql/read_sql via SQLAlchemy vs sqlite3
+        from benchmarks import ecosystem
+
+        if ecosystem.available():
+            frames = ecosystem.run_ecosystem(min(sizes), repeat, runner.log)
+            text += "\n" + ecosystem.format_ecosystem(frames)
+            document["ecosystem"] = ecosystem.to_json(frames)
+        else:
+            runner.log("ecosystem: skipped (pip install 'pyram[ecosystem]')")
     print(text)
     path = report.write_json(document, args.output or report.DEFAULT_OUTPUT)
     print(f"\nresults written to {path}")

@@ -185,7 +185,11 @@ class PyramDialect(SQLiteDialect_pysqlite):
         return connect
 
     def do_begin(self, dbapi_connection: Any) -> None:
-        if getattr(dbapi_connection, "autocommit", False) is not True:
+        if getattr(dbapi_connection, "autocommit", False) is True:
+            return
+        # the pool hands a thread its one connection again while it is in use (as SQLite's
+        # single-connection pools do): the second user joins the open transaction
+        if not dbapi_connection.in_transaction:
             dbapi_connection.cursor().execute("BEGIN")
 
     def get_isolation_level_values(self, dbapi_connection: DBAPIConnection) -> list[Any]:

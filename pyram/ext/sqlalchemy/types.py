@@ -6,6 +6,7 @@ as the strings SQLite's dialect makes of them, and come back as they are stored.
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import types as sqltypes
@@ -15,7 +16,9 @@ from sqlalchemy.engine.interfaces import Dialect
 __all__ = [
     "PyramDate",
     "PyramDateTime",
+    "PyramFloat",
     "PyramJSON",
+    "PyramNumeric",
     "PyramTime",
     "PyramTypeCompiler",
     "PyramUuid",
@@ -70,6 +73,31 @@ class PyramJSON(sqltypes.JSON):
         return None
 
 
+def _as_decimal(value: Any) -> Any:
+    # a float given for a NUMERIC column (pandas sends floats) becomes the Decimal it prints
+    # as; PyRAM's DECIMAL columns take no float, whose binary value is inexact
+    return Decimal(repr(value)) if isinstance(value, float) else value
+
+
+class PyramNumeric(sqltypes.Numeric[Any]):
+    """A ``NUMERIC``/``DECIMAL`` column: ``Decimal`` values (floats are converted)."""
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        return _as_decimal
+
+
+def _as_float(value: Any) -> Any:
+    # a Decimal given for a FLOAT/REAL column becomes the nearest float, as SQL converts it
+    return float(value) if isinstance(value, Decimal) else value
+
+
+class PyramFloat(sqltypes.Float[Any]):
+    """A ``REAL``/``FLOAT`` column: ``float`` values (Decimals are converted)."""
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        return _as_float
+
+
 def _as_uuid(value: Any) -> Any:
     return uuid.UUID(value) if isinstance(value, str) else value
 
@@ -122,6 +150,8 @@ colspecs: dict[type[Any], type[Any]] = {
     sqltypes.Time: PyramTime,
     sqltypes.JSON: PyramJSON,
     sqltypes.Uuid: PyramUuid,
+    sqltypes.Numeric: PyramNumeric,
+    sqltypes.Float: PyramFloat,
 }
 
 #: Type names PyRAM reports (``PRAGMA table_info``) -> SQLAlchemy types, for reflection.
