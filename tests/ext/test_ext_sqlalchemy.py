@@ -245,6 +245,20 @@ def test_inspect_tables_made_by_models() -> None:
     assert db.table_names() == ["user", "orders"]  # the caller's database stays open
 
 
+def test_entry_point_names_the_dialect() -> None:
+    """pyproject's ``sqlalchemy.dialects`` entry point loads this dialect."""
+    import importlib
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    project = tomllib.loads((root / "pyproject.toml").read_text())
+    target = project["project"]["entry-points"]["sqlalchemy.dialects"]["pyram"]
+    module, _, name = target.partition(":")
+    dialect = getattr(importlib.import_module(module), name)
+    assert dialect.name == "pyram"
+    assert create_engine("pyram://").dialect.__class__ is dialect
+
+
 def test_durable_file(tmp_path: Path) -> None:
     path = tmp_path / "app.pyram"
     engine = create_engine(f"pyram:///{path}")
