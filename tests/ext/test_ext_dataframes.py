@@ -97,3 +97,19 @@ def test_polars_read_and_write(engine: Any) -> None:
     pl.DataFrame({"a": [1, 2], "b": ["x", None]}).write_database("pt", engine)
     with engine.connect() as conn:
         assert pl.read_database("SELECT * FROM pt", conn).rows() == [(1, "x"), (2, None)]
+
+
+def test_pandas_on_a_plain_dbapi_connection() -> None:
+    """pandas' sqlite3 fallback (a DB-API connection) finds tables through sqlite_master."""
+    import warnings
+
+    import pyram
+
+    con = pyram.connect()
+    frame = pd.DataFrame({"a": [1, 2], "b": ["x", None]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "only sqlite3 or SQLAlchemy" notice
+        assert frame.to_sql("t2", con, index=False) == 2
+        frame.to_sql("t2", con, index=False, if_exists="append")
+        back = pd.read_sql("SELECT * FROM t2", con)
+    assert back["a"].tolist() == [1, 2, 1, 2]
