@@ -499,7 +499,8 @@ class Database:
         data = handle.data
         if self._store.thread_state.txn is None:
             with data.latch:  # no versions: the table holds what every snapshot sees
-                if not (data.versions or data.inserted):
+                log = self._store.undo_log  # unless a writer has not published its changes
+                if (log is None or log.published) and not (data.changes or data.inserted):
                     rid = data.find_key(handle.pk_index, handle.dense_position, key)
                     if rid is None:
                         return None

@@ -240,6 +240,20 @@ def _check_params(params: Any) -> Any:
     )
 
 
+#: Parameter sets an ``executemany`` INSERT hands the store at once (one engine batch).
+_BULK_CHUNK = 16_384
+
+
+def _bulk_params(parameters: Any) -> dict[str | int, Any]:
+    """One parameter set as the bulk insert takes it (keys as the statement names them)."""
+    kind = type(parameters)
+    if kind is tuple or kind is list:
+        return dict(enumerate(parameters))
+    if kind is dict:
+        return {str(k).lstrip(":@$"): v for k, v in parameters.items()}
+    raise ProgrammingError("not a plain parameter set")  # the set-by-set path says more
+
+
 def _owns_transaction(store: Store) -> bool:
     """True when the store has a transaction open and it belongs to the calling thread."""
     return store.in_transaction
@@ -558,15 +572,42 @@ class Cursor:
         store = connection._store
         total = 0
         lastrowid = None
+
+        def one(parameters: Any) -> None:
+            nonlocal total, lastrowid
+            params = _check_params(parameters)
+            if not _owns_transaction(store):
+                connection._begin_if_needed(True)
+            result = sql(operation, params)
+            total += result.rowcount
+            if result.lastrowid is not None:
+                lastrowid = result.lastrowid
+
+        sets = iter(seq_of_parameters)
         try:
-            for parameters in seq_of_parameters:
-                params = _check_params(parameters)
+            bulk = None
+            for parameters in sets:  # until the statement is prepared
+                one(parameters)
+                bulk = connection.database._sql.bulk_insert_for(operation)
+                if bulk is not None:
+                    break
+            while bulk is not None:
+                chunk = list(islice(sets, _BULK_CHUNK))
+                if not chunk:
+                    break
                 if not _owns_transaction(store):
                     connection._begin_if_needed(True)
-                result = sql(operation, params)
-                total += result.rowcount
-                if result.lastrowid is not None:
-                    lastrowid = result.lastrowid
+                try:
+                    count, last = bulk.run(store, [_bulk_params(p) for p in chunk])
+                except Exception:
+                    # the chunk changed nothing: run it set by set, which keeps the sets
+                    # before a bad one and raises what that one raises alone
+                    for parameters in chunk:
+                        one(parameters)
+                    continue
+                total += count
+                if last is not None:
+                    lastrowid = last
         finally:
             self.rowcount = total
             self.lastrowid = lastrowid

@@ -15,13 +15,16 @@ from typing import Any
 
 from pyram.catalog import Catalog, TableSchema
 from pyram.engine.batch import Batch
+from pyram.engine.bulk_insert import BulkInsert, match_bulk_insert
 from pyram.engine.executor import execute, install_runner
 from pyram.engine.explain import explain
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.physical_planner import plan_physical
 from pyram.engine.point_lookup import (
+    PointDelete,
     PointLookup,
     PointUpdate,
+    match_point_delete,
     match_point_lookup,
     match_point_update,
 )
@@ -68,6 +71,8 @@ class Prepared:
     """A query ready to run: operator tree, parameter types, result shaping."""
 
     __slots__ = (
+        "bulk_insert",
+        "direct_write",
         "entity",
         "first_by_key",
         "logical",
@@ -87,13 +92,19 @@ class Prepared:
         entity: Any,
         point: PointLookup | None = None,
         point_update: PointUpdate | None = None,
+        bulk_insert: BulkInsert | None = None,
     ) -> None:
         self.logical = logical
+        #: many parameter sets as one column-wise insert (``INSERT ... VALUES (?, ...)``)
+        self.bulk_insert = bulk_insert
         self.operator = operator
         self.param_types = param_types
         self.entity = entity
         self.point = point
         self.point_update = point_update
+        #: a one-row write by unique key that runs straight from unbound parameters
+        #: (``run_direct(params) -> rows changed``, or None when the general path must run)
+        self.direct_write: PointUpdate | PointDelete | None = point_update
         self.row_builder: Callable[[Batch], list[Any]] = _row_builder(operator.fields, entity)
         self.one_row: Callable[[list[Any]], Any] = _one_row_builder(operator.fields, entity)
         #: the point-lookup path (``params -> row or None``) when :attr:`point` is set
@@ -209,7 +220,8 @@ def _fast_point_first(
     dense = point.dense_position
     index_get = point.index.get
     latch = data.latch
-    local = point.store.thread_state
+    store = point.store
+    local = store.thread_state
 
     def first(params: Mapping[str | int, Any]) -> Any:
         if len(params) == 1 and local.txn is None:
@@ -218,7 +230,8 @@ def _fast_point_first(
                 # No snapshot needed: under the latch, a table without versions holds
                 # exactly what every snapshot sees (else the general path reads a view).
                 with latch:
-                    if not (data.versions or data.inserted):
+                    log = store.undo_log  # a writer whose changes readers cannot tell yet
+                    if (log is None or log.published) and not (data.changes or data.inserted):
                         return probe(value)
         return slow(params)
 
@@ -279,11 +292,15 @@ def prepare_plan(
     point = match_point_lookup(optimized, store)
     operator = plan_physical(optimized, store)
     point_update = match_point_update(optimized, operator, store)
+    bulk_insert = match_bulk_insert(optimized, operator, store)
     # parameters as the statement was written: one the optimizer folded away still takes a value
     param_types = _param_types(plan)
     for key in declared:
         param_types.setdefault(key, NULLTYPE)
-    return Prepared(optimized, operator, param_types, entity, point, point_update)
+    prepared = Prepared(optimized, operator, param_types, entity, point, point_update, bulk_insert)
+    if point_update is None:
+        prepared.direct_write = match_point_delete(optimized, store)
+    return prepared
 
 
 class PlanCache:
@@ -379,6 +396,11 @@ def run_with_context(
     """Execute a prepared query or statement: its shaped rows (a statement's one row holds the
     rows affected) and the execution context it ran in (None on the point-lookup path), where
     statements leave what they report besides (``ctx.cache["last_rowid"]``)."""
+    direct = prepared.direct_write
+    if direct is not None:
+        count = direct.run_direct(params)
+        if count is not None:
+            return [(count,)], None
     if prepared.point_update is not None:
         ctx = ExecContext(store, prepared.bind_params(params))
         return [(prepared.point_update.run(ctx),)], ctx

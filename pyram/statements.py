@@ -19,6 +19,7 @@ import attrs
 
 from pyram.catalog import CheckConstraint, TableSchema
 from pyram.engine.batch import Batch
+from pyram.engine.bulk_insert import BulkInsert
 from pyram.engine.compile.kernels import compile_values
 from pyram.engine.operator import ExecContext
 from pyram.engine.operators.common import evaluate
@@ -274,12 +275,32 @@ class SqlSession:
             # unreferenced CTE's, say); positional values must still match exactly
             values = {k: v for k, v in values.items() if k in prepared.param_types}
         store = self._store
+        if prepared.point is not None:  # one row by key: reads its own snapshot if it needs one
+            row = prepared.first_by_key(values)
+            return SqlResult(entry.names, entry.types, [] if row is None else [row])
+        direct = prepared.direct_write
+        if direct is not None:
+            count = direct.run_direct(values)
+            if count is not None:
+                return SqlResult(rowcount=count)
         with store.reading() if entry.is_query else store.statement():
             rows, ctx = run_with_context(prepared, store, values)
         if entry.is_query:
             return SqlResult(entry.names, entry.types, rows)
         last_rowid = None if ctx is None else ctx.cache.get("last_rowid")
         return SqlResult(rowcount=int(rows[0][0]) if rows else 0, lastrowid=last_rowid)
+
+    def bulk_insert_for(self, sql: str) -> BulkInsert | None:
+        """The bulk path of a prepared ``INSERT ... VALUES`` statement (``executemany``), or
+        None to run it set by set: not prepared yet, another kind of statement, or a table
+        with triggers (a trigger of one row must see the rows before it only)."""
+        entry = self._cache.get(sql)
+        if entry is None:
+            return None
+        bulk = entry.prepared.bulk_insert
+        if bulk is None or self.triggers.watches(bulk.op.table.lower()):
+            return None
+        return bulk
 
     # ------------------------------------------------------------------ commands
     def _command(self, bound: Any) -> SqlResult:

@@ -239,7 +239,7 @@ class TriggerSet:
         return self._store.data(trigger.table) is trigger.data
 
     def _change(self, triggers: dict[str, Trigger]) -> None:
-        log = self._store._undo  # the write lock is held: an open transaction is ours
+        log = self._store.undo_log  # the write lock is held: an open transaction is ours
         if log is not None:
             log.record(_Restore(self, self._triggers))
         self._set(triggers)

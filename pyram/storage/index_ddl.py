@@ -42,7 +42,7 @@ class _IndexChange(UndoEntry):
 
 
 def _record(store: Store, data: TableData) -> None:
-    log = store._undo
+    log = store.undo_log
     if log is not None:
         log.record(_IndexChange(data))
 

@@ -12,8 +12,12 @@ Per table (attributes of :class:`~pyram.storage.table_data.TableData`):
 
 - ``versions``: block number (``rid >> BLOCK_SHIFT``) -> rid -> chain, oldest first, of
   ``(stamp, before-image)``; a scan of one batch looks at its block only;
-- ``inserted``: ``(stamp, start, stop)`` row-id ranges appended by a transaction: invisible to
-  a view that does not see the stamp;
+- ``changes``: stamp -> the rids it has versions of, in the order the stamps first wrote the
+  table, which is commit order (writers take turns). A reader walks it from the newest stamp
+  and stops at the first one its snapshot sees, so what it pays is the changes it must read
+  around, never the size of a transaction (a writer reading its own changes pays nothing);
+- ``inserted``: ``[stamp, start, stop]`` row-id ranges appended by a transaction, one per
+  stamp, in the same order: invisible to a view that does not see the stamp;
 - ``latch``: a short physical lock taken by every mutation of the table's lists and indexes and
   by readers while they copy one batch or probe an index, so a reader never sees a list
   half-changed. It is held for one operation, never for a transaction;
@@ -25,9 +29,11 @@ a transaction takes it at its first write. A snapshot-level transaction that wri
 other transaction changed after its snapshot fails with ``SerializationFailure``
 (first-committer-wins); see :mod:`pyram.storage.store` for serializable validation.
 
-Versions are pushed by the undo log just before a change (after its checks passed) and popped
-by it on rollback; once committed they are kept only while some open snapshot is older than
-their commit (:meth:`~pyram.storage.store.Store` garbage-collects them in commit order).
+The before-images are the undo log's own (:mod:`pyram.storage.undo`), shared, and they are
+pushed here only while some other reader could need them: when a writer starts while a view
+is open, or when a view opens during a write (the reader makes the writer publish what it has
+so far). Once committed they are kept only while some open snapshot is older than their
+commit (:class:`~pyram.storage.snapshots.Snapshots` collects them in commit order).
 """
 
 from __future__ import annotations
@@ -45,13 +51,16 @@ __all__ = [
     "CURRENT",
     "ReadView",
     "Stamp",
-    "VersionRecord",
     "changed_rows",
     "check_conflicts",
     "check_unique_conflicts",
     "image_of",
+    "late_inserts",
+    "late_stamps",
+    "pop_images",
+    "pop_insert",
+    "push_images",
     "push_insert",
-    "push_rows",
     "scan_fixes",
 ]
 
@@ -109,50 +118,43 @@ class ReadView:
         return f"<ReadView ts={self.ts} own={self.own is not None}>"
 
 
-class VersionRecord:
-    """What one push put in the version store: popped on rollback, collected after commit."""
+def late_stamps(data: TableData, view: ReadView) -> list[Stamp]:
+    """The stamps with versions in ``data`` that ``view`` does not see, newest first.
 
-    __slots__ = ("data", "inserted", "rids", "stamp")
+    ``data.changes`` holds stamps in the order their writers first wrote the table. Writers
+    take turns (the write lock), so that is commit order, with at most the newest stamp
+    uncommitted: walking back from the newest, the first stamp committed at or before the
+    view's snapshot ends the walk, as every older one committed earlier still. The cost is the
+    number of late stamps, never the number of changes a transaction made.
+    """
+    out: list[Stamp] = []
+    own = view.own
+    ts = view.ts
+    for stamp in reversed(data.changes):
+        if stamp is own:
+            continue
+        committed = stamp.commit_ts
+        if committed is not None and committed <= ts:
+            break
+        out.append(stamp)
+    return out
 
-    def __init__(
-        self,
-        data: TableData,
-        stamp: Stamp,
-        rids: list[int],
-        inserted: tuple[Stamp, int, int] | None = None,
-    ) -> None:
-        self.data = data
-        self.stamp = stamp
-        self.rids = rids
-        self.inserted = inserted
 
-    def remove(self) -> None:
-        """Take this record's versions out of the table (rollback or garbage collection)."""
-        data = self.data
-        with data.latch:
-            if self.inserted is not None:
-                ranges = data.inserted
-                for i, entry in enumerate(ranges):
-                    if entry is self.inserted:
-                        del ranges[i]
-                        break
-            blocks = data.versions
-            stamp = self.stamp
-            for rid in self.rids:
-                block = blocks.get(rid >> BLOCK_SHIFT)
-                if block is None:
-                    continue
-                chain = block.get(rid)
-                if chain is None:
-                    continue
-                for i, (owner, _image) in enumerate(chain):
-                    if owner is stamp:
-                        del chain[i]
-                        break
-                if not chain:
-                    del block[rid]
-                    if not block:
-                        del blocks[rid >> BLOCK_SHIFT]
+def late_inserts(data: TableData, view: ReadView) -> list[list[Any]]:
+    """``data.inserted`` entries ``[stamp, start, stop]`` that ``view`` does not see (the same
+    commit-order walk as :func:`late_stamps`)."""
+    out: list[list[Any]] = []
+    own = view.own
+    ts = view.ts
+    for entry in reversed(data.inserted):
+        stamp = entry[0]
+        if stamp is own:
+            continue
+        committed = stamp.commit_ts
+        if committed is not None and committed <= ts:
+            break
+        out.append(entry)
+    return out
 
 
 # ---------------------------------------------------------------------------- writers
@@ -163,20 +165,19 @@ def check_conflicts(data: TableData, rids: Iterable[int], stamp: Stamp, ts: int)
     written by the transaction ``stamp`` whose snapshot is ``ts``."""
     if data.commit_ts <= ts:
         return  # nobody committed to this table since the snapshot: the common case
+    view = ReadView(ts, stamp)
+    late = late_stamps(data, view)
+    ranges = [(entry[1], entry[2]) for entry in late_inserts(data, view)]
+    if not late and not ranges:
+        return
     blocks = data.versions
-    late = [
-        (start, stop)
-        for owner, start, stop in data.inserted
-        if owner is not stamp and (owner.commit_ts or 0) > ts
-    ]
     for rid in rids:
-        block = blocks.get(rid >> BLOCK_SHIFT)
-        chain = None if block is None else block.get(rid)
-        if chain:
-            owner = chain[-1][0]
-            if owner is not stamp and (owner.commit_ts or 0) > ts:
+        if late:
+            block = blocks.get(rid >> BLOCK_SHIFT)
+            chain = None if block is None else block.get(rid)
+            if chain and chain[-1][0] in late:
                 raise _conflict(data)
-        for start, stop in late:
+        for start, stop in ranges:
             if start <= rid < stop:
                 raise _conflict(data)
 
@@ -193,17 +194,18 @@ def check_unique_conflicts(
     uniques = [data.key_positions(name) for name, index in data.indexes.items() if index.unique]
     if not uniques:
         return
-    late: list[tuple[Any, ...]] = []
-    for block in data.versions.values():
-        for chain in block.values():
-            for owner, image in chain:
-                if owner is not stamp and (owner.commit_ts or 0) > ts:
-                    late.append(image)
-                    break
+    late = late_stamps(data, ReadView(ts, stamp))
     if not late:
         return
+    images: list[tuple[Any, ...]] = []
+    blocks = data.versions
+    for rid in {rid for s in late for rid in data.changes[s]}:
+        for owner, image in blocks[rid >> BLOCK_SHIFT][rid]:
+            if owner in late:  # the oldest late image: the row as the snapshot holds it
+                images.append(image)
+                break
     for positions in uniques:
-        taken = {tuple(image[p] for p in positions) for image in late}
+        taken = {tuple(image[p] for p in positions) for image in images}
         for row in rows:
             key = tuple(row[p] for p in positions)
             if None not in key and key in taken:
@@ -217,19 +219,19 @@ def _conflict(data: TableData) -> SerializationFailure:
     )
 
 
-def push_rows(data: TableData, rids: Sequence[int], stamp: Stamp, ts: int) -> VersionRecord:
-    """Save the before-images of rows ``rids`` (about to be updated or deleted by ``stamp``,
-    whose snapshot is ``ts``).
-
-    Raises:
-        SerializationFailure: a row was changed by a transaction that committed after ``ts``.
-    """
+def push_images(
+    data: TableData, stamp: Stamp, rids: Sequence[int], images: Sequence[tuple[Any, ...]]
+) -> list[int]:
+    """Publish the before-images of rows ``rids`` changed by ``stamp`` (the undo log's own
+    image objects, shared, not copied): returns the rids that got a version (a row the stamp
+    already changed keeps its oldest own image, the one other readers need)."""
     pushed: list[int] = []
     with data.latch:
-        check_conflicts(data, rids, stamp, ts)
         blocks = data.versions
-        columns = data.columns
-        for rid in rids:
+        mine = data.changes.get(stamp)
+        if mine is None:
+            mine = data.changes[stamp] = set()
+        for rid, image in zip(rids, images, strict=True):
             block = blocks.get(rid >> BLOCK_SHIFT)
             if block is None:
                 block = blocks[rid >> BLOCK_SHIFT] = {}
@@ -237,18 +239,66 @@ def push_rows(data: TableData, rids: Sequence[int], stamp: Stamp, ts: int) -> Ve
             if chain is None:
                 chain = block[rid] = []
             elif chain[-1][0] is stamp:
-                continue  # the oldest own image is the one other readers need
-            chain.append((stamp, tuple([col[rid] for col in columns])))
+                continue
+            chain.append((stamp, image))
+            mine.add(rid)
             pushed.append(rid)
-    return VersionRecord(data, stamp, pushed)
+        if not mine:
+            del data.changes[stamp]
+    return pushed
 
 
-def push_insert(data: TableData, start: int, stop: int, stamp: Stamp) -> VersionRecord:
-    """Rows ``start..stop`` are about to be appended by ``stamp``: hide them from others."""
-    entry = (stamp, start, stop)
+def pop_images(data: TableData, stamp: Stamp, rids: Iterable[int]) -> None:
+    """Take ``stamp``'s versions of rows ``rids`` out (rollback or garbage collection)."""
     with data.latch:
-        data.inserted.append(entry)
-    return VersionRecord(data, stamp, [], entry)
+        blocks = data.versions
+        mine = data.changes.get(stamp)
+        for rid in rids:
+            block = blocks.get(rid >> BLOCK_SHIFT)
+            chain = None if block is None else block.get(rid)
+            if block is None or chain is None:
+                continue
+            for i in range(len(chain) - 1, -1, -1):
+                if chain[i][0] is stamp:
+                    del chain[i]
+                    break
+            if not chain:
+                del block[rid]
+                if not block:
+                    del blocks[rid >> BLOCK_SHIFT]
+            if mine is not None:
+                mine.discard(rid)
+        if mine is not None and not mine:
+            del data.changes[stamp]
+
+
+def push_insert(data: TableData, stamp: Stamp, start: int, stop: int) -> None:
+    """Hide rows ``start..stop`` appended by ``stamp`` from others: one entry per stamp and
+    table, grown as the stamp appends (its rows are contiguous: only the writer appends, and
+    undoing an append truncates the table)."""
+    with data.latch:
+        ranges = data.inserted
+        if ranges and ranges[-1][0] is stamp:
+            entry = ranges[-1]
+            entry[1] = min(entry[1], start)
+            entry[2] = max(entry[2], stop)
+        else:
+            ranges.append([stamp, start, stop])
+
+
+def pop_insert(data: TableData, stamp: Stamp, start: int | None = None) -> None:
+    """Shrink ``stamp``'s inserted range to end at ``start`` (an append undone), or drop it
+    (``start`` None: garbage collection)."""
+    with data.latch:
+        ranges = data.inserted
+        for i in range(len(ranges) - 1, -1, -1):
+            entry = ranges[i]
+            if entry[0] is stamp:
+                if start is None or start <= entry[1]:
+                    del ranges[i]
+                else:
+                    entry[2] = min(entry[2], start)
+                return
 
 
 # ---------------------------------------------------------------------------- readers
@@ -266,24 +316,19 @@ def image_of(chain: list[tuple[Stamp, tuple[Any, ...]]], view: ReadView) -> Any:
     return image
 
 
-def _hidden(data: TableData, view: ReadView, start: int, stop: int) -> list[tuple[int, int]]:
-    """Row-id ranges within ``start..stop`` inserted by transactions ``view`` does not see."""
-    return [
-        (max(a, start), min(b, stop))
-        for stamp, a, b in data.inserted
-        if a < stop and b > start and not view.sees(stamp)
-    ]
-
-
 def scan_fixes(
     data: TableData, view: ReadView, start: int, stop: int
 ) -> tuple[list[tuple[int, int]], dict[int, tuple[Any, ...]]]:
     """Corrections for reading rows ``start..stop`` in ``view`` (caller holds the latch):
     ranges of rows to hide, and rid -> image for rows to show as they were."""
-    hide = _hidden(data, view, start, stop) if data.inserted else []
+    hide = [
+        (max(a, start), min(b, stop))
+        for _stamp, a, b in late_inserts(data, view)
+        if a < stop and b > start
+    ]
     images: dict[int, tuple[Any, ...]] = {}
     blocks = data.versions
-    if blocks:
+    if blocks and late_stamps(data, view):
         for b in range(start >> BLOCK_SHIFT, ((stop - 1) >> BLOCK_SHIFT) + 1):
             block = blocks.get(b)
             if not block:
@@ -298,15 +343,17 @@ def scan_fixes(
 
 def changed_rows(data: TableData, view: ReadView) -> dict[int, tuple[Any, ...] | None]:
     """Every row whose state in ``view`` differs from storage (caller holds the latch):
-    rid -> its image, or None for a row the view must not see."""
+    rid -> its image, or None for a row the view must not see. The work is proportional to
+    the changes ``view`` does not see (none for a transaction reading its own writes)."""
     out: dict[int, tuple[Any, ...] | None] = {}
-    for block in data.versions.values():
-        for rid, chain in block.items():
-            image = image_of(chain, view)
-            if image is not CURRENT:
-                out[rid] = image
-    for stamp, a, b in data.inserted:
-        if not view.sees(stamp):
-            for rid in range(a, b):
-                out[rid] = None
+    blocks = data.versions
+    for stamp in late_stamps(data, view):
+        for rid in data.changes[stamp]:
+            if rid not in out:
+                image = image_of(blocks[rid >> BLOCK_SHIFT][rid], view)
+                if image is not CURRENT:
+                    out[rid] = image
+    for _stamp, a, b in late_inserts(data, view):
+        for rid in range(a, b):
+            out[rid] = None
     return out

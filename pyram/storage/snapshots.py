@@ -12,8 +12,12 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
-from pyram.storage.mvcc import ReadView, Stamp, VersionRecord
+from pyram.storage.mvcc import ReadView, Stamp
+
+if TYPE_CHECKING:
+    from pyram.storage.undo import UndoEntry, UndoLog
 
 __all__ = ["Snapshots"]
 
@@ -26,7 +30,11 @@ class Snapshots:
         #: timestamp of the newest commit; a new view sees everything up to it
         self.last_commit = 0
         self._open: dict[int, int] = {}  # snapshot ts -> number of open views at it
-        self._retained: deque[tuple[int, list[VersionRecord]]] = deque()
+        #: number of open views (read without the lock: writers ask whether to publish)
+        self.views = 0
+        self._retained: deque[tuple[int, list[UndoEntry]]] = deque()
+        #: called after a view opens (the store makes an unpublished writer publish)
+        self.on_open: Callable[[], None] | None = None
 
     def open_view(self, own: Stamp | None = None, *, track_reads: bool = False) -> ReadView:
         """A view of the newest committed state (plus ``own``'s changes); release it with
@@ -34,6 +42,10 @@ class Snapshots:
         with self._lock:
             ts = self.last_commit
             self._open[ts] = self._open.get(ts, 0) + 1
+            self.views += 1
+        hook = self.on_open
+        if hook is not None:
+            hook()
         return ReadView(ts, own, track_reads=track_reads)
 
     def close_view(self, view: ReadView) -> None:
@@ -44,6 +56,7 @@ class Snapshots:
                 self._open[view.ts] = count
             else:
                 del self._open[view.ts]
+            self.views -= 1
             collect = self._collectable()
         _remove(collect)
 
@@ -69,12 +82,19 @@ class Snapshots:
         with self._lock:
             return sum(self._open.values())
 
-    def commit(self, stamp: Stamp, records: list[VersionRecord]) -> int:
-        """Stamp a commit (the caller holds the write lock, so commits are serial) and keep its
-        versions for the views older than it; returns the commit timestamp."""
+    def commit(self, log: UndoLog) -> int:
+        """Stamp a log's commit (the caller holds the write lock, so commits are serial) and
+        keep its versions for the views older than it; returns the commit timestamp.
+
+        Under the registry's lock, so no view opens meanwhile: a view open now is older than
+        the commit and must read around it (published here if it was not yet), a view opened
+        later sees it whole."""
         with self._lock:
+            if self.views and not log.published:
+                log.publish()
+            records = log.seal()
             ts = self.last_commit + 1
-            stamp.commit_ts = ts  # first: a view taken from now on sees the commit whole
+            log.stamp.commit_ts = ts  # first: a view taken from now on sees the commit whole
             self.last_commit = ts
             if records:
                 self._retained.append((ts, records))
@@ -82,10 +102,10 @@ class Snapshots:
         _remove(collect)
         return ts
 
-    def _collectable(self) -> list[VersionRecord]:
+    def _collectable(self) -> list[UndoEntry]:
         """Records no open view needs any more (caller holds the lock)."""
         oldest = min(self._open) if self._open else self.last_commit
-        out: list[VersionRecord] = []
+        out: list[UndoEntry] = []
         retained = self._retained
         while retained and retained[0][0] <= oldest:
             out.extend(retained.popleft()[1])
@@ -101,6 +121,6 @@ class Snapshots:
             return True
 
 
-def _remove(records: Iterable[VersionRecord]) -> None:
+def _remove(records: Iterable[UndoEntry]) -> None:
     for record in records:
         record.remove()

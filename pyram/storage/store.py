@@ -35,7 +35,7 @@ from pyram.storage.indexes import key_is_null
 from pyram.storage.store_txn import LOCK_TIMEOUT, TransactionsMixin
 from pyram.storage.table_data import AnyIndex, TableData
 from pyram.storage.undo import UndoLog
-from pyram.storage.update_checks import check_update, row_changes
+from pyram.storage.update_checks import check_update, differs, row_changes
 from pyram.storage.watch import ChangeKind, ChangeWatcher
 
 __all__ = ["LOCK_TIMEOUT", "Store"]
@@ -62,13 +62,17 @@ class Store(TransactionsMixin):
         self.catalog_version = 0
         self._data: dict[str, TableData] = {}
         #: the undo log of the writer holding ``write_lock`` (its transaction's or its
-        #: statement's): every write is recorded, for rollback and for row versions
-        self._undo: UndoLog | None = None
+        #: statement's): every write is recorded, for rollback and for row versions. Readers
+        #: that skip opening a view (the point-read fast paths) check it is None or published:
+        #: then a table without versions holds exactly what every snapshot sees
+        self.undo_log: UndoLog | None = None
         #: told about every change when set (change events, triggers); see storage.watch
         self.watcher: ChangeWatcher | None = None
         #: called as a commit is about to become visible (a durable database writes its log
         #: record there); raising makes the commit fail and roll back
         self.commit_hook: Callable[[], None] | None = None
+        #: (id of a table's data, catalog version) -> positions no constraint involves
+        self._free_positions: dict[tuple[int, int], frozenset[int]] = {}
         self._init_transactions()
 
     # ------------------------------------------------------------------ schema
@@ -107,8 +111,8 @@ class Store(TransactionsMixin):
 
     def _ddl_done(self, before: tuple[list[TableSchema], dict[str, TableData]]) -> None:
         self.catalog_version += 1
-        assert self._undo is not None  # every write runs in a statement
-        self._undo.record_schema(*before)
+        assert self.undo_log is not None  # every write runs in a statement
+        self.undo_log.record_schema(*before)
 
     def restore_tables(self, schemas: list[TableSchema], tables: dict[str, TableData]) -> None:
         """Put back the catalogue (same schema objects, same order) and the table map: the
@@ -139,6 +143,8 @@ class Store(TransactionsMixin):
                 f"table {schema.name} has {len(schema.columns)} columns, "
                 f"{len(user_columns)} were given"
             )
+        if all(len(values) == 1 for values in user_columns):
+            return [[v] for v in _validate_row(schema, [values[0] for values in user_columns])]
         return [
             col.dtype.validate_column(
                 values, nullable=col.nullable, column=col.name, table=schema.name
@@ -178,16 +184,16 @@ class Store(TransactionsMixin):
             watcher.before_write("insert", data, missing, rows, self._position())
         check_checks(schema, _user_view(schema, user_columns, stored))
         check_unique_new_keys(data, stored)
-        assert self._undo is not None  # every write runs in a statement
-        if data.commit_ts > self._undo.ts:  # others committed to it since our snapshot
-            self._undo.check_unique_conflicts(data, list(zip(*stored, strict=True)))
+        assert self.undo_log is not None  # every write runs in a statement
+        if data.commit_ts > self.undo_log.ts:  # others committed to it since our snapshot
+            self.undo_log.check_unique_conflicts(data, list(zip(*stored, strict=True)))
         for fk in schema.foreign_keys:
             self._check_parents_exist(data, fk, stored)
         position = self._position()
         if watcher is not None:
             watcher.before_apply("insert", data, missing, rows, position)
-        assert self._undo is not None  # every write runs in a statement
-        self._undo.record_insert(data, len(stored[0]) if stored else 0)
+        assert self.undo_log is not None  # every write runs in a statement
+        self.undo_log.record_insert(data, len(stored[0]) if stored else 0)
         rids = data.append(stored)
         if watcher is not None:
             watcher.after_write("insert", data, missing, rows, position)
@@ -222,7 +228,71 @@ class Store(TransactionsMixin):
         width = len(self.data(table).schema.columns)
         if len(user_row) != width:
             raise ProgrammingError(f"table {table} has {width} columns, {len(user_row)} given")
-        return self.update_many(table, [rid], range(width), [[v] for v in user_row]) == 1
+        return self.update_row(table, rid, range(width), user_row)
+
+    def update_row(
+        self, table: str, rid: int, positions: Sequence[int], user_values: Sequence[Any]
+    ) -> bool:
+        """Set columns ``positions`` of live row ``rid`` to user-facing ``user_values``:
+        :meth:`update_many` for one row (the common cache write), without its set-at-a-time
+        bookkeeping. Only the constraints over columns that change are checked, and the undo
+        entry's before-image is the row's version too.
+
+        Returns:
+            True when some stored value changed.
+
+        Raises:
+            DataError, IntegrityError: as for :meth:`update_many`.
+        """
+        data = self.data(table)
+        watcher = self.watcher
+        if watcher is not None and watcher.watches(data.schema.name.lower()):
+            return self.update_many(table, [rid], positions, [[v] for v in user_values]) == 1
+        with self.statement():
+            self._check_writable()
+            log = self.undo_log
+            assert log is not None  # every write runs in a statement
+            if data.commit_ts > log.ts:  # others committed to it since our snapshot
+                log.check_conflicts(data, (rid,))
+            change = _row_change(data, rid, positions, user_values)
+            if not change:
+                return False
+            changes = {rid: change}
+            if not self._unconstrained(data).issuperset(change):
+                check_update(self, data, changes, positions, [[v] for v in user_values], [rid])
+            image = data.row(rid)
+            if data.commit_ts > log.ts:
+                new = list(image)
+                for position, value in change.items():
+                    new[position] = value
+                log.check_unique_conflicts(data, [new])
+            log.record_update(data, changes, [image])
+            data.update(rid, change)
+            return True
+
+    def _unconstrained(self, data: TableData) -> frozenset[int]:
+        """Positions of ``data``'s columns that no CHECK, UNIQUE or FOREIGN KEY involves (on
+        either side): changing only those needs no constraint check beyond the value's own."""
+        key = (id(data), self.catalog_version)
+        found = self._free_positions.get(key)
+        if found is None:
+            schema = data.schema
+            bound: set[str] = set()
+            if schema.checks:
+                bound.update(c.name.lower() for c in schema.columns)
+            for unique in schema.uniques:
+                bound.update(c.lower() for c in unique.columns)
+            for fk in schema.foreign_keys:
+                bound.update(c.lower() for c in fk.columns)
+            for _child, fk in self.catalog.referencing(schema.name):
+                bound.update(c.lower() for c in fk.ref_columns)
+            found = frozenset(
+                i for i, c in enumerate(schema.columns) if c.name.lower() not in bound
+            )
+            if len(self._free_positions) > 256:
+                self._free_positions.clear()
+            self._free_positions[key] = found
+        return found
 
     def update_many(
         self,
@@ -268,8 +338,8 @@ class Store(TransactionsMixin):
             )
             for p, values in zip(positions, user_columns, strict=True)
         ]
-        assert self._undo is not None  # every write runs in a statement
-        self._undo.check_conflicts(data, rids)
+        assert self.undo_log is not None  # every write runs in a statement
+        self.undo_log.check_conflicts(data, rids)
         changes = row_changes(data, rids, positions, stored)
         if not changes:
             return 0
@@ -287,21 +357,21 @@ class Store(TransactionsMixin):
                 if not changes:
                     return 0
         check_update(self, data, changes, positions, user_columns, rids)
-        if data.commit_ts > self._undo.ts:  # others committed to it since our snapshot
-            self._undo.check_unique_conflicts(data, _update_images(data, changes)[1])
+        if data.commit_ts > self.undo_log.ts:  # others committed to it since our snapshot
+            self.undo_log.check_unique_conflicts(data, _update_images(data, changes)[1])
         position = self._position()
         if watcher is not None:
             old, new = _update_images(data, changes)
             watcher.before_apply("update", data, old, new, position)
-        assert self._undo is not None  # every write runs in a statement
-        self._undo.record_update(data, changes)
+        assert self.undo_log is not None  # every write runs in a statement
+        self.undo_log.record_update(data, changes)
         data.update_many(changes)
         if watcher is not None:
             watcher.after_write("update", data, old, new, position)
         return len(changes)
 
     def _position(self) -> int:
-        return 0 if self._undo is None else len(self._undo)
+        return 0 if self.undo_log is None else len(self.undo_log)
 
     # ------------------------------------------------------------------ delete
     def delete(self, table: str, rids: Iterable[int]) -> int:
@@ -341,7 +411,7 @@ class Store(TransactionsMixin):
         if watcher is not None:
             for kind, data, old, new in images:
                 watcher.before_apply(kind, data, old, new, position)
-        undo = self._undo
+        undo = self.undo_log
         assert undo is not None  # every write runs in a statement
         undo.record_set_null(set_null)
         for name, table_rids in doomed.items():
@@ -482,6 +552,36 @@ def _update_images(
             values[position] = value
         new.append(values)
     return old, new
+
+
+def _validate_one(schema: TableSchema, position: int, value: Any) -> Any:
+    """One value of column ``position`` in stored form (validated as ``validate_column``
+    would: a value of an exact type is its own stored form, ``value == value`` screens NaN)."""
+    column = schema.columns[position]
+    dtype = column.dtype
+    if type(value) in dtype.exact_types and not dtype.encodes and value == value:
+        return value
+    return dtype.validate(value, nullable=column.nullable, column=column.name, table=schema.name)
+
+
+def _validate_row(schema: TableSchema, row: Sequence[Any]) -> list[Any]:
+    """A whole row in stored form."""
+    return [_validate_one(schema, position, value) for position, value in enumerate(row)]
+
+
+def _row_change(
+    data: TableData, rid: int, positions: Sequence[int], user_values: Sequence[Any]
+) -> dict[int, Any]:
+    """{position: new stored value} for the values of one row that really change; every value
+    is validated (a wrong type fails even where it would change nothing)."""
+    schema = data.schema
+    stored = data.columns
+    change: dict[int, Any] = {}
+    for position, value in zip(positions, user_values, strict=True):
+        new = _validate_one(schema, position, value)
+        if differs(new, stored[position][rid]):
+            change[position] = new
+    return change
 
 
 def _check_set_null_row(data: TableData, rid: int, positions: tuple[int, ...]) -> None:

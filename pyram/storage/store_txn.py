@@ -78,12 +78,20 @@ class TransactionsMixin:
     watcher: ChangeWatcher | None
     commit_hook: Callable[[], None] | None
     catalog_version: int
-    _undo: UndoLog | None
+    undo_log: UndoLog | None
     _data: dict[str, TableData]
 
     def _init_transactions(self) -> None:
         self.snapshots = Snapshots()
+        self.snapshots.on_open = self._reader_arrived
         self._local = _Local()
+
+    def _reader_arrived(self) -> None:
+        """A view just opened: the writer's changes so far must become versions it can read
+        around (the writer publishes the rest itself from now on)."""
+        log = self.undo_log
+        if log is not None and not log.published:
+            log.publish()
 
     # ------------------------------------------------------------------ state
     @property
@@ -129,7 +137,8 @@ class TransactionsMixin:
         return [] if txn is None else txn.log.savepoint_names
 
     def _check_writable(self) -> None:
-        if self.read_only:
+        txn = self._local.txn
+        if txn is not None and txn.read_only:
             raise OperationalError("attempt to write in a read-only transaction")
 
     # ------------------------------------------------------------------ reading
@@ -206,7 +215,9 @@ class TransactionsMixin:
             )
         txn.writer = True
         txn.log.ts = view.ts
-        self._undo = txn.log
+        self.undo_log = txn.log
+        if self.snapshots.views > 1:  # a reader besides our own view: publish versions
+            txn.log.publish()
 
     def _publish(self, log: UndoLog) -> None:
         """Commit a log's changes (the caller holds the write lock): run the commit hook
@@ -220,10 +231,9 @@ class TransactionsMixin:
             except BaseException:
                 self._discard(log, 0)
                 raise
-        records = log.version_records()
-        ts = self.snapshots.commit(log.stamp, records)
-        for record in records:
-            record.data.commit_ts = ts
+        ts = self.snapshots.commit(log)
+        for data in log.written().values():
+            data.commit_ts = ts
         self._compact_deferred(log)
         if self.watcher is not None:
             # delivered before the lock is released, so events leave in commit order
@@ -288,7 +298,7 @@ class TransactionsMixin:
             self._end(txn)  # its snapshot is no longer read (compaction may then run)
             self._publish(txn.log)
         finally:
-            self._undo = None
+            self.undo_log = None
             if self._local.txn is txn:
                 self._end(txn)
             self.write_lock.release()
@@ -320,7 +330,7 @@ class TransactionsMixin:
                 self._undo_all(txn)
         finally:
             if txn.writer:
-                self._undo = None
+                self.undo_log = None
                 self.write_lock.release()
             self._end(txn)
 
@@ -431,11 +441,13 @@ class _Statement:
             elif not local.depth and txn.isolation == "read_committed":
                 store.snapshots.move_view(txn.view)
             log = txn.log
-        elif local.depth and store._undo is not None and store.write_lock._is_owned():  # type: ignore[attr-defined]
-            log = store._undo  # nested in our own statement
+        elif local.depth and store.undo_log is not None and store.write_lock._is_owned():  # type: ignore[attr-defined]
+            log = store.undo_log  # nested in our own statement
         else:
             store._acquire(LOCK_TIMEOUT)
-            log = store._undo = UndoLog(ts=store.snapshots.last_commit)
+            log = store.undo_log = UndoLog(ts=store.snapshots.last_commit)
+            if store.snapshots.views:  # a reader may look: publish versions as we go
+                log.publish()
             self.own = True
             self.saved = local.view
             local.view = None  # a writer reads the newest state, its own changes included
@@ -455,5 +467,5 @@ class _Statement:
         finally:
             if self.own:
                 local.view = self.saved
-                store._undo = None
+                store.undo_log = None
                 store.write_lock.release()

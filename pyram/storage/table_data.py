@@ -36,10 +36,14 @@ MemoState = tuple[tuple[dict[Any, Any] | None, int], ...]
 
 # Compaction waits for this many dead rows so small tables never churn.
 COMPACT_MIN_DEAD = 1024
-# Value deduplication: decided on the first batch of at least this many rows, from a sample;
-# worth it when at most this share of the sample is distinct; abandoned past this many values.
-_DEDUPE_MIN_BATCH = 256
+# Value deduplication: every value is memoised until this many rows have passed (in batches of
+# any size, single rows included); the column is then kept deduplicated when at most this
+# share of them was distinct, and abandoned past this many distinct values.
 _DEDUPE_SAMPLE = 2048
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+# Only types whose equal values are interchangeable: not REAL (0.0 and -0.0), NUMERIC
+# (Decimal("1.0") and Decimal("1.00")) or times and datetimes (one instant, two zones).
+_DEDUPE_TYPES = frozenset({"INTEGER", "TEXT", "BLOB", "DATE", "UUID"})
 _DEDUPE_MAX_RATIO = 0.5
 _DEDUPE_MAX_VALUES = 100_000
 
@@ -56,10 +60,12 @@ def _latched(method: F) -> F:
     return cast(F, run)
 
 
-def make_index(spec: IndexSpec) -> AnyIndex:
-    """An empty index for a declared index spec."""
-    kind = HashIndex if spec.kind == "hash" else SortedIndex
-    return kind(spec.name, spec.columns, unique=spec.unique)
+def make_index(spec: IndexSpec, int_keys: bool = False) -> AnyIndex:
+    """An empty index for a declared index spec (``int_keys``: a sorted index may keep its
+    keys as machine ints, every key being an INTEGER of a packed column)."""
+    if spec.kind == "hash":
+        return HashIndex(spec.name, spec.columns, unique=spec.unique)
+    return SortedIndex(spec.name, spec.columns, unique=spec.unique, int_keys=int_keys)
 
 
 class TableData:
@@ -76,8 +82,20 @@ class TableData:
     def __init__(self, schema: TableSchema) -> None:
         self.schema = schema
         # NOT NULL REAL columns are packed machine doubles (8 bytes a value instead of a
-        # pointer plus a 24-byte float object); every other column is a list of objects.
-        self._packed = tuple(c.dtype.name == "REAL" and not c.nullable for c in schema.columns)
+        # pointer plus a 24-byte float object), and so is an INTEGER primary key of one column
+        # (machine ints; its index keeps its keys packed too, so no int object is left per
+        # row: the key is mostly probed, and SQLite's rowid tables keep it packed as well).
+        # Every other column is a list of objects: lists scan faster (docs/architecture.md).
+        pk = schema.primary_key
+        self._packed: list[str | None] = [
+            "d"
+            if c.dtype.name == "REAL" and not c.nullable and not c.dtype.encodes
+            else "q"
+            if pk == (c.name,) and c.dtype.name == "INTEGER" and not c.nullable
+            and not c.dtype.encodes
+            else None
+            for c in schema.columns
+        ]
         self.columns: list[Any] = self._empty_columns()
         self.alive = bytearray()
         self.live_count = 0
@@ -85,16 +103,21 @@ class TableData:
         self.epoch = 0
         self.indexes: dict[str, AnyIndex] = {}
         self._key_positions: dict[str, tuple[int, ...]] = {}
-        # per column: value -> shared object, {} while undecided, None once not worth it
+        # per column: value -> shared object, or None when not worth it (see _dedupe)
+        #: rows each column's memo has seen (until the keep-or-abandon decision)
+        self._seen = [0] * len(schema.columns)
         self._memos: list[dict[Any, Any] | None] = [
-            None if c.dtype.family in ("json", "boolean") or packed else {}
+            {} if c.dtype.name in _DEDUPE_TYPES and not packed else None
             for c, packed in zip(schema.columns, self._packed, strict=True)
         ]
         # MVCC (see pyram.storage.mvcc): a short lock around every change of the lists and
         # indexes, row versions other transactions may still need, and the newest commit.
         self.latch = threading.RLock()
         self.versions: dict[int, dict[int, list[tuple[Stamp, tuple[Any, ...]]]]] = {}
-        self.inserted: list[tuple[Stamp, int, int]] = []
+        #: stamp -> rids it has versions of, in the order the stamps first wrote (commit order)
+        self.changes: dict[Stamp, set[int]] = {}
+        #: [stamp, start, stop]: rows a stamp appended, one entry per stamp, commit order
+        self.inserted: list[list[Any]] = []
         self.commit_ts = 0
         for spec in schema.indexes:
             self.add_index(spec)
@@ -102,10 +125,10 @@ class TableData:
     @property
     def versioned(self) -> bool:
         """True while some row has versions a reader may need (see pyram.storage.mvcc)."""
-        return bool(self.versions or self.inserted)
+        return bool(self.changes or self.inserted)
 
     def _empty_columns(self) -> list[Any]:
-        return [array("d") if packed else [] for packed in self._packed]
+        return [array(code) if code else [] for code in self._packed]
 
     # ----------------------------------------------------------------- reading
     @property
@@ -190,8 +213,8 @@ class TableData:
     @_latched
     def add_index(self, spec: IndexSpec) -> AnyIndex:
         """Create an index over existing rows (the caller checked uniqueness)."""
-        index = make_index(spec)
         positions = tuple(self.schema.position(c) for c in spec.columns)
+        index = make_index(spec, len(positions) == 1 and self._packed[positions[0]] == "q")
         rids = self.live_rids()
         index.insert_many(self.keys_of(positions, rids), rids)
         self.indexes[spec.name] = index
@@ -203,7 +226,10 @@ class TableData:
         """Append rows given column-wise (stored, checked values); return their row ids."""
         count = len(columns[0]) if columns else 0
         start = len(self.alive)
+        if count == 1:
+            return self._append_one([values[0] for values in columns])
         columns = [self._dedupe(p, values) for p, values in enumerate(columns)]
+        self._fit_packed(columns)
         for col, values in zip(self.columns, columns, strict=True):
             col.extend(values)
         self.alive.extend(b"\x01" * count)
@@ -220,31 +246,69 @@ class TableData:
             index.insert_many(keys, rid_objects)
         return rids
 
+    def _append_one(self, row: list[Any]) -> range:
+        """:meth:`append` of one row (the commonest write): no batch machinery."""
+        rid = len(self.alive)
+        self._fit_packed([(value,) for value in row])
+        memos, seen = self._memos, self._seen
+        for position, (col, value) in enumerate(zip(self.columns, row, strict=True)):
+            memo = memos[position]
+            if memo is not None:  # share the value's first object
+                if seen[position] >= _DEDUPE_SAMPLE and len(memo) <= _DEDUPE_MAX_VALUES:
+                    value = row[position] = memo.setdefault(value, value)  # decided: keep
+                else:
+                    value = row[position] = self._dedupe(position, (value,))[0]
+            col.append(value)
+        self.alive.append(1)
+        self.live_count += 1
+        for name, index in self.indexes.items():
+            positions = self._key_positions[name]
+            if len(positions) == 1:
+                index.insert(row[positions[0]], rid)
+            else:
+                index.insert(tuple([row[p] for p in positions]), rid)
+        return range(rid, rid + 1)
+
+    def _fit_packed(self, columns: Sequence[Sequence[Any]]) -> None:
+        """Before ``columns`` (one sequence per column, new values) are written: a packed
+        INTEGER column given an int outside 64 bits becomes a list of objects."""
+        for position, code in enumerate(self._packed):
+            if code == "q":
+                values = columns[position]
+                if values and not (min(values) >= _INT_MIN and max(values) <= _INT_MAX):
+                    self._unpack(position)
+
+    def _unpack(self, position: int) -> None:
+        """Make a packed column a list of objects (it must hold a value arrays cannot)."""
+        self._packed[position] = None
+        self.columns[position] = list(self.columns[position])
+
     def _dedupe(self, position: int, values: Sequence[Any]) -> Sequence[Any]:
         """Share one object per distinct value in low-cardinality columns.
 
         Category-like columns (a few hundred distinct strings or ints over many rows) would
         otherwise hold one object per row: 28-60 bytes each. A per-column memo maps each value
-        to its first object; ``map(memo.setdefault, values, values)`` runs in C. Columns whose
-        values turn out mostly distinct stop being deduplicated (the memo would only cost).
+        to its first object; ``map(memo.setdefault, values, values)`` runs in C. Until
+        :data:`_DEDUPE_SAMPLE` rows have passed every value is memoised (whatever the batch
+        sizes: a cache filled row by row deduplicates too); then a column whose values were
+        mostly distinct stops being deduplicated (the memo would only cost).
         """
         memo = self._memos[position]
-        if memo is None or (len(values) < _DEDUPE_MIN_BATCH and not memo):
+        if memo is None:
             return values
-        if not memo:
-            sample = values[:_DEDUPE_SAMPLE]
-            try:
-                distinct = len(set(sample))
-            except TypeError:
-                self._memos[position] = None
-                return values
-            if distinct > len(sample) * _DEDUPE_MAX_RATIO:
-                self._memos[position] = None
-                return values
-        if len(memo) > _DEDUPE_MAX_VALUES:
+        try:
+            shared = list(map(memo.setdefault, values, values))
+        except TypeError:  # unhashable values: nothing to share
             self._memos[position] = None
             return values
-        return list(map(memo.setdefault, values, values))
+        seen = self._seen[position]
+        if seen < _DEDUPE_SAMPLE:
+            seen = self._seen[position] = seen + len(values)
+            if seen >= _DEDUPE_SAMPLE and len(memo) > seen * _DEDUPE_MAX_RATIO:
+                self._memos[position] = None
+        elif len(memo) > _DEDUPE_MAX_VALUES:
+            self._memos[position] = None
+        return shared
 
     @_latched
     def delete(self, rids: Iterable[int], *, compact: bool = True) -> None:
@@ -257,8 +321,9 @@ class TableData:
         for rid in rids:
             for name, index in self.indexes.items():
                 index.remove(self.key_of(self._key_positions[name], rid), rid)
-            for col, packed in zip(columns, self._packed, strict=True):
-                col[rid] = 0.0 if packed else None  # release the value; alive says it is gone
+            for col, code in zip(columns, self._packed, strict=True):
+                # release the value; alive says it is gone
+                col[rid] = None if code is None else 0.0 if code == "d" else 0
             self.alive[rid] = 0
             self.live_count -= 1
         if compact:
@@ -275,7 +340,11 @@ class TableData:
         for name, positions in touched:
             self.indexes[name].remove(self.key_of(positions, rid), rid)
         for position, value in changes.items():
-            self.columns[position][rid] = value
+            try:
+                self.columns[position][rid] = value
+            except OverflowError:  # an int beyond 64 bits into a packed column
+                self._unpack(position)
+                self.columns[position][rid] = value
         for name, positions in touched:
             self.indexes[name].insert(self.key_of(positions, rid), rid)
 
@@ -302,7 +371,12 @@ class TableData:
         columns = self.columns
         for rid, change in changes.items():
             for position, value in change.items():
-                columns[position][rid] = value
+                try:
+                    columns[position][rid] = value
+                except OverflowError:  # an int beyond 64 bits into a packed column
+                    self._unpack(position)
+                    columns = self.columns
+                    columns[position][rid] = value
         for name, positions in touched.items():
             index = self.indexes[name]
             for rid, change in changes.items():
@@ -396,8 +470,8 @@ class TableData:
         alive = self.alive
         self.epoch += 1
         self.columns = [
-            array("d", compress(col, alive)) if packed else list(compress(col, alive))
-            for col, packed in zip(self.columns, self._packed, strict=True)
+            array(code, compress(col, alive)) if code else list(compress(col, alive))
+            for col, code in zip(self.columns, self._packed, strict=True)
         ]
         self.alive = bytearray(b"\x01" * self.live_count)
         rids = range(self.live_count)

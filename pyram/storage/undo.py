@@ -5,13 +5,19 @@ before applying it (after its checks passed, so a rejected statement records not
 
 - inserted rows as one row-id range per statement (rows are appended, so the range is the
   table's tail when it is undone), plus the state of the value memos the insert may grow;
-- deleted rows with their stored values, read before :meth:`TableData.delete` releases them;
-- updated rows with the old stored values of the changed positions (``update_many`` and the
-  ON DELETE SET NULL rewrites :meth:`Store.delete` plans);
+- deleted and updated rows with their *before-images* (the whole stored row, one tuple), read
+  before the change;
 - tables created or dropped, as the catalogue and table map from before the statement (a
   dropped table's :class:`TableData` object stays referenced, so it comes back exactly);
 - other storage modules' changes through :meth:`UndoLog.record` (CREATE and DROP INDEX, in
   :mod:`pyram.storage.index_ddl`, keep the table's schema and index map).
+
+The before-images are also what readers on older snapshots need (:mod:`pyram.storage.mvcc`):
+the same tuple serves both, never copied. They are *published* into the tables' version chains
+only while some other reader could look: when the log starts while a view is open, or when a
+view opens while the log is being written (:meth:`UndoLog.publish`, called by the reader under
+the log's lock, so it publishes every entry before the writer publishes a newer one). With no
+reader about, a change costs its undo entry and nothing else, and a commit keeps no versions.
 
 Rolling back applies the entries newest first, so each one meets the table exactly as it left
 it: an insert's rows are live and at the end, a deleted row is still dead (compaction is
@@ -23,24 +29,26 @@ and it is bumped when undoing an insert removes row ids.
 A savepoint is a name and a position in the log: rolling back to it undoes the entries after
 that position; releasing it just forgets the name (its entries now belong to the enclosing
 savepoint or the transaction). :meth:`Store.statement` marks a position the same way, or keeps
-a log of its own outside a transaction, to make a statement of several writes atomic.
+a log of its own outside a transaction, to make a statement of several writes atomic. Every
+entry costs the same whatever the log's length: nothing here walks the log per change.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from pyram.catalog import TableSchema
 from pyram.errors import OperationalError
 from pyram.storage.mvcc import (
     Stamp,
-    VersionRecord,
     check_conflicts,
     check_unique_conflicts,
+    pop_images,
+    pop_insert,
+    push_images,
     push_insert,
-    push_rows,
 )
 from pyram.storage.table_data import MemoState, TableData
 
@@ -49,9 +57,20 @@ if TYPE_CHECKING:
 
 __all__ = ["UndoEntry", "UndoLog"]
 
+#: Serialises publishing (by a reader's thread) with a writer's own publishing and rollback, so
+#: versions go in in log order and never outlive an undone entry. One lock for every log: it
+#: is taken only while a log publishes (a reader is about) and while one rolls back, and a
+#: lock per log would cost every statement the making of one.
+_PUBLISHING = threading.Lock()
+
 
 class UndoEntry:
-    """One recorded change; :meth:`undo` reverses it on the store."""
+    """One recorded change; :meth:`undo` reverses it on the store.
+
+    Entries that change rows also :meth:`publish` their before-images as row versions for
+    readers on older snapshots, and :meth:`remove` them again (rollback, or garbage
+    collection once no reader needs them).
+    """
 
     __slots__ = ()
 
@@ -59,60 +78,106 @@ class UndoEntry:
         """Reverse the change (the store is exactly as the change left it)."""
         raise NotImplementedError
 
+    def publish(self, stamp: Stamp) -> bool:
+        """Make the change invisible to other readers (idempotent); True when versions were
+        pushed that must be removed later."""
+        return False
+
+    def remove(self) -> None:
+        """Take the versions :meth:`publish` pushed out of the table."""
+
 
 class _Inserted(UndoEntry):
-    """Rows ``start..`` appended to ``data`` by one statement."""
+    """Rows ``start..start + count`` appended to ``data`` by one statement."""
 
-    __slots__ = ("data", "memos", "start")
+    __slots__ = ("count", "data", "memos", "stamp", "start")
 
-    def __init__(self, data: TableData, start: int, memos: MemoState) -> None:
+    def __init__(self, data: TableData, start: int, count: int, memos: MemoState) -> None:
         self.data = data
         self.start = start
+        self.count = count
         self.memos = memos
+        self.stamp: Stamp | None = None
 
     def undo(self, store: Store) -> None:
         self.data.truncate(self.start)
         self.data.restore_memos(self.memos)
+        self.remove()
+
+    def publish(self, stamp: Stamp) -> bool:
+        if self.stamp is None and self.count:
+            self.stamp = stamp
+            push_insert(self.data, stamp, self.start, self.start + self.count)
+        return self.stamp is not None
+
+    def remove(self) -> None:
+        if self.stamp is not None:
+            pop_insert(self.data, self.stamp, self.start)
+            self.stamp = None
 
 
-class _Deleted(UndoEntry):
-    """Rows deleted from ``data``, with their stored values column by column."""
+class _RowsChanged(UndoEntry):
+    """Rows of ``data`` changed by one statement, with their before-images (whole stored
+    rows, in the order of ``rids``), which also serve as the rows' published versions."""
 
-    __slots__ = ("columns", "data", "rids")
+    __slots__ = ("data", "images", "pushed", "rids", "stamp")
 
-    def __init__(self, data: TableData, rids: list[int], columns: list[Sequence[Any]]) -> None:
+    def __init__(
+        self, data: TableData, rids: Sequence[int], images: Sequence[tuple[Any, ...]]
+    ) -> None:
         self.data = data
         self.rids = rids
-        self.columns = columns
+        self.images = images
+        self.stamp: Stamp | None = None
+        self.pushed: list[int] = []
+
+    def publish(self, stamp: Stamp) -> bool:
+        if self.stamp is None:
+            self.stamp = stamp
+            self.pushed = push_images(self.data, stamp, self.rids, self.images)
+        return bool(self.pushed)
+
+    def remove(self) -> None:
+        if self.stamp is not None:
+            if self.pushed:
+                pop_images(self.data, self.stamp, self.pushed)
+            self.stamp = None
+            self.pushed = []
+
+
+class _Deleted(_RowsChanged):
+    """Rows deleted from ``data``."""
+
+    __slots__ = ()
 
     def undo(self, store: Store) -> None:
-        self.data.restore_rows(self.rids, self.columns)
+        self.data.restore_rows(self.rids, list(zip(*self.images, strict=True)))
+        self.remove()
 
 
-class _Updated(UndoEntry):
-    """Old stored values of updated rows: rid -> {position: old value}."""
+class _Updated(_RowsChanged):
+    """Rows of ``data`` updated at the positions ``changes`` names (rid -> {position: new
+    value}: the statement's own change map, kept by reference)."""
 
-    __slots__ = ("data", "old")
+    __slots__ = ("changes",)
 
-    def __init__(self, data: TableData, old: dict[int, dict[int, Any]]) -> None:
-        self.data = data
-        self.old = old
-
-    def undo(self, store: Store) -> None:
-        self.data.update_many(self.old)
-
-
-class _Versions(UndoEntry):
-    """Row versions pushed for a change (recorded before the change's own entry, so a
-    rollback restores the rows first and drops their versions after)."""
-
-    __slots__ = ("record",)
-
-    def __init__(self, record: VersionRecord) -> None:
-        self.record = record
+    def __init__(
+        self,
+        data: TableData,
+        changes: dict[int, dict[int, Any]],
+        images: Sequence[tuple[Any, ...]],
+    ) -> None:
+        super().__init__(data, list(changes), images)
+        self.changes = changes
 
     def undo(self, store: Store) -> None:
-        self.record.remove()
+        self.data.update_many(
+            {
+                rid: {position: image[position] for position in change}
+                for (rid, change), image in zip(self.changes.items(), self.images, strict=True)
+            }
+        )
+        self.remove()
 
 
 class _Schema(UndoEntry):
@@ -138,10 +203,7 @@ class _Savepoint:
 
 
 class UndoLog:
-    """The undo entries and savepoints of one open transaction.
-
-    Every row change also pushes the rows' before-images into the table's version store
-    (:mod:`pyram.storage.mvcc`), stamped with :attr:`stamp`, for readers on older snapshots.
+    """The undo entries and savepoints of one open transaction (or autocommitted statement).
 
     Attributes:
         implicit: True when a SAVEPOINT started the transaction (SQLite: releasing that
@@ -149,9 +211,24 @@ class UndoLog:
         deleted_from: tables that lost rows, to compact when the transaction commits.
         stamp: the writing transaction's identity in row versions.
         ts: the snapshot its writes are checked against (first-committer-wins).
+        publishing: True once a reader may look: every change is published as a row version
+            as it is recorded, and those before were (or are being) published.
+        published: True once ``publishing`` and every earlier change is published: a reader
+            that sees it and a table without versions reads what every snapshot sees.
     """
 
-    __slots__ = ("_entries", "_savepoints", "deleted_from", "implicit", "stamp", "ts")
+    __slots__ = (
+        "_entries",
+        "_lock",
+        "_savepoints",
+        "deleted_from",
+        "implicit",
+        "published",
+        "publishing",
+        "sealed",
+        "stamp",
+        "ts",
+    )
 
     def __init__(self, *, implicit: bool = False, stamp: Stamp | None = None, ts: int = 0) -> None:
         self._entries: list[UndoEntry] = []
@@ -160,27 +237,62 @@ class UndoLog:
         self.deleted_from: dict[int, TableData] = {}
         self.stamp = stamp if stamp is not None else Stamp()
         self.ts = ts
+        self.publishing = False
+        self.published = False
+        #: set at commit: nothing is published after (the commit is then visible to all)
+        self.sealed = False
+        self._lock = _PUBLISHING
 
     def __len__(self) -> int:
         """Number of recorded changes."""
         return len(self._entries)
 
+    # ------------------------------------------------------------------ publishing
+    def publish(self) -> None:
+        """Publish every change recorded so far, and every later one as it is recorded
+        (a reader that may look has appeared). Idempotent; thread-safe."""
+        with self._lock:
+            if self.sealed or self.published:
+                return
+            self.publishing = True
+            stamp = self.stamp
+            for entry in self._entries:
+                entry.publish(stamp)
+            self.published = True
+
+    def seal(self) -> list[UndoEntry]:
+        """The log commits: no more publishing. Returns the entries holding versions (kept
+        while older snapshots are open, then removed)."""
+        with self._lock:
+            self.sealed = True
+            if not self.published:
+                return []
+            return [entry for entry in self._entries if entry.publish(self.stamp)]
+
+    def written(self) -> dict[int, TableData]:
+        """The tables this log changed rows of, by id."""
+        return {
+            id(e.data): e.data for e in self._entries if isinstance(e, _Inserted | _RowsChanged)
+        }
+
+    def _add(self, entry: UndoEntry) -> None:
+        # Appended first, then the flag read: a reader sets the flag and then publishes
+        # the entries it finds, so either it finds this one or we see the flag.
+        self._entries.append(entry)
+        if self.publishing:
+            with self._lock:
+                if not self.sealed:
+                    entry.publish(self.stamp)
+
     # ------------------------------------------------------------------ recording
     def record(self, entry: UndoEntry) -> None:
         """Append a change recorded by another storage module (such as CREATE INDEX): its
         :meth:`UndoEntry.undo` runs, newest first, on rollback."""
-        self._entries.append(entry)
+        self._add(entry)
 
     def record_insert(self, data: TableData, count: int) -> None:
         """``count`` rows are about to be appended to ``data`` (one entry for them all)."""
-        start = len(data.alive)
-        self._entries.append(_Versions(push_insert(data, start, start + count, self.stamp)))
-        self._entries.append(_Inserted(data, start, data.memo_state()))
-
-    def _push(self, data: TableData, rids: Sequence[int]) -> None:
-        """Save before-images of rows about to change (raises SerializationFailure before
-        anything is recorded when another transaction changed one after our snapshot)."""
-        self._entries.append(_Versions(push_rows(data, rids, self.stamp, self.ts)))
+        self._add(_Inserted(data, len(data.alive), count, data.memo_state()))
 
     def check_conflicts(self, data: TableData, rids: Sequence[int]) -> None:
         """First-committer-wins for rows a statement targets, whether or not their values
@@ -192,59 +304,56 @@ class UndoLog:
         rows): see :func:`pyram.storage.mvcc.check_unique_conflicts`."""
         check_unique_conflicts(data, rows, self.stamp, self.ts)
 
-    def version_records(self) -> list[VersionRecord]:
-        """Every version record of the log, oldest first (they live on after the commit)."""
-        return [e.record for e in self._entries if isinstance(e, _Versions)]
-
-    def record_delete(self, data: TableData, rids: Sequence[int]) -> None:
-        """Live rows ``rids`` of ``data`` are about to be deleted: keep their stored values."""
+    def record_delete(
+        self, data: TableData, rids: Sequence[int], images: Sequence[tuple[Any, ...]] | None = None
+    ) -> None:
+        """Live rows ``rids`` of ``data`` are about to be deleted (``images``: their stored
+        rows when the caller has them already)."""
         rids = list(rids)
         if not rids:
             return
-        self._push(data, rids)
-        if len(rids) == 1:
-            rid = rids[0]
-            columns: list[Sequence[Any]] = [(col[rid],) for col in data.columns]
-        else:
-            get = itemgetter(*rids)
-            columns = [get(col) for col in data.columns]
-        self._entries.append(_Deleted(data, rids, columns))
+        check_conflicts(data, rids, self.stamp, self.ts)
+        if images is None:
+            images = [data.row(rid) for rid in rids]
+        self._add(_Deleted(data, rids, images))
         self.deleted_from[id(data)] = data
 
-    def record_update(self, data: TableData, changes: dict[int, dict[int, Any]]) -> None:
-        """``changes`` (rid -> {position: new value}) are about to be applied to ``data``."""
-        self._push(data, list(changes))
-        columns = data.columns
-        old = {
-            rid: {position: columns[position][rid] for position in change}
-            for rid, change in changes.items()
-        }
-        self._entries.append(_Updated(data, old))
+    def record_update(
+        self,
+        data: TableData,
+        changes: dict[int, dict[int, Any]],
+        images: Sequence[tuple[Any, ...]] | None = None,
+    ) -> None:
+        """``changes`` (rid -> {position: new value}) are about to be applied to ``data``
+        (``images``: the rows' stored values, in the order of ``changes``, when the caller
+        has them already)."""
+        check_conflicts(data, changes, self.stamp, self.ts)
+        if images is None:
+            images = [data.row(rid) for rid in changes]
+        self._add(_Updated(data, changes, images))
 
     def record_set_null(self, updates: Sequence[tuple[TableData, int, tuple[int, ...]]]) -> None:
         """ON DELETE SET NULL is about to set ``positions`` of row ``rid`` of each table to
         NULL; one update entry per table, old values read before any is applied."""
         by_table: dict[int, tuple[TableData, dict[int, dict[int, Any]]]] = {}
         for data, rid, positions in updates:
-            old = by_table.setdefault(id(data), (data, {}))[1]
-            row = old.setdefault(rid, {})
-            for position in positions:
-                row.setdefault(position, data.columns[position][rid])
-        for data, old in by_table.values():
-            self._push(data, list(old))
-            self._entries.append(_Updated(data, old))
+            changes = by_table.setdefault(id(data), (data, {}))[1]
+            changes.setdefault(rid, {}).update(dict.fromkeys(positions))
+        for data, changes in by_table.values():
+            self.record_update(data, changes)
 
     def record_schema(self, schemas: list[TableSchema], tables: dict[str, TableData]) -> None:
         """Tables are about to be created or dropped; ``schemas`` (the catalogue, in order)
         and ``tables`` (the store's table map) are copies taken before."""
-        self._entries.append(_Schema(schemas, tables))
+        self._add(_Schema(schemas, tables))
 
     # ------------------------------------------------------------------ undoing
     def undo_to(self, store: Store, position: int) -> None:
         """Undo the entries after ``position``, newest first, and forget them."""
         entries = self._entries
-        while len(entries) > position:
-            entries.pop().undo(store)
+        with self._lock:  # a reader publishing meanwhile must not see half-undone entries
+            while len(entries) > position:
+                entries.pop().undo(store)
 
     # ------------------------------------------------------------------ savepoints
     def add_savepoint(self, name: str) -> None:

@@ -64,7 +64,7 @@ def gather_in_view(
             out = [[columns[p][rids[0]]] for p in positions]
         else:
             return [[] for _ in positions]
-        if view is None or not data.versions:
+        if view is None or not data.versioned:
             return out
         changed = changed_rows(data, view)
     if changed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 from array import array
 from itertools import compress
 
@@ -22,7 +23,7 @@ def make(n: int) -> TableData:
 
 def test_append_is_columnar_and_indexed() -> None:
     data = make(10)
-    assert data.columns[0] == list(range(10))
+    assert list(data.columns[0]) == list(range(10))  # the INTEGER key: packed ints
     assert data.row(3) == (3, "n", 3, "e3")
     assert data.live_count == 10 and data.slot_count == 10
     assert data.indexes["user_pkey"].get(4) == 4
@@ -34,7 +35,7 @@ def test_delete_marks_dead_without_shifting() -> None:
     data.delete([2, 5])
     assert data.slot_count == 10  # nothing shifted: row ids stay stable
     assert data.row(6) == (6, "n", 6, "e6")
-    assert data.row(2) == (None, None, None, None)  # values released
+    assert data.row(2) == (0, None, None, None)  # values released (the packed key: 0)
     assert data.live_rids() == [0, 1, 3, 4, 6, 7, 8, 9]
     assert list(compress(data.columns[0], data.alive)) == [0, 1, 3, 4, 6, 7, 8, 9]
     assert data.indexes["user_pkey"].get(2) is None
@@ -56,7 +57,7 @@ def test_compaction_renumbers_and_rebuilds_indexes() -> None:
     data = make(n)
     data.delete(range(0, n - 100))  # many more dead than live: compacts
     assert data.slot_count == 100 and data.live_count == 100
-    assert data.columns[0] == list(range(n - 100, n))
+    assert list(data.columns[0]) == list(range(n - 100, n))
     assert data.indexes["user_pkey"].get(n - 1) == 99
     assert data.indexes["user_pkey"].get(0) is None
     assert len(data.indexes["user_age_idx"]) == 100
@@ -89,6 +90,52 @@ def test_low_cardinality_values_share_objects() -> None:
     emails = data.columns[3]
     assert len({id(e) for e in emails}) == n  # unique values are left alone
     assert data._memos[3] is None  # ...and that column stops being examined
+
+
+def test_rows_appended_one_by_one_share_objects_too() -> None:
+    """A cache is filled a row (or a few) at a time: those rows are deduplicated as well."""
+    data = TableData(pyram.schema_of(User))
+    for i in range(3000):
+        data.append([[i], ["".join(["na", "me", str(i % 4)])], [i % 10], [f"e{i}"]])
+    stored = data.columns[1]
+    assert stored[0] is stored[4] and stored[1] == "name1"
+    assert data._memos[3] is None  # the unique emails were given up on after the sample
+
+
+def test_equal_values_that_read_differently_are_never_shared() -> None:
+    """0.0 and -0.0, Decimal("1.0") and Decimal("1.00") are equal but not interchangeable."""
+
+    @pyram.table
+    class Measure(pyram.Table):
+        id: Col[int] = column(primary_key=True)
+        x: Col[float | None]
+        d: Col[decimal.Decimal | None]
+
+    data = TableData(pyram.schema_of(Measure))
+    n = 4000
+    xs = [0.0 if i % 2 else -0.0 for i in range(n)]
+    ds = [decimal.Decimal("1.0") if i % 2 else decimal.Decimal("1.00") for i in range(n)]
+    data.append([list(range(n)), xs, ds])
+    for i in (0, 1, n - 1):
+        assert repr(data.columns[1][i]) == repr(xs[i]) and str(data.columns[2][i]) == str(ds[i])
+
+
+def test_an_integer_primary_key_is_packed_with_its_index() -> None:
+    """No int object per row for the key: the column and its index hold machine ints; a key
+    beyond 64 bits turns both back into objects, and everything still reads the same."""
+    data = TableData(pyram.schema_of(User))
+    data.append([list(range(3000)), ["n"] * 3000, [1] * 3000, [None] * 3000])
+    index = data.indexes["user_pkey"]
+    assert isinstance(data.columns[0], array) and data.columns[0].typecode == "q"
+    assert all(isinstance(chunk, array) for chunk in index._keys)
+    assert index.get(2999) == 2999 and list(index.range(10, 12)) == [10, 11, 12]
+    big = 2**70
+    data.append([[big, -big], ["b", "c"], [1, 1], [None, None]])
+    assert isinstance(data.columns[0], list) and data.columns[0][3000] == big
+    assert all(isinstance(chunk, list) for chunk in index._keys)
+    assert index.get(big) == 3000 and index.get(-big) == 3001 and index.get(5) == 5
+    data.update(5, {0: big + 1})
+    assert data.columns[0][5] == big + 1 and index.get(big + 1) == 5
 
 
 def test_not_null_real_columns_are_packed_doubles() -> None:

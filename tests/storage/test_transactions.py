@@ -134,7 +134,7 @@ def test_deleted_values_come_back_as_the_same_objects(full: pyram.Database) -> N
     stored = data.row(rid)
     full._store.begin()
     full.delete(User, 7)
-    assert data.row(rid) == (None, None, None, None)
+    assert data.row(rid) == (0, None, None, None)  # released (the packed key: 0)
     full._store.rollback()
     assert all(a is b for a, b in zip(data.row(rid), stored, strict=True))
 
@@ -201,7 +201,7 @@ def test_a_failed_drop_changes_nothing(full: pyram.Database) -> None:
     with pytest.raises(pyram.ProgrammingError, match="named twice"):
         store.drop(["ticket", "TICKET"])
     assert full.table_names() == names and store.data("ticket") is not None
-    assert len(store._undo or ()) == 0
+    assert len(store.undo_log or ()) == 0
     store.commit()
     with pytest.raises(pyram.ProgrammingError, match="named twice"):  # outside one too
         store.drop(["ticket", "ticket"])
@@ -255,7 +255,7 @@ def test_commit_keeps_changes(full: pyram.Database) -> None:
     full.delete(User, 0)
     full.create(Note)
     store.commit()
-    assert not store.in_transaction and store._undo is None
+    assert not store.in_transaction and store.undo_log is None
     assert full.get(User, 200) is not None and full.get(User, 0) is None
     assert "note" in full.table_names()
     with pytest.raises(OperationalError, match="cannot rollback - no transaction is active"):
@@ -272,7 +272,7 @@ def test_failed_statement_inside_a_transaction_keeps_earlier_changes(
     full.insert(User(id=300, name="a", age=1, email="fresh"))
     full.insert(Review(id=1, user_id=300))
     middle = exact(full)
-    log_size = len(store._undo or ())
+    log_size = len(store.undo_log or ())
     with pytest.raises(IntegrityError):
         full.insert_many([User(id=301, name="b", age=1), User(id=300, name="dup", age=1)])
     with pytest.raises(IntegrityError):
@@ -287,8 +287,9 @@ def test_failed_statement_inside_a_transaction_keeps_earlier_changes(
     with pytest.raises(ProgrammingError):
         full.create(User)  # already exists
     full.delete(Order, 300)
-    # the failures recorded nothing: an insert and a delete, each versions + its undo entry
-    assert len(store._undo or ()) == log_size + 4
+    # the failures recorded nothing: an insert and a delete, one undo entry each (the entry's
+    # before-images are the rows' versions too)
+    assert len(store.undo_log or ()) == log_size + 2
     assert full.get(User, 300) is not None and full.get(Order, 300) is None
     assert exact(full)["user"] == middle["user"]  # ...and changed nothing
     assert full.get(User, 300) is not None
@@ -309,13 +310,13 @@ def test_statement_block_is_all_or_nothing_outside_a_transaction(full: pyram.Dat
     with pytest.raises(IntegrityError):
         _replace_then_fail(full)  # the delete cascaded to orders and set tickets to NULL
     assert_restored(full, before)
-    assert not full._store.in_transaction and full._store._undo is None
+    assert not full._store.in_transaction and full._store.undo_log is None
     with full._store.statement():
         assert not full._store.in_transaction
         full.delete(User, 1)
         full.insert(User(id=1, name="new", age=1))
     assert full.get(User, 1) == User(id=1, name="new", age=1)
-    assert full._store._undo is None
+    assert full._store.undo_log is None
 
 
 def test_statement_block_inside_a_transaction(full: pyram.Database) -> None:
@@ -617,7 +618,7 @@ def test_nothing_is_recorded_outside_a_transaction(full: pyram.Database) -> None
     store = full._store
     full.insert(User(id=900, name="a", age=1))
     full.delete(User, 900)
-    assert store._undo is None and not store.in_transaction and store.savepoints == []
+    assert store.undo_log is None and not store.in_transaction and store.savepoints == []
 
 
 def test_database_state_helper_agrees(full: pyram.Database) -> None:

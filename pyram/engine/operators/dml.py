@@ -97,18 +97,30 @@ class InsertOp(Operator):
             values, count = materialize(pull(self.children[0], ctx), len(self.columns))
             if count:
                 columns = self._user_columns(schema, values, count)
-                if schema.rowid_column is not None:
-                    _assign_rowids(data, columns)
-                    ctx.cache["last_rowid"] = columns[schema.position(schema.rowid_column)][-1]
                 if self.on_conflict is not None:
+                    if schema.rowid_column is not None:
+                        _assign_rowids(data, columns)
+                        position = schema.position(schema.rowid_column)
+                        ctx.cache["last_rowid"] = columns[position][-1]
                     count = insert_resolving_conflicts(ctx, self.table, self.on_conflict, columns)
                 else:
-                    store.insert(self.table, columns)
+                    count, last_rowid = self.insert_columns(store, columns)
+                    if last_rowid is not None:
+                        ctx.cache["last_rowid"] = last_rowid
         yield _count(count)
 
     def _user_columns(
         self, schema: TableSchema, values: list[list[Any]], count: int
     ) -> list[list[Any]]:
+        given = {name.lower(): i for i, name in enumerate(self.columns)}
+        user = [_to_user(schema.column(name), values[i]) for name, i in given.items()]
+        return self.complete_columns(schema, user, count)
+
+    def complete_columns(
+        self, schema: TableSchema, values: list[list[Any]], count: int
+    ) -> list[list[Any]]:
+        """Whole rows, column-wise in table order, from user-facing ``values`` of the named
+        columns (in the order of :attr:`columns`): the others take their defaults."""
         given = {name.lower(): i for i, name in enumerate(self.columns)}
         missing = given.keys() - {c.name.lower() for c in schema.columns}
         if missing:
@@ -117,12 +129,25 @@ class InsertOp(Operator):
         for column in schema.columns:
             position = given.get(column.name.lower())
             if position is not None:
-                out.append(_to_user(column, values[position]))
+                out.append(values[position])
             elif column.default_factory is not None:
                 out.append([column.default_value() for _ in range(count)])
             else:
                 out.append([column.default if column.has_default else None] * count)
         return out
+
+    def insert_columns(self, store: Store, columns: list[list[Any]]) -> tuple[int, Any]:
+        """Insert whole rows given column-wise in table order (user-facing values), assigning
+        ``INTEGER PRIMARY KEY`` values left NULL; (rows inserted, last row's key or None).
+        The caller runs it inside a statement."""
+        data = store.data(self.table)
+        schema = data.schema
+        last_rowid = None
+        if schema.rowid_column is not None:
+            _assign_rowids(data, columns)
+            last_rowid = columns[schema.position(schema.rowid_column)][-1]
+        store.insert(self.table, columns)
+        return (len(columns[0]) if columns else 0), last_rowid
 
 
 def _assign_rowids(data: TableData, columns: list[list[Any]]) -> None:
@@ -204,7 +229,10 @@ class UpdateOp(Operator):
             if dtype.encodes:  # kernels compute stored forms; the store takes user values
                 values = [None if v is None else dtype.from_storage(v) for v in values]
             user_values.append(values)
-        store.update_many(self.table, rids, targets, user_values)
+        if len(rids) == 1:
+            store.update_row(self.table, rids[0], targets, [values[0] for values in user_values])
+        else:
+            store.update_many(self.table, rids, targets, user_values)
         return len(rids)
 
     def _collect(self, ctx: ExecContext) -> tuple[list[int], list[list[Any]]]:

@@ -34,6 +34,7 @@ __all__ = ["SortedIndex"]
 #: Target chunk size: chunks split above ``2 * _LOAD`` and merge with a neighbour below
 #: ``_LOAD // 2``. ~1000 keeps list.insert memmoves tiny and the maxima short (1000 at 1M rows).
 _LOAD = 1000
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
 
 
 class SortedIndex:
@@ -41,6 +42,7 @@ class SortedIndex:
 
     __slots__ = (
         "_distinct",
+        "_int_keys",
         "_keys",
         "_max_keys",
         "_max_rids",
@@ -55,14 +57,22 @@ class SortedIndex:
         "unique",
     )
 
-    def __init__(self, name: str, columns: tuple[str, ...], *, unique: bool) -> None:
-        """Create an empty index named ``name`` over ``columns`` (keys are tuples if > 1)."""
+    def __init__(
+        self, name: str, columns: tuple[str, ...], *, unique: bool, int_keys: bool = False
+    ) -> None:
+        """Create an empty index named ``name`` over ``columns`` (keys are tuples if > 1).
+
+        ``int_keys``: every key is an ``int`` (an INTEGER primary key): chunks of keys are then
+        machine ints in arrays, 8 bytes a key and no int object per entry, as the rids are;
+        a key outside 64 bits turns them back into lists.
+        """
         self.name = name
         self.columns = columns
         self.unique = unique
         self.composite = len(columns) > 1
         self.kind: IndexKind = "sorted"
-        self._keys: list[list[Any]] = []
+        self._keys: list[Any] = []  # lists, or arrays of machine ints (``int_keys``)
+        self._int_keys = int_keys and len(columns) == 1
         # Row ids are machine ints in arrays: 8 bytes each and no int object per entry.
         self._rids: list[array[int]] = []
         self._max_keys: list[Any] = []
@@ -77,6 +87,16 @@ class SortedIndex:
         return f"<{kind}SortedIndex {self.name} on {self.columns} with {len(self)} entries>"
 
     # ------------------------------------------------------------------ mutation
+    def _chunk(self, keys: Sequence[Any]) -> Any:
+        """A chunk of keys: an array of machine ints for ``int_keys``, else a list."""
+        return array("q", keys) if self._int_keys else list(keys)
+
+    def _fit(self, keys: Sequence[Any]) -> None:
+        """Before ``keys`` go in: an int key outside 64 bits makes every chunk a list."""
+        if self._int_keys and keys and not (min(keys) >= _INT_MIN and max(keys) <= _INT_MAX):
+            self._int_keys = False
+            self._keys = [list(chunk) for chunk in self._keys]
+
 
     def insert(self, key: object, rid: int) -> None:
         """Add ``key -> rid``.
@@ -91,9 +111,10 @@ class SortedIndex:
                 raise InternalError(f"index {self.name}: row {rid} already indexed as NULL")
             self._nulls.add(rid)
             return
+        self._fit((key,))
         keys_l = self._keys
         if not keys_l:
-            keys_l.append([key])
+            keys_l.append(self._chunk((key,)))
             self._rids.append(array("q", (rid,)))
             self._max_keys.append(key)
             self._max_rids.append(rid)
@@ -163,6 +184,7 @@ class SortedIndex:
         """
         key_list, rid_list = pair_up(keys, rids)
         key_list, rid_list, null_list = split_nulls(key_list, rid_list, self.composite)
+        self._fit(key_list)
         if len(set(null_list)) != len(null_list) or not self._nulls.isdisjoint(null_list):
             raise InternalError(f"index {self.name}: a row is indexed as NULL twice")
         if key_list and self._keys and self._append_run(key_list, rid_list):
@@ -208,7 +230,7 @@ class SortedIndex:
         rids.extend(rs[:room])
         self._set_max(len(self._keys) - 1)
         for i in range(room, len(ks), _LOAD):
-            self._keys.append(ks[i : i + _LOAD])
+            self._keys.append(self._chunk(ks[i : i + _LOAD]))
             self._rids.append(array("q", rs[i : i + _LOAD]))
             self._max_keys.append(self._keys[-1][-1])
             self._max_rids.append(self._rids[-1][-1])
@@ -234,7 +256,7 @@ class SortedIndex:
             for i in range(1, n):
                 if rs[i] == rs[i - 1] and ks[i] == ks[i - 1]:
                     raise InternalError(f"index {self.name}: entry {ks[i]!r} -> {rs[i]} repeats")
-        self._keys = [ks[i : i + _LOAD] for i in range(0, n, _LOAD)]
+        self._keys = [self._chunk(ks[i : i + _LOAD]) for i in range(0, n, _LOAD)]
         self._rids = [array("q", rs[i : i + _LOAD]) for i in range(0, n, _LOAD)]
         self._max_keys = [chunk[-1] for chunk in self._keys]
         self._max_rids = [chunk[-1] for chunk in self._rids]
