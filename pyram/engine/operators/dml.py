@@ -112,8 +112,9 @@ class InsertOp(Operator):
     def _user_columns(
         self, schema: TableSchema, values: list[list[Any]], count: int
     ) -> list[list[Any]]:
-        given = {name.lower(): i for i, name in enumerate(self.columns)}
-        user = [_to_user(schema.column(name), values[i]) for name, i in given.items()]
+        # keyed case-insensitively, looked up by the name as declared ("ALL_UPPERCASE")
+        given = {name.lower(): (name, i) for i, name in enumerate(self.columns)}
+        user = [_to_user(schema.column(name), values[i]) for name, i in given.values()]
         return self.complete_columns(schema, user, count)
 
     def complete_columns(
