@@ -245,6 +245,24 @@ def test_inspect_tables_made_by_models() -> None:
     assert db.table_names() == ["user", "orders"]  # the caller's database stays open
 
 
+def test_a_collected_connection_leaves_the_threads_transaction_alone() -> None:
+    """A driver connection dropped without close() (collected at any point, even during
+    another statement) does not roll back the transaction the thread shares."""
+    import gc
+
+    dialect = create_engine("pyram://").dialect
+    leaked = dialect.connect(None, "full")
+    other = dialect.connect(None, "full")
+    other.execute("CREATE TABLE t (a INTEGER)")
+    other.execute("BEGIN")
+    other.execute("INSERT INTO t VALUES (1)")
+    del leaked
+    gc.collect()
+    other.commit()
+    assert other.execute("SELECT a FROM t").fetchall() == [(1,)]
+    other.close()
+
+
 def test_entry_point_names_the_dialect() -> None:
     """pyproject's ``sqlalchemy.dialects`` entry point loads this dialect."""
     import importlib

@@ -69,7 +69,9 @@ class _Shared:
         #: a database given by the caller stays open: it is theirs to close
         self.owned = database is None
         self.open_connections = 0
-        self.lock = threading.Lock()
+        # reentrant: a connection collected by the garbage collector while this thread holds
+        # the lock (see _Connection.__del__) must not deadlock
+        self.lock = threading.RLock()
 
     def connect(self) -> _Connection:
         with self.lock:
@@ -81,6 +83,11 @@ class _Shared:
             connection = _Connection(self.database, isolation_level=None)
             connection.shared = self
             return connection
+
+    def forget(self) -> None:
+        """A connection was collected without being closed: count it gone, close nothing."""
+        with self.lock:
+            self.open_connections -= 1
 
     def closed(self) -> None:
         with self.lock:
@@ -102,6 +109,17 @@ class _Connection(pyram_dbapi.Connection):
         super().close()
         if shared is not None:
             shared.closed()
+
+    def __del__(self) -> None:
+        # Collected without close(): the garbage collector may run in the middle of another
+        # statement of this thread, and PyRAM's transaction belongs to the thread, shared
+        # with the connection in use there; rolling it back here would undo that statement's
+        # work. SQLAlchemy's pool already rolls back connections it takes back.
+        if not getattr(self, "_closed", True):
+            self._closed = True
+            shared, self.shared = self.shared, None
+            if shared is not None:
+                shared.forget()
 
 
 class PyramDialect(SQLiteDialect_pysqlite):
