@@ -8,24 +8,36 @@ Examples::
     python -m benchmarks --quick              # smoke run: 20k rows, fewer runs and probes
     python -m benchmarks --rows 100k --only small_transactions,concurrent_reads
     python -m benchmarks --only durability --commits 1000   # commits/s per durability level
-    python -m benchmarks --only ecosystem --rows 100k       # pandas read_sql/to_sql
+    python -m benchmarks --rows 100k --load-rows 1M --only write_path,write_load --repeat 3 \
+        --plot docs/img/write_path.svg --markdown README.md   # README table, docs chart
+    python -m benchmarks --from-json --plot chart.svg   # redraw from results/latest.json
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from benchmarks.data import SEED
+from benchmarks.ratios import Ratio, markdown_table
+from benchmarks.ratios import to_json as ratios_json
 from benchmarks.sqlite_engine import CONCURRENCY_MODES
+from benchmarks.suites import SUITES, SuiteContext, load_suite
 from benchmarks.workloads import WORKLOAD_NAMES
+
+if TYPE_CHECKING:  # imported lazily at run time (a broken engine is reported, not raised)
+    from benchmarks import runner
 
 MEMORY = "memory"
 PERSISTENCE = "persistence"
 DURABILITY = "durability"
-ECOSYSTEM = "ecosystem"
 QUICK_ROWS = 20_000
+EXTRAS = (MEMORY, PERSISTENCE, DURABILITY, *SUITES)
+TABLE_START = "<!-- write-path-table:start -->"
+TABLE_END = "<!-- write-path-table:end -->"
 
 
 def parse_count(text: str) -> int:
@@ -66,8 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--only",
         type=parse_names,
         default=None,
-        help="comma-separated subset of: "
-        + ", ".join((*WORKLOAD_NAMES, MEMORY, PERSISTENCE, DURABILITY, ECOSYSTEM)),
+        help="comma-separated subset of: " + ", ".join((*WORKLOAD_NAMES, *EXTRAS)),
     )
     parser.add_argument("--quick", action="store_true", help="smoke run: 20k rows, fewer runs")
     parser.add_argument(
@@ -108,14 +119,147 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="commits per durability level (2000; 300 with --quick)",
     )
+    parser.add_argument(
+        "--tx-sizes",
+        type=parse_counts,
+        default=None,
+        help="statements per transaction of the write path's in-transaction workloads"
+        " (1000,10000,100000; 100,1000 with --quick)",
+    )
+    parser.add_argument(
+        "--load-rows",
+        type=parse_counts,
+        default=None,
+        help="sizes of the write_load suite (loading, bytes per row); default: --rows",
+    )
+    parser.add_argument(
+        "--plot", type=Path, default=None, help="draw the ratios to sqlite3 into FILE.svg"
+    )
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        default=None,
+        help=f"write the ratio table as Markdown to FILE (between {TABLE_START} and"
+        f" {TABLE_END} when FILE has them, e.g. README.md)",
+    )
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        nargs="?",
+        const=Path(__file__).resolve().parent / "results" / "latest.json",
+        default=None,
+        help="run nothing: --plot/--markdown from a results file (benchmarks/results/latest.json)",
+    )
     parser.add_argument("--seed", type=int, default=SEED, help=f"data seed ({SEED})")
     parser.add_argument("--output", type=Path, default=None, help="JSON results path")
     return parser
 
 
+def write_outputs(ratios: list[Ratio], args: argparse.Namespace) -> int:
+    """``--plot`` and ``--markdown`` of ``ratios``; the exit status (2 when impossible)."""
+    if args.plot is not None:
+        from benchmarks.plot import PlotUnavailable, plot_ratios
+
+        try:
+            print(f"chart written to {plot_ratios(ratios, args.plot)}")
+        except (PlotUnavailable, ValueError) as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+    if args.markdown is not None:
+        print(f"table written to {write_markdown(ratios, args.markdown)}")
+    return 0
+
+
+def write_markdown(ratios: list[Ratio], path: Path) -> Path:
+    """The Markdown ratio table into ``path``: between the table markers when the file has
+    them (the README keeps its text around the table), else as the whole file."""
+    table = markdown_table(ratios)
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if TABLE_START in old and TABLE_END in old:
+        head, rest = old.split(TABLE_START, 1)
+        tail = rest.split(TABLE_END, 1)[1]
+        text = f"{head}{TABLE_START}\n{table}\n{TABLE_END}{tail}"
+    else:
+        text = table + "\n"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_suites(
+    only: list[str] | None, args: argparse.Namespace, context: SuiteContext
+) -> tuple[str, dict[str, object], list[Ratio]]:
+    """Every registered suite ``--only`` selects: its text, JSON by name, and ratios."""
+    text, documents, ratios = "", {}, []
+    for name in SUITES:
+        if only is not None and name not in only:
+            continue
+        result = load_suite(name)(context)
+        text += "\n" + result.text + "\n"
+        documents[name] = result.json
+        ratios += result.ratios
+    return text, documents, ratios
+
+
+def suite_context(
+    args: argparse.Namespace, options: runner.Options, log: Callable[[str], None]
+) -> SuiteContext:
+    """The registered suites' settings: the engine workloads' ones plus their own flags."""
+    tx_sizes = args.tx_sizes or ([100, 1_000] if args.quick else [1_000, 10_000, 100_000])
+    return SuiteContext(
+        sizes=options.sizes,
+        quick=args.quick,
+        repeat=options.repeat,
+        budget=options.budget,
+        seed=options.seed,
+        lookups=options.lookups,
+        tx_sizes=tuple(tx_sizes),
+        tx_readers=options.tx_readers,
+        tx_seconds=options.tx_seconds,
+        log=log,
+        load_sizes=args.load_rows or options.sizes,
+    )
+
+
+def run_file_benchmarks(
+    only: list[str] | None, args: argparse.Namespace, options: runner.Options
+) -> tuple[str, dict[str, object]]:
+    """Export/import per format vs sqlite3 backup, and commits/s per durability level vs
+    sqlite3 WAL, when selected: their text and JSON.
+
+    Raises:
+        MismatchError: the engines ended a durability run with different sums.
+    """
+    from benchmarks import runner
+
+    text, documents = "", dict[str, object]()
+    if only is None or PERSISTENCE in only:
+        from benchmarks import persistence
+
+        files = persistence.run_persistence(options.sizes, options.repeat, options.seed, runner.log)
+        text += "\n" + persistence.format_persistence(files)
+        documents["persistence"] = persistence.to_json(files)
+    if only is None or DURABILITY in only:
+        from benchmarks import durability
+
+        commits = args.commits or (300 if args.quick else 2_000)
+        levels = durability.run_durability(commits, runner.log)
+        text += "\n" + durability.format_durability(levels)
+        documents["durability"] = durability.to_json(levels)
+    return text, documents
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks; print the table; write the JSON. Returns the exit status."""
     args = build_parser().parse_args(argv)
+    if args.from_json is not None:
+        from benchmarks.plot import load_ratios
+
+        try:
+            saved = load_ratios(args.from_json)
+        except (OSError, ValueError) as exc:
+            print(f"cannot read ratios: {exc}", file=sys.stderr)
+            return 2
+        return write_outputs(saved, args)
     try:
         from benchmarks import peers, report, runner
         from benchmarks.verify import MismatchError
@@ -140,8 +284,7 @@ def main(argv: list[str] | None = None) -> int:
 
     only: list[str] | None = args.only
     try:
-        extras = (MEMORY, PERSISTENCE, DURABILITY, ECOSYSTEM)
-        workloads = select_workloads(None if only is None else [n for n in only if n not in extras])
+        workloads = select_workloads(None if only is None else [n for n in only if n not in EXTRAS])
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -170,49 +313,39 @@ def main(argv: list[str] | None = None) -> int:
         tx_seconds=tx_seconds,
         tx_sqlite=args.tx_sqlite,
     )
-    runner.log(
-        "engines: sqlite3, pyram, pyram-sql"
-        + "".join(f", {p.name}" for p in installed)
-        + "".join(f"; {name} {why}" for name, why in missing.items())
-    )
-    try:
-        results = runner.run_benchmarks(options)
+    context = suite_context(args, options, runner.log)
+    try:  # the engine workloads only when some are selected (or the memory table)
+        core = bool(workloads) or options.memory
+        if core:
+            runner.log(
+                "engines: sqlite3, pyram, pyram-sql"
+                + "".join(f", {p.name}" for p in installed)
+                + "".join(f"; {name} {why}" for name, why in missing.items())
+            )
+        results = runner.run_benchmarks(options) if core else runner.Results()
+        suite_text, suite_json, ratios = run_suites(only, args, context)
     except MismatchError as exc:
         print(f"ABORTED: answers differ: {exc}", file=sys.stderr)
         return 1
 
     document = report.to_json(results, options, missing)
-    text = report.format_report(results, missing, options)
-    if only is None or PERSISTENCE in only:  # export/import per format vs sqlite3 backup
-        from benchmarks import persistence
-
-        files = persistence.run_persistence(sizes, repeat, args.seed, runner.log)
-        text += "\n" + persistence.format_persistence(files)
-        document["persistence"] = persistence.to_json(files)
-    if only is None or DURABILITY in only:  # commits/s per durability level vs sqlite3 WAL
-        from benchmarks import durability
-
-        commits = args.commits or (300 if quick else 2_000)
-        try:
-            levels = durability.run_durability(commits, runner.log)
-        except MismatchError as exc:
-            print(f"ABORTED: answers differ: {exc}", file=sys.stderr)
-            return 1
-        text += "\n" + durability.format_durability(levels)
-        document["durability"] = durability.to_json(levels)
-    if only is None or ECOSYSTEM in only:  # pandas to_sql/read_sql via SQLAlchemy vs sqlite3
-        from benchmarks import ecosystem
-
-        if ecosystem.available():
-            frames = ecosystem.run_ecosystem(min(sizes), repeat, runner.log)
-            text += "\n" + ecosystem.format_ecosystem(frames)
-            document["ecosystem"] = ecosystem.to_json(frames)
-        else:
-            runner.log("ecosystem: skipped (pip install 'pyram[ecosystem]')")
+    text = report.format_report(results, missing, options) + suite_text
+    document["suites"] = suite_json
+    document["ratios"] = ratios_json(ratios)
+    try:
+        extra_text, extra_json = run_file_benchmarks(only, args, options)
+    except MismatchError as exc:
+        print(f"ABORTED: answers differ: {exc}", file=sys.stderr)
+        return 1
+    text += extra_text
+    document.update(extra_json)
     print(text)
     path = report.write_json(document, args.output or report.DEFAULT_OUTPUT)
     print(f"\nresults written to {path}")
-    return 1 if results.failures else 0
+    status = write_outputs(ratios, args) if ratios else 0
+    if not ratios and (args.plot or args.markdown):
+        print("nothing to --plot or --markdown: no suite ran (" + ", ".join(SUITES) + ")")
+    return 1 if results.failures else status
 
 
 if __name__ == "__main__":

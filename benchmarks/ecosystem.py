@@ -1,9 +1,10 @@
 """pandas through SQLAlchemy: ``DataFrame.to_sql`` and ``pd.read_sql`` of N rows, PyRAM's
 dialect (``pyram://``) vs SQLAlchemy's sqlite3 dialect (``sqlite://``), both in memory.
 
-Part of ``python -m benchmarks`` (``--only ecosystem``); alone:
-``python -m benchmarks.ecosystem [--rows 100k] [--repeat 3]``. Needs the ``ecosystem`` extra
-(SQLAlchemy and pandas); without it the section says so and is skipped.
+A suite of ``python -m benchmarks`` (``--only ecosystem``; it runs at the smallest
+``--rows`` size); alone: ``python -m benchmarks.ecosystem [--rows 100k] [--repeat 3]``. Needs
+the ``ecosystem`` extra (SQLAlchemy and pandas); without it the suite says so and measures
+nothing.
 
 The frame has an integer key, a float, a short string and a date. ``to_sql`` creates the
 table and inserts every row (pandas' default executemany path); ``read_sql`` reads them all
@@ -19,7 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["EcosystemResult", "format_ecosystem", "run_ecosystem", "to_json"]
+from benchmarks.ratios import Ratio
+from benchmarks.suites import SuiteContext, SuiteResult
+
+__all__ = ["EcosystemResult", "format_ecosystem", "run", "run_ecosystem", "to_json"]
 
 ENGINES = (("pyram", "pyram://"), ("sqlite3", "sqlite://"))
 
@@ -117,6 +121,19 @@ def to_json(results: list[EcosystemResult]) -> list[dict[str, Any]]:
         {"operation": r.operation, "rows": r.rows, "pyram_s": r.pyram_s, "sqlite_s": r.sqlite_s}
         for r in results
     ]
+
+
+def run(context: SuiteContext) -> SuiteResult:
+    """The ``ecosystem`` suite: ``to_sql`` and ``read_sql`` at the smallest ``--rows`` size."""
+    if not available():
+        return SuiteResult("ecosystem: skipped (pip install 'pyram[ecosystem]')", [])
+    rows = min(context.sizes)
+    results = run_ecosystem(rows, context.repeat, context.log)
+    ratios = [
+        Ratio(f"pandas {r.operation}", "SQLAlchemy", r.rows, r.rows, "s", r.pyram_s, r.sqlite_s)
+        for r in results
+    ]
+    return SuiteResult(format_ecosystem(results), to_json(results), ratios)
 
 
 def available() -> bool:

@@ -9,22 +9,20 @@ primary key (see :mod:`benchmarks.transactions`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from math import fsum
 from operator import attrgetter
 from typing import Any
 
 import pyram
 from benchmarks.data import Dataset, TRow
-from benchmarks.transactions import (
-    CONSISTENT,
-    ConcurrentOutcome,
-    Read,
-    Transact,
-    run_concurrent,
-    run_steps,
-    touched_ids,
-    tx_steps,
+from benchmarks.engine_common import (
+    Fresh,
+    bulk_insert_run,
+    concurrent_reads_run,
+    small_transactions_run,
 )
+from benchmarks.transactions import OpenReader, Read, Transact
 from benchmarks.verify import MismatchError
 from benchmarks.workloads import Run
 from pyram import Col, column, func
@@ -81,8 +79,7 @@ class PyramEngine:
         self.db = pyram.Database()
         self.db.create(T, D)
         self._instances: list[T] | None = None
-        self._bulk_db: pyram.Database | None = None
-        self._tx_db: pyram.Database | None = None
+        self._fresh: list[Fresh[Any]] = []  # the per-run databases, released on close()
 
     def load(self, data: Dataset) -> None:
         """Insert ``t`` and ``d`` with ``insert_many``."""
@@ -146,26 +143,36 @@ class PyramEngine:
                 raise MismatchError("bulk_insert_build: the instances differ from the source rows")
             return len(built)
 
-        def bulk_setup() -> None:
+        def fresh_db(load: bool) -> pyram.Database:
+            fresh = pyram.Database()
+            fresh.create(T)
+            if load:
+                load_t(fresh, data.t_rows)
+            return fresh
+
+        def instances() -> list[T]:
             if self._instances is None:
                 self._instances = build_instances(data.t_rows)
-            self._bulk_db = None
-            self._bulk_db = pyram.Database()
-            self._bulk_db.create(T)
+            return self._instances
 
-        def bulk_insert() -> int:
-            assert self._bulk_db is not None and self._instances is not None
-            return self._bulk_db.insert_many(self._instances)
+        def forget_instances() -> None:
+            self._instances = None
 
-        def bulk_verify() -> tuple[Any, ...]:
-            bulk_insert()
-            assert self._bulk_db is not None
-            count, total = self._bulk_db.one(_checksum_query())
+        def checksum(bulk_db: pyram.Database) -> tuple[Any, ...]:
+            count, total = bulk_db.one(_checksum_query())
             return (count, total)
 
+        def empty_db() -> pyram.Database:
+            instances()  # built before the clock, as an application holds its objects
+            return fresh_db(False)
+
+        bulk = Fresh(empty_db)
+
         def bulk_teardown() -> None:
-            self._instances = None
-            self._bulk_db = None
+            bulk.teardown()
+            forget_instances()  # the instances go with the workload (they hold every row)
+
+        bulk_insert = bulk_insert_run(bulk, lambda b: b.insert_many(instances()), checksum)
 
         by_pk = pyram.update(T).set(T.val, T.val + 1.0).where(T.id.eq(pyram.param("id", int)))
 
@@ -179,8 +186,6 @@ class PyramEngine:
 
         # small_transactions and concurrent_reads (benchmarks.transactions): each run gets a
         # freshly loaded copy of t, since it inserts the same new ids.
-        steps = tx_steps(data, 0, len(data.update_keys))
-        touched = touched_ids(data, len(steps))
         minus_delta = (
             pyram.update(T)
             .set(T.val, T.val - pyram.param("delta", float))
@@ -190,15 +195,6 @@ class PyramEngine:
             T.grp.eq(pyram.param("grp", int))
         )
         totals = pyram.select(func.count(), func.sum(T.grp), func.sum(T.val)).select_from(T)
-
-        def tx_setup() -> None:
-            self._tx_db = None
-            self._tx_db = pyram.Database()
-            self._tx_db.create(T)
-            load_t(self._tx_db, data.t_rows)
-
-        def tx_teardown() -> None:
-            self._tx_db = None
 
         def transact_on(tx_db: pyram.Database) -> Transact:
             transaction, insert, execute_ = tx_db.transaction, tx_db.insert, tx_db.execute
@@ -210,31 +206,20 @@ class PyramEngine:
 
             return transact
 
-        def small_transactions() -> int:
-            assert self._tx_db is not None
-            return run_steps(transact_on(self._tx_db), steps)
-
-        def small_verify() -> list[tuple[Any, ...] | None]:
-            small_transactions()
-            tx_db = self._tx_db
-            assert tx_db is not None
+        def final_state(tx_db: pyram.Database, touched: list[int]) -> list[object]:
             found = [tx_db.get(T, k) for k in touched]
             return [tx_db.one(totals), *(None if r is None else as_tuple(r) for r in found)]
 
-        def concurrent_reads() -> ConcurrentOutcome:
-            tx_db = self._tx_db
-            assert tx_db is not None
+        def connect(tx_db: pyram.Database) -> tuple[Transact, OpenReader, Callable[[], None]]:
             one = tx_db.one
 
             def open_reader() -> tuple[Read, Callable[[], None]]:
                 return (lambda g: one(per_group, grp=g)), _nothing
 
-            return run_concurrent(self.name, data, transact_on(tx_db), open_reader)
+            return transact_on(tx_db), open_reader, _nothing
 
-        def concurrent_verify() -> tuple[str, ...]:
-            concurrent_reads()  # raises MismatchError on an inconsistent read
-            return CONSISTENT
-
+        tx = Fresh(lambda: fresh_db(True))
+        self._fresh += [bulk, tx]
         return {
             "point_lookup": Run(run=point_lookup, verify=rows_of(point_lookup)),
             "point_lookup_get": Run(run=point_lookup_get, verify=rows_of(point_lookup_get)),
@@ -244,26 +229,17 @@ class PyramEngine:
             "join_group_by": query(join_group_by),
             "top_n": query(top_n, as_tuple),
             "bulk_insert_build": Run(
-                run=build, verify=build_verify, setup=bulk_teardown, teardown=bulk_teardown
+                run=build, verify=build_verify, setup=forget_instances, teardown=forget_instances
             ),
-            "bulk_insert": Run(
-                run=bulk_insert, verify=bulk_verify, setup=bulk_setup, teardown=bulk_teardown
-            ),
+            "bulk_insert": replace(bulk_insert, teardown=bulk_teardown),
             "update_by_pk": Run(run=update_by_pk, verify=update_verify),
-            "small_transactions": Run(
-                run=small_transactions, verify=small_verify, setup=tx_setup, teardown=tx_teardown
-            ),
-            "concurrent_reads": Run(
-                run=concurrent_reads,
-                verify=concurrent_verify,
-                setup=tx_setup,
-                teardown=tx_teardown,
-            ),
+            "small_transactions": small_transactions_run(data, tx, transact_on, final_state),
+            "concurrent_reads": concurrent_reads_run(self.name, data, tx, connect),
         }
 
     def close(self) -> None:
         """Drop every reference to the data."""
         self._instances = None
-        self._bulk_db = None
-        self._tx_db = None
+        for fresh in self._fresh:
+            fresh.teardown()
         self.db = pyram.Database()

@@ -25,22 +25,24 @@ from typing import Any
 
 import pyram
 from benchmarks.data import Dataset, TRow
+from benchmarks.engine_common import (
+    Fresh,
+    bulk_insert_run,
+    concurrent_reads_run,
+    small_transactions_run,
+)
 from benchmarks.pyram_engine import D, T
 from benchmarks.transactions import (
     CONCURRENT_READ,
-    CONSISTENT,
     TX_INSERT,
     TX_ROW,
     TX_TOTALS,
     TX_UPDATE,
-    ConcurrentOutcome,
+    OpenReader,
     Read,
     Transact,
-    run_concurrent,
-    run_steps,
-    touched_ids,
-    tx_steps,
 )
+from benchmarks.verify import MismatchError
 from benchmarks.workloads import Run
 
 __all__ = ["INSERT_CHUNK", "PyramSqlEngine", "insert_sql", "insert_t_sql"]
@@ -89,8 +91,7 @@ class PyramSqlEngine:
     def __init__(self) -> None:
         self.db = pyram.Database()
         self.db.create(T, D)
-        self._bulk_db: pyram.Database | None = None
-        self._tx_db: pyram.Database | None = None
+        self._fresh: list[Fresh[Any]] = []  # the per-run databases, released on close()
 
     def load(self, data: Dataset) -> None:
         """Fill ``t`` and ``d`` with multi-row SQL INSERTs."""
@@ -121,24 +122,21 @@ class PyramSqlEngine:
         def query(text: str) -> Run:
             return Run(run=lambda: sql(text).all())
 
-        def bulk_setup() -> None:
-            self._bulk_db = None
-            self._bulk_db = pyram.Database()
-            self._bulk_db.create(T)
+        def fresh_db(load: bool) -> pyram.Database:
+            fresh = pyram.Database()
+            fresh.create(T)
+            if load:
+                insert_t_sql(fresh, data.t_rows)
+            return fresh
 
-        def bulk_insert() -> int:
-            assert self._bulk_db is not None
-            return insert_t_sql(self._bulk_db, data.t_rows)
+        def bulk_checksum(bulk_db: pyram.Database) -> tuple[Any, ...]:
+            return tuple(bulk_db.sql(CHECKSUM).one())
 
-        def bulk_verify() -> tuple[Any, ...]:
-            inserted = bulk_insert()
-            assert self._bulk_db is not None
-            if inserted != data.rows:
-                return (inserted,)  # differs from sqlite3's answer: reported as a mismatch
-            return self._bulk_db.sql(CHECKSUM).one()
-
-        def bulk_teardown() -> None:
-            self._bulk_db = None
+        def bulk_insert(bulk_db: pyram.Database) -> int:
+            inserted = insert_t_sql(bulk_db, data.t_rows)
+            if inserted != data.rows:  # reported as a mismatch with sqlite3's checksum
+                raise MismatchError(f"bulk_insert: {inserted} rows inserted of {data.rows}")
+            return inserted
 
         def update_by_pk() -> int:
             return sum(sql(UPDATE_BY_PK, (k,)).rowcount for k in data.update_keys)
@@ -148,18 +146,6 @@ class PyramSqlEngine:
 
         # small_transactions and concurrent_reads: BEGIN, the two statements, COMMIT, each a
         # db.sql call, on a copy of t loaded like the engine's own (fresh for every run).
-        steps = tx_steps(data, 0, len(data.update_keys))
-        touched = touched_ids(data, len(steps))
-
-        def tx_setup() -> None:
-            self._tx_db = None
-            self._tx_db = pyram.Database()
-            self._tx_db.create(T)
-            insert_t_sql(self._tx_db, data.t_rows)
-
-        def tx_teardown() -> None:
-            self._tx_db = None
-
         def transact_on(tx_db: pyram.Database) -> Transact:
             run_sql = tx_db.sql
 
@@ -176,30 +162,20 @@ class PyramSqlEngine:
 
             return transact
 
-        def small_transactions() -> int:
-            assert self._tx_db is not None
-            return run_steps(transact_on(self._tx_db), steps)
-
-        def small_verify() -> list[tuple[Any, ...] | None]:
-            small_transactions()
-            assert self._tx_db is not None
-            run_sql = self._tx_db.sql
+        def final_state(tx_db: pyram.Database, touched: list[int]) -> list[object]:
+            run_sql = tx_db.sql
             return [run_sql(TX_TOTALS).one(), *(run_sql(TX_ROW, (k,)).first() for k in touched)]
 
-        def concurrent_reads() -> ConcurrentOutcome:
-            tx_db = self._tx_db
-            assert tx_db is not None
+        def connect(tx_db: pyram.Database) -> tuple[Transact, OpenReader, Callable[[], None]]:
             run_sql = tx_db.sql
 
             def open_reader() -> tuple[Read, Callable[[], None]]:
                 return (lambda g: run_sql(CONCURRENT_READ, (g,)).one()), _nothing
 
-            return run_concurrent(self.name, data, transact_on(tx_db), open_reader)
+            return transact_on(tx_db), open_reader, _nothing
 
-        def concurrent_verify() -> tuple[str, ...]:
-            concurrent_reads()  # raises MismatchError on an inconsistent read
-            return CONSISTENT
-
+        bulk, tx = Fresh(lambda: fresh_db(False)), Fresh(lambda: fresh_db(True))
+        self._fresh += [bulk, tx]
         return {
             "point_lookup": Run(run=point_lookup),
             "range_query": Run(run=range_query, verify=range_verify),
@@ -207,23 +183,14 @@ class PyramSqlEngine:
             "group_by": query(GROUP_BY),
             "join_group_by": query(JOIN_GROUP_BY),
             "top_n": query(TOP_N),
-            "bulk_insert": Run(
-                run=bulk_insert, verify=bulk_verify, setup=bulk_setup, teardown=bulk_teardown
-            ),
+            "bulk_insert": bulk_insert_run(bulk, bulk_insert, bulk_checksum),
             "update_by_pk": Run(run=update_by_pk, verify=update_verify),
-            "small_transactions": Run(
-                run=small_transactions, verify=small_verify, setup=tx_setup, teardown=tx_teardown
-            ),
-            "concurrent_reads": Run(
-                run=concurrent_reads,
-                verify=concurrent_verify,
-                setup=tx_setup,
-                teardown=tx_teardown,
-            ),
+            "small_transactions": small_transactions_run(data, tx, transact_on, final_state),
+            "concurrent_reads": concurrent_reads_run(self.name, data, tx, connect),
         }
 
     def close(self) -> None:
         """Drop every reference to the data."""
-        self._bulk_db = None
-        self._tx_db = None
+        for fresh in self._fresh:
+            fresh.teardown()
         self.db = pyram.Database()

@@ -29,26 +29,28 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Callable
+from typing import Any
 
 from benchmarks.data import Dataset, TRow
+from benchmarks.engine_common import (
+    Fresh,
+    bulk_insert_run,
+    concurrent_reads_run,
+    small_transactions_run,
+)
 from benchmarks.transactions import (
     CONCURRENT_READ,
-    CONSISTENT,
     TX_INSERT,
     TX_ROW,
     TX_TOTALS,
     TX_UPDATE,
-    ConcurrentOutcome,
+    OpenReader,
     Read,
     Transact,
-    run_concurrent,
-    run_steps,
-    touched_ids,
-    tx_steps,
 )
 from benchmarks.workloads import Run
 
-__all__ = ["CONCURRENCY_MODES", "DDL", "SqliteEngine"]
+__all__ = ["CONCURRENCY_MODES", "DDL", "SqliteEngine", "ThreadedDatabase", "transact_on"]
 
 #: sqlite3 set-ups for ``concurrent_reads``: see the module docstring.
 CONCURRENCY_MODES: tuple[str, ...] = ("wal", "shared")
@@ -81,7 +83,7 @@ def _load_t(con: sqlite3.Connection, rows: list[TRow]) -> None:
     con.execute("ANALYZE")
 
 
-def _transact_on(con: sqlite3.Connection) -> Transact:
+def transact_on(con: sqlite3.Connection) -> Transact:
     """The small transaction on ``con``: BEGIN, INSERT, UPDATE, COMMIT (ROLLBACK on failure)."""
     execute = con.execute
 
@@ -110,7 +112,7 @@ def _ram_dir() -> str | None:
     return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
 
 
-class _ThreadedDatabase:
+class ThreadedDatabase:
     """A copy of ``t`` that several threads reach, each with its own connection."""
 
     def __init__(self, mode: str, data: Dataset) -> None:
@@ -165,9 +167,7 @@ class SqliteEngine:
         self.con = _connect()
         self.bytes_per_row: float | None = None
         self.concurrency = concurrency
-        self._bulk: sqlite3.Connection | None = None
-        self._tx: sqlite3.Connection | None = None
-        self._threaded: _ThreadedDatabase | None = None
+        self._fresh: list[Fresh[Any]] = []  # the per-run databases, released on close()
 
     def load(self, data: Dataset) -> None:
         """Fill ``t`` (then measure its pages) and ``d``, each in one transaction."""
@@ -211,26 +211,13 @@ class SqliteEngine:
         def query(sql: str) -> Run:
             return Run(run=lambda: execute(sql).fetchall())
 
-        def bulk_setup() -> None:
-            if self._bulk is not None:
-                self._bulk.close()
-            self._bulk = _connect()
+        def bulk_insert(bulk: sqlite3.Connection) -> None:
+            bulk.execute("BEGIN")
+            bulk.executemany(_INSERT_T, data.t_rows)
+            bulk.execute("COMMIT")
 
-        def bulk_insert() -> None:
-            assert self._bulk is not None
-            self._bulk.execute("BEGIN")
-            self._bulk.executemany(_INSERT_T, data.t_rows)
-            self._bulk.execute("COMMIT")
-
-        def bulk_verify() -> tuple[object, ...]:
-            bulk_insert()
-            assert self._bulk is not None
-            return tuple(self._bulk.execute(_CHECKSUM).fetchone())
-
-        def bulk_teardown() -> None:
-            if self._bulk is not None:
-                self._bulk.close()
-                self._bulk = None
+        def checksum(bulk: sqlite3.Connection) -> tuple[object, ...]:
+            return tuple(bulk.execute(_CHECKSUM).fetchone())
 
         def update_by_pk() -> int:
             sql = "UPDATE t SET val = val + 1 WHERE id = ?"
@@ -239,44 +226,21 @@ class SqliteEngine:
         def update_verify() -> tuple[object, ...]:
             return (update_by_pk(), *execute(_CHECKSUM).fetchone())
 
-        steps = tx_steps(data, 0, len(data.update_keys))
-        touched = touched_ids(data, len(steps))
+        def loaded() -> sqlite3.Connection:
+            con = _connect()
+            _load_t(con, data.t_rows)
+            return con
 
-        def tx_setup() -> None:
-            tx_teardown()
-            self._tx = _connect()
-            _load_t(self._tx, data.t_rows)
-
-        def tx_teardown() -> None:
-            if self._tx is not None:
-                self._tx.close()
-                self._tx = None
-
-        def small_transactions() -> int:
-            assert self._tx is not None
-            return run_steps(_transact_on(self._tx), steps)
-
-        def small_verify() -> list[tuple[object, ...] | None]:
-            small_transactions()
-            assert self._tx is not None
-            run_sql = self._tx.execute
+        def final_state(tx: sqlite3.Connection, touched: list[int]) -> list[object]:
+            run_sql = tx.execute
             return [
                 run_sql(TX_TOTALS).fetchone(),
                 *(run_sql(TX_ROW, (k,)).fetchone() for k in touched),
             ]
 
-        def threaded_setup() -> None:
-            threaded_teardown()
-            self._threaded = _ThreadedDatabase(self.concurrency, data)
-
-        def threaded_teardown() -> None:
-            if self._threaded is not None:
-                self._threaded.close()
-                self._threaded = None
-
-        def concurrent_reads() -> ConcurrentOutcome:
-            shared = self._threaded
-            assert shared is not None
+        def connect(
+            shared: ThreadedDatabase,
+        ) -> tuple[Transact, OpenReader, Callable[[], None]]:
             writer = shared.connect()
 
             def open_reader() -> tuple[Read, Callable[[], None]]:
@@ -284,17 +248,14 @@ class SqliteEngine:
                 run_sql = con.execute
                 return (lambda g: run_sql(CONCURRENT_READ, (g,)).fetchone()), con.close
 
-            try:
-                return run_concurrent(
-                    self.name, data, _transact_on(writer), open_reader, _is_locked
-                )
-            finally:
-                writer.close()
+            return transact_on(writer), open_reader, writer.close
 
-        def concurrent_verify() -> tuple[str, ...]:
-            concurrent_reads()  # raises MismatchError on an inconsistent read
-            return CONSISTENT
+        def close(con: sqlite3.Connection | ThreadedDatabase) -> None:
+            con.close()
 
+        bulk, tx = Fresh(_connect, close), Fresh(loaded, close)
+        threaded = Fresh(lambda: ThreadedDatabase(self.concurrency, data), close)
+        self._fresh += [bulk, tx, threaded]
         return {
             "point_lookup": Run(run=point_lookup),
             "range_query": Run(run=range_query, verify=range_verify),
@@ -304,27 +265,16 @@ class SqliteEngine:
                 "SELECT d.name, count(*), sum(t.val) FROM t JOIN d ON t.grp = d.grp GROUP BY d.name"
             ),
             "top_n": query("SELECT * FROM t ORDER BY val DESC LIMIT 10"),
-            "bulk_insert": Run(
-                run=bulk_insert, verify=bulk_verify, setup=bulk_setup, teardown=bulk_teardown
-            ),
+            "bulk_insert": bulk_insert_run(bulk, bulk_insert, checksum),
             "update_by_pk": Run(run=update_by_pk, verify=update_verify),
-            "small_transactions": Run(
-                run=small_transactions, verify=small_verify, setup=tx_setup, teardown=tx_teardown
-            ),
-            "concurrent_reads": Run(
-                run=concurrent_reads,
-                verify=concurrent_verify,
-                setup=threaded_setup,
-                teardown=threaded_teardown,
+            "small_transactions": small_transactions_run(data, tx, transact_on, final_state),
+            "concurrent_reads": concurrent_reads_run(
+                self.name, data, threaded, connect, _is_locked
             ),
         }
 
     def close(self) -> None:
         """Close the connections (and delete the WAL-mode file)."""
-        if self._bulk is not None:
-            self._bulk.close()
-        if self._tx is not None:
-            self._tx.close()
-        if self._threaded is not None:
-            self._threaded.close()
+        for fresh in self._fresh:
+            fresh.teardown()
         self.con.close()

@@ -20,11 +20,14 @@ from pyram.dsl.dml import Delete, Insert, Update
 from pyram.dsl.query import Select
 from pyram.durable import DEFAULT_CHECKPOINT_SIZE, DurableFile
 from pyram.durable_attach import attach_model
+from pyram.engine.operators.dml import assign_rowids
 from pyram.errors import OperationalError, ProgrammingError
+from pyram.migrate import migrate_table
 from pyram.model import Table, schema_of
 from pyram.persist import Format
 from pyram.persist.wal import Durability
 from pyram.result import SqlResult
+from pyram.schema_alter import rebind_dependents
 from pyram.session import PlanCache, Prepared, prepare_plan, run_batches, run_rows, schema_lookup
 from pyram.statements import Params, SqlSession
 from pyram.storage import Store, TableData
@@ -363,6 +366,34 @@ class Database:
                 self._sql.schema_changed()
         return tuple(left)
 
+    def migrate(self, model: type[Table]) -> list[str]:
+        """Bring the stored table of ``model`` to the class's shape, when that is safe.
+
+        Compares the class with the stored table (in memory or in a durable file; a missing
+        table is created) and applies, in one step, what loses no data: added nullable or
+        defaulted columns, dropped columns, ``INTEGER`` widened to ``REAL``, ``NOT NULL``
+        relaxed, added and dropped indexes, the class's CHECK constraints (verified on every
+        row). Afterwards the class is attached: reads return its instances, writes take
+        them. See docs/migrations.md.
+
+        Returns:
+            The changes made, in words (empty when the table already matched).
+
+        Raises:
+            SchemaMismatchError: a difference is not safe (its ``differences`` name each
+                one); nothing changes then.
+            ProgrammingError: a view or trigger would no longer bind (a dropped column).
+        """
+        schema = schema_of(model)
+        with self._store.statement():
+            self._store._check_writable()
+            changes = migrate_table(self._store, schema)
+            if changes:
+                rebind_dependents(self._store, self._sql, schema.name, "migrate")
+        if changes:
+            self._sql.schema_changed()
+        return changes
+
     def drop(self, *models: type[Table]) -> None:
         """Drop tables and all their rows.
 
@@ -417,6 +448,42 @@ class Database:
         data = self._data_for(cls)
         columns = [list(map(attrgetter(c.name), rows)) for c in data.schema.columns]
         return len(self._store.insert(data.schema.name, columns))
+
+    def insert_columns(self, table: str, columns: Mapping[str, Sequence[Any]]) -> int:
+        """Insert rows given column-wise into any table (model or SQL) by name; all or nothing.
+
+        The bulk-load path (the shell's ``.import`` uses it): values are validated a column
+        at a time, without planning SQL. Columns left out take their defaults; a NULL in an
+        ``INTEGER PRIMARY KEY`` takes the next row id, as in SQLite.
+
+        Example:
+            >>> db = Database()
+            >>> _ = db.sql("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
+            >>> db.insert_columns("t", {"name": ["a", "b"]})
+            2
+            >>> db.sql("SELECT * FROM t").all()
+            [(1, 'a'), (2, 'b')]
+
+        Returns:
+            The number of rows inserted.
+
+        Raises:
+            ProgrammingError: no such table or column, or columns of different lengths.
+            DataError, IntegrityError: as for :meth:`insert`; then nothing is inserted.
+        """
+        data = self._store.data(self.schema(table).name)
+        schema = data.schema
+        counts = {len(values) for values in columns.values()}
+        if len(counts) > 1:
+            raise ProgrammingError("insert_columns: the columns have different lengths")
+        count = counts.pop() if counts else 0
+        full = schema.complete_columns(columns, count)
+        if not count:
+            return 0
+        with self._store.statement():  # the row ids are read and used under one write
+            if schema.rowid_column is not None:
+                assign_rowids(data, full)
+            return len(self._store.insert(schema.name, full))
 
     def update(self, obj: Table) -> bool:
         """Write back every column of the row with ``obj``'s primary key.
@@ -653,6 +720,7 @@ class Database:
         if data.schema.row_class is not model:
             raise ProgrammingError(
                 f"table {schema.name} of this database was not created from {model.__qualname__}"
+                f" (db.migrate({model.__qualname__}) attaches a class to a table that matches)"
             )
         return data
 

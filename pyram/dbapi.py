@@ -30,6 +30,7 @@ from types import TracebackType
 from typing import Any, Final, Literal
 
 from pyram.database import Database
+from pyram.engine.bulk_insert import BULK_REFUSALS
 from pyram.errors import (
     DatabaseError,
     DataError,
@@ -598,8 +599,11 @@ class Cursor:
                 if not _owns_transaction(store):
                     connection._begin_if_needed(True)
                 try:
-                    count, last = bulk.run(store, [_bulk_params(p) for p in chunk])
-                except Exception:
+                    if bulk.positional and set(map(type, chunk)) <= {tuple, list}:
+                        count, last = bulk.run(store, chunk)  # transposed as they are
+                    else:
+                        count, last = bulk.run(store, [_bulk_params(p) for p in chunk])
+                except BULK_REFUSALS:
                     # the chunk changed nothing: run it set by set, which keeps the sets
                     # before a bad one and raises what that one raises alone
                     for parameters in chunk:

@@ -12,9 +12,9 @@ Three files sit side by side (``app.pyram`` is the path given):
 Every commit that changed rows appends its logical changes to the log before the commit returns
 (:class:`~pyram.persist.replay.ChangeLog` is the store's first watcher). DDL is made durable by
 a checkpoint: a commit that changed the schema (CREATE/DROP of tables, indexes, views,
-triggers) writes a whole new checkpoint instead of a log record, and so does DDL run outside a
-transaction, when it completes. The log is also checkpointed once it grows past
-``checkpoint_size`` bytes, and on :meth:`DurableFile.close`.
+triggers; ALTER TABLE; ``Database.migrate``) writes a whole new checkpoint instead of a log
+record, and so does DDL run outside a transaction, when it completes. The log is also
+checkpointed once it grows past ``checkpoint_size`` bytes, and on :meth:`DurableFile.close`.
 
 Opening loads the checkpoint, replays the log records after its sequence number up to the last
 whole record (a torn tail is cut off), then checkpoints when it replayed anything. Failures

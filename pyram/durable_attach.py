@@ -47,7 +47,11 @@ def attach_model(store: Store, model_schema: TableSchema, path: str) -> bool:
     schema = attrs.evolve(model_schema, foreign_keys=fks)
     problem = _shape_difference(current, schema)
     if problem:
-        raise SchemaMismatchError(f"{what}: {problem}", path=path, table=current.name)
+        raise SchemaMismatchError(
+            f"{what}: {problem} (db.migrate() applies the safe differences)",
+            path=path,
+            table=current.name,
+        )
     old = store.data(current.name)
     rids = list(compress(range(old.slot_count), old.alive))
     stored = [[column[rid] for rid in rids] for column in old.columns]

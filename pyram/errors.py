@@ -106,7 +106,23 @@ class CorruptFileError(PersistenceError):
 
 
 class SchemaMismatchError(PersistenceError):
-    """A file's stored schema differs from the model classes or tables it is loaded into."""
+    """A stored schema differs from the model classes or tables it is loaded into, or
+    ``Database.migrate`` found changes it cannot apply safely.
+
+    Attributes:
+        differences: each difference in words (``Database.migrate`` names every one).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        table: str | None = None,
+        differences: Sequence[str] = (),
+    ) -> None:
+        super().__init__(message, path=path, table=table)
+        self.differences = tuple(differences)
 
 
 class SerializationFailure(OperationalError):

@@ -17,7 +17,7 @@ from pyram.catalog import Catalog, TableSchema
 from pyram.engine.batch import Batch
 from pyram.engine.bulk_insert import BulkInsert, match_bulk_insert
 from pyram.engine.executor import execute, install_runner
-from pyram.engine.explain import explain
+from pyram.engine.explain import IndexColumns, PlanRow, explain, query_plan
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.physical_planner import plan_physical
 from pyram.engine.point_lookup import (
@@ -149,6 +149,10 @@ class Prepared:
     def explain(self) -> str:
         """The physical plan as an indented tree."""
         return explain(self.operator)
+
+    def query_plan(self, index_columns: IndexColumns | None = None) -> list[PlanRow]:
+        """EXPLAIN QUERY PLAN rows ``(id, parent, notused, detail)``, SQLite's shape."""
+        return query_plan(self.operator, index_columns)
 
 
 def _row_builder(fields: tuple[px.Field, ...], entity: Any) -> Callable[[Batch], list[Any]]:

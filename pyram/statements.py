@@ -19,7 +19,7 @@ import attrs
 
 from pyram.catalog import CheckConstraint, TableSchema
 from pyram.engine.batch import Batch
-from pyram.engine.bulk_insert import BulkInsert
+from pyram.engine.bulk_insert import BULK_REFUSALS, BulkInsert
 from pyram.engine.compile.kernels import compile_values
 from pyram.engine.operator import ExecContext
 from pyram.engine.operators.common import evaluate
@@ -27,9 +27,11 @@ from pyram.errors import ProgrammingError
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.result import SqlResult
+from pyram.schema_alter import apply_alter
 from pyram.session import Prepared, prepare_plan, run_with_context
 from pyram.sql import ast, parse
 from pyram.sql.binder import (
+    AlterTableCommand,
     Binder,
     BoundSelect,
     CreateIndexCommand,
@@ -134,6 +136,14 @@ class SqlSession:
     def tables(self) -> list[TableSchema]:
         """Every table of the store's catalogue."""
         return list(self._store.catalog)
+
+    def views(self) -> dict[str, ViewDef]:
+        """The views by lower-cased name, in creation order (a copy)."""
+        return dict(self._views)
+
+    def set_views(self, views: dict[str, ViewDef]) -> None:
+        """Put views in place (ALTER TABLE rewrote them, or its rollback puts them back)."""
+        self._views = dict(views)
 
     def view_names(self) -> list[str]:
         """Names of the views, in creation order."""
@@ -283,6 +293,14 @@ class SqlSession:
             count = direct.run_direct(values)
             if count is not None:
                 return SqlResult(rowcount=count)
+        bulk = prepared.bulk_insert
+        if bulk is not None:  # INSERT ... VALUES of parameters: the parameters are the row
+            try:
+                count, last_rowid = bulk.run(store, [values])
+            except BULK_REFUSALS:
+                pass  # nothing changed: the general path reports it as it always has
+            else:
+                return SqlResult(rowcount=count, lastrowid=last_rowid)
         with store.reading() if entry.is_query else store.statement():
             rows, ctx = run_with_context(prepared, store, values)
         if entry.is_query:
@@ -331,13 +349,29 @@ class SqlSession:
         if isinstance(bound, DropCommand):
             self._drop(bound)
             return SqlResult()
+        if isinstance(bound, AlterTableCommand):
+            with store.statement():
+                store._check_writable()
+                apply_alter(store, self, bound)
+            self.schema_changed()
+            return SqlResult()
         if isinstance(bound, ReindexCommand):
             return SqlResult()
         if isinstance(bound, ExplainCommand):
             plan = bound.target.plan if isinstance(bound.target, BoundSelect) else bound.target
-            text = prepare_plan(plan, store).explain()
-            return SqlResult(("plan",), (), [(line,) for line in text.splitlines()])
+            prepared = prepare_plan(plan, store)
+            if bound.query_plan:
+                rows = prepared.query_plan(self._index_columns)
+                return SqlResult(("id", "parent", "notused", "detail"), (), rows)
+            return SqlResult(("plan",), (), [(line,) for line in prepared.explain().splitlines()])
         return self._transaction(bound)
+
+    def _index_columns(self, table: str, index: str) -> tuple[str, ...]:
+        """The columns of ``index`` on ``table`` (EXPLAIN QUERY PLAN names them)."""
+        for spec in self._store.catalog.get(table).indexes:
+            if spec.name == index:
+                return spec.columns
+        return ()
 
     def _create_table(self, bound: CreateTableCommand) -> SqlResult:
         store = self._store

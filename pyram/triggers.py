@@ -207,6 +207,31 @@ class TriggerSet:
             self._change({**self._triggers, key: trigger})
             return True
 
+    def replace(self, commands: Sequence[CreateTriggerCommand]) -> None:
+        """Put triggers bound again in place of those of the same names, keeping their order
+        (ALTER TABLE: a renamed table or column, a rebuilt table); transactional.
+
+        The caller holds the write lock (it runs inside a write statement).
+        """
+        store = self._store
+        triggers = dict(self._triggers)
+        for command in commands:
+            stmt = command.statement
+            old = triggers[stmt.name.lower()]
+            triggers[stmt.name.lower()] = Trigger(
+                old.name,
+                command.table,
+                old.timing,
+                old.event,
+                command.columns,
+                stmt,
+                command.sql,
+                store.data(command.table),
+                _prepare(command.bound, store),
+                self._version(),
+            )
+        self._change(triggers)
+
     def drop(self, name: str, if_exists: bool = False) -> bool:
         """Remove a trigger; False when there is none and ``if_exists`` is set.
 

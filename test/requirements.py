@@ -77,7 +77,6 @@ class Requirements(SuiteRequirements):
     regexp_replace = property(lambda self: closed())
     update_from = property(lambda self: closed())
     delete_from = property(lambda self: closed())
-    window_functions = property(lambda self: closed())  # no OVER (...) yet
     tuple_in = property(lambda self: closed())  # no row values: (a, b) IN (...)
     tuple_in_w_empty = property(lambda self: closed())
     table_value_constructor = property(lambda self: closed())  # VALUES of row values
@@ -111,6 +110,7 @@ class Requirements(SuiteRequirements):
     isolation_level = property(lambda self: open_())
     ctes = property(lambda self: open_())
     ctes_on_dml = property(lambda self: open_())
+    window_functions = property(lambda self: open_())
     intersect = property(lambda self: open_())
     except_ = property(lambda self: open_())
     nullsordering = property(lambda self: open_())

@@ -41,10 +41,14 @@ def both(fn: Callable[[Any], Any]) -> tuple[Any, Any]:
 
 
 def executemany(sql: str, sets: Iterable[Any]) -> Callable[[Any], Any]:
+    """Run ``executemany`` and commit what it did, also when it raised; its rowcount."""
+
     def run(con: Any) -> Any:
         cur = con.cursor()
-        cur.executemany(sql, sets)
-        con.commit()
+        try:
+            cur.executemany(sql, sets)
+        finally:
+            con.commit()
         return cur.rowcount
 
     return run
@@ -75,16 +79,7 @@ def test_named_parameters_defaults_and_literals() -> None:
 )
 def test_a_failing_set_keeps_the_sets_before_it(bad: tuple[Any, ...]) -> None:
     sets = [(1, 1, "a", 1.0), (2, 1, "dup", 1.0), (3, 1, "c", 1.0), bad, (9, 1, "q", 1.0)]
-
-    def run(con: Any) -> Any:
-        cur = con.cursor()
-        try:
-            cur.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", sets)
-        finally:
-            con.commit()
-        return cur.rowcount
-
-    expected, got = both(run)
+    expected, got = both(executemany("INSERT INTO t VALUES (?, ?, ?, ?)", sets))
     assert got == expected
     assert got[0] == "IntegrityError" and len(got[1]) == 3
 
@@ -163,15 +158,7 @@ def test_tables_with_triggers_run_set_by_set() -> None:
     )
 )
 def test_random_sets_match_sqlite(sets: list[tuple[Any, ...]]) -> None:
-    def run(con: Any) -> Any:
-        cur = con.cursor()
-        try:
-            cur.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", sets)
-        finally:
-            con.commit()
-        return cur.rowcount
-
-    expected, got = both(run)
+    expected, got = both(executemany("INSERT INTO t VALUES (?, ?, ?, ?)", sets))
     assert got == expected
 
 

@@ -30,6 +30,7 @@ EXAMPLE_PAGES = (
     "transactions.md",
     "persistence.md",
     "ecosystem.md",
+    "migrations.md",
 )
 
 #: Pages whose examples need optional packages: skipped when one is missing (CI installs the

@@ -39,6 +39,8 @@ TOP_LEVEL = {
     "durable_attach",
     "session",
     "statements",
+    "schema_alter",
+    "migrate",
     "triggers",
     "result",
     "dbapi",

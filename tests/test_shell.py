@@ -25,8 +25,9 @@ import pytest
 import pyram
 from pyram.shell import Shell, main
 from pyram.shell.commands import run_dot_command
+from pyram.shell.convert import infer_sql_type
 from pyram.shell.errors import ShellError
-from pyram.shell.import_export import import_csv, infer_sql_type
+from pyram.shell.import_csv import import_csv
 from pyram.shell.render import format_value, render_csv, render_json, render_line, render_table
 from pyram.shell.schema_sql import render_create_table
 from pyram.shell.statement_splitter import Statement, StatementSplitter, split_statements
@@ -127,6 +128,7 @@ def test_quit_stops_the_script_and_exit_status(
         main(["--help"])
     help_text = capsys.readouterr().out
     assert "FILE" in help_text and "SQL script" in help_text and "--command" in help_text
+    assert "-init" in help_text and "durable" in help_text and "later" not in help_text
 
 
 def test_import_export_read_round_trip(tmp_path: Path) -> None:
@@ -172,11 +174,25 @@ def test_import_export_read_round_trip(tmp_path: Path) -> None:
         assert list(csv.reader(handle))[1] == ["1", "Ada, Countess", "9.5", "2020-01-02"]
 
 
-def test_file_argument_and_command_option(tmp_path: Path) -> None:
+def test_init_script_and_command_option(tmp_path: Path) -> None:
     schema = tmp_path / "schema.sql"
     schema.write_text("CREATE TABLE t (a INTEGER);\nINSERT INTO t VALUES (1), (2)")
-    result = run_shell("", str(schema), "-c", "SELECT sum(a) AS total FROM t", "--mode", "csv")
+    result = run_shell(
+        "", "-init", str(schema), "-c", "SELECT sum(a) AS total FROM t", "--mode", "csv"
+    )
     assert (result.returncode, result.stdout, result.stderr) == (0, "total\n3\n", "")
+    # sqlite3's option spellings
+    result = run_shell(
+        "SELECT 1 AS a, NULL AS b;\n", "-list", "-noheader", "-nullvalue", "-", "-cmd", ".print hi"
+    )
+    assert (result.returncode, result.stdout) == (0, "hi\n1|-\n")
+    result = run_shell("SELECT 1 AS a, 2 AS b;\n", "-csv", "-separator", "\\t", "-header")
+    assert result.stdout == "a\tb\n1\t2\n"
+    # a script given as the database is refused, pointing to -init
+    result = run_shell("", str(schema))
+    assert result.returncode == 1
+    assert f"{schema} is not a PyRAM database file" in result.stderr
+    assert f"-init {schema}" in result.stderr and not schema.with_name("schema.sql-wal").exists()
 
 
 # ---------------------------------------------------------------------- interactive, pty
@@ -287,6 +303,14 @@ def test_interactive_session_in_a_pseudo_terminal(tmp_path: Path) -> None:
         ("-- lead; comment\n  SELECT\n  1;", ["SELECT\n  1;"]),
         ("SELECT 1", ["SELECT 1"]),  # the last statement may lack its ';'
         ("  -- only a comment\n", []),
+        (
+            "CREATE TEMP TRIGGER tr AFTER DELETE ON t BEGIN DELETE FROM u; SELECT 'END;'; END;"
+            " SELECT 2;",
+            [
+                "CREATE TEMP TRIGGER tr AFTER DELETE ON t BEGIN DELETE FROM u; SELECT 'END;'; END;",
+                "SELECT 2;",
+            ],
+        ),
     ],
 )
 def test_split_statements(text: str, expected: list[str]) -> None:
@@ -430,7 +454,7 @@ def test_settings_commands_and_internal_errors_never_raise(tmp_path: Path) -> No
     assert "Run Time: real " in text
     assert "Project" in text and "| y |" in text  # the plan, then the rows
     assert err.getvalue().count("Error: ") == 5
-    assert "usage: .mode table|csv|json|line" in err.getvalue()
+    assert "usage: .mode table|box|markdown|column|list|csv" in err.getvalue()
 
     shell, out, err = make_shell()
 
@@ -460,3 +484,14 @@ def test_docs_page_examples_run() -> None:
     namespace: dict[str, object] = {"__name__": "docs_shell"}
     for first_line, code in blocks:
         exec(compile("\n" * (first_line - 1) + code, str(page), "exec"), namespace)
+
+
+def test_pyram_console_script_runs_the_shell() -> None:
+    import importlib
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    module, _, name = project["scripts"]["pyram"].partition(":")
+    assert getattr(importlib.import_module(module), name) is main
+    assert "pexpect" in " ".join(project["optional-dependencies"]["test"])
+    assert any(dep.startswith("tqdm") for dep in project["optional-dependencies"]["shell"])

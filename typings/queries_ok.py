@@ -10,7 +10,7 @@ from typing_extensions import assert_type
 
 import pyram
 from pyram import Col, Column, Expr, Select, func
-from pyram.dsl.expr import Predicate
+from pyram.dsl.expr import Aggregate, Predicate
 
 
 @pyram.table
@@ -62,11 +62,11 @@ assert_type(-User.age, Expr[int])
 assert_type(User.name.concat("!"), Expr[str])
 
 # functions
-assert_type(func.count(), Expr[int])
-assert_type(func.sum(User.age), Expr[int | None])
-assert_type(func.sum(User.score), Expr[float | None])
-assert_type(func.avg(User.age), Expr[float | None])
-assert_type(func.min(User.name), Expr[str | None])
+assert_type(func.count(), Aggregate[int])
+assert_type(func.sum(User.age), Aggregate[int | None])
+assert_type(func.sum(User.score), Aggregate[float | None])
+assert_type(func.avg(User.age), Aggregate[float | None])
+assert_type(func.min(User.name), Aggregate[str | None])
 assert_type(func.lower(User.name), Expr[str])
 assert_type(func.coalesce(User.email, "none"), Expr[str])
 assert_type(pyram.case((User.age < 18, "minor"), else_="adult"), Expr[str])

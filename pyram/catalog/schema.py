@@ -8,7 +8,7 @@ Everything here is immutable; a changed schema is a new object.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -224,6 +224,31 @@ class TableSchema:
     def column(self, column: str) -> ColumnSchema:
         """The schema of one column (raises ProgrammingError when missing)."""
         return self.columns[self.position(column)]
+
+    def complete_columns(
+        self, given: Mapping[str, Sequence[Any]], count: int
+    ) -> list[list[Any]]:
+        """Whole rows of ``count`` values, column-wise in table order, from the values of the
+        ``given`` columns (names compare case-insensitively); the others take their defaults
+        (NULL without one).
+
+        Raises:
+            ProgrammingError: a given name is not a column of the table.
+        """
+        named = {name.lower(): values for name, values in given.items()}
+        unknown = named.keys() - {c.name.lower() for c in self.columns}
+        if unknown:
+            raise ProgrammingError(f"table {self.name} has no column {sorted(unknown)[0]!r}")
+        out: list[list[Any]] = []
+        for column in self.columns:
+            values = named.get(column.name.lower())
+            if values is not None:
+                out.append(list(values))
+            elif column.default_factory is not None:
+                out.append([column.default_value() for _ in range(count)])
+            else:
+                out.append([column.default if column.has_default else None] * count)
+        return out
 
     def index_for(self, columns: tuple[str, ...]) -> IndexSpec | None:
         """An index whose key is exactly ``columns`` (hash preferred), if any."""

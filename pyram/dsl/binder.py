@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 
 from pyram.catalog import TableSchema
+from pyram.dsl.bind_window import bind_windows, windows_in
 from pyram.dsl.dml import Delete, Insert, Update
 from pyram.dsl.expr import (
     Aggregate,
@@ -30,6 +31,7 @@ from pyram.dsl.expr import (
     Unary,
 )
 from pyram.dsl.query import Aliased, Select
+from pyram.dsl.window import WindowExpr
 from pyram.errors import ProgrammingError
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
@@ -251,6 +253,9 @@ class _Binder:
             def post(e: Expr[Any]) -> px.Expr:
                 return self.expr(e, scope)
 
+        windows = windows_in([*items, *(o.expr for o in query.orderings)], _children)
+        if windows:
+            plan, post = bind_windows(self, plan, windows, post, scope, _children)
         exprs = [post(e) for e in items]
         names = _unique_names([_output_name(e) or f"column{i + 1}" for i, e in enumerate(items)])
         if query.is_distinct:
@@ -302,7 +307,10 @@ class _Binder:
                 if node._key() not in agg_keys:
                     agg_keys.append(node._key())
                     args = tuple(self.expr(a, scope) for a in node.args)
-                    aggs.append(self.b.agg(node.name, args, node.distinct))
+                    call = self.b.agg(node.name, args, node.distinct)
+                    if node.where is not None:
+                        call = self.b.agg_filter(call, self.expr(node.where, scope))
+                    aggs.append(call)
         names = [_output_name(g) or f"group{i + 1}" for i, g in enumerate(query.groups)]
         names += [a.name for a in aggs]
         agg_plan = self.b.aggregate(plan, groups, aggs, names)
@@ -358,6 +366,8 @@ class _Binder:
             return b.func(e.name, [sub(a) for a in e.args])
         if isinstance(e, Aggregate):
             raise ProgrammingError(f"aggregate {e.name}() is not allowed here")
+        if isinstance(e, WindowExpr):
+            raise ProgrammingError(f"misuse of window function {e.call.name}()")
         if isinstance(e, CaseExpr):
             whens = [(sub(c), sub(r)) for c, r in e.whens]
             return b.case(whens, None if e.default is None else sub(e.default))
@@ -444,8 +454,14 @@ def _children(e: Any) -> list[Any]:
         return [e.left, e.right]
     if isinstance(e, Unary | CastExpr):
         return [e.arg]
-    if isinstance(e, FunctionCall | Aggregate):
+    if isinstance(e, FunctionCall):
         return list(e.args)
+    if isinstance(e, Aggregate):
+        return [*e.args, *([e.where] if e.where is not None else [])]
+    if isinstance(e, WindowExpr):
+        call = e.call
+        where = [call.where] if isinstance(call, Aggregate) and call.where is not None else []
+        return [*call.args, *where, *e.partition_by, *(o.expr for o in e.order_by)]
     if isinstance(e, CaseExpr):
         out = [x for pair in e.whens for x in pair]
         return out + ([e.default] if e.default is not None else [])
@@ -488,6 +504,8 @@ def _output_name(e: Expr[Any]) -> str | None:
         return e.name
     if isinstance(e, Aggregate | FunctionCall):
         return e.name if e.name != "count_star" else "count"
+    if isinstance(e, WindowExpr):
+        return e.call.name if e.call.name != "count_star" else "count"
     return None
 
 

@@ -22,6 +22,7 @@ from pyram.types import DataType
 
 if TYPE_CHECKING:
     from pyram.dsl.query import Select
+    from pyram.dsl.window import Exclude, FrameEnds, OrderBy, PartitionBy
 
 __all__ = [
     "Aggregate",
@@ -493,17 +494,47 @@ class FunctionCall(Expr[T]):
 
 
 class Aggregate(Expr[T]):
-    """An aggregate call (``pyram.func.count()``, ``sum``, ``avg``...)."""
+    """An aggregate call (``pyram.func.count()``, ``sum``, ``avg``...); ``.filter(cond)``
+    aggregates only the rows where ``cond`` holds, ``.over(...)`` makes it a window function
+    (see :mod:`pyram.dsl.window`)."""
 
-    __slots__ = ("args", "distinct", "name")
+    __slots__ = ("args", "distinct", "name", "where")
 
-    def __init__(self, name: str, args: tuple[Expr[Any], ...], distinct: bool = False) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: tuple[Expr[Any], ...],
+        distinct: bool = False,
+        where: Expr[Any] | None = None,
+    ) -> None:
         self.name = name
         self.args = args
         self.distinct = distinct
+        self.where = where
 
     def _key(self) -> tuple[Any, ...]:
-        return ("agg", self.name, self.distinct, *(a._key() for a in self.args))
+        where = None if self.where is None else self.where._key()
+        return ("agg", self.name, self.distinct, where, *(a._key() for a in self.args))
+
+    def filter(self, condition: Expr[bool] | Expr[bool | None]) -> Aggregate[T]:
+        """SQL's ``FILTER (WHERE condition)``: aggregate only the rows where it is true."""
+        return Aggregate(self.name, self.args, self.distinct, condition)
+
+    def over(
+        self,
+        *,
+        partition_by: PartitionBy = (),
+        order_by: OrderBy = (),
+        rows: FrameEnds | None = None,
+        range: FrameEnds | None = None,
+        groups: FrameEnds | None = None,
+        exclude: Exclude | None = None,
+    ) -> Expr[T]:
+        """This aggregate per row over a window (arguments as in
+        :meth:`pyram.dsl.window.WindowFunction.over`)."""
+        from pyram.dsl.window import over
+
+        return over(self, partition_by, order_by, rows, range, groups, exclude)
 
 
 class CaseExpr(Expr[T]):

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, TypeVar, overload
 
 from pyram.dsl.expr import Aggregate, Expr, FunctionCall, wrap
+from pyram.dsl.window import WindowFunction
 
 __all__ = ["func"]
 
@@ -21,30 +22,30 @@ class _Functions:
     """Namespace of SQL functions: ``pyram.func.count()``, ``pyram.func.lower(User.name)``..."""
 
     # ------------------------------------------------------------ aggregates
-    def count(self, expr: Expr[Any] | None = None, *, distinct: bool = False) -> Expr[int]:
+    def count(self, expr: Expr[Any] | None = None, *, distinct: bool = False) -> Aggregate[int]:
         """``count(*)`` without an argument, else ``count(expr)`` (non-NULL values)."""
         if expr is None:
             return Aggregate("count_star", ())
         return Aggregate("count", (expr,), distinct)
 
     @overload
-    def sum(self, expr: Expr[N], *, distinct: bool = ...) -> Expr[N | None]: ...
+    def sum(self, expr: Expr[N], *, distinct: bool = ...) -> Aggregate[N | None]: ...
     @overload
-    def sum(self, expr: Expr[N | None], *, distinct: bool = ...) -> Expr[N | None]: ...
-    def sum(self, expr: Expr[Any], *, distinct: bool = False) -> Expr[Any]:
+    def sum(self, expr: Expr[N | None], *, distinct: bool = ...) -> Aggregate[N | None]: ...
+    def sum(self, expr: Expr[Any], *, distinct: bool = False) -> Aggregate[Any]:
         """Sum of non-NULL values; NULL when there are none."""
         return Aggregate("sum", (expr,), distinct)
 
-    def total(self, expr: Expr[int] | Expr[float] | Expr[int | None] | Expr[float | None]) -> Expr[float]:
+    def total(self, expr: Expr[int] | Expr[float] | Expr[int | None] | Expr[float | None]) -> Aggregate[float]:
         """Sum as REAL; 0.0 when there are no values."""
         return Aggregate("total", (expr,))
 
-    def avg(self, expr: Expr[int] | Expr[float] | Expr[Decimal] | Expr[int | None] | Expr[float | None] | Expr[Decimal | None], *, distinct: bool = False) -> Expr[float | None]:
+    def avg(self, expr: Expr[int] | Expr[float] | Expr[Decimal] | Expr[int | None] | Expr[float | None] | Expr[Decimal | None], *, distinct: bool = False) -> Aggregate[float | None]:
         """Average of non-NULL values; NULL when there are none."""
         return Aggregate("avg", (expr,), distinct)
 
     @overload
-    def min(self, expr: Expr[T], /) -> Expr[T | None]: ...
+    def min(self, expr: Expr[T], /) -> Aggregate[T | None]: ...
     @overload
     def min(self, expr: Expr[T], other: Expr[T] | T, /, *more: Expr[T] | T) -> Expr[T | None]: ...
     def min(self, expr: Expr[Any], /, *more: Any) -> Expr[Any]:
@@ -54,7 +55,7 @@ class _Functions:
         return Aggregate("min", (expr,))
 
     @overload
-    def max(self, expr: Expr[T], /) -> Expr[T | None]: ...
+    def max(self, expr: Expr[T], /) -> Aggregate[T | None]: ...
     @overload
     def max(self, expr: Expr[T], other: Expr[T] | T, /, *more: Expr[T] | T) -> Expr[T | None]: ...
     def max(self, expr: Expr[Any], /, *more: Any) -> Expr[Any]:
@@ -63,9 +64,56 @@ class _Functions:
             return FunctionCall("max", (expr, *(wrap(m) for m in more)))
         return Aggregate("max", (expr,))
 
-    def group_concat(self, expr: Expr[Any], separator: str = ",") -> Expr[str | None]:
+    def group_concat(self, expr: Expr[Any], separator: str = ",") -> Aggregate[str | None]:
         """Values joined into one string."""
         return Aggregate("group_concat", (expr, wrap(separator)))
+
+    # ------------------------------------------------------------ window functions
+    def row_number(self) -> WindowFunction[int]:
+        """Row number in the partition, from 1 (use with ``.over(...)``)."""
+        return WindowFunction("row_number", ())
+
+    def rank(self) -> WindowFunction[int]:
+        """Rank with gaps: 1 + rows ordered before the row's peers."""
+        return WindowFunction("rank", ())
+
+    def dense_rank(self) -> WindowFunction[int]:
+        """Rank without gaps: the number of the row's peer group."""
+        return WindowFunction("dense_rank", ())
+
+    def percent_rank(self) -> WindowFunction[float]:
+        """(rank - 1) / (partition rows - 1); 0.0 for a one-row partition."""
+        return WindowFunction("percent_rank", ())
+
+    def cume_dist(self) -> WindowFunction[float]:
+        """Rows up to the row's last peer / partition rows."""
+        return WindowFunction("cume_dist", ())
+
+    def ntile(self, buckets: int | Expr[int]) -> WindowFunction[int]:
+        """The row's bucket, 1..``buckets``, of (nearly) equal bucket sizes."""
+        return WindowFunction("ntile", (wrap(buckets),))
+
+    def lag(self, expr: Expr[T], offset: int | Expr[int] = 1, default: T | Expr[T] | None = None) -> WindowFunction[T | None]:
+        """The value ``offset`` rows before the row in its partition (``default`` past the
+        start)."""
+        return WindowFunction("lag", _lag_args(expr, offset, default))
+
+    def lead(self, expr: Expr[T], offset: int | Expr[int] = 1, default: T | Expr[T] | None = None) -> WindowFunction[T | None]:
+        """The value ``offset`` rows after the row in its partition (``default`` past the
+        end)."""
+        return WindowFunction("lead", _lag_args(expr, offset, default))
+
+    def first_value(self, expr: Expr[T]) -> WindowFunction[T | None]:
+        """The value of the frame's first row."""
+        return WindowFunction("first_value", (expr,))
+
+    def last_value(self, expr: Expr[T]) -> WindowFunction[T | None]:
+        """The value of the frame's last row."""
+        return WindowFunction("last_value", (expr,))
+
+    def nth_value(self, expr: Expr[T], n: int | Expr[int]) -> WindowFunction[T | None]:
+        """The value of the frame's ``n``-th row (from 1), NULL when it has fewer rows."""
+        return WindowFunction("nth_value", (expr, wrap(n)))
 
     # ------------------------------------------------------------ scalar functions
     def lower(self, expr: Expr[str] | Expr[str | None]) -> Expr[str]:
@@ -112,6 +160,15 @@ class _Functions:
     def call(self, name: str, *args: Any) -> Expr[Any]:
         """Any registered scalar function by name (untyped)."""
         return FunctionCall(name.lower(), tuple(wrap(a) for a in args))
+
+
+def _lag_args(expr: Expr[Any], offset: Any, default: Any) -> tuple[Expr[Any], ...]:
+    """lag/lead arguments as SQL would list them (the default offset 1 is left out)."""
+    if default is not None:
+        return (expr, wrap(offset), wrap(default))
+    if isinstance(offset, int) and not isinstance(offset, bool) and offset == 1:
+        return (expr,)
+    return (expr, wrap(offset))
 
 
 func = _Functions()

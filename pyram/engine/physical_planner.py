@@ -42,6 +42,7 @@ from pyram.engine.operators.scan import IndexScan, TableScan
 from pyram.engine.operators.set_ops import SetOperation
 from pyram.engine.operators.sort import Sort, TopN
 from pyram.engine.operators.values import Values
+from pyram.engine.operators.window import Window
 from pyram.errors import NotSupportedError, ProgrammingError
 from pyram.plan import nodes
 from pyram.plan.expr import And, ColumnRef, Compare, Expr, Literal_, SortKey
@@ -195,6 +196,13 @@ def _aggregate(p: _Planner, node: nodes.Aggregate) -> Operator:
 def _sort(p: _Planner, node: nodes.Sort) -> Operator:
     child = p.plan(node.input)
     return Sort(child, node.keys, child.estimated_rows)
+
+
+def _window(p: _Planner, node: nodes.Window) -> Operator:
+    child = p.plan(node.input)
+    return Window(
+        child, node.partition_by, node.order_by, node.calls, node.out, child.estimated_rows
+    )
 
 
 def _limit(p: _Planner, node: nodes.Limit) -> Operator:
@@ -375,6 +383,7 @@ _BUILDERS: dict[type[nodes.Plan], Callable[[_Planner, Any], Operator]] = {
     nodes.Join: _join,
     nodes.Aggregate: _aggregate,
     nodes.Sort: _sort,
+    nodes.Window: _window,
     nodes.Limit: _limit,
     nodes.Distinct: _distinct,
     nodes.SetOp: _set_op,

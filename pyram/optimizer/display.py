@@ -14,7 +14,7 @@ Scan t [a]
 
 from __future__ import annotations
 
-from pyram.plan.display import SubqueryLabels, format_expr
+from pyram.plan.display import SubqueryLabels, format_expr, format_window
 from pyram.plan.expr import (
     Expr,
 )
@@ -35,6 +35,7 @@ from pyram.plan.nodes import (
     Sort,
     Update,
     Values,
+    Window,
     WorkTable,
     inputs,
 )
@@ -102,6 +103,9 @@ def _node_label(plan: Plan, labels: SubqueryLabels) -> str:
     if isinstance(plan, Sort):
         keys = (_sort_key(e(k.expr), k.descending, k.nulls_first) for k in plan.keys)
         return "Sort " + ", ".join(keys)
+    if isinstance(plan, Window):
+        calls = ", ".join(_named(e(c), f.name) for c, f in zip(plan.calls, plan.out, strict=True))
+        return f"Window [{format_window(plan.partition_by, plan.order_by, labels)}] [{calls}]"
     if isinstance(plan, Limit):
         text = "Limit " + ("ALL" if plan.limit is None else e(plan.limit))
         return text if plan.offset is None else f"{text} OFFSET {e(plan.offset)}"

@@ -36,6 +36,7 @@ from pyram.plan.expr import (
     Or,
     Param,
     ScalarSubquery,
+    WindowCall,
     children,
     column_ids,
     walk,
@@ -56,6 +57,7 @@ from pyram.plan.nodes import (
     Sort,
     Update,
     Values,
+    Window,
     inputs,
     outer_references,
 )
@@ -135,8 +137,10 @@ def with_expr_children(expr: Expr, kids: Sequence[Expr]) -> Expr:
         return attrs.evolve(expr, arg=kids[0])
     if isinstance(expr, Arith | Compare):
         return attrs.evolve(expr, left=kids[0], right=kids[1])
-    if isinstance(expr, And | Or | FuncCall | AggCall):
+    if isinstance(expr, And | Or | FuncCall):
         return attrs.evolve(expr, args=tuple(kids))
+    if isinstance(expr, AggCall | WindowCall):
+        return _call_with_children(expr, kids)
     if isinstance(expr, InList):
         return attrs.evolve(expr, arg=kids[0], items=tuple(kids[1:]))
     if isinstance(expr, Between):
@@ -150,6 +154,21 @@ def with_expr_children(expr: Expr, kids: Sequence[Expr]) -> Expr:
     if isinstance(expr, InSubquery):
         return attrs.evolve(expr, arg=kids[0])
     return expr
+
+
+def _call_with_children(call: AggCall | WindowCall, kids: Sequence[Expr]) -> Expr:
+    """An aggregate or window call over new children: arguments, filter, frame offsets."""
+    count = len(call.args)
+    rest = list(kids[count:])
+    filter_ = None if call.filter is None else rest.pop(0)
+    if isinstance(call, AggCall):
+        return attrs.evolve(call, args=tuple(kids[:count]), filter=filter_)
+    frame = call.frame
+    bounds = []
+    for bound in (frame.start, frame.end):
+        bounds.append(bound if bound.offset is None else attrs.evolve(bound, offset=rest.pop(0)))
+    frame = attrs.evolve(frame, start=bounds[0], end=bounds[1])
+    return attrs.evolve(call, args=tuple(kids[:count]), filter=filter_, frame=frame)
 
 
 def transform_expr(expr: Expr, fn: Callable[[Expr], Expr]) -> Expr:
@@ -199,7 +218,9 @@ def with_inputs(plan: Plan, new_inputs: Sequence[Plan]) -> Plan:
         return attrs.evolve(plan, source=new_inputs[0])
     if isinstance(plan, RecursiveCte):
         return attrs.evolve(plan, anchor=new_inputs[0], step=new_inputs[1])
-    if isinstance(plan, Filter | Project | Aggregate | Sort | Limit | Distinct | Update | Delete):
+    if isinstance(
+        plan, Filter | Project | Aggregate | Sort | Limit | Distinct | Window | Update | Delete
+    ):
         return attrs.evolve(plan, input=new_inputs[0])
     return plan
 
@@ -260,7 +281,23 @@ def map_node_expressions(plan: Plan, fn: Callable[[Expr], Expr]) -> Plan:
         return attrs.evolve(plan, assignments=tuple(zip(names, values, strict=True)))
     if isinstance(plan, IndexScan):
         return _map_index_scan(plan, fn)
+    if isinstance(plan, Window):
+        return _map_window(plan, fn)
     return plan
+
+
+def _map_window(plan: Window, fn: Callable[[Expr], Expr]) -> Plan:
+    partition, partition_changed = _map_all(plan.partition_by, fn)
+    keys = tuple(attrs.evolve(k, expr=fn(k.expr)) for k in plan.order_by)
+    keys_changed = any(a.expr is not b.expr for a, b in zip(keys, plan.order_by, strict=True))
+    calls: list[WindowCall] = []
+    for call in plan.calls:
+        new = fn(call)
+        calls.append(new if isinstance(new, WindowCall) else call)
+    calls_changed = any(a is not b for a, b in zip(calls, plan.calls, strict=True))
+    if not (partition_changed or keys_changed or calls_changed):
+        return plan
+    return attrs.evolve(plan, partition_by=partition, order_by=keys, calls=tuple(calls))
 
 
 def _map_aggregate(plan: Aggregate, fn: Callable[[Expr], Expr]) -> Plan:

@@ -17,6 +17,7 @@ import attrs
 from pyram.catalog import TableSchema
 from pyram.errors import ProgrammingError
 from pyram.functions import aggregate_function, scalar_function
+from pyram.functions.window import window_function
 from pyram.plan.expr import (
     AggCall,
     And,
@@ -43,6 +44,9 @@ from pyram.plan.expr import (
     Param,
     ScalarSubquery,
     SortKey,
+    WindowCall,
+    WindowFrame,
+    column_ids,
 )
 from pyram.plan.nodes import (
     Aggregate,
@@ -57,6 +61,7 @@ from pyram.plan.nodes import (
     SetOp,
     SetOpKind,
     Sort,
+    Window,
 )
 from pyram.types import (
     BLOB,
@@ -180,6 +185,30 @@ class PlanBuilder:
         """Group ``input`` by ``groups``; output the groups then the aggregates, named."""
         return Aggregate(
             input, tuple(groups), tuple(aggs), self.fields_for([*groups, *aggs], names)
+        )
+
+    def window(
+        self,
+        input: Plan,
+        partition_by: Sequence[Expr],
+        order_by: Sequence[SortKey],
+        calls: Sequence[WindowCall],
+        names: Sequence[str],
+    ) -> Window:
+        """Window ``calls`` sharing one partition and order; outputs ``input``'s columns then
+        the calls, named.
+
+        Raises:
+            ProgrammingError: a RANGE frame with an offset without exactly one ORDER BY term.
+        """
+        for call in calls:
+            frame = call.frame
+            if frame.unit == "range" and frame.offsets and len(order_by) != 1:
+                raise ProgrammingError(
+                    "RANGE with offset PRECEDING/FOLLOWING requires one ORDER BY expression"
+                )
+        return Window(
+            input, tuple(partition_by), tuple(order_by), tuple(calls), self.fields_for(calls, names)
         )
 
     @staticmethod
@@ -436,6 +465,54 @@ class PlanBuilder:
             raise ProgrammingError(f"wrong number of arguments to function {fn.name}()")
         dtype = fn.return_type([a.dtype for a in args])
         return AggCall(fn.name, tuple(args), dtype, distinct)
+
+    def agg_filter(self, call: AggCall, condition: Expr) -> AggCall:
+        """``call FILTER (WHERE condition)``."""
+        return attrs.evolve(call, filter=self._condition(condition))
+
+    def window_call(
+        self,
+        name: str,
+        args: Sequence[Expr],
+        frame: WindowFrame | None = None,
+        filter: Expr | None = None,
+    ) -> WindowCall:
+        """A window function (row_number, lag...) or an aggregate used as one, typed by the
+        function registries; ``count_star`` is count(*).
+
+        Raises:
+            ProgrammingError: unknown function, wrong arguments, FILTER on a non-aggregate, an
+                unsupported frame or a frame offset that is not a constant number.
+        """
+        frame = self._frame(frame or WindowFrame())
+        function = window_function(name)
+        if function is not None:
+            if filter is not None:
+                raise ProgrammingError(f"FILTER may not be used with non-aggregate {name}()")
+            dtype = function.return_type([a.dtype for a in args])
+            return WindowCall(function.name, tuple(args), dtype, frame)
+        call = self.agg(name, args)
+        condition = None if filter is None else self._condition(filter)
+        return WindowCall(call.name, call.args, call.dtype, frame, condition)
+
+    def _frame(self, frame: WindowFrame) -> WindowFrame:
+        start, end = frame.start.kind, frame.end.kind
+        if (
+            start == "unbounded_following"
+            or end == "unbounded_preceding"
+            or (start == "current_row" and end == "preceding")
+            or (start == "following" and end in ("preceding", "current_row"))
+        ):
+            raise ProgrammingError("unsupported frame specification")
+        bounds = []
+        for bound in (frame.start, frame.end):
+            if bound.offset is not None:
+                offset = self.coerce_to(bound.offset, INTEGER if frame.unit != "range" else REAL)
+                if column_ids(offset) or offset.dtype.family not in ("numeric", "null"):
+                    raise ProgrammingError("a frame offset must be a constant number")
+                bound = attrs.evolve(bound, offset=offset)
+            bounds.append(bound)
+        return attrs.evolve(frame, start=bounds[0], end=bounds[1])
 
     @staticmethod
     def scalar_subquery(plan: Plan) -> ScalarSubquery:

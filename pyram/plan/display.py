@@ -31,10 +31,13 @@ from pyram.plan.expr import (
     Or,
     Param,
     ScalarSubquery,
+    SortKey,
+    WindowCall,
+    WindowFrame,
 )
 from pyram.plan.nodes import Plan
 
-__all__ = ["SubqueryLabels", "format_expr", "format_literal"]
+__all__ = ["SubqueryLabels", "format_expr", "format_frame", "format_literal", "format_window"]
 
 
 class SubqueryLabels:
@@ -110,15 +113,55 @@ def format_expr(expr: Expr, labels: SubqueryLabels | None = None) -> str:
         if expr.mode.endswith("OPERAND"):
             return f"NUMBER({e(expr.arg)})"
         return f"CAST({e(expr.arg)} AS {expr.mode or expr.dtype.name})"
-    if isinstance(expr, AggCall):
-        args = ", ".join(e(a) for a in expr.args) or "*"
+    if isinstance(expr, AggCall | WindowCall):
+        args = ", ".join(e(a) for a in expr.args) or ("*" if expr.name == "count_star" else "")
         name = "count" if expr.name == "count_star" else expr.name
-        return f"{name}({'DISTINCT ' if expr.distinct else ''}{args})"
+        distinct = "DISTINCT " if isinstance(expr, AggCall) and expr.distinct else ""
+        text = f"{name}({distinct}{args})"
+        if expr.filter is not None:
+            text += f" FILTER (WHERE {e(expr.filter)})"
+        if isinstance(expr, WindowCall) and expr.frame != WindowFrame():
+            text += f" [{format_frame(expr.frame, labels)}]"
+        return text
     if isinstance(expr, FuncCall):
         return f"{expr.name}({', '.join(e(a) for a in expr.args)})"
     if isinstance(expr, ScalarSubquery | Exists | InSubquery):
         return _subquery(expr, labels)
     return type(expr).__name__
+
+
+def format_frame(frame: WindowFrame, labels: SubqueryLabels | None = None) -> str:
+    """A window frame as SQL (``ROWS BETWEEN 1 PRECEDING AND CURRENT ROW``)."""
+    ends = []
+    for bound in (frame.start, frame.end):
+        word = bound.kind.upper().replace("_", " ")
+        if bound.offset is not None:
+            word = f"{format_expr(bound.offset, labels)} {word}"
+        ends.append(word)
+    text = f"{frame.unit.upper()} BETWEEN {ends[0]} AND {ends[1]}"
+    if frame.exclude != "no_others":
+        text += f" EXCLUDE {frame.exclude.upper().replace('_', ' ')}"
+    return text
+
+
+def format_window(
+    partition_by: tuple[Expr, ...],
+    order_by: tuple[SortKey, ...],
+    labels: SubqueryLabels | None = None,
+) -> str:
+    """A window's PARTITION BY and ORDER BY as SQL (empty for ``OVER ()``)."""
+    parts = []
+    if partition_by:
+        parts.append("PARTITION BY " + ", ".join(format_expr(p, labels) for p in partition_by))
+    if order_by:
+        keys = []
+        for key in order_by:
+            text = format_expr(key.expr, labels) + (" DESC" if key.descending else "")
+            if key.nulls_first is not None:
+                text += " NULLS FIRST" if key.nulls_first else " NULLS LAST"
+            keys.append(text)
+        parts.append("ORDER BY " + ", ".join(keys))
+    return " ".join(parts)
 
 
 def _subquery(expr: ScalarSubquery | Exists | InSubquery, labels: SubqueryLabels | None) -> str:

@@ -27,6 +27,7 @@ __all__ = [
     "ArithOp",
     "Arith",
     "Between",
+    "BoundKind",
     "Case",
     "Cast",
     "ColumnRef",
@@ -35,6 +36,9 @@ __all__ = [
     "Exists",
     "Expr",
     "Field",
+    "FrameBound",
+    "FrameExclude",
+    "FrameUnit",
     "FuncCall",
     "InList",
     "InSubquery",
@@ -47,6 +51,8 @@ __all__ = [
     "Param",
     "ScalarSubquery",
     "SortKey",
+    "WindowCall",
+    "WindowFrame",
     "children",
     "column_ids",
     "walk",
@@ -332,16 +338,79 @@ class FuncCall(_Typed):
 
 @attrs.frozen(slots=True)
 class AggCall(_Typed):
-    """An aggregate call (only inside an ``Aggregate`` node); ``args`` empty for ``count(*)``."""
+    """An aggregate call (only inside an ``Aggregate`` node); ``args`` empty for ``count(*)``.
+
+    ``filter``: SQL's ``FILTER (WHERE ...)``; only rows where it is TRUE are aggregated.
+    """
 
     name: str
     args: tuple[Expr, ...]
     type_: DataType
     distinct: bool = False
+    filter: Expr | None = None
 
     @property
     def nullable(self) -> bool:
         return self.name not in ("count", "count_star", "total")
+
+
+#: ROWS counts rows, RANGE compares ORDER BY values, GROUPS counts peer groups.
+FrameUnit = Literal["rows", "range", "groups"]
+BoundKind = Literal[
+    "unbounded_preceding", "preceding", "current_row", "following", "unbounded_following"
+]
+#: Which rows of the frame EXCLUDE leaves out (SQLite's four options).
+FrameExclude = Literal["no_others", "current_row", "group", "ties"]
+
+
+@attrs.frozen(slots=True)
+class FrameBound:
+    """One end of a window frame; ``offset`` (a constant) only for ``preceding``/``following``."""
+
+    kind: BoundKind
+    offset: Expr | None = None
+
+
+@attrs.frozen(slots=True)
+class WindowFrame:
+    """A window frame. The default is SQLite's: ``RANGE BETWEEN UNBOUNDED PRECEDING AND
+    CURRENT ROW`` (the whole partition when there is no ORDER BY: every row is a peer)."""
+
+    unit: FrameUnit = "range"
+    start: FrameBound = FrameBound("unbounded_preceding")
+    end: FrameBound = FrameBound("current_row")
+    exclude: FrameExclude = "no_others"
+
+    @property
+    def offsets(self) -> tuple[Expr, ...]:
+        """The offset expressions of the bounds (start first)."""
+        return tuple(b.offset for b in (self.start, self.end) if b.offset is not None)
+
+
+#: Window functions whose value is never NULL.
+_NEVER_NULL = frozenset(
+    {"row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile"}
+    | {"count", "count_star", "total"}
+)
+
+
+@attrs.frozen(slots=True)
+class WindowCall(_Typed):
+    """A window function or an aggregate used as one (only inside a ``Window`` node).
+
+    ``frame`` says which rows of the partition an aggregate (or first/last/nth_value) reads;
+    ranking functions and lag/lead ignore it. ``filter`` is ``FILTER (WHERE ...)``.
+    """
+
+    name: str
+    args: tuple[Expr, ...]
+    type_: DataType
+    frame: WindowFrame = WindowFrame()
+    filter: Expr | None = None
+
+    @property
+    def nullable(self) -> bool:
+        return self.name not in _NEVER_NULL
 
 
 @attrs.frozen(slots=True)
@@ -421,8 +490,17 @@ def children(expr: Expr) -> Iterator[Expr]:
             yield cond
             yield result
         yield expr.default
-    elif isinstance(expr, FuncCall | AggCall):
+    elif isinstance(expr, FuncCall):
         yield from expr.args
+    elif isinstance(expr, AggCall):
+        yield from expr.args
+        if expr.filter is not None:
+            yield expr.filter
+    elif isinstance(expr, WindowCall):
+        yield from expr.args
+        if expr.filter is not None:
+            yield expr.filter
+        yield from expr.frame.offsets
     elif isinstance(expr, InSubquery):
         yield expr.arg
 

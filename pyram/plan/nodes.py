@@ -20,6 +20,7 @@ from pyram.plan.expr import (
     InSubquery,
     ScalarSubquery,
     SortKey,
+    WindowCall,
     walk,
 )
 
@@ -42,6 +43,7 @@ __all__ = [
     "Sort",
     "Update",
     "Values",
+    "Window",
     "WorkTable",
     "expressions_of",
     "inputs",
@@ -202,6 +204,28 @@ class Aggregate(_OwnFields):
 
 
 @attrs.frozen(slots=True)
+class Window(Plan):
+    """Window functions over ``input``: rows are split into partitions by ``partition_by``,
+    ordered within each by ``order_by``, and every call of ``calls`` computes one value per
+    row from its partition (and frame). All calls share this partition and order; a query
+    with several distinct window specifications stacks one node per specification.
+
+    Output: the input's columns, then one field per call (``out``, in order). Rows come out
+    in partition and window order.
+    """
+
+    input: Plan
+    partition_by: tuple[Expr, ...]
+    order_by: tuple[SortKey, ...]
+    calls: tuple[WindowCall, ...]
+    out: tuple[Field, ...]
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return self.input.fields + self.out
+
+
+@attrs.frozen(slots=True)
 class Sort(_PassesFields):
     """Order rows by ``keys`` (stable)."""
 
@@ -325,7 +349,7 @@ class Delete(_NoFields):
 
 def inputs(plan: Plan) -> tuple[Plan, ...]:
     """The direct child plans of a node."""
-    if isinstance(plan, Filter | Project | Aggregate | Sort | Limit | Distinct):
+    if isinstance(plan, Filter | Project | Aggregate | Sort | Limit | Distinct | Window):
         return (plan.input,)
     if isinstance(plan, Join | SetOp):
         return (plan.left, plan.right)
@@ -350,6 +374,8 @@ def expressions_of(plan: Plan) -> tuple[Expr, ...]:
         return plan.groups + plan.aggregates
     if isinstance(plan, Sort):
         return tuple(k.expr for k in plan.keys)
+    if isinstance(plan, Window):
+        return plan.partition_by + tuple(k.expr for k in plan.order_by) + plan.calls
     if isinstance(plan, Limit):
         return tuple(e for e in (plan.limit, plan.offset) if e is not None)
     if isinstance(plan, Values):

@@ -1,7 +1,10 @@
-"""Output modes of the shell: ``table``, ``csv``, ``json`` and ``line``.
+"""Output modes of the shell: the fourteen of sqlite3's ``.mode``, with PyRAM's value forms.
 
-Each renderer takes the column names and the rows of a result and returns the text to print
-(ending with a newline, or empty when there is nothing to show). Values are shown as:
+:func:`render_styled` takes the column names and rows of a result plus a
+:class:`~pyram.shell.style.Style` (mode, headers, NULL text, separators) and returns the text to
+print. The grid modes (``table``, ``box``, ``markdown``, ``column``) live in
+:mod:`pyram.shell.render_grid`, value formatting in :mod:`pyram.shell.values`; this module holds
+the line-oriented modes. Values are shown as:
 
 ========  =================  ==========  ================  =================
 value     table / line       csv         json              example
@@ -12,121 +15,73 @@ dict/list JSON text          JSON text   nested JSON       ``{"a":1}``
 enum      its value          its value   its value         ``red``
 other     ``str(value)``     same        number or string  ``1.5``, ``True``
 ========  =================  ==========  ================  =================
+
+``.nullvalue TEXT`` replaces the NULL text of every mode that prints text (not ``json``,
+``insert`` and ``quote``, which write JSON's or SQL's own NULL).
 """
 
 from __future__ import annotations
 
 import csv
-import enum
+import html
 import io
 import json
-import unicodedata
 from collections.abc import Sequence
-from decimal import Decimal
-from typing import Any, Literal, get_args
+from typing import Any
+
+from pyram.shell.render_grid import GRID_MODES, render_grid
+from pyram.shell.schema_sql import quote_identifier
+from pyram.shell.style import MODES, Mode, Style
+from pyram.shell.values import cell_width, format_value, json_value, sql_value
 
 __all__ = [
     "MODES",
     "Mode",
+    "Style",
     "format_value",
     "json_value",
     "render",
     "render_csv",
     "render_json",
     "render_line",
+    "render_styled",
     "render_table",
+    "sql_value",
 ]
-
-Mode = Literal["table", "csv", "json", "line"]
-#: The output modes, in the order ``.help`` lists them.
-MODES: tuple[Mode, ...] = get_args(Mode)
 
 Rows = Sequence[Sequence[Any]]
 
 
-def format_value(value: Any, null: str = "NULL") -> str:
-    """The text form of one value (``null`` for NULL)."""
-    if value is None:
-        return null
-    if isinstance(value, enum.Enum):  # a model's enum column: show what is stored
-        return format_value(value.value, null)
-    if isinstance(value, bytes):
-        return f"X'{value.hex()}'"
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return str(value)
-
-
-def json_value(value: Any) -> str:
-    """One value as JSON text: numbers and booleans as such, other scalars as strings."""
-    if isinstance(value, enum.Enum):
-        value = value.value
-    if value is None or isinstance(value, bool | int | str | dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, float):
-        return json.dumps(value) if value == value and abs(value) != float("inf") else "null"
-    if isinstance(value, Decimal) and value.is_finite():
-        return str(value)  # exact: a JSON number keeps every digit
-    return json.dumps(format_value(value), ensure_ascii=False)
-
-
-def _width(text: str) -> int:
-    """Terminal cells ``text`` takes: wide East Asian characters count two, combining zero."""
-    if text.isascii():
-        return len(text)
-    cells = 0
-    for ch in text:
-        if unicodedata.combining(ch):
-            continue
-        cells += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-    return cells
-
-
-def _cell(value: Any) -> str:
-    """A value for a table cell: control characters are escaped so boxes stay boxes."""
-    text = format_value(value)
-    if any(c in text for c in "\n\r\t"):
-        text = text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
-    return text
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
-
-
 def render_table(columns: Sequence[str], rows: Rows) -> str:
     """A boxed ASCII table with a header; numbers are right-aligned."""
-    header = [_cell(c) for c in columns]
-    body = [[_cell(v) for v in row] for row in rows]
-    widths = [_width(h) for h in header]
-    for cells in body:
-        widths = [max(w, _width(c)) for w, c in zip(widths, cells, strict=True)]
-    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
-
-    def line(cells: list[str], right: Sequence[bool]) -> str:
-        padded = []
-        for text, w, r in zip(cells, widths, right, strict=True):
-            fill = " " * (w - _width(text))
-            padded.append(fill + text if r else text + fill)
-        return "| " + " | ".join(padded) + " |"
-
-    out = [rule, line(header, [False] * len(header)), rule]
-    out.extend(
-        line(cells, [_is_number(v) for v in row]) for cells, row in zip(body, rows, strict=True)
-    )
-    if body:
-        out.append(rule)
-    return "\n".join(out) + "\n"
+    return render_grid("table", columns, rows, Style())
 
 
 def render_csv(columns: Sequence[str], rows: Rows, headers: bool = True) -> str:
     """RFC 4180 CSV (``\\n`` line ends); NULL is an empty field."""
+    return _csv(columns, rows, Style("csv", headers))
+
+
+def _csv(columns: Sequence[str], rows: Rows, style: Style) -> str:
+    colsep, rowsep = style.separators()
+    null = style.null_text()
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    if headers:
-        writer.writerow(columns)
-    writer.writerows([format_value(v, "") for v in row] for row in rows)
-    return buffer.getvalue()
+    if len(colsep) == 1:
+        writer = csv.writer(buffer, delimiter=colsep, lineterminator=rowsep)
+        if style.headers:
+            writer.writerow(columns)
+        writer.writerows([format_value(v, null) for v in row] for row in rows)
+        return buffer.getvalue()
+    # csv.writer takes one-character delimiters only: quote by hand for longer ones
+    lines = [list(columns)] if style.headers else []
+    lines.extend([format_value(v, null) for v in row] for row in rows)
+    return "".join(colsep.join(_csv_quote(f, colsep) for f in line) + rowsep for line in lines)
+
+
+def _csv_quote(text: str, colsep: str) -> str:
+    if any(c in text for c in ('"', "\n", "\r")) or colsep in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def render_json(columns: Sequence[str], rows: Rows) -> str:
@@ -139,25 +94,92 @@ def render_json(columns: Sequence[str], rows: Rows) -> str:
     return "[" + ",\n ".join(objects) + "]\n"
 
 
-def render_line(columns: Sequence[str], rows: Rows) -> str:
+def render_line(columns: Sequence[str], rows: Rows, null: str = "NULL") -> str:
     """One ``column = value`` line per value, a blank line between rows."""
-    width = max((_width(c) for c in columns), default=0)
+    width = max((cell_width(c) for c in columns), default=0)
     blocks = []
     for row in rows:
         lines = [
-            " " * (width - _width(c)) + f"{c} = {format_value(v)}"
+            " " * (width - cell_width(c)) + f"{c} = {format_value(v, null)}"
             for c, v in zip(columns, row, strict=True)
         ]
         blocks.append("\n".join(lines) + "\n")
     return "\n".join(blocks)
 
 
+def _delimited(columns: Sequence[str], rows: Rows, style: Style) -> str:
+    """``list``, ``tabs`` and ``ascii``: fields as they are, joined by the separators."""
+    colsep, rowsep = style.separators()
+    null = style.null_text()
+    lines = [colsep.join(columns)] if style.headers else []
+    lines.extend(colsep.join(format_value(v, null) for v in row) for row in rows)
+    return "".join(line + rowsep for line in lines)
+
+
+def _quote(columns: Sequence[str], rows: Rows, style: Style) -> str:
+    """``quote``: every value a SQL literal (header names as strings)."""
+    colsep, rowsep = style.separators()
+    lines = [colsep.join(sql_value(c) for c in columns)] if style.headers else []
+    lines.extend(colsep.join(sql_value(v) for v in row) for row in rows)
+    return "".join(line + rowsep for line in lines)
+
+
+def _tcl_word(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return '"' + escaped.replace("\t", "\\t").replace("\r", "\\r") + '"'
+
+
+def _tcl(columns: Sequence[str], rows: Rows, style: Style) -> str:
+    colsep, rowsep = style.separators()
+    null = style.null_text()
+    lines = [colsep.join(_tcl_word(c) for c in columns)] if style.headers else []
+    lines.extend(colsep.join(_tcl_word(format_value(v, null)) for v in row) for row in rows)
+    return "".join(line + rowsep for line in lines)
+
+
+def _html(columns: Sequence[str], rows: Rows, style: Style) -> str:
+    """``html``: ``<TR>`` rows of ``<TH>``/``<TD>`` cells (the caller adds ``<TABLE>``)."""
+    null = style.null_text()
+
+    def row_html(cells: Sequence[str], tag: str) -> str:
+        body = "\n".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells)
+        return f"<TR>{body}\n</TR>\n"
+
+    out = [row_html(columns, "TH")] if style.headers else []
+    out.extend(row_html([format_value(v, null) for v in row], "TD") for row in rows)
+    return "".join(out)
+
+
+def _insert(columns: Sequence[str], rows: Rows, style: Style) -> str:
+    """``insert``: one ``INSERT INTO`` statement per row (column names with headers on)."""
+    head = f"INSERT INTO {quote_identifier(style.insert_table)}"
+    if style.headers:
+        head += "(" + ",".join(quote_identifier(c) for c in columns) + ")"
+    return "".join(f"{head} VALUES({','.join(sql_value(v) for v in row)});\n" for row in rows)
+
+
 def render(mode: Mode, columns: Sequence[str], rows: Rows, headers: bool = True) -> str:
-    """The text of a result in ``mode`` (``headers`` matters for csv only)."""
-    if mode == "table":
-        return render_table(columns, rows)
+    """The text of a result in ``mode`` with default settings (``headers`` as given)."""
+    return render_styled(columns, rows, Style(mode, headers))
+
+
+def render_styled(columns: Sequence[str], rows: Rows, style: Style) -> str:
+    """The text of a result in ``style`` (see :class:`Style`)."""
+    mode = style.mode
+    if mode in GRID_MODES:
+        return render_grid(mode, columns, rows, style)
     if mode == "csv":
-        return render_csv(columns, rows, headers)
+        return _csv(columns, rows, style)
     if mode == "json":
         return render_json(columns, rows)
-    return render_line(columns, rows)
+    if mode == "line":
+        return render_line(columns, rows, style.null_text())
+    if mode == "html":
+        return _html(columns, rows, style)
+    if mode == "insert":
+        return _insert(columns, rows, style)
+    if mode == "quote":
+        return _quote(columns, rows, style)
+    if mode == "tcl":
+        return _tcl(columns, rows, style)
+    return _delimited(columns, rows, style)

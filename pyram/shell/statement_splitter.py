@@ -50,6 +50,11 @@ class StatementSplitter:
         self._start = (1, 1)  # position of the buffer's first significant character
         self._line = 1
         self._column = 1
+        # words outside strings and comments, so a trigger body's ";" does not end the
+        # CREATE TRIGGER (sqlite3_complete's rule: it ends at a ";" right after END)
+        self._word: list[str] = []
+        self._head: list[str] = []  # the statement's first three words, upper-cased
+        self._last_word = ""
 
     @property
     def pending(self) -> bool:
@@ -72,6 +77,7 @@ class StatementSplitter:
         self._quote = ""
         self._comment = ""
         self._significant = False
+        self._forget_words()
 
     def feed(self, chunk: str) -> list[Statement]:
         """Scan ``chunk`` and return the statements it completes, in order."""
@@ -81,6 +87,7 @@ class StatementSplitter:
             ch = chunk[i]
             nxt = chunk[i + 1] if i + 1 < n else ""
             step = 1
+            code = not (self._comment or self._quote)  # this character is outside both
             if self._comment == "--":
                 if ch == "\n":
                     self._comment = ""
@@ -104,16 +111,44 @@ class StatementSplitter:
                     self._start = (self._line, self._column)
                 if ch in _CLOSERS:
                     self._quote = _CLOSERS[ch]
+            if code:
+                self._track_word(ch)
             piece = chunk[i : i + step]
             if self._significant:
                 self._buffer.append(piece)
             self._advance(piece)
             i += step
-            if ch == ";" and not (self._quote or self._comment) and step == 1:
+            if ch == ";" and code and step == 1 and not self._in_trigger_body():
                 done.append(Statement("".join(self._buffer), *self._start))
                 self._buffer.clear()
                 self._significant = False
+                self._forget_words()
         return done
+
+    def _track_word(self, ch: str) -> None:
+        if ch.isalnum() or ch == "_":
+            self._word.append(ch)
+        elif self._word:
+            word = "".join(self._word).upper()
+            self._word.clear()
+            if len(self._head) < 3:
+                self._head.append(word)
+            self._last_word = word
+
+    def _in_trigger_body(self) -> bool:
+        """A CREATE TRIGGER whose last word is not yet END: its ";" separate body statements."""
+        head = self._head
+        if head[:1] != ["CREATE"]:
+            return False
+        trigger = head[1:2] == ["TRIGGER"] or (
+            head[1:2] in (["TEMP"], ["TEMPORARY"]) and head[2:3] == ["TRIGGER"]
+        )
+        return trigger and self._last_word != "END"
+
+    def _forget_words(self) -> None:
+        self._word.clear()
+        self._head.clear()
+        self._last_word = ""
 
     def finish(self) -> Statement | None:
         """The unterminated final statement (input ended without ``;``), if any; resets."""

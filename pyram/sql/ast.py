@@ -82,6 +82,10 @@ __all__ = [
     "Update",
     "Values",
     "When",
+    "FrameBoundSpec",
+    "FrameSpec",
+    "NamedWindow",
+    "WindowDef",
 ]
 
 
@@ -327,12 +331,55 @@ class Collate(Expr):
 
 @attrs.frozen(kw_only=True)
 class FunctionCall(Expr):
-    """``name(args)``, ``name(DISTINCT x)`` or ``name(*)`` (``star=True``, no args)."""
+    """``name(args)``, ``name(DISTINCT x)`` or ``name(*)`` (``star=True``, no args), with
+    ``FILTER (WHERE filter)`` and ``OVER window`` (a definition or a window's name)."""
 
     name: str
     args: tuple[Expr, ...] = ()
     distinct: bool = False
     star: bool = False
+    filter: Expr | None = None
+    over: WindowDef | str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class FrameBoundSpec(Node):
+    """One end of a frame: ``kind`` is ``unbounded_preceding``, ``preceding``,
+    ``current_row``, ``following`` or ``unbounded_following``; ``amount`` is the n of the
+    ``n PRECEDING/FOLLOWING`` forms."""
+
+    kind: str
+    amount: Expr | None = None
+
+
+@attrs.frozen(kw_only=True)
+class FrameSpec(Node):
+    """``ROWS|RANGE|GROUPS BETWEEN start AND end [EXCLUDE ...]`` (``unit`` lower-case,
+    ``exclude`` one of ``no_others``, ``current_row``, ``group``, ``ties``)."""
+
+    unit: str
+    start: FrameBoundSpec
+    end: FrameBoundSpec
+    exclude: str = "no_others"
+
+
+@attrs.frozen(kw_only=True)
+class WindowDef(Node):
+    """``([base] [PARTITION BY ...] [ORDER BY ...] [frame])``; ``base`` names a window of the
+    WINDOW clause this one extends."""
+
+    base: str | None = None
+    partition_by: tuple[Expr, ...] = ()
+    order_by: tuple[OrderingTerm, ...] = ()
+    frame: FrameSpec | None = None
+
+
+@attrs.frozen(kw_only=True)
+class NamedWindow(Node):
+    """``name AS (definition)`` in a WINDOW clause."""
+
+    name: str
+    window: WindowDef
 
 
 @attrs.frozen(kw_only=True)
@@ -467,6 +514,7 @@ class SelectCore(SelectBody):
     where: Expr | None = None
     group_by: tuple[Expr, ...] = ()
     having: Expr | None = None
+    windows: tuple[NamedWindow, ...] = ()
 
 
 @attrs.frozen(kw_only=True)

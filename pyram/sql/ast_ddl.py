@@ -1,4 +1,5 @@
-"""SQL front end, step 2 (DDL part): syntax nodes for CREATE TABLE/INDEX/VIEW/TRIGGER and DROP.
+"""SQL front end, step 2 (DDL part): syntax nodes for CREATE TABLE/INDEX/VIEW/TRIGGER, DROP and
+ALTER TABLE.
 
 Same conventions as :mod:`pyram.sql.ast`: frozen, slotted attrs classes with keyword-only fields
 and an ``offset`` locating the statement's or constraint's first keyword; names unresolved.
@@ -21,6 +22,8 @@ from pyram.sql.ast import (
 )
 
 __all__ = [
+    "AlterAction",
+    "AlterTable",
     "CheckConstraint",
     "CollateConstraint",
     "ColumnConstraint",
@@ -282,3 +285,31 @@ class Drop(Statement):
     name: str
     schema: str | None = None
     if_exists: bool = False
+
+
+class AlterAction(enum.Enum):
+    """What an ALTER TABLE does."""
+
+    ADD_COLUMN = "ADD COLUMN"
+    DROP_COLUMN = "DROP COLUMN"
+    RENAME_COLUMN = "RENAME COLUMN"
+    RENAME_TABLE = "RENAME TO"
+
+
+@attrs.frozen(kw_only=True)
+class AlterTable(Statement):
+    """``ALTER TABLE [schema.]name ADD [COLUMN] column-def | DROP [COLUMN] column |
+    RENAME [COLUMN] column TO new | RENAME TO new``.
+
+    ``column`` is the added column's definition (ADD); ``name`` the dropped or renamed column
+    (DROP, RENAME COLUMN); ``new_name`` the new column or table name (RENAME);
+    ``name_offset`` locates ``name`` (or the column definition) for positioned errors.
+    """
+
+    table: str
+    action: AlterAction
+    schema: str | None = None
+    column: ColumnDef | None = None
+    name: str = ""
+    new_name: str = ""
+    name_offset: int = 0

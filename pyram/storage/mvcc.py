@@ -39,7 +39,7 @@ commit (:class:`~pyram.storage.snapshots.Snapshots` collects them in commit orde
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pyram.errors import SerializationFailure
 
@@ -63,6 +63,8 @@ __all__ = [
     "push_insert",
     "scan_fixes",
 ]
+
+T = TypeVar("T")
 
 #: Version chains are grouped in blocks of ``2 ** BLOCK_SHIFT`` row ids: the engine's batch
 #: size, so a scan batch finds its chains with one dict probe.
@@ -127,33 +129,28 @@ def late_stamps(data: TableData, view: ReadView) -> list[Stamp]:
     view's snapshot ends the walk, as every older one committed earlier still. The cost is the
     number of late stamps, never the number of changes a transaction made.
     """
-    out: list[Stamp] = []
-    own = view.own
-    ts = view.ts
-    for stamp in reversed(data.changes):
-        if stamp is own:
-            continue
-        committed = stamp.commit_ts
-        if committed is not None and committed <= ts:
-            break
-        out.append(stamp)
-    return out
+    return _late(((stamp, stamp) for stamp in reversed(data.changes)), view)
 
 
 def late_inserts(data: TableData, view: ReadView) -> list[list[Any]]:
     """``data.inserted`` entries ``[stamp, start, stop]`` that ``view`` does not see (the same
     commit-order walk as :func:`late_stamps`)."""
-    out: list[list[Any]] = []
+    return _late(((entry[0], entry) for entry in reversed(data.inserted)), view)
+
+
+def _late(newest_first: Iterable[tuple[Stamp, T]], view: ReadView) -> list[T]:
+    """The items whose stamps ``view`` does not see, from (stamp, item) pairs newest first,
+    stopping at the first stamp committed at or before the view's snapshot."""
+    out: list[T] = []
     own = view.own
     ts = view.ts
-    for entry in reversed(data.inserted):
-        stamp = entry[0]
+    for stamp, item in newest_first:
         if stamp is own:
             continue
         committed = stamp.commit_ts
         if committed is not None and committed <= ts:
             break
-        out.append(entry)
+        out.append(item)
     return out
 
 

@@ -143,7 +143,7 @@ class Store(TransactionsMixin):
                 f"table {schema.name} has {len(schema.columns)} columns, "
                 f"{len(user_columns)} were given"
             )
-        if all(len(values) == 1 for values in user_columns):
+        if set(map(len, user_columns)) == {1}:  # one row: value by value, no batch kernels
             return [[v] for v in _validate_row(schema, [values[0] for values in user_columns])]
         return [
             col.dtype.validate_column(

@@ -106,6 +106,8 @@ class TableData:
         # per column: value -> shared object, or None when not worth it (see _dedupe)
         #: rows each column's memo has seen (until the keep-or-abandon decision)
         self._seen = [0] * len(schema.columns)
+        #: positions of the packed INTEGER columns (an int beyond 64 bits unpacks one)
+        self._packed_ints = [p for p, code in enumerate(self._packed) if code == "q"]
         self._memos: list[dict[Any, Any] | None] = [
             {} if c.dtype.name in _DEDUPE_TYPES and not packed else None
             for c, packed in zip(schema.columns, self._packed, strict=True)
@@ -142,7 +144,7 @@ class TableData:
 
     def row(self, rid: int) -> tuple[Any, ...]:
         """The stored values of one row, in column order."""
-        return tuple([col[rid] for col in self.columns])
+        return tuple(map(itemgetter(rid), self.columns))
 
     def probe_dense(self, position: int, key: int) -> int | None:
         """Find the row whose INTEGER key column ``position`` holds ``key``, by arithmetic.
@@ -249,7 +251,9 @@ class TableData:
     def _append_one(self, row: list[Any]) -> range:
         """:meth:`append` of one row (the commonest write): no batch machinery."""
         rid = len(self.alive)
-        self._fit_packed([(value,) for value in row])
+        for position in self._packed_ints:
+            if not _INT_MIN <= row[position] <= _INT_MAX:
+                self._unpack(position)
         memos, seen = self._memos, self._seen
         for position, (col, value) in enumerate(zip(self.columns, row, strict=True)):
             memo = memos[position]
@@ -272,16 +276,20 @@ class TableData:
     def _fit_packed(self, columns: Sequence[Sequence[Any]]) -> None:
         """Before ``columns`` (one sequence per column, new values) are written: a packed
         INTEGER column given an int outside 64 bits becomes a list of objects."""
-        for position, code in enumerate(self._packed):
-            if code == "q":
-                values = columns[position]
-                if values and not (min(values) >= _INT_MIN and max(values) <= _INT_MAX):
-                    self._unpack(position)
+        for position in self._packed_ints:
+            values = columns[position]
+            if values and not (min(values) >= _INT_MIN and max(values) <= _INT_MAX):
+                self._unpack(position)
 
     def _unpack(self, position: int) -> None:
         """Make a packed column a list of objects (it must hold a value arrays cannot)."""
-        self._packed[position] = None
+        self.forget_packing(position)
         self.columns[position] = list(self.columns[position])
+
+    def forget_packing(self, position: int) -> None:
+        """Column ``position`` is (to be) held as a list of objects, not packed."""
+        self._packed[position] = None
+        self._packed_ints = [p for p, code in enumerate(self._packed) if code == "q"]
 
     def _dedupe(self, position: int, values: Sequence[Any]) -> Sequence[Any]:
         """Share one object per distinct value in low-cardinality columns.
@@ -335,7 +343,7 @@ class TableData:
         touched = [
             (name, positions)
             for name, positions in self._key_positions.items()
-            if any(p in changes for p in positions)
+            if not changes.keys().isdisjoint(positions)
         ]
         for name, positions in touched:
             self.indexes[name].remove(self.key_of(positions, rid), rid)

@@ -138,13 +138,10 @@ def _check_foreign_keys(
         if changed.isdisjoint(key_positions):
             continue
         composite = len(key_positions) > 1
-        self_ref = fk.ref_table.lower() == schema.name.lower()
-        ref_positions = [schema.position(c) for c in fk.ref_columns]
-        own = (
-            {_new_key(data, rid, ch, ref_positions) for rid, ch in changes.items()}
-            if self_ref
-            else set()
-        )
+        own: set[Any] = set()
+        if fk.ref_table.lower() == schema.name.lower():  # a self-reference: the new keys count
+            ref_positions = [schema.position(c) for c in fk.ref_columns]
+            own = {_new_key(data, rid, ch, ref_positions) for rid, ch in changes.items()}
         index = parent_index(store.data(fk.ref_table), fk)
         for rid, change in changes.items():
             if change.keys().isdisjoint(key_positions):

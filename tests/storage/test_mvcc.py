@@ -139,6 +139,58 @@ def test_versions_are_kept_while_a_snapshot_needs_them_and_no_longer(
     assert not data.versioned
 
 
+def test_a_writer_alone_publishes_no_versions(db: pyram.Database) -> None:
+    """With no other reader about, a transaction's changes live in its undo log only."""
+    data = db._store.data("item")
+    with db.transaction():
+        churn(db)
+        assert not data.versioned and not data.versions  # nothing published...
+        assert answers_now(db)["point"] == []  # ...and the writer reads its own changes
+    assert not data.versioned
+
+
+@pytest.mark.parametrize("level", ["snapshot", "read_committed"])
+def test_a_reader_arriving_mid_transaction_makes_the_writer_publish(
+    db: pyram.Database, level: str
+) -> None:
+    """A view that opens while a writer holds unpublished changes reads around all of them,
+    those made before it arrived and those made after."""
+    data = db._store.data("item")
+    before = answers_now(db)
+    db.sql("BEGIN")
+    db.sql("UPDATE item SET val = -1 WHERE id = 1")
+    db.sql("DELETE FROM item WHERE id = 7")
+    db.sql("INSERT INTO item VALUES (20, 1, 5)")
+    assert not data.versioned
+    reader = Reader(db, level)
+    assert reader.answers() == before  # the earlier changes were published for it
+    assert data.versioned
+    churn(db)  # later changes are published as they are made
+    assert reader.answers() == before
+    db.sql("COMMIT")
+    if level == "snapshot":
+        assert reader.answers() == before
+    else:
+        assert reader.answers() == answers_now(db)
+    reader.close()
+    assert not data.versioned  # collected once the reader left
+
+
+def test_the_point_read_fast_path_never_reads_unpublished_changes(db: pyram.Database) -> None:
+    """``db.sql`` point reads outside a transaction skip the snapshot when a table has no
+    versions: a writer that has not published must send them the general way."""
+    db.sql("BEGIN")
+    db.sql("UPDATE item SET val = -1 WHERE id = 3")
+    seen: list[Any] = []
+    thread = threading.Thread(
+        target=lambda: seen.append(db.sql("SELECT val FROM item WHERE id = 3").all())
+    )
+    thread.start()
+    thread.join(10)
+    assert seen == [[(30,)]]
+    db.sql("ROLLBACK")
+
+
 def test_a_rollback_removes_its_versions(db: pyram.Database) -> None:
     data = db._store.data("item")
     reader = Reader(db)

@@ -7,7 +7,9 @@ expressions; NULL keys group together, as SQL wants) and each aggregate's implem
 :mod:`pyram.functions` is called once per group on the group's non-NULL values (kernels.md
 section 5). ``count(*)`` receives the group's positions. Further aggregate arguments (the
 separator of ``group_concat``) must be row-independent; they are evaluated once per execution.
-Without groups exactly one row comes out, even for empty input.
+An aggregate with ``FILTER (WHERE ...)`` reads its argument as NULL (``count(*)``: 1 or NULL)
+on rows the filter does not keep. Without groups exactly one row comes out, even for empty
+input.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ class _Aggregate:
                     f"{call.name}(): only the first argument may depend on the row"
                 )
         self.constants = [compile_constant(e) for e in call.args[1:]]
-        self.skip_nulls = bool(call.args) and call.args[0].nullable
+        self.skip_nulls = call.filter is not None or (bool(call.args) and call.args[0].nullable)
 
     def compute(self, groups: Iterable[Sequence[Any]], ctx: ExecContext) -> list[Any]:
         """The aggregate's value per group, given each group's first-argument values (for
@@ -103,18 +105,27 @@ class HashAggregate(Operator):
         self.groups = groups
         self.aggregates = aggregates
         self._group_kernels = [compile_values(g, layout) for g in groups]
-        args: list[Expr] = []  # distinct first arguments (structural equality of expressions)
+        # distinct (first argument, filter) pairs (structural equality of expressions)
+        args: list[tuple[Expr | None, Expr | None]] = []
         sources: list[int | None] = []
         for call in aggregates:
-            if not call.args:
+            source = (call.args[0] if call.args else None, call.filter)
+            if source == (None, None):
                 sources.append(None)
                 continue
-            if call.args[0] not in args:
-                args.append(call.args[0])
-            sources.append(args.index(call.args[0]))
-        self._arg_kernels = [compile_values(a, layout) for a in args]
+            if source not in args:
+                args.append(source)
+            sources.append(args.index(source))
+        self._arg_kernels = [
+            (
+                None if arg is None else compile_values(arg, layout),
+                None if where is None else compile_values(where, layout),
+            )
+            for arg, where in args
+        ]
         self._aggregates = [_Aggregate(c, s) for c, s in zip(aggregates, sources, strict=True)]
-        self._positions = positions_for(groups + tuple(args), layout)
+        read = [e for pair in args for e in pair if e is not None]
+        self._positions = positions_for(groups + tuple(read), layout)
 
     def describe(self) -> str:
         from pyram.plan.display import format_expr
@@ -155,8 +166,12 @@ class HashAggregate(Operator):
             total += view.length
             for acc, kernel in zip(keys, self._group_kernels, strict=True):
                 acc.extend(evaluate(kernel, view, ctx))
-            for acc, kernel in zip(args, self._arg_kernels, strict=True):
-                acc.extend(evaluate(kernel, view, ctx))
+            for acc, (arg, where) in zip(args, self._arg_kernels, strict=True):
+                values = [1] * view.length if arg is None else evaluate(arg, view, ctx)
+                if where is not None:
+                    keep = evaluate(where, view, ctx)
+                    values = [v if k is True else None for v, k in zip(values, keep, strict=True)]
+                acc.extend(values)
         return keys, args, total
 
 

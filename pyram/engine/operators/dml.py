@@ -37,7 +37,7 @@ from pyram.plan.nodes import OnConflict
 from pyram.storage import Store, TableData
 from pyram.types import INTEGER
 
-__all__ = ["COUNT_FIELD", "DeleteOp", "InsertOp", "UpdateOp"]
+__all__ = ["COUNT_FIELD", "DeleteOp", "InsertOp", "UpdateOp", "assign_rowids"]
 
 #: The one output column of a DML operator: rows affected.
 COUNT_FIELD = Field(-1, "rows_affected", INTEGER, False)
@@ -99,7 +99,7 @@ class InsertOp(Operator):
                 columns = self._user_columns(schema, values, count)
                 if self.on_conflict is not None:
                     if schema.rowid_column is not None:
-                        _assign_rowids(data, columns)
+                        assign_rowids(data, columns)
                         position = schema.position(schema.rowid_column)
                         ctx.cache["last_rowid"] = columns[position][-1]
                     count = insert_resolving_conflicts(ctx, self.table, self.on_conflict, columns)
@@ -112,30 +112,18 @@ class InsertOp(Operator):
     def _user_columns(
         self, schema: TableSchema, values: list[list[Any]], count: int
     ) -> list[list[Any]]:
-        # keyed case-insensitively, looked up by the name as declared ("ALL_UPPERCASE")
-        given = {name.lower(): (name, i) for i, name in enumerate(self.columns)}
-        user = [_to_user(schema.column(name), values[i]) for name, i in given.values()]
-        return self.complete_columns(schema, user, count)
+        full = self.complete_columns(schema, values, count)
+        for name in self.columns:  # the given values are stored forms; defaults are not
+            position = schema.position(schema.column(name).name)
+            full[position] = _to_user(schema.columns[position], full[position])
+        return full
 
     def complete_columns(
         self, schema: TableSchema, values: list[list[Any]], count: int
     ) -> list[list[Any]]:
         """Whole rows, column-wise in table order, from user-facing ``values`` of the named
         columns (in the order of :attr:`columns`): the others take their defaults."""
-        given = {name.lower(): i for i, name in enumerate(self.columns)}
-        missing = given.keys() - {c.name.lower() for c in schema.columns}
-        if missing:
-            raise ProgrammingError(f"table {schema.name} has no column {sorted(missing)[0]!r}")
-        out = []
-        for column in schema.columns:
-            position = given.get(column.name.lower())
-            if position is not None:
-                out.append(values[position])
-            elif column.default_factory is not None:
-                out.append([column.default_value() for _ in range(count)])
-            else:
-                out.append([column.default if column.has_default else None] * count)
-        return out
+        return schema.complete_columns(dict(zip(self.columns, values, strict=True)), count)
 
     def insert_columns(self, store: Store, columns: list[list[Any]]) -> tuple[int, Any]:
         """Insert whole rows given column-wise in table order (user-facing values), assigning
@@ -145,13 +133,13 @@ class InsertOp(Operator):
         schema = data.schema
         last_rowid = None
         if schema.rowid_column is not None:
-            _assign_rowids(data, columns)
+            assign_rowids(data, columns)
             last_rowid = columns[schema.position(schema.rowid_column)][-1]
         store.insert(self.table, columns)
         return (len(columns[0]) if columns else 0), last_rowid
 
 
-def _assign_rowids(data: TableData, columns: list[list[Any]]) -> None:
+def assign_rowids(data: TableData, columns: list[list[Any]]) -> None:
     """Fill NULL ``INTEGER PRIMARY KEY`` values with the next integers (SQLite's rowid rule)."""
     schema = data.schema
     assert schema.rowid_column is not None

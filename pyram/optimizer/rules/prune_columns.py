@@ -6,7 +6,8 @@ Rewrites, top-down with the set of column ids still needed:
   kept, so ``count(*)`` still sees every row; the row-id field is always kept);
 * inner Project outputs and Aggregate aggregates nobody reads are dropped (a Project keeps at
   least one output; an Aggregate without groups keeps at least one aggregate);
-* Values columns nobody reads are dropped.
+* Values columns nobody reads are dropped;
+* Window calls nobody reads are dropped (a Window left without calls disappears).
 
 Why cheaper: the engine materialises fewer column vectors per batch and evaluates fewer
 expressions; joins and sorts move narrower rows.
@@ -44,6 +45,7 @@ from pyram.plan.nodes import (
     SetOp,
     Update,
     Values,
+    Window,
     expressions_of,
     inputs,
 )
@@ -88,6 +90,8 @@ def _prune(plan: Plan, needed: set[int]) -> Plan:
         return _prune_aggregate(plan, needed)
     if isinstance(plan, Values):
         return _prune_values(plan, needed)
+    if isinstance(plan, Window):
+        return _prune_window(plan, needed)
     if isinstance(plan, Distinct | SetOp | RecursiveCte | Insert | Update | Delete):
         # every input column matters (duplicate elimination, positional consumption)
         own = _refs(expressions_of(plan))
@@ -141,3 +145,15 @@ def _prune_values(plan: Values, needed: set[int]) -> Plan:
         return plan
     rows = tuple(tuple(row[i] for i in keep) for row in plan.rows)
     return Values(rows, tuple(plan.out[i] for i in keep))
+
+
+def _prune_window(plan: Window, needed: set[int]) -> Plan:
+    keep = [i for i, f in enumerate(plan.out) if f.cid in needed]
+    calls = tuple(plan.calls[i] for i in keep)
+    own = _refs(plan.partition_by) | _refs(tuple(k.expr for k in plan.order_by)) | _refs(calls)
+    child = _prune(plan.input, (needed - {f.cid for f in plan.out}) | own)
+    if not calls:
+        return child  # rows pass through a window unchanged (only their order differs)
+    if len(keep) == len(plan.calls) and child is plan.input:
+        return plan
+    return Window(child, plan.partition_by, plan.order_by, calls, tuple(plan.out[i] for i in keep))

@@ -6,6 +6,8 @@ Rewrites: Filter predicates are split on AND and every conjunct travels down the
   plain columns or deterministic subquery-free expressions), Sort and Distinct;
 * into both inputs of a set operation (by position, when the field types match);
 * below Aggregate when it reads only group-by outputs that are plain input columns;
+* below Window when it reads only partition keys that are plain input columns (it then removes
+  whole partitions; any other conjunct would change the rows the window functions see);
 * into the side of an inner or cross join that provides all its columns; a conjunct that needs
   both sides becomes part of the join condition (a cross join becomes an inner join), and the
   one-sided parts of an inner join's own condition move into that side too;
@@ -78,6 +80,7 @@ from pyram.plan.nodes import (
     Project,
     SetOp,
     Sort,
+    Window,
     inputs,
     produced_cids,
 )
@@ -180,6 +183,8 @@ class _Pusher:
             return self._project(plan, preds)
         if isinstance(plan, Aggregate):
             return self._aggregate(plan, preds)
+        if isinstance(plan, Window):
+            return self._window(plan, preds)
         if isinstance(plan, Join):
             return self._join(plan, preds)
         if isinstance(plan, SetOp):
@@ -215,6 +220,15 @@ class _Pusher:
             if isinstance(g, ColumnRef)
         }
         # need_refs: a constant FALSE below a grouping-free aggregate would still give one row
+        down, keep = self._through(preds, mapping, need_refs=True)
+        return _wrap(attrs.evolve(plan, input=self.push(plan.input, down)), keep)
+
+    def _window(self, plan: Window, preds: list[Expr]) -> Plan:
+        # a filter on the partition keys removes whole partitions, leaving the others' window
+        # values as they were; any other filter would change the rows a window function sees
+        mapping: dict[int, Expr] = {
+            g.cid: g for g in plan.partition_by if isinstance(g, ColumnRef)
+        }
         down, keep = self._through(preds, mapping, need_refs=True)
         return _wrap(attrs.evolve(plan, input=self.push(plan.input, down)), keep)
 

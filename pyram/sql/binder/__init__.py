@@ -16,6 +16,7 @@ import attrs
 
 from pyram.plan import nodes as pn
 from pyram.sql import ast, ast_ddl
+from pyram.sql.binder.alter import AlterBinder, AlterTableCommand
 from pyram.sql.binder.base import (
     CteDef,
     SchemaObject,
@@ -28,7 +29,6 @@ from pyram.sql.binder.ddl import (
     CreateIndexCommand,
     CreateTableCommand,
     CreateViewCommand,
-    DdlBinder,
     DropCommand,
     ReindexCommand,
 )
@@ -38,6 +38,7 @@ from pyram.sql.binder.system import INTROSPECTION_PRAGMAS, pragma_table, system_
 from pyram.sql.binder.trigger import BoundTrigger, CreateTriggerCommand, bind_trigger
 
 __all__ = [
+    "AlterTableCommand",
     "Binder",
     "Bound",
     "BoundSelect",
@@ -66,6 +67,8 @@ class ExplainCommand:
     """EXPLAIN [QUERY PLAN] of a bound query or DML plan."""
 
     target: BoundSelect | pn.Plan
+    #: EXPLAIN QUERY PLAN (SQLite's short tree rows) rather than EXPLAIN (every operator)
+    query_plan: bool = False
 
 
 Bound = (
@@ -76,13 +79,14 @@ Bound = (
     | CreateViewCommand
     | CreateTriggerCommand
     | DropCommand
+    | AlterTableCommand
     | ReindexCommand
     | TransactionStatement
     | ExplainCommand
 )
 
 
-class Binder(DdlBinder):
+class Binder(AlterBinder):
     """The whole binder: queries, DML and DDL."""
 
     def __init__(
@@ -111,6 +115,8 @@ class Binder(DdlBinder):
             return bind_trigger(stmt, self.sql, self.catalog)
         if isinstance(stmt, ast_ddl.Drop):
             return self.bind_drop(stmt)
+        if isinstance(stmt, ast_ddl.AlterTable):
+            return self.bind_alter(stmt)
         if isinstance(stmt, ast.Begin | ast.Commit | ast.Rollback | ast.Savepoint | ast.Release):
             return stmt
         if isinstance(stmt, ast.Reindex):
@@ -121,7 +127,7 @@ class Binder(DdlBinder):
             target = self.bind(stmt.statement)
             if not isinstance(target, BoundSelect | pn.Plan):
                 raise self.error("EXPLAIN takes a query, INSERT, UPDATE or DELETE", stmt.offset)
-            return ExplainCommand(target)
+            return ExplainCommand(target, stmt.query_plan)
         raise self.error(f"{type(stmt).__name__} statements are not supported", stmt.offset)
 
     def bind_pragma(self, stmt: ast.Pragma) -> BoundSelect:

@@ -16,13 +16,14 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeGuard
 
 import attrs
 
 from pyram.errors import ProgrammingError
 from pyram.functions import is_aggregate
 from pyram.functions.sql_numeric import text_operand, text_remainder_operand
+from pyram.functions.window import is_window_function
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.sql import ast
@@ -30,7 +31,7 @@ from pyram.sql.binder.base import BinderBase, parameter_key
 from pyram.sql.binder.scope import Alias, Ambiguous, Scope
 from pyram.types import BOOLEAN, DATE, INTEGER, NULLTYPE, REAL, TEXT, TIME, TIMESTAMP, DataType
 
-__all__ = ["ExprBinder", "ExprCtx", "text_as"]
+__all__ = ["ExprBinder", "ExprCtx", "is_aggregate_call", "text_as"]
 
 _I64_MAX = 2**63 - 1
 
@@ -490,6 +491,10 @@ class ExprBinder(BinderBase):
 
     def _function(self, e: ast.FunctionCall, ctx: ExprCtx) -> px.Expr:
         nargs = 0 if e.star else len(e.args)
+        if e.over is not None or is_window_function(e.name):
+            # a window function the select list's window hook did not take: WHERE, GROUP BY,
+            # HAVING or the arguments of another window function
+            raise ProgrammingError(f"misuse of window function {e.name}()")
         if is_aggregate(e.name, nargs):
             outer = self.outer_aggregate(e, ctx)
             if outer is not None:
@@ -497,6 +502,8 @@ class ExprBinder(BinderBase):
             raise ProgrammingError(f"misuse of aggregate function {e.name}()")
         if e.distinct or e.star:
             raise ProgrammingError(f"{e.name}() is not an aggregate")
+        if e.filter is not None:
+            raise ProgrammingError(f"FILTER may not be used with non-aggregate {e.name}()")
         args = [self.numeric(self.value(a, ctx)) for a in e.args]
         return self.b.func(e.name, args)
 
@@ -506,11 +513,25 @@ class ExprBinder(BinderBase):
             if e.star:
                 if e.name.lower() != "count":
                     raise ProgrammingError(f"{e.name}(*) is not allowed")
-                return self.b.agg("count_star", [])
-            if e.distinct and len(e.args) != 1:
-                raise ProgrammingError("DISTINCT aggregates must have exactly one argument")
-            args = [self.numeric(self.value(a, ctx)) for a in e.args]
-            return self.b.agg(e.name, args, e.distinct)
+                call = self.b.agg("count_star", [])
+            else:
+                if e.distinct and len(e.args) != 1:
+                    raise ProgrammingError("DISTINCT aggregates must have exactly one argument")
+                args = [self.numeric(self.value(a, ctx)) for a in e.args]
+                call = self.b.agg(e.name, args, e.distinct)
+        if e.filter is not None:
+            with self.at(e.filter):
+                call = self.b.agg_filter(call, self.cond(e.filter, ctx))
+        return call
+
+
+def is_aggregate_call(node: Any) -> TypeGuard[ast.FunctionCall]:
+    """True for a call of an aggregate function as an aggregate (not with OVER)."""
+    return (
+        isinstance(node, ast.FunctionCall)
+        and node.over is None
+        and is_aggregate(node.name, 0 if node.star else len(node.args))
+    )
 
 
 def contains_aggregate(e: ast.Node) -> bool:
@@ -518,10 +539,8 @@ def contains_aggregate(e: ast.Node) -> bool:
     stack: list[Any] = [e]
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.FunctionCall):
-            nargs = 0 if node.star else len(node.args)
-            if is_aggregate(node.name, nargs):
-                return True
+        if is_aggregate_call(node):
+            return True
         if isinstance(node, ast.Subquery | ast.Exists | ast.InSelect):
             if isinstance(node, ast.InSelect):
                 stack.append(node.operand)
@@ -539,4 +558,7 @@ def children(node: Any) -> list[Any]:
             out.append(value)
         elif isinstance(value, tuple):
             out.extend(v for v in value if isinstance(v, ast.Expr | ast.When))
+        elif isinstance(value, ast.WindowDef):
+            out.extend(value.partition_by)
+            out.extend(term.expr for term in value.order_by)
     return out

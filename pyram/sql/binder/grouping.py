@@ -13,11 +13,16 @@ from typing import Any
 import attrs
 
 from pyram.errors import ProgrammingError
-from pyram.functions import is_aggregate
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.sql import ast
-from pyram.sql.binder.expressions import ExprBinder, ExprCtx, children, contains_aggregate
+from pyram.sql.binder.expressions import (
+    ExprBinder,
+    ExprCtx,
+    children,
+    contains_aggregate,
+    is_aggregate_call,
+)
 from pyram.sql.binder.items import Item, out_of_range, position_of
 from pyram.sql.binder.scope import Alias, Ambiguous, Scope
 
@@ -205,7 +210,7 @@ class _GroupHook:
 
     def __call__(self, e: ast.Expr) -> px.Expr | None:
         binder = self.binder
-        if isinstance(e, ast.FunctionCall) and is_aggregate(e.name, 0 if e.star else len(e.args)):
+        if is_aggregate_call(e):
             field = self.aggregates.get(id(e))
             # None: an outer query's aggregate, or a misuse (reported by the expression binder)
             return None if field is None else binder.b.column(field)
@@ -291,9 +296,7 @@ def _aggregate_calls(roots: list[Any]) -> list[ast.FunctionCall]:
     stack = list(reversed(roots))
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.FunctionCall) and is_aggregate(
-            node.name, 0 if node.star else len(node.args)
-        ):
+        if is_aggregate_call(node):
             found.append(node)
             continue
         if isinstance(node, ast.Subquery | ast.Exists):
@@ -314,9 +317,7 @@ def _bare_refs(roots: list[Any]) -> list[ast.ColumnRef]:
         if isinstance(node, ast.ColumnRef):
             found.append(node)
             continue
-        if isinstance(node, ast.FunctionCall) and is_aggregate(
-            node.name, 0 if node.star else len(node.args)
-        ):
+        if is_aggregate_call(node):
             continue
         if isinstance(node, ast.Subquery | ast.Exists):
             continue

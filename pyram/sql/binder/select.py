@@ -21,6 +21,7 @@ from pyram.sql.binder.grouping import GroupingBinder
 from pyram.sql.binder.items import BoundSelect, Item, out_of_range, position_of
 from pyram.sql.binder.scope import Ambiguous, Scope
 from pyram.sql.binder.sources import SourceBinder
+from pyram.sql.binder.windows import WindowBinder, window_calls
 from pyram.types import DataType
 
 __all__ = ["BoundSelect", "SelectBinder"]
@@ -33,7 +34,7 @@ _SET_OPS: dict[ast.CompoundOp, tuple[pn.SetOpKind, bool]] = {
 }
 
 
-class SelectBinder(SourceBinder, GroupingBinder):
+class SelectBinder(SourceBinder, GroupingBinder, WindowBinder):
     """Binds queries; expression binding is inherited."""
 
     # ------------------------------------------------------------------ entry points
@@ -197,6 +198,10 @@ class SelectBinder(SourceBinder, GroupingBinder):
                     plan = self.b.filter(plan, self.cond(core.having, post))
         elif core.having is not None:
             raise self.error("a GROUP BY clause is required before HAVING", core.having.offset)
+        windowed = window_calls([*(i.expr for i in items if i.expr is not None), *order])
+        if windowed:
+            with scope.state(phase="items"):
+                plan, post = self.bind_windows(plan, windowed, core.windows, post)
         with scope.state(phase="items"):
             exprs = [self.item_expr(item, post) for item in items]
         names = tuple(i.name for i in items)

@@ -71,6 +71,18 @@ class ParserBase:
         """Parse a full SELECT (or VALUES) with its WITH, ORDER BY and LIMIT clauses."""
         raise NotImplementedError
 
+    def parse_ordering_terms(self) -> tuple[ast.OrderingTerm, ...]:
+        """Parse ``expr [ASC|DESC] [NULLS FIRST|LAST], ...``."""
+        raise NotImplementedError
+
+    def parse_window_def(self) -> ast.WindowDef:
+        """Parse a parenthesized window definition."""
+        raise NotImplementedError
+
+    def parse_window_clause(self) -> tuple[ast.NamedWindow, ...]:
+        """Parse the definitions of a WINDOW clause."""
+        raise NotImplementedError
+
     def parse_values(self) -> ast.Values:
         """Parse ``VALUES (row), (row), ...``."""
         raise NotImplementedError

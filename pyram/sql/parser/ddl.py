@@ -1,4 +1,4 @@
-"""SQL parser: CREATE TABLE / INDEX / VIEW / TRIGGER and DROP.
+"""SQL parser: CREATE TABLE / INDEX / VIEW / TRIGGER, DROP and ALTER TABLE.
 
 Column definitions carry a declared type (``VARCHAR(20)``, ``DECIMAL(10, 2)``, several words) and
 constraints; table constraints follow the columns. Virtual tables and generated columns are
@@ -462,3 +462,46 @@ class DdlParser(ParserBase):
         return ddl.Drop(
             offset=drop.offset, kind=kind, name=name, schema=schema, if_exists=if_exists
         )
+
+    def parse_alter(self) -> ddl.AlterTable:
+        """Parse ``ALTER TABLE [schema.]name ADD [COLUMN] def | DROP [COLUMN] name |
+        RENAME [COLUMN] name TO new | RENAME TO new``."""
+        alter = self.expect_keyword("ALTER")
+        self.expect_keyword("TABLE", "after ALTER")
+        schema, table = self.parse_qualified_name("table name")
+        if self.accept_keyword("ADD"):
+            self.accept_keyword("COLUMN")
+            column = self._parse_column_def()
+            return ddl.AlterTable(
+                offset=alter.offset, table=table, schema=schema,
+                action=ddl.AlterAction.ADD_COLUMN, column=column, name=column.name,
+                name_offset=column.offset,
+            )  # fmt: skip
+        if self.accept_keyword("DROP"):
+            self.accept_keyword("COLUMN")
+            name_offset = self.token.offset
+            name = self.parse_name("column name")
+            return ddl.AlterTable(
+                offset=alter.offset, table=table, schema=schema,
+                action=ddl.AlterAction.DROP_COLUMN, name=name, name_offset=name_offset,
+            )  # fmt: skip
+        if self.accept_keyword("RENAME"):
+            if self.accept_keyword("TO"):
+                new_offset = self.token.offset
+                new_name = self.parse_name("new table name")
+                return ddl.AlterTable(
+                    offset=alter.offset, table=table, schema=schema,
+                    action=ddl.AlterAction.RENAME_TABLE, new_name=new_name,
+                    name_offset=new_offset,
+                )  # fmt: skip
+            self.accept_keyword("COLUMN")
+            name_offset = self.token.offset
+            name = self.parse_name("column name")
+            self.expect_keyword("TO", "after the column name")
+            new_name = self.parse_name("new column name")
+            return ddl.AlterTable(
+                offset=alter.offset, table=table, schema=schema,
+                action=ddl.AlterAction.RENAME_COLUMN, name=name, new_name=new_name,
+                name_offset=name_offset,
+            )  # fmt: skip
+        self.error("expected ADD, DROP or RENAME after the table name")

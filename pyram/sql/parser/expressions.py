@@ -312,14 +312,23 @@ class ExpressionParser(ParserBase):
         if self.at_keyword("ORDER"):
             self.unsupported("ORDER BY inside a function call")
         self.expect_op(")", "after function arguments")
-        if self.at_keyword("FILTER", "OVER"):
-            self.unsupported(f"{self.token.value} (window and filtered aggregates)")
+        filter_ = None
+        if self.accept_keyword("FILTER"):
+            self.expect_op("(", "after FILTER")
+            self.expect_keyword("WHERE", "in FILTER")
+            filter_ = self.parse_expr()
+            self.expect_op(")", "after the FILTER condition")
+        over: ast.WindowDef | str | None = None
+        if self.accept_keyword("OVER"):
+            over = self.parse_window_def() if self.at_op("(") else self.parse_name("window name")
         return ast.FunctionCall(
             offset=name.offset,
             name=self.name_of(name),
             args=tuple(args),
             distinct=distinct,
             star=star,
+            filter=filter_,
+            over=over,
         )
 
     def _parse_case(self) -> ast.Expr:

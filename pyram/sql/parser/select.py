@@ -127,8 +127,7 @@ class SelectParser(ParserBase):
                 group_by.append(self.parse_expr())
         if self.accept_keyword("HAVING"):
             having = self.parse_expr()
-        if self.at_keyword("WINDOW"):
-            self.unsupported("WINDOW")
+        windows = self.parse_window_clause() if self.accept_keyword("WINDOW") else ()
         return ast.SelectCore(
             offset=select_token.offset,
             columns=tuple(columns),
@@ -137,6 +136,7 @@ class SelectParser(ParserBase):
             where=where,
             group_by=tuple(group_by),
             having=having,
+            windows=windows,
         )
 
     def parse_values(self) -> ast.Values:

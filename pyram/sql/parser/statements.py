@@ -13,14 +13,17 @@ from pyram.sql.parser.dml import DmlParser
 from pyram.sql.parser.expressions import ExpressionParser
 from pyram.sql.parser.select import SelectParser
 from pyram.sql.parser.transactions import TransactionParser
+from pyram.sql.parser.window import WindowParser
 from pyram.sql.tokenizer import TokenKind
 
 __all__ = ["Parser"]
 
-_UNSUPPORTED_STATEMENTS = frozenset({"ALTER", "ANALYZE", "ATTACH", "DETACH", "VACUUM"})
+_UNSUPPORTED_STATEMENTS = frozenset({"ANALYZE", "ATTACH", "DETACH", "VACUUM"})
 
 
-class Parser(ExpressionParser, SelectParser, DmlParser, DdlParser, TransactionParser):
+class Parser(
+    ExpressionParser, SelectParser, WindowParser, DmlParser, DdlParser, TransactionParser
+):
     """Recursive-descent SQL parser over one SQL text."""
 
     def parse_script(self) -> list[ast.Statement]:
@@ -60,6 +63,8 @@ class Parser(ExpressionParser, SelectParser, DmlParser, DdlParser, TransactionPa
             return self.parse_create()
         if word == "DROP":
             return self.parse_drop()
+        if word == "ALTER":
+            return self.parse_alter()
         if word == "BEGIN":
             return self.parse_begin()
         if word in ("COMMIT", "END"):

@@ -186,6 +186,17 @@ class HashIndex:
         else:
             raise InternalError(f"index {self.name}: no entry {key!r} -> {rid}")
 
+    def copy(self, columns: tuple[str, ...]) -> HashIndex:
+        """An independent copy with the same entries, over ``columns`` (ALTER TABLE)."""
+        new = HashIndex(self.name, columns, unique=self.unique)
+        new._unique_map = dict(self._unique_map)
+        new._multi = {
+            key: set(rids) if isinstance(rids, set) else rids for key, rids in self._multi.items()
+        }
+        new._nulls = set(self._nulls)
+        new._size = self._size
+        return new
+
     def clear(self) -> None:
         """Remove every entry."""
         self._unique_map = {}

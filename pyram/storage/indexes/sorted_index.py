@@ -97,7 +97,6 @@ class SortedIndex:
             self._int_keys = False
             self._keys = [list(chunk) for chunk in self._keys]
 
-
     def insert(self, key: object, rid: int) -> None:
         """Add ``key -> rid``.
 
@@ -111,7 +110,8 @@ class SortedIndex:
                 raise InternalError(f"index {self.name}: row {rid} already indexed as NULL")
             self._nulls.add(rid)
             return
-        self._fit((key,))
+        if self._int_keys and not _INT_MIN <= key <= _INT_MAX:  # type: ignore[operator]
+            self._fit((key,))
         keys_l = self._keys
         if not keys_l:
             keys_l.append(self._chunk((key,)))
@@ -119,6 +119,15 @@ class SortedIndex:
             self._max_keys.append(key)
             self._max_rids.append(rid)
             self._size, self._distinct = 1, 1
+            return
+        last_key = self._max_keys[-1]
+        if key > last_key and len(keys_l[-1]) < 2 * _LOAD:
+            # after every entry (rising keys: the cache's new rows): append, no search
+            keys_l[-1].append(key)
+            self._rids[-1].append(rid)
+            self._max_keys[-1], self._max_rids[-1] = key, rid
+            self._size += 1
+            self._distinct += 1
             return
         # Past the last chunk means "append to the last chunk".
         c = min(self._chunk_of(key, rid), len(keys_l) - 1)
@@ -304,6 +313,19 @@ class SortedIndex:
             self._max_rids[c] = self._max_rids.pop(c + 1)
             if len(keys_l[c]) > 2 * _LOAD:
                 self._split(c)
+
+    def copy(self, columns: tuple[str, ...]) -> SortedIndex:
+        """An independent copy with the same entries, over ``columns`` (ALTER TABLE: the
+        same keys under new column names or positions, without sorting again)."""
+        new = SortedIndex(self.name, columns, unique=self.unique, int_keys=self._int_keys)
+        new._keys = [keys[:] for keys in self._keys]  # lists, or arrays of machine ints
+        new._rids = [rids[:] for rids in self._rids]
+        new._max_keys = list(self._max_keys)
+        new._max_rids = list(self._max_rids)
+        new._nulls = set(self._nulls)
+        new._size = self._size
+        new._distinct = self._distinct
+        return new
 
     def clear(self) -> None:
         """Remove every entry."""

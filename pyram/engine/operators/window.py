@@ -1,0 +1,260 @@
+"""Window: window functions over partitions of the input (``OVER (PARTITION BY ... ORDER BY
+... frame)``).
+
+Place in the pipeline: built from ``plan.nodes.Window``; every call of one node shares its
+partition and order, so the operator sorts once: it materialises the input, computes the
+PARTITION BY and ORDER BY values with compiled kernels and orders *positions* by (partition
+keys, order keys) with the Sort operator's :func:`order_positions`. Runs of equal partition
+keys are the partitions, runs of equal order keys within one are the peer groups. Each call's
+arguments are computed once over all rows, then its kernel from :mod:`pyram.functions.window`
+(ranking, lag/lead) or :mod:`pyram.functions.window_frames` (aggregates, first/last/nth_value
+over frames, linear per partition) runs per partition on list slices.
+
+Output: the input's columns gathered in window order, then one column per call. Frame offsets,
+constant aggregate arguments (group_concat's separator) are evaluated once per execution.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from pyram.engine.batch import BATCH_SIZE, Batch
+from pyram.engine.compile.kernels import compile_values
+from pyram.engine.operator import ExecContext, Operator
+from pyram.engine.operators.common import (
+    ConstantFn,
+    ValueKernel,
+    compile_constant,
+    evaluate,
+    gather,
+    gather_columns,
+    materialize,
+    pull,
+    referenced_cids,
+)
+from pyram.engine.operators.sort import order_positions
+from pyram.errors import NotSupportedError
+from pyram.functions import aggregate_function
+from pyram.functions.window import Peers, nth_value_at, peers_of, window_function
+from pyram.functions.window_frames import Bound, frame_aggregate, frame_bounds, frame_value
+from pyram.plan.expr import Expr, Field, SortKey, WindowCall, WindowFrame
+
+__all__ = ["Window"]
+
+
+class _Call:
+    """One window call compiled against the input layout."""
+
+    __slots__ = ("args", "call", "constants", "filter", "kind", "offsets")
+
+    def __init__(self, call: WindowCall, layout: dict[int, int]) -> None:
+        self.call = call
+        function = window_function(call.name)
+        if function is None:
+            self.kind = "aggregate"
+            for extra in call.args[1:]:
+                if referenced_cids([extra]):
+                    raise NotSupportedError(
+                        f"{call.name}(): only the first argument may depend on the row"
+                    )
+            row_args = call.args[:1]
+            self.constants: list[ConstantFn] = [compile_constant(e) for e in call.args[1:]]
+        else:
+            self.kind = "rank" if function.kernel is not None else "value"
+            row_args = call.args
+            self.constants = []
+        self.args: list[ValueKernel] = [compile_values(a, layout) for a in row_args]
+        self.filter = None if call.filter is None else compile_values(call.filter, layout)
+        frame = call.frame
+        self.offsets: list[ConstantFn | None] = [
+            None if b.offset is None else compile_constant(b.offset)
+            for b in (frame.start, frame.end)
+        ]
+
+    def arguments(self, batch: Batch, order: list[int] | None, ctx: ExecContext) -> list[list[Any]]:
+        """The call's per-row argument values in window order (``order``: None when the input
+        is in it); an aggregate's first argument is None where it is skipped (NULL, rejected
+        by FILTER; count(*) gets 1s)."""
+        count = batch.length
+        values = [_ordered(evaluate(k, batch, ctx), order) for k in self.args]
+        if self.kind != "aggregate":
+            return values
+        first = values[0] if values else [1] * count
+        if self.filter is not None:
+            keep = _ordered(evaluate(self.filter, batch, ctx), order)
+            first = [v if k is True else None for v, k in zip(first, keep, strict=True)]
+        return [first]
+
+    def bounds(self, ctx: ExecContext) -> tuple[Bound, Bound]:
+        frame = self.call.frame
+        start, end = (
+            (b.kind, None if f is None else f(ctx))
+            for b, f in zip((frame.start, frame.end), self.offsets, strict=True)
+        )
+        return start, end
+
+
+class Window(Operator):
+    """Window ``calls`` over ``child`` partitioned by ``partition_by``, ordered by
+    ``order_by``; output the child's columns then one per call."""
+
+    __slots__ = ("_calls", "_order", "_partition", "calls", "order_by", "partition_by")
+
+    def __init__(
+        self,
+        child: Operator,
+        partition_by: tuple[Expr, ...],
+        order_by: tuple[SortKey, ...],
+        calls: tuple[WindowCall, ...],
+        out: tuple[Field, ...],
+        estimated_rows: float = 0.0,
+    ) -> None:
+        super().__init__(child.fields + out, (child,), estimated_rows)
+        layout = child.layout()
+        self.partition_by = partition_by
+        self.order_by = order_by
+        self.calls = calls
+        self._partition = [compile_values(e, layout) for e in partition_by]
+        self._order = [compile_values(k.expr, layout) for k in order_by]
+        self._calls = [_Call(c, layout) for c in calls]
+
+    def describe(self) -> str:
+        from pyram.plan.display import format_expr, format_window
+
+        text = ", ".join(format_expr(c) for c in self.calls)
+        return f"{text} OVER ({format_window(self.partition_by, self.order_by)})"
+
+    def execute(self, ctx: ExecContext) -> Iterator[Batch]:
+        width = len(self.children[0].fields)
+        columns, count = materialize(pull(self.children[0], ctx), width)
+        if not count:
+            return
+        batch = Batch(columns, count)
+        partition = [evaluate(k, batch, ctx) for k in self._partition]
+        ordering = [evaluate(k, batch, ctx) for k in self._order]
+        order, runs = self._window_order(count, partition, ordering)
+        identity = order == list(range(count))  # input already in window order: no gathers
+        results = self._compute(batch, None if identity else order, runs, ordering, ctx)
+        out = (columns if identity else gather_columns(columns, order)) + results
+        for start in range(0, count, BATCH_SIZE):
+            stop = min(start + BATCH_SIZE, count)
+            chunk = out if count <= BATCH_SIZE else [c[start:stop] for c in out]
+            yield Batch(chunk, stop - start)
+
+    def _window_order(
+        self, count: int, partition: list[list[Any]], ordering: list[list[Any]]
+    ) -> tuple[list[int], list[tuple[int, int]]]:
+        """Positions in window order and the (start, stop) of each partition in it.
+
+        Partitions are found by hashing (linear; equal keys such as 1 and 1.0 and NULLs meet,
+        as SQL's peers do), sorted by key; only each partition's rows are sorted by ORDER BY.
+        """
+        order_keys = list(zip(ordering, self.order_by, strict=True))
+        if not partition:
+            whole = order_positions(count, order_keys) if order_keys else list(range(count))
+            return whole, [(0, count)]
+        buckets: defaultdict[Any, list[int]] = defaultdict(list)
+        for position, key in enumerate(_keys(partition)):
+            buckets[key].append(position)
+        groups = list(buckets.values())
+        firsts = [g[0] for g in groups]  # one row per partition: sort the partitions by key
+        ranked = [
+            (gather(v, firsts), SortKey(e))
+            for v, e in zip(partition, self.partition_by, strict=True)
+        ]
+        order: list[int] = []
+        runs = []
+        direct = all(None not in v for v in ordering)
+        for index in order_positions(len(groups), ranked):
+            rows = groups[index]
+            if order_keys and len(rows) > 1:
+                rows = _sorted_rows(rows, order_keys, direct)
+            runs.append((len(order), len(order) + len(rows)))
+            order.extend(rows)
+        return order, runs
+
+    def _compute(
+        self,
+        batch: Batch,
+        order: list[int] | None,
+        runs: list[tuple[int, int]],
+        ordering: list[list[Any]],
+        ctx: ExecContext,
+    ) -> list[list[Any]]:
+        """Every call's values, in window order."""
+        arguments = [c.arguments(batch, order, ctx) for c in self._calls]
+        bounds = [c.bounds(ctx) for c in self._calls]
+        order_keys = _keys([_ordered(v, order) for v in ordering])
+        range_values = order_keys if len(ordering) == 1 else None
+        descending = bool(self.order_by) and self.order_by[0].descending
+        results: list[list[Any]] = [[] for _ in self._calls]
+        for start, stop in runs:
+            peers = peers_of(order_keys[start:stop] if order_keys else (), stop - start)
+            frames: dict[tuple[WindowFrame, Bound, Bound], tuple[list[int], list[int]]] = {}
+            for i, call in enumerate(self._calls):
+                args = [a[start:stop] for a in arguments[i]]
+                if call.kind == "rank":
+                    kernel = window_function(call.call.name).kernel  # type: ignore[union-attr]
+                    assert kernel is not None
+                    results[i].extend(kernel(peers, args))
+                    continue
+                frame = call.call.frame
+                key = (frame, *bounds[i])
+                if key not in frames:
+                    values = None if range_values is None else range_values[start:stop]
+                    frames[key] = frame_bounds(
+                        frame.unit, bounds[i][0], bounds[i][1], peers, values, descending
+                    )
+                lo, hi = frames[key]
+                results[i].extend(self._call_values(call, args, lo, hi, peers, ctx))
+        return results
+
+    @staticmethod
+    def _call_values(
+        call: _Call,
+        args: list[list[Any]],
+        lo: list[int],
+        hi: list[int],
+        peers: Peers,
+        ctx: ExecContext,
+    ) -> list[Any]:
+        name, exclude = call.call.name, call.call.frame.exclude
+        if call.kind == "value":
+            nth = [nth_value_at(v) for v in args[1]] if name == "nth_value" else None
+            return frame_value(name, args[0], nth, lo, hi, exclude, peers)
+        impl = aggregate_function(name).impl
+        constants = [f(ctx) for f in call.constants]
+        return frame_aggregate(name, impl, constants, args[0], lo, hi, exclude, peers)
+
+
+def _sorted_rows(
+    rows: list[int], order_keys: list[tuple[list[Any], SortKey]], direct: bool
+) -> list[int]:
+    """A partition's row positions in ORDER BY order. Without NULLs the positions are sorted
+    in place by the full value lists (stable sorts from the last key, as the Sort operator
+    does); with NULLs or values Python cannot compare, through :func:`order_positions`."""
+    if direct:
+        try:
+            for values, key in reversed(order_keys):
+                rows.sort(key=values.__getitem__, reverse=key.descending)
+            return rows
+        except TypeError:
+            pass  # mixed kinds of values: SQLite's cross-type order below
+    keys = [(gather(v, rows), key) for v, key in order_keys]
+    return gather(rows, order_positions(len(rows), keys))
+
+
+def _ordered(values: list[Any], order: list[int] | None) -> list[Any]:
+    """``values`` in window order (themselves when the input already is)."""
+    return values if order is None else gather(values, order)
+
+
+def _keys(columns: list[list[Any]]) -> list[Any]:
+    """One key per row: the value itself for one column, a tuple for several, [] for none."""
+    if not columns:
+        return []
+    if len(columns) == 1:
+        return columns[0]
+    return list(zip(*columns, strict=True))
