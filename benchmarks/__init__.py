@@ -14,6 +14,7 @@ Run ``python -m benchmarks --help``. Modules, one concern each:
 * :mod:`benchmarks.memory`: bytes per loaded row;
 * :mod:`benchmarks.engine_common`: what the three engine adapters share (a fresh database per
   run; the bulk insert, small transaction and concurrent reads runs built on it);
+* :mod:`benchmarks.ecosystem`: pandas ``to_sql``/``read_sql`` through SQLAlchemy;
 * :mod:`benchmarks.runner`: verification, timing and repeat budget;
 * :mod:`benchmarks.report`: the printed table and the JSON file.
 

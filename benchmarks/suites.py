@@ -23,6 +23,7 @@ SUITES: dict[str, str] = {
     "write_load": "benchmarks.write_suite:run_load",  # issue 11: loading, bytes per row
     "windows": "benchmarks.windows:run",  # issue 16: window functions vs sqlite3 and duckdb
     "limits": "benchmarks.limits:run_suite",  # issue 19: IN lists, recursive CTE, big expressions
+    "ecosystem": "benchmarks.ecosystem:run",  # issue 20: pandas read_sql/to_sql via SQLAlchemy
 }
 
 

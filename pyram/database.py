@@ -120,6 +120,11 @@ class Database(FunctionsApi):
                 checkpoint_size=checkpoint_size,
                 salvage=salvage,
             )
+            self._sql.pragma_settings.update(
+                file=os.path.abspath(os.fspath(path)),
+                journal_mode="wal",
+                synchronous={"off": 0, "normal": 1, "full": 2}[durability],
+            )
             self._rewatch()
 
     def _forget_prepared(self) -> None:

@@ -43,6 +43,7 @@ from pyram.sql.binder import (
     DropCommand,
     ExplainCommand,
     ReindexCommand,
+    SchemaObject,
     ViewDef,
     statement_parameters,
 )
@@ -50,6 +51,7 @@ from pyram.sql.errors import SqlBindError
 from pyram.sql.parser import parse_expression, statement_text
 from pyram.storage import Store
 from pyram.storage.index_ddl import create_index, drop_index
+from pyram.storage.store_txn import LOCK_TIMEOUT
 from pyram.triggers import TriggerSet
 from pyram.types import DataType
 
@@ -112,6 +114,16 @@ class SqlSession:
         self._cache: OrderedDict[str, _PreparedSql] = OrderedDict()
         self._transactions: dict[str, Any] = {}  # BEGIN/COMMIT/... by text
         self._lock = threading.Lock()
+        #: CREATE TABLE/INDEX texts by (kind, lower-case name), with the columns they made
+        #: (the text stands for the object only while those are its columns)
+        self._created: dict[tuple[str, str], tuple[tuple[Any, ...], str]] = {}
+        #: what the settings pragmas report (the database sets the file and durability)
+        self.pragma_settings: dict[str, object] = {
+            "file": "",
+            "journal_mode": "memory",
+            "synchronous": 0,
+            "busy_timeout": int(LOCK_TIMEOUT * 1000),
+        }
         #: the triggers (the store's watcher while there are any; the database wires it)
         self.triggers = TriggerSet(store, self)
         #: the database's own functions and procedures, active while a statement runs
@@ -157,6 +169,54 @@ class SqlSession:
             for t in self.triggers.all()
         ]
         return views + triggers
+
+    def schema_objects(self) -> list[SchemaObject]:
+        """Views, then triggers, in creation order, with their CREATE statements."""
+        views = [
+            SchemaObject("view", v.name, v.name, statement_text(v.sql, v.offset))
+            for v in self._views.values()
+        ]
+        triggers = [
+            SchemaObject("trigger", t.name, t.table, statement_text(t.sql, t.statement.offset))
+            for t in self.triggers.all()
+        ]
+        return views + triggers
+
+    def created_sql(self, kind: str, name: str) -> str | None:
+        """The CREATE TABLE/INDEX text ``name`` was made with, while it still describes it."""
+        kept = self._created.get((kind, name.lower()))
+        if kept is None:
+            return None
+        columns, text = kept
+        if kind == "table":
+            schema = self._store.catalog.find(name)
+            current: Any = None if schema is None else schema.columns
+        else:
+            current = next(
+                (
+                    (s.name, i.columns)
+                    for s in self._store.catalog
+                    for i in s.indexes
+                    if i.name.lower() == name.lower()
+                ),
+                None,
+            )
+        return text if current == columns else None
+
+    def settings(self) -> dict[str, object]:
+        """What the settings pragmas report."""
+        return self.pragma_settings
+
+    def _remember_created(self, sql: str, stmt: ast.Statement, bound: Any) -> None:
+        """Keep the text of a CREATE TABLE/INDEX for ``sqlite_master``."""
+        text = statement_text(sql, stmt.offset)
+        if isinstance(bound, CreateTableCommand) and bound.as_select is None:
+            schema = self._store.catalog.find(bound.schema.name)
+            if schema is not None:
+                self._created["table", schema.name.lower()] = (schema.columns, text)
+        elif isinstance(bound, CreateIndexCommand):
+            key = (bound.table, bound.index.columns)
+            self._created["index", bound.index.name.lower()] = (key, text)
 
     def compile_check_text(self, schema: TableSchema, name: str, text: str) -> CheckConstraint:
         """A CHECK constraint of ``schema`` compiled from the SQL text of its condition (as a
@@ -213,7 +273,10 @@ class SqlSession:
         self, sql: str, stmt: ast.Statement, values: dict[str | int, Any], cache: bool
     ) -> SqlResult:
         try:
-            bound = Binder(sql, self, compile_check).bind(stmt)
+            binder = Binder(sql, self, compile_check)
+            bound = binder.bind(stmt)
+            if binder.catalog_reads:
+                cache = False  # the catalogue's rows were read now: they are not kept in a plan
             if cache and isinstance(bound, _TRANSACTION_STATEMENTS):
                 self._transactions[sql] = bound  # schema-independent: kept across DDL
             if isinstance(bound, BoundSelect | pn.Plan):
@@ -235,7 +298,10 @@ class SqlSession:
         if isinstance(bound, CallCommand):
             return self._call(bound, values)
         if not isinstance(bound, BoundSelect | pn.Plan):
-            return self._command(bound)
+            result = self._command(bound)
+            if isinstance(bound, CreateTableCommand | CreateIndexCommand):
+                self._remember_created(sql, stmt, bound)
+            return result
         if cache:
             with self._lock:
                 self._cache[sql] = entry

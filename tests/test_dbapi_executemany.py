@@ -160,3 +160,13 @@ def test_tables_with_triggers_run_set_by_set() -> None:
 def test_random_sets_match_sqlite(sets: list[tuple[Any, ...]]) -> None:
     expected, got = both(executemany("INSERT INTO t VALUES (?, ?, ?, ?)", sets))
     assert got == expected
+
+
+def test_quoted_mixed_case_column_names() -> None:
+    """Columns named with capitals ("ALL_UPPERCASE") are found as declared, on both paths."""
+    con = pyram.connect()
+    con.execute('CREATE TABLE u (id INTEGER PRIMARY KEY, "ALL_UPPERCASE" INTEGER, "Mixed" TEXT)')
+    sql = 'INSERT INTO u (id, "ALL_UPPERCASE", "Mixed") VALUES (?, ?, ?)'
+    con.execute(sql, (1, 10, "a"))
+    con.executemany(sql, [(2, 20, "b"), (3, 30, "c")])
+    assert con.execute("SELECT * FROM u").fetchall() == [(1, 10, "a"), (2, 20, "b"), (3, 30, "c")]

@@ -29,6 +29,9 @@ ALLOWED: dict[str, set[str]] = {
     "engine": {"errors", "types", "catalog", "functions", "plan", "storage", "txn"},
     "persist": {"errors", "types", "catalog", "storage", "txn"},
 }
+# Integrations (pyram/ext/): outside the layers. They use PyRAM's public API only, and
+# nothing else in pyram/ imports them (their libraries are optional extras).
+EXT_MAY_IMPORT = {"pyram", "pyram.dbapi", "pyram.errors", "pyram.ext"}
 TOP_LEVEL = {
     "database",
     "database_io",
@@ -51,6 +54,22 @@ FOUNDATIONS = {"limits"}
 BANNED_MODULES = {"sqlite3", "duckdb", "sqlglot", "littletable", "pickle"}
 # The one exception: the opt-in pickle export format (loading needs allow_pickle=True).
 BANNED_EXCEPTIONS = {("persist/pickled.py", "pickle")}
+
+
+def test_integrations_stay_outside_the_core() -> None:
+    problems = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE)
+        inside = rel.parts[0] == "ext"
+        for name in _imports(path):
+            if not name.startswith("pyram"):
+                continue
+            if not inside and (name == "pyram.ext" or name.startswith("pyram.ext.")):
+                problems.append(f"{rel}: imports the integration {name}")
+            own = name.startswith("pyram.ext.")
+            if inside and not own and name not in EXT_MAY_IMPORT:
+                problems.append(f"{rel}: an integration imports internal {name}")
+    assert not problems, "\n".join(problems)
 
 
 def _layer_of(path: Path) -> str:
@@ -81,7 +100,7 @@ def test_layers_import_only_downwards() -> None:
             if parts[0] != "pyram" or len(parts) < 2:
                 continue
             target = parts[1]
-            if layer in TOP_LEVEL or target == layer or target in FOUNDATIONS:
+            if layer in TOP_LEVEL or layer == "ext" or target == layer or target in FOUNDATIONS:
                 continue
             if target in TOP_LEVEL:
                 problems.append(f"{path.relative_to(PACKAGE)}: {layer} imports top-level {name}")
@@ -92,7 +111,7 @@ def test_layers_import_only_downwards() -> None:
 
 def test_every_layer_is_known() -> None:
     layers = {_layer_of(p) for p in PACKAGE.rglob("*.py")}
-    unknown = layers - set(ALLOWED) - TOP_LEVEL - FOUNDATIONS - {"py"}
+    unknown = layers - set(ALLOWED) - TOP_LEVEL - FOUNDATIONS - {"py", "ext"}
     assert not unknown, f"add these layers to ALLOWED: {unknown}"
 
 

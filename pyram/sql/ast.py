@@ -57,6 +57,7 @@ __all__ = [
     "OnConflict",
     "OrderingTerm",
     "Parameter",
+    "Pragma",
     "RealLiteral",
     "Reindex",
     "Call",
@@ -73,6 +74,7 @@ __all__ = [
     "StringLiteral",
     "Subquery",
     "SubqueryRef",
+    "TableFunctionRef",
     "TableRef",
     "TransactionMode",
     "TypeName",
@@ -442,6 +444,17 @@ class TableRef(FromItem):
 
 
 @attrs.frozen(kw_only=True)
+class TableFunctionRef(FromItem):
+    """``[schema.]name(arg, ...) [AS alias]``: a table-valued function such as
+    ``pragma_table_info('t')``."""
+
+    name: str
+    args: tuple[Expr, ...]
+    schema: str | None = None
+    alias: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class SubqueryRef(FromItem):
     """``(SELECT ...) [AS alias]``."""
 
@@ -715,6 +728,17 @@ class Reindex(Statement):
     """``REINDEX [name]`` (indexes are always current in PyRAM: it only checks the name)."""
 
     name: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Pragma(Statement):
+    """``PRAGMA [schema.]name [= value | (value)]``; ``value`` is the argument's text (a name,
+    a string or a number as written) and ``assign`` tells ``= value`` from ``(value)``."""
+
+    name: str
+    schema: str | None = None
+    value: str | None = None
+    assign: bool = False
 
 
 @attrs.frozen(kw_only=True)

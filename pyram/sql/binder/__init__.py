@@ -18,7 +18,13 @@ from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.sql import ast, ast_ddl
 from pyram.sql.binder.alter import AlterBinder, AlterTableCommand
-from pyram.sql.binder.base import CteDef, SqlCatalog, ViewDef, statement_parameters
+from pyram.sql.binder.base import (
+    CteDef,
+    SchemaObject,
+    SqlCatalog,
+    ViewDef,
+    statement_parameters,
+)
 from pyram.sql.binder.ddl import (
     CheckCompiler,
     CreateIndexCommand,
@@ -29,7 +35,9 @@ from pyram.sql.binder.ddl import (
 )
 from pyram.sql.binder.expressions import ExprCtx
 from pyram.sql.binder.items import BoundSelect
+from pyram.sql.binder.pragma import SETTINGS_PRAGMAS, PragmaRefused, setting_table
 from pyram.sql.binder.scope import Scope
+from pyram.sql.binder.system import INTROSPECTION_PRAGMAS, pragma_table, system_values
 from pyram.sql.binder.trigger import BoundTrigger, CreateTriggerCommand, bind_trigger
 
 __all__ = [
@@ -47,6 +55,7 @@ __all__ = [
     "ExplainCommand",
     "CallCommand",
     "ReindexCommand",
+    "SchemaObject",
     "SqlCatalog",
     "ViewDef",
     "bind",
@@ -130,12 +139,36 @@ class Binder(AlterBinder):
         if isinstance(stmt, ast.Call):
             ctx = ExprCtx(Scope())
             return CallCommand(stmt.name, tuple(self.value(a, ctx) for a in stmt.args))
+        if isinstance(stmt, ast.Pragma):
+            return self.bind_pragma(stmt)
         if isinstance(stmt, ast.Explain):
             target = self.bind(stmt.statement)
             if not isinstance(target, BoundSelect | pn.Plan):
                 raise self.error("EXPLAIN takes a query, INSERT, UPDATE or DELETE", stmt.offset)
             return ExplainCommand(target, stmt.query_plan, stmt.analyze)
         raise self.error(f"{type(stmt).__name__} statements are not supported", stmt.offset)
+
+    def bind_pragma(self, stmt: ast.Pragma) -> BoundSelect:
+        """``PRAGMA``: an introspection pragma's rows, or a setting (see
+        :mod:`pyram.sql.binder.pragma`), as a query."""
+        self.check_schema_name(stmt.schema, stmt.offset)
+        name = stmt.name.lower()
+        if name in INTROSPECTION_PRAGMAS:
+            if stmt.assign:
+                raise self.error(f"PRAGMA {stmt.name} takes (argument), not = value", stmt.offset)
+            args = () if stmt.value is None else (stmt.value,)
+            temp = stmt.schema is not None and stmt.schema.lower() == "temp"
+            table = pragma_table(self.catalog, name, () if temp else args, self.view_columns)
+        elif name in SETTINGS_PRAGMAS:
+            try:
+                table = setting_table(name, stmt.value, self.catalog.settings())
+            except PragmaRefused as exc:
+                raise self.error(str(exc), stmt.offset) from None
+        else:
+            raise self.error(f"PRAGMA {stmt.name} is not supported", stmt.offset)
+        self.catalog_reads.add(name)
+        plan = system_values(self.b, table)
+        return BoundSelect(plan, tuple(f.name for f in plan.out))
 
 
 def bind(

@@ -21,9 +21,16 @@ from pyram.sql import ast
 from pyram.sql.errors import SqlBindError, SqlError
 from pyram.types import BLOB, BOOLEAN, INTEGER, REAL, TEXT, DataType, type_from_sql_name
 
+#: SQLite's schema tables: read-only virtual tables (see :mod:`pyram.sql.binder.system`).
+SYSTEM_TABLE_NAMES = frozenset(
+    {"sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema"}
+)
+
 __all__ = [
     "BinderBase",
     "CteDef",
+    "SYSTEM_TABLE_NAMES",
+    "SchemaObject",
     "SqlCatalog",
     "ViewDef",
     "column_type",
@@ -57,6 +64,17 @@ class CteDef:
     work: pn.WorkTable | None = None
 
 
+@attrs.frozen
+class SchemaObject:
+    """A view or trigger as ``sqlite_master`` lists it: kind (``"view"``/``"trigger"``), name,
+    the table it belongs to (a view: itself) and its ``CREATE`` statement as written."""
+
+    type: str
+    name: str
+    tbl_name: str
+    sql: str
+
+
 class SqlCatalog(Protocol):
     """What the binder asks about names: tables and views (case-insensitive)."""
 
@@ -70,6 +88,20 @@ class SqlCatalog(Protocol):
 
     def tables(self) -> list[TableSchema]:
         """Every table."""
+        ...
+
+    def schema_objects(self) -> list[SchemaObject]:
+        """The views, then the triggers, each in creation order (for ``sqlite_master``)."""
+        ...
+
+    def created_sql(self, kind: str, name: str) -> str | None:
+        """The ``CREATE`` statement a table or index (``kind``) was made with in SQL, or None
+        (made by a model, or the text is not kept): ``sqlite_master`` then regenerates it."""
+        ...
+
+    def settings(self) -> dict[str, object]:
+        """What the settings pragmas report: ``file`` (the database file, "" in memory),
+        ``journal_mode`` and ``synchronous``."""
         ...
 
 
@@ -153,6 +185,9 @@ class BinderBase:
         self.b = builder or PlanBuilder()
         #: CTEs visible, innermost WITH last
         self.ctes: list[dict[str, CteDef]] = []
+        #: the virtual catalogue tables the statement reads (shared with the binders of its
+        #: views): such a statement describes the schema of the moment and is not cached
+        self.catalog_reads: set[str] = set()
 
     def for_text(self, sql: str) -> Self:
         """A binder for another SQL text (a view's) sharing this one's column ids and state."""
@@ -180,6 +215,8 @@ class BinderBase:
     def table_schema(self, name: str, offset: int) -> TableSchema:
         """A table by name, or a positioned ``no such table`` error."""
         schema = self.catalog.find_table(name)
+        if schema is None and name.lower() in SYSTEM_TABLE_NAMES:
+            raise self.error(f"table {name} may not be modified", offset)
         if schema is None:
             raise self.error(f"no such table: {name}", offset)
         return schema

@@ -16,6 +16,14 @@ from pyram.sql.binder.base import CteDef
 from pyram.sql.binder.expressions import ExprBinder, ExprCtx, children
 from pyram.sql.binder.items import BoundSelect
 from pyram.sql.binder.scope import Ambiguous, Scope, Source
+from pyram.sql.binder.system import (
+    INTROSPECTION_PRAGMAS,
+    SYSTEM_TABLES,
+    SystemTable,
+    pragma_table,
+    schema_table,
+    system_values,
+)
 
 __all__ = ["SourceBinder"]
 
@@ -48,6 +56,8 @@ class SourceBinder(ExprBinder):
             bound = self.bind_select(item.select, scope.parent)
             qualifier = item.alias or f"subquery{item.offset}"
             return self._add_derived(bound, qualifier, (), scope, item.offset)
+        if isinstance(item, ast.TableFunctionRef):
+            return self._table_function(item, scope)
         assert isinstance(item, ast.TableRef)
         return self._table(item, scope)
 
@@ -56,6 +66,10 @@ class SourceBinder(ExprBinder):
         cte = self.find_cte(item.name) if item.schema is None else None
         if cte is not None:
             return self._cte(cte, item, qualifier, scope)
+        if item.name.lower() in SYSTEM_TABLES and self.catalog.find_table(item.name) is None:
+            self.check_schema_name(item.schema, item.offset)
+            table = schema_table(self.catalog, item.name)
+            return self.system_source(table, qualifier, scope, item.offset)
         view = self.catalog.find_view(item.name)
         if view is not None:
             inner = self.for_text(view.sql)  # errors point into the view's own text
@@ -66,6 +80,47 @@ class SourceBinder(ExprBinder):
         if scope.add(qualifier, scan.fields) is not None:
             raise self.error(f"table {qualifier} appears twice: give one an alias", item.offset)
         return scan
+
+    # ------------------------------------------------------------------ SQLite's catalogue
+    def check_schema_name(self, schema: str | None, offset: int) -> None:
+        """Only the ``main`` database (and the always empty ``temp``) exist."""
+        if schema is not None and schema.lower() not in ("main", "temp"):
+            raise self.error(f"unknown database {schema}", offset)
+
+    def system_source(
+        self, table: SystemTable, qualifier: str, scope: Scope, offset: int
+    ) -> pn.Plan:
+        """A virtual catalogue table in FROM (the statement now reads the catalogue)."""
+        self.catalog_reads.add(qualifier.lower())
+        plan = system_values(self.b, table)
+        fields = [attrs.evolve(f, table=qualifier) for f in plan.out]
+        if scope.add(qualifier, fields) is not None:
+            raise self.error(f"table {qualifier} appears twice: give one an alias", offset)
+        return attrs.evolve(plan, out=tuple(fields))
+
+    def _table_function(self, item: ast.TableFunctionRef, scope: Scope) -> pn.Plan:
+        """``pragma_<name>(arg)``: an introspection pragma as a table."""
+        name = item.name.lower().removeprefix("pragma_")
+        if not item.name.lower().startswith("pragma_") or name not in INTROSPECTION_PRAGMAS:
+            raise self.error(f"no such table-valued function: {item.name}", item.offset)
+        self.check_schema_name(item.schema, item.offset)
+        args = []
+        for arg in item.args:
+            value = self.value(arg, ExprCtx(Scope(None)))
+            if not isinstance(value, px.Literal_):
+                raise self.error(f"the arguments of {item.name} must be constants", arg.offset)
+            args.append("" if value.value is None else str(value.value))
+        table = pragma_table(self.catalog, name, args, self.view_columns)
+        return self.system_source(table, item.alias or item.name, scope, item.offset)
+
+    def view_columns(self, name: str) -> list[tuple[str, str]] | None:
+        """A view's output columns as (name, type name), or None when there is no such view."""
+        view = self.catalog.find_view(name)
+        if view is None:
+            return None
+        bound = self.for_text(view.sql).bind_select(view.select, None)
+        names = view.columns or bound.names
+        return [(n, f.dtype.name) for n, f in zip(names, bound.plan.fields, strict=True)]
 
     def _cte(self, cte: CteDef, item: ast.TableRef, qualifier: str, scope: Scope) -> pn.Plan:
         """Bind a CTE where it is used; its body sees only the CTEs defined before it."""
@@ -349,7 +404,7 @@ def _qualifiers(item: ast.FromItem) -> frozenset[str]:
         return _qualifiers(item.left) | _qualifiers(item.right)
     if isinstance(item, ast.SubqueryRef):
         return frozenset({(item.alias or f"subquery{item.offset}").lower()})
-    assert isinstance(item, ast.TableRef)
+    assert isinstance(item, ast.TableRef | ast.TableFunctionRef)
     return frozenset({(item.alias or item.name).lower()})
 
 

@@ -266,8 +266,20 @@ class SelectParser(ParserBase):
             self.expect_op(")", "after parenthesized join")
             return item
         schema, name = self.parse_qualified_name("table name")
-        if self.at_op("("):
-            self.unsupported("table-valued function")
+        if self.accept_op("("):
+            args: list[ast.Expr] = []
+            if not self.at_op(")"):
+                args.append(self.parse_expr())
+                while self.accept_op(","):
+                    args.append(self.parse_expr())
+            self.expect_op(")", "after the table-valued function's arguments")
+            return ast.TableFunctionRef(
+                offset=token.offset,
+                name=name,
+                args=tuple(args),
+                schema=schema,
+                alias=self.parse_alias(),
+            )
         alias = self.parse_alias()
         if self.accept_keyword("INDEXED"):
             # Index hints change nothing about the result; PyRAM's optimizer chooses indexes.

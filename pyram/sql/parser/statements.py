@@ -18,7 +18,7 @@ from pyram.sql.tokenizer import TokenKind
 
 __all__ = ["Parser"]
 
-_UNSUPPORTED_STATEMENTS = frozenset({"ANALYZE", "ATTACH", "DETACH", "PRAGMA", "VACUUM"})
+_UNSUPPORTED_STATEMENTS = frozenset({"ANALYZE", "ATTACH", "DETACH", "VACUUM"})
 
 
 class Parser(
@@ -81,6 +81,8 @@ class Parser(
             return self._parse_explain()
         if word == "REINDEX":
             return self._parse_reindex()
+        if word == "PRAGMA":
+            return self._parse_pragma()
         if word in _UNSUPPORTED_STATEMENTS:
             self.unsupported(word)
         self.error()
@@ -117,6 +119,38 @@ class Parser(
         if self.at_name():
             _, name = self.parse_qualified_name("index or table name")
         return ast.Reindex(offset=token.offset, name=name)
+
+    def _parse_pragma(self) -> ast.Pragma:
+        token = self.expect_keyword("PRAGMA")
+        schema, name = self.parse_qualified_name("pragma name")
+        if self.accept_op("="):
+            return ast.Pragma(
+                offset=token.offset,
+                name=name,
+                schema=schema,
+                value=self._pragma_value(),
+                assign=True,
+            )
+        if self.accept_op("("):
+            value = self._pragma_value()
+            self.expect_op(")", "after the pragma's argument")
+            return ast.Pragma(offset=token.offset, name=name, schema=schema, value=value)
+        return ast.Pragma(offset=token.offset, name=name, schema=schema)
+
+    def _pragma_value(self) -> str:
+        """A pragma's argument as text: a name, a string, or a signed number as written."""
+        sign = ""
+        if self.at_op("-", "+"):
+            sign = self.advance().value.replace("+", "")
+        token = self.token
+        if token.kind in (TokenKind.INTEGER, TokenKind.REAL):
+            self.advance()
+            return sign + self.sql[token.offset : token.end]
+        if not sign and token.kind is TokenKind.STRING:
+            return str(self.advance().value)
+        if not sign and (token.kind is TokenKind.KEYWORD or self.at_name()):
+            return self.name_of(self.advance())
+        self.error("expected a pragma value")
 
     def _parse_explain(self) -> ast.Explain:
         explain = self.expect_keyword("EXPLAIN")

@@ -1,0 +1,3 @@
+"""SQLAlchemy's compliance suite, as every external dialect runs it."""
+
+from sqlalchemy.testing.suite import *  # noqa: F403
