@@ -4,16 +4,14 @@ Work is counted, not timed: the Python bytecode instructions a change executes (
 with ``f_trace_opcodes``), which is deterministic and blind to machine load. A transaction is
 filled with a mix of inserts, updates and deletes (through the native API, untraced), then a
 few changes of every write path are traced at each size: 10, 1,000, 10,000 and 100,000
-changes (10,000 in CI unless ``PYRAM_SLOW=1``: the largest fill takes most of the time), in
-four settings: plain, with savepoints opened along the way, with a snapshot open in another
-thread (so versions are published and kept), and both. A cost that grew with the transaction,
+changes, in four settings: plain, with savepoints opened along the way, with a snapshot open in
+another thread (so versions are published and kept), and both. A cost that grew with the transaction,
 as a walk over its changes per statement would (issue 11 measured O(n^2)), shows as a per-change
 count at the largest size well above the count at the smallest.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -26,7 +24,7 @@ import pytest
 import pyram
 from pyram import Col, column
 
-SIZES = [10, 1_000, 10_000] + ([100_000] if os.environ.get("PYRAM_SLOW") else [])
+SIZES = [10, 1_000, 10_000, 100_000]
 # Traced changes per path and size: enough to average out a rare branch (a dict resize).
 OPS = 4
 
