@@ -5,9 +5,9 @@ with ``f_trace_opcodes``), which is deterministic and blind to machine load. A t
 filled with a mix of inserts, updates and deletes (through the native API, untraced), then a
 few changes of every write path are traced at each size: 10, 1,000, 10,000 and 100,000
 changes, in four settings: plain, with savepoints opened along the way, with a snapshot open in
-another thread (so versions are published and kept), and both. A cost that grew with the transaction,
-as a walk over its changes per statement would (issue 11 measured O(n^2)), shows as a per-change
-count at the largest size well above the count at the smallest.
+another thread (so versions are published and kept), and both. A cost that grew with the
+transaction, as a walk over its changes per statement would (issue 11 measured O(n^2)), shows
+as a per-change count at the largest size well above the count at the smallest.
 """
 
 from __future__ import annotations
