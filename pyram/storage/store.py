@@ -24,7 +24,6 @@ from typing import Any
 
 from pyram.catalog import Catalog, ForeignKey, TableSchema
 from pyram.errors import ProgrammingError
-from pyram.limits import MAX_INTEGER, MIN_INTEGER
 from pyram.storage.constraints import (
     check_checks,
     check_unique_new_keys,
@@ -33,10 +32,11 @@ from pyram.storage.constraints import (
     parent_index,
 )
 from pyram.storage.indexes import key_is_null
+from pyram.storage.row_values import row_change, validate_row
 from pyram.storage.store_txn import LOCK_TIMEOUT, TransactionsMixin
 from pyram.storage.table_data import AnyIndex, TableData
 from pyram.storage.undo import UndoLog
-from pyram.storage.update_checks import check_update, differs, row_changes
+from pyram.storage.update_checks import check_update, row_changes
 from pyram.storage.watch import ChangeKind, ChangeWatcher
 
 __all__ = ["LOCK_TIMEOUT", "Store"]
@@ -145,7 +145,7 @@ class Store(TransactionsMixin):
                 f"{len(user_columns)} were given"
             )
         if set(map(len, user_columns)) == {1}:  # one row: value by value, no batch kernels
-            return [[v] for v in _validate_row(schema, [values[0] for values in user_columns])]
+            return [[v] for v in validate_row(schema, [values[0] for values in user_columns])]
         return [
             col.dtype.validate_column(
                 values, nullable=col.nullable, column=col.name, table=schema.name
@@ -255,7 +255,7 @@ class Store(TransactionsMixin):
             assert log is not None  # every write runs in a statement
             if data.commit_ts > log.ts:  # others committed to it since our snapshot
                 log.check_conflicts(data, (rid,))
-            change = _row_change(data, rid, positions, user_values)
+            change = row_change(data, rid, positions, user_values)
             if not change:
                 return False
             changes = {rid: change}
@@ -553,42 +553,6 @@ def _update_images(
             values[position] = value
         new.append(values)
     return old, new
-
-
-def _validate_one(schema: TableSchema, position: int, value: Any) -> Any:
-    """One value of column ``position`` in stored form (validated as ``validate_column``
-    would: a value of an exact type is its own stored form, ``value == value`` screens NaN and
-    an int must fit INTEGER's 64 bits, the types' own quick tests, inlined for this hot path)."""
-    column = schema.columns[position]
-    dtype = column.dtype
-    if (
-        type(value) in dtype.exact_types
-        and not dtype.encodes
-        and value == value
-        and (type(value) is not int or MIN_INTEGER <= value <= MAX_INTEGER)
-    ):
-        return value
-    return dtype.validate(value, nullable=column.nullable, column=column.name, table=schema.name)
-
-
-def _validate_row(schema: TableSchema, row: Sequence[Any]) -> list[Any]:
-    """A whole row in stored form."""
-    return [_validate_one(schema, position, value) for position, value in enumerate(row)]
-
-
-def _row_change(
-    data: TableData, rid: int, positions: Sequence[int], user_values: Sequence[Any]
-) -> dict[int, Any]:
-    """{position: new stored value} for the values of one row that really change; every value
-    is validated (a wrong type fails even where it would change nothing)."""
-    schema = data.schema
-    stored = data.columns
-    change: dict[int, Any] = {}
-    for position, value in zip(positions, user_values, strict=True):
-        new = _validate_one(schema, position, value)
-        if differs(new, stored[position][rid]):
-            change[position] = new
-    return change
 
 
 def _check_set_null_row(data: TableData, rid: int, positions: tuple[int, ...]) -> None:
