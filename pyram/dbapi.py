@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import threading
 import time as _time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
@@ -295,6 +296,7 @@ class Connection:
         "_isolation_level",
         "_owns_database",
         "_store",
+        "_thread",
         "database",
         "row_factory",
     )
@@ -314,6 +316,8 @@ class Connection:
         self._begin_sql = _begin_sql(self._isolation_level)
         #: set by connect() for the database it opened: closing the connection closes it
         self._owns_database = False
+        #: the thread that opened it: transactions belong to threads (see __del__)
+        self._thread = threading.get_ident()
         #: as sqlite3's: None gives tuples; a callable ``(cursor, values)`` makes each row
         #: (``pyram.Row`` gives rows with names); new cursors start with this value
         self.row_factory: Callable[[Cursor, tuple[Any, ...]], Any] | None = None
@@ -426,12 +430,20 @@ class Connection:
     def __del__(self) -> None:
         # A connection dropped without close() must not leave the database locked in its
         # transaction; uncommitted changes are discarded, as with sqlite3.
-        if not getattr(self, "_closed", True):
-            # try/except rather than contextlib.suppress: module globals may be gone at exit
-            try:  # noqa: SIM105
-                self.close()
-            except Exception:
-                pass  # nothing can be reported from a finaliser
+        if getattr(self, "_closed", True):
+            return
+        # The collector runs finalisers in whichever thread allocates, at any point of its
+        # work: roll back only from the thread that opened the connection (transactions
+        # belong to threads), and never in the middle of that thread's own statement.
+        store = self._store
+        if self._thread != threading.get_ident() or store.thread_state.depth:
+            self._closed = True
+            return
+        # try/except rather than contextlib.suppress: module globals may be gone at exit
+        try:  # noqa: SIM105
+            self.close()
+        except Exception:
+            pass  # nothing can be reported from a finaliser
 
     # ------------------------------------------------------------------ cursors
     def cursor(self) -> Cursor:

@@ -892,3 +892,34 @@ def test_docs_page_examples_run() -> None:
     namespace: dict[str, Any] = {"__name__": "docs_dbapi"}
     for line, code in blocks:
         exec(compile(code, f"{page}:{line}", "exec"), namespace)
+
+
+def test_a_dropped_connection_rolls_back_only_its_own_threads_transaction() -> None:
+    """Transactions belong to threads: a connection collected in another thread (the collector
+    runs wherever it allocates) must not roll back that thread's transaction, nor anything in
+    the middle of a statement."""
+    import gc
+    import threading
+
+    db = pyram.Database()
+    db.sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    made: list[pyram.dbapi.Connection] = []
+    worker = threading.Thread(target=lambda: made.append(pyram.connect(db)))
+    worker.start()
+    worker.join(10)
+    mine = pyram.connect(db)
+    mine.execute("INSERT INTO t VALUES (1)")  # this thread's transaction, open
+    made.clear()  # the other thread's connection is dropped (and collected) here
+    gc.collect()
+    assert mine.in_transaction
+    other = pyram.connect(db)
+    with db._store.statement():  # a finaliser run in the middle of this thread's statement
+        other.__del__()
+    assert mine.in_transaction
+    mine.commit()
+    assert db.sql("SELECT id FROM t").all() == [(1,)]
+    last = pyram.connect(db)
+    last.execute("INSERT INTO t VALUES (2)")
+    del last  # dropped in its own thread, between statements: rolled back, as in sqlite3
+    gc.collect()
+    assert not db.in_transaction and db.sql("SELECT id FROM t").all() == [(1,)]
