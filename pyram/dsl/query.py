@@ -236,25 +236,24 @@ class Select(Generic[R]):
         cached = self._cache_key
         if cached is not None:
             return cached
-        if True:
-            key: tuple[Any, ...] = (
-                "select",
-                source_key(self.entity) if self.entity is not None else None,
-                tuple(c._key() for c in self.columns),
-                tuple(source_key(s) for s in self.sources),
-                tuple(
-                    (k, source_key(t), None if on is None else on._key()) for k, t, on in self.joins
-                ),
-                tuple(f._key() for f in self.filters),
-                tuple(g._key() for g in self.groups),
-                tuple(h._key() for h in self.having_filters),
-                tuple(o._key() for o in self.orderings),
-                None if self.limit_value is None else self.limit_value._key(),
-                None if self.offset_value is None else self.offset_value._key(),
-                self.is_distinct,
-                tuple((k, a, q.cache_key()) for k, a, q in self.compounds),
-            )
-            object.__setattr__(self, "_cache_key", key)
+        key: tuple[Any, ...] = (
+            "select",
+            source_key(self.entity) if self.entity is not None else None,
+            tuple(c._key() for c in self.columns),
+            tuple(source_key(s) for s in self.sources),
+            tuple(
+                (k, source_key(t), None if on is None else on._key()) for k, t, on in self.joins
+            ),
+            tuple(f._key() for f in self.filters),
+            tuple(g._key() for g in self.groups),
+            tuple(h._key() for h in self.having_filters),
+            tuple(o._key() for o in self.orderings),
+            None if self.limit_value is None else self.limit_value._key(),
+            None if self.offset_value is None else self.offset_value._key(),
+            self.is_distinct,
+            tuple((k, a, q.cache_key()) for k, a, q in self.compounds),
+        )
+        object.__setattr__(self, "_cache_key", key)
         return key
 
     def __repr__(self) -> str:

@@ -54,11 +54,6 @@ def format_plan(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def formatformat_expr(expr: Expr) -> str:
-    """An expression as SQL-like text (subqueries print as ``$sq``)."""
-    return format_expr(expr, None)
-
-
 def _format_node(plan: Plan, depth: int, lines: list[str], labels: SubqueryLabels) -> None:
     start = len(labels.pending)
     lines.append(_INDENT * depth + _node_label(plan, labels))

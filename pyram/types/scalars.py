@@ -8,7 +8,6 @@ bytearray/memoryview -> bytes for BLOB, and subclasses of int/str/float narrowed
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar, cast
@@ -195,6 +194,3 @@ class DecimalType(DataType):
         raise DataError("expected DECIMAL")
 
 
-def is_finite_float(value: float) -> bool:
-    """True unless NaN or infinite (used by JSON validation)."""
-    return math.isfinite(value)

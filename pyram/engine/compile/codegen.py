@@ -60,7 +60,6 @@ from pyram.types import DataType
 __all__ = ["Constant", "Translator"]
 
 _PY_COMPARE = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
-_INVERSE = {"=": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 _SIMPLE_ARITH = {"+": "+", "-": "-", "*": "*"}
 _SLOW_ARITH = {"+": numeric.add, "-": numeric.sub, "*": numeric.mul}
 #: the 64-bit range test around a result, as ints (INTEGER arithmetic) or floats (REAL, where it
