@@ -35,7 +35,6 @@ __all__ = ["SortedIndex"]
 #: ``_LOAD // 2``. ~1000 keeps list.insert memmoves tiny and the maxima short (1000 at 1M rows).
 _LOAD = 1000
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
-_NOTHING: Any = object()
 
 
 class SortedIndex:
@@ -204,97 +203,19 @@ class SortedIndex:
                 list(chain(chain.from_iterable(self._keys), key_list)),
                 list(chain(chain.from_iterable(self._rids), rid_list)),
             )
-        elif len(key_list) > 1:
-            self._merge(key_list, rid_list)
-        elif key_list:
-            self.insert(key_list[0], rid_list[0])
+        else:
+            done = 0
+            try:
+                for key, rid in zip(key_list, rid_list, strict=True):
+                    self.insert(key, rid)
+                    done += 1
+            except InternalError:
+                # Roll back so a failed batch leaves no half-indexed rows behind.
+                for key, rid in zip(key_list[:done], rid_list[:done], strict=True):
+                    self.remove(key, rid)
+                raise
         self._nulls.update(null_list)
         self._version += 1
-
-    def _merge(self, key_list: list[Any], rid_list: list[int]) -> None:
-        """Add a batch smaller than the index: entries grouped by the chunk they land in, each
-        chunk rebuilt once from slices (C-level copies) instead of one search and one
-        ``list.insert`` per entry. Everything is checked before anything changes."""
-        order = sorted(range(len(key_list)), key=rid_list.__getitem__)
-        order.sort(key=key_list.__getitem__)
-        ks = list(map(key_list.__getitem__, order))
-        rs = list(map(rid_list.__getitem__, order))
-        # where each entry goes: (chunk, position in the chunk as it is now), in (key, rid)
-        # order; a key already in the index or earlier in the batch is not a new distinct key
-        last = len(self._keys) - 1
-        places: list[tuple[int, int]] = []
-        fresh = 0
-        previous: Any = _NOTHING
-        previous_rid = -1
-        for key, rid in zip(ks, rs, strict=True):
-            c = min(self._chunk_of(key, rid), last)
-            keys, rids = self._keys[c], self._rids[c]
-            lo, hi = self._run(keys, key)
-            pos = bisect_left(rids, rid, lo, hi)
-            if pos < hi and rids[pos] == rid:
-                raise InternalError(f"index {self.name}: entry {key!r} -> {rid} exists")
-            if key == previous or lo < hi or self._key_at_edge(c, pos, key):
-                if self.unique:
-                    raise InternalError(f"unique index {self.name}: duplicate key {key!r}")
-                if key == previous and rid == previous_rid:
-                    raise InternalError(f"index {self.name}: entry {key!r} -> {rid} repeats")
-            else:
-                fresh += 1
-            previous, previous_rid = key, rid
-            places.append((c, pos))
-        # rebuild the touched chunks, last first so earlier chunk numbers stay valid
-        i = len(places)
-        while i:
-            c = places[i - 1][0]
-            j = i
-            while j and places[j - 1][0] == c:
-                j -= 1
-            self._rebuild_chunk(c, places[j:i], ks[j:i], rs[j:i])
-            i = j
-        self._size += len(ks)
-        self._distinct += fresh
-
-    def _key_at_edge(self, c: int, pos: int, key: Any) -> bool:
-        """True when ``key`` (absent from chunk ``c``) ends the previous chunk or starts the
-        next one at insertion point ``pos``: equal keys are contiguous across chunks."""
-        keys_l = self._keys
-        return (pos == 0 and c > 0 and keys_l[c - 1][-1] == key) or (
-            pos == len(keys_l[c]) and c + 1 < len(keys_l) and keys_l[c + 1][0] == key
-        )
-
-    def _rebuild_chunk(
-        self, c: int, places: list[tuple[int, int]], ks: list[Any], rs: list[int]
-    ) -> None:
-        """Chunk ``c`` with the entries ``ks``/``rs`` (sorted) put at their ``places``."""
-        keys, rids = self._keys[c], self._rids[c]
-        if len(ks) <= 8 and len(keys) + len(ks) <= 2 * _LOAD:
-            # a few entries: inserted in place, last first so earlier positions hold (each
-            # insert is one C-level memmove of the chunk's tail)
-            backwards = zip(reversed(places), reversed(ks), reversed(rs), strict=True)
-            for (_, pos), key, rid in backwards:
-                keys.insert(pos, key)
-                rids.insert(pos, rid)
-            self._max_keys[c], self._max_rids[c] = keys[-1], rids[-1]
-            return
-        new_keys: list[Any] = []
-        new_rids: list[int] = []
-        start = 0
-        for (_, pos), key, rid in zip(places, ks, rs, strict=True):
-            new_keys.extend(keys[start:pos])
-            new_rids.extend(rids[start:pos])
-            new_keys.append(key)
-            new_rids.append(rid)
-            start = pos
-        new_keys.extend(keys[start:])
-        new_rids.extend(rids[start:])
-        step = _LOAD if len(new_keys) > 2 * _LOAD else len(new_keys)  # split an overfull chunk
-        pieces = range(0, len(new_keys), step)
-        chunks_k = [self._chunk(new_keys[i : i + step]) for i in pieces]
-        chunks_r = [array("q", new_rids[i : i + step]) for i in pieces]
-        self._keys[c : c + 1] = chunks_k
-        self._rids[c : c + 1] = chunks_r
-        self._max_keys[c : c + 1] = [chunk[-1] for chunk in chunks_k]
-        self._max_rids[c : c + 1] = [chunk[-1] for chunk in chunks_r]
 
     def _append_run(self, key_list: list[Any], rid_list: list[int]) -> bool:
         """Append a batch that sorts entirely after the index's last entry (auto-increment
