@@ -21,7 +21,6 @@ from pyram.dsl.query import Select
 from pyram.durable import DEFAULT_CHECKPOINT_SIZE, DurableFile
 from pyram.durable_attach import attach_model
 from pyram.engine.explain import ExplainFormat
-from pyram.engine.operators.dml import assign_rowids
 from pyram.engine.query_plan import format_query_plan
 from pyram.errors import (
     MultipleResultsFound,
@@ -41,6 +40,7 @@ from pyram.statements import Params, SqlSession
 from pyram.storage import Store, TableData
 from pyram.storage.constraints import unique_index
 from pyram.storage.indexes import key_is_null
+from pyram.storage.rowids import assign_rowids
 from pyram.storage.table_data import AnyIndex
 from pyram.storage.visible import count_in_view, find_row
 from pyram.storage.watch import ChangeWatcher, combine

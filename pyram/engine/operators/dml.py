@@ -34,10 +34,11 @@ from pyram.engine.operators.upsert import insert_resolving_conflicts
 from pyram.errors import ProgrammingError
 from pyram.plan.expr import Expr, Field
 from pyram.plan.nodes import OnConflict
-from pyram.storage import Store, TableData
+from pyram.storage import Store
+from pyram.storage.rowids import assign_rowids
 from pyram.types import INTEGER
 
-__all__ = ["COUNT_FIELD", "DeleteOp", "InsertOp", "UpdateOp", "assign_rowids"]
+__all__ = ["COUNT_FIELD", "DeleteOp", "InsertOp", "UpdateOp"]
 
 #: The one output column of a DML operator: rows affected.
 COUNT_FIELD = Field(-1, "rows_affected", INTEGER, False)
@@ -137,29 +138,6 @@ class InsertOp(Operator):
             last_rowid = columns[schema.position(schema.rowid_column)][-1]
         store.insert(self.table, columns)
         return (len(columns[0]) if columns else 0), last_rowid
-
-
-def assign_rowids(data: TableData, columns: list[list[Any]]) -> None:
-    """Fill NULL ``INTEGER PRIMARY KEY`` values with the next integers (SQLite's rowid rule)."""
-    schema = data.schema
-    assert schema.rowid_column is not None
-    position = schema.position(schema.rowid_column)
-    keys = columns[position]
-    if None not in keys:
-        return
-    index = next(
-        data.indexes[s.name]
-        for s in schema.indexes
-        if s.unique and s.columns == (schema.rowid_column,)
-    )
-    top = next(index.ordered(reverse=True), None)  # type: ignore[union-attr]
-    largest = data.columns[position][top] if top is not None else 0
-    given = [k for k in keys if isinstance(k, int)]
-    following = max([largest, *given]) + 1
-    for i, key in enumerate(keys):
-        if key is None:
-            keys[i] = following
-            following += 1
 
 
 class UpdateOp(Operator):
