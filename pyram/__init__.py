@@ -15,9 +15,20 @@ Declare tables as typed classes, then create, write and read them through a :cla
     db.insert(User(id=1, name="ada"))
 """
 
+from pyram.api import (
+    Connection,
+    Cursor,
+    Database,
+    Row,
+    SqlFunction,
+    SqlResult,
+    apilevel,
+    connect,
+    paramstyle,
+    threadsafety,
+    udf,
+)
 from pyram.catalog import CheckConstraint, ForeignKey, IndexSpec, TableSchema
-from pyram.database import Database
-from pyram.dbapi import Connection, Cursor, apilevel, connect, paramstyle, threadsafety
 from pyram.dsl import Column, Expr, Select
 from pyram.dsl.dml import delete, insert, update
 from pyram.dsl.expr import case, cast, lit, param
@@ -44,10 +55,8 @@ from pyram.errors import (
 )
 from pyram.model import Col, Table, column, schema_of, table
 from pyram.model.values import asdict, replace
-from pyram.result import Row, SqlResult
 from pyram.txn import Change, Transaction
 from pyram.types import JSON, AwareDatetime
-from pyram.udf import SqlFunction, udf
 
 __version__ = "0.1.0"
 

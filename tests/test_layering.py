@@ -33,17 +33,7 @@ ALLOWED: dict[str, set[str]] = {
 # nothing else in pyram/ imports them (their libraries are optional extras).
 EXT_MAY_IMPORT = {"pyram", "pyram.dbapi", "pyram.errors", "pyram.ext"}
 TOP_LEVEL = {
-    "database",
-    "database_io",
-    "durable",
-    "durable_attach",
-    "session",
-    "statements",
-    "schema_alter",
-    "migrate",
-    "udf",
-    "triggers",
-    "result",
+    "api",
     "dbapi",
     "shell",
     "__init__",

@@ -1,5 +1,5 @@
 """Persistence: database files (snapshot, JSON Lines, CSV, pickle) and loading them back, and
-the write-ahead log, checkpoints and recovery of durable databases (see :mod:`pyram.durable`).
+the write-ahead log, checkpoints and recovery of durable databases (see :mod:`pyram.api.durable`).
 
 Sits beside the storage layer: it reads the store and its catalogue and writes through the
 store's checked write path; it knows no front end (SQL CHECK text is compiled by a callback

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from pyram.database import Database
+from pyram.api import Database
 from pyram.errors import Error
 from pyram.persist import FORMATS, Format
 from pyram.persist.lockfile import FileLock

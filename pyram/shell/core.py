@@ -13,10 +13,9 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
-from pyram.database import Database
+from pyram.api import Database, SqlResult
 from pyram.engine.query_plan import format_query_plan
 from pyram.errors import Error
-from pyram.result import SqlResult
 from pyram.shell.errors import ShellError
 from pyram.shell.render import render_styled
 from pyram.shell.statement_splitter import Statement, StatementSplitter

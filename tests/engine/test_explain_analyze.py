@@ -13,12 +13,12 @@ import pytest
 
 import pyram
 from pyram import Col, column, func
+from pyram.api.session import analyze
 from pyram.engine.batch import BATCH_SIZE
 from pyram.engine.executor import execute
 from pyram.engine.explain import PlanNode, plan_tree
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.query_plan import format_query_plan
-from pyram.session import analyze
 
 
 @pyram.table(name="person")

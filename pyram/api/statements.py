@@ -3,9 +3,9 @@ time, with prepared statements cached by their text.
 
 :class:`SqlSession` is what :meth:`pyram.Database.sql` and the PEP 249 driver call. It is the
 SQL catalogue the binder sees (tables from the store's catalogue, views kept here), applies DDL
-commands to the store, and runs queries and DML through the same :mod:`pyram.session`
+commands to the store, and runs queries and DML through the same :mod:`pyram.api.session`
 machinery the DSL uses, so a query runs on one engine whichever front end wrote it. Triggers
-live in its :class:`~pyram.triggers.TriggerSet`.
+live in its :class:`~pyram.api.triggers.TriggerSet`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,10 @@ from typing import Any
 
 import attrs
 
+from pyram.api.result import SqlResult
+from pyram.api.schema_alter import apply_alter
+from pyram.api.session import Prepared, analyze, prepare_plan, run_with_context
+from pyram.api.triggers import TriggerSet
 from pyram.catalog import CheckConstraint, TableSchema
 from pyram.engine.batch import Batch
 from pyram.engine.bulk_insert import BULK_REFUSALS, BulkInsert
@@ -27,9 +31,6 @@ from pyram.errors import ProgrammingError
 from pyram.functions.registry import FunctionScope, use_functions
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
-from pyram.result import SqlResult
-from pyram.schema_alter import apply_alter
-from pyram.session import Prepared, analyze, prepare_plan, run_with_context
 from pyram.sql import ast, parse
 from pyram.sql.binder import (
     AlterTableCommand,
@@ -52,7 +53,6 @@ from pyram.sql.parser import parse_expression, statement_text
 from pyram.storage import Store
 from pyram.storage.index_ddl import create_index, drop_index
 from pyram.storage.store_txn import LOCK_TIMEOUT
-from pyram.triggers import TriggerSet
 from pyram.types import DataType
 
 __all__ = ["Params", "SqlSession"]

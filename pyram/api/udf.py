@@ -1,6 +1,6 @@
 """User-defined functions and procedures of one database: registration and the typed DSL call.
 
-Place in the pipeline: on top, beside :mod:`pyram.database`. A :class:`DatabaseFunctions` holds
+Place in the pipeline: on top, beside :mod:`pyram.api.database`. A :class:`DatabaseFunctions` holds
 a database's :class:`~pyram.functions.registry.FunctionScope` (scalar functions, aggregates,
 window functions, procedures); the database activates the scope while it binds statements, so
 SQL and the DSL resolve the names (and the plan keeps the function records, see
@@ -28,7 +28,7 @@ from pyram.functions.user import (
 )
 
 if TYPE_CHECKING:
-    from pyram.database import Database
+    from pyram.api.database import Database
 
 __all__ = ["DatabaseFunctions", "FunctionsApi", "SqlFunction", "udf"]
 

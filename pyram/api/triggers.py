@@ -40,13 +40,13 @@ from typing import Any, Literal
 
 import attrs
 
+from pyram.api.session import Prepared, prepare_plan
 from pyram.engine.batch import Batch
 from pyram.engine.compile.kernels import compile_values
 from pyram.engine.executor import execute, install_subquery_runner
 from pyram.engine.operator import ExecContext
 from pyram.engine.operators.common import ValueKernel, evaluate
 from pyram.errors import ProgrammingError
-from pyram.session import Prepared, prepare_plan
 from pyram.sql import ast_ddl as ddl
 from pyram.sql.binder import BoundTrigger, CreateTriggerCommand, SqlCatalog, bind_trigger
 from pyram.sql.errors import SqlBindError

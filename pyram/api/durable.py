@@ -29,7 +29,7 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from pyram.database_io import definitions_of, load_contents_into
+from pyram.api.database_io import definitions_of, load_contents_into
 from pyram.errors import (
     CorruptFileError,
     Error,
@@ -51,7 +51,7 @@ from pyram.persist.wal import (
 )
 
 if TYPE_CHECKING:
-    from pyram.database import Database
+    from pyram.api.database import Database
 
 __all__ = ["DEFAULT_CHECKPOINT_SIZE", "DurableFile"]
 

@@ -40,7 +40,7 @@ from pyram.storage.alter import ColumnSource, alter_table
 from pyram.storage.undo import UndoEntry
 
 if TYPE_CHECKING:
-    from pyram.statements import SqlSession
+    from pyram.api.statements import SqlSession
 
 __all__ = ["apply_alter", "rebind_dependents", "wrap_renamed_check"]
 

@@ -17,7 +17,7 @@ from pyram.model import Table, schema_of
 from pyram.persist import Definition, SnapshotContents, export_store, load_contents, read_file
 
 if TYPE_CHECKING:
-    from pyram.database import Database
+    from pyram.api.database import Database
 
 __all__ = [
     "definitions_of",

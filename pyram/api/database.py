@@ -13,13 +13,27 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from operator import attrgetter
 from typing import Any, Literal, TypeVar, overload
 
+from pyram.api.database_io import export_database, import_into
+from pyram.api.durable import DEFAULT_CHECKPOINT_SIZE, DurableFile
+from pyram.api.durable_attach import attach_model
+from pyram.api.migrate import migrate_table
+from pyram.api.result import SqlResult
+from pyram.api.schema_alter import rebind_dependents
+from pyram.api.session import (
+    PlanCache,
+    Prepared,
+    prepare_plan,
+    run_batches,
+    run_rows,
+    schema_lookup,
+)
+from pyram.api.session import analyze as analyze_query
+from pyram.api.statements import Params, SqlSession
+from pyram.api.udf import DatabaseFunctions, FunctionsApi
 from pyram.catalog import TableSchema
-from pyram.database_io import export_database, import_into
 from pyram.dsl.binder import bind_query, bind_statement
 from pyram.dsl.dml import Delete, Insert, Update
 from pyram.dsl.query import Select
-from pyram.durable import DEFAULT_CHECKPOINT_SIZE, DurableFile
-from pyram.durable_attach import attach_model
 from pyram.engine.explain import ExplainFormat
 from pyram.engine.query_plan import format_query_plan
 from pyram.errors import (
@@ -28,15 +42,9 @@ from pyram.errors import (
     OperationalError,
     ProgrammingError,
 )
-from pyram.migrate import migrate_table
 from pyram.model import Table, schema_of
 from pyram.persist import Format
 from pyram.persist.wal import Durability
-from pyram.result import SqlResult
-from pyram.schema_alter import rebind_dependents
-from pyram.session import PlanCache, Prepared, prepare_plan, run_batches, run_rows, schema_lookup
-from pyram.session import analyze as analyze_query
-from pyram.statements import Params, SqlSession
 from pyram.storage import Store, TableData
 from pyram.storage.constraints import unique_index
 from pyram.storage.indexes import key_is_null
@@ -45,7 +53,6 @@ from pyram.storage.table_data import AnyIndex
 from pyram.storage.visible import count_in_view, find_row
 from pyram.storage.watch import ChangeWatcher, combine
 from pyram.txn import Change, ChangeHub, Isolation, Transaction, TransactionManager
-from pyram.udf import DatabaseFunctions, FunctionsApi
 
 __all__ = ["Database"]
 
