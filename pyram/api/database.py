@@ -31,27 +31,25 @@ from pyram.api.session import analyze as analyze_query
 from pyram.api.statements import Params, SqlSession
 from pyram.api.udf import DatabaseFunctions, FunctionsApi
 from pyram.catalog import TableSchema
-from pyram.dsl.binder import bind_query, bind_statement
-from pyram.dsl.dml import Delete, Insert, Update
-from pyram.dsl.query import Select
-from pyram.engine.explain import ExplainFormat
-from pyram.engine.query_plan import format_query_plan
-from pyram.errors import (
-    MultipleResultsFound,
-    NoResultFound,
-    OperationalError,
-    ProgrammingError,
-)
+from pyram.dsl import Delete, Insert, Select, Update, bind_query, bind_statement
+from pyram.engine import ExplainFormat, format_query_plan
+from pyram.errors import MultipleResultsFound, NoResultFound, OperationalError, ProgrammingError
 from pyram.model import Table, schema_of
-from pyram.persist import Format
-from pyram.persist.wal import Durability
-from pyram.storage import Store, TableData
-from pyram.storage.constraints import unique_index
+from pyram.persist import Durability, Format
+from pyram.storage import (
+    NEEDS_VIEW,
+    AnyIndex,
+    ChangeWatcher,
+    Store,
+    TableData,
+    assign_rowids,
+    combine,
+    count_in_view,
+    find_row,
+    read_unversioned,
+    unique_index,
+)
 from pyram.storage.indexes import key_is_null
-from pyram.storage.rowids import assign_rowids
-from pyram.storage.table_data import AnyIndex
-from pyram.storage.visible import count_in_view, find_row
-from pyram.storage.watch import ChangeWatcher, combine
 from pyram.txn import Change, ChangeHub, Isolation, Transaction, TransactionManager
 
 __all__ = ["Database"]
@@ -588,15 +586,10 @@ class Database(FunctionsApi):
             if key_is_null(key, len(handle.data.schema.primary_key) > 1):
                 return None
         data = handle.data
-        if self._store.thread_state.txn is None:
-            with data.latch:  # no versions: the table holds what every snapshot sees
-                log = self._store.undo_log  # unless a writer has not published its changes
-                if (log is None or log.published) and not (data.changes or data.inserted):
-                    rid = data.find_key(handle.pk_index, handle.dense_position, key)
-                    if rid is None:
-                        return None
-                    found: T = model.__pyram_read__(data.columns, rid)
-                    return found
+        stored = read_unversioned(self._store, data, handle.read_stored, key)
+        if stored is not NEEDS_VIEW:  # no row versions: read as stored, no snapshot needed
+            found: T | None = stored
+            return found
         with self._store.reading() as view:
             if view is not None:
                 view.saw(data)
@@ -819,7 +812,7 @@ class Database(FunctionsApi):
         schema = data.schema
         if not schema.primary_key:
             raise ProgrammingError(f"table {schema.name} has no primary key")
-        handle = _Handle(data, unique_index(data, schema.primary_key))
+        handle = _Handle(model, data, unique_index(data, schema.primary_key))
         self._handles[model] = handle
         return handle
 
@@ -843,15 +836,23 @@ class Database(FunctionsApi):
 class _Handle:
     """What a primary-key read needs, resolved once per model class (dropped on DDL)."""
 
-    __slots__ = ("data", "dense_position", "key_types", "pk_index")
+    __slots__ = ("data", "dense_position", "key_types", "model", "pk_index")
 
-    def __init__(self, data: TableData, pk_index: AnyIndex) -> None:
+    def __init__(self, model: type[Table], data: TableData, pk_index: AnyIndex) -> None:
+        self.model = model
         self.data = data
         self.pk_index = pk_index
         pk = [data.schema.column(c).dtype for c in data.schema.primary_key]
         self.dense_position = data.dense_position_of(pk_index)
         # A single-column key of an exact stored type needs no validation or conversion.
         self.key_types = pk[0].exact_types if len(pk) == 1 and not pk[0].encodes else frozenset()
+
+    def read_stored(self, key: Any) -> Any:
+        """The instance whose primary key is ``key``, read as stored (the caller holds the
+        table's latch), or None."""
+        data = self.data
+        rid = data.find_key(self.pk_index, self.dense_position, key)
+        return None if rid is None else self.model.__pyram_read__(data.columns, rid)
 
 
 def _values(obj: Any, schema: TableSchema) -> list[Any]:

@@ -32,7 +32,7 @@ from typing import Any, Final, Literal
 
 from pyram.api.database import Database
 from pyram.api.result import SqlResult
-from pyram.engine.bulk_insert import BULK_REFUSALS
+from pyram.engine import BULK_REFUSALS
 from pyram.errors import (
     DatabaseError,
     DataError,
@@ -45,7 +45,7 @@ from pyram.errors import (
     ProgrammingError,
     Warning,
 )
-from pyram.persist.wal import Durability
+from pyram.persist import Durability
 from pyram.sql import ast, parse
 from pyram.storage import Store
 from pyram.types import DataType

@@ -14,11 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from pyram.catalog import TableSchema
-from pyram.catalog.catalog import resolve_target
+from pyram.catalog import TableSchema, resolve_target
 from pyram.errors import DatabaseError, SchemaMismatchError
-from pyram.storage import TableData
-from pyram.storage.constraints import check_checks
+from pyram.storage import TableData, check_checks
 
 if TYPE_CHECKING:
     from pyram.storage import Store

@@ -29,11 +29,9 @@ from typing import Any
 
 import attrs
 
-from pyram.catalog import ColumnSchema, TableSchema
-from pyram.catalog.catalog import resolve_target
+from pyram.catalog import ColumnSchema, TableSchema, resolve_target
 from pyram.errors import DataError, IntegrityError, SchemaMismatchError
-from pyram.storage import Store
-from pyram.storage.alter import ColumnSource, alter_table
+from pyram.storage import ColumnSource, Store, alter_table
 
 __all__ = ["migrate_table"]
 

@@ -6,7 +6,16 @@ syntax errors are :class:`SqlSyntaxError` with line, column and a caret excerpt.
 
 from __future__ import annotations
 
-from pyram.sql.errors import SqlSyntaxError
+from pyram.sql.errors import SqlBindError, SqlError, SqlSyntaxError
 from pyram.sql.parser import parse, parse_one
+from pyram.sql.rename import rename_column_refs, rename_table_refs
 
-__all__ = ["SqlSyntaxError", "parse", "parse_one"]
+__all__ = [
+    "SqlBindError",
+    "SqlError",
+    "SqlSyntaxError",
+    "parse",
+    "parse_one",
+    "rename_column_refs",
+    "rename_table_refs",
+]
