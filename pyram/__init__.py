@@ -29,12 +29,23 @@ from pyram.api import (
     udf,
 )
 from pyram.catalog import CheckConstraint, ForeignKey, IndexSpec, TableSchema
-from pyram.dsl import Column, Expr, Select
-from pyram.dsl.dml import delete, insert, update
-from pyram.dsl.expr import case, cast, lit, param
-from pyram.dsl.functions import func
-from pyram.dsl.query import alias, exists, select
-from pyram.engine.query_plan import format_query_plan
+from pyram.dsl import (
+    Column,
+    Expr,
+    Select,
+    alias,
+    case,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    lit,
+    param,
+    select,
+    update,
+)
+from pyram.engine import format_query_plan
 from pyram.errors import (
     CorruptFileError,
     DatabaseError,
@@ -53,8 +64,7 @@ from pyram.errors import (
     SerializationFailure,
     Warning,
 )
-from pyram.model import Col, Table, column, schema_of, table
-from pyram.model.values import asdict, replace
+from pyram.model import Col, Table, asdict, column, replace, schema_of, table
 from pyram.txn import Change, Transaction
 from pyram.types import JSON, AwareDatetime
 

@@ -1,9 +1,10 @@
 """Front end 1b: the typed Python DSL (expressions, query and statement builders)."""
 
 from pyram.dsl.binder import bind_query, bind_statement
-from pyram.dsl.dml import Delete, Insert, Update
-from pyram.dsl.expr import Column, Expr, FunctionCall, Predicate, wrap
-from pyram.dsl.query import Select
+from pyram.dsl.dml import Delete, Insert, Update, delete, insert, update
+from pyram.dsl.expr import Column, Expr, FunctionCall, Predicate, case, cast, lit, param, wrap
+from pyram.dsl.functions import func
+from pyram.dsl.query import Select, alias, exists, select
 
 __all__ = [
     "Column",
@@ -14,7 +15,18 @@ __all__ = [
     "Predicate",
     "Select",
     "Update",
+    "alias",
     "bind_query",
     "bind_statement",
+    "case",
+    "cast",
+    "delete",
+    "exists",
+    "func",
+    "insert",
+    "lit",
+    "param",
+    "select",
+    "update",
     "wrap",
 ]
