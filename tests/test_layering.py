@@ -39,8 +39,7 @@ LAYERS: dict[str, frozenset[str]] = {
     "__main__": frozenset({"shell"}),
     "ext": frozenset({"pyram", "dbapi", "errors"}),
     "ext.sqlalchemy": frozenset({"pyram", "dbapi", "errors", "ext"}),
-    "shell": frozenset({"pyram", "api", "catalog", "engine", "errors", "limits", "persist", "sql"})
-    | {"types"},
+    "shell": _FOUNDATIONS | {"pyram", "api", "catalog", "engine", "persist", "sql", "types"},
     "dbapi": frozenset({"api"}),
     "api": _SQL | _STORAGE | {"dsl", "model", "optimizer", "engine", "txn", "persist"},
     "persist": _STORAGE | {"txn"},

@@ -1,7 +1,11 @@
-"""SQL front end: SQL text -> tokens -> syntax tree (-> logical plan, via the binder, later).
+"""SQL front end: SQL text -> tokens -> syntax tree -> logical plan.
 
+The tokenizer (``tokenizer.py``) and the parser (``sql.parser``) make the syntax tree
+(``sql.ast``, ``sql.ast_ddl``); the binder (``sql.binder``) resolves names against the catalogue
+and builds the same logical plan as the DSL, through ``plan.builder.PlanBuilder``.
 ``parse(sql)`` returns the statements of a script, ``parse_one(sql)`` exactly one statement;
-syntax errors are :class:`SqlSyntaxError` with line, column and a caret excerpt.
+syntax errors are :class:`SqlSyntaxError` with line, column and a caret excerpt, binding errors
+:class:`SqlBindError`.
 """
 
 from __future__ import annotations
