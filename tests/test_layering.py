@@ -26,7 +26,7 @@ ARCHITECTURE = PACKAGE.parent / "docs" / "architecture.md"
 _FOUNDATIONS = frozenset({"errors", "limits"})
 _BELOW_PLAN = _FOUNDATIONS | {"types", "catalog", "functions"}
 _FRONT = _BELOW_PLAN | {"plan"}
-_SQL = _FRONT | {"sql", "sql.parser", "sql.binder"}
+_SQL = _FRONT | {"sql", "sql.ast", "sql.parser", "sql.binder"}
 _STORAGE = _FOUNDATIONS | {"types", "catalog", "storage", "storage.indexes"}
 _ENGINE = _FRONT | {"storage", "storage.indexes", "engine", "engine.compile", "engine.operators"}
 
@@ -51,8 +51,9 @@ LAYERS: dict[str, frozenset[str]] = {
     "optimizer.rules": _FRONT | {"optimizer"},
     "model": _FRONT | {"dsl"},
     "dsl": _FRONT,
-    "sql": _FRONT | {"sql.parser", "sql.binder"},
-    "sql.parser": _FOUNDATIONS | {"sql"},
+    "sql": _FRONT | {"sql.ast", "sql.parser", "sql.binder"},
+    "sql.ast": _FOUNDATIONS,
+    "sql.parser": _FOUNDATIONS | {"sql", "sql.ast"},
     "sql.binder": _SQL,
     "plan": _BELOW_PLAN,
     "storage": _STORAGE,
@@ -71,7 +72,7 @@ LAYERS: dict[str, frozenset[str]] = {
 PUBLIC_MODULES: dict[str, frozenset[str]] = {
     "api": frozenset({"dbapi"}),  # the PEP 249 module, re-exported as pyram.dbapi
     "plan": frozenset({"builder", "display", "expr", "nodes"}),
-    "sql": frozenset({"ast", "ast_ddl"}),
+    "sql": frozenset({"ast_ddl"}),
     "functions": frozenset({"registry", "sql_numeric", "sql_ops", "window", "window_frames"}),
     "catalog": frozenset({"alter", "schema"}),
     "storage": frozenset({"mvcc", "rowids", "table_data", "visible", "store_txn"}),
