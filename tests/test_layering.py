@@ -442,3 +442,24 @@ def test_every_allowed_unit_exists(unit: str) -> None:
         if allowed in {"pyram", "__main__"}:
             continue
         assert _is_module(PACKAGE, allowed), f"{unit}: {allowed} is no module or package"
+
+
+#: Modules allowed past MAX_MODULE_LINES for now, with the reason; the test fails once one is
+#: back under the limit, so the entry is removed and the limit holds for it again.
+MAX_MODULE_LINES = 600
+OVERSIZE: dict[str, str] = {
+    "sql/binder/expressions.py": "601 lines; its text-to-value table moves to the types (issue 18)",
+}
+
+
+def test_modules_stay_small() -> None:
+    """Small modules are easier to find things in (style: at most ~600 lines)."""
+    sizes = {
+        str(p.relative_to(PACKAGE)): len(p.read_text().splitlines()) for p in _sources(PACKAGE)
+    }
+    too_big = [
+        f"{m}: {n} lines" for m, n in sizes.items() if n > MAX_MODULE_LINES and m not in OVERSIZE
+    ]
+    assert not too_big, f"split these modules along their concepts: {too_big}"
+    stale = [m for m in OVERSIZE if sizes.get(m, 0) <= MAX_MODULE_LINES]
+    assert not stale, f"remove from OVERSIZE (now small enough, or gone): {stale}"
