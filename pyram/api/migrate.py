@@ -265,7 +265,7 @@ def migrate_model(store: Store, session: AlterSession, model: TableSchema) -> li
     """:func:`migrate_table` as one write statement, then the views and triggers on the table
     bound again (see ``Database.migrate``); the changes made, in words."""
     with store.statement():
-        store._check_writable()
+        store.check_writable()
         changes = migrate_table(store, model)
         if changes:
             rebind_dependents(store, session, model.name, "migrate")

@@ -371,7 +371,7 @@ class SqlSession:
             return SqlResult()
         if isinstance(bound, AlterTableCommand):
             with store.statement():
-                store._check_writable()
+                store.check_writable()
                 apply_alter(store, self, bound)
             self.schema_changed()
             return SqlResult()

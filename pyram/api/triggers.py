@@ -171,7 +171,7 @@ class TriggerSet:
         stmt = command.statement
         store = self._store
         with store.statement():
-            store._check_writable()
+            store.check_writable()
             key = stmt.name.lower()
             if key in self._triggers:
                 if stmt.if_not_exists:
@@ -229,7 +229,7 @@ class TriggerSet:
         """
         store = self._store
         with store.statement():
-            store._check_writable()
+            store.check_writable()
             key = name.lower()
             if key not in self._triggers:
                 if if_exists:
