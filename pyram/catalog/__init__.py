@@ -1,7 +1,14 @@
 """Metadata only, no rows: table schemas, constraints, indexes and the catalogue of tables."""
 
+from pyram.catalog.alter import (
+    add_column,
+    drop_column,
+    rename_column,
+    rename_references,
+    rename_table,
+)
 from pyram.catalog.builder import ColumnDecl, define_table
-from pyram.catalog.catalog import Catalog
+from pyram.catalog.catalog import Catalog, resolve_target
 from pyram.catalog.schema import (
     NO_DEFAULT,
     SQL_TIME_DEFAULTS,
@@ -28,5 +35,11 @@ __all__ = [
     "OnDelete",
     "TableSchema",
     "UniqueConstraint",
+    "add_column",
     "define_table",
+    "drop_column",
+    "rename_column",
+    "rename_references",
+    "rename_table",
+    "resolve_target",
 ]

@@ -30,8 +30,7 @@ from pyram.catalog import (
     TableSchema,
     define_table,
 )
-from pyram.dsl.expr import Column
-from pyram.dsl.query import Select
+from pyram.dsl import Column, Select
 from pyram.errors import DataError, IntegrityError, ProgrammingError
 from pyram.model.column import Col, ColumnOptions, column, options_of
 from pyram.model.rows import make_row_builder, make_row_reader

@@ -36,8 +36,7 @@ from pyram.catalog import (
 )
 from pyram.errors import DataError, IntegrityError
 from pyram.persist.values import from_text, kind_of, to_text
-from pyram.types import DataType, type_from_sql_name
-from pyram.types.special import EnumType, JsonType
+from pyram.types import DataType, EnumType, JsonType, type_from_sql_name
 
 __all__ = [
     "CheckCompiler",
