@@ -48,6 +48,7 @@ TOP_LEVEL = {
     "shell",
     "__init__",
     "__main__",
+    "pg",  # the PostgreSQL mirror: a facade-level integration (optional extra)
 }
 # Leaf modules every layer may import (they import nothing from PyRAM themselves).
 FOUNDATIONS = {"limits"}
