@@ -95,7 +95,9 @@ class ReadOnlyGuard:
 class _Target:
     """How a PostgreSQL relation's rows land in a PyRAM table (rebuilt on each Relation)."""
 
-    def __init__(self, table: MirroredTable, relation: Relation, db: Database, tx: AdaptTransformer):
+    def __init__(
+        self, table: MirroredTable, relation: Relation, db: Database, tx: AdaptTransformer
+    ) -> None:
         self.table = table
         schema = db.schema(table.target)
         self.name = schema.name
