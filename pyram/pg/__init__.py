@@ -8,7 +8,7 @@ in commit order, one PyRAM transaction per PostgreSQL transaction. See docs/post
 from __future__ import annotations
 
 from pyram.pg.errors import MirrorError, MirrorWarning, ReadOnlyTableError
-from pyram.pg.mirror import Lag, Mirror, mirror, mirror_stats
+from pyram.pg.live import Lag, Mirror, mirror, mirror_stats
 from pyram.pg.schema import Source
 
 __all__ = [

@@ -18,5 +18,5 @@ class ReadOnlyTableError(ProgrammingError):
 
 
 class MirrorWarning(UserWarning):
-    """An operational problem the mirror survives: PostgreSQL unreachable (retrying), or the
-    replication slot retaining more WAL than ``max_retained_wal``."""
+    """The replication slot retains more WAL than ``max_retained_wal`` (the mirror is paused,
+    stuck or too slow); also logged on the ``pyram.pg`` logger, as are reconnects."""

@@ -4,6 +4,7 @@ tables, filters and column lists, schema changes, and the operations API."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -217,5 +218,45 @@ def test_wait_for_covers_writes_to_tables_not_mirrored(pgdb: PgDatabase) -> None
     try:
         pgdb.run("INSERT INTO other VALUES (1)")
         assert mirror.wait_for(pgdb.lsn(), timeout=10)  # keepalives carry the position on
+    finally:
+        mirror.stop()
+
+
+def test_retained_wal_warning_while_paused(pgdb: PgDatabase, monkeypatch: Any) -> None:
+    import pyram.pg.live as live
+
+    monkeypatch.setattr(live, "WAL_CHECK_INTERVAL", 0.05)
+    pgdb.run("CREATE TABLE w (id int PRIMARY KEY, pad text)")
+    db = pyram.Database()
+    mirror = pg.mirror(db, pgdb.dsn, ["w"], slot=pgdb.slot, max_retained_wal=100_000)
+    try:
+        mirror.pause()
+        with pytest.warns(pg.MirrorWarning, match="retains .* bytes of WAL"):
+            pgdb.run("INSERT INTO w SELECT g, repeat('x', 500) FROM generate_series(1, 2000) g")
+            deadline = time.monotonic() + 10
+            while mirror.stats()["retained_wal_bytes"] <= 100_000 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        mirror.resume()
+        assert mirror.wait_for(pgdb.lsn(), timeout=10)
+        assert db.sql("SELECT count(*) FROM w").scalar() == 2000
+    finally:
+        mirror.stop()
+
+
+def test_unreachable_server_is_retried(pgdb: PgDatabase) -> None:
+    pgdb.run("CREATE TABLE r (id int PRIMARY KEY)")
+    db = pyram.Database()
+    mirror = pg.mirror(db, pgdb.dsn, ["r"], slot=pgdb.slot, max_backoff=0.2)
+    try:
+        # terminate the walsender: the mirror reconnects with backoff and carries on
+        pgdb.run(
+            "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots"
+            " WHERE slot_name = %s",
+            (pgdb.slot,),
+        )
+        pgdb.run("INSERT INTO r VALUES (1)")
+        assert mirror.wait_for(pgdb.lsn(), timeout=10)
+        assert db.sql("SELECT id FROM r").all() == [(1,)]
+        assert mirror.stats()["reconnects"] >= 1
     finally:
         mirror.stop()

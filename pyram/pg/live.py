@@ -319,7 +319,7 @@ class Mirror:
                     break
                 self._status = "reconnecting"
                 self._counters["reconnects"] += 1
-                warnings.warn(f"{exc}; retrying in {backoff:.2f} s", MirrorWarning, stacklevel=1)
+                log.warning("%s; retrying in %.2f s", exc, backoff)
                 self._stopping.wait(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
             except Exception as exc:  # a change the mirror cannot follow: stop, say why
@@ -349,15 +349,15 @@ class Mirror:
         last_feedback = last_check = time.monotonic()
         while not self._stopping.is_set():
             now = time.monotonic()
+            if now - last_check > WAL_CHECK_INTERVAL:
+                self._check_retained_wal()
+                last_check = now
             if not self._running.is_set():
                 self._paused(replication)
                 continue
             if now - last_feedback > FEEDBACK_INTERVAL or (self._waiters and begin is None):
                 replication.send(status_update(self._position(), reply=self._waiters > 0))
                 last_feedback = now
-            if now - last_check > WAL_CHECK_INTERVAL:
-                self._check_retained_wal()
-                last_check = now
             data = replication.read(_WAITER_WAIT if self._waiters else _IDLE_WAIT)
             if data is None:
                 continue
@@ -425,27 +425,30 @@ class Mirror:
             return  # the stream's own reconnect logic reports an outage
         retained = int(row[0]) if row and row[0] is not None else 0
         if retained > self.max_retained_wal >= self._retained:
-            warnings.warn(
+            message = (
                 f"mirror: slot {self.slot} retains {retained} bytes of WAL "
                 f"(> max_retained_wal = {self.max_retained_wal}); PostgreSQL keeps it until "
-                "the mirror catches up or the slot is dropped",
-                MirrorWarning,
-                stacklevel=1,
+                "the mirror catches up or the slot is dropped"
             )
+            log.warning("%s", message)
+            try:
+                warnings.warn(message, MirrorWarning, stacklevel=1)
+            except MirrorWarning:
+                pass  # warnings turned into errors must not kill the mirror's thread
         self._retained = retained
 
     def _drop_slot(self) -> None:
-        conn = self._sql_conn()
-        for _ in range(100):  # the walsender may take a moment to let go of the slot
-            try:
-                conn.execute(
-                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
-                    " WHERE slot_name = %s",
-                    (self.slot,),
-                )
-                break
-            except psycopg.errors.ObjectInUse:
-                time.sleep(0.05)
-        conn.execute(
-            sql.SQL("DROP PUBLICATION IF EXISTS {}").format(sql.Identifier(self.publication))
-        )
+        with connect(self.dsn) as conn:  # a fresh one: the server may have restarted
+            for _ in range(100):  # the walsender may take a moment to let go of the slot
+                try:
+                    conn.execute(
+                        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                        " WHERE slot_name = %s",
+                        (self.slot,),
+                    )
+                    break
+                except psycopg.errors.ObjectInUse:
+                    time.sleep(0.05)
+            conn.execute(
+                sql.SQL("DROP PUBLICATION IF EXISTS {}").format(sql.Identifier(self.publication))
+            )
