@@ -9,6 +9,7 @@ the applied position (resent after a reconnect or a server crash) is skipped.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -431,10 +432,9 @@ class Mirror:
                 "the mirror catches up or the slot is dropped"
             )
             log.warning("%s", message)
-            try:
+            # a warnings filter of "error" must not kill the mirror's thread
+            with contextlib.suppress(MirrorWarning):
                 warnings.warn(message, MirrorWarning, stacklevel=1)
-            except MirrorWarning:
-                pass  # warnings turned into errors must not kill the mirror's thread
         self._retained = retained
 
     def _drop_slot(self) -> None:

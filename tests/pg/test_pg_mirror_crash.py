@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import psycopg
 from conftest import PgDatabase
@@ -87,7 +86,9 @@ def test_kill_of_the_mirroring_process_and_server_restart_lose_nothing(
     out, err = final.communicate(timeout=120)
     assert final.returncode == 0, err
     result = json.loads(out)
-    expected = {t: [list(r) for r in pgdb.rows(f"SELECT * FROM {t} ORDER BY 1")] for t in ("log", "kv")}
+    expected = {
+        t: [list(r) for r in pgdb.rows(f"SELECT * FROM {t} ORDER BY 1")] for t in ("log", "kv")
+    }
     assert len(expected["log"]) == 1500
     assert result["rows"] == expected
     assert sum(v for _, v in expected["kv"]) == 1500

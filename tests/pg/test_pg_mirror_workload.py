@@ -74,9 +74,7 @@ def _replay(state: State, ops: list[tuple[Any, ...]]) -> None:
     """Apply a committed transaction's operations as PostgreSQL did (none of them failed)."""
     for op in ops:
         rows = state[op[1]]
-        if op[0] == "insert":
-            rows[op[2]] = (op[3], op[4])
-        elif op[0] == "update" and op[2] in rows:
+        if op[0] == "insert" or (op[0] == "update" and op[2] in rows):
             rows[op[2]] = (op[3], op[4])
         elif op[0] == "move" and op[2] in rows:
             rows[op[3]] = rows.pop(op[2])
