@@ -23,6 +23,7 @@ from psycopg.adapt import Transformer
 
 from pyram.errors import NotSupportedError
 from pyram.model import Col, Table, column, table
+from pyram.pg.copy_text import column_decoder, copy_columns
 from pyram.pg.errors import MirrorError, ReadOnlyTableError
 from pyram.pg.pgtypes import pyram_type_name
 from pyram.pg.protocol import (
@@ -163,35 +164,24 @@ class Applier:
         ``conn`` is inside the transaction that imported the slot's snapshot, so the rows are
         exactly those committed before the slot's consistent point ``lsn``.
         """
+        assert self._transformer is not None, "bind() first"
         store = _store_of(self.db)
         count = 0
         with self.db.transaction(), self.guard.applying():
             for mirrored in self.tables.values():
                 self.db.sql(f"DELETE FROM {quote(mirrored.target)}")
-                width = len(mirrored.columns)
-                order = [self.db.schema(mirrored.target).position(c.name) for c in mirrored.columns]
-                with conn.cursor() as cur, cur.copy(select_sql(mirrored)) as copy:
-                    copy.set_types([c.load_oid for c in mirrored.columns])
-                    chunk: list[tuple[Any, ...]] = []
-                    for row in copy.rows():
-                        chunk.append(row)
-                        if len(chunk) == LOAD_CHUNK:
-                            count += self._insert_chunk(store, mirrored.target, chunk, order, width)
-                            chunk = []
-                    count += self._insert_chunk(store, mirrored.target, chunk, order, width)
+                schema = self.db.schema(mirrored.target)
+                order = [schema.position(c.name) for c in mirrored.columns]
+                decoders = [column_decoder(c.load_oid, self._transformer) for c in mirrored.columns]
+                query = select_sql(mirrored).as_bytes(conn)
+                for chunk in copy_columns(conn.pgconn, query, decoders, LOAD_CHUNK):
+                    columns: list[Sequence[Any]] = [[None] * len(chunk[0])] * len(schema.columns)
+                    for position, values in zip(order, chunk, strict=True):
+                        columns[position] = values
+                    count += len(store.insert(mirrored.target, columns))
             self._save_position(lsn, lsn)
         self.commit_lsn = self.end_lsn = lsn
         return count
-
-    def _insert_chunk(
-        self, store: Any, target: str, rows: list[tuple[Any, ...]], order: list[int], width: int
-    ) -> int:
-        if not rows:
-            return 0
-        columns: list[Sequence[Any]] = [[None] * len(rows) for _ in range(width)]
-        for position, values in zip(order, zip(*rows, strict=True), strict=True):
-            columns[position] = values
-        return len(store.insert(target, columns))
 
     # ------------------------------------------------------------------ stream
     def relation(self, relation: Relation) -> None:
@@ -255,45 +245,106 @@ class Applier:
             return False
         store = _store_of(self.db)
         with self.db.transaction(), self.guard.applying():
-            for row in rows:
-                self._apply_row(store, row, commit_lsn)
+            for run in _runs(rows):
+                self._apply_run(store, run, commit_lsn)
             self._save_position(commit_lsn, end_lsn)
         self.commit_lsn, self.end_lsn = commit_lsn, end_lsn
         return True
 
-    def _apply_row(self, store: Any, row: Row, lsn: int) -> None:
-        if isinstance(row, Truncate):
-            for oid in row.oids:
+    def _apply_run(self, store: Any, run: list[Row], lsn: int) -> None:
+        """Apply consecutive changes of one kind to one table with set-at-a-time writes."""
+        first = run[0]
+        if isinstance(first, Truncate):
+            for oid in first.oids:
                 target = self._targets.get(oid)
                 if target is not None:
                     self.db.sql(f"DELETE FROM {quote(target.name)}")
             return
-        target = self._targets.get(row.oid)
+        target = self._targets.get(first.oid)
         if target is None:
             return
-        if isinstance(row, Insert):
-            values = target.values(row.new)
-            full: list[Any] = [None] * target.width
-            for position, value in zip(target.positions, values, strict=True):
-                full[position] = value
-            store.insert(target.name, [[v] for v in full])
-            return
-        if isinstance(row, Delete):
-            store.delete(target.name, [self._find(store, target, target.values(row.old), lsn)])
-            return
-        new = target.values(row.new)
-        # the old key comes only when the key changed (or with REPLICA IDENTITY FULL)
-        rid = self._find(store, target, new if row.old is None else target.values(row.old), lsn)
-        pairs = [(p, v) for p, v in zip(target.positions, new, strict=True) if v is not UNCHANGED]
-        store.update_row(target.name, rid, [p for p, _ in pairs], [v for _, v in pairs])
+        if isinstance(first, Insert):
+            self._insert_run(store, target, cast(list[Insert], run))
+        elif isinstance(first, Delete):
+            self._delete_run(store, target, cast(list[Delete], run), lsn)
+        else:
+            self._update_run(store, target, cast(list[Update], run), lsn)
 
-    def _find(self, store: Any, target: _Target, values: list[Any], lsn: int) -> int:
+    def _insert_run(self, store: Any, target: _Target, run: list[Insert]) -> None:
+        columns: list[list[Any]] = [[None] * len(run) for _ in range(target.width)]
+        for i, row in enumerate(run):
+            for position, value in zip(target.positions, target.values(row.new), strict=True):
+                columns[position][i] = value
+        store.insert(target.name, columns)
+
+    def _delete_run(self, store: Any, target: _Target, run: list[Delete], lsn: int) -> None:
+        rids: set[int] = set()
+        for row in run:
+            key = target.stored_key(target.values(row.old))
+            rid = self._lookup(store, target, key)
+            if rid is None or rid in rids:  # a key deleted twice: the earlier deletes first
+                store.delete(target.name, rids)
+                rids = set()
+                rid = self._find(store, target, key, lsn)
+            rids.add(rid)
+        store.delete(target.name, rids)
+
+    def _update_run(self, store: Any, target: _Target, run: list[Update], lsn: int) -> None:
+        rids: list[int] = []
+        seen: set[int] = set()  # rids holds a row once: a second change of it waits its turn
+        rows: list[list[Any]] = []
+        shape: list[int] = []
+        for row in run:
+            new = target.values(row.new)
+            # the old key comes only when the key changed (or with REPLICA IDENTITY FULL)
+            key = target.stored_key(new if row.old is None else target.values(row.old))
+            sent = zip(target.positions, new, strict=True)
+            positions = [p for p, v in sent if v is not UNCHANGED]
+            rid = self._lookup(store, target, key)
+            if rid is None or rid in seen or positions != shape:
+                _update(store, target.name, rids, shape, rows)  # what came before, first
+                rids, rows, shape, seen = [], [], positions, set()
+                rid = self._find(store, target, key, lsn)
+            rids.append(rid)
+            seen.add(rid)
+            rows.append([v for v in new if v is not UNCHANGED])
+        _update(store, target.name, rids, shape, rows)
+
+    @staticmethod
+    def _lookup(store: Any, target: _Target, key: Any) -> int | None:
         data = store.data(target.name)
-        key = target.stored_key(values)
         rid = unique_index(data, data.schema.primary_key).get(key)
+        return None if rid is None else int(rid)
+
+    def _find(self, store: Any, target: _Target, key: Any, lsn: int) -> int:
+        rid = self._lookup(store, target, key)
         if rid is None:
             raise MirrorError(
                 f"mirror stopped: PostgreSQL changed a row of {target.name} with key {key!r} "
                 f"that PyRAM does not hold (at LSN {format_lsn(lsn)}): the copies diverged"
             )
-        return int(rid)
+        return rid
+
+
+def _update(
+    store: Any, table: str, rids: list[int], positions: list[int], rows: list[list[Any]]
+) -> None:
+    if rids:
+        columns = [list(values) for values in zip(*rows, strict=True)]
+        store.update_many(table, rids, positions, columns)
+
+
+def _runs(rows: list[Row]) -> Iterator[list[Row]]:
+    """Consecutive changes of one kind and one table (a TRUNCATE alone)."""
+    run: list[Row] = []
+    for row in rows:
+        if run and (
+            isinstance(row, Truncate)
+            or type(row) is not type(run[0])
+            or row.oid != run[0].oid
+        ):
+            yield run
+            run = []
+        run.append(row)
+    if run:
+        yield run

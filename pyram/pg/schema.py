@@ -287,4 +287,4 @@ def select_sql(table: MirroredTable) -> sql.Composed:
     query = sql.SQL("SELECT {} FROM {}").format(names, table.qualified)
     if table.source.where:
         query = sql.Composed([query, sql.SQL(" WHERE (" + table.source.where + ")")])
-    return sql.SQL("COPY ({}) TO STDOUT (FORMAT BINARY)").format(query)
+    return sql.SQL("COPY ({}) TO STDOUT").format(query)
