@@ -137,12 +137,14 @@ class Applier:
         self.tables = {(t.schema, t.name): t for t in tables}
         self._targets: dict[int, _Target] = {}
         self._transformer: AdaptTransformer | None = None
+        self._conn: psycopg.Connection[Any] | None = None
         self.commit_lsn = 0
         self.end_lsn = 0
 
     def bind(self, conn: psycopg.Connection[Any]) -> None:
         """Decode values as ``conn``'s loaders do (its time zone, encoding, custom types)."""
         self._transformer = Transformer(conn)
+        self._conn = conn
         self._targets.clear()
 
     # ------------------------------------------------------------------ position
@@ -231,8 +233,40 @@ class Applier:
                 f"mirror stopped: PostgreSQL sent column {where}.{name} that the mapping "
                 "does not hold (a model or column list fixes the columns)"
             )
-        self.db.sql(f"ALTER TABLE {quote(mirrored.target)} ADD COLUMN {quote(name)} {type_name}")
+        filled, value = self._existing_rows_value(mirrored, name, oid, where)
+        table = quote(mirrored.target)
+        self.db.sql(f"ALTER TABLE {table} ADD COLUMN {quote(name)} {type_name}")
         mirrored.columns.append(MirroredColumn(name, type_name, oid, False))
+        if filled:  # ADD COLUMN ... DEFAULT <constant>: the rows before it read that value
+            with self.db.transaction(), self.guard.applying():
+                self.db.sql(f"UPDATE {table} SET {quote(name)} = ?", [value])
+
+    def _existing_rows_value(
+        self, mirrored: MirroredTable, name: str, oid: int, where: str
+    ) -> tuple[bool, Any]:
+        """What rows older than an added column hold in it: (False, None) for NULL, (True,
+        value) for a constant default; an error for a default PostgreSQL computed per row
+        (its table rewrite sends no changes)."""
+        assert self._conn is not None and self._transformer is not None, "bind() first"
+        row = self._conn.execute(
+            "SELECT a.atthasmissing, array_to_string(a.attmissingval, ''),"
+            " d.adbin IS NOT NULL FROM pg_attribute a LEFT JOIN pg_attrdef d"
+            " ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+            " WHERE a.attrelid = %s AND a.attname = %s AND NOT a.attisdropped",
+            (mirrored.oid, name),
+        ).fetchone()
+        if row is None or not (row[0] or row[2]):
+            return False, None
+        if row[0]:
+            load = self._transformer.get_loader(oid, pq.Format.TEXT).load
+            return True, load(str(row[1]).encode())
+        if self.db.sql(f"SELECT count(*) FROM {quote(mirrored.target)}").scalar():
+            raise MirrorError(
+                f"mirror stopped: column {where}.{name} was added with a default computed per "
+                "row; PostgreSQL rewrote the table without sending the values (start the "
+                "mirror again to re-snapshot)"
+            )
+        return False, None
 
     def apply(self, commit_lsn: int, end_lsn: int, rows: list[Row]) -> bool:
         """Apply one PostgreSQL transaction as one PyRAM transaction; False when it was

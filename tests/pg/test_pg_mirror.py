@@ -261,3 +261,18 @@ def test_unreachable_server_is_retried(pgdb: PgDatabase) -> None:
         assert mirror.stats()["reconnects"] >= 1
     finally:
         mirror.stop()
+
+
+def test_added_column_with_a_default_fills_the_older_rows(pgdb: PgDatabase) -> None:
+    pgdb.run("CREATE TABLE c (id int PRIMARY KEY); INSERT INTO c VALUES (1), (2)")
+    db = pyram.Database()
+    mirror = pg.mirror(db, pgdb.dsn, ["c"], slot=pgdb.slot)
+    try:
+        pgdb.run("ALTER TABLE c ADD COLUMN n int NOT NULL DEFAULT 7; INSERT INTO c VALUES (3, 8)")
+        assert mirror.wait_for(pgdb.lsn(), timeout=10)
+        assert _py_rows(db, "c") == _pg_rows(pgdb, "c") == [(1, 7), (2, 7), (3, 8)]
+        pgdb.run("ALTER TABLE c ADD COLUMN r float DEFAULT random(); INSERT INTO c VALUES (4, 1)")
+        with pytest.raises(pg.MirrorError, match=r"c\.r was added with a default computed"):
+            mirror.wait_for(pgdb.lsn(), timeout=10)
+    finally:
+        mirror.stop()
