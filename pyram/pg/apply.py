@@ -22,7 +22,7 @@ from psycopg.abc import Transformer as AdaptTransformer
 from psycopg.adapt import Transformer
 
 from pyram.errors import NotSupportedError
-from pyram.model import Col, Table, column, table
+from pyram.model import Col, Table, column, schema_of, table
 from pyram.pg.copy_text import column_decoder, copy_columns
 from pyram.pg.errors import MirrorError, ReadOnlyTableError
 from pyram.pg.pgtypes import pyram_type_name
@@ -66,6 +66,10 @@ def _store_of(db: Database) -> Any:
     """The database's store: the mirror writes by primary key and column-wise below the
     facade's model API (mirrored tables may have no model class), as ``Database`` does."""
     return db._store
+
+
+_STATE = schema_of(MirrorState).name
+_STATE_POSITIONS = [schema_of(MirrorState).position(c) for c in ("commit_lsn", "end_lsn")]
 
 
 class ReadOnlyGuard:
@@ -157,7 +161,13 @@ class Applier:
         return True
 
     def _save_position(self, commit_lsn: int, end_lsn: int) -> None:
-        self.db.upsert(MirrorState(slot=self.slot, commit_lsn=commit_lsn, end_lsn=end_lsn))
+        store = _store_of(self.db)
+        data = store.data(_STATE)
+        rid = unique_index(data, data.schema.primary_key).get(self.slot)
+        if rid is None:
+            self.db.insert(MirrorState(slot=self.slot, commit_lsn=commit_lsn, end_lsn=end_lsn))
+        else:  # one row per slot: rewrite its two positions in place (the cheap path)
+            store.update_row(_STATE, rid, _STATE_POSITIONS, [commit_lsn, end_lsn])
 
     # ------------------------------------------------------------------ snapshot
     def load_snapshot(self, conn: psycopg.Connection[Any], lsn: int) -> int:
@@ -335,9 +345,13 @@ class Applier:
             sent = zip(target.positions, new, strict=True)
             positions = [p for p, v in sent if v is not UNCHANGED]
             rid = self._lookup(store, target, key)
-            if rid is None or rid in seen or positions != shape:
+            if rids and (rid is None or rid in seen or positions != shape):
                 _update(store, target.name, rids, shape, rows)  # what came before, first
-                rids, rows, shape, seen = [], [], positions, set()
+                rids, rows, seen = [], [], set()
+                rid = self._lookup(store, target, key)  # the flushed rows may have moved it
+            if not rids:
+                shape = positions
+            if rid is None:
                 rid = self._find(store, target, key, lsn)
             rids.append(rid)
             seen.add(rid)

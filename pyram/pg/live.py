@@ -356,8 +356,11 @@ class Mirror:
             if not self._running.is_set():
                 self._paused(replication)
                 continue
-            if now - last_feedback > FEEDBACK_INTERVAL or (self._waiters and begin is None):
-                replication.send(status_update(self._position(), reply=self._waiters > 0))
+            asking = self._waiters and begin is None and now - last_feedback > _WAITER_WAIT
+            if asking or now - last_feedback > FEEDBACK_INTERVAL:
+                # a waiter needs the server's position: ask for a keepalive (at most every
+                # _WAITER_WAIT seconds; each request costs the server a reply)
+                replication.send(status_update(self._position(), reply=bool(asking)))
                 last_feedback = now
             data = replication.read(_WAITER_WAIT if self._waiters else _IDLE_WAIT)
             if data is None:
