@@ -276,3 +276,28 @@ def test_added_column_with_a_default_fills_the_older_rows(pgdb: PgDatabase) -> N
             mirror.wait_for(pgdb.lsn(), timeout=10)
     finally:
         mirror.stop()
+
+
+class WrongOrder(pyram.Table):
+    id: pyram.Col[int] = pyram.column(primary_key=True)
+    status: pyram.Col[int]
+
+
+def test_schema_wildcard_and_model_type_mismatch(pgdb: PgDatabase) -> None:
+    pgdb.run(
+        "CREATE TABLE p1 (id int PRIMARY KEY); CREATE TABLE p2 (id text PRIMARY KEY);"
+        "INSERT INTO p1 VALUES (1); INSERT INTO p2 VALUES ('x');"
+        "CREATE TABLE orders (id int PRIMARY KEY, status text)"
+    )
+    db = pyram.Database()
+    wrong = pyram.table(name="orders")(WrongOrder)
+    with pytest.raises(ProgrammingError, match=r"orders\.status is TEXT .* but INTEGER"):
+        pg.mirror(pyram.Database(), pgdb.dsn, [wrong], slot=pgdb.slot)
+    pgdb.run("DROP TABLE orders")
+    mirror = pg.mirror(db, pgdb.dsn, "public.*", slot=pgdb.slot)
+    try:
+        assert sorted(mirror.stats()["tables"]) == ["p1", "p2"]
+        assert db.sql("SELECT * FROM p1").all() == [(1,)]
+        assert db.sql("SELECT * FROM p2").all() == [("x",)]
+    finally:
+        mirror.stop()
