@@ -8,7 +8,7 @@ import types
 from pathlib import Path
 
 import pytest
-from conftest import PgDatabase
+from pg_fixtures import PgDatabase, pgdb_fixture  # noqa: F401 (the pgdb fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import PgDatabase
+from pg_fixtures import PgDatabase, pgdb_fixture  # noqa: F401 (the pgdb fixture)
 
 import pyram
 import pyram.pg as pg

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import psycopg
-from conftest import PgDatabase
+from pg_fixtures import PgDatabase, pgdb_fixture  # noqa: F401 (the pgdb fixture)
 
 import pyram
 import pyram.pg as pg

@@ -13,7 +13,7 @@ import threading
 from typing import Any
 
 import psycopg
-from conftest import PgDatabase
+from pg_fixtures import PgDatabase, pgdb_fixture  # noqa: F401 (the pgdb fixture)
 
 import pyram
 import pyram.pg as pg

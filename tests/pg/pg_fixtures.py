@@ -1,4 +1,6 @@
-"""Fixtures of the mirror tests: a fresh PostgreSQL database per test on the session server."""
+"""The mirror tests' fixture: a fresh PostgreSQL database per test on the session server
+(imported by each test module: a conftest.py here would shadow tests/conftest.py for the
+modules that import helpers from it)."""
 
 from __future__ import annotations
 
@@ -40,8 +42,8 @@ class PgDatabase:
         return str(self.rows("SELECT pg_current_wal_lsn()::text")[0][0])
 
 
-@pytest.fixture
-def pgdb(postgres: Any) -> Iterator[PgDatabase]:
+@pytest.fixture(name="pgdb")
+def pgdb_fixture(postgres: Any) -> Iterator[PgDatabase]:
     """A fresh PostgreSQL database, dropped (with its slots) after the test."""
     name = f"mirror_{next(_ids)}"
     postgres.psql(f"CREATE DATABASE {name}")
