@@ -290,7 +290,8 @@ class Mirror:
 
     def stats(self) -> dict[str, Any]:
         """Counters and gauges for ``db.stats()``: status, position, lag, transactions and
-        rows applied, replays skipped, reconnects, last commit-to-visible delay, WAL retained."""
+        rows applied, replays skipped, reconnects, last commit-to-visible delay, WAL retained,
+        and whether the mirror resumed a durable database's position (no snapshot)."""
         lag = self.lag()
         return {
             "status": self._status,
@@ -300,6 +301,7 @@ class Mirror:
             "last_delay_seconds": self._last_delay,
             "retained_wal_bytes": self._retained,
             "tables": [t.target for t in self.tables],
+            "resumed": self._resumed,
             **self._counters,
         }
 
