@@ -4,7 +4,7 @@ A suite of ``python -m benchmarks`` (``--only mirror``); alone:
 ``python -m benchmarks.mirror [--rows 1000000] [--quick]``. Measures:
 
 - initial load: ``pyram.pg.mirror`` of an N-row table (slot creation, exported snapshot,
-  binary COPY, column-wise insert) in rows/s, against the floor of ``COPY ... TO STDOUT``
+  server-side cursor, column-wise insert) in rows/s, against the floor of ``COPY ... TO STDOUT``
   into a Python list with psycopg alone;
 - apply throughput: 10k single-row UPDATE transactions, and 100-row transactions, written
   while the mirror is paused and timed from resume to caught up (the apply rate, not the

@@ -23,7 +23,6 @@ from psycopg.adapt import Transformer
 
 from pyram.errors import NotSupportedError
 from pyram.model import Col, Table, column, schema_of, table
-from pyram.pg.copy_text import column_decoder, copy_columns
 from pyram.pg.errors import MirrorError, ReadOnlyTableError
 from pyram.pg.pgtypes import pyram_type_name
 from pyram.pg.protocol import (
@@ -174,23 +173,26 @@ class Applier:
         """Replace the mirrored tables' rows with ``conn``'s snapshot; returns the row count.
 
         ``conn`` is inside the transaction that imported the slot's snapshot, so the rows are
-        exactly those committed before the slot's consistent point ``lsn``.
+        exactly those committed before the slot's consistent point ``lsn``. Rows come through
+        a server-side cursor in text format, LOAD_CHUNK at a time: psycopg decodes them in C
+        with the same text loaders as the stream (measured faster than ``COPY ... TO STDOUT``
+        decoded in Python), and each chunk goes to the column-wise bulk insert.
         """
-        assert self._transformer is not None, "bind() first"
         store = _store_of(self.db)
         count = 0
         with self.db.transaction(), self.guard.applying():
-            for mirrored in self.tables.values():
+            for number, mirrored in enumerate(self.tables.values()):
                 self.db.sql(f"DELETE FROM {quote(mirrored.target)}")
                 schema = self.db.schema(mirrored.target)
                 order = [schema.position(c.name) for c in mirrored.columns]
-                decoders = [column_decoder(c.load_oid, self._transformer) for c in mirrored.columns]
-                query = select_sql(mirrored).as_bytes(conn)
-                for chunk in copy_columns(conn.pgconn, query, decoders, LOAD_CHUNK):
-                    columns: list[Sequence[Any]] = [[None] * len(chunk[0])] * len(schema.columns)
-                    for position, values in zip(order, chunk, strict=True):
-                        columns[position] = values
-                    count += len(store.insert(mirrored.target, columns))
+                with conn.cursor(name=f"pyram_mirror_load_{number}") as cursor:
+                    cursor.itersize = LOAD_CHUNK
+                    cursor.execute(select_sql(mirrored))
+                    while rows := cursor.fetchmany(LOAD_CHUNK):
+                        columns: list[Sequence[Any]] = [()] * len(schema.columns)
+                        for position, values in zip(order, zip(*rows, strict=True), strict=True):
+                            columns[position] = values
+                        count += len(store.insert(mirrored.target, columns))
             self._save_position(lsn, lsn)
         self.commit_lsn = self.end_lsn = lsn
         return count

@@ -282,9 +282,9 @@ def publication_sql(name: str, tables: list[MirroredTable]) -> sql.Composed:
 
 
 def select_sql(table: MirroredTable) -> sql.Composed:
-    """The ``COPY (SELECT ...) TO STDOUT`` of the initial load (the same rows and columns)."""
+    """The ``SELECT`` of the initial load (the same rows and columns as the publication)."""
     names = sql.SQL(", ").join(sql.Identifier(c.name) for c in table.columns)
     query = sql.SQL("SELECT {} FROM {}").format(names, table.qualified)
     if table.source.where:
         query = sql.Composed([query, sql.SQL(" WHERE (" + table.source.where + ")")])
-    return sql.SQL("COPY ({}) TO STDOUT").format(query)
+    return query

@@ -79,9 +79,11 @@ def start_position(
 
 
 def _load(applier: Applier, dsn: str, snapshot: str, lsn: int) -> None:
-    with psycopg.connect(conninfo(dsn), autocommit=True) as loader:
-        loader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        # the snapshot name comes from the server, in its fixed hex-and-dash form
+    with psycopg.connect(conninfo(dsn)) as loader:
+        loader.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        loader.read_only = True
+        # the first statement of the transaction; the name comes from the server, in its
+        # fixed hex-and-dash form
         loader.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
         applier.load_snapshot(loader, lsn)
-        loader.execute("COMMIT")
+        loader.rollback()  # read only: nothing to keep
