@@ -1,8 +1,9 @@
 """Which PostgreSQL column types the mirror maps, to which PyRAM types, and how values decode.
 
 Values are decoded by psycopg's own text loaders (its C implementation when installed), for the
-initial load and for the ``pgoutput`` stream alike, so both paths give the same Python values (``numeric`` -> ``Decimal``, ``timestamptz`` -> aware ``datetime`` in UTC,
-``jsonb`` -> ``dict``/``list``, ``uuid`` -> ``UUID``, ``bytea`` -> ``bytes``).
+initial load and for the ``pgoutput`` stream alike, so both paths give the same Python values
+(``numeric`` -> ``Decimal``, ``timestamptz`` -> aware ``datetime`` in UTC, ``jsonb`` ->
+``dict``/``list``, ``uuid`` -> ``UUID``, ``bytea`` -> ``bytes``).
 """
 
 from __future__ import annotations
