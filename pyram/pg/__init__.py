@@ -7,6 +7,13 @@ in commit order, one PyRAM transaction per PostgreSQL transaction. See docs/post
 
 from __future__ import annotations
 
+try:
+    import psycopg  # noqa: F401
+except ImportError as exc:  # the optional extra is missing: say how to get it
+    raise ImportError(
+        "pyram.pg needs psycopg 3: pip install 'pyram[postgres]'"
+    ) from exc
+
 from pyram.pg.errors import MirrorError, MirrorWarning, ReadOnlyTableError
 from pyram.pg.live import Lag, Mirror, mirror, mirror_stats
 from pyram.pg.schema import Source
