@@ -41,6 +41,7 @@ NOT_RUN_PAGES = {
     "index.md": "the README's overview",
     "performance.md": "benchmark fragments",
     "shell.md": "shell sessions",
+    "postgres.md": "needs a PostgreSQL server: tests/pg/test_pg_docs.py runs them against one",
 }
 #: Phrases of documentation written before a feature existed (issue 19 found these drifted):
 #: a page that still promises something "planned" or "not raised yet" is out of date.

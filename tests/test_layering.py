@@ -38,6 +38,8 @@ LAYERS: dict[str, frozenset[str]] = {
     "pyram": frozenset({"api", "catalog", "dsl", "engine", "errors", "model", "txn", "types"}),
     "__main__": frozenset({"shell"}),
     "ext": frozenset({"pyram", "dbapi", "errors"}),
+    # the PostgreSQL mirror: a facade-level integration (optional extra pyram[postgres])
+    "pg": _FOUNDATIONS | {"pyram", "model", "storage", "txn", "types"},
     "ext.sqlalchemy": frozenset({"pyram", "dbapi", "errors", "ext"}),
     "shell": _FOUNDATIONS | {"pyram", "api", "catalog", "engine", "persist", "sql", "types"},
     "dbapi": frozenset({"api"}),
