@@ -25,6 +25,7 @@ from pyram.dsl.functions import func
 from pyram.dsl.query import alias, exists, select
 from pyram.engine.query_plan import format_query_plan
 from pyram.errors import (
+    CapacityError,
     CorruptFileError,
     DatabaseError,
     DataError,
@@ -54,6 +55,7 @@ __version__ = "0.1.0"
 __all__ = [
     "JSON",
     "AwareDatetime",
+    "CapacityError",
     "Change",
     "CheckConstraint",
     "Col",

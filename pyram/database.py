@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from operator import attrgetter
 from typing import Any, Literal, TypeVar, overload
 
+from pyram.cache import CacheManager, Clock, SingleFlight
+from pyram.cache_api import CacheApi
 from pyram.catalog import TableSchema
 from pyram.database_io import export_database, import_into
 from pyram.dsl.binder import bind_query, bind_statement
@@ -56,7 +58,7 @@ T1 = TypeVar("T1")
 _NO_KEY: Any = object()  # sentinel: delete() called without a key
 
 
-class Database(FunctionsApi):
+class Database(CacheApi, FunctionsApi):
     """A PyRAM database: in memory, or durable when given a ``path``.
 
     Example:
@@ -83,6 +85,8 @@ class Database(FunctionsApi):
         *,
         checkpoint_size: int = DEFAULT_CHECKPOINT_SIZE,
         salvage: bool = False,
+        clock: Clock | None = None,
+        max_bytes: int | None = None,
     ) -> None:
         """Open a database: in memory (``path`` None) or the durable one at ``path``.
 
@@ -92,7 +96,10 @@ class Database(FunctionsApi):
         milliseconds (a power failure may lose that window); ``"off"`` never fsyncs.
         ``checkpoint_size`` is the log size in bytes that triggers a checkpoint. ``salvage``
         opens a log damaged in the middle by keeping the records before the damage (by default
-        that is a ``CorruptFileError``; see docs/persistence.md).
+        that is a ``CorruptFileError``; see docs/persistence.md). ``clock`` (a callable
+        returning seconds, like ``time.time``) is the time cache tables expire by;
+        ``max_bytes`` bounds the estimated bytes of all tables, evicting from cache tables
+        (see docs/cache.md).
 
         Raises:
             OperationalError: another process (or Database object) has the file open.
@@ -106,6 +113,9 @@ class Database(FunctionsApi):
         self._schema_of = schema_lookup(self._store.catalog)
         self._events = ChangeHub()
         self._events_wanted = False
+        self._cache = CacheManager(self._store, self._events, clock, max_bytes)
+        self._flights: SingleFlight[Any] = SingleFlight()
+        self._sweeper = None
         self._sql = SqlSession(self._store, self._forget_prepared)
         self._functions = DatabaseFunctions(self, self._functions_changed)
         self._sql.functions = self._functions.scope
@@ -132,6 +142,7 @@ class Database(FunctionsApi):
         have come or gone)."""
         self._handles.clear()
         self._plans.clear()
+        self._sync_cache()
         self._rewatch()
         if self._durable is not None:
             self._durable.schema_changed()
@@ -153,6 +164,8 @@ class Database(FunctionsApi):
             watchers.append(self._events)
         if len(self._sql.triggers):
             watchers.append(self._sql.triggers)
+        if self._cache.active:
+            watchers.append(self._cache)  # last: it evicts after the others saw the insert
         self._store.watcher = combine(watchers)
 
     # ------------------------------------------------------------------ files
@@ -179,6 +192,7 @@ class Database(FunctionsApi):
         Raises:
             OperationalError: this thread still has a transaction open.
         """
+        self.stop_sweeper()
         if self._durable is not None:
             if self.in_transaction:
                 raise OperationalError("cannot close the database: a transaction is open")
@@ -575,6 +589,20 @@ class Database(FunctionsApi):
             ProgrammingError: the table has no primary key.
             DataError: ``key`` has the wrong type.
         """
+        by_model = self._cache.by_model
+        if by_model and model in by_model:  # a cache table: expire, count, rank
+            cache = self._cache
+            cache.before_access()
+            found = self._get_plain(model, key)
+            handle = self._handles[model]
+            if type(key) not in handle.key_types:
+                key = _stored_key(handle.data.schema, key)
+            cache.touched(by_model[model], key, found is not None)
+            return found
+        return self._get_plain(model, key)
+
+    def _get_plain(self, model: type[T], key: Any) -> T | None:
+        """:meth:`get` without the cache bookkeeping."""
         handle = self._handles.get(model) or self._handle(model)
         if type(key) not in handle.key_types:
             key = _stored_key(handle.data.schema, key)

@@ -28,6 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "storage": {"errors", "types", "catalog", "txn"},
     "engine": {"errors", "types", "catalog", "functions", "plan", "storage", "txn"},
     "persist": {"errors", "types", "catalog", "storage", "txn"},
+    "cache": {"errors", "types", "catalog", "storage", "txn"},
 }
 # Integrations (pyram/ext/): outside the layers. They use PyRAM's public API only, and
 # nothing else in pyram/ imports them (their libraries are optional extras).
@@ -42,6 +43,7 @@ TOP_LEVEL = {
     "schema_alter",
     "migrate",
     "udf",
+    "cache_api",
     "triggers",
     "result",
     "dbapi",
