@@ -26,6 +26,7 @@ from pyram.catalog import (
     TableSchema,
     define_table,
 )
+from pyram.catalog.cache_policy import check_cache_policy, policy_from_options
 from pyram.errors import ProgrammingError
 from pyram.plan import expr as px
 from pyram.sql import ast
@@ -176,6 +177,9 @@ class DdlBinder(DmlBinder):
             schema = attrs.evolve(
                 schema, checks=schema.checks + tuple(self.bind_checks(schema, checks))
             )
+        if stmt.options:
+            schema = attrs.evolve(schema, cache=policy_from_options(stmt.name, dict(stmt.options)))
+            check_cache_policy(schema)
         return schema
 
     def _column(
