@@ -241,15 +241,21 @@ class CacheManager:
                 total += data.live_count * estimate_row_bytes(data, tracked=False)
         return total
 
-    def _make_room(self, tracker: TableTracker, position: int) -> None:
+    def _make_room(self, tracker: TableTracker, written: Rows, position: int) -> None:
         """Evict until ``tracker``'s table is within its limits (inside the writer's
-        statement, so a rollback undoes the eviction with the write)."""
+        statement, so a rollback undoes the eviction with the write). The rows just
+        ``written`` go last: under LFU a new row has the fewest reads of all, and evicting
+        what was just stored helps nobody."""
         if tracker.policy.evict == "none":
             return
         held: set[int] = set()
+        fresh = {tracker.find(tracker.key_of(row)) for row in written if row is not None}
+        fresh.discard(None)
         evicted = 0
         while self._over(tracker, 0):
-            rid = pick_victim(tracker, held, self._rng)
+            rid = pick_victim(tracker, held | fresh, self._rng)  # type: ignore[operator]
+            if rid is None and not held:  # a write larger than the table: keep its last rows
+                rid = pick_victim(tracker, held, self._rng)
             if rid is None:
                 raise CapacityError(
                     f"table {tracker.data.schema.name} is full and no row can be evicted "
@@ -289,7 +295,7 @@ class CacheManager:
         tracker = self.trackers[data.schema.name.lower()]
         tracker.wrote(old, new, self.clock(), position, self._undo)
         if kind != "delete" and (tracker.policy.bounded or self.max_bytes is not None):
-            self._make_room(tracker, position)
+            self._make_room(tracker, new, position)
 
     def committed(self) -> None:
         """The writes followed so far are permanent: count their evictions."""
