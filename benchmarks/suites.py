@@ -24,6 +24,7 @@ SUITES: dict[str, str] = {
     "windows": "benchmarks.windows:run",  # issue 16: window functions vs sqlite3 and duckdb
     "limits": "benchmarks.limits:run_suite",  # issue 19: IN lists, recursive CTE, big expressions
     "ecosystem": "benchmarks.ecosystem:run",  # issue 20: pandas read_sql/to_sql via SQLAlchemy
+    "cache": "benchmarks.cache:run_suite",  # issue 12: cache tables vs cachetools and sqlite3
 }
 
 

@@ -78,13 +78,15 @@ class CacheApi:
             ProgrammingError: no loader, or the loader returned a row of another table or
                 with another key.
         """
+        found = self.get(model, key)
+        if found is not None and model in self._cache.by_model:
+            return found  # the hit path: get() counted and ranked it
         load = loader if loader is not None else getattr(model, "__pyram_loader__", None)
         if load is None:
             raise ProgrammingError(
                 f"get_or_load({model.__qualname__}, ...) needs a loader: pass one or declare "
                 "@pyram.table(loader=...)"
             )
-        found = self.get(model, key)
         schema = schema_of(model)
         name = schema.name.lower()
         counters = self._cache.counters(name)

@@ -64,6 +64,7 @@ class CacheManager:
         self.max_bytes = max_bytes
         self.trackers: dict[str, TableTracker] = {}
         self.by_model: dict[type, TableTracker] = {}
+        self._heaps: tuple[list[tuple[float, Any]], ...] = ()
         self._plain: dict[str, Counters] = {}  # get_or_load counts of tables without a policy
         self._undo: list[UndoRecord] = []
         self._evicted: list[tuple[int, TableTracker, int]] = []  # (position, tracker, count)
@@ -91,6 +92,8 @@ class CacheManager:
                 tracker.rebuild(now)
             trackers[name] = tracker
         self.trackers = trackers
+        #: the deadline heaps of the tables that expire rows (what before_access peeks at)
+        self._heaps = tuple(t.heap for t in trackers.values() if t.policy.expires)
         self.by_model = {
             t.data.schema.row_class: t for t in trackers.values() if t.data.schema.row_class
         }
@@ -112,18 +115,20 @@ class CacheManager:
 
     # ------------------------------------------------------------------ reads
     def before_access(self) -> None:
-        """The store's hook: remove every due row first (a no-op unless one is due)."""
+        """The store's hook: remove every due row first. Unless one is due it costs a clock
+        call and a heap peek per expiring table (the hot path of every cache read)."""
+        now = self.clock()
+        for heap in self._heaps:
+            if heap and heap[0][0] <= now:
+                break
+        else:
+            return
         if getattr(self._local, "busy", False):
             return
         local = self.store.thread_state
         if local.txn is not None or local.depth:
             return  # a transaction reads its snapshot; a statement already checked
-        now = self.clock()
-        for tracker in self.trackers.values():
-            deadline = tracker.next_deadline()
-            if deadline is not None and deadline <= now:
-                self.expire(now)
-                return
+        self.expire(now)
 
     def touched(self, tracker: TableTracker, key: Any, found: bool) -> None:
         """Count a point read of ``key`` and rank the row it found."""

@@ -218,7 +218,7 @@ class TableTracker:
         """Start the bookkeeping from the rows stored now (a table opened from a file, or
         rebuilt by ALTER TABLE): every row is new as of ``now``."""
         self.deadlines.clear()
-        self.heap.clear()
+        self.heap.clear()  # in place: the manager holds the list
         self.rank.clear()
         data = self.data
         for rid in data.live_rids():
