@@ -528,7 +528,8 @@ class Database(CacheApi, FunctionsApi):
             rid = self._rid_for(data, _pk_of(values, data.schema))
             if rid is None:
                 return False
-            self._store.update(data.schema.name, rid, values)
+            if not self._store.update(data.schema.name, rid, values):
+                self._cache.rewrote(type(obj), data, rid)  # equal values: still a cache write
             return True
 
     def upsert(self, obj: Table) -> Literal["insert", "update"]:
@@ -544,7 +545,8 @@ class Database(CacheApi, FunctionsApi):
             if rid is None:
                 self._store.insert(data.schema.name, [[v] for v in values])
                 return "insert"
-            self._store.update(data.schema.name, rid, values)
+            if not self._store.update(data.schema.name, rid, values):
+                self._cache.rewrote(type(obj), data, rid)  # equal values: still a cache write
             return "update"
 
     @overload

@@ -41,6 +41,8 @@ __all__ = ["HELD_RETRY_SECONDS", "CacheManager", "Clock"]
 Clock = Callable[[], float]
 #: how long a due row that a RESTRICT reference holds waits before the next removal attempt
 HELD_RETRY_SECONDS = 1.0
+#: a full table evicts 1/EVICT_BATCH of its rows at once (at least one): about 1.5%
+EVICT_BATCH = 64
 #: the default cap on rows one :meth:`CacheManager.sweep` call removes
 SWEEP_ROWS = 1000
 
@@ -139,51 +141,65 @@ class CacheManager:
         else:
             counters.misses += 1
 
+    def rewrote(self, model: type, data: TableData, rid: int) -> None:
+        """``db.update``/``db.upsert`` wrote a row of ``model`` with the values it had: the
+        store saw no change, but for the cache it is a write (the clock restarts, the row is
+        used). Undone with the statement like any write's bookkeeping."""
+        tracker = self.by_model.get(model)
+        if tracker is None:
+            return
+        log = self.store.undo_log
+        row = data.row(rid)
+        tracker.wrote([row], [row], self.clock(), 0 if log is None else len(log), self._undo)
+
     # ------------------------------------------------------------------ expiry
     def expire(self, now: float | None = None, limit: int | None = None) -> int:
         """Remove rows due at ``now`` (default: the clock), at most ``limit``; returns how
-        many were removed. Rows a RESTRICT reference holds are retried later."""
-        now = self.clock() if now is None else now
-        budget = limit if limit is not None else 1 << 62
-        removed = 0
-        for tracker in list(self.trackers.values()):
-            deadline = tracker.next_deadline()
-            if budget <= removed or deadline is None or deadline > now:
-                continue
-            due = tracker.due(now, budget - removed)
-            if not due:
-                continue
-            try:
-                gone = self._remove(tracker, list(due), "expire")
-            except BaseException:
-                tracker.requeue(due)
-                raise
-            tracker.counters.expirations += len(gone)
-            removed += len(gone)
-            held = {key: deadline for key, deadline in due.items() if key not in gone}
-            tracker.requeue(held, now + HELD_RETRY_SECONDS)
-        return removed
+        many were removed. Rows a RESTRICT reference holds are retried later.
+
+        It all runs in one statement of its own: the write lock serialises it with writers
+        (which push deadlines) and with other threads expiring at the same moment.
+        """
+        local = self._local
+        local.busy = True
+        try:
+            with self.store.statement():
+                now = self.clock() if now is None else now
+                budget = limit if limit is not None else 1 << 62
+                removed = 0
+                for tracker in list(self.trackers.values()):
+                    if removed < budget:
+                        removed += self._expire_table(tracker, now, budget - removed)
+                return removed
+        finally:
+            local.busy = False
 
     def sweep(self, max_rows: int = SWEEP_ROWS) -> int:
         """Remove at most ``max_rows`` due rows (the capped unit of background work)."""
         return self.expire(limit=max_rows)
 
-    def _remove(self, tracker: TableTracker, keys: list[Any], kind: EventKind) -> set[Any]:
-        """Delete the rows of ``keys`` in a statement of their own, labelled ``kind``;
-        returns the keys removed (a row a RESTRICT reference holds stays)."""
-        local = self._local
-        local.busy = True
-        store = self.store
+    def _expire_table(self, tracker: TableTracker, now: float, limit: int) -> int:
+        """Remove up to ``limit`` due rows of one table (inside the expiry statement)."""
+        deadline = tracker.next_deadline()
+        if deadline is None or deadline > now:
+            return 0
+        due = tracker.due(now, limit)
+        if not due:
+            return 0
         try:
-            with store.statement():
-                rids: dict[int, Any] = {}
-                for key in keys:
-                    rid = tracker.find(key)
-                    if rid is not None:
-                        rids[rid] = key
-                return {rids[rid] for rid in self._delete(tracker, list(rids), kind)}
-        finally:
-            local.busy = False
+            rids: dict[int, Any] = {}
+            for key in due:
+                rid = tracker.find(key)
+                if rid is not None:
+                    rids[rid] = key
+            gone = {rids[rid] for rid in self._delete(tracker, list(rids), "expire")}
+        except BaseException:
+            tracker.requeue(due)
+            raise
+        tracker.counters.expirations += len(gone)
+        held = {key: deadline for key, deadline in due.items() if key not in gone}
+        tracker.requeue(held, now + HELD_RETRY_SECONDS)
+        return len(gone)
 
     def _delete(self, tracker: TableTracker, rids: list[int], kind: EventKind) -> list[int]:
         """Delete ``rids`` (inside a statement), all at once or, when a RESTRICT reference
@@ -193,8 +209,7 @@ class CacheManager:
         hub.delete_as = (tracker.name, kind)
         try:
             try:
-                with self.store.statement():
-                    self.store.delete(tracker.name, rids)
+                self.store.delete(tracker.name, rids)  # a statement: undone if it fails
                 return rids
             except IntegrityError:
                 done = []
@@ -258,20 +273,35 @@ class CacheManager:
         fresh.discard(None)
         evicted = 0
         while self._over(tracker, 0):
-            rid = pick_victim(tracker, held | fresh, self._rng)  # type: ignore[operator]
-            if rid is None and not held:  # a write larger than the table: keep its last rows
-                rid = pick_victim(tracker, held, self._rng)
-            if rid is None:
+            victims = self._victims(tracker, held, fresh)  # type: ignore[arg-type]
+            if not victims:
                 raise CapacityError(
                     f"table {tracker.data.schema.name} is full and no row can be evicted "
                     "(every candidate is held by a RESTRICT foreign key)"
                 )
-            if self._delete(tracker, [rid], "evict"):
-                evicted += 1
-            else:
-                held.add(rid)
+            done = self._delete(tracker, victims, "evict")
+            evicted += len(done)
+            held.update(set(victims).difference(done))
         if evicted:
             self._evicted.append((position, tracker, evicted))
+
+    def _victims(self, tracker: TableTracker, held: set[int], fresh: set[int]) -> list[int]:
+        """The next rows to evict: 1/:data:`EVICT_BATCH` of the table at once (at least one),
+        so the cost of a delete statement is shared by several rows, not paid per insert."""
+        count = max(1, tracker.data.live_count // EVICT_BATCH)
+        skip = held | fresh
+        chosen: list[int] = []
+        for _ in range(count):
+            rid = pick_victim(tracker, skip, self._rng)
+            if rid is None:
+                break
+            chosen.append(rid)
+            skip.add(rid)
+        if not chosen and not held:  # a write larger than the table: keep its last rows
+            rid = pick_victim(tracker, set(), self._rng)
+            if rid is not None:
+                chosen.append(rid)
+        return chosen
 
     # ------------------------------------------------------------------ watcher
     def watches(self, table: str) -> bool:
