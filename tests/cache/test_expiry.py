@@ -219,3 +219,39 @@ def test_durable_replay_keeps_expired_rows_out(clock: Any, tmp_path: Path) -> No
     clock.advance(10)  # rows read back restart their clock at open time
     assert again.get(Session, 9) is None
     again.close()
+
+
+def test_a_durable_sql_cache_table_keeps_its_options(clock: Any, tmp_path: Path) -> None:
+    path = tmp_path / "sql.pyram"
+    db = pyram.Database(path, clock=clock)
+    db.sql("CREATE TABLE s (k TEXT PRIMARY KEY, v INTEGER) WITH (ttl = 30, max_rows = 5)")
+    db.sql("INSERT INTO s VALUES ('a', 1)")
+    db.close()
+    again = pyram.Database(path, clock=clock)
+    assert again.schema("s").cache == db.schema("s").cache
+    again.checkpoint()
+    again.close()
+    third = pyram.Database(path, clock=clock)
+    assert third.sql("SELECT * FROM s").all() == [("a", 1)]
+    clock.advance(30)
+    assert third.sql("SELECT * FROM s").all() == []
+    third.close()
+
+
+def test_a_model_may_change_its_ttl_without_a_migration(clock: Any, tmp_path: Path) -> None:
+    path = tmp_path / "model.pyram"
+    db = pyram.Database(path, clock=clock)
+    db.create(Session)
+    db.insert(Session(id=1, user="u"))
+    db.close()
+
+    @pyram.table(name="session", ttl=1000)
+    class LongSession(pyram.Table):
+        id: Col[int] = column(primary_key=True)
+        user: Col[str] = column(index=True)
+
+    again = pyram.Database(path, clock=clock)
+    again.create(LongSession)
+    clock.advance(100)
+    assert again.get(LongSession, 1) == LongSession(id=1, user="u")
+    again.close()
