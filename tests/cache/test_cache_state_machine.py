@@ -1,12 +1,13 @@
 """A Hypothesis state machine: a cache table against a model cache, compared after every step.
 
-Inserts, upserts, deletes, point reads, clock moves and sweeps run on a TTL + LRU table and
+Inserts, upserts, deletes, rolled-back transactions, point reads, clock moves and sweeps run on a TTL + LRU table and
 on a plain ``OrderedDict`` model of the same policy. The table is kept at most
 ``SAMPLE_SIZE`` rows, where sampled LRU looks at every row and so must match exact LRU.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 
 from hypothesis import settings
@@ -27,6 +28,10 @@ class Entry(pyram.Table):
 
 
 keys = st.integers(min_value=0, max_value=7)
+
+
+class _Abort(Exception):
+    """Raised to roll a transaction back."""
 
 
 class CacheMachine(RuleBasedStateMachine):
@@ -69,6 +74,14 @@ class CacheMachine(RuleBasedStateMachine):
             raise AssertionError("a duplicate key was inserted")
         self.db.insert(Entry(key=key, value=value))
         self._write(key, value)
+
+    @rule(key=keys, value=st.integers(0, 100), other=keys)
+    def rolled_back_writes(self, key: int, value: int, other: int) -> None:
+        self._expire()  # starting the transaction removes what is due
+        with contextlib.suppress(_Abort), self.db.transaction():
+            self.db.upsert(Entry(key=key, value=value))  # may evict: undone below
+            self.db.delete(Entry, other)
+            raise _Abort
 
     @rule(key=keys)
     def delete(self, key: int) -> None:
