@@ -1,8 +1,8 @@
 """A Hypothesis state machine: a cache table against a model cache, compared after every step.
 
-Inserts, upserts, deletes, rolled-back transactions, point reads, clock moves and sweeps run on a TTL + LRU table and
-on a plain ``OrderedDict`` model of the same policy. The table is kept at most
-``SAMPLE_SIZE`` rows, where sampled LRU looks at every row and so must match exact LRU.
+Inserts, upserts, deletes, rolled-back transactions, point reads, clock moves and sweeps run
+on a TTL + LRU table and on a plain ``OrderedDict`` model of the same policy. The table is kept
+at most ``SAMPLE_SIZE`` rows, where sampled LRU looks at every row and so must match exact LRU.
 """
 
 from __future__ import annotations
