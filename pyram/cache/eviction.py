@@ -13,14 +13,16 @@ any live row.
 
 from __future__ import annotations
 
+import heapq
 import math
 import random
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from pyram.cache.tracker import TableTracker
 
-__all__ = ["SAMPLE_SIZE", "pick_victim"]
+__all__ = ["SAMPLE_SIZE", "pick_victims"]
 
 #: rows sampled per eviction (Redis' maxmemory-samples is 5 by default; 10 is "close to
 #: true LRU"; 16 costs little more here and closes most of the remaining gap)
@@ -29,51 +31,69 @@ SAMPLE_SIZE = 16
 _PROBES = 4
 
 
-def pick_victim(tracker: TableTracker, skip: set[int], rng: random.Random) -> int | None:
-    """The row id to evict next from ``tracker``'s table (ids in ``skip`` excluded: rows
-    a RESTRICT reference holds), or None when no row can go."""
-    data = tracker.data
-    policy = tracker.policy.evict
-    if policy == "fifo":
-        return _first_live(tracker, skip)
-    candidates = _candidates(tracker, skip, rng)
-    if not candidates:
-        return None
-    if policy == "random":
-        return candidates[0]
+def pick_victims(
+    tracker: TableTracker, count: int, skip: set[int], rng: random.Random
+) -> list[int]:
+    """Up to ``count`` row ids to evict next from ``tracker``'s table (ids in ``skip``
+    excluded: rows a RESTRICT reference holds, rows just written), best victims first.
+
+    For a batch, ``SAMPLE_SIZE * count`` distinct rows are sampled and the ``count`` with the
+    lowest score go: each victim is as old, relative to the table, as one picked from 16.
+    """
+    if tracker.policy.evict == "fifo":
+        return _first_live(tracker, skip, count)
+    candidates = _candidates(tracker, skip, rng, SAMPLE_SIZE * count)
+    if tracker.policy.evict == "random" or len(candidates) <= count:
+        return candidates[:count]
     score = _scorer(tracker)
+    data = tracker.data
     positions = tracker.key_positions
-    return min(candidates, key=lambda rid: score(data.key_of(positions, rid)))
+    if len(positions) == 1:
+        keys = data.columns[positions[0]]
+        scored = [(score(keys[rid]), rid) for rid in candidates]
+    else:
+        scored = [(score(data.key_of(positions, rid)), rid) for rid in candidates]
+    return [rid for _score, rid in heapq.nsmallest(count, scored)]
 
 
 def _scorer(tracker: TableTracker) -> Callable[[Any], float]:
     if tracker.policy.evict == "ttl":
-        deadlines = tracker.deadlines
-        return lambda key: deadlines.get(key, math.inf)
-    rank = tracker.rank
-    return lambda key: rank.get(key, 0)
+        return partial(_score_of, tracker.deadlines, math.inf)
+    return partial(_score_of, tracker.rank, 0)
 
 
-def _candidates(tracker: TableTracker, skip: set[int], rng: random.Random) -> list[int]:
+def _score_of(scores: dict[Any, Any], missing: float, key: Any) -> float:
+    score: float = scores.get(key, missing)
+    return score
+
+
+def _candidates(
+    tracker: TableTracker, skip: set[int], rng: random.Random, wanted: int
+) -> list[int]:
+    """``wanted`` distinct live row ids not in ``skip``, at random (all of them when the
+    table has no more)."""
     data = tracker.data
-    if data.live_count - len(skip) <= SAMPLE_SIZE:
+    if data.live_count - len(skip) <= wanted:
         return [rid for rid in data.live_rids() if rid not in skip]
     alive = data.alive
     size = len(alive)
     draw = rng.random  # int(random() * size): a third of randrange's cost, bias negligible
-    out: list[int] = []
-    for _ in range(SAMPLE_SIZE * _PROBES):
+    found: dict[int, None] = {}
+    for _ in range(wanted * _PROBES):
         rid = int(draw() * size)
         if alive[rid] and rid not in skip:
-            out.append(rid)
-            if len(out) == SAMPLE_SIZE:
+            found[rid] = None
+            if len(found) == wanted:
                 break
-    return out or [rid for rid in data.live_rids() if rid not in skip][:SAMPLE_SIZE]
+    return list(found) or [rid for rid in data.live_rids() if rid not in skip][:wanted]
 
 
-def _first_live(tracker: TableTracker, skip: set[int]) -> int | None:
+def _first_live(tracker: TableTracker, skip: set[int], count: int) -> list[int]:
     alive = tracker.data.alive
+    out: list[int] = []
     rid = alive.find(1)
-    while rid != -1 and rid in skip:
+    while rid != -1 and len(out) < count:
+        if rid not in skip:
+            out.append(rid)
         rid = alive.find(1, rid + 1)
-    return None if rid == -1 else rid
+    return out

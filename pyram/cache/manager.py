@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pyram.cache.eviction import pick_victim
+from pyram.cache.eviction import pick_victims
 from pyram.cache.sizing import estimate_row_bytes
 from pyram.cache.tracker import Counters, TableTracker, UndoRecord
 from pyram.catalog import TableSchema
@@ -289,18 +289,9 @@ class CacheManager:
         """The next rows to evict: 1/:data:`EVICT_BATCH` of the table at once (at least one),
         so the cost of a delete statement is shared by several rows, not paid per insert."""
         count = max(1, tracker.data.live_count // EVICT_BATCH)
-        skip = held | fresh
-        chosen: list[int] = []
-        for _ in range(count):
-            rid = pick_victim(tracker, skip, self._rng)
-            if rid is None:
-                break
-            chosen.append(rid)
-            skip.add(rid)
+        chosen = pick_victims(tracker, count, held | fresh, self._rng)
         if not chosen and not held:  # a write larger than the table: keep its last rows
-            rid = pick_victim(tracker, set(), self._rng)
-            if rid is not None:
-                chosen.append(rid)
+            chosen = pick_victims(tracker, 1, set(), self._rng)
         return chosen
 
     # ------------------------------------------------------------------ watcher
