@@ -36,6 +36,25 @@ class Invite(pyram.Table):
     expires_at: Col[dt.datetime | None] = column(expires=True, default=None)
 
 
+class FakeClock:
+    """A clock tests move by hand: ``clock()`` is the time, ``clock.advance(s)`` moves it, so
+    nothing sleeps."""
+
+    def __init__(self, start: float = 1_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
 def make_db(clock: Any) -> pyram.Database:
     db = pyram.Database(clock=clock)
     db.create(Session, Person, Token, Invite)
