@@ -30,7 +30,7 @@ from pyram.cache.eviction import pick_victims
 from pyram.cache.sizing import estimate_row_bytes
 from pyram.cache.tracker import Counters, TableTracker, UndoRecord
 from pyram.catalog import TableSchema
-from pyram.errors import CapacityError, IntegrityError
+from pyram.errors import CapacityError, IntegrityError, OperationalError
 from pyram.storage import Store, TableData
 from pyram.storage.constraints import unique_index
 from pyram.storage.watch import ChangeKind, Rows
@@ -130,7 +130,12 @@ class CacheManager:
         local = self.store.thread_state
         if local.txn is not None or local.depth:
             return  # a transaction reads its snapshot; a statement already checked
-        self.expire(now)
+        try:
+            self.expire(now)
+        except OperationalError:
+            # another thread's transaction held the write lock past the timeout: read on
+            # (the due rows stay until the next access) rather than fail the read
+            return
 
     def touched(self, tracker: TableTracker, key: Any, found: bool) -> None:
         """Count a point read of ``key`` and rank the row it found."""

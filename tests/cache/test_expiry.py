@@ -274,3 +274,32 @@ def test_a_model_may_change_its_ttl_without_a_migration(clock: Any, tmp_path: Pa
     clock.advance(100)
     assert again.get(LongSession, 1) == LongSession(id=1, user="u")
     again.close()
+
+
+def test_a_read_never_fails_on_a_writer_holding_the_lock(
+    clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from pyram.storage import store_txn
+
+    monkeypatch.setattr(store_txn, "LOCK_TIMEOUT", 0.2)
+    db = make_db(clock)
+    writing, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with db.transaction():
+            db.insert(Person(name="cy", city="Bergen"))  # takes the write lock
+            writing.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    writing.wait(10)
+    clock.advance(5)  # session 1 is due now, but its removal needs the lock
+    try:
+        assert db.get(Session, 1) == Session(id=1, user="ann")  # read on, no error
+    finally:
+        release.set()
+        thread.join()
+    assert db.get(Session, 1) is None  # removed at the next access
