@@ -303,3 +303,21 @@ def test_a_read_never_fails_on_a_writer_holding_the_lock(
         release.set()
         thread.join()
     assert db.get(Session, 1) is None  # removed at the next access
+
+
+def test_alter_and_drop_keep_the_bookkeeping_right(clock: Any) -> None:
+    db = pyram.Database(clock=clock)
+    db.sql("CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER) WITH (ttl = 10, max_rows = 2)")
+    db.sql("INSERT INTO kv VALUES ('a', 1), ('b', 2)")
+    db.sql("ALTER TABLE kv ADD COLUMN note TEXT")  # the table is rebuilt: rows start over
+    assert db.schema("kv").cache is not None
+    db.sql("INSERT INTO kv VALUES ('c', 3, NULL)")  # still bounded: one goes
+    assert db.sql("SELECT count(*) FROM kv").scalar() == 2
+    clock.advance(10)
+    assert db.sql("SELECT count(*) FROM kv").scalar() == 0
+    db.sql("DROP TABLE kv")
+    assert db._store.before_access is None  # no cache table left: reads pay nothing
+    db.sql("CREATE TABLE kv (k TEXT PRIMARY KEY)")
+    db.sql("INSERT INTO kv VALUES ('a'), ('b'), ('c')")
+    clock.advance(100)
+    assert db.sql("SELECT count(*) FROM kv").scalar() == 3
