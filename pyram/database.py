@@ -587,6 +587,9 @@ class Database(CacheApi, FunctionsApi):
     def get(self, model: type[T], key: Any) -> T | None:
         """The row with primary key ``key`` (a tuple for composite keys), or None.
 
+        On a cache table (docs/cache.md) due rows are removed first, and the read counts as a
+        hit or a miss and as a use of the row (LRU/LFU, ``expire_after="access"``).
+
         Raises:
             ProgrammingError: the table has no primary key.
             DataError: ``key`` has the wrong type.
