@@ -31,10 +31,8 @@ from pyram.cache.sizing import estimate_row_bytes
 from pyram.cache.tracker import Counters, TableTracker, UndoRecord
 from pyram.catalog import TableSchema
 from pyram.errors import CapacityError, IntegrityError, OperationalError
-from pyram.storage import Store, TableData
-from pyram.storage.constraints import unique_index
-from pyram.storage.watch import ChangeKind, Rows
-from pyram.txn.events import ChangeHub, EventKind
+from pyram.storage import ChangeKind, Rows, Store, TableData, unique_index
+from pyram.txn import ChangeHub, EventKind
 
 __all__ = ["HELD_RETRY_SECONDS", "CacheManager", "Clock"]
 

@@ -15,9 +15,7 @@ from typing import Any
 import attrs
 
 from pyram.errors import IntegrityError
-from pyram.storage import Store
-from pyram.storage.constraints import unique_index
-from pyram.storage.row_values import validate_row
+from pyram.storage import Store, unique_index
 
 __all__ = ["RefreshResult", "refresh_rows"]
 
@@ -49,7 +47,7 @@ def refresh_rows(store: Store, table: str, rows: Sequence[Sequence[Any]]) -> Ref
         fresh: list[Sequence[Any]] = []
         changed: list[tuple[int, Sequence[Any]]] = []
         for values in rows:
-            stored = validate_row(schema, values)
+            stored = [column[0] for column in store.validate_columns(schema, [[v] for v in values])]
             key = stored[positions[0]] if len(positions) == 1 else tuple(
                 stored[p] for p in positions
             )

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any
 
-from pyram.catalog.cache_policy import CachePolicy
+from pyram.catalog import CachePolicy
 from pyram.storage.table_data import AnyIndex, TableData
 
 __all__ = ["Counters", "TableTracker", "UndoRecord", "to_seconds"]

@@ -20,7 +20,7 @@ import attrs
 from pyram.catalog import NO_DEFAULT, OnDelete
 
 if TYPE_CHECKING:
-    from pyram.dsl.expr import Column
+    from pyram.dsl import Column
 
 __all__ = ["Col", "ColumnOptions", "column"]
 

@@ -26,19 +26,16 @@ from pyram.catalog import (
     CheckConstraint,
     ColumnDecl,
     ColumnSchema,
+    EvictPolicy,
+    ExpireAfter,
     ForeignKey,
     IndexSpec,
     TableSchema,
-    define_table,
-)
-from pyram.catalog.cache_policy import (
-    EvictPolicy,
-    ExpireAfter,
     check_cache_policy,
+    define_table,
     make_cache_policy,
 )
-from pyram.dsl.expr import Column
-from pyram.dsl.query import Select
+from pyram.dsl import Column, Select
 from pyram.errors import DataError, IntegrityError, ProgrammingError
 from pyram.model.column import Col, ColumnOptions, column, options_of
 from pyram.model.rows import make_row_builder, make_row_reader

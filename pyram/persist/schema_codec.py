@@ -29,6 +29,7 @@ import attrs
 from pyram.catalog import (
     NO_DEFAULT,
     SQL_TIME_DEFAULTS,
+    CachePolicy,
     CheckConstraint,
     ColumnSchema,
     ForeignKey,
@@ -36,11 +37,9 @@ from pyram.catalog import (
     TableSchema,
     UniqueConstraint,
 )
-from pyram.catalog.cache_policy import CachePolicy
 from pyram.errors import DataError, IntegrityError
 from pyram.persist.values import from_text, kind_of, to_text
-from pyram.types import DataType, type_from_sql_name
-from pyram.types.special import EnumType, JsonType
+from pyram.types import DataType, EnumType, JsonType, type_from_sql_name
 
 __all__ = [
     "CheckCompiler",

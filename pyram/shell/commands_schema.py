@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from pyram.api import definitions_of
 from pyram.catalog import TableSchema
-from pyram.database_io import definitions_of
 from pyram.shell.args import words
 from pyram.shell.core import Shell
 from pyram.shell.errors import ShellError

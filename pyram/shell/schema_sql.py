@@ -10,12 +10,7 @@ SQL text to show: they are listed as comments. The pieces come from :mod:`pyram.
 from __future__ import annotations
 
 from pyram.catalog import TableSchema
-from pyram.sql.schema_text import (
-    create_index_sql,
-    quote_identifier,
-    sql_literal,
-    table_items,
-)
+from pyram.sql import create_index_sql, quote_identifier, sql_literal, table_items
 
 __all__ = ["quote_identifier", "render_create_table", "sql_literal"]
 

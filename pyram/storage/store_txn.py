@@ -137,7 +137,9 @@ class TransactionsMixin:
         txn = self._local.txn
         return [] if txn is None else txn.log.savepoint_names
 
-    def _check_writable(self) -> None:
+    def check_writable(self) -> None:
+        """Raise :class:`OperationalError` inside a read-only transaction of this thread (for
+        writes that do not go through the store's write methods: DDL, triggers, migrations)."""
         txn = self._local.txn
         if txn is not None and txn.read_only:
             raise OperationalError("attempt to write in a read-only transaction")

@@ -31,8 +31,7 @@ from typing import Any, Literal
 import attrs
 
 from pyram.catalog import TableSchema
-from pyram.storage.table_data import TableData
-from pyram.storage.watch import ChangeKind
+from pyram.storage import ChangeKind, TableData
 
 __all__ = ["Change", "ChangeHub", "ChangeSubscriber", "CommitSubscriber", "EventKind"]
 

@@ -24,9 +24,10 @@ from pyram.catalog import (
     IndexSpec,
     OnDelete,
     TableSchema,
+    check_cache_policy,
     define_table,
+    policy_from_options,
 )
-from pyram.catalog.cache_policy import check_cache_policy, policy_from_options
 from pyram.errors import ProgrammingError
 from pyram.plan import expr as px
 from pyram.sql import ast

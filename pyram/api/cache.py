@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pyram.api.files import FilesApi
 from pyram.cache import CacheManager, RefreshResult, SingleFlight, TableStats, collect_stats
 from pyram.cache import refresh_rows as _refresh_rows
 from pyram.errors import ProgrammingError
@@ -17,8 +18,6 @@ from pyram.model import Table, schema_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from pyram.storage import Store
 
 __all__ = ["CacheApi"]
 
@@ -28,11 +27,11 @@ T = TypeVar("T", bound=Table)
 SWEEP_INTERVAL = 1.0
 
 
-class CacheApi:
-    """Read-through loading, refresh, statistics and sweeping (see docs/cache.md)."""
+class CacheApi(FilesApi):
+    """Read-through loading, refresh, statistics and sweeping (see docs/cache.md). It
+    extends the file methods only to stop the background sweeper in :meth:`close`."""
 
     _cache: CacheManager
-    _store: Store
     _flights: SingleFlight[Any]
     _sweeper: _Sweeper | None
 
@@ -44,6 +43,11 @@ class CacheApi:
 
     def _get_plain(self, model: type[T], key: Any) -> T | None:  # pragma: no cover
         raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop the background sweeper (if any), then close as :class:`FilesApi` does."""
+        self.stop_sweeper()
+        super().close()
 
     def _sync_cache(self) -> None:
         """Follow the catalogue: bookkeeping per cache table, and the store hooks on only

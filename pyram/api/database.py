@@ -1,4 +1,10 @@
-"""The :class:`Database` facade: wires the model front end to storage; holds no query logic.
+"""The :class:`Database` facade: the public API, wiring the layers; it holds no query logic.
+
+Each method documents the API and delegates: records by key to :mod:`pyram.api.records`, DSL
+queries to :mod:`pyram.api.queries`, SQL text to :mod:`pyram.api.statements`, files to
+:mod:`pyram.api.durable` and :mod:`pyram.api.database_io`, transactions to :mod:`pyram.txn`,
+user functions to :mod:`pyram.api.udf`. :meth:`Database.get` and the cached one-row
+:meth:`Database.first` keep their fast paths inline: they are the application-cache hot paths.
 
 Rows handed out are values: :meth:`Database.get` builds a fresh instance from stored values, and
 writes copy the instance's values in, so mutating an object never changes the database until it
@@ -10,44 +16,35 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from operator import attrgetter
 from typing import Any, Literal, TypeVar, overload
 
+from pyram.api.cache import CacheApi
+from pyram.api.durable import DEFAULT_CHECKPOINT_SIZE, DurableFile
+from pyram.api.durable_attach import attach_models
+from pyram.api.files import open_durable
+from pyram.api.migrate import migrate_model
+from pyram.api.queries import Queries
+from pyram.api.records import Records, stored_key
+from pyram.api.result import SqlResult
+from pyram.api.statements import Params, SqlSession
+from pyram.api.udf import DatabaseFunctions, FunctionsApi
 from pyram.cache import CacheManager, Clock, SingleFlight
-from pyram.cache_api import CacheApi
 from pyram.catalog import TableSchema
-from pyram.database_io import export_database, import_into
-from pyram.dsl.binder import bind_query, bind_statement
-from pyram.dsl.dml import Delete, Insert, Update
-from pyram.dsl.query import Select
-from pyram.durable import DEFAULT_CHECKPOINT_SIZE, DurableFile
-from pyram.durable_attach import attach_model
-from pyram.engine.explain import ExplainFormat
-from pyram.engine.query_plan import format_query_plan
-from pyram.errors import (
-    MultipleResultsFound,
-    NoResultFound,
-    OperationalError,
-    ProgrammingError,
-)
-from pyram.migrate import migrate_table
+from pyram.dsl import Delete, Insert, Select, Update
+from pyram.engine import ExplainFormat
+from pyram.errors import MultipleResultsFound, NoResultFound, ProgrammingError
 from pyram.model import Table, schema_of
-from pyram.persist import Format
-from pyram.persist.wal import Durability
-from pyram.result import SqlResult
-from pyram.schema_alter import rebind_dependents
-from pyram.session import PlanCache, Prepared, prepare_plan, run_batches, run_rows, schema_lookup
-from pyram.session import analyze as analyze_query
-from pyram.statements import Params, SqlSession
-from pyram.storage import Store, TableData
-from pyram.storage.constraints import unique_index
+from pyram.persist import Durability
+from pyram.storage import (
+    NEEDS_VIEW,
+    ChangeWatcher,
+    Store,
+    combine,
+    find_row,
+    read_unversioned,
+)
 from pyram.storage.indexes import key_is_null
-from pyram.storage.rowids import assign_rowids
-from pyram.storage.table_data import AnyIndex
-from pyram.storage.visible import count_in_view, find_row
-from pyram.storage.watch import ChangeWatcher, combine
 from pyram.txn import Change, ChangeHub, Isolation, Transaction, TransactionManager
-from pyram.udf import DatabaseFunctions, FunctionsApi
 
 __all__ = ["Database"]
 
@@ -107,33 +104,27 @@ class Database(CacheApi, FunctionsApi):
                 (the message names the file and the problem).
         """
         self._store = Store()
-        self._handles: dict[type, _Handle] = {}
-        self._plans = PlanCache()
-        self._recent_plans = self._plans.identity_map
-        self._schema_of = schema_lookup(self._store.catalog)
+        self._records = Records(self._store)
+        self._handles = self._records.handles  # read inline by get(), the hottest path
         self._events = ChangeHub()
         self._events_wanted = False
         self._cache = CacheManager(self._store, self._events, clock, max_bytes)
+        self._records.rewritten = self._cache.rewrote
         self._flights: SingleFlight[Any] = SingleFlight()
         self._sweeper = None
         self._sql = SqlSession(self._store, self._forget_prepared)
         self._functions = DatabaseFunctions(self, self._functions_changed)
+        self._queries = Queries(self._store, self._functions)
+        self._plans = self._queries.plans
+        self._recent_plans = self._plans.identity_map  # read inline by first()
+        self._schema_of = self._queries.schema_of
         self._sql.functions = self._functions.scope
         self._sql.call_procedure = self._functions.call
         self._transactions = TransactionManager(self._store, self._sql.schema_changed)
         self._durable: DurableFile | None = None
         if path is not None:
-            self._durable = DurableFile(
-                os.fspath(path),
-                durability,
-                self,
-                checkpoint_size=checkpoint_size,
-                salvage=salvage,
-            )
-            self._sql.pragma_settings.update(
-                file=os.path.abspath(os.fspath(path)),
-                journal_mode="wal",
-                synchronous={"off": 0, "normal": 1, "full": 2}[durability],
+            self._durable = open_durable(
+                self, os.fspath(path), durability, checkpoint_size, salvage
             )
             self._rewatch()
 
@@ -167,42 +158,6 @@ class Database(CacheApi, FunctionsApi):
         if self._cache.active:
             watchers.append(self._cache)  # last: it evicts after the others saw the insert
         self._store.watcher = combine(watchers)
-
-    # ------------------------------------------------------------------ files
-    @property
-    def path(self) -> str | None:
-        """The database file of a durable database; None in memory."""
-        return None if self._durable is None else self._durable.path
-
-    def checkpoint(self) -> None:
-        """Write the whole database to its file now and empty the log (durable only).
-
-        Raises:
-            OperationalError: a transaction is open, or the file cannot be written.
-        """
-        if self._durable is not None:
-            self._durable.checkpoint()
-
-    def close(self) -> None:
-        """Checkpoint, close the files and release the lock of a durable database.
-
-        Safe to call twice; a no-op in memory. Reads still work afterwards, but a write to a
-        closed durable database fails (it could not be saved).
-
-        Raises:
-            OperationalError: this thread still has a transaction open.
-        """
-        self.stop_sweeper()
-        if self._durable is not None:
-            if self.in_transaction:
-                raise OperationalError("cannot close the database: a transaction is open")
-            self._durable.close()
-
-    def __enter__(self) -> Database:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # ------------------------------------------------------------------ transactions
     def transaction(
@@ -299,73 +254,6 @@ class Database(CacheApi, FunctionsApi):
         """Names of the views created in SQL, in creation order."""
         return self._sql.view_names()
 
-    # ------------------------------------------------------------------ files
-    def export(
-        self,
-        path: str | os.PathLike[str],
-        format: Format = "snapshot",
-        *,
-        tables: Sequence[str] | None = None,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> None:
-        """Write the database to a file: ``"snapshot"`` (compact, checksummed), ``"json"``
-        (JSON Lines), ``"csv"`` (a directory) or ``"pickle"`` (unsafe to load from others).
-
-        Committed rows only (not inside this thread's open transaction). ``tables`` writes
-        some tables (with those they reference); views and triggers go with the whole
-        database. ``progress(rows_done, rows_total)`` is called as rows are written. The file
-        appears complete or not at all. See docs/persistence.md.
-
-        Raises:
-            ProgrammingError: an unknown format or table.
-            PersistenceError: the file cannot be written.
-        """
-        export_database(self, path, format, tables=tables, progress=progress)
-
-    @classmethod
-    def load(
-        cls,
-        path: str | os.PathLike[str],
-        format: Format | None = None,
-        *,
-        models: Iterable[type[Table]] = (),
-        allow_pickle: bool = False,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> Database:
-        """A new database holding what an exported file holds (format detected by default).
-
-        Tables whose model classes are given in ``models`` come back as those models (the
-        file's schema must match them); others come back as plain SQL tables. Every value
-        and constraint is checked. A pickle file is refused unless ``allow_pickle=True``:
-        unpickling runs code from the file, UNSAFE for files you did not write.
-
-        Raises:
-            PersistenceError: no such file, or a pickle without ``allow_pickle``.
-            CorruptFileError: a damaged, truncated or malformed file (file and place named).
-            SchemaMismatchError: a table differs from its model class.
-            DataError, IntegrityError: a bad value or a broken constraint in the file.
-        """
-        db = cls()
-        import_into(db, path, format, models=models, allow_pickle=allow_pickle, progress=progress)
-        return db
-
-    def import_(
-        self,
-        path: str | os.PathLike[str],
-        format: Format | None = None,
-        *,
-        models: Iterable[type[Table]] = (),
-        allow_pickle: bool = False,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> None:
-        """Add an exported file's tables, rows, views and triggers to this database.
-
-        A table the database lacks is created; one it has must have the file's schema and
-        gets the file's rows added (its triggers fire). All or nothing: on any error the
-        database is left as it was. Arguments and errors as for :meth:`load`.
-        """
-        import_into(self, path, format, models=models, allow_pickle=allow_pickle, progress=progress)
-
     # ------------------------------------------------------------------ schema
     def create(self, *models: type[Table]) -> None:
         """Create the tables of model classes (foreign keys may reference each other).
@@ -375,27 +263,11 @@ class Database(CacheApi, FunctionsApi):
                 a reopened durable database, the stored table does not match the class.
         """
         if self._durable is not None:
-            models = self._attach(models)
+            models = attach_models(self._store, self._durable, self._sql.schema_changed, models)
             if not models:
                 return
         self._store.create(schema_of(m) for m in models)
         self._sql.schema_changed()
-
-    def _attach(self, models: tuple[type[Table], ...]) -> tuple[type[Table], ...]:
-        """Attach the classes whose tables a reopened durable database already holds; the
-        classes left to create."""
-        assert self._durable is not None
-        left = []
-        attached = False
-        for model in models:
-            if attach_model(self._store, schema_of(model), self._durable.path):
-                attached = True
-            else:
-                left.append(model)
-        if attached:
-            with self._durable.suspend():  # the file's contents did not change
-                self._sql.schema_changed()
-        return tuple(left)
 
     def migrate(self, model: type[Table]) -> list[str]:
         """Bring the stored table of ``model`` to the class's shape, when that is safe.
@@ -415,12 +287,7 @@ class Database(CacheApi, FunctionsApi):
                 one); nothing changes then.
             ProgrammingError: a view or trigger would no longer bind (a dropped column).
         """
-        schema = schema_of(model)
-        with self._store.statement():
-            self._store._check_writable()
-            changes = migrate_table(self._store, schema)
-            if changes:
-                rebind_dependents(self._store, self._sql, schema.name, "migrate")
+        changes = migrate_model(self._store, self._sql, schema_of(model))
         if changes:
             self._sql.schema_changed()
         return changes
@@ -445,9 +312,7 @@ class Database(CacheApi, FunctionsApi):
 
     def count(self, model: type[Table]) -> int:
         """Number of rows in a table."""
-        data = self._data_for(model)
-        with self._store.reading() as view:
-            return count_in_view(data, view)
+        return self._records.count(model)
 
     # ------------------------------------------------------------------ writes
     def insert(self, obj: Table) -> None:
@@ -457,8 +322,7 @@ class Database(CacheApi, FunctionsApi):
             DataError: a value of the wrong type.
             IntegrityError: a constraint would be violated (nothing is inserted).
         """
-        data = self._data_for(type(obj))
-        self._store.insert(data.schema.name, [[v] for v in _values(obj, data.schema)])
+        self._records.insert(obj)
 
     def insert_many(self, objs: Iterable[T]) -> int:
         """Insert many rows of one table at once, validated column-wise; all or nothing.
@@ -470,15 +334,7 @@ class Database(CacheApi, FunctionsApi):
             ProgrammingError: the objects are not all of one table class.
             DataError, IntegrityError: as for :meth:`insert`; then nothing is inserted.
         """
-        rows = list(objs)
-        if not rows:
-            return 0
-        cls = type(rows[0])
-        if any(type(r) is not cls for r in rows):
-            raise ProgrammingError("insert_many takes objects of a single table class")
-        data = self._data_for(cls)
-        columns = [list(map(attrgetter(c.name), rows)) for c in data.schema.columns]
-        return len(self._store.insert(data.schema.name, columns))
+        return self._records.insert_many(objs)
 
     def insert_columns(self, table: str, columns: Mapping[str, Sequence[Any]]) -> int:
         """Insert rows given column-wise into any table (model or SQL) by name; all or nothing.
@@ -502,19 +358,7 @@ class Database(CacheApi, FunctionsApi):
             ProgrammingError: no such table or column, or columns of different lengths.
             DataError, IntegrityError: as for :meth:`insert`; then nothing is inserted.
         """
-        data = self._store.data(self.schema(table).name)
-        schema = data.schema
-        counts = {len(values) for values in columns.values()}
-        if len(counts) > 1:
-            raise ProgrammingError("insert_columns: the columns have different lengths")
-        count = counts.pop() if counts else 0
-        full = schema.complete_columns(columns, count)
-        if not count:
-            return 0
-        with self._store.statement():  # the row ids are read and used under one write
-            if schema.rowid_column is not None:
-                assign_rowids(data, full)
-            return len(self._store.insert(schema.name, full))
+        return self._records.insert_columns(table, columns)
 
     def update(self, obj: Table) -> bool:
         """Write back every column of the row with ``obj``'s primary key.
@@ -522,15 +366,7 @@ class Database(CacheApi, FunctionsApi):
         Returns:
             True when a row with that key exists (changed or not), False otherwise.
         """
-        data = self._data_for(type(obj))
-        values = _values(obj, data.schema)
-        with self._store.statement():
-            rid = self._rid_for(data, _pk_of(values, data.schema))
-            if rid is None:
-                return False
-            if not self._store.update(data.schema.name, rid, values):
-                self._cache.rewrote(type(obj), data, rid)  # equal values: still a cache write
-            return True
+        return self._records.update(obj)
 
     def upsert(self, obj: Table) -> Literal["insert", "update"]:
         """Insert ``obj``, or update the row with its primary key when one exists.
@@ -538,16 +374,7 @@ class Database(CacheApi, FunctionsApi):
         Returns:
             ``"insert"`` or ``"update"``: what happened.
         """
-        data = self._data_for(type(obj))
-        values = _values(obj, data.schema)
-        with self._store.statement():
-            rid = self._rid_for(data, _pk_of(values, data.schema))
-            if rid is None:
-                self._store.insert(data.schema.name, [[v] for v in values])
-                return "insert"
-            if not self._store.update(data.schema.name, rid, values):
-                self._cache.rewrote(type(obj), data, rid)  # equal values: still a cache write
-            return "update"
+        return self._records.upsert(obj)
 
     @overload
     def delete(self, obj: Table, /) -> bool: ...
@@ -569,19 +396,10 @@ class Database(CacheApi, FunctionsApi):
         if isinstance(target, type):
             if key is _NO_KEY:
                 raise ProgrammingError("delete(Model, key) needs the primary key value")
-            data = self._data_for(target)
-            stored = _stored_key(data.schema, key)
-        else:
-            if key is not _NO_KEY:
-                raise ProgrammingError("delete(obj) takes no key: the object's key is used")
-            data = self._data_for(type(target))
-            stored = _pk_of(_values(target, data.schema), data.schema)
-        with self._store.statement():
-            rid = self._rid_for(data, stored)
-            if rid is None:
-                return False
-            self._store.delete(data.schema.name, [rid])
-            return True
+            return self._records.delete_key(target, key)
+        if key is not _NO_KEY:
+            raise ProgrammingError("delete(obj) takes no key: the object's key is used")
+        return self._records.delete_object(target)
 
     # ------------------------------------------------------------------ reads
     def get(self, model: type[T], key: Any) -> T | None:
@@ -601,28 +419,23 @@ class Database(CacheApi, FunctionsApi):
             found = self._get_plain(model, key)
             handle = self._handles[model]
             if type(key) not in handle.key_types:
-                key = _stored_key(handle.data.schema, key)
+                key = stored_key(handle.data.schema, key)
             cache.touched(by_model[model], key, found is not None)
             return found
         return self._get_plain(model, key)
 
     def _get_plain(self, model: type[T], key: Any) -> T | None:
         """:meth:`get` without the cache bookkeeping."""
-        handle = self._handles.get(model) or self._handle(model)
+        handle = self._handles.get(model) or self._records.handle(model)
         if type(key) not in handle.key_types:
-            key = _stored_key(handle.data.schema, key)
+            key = stored_key(handle.data.schema, key)
             if key_is_null(key, len(handle.data.schema.primary_key) > 1):
                 return None
         data = handle.data
-        if self._store.thread_state.txn is None:
-            with data.latch:  # no versions: the table holds what every snapshot sees
-                log = self._store.undo_log  # unless a writer has not published its changes
-                if (log is None or log.published) and not (data.changes or data.inserted):
-                    rid = data.find_key(handle.pk_index, handle.dense_position, key)
-                    if rid is None:
-                        return None
-                    found: T = model.__pyram_read__(data.columns, rid)
-                    return found
+        stored = read_unversioned(self._store, data, handle.read_stored, key)
+        if stored is not NEEDS_VIEW:  # no row versions: read as stored, no snapshot needed
+            found: T | None = stored
+            return found
         with self._store.reading() as view:
             if view is not None:
                 view.saw(data)
@@ -633,35 +446,6 @@ class Database(CacheApi, FunctionsApi):
         return built
 
     # ------------------------------------------------------------------ queries
-    def _prepare(self, query: Select[Any] | Update[Any] | Delete[Any] | Insert[Any]) -> Prepared:
-        if not isinstance(query, Select | Update | Delete | Insert):
-            hint = " (SQL text goes to db.sql())" if isinstance(query, str) else ""
-            raise ProgrammingError(
-                "expected a query built with pyram.select(), Model.select(), update(), delete() "
-                f"or insert(), got {type(query).__name__}{hint}"
-            )
-        prepared = self._plans.get_for(query)
-        if prepared is None:
-            with self._functions.active():
-                prepared = self._prepare_new(query)
-        return prepared
-
-    def _prepare_new(
-        self, query: Select[Any] | Update[Any] | Delete[Any] | Insert[Any]
-    ) -> Prepared:
-        try:
-            if isinstance(query, Select):
-                bound = bind_query(query, self._schema_of)
-                prepared = prepare_plan(bound.plan, self._store, bound.entity)
-            else:
-                plan = bind_statement(query, self._schema_of)
-                prepared = prepare_plan(plan, self._store)
-        except RecursionError:
-            # a backstop: chains are flattened and nesting is bounded, so only an absurdly
-            # nested query gets here; nothing has run yet, the database is unchanged
-            raise ProgrammingError("query too complex: nested too deeply") from None
-        self._plans.put_for(query, prepared)
-        return prepared
 
     def all(
         self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
@@ -673,55 +457,31 @@ class Database(CacheApi, FunctionsApi):
         Raises:
             ProgrammingError: an ill-formed or ill-typed query, or missing parameters.
         """
-        prepared = self._prepare(query)
-        with self._store.reading():
-            return run_rows(prepared, self._store, _merge(params, kw))
+        return self._queries.all(query, _merge(params, kw))
 
     def iter(
         self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
     ) -> Iterator[R]:
         """The rows of a query, produced batch by batch as they are consumed."""
-        prepared = self._prepare(query)
-        build = prepared.row_builder
-        store = self._store
-        batches = run_batches(prepared, store, _merge(params, kw))
-        if store.in_transaction:
-            while True:
-                with store.reading():
-                    batch = next(batches, None)
-                if batch is None:
-                    return
-                yield from build(batch)
-        view = store.snapshots.open_view()  # one snapshot for the whole iteration
-        try:
-            while True:
-                with store.using_view(view):
-                    batch = next(batches, None)
-                if batch is None:
-                    return
-                yield from build(batch)
-        finally:
-            store.snapshots.close_view(view)
+        return self._queries.iter(query, _merge(params, kw))
 
     def first(
         self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
     ) -> R | None:
         """The first row of a query, or None when it has no rows."""
         # Inline identity probe of the plan cache: this is the application-cache hot path.
+        # Inline identity probe of the plan cache: this is the application-cache hot path.
         entry = self._recent_plans.get(id(query))
-        prepared = entry[1] if entry is not None and entry[0] is query else self._prepare(query)
+        prepared = (
+            entry[1] if entry is not None and entry[0] is query else self._queries.prepare(query)
+        )
         if prepared.point is not None:
             found: R | None = prepared.first_by_key(
                 kw if params is None else _merge(params, kw)  # type: ignore[arg-type]
             )
             return found
-        with self._store.reading():
-            for batch in run_batches(prepared, self._store, _merge(params, kw)):
-                rows = prepared.row_builder(batch)
-                if rows:
-                    first: R = rows[0]
-                    return first
-        return None
+        first: R | None = self._queries.first(prepared, _merge(params, kw))
+        return first
 
     def one(self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any) -> R:
         """The only row of a query.
@@ -793,15 +553,7 @@ class Database(CacheApi, FunctionsApi):
         Returns:
             The number of rows affected.
         """
-        if isinstance(statement, Select):
-            raise ProgrammingError(
-                "db.execute() runs update(), delete() and insert(); read a select() with "
-                "db.all(), db.first(), db.one() or db.scalar()"
-            )
-        prepared = self._prepare(statement)
-        with self._store.statement():
-            rows = run_rows(prepared, self._store, _merge(params, kw))
-        return int(rows[0][0]) if rows else 0
+        return self._queries.execute(statement, _merge(params, kw))
 
     def explain(
         self,
@@ -826,87 +578,14 @@ class Database(CacheApi, FunctionsApi):
         Raises:
             ProgrammingError: an unknown format, or missing parameters with ``analyze``.
         """
-        prepared = self._prepare(query)
-        if not analyze:
-            return prepared.explain(format)
-        store = self._store
-        with store.reading() if isinstance(query, Select) else store.statement():
-            profile = analyze_query(prepared, store, _merge(params, kw))
-        return prepared.explain(format, profile)
+        return self._queries.explain(query, _merge(params, kw), analyze, format)
 
     def query_plan(self, query: Select[Any] | Update[Any] | Delete[Any] | Insert[Any]) -> str:
         """How a query reads its tables, in SQLite's EXPLAIN QUERY PLAN words and shape
         (``QUERY PLAN`` / ``|--SCAN t`` / ``` `--SEARCH t USING INDEX i (a=?) ```)."""
-        return format_query_plan(self._prepare(query).query_plan(self._store))
+        return self._queries.query_plan(query)
 
     # ------------------------------------------------------------------ helpers
-    def _handle(self, model: type[Table]) -> _Handle:
-        data = self._data_for(model)
-        schema = data.schema
-        if not schema.primary_key:
-            raise ProgrammingError(f"table {schema.name} has no primary key")
-        handle = _Handle(data, unique_index(data, schema.primary_key))
-        self._handles[model] = handle
-        return handle
-
-    def _data_for(self, model: type[Table]) -> TableData:
-        schema = schema_of(model)
-        data = self._store.data(schema.name)
-        if data.schema.row_class is not model:
-            raise ProgrammingError(
-                f"table {schema.name} of this database was not created from {model.__qualname__}"
-                f" (db.migrate({model.__qualname__}) attaches a class to a table that matches)"
-            )
-        return data
-
-    @staticmethod
-    def _rid_for(data: TableData, stored_key: Any) -> int | None:
-        if key_is_null(stored_key, len(data.schema.primary_key) > 1):
-            return None
-        return unique_index(data, data.schema.primary_key).get(stored_key)
-
-
-class _Handle:
-    """What a primary-key read needs, resolved once per model class (dropped on DDL)."""
-
-    __slots__ = ("data", "dense_position", "key_types", "pk_index")
-
-    def __init__(self, data: TableData, pk_index: AnyIndex) -> None:
-        self.data = data
-        self.pk_index = pk_index
-        pk = [data.schema.column(c).dtype for c in data.schema.primary_key]
-        self.dense_position = data.dense_position_of(pk_index)
-        # A single-column key of an exact stored type needs no validation or conversion.
-        self.key_types = pk[0].exact_types if len(pk) == 1 and not pk[0].encodes else frozenset()
-
-
-def _values(obj: Any, schema: TableSchema) -> list[Any]:
-    """The user-facing column values of a model instance, in column order."""
-    return [getattr(obj, name) for name in schema.column_names]
-
-
-def _pk_of(values: list[Any], schema: TableSchema) -> Any:
-    """The stored primary key of a row of user values (validated)."""
-    if not schema.primary_key:
-        raise ProgrammingError(f"table {schema.name} has no primary key")
-    key = [values[schema.position(c)] for c in schema.primary_key]
-    return _stored_key(schema, key[0] if len(key) == 1 else tuple(key))
-
-
-def _stored_key(schema: TableSchema, key: Any) -> Any:
-    """Validate a user-facing primary key and convert it to its stored form."""
-    columns = [schema.column(c) for c in schema.primary_key]
-    if len(columns) == 1:
-        col = columns[0]
-        return col.dtype.validate(key, nullable=True, column=col.name, table=schema.name)
-    if not isinstance(key, tuple) or len(key) != len(columns):
-        raise ProgrammingError(
-            f"table {schema.name} has a composite primary key: pass a tuple of {len(columns)}"
-        )
-    return tuple(
-        c.dtype.validate(v, nullable=True, column=c.name, table=schema.name)
-        for c, v in zip(columns, key, strict=True)
-    )
 
 
 def _merge(params: Mapping[str, Any] | None, keywords: dict[str, Any]) -> Mapping[str | int, Any]:
