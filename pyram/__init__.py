@@ -47,6 +47,7 @@ from pyram.dsl import (
 )
 from pyram.engine import format_query_plan
 from pyram.errors import (
+    CapacityError,
     CorruptFileError,
     DatabaseError,
     DataError,
@@ -73,6 +74,7 @@ __version__ = "0.1.0"
 __all__ = [
     "JSON",
     "AwareDatetime",
+    "CapacityError",
     "Change",
     "CheckConstraint",
     "Col",

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "CapacityError",
     "CorruptFileError",
     "DataError",
     "DatabaseError",
@@ -129,6 +130,11 @@ class SchemaMismatchError(PersistenceError):
 
 class SerializationFailure(OperationalError):
     """A transaction conflicts with one committed concurrently; retry it from the start."""
+
+
+class CapacityError(OperationalError):
+    """A write would take a cache table past its ``max_rows``/``max_bytes`` and its policy is
+    ``evict="none"``: the write is refused and the database is left unchanged."""
 
 
 class IntegrityError(DatabaseError):

@@ -18,15 +18,17 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, TypeVar, overload
 
+from pyram.api.cache import CacheApi
 from pyram.api.durable import DEFAULT_CHECKPOINT_SIZE, DurableFile
 from pyram.api.durable_attach import attach_models
-from pyram.api.files import FilesApi, open_durable
+from pyram.api.files import open_durable
 from pyram.api.migrate import migrate_model
 from pyram.api.queries import Queries
 from pyram.api.records import Records, stored_key
 from pyram.api.result import SqlResult
 from pyram.api.statements import Params, SqlSession
 from pyram.api.udf import DatabaseFunctions, FunctionsApi
+from pyram.cache import CacheManager, Clock, SingleFlight
 from pyram.catalog import TableSchema
 from pyram.dsl import Delete, Insert, Select, Update
 from pyram.engine import ExplainFormat
@@ -53,7 +55,7 @@ T1 = TypeVar("T1")
 _NO_KEY: Any = object()  # sentinel: delete() called without a key
 
 
-class Database(FilesApi, FunctionsApi):
+class Database(CacheApi, FunctionsApi):
     """A PyRAM database: in memory, or durable when given a ``path``.
 
     Example:
@@ -80,6 +82,8 @@ class Database(FilesApi, FunctionsApi):
         *,
         checkpoint_size: int = DEFAULT_CHECKPOINT_SIZE,
         salvage: bool = False,
+        clock: Clock | None = None,
+        max_bytes: int | None = None,
     ) -> None:
         """Open a database: in memory (``path`` None) or the durable one at ``path``.
 
@@ -89,7 +93,10 @@ class Database(FilesApi, FunctionsApi):
         milliseconds (a power failure may lose that window); ``"off"`` never fsyncs.
         ``checkpoint_size`` is the log size in bytes that triggers a checkpoint. ``salvage``
         opens a log damaged in the middle by keeping the records before the damage (by default
-        that is a ``CorruptFileError``; see docs/persistence.md).
+        that is a ``CorruptFileError``; see docs/persistence.md). ``clock`` (a callable
+        returning seconds, like ``time.time``) is the time cache tables expire by;
+        ``max_bytes`` bounds the estimated bytes of all tables, evicting from cache tables
+        (see docs/cache.md).
 
         Raises:
             OperationalError: another process (or Database object) has the file open.
@@ -101,6 +108,10 @@ class Database(FilesApi, FunctionsApi):
         self._handles = self._records.handles  # read inline by get(), the hottest path
         self._events = ChangeHub()
         self._events_wanted = False
+        self._cache = CacheManager(self._store, self._events, clock, max_bytes)
+        self._records.rewritten = self._cache.rewrote
+        self._flights: SingleFlight[Any] = SingleFlight()
+        self._sweeper = None
         self._sql = SqlSession(self._store, self._forget_prepared)
         self._functions = DatabaseFunctions(self, self._functions_changed)
         self._queries = Queries(self._store, self._functions)
@@ -122,6 +133,7 @@ class Database(FilesApi, FunctionsApi):
         have come or gone)."""
         self._handles.clear()
         self._plans.clear()
+        self._sync_cache()
         self._rewatch()
         if self._durable is not None:
             self._durable.schema_changed()
@@ -143,6 +155,8 @@ class Database(FilesApi, FunctionsApi):
             watchers.append(self._events)
         if len(self._sql.triggers):
             watchers.append(self._sql.triggers)
+        if self._cache.active:
+            watchers.append(self._cache)  # last: it evicts after the others saw the insert
         self._store.watcher = combine(watchers)
 
     # ------------------------------------------------------------------ transactions
@@ -391,10 +405,27 @@ class Database(FilesApi, FunctionsApi):
     def get(self, model: type[T], key: Any) -> T | None:
         """The row with primary key ``key`` (a tuple for composite keys), or None.
 
+        On a cache table (docs/cache.md) due rows are removed first, and the read counts as a
+        hit or a miss and as a use of the row (LRU/LFU, ``expire_after="access"``).
+
         Raises:
             ProgrammingError: the table has no primary key.
             DataError: ``key`` has the wrong type.
         """
+        by_model = self._cache.by_model
+        if by_model and model in by_model:  # a cache table: expire, count, rank
+            cache = self._cache
+            cache.before_access()
+            found = self._get_plain(model, key)
+            handle = self._handles[model]
+            if type(key) not in handle.key_types:
+                key = stored_key(handle.data.schema, key)
+            cache.touched(by_model[model], key, found is not None)
+            return found
+        return self._get_plain(model, key)
+
+    def _get_plain(self, model: type[T], key: Any) -> T | None:
+        """:meth:`get` without the cache bookkeeping."""
         handle = self._handles.get(model) or self._records.handle(model)
         if type(key) not in handle.key_types:
             key = stored_key(handle.data.schema, key)

@@ -77,6 +77,7 @@ class TransactionsMixin:
     write_lock: threading.RLock
     watcher: ChangeWatcher | None
     commit_hook: Callable[[], None] | None
+    before_access: Callable[[], None] | None
     catalog_version: int
     undo_log: UndoLog | None
     _data: dict[str, TableData]
@@ -275,6 +276,8 @@ class TransactionsMixin:
             raise OperationalError("cannot start a transaction within a transaction")
         if local.depth:
             raise OperationalError("cannot start a transaction within a statement")
+        if self.before_access is not None:
+            self.before_access()
         stamp = log.stamp
         # reads are noted at every level: a transaction that has read nothing when it first
         # writes moves its snapshot to the newest commit (see _become_writer)
@@ -412,6 +415,8 @@ class _Reading:
             local.depth += 1
             return store.current_view()
         self.depth_only = False
+        if store.before_access is not None and not local.depth:
+            store.before_access()
         view = self.view = store.snapshots.open_view()
         self.saved = local.view
         local.view = view
@@ -446,6 +451,8 @@ class _Statement:
         elif local.depth and store.undo_log is not None and store.write_lock._is_owned():  # type: ignore[attr-defined]
             log = store.undo_log  # nested in our own statement
         else:
+            if store.before_access is not None and not local.depth:
+                store.before_access()
             store._acquire(LOCK_TIMEOUT)
             log = store.undo_log = UndoLog(ts=store.snapshots.last_commit)
             if store.snapshots.views:  # a reader may look: publish versions as we go
