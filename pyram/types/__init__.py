@@ -7,6 +7,7 @@ from pyram.types.registry import (
     DATE,
     DECIMAL,
     INTEGER,
+    INTERVAL,
     JSON,
     JSON_TYPE,
     REAL,
@@ -17,8 +18,11 @@ from pyram.types.registry import (
     UUID_TYPE,
     AwareDatetime,
     TimezoneAware,
+    registered_types,
     type_from_annotation,
+    type_from_python,
     type_from_sql_name,
+    type_of_value,
 )
 
 __all__ = [
@@ -27,6 +31,7 @@ __all__ = [
     "DATE",
     "DECIMAL",
     "INTEGER",
+    "INTERVAL",
     "JSON_TYPE",
     "REAL",
     "TEXT",
@@ -42,6 +47,9 @@ __all__ = [
     "TimezoneAware",
     "describe_value",
     "not_null_error",
+    "registered_types",
     "type_from_annotation",
+    "type_from_python",
     "type_from_sql_name",
+    "type_of_value",
 ]
