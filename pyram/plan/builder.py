@@ -66,19 +66,14 @@ from pyram.plan.nodes import (
     Window,
 )
 from pyram.types import (
-    BLOB,
     BOOLEAN,
-    DATE,
     DECIMAL,
     INTEGER,
     NULLTYPE,
     REAL,
     TEXT,
-    TIME,
-    TIMESTAMP,
-    TIMESTAMPTZ,
-    UUID_TYPE,
     DataType,
+    type_of_value,
 )
 
 __all__ = ["CHAIN_MIN_TERMS", "PlanBuilder", "arith_result_type", "literal_type"]
@@ -89,34 +84,9 @@ CHAIN_MIN_TERMS = 32
 
 
 def literal_type(value: object) -> DataType:
-    """The SQL type of a Python constant written without a column to give it context."""
-    import datetime as dt
-    import uuid
-    from decimal import Decimal
-
-    if value is None:
-        return NULLTYPE
-    if isinstance(value, bool):
-        return BOOLEAN
-    if isinstance(value, int):
-        return INTEGER
-    if isinstance(value, float):
-        return REAL
-    if isinstance(value, str):
-        return TEXT
-    if isinstance(value, bytes):
-        return BLOB
-    if isinstance(value, Decimal):
-        return DECIMAL
-    if isinstance(value, dt.datetime):
-        return TIMESTAMPTZ if value.utcoffset() is not None else TIMESTAMP
-    if isinstance(value, dt.date):
-        return DATE
-    if isinstance(value, dt.time):
-        return TIME
-    if isinstance(value, uuid.UUID):
-        return UUID_TYPE
-    raise ProgrammingError(f"cannot use {type(value).__name__} value {value!r} in a query")
+    """The SQL type of a Python constant written without a column to give it context (the
+    type registry's answer: :func:`pyram.types.type_of_value`)."""
+    return type_of_value(value)
 
 
 def _describe(expr: Expr) -> str:

@@ -32,7 +32,9 @@ __all__ = [
     "JSON",
     "AwareDatetime",
     "TimezoneAware",
+    "display_value",
     "registered_types",
+    "sql_literal_of",
     "type_from_annotation",
     "type_from_python",
     "type_from_sql_name",
@@ -211,3 +213,35 @@ def type_from_annotation(annotation: Any) -> tuple[DataType, bool]:
         "date, datetime, AwareDatetime, time, timedelta, UUID, an Enum subclass or JSON (each "
         "optionally | None)"
     )
+
+
+def _value_type(value: object) -> DataType | None:
+    """The type that renders a user value: JSON for documents, else :func:`type_of_value`."""
+    if isinstance(value, dict | list):
+        return JSON_TYPE
+    try:
+        return type_of_value(value)
+    except ProgrammingError:
+        return None
+
+
+def display_value(value: object) -> str:
+    """A non-NULL user value as text (the type's :meth:`~DataType.display`; an enum member
+    shows what is stored; a value of no column type its ``str``)."""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    dtype = _value_type(value)
+    return str(value) if dtype is None else dtype.display(value)
+
+
+def sql_literal_of(value: object) -> str:
+    """A user value as an SQL literal (the type's :meth:`~DataType.sql_literal`; NULL for
+    None; a value of no column type as quoted ``repr`` text)."""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if value is None:
+        return "NULL"
+    dtype = _value_type(value)
+    if dtype is None:
+        return "'" + repr(value).replace("'", "''") + "'"
+    return dtype.sql_literal(value)

@@ -30,7 +30,7 @@ __all__ = ["INTERVAL", "DateType", "IntervalType", "TimeType", "TimestampType"]
 
 _I32 = struct.Struct(">i")
 _I64 = struct.Struct(">q")
-_UTC_EPOCH = pgwire.PG_EPOCH.replace(tzinfo=dt.timezone.utc)
+_UTC_EPOCH = pgwire.PG_EPOCH.replace(tzinfo=dt.UTC)
 _MIDNIGHT = dt.datetime(2000, 1, 1)
 
 
@@ -50,7 +50,7 @@ class _Temporal(DataType):
         return codecs.temporal_text(stored)
 
     def sql_literal(self, value: Any) -> str:
-        return "'" + value.isoformat() + "'"
+        return "'" + str(value.isoformat()) + "'"
 
     def pg_text(self, value: Any) -> str:
         return str(value.isoformat())
@@ -203,6 +203,7 @@ _US = {
     "week": 604_800 * 10**6, "weeks": 604_800 * 10**6, "w": 604_800 * 10**6,
 }  # fmt: skip
 _DAY_US = 86_400 * 10**6
+_POINTS_IN_TIME = ("timestamp", "timestamptz", "date")
 _FIELD = re.compile(
     r"\s*(?:(?P<num>[+-]?\d+(?:\.\d+)?)\s*(?P<unit>[A-Za-z]+)"
     r"|(?P<sign>[+-])?(?P<h>\d+):(?P<m>\d\d)(?::(?P<s>\d\d(?:\.\d{1,6})?))?)"
@@ -347,9 +348,9 @@ class IntervalType(DataType):
         family = other.family
         if op in ("+", "-") and family == "interval":
             return self
-        if op == "+" or (op == "-" and not self_left):  # timestamp - interval, not reversed
-            if family in ("timestamp", "timestamptz", "date"):
-                return other
+        # timestamp + interval either way round; timestamp - interval, not reversed
+        if (op == "+" or (op == "-" and not self_left)) and family in _POINTS_IN_TIME:
+            return other
         if family == "numeric" and (op == "*" or (op == "/" and self_left)):
             return self
         return None

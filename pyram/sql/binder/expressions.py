@@ -12,15 +12,12 @@ an error: stored values are strictly typed and never silently coerced.
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from collections.abc import Callable, Collection
-from decimal import Decimal, InvalidOperation
 from typing import Any, TypeGuard
 
 import attrs
 
-from pyram.errors import ProgrammingError
+from pyram.errors import DataError, ProgrammingError
 from pyram.functions import is_aggregate
 from pyram.functions.sql_numeric import text_operand, text_remainder_operand
 from pyram.functions.window import is_window_function
@@ -31,7 +28,15 @@ from pyram.plan.builder import CHAIN_MIN_TERMS
 from pyram.sql import ast
 from pyram.sql.binder.base import BinderBase, parameter_key
 from pyram.sql.binder.scope import Alias, Ambiguous, Scope
-from pyram.types import BOOLEAN, DATE, INTEGER, NULLTYPE, REAL, TEXT, TIME, TIMESTAMP, DataType
+from pyram.types import (
+    BOOLEAN,
+    INTEGER,
+    NULLTYPE,
+    REAL,
+    TEXT,
+    DataType,
+    type_from_sql_name,
+)
 
 __all__ = ["ExprBinder", "ExprCtx", "is_aggregate_call", "text_as"]
 
@@ -101,28 +106,9 @@ def _is_truth(expr: px.Expr) -> bool:
 
 
 def text_as(dtype: DataType, text: str) -> Any:
-    """A text literal read as a value of ``dtype`` (affinity), or None when it does not fit."""
-    try:
-        if dtype.name == "INTEGER":
-            number = float(text) if any(c in text for c in ".eE") else int(text)
-            return int(number) if isinstance(number, float) and number.is_integer() else number
-        if dtype.name == "REAL":
-            return float(text)
-        if dtype.name == "DECIMAL":
-            return Decimal(text.strip())
-        if dtype.family == "boolean":
-            return {"true": True, "false": False, "1": True, "0": False}.get(text.lower())
-        if dtype is DATE:
-            return dt.date.fromisoformat(text)
-        if dtype is TIMESTAMP or dtype.name == "TIMESTAMPTZ":
-            return dt.datetime.fromisoformat(text)
-        if dtype is TIME:
-            return dt.time.fromisoformat(text)
-        if dtype.name == "UUID":
-            return uuid.UUID(text)
-    except (ValueError, InvalidOperation):
-        return None
-    return None
+    """A text literal read as a value of ``dtype`` (affinity), or None when it does not fit:
+    the type reads its own SQL text (:meth:`~pyram.types.DataType.from_sql_text`)."""
+    return dtype.from_sql_text(text)
 
 
 class ExprBinder(BinderBase):
@@ -523,8 +509,22 @@ class ExprBinder(BinderBase):
         if target is None and name == "BLOB":
             target = self.b.literal(b"").dtype
         if target is None:
-            raise ProgrammingError(f"CAST to {e.type.name} is not supported")
+            return self._cast_text_literal(arg, e.type.name)
         return self.b.cast(arg, target)
+
+    def _cast_text_literal(self, arg: px.Expr, type_name: str) -> px.Expr:
+        """``CAST('1 day' AS INTERVAL)``, ``CAST('2024-01-31' AS DATE)``: a text literal read
+        by the target type's own SQL text reader (types without a SQLite cast)."""
+        try:
+            target = type_from_sql_name(type_name)
+        except ProgrammingError:
+            target = None
+        if target is not None and isinstance(arg, px.Literal_) and isinstance(arg.value, str):
+            value = target.from_sql_text(arg.value)
+            if value is None:
+                raise DataError(f"cannot read {arg.value!r} as {target.name}")
+            return self.b.literal(value, target)
+        raise ProgrammingError(f"CAST to {type_name} is not supported")
 
     def _function(self, e: ast.FunctionCall, ctx: ExprCtx) -> px.Expr:
         nargs = 0 if e.star else len(e.args)
