@@ -36,7 +36,12 @@ from pyram.errors import ProgrammingError
 from pyram.limits import MAX_EXPR_DEPTH
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
-from pyram.plan.builder import CHAIN_MIN_TERMS, PlanBuilder, arith_result_type
+from pyram.plan.builder import (
+    CHAIN_MIN_TERMS,
+    PlanBuilder,
+    arith_result_type,
+    typed_arith_type,
+)
 from pyram.types import type_from_annotation
 
 __all__ = ["BoundQuery", "bind_query", "bind_statement"]
@@ -366,7 +371,7 @@ class _Binder:
             ops, operands = e.chain()
             if len(operands) >= CHAIN_MIN_TERMS:
                 return self._arith_chain(ops, operands, sub)
-            left, right = self._operands(e.left, e.right, sub)
+            left, right = self._operands(e.left, e.right, sub, e.op)
             return b.arith(e.op, left, right)  # type: ignore[arg-type]
         if isinstance(e, Unary):
             return b.negate(sub(e.arg))
@@ -408,16 +413,32 @@ class _Binder:
         return self.b.arith_chain(ops, args)  # type: ignore[arg-type]
 
     def _operands(
-        self, left: Expr[Any], right: Expr[Any], sub: Callable[[Expr[Any]], px.Expr]
+        self,
+        left: Expr[Any],
+        right: Expr[Any],
+        sub: Callable[[Expr[Any]], px.Expr],
+        op: str | None = None,
     ) -> tuple[px.Expr, px.Expr]:
-        """Bind two operands; a literal takes the other side's type (strictly validated)."""
+        """Bind two operands; a literal takes the other side's type (strictly validated),
+        unless arithmetic ``op`` is one the types define with the literal's own type
+        (``interval * 2``, ``timestamp + timedelta``)."""
         if isinstance(right, Literal) and not isinstance(left, Literal):
             bound_left = sub(left)
-            return bound_left, self.b.literal(right.value, bound_left.dtype)
+            return bound_left, self._literal_beside(right.value, bound_left, op, left_side=False)
         if isinstance(left, Literal) and not isinstance(right, Literal):
             bound_right = sub(right)
-            return self.b.literal(left.value, bound_right.dtype), bound_right
+            return self._literal_beside(left.value, bound_right, op, left_side=True), bound_right
         return sub(left), sub(right)
+
+    def _literal_beside(
+        self, value: Any, other: px.Expr, op: str | None, *, left_side: bool
+    ) -> px.Expr:
+        if op is not None and value is not None and not isinstance(value, bool):
+            natural = self.b.literal(value)
+            pair = (natural.dtype, other.dtype) if left_side else (other.dtype, natural.dtype)
+            if typed_arith_type(op, *pair) is not None:
+                return natural
+        return self.b.literal(value, other.dtype)
 
     def _predicate(
         self, p: Predicate, scope: Scope, sub: Callable[[Expr[Any]], px.Expr]

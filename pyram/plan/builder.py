@@ -76,7 +76,13 @@ from pyram.types import (
     type_of_value,
 )
 
-__all__ = ["CHAIN_MIN_TERMS", "PlanBuilder", "arith_result_type", "literal_type"]
+__all__ = [
+    "CHAIN_MIN_TERMS",
+    "PlanBuilder",
+    "arith_result_type",
+    "literal_type",
+    "typed_arith_type",
+]
 
 #: Operator chains with at least this many operands bind to one flat ArithChain; shorter ones
 #: stay nested binary Arith nodes (the common case, and the plans golden tests show).
@@ -354,6 +360,9 @@ class PlanBuilder:
                 if side.dtype.family not in ("text", "null"):
                     raise ProgrammingError(f"|| needs text, got {side.dtype.name}")
             return Arith(op, self.coerce_to(left, TEXT), self.coerce_to(right, TEXT), TEXT)
+        typed = typed_arith_type(op, left.dtype, right.dtype)
+        if typed is not None:
+            return Arith(op, left, right, typed)
         left, right = self._unify(left, right, f"apply {op} to")
         if left.dtype.family not in ("numeric", "null"):
             raise ProgrammingError(f"{op} needs numbers, got {left.dtype.name}")
@@ -585,6 +594,13 @@ def _mark_ordered(plan: SetOp) -> SetOp:
 def arith_result_type(op: ArithOp, left: DataType, right: DataType) -> DataType:
     """The type of ``left op right`` for operands :meth:`PlanBuilder.arith` accepted."""
     return TEXT if op == "||" else _numeric_result(left, right)
+
+
+def typed_arith_type(op: str, left: DataType, right: DataType) -> DataType | None:
+    """The result type of arithmetic one operand's type defines beyond numbers
+    (``timestamp + interval``), or None: the types own their arithmetic."""
+    found = left.arith_result(op, right, self_left=True)
+    return found if found is not None else right.arith_result(op, left, self_left=False)
 
 
 def _numeric_operand(expr: Expr, other: DataType) -> Expr:

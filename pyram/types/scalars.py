@@ -450,5 +450,3 @@ class DecimalType(DataType):
 
     def from_pg_binary(self, data: bytes) -> Any:
         return pgwire.numeric_from_binary(data)
-
-

@@ -283,6 +283,10 @@ class Translator:
     def _arith(self, expr: Arith) -> str:
         from pyram.functions import sql_ops as runtime
 
+        if expr.op != "||" and expr.dtype.family not in ("numeric", "null"):
+            # arithmetic the operand types define (timestamp + interval): Python's operator
+            name = self.helper(runtime.typed_arith(expr.op))
+            return self._null_guarded([expr.left, expr.right], lambda a: f"{name}({a[0]}, {a[1]})")
         if expr.op in _SIMPLE_ARITH:
             op = _SIMPLE_ARITH[expr.op]
             slow = self.helper(_SLOW_ARITH[expr.op])

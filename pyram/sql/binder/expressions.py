@@ -111,6 +111,15 @@ def text_as(dtype: DataType, text: str) -> Any:
     return dtype.from_sql_text(text)
 
 
+def _own_type(name: str) -> DataType | None:
+    """A column type with no SQLite CAST affinity (DATE, UUID, INTERVAL ...), or None."""
+    try:
+        found = type_from_sql_name(name)
+    except ProgrammingError:
+        return None
+    return None if found.family in ("numeric", "text", "blob", "boolean") else found
+
+
 class ExprBinder(BinderBase):
     """Expression binding; the query parts (subqueries) come from the select binder."""
 
@@ -504,7 +513,9 @@ class ExprBinder(BinderBase):
             if arg.dtype.family == "text":
                 return self.b.to_number(arg, "NUMERIC")
             target = INTEGER if arg.dtype.name in ("INTEGER", "NULL") else REAL
-        if target is None and "INT" in name:
+        if target is None and _own_type(name) is not None:
+            return self._cast_text_literal(arg, e.type.name)
+        if target is None and "INT" in name:  # SQLite's affinity rule (not INTERVAL: above)
             target = INTEGER
         if target is None and name == "BLOB":
             target = self.b.literal(b"").dtype
@@ -515,10 +526,7 @@ class ExprBinder(BinderBase):
     def _cast_text_literal(self, arg: px.Expr, type_name: str) -> px.Expr:
         """``CAST('1 day' AS INTERVAL)``, ``CAST('2024-01-31' AS DATE)``: a text literal read
         by the target type's own SQL text reader (types without a SQLite cast)."""
-        try:
-            target = type_from_sql_name(type_name)
-        except ProgrammingError:
-            target = None
+        target = _own_type(type_name)
         if target is not None and isinstance(arg, px.Literal_) and isinstance(arg.value, str):
             value = target.from_sql_text(arg.value)
             if value is None:
