@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from pyram.plan.expr import (
     AggCall,
@@ -36,7 +37,9 @@ from pyram.plan.expr import (
     WindowCall,
     WindowFrame,
 )
-from pyram.plan.nodes import Plan
+
+if TYPE_CHECKING:
+    from pyram.plan.node_base import Plan
 
 __all__ = ["SubqueryLabels", "format_expr", "format_frame", "format_literal", "format_window"]
 

@@ -82,7 +82,6 @@ from pyram.plan.nodes import (
     SetOp,
     Sort,
     Window,
-    inputs,
     produced_cids,
 )
 from pyram.types import BOOLEAN
@@ -181,7 +180,7 @@ class _Pusher:
             movable = [c for c in own if _movable(c)]
             return _wrap(self.push(plan.input, movable + preds), pinned)
         if isinstance(plan, Sort | Distinct):
-            return attrs.evolve(plan, input=self.push(plan.input, preds))
+            return plan.with_inputs(self.push(plan.input, preds))
         if isinstance(plan, Project):
             return self._project(plan, preds)
         if isinstance(plan, Aggregate):
@@ -193,8 +192,9 @@ class _Pusher:
         if isinstance(plan, SetOp):
             return self._set_op(plan, preds)
         if isinstance(plan, Limit):
-            return _wrap(attrs.evolve(plan, input=self.push(plan.input, [])), preds)
-        pushed = with_inputs(plan, [self.push(child, []) for child in inputs(plan)])
+            return _wrap(plan.with_inputs(self.push(plan.input, [])), preds)
+        # any other node: a barrier; each input gets its own pushdown
+        pushed = with_inputs(plan, [self.push(child, []) for child in plan.inputs])
         return _wrap(pushed, preds)
 
     def _through(
@@ -214,7 +214,7 @@ class _Pusher:
     def _project(self, plan: Project, preds: list[Expr]) -> Plan:
         mapping = {f.cid: e for e, f in zip(plan.exprs, plan.out, strict=True) if _substitutable(e)}
         down, keep = self._through(preds, mapping)
-        return _wrap(attrs.evolve(plan, input=self.push(plan.input, down)), keep)
+        return _wrap(plan.with_inputs(self.push(plan.input, down)), keep)
 
     def _aggregate(self, plan: Aggregate, preds: list[Expr]) -> Plan:
         mapping: dict[int, Expr] = {
@@ -224,7 +224,7 @@ class _Pusher:
         }
         # need_refs: a constant FALSE below a grouping-free aggregate would still give one row
         down, keep = self._through(preds, mapping, need_refs=True)
-        return _wrap(attrs.evolve(plan, input=self.push(plan.input, down)), keep)
+        return _wrap(plan.with_inputs(self.push(plan.input, down)), keep)
 
     def _window(self, plan: Window, preds: list[Expr]) -> Plan:
         # a filter on the partition keys removes whole partitions, leaving the others' window
@@ -233,7 +233,7 @@ class _Pusher:
             g.cid: g for g in plan.partition_by if isinstance(g, ColumnRef)
         }
         down, keep = self._through(preds, mapping, need_refs=True)
-        return _wrap(attrs.evolve(plan, input=self.push(plan.input, down)), keep)
+        return _wrap(plan.with_inputs(self.push(plan.input, down)), keep)
 
     def _set_op(self, plan: SetOp, preds: list[Expr]) -> Plan:
         sides = []
@@ -248,7 +248,7 @@ class _Pusher:
         keep = [p for p in preds if not any(p is m for m in movable)]
         left = self.push(plan.left, self._through(movable, sides[0])[0])
         right = self.push(plan.right, self._through(movable, sides[1])[0])
-        return _wrap(attrs.evolve(plan, left=left, right=right), keep)
+        return _wrap(plan.with_inputs(left, right), keep)
 
     def _side(self, pred: Expr, left: set[int], right: set[int]) -> Side:
         refs = self.refs(pred)
