@@ -29,7 +29,7 @@ import attrs
 from pyram.engine.operator import Operator
 from pyram.engine.operators.aggregate import HashAggregate
 from pyram.engine.operators.common import referenced_cids
-from pyram.engine.operators.distinct import Distinct
+from pyram.engine.operators.distinct import DistinctOp
 from pyram.engine.operators.dml import DeleteOp, InsertOp, UpdateOp
 from pyram.engine.operators.filter import Filter
 from pyram.engine.operators.hash_join import HashJoin
@@ -223,7 +223,7 @@ def _limited_rows(rows: float, limit: Expr | None) -> float:
 
 def _distinct(p: _Planner, node: nodes.Distinct) -> Operator:
     child = p.plan(node.input)
-    return Distinct(child, child.estimated_rows)
+    return DistinctOp(child, child.estimated_rows)
 
 
 def _set_op(p: _Planner, node: nodes.SetOp) -> Operator:

@@ -21,7 +21,7 @@ from typing import Any
 
 from pyram.engine.operator import Operator
 from pyram.engine.operators.aggregate import HashAggregate
-from pyram.engine.operators.distinct import Distinct
+from pyram.engine.operators.distinct import DistinctOp
 from pyram.engine.operators.index_join import IndexNestedLoopJoin
 from pyram.engine.operators.scan import IndexScan, TableScan
 from pyram.engine.operators.set_ops import SetOperation
@@ -110,7 +110,7 @@ def _built(op: Operator) -> str | None:
         return "USE TEMP B-TREE FOR ORDER BY"
     if isinstance(op, HashAggregate) and op.groups:
         return "USE TEMP B-TREE FOR GROUP BY"
-    if isinstance(op, Distinct):
+    if isinstance(op, DistinctOp):
         return "USE TEMP B-TREE FOR DISTINCT"
     return None
 
