@@ -31,7 +31,7 @@ from pyram.engine.operators.aggregate import HashAggregate
 from pyram.engine.operators.common import referenced_cids
 from pyram.engine.operators.distinct import DistinctOp
 from pyram.engine.operators.dml import DeleteOp, InsertOp, UpdateOp
-from pyram.engine.operators.filter import Filter
+from pyram.engine.operators.filter import FilterOp
 from pyram.engine.operators.hash_join import HashJoin
 from pyram.engine.operators.index_join import IndexNestedLoopJoin
 from pyram.engine.operators.limit import Limit
@@ -178,7 +178,7 @@ def _index_scan_rows(p: _Planner, node: nodes.IndexScan) -> float:
 
 def _filter(p: _Planner, node: nodes.Filter) -> Operator:
     child = p.plan(node.input)
-    return Filter(child, node.predicate, child.estimated_rows * FILTER_SELECTIVITY)
+    return FilterOp(child, node.predicate, child.estimated_rows * FILTER_SELECTIVITY)
 
 
 def _project(p: _Planner, node: nodes.Project) -> Operator:

@@ -15,11 +15,13 @@ from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.operators.common import pull
 from pyram.plan.expr import Expr
 
-__all__ = ["Filter"]
+__all__ = ["FilterOp"]
 
 
-class Filter(Operator):
+class FilterOp(Operator):
     """Rows of ``child`` for which ``predicate`` is TRUE (not FALSE, not NULL)."""
+
+    explain_name = "Filter"
 
     __slots__ = ("_column_kernel", "_kernel", "predicate")
 
