@@ -34,7 +34,7 @@ from pyram.engine.operators.dml import DeleteOp, InsertOp, UpdateOp
 from pyram.engine.operators.filter import FilterOp
 from pyram.engine.operators.hash_join import HashJoin
 from pyram.engine.operators.index_join import IndexNestedLoopJoin
-from pyram.engine.operators.limit import Limit
+from pyram.engine.operators.limit import LimitOp
 from pyram.engine.operators.nested_loop_join import NestedLoopJoin
 from pyram.engine.operators.project import Project
 from pyram.engine.operators.recursive import RecursiveCteOp, WorkTableOp
@@ -212,7 +212,7 @@ def _limit(p: _Planner, node: nodes.Limit) -> Operator:
         rows = _limited_rows(child.estimated_rows, node.limit)
         return TopN(child, source.keys, node.limit, node.offset, rows)
     child = p.plan(source)
-    return Limit(child, node.limit, node.offset, _limited_rows(child.estimated_rows, node.limit))
+    return LimitOp(child, node.limit, node.offset, _limited_rows(child.estimated_rows, node.limit))
 
 
 def _limited_rows(rows: float, limit: Expr | None) -> float:

@@ -14,11 +14,13 @@ from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.operators.common import ConstantFn, compile_constant, pull, row_bound
 from pyram.plan.expr import Expr
 
-__all__ = ["Limit"]
+__all__ = ["LimitOp"]
 
 
-class Limit(Operator):
+class LimitOp(Operator):
     """The rows of ``child`` from ``offset`` on, at most ``limit`` of them (None: no limit)."""
+
+    explain_name = "Limit"
 
     __slots__ = ("_limit", "_offset", "limit", "offset")
 
