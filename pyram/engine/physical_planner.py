@@ -9,7 +9,7 @@ logical node type to a builder. The choices made here are local and cheap:
   estimated much smaller than the table, an :class:`IndexNestedLoopJoin` probes the index
   instead; anything else is a :class:`NestedLoopJoin`. A hash join builds on its right input
   unless that is estimated much larger than the left one: inner, left and right joins are then
-  computed the other way round under a column-reordering :class:`Project` (no copy);
+  computed the other way round under a column-reordering :class:`ProjectOp` (no copy);
 * ``Limit`` directly over ``Sort`` becomes a :class:`TopN`;
 * every other node maps to the operator of the same name.
 
@@ -36,7 +36,7 @@ from pyram.engine.operators.hash_join import HashJoin
 from pyram.engine.operators.index_join import IndexNestedLoopJoin
 from pyram.engine.operators.limit import LimitOp
 from pyram.engine.operators.nested_loop_join import NestedLoopJoin
-from pyram.engine.operators.project import Project
+from pyram.engine.operators.project import ProjectOp
 from pyram.engine.operators.recursive import RecursiveCteOp, WorkTableOp
 from pyram.engine.operators.scan import IndexScan, TableScan
 from pyram.engine.operators.set_ops import SetOperation
@@ -183,7 +183,7 @@ def _filter(p: _Planner, node: nodes.Filter) -> Operator:
 
 def _project(p: _Planner, node: nodes.Project) -> Operator:
     child = p.plan(node.input)
-    return Project(child, node.exprs, node.out, child.estimated_rows)
+    return ProjectOp(child, node.exprs, node.out, child.estimated_rows)
 
 
 def _aggregate(p: _Planner, node: nodes.Aggregate) -> Operator:
@@ -275,7 +275,7 @@ def _join(p: _Planner, node: nodes.Join) -> Operator:
         # hash the smaller input: join the other way round, then restore the column order
         join = HashJoin(swapped, right, left, right_keys, left_keys, residual, rows)
         refs = tuple(ColumnRef(f.cid, f.name, f.dtype, f.nullable) for f in node.fields)
-        return Project(join, refs, node.fields, rows)
+        return ProjectOp(join, refs, node.fields, rows)
     return HashJoin(node.kind, left, right, left_keys, right_keys, residual, rows)
 
 

@@ -16,11 +16,13 @@ from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.operators.common import dense_view, evaluate, positions_for, pull
 from pyram.plan.expr import Expr, Field
 
-__all__ = ["Project"]
+__all__ = ["ProjectOp"]
 
 
-class Project(Operator):
+class ProjectOp(Operator):
     """``exprs`` evaluated over ``child``'s rows; ``fields`` name them."""
+
+    explain_name = "Project"
 
     __slots__ = ("_kernels", "_positions", "exprs")
 

@@ -18,7 +18,7 @@ from pyram.engine.compile.row_step import FilterStage, ProjectStage, RowStep, co
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.operators.common import batch_of, pull, rows_of
 from pyram.engine.operators.filter import FilterOp
-from pyram.engine.operators.project import Project
+from pyram.engine.operators.project import ProjectOp
 from pyram.plan.expr import Field
 
 __all__ = ["RecursiveCteOp", "WorkTableOp"]
@@ -123,7 +123,7 @@ def _row_step(step: Operator, work_id: int, keep_all: bool) -> RowStep | None:
     work table (each row then makes at most one row); None for any other step."""
     stages: list[FilterStage | ProjectStage] = []
     node = step
-    while isinstance(node, FilterOp | Project):
+    while isinstance(node, FilterOp | ProjectOp):
         child = node.children[0]
         if isinstance(node, FilterOp):
             stages.append(FilterStage(node.predicate, child.layout()))
