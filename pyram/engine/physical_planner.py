@@ -38,7 +38,7 @@ from pyram.engine.operators.limit import LimitOp
 from pyram.engine.operators.nested_loop_join import NestedLoopJoin
 from pyram.engine.operators.project import ProjectOp
 from pyram.engine.operators.recursive import RecursiveCteOp, WorkTableOp
-from pyram.engine.operators.scan import IndexScan, TableScan
+from pyram.engine.operators.scan import IndexScanOp, TableScan
 from pyram.engine.operators.set_ops import SetOperation
 from pyram.engine.operators.sort import Sort, TopN
 from pyram.engine.operators.values import Values
@@ -147,7 +147,7 @@ def _scan(p: _Planner, node: nodes.Scan) -> Operator:
 
 
 def _index_scan(p: _Planner, node: nodes.IndexScan) -> Operator:
-    return IndexScan(
+    return IndexScanOp(
         node.table,
         node.index,
         node.columns,

@@ -23,7 +23,7 @@ from pyram.engine.operator import Operator
 from pyram.engine.operators.aggregate import HashAggregate
 from pyram.engine.operators.distinct import DistinctOp
 from pyram.engine.operators.index_join import IndexNestedLoopJoin
-from pyram.engine.operators.scan import IndexScan, TableScan
+from pyram.engine.operators.scan import IndexScanOp, TableScan
 from pyram.engine.operators.set_ops import SetOperation
 from pyram.engine.operators.sort import Sort, TopN
 from pyram.engine.operators.values import Values
@@ -88,7 +88,7 @@ def _entries(op: Operator, index_columns: IndexColumns) -> list[_Entry]:
     """The entries for ``op``: its reads of tables, then what it builds."""
     if isinstance(op, TableScan):
         return [(f"SCAN {op.table}", [])]
-    if isinstance(op, IndexScan):
+    if isinstance(op, IndexScanOp):
         return [(_index_scan(op, index_columns), [])]
     if isinstance(op, IndexNestedLoopJoin):
         columns = index_columns(op.table, op.index)[: len(op.keys)]
@@ -136,7 +136,7 @@ def _arm(op: Operator, index_columns: IndexColumns) -> list[_Entry]:
     return _entries(op, index_columns) or [("SCAN CONSTANT ROW", [])]
 
 
-def _index_scan(op: IndexScan, index_columns: IndexColumns) -> str:
+def _index_scan(op: IndexScanOp, index_columns: IndexColumns) -> str:
     columns = index_columns(op.table, op.index)
     if op.access == "ordered":
         return f"SCAN {op.table} USING INDEX {op.index}"
