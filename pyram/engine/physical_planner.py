@@ -40,7 +40,7 @@ from pyram.engine.operators.project import ProjectOp
 from pyram.engine.operators.recursive import RecursiveCteOp, WorkTableOp
 from pyram.engine.operators.scan import IndexScanOp, TableScan
 from pyram.engine.operators.set_ops import SetOperation
-from pyram.engine.operators.sort import Sort, TopN
+from pyram.engine.operators.sort import SortOp, TopN
 from pyram.engine.operators.values import Values
 from pyram.engine.operators.window import Window
 from pyram.errors import NotSupportedError, ProgrammingError
@@ -195,7 +195,7 @@ def _aggregate(p: _Planner, node: nodes.Aggregate) -> Operator:
 
 def _sort(p: _Planner, node: nodes.Sort) -> Operator:
     child = p.plan(node.input)
-    return Sort(child, node.keys, child.estimated_rows)
+    return SortOp(child, node.keys, child.estimated_rows)
 
 
 def _window(p: _Planner, node: nodes.Window) -> Operator:

@@ -25,7 +25,7 @@ from pyram.engine.operators.distinct import DistinctOp
 from pyram.engine.operators.index_join import IndexNestedLoopJoin
 from pyram.engine.operators.scan import IndexScanOp, TableScan
 from pyram.engine.operators.set_ops import SetOperation
-from pyram.engine.operators.sort import Sort, TopN
+from pyram.engine.operators.sort import SortOp, TopN
 from pyram.engine.operators.values import Values
 
 __all__ = ["IndexColumns", "QueryPlanRow", "format_query_plan", "query_plan_rows"]
@@ -106,7 +106,7 @@ def _entries(op: Operator, index_columns: IndexColumns) -> list[_Entry]:
 
 def _built(op: Operator) -> str | None:
     """The temporary structure ``op`` builds, in SQLite's words."""
-    if isinstance(op, Sort | TopN):
+    if isinstance(op, SortOp | TopN):
         return "USE TEMP B-TREE FOR ORDER BY"
     if isinstance(op, HashAggregate) and op.groups:
         return "USE TEMP B-TREE FOR GROUP BY"

@@ -39,7 +39,7 @@ from pyram.engine.operators.common import (
 from pyram.engine.operators.scan import TableScan
 from pyram.plan.expr import Expr, SortKey
 
-__all__ = ["Sort", "TopN", "order_positions"]
+__all__ = ["SortOp", "TopN", "order_positions"]
 
 
 def _type_rank(value: Any) -> tuple[int, str]:
@@ -149,8 +149,10 @@ def _emit(columns: list[list[Any]], order: list[int]) -> Iterator[Batch]:
         yield Batch(gather_columns(columns, chunk), len(chunk))
 
 
-class Sort(Operator):
+class SortOp(Operator):
     """``child`` ordered by ``keys`` (stable)."""
+
+    explain_name = "Sort"
 
     __slots__ = ("_keys", "keys")
 
