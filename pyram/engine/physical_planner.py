@@ -41,7 +41,7 @@ from pyram.engine.operators.recursive import RecursiveCteOp, WorkTableOp
 from pyram.engine.operators.scan import IndexScanOp, TableScan
 from pyram.engine.operators.set_ops import SetOperation
 from pyram.engine.operators.sort import SortOp, TopN
-from pyram.engine.operators.values import Values
+from pyram.engine.operators.values import ValuesOp
 from pyram.engine.operators.window import Window
 from pyram.errors import NotSupportedError, ProgrammingError
 from pyram.plan import nodes
@@ -233,7 +233,7 @@ def _set_op(p: _Planner, node: nodes.SetOp) -> Operator:
 
 
 def _values(p: _Planner, node: nodes.Values) -> Operator:
-    return Values(node.rows, node.out)
+    return ValuesOp(node.rows, node.out)
 
 
 def _recursive_cte(p: _Planner, node: nodes.RecursiveCte) -> Operator:

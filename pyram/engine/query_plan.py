@@ -26,7 +26,7 @@ from pyram.engine.operators.index_join import IndexNestedLoopJoin
 from pyram.engine.operators.scan import IndexScanOp, TableScan
 from pyram.engine.operators.set_ops import SetOperation
 from pyram.engine.operators.sort import SortOp, TopN
-from pyram.engine.operators.values import Values
+from pyram.engine.operators.values import ValuesOp
 
 __all__ = ["IndexColumns", "QueryPlanRow", "format_query_plan", "query_plan_rows"]
 
@@ -97,7 +97,7 @@ def _entries(op: Operator, index_columns: IndexColumns) -> list[_Entry]:
         return [*_children(op, index_columns), (search, [])]
     if isinstance(op, SetOperation):
         return [("COMPOUND QUERY", _compound(op, index_columns))]
-    if isinstance(op, Values):
+    if isinstance(op, ValuesOp):
         return [("SCAN CONSTANT ROW", [])] if op.fields else []
     entries = _children(op, index_columns)
     built = _built(op)

@@ -16,11 +16,13 @@ from pyram.engine.operators.common import ConstantFn, batch_of, compile_constant
 from pyram.errors import ProgrammingError
 from pyram.plan.expr import Expr, Field, Literal_, Param
 
-__all__ = ["Values"]
+__all__ = ["ValuesOp"]
 
 
-class Values(Operator):
+class ValuesOp(Operator):
     """The rows given, as one batch."""
+
+    explain_name = "Values"
 
     __slots__ = ("_cells", "_direct", "rows")
 
