@@ -42,7 +42,7 @@ from pyram.engine.operators.scan import IndexScanOp, TableScan
 from pyram.engine.operators.set_ops import SetOperation
 from pyram.engine.operators.sort import SortOp, TopN
 from pyram.engine.operators.values import ValuesOp
-from pyram.engine.operators.window import Window
+from pyram.engine.operators.window import WindowOp
 from pyram.errors import NotSupportedError, ProgrammingError
 from pyram.plan import nodes
 from pyram.plan.expr import And, ColumnRef, Compare, Expr, Literal_, SortKey
@@ -200,7 +200,7 @@ def _sort(p: _Planner, node: nodes.Sort) -> Operator:
 
 def _window(p: _Planner, node: nodes.Window) -> Operator:
     child = p.plan(node.input)
-    return Window(
+    return WindowOp(
         child, node.partition_by, node.order_by, node.calls, node.out, child.estimated_rows
     )
 

@@ -41,7 +41,7 @@ from pyram.functions.window import Peers, nth_value_at, peers_of, window_functio
 from pyram.functions.window_frames import Bound, frame_aggregate, frame_bounds, frame_value
 from pyram.plan.expr import Expr, Field, SortKey, WindowCall, WindowFrame
 
-__all__ = ["Window"]
+__all__ = ["WindowOp"]
 
 
 class _Call:
@@ -96,9 +96,11 @@ class _Call:
         return start, end
 
 
-class Window(Operator):
+class WindowOp(Operator):
     """Window ``calls`` over ``child`` partitioned by ``partition_by``, ordered by
     ``order_by``; output the child's columns then one per call."""
+
+    explain_name = "Window"
 
     __slots__ = ("_calls", "_order", "_partition", "calls", "order_by", "partition_by")
 
