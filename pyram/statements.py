@@ -88,7 +88,7 @@ def _param_values(params: Params) -> dict[str | int, Any]:
     return dict(enumerate(params))
 
 
-def compile_check(expr: px.Expr, fields: tuple[px.Field, ...]) -> Callable[[Any], object]:
+def compile_check(expr: px.PlanExpr, fields: tuple[px.Field, ...]) -> Callable[[Any], object]:
     """A CHECK predicate over a row dict, from a bound condition over the table's fields."""
     layout = {f.cid: i for i, f in enumerate(fields)}
     names = [f.name for f in fields]

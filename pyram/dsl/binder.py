@@ -210,7 +210,7 @@ class _Binder:
         plan = self.b.filter(plan, *(self.expr(f, scope) for f in query.filters))
         return self._shape(query, plan, scope), scope
 
-    def _fk_condition(self, existing: list[Any], target: Any, scope: Scope) -> px.Expr:
+    def _fk_condition(self, existing: list[Any], target: Any, scope: Scope) -> px.PlanExpr:
         target_model = _model(target)
         target_schema = self.schema_of(target_model)
         matches = []
@@ -250,7 +250,7 @@ class _Binder:
             _has_aggregate(e)
             for e in [*items, *query.having_filters, *(o.expr for o in query.orderings)]
         )
-        post: Callable[[Expr[Any]], px.Expr]
+        post: Callable[[Expr[Any]], px.PlanExpr]
         if has_agg:
             plan, post = self._aggregate(query, plan, scope, items)
             plan = self.b.filter(plan, *(post(h) for h in query.having_filters))
@@ -258,7 +258,7 @@ class _Binder:
             if query.having_filters:
                 raise ProgrammingError("having() needs group_by() or aggregates")
 
-            def post(e: Expr[Any]) -> px.Expr:
+            def post(e: Expr[Any]) -> px.PlanExpr:
                 return self.expr(e, scope)
 
         windows = windows_in([*items, *(o.expr for o in query.orderings)], _children)
@@ -286,28 +286,28 @@ class _Binder:
 
     @staticmethod
     def _distinct_terms(
-        query: Select[Any], items: list[Expr[Any]], post: Callable[[Expr[Any]], px.Expr]
-    ) -> list[tuple[int | px.Expr, bool, bool | None]]:
+        query: Select[Any], items: list[Expr[Any]], post: Callable[[Expr[Any]], px.PlanExpr]
+    ) -> list[tuple[int | px.PlanExpr, bool, bool | None]]:
         """ORDER BY of a distinct() query: a selected position, else the bound expression."""
         item_keys = [i._key() for i in items]
-        terms: list[tuple[int | px.Expr, bool, bool | None]] = []
+        terms: list[tuple[int | px.PlanExpr, bool, bool | None]] = []
         for ordering in query.orderings:
             key = ordering.expr._key()
-            target: int | px.Expr = (
+            target: int | px.PlanExpr = (
                 item_keys.index(key) if key in item_keys else post(ordering.expr)
             )
             terms.append((target, ordering.descending, ordering.nulls_first))
         return terms
 
     def _limit(self, query: Select[Any], plan: pn.Plan, scope: Scope) -> pn.Plan:
-        def bound(e: Expr[Any] | None) -> px.Expr | None:
+        def bound(e: Expr[Any] | None) -> px.PlanExpr | None:
             return None if e is None else self.expr(e, scope)
 
         return self.b.limit(plan, bound(query.limit_value), bound(query.offset_value))
 
     def _aggregate(
         self, query: Select[Any], plan: pn.Plan, scope: Scope, items: list[Expr[Any]]
-    ) -> tuple[pn.Plan, Callable[[Expr[Any]], px.Expr]]:
+    ) -> tuple[pn.Plan, Callable[[Expr[Any]], px.PlanExpr]]:
         groups = [self.expr(g, scope) for g in query.groups]
         group_keys = [g._key() for g in query.groups]
         aggs: list[px.AggCall] = []
@@ -328,7 +328,7 @@ class _Binder:
         group_fields = dict(zip(group_keys, out[: len(groups)], strict=True))
         agg_fields = dict(zip(agg_keys, out[len(groups) :], strict=True))
 
-        def post(e: Expr[Any]) -> px.Expr:
+        def post(e: Expr[Any]) -> px.PlanExpr:
             key = e._key()
             if key in group_fields:
                 return self.b.column(group_fields[key])
@@ -347,8 +347,8 @@ class _Binder:
         self,
         e: Expr[Any],
         scope: Scope,
-        inner: Callable[[Expr[Any]], px.Expr] | None = None,
-    ) -> px.Expr:
+        inner: Callable[[Expr[Any]], px.PlanExpr] | None = None,
+    ) -> px.PlanExpr:
         """Bind one DSL expression (``inner`` binds its operands; post-aggregation rules)."""
         sub = inner or (lambda x: self.expr(x, scope))
         b = self.b
@@ -395,8 +395,8 @@ class _Binder:
         raise ProgrammingError(f"cannot use {e!r} in a query")
 
     def _arith_chain(
-        self, ops: list[str], operands: list[Expr[Any]], sub: Callable[[Expr[Any]], px.Expr]
-    ) -> px.Expr:
+        self, ops: list[str], operands: list[Expr[Any]], sub: Callable[[Expr[Any]], px.PlanExpr]
+    ) -> px.PlanExpr:
         """A long chain (``a + b + ...``) as one flat node, bound in a loop; a literal operand
         takes the type of the chain so far, as :meth:`_operands` gives it the other side's."""
         if len(ops) > MAX_EXPR_DEPTH:
@@ -416,9 +416,9 @@ class _Binder:
         self,
         left: Expr[Any],
         right: Expr[Any],
-        sub: Callable[[Expr[Any]], px.Expr],
+        sub: Callable[[Expr[Any]], px.PlanExpr],
         op: str | None = None,
-    ) -> tuple[px.Expr, px.Expr]:
+    ) -> tuple[px.PlanExpr, px.PlanExpr]:
         """Bind two operands; a literal takes the other side's type (strictly validated),
         unless arithmetic ``op`` is one the types define with the literal's own type
         (``interval * 2``, ``timestamp + timedelta``)."""
@@ -431,8 +431,8 @@ class _Binder:
         return sub(left), sub(right)
 
     def _literal_beside(
-        self, value: Any, other: px.Expr, op: str | None, *, left_side: bool
-    ) -> px.Expr:
+        self, value: Any, other: px.PlanExpr, op: str | None, *, left_side: bool
+    ) -> px.PlanExpr:
         if op is not None and value is not None and not isinstance(value, bool):
             natural = self.b.literal(value)
             pair = (natural.dtype, other.dtype) if left_side else (other.dtype, natural.dtype)
@@ -441,8 +441,8 @@ class _Binder:
         return self.b.literal(value, other.dtype)
 
     def _predicate(
-        self, p: Predicate, scope: Scope, sub: Callable[[Expr[Any]], px.Expr]
-    ) -> px.Expr:
+        self, p: Predicate, scope: Scope, sub: Callable[[Expr[Any]], px.PlanExpr]
+    ) -> px.PlanExpr:
         b, kind, a = self.b, p.kind, p.args
         if kind == "cmp":
             left, right = self._operands(a[1], a[2], sub)

@@ -45,7 +45,7 @@ from pyram.engine.operators.values import ValuesOp
 from pyram.engine.operators.window import WindowOp
 from pyram.errors import NotSupportedError, ProgrammingError
 from pyram.plan import nodes
-from pyram.plan.expr import And, ColumnRef, Compare, Expr, Literal_, SortKey
+from pyram.plan.expr import And, ColumnRef, Compare, Literal_, PlanExpr, SortKey
 from pyram.storage import Store, TableData
 
 __all__ = ["plan_physical", "split_conjuncts", "widen_nullability"]
@@ -98,9 +98,9 @@ def _widen(value: Any, nullable: set[int]) -> Any:
     if isinstance(value, tuple):
         items = tuple(_widen(v, nullable) for v in value)
         return value if all(a is b for a, b in zip(items, value, strict=True)) else items
-    if not isinstance(value, Expr | nodes.Plan | SortKey):
+    if not isinstance(value, PlanExpr | nodes.Plan | SortKey):
         return value
-    node: Any = value  # every concrete Expr, Plan and SortKey class is an attrs class
+    node: Any = value  # every concrete PlanExpr, Plan and SortKey class is an attrs class
     changes = {}
     for field in attrs.fields(type(node)):
         old = getattr(node, field.name)
@@ -110,7 +110,7 @@ def _widen(value: Any, nullable: set[int]) -> Any:
     return attrs.evolve(node, **changes) if changes else node
 
 
-def split_conjuncts(expr: Expr) -> list[Expr]:
+def split_conjuncts(expr: PlanExpr) -> list[PlanExpr]:
     """The AND-ed parts of a condition (nested ANDs flattened)."""
     if isinstance(expr, And):
         return [part for arg in expr.args for part in split_conjuncts(arg)]
@@ -215,7 +215,7 @@ def _limit(p: _Planner, node: nodes.Limit) -> Operator:
     return LimitOp(child, node.limit, node.offset, _limited_rows(child.estimated_rows, node.limit))
 
 
-def _limited_rows(rows: float, limit: Expr | None) -> float:
+def _limited_rows(rows: float, limit: PlanExpr | None) -> float:
     if isinstance(limit, Literal_) and isinstance(limit.value, int) and limit.value >= 0:
         return min(rows, float(limit.value))
     return rows
@@ -283,14 +283,14 @@ def _join(p: _Planner, node: nodes.Join) -> Operator:
 _SWAPPED_KIND: dict[str, nodes.JoinKind] = {"inner": "inner", "left": "right", "right": "left"}
 
 
-def _equi_keys(node: nodes.Join) -> tuple[list[tuple[Expr, Expr]], Expr | None]:
+def _equi_keys(node: nodes.Join) -> tuple[list[tuple[PlanExpr, PlanExpr]], PlanExpr | None]:
     """(left expr, right expr) equalities of the ON condition, and the rest AND-ed."""
     if node.condition is None or node.kind == "cross":
         return [], node.condition
     left_cids = {f.cid for f in node.left.fields}
     right_cids = {f.cid for f in node.right.fields}
-    keys: list[tuple[Expr, Expr]] = []
-    rest: list[Expr] = []
+    keys: list[tuple[PlanExpr, PlanExpr]] = []
+    rest: list[PlanExpr] = []
     for part in split_conjuncts(node.condition):
         pair = _equi_pair(part, left_cids, right_cids)
         if pair is None:
@@ -301,7 +301,7 @@ def _equi_keys(node: nodes.Join) -> tuple[list[tuple[Expr, Expr]], Expr | None]:
     return keys, residual
 
 
-def _equi_pair(part: Expr, left: set[int], right: set[int]) -> tuple[Expr, Expr] | None:
+def _equi_pair(part: PlanExpr, left: set[int], right: set[int]) -> tuple[PlanExpr, PlanExpr] | None:
     if not isinstance(part, Compare) or part.op != "=":
         return None
     a, b = referenced_cids([part.left]), referenced_cids([part.right])
@@ -328,8 +328,8 @@ def _index_join(
     p: _Planner,
     node: nodes.Join,
     left: Operator,
-    keys: list[tuple[Expr, Expr]],
-    residual: Expr | None,
+    keys: list[tuple[PlanExpr, PlanExpr]],
+    residual: PlanExpr | None,
 ) -> Operator | None:
     """An index nested-loop join when it beats hashing the whole right table, else None."""
     scan = node.right
@@ -339,7 +339,7 @@ def _index_join(
     if data is None or left.estimated_rows * INDEX_JOIN_RATIO >= data.live_count:
         return None
     by_cid = dict(zip((f.cid for f in scan.out), scan.columns, strict=False))
-    key_columns: dict[str, Expr] = {}
+    key_columns: dict[str, PlanExpr] = {}
     for outer_expr, inner_expr in keys:
         if not isinstance(inner_expr, ColumnRef) or inner_expr.cid not in by_cid:
             return None

@@ -25,7 +25,6 @@ from pyram.plan.expr import (
     ColumnRef,
     Compare,
     Exists,
-    Expr,
     Field,
     FuncCall,
     InList,
@@ -37,6 +36,7 @@ from pyram.plan.expr import (
     Not,
     Or,
     Param,
+    PlanExpr,
     ScalarSubquery,
     WindowCall,
     children,
@@ -71,9 +71,9 @@ SubqueryExpr = ScalarSubquery | Exists | InSubquery
 
 
 # ---------------------------------------------------------------------- conjunctions
-def conjuncts(expr: Expr) -> list[Expr]:
+def conjuncts(expr: PlanExpr) -> list[PlanExpr]:
     """The AND-ed parts of ``expr`` (nested ANDs flattened), in order."""
-    out: list[Expr] = []
+    out: list[PlanExpr] = []
     stack = [expr]
     while stack:
         node = stack.pop()
@@ -84,7 +84,7 @@ def conjuncts(expr: Expr) -> list[Expr]:
     return out
 
 
-def conjoin(parts: Sequence[Expr]) -> Expr | None:
+def conjoin(parts: Sequence[PlanExpr]) -> PlanExpr | None:
     """The AND of ``parts``: None when empty, the part itself when alone."""
     if not parts:
         return None
@@ -99,12 +99,12 @@ def column_ref(field: Field) -> ColumnRef:
     return ColumnRef(field.cid, field.name, field.dtype, field.nullable)
 
 
-def subqueries_in(expr: Expr) -> list[SubqueryExpr]:
+def subqueries_in(expr: PlanExpr) -> list[SubqueryExpr]:
     """The subquery expressions inside ``expr`` (not those nested in their plans)."""
     return [e for e in walk(expr) if isinstance(e, SubqueryExpr)]
 
 
-def referenced_cids(expr: Expr) -> set[int]:
+def referenced_cids(expr: PlanExpr) -> set[int]:
     """Column ids ``expr`` needs from its input, those read by its correlated subqueries
     included."""
     cids = column_ids(expr)
@@ -113,12 +113,12 @@ def referenced_cids(expr: Expr) -> set[int]:
     return cids
 
 
-def is_correlated(expr: Expr) -> bool:
+def is_correlated(expr: PlanExpr) -> bool:
     """True when ``expr`` contains a subquery reading columns of an enclosing query."""
     return any(outer_references(sub.plan) for sub in subqueries_in(expr))
 
 
-def with_expr_children(expr: Expr, kids: Sequence[Expr]) -> Expr:
+def with_expr_children(expr: PlanExpr, kids: Sequence[PlanExpr]) -> PlanExpr:
     """``expr`` rebuilt over new children, given in :func:`pyram.plan.expr.children` order."""
     if isinstance(expr, Negate | Not | Cast | IsNull):
         return attrs.evolve(expr, arg=kids[0])
@@ -143,7 +143,7 @@ def with_expr_children(expr: Expr, kids: Sequence[Expr]) -> Expr:
     return expr
 
 
-def _call_with_children(call: AggCall | WindowCall, kids: Sequence[Expr]) -> Expr:
+def _call_with_children(call: AggCall | WindowCall, kids: Sequence[PlanExpr]) -> PlanExpr:
     """An aggregate or window call over new children: arguments, filter, frame offsets."""
     count = len(call.args)
     rest = list(kids[count:])
@@ -158,13 +158,13 @@ def _call_with_children(call: AggCall | WindowCall, kids: Sequence[Expr]) -> Exp
     return attrs.evolve(call, args=tuple(kids[:count]), filter=filter_, frame=frame)
 
 
-def transform_expr(expr: Expr, fn: Callable[[Expr], Expr]) -> Expr:
+def transform_expr(expr: PlanExpr, fn: Callable[[PlanExpr], PlanExpr]) -> PlanExpr:
     """Apply ``fn`` bottom-up to every node of ``expr`` (not inside subquery plans).
 
     ``fn`` sees each node with its children already transformed.
     """
-    stack: list[tuple[Expr, bool]] = [(expr, False)]
-    done: list[Expr] = []
+    stack: list[tuple[PlanExpr, bool]] = [(expr, False)]
+    done: list[PlanExpr] = []
     while stack:
         node, expanded = stack.pop()
         if type(node) in LEAF_TYPES:  # no children: the long IN list case, kept cheap
@@ -184,10 +184,10 @@ def transform_expr(expr: Expr, fn: Callable[[Expr], Expr]) -> Expr:
     return done[0]
 
 
-def substitute(expr: Expr, mapping: dict[int, Expr]) -> Expr:
+def substitute(expr: PlanExpr, mapping: dict[int, PlanExpr]) -> PlanExpr:
     """``expr`` with every column reference whose cid is in ``mapping`` replaced."""
 
-    def swap(node: Expr) -> Expr:
+    def swap(node: PlanExpr) -> PlanExpr:
         if isinstance(node, ColumnRef):
             return mapping.get(node.cid, node)
         return node
@@ -212,7 +212,7 @@ def transform_plan_up(plan: Plan, fn: Callable[[Plan], Plan]) -> Plan:
     return fn(with_inputs(plan, new_inputs))
 
 
-def map_node_expressions(plan: Plan, fn: Callable[[Expr], Expr]) -> Plan:
+def map_node_expressions(plan: Plan, fn: Callable[[PlanExpr], PlanExpr]) -> Plan:
     """``plan`` with ``fn`` applied to each of its own expressions (children untouched)."""
     old = plan.expressions
     if not old:
@@ -238,13 +238,13 @@ def map_subqueries(plan: Plan, fn: Callable[[SubqueryExpr], Plan]) -> Plan:
     """Like :func:`map_subquery_plans`, but ``fn`` sees the whole subquery expression (to tell
     EXISTS, whose output columns nobody reads, from a scalar or IN subquery)."""
 
-    def swap(node: Expr) -> Expr:
+    def swap(node: PlanExpr) -> PlanExpr:
         if isinstance(node, SubqueryExpr):
             new_plan = fn(node)
             return node if new_plan is node.plan else attrs.evolve(node, plan=new_plan)
         return node
 
-    def rewrite_expr(expr: Expr) -> Expr:
+    def rewrite_expr(expr: PlanExpr) -> PlanExpr:
         return transform_expr(expr, swap) if subqueries_in(expr) else expr
 
     return transform_plan_up(plan, lambda node: map_node_expressions(node, rewrite_expr))

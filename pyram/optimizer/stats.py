@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pyram.optimizer.rewrite import conjuncts
 from pyram.optimizer.rule import RuleContext
-from pyram.plan.expr import Between, ColumnRef, Compare, Expr, InList, IsNull, Literal_
+from pyram.plan.expr import Between, ColumnRef, Compare, InList, IsNull, Literal_, PlanExpr
 from pyram.plan.nodes import (
     Aggregate,
     Filter,
@@ -82,7 +82,7 @@ def column_ndv(ctx: RuleContext, table: str, column: str) -> float | None:
     return None
 
 
-def selectivity(ctx: RuleContext, predicate: Expr, origins: Origins) -> float:
+def selectivity(ctx: RuleContext, predicate: PlanExpr, origins: Origins) -> float:
     """The estimated share of rows for which ``predicate`` is TRUE (conjuncts independent)."""
     result = 1.0
     for part in conjuncts(predicate):
@@ -90,7 +90,7 @@ def selectivity(ctx: RuleContext, predicate: Expr, origins: Origins) -> float:
     return result
 
 
-def _conjunct_selectivity(ctx: RuleContext, part: Expr, origins: Origins) -> float:
+def _conjunct_selectivity(ctx: RuleContext, part: PlanExpr, origins: Origins) -> float:
     if isinstance(part, Literal_):
         return 1.0 if part.value is True else 0.0
     if isinstance(part, Compare):

@@ -32,7 +32,6 @@ from pyram.plan.expr import (
     Compare,
     CompareOp,
     Exists,
-    Expr,
     Field,
     FuncCall,
     InList,
@@ -44,6 +43,7 @@ from pyram.plan.expr import (
     Not,
     Or,
     Param,
+    PlanExpr,
     ScalarSubquery,
     SortKey,
     WindowCall,
@@ -95,7 +95,7 @@ def literal_type(value: object) -> DataType:
     return type_of_value(value)
 
 
-def _describe(expr: Expr) -> str:
+def _describe(expr: PlanExpr) -> str:
     if isinstance(expr, ColumnRef):
         return expr.name
     if isinstance(expr, Literal_):
@@ -134,20 +134,20 @@ class PlanBuilder:
             out += (Field(rid_cid, "__rid__", INTEGER, False, qualifier),)
         return Scan(schema.name, schema.column_names, out, alias, rid_cid)
 
-    def fields_for(self, exprs: Sequence[Expr], names: Sequence[str]) -> tuple[Field, ...]:
+    def fields_for(self, exprs: Sequence[PlanExpr], names: Sequence[str]) -> tuple[Field, ...]:
         """Fresh output fields for computed expressions."""
         return tuple(
             Field(self.new_cid(), name, e.dtype, e.nullable)
             for e, name in zip(exprs, names, strict=True)
         )
 
-    def filter(self, input: Plan, *conditions: Expr) -> Plan:
+    def filter(self, input: Plan, *conditions: PlanExpr) -> Plan:
         """Rows of ``input`` where every condition is TRUE (no conditions: ``input`` itself)."""
         if not conditions:
             return input
         return Filter(input, self.and_(*conditions))
 
-    def join(self, kind: JoinKind, left: Plan, right: Plan, condition: Expr | None) -> Join:
+    def join(self, kind: JoinKind, left: Plan, right: Plan, condition: PlanExpr | None) -> Join:
         """A join; ``condition`` is required except for cross joins, and must be boolean."""
         if kind == "cross":
             if condition is not None:
@@ -157,12 +157,12 @@ class PlanBuilder:
             raise ProgrammingError(f"a {kind} join needs a condition")
         return Join(kind, left, right, self.and_(condition))
 
-    def project(self, input: Plan, exprs: Sequence[Expr], names: Sequence[str]) -> Project:
+    def project(self, input: Plan, exprs: Sequence[PlanExpr], names: Sequence[str]) -> Project:
         """Compute ``exprs`` per row, named ``names`` (fresh column ids)."""
         return Project(input, tuple(exprs), self.fields_for(exprs, names))
 
     def aggregate(
-        self, input: Plan, groups: Sequence[Expr], aggs: Sequence[AggCall], names: Sequence[str]
+        self, input: Plan, groups: Sequence[PlanExpr], aggs: Sequence[AggCall], names: Sequence[str]
     ) -> Aggregate:
         """Group ``input`` by ``groups``; output the groups then the aggregates, named."""
         return Aggregate(
@@ -172,7 +172,7 @@ class PlanBuilder:
     def window(
         self,
         input: Plan,
-        partition_by: Sequence[Expr],
+        partition_by: Sequence[PlanExpr],
         order_by: Sequence[SortKey],
         calls: Sequence[WindowCall],
         names: Sequence[str],
@@ -206,7 +206,7 @@ class PlanBuilder:
             input = _mark_ordered(input)
         return cls.sort(input, keys)
 
-    def limit(self, input: Plan, limit: Expr | None, offset: Expr | None) -> Plan:
+    def limit(self, input: Plan, limit: PlanExpr | None, offset: PlanExpr | None) -> Plan:
         """LIMIT/OFFSET: integer expressions (literals or parameters)."""
         if limit is None and offset is None:
             return input
@@ -227,9 +227,9 @@ class PlanBuilder:
     def distinct_sorted(
         self,
         input: Plan,
-        exprs: Sequence[Expr],
+        exprs: Sequence[PlanExpr],
         names: Sequence[str],
-        order: Sequence[tuple[int | Expr, bool, bool | None]],
+        order: Sequence[tuple[int | PlanExpr, bool, bool | None]],
     ) -> Plan:
         """``SELECT DISTINCT exprs ... ORDER BY order``: each term (key, descending,
         nulls_first) names a select-list position or is an expression over ``input``.
@@ -307,7 +307,7 @@ class PlanBuilder:
         return Param(key, dtype)
 
     @staticmethod
-    def coerce_to(expr: Expr, dtype: DataType) -> Expr:
+    def coerce_to(expr: PlanExpr, dtype: DataType) -> PlanExpr:
         """Give an untyped parameter or NULL literal the type its context expects."""
         if isinstance(expr, Param) and expr.dtype is NULLTYPE:
             return Param(expr.key, dtype)
@@ -315,7 +315,7 @@ class PlanBuilder:
             return Literal_(None, dtype)
         return expr
 
-    def written(self, expr: Expr, dtype: DataType, column: str) -> Expr:
+    def written(self, expr: PlanExpr, dtype: DataType, column: str) -> PlanExpr:
         """A value written to a column of ``dtype`` (INSERT, UPDATE SET): an untyped parameter
         or NULL takes the column's type; any other value must be of the column's type family.
 
@@ -334,7 +334,7 @@ class PlanBuilder:
                 f"column {column} is {column_type.name}, the value is {value.name}"
             )
 
-    def _unify(self, left: Expr, right: Expr, what: str) -> tuple[Expr, Expr]:
+    def _unify(self, left: PlanExpr, right: PlanExpr, what: str) -> tuple[PlanExpr, PlanExpr]:
         """Check two operands share a type family; type untyped params/NULLs from the other."""
         left = _numeric_operand(left, right.dtype)
         right = _numeric_operand(right, left.dtype)
@@ -346,14 +346,14 @@ class PlanBuilder:
             )
         return left, right
 
-    def compare(self, op: CompareOp, left: Expr, right: Expr) -> Compare:
+    def compare(self, op: CompareOp, left: PlanExpr, right: PlanExpr) -> Compare:
         """``left op right``; operands of one family (JSON compares only for (in)equality)."""
         left, right = self._unify(left, right, f"compare ({op})")
         if op not in ("=", "!=") and "json" in (left.dtype.family, right.dtype.family):
             raise ProgrammingError("JSON values can only be compared with = and !=")
         return Compare(op, left, right)
 
-    def arith(self, op: ArithOp, left: Expr, right: Expr) -> Arith:
+    def arith(self, op: ArithOp, left: PlanExpr, right: PlanExpr) -> Arith:
         """Arithmetic (numeric operands) or ``||`` (text operands)."""
         if op == "||":
             for side in (left, right):
@@ -373,7 +373,7 @@ class PlanBuilder:
             dtype = REAL
         return Arith(op, left, right, dtype)
 
-    def arith_chain(self, ops: Sequence[ArithOp], args: Sequence[Expr]) -> Expr:
+    def arith_chain(self, ops: Sequence[ArithOp], args: Sequence[PlanExpr]) -> PlanExpr:
         """A long left-associative chain (``a + b - c ...``, ``a || b || c ...``) as one flat
         :class:`ArithChain`, typed and checked step by step exactly as nested :meth:`arith`
         calls would be (the nested nodes are built in a loop and only their types are kept)."""
@@ -384,13 +384,13 @@ class PlanBuilder:
             typed.append(step.right)
         return ArithChain(tuple(ops), tuple(typed), step.type_)
 
-    def negate(self, arg: Expr) -> Negate:
+    def negate(self, arg: PlanExpr) -> Negate:
         """Unary minus."""
         if arg.dtype.family not in ("numeric", "null"):
             raise ProgrammingError(f"unary - needs a number, got {arg.dtype.name}")
         return Negate(arg)
 
-    def _condition(self, expr: Expr) -> Expr:
+    def _condition(self, expr: PlanExpr) -> PlanExpr:
         expr = self.coerce_to(expr, BOOLEAN)
         if expr.dtype.family not in ("boolean", "null"):
             raise ProgrammingError(
@@ -398,39 +398,41 @@ class PlanBuilder:
             )
         return expr
 
-    def and_(self, *args: Expr) -> Expr:
+    def and_(self, *args: PlanExpr) -> PlanExpr:
         """Conjunction (flattened)."""
-        flat: list[Expr] = []
+        flat: list[PlanExpr] = []
         for arg in args:
             arg = self._condition(arg)
             flat.extend(arg.args if isinstance(arg, And) else (arg,))
         return flat[0] if len(flat) == 1 else And(tuple(flat))
 
-    def or_(self, *args: Expr) -> Expr:
+    def or_(self, *args: PlanExpr) -> PlanExpr:
         """Disjunction (flattened)."""
-        flat: list[Expr] = []
+        flat: list[PlanExpr] = []
         for arg in args:
             arg = self._condition(arg)
             flat.extend(arg.args if isinstance(arg, Or) else (arg,))
         return flat[0] if len(flat) == 1 else Or(tuple(flat))
 
-    def not_(self, arg: Expr) -> Not:
+    def not_(self, arg: PlanExpr) -> Not:
         """Negation."""
         return Not(self._condition(arg))
 
     @staticmethod
-    def is_null(arg: Expr, negated: bool = False) -> IsNull:
+    def is_null(arg: PlanExpr, negated: bool = False) -> IsNull:
         """``IS [NOT] NULL``."""
         return IsNull(arg, negated)
 
-    def in_list(self, arg: Expr, items: Sequence[Expr], negated: bool = False) -> InList:
+    def in_list(self, arg: PlanExpr, items: Sequence[PlanExpr], negated: bool = False) -> InList:
         """``arg [NOT] IN (items)``."""
         if not items:
             raise ProgrammingError("IN needs at least one value")
         typed = tuple(self._unify(arg, item, "compare (IN)")[1] for item in items)
         return InList(arg, typed, negated)
 
-    def between(self, arg: Expr, low: Expr, high: Expr, negated: bool = False) -> Between:
+    def between(
+        self, arg: PlanExpr, low: PlanExpr, high: PlanExpr, negated: bool = False
+    ) -> Between:
         """``arg [NOT] BETWEEN low AND high``."""
         _, low = self._unify(arg, low, "compare (BETWEEN)")
         _, high = self._unify(arg, high, "compare (BETWEEN)")
@@ -438,8 +440,8 @@ class PlanBuilder:
 
     def like(
         self,
-        arg: Expr,
-        pattern: Expr,
+        arg: PlanExpr,
+        pattern: PlanExpr,
         negated: bool = False,
         glob: bool = False,
         escape: str | None = None,
@@ -451,7 +453,7 @@ class PlanBuilder:
                 raise ProgrammingError(f"LIKE needs text, got {side.dtype.name}")
         return Like(arg, pattern, negated, glob, escape)
 
-    def case(self, whens: Sequence[tuple[Expr, Expr]], default: Expr | None) -> Case:
+    def case(self, whens: Sequence[tuple[PlanExpr, PlanExpr]], default: PlanExpr | None) -> Case:
         """Searched CASE; result branches must share a family (NULL fits any)."""
         if not whens:
             raise ProgrammingError("CASE needs at least one WHEN")
@@ -469,7 +471,7 @@ class PlanBuilder:
         return Case(typed, fallback, result_type)
 
     @staticmethod
-    def cast(arg: Expr, dtype: DataType) -> Expr:
+    def cast(arg: PlanExpr, dtype: DataType) -> PlanExpr:
         """``CAST(arg AS dtype)`` (to INTEGER, REAL, TEXT, DECIMAL, BLOB or BOOLEAN).
 
         A cast to the type ``arg`` already has is dropped only where every value is sure to
@@ -484,7 +486,7 @@ class PlanBuilder:
         return Cast(arg, dtype)
 
     @staticmethod
-    def to_number(arg: Expr, mode: str = "OPERAND") -> Expr:
+    def to_number(arg: PlanExpr, mode: str = "OPERAND") -> PlanExpr:
         """Text as a number, INTEGER or REAL by its content (typed REAL; the values of other
         types pass unchanged). ``mode`` "OPERAND": the value arithmetic reads (``'3' + 4`` is
         7, ``'1e3' + 0`` is 1000.0); "REMAINDER_OPERAND": what ``%`` reads; "NUMERIC":
@@ -494,7 +496,7 @@ class PlanBuilder:
         return Cast(arg, REAL, mode)
 
     @staticmethod
-    def func(name: str, args: Sequence[Expr]) -> FuncCall:
+    def func(name: str, args: Sequence[PlanExpr]) -> FuncCall:
         """A scalar function call, typed by the function registry (see :func:`_typed_args`)."""
         fn = scalar_function(name)
         count = len(args)
@@ -504,7 +506,7 @@ class PlanBuilder:
         return FuncCall(fn.name, tuple(args), dtype, udf=user_scalar(name))
 
     @staticmethod
-    def agg(name: str, args: Sequence[Expr], distinct: bool = False) -> AggCall:
+    def agg(name: str, args: Sequence[PlanExpr], distinct: bool = False) -> AggCall:
         """An aggregate call, typed by the function registry (``count_star`` for count(*))."""
         fn = aggregate_function(name)
         count = len(args)
@@ -513,16 +515,16 @@ class PlanBuilder:
         args, dtype = _typed_args(fn.return_type, args)
         return AggCall(fn.name, tuple(args), dtype, distinct, udf=user_aggregate(name))
 
-    def agg_filter(self, call: AggCall, condition: Expr) -> AggCall:
+    def agg_filter(self, call: AggCall, condition: PlanExpr) -> AggCall:
         """``call FILTER (WHERE condition)``."""
         return attrs.evolve(call, filter=self._condition(condition))
 
     def window_call(
         self,
         name: str,
-        args: Sequence[Expr],
+        args: Sequence[PlanExpr],
         frame: WindowFrame | None = None,
-        filter: Expr | None = None,
+        filter: PlanExpr | None = None,
     ) -> WindowCall:
         """A window function (row_number, lag...) or an aggregate used as one, typed by the
         function registries; ``count_star`` is count(*).
@@ -573,7 +575,7 @@ class PlanBuilder:
         """``[NOT] EXISTS (plan)``."""
         return Exists(plan, negated)
 
-    def in_subquery(self, arg: Expr, plan: Plan, negated: bool = False) -> InSubquery:
+    def in_subquery(self, arg: PlanExpr, plan: Plan, negated: bool = False) -> InSubquery:
         """``arg [NOT] IN (plan)``: one column of arg's family."""
         if len(plan.fields) != 1:
             raise ProgrammingError("IN (subquery) needs a subquery returning one column")
@@ -603,7 +605,7 @@ def typed_arith_type(op: str, left: DataType, right: DataType) -> DataType | Non
     return found if found is not None else right.arith_result(op, left, self_left=False)
 
 
-def _numeric_operand(expr: Expr, other: DataType) -> Expr:
+def _numeric_operand(expr: PlanExpr, other: DataType) -> PlanExpr:
     """An untyped parameter or NULL next to ``other`` takes its type; a parameter typed
     INTEGER that way is marked an operand (a REAL value then still compares numerically)."""
     if other is NULLTYPE:
@@ -615,8 +617,8 @@ def _numeric_operand(expr: Expr, other: DataType) -> Expr:
 
 
 def _typed_args(
-    rule: Callable[[Sequence[DataType]], DataType], args: Sequence[Expr]
-) -> tuple[list[Expr], DataType]:
+    rule: Callable[[Sequence[DataType]], DataType], args: Sequence[PlanExpr]
+) -> tuple[list[PlanExpr], DataType]:
     """Arguments and result type of a call. An argument made REAL only by a parameter next
     to an INTEGER column (``i + ?``) stays so where the result's type is the same either way
     (``total(i + ?)``, ``round(i + ?)``); elsewhere (``substr(s, i + ?)``, ``sum(i + ?)``) it
@@ -634,7 +636,7 @@ def _typed_args(
     return (list(args), lenient) if lenient is strict else (narrowed, strict)
 
 
-def _narrowed(expr: Expr) -> Expr:
+def _narrowed(expr: PlanExpr) -> PlanExpr:
     """``expr`` with its operand parameters strict again and the arithmetic they made REAL
     INTEGER again (see ``Param.operand``): where a function needs an INTEGER argument."""
     if isinstance(expr, Param) and expr.operand:
@@ -650,7 +652,7 @@ def _narrowed(expr: Expr) -> Expr:
     return Arith(expr.op, left, right, _numeric_result(left.dtype, right.dtype))
 
 
-def _values_match_type(expr: Expr) -> bool:
+def _values_match_type(expr: PlanExpr) -> bool:
     """True when every value of ``expr`` has the storage class of its type: a stored column,
     or a value of a family other than numeric (a REAL expression may mix in INTEGER values,
     an INTEGER one REAL values through a REAL parameter next to an INTEGER column)."""
@@ -670,7 +672,7 @@ def _numeric_result(a: DataType, b: DataType) -> DataType:
     return a if a is not NULLTYPE else b
 
 
-def _common_type(exprs: Sequence[Expr]) -> DataType:
+def _common_type(exprs: Sequence[PlanExpr]) -> DataType:
     typed = [e.dtype for e in exprs if e.dtype is not NULLTYPE]
     if not typed:
         return NULLTYPE

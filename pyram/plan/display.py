@@ -21,7 +21,6 @@ from pyram.plan.expr import (
     ColumnRef,
     Compare,
     Exists,
-    Expr,
     FuncCall,
     InList,
     InSubquery,
@@ -32,6 +31,7 @@ from pyram.plan.expr import (
     Not,
     Or,
     Param,
+    PlanExpr,
     ScalarSubquery,
     SortKey,
     WindowCall,
@@ -77,10 +77,10 @@ def format_literal(value: object) -> str:
     return repr(value)
 
 
-def format_expr(expr: Expr, labels: SubqueryLabels | None = None) -> str:
+def format_expr(expr: PlanExpr, labels: SubqueryLabels | None = None) -> str:
     """An expression as SQL-like text; subqueries become labels collected in ``labels``."""
 
-    def e(sub: Expr) -> str:
+    def e(sub: PlanExpr) -> str:
         return format_expr(sub, labels)
 
     if isinstance(expr, ColumnRef):
@@ -152,7 +152,7 @@ def format_frame(frame: WindowFrame, labels: SubqueryLabels | None = None) -> st
 
 
 def format_window(
-    partition_by: tuple[Expr, ...],
+    partition_by: tuple[PlanExpr, ...],
     order_by: tuple[SortKey, ...],
     labels: SubqueryLabels | None = None,
 ) -> str:

@@ -12,7 +12,7 @@ from typing import Literal
 import attrs
 
 from pyram.plan.display import SubqueryLabels, format_expr
-from pyram.plan.expr import Expr, Field
+from pyram.plan.expr import Field, PlanExpr
 from pyram.plan.node_base import NoFields, OneInput, Plan, same
 
 __all__ = ["Delete", "Insert", "OnConflict", "Update"]
@@ -31,8 +31,8 @@ class OnConflict:
 
     action: Literal["ignore", "replace", "update"]
     target: tuple[str, ...] = ()
-    assignments: tuple[tuple[str, Expr], ...] = ()
-    where: Expr | None = None
+    assignments: tuple[tuple[str, PlanExpr], ...] = ()
+    where: PlanExpr | None = None
     existing: tuple[Field, ...] = ()
     excluded: tuple[Field, ...] = ()
 
@@ -69,7 +69,7 @@ class Insert(NoFields):
         return text
 
 
-def _assignments(assignments: tuple[tuple[str, Expr], ...], labels: SubqueryLabels) -> str:
+def _assignments(assignments: tuple[tuple[str, PlanExpr], ...], labels: SubqueryLabels) -> str:
     return ", ".join(f"{name} = {format_expr(x, labels)}" for name, x in assignments)
 
 
@@ -82,14 +82,14 @@ class Update(OneInput, NoFields):
 
     table: str
     input: Plan
-    assignments: tuple[tuple[str, Expr], ...]
+    assignments: tuple[tuple[str, PlanExpr], ...]
     rid_cid: int
 
     @property
-    def expressions(self) -> tuple[Expr, ...]:
+    def expressions(self) -> tuple[PlanExpr, ...]:
         return tuple(e for _, e in self.assignments)
 
-    def with_expressions(self, exprs: Sequence[Expr]) -> Plan:
+    def with_expressions(self, exprs: Sequence[PlanExpr]) -> Plan:
         if same(exprs, self.expressions):
             return self
         names = (name for name, _ in self.assignments)

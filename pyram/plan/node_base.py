@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
-from pyram.plan.expr import ColumnRef, Exists, Expr, Field, InSubquery, ScalarSubquery, walk
+from pyram.plan.expr import ColumnRef, Exists, Field, InSubquery, PlanExpr, ScalarSubquery, walk
 
 if TYPE_CHECKING:
     from pyram.plan.display import SubqueryLabels
@@ -68,11 +68,11 @@ class Plan:
         return self
 
     @property
-    def expressions(self) -> tuple[Expr, ...]:
+    def expressions(self) -> tuple[PlanExpr, ...]:
         """The expressions the node evaluates itself (not its children's), in a fixed order."""
         return ()
 
-    def with_expressions(self, exprs: Sequence[Expr]) -> Plan:
+    def with_expressions(self, exprs: Sequence[PlanExpr]) -> Plan:
         """This node with its expressions replaced (in :attr:`expressions` order)."""
         if exprs:
             raise ValueError(f"{type(self).__name__} has no expressions")

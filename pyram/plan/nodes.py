@@ -17,7 +17,7 @@ import attrs
 
 from pyram.plan.display import SubqueryLabels, format_expr, format_window
 from pyram.plan.dml_nodes import Delete, Insert, OnConflict, Update
-from pyram.plan.expr import AggCall, Expr, Field, SortKey, WindowCall
+from pyram.plan.expr import AggCall, Field, PlanExpr, SortKey, WindowCall
 from pyram.plan.node_base import (
     NoFields,
     OneInput,
@@ -78,11 +78,11 @@ def _named(text: str, name: str) -> str:
     return text if text == name else f"{text} AS {name}"
 
 
-def _exprs(exprs: Sequence[Expr], labels: SubqueryLabels) -> str:
+def _exprs(exprs: Sequence[PlanExpr], labels: SubqueryLabels) -> str:
     return ", ".join(format_expr(x, labels) for x in exprs)
 
 
-def _keys(keys: tuple[SortKey, ...], exprs: Sequence[Expr]) -> tuple[tuple[SortKey, ...], bool]:
+def _keys(keys: tuple[SortKey, ...], exprs: Sequence[PlanExpr]) -> tuple[tuple[SortKey, ...], bool]:
     """Sort keys over new expressions, and whether any changed."""
     changed = not same(exprs, [k.expr for k in keys])
     if not changed:
@@ -131,21 +131,21 @@ class IndexScan(OwnFields):
     index: str
     columns: tuple[str, ...]
     out: tuple[Field, ...]
-    keys: tuple[tuple[Expr, ...], ...] = ()
-    low: tuple[Expr, ...] | None = None
+    keys: tuple[tuple[PlanExpr, ...], ...] = ()
+    low: tuple[PlanExpr, ...] | None = None
     low_inclusive: bool = True
-    high: tuple[Expr, ...] | None = None
+    high: tuple[PlanExpr, ...] | None = None
     high_inclusive: bool = True
     descending: bool = False
     alias: str | None = None
     rid_cid: int | None = None
 
     @property
-    def expressions(self) -> tuple[Expr, ...]:
+    def expressions(self) -> tuple[PlanExpr, ...]:
         bounds = (self.low or ()) + (self.high or ())
         return tuple(e for key in self.keys for e in key) + bounds
 
-    def with_expressions(self, exprs: Sequence[Expr]) -> Plan:
+    def with_expressions(self, exprs: Sequence[PlanExpr]) -> Plan:
         if same(exprs, self.expressions):
             return self
         rest = list(exprs)
@@ -181,13 +181,13 @@ class Filter(PassesFields):
     """Rows of ``input`` for which ``predicate`` is TRUE (not FALSE, not NULL)."""
 
     input: Plan
-    predicate: Expr
+    predicate: PlanExpr
 
     @property
-    def expressions(self) -> tuple[Expr, ...]:
+    def expressions(self) -> tuple[PlanExpr, ...]:
         return (self.predicate,)
 
-    def with_expressions(self, exprs: Sequence[Expr]) -> Plan:
+    def with_expressions(self, exprs: Sequence[PlanExpr]) -> Plan:
         (predicate,) = exprs
         return self if predicate is self.predicate else attrs.evolve(self, predicate=predicate)
 
@@ -200,14 +200,14 @@ class Project(OneInput, OwnFields):
     """Compute ``exprs`` for every input row; ``out`` names them."""
 
     input: Plan
-    exprs: tuple[Expr, ...]
+    exprs: tuple[PlanExpr, ...]
     out: tuple[Field, ...]
 
     @property
-    def expressions(self) -> tuple[Expr, ...]:
+    def expressions(self) -> tuple[PlanExpr, ...]:
         return self.exprs
 
-    def with_expressions(self, exprs: Sequence[Expr]) -> Plan:
+    def with_expressions(self, exprs: Sequence[PlanExpr]) -> Plan:
         return self if same(exprs, self.exprs) else attrs.evolve(self, exprs=tuple(exprs))
 
     def label(self, labels: SubqueryLabels) -> str:
@@ -229,7 +229,7 @@ class Join(TwoInputs):
     kind: JoinKind
     left: Plan
     right: Plan
-    condition: Expr | None = None
+    condition: PlanExpr | None = None
 
     passes_columns = True  # its fields are its inputs' fields (outer sides made nullable)
 
@@ -245,10 +245,10 @@ class Join(TwoInputs):
         return left + right
 
     @property
-    def expressions(self) -> tuple[Expr, ...]:
+    def expressions(self) -> tuple[PlanExpr, ...]:
         return () if self.condition is None else (self.condition,)
 
-    def with_expressions(self, exprs: Sequence[Expr]) -> Plan:
+    def with_expressions(self, exprs: Sequence[PlanExpr]) -> Plan:
         if same(exprs, self.expressions):
             return self
         (condition,) = exprs
@@ -268,15 +268,15 @@ class Aggregate(OneInput, OwnFields):
     """
 
     input: Plan
-    groups: tuple[Expr, ...]
+    groups: tuple[PlanExpr, ...]
     aggregates: tuple[AggCall, ...]
     out: tuple[Field, ...]
 
     @property
-    def expressions(self) -> tuple[Expr, ...]:
+    def expressions(self) -> tuple[PlanExpr, ...]:
         return self.groups + self.aggregates
 
-    def with_expressions(self, exprs: Sequence[Expr]) -> Plan:
+    def with_expressions(self, exprs: Sequence[PlanExpr]) -> Plan:
         if same(exprs, self.expressions):
             return self
         count = len(self.groups)
@@ -308,7 +308,7 @@ class Window(OneInput):
     """
 
     input: Plan
-    partition_by: tuple[Expr, ...]
+    partition_by: tuple[PlanExpr, ...]
     order_by: tuple[SortKey, ...]
     calls: tuple[WindowCall, ...]
     out: tuple[Field, ...]
@@ -320,10 +320,10 @@ class Window(OneInput):
         return self.input.fields + self.out
 
     @property
-    def expressions(self) -> tuple[Expr, ...]:
+    def expressions(self) -> tuple[PlanExpr, ...]:
         return self.partition_by + tuple(k.expr for k in self.order_by) + self.calls
 
-    def with_expressions(self, exprs: Sequence[Expr]) -> Plan:
+    def with_expressions(self, exprs: Sequence[PlanExpr]) -> Plan:
         if same(exprs, self.expressions):
             return self
         parts, keys = len(self.partition_by), len(self.order_by)
@@ -350,10 +350,10 @@ class Sort(PassesFields):
     keys: tuple[SortKey, ...]
 
     @property
-    def expressions(self) -> tuple[Expr, ...]:
+    def expressions(self) -> tuple[PlanExpr, ...]:
         return tuple(k.expr for k in self.keys)
 
-    def with_expressions(self, exprs: Sequence[Expr]) -> Plan:
+    def with_expressions(self, exprs: Sequence[PlanExpr]) -> Plan:
         keys, changed = _keys(self.keys, exprs)
         return attrs.evolve(self, keys=keys) if changed else self
 
@@ -374,14 +374,14 @@ class Limit(PassesFields):
     """At most ``limit`` rows (None: no limit) after skipping ``offset``; both may be params."""
 
     input: Plan
-    limit: Expr | None
-    offset: Expr | None = None
+    limit: PlanExpr | None
+    offset: PlanExpr | None = None
 
     @property
-    def expressions(self) -> tuple[Expr, ...]:
+    def expressions(self) -> tuple[PlanExpr, ...]:
         return tuple(e for e in (self.limit, self.offset) if e is not None)
 
-    def with_expressions(self, exprs: Sequence[Expr]) -> Plan:
+    def with_expressions(self, exprs: Sequence[PlanExpr]) -> Plan:
         if same(exprs, self.expressions):
             return self
         rest = list(exprs)
@@ -429,14 +429,14 @@ class SetOp(TwoInputs, OwnFields):
 class Values(OwnFields):
     """Literal rows (``VALUES (...), (...)``)."""
 
-    rows: tuple[tuple[Expr, ...], ...]
+    rows: tuple[tuple[PlanExpr, ...], ...]
     out: tuple[Field, ...]
 
     @property
-    def expressions(self) -> tuple[Expr, ...]:
+    def expressions(self) -> tuple[PlanExpr, ...]:
         return tuple(e for row in self.rows for e in row)
 
-    def with_expressions(self, exprs: Sequence[Expr]) -> Plan:
+    def with_expressions(self, exprs: Sequence[PlanExpr]) -> Plan:
         if same(exprs, self.expressions):
             return self
         width = len(self.out)
@@ -491,6 +491,6 @@ def inputs(plan: Plan) -> tuple[Plan, ...]:
     return plan.inputs
 
 
-def expressions_of(plan: Plan) -> tuple[Expr, ...]:
+def expressions_of(plan: Plan) -> tuple[PlanExpr, ...]:
     """The expressions a node evaluates itself (its :attr:`~Plan.expressions`)."""
     return plan.expressions

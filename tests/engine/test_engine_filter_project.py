@@ -14,7 +14,7 @@ from pyram.plan import nodes as pn
 from pyram.types import INTEGER, TEXT
 
 
-def _gt(a: px.Expr, b: px.Expr) -> px.Compare:
+def _gt(a: px.PlanExpr, b: px.PlanExpr) -> px.Compare:
     return px.Compare(">", a, b)
 
 

@@ -15,7 +15,7 @@ from pyram.optimizer import optimize
 from pyram.optimizer.rewrite import map_node_expressions, transform_plan_up
 from pyram.plan import nodes as pn
 from pyram.plan.display import SubqueryLabels, format_expr
-from pyram.plan.expr import Expr, Literal_, SortKey, WindowCall
+from pyram.plan.expr import Literal_, PlanExpr, SortKey, WindowCall
 from pyram.plan.node_base import PassesFields
 from pyram.sql import parse_one
 from pyram.sql.binder import Binder, BoundSelect
@@ -43,7 +43,7 @@ def _plans() -> list[pn.Plan]:
     return plans
 
 
-def _rebuilt(expr: Expr) -> Expr:
+def _rebuilt(expr: PlanExpr) -> PlanExpr:
     """An equal expression that is a new object (a rewrite that changed nothing visible)."""
     return attrs.evolve(expr)  # type: ignore[misc]
 
@@ -78,13 +78,13 @@ class EveryNth(PassesFields):
     """A node the optimizer has never seen: every ``step``-th row of ``input``."""
 
     input: pn.Plan
-    step: Expr
+    step: PlanExpr
 
     @property
-    def expressions(self) -> tuple[Expr, ...]:
+    def expressions(self) -> tuple[PlanExpr, ...]:
         return (self.step,)
 
-    def with_expressions(self, exprs: Sequence[Expr]) -> pn.Plan:
+    def with_expressions(self, exprs: Sequence[PlanExpr]) -> pn.Plan:
         (step,) = exprs
         return self if step is self.step else attrs.evolve(self, step=step)
 

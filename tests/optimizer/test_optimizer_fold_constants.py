@@ -27,20 +27,20 @@ from pyram.plan.expr import (
     Between,
     Case,
     Exists,
-    Expr,
     FuncCall,
     InList,
     IsNull,
     Literal_,
     Negate,
     Not,
+    PlanExpr,
     SortKey,
 )
 from pyram.plan.nodes import Filter, Join, Limit, Sort
 from pyram.types import BOOLEAN, DECIMAL, INTEGER, REAL, TEXT
 
 
-def folded(expr: Expr) -> object:
+def folded(expr: PlanExpr) -> object:
     result = fold_expr(expr)
     assert isinstance(result, Literal_), result
     return result.value
@@ -104,7 +104,7 @@ def test_null_operand_makes_strict_operators_null_even_with_columns() -> None:
         (InList(lit(3), (lit(1), Literal_(None, INTEGER)), negated=True), None),
     ],
 )
-def test_three_valued_logic(expr: Expr, expected: object) -> None:
+def test_three_valued_logic(expr: PlanExpr, expected: object) -> None:
     assert folded(expr) is expected
 
 

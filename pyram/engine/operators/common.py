@@ -23,10 +23,10 @@ from pyram.errors import DataError
 from pyram.plan.expr import (
     ColumnRef,
     Exists,
-    Expr,
     InSubquery,
     Literal_,
     Param,
+    PlanExpr,
     ScalarSubquery,
     walk,
 )
@@ -56,7 +56,7 @@ ValueKernel = Kernel | int
 ConstantFn = Callable[[ExecContext], Any]
 
 
-def referenced_cids(exprs: Iterable[Expr]) -> set[int]:
+def referenced_cids(exprs: Iterable[PlanExpr]) -> set[int]:
     """Column ids the expressions read, including outer columns their subqueries read."""
     found: set[int] = set()
     for expr in exprs:
@@ -68,7 +68,7 @@ def referenced_cids(exprs: Iterable[Expr]) -> set[int]:
     return found
 
 
-def positions_for(exprs: Iterable[Expr], layout: Mapping[int, int]) -> list[int]:
+def positions_for(exprs: Iterable[PlanExpr], layout: Mapping[int, int]) -> list[int]:
     """Sorted batch positions (per ``layout``) the expressions read."""
     return sorted({layout[cid] for cid in referenced_cids(exprs) if cid in layout})
 
@@ -148,7 +148,7 @@ def pull(child: Operator, ctx: ExecContext) -> Iterator[Batch]:
     return profiled(child, batches, ctx)
 
 
-def compile_constant(expr: Expr) -> ConstantFn:
+def compile_constant(expr: PlanExpr) -> ConstantFn:
     """A function computing a row-independent expression (literal, parameter, arithmetic on
     them, uncorrelated subquery) once per call, from the execution context alone."""
     if isinstance(expr, Literal_):

@@ -13,7 +13,7 @@ from pyram.engine.batch import Batch
 from pyram.engine.compile.kernels import Kernel, compile_filter, compile_filter_column
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.operators.common import pull
-from pyram.plan.expr import Expr
+from pyram.plan.expr import PlanExpr
 
 __all__ = ["FilterOp"]
 
@@ -25,7 +25,7 @@ class FilterOp(Operator):
 
     __slots__ = ("_column_kernel", "_kernel", "predicate")
 
-    def __init__(self, child: Operator, predicate: Expr, estimated_rows: float = 0.0) -> None:
+    def __init__(self, child: Operator, predicate: PlanExpr, estimated_rows: float = 0.0) -> None:
         super().__init__(child.fields, (child,), estimated_rows)
         self.predicate = predicate
         self._kernel = compile_filter(predicate, child.layout())

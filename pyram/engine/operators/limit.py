@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pyram.engine.batch import Batch
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.operators.common import ConstantFn, compile_constant, pull, row_bound
-from pyram.plan.expr import Expr
+from pyram.plan.expr import PlanExpr
 
 __all__ = ["LimitOp"]
 
@@ -27,8 +27,8 @@ class LimitOp(Operator):
     def __init__(
         self,
         child: Operator,
-        limit: Expr | None,
-        offset: Expr | None = None,
+        limit: PlanExpr | None,
+        offset: PlanExpr | None = None,
         estimated_rows: float = 0.0,
     ) -> None:
         super().__init__(child.fields, (child,), estimated_rows)

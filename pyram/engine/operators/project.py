@@ -14,7 +14,7 @@ from pyram.engine.batch import Batch
 from pyram.engine.compile.kernels import compile_values
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.operators.common import dense_view, evaluate, positions_for, pull
-from pyram.plan.expr import Expr, Field
+from pyram.plan.expr import Field, PlanExpr
 
 __all__ = ["ProjectOp"]
 
@@ -29,7 +29,7 @@ class ProjectOp(Operator):
     def __init__(
         self,
         child: Operator,
-        exprs: tuple[Expr, ...],
+        exprs: tuple[PlanExpr, ...],
         fields: tuple[Field, ...],
         estimated_rows: float = 0.0,
     ) -> None:

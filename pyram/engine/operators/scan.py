@@ -18,7 +18,7 @@ from pyram.engine.batch import BATCH_SIZE, Batch
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.operators.common import compile_constant
 from pyram.errors import InternalError, OperationalError, ProgrammingError
-from pyram.plan.expr import Expr, Field
+from pyram.plan.expr import Field, PlanExpr
 from pyram.storage import TableData
 from pyram.storage.indexes import UNBOUNDED, SortedIndex, key_is_null
 from pyram.storage.mvcc import ReadView
@@ -123,10 +123,10 @@ class IndexScanOp(Operator):
         columns: tuple[str, ...],
         fields: tuple[Field, ...],
         *,
-        keys: tuple[tuple[Expr, ...], ...] = (),
-        low: tuple[Expr, ...] | None = None,
+        keys: tuple[tuple[PlanExpr, ...], ...] = (),
+        low: tuple[PlanExpr, ...] | None = None,
         low_inclusive: bool = True,
-        high: tuple[Expr, ...] | None = None,
+        high: tuple[PlanExpr, ...] | None = None,
         high_inclusive: bool = True,
         descending: bool = False,
         rid_cid: int | None = None,

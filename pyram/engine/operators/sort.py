@@ -37,7 +37,7 @@ from pyram.engine.operators.common import (
     row_bound,
 )
 from pyram.engine.operators.scan import TableScan
-from pyram.plan.expr import Expr, SortKey
+from pyram.plan.expr import PlanExpr, SortKey
 
 __all__ = ["SortOp", "TopN", "order_positions"]
 
@@ -181,8 +181,8 @@ class TopN(Operator):
         self,
         child: Operator,
         keys: tuple[SortKey, ...],
-        limit: Expr,
-        offset: Expr | None = None,
+        limit: PlanExpr,
+        offset: PlanExpr | None = None,
         estimated_rows: float = 0.0,
     ) -> None:
         super().__init__(child.fields, (child,), estimated_rows)

@@ -14,7 +14,7 @@ from pyram.engine.batch import Batch
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.operators.common import ConstantFn, batch_of, compile_constant
 from pyram.errors import ProgrammingError
-from pyram.plan.expr import Expr, Field, Literal_, Param
+from pyram.plan.expr import Field, Literal_, Param, PlanExpr
 
 __all__ = ["ValuesOp"]
 
@@ -28,7 +28,7 @@ class ValuesOp(Operator):
 
     def __init__(
         self,
-        rows: tuple[tuple[Expr, ...], ...],
+        rows: tuple[tuple[PlanExpr, ...], ...],
         fields: tuple[Field, ...],
         estimated_rows: float = 0.0,
     ) -> None:
@@ -61,7 +61,7 @@ class ValuesOp(Operator):
             yield batch_of(rows, len(self.fields))
 
 
-def _direct_cell(expr: Expr) -> tuple[bool, Any]:
+def _direct_cell(expr: PlanExpr) -> tuple[bool, Any]:
     """(True, key) for a parameter, (False, value) for a literal."""
     if isinstance(expr, Param):
         return True, expr.key

@@ -39,7 +39,7 @@ from pyram.errors import NotSupportedError
 from pyram.functions import aggregate_function
 from pyram.functions.window import Peers, nth_value_at, peers_of, window_function
 from pyram.functions.window_frames import Bound, frame_aggregate, frame_bounds, frame_value
-from pyram.plan.expr import Expr, Field, SortKey, WindowCall, WindowFrame
+from pyram.plan.expr import Field, PlanExpr, SortKey, WindowCall, WindowFrame
 
 __all__ = ["WindowOp"]
 
@@ -107,7 +107,7 @@ class WindowOp(Operator):
     def __init__(
         self,
         child: Operator,
-        partition_by: tuple[Expr, ...],
+        partition_by: tuple[PlanExpr, ...],
         order_by: tuple[SortKey, ...],
         calls: tuple[WindowCall, ...],
         out: tuple[Field, ...],

@@ -49,7 +49,6 @@ from pyram.plan.expr import (
     Between,
     Case,
     Compare,
-    Expr,
     FuncCall,
     InList,
     IsNull,
@@ -57,6 +56,7 @@ from pyram.plan.expr import (
     Negate,
     Not,
     Or,
+    PlanExpr,
 )
 from pyram.plan.nodes import Filter, Join, Plan, Sort
 from pyram.types import BOOLEAN
@@ -98,12 +98,12 @@ def _fold_node(plan: Plan) -> Plan:
     return plan
 
 
-def fold_expr(expr: Expr) -> Expr:
+def fold_expr(expr: PlanExpr) -> PlanExpr:
     """``expr`` with its constant parts evaluated and its logic simplified."""
     return transform_expr(expr, _fold_one)
 
 
-def _fold_one(expr: Expr) -> Expr:
+def _fold_one(expr: PlanExpr) -> PlanExpr:
     """Fold one node whose children are already folded."""
     if isinstance(expr, And | Or):
         return _fold_logic(expr)
@@ -126,7 +126,7 @@ def _fold_one(expr: Expr) -> Expr:
     return Literal_(value, expr.dtype)
 
 
-def _operands(expr: Expr) -> list[Expr]:
+def _operands(expr: PlanExpr) -> list[PlanExpr]:
     if isinstance(expr, Negate | Not | IsNull):
         return [expr.arg]
     if isinstance(expr, Arith | Compare):
@@ -144,7 +144,7 @@ def _has_null_literal(expr: Arith | Compare | Negate) -> bool:
     return any(isinstance(a, Literal_) and a.value is None for a in _operands(expr))
 
 
-def _evaluate(expr: Expr, values: list[Any]) -> Any:
+def _evaluate(expr: PlanExpr, values: list[Any]) -> Any:
     """The value of ``expr`` over literal operand ``values`` (``_NOT_FOLDED`` when unsure)."""
     if isinstance(expr, IsNull):
         return (values[0] is not None) if expr.negated else (values[0] is None)
@@ -234,10 +234,10 @@ def _call_user(fn: ScalarFunction, values: list[Any]) -> Any:
         return _NOT_FOLDED
 
 
-def _fold_logic(expr: And | Or) -> Expr:
+def _fold_logic(expr: And | Or) -> PlanExpr:
     """Three-valued AND/OR with constant operands removed where they do not matter."""
     absorbing = isinstance(expr, Or)  # TRUE absorbs OR, FALSE absorbs AND
-    kept: list[Expr] = []
+    kept: list[PlanExpr] = []
     saw_null = False
     for arg in expr.args:
         if isinstance(arg, Literal_) and (arg.value is None or isinstance(arg.value, bool)):
@@ -261,9 +261,9 @@ def _fold_logic(expr: And | Or) -> Expr:
     return type(expr)(tuple(kept))
 
 
-def _fold_case(expr: Case) -> Expr:
+def _fold_case(expr: Case) -> PlanExpr:
     """Drop WHEN branches whose condition is constantly FALSE/NULL; take a constant TRUE one."""
-    whens: list[tuple[Expr, Expr]] = []
+    whens: list[tuple[PlanExpr, PlanExpr]] = []
     default = expr.default
     for cond, result in expr.whens:
         if isinstance(cond, Literal_) and (cond.value is None or isinstance(cond.value, bool)):

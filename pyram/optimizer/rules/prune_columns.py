@@ -31,7 +31,7 @@ import attrs
 
 from pyram.optimizer.rewrite import SubqueryExpr, map_subqueries, referenced_cids, with_inputs
 from pyram.optimizer.rule import RuleContext
-from pyram.plan.expr import Exists, Expr, Field
+from pyram.plan.expr import Exists, Field, PlanExpr
 from pyram.plan.nodes import (
     Aggregate,
     Distinct,
@@ -62,7 +62,7 @@ def _prune_subqueries(plan: Plan) -> Plan:
     return map_subqueries(plan, prune_subquery)
 
 
-def _refs(exprs: tuple[Expr, ...]) -> set[int]:
+def _refs(exprs: tuple[PlanExpr, ...]) -> set[int]:
     found: set[int] = set()
     for expr in exprs:
         found |= referenced_cids(expr)

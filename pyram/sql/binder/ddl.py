@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 #: Turns a bound CHECK expression over a table's fields into a predicate over a row dict.
-CheckCompiler = Callable[[px.Expr, tuple[px.Field, ...]], Callable[[Any], object]]
+CheckCompiler = Callable[[px.PlanExpr, tuple[px.Field, ...]], Callable[[Any], object]]
 
 _ON_DELETE: dict[ddl.ForeignKeyAction, OnDelete] = {
     ddl.ForeignKeyAction.CASCADE: "cascade",

@@ -56,7 +56,7 @@ class DmlBinder(SelectBinder):
         )
 
     # ------------------------------------------------------------------ typing of written values
-    def written_value(self, e: ast.Expr, dtype: DataType, ctx: ExprCtx, column: str) -> px.Expr:
+    def written_value(self, e: ast.Expr, dtype: DataType, ctx: ExprCtx, column: str) -> px.PlanExpr:
         """A value written to a column of type ``dtype``: strictly checked against it."""
         # a truth value goes into a BOOLEAN column as it is, elsewhere as SQLite's 1/0
         bound = self.expr(e, ctx) if dtype.family == "boolean" else self.value(e, ctx)
@@ -202,7 +202,7 @@ class DmlBinder(SelectBinder):
             plan: pn.Plan = scan
             if stmt.where is not None:
                 plan = self.b.filter(plan, self.cond(stmt.where, ctx))
-            assignments: list[tuple[str, px.Expr]] = []
+            assignments: list[tuple[str, px.PlanExpr]] = []
             for a in stmt.assignments:
                 (name,) = self._target_columns(schema, (a.column,), a.offset)
                 dtype = schema.column(name).dtype

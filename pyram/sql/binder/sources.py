@@ -229,7 +229,9 @@ class SourceBinder(ExprBinder):
             plan = self.b.filter(plan, *(self.cond(on, ExprCtx(view)) for on in chain.deferred))
         return plan
 
-    def _on(self, item: ast.Join, scope: Scope, chain: _Chain, outer_later: bool) -> px.Expr | None:
+    def _on(
+        self, item: ast.Join, scope: Scope, chain: _Chain, outer_later: bool
+    ) -> px.PlanExpr | None:
         """Bind a join's ON clause, or defer it (None) when it may name a table joined later
         (``outer_later``: a RIGHT/FULL JOIN follows, so it must not)."""
         assert item.on is not None
@@ -311,7 +313,7 @@ class SourceBinder(ExprBinder):
         scope: Scope,
         left_side: set[str],
         right_side: set[str],
-    ) -> tuple[ast.Join, pn.JoinKind, px.Expr | None]:
+    ) -> tuple[ast.Join, pn.JoinKind, px.PlanExpr | None]:
         """A NATURAL join as the join ``USING`` the names both sides show (its kind and
         condition when there are none: SQLite then joins every pair of rows)."""
         item = attrs.evolve(item, using=_common_names(scope, left_side, right_side))
@@ -345,7 +347,7 @@ class SourceBinder(ExprBinder):
         for each USING column, which an unqualified ``x`` and ``*`` then mean (SQLite)."""
         b = self.b
         fields = join.fields
-        exprs: list[px.Expr] = [b.column(f) for f in fields]
+        exprs: list[px.PlanExpr] = [b.column(f) for f in fields]
         cids = {f.cid: b.new_cid() for f in fields}
         out = [attrs.evolve(f, cid=cids[f.cid]) for f in fields]
         by_cid = {f.cid: f for f in fields}  # nullable as the outer join made them
