@@ -26,7 +26,7 @@ __all__ = ["DmlBinder"]
 _ABORTING = (None, ast.ConflictAction.ABORT, ast.ConflictAction.FAIL, ast.ConflictAction.ROLLBACK)
 
 
-def written_literal(e: ast.Expr, value: Any, dtype: DataType) -> Any:
+def written_literal(e: ast.SqlExpr, value: Any, dtype: DataType) -> Any:
     """A literal as the value a column of ``dtype`` stores, read the way SQL text means it:
     ``'2024-01-31'`` into a DATE column is that date, ``1.5`` into a DECIMAL column is exactly
     1.5, ``TRUE``/``1``/``0`` into a BOOLEAN column a bool. Anything else stays as written (and
@@ -56,7 +56,9 @@ class DmlBinder(SelectBinder):
         )
 
     # ------------------------------------------------------------------ typing of written values
-    def written_value(self, e: ast.Expr, dtype: DataType, ctx: ExprCtx, column: str) -> px.PlanExpr:
+    def written_value(
+        self, e: ast.SqlExpr, dtype: DataType, ctx: ExprCtx, column: str
+    ) -> px.PlanExpr:
         """A value written to a column of type ``dtype``: strictly checked against it."""
         # a truth value goes into a BOOLEAN column as it is, elsewhere as SQLite's 1/0
         bound = self.expr(e, ctx) if dtype.family == "boolean" else self.value(e, ctx)

@@ -85,11 +85,11 @@ _CAST_TYPES: dict[str, DataType] = {
 }
 
 #: a chain's operators and its operands (one more than operators)
-_Chain = tuple[list[ast.BinaryOp], list[ast.Expr]]
+_Chain = tuple[list[ast.BinaryOp], list[ast.SqlExpr]]
 
 #: A replacement for whole subexpressions (used after GROUP BY: groups and aggregates become
 #: columns of the aggregate's output); returns None for expressions it does not replace.
-Hook = Callable[[ast.Expr], px.PlanExpr | None]
+Hook = Callable[[ast.SqlExpr], px.PlanExpr | None]
 
 
 @attrs.frozen
@@ -136,7 +136,7 @@ class ExprBinder(BinderBase):
         return None
 
     # ------------------------------------------------------------------ contexts
-    def value(self, e: ast.Expr, ctx: ExprCtx) -> px.PlanExpr:
+    def value(self, e: ast.SqlExpr, ctx: ExprCtx) -> px.PlanExpr:
         """Bind ``e`` where a value is wanted (a truth value becomes the integer 1 or 0)."""
         bound = self.expr(e, ctx)
         return self.as_value(bound)
@@ -145,7 +145,7 @@ class ExprBinder(BinderBase):
         """A computed truth value as SQLite's integer 1/0 (NULL stays NULL)."""
         return px.Cast(bound, INTEGER) if _is_truth(bound) else bound
 
-    def cond(self, e: ast.Expr, ctx: ExprCtx) -> px.PlanExpr:
+    def cond(self, e: ast.SqlExpr, ctx: ExprCtx) -> px.PlanExpr:
         """Bind ``e`` where a condition is wanted (a number is true when non-zero)."""
         bound = self.expr(e, ctx)
         with self.at(e):
@@ -173,7 +173,7 @@ class ExprBinder(BinderBase):
         return bound
 
     # ------------------------------------------------------------------ dispatch
-    def expr(self, e: ast.Expr, ctx: ExprCtx) -> px.PlanExpr:
+    def expr(self, e: ast.SqlExpr, ctx: ExprCtx) -> px.PlanExpr:
         """Bind one expression; errors point at the innermost node that failed."""
         if ctx.hook is not None:
             replaced = ctx.hook(e)
@@ -190,7 +190,7 @@ class ExprBinder(BinderBase):
         finally:
             self.depth -= 1
 
-    def _expr(self, e: ast.Expr, ctx: ExprCtx) -> px.PlanExpr:
+    def _expr(self, e: ast.SqlExpr, ctx: ExprCtx) -> px.PlanExpr:
         b = self.b
         if isinstance(e, ast.ColumnRef):
             return self.column(e, ctx.scope)
@@ -291,7 +291,7 @@ class ExprBinder(BinderBase):
         """The operators and operands of the left-associative chain ``e`` (``a op b op c``),
         read in a loop; longer than SQLite's depth limit is an error, as in SQLite."""
         chain_ops, rights = [], []
-        node: ast.Expr = e
+        node: ast.SqlExpr = e
         while isinstance(node, ast.Binary) and node.op in ops:
             chain_ops.append(node.op)
             rights.append(node.right)
@@ -340,7 +340,7 @@ class ExprBinder(BinderBase):
         raise ProgrammingError(f"operator {op.value} is not supported")
 
     def _arith_chain(
-        self, ops: list[ast.BinaryOp], operands: list[ast.Expr], ctx: ExprCtx
+        self, ops: list[ast.BinaryOp], operands: list[ast.SqlExpr], ctx: ExprCtx
     ) -> px.PlanExpr:
         """A long chain as one flat node, each operand read as the binary form reads it."""
         if ops[0] is ast.BinaryOp.CONCAT:
@@ -396,7 +396,7 @@ class ExprBinder(BinderBase):
         return px.Cast(self.numeric(bound), TEXT)
 
     def _truth_test(
-        self, operand: ast.Expr, want: bool, negated: bool, ctx: ExprCtx
+        self, operand: ast.SqlExpr, want: bool, negated: bool, ctx: ExprCtx
     ) -> px.PlanExpr:
         """``x IS [NOT] TRUE/FALSE``: SQLite's truth test, never NULL (``NULL IS TRUE`` and
         ``NULL IS FALSE`` are 0; ``2 IS TRUE`` is 1, unlike ``2 IS 1``)."""
@@ -425,7 +425,7 @@ class ExprBinder(BinderBase):
         return b.not_(same) if negated else same
 
     def _operands(
-        self, left: ast.Expr, right: ast.Expr, ctx: ExprCtx
+        self, left: ast.SqlExpr, right: ast.SqlExpr, ctx: ExprCtx
     ) -> tuple[px.PlanExpr, px.PlanExpr]:
         """Bind two compared operands; a literal takes the other side's type when it fits."""
         bound_left = self.value(left, ctx)
@@ -434,7 +434,7 @@ class ExprBinder(BinderBase):
             bound_left = self._literal_like(bound_right, bound_left)
         return bound_left, bound_right
 
-    def _operand_like(self, other: px.PlanExpr, e: ast.Expr, ctx: ExprCtx) -> px.PlanExpr:
+    def _operand_like(self, other: px.PlanExpr, e: ast.SqlExpr, ctx: ExprCtx) -> px.PlanExpr:
         bound = self.value(e, ctx)
         if isinstance(bound, px.Literal_) and not isinstance(other, px.Literal_):
             return self._literal_like(other, bound)
@@ -605,10 +605,10 @@ def children(node: Any) -> list[Any]:
     out: list[Any] = []
     for field in attrs.fields(type(node)):
         value = getattr(node, field.name)
-        if isinstance(value, ast.Expr | ast.When):
+        if isinstance(value, ast.SqlExpr | ast.When):
             out.append(value)
         elif isinstance(value, tuple):
-            out.extend(v for v in value if isinstance(v, ast.Expr | ast.When))
+            out.extend(v for v in value if isinstance(v, ast.SqlExpr | ast.When))
         elif isinstance(value, ast.WindowDef):
             out.extend(value.partition_by)
             out.extend(term.expr for term in value.order_by)

@@ -210,7 +210,7 @@ class _GroupHook:
         self.bare: dict[int, px.Field] = {}
         self.extra: dict[px.AggCall, px.Field] = {}
 
-    def __call__(self, e: ast.Expr) -> px.PlanExpr | None:
+    def __call__(self, e: ast.SqlExpr) -> px.PlanExpr | None:
         binder = self.binder
         if is_aggregate_call(e):
             field = self.aggregates.get(id(e))
@@ -261,7 +261,7 @@ class _GroupHook:
         )
         return _replace(plan, self.plan, full)
 
-    def _group_of(self, e: ast.Expr) -> px.Field | None:
+    def _group_of(self, e: ast.SqlExpr) -> px.Field | None:
         if has_subquery(e):
             return None
         try:

@@ -390,8 +390,8 @@ class _Chain:
 
     qualifiers: frozenset[str]
     nested: bool
-    ons: list[ast.Expr] = attrs.field(factory=list)
-    deferred: list[ast.Expr] = attrs.field(factory=list)
+    ons: list[ast.SqlExpr] = attrs.field(factory=list)
+    deferred: list[ast.SqlExpr] = attrs.field(factory=list)
     #: bare names of bound ON clauses that no table joined before them had
     outside: list[ast.ColumnRef] = attrs.field(factory=list)
 
@@ -410,7 +410,7 @@ def _qualifiers(item: ast.FromItem) -> frozenset[str]:
     return frozenset({(item.alias or item.name).lower()})
 
 
-def _column_refs(e: ast.Expr) -> list[ast.ColumnRef]:
+def _column_refs(e: ast.SqlExpr) -> list[ast.ColumnRef]:
     """Column references in ``e`` outside of subqueries."""
     refs, stack = [], [e]
     while stack:
@@ -421,11 +421,11 @@ def _column_refs(e: ast.Expr) -> list[ast.ColumnRef]:
     return refs
 
 
-def _bare_names(e: ast.Expr) -> list[ast.ColumnRef]:
+def _bare_names(e: ast.SqlExpr) -> list[ast.ColumnRef]:
     return [ref for ref in _column_refs(e) if ref.table is None]
 
 
-def _not_here(e: ast.Expr, scope: Scope) -> list[ast.ColumnRef]:
+def _not_here(e: ast.SqlExpr, scope: Scope) -> list[ast.ColumnRef]:
     """The bare names in ``e`` that mean no column of this level of ``scope`` (yet)."""
     found = []
     for ref in _bare_names(e):
@@ -437,7 +437,7 @@ def _not_here(e: ast.Expr, scope: Scope) -> list[ast.ColumnRef]:
     return found
 
 
-def _names_later(e: ast.Expr, later: frozenset[str]) -> bool:
+def _names_later(e: ast.SqlExpr, later: frozenset[str]) -> bool:
     """True when ``e`` qualifies a column with one of the ``later`` tables."""
     return any(ref.table is not None and ref.table.lower() in later for ref in _column_refs(e))
 
