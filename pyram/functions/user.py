@@ -4,7 +4,7 @@ Place in the pipeline: a foundation. :func:`user_scalar_function`, :func:`user_a
 and :func:`user_window_function` wrap what a user registers into the registry's
 :class:`~pyram.functions.registry.ScalarFunction` / ``AggregateFunction`` records, which a
 database keeps in its own :class:`~pyram.functions.registry.FunctionScope`. The binders resolve
-names through that scope and put the record itself in the plan (``FuncCall.udf``,
+names through that scope and put the record itself in the plan (``FunctionCall.udf``,
 ``AggCall.udf``), and the engine's kernels call the wrapped callable through a trusted template
 that references the function object: no user text is ever compiled.
 

@@ -26,7 +26,7 @@ from pyram.plan.expr import (
     Compare,
     Exists,
     Field,
-    FuncCall,
+    FunctionCall,
     InList,
     InSubquery,
     IsNull,
@@ -124,7 +124,7 @@ def with_expr_children(expr: PlanExpr, kids: Sequence[PlanExpr]) -> PlanExpr:
         return attrs.evolve(expr, arg=kids[0])
     if isinstance(expr, Arith | Compare):
         return attrs.evolve(expr, left=kids[0], right=kids[1])
-    if isinstance(expr, And | Or | FuncCall | ArithChain):
+    if isinstance(expr, And | Or | FunctionCall | ArithChain):
         return attrs.evolve(expr, args=tuple(kids))
     if isinstance(expr, AggCall | WindowCall):
         return _call_with_children(expr, kids)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pyram.errors import Error
 from pyram.functions import ScalarFunction, scalar_function
-from pyram.plan.expr import FuncCall, PlanExpr, walk
+from pyram.plan.expr import FunctionCall, PlanExpr, walk
 
 __all__ = ["is_deterministic", "is_deterministic_call", "scalar_info"]
 
@@ -35,5 +35,5 @@ def is_deterministic(expr: PlanExpr) -> bool:
     return all(
         node.udf.deterministic if node.udf is not None else is_deterministic_call(node.name)
         for node in walk(expr)
-        if isinstance(node, FuncCall)
+        if isinstance(node, FunctionCall)
     )

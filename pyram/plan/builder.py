@@ -33,7 +33,7 @@ from pyram.plan.expr import (
     CompareOp,
     Exists,
     Field,
-    FuncCall,
+    FunctionCall,
     InList,
     InSubquery,
     IsNull,
@@ -496,14 +496,14 @@ class PlanBuilder:
         return Cast(arg, REAL, mode)
 
     @staticmethod
-    def func(name: str, args: Sequence[PlanExpr]) -> FuncCall:
+    def func(name: str, args: Sequence[PlanExpr]) -> FunctionCall:
         """A scalar function call, typed by the function registry (see :func:`_typed_args`)."""
         fn = scalar_function(name)
         count = len(args)
         if count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
             raise ProgrammingError(f"wrong number of arguments to function {fn.name}()")
         args, dtype = _typed_args(fn.return_type, args)
-        return FuncCall(fn.name, tuple(args), dtype, udf=user_scalar(name))
+        return FunctionCall(fn.name, tuple(args), dtype, udf=user_scalar(name))
 
     @staticmethod
     def agg(name: str, args: Sequence[PlanExpr], distinct: bool = False) -> AggCall:

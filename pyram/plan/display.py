@@ -21,7 +21,7 @@ from pyram.plan.expr import (
     ColumnRef,
     Compare,
     Exists,
-    FuncCall,
+    FunctionCall,
     InList,
     InSubquery,
     IsNull,
@@ -130,7 +130,7 @@ def format_expr(expr: PlanExpr, labels: SubqueryLabels | None = None) -> str:
         if isinstance(expr, WindowCall) and expr.frame != WindowFrame():
             text += f" [{format_frame(expr.frame, labels)}]"
         return text
-    if isinstance(expr, FuncCall):
+    if isinstance(expr, FunctionCall):
         return f"{expr.name}({', '.join(e(a) for a in expr.args)})"
     if isinstance(expr, ScalarSubquery | Exists | InSubquery):
         return _subquery(expr, labels)

@@ -41,7 +41,7 @@ __all__ = [
     "FrameBound",
     "FrameExclude",
     "FrameUnit",
-    "FuncCall",
+    "FunctionCall",
     "InList",
     "InSubquery",
     "IsNull",
@@ -351,7 +351,7 @@ class Cast(_Typed):
 
 
 @attrs.frozen(slots=True)
-class FuncCall(_Typed):
+class FunctionCall(_Typed):
     """A scalar function from the function registry; ``udf``: a database's own function (the
     record itself, so executing the plan needs no name lookup)."""
 
@@ -524,7 +524,7 @@ def children(expr: PlanExpr) -> Iterator[PlanExpr]:
             yield cond
             yield result
         yield expr.default
-    elif isinstance(expr, FuncCall):
+    elif isinstance(expr, FunctionCall):
         yield from expr.args
     elif isinstance(expr, AggCall):
         yield from expr.args

@@ -27,7 +27,7 @@ from pyram.plan.expr import (
     Between,
     Case,
     Exists,
-    FuncCall,
+    FunctionCall,
     InList,
     IsNull,
     Literal_,
@@ -109,12 +109,12 @@ def test_three_valued_logic(expr: PlanExpr, expected: object) -> None:
 
 
 def test_functions_fold_only_when_deterministic() -> None:
-    assert folded(FuncCall("upper", (lit("abc"),), TEXT)) == "ABC"
-    assert folded(FuncCall("abs", (Literal_(None, INTEGER),), INTEGER)) is None
-    assert folded(FuncCall("coalesce", (Literal_(None, INTEGER), lit(4)), INTEGER)) == 4
-    random = FuncCall("random", (), INTEGER)
+    assert folded(FunctionCall("upper", (lit("abc"),), TEXT)) == "ABC"
+    assert folded(FunctionCall("abs", (Literal_(None, INTEGER),), INTEGER)) is None
+    assert folded(FunctionCall("coalesce", (Literal_(None, INTEGER), lit(4)), INTEGER)) == 4
+    random = FunctionCall("random", (), INTEGER)
     assert fold_expr(random) is random
-    unknown = FuncCall("no_such_function", (lit(1),), INTEGER)
+    unknown = FunctionCall("no_such_function", (lit(1),), INTEGER)
     assert fold_expr(unknown) is unknown
 
 

@@ -41,7 +41,7 @@ from pyram.plan.expr import (
     ColumnRef,
     Compare,
     Exists,
-    FuncCall,
+    FunctionCall,
     InList,
     InSubquery,
     IsNull,
@@ -247,7 +247,7 @@ class Translator:
             return f"({self.value(expr.arg)} is {'not ' if expr.negated else ''}None)"
         if isinstance(expr, Case):
             return self._case(expr)
-        if isinstance(expr, FuncCall):
+        if isinstance(expr, FunctionCall):
             return self._func(expr)
         if isinstance(expr, Cast):
             from pyram.functions import sql_ops as runtime
@@ -349,7 +349,7 @@ class Translator:
             source = "(" + " ".join(branches[start : start + _CASE_CHUNK]) + f" {source})"
         return source
 
-    def _func(self, expr: FuncCall) -> str:
+    def _func(self, expr: FunctionCall) -> str:
         # a database's own function rides in the plan; the kernel references its object
         fn = expr.udf or scalar_function(expr.name)
         self.volatile = self.volatile or not fn.deterministic

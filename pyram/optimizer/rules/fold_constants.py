@@ -49,7 +49,7 @@ from pyram.plan.expr import (
     Between,
     Case,
     Compare,
-    FuncCall,
+    FunctionCall,
     InList,
     IsNull,
     Literal_,
@@ -111,7 +111,9 @@ def _fold_one(expr: PlanExpr) -> PlanExpr:
         return _fold_case(expr)
     if isinstance(expr, Arith | Compare | Negate) and _has_null_literal(expr):
         return Literal_(None, expr.dtype)
-    if not isinstance(expr, Negate | Arith | Compare | Not | IsNull | InList | Between | FuncCall):
+    if not isinstance(
+        expr, Negate | Arith | Compare | Not | IsNull | InList | Between | FunctionCall
+    ):
         return expr
     args = _operands(expr)
     if not all(isinstance(a, Literal_) for a in args):
@@ -135,7 +137,7 @@ def _operands(expr: PlanExpr) -> list[PlanExpr]:
         return [expr.arg, *expr.items]
     if isinstance(expr, Between):
         return [expr.arg, expr.low, expr.high]
-    if isinstance(expr, FuncCall):
+    if isinstance(expr, FunctionCall):
         return list(expr.args)
     return []
 
@@ -148,7 +150,7 @@ def _evaluate(expr: PlanExpr, values: list[Any]) -> Any:
     """The value of ``expr`` over literal operand ``values`` (``_NOT_FOLDED`` when unsure)."""
     if isinstance(expr, IsNull):
         return (values[0] is not None) if expr.negated else (values[0] is None)
-    if isinstance(expr, FuncCall):
+    if isinstance(expr, FunctionCall):
         if expr.udf is not None:
             # a user function folds only when deterministic, through its own record
             return _call_user(expr.udf, values) if expr.udf.deterministic else _NOT_FOLDED

@@ -61,7 +61,7 @@ from pyram.plan.expr import (
     Cast,
     ColumnRef,
     Compare,
-    FuncCall,
+    FunctionCall,
     InList,
     Like,
     Literal_,
@@ -116,7 +116,7 @@ def _null_if_null(expr: PlanExpr, cids: set[int]) -> bool:
         return _null_if_null(expr.arg, cids)
     if isinstance(expr, Like):
         return _null_if_null(expr.arg, cids) or _null_if_null(expr.pattern, cids)
-    if isinstance(expr, FuncCall):
+    if isinstance(expr, FunctionCall):
         info = scalar_info(expr.name)
         strict = info is not None and info.propagates_null
         return strict and any(_null_if_null(a, cids) for a in expr.args)

@@ -145,7 +145,7 @@ class GroupingBinder(ExprBinder):
                 calls.append(call)
         # named as the DSL names them, so both front ends give one plan
         names = [
-            g.name if isinstance(g, px.ColumnRef | px.FuncCall) else f"group{i + 1}"
+            g.name if isinstance(g, px.ColumnRef | px.FunctionCall) else f"group{i + 1}"
             for i, g in enumerate(groups)
         ]
         names += [c.name for c in calls]
