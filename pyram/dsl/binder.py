@@ -25,7 +25,7 @@ from pyram.dsl.expr import (
     Labeled,
     Literal,
     Ordering,
-    ParamRef,
+    Param,
     Predicate,
     SubqueryExpr,
     Unary,
@@ -361,7 +361,7 @@ class _Binder:
             return b.column(field)
         if isinstance(e, Literal):
             return b.literal(e.value)
-        if isinstance(e, ParamRef):
+        if isinstance(e, Param):
             return b.param(e.name)
         if isinstance(e, Labeled):
             return sub(e.expr)

@@ -32,7 +32,7 @@ __all__ = [
     "FunctionCall",
     "Literal",
     "Ordering",
-    "ParamRef",
+    "Param",
     "Predicate",
     "case",
     "cast",
@@ -442,7 +442,7 @@ class Literal(Expr[T]):
         return f"Literal({self.value!r})"
 
 
-class ParamRef(Expr[T]):
+class Param(Expr[T]):
     """A named query parameter, bound when the query runs: ``db.all(q, id=5)``."""
 
     __slots__ = ("name",)
@@ -674,7 +674,7 @@ def param(name: str, type_: type[Any] | None = None) -> Expr[Any]:
     """A named query parameter: ``User.id.eq(pyram.param("id", int))``, bound at run time
     (``db.one(q, id=5)``). Its SQL type comes from where it is used; ``type_`` only informs
     type checkers."""
-    return ParamRef(name)
+    return Param(name)
 
 
 def case(*whens: tuple[Expr[bool] | Expr[bool | None], T | Expr[T]], else_: T | Expr[T] | None = None) -> Expr[T]:
