@@ -56,7 +56,7 @@ __all__ = [
     "NullsOrder",
     "OnConflict",
     "OrderingTerm",
-    "Parameter",
+    "Param",
     "Pragma",
     "RealLiteral",
     "Reindex",
@@ -164,7 +164,7 @@ class ColumnRef(SqlExpr):
 
 
 @attrs.frozen(kw_only=True)
-class Parameter(SqlExpr):
+class Param(SqlExpr):
     """A bound parameter.
 
     ``marker`` is the source text (``?``, ``?3``, ``:name``, ``@name``, ``$name``). ``index`` is the

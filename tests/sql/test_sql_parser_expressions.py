@@ -106,7 +106,7 @@ def test_literals_and_parameters() -> None:
     stmt = parse_one("SELECT ?, ?5, ?, :name, @x, $y")
     assert isinstance(stmt, ast.Select) and isinstance(stmt.body, ast.SelectCore)
     params = [c.expr for c in stmt.body.columns if isinstance(c, ast.ExprColumn)]
-    assert [(p.index, p.name) for p in params if isinstance(p, ast.Parameter)] == [
+    assert [(p.index, p.name) for p in params if isinstance(p, ast.Param)] == [
         (1, None),
         (5, None),
         (6, None),

@@ -204,7 +204,7 @@ class ExprBinder(BinderBase):
             return b.literal(None)
         if isinstance(e, ast.BooleanLiteral):
             return b.literal(int(e.value))
-        if isinstance(e, ast.Parameter):
+        if isinstance(e, ast.Param):
             return b.param(parameter_key(e))
         if isinstance(e, ast.Unary):
             return self._unary(e, ctx)

@@ -286,7 +286,7 @@ _NOT_GROUPED = (
     ast.RealLiteral,
     ast.StringLiteral,
     ast.NullLiteral,
-    ast.Parameter,
+    ast.Param,
     ast.BooleanLiteral,
     ast.BlobLiteral,
 )

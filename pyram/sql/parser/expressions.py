@@ -240,7 +240,7 @@ class ExpressionParser(ParserBase):
             self.pos += 1
             index = self.next_param_index(token.value)
             name = token.value if index is None else None
-            return ast.Parameter(offset=offset, marker=token.value, index=index, name=name)
+            return ast.Param(offset=offset, marker=token.value, index=index, name=name)
         if kind is TokenKind.OPERATOR and token.value == "(":
             return self._parse_parenthesized()
         if kind is TokenKind.KEYWORD:
