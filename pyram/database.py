@@ -34,7 +34,14 @@ from pyram.persist import Format
 from pyram.persist.wal import Durability
 from pyram.result import SqlResult
 from pyram.schema_alter import rebind_dependents
-from pyram.session import PlanCache, Prepared, prepare_plan, run_batches, run_rows, schema_lookup
+from pyram.session import (
+    PlanCache,
+    Prepared,
+    prepare_plan,
+    run_batches,
+    run_prepared,
+    schema_lookup,
+)
 from pyram.session import analyze as analyze_query
 from pyram.statements import Params, SqlSession
 from pyram.storage import Store, TableData
@@ -642,7 +649,7 @@ class Database(FunctionsApi):
         """
         prepared = self._prepare(query)
         with self._store.reading():
-            return run_rows(prepared, self._store, _merge(params, kw))
+            return run_prepared(prepared, self._store, _merge(params, kw))
 
     def iter(
         self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
@@ -767,7 +774,7 @@ class Database(FunctionsApi):
             )
         prepared = self._prepare(statement)
         with self._store.statement():
-            rows = run_rows(prepared, self._store, _merge(params, kw))
+            rows = run_prepared(prepared, self._store, _merge(params, kw))
         return int(rows[0][0]) if rows else 0
 
     def explain(
