@@ -304,7 +304,7 @@ def _equi_keys(node: nodes.Join) -> tuple[list[tuple[PlanExpr, PlanExpr]], PlanE
 def _equi_pair(part: PlanExpr, left: set[int], right: set[int]) -> tuple[PlanExpr, PlanExpr] | None:
     if not isinstance(part, Compare) or part.op != "=":
         return None
-    a, b = referenced_cids([part.left]), referenced_cids([part.right])
+    a, b = referenced_cids(part.left), referenced_cids(part.right)
     if not a or not b:
         return None
     if a <= left and b <= right:

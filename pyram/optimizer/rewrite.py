@@ -40,13 +40,13 @@ from pyram.plan.expr import (
     ScalarSubquery,
     WindowCall,
     children,
-    column_ids,
     walk,
 )
 from pyram.plan.nodes import (
     Plan,
     Values,
     outer_references,
+    referenced_cids,
 )
 
 __all__ = [
@@ -102,15 +102,6 @@ def column_ref(field: Field) -> ColumnRef:
 def subqueries_in(expr: PlanExpr) -> list[SubqueryExpr]:
     """The subquery expressions inside ``expr`` (not those nested in their plans)."""
     return [e for e in walk(expr) if isinstance(e, SubqueryExpr)]
-
-
-def referenced_cids(expr: PlanExpr) -> set[int]:
-    """Column ids ``expr`` needs from its input, those read by its correlated subqueries
-    included."""
-    cids = column_ids(expr)
-    for sub in subqueries_in(expr):
-        cids |= outer_references(sub.plan)
-    return cids
 
 
 def is_correlated(expr: PlanExpr) -> bool:

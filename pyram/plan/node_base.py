@@ -32,6 +32,7 @@ __all__ = [
     "Plan",
     "outer_references",
     "produced_cids",
+    "referenced_cids",
     "same",
     "subquery_plans",
     "walk_plan",
@@ -199,3 +200,16 @@ def outer_references(plan: Plan) -> set[int]:
                     referenced |= outer_references(sub.plan)
         stack.extend(node.inputs)
     return referenced - produced
+
+
+def referenced_cids(*exprs: PlanExpr) -> set[int]:
+    """Column ids the expressions read from their input, including the outer columns their
+    correlated subqueries read (the one definition the optimizer and the engine share)."""
+    found: set[int] = set()
+    for expr in exprs:
+        for node in walk(expr):
+            if isinstance(node, ColumnRef):
+                found.add(node.cid)
+            elif isinstance(node, ScalarSubquery | Exists | InSubquery):
+                found |= outer_references(node.plan)
+    return found

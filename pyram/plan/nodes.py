@@ -27,6 +27,7 @@ from pyram.plan.node_base import (
     TwoInputs,
     outer_references,
     produced_cids,
+    referenced_cids,
     same,
     subquery_plans,
     walk_plan,
@@ -59,6 +60,7 @@ __all__ = [
     "inputs",
     "outer_references",
     "produced_cids",
+    "referenced_cids",
     "subquery_plans",
     "walk_plan",
 ]

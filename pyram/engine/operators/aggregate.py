@@ -54,7 +54,7 @@ class _Aggregate:
         self.source = source
         self.impl: Callable[..., Any] = (call.udf or aggregate_function(call.name)).impl
         for extra in call.args[1:]:
-            if referenced_cids([extra]):
+            if referenced_cids(extra):
                 raise NotSupportedError(
                     f"{call.name}(): only the first argument may depend on the row"
                 )

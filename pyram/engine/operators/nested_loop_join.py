@@ -38,7 +38,7 @@ class _Side:
         self, condition: PlanExpr, own: tuple[Field, ...], other: tuple[Field, ...]
     ) -> None:
         self.kernel: Kernel = compile_filter(condition, {f.cid: i for i, f in enumerate(own)})
-        used = referenced_cids([condition])
+        used = referenced_cids(condition)
         #: (cid, position in the other side's batch) of the other side's columns it reads
         self.outer = [(f.cid, i) for i, f in enumerate(other) if f.cid in used]
 

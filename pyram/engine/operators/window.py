@@ -55,7 +55,7 @@ class _Call:
         if function is None:
             self.kind = "aggregate"
             for extra in call.args[1:]:
-                if referenced_cids([extra]):
+                if referenced_cids(extra):
                     raise NotSupportedError(
                         f"{call.name}(): only the first argument may depend on the row"
                     )
