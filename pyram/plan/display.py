@@ -37,6 +37,7 @@ from pyram.plan.expr import (
     WindowCall,
     WindowFrame,
 )
+from pyram.types import sql_literal_of
 
 if TYPE_CHECKING:
     from pyram.plan.node_base import Plan
@@ -74,7 +75,7 @@ def format_literal(value: object) -> str:
         return f"'{value.isoformat()}'"
     if isinstance(value, bytes):
         return "X'" + value.hex().upper() + "'"
-    return repr(value)
+    return sql_literal_of(value)  # any other type writes its own (UUID, INTERVAL ...)
 
 
 def format_expr(expr: PlanExpr, labels: SubqueryLabels | None = None) -> str:
