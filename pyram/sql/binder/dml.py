@@ -16,7 +16,7 @@ from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.sql import ast
 from pyram.sql.binder.base import CteDef
-from pyram.sql.binder.expressions import ExprCtx, text_as
+from pyram.sql.binder.expressions import ExprCtx
 from pyram.sql.binder.scope import Scope
 from pyram.sql.binder.select import SelectBinder
 from pyram.types import DataType
@@ -32,7 +32,7 @@ def written_literal(e: ast.SqlExpr, value: Any, dtype: DataType) -> Any:
     1.5, ``TRUE``/``1``/``0`` into a BOOLEAN column a bool. Anything else stays as written (and
     is refused by the type check when it does not fit)."""
     if isinstance(value, str) and dtype.family not in ("text", "json"):
-        converted = text_as(dtype, value)
+        converted = dtype.from_sql_text(value)  # the type reads its own SQL text
         return value if converted is None else converted
     if dtype.name == "DECIMAL" and isinstance(e, ast.RealLiteral):
         return Decimal(e.text)

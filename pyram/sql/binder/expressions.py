@@ -28,17 +28,9 @@ from pyram.plan.builder import CHAIN_MIN_TERMS
 from pyram.sql import ast
 from pyram.sql.binder.base import BinderBase, parameter_key
 from pyram.sql.binder.scope import Alias, Ambiguous, Scope
-from pyram.types import (
-    BOOLEAN,
-    INTEGER,
-    NULLTYPE,
-    REAL,
-    TEXT,
-    DataType,
-    type_from_sql_name,
-)
+from pyram.types import BOOLEAN, INTEGER, NULLTYPE, REAL, TEXT, DataType, type_from_sql_name
 
-__all__ = ["ExprBinder", "ExprCtx", "is_aggregate_call", "text_as"]
+__all__ = ["ExprBinder", "ExprCtx", "is_aggregate_call"]
 
 _I64_MAX = 2**63 - 1
 
@@ -103,12 +95,6 @@ class ExprCtx:
 def _is_truth(expr: px.PlanExpr) -> bool:
     """A computed truth value (not a stored BOOLEAN column)."""
     return expr.dtype is BOOLEAN and not isinstance(expr, px.ColumnRef | px.Literal_ | px.Param)
-
-
-def text_as(dtype: DataType, text: str) -> Any:
-    """A text literal read as a value of ``dtype`` (affinity), or None when it does not fit:
-    the type reads its own SQL text (:meth:`~pyram.types.DataType.from_sql_text`)."""
-    return dtype.from_sql_text(text)
 
 
 def _own_type(name: str) -> DataType | None:
@@ -453,7 +439,7 @@ class ExprBinder(BinderBase):
             except ProgrammingError:
                 return literal
         if isinstance(value, str):
-            converted = text_as(target, value)
+            converted = target.from_sql_text(value)
             if converted is not None:
                 return self.b.literal(converted, target)
             return literal
