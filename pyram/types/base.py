@@ -6,7 +6,7 @@ int -> float is accepted), and how values are kept in storage. Most types store 
 as is; a few store an immutable encoding (an Enum's value, JSON text) so that rows handed out are
 values that cannot alias the database's state.
 
-This is a leaf layer: it imports only :mod:`pyram.errors`.
+This is a leaf layer: it imports only :mod:`pyram.errors` (and its own codec helpers).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from pyram.errors import DataError, IntegrityError
+from pyram.types import codecs
 
 __all__ = ["NULLTYPE", "DataType", "NullType", "describe_value", "not_null_error"]
 
@@ -147,9 +148,7 @@ class DataType:
     def encode_values(self, values: Sequence[Any]) -> bytes:
         """The binary form of a column chunk of non-NULL stored values (snapshots and the
         log), one layout byte first. The default is the strings layout of :meth:`to_text`."""
-        from pyram.types.codecs import join_strings
-
-        return join_strings([self.to_text(v) for v in values])
+        return codecs.join_strings([self.to_text(v) for v in values])
 
     def decode_values(self, payload: bytes | memoryview, count: int) -> list[Any]:
         """The ``count`` stored values :meth:`encode_values` wrote.
@@ -157,10 +156,8 @@ class DataType:
         Raises:
             ValueError: the payload is not such values (the message says why).
         """
-        from pyram.types.codecs import STRINGS, layout_body, split_strings
-
-        _, body = layout_body(payload, self.name, STRINGS)
-        return [self.from_text(t) for t in split_strings(body, count, text=True)]
+        _, body = codecs.layout_body(payload, self.name, codecs.STRINGS)
+        return [self.from_text(t) for t in codecs.split_strings(body, count, text=True)]
 
     def from_sql_text(self, text: str) -> Any | None:
         """A SQL text literal read as a value of this type (SQLite's affinity: ``'2024-01-31'``

@@ -443,7 +443,13 @@ class DecimalType(DataType):
         return str(value)
 
     def from_pg_text(self, text: str) -> Any:
-        return self.check(Decimal(text))
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"not a numeric: {text!r}") from None
+        if not value.is_finite():
+            raise ValueError("a DECIMAL is finite (PostgreSQL's NaN and infinities are not)")
+        return value
 
     def pg_binary(self, value: Any) -> bytes:
         return pgwire.numeric_binary(value)

@@ -153,7 +153,10 @@ class TimestampType(_Temporal):
         return (_UTC_EPOCH if self.aware else pgwire.PG_EPOCH) + since
 
     def from_pg_text(self, text: str) -> Any:
-        return self.check(dt.datetime.fromisoformat(text))
+        value = dt.datetime.fromisoformat(text)
+        if (value.utcoffset() is not None) != self.aware:
+            raise ValueError(f"{text!r} is not a {self.name} (naive and aware are kept apart)")
+        return value
 
     def arith_result(self, op: str, other: DataType, *, self_left: bool) -> DataType | None:
         if op == "-" and self_left and other.family == self.family:
