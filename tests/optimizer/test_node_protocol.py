@@ -123,3 +123,44 @@ def test_sort_keys_follow_their_expressions() -> None:
     moved = node.with_expressions([p.col(scan, "id")])
     assert isinstance(moved, pn.Sort)
     assert moved.keys == (SortKey(p.col(scan, "id"), descending=True),)
+
+
+def _modules_naming(node: str) -> set[str]:
+    """The modules under pyram/ that use the logical node class ``node`` in code."""
+    import ast as pyast
+    from pathlib import Path
+
+    root = Path(pyram.__file__).parent
+    found = set()
+    for path in root.rglob("*.py"):
+        tree = pyast.parse(path.read_text(encoding="utf-8"))
+        plan_names = {
+            alias.asname or alias.name
+            for n in pyast.walk(tree)
+            if isinstance(n, pyast.ImportFrom) and n.module in ("pyram.plan.nodes", "pyram.plan")
+            for alias in n.names
+        }
+        for n in pyast.walk(tree):
+            named = isinstance(n, pyast.Name) and n.id == node and node in plan_names
+            qualified = (
+                isinstance(n, pyast.Attribute)
+                and n.attr == node
+                and isinstance(n.value, pyast.Name)
+                and n.value.id in plan_names | {"nodes", "pn"}
+            )
+            if named or qualified:
+                found.add(path.relative_to(root).as_posix())
+                break
+    return found
+
+
+def test_the_window_node_follows_the_recipe() -> None:
+    """Outside its own module, the Window node is named only by the recipe's files (builder,
+    physical planner) and the two rules that optimize through it: the front ends build it
+    through the builder, and display, walks and estimates reach it through the protocol."""
+    assert _modules_naming("Window") == {
+        "plan/builder.py",
+        "engine/physical_planner.py",
+        "optimizer/rules/prune_columns.py",
+        "optimizer/rules/pushdown_filters.py",
+    }
