@@ -57,7 +57,7 @@ def codec(kind: str) -> DataType:
 
 def to_text(kind: str, value: Any) -> str:
     """The text form of a non-NULL stored value of ``kind``."""
-    return codec(kind).to_text(value)
+    return _CODECS[kind].to_text(value)
 
 
 def from_text(kind: str, text: str) -> Any:
