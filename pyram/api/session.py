@@ -49,7 +49,7 @@ __all__ = [
     "Prepared",
     "StoreStatistics",
     "prepare_plan",
-    "run_rows",
+    "run_prepared",
     "run_with_context",
 ]
 
@@ -459,7 +459,7 @@ def run_batches(
     yield from execute(prepared.operator, ctx)
 
 
-def run_rows(prepared: Prepared, store: Store, params: Mapping[str | int, Any]) -> list[Any]:
+def run_prepared(prepared: Prepared, store: Store, params: Mapping[str | int, Any]) -> list[Any]:
     """Execute a prepared query and shape all its rows."""
     return run_with_context(prepared, store, params)[0]
 

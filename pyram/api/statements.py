@@ -81,7 +81,7 @@ def _param_values(params: Params) -> dict[str | int, Any]:
     return dict(enumerate(params))
 
 
-def compile_check(expr: px.Expr, fields: tuple[px.Field, ...]) -> Callable[[Any], object]:
+def compile_check(expr: px.PlanExpr, fields: tuple[px.Field, ...]) -> Callable[[Any], object]:
     """A CHECK predicate over a row dict, from a bound condition over the table's fields."""
     names = [f.name for f in fields]
     value_of = row_function(expr, [f.cid for f in fields])

@@ -25,13 +25,18 @@ from pyram.dsl.expr import (
     Unary,
 )
 from pyram.dsl.query import Aliased, Select
-from pyram.dsl.terms import Aggregate, CaseExpr, CastExpr, Column, FunctionCall, ParamRef
+from pyram.dsl.terms import Aggregate, CaseExpr, CastExpr, Column, FunctionCall, Param
 from pyram.dsl.window import WindowExpr
 from pyram.errors import ProgrammingError
 from pyram.limits import MAX_EXPR_DEPTH
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
-from pyram.plan.builder import CHAIN_MIN_TERMS, PlanBuilder, arith_result_type
+from pyram.plan.builder import (
+    CHAIN_MIN_TERMS,
+    PlanBuilder,
+    arith_result_type,
+    typed_arith_type,
+)
 from pyram.types import type_from_annotation
 
 __all__ = ["BoundQuery", "bind_query", "bind_statement"]
@@ -200,7 +205,7 @@ class _Binder:
         plan = self.b.filter(plan, *(self.expr(f, scope) for f in query.filters))
         return self._shape(query, plan, scope), scope
 
-    def _fk_condition(self, existing: list[Any], target: Any, scope: Scope) -> px.Expr:
+    def _fk_condition(self, existing: list[Any], target: Any, scope: Scope) -> px.PlanExpr:
         target_model = _model(target)
         target_schema = self.schema_of(target_model)
         matches = []
@@ -240,7 +245,7 @@ class _Binder:
             _has_aggregate(e)
             for e in [*items, *query.having_filters, *(o.expr for o in query.orderings)]
         )
-        post: Callable[[Expr[Any]], px.Expr]
+        post: Callable[[Expr[Any]], px.PlanExpr]
         if has_agg:
             plan, post = self._aggregate(query, plan, scope, items)
             plan = self.b.filter(plan, *(post(h) for h in query.having_filters))
@@ -248,7 +253,7 @@ class _Binder:
             if query.having_filters:
                 raise ProgrammingError("having() needs group_by() or aggregates")
 
-            def post(e: Expr[Any]) -> px.Expr:
+            def post(e: Expr[Any]) -> px.PlanExpr:
                 return self.expr(e, scope)
 
         windows = windows_in([*items, *(o.expr for o in query.orderings)], _children)
@@ -276,28 +281,28 @@ class _Binder:
 
     @staticmethod
     def _distinct_terms(
-        query: Select[Any], items: list[Expr[Any]], post: Callable[[Expr[Any]], px.Expr]
-    ) -> list[tuple[int | px.Expr, bool, bool | None]]:
+        query: Select[Any], items: list[Expr[Any]], post: Callable[[Expr[Any]], px.PlanExpr]
+    ) -> list[tuple[int | px.PlanExpr, bool, bool | None]]:
         """ORDER BY of a distinct() query: a selected position, else the bound expression."""
         item_keys = [i._key() for i in items]
-        terms: list[tuple[int | px.Expr, bool, bool | None]] = []
+        terms: list[tuple[int | px.PlanExpr, bool, bool | None]] = []
         for ordering in query.orderings:
             key = ordering.expr._key()
-            target: int | px.Expr = (
+            target: int | px.PlanExpr = (
                 item_keys.index(key) if key in item_keys else post(ordering.expr)
             )
             terms.append((target, ordering.descending, ordering.nulls_first))
         return terms
 
     def _limit(self, query: Select[Any], plan: pn.Plan, scope: Scope) -> pn.Plan:
-        def bound(e: Expr[Any] | None) -> px.Expr | None:
+        def bound(e: Expr[Any] | None) -> px.PlanExpr | None:
             return None if e is None else self.expr(e, scope)
 
         return self.b.limit(plan, bound(query.limit_value), bound(query.offset_value))
 
     def _aggregate(
         self, query: Select[Any], plan: pn.Plan, scope: Scope, items: list[Expr[Any]]
-    ) -> tuple[pn.Plan, Callable[[Expr[Any]], px.Expr]]:
+    ) -> tuple[pn.Plan, Callable[[Expr[Any]], px.PlanExpr]]:
         groups = [self.expr(g, scope) for g in query.groups]
         group_keys = [g._key() for g in query.groups]
         aggs: list[px.AggCall] = []
@@ -318,7 +323,7 @@ class _Binder:
         group_fields = dict(zip(group_keys, out[: len(groups)], strict=True))
         agg_fields = dict(zip(agg_keys, out[len(groups) :], strict=True))
 
-        def post(e: Expr[Any]) -> px.Expr:
+        def post(e: Expr[Any]) -> px.PlanExpr:
             key = e._key()
             if key in group_fields:
                 return self.b.column(group_fields[key])
@@ -337,8 +342,8 @@ class _Binder:
         self,
         e: Expr[Any],
         scope: Scope,
-        inner: Callable[[Expr[Any]], px.Expr] | None = None,
-    ) -> px.Expr:
+        inner: Callable[[Expr[Any]], px.PlanExpr] | None = None,
+    ) -> px.PlanExpr:
         """Bind one DSL expression (``inner`` binds its operands; post-aggregation rules)."""
         sub = inner or (lambda x: self.expr(x, scope))
         b = self.b
@@ -351,7 +356,7 @@ class _Binder:
             return b.column(field)
         if isinstance(e, Literal):
             return b.literal(e.value)
-        if isinstance(e, ParamRef):
+        if isinstance(e, Param):
             return b.param(e.name)
         if isinstance(e, Labeled):
             return sub(e.expr)
@@ -361,7 +366,7 @@ class _Binder:
             ops, operands = e.chain()
             if len(operands) >= CHAIN_MIN_TERMS:
                 return self._arith_chain(ops, operands, sub)
-            left, right = self._operands(e.left, e.right, sub)
+            left, right = self._operands(e.left, e.right, sub, e.op)
             return b.arith(e.op, left, right)  # type: ignore[arg-type]
         if isinstance(e, Unary):
             return b.negate(sub(e.arg))
@@ -385,8 +390,8 @@ class _Binder:
         raise ProgrammingError(f"cannot use {e!r} in a query")
 
     def _arith_chain(
-        self, ops: list[str], operands: list[Expr[Any]], sub: Callable[[Expr[Any]], px.Expr]
-    ) -> px.Expr:
+        self, ops: list[str], operands: list[Expr[Any]], sub: Callable[[Expr[Any]], px.PlanExpr]
+    ) -> px.PlanExpr:
         """A long chain (``a + b + ...``) as one flat node, bound in a loop; a literal operand
         takes the type of the chain so far, as :meth:`_operands` gives it the other side's."""
         if len(ops) > MAX_EXPR_DEPTH:
@@ -403,20 +408,36 @@ class _Binder:
         return self.b.arith_chain(ops, args)  # type: ignore[arg-type]
 
     def _operands(
-        self, left: Expr[Any], right: Expr[Any], sub: Callable[[Expr[Any]], px.Expr]
-    ) -> tuple[px.Expr, px.Expr]:
-        """Bind two operands; a literal takes the other side's type (strictly validated)."""
+        self,
+        left: Expr[Any],
+        right: Expr[Any],
+        sub: Callable[[Expr[Any]], px.PlanExpr],
+        op: str | None = None,
+    ) -> tuple[px.PlanExpr, px.PlanExpr]:
+        """Bind two operands; a literal takes the other side's type (strictly validated),
+        unless arithmetic ``op`` is one the types define with the literal's own type
+        (``interval * 2``, ``timestamp + timedelta``)."""
         if isinstance(right, Literal) and not isinstance(left, Literal):
             bound_left = sub(left)
-            return bound_left, self.b.literal(right.value, bound_left.dtype)
+            return bound_left, self._literal_beside(right.value, bound_left, op, left_side=False)
         if isinstance(left, Literal) and not isinstance(right, Literal):
             bound_right = sub(right)
-            return self.b.literal(left.value, bound_right.dtype), bound_right
+            return self._literal_beside(left.value, bound_right, op, left_side=True), bound_right
         return sub(left), sub(right)
 
+    def _literal_beside(
+        self, value: Any, other: px.PlanExpr, op: str | None, *, left_side: bool
+    ) -> px.PlanExpr:
+        if op is not None and value is not None and not isinstance(value, bool):
+            natural = self.b.literal(value)
+            pair = (natural.dtype, other.dtype) if left_side else (other.dtype, natural.dtype)
+            if typed_arith_type(op, *pair) is not None:
+                return natural
+        return self.b.literal(value, other.dtype)
+
     def _predicate(
-        self, p: Predicate, scope: Scope, sub: Callable[[Expr[Any]], px.Expr]
-    ) -> px.Expr:
+        self, p: Predicate, scope: Scope, sub: Callable[[Expr[Any]], px.PlanExpr]
+    ) -> px.PlanExpr:
         b, kind, a = self.b, p.kind, p.args
         if kind == "cmp":
             left, right = self._operands(a[1], a[2], sub)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from pyram.plan.expr import (
     AggCall,
@@ -20,8 +21,7 @@ from pyram.plan.expr import (
     ColumnRef,
     Compare,
     Exists,
-    Expr,
-    FuncCall,
+    FunctionCall,
     InList,
     InSubquery,
     IsNull,
@@ -31,12 +31,16 @@ from pyram.plan.expr import (
     Not,
     Or,
     Param,
+    PlanExpr,
     ScalarSubquery,
     SortKey,
     WindowCall,
     WindowFrame,
 )
-from pyram.plan.nodes import Plan
+from pyram.types import sql_literal_of
+
+if TYPE_CHECKING:
+    from pyram.plan.node_base import Plan
 
 __all__ = ["SubqueryLabels", "format_expr", "format_frame", "format_literal", "format_window"]
 
@@ -71,13 +75,13 @@ def format_literal(value: object) -> str:
         return f"'{value.isoformat()}'"
     if isinstance(value, bytes):
         return "X'" + value.hex().upper() + "'"
-    return repr(value)
+    return sql_literal_of(value)  # any other type writes its own (UUID, INTERVAL ...)
 
 
-def format_expr(expr: Expr, labels: SubqueryLabels | None = None) -> str:
+def format_expr(expr: PlanExpr, labels: SubqueryLabels | None = None) -> str:
     """An expression as SQL-like text; subqueries become labels collected in ``labels``."""
 
-    def e(sub: Expr) -> str:
+    def e(sub: PlanExpr) -> str:
         return format_expr(sub, labels)
 
     if isinstance(expr, ColumnRef):
@@ -127,7 +131,7 @@ def format_expr(expr: Expr, labels: SubqueryLabels | None = None) -> str:
         if isinstance(expr, WindowCall) and expr.frame != WindowFrame():
             text += f" [{format_frame(expr.frame, labels)}]"
         return text
-    if isinstance(expr, FuncCall):
+    if isinstance(expr, FunctionCall):
         return f"{expr.name}({', '.join(e(a) for a in expr.args)})"
     if isinstance(expr, ScalarSubquery | Exists | InSubquery):
         return _subquery(expr, labels)
@@ -149,7 +153,7 @@ def format_frame(frame: WindowFrame, labels: SubqueryLabels | None = None) -> st
 
 
 def format_window(
-    partition_by: tuple[Expr, ...],
+    partition_by: tuple[PlanExpr, ...],
     order_by: tuple[SortKey, ...],
     labels: SubqueryLabels | None = None,
 ) -> str:

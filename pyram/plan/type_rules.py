@@ -12,21 +12,15 @@ from collections.abc import Callable, Sequence
 import attrs
 
 from pyram.errors import ProgrammingError
-from pyram.plan.expr import Arith, ArithOp, ColumnRef, Expr, Literal_, Negate, Param
+from pyram.plan.expr import Arith, ArithOp, ColumnRef, Literal_, Negate, Param, PlanExpr
 from pyram.types import (
-    BLOB,
-    BOOLEAN,
-    DATE,
     DECIMAL,
     INTEGER,
     NULLTYPE,
     REAL,
     TEXT,
-    TIME,
-    TIMESTAMP,
-    TIMESTAMPTZ,
-    UUID_TYPE,
     DataType,
+    type_of_value,
 )
 
 __all__ = [
@@ -37,42 +31,18 @@ __all__ = [
     "narrow_operands",
     "numeric_result",
     "typed_args",
+    "typed_arith_type",
     "values_match_type",
 ]
 
 
 def literal_type(value: object) -> DataType:
-    """The SQL type of a Python constant written without a column to give it context."""
-    import datetime as dt
-    import uuid
-    from decimal import Decimal
-
-    if value is None:
-        return NULLTYPE
-    if isinstance(value, bool):
-        return BOOLEAN
-    if isinstance(value, int):
-        return INTEGER
-    if isinstance(value, float):
-        return REAL
-    if isinstance(value, str):
-        return TEXT
-    if isinstance(value, bytes):
-        return BLOB
-    if isinstance(value, Decimal):
-        return DECIMAL
-    if isinstance(value, dt.datetime):
-        return TIMESTAMPTZ if value.utcoffset() is not None else TIMESTAMP
-    if isinstance(value, dt.date):
-        return DATE
-    if isinstance(value, dt.time):
-        return TIME
-    if isinstance(value, uuid.UUID):
-        return UUID_TYPE
-    raise ProgrammingError(f"cannot use {type(value).__name__} value {value!r} in a query")
+    """The SQL type of a Python constant written without a column to give it context (the
+    type registry's answer: :func:`pyram.types.type_of_value`)."""
+    return type_of_value(value)
 
 
-def describe_operand(expr: Expr) -> str:
+def describe_operand(expr: PlanExpr) -> str:
     if isinstance(expr, ColumnRef):
         return expr.name
     if isinstance(expr, Literal_):
@@ -87,9 +57,16 @@ def arith_result_type(op: ArithOp, left: DataType, right: DataType) -> DataType:
     return TEXT if op == "||" else numeric_result(left, right)
 
 
+def typed_arith_type(op: str, left: DataType, right: DataType) -> DataType | None:
+    """The result type of arithmetic one operand's type defines beyond numbers
+    (``timestamp + interval``), or None: the types own their arithmetic."""
+    found = left.arith_result(op, right, self_left=True)
+    return found if found is not None else right.arith_result(op, left, self_left=False)
+
+
 def typed_args(
-    rule: Callable[[Sequence[DataType]], DataType], args: Sequence[Expr]
-) -> tuple[list[Expr], DataType]:
+    rule: Callable[[Sequence[DataType]], DataType], args: Sequence[PlanExpr]
+) -> tuple[list[PlanExpr], DataType]:
     """Arguments and result type of a call. An argument made REAL only by a parameter next
     to an INTEGER column (``i + ?``) stays so where the result's type is the same either way
     (``total(i + ?)``, ``round(i + ?)``); elsewhere (``substr(s, i + ?)``, ``sum(i + ?)``) it
@@ -107,7 +84,7 @@ def typed_args(
     return (list(args), lenient) if lenient is strict else (narrowed, strict)
 
 
-def narrow_operands(expr: Expr) -> Expr:
+def narrow_operands(expr: PlanExpr) -> PlanExpr:
     """``expr`` with its operand parameters strict again and the arithmetic they made REAL
     INTEGER again (see ``Param.operand``): where a function needs an INTEGER argument."""
     if isinstance(expr, Param) and expr.operand:
@@ -123,7 +100,7 @@ def narrow_operands(expr: Expr) -> Expr:
     return Arith(expr.op, left, right, numeric_result(left.dtype, right.dtype))
 
 
-def values_match_type(expr: Expr) -> bool:
+def values_match_type(expr: PlanExpr) -> bool:
     """True when every value of ``expr`` has the storage class of its type: a stored column,
     or a value of a family other than numeric (a REAL expression may mix in INTEGER values,
     an INTEGER one REAL values through a REAL parameter next to an INTEGER column)."""
@@ -143,7 +120,7 @@ def numeric_result(a: DataType, b: DataType) -> DataType:
     return a if a is not NULLTYPE else b
 
 
-def common_type(exprs: Sequence[Expr]) -> DataType:
+def common_type(exprs: Sequence[PlanExpr]) -> DataType:
     typed = [e.dtype for e in exprs if e.dtype is not NULLTYPE]
     if not typed:
         return NULLTYPE

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyram.engine.batch import BATCH_SIZE
-from pyram.engine.operators.window import Window
+from pyram.engine.operators.window import WindowOp
 from pyram.errors import OperationalError
 from pyram.functions.window import peers_of
 from pyram.functions.window_frames import frame_aggregate, frame_bounds, frame_value
@@ -86,7 +86,7 @@ def test_batch_edges(size: int) -> None:
     calls = [B.window_call("row_number", []), B.window_call("sum", [c["v"]])]
     plan = B.window(node, [c["k"]], [px.SortKey(c["id"])], calls, ["rn", "s"])
     op = physical(plan, db)
-    assert isinstance(op, Window)
+    assert isinstance(op, WindowOp)
     out = batches(op, db)
     assert sum(b.row_count for b in out) == size
     assert all(b.length <= BATCH_SIZE for b in out)

@@ -41,8 +41,7 @@ from pyram.plan.expr import (
     ColumnRef,
     Compare,
     Exists,
-    Expr,
-    FuncCall,
+    FunctionCall,
     InList,
     InSubquery,
     IsNull,
@@ -52,6 +51,7 @@ from pyram.plan.expr import (
     Not,
     Or,
     Param,
+    PlanExpr,
     ScalarSubquery,
 )
 from pyram.plan.nodes import outer_references
@@ -76,7 +76,7 @@ _CASE_CHUNK = 256
 
 
 @attrs.frozen
-class _Computed(Expr):
+class _Computed(PlanExpr):
     """A value already translated to ``source`` (a call of a split-off function that reads
     the batch positions ``positions``); only the translator makes these."""
 
@@ -159,7 +159,7 @@ class Translator:
         if position not in self.used:
             self.used.append(position)
 
-    def _nested(self, expr: Expr, form: str, translate: Callable[[Expr], str]) -> str:
+    def _nested(self, expr: PlanExpr, form: str, translate: Callable[[PlanExpr], str]) -> str:
         """``translate(expr)`` one level deeper, or a call of a split-off function past
         :data:`_SPLIT_DEPTH` (so no function body nests too deeply for CPython)."""
         if self._depth >= _SPLIT_DEPTH and not self._is_simple(expr):
@@ -170,12 +170,12 @@ class Translator:
         finally:
             self._depth -= 1
 
-    def _split(self, expr: Expr, form: str) -> str:
+    def _split(self, expr: PlanExpr, form: str) -> str:
         """Translate ``expr`` (in ``form``: value, truth or falsity) as a function of the
         batch positions it reads; returns the call."""
         return self._split_call(expr, form)[0]
 
-    def _split_call(self, expr: Expr, form: str) -> tuple[str, tuple[int, ...]]:
+    def _split_call(self, expr: PlanExpr, form: str) -> tuple[str, tuple[int, ...]]:
         """The call of a new function computing ``expr``, and the batch positions it reads.
         Constants, helpers and functions are shared with this translator, so the kernel binds
         them once."""
@@ -202,15 +202,15 @@ class Translator:
         return f"({temp} := {source})", temp
 
     @staticmethod
-    def _is_simple(expr: Expr) -> bool:
+    def _is_simple(expr: PlanExpr) -> bool:
         return isinstance(expr, ColumnRef | Literal_ | Param)
 
     # ------------------------------------------------------------------ value form
-    def value(self, expr: Expr) -> str:
+    def value(self, expr: PlanExpr) -> str:
         """Source of the SQL value of ``expr`` (None for NULL)."""
         return self._nested(expr, "value", self._value)
 
-    def _value(self, expr: Expr) -> str:
+    def _value(self, expr: PlanExpr) -> str:
         if isinstance(expr, _Computed):
             for position in expr.positions:
                 self._use(position)
@@ -247,7 +247,7 @@ class Translator:
             return f"({self.value(expr.arg)} is {'not ' if expr.negated else ''}None)"
         if isinstance(expr, Case):
             return self._case(expr)
-        if isinstance(expr, FuncCall):
+        if isinstance(expr, FunctionCall):
             return self._func(expr)
         if isinstance(expr, Cast):
             from pyram.functions import sql_ops as runtime
@@ -257,13 +257,13 @@ class Translator:
             return self._null_guarded([expr.arg], lambda a: f"{helper}({a[0]}, {target})")
         return self._value_via_truth(expr)
 
-    def _value_via_truth(self, expr: Expr) -> str:
+    def _value_via_truth(self, expr: PlanExpr) -> str:
         """Value of a boolean expression from its truth and falsity forms."""
         if not expr.nullable:
             return self.truth(expr)
         return f"(True if {self.truth(expr)} else (False if {self.falsity(expr)} else None))"
 
-    def _null_guarded(self, args: list[Expr], build: Callable[[list[str]], str]) -> str:
+    def _null_guarded(self, args: list[PlanExpr], build: Callable[[list[str]], str]) -> str:
         """``build(args)``, or None when any nullable argument is NULL."""
         firsts, laters, guards = [], [], []
         for arg in args:
@@ -283,6 +283,10 @@ class Translator:
     def _arith(self, expr: Arith) -> str:
         from pyram.functions import sql_ops as runtime
 
+        if expr.op != "||" and expr.dtype.family not in ("numeric", "null"):
+            # arithmetic the operand types define (timestamp + interval): Python's operator
+            name = self.helper(runtime.typed_arith(expr.op))
+            return self._null_guarded([expr.left, expr.right], lambda a: f"{name}({a[0]}, {a[1]})")
         if expr.op in _SIMPLE_ARITH:
             op = _SIMPLE_ARITH[expr.op]
             slow = self.helper(_SLOW_ARITH[expr.op])
@@ -303,7 +307,7 @@ class Translator:
     def _arith_chain(self, expr: ArithChain) -> str:
         """A long chain as the binary steps it stands for, :data:`_CHAIN_SEGMENT` at a time;
         each full segment becomes a function whose value starts the next one."""
-        acc: Expr = expr.args[0]
+        acc: PlanExpr = expr.args[0]
         steps = list(expr.steps())
         for start in range(0, len(steps), _CHAIN_SEGMENT):
             for op, arg in steps[start : start + _CHAIN_SEGMENT]:
@@ -345,7 +349,7 @@ class Translator:
             source = "(" + " ".join(branches[start : start + _CASE_CHUNK]) + f" {source})"
         return source
 
-    def _func(self, expr: FuncCall) -> str:
+    def _func(self, expr: FunctionCall) -> str:
         # a database's own function rides in the plan; the kernel references its object
         fn = expr.udf or scalar_function(expr.name)
         self.volatile = self.volatile or not fn.deterministic
@@ -355,11 +359,11 @@ class Translator:
         return f"{name}({', '.join(self.value(a) for a in expr.args)})"
 
     # ------------------------------------------------------------------ truth form
-    def truth(self, expr: Expr) -> str:
+    def truth(self, expr: PlanExpr) -> str:
         """Source of a Python bool: True exactly when the SQL value is TRUE."""
         return self._nested(expr, "truth", self._truth)
 
-    def _truth(self, expr: Expr) -> str:
+    def _truth(self, expr: PlanExpr) -> str:
         if isinstance(expr, Compare):
             return self._compare(expr, expr.op)
         if isinstance(expr, And):
@@ -382,11 +386,11 @@ class Translator:
             return "True" if expr.value is True else "False"
         return f"({self.value(expr)} is True)"
 
-    def falsity(self, expr: Expr) -> str:
+    def falsity(self, expr: PlanExpr) -> str:
         """Source of a Python bool: True exactly when the SQL value is FALSE."""
         return self._nested(expr, "falsity", self._falsity)
 
-    def _falsity(self, expr: Expr) -> str:
+    def _falsity(self, expr: PlanExpr) -> str:
         if isinstance(expr, Compare):
             return self._compare(expr, _INVERSE_SQL[expr.op])
         if isinstance(expr, And):
@@ -409,7 +413,7 @@ class Translator:
             return "True" if expr.value is False else "False"
         return f"({self.value(expr)} is False)"
 
-    def _guarded_truth(self, args: list[Expr], build: Callable[[list[str]], str]) -> str:
+    def _guarded_truth(self, args: list[PlanExpr], build: Callable[[list[str]], str]) -> str:
         """``build(args)`` only when no nullable argument is NULL (else False)."""
         parts, names = [], []
         for arg in args:
@@ -468,7 +472,7 @@ class Translator:
         value = f"{helper}({self.value(expr.arg)}, {tuple_src})"
         return f"({value} is {'True' if want else 'False'})"
 
-    def _probe(self, arg: Expr, name: str, want: bool) -> str:
+    def _probe(self, arg: PlanExpr, name: str, want: bool) -> str:
         """Truth or falsity of ``arg IN`` a non-empty probe ``name`` = (members, has_null)."""
         if want:
             return self._guarded_truth([arg], lambda a: f"{a[0]} in {name}[0]")

@@ -1,4 +1,4 @@
-"""Leaf operators reading a table: :class:`TableScan` (every live row) and :class:`IndexScan`
+"""Leaf operators reading a table: :class:`TableScan` (every live row) and :class:`IndexScanOp`
 (rows found through an index).
 
 Place in the pipeline: the physical planner builds them from ``plan.nodes.Scan`` and
@@ -18,14 +18,14 @@ from pyram.engine.batch import BATCH_SIZE, Batch
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.operators.common import compile_constant
 from pyram.errors import InternalError, OperationalError, ProgrammingError
-from pyram.plan.expr import Expr, Field
+from pyram.plan.expr import Field, PlanExpr
 from pyram.storage import TableData
 from pyram.storage.indexes import UNBOUNDED, SortedIndex, key_is_null
 from pyram.storage.mvcc import ReadView
 from pyram.storage.table_data import AnyIndex
 from pyram.storage.visible import gather_in_view, order_in_view, scan_slice
 
-__all__ = ["IndexScan", "TableScan"]
+__all__ = ["IndexScanOp", "TableScan"]
 
 
 def _column_positions(data: TableData, columns: Sequence[str]) -> list[int]:
@@ -89,7 +89,7 @@ class TableScan(Operator):
             yield Batch(columns, count, selection)
 
 
-class IndexScan(Operator):
+class IndexScanOp(Operator):
     """Rows of ``table`` found through index ``index``.
 
     Access, as on the logical node: equality probes (``keys``: one tuple of expressions per
@@ -97,6 +97,8 @@ class IndexScan(Operator):
     or, with neither, every row in index order. Key expressions are row-independent; they are
     evaluated once per execution.
     """
+
+    explain_name = "IndexScan"
 
     __slots__ = (
         "_high",
@@ -121,10 +123,10 @@ class IndexScan(Operator):
         columns: tuple[str, ...],
         fields: tuple[Field, ...],
         *,
-        keys: tuple[tuple[Expr, ...], ...] = (),
-        low: tuple[Expr, ...] | None = None,
+        keys: tuple[tuple[PlanExpr, ...], ...] = (),
+        low: tuple[PlanExpr, ...] | None = None,
         low_inclusive: bool = True,
-        high: tuple[Expr, ...] | None = None,
+        high: tuple[PlanExpr, ...] | None = None,
         high_inclusive: bool = True,
         descending: bool = False,
         rid_cid: int | None = None,

@@ -37,9 +37,9 @@ from pyram.engine.operators.common import (
     row_bound,
 )
 from pyram.engine.operators.scan import TableScan
-from pyram.plan.expr import Expr, SortKey
+from pyram.plan.expr import PlanExpr, SortKey
 
-__all__ = ["Sort", "TopN", "order_positions"]
+__all__ = ["SortOp", "TopN", "order_positions"]
 
 
 def _type_rank(value: Any) -> tuple[int, str]:
@@ -149,8 +149,10 @@ def _emit(columns: list[list[Any]], order: list[int]) -> Iterator[Batch]:
         yield Batch(gather_columns(columns, chunk), len(chunk))
 
 
-class Sort(Operator):
+class SortOp(Operator):
     """``child`` ordered by ``keys`` (stable)."""
+
+    explain_name = "Sort"
 
     __slots__ = ("_keys", "keys")
 
@@ -179,8 +181,8 @@ class TopN(Operator):
         self,
         child: Operator,
         keys: tuple[SortKey, ...],
-        limit: Expr,
-        offset: Expr | None = None,
+        limit: PlanExpr,
+        offset: PlanExpr | None = None,
         estimated_rows: float = 0.0,
     ) -> None:
         super().__init__(child.fields, (child,), estimated_rows)

@@ -39,9 +39,9 @@ from pyram.errors import NotSupportedError
 from pyram.functions import aggregate_function
 from pyram.functions.window import Peers, nth_value_at, peers_of, window_function
 from pyram.functions.window_frames import Bound, frame_aggregate, frame_bounds, frame_value
-from pyram.plan.expr import Expr, Field, SortKey, WindowCall, WindowFrame
+from pyram.plan.expr import Field, PlanExpr, SortKey, WindowCall, WindowFrame
 
-__all__ = ["Window"]
+__all__ = ["WindowOp"]
 
 
 class _Call:
@@ -55,7 +55,7 @@ class _Call:
         if function is None:
             self.kind = "aggregate"
             for extra in call.args[1:]:
-                if referenced_cids([extra]):
+                if referenced_cids(extra):
                     raise NotSupportedError(
                         f"{call.name}(): only the first argument may depend on the row"
                     )
@@ -96,16 +96,18 @@ class _Call:
         return start, end
 
 
-class Window(Operator):
+class WindowOp(Operator):
     """Window ``calls`` over ``child`` partitioned by ``partition_by``, ordered by
     ``order_by``; output the child's columns then one per call."""
+
+    explain_name = "Window"
 
     __slots__ = ("_calls", "_order", "_partition", "calls", "order_by", "partition_by")
 
     def __init__(
         self,
         child: Operator,
-        partition_by: tuple[Expr, ...],
+        partition_by: tuple[PlanExpr, ...],
         order_by: tuple[SortKey, ...],
         calls: tuple[WindowCall, ...],
         out: tuple[Field, ...],

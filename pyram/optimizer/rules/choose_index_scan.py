@@ -56,11 +56,11 @@ from pyram.plan.expr import (
     Between,
     ColumnRef,
     Compare,
-    Expr,
     Field,
     InList,
     Literal_,
     Param,
+    PlanExpr,
     SortKey,
     walk,
 )
@@ -95,7 +95,7 @@ class _Term:
     position: int
     column: str
     kind: TermKind
-    values: tuple[Expr, ...]
+    values: tuple[PlanExpr, ...]
     inclusive: bool = True
 
 
@@ -107,10 +107,10 @@ class _Access:
     order: int
     rows: float
     used: frozenset[int]
-    keys: tuple[tuple[Expr, ...], ...] = ()
-    low: tuple[Expr, ...] | None = None
+    keys: tuple[tuple[PlanExpr, ...], ...] = ()
+    low: tuple[PlanExpr, ...] | None = None
     low_inclusive: bool = True
-    high: tuple[Expr, ...] | None = None
+    high: tuple[PlanExpr, ...] | None = None
     high_inclusive: bool = True
 
     def rank(self) -> tuple[float, bool, bool, int]:
@@ -135,7 +135,7 @@ def _rewrite(plan: Plan, ctx: RuleContext, local: frozenset[int]) -> Plan:
 
 
 # ---------------------------------------------------------------------- conjunct analysis
-def _is_constant(expr: Expr, local: frozenset[int]) -> bool:
+def _is_constant(expr: PlanExpr, local: frozenset[int]) -> bool:
     """No column of this plan is read, so one value serves every row of one execution (outer
     columns of a correlated subquery are such values: fixed while the subquery runs)."""
     if type(expr) is Literal_ or type(expr) is Param:
@@ -148,7 +148,7 @@ def _is_constant(expr: Expr, local: frozenset[int]) -> bool:
     return is_deterministic(expr)
 
 
-def _fits(column: Field, value: Expr, local: frozenset[int]) -> bool:
+def _fits(column: Field, value: PlanExpr, local: frozenset[int]) -> bool:
     """Can ``value`` be looked up in an index over ``column``?"""
     if isinstance(value, Literal_) and value.value is None:
         return False  # = NULL never matches; fold_constants turns it into NULL anyway
@@ -157,7 +157,7 @@ def _fits(column: Field, value: Expr, local: frozenset[int]) -> bool:
 
 
 def _term(
-    position: int, conjunct: Expr, columns: dict[int, Field], local: frozenset[int]
+    position: int, conjunct: PlanExpr, columns: dict[int, Field], local: frozenset[int]
 ) -> _Term | None:
     """The index-usable reading of one conjunct, if it has one."""
     if isinstance(conjunct, Compare) and conjunct.op != "!=":
@@ -188,12 +188,12 @@ def _term(
 
 
 def _in_term(
-    position: int, field: Field, items: tuple[Expr, ...], local: frozenset[int]
+    position: int, field: Field, items: tuple[PlanExpr, ...], local: frozenset[int]
 ) -> _Term | None:
     """``col IN (items)``: one probe per item; literal duplicates and NULLs are dropped here,
     values known only at run time (parameters) are deduplicated by the IndexScan itself."""
-    distinct: dict[object, Expr] = {}
-    others: list[Expr] = []
+    distinct: dict[object, PlanExpr] = {}
+    others: list[PlanExpr] = []
     for item in items:
         if isinstance(item, Literal_) and item.value is None:
             continue  # never matches
@@ -295,7 +295,7 @@ class _Table:
         )
 
 
-def _terms(conjunct_list: list[Expr], scan: Scan, local: frozenset[int]) -> list[_Term]:
+def _terms(conjunct_list: list[PlanExpr], scan: Scan, local: frozenset[int]) -> list[_Term]:
     columns = {f.cid: attrs.evolve(f, name=c) for f, c in zip(scan.out, scan.columns, strict=False)}
     found = (_term(i, c, columns, local) for i, c in enumerate(conjunct_list))
     return [t for t in found if t is not None]
@@ -318,7 +318,7 @@ def _index_scan(scan: Scan, access: _Access, descending: bool = False) -> IndexS
     )
 
 
-def _residual(plan: Plan, conjunct_list: list[Expr], used: frozenset[int]) -> Plan:
+def _residual(plan: Plan, conjunct_list: list[PlanExpr], used: frozenset[int]) -> Plan:
     rest = conjoin([c for i, c in enumerate(conjunct_list) if i not in used])
     return plan if rest is None else Filter(plan, rest)
 
@@ -367,7 +367,7 @@ def _projects(plan: Plan) -> tuple[list[Project], Plan]:
     return chain, plan
 
 
-def _resolve(expr: Expr, projects: list[Project]) -> ColumnRef | None:
+def _resolve(expr: PlanExpr, projects: list[Project]) -> ColumnRef | None:
     """The column below ``projects`` that ``expr`` (read above them) passes through, if any."""
     for project in projects:
         if not isinstance(expr, ColumnRef):
@@ -383,7 +383,7 @@ def _ordered_access(
     scan: Scan,
     ref: ColumnRef,
     key: SortKey,
-    parts: list[Expr],
+    parts: list[PlanExpr],
     ctx: RuleContext,
     local: frozenset[int],
 ) -> Plan | None:

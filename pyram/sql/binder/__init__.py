@@ -83,7 +83,7 @@ class CallCommand:
     """``CALL name(args)``: the procedure's name and its arguments (row-independent values)."""
 
     name: str
-    args: tuple[px.Expr, ...]
+    args: tuple[px.PlanExpr, ...]
 
 
 Bound = (

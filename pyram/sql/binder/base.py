@@ -133,7 +133,7 @@ def column_type(type_name: ast.TypeName | None, where: str) -> DataType:
     raise ProgrammingError(f"{where}: unknown type {type_name.name!r}")
 
 
-def parameter_key(param: ast.Parameter) -> str | int:
+def parameter_key(param: ast.Param) -> str | int:
     """The key a parameter's value is given under: its name, or its 0-based position."""
     if param.name:
         return param.name.lstrip(":@$")
@@ -150,7 +150,7 @@ def statement_parameters(stmt: ast.Node) -> tuple[str | int, ...]:
     stack: list[Any] = [stmt]
     while stack:
         item = stack.pop()
-        if isinstance(item, ast.Parameter):
+        if isinstance(item, ast.Param):
             found[parameter_key(item)] = None
         elif isinstance(item, tuple):
             stack.extend(reversed(item))

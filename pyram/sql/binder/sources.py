@@ -229,7 +229,9 @@ class SourceBinder(ExprBinder):
             plan = self.b.filter(plan, *(self.cond(on, ExprCtx(view)) for on in chain.deferred))
         return plan
 
-    def _on(self, item: ast.Join, scope: Scope, chain: _Chain, outer_later: bool) -> px.Expr | None:
+    def _on(
+        self, item: ast.Join, scope: Scope, chain: _Chain, outer_later: bool
+    ) -> px.PlanExpr | None:
         """Bind a join's ON clause, or defer it (None) when it may name a table joined later
         (``outer_later``: a RIGHT/FULL JOIN follows, so it must not)."""
         assert item.on is not None
@@ -311,7 +313,7 @@ class SourceBinder(ExprBinder):
         scope: Scope,
         left_side: set[str],
         right_side: set[str],
-    ) -> tuple[ast.Join, pn.JoinKind, px.Expr | None]:
+    ) -> tuple[ast.Join, pn.JoinKind, px.PlanExpr | None]:
         """A NATURAL join as the join ``USING`` the names both sides show (its kind and
         condition when there are none: SQLite then joins every pair of rows)."""
         item = attrs.evolve(item, using=_common_names(scope, left_side, right_side))
@@ -345,7 +347,7 @@ class SourceBinder(ExprBinder):
         for each USING column, which an unqualified ``x`` and ``*`` then mean (SQLite)."""
         b = self.b
         fields = join.fields
-        exprs: list[px.Expr] = [b.column(f) for f in fields]
+        exprs: list[px.PlanExpr] = [b.column(f) for f in fields]
         cids = {f.cid: b.new_cid() for f in fields}
         out = [attrs.evolve(f, cid=cids[f.cid]) for f in fields]
         by_cid = {f.cid: f for f in fields}  # nullable as the outer join made them
@@ -388,8 +390,8 @@ class _Chain:
 
     qualifiers: frozenset[str]
     nested: bool
-    ons: list[ast.Expr] = attrs.field(factory=list)
-    deferred: list[ast.Expr] = attrs.field(factory=list)
+    ons: list[ast.SqlExpr] = attrs.field(factory=list)
+    deferred: list[ast.SqlExpr] = attrs.field(factory=list)
     #: bare names of bound ON clauses that no table joined before them had
     outside: list[ast.ColumnRef] = attrs.field(factory=list)
 
@@ -408,7 +410,7 @@ def _qualifiers(item: ast.FromItem) -> frozenset[str]:
     return frozenset({(item.alias or item.name).lower()})
 
 
-def _column_refs(e: ast.Expr) -> list[ast.ColumnRef]:
+def _column_refs(e: ast.SqlExpr) -> list[ast.ColumnRef]:
     """Column references in ``e`` outside of subqueries."""
     refs, stack = [], [e]
     while stack:
@@ -419,11 +421,11 @@ def _column_refs(e: ast.Expr) -> list[ast.ColumnRef]:
     return refs
 
 
-def _bare_names(e: ast.Expr) -> list[ast.ColumnRef]:
+def _bare_names(e: ast.SqlExpr) -> list[ast.ColumnRef]:
     return [ref for ref in _column_refs(e) if ref.table is None]
 
 
-def _not_here(e: ast.Expr, scope: Scope) -> list[ast.ColumnRef]:
+def _not_here(e: ast.SqlExpr, scope: Scope) -> list[ast.ColumnRef]:
     """The bare names in ``e`` that mean no column of this level of ``scope`` (yet)."""
     found = []
     for ref in _bare_names(e):
@@ -435,7 +437,7 @@ def _not_here(e: ast.Expr, scope: Scope) -> list[ast.ColumnRef]:
     return found
 
 
-def _names_later(e: ast.Expr, later: frozenset[str]) -> bool:
+def _names_later(e: ast.SqlExpr, later: frozenset[str]) -> bool:
     """True when ``e`` qualifies a column with one of the ``later`` tables."""
     return any(ref.table is not None and ref.table.lower() in later for ref in _column_refs(e))
 

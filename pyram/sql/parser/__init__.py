@@ -52,7 +52,7 @@ def _second_statement_offset(statements: list[ast.Statement]) -> int:
     return statements[1].offset
 
 
-def parse_expression(sql: str) -> ast.Expr:
+def parse_expression(sql: str) -> ast.SqlExpr:
     """Parse exactly one expression (the text of a CHECK constraint, say).
 
     Raises:

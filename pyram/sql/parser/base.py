@@ -73,7 +73,7 @@ class ParserBase:
 
     # -- abstract entry points the mixins provide ------------------------------------------
 
-    def parse_expr(self, min_prec: int = 1) -> ast.Expr:
+    def parse_expr(self, min_prec: int = 1) -> ast.SqlExpr:
         """Parse an expression whose operators bind at least as tightly as ``min_prec``."""
         raise NotImplementedError
 

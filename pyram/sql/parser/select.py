@@ -128,7 +128,7 @@ class SelectParser(ParserBase):
             columns.append(self._parse_result_column())
         from_ = self.parse_from() if self.accept_keyword("FROM") else None
         where = self.parse_expr() if self.accept_keyword("WHERE") else None
-        group_by: list[ast.Expr] = []
+        group_by: list[ast.SqlExpr] = []
         having = None
         if self.accept_keyword("GROUP"):
             self.expect_keyword("BY", "after GROUP")
@@ -157,7 +157,7 @@ class SelectParser(ParserBase):
             rows.append(self._parse_values_row())
         return ast.Values(offset=values_token.offset, rows=tuple(rows))
 
-    def _parse_values_row(self) -> tuple[ast.Expr, ...]:
+    def _parse_values_row(self) -> tuple[ast.SqlExpr, ...]:
         self.expect_op("(", "before VALUES row")
         items = [self.parse_expr()]
         while self.accept_op(","):
@@ -223,7 +223,7 @@ class SelectParser(ParserBase):
                     self.error("expected JOIN after NATURAL")
                 return left
             right = self._parse_from_item()
-            on: ast.Expr | None = None
+            on: ast.SqlExpr | None = None
             using: tuple[str, ...] | None = None
             if natural and self.at_keyword("ON", "USING"):
                 self.error("a NATURAL join may not have an ON or USING clause")
@@ -267,7 +267,7 @@ class SelectParser(ParserBase):
             return item
         schema, name = self.parse_qualified_name("table name")
         if self.accept_op("("):
-            args: list[ast.Expr] = []
+            args: list[ast.SqlExpr] = []
             if not self.at_op(")"):
                 args.append(self.parse_expr())
                 while self.accept_op(","):
