@@ -321,29 +321,37 @@ def _param_types(plan: pn.Plan) -> dict[str | int, DataType]:
     so it never conflicts with a typed use of the same parameter; typed uses must share a family.
     """
     found: dict[str | int, DataType] = {}
+    for key, dtype, _ in _param_uses(plan):
+        known = found.get(key)
+        if known is None or known.family == "null":
+            found[key] = dtype
+        elif dtype.family not in ("null", known.family):
+            raise ProgrammingError(f"parameter {key!r} is used as {known.name} and {dtype.name}")
+    return found
+
+
+def _param_uses(plan: pn.Plan) -> Iterator[tuple[str | int, DataType, bool]]:
+    """``(key, type, operand)`` of each use of a parameter in ``plan`` (see ``Param``); those
+    of an IN list held as data (``InValues``) without making a node per parameter."""
     for node in pn.walk_plan(plan):
         for expr in pn.expressions_of(node):
             for sub in px.walk(expr):
                 if isinstance(sub, px.Param):
-                    known = found.get(sub.key)
-                    if known is None or known.family == "null":
-                        found[sub.key] = sub.dtype
-                    elif sub.dtype.family not in ("null", known.family):
-                        raise ProgrammingError(
-                            f"parameter {sub.key!r} is used as {known.name} and {sub.dtype.name}"
-                        )
-    return found
+                    yield sub.key, sub.dtype, sub.operand
+                elif isinstance(sub, px.InValues) and sub.params:
+                    dtype = sub.param_type
+                    operand = dtype is INTEGER
+                    for key in sub.params:
+                        yield key, dtype, operand
 
 
 def _numeric_params(plan: pn.Plan) -> frozenset[str | int]:
     """The INTEGER parameters whose every use is a numeric operand (see ``Param.operand``)."""
     operand: set[str | int] = set()
     strict: set[str | int] = set()
-    for node in pn.walk_plan(plan):
-        for expr in pn.expressions_of(node):
-            for sub in px.walk(expr):
-                if isinstance(sub, px.Param) and sub.dtype is INTEGER:
-                    (operand if sub.operand else strict).add(sub.key)
+    for key, dtype, is_operand in _param_uses(plan):
+        if dtype is INTEGER:
+            (operand if is_operand else strict).add(key)
     return frozenset(operand - strict)
 
 

@@ -419,6 +419,20 @@ class _Binder:
             return self.b.literal(left.value, bound_right.dtype), bound_right
         return sub(left), sub(right)
 
+    def _in_values(self, arg: px.Expr, values: tuple[Any, ...], negated: bool) -> px.Expr:
+        """``arg [NOT] IN values`` (plain Python values): one list node when every value is
+        already of ``arg``'s type (checked at C speed), else a literal per value as before."""
+        b, dtype = self.b, arg.dtype
+        if values and dtype.family not in ("null", "boolean"):
+            try:
+                # nullable only when needed: the NULL-free screen is the C-speed one
+                stored = dtype.validate_column(values, nullable=None in values)
+            except Exception:
+                stored = None
+            if stored is not None:
+                return b.in_values(arg, tuple(stored), (), negated)
+        return b.in_list(arg, [b.literal(v, dtype) for v in values], negated)
+
     def _predicate(
         self, p: Predicate, scope: Scope, sub: Callable[[Expr[Any]], px.Expr]
     ) -> px.Expr:
@@ -440,6 +454,8 @@ class _Binder:
                 b.literal(i.value, arg.dtype) if isinstance(i, Literal) else sub(i) for i in a[1]
             ]
             return b.in_list(arg, items, a[2])
+        if kind == "invalues":
+            return self._in_values(sub(a[0]), a[1].values, a[2])
         if kind == "insub":
             plan, _ = self.select(a[1], scope)
             return b.in_subquery(sub(a[0]), plan, a[2])

@@ -37,6 +37,7 @@ from pyram.plan.expr import (
     FuncCall,
     InList,
     InSubquery,
+    InValues,
     IsNull,
     Like,
     Literal_,
@@ -450,6 +451,22 @@ class PlanBuilder:
             raise ProgrammingError("IN needs at least one value")
         typed = tuple(self._unify(arg, item, "compare (IN)")[1] for item in items)
         return InList(arg, typed, negated)
+
+    def in_values(
+        self, arg: Expr, values: tuple[Any, ...], params: tuple[str | int, ...], negated: bool
+    ) -> InValues:
+        """``arg [NOT] IN`` constants (stored forms) and parameters, as one list node; the
+        parameters take ``arg``'s type. Checked as :meth:`in_list` checks, a type at a time."""
+        if not values and not params:
+            raise ProgrammingError("IN needs at least one value")
+        for kind in set(map(type, values)) - {type(None)}:
+            family = literal_type(next(v for v in values if type(v) is kind)).family
+            if arg.dtype.family not in ("null", family):
+                raise ProgrammingError(
+                    f"cannot compare (IN) {_describe(arg)} ({arg.dtype.name}) and a "
+                    f"{kind.__name__} value"
+                )
+        return InValues(arg, values, params, arg.dtype, negated)
 
     def between(self, arg: Expr, low: Expr, high: Expr, negated: bool = False) -> Between:
         """``arg [NOT] BETWEEN low AND high``."""

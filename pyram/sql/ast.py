@@ -44,6 +44,7 @@ __all__ = [
     "InList",
     "InSelect",
     "InTable",
+    "InValues",
     "IndexedColumn",
     "Insert",
     "IntegerLiteral",
@@ -80,6 +81,7 @@ __all__ = [
     "TypeName",
     "Unary",
     "UnaryOp",
+    "ValueItems",
     "Update",
     "Values",
     "When",
@@ -263,6 +265,30 @@ class InList(Expr):
 
     operand: Expr
     items: tuple[Expr, ...]
+    negated: bool = False
+
+
+@attrs.frozen
+class ValueItems:
+    """The items of an IN list written with literals and parameters only, as data.
+
+    ``values``: the literals' values in order (a leading ``-`` applied, integers unbounded as
+    :class:`IntegerLiteral` keeps them, NULL as None); ``params``: the parameters' keys (the
+    0-based position of ``?``/``?NNN``, the name of ``:name``). Not a syntax node: walks over
+    the tree do not visit 100,000 items one by one.
+    """
+
+    values: tuple[object, ...]
+    params: tuple[str | int, ...]
+
+
+@attrs.frozen(kw_only=True)
+class InValues(Expr):
+    """``x [NOT] IN (1, 2.5, 'a', NULL, -3, ?, :p ...)``: a list of only literals and
+    parameters, read in one pass (the binder makes it one list node, or items if it must)."""
+
+    operand: Expr
+    items: ValueItems
     negated: bool = False
 
 
