@@ -121,7 +121,7 @@ def _in_params_value(constant: Constant, ctx: ExecContext) -> tuple[Any, bool]:
         members, has_null, keys = constant.value
         params = ctx.params
         try:
-            given = [params[k] for k in keys]
+            given = list(map(params.__getitem__, keys))
         except KeyError as exc:
             name = f"?{exc.args[0] + 1}" if isinstance(exc.args[0], int) else f":{exc.args[0]}"
             raise ProgrammingError(f"no value given for parameter {name}") from None
