@@ -27,6 +27,7 @@ from typing import Any
 
 import attrs
 
+from pyram.engine.compile.shortcuts import case_lookup, unchecked_sum
 from pyram.functions import scalar_function
 from pyram.functions import sql_numeric as numeric
 from pyram.functions.sql_numeric import RANGE_HIGH, RANGE_LOW
@@ -330,7 +331,13 @@ class Translator:
 
     def _arith_chain(self, expr: ArithChain) -> str:
         """A long chain as the binary steps it stands for, :data:`_CHAIN_SEGMENT` at a time;
-        each full segment becomes a function whose value starts the next one."""
+        each full segment becomes a function whose value starts the next one. A sum of
+        columns whose values are small enough skips the checks (see :mod:`.shortcuts`)."""
+        plain = unchecked_sum(self, expr)
+        checked = self._checked_chain(expr)
+        return checked if plain is None else f"(({plain[0]}) if {plain[1]} else {checked})"
+
+    def _checked_chain(self, expr: ArithChain) -> str:
         acc: Expr = expr.args[0]
         steps = list(expr.steps())
         for start in range(0, len(steps), _CHAIN_SEGMENT):
@@ -365,6 +372,9 @@ class Translator:
         return f"({r} if ({r} := -{source}){high} else {widen}({r}))"
 
     def _case(self, expr: Case) -> str:
+        lookup = case_lookup(self, expr)
+        if lookup is not None:
+            return lookup
         # a flat chain ``(r1) if (c1) else (r2) if (c2) else ... default``: no nesting for
         # CPython's parser however many WHENs; long chains nest once per _CASE_CHUNK
         branches = [f"({self.value(r)}) if ({self.truth(c)}) else" for c, r in expr.whens]
