@@ -45,7 +45,7 @@ from pyram.errors import (
     Warning,
 )
 from pyram.persist.wal import Durability
-from pyram.result import SqlResult
+from pyram.result import Row, SqlResult
 from pyram.sql import ast, parse
 from pyram.storage import Store
 from pyram.types import DataType
@@ -718,6 +718,8 @@ class Cursor:
             factory = self.row_factory
             if factory is None:
                 self._rows = iter(result.raw_rows)
+            elif factory is Row:  # the rows of a result share a class: built in one batch
+                self._rows = iter(result.all())
             else:
                 self._rows = (factory(self, row) for row in result.raw_rows)
         else:
