@@ -17,7 +17,7 @@ import attrs
 from pyram.catalog import TableSchema
 from pyram.errors import ProgrammingError
 from pyram.functions import aggregate_function, scalar_function
-from pyram.functions.registry import user_aggregate, user_scalar
+from pyram.functions.registry import IntegerArgumentError, user_aggregate, user_scalar
 from pyram.functions.window import window_function
 from pyram.plan.expr import (
     AggCall,
@@ -495,6 +495,10 @@ class PlanBuilder:
             raise ProgrammingError("CASE needs at least one WHEN")
         results = [r for _, r in whens] + ([default] if default is not None else [])
         result_type = _common_type(results)
+        if result_type is INTEGER and any(_untyped_param(r) for r in results):
+            # a parameter may be given a REAL (THEN ? ELSE int_col: 2.5 or 2): typed REAL,
+            # which holds INTEGER values as they are (SQLite keeps each value's class)
+            result_type = REAL
         conds = [self._condition(c) for c, _ in whens]
         typed = tuple(
             (c, self.coerce_to(r, result_type)) for c, r in zip(conds, results, strict=False)
@@ -649,27 +653,49 @@ def _typed_args(
     rule: Callable[[Sequence[DataType]], DataType], args: Sequence[Expr]
 ) -> tuple[list[Expr], DataType]:
     """Arguments and result type of a call. An argument made REAL only by a parameter next
-    to an INTEGER column (``i + ?``) stays so where the result's type is the same either way
-    (``total(i + ?)``, ``round(i + ?)``); elsewhere (``substr(s, i + ?)``, ``sum(i + ?)``) it
-    is typed INTEGER again, its parameter then taking INTEGER values only, so the plan types
-    no differently than without REAL parameters."""
+    to an INTEGER column (``i + ?``, which may be given 0.5 or 1) stays REAL where the
+    function takes a REAL (``sum(i + ?)``, ``abs(i - ?)``: typed by the REAL, the values are
+    SQLite's either way, an INTEGER sum of INTEGER values included). Where the function needs
+    an INTEGER (``substr(s, i + ?)``) it is converted as SQLite converts a REAL argument
+    there: truncated toward zero (``CAST(.. AS INTEGER)``)."""
     narrowed = [_narrowed(a) for a in args]
     if all(n is a for n, a in zip(narrowed, args, strict=True)):
         return list(args), rule([a.dtype for a in args])
     strict = rule([a.dtype for a in narrowed])
-    try:
-        lenient = rule([a.dtype for a in args])
-    except ProgrammingError:
-        return narrowed, strict
-    # lenient only where the result's type does not depend on it (round, total, avg ...)
-    return (list(args), lenient) if lenient is strict else (narrowed, strict)
+    lenient, lenient_type = list(args), None
+    for _ in args:
+        try:
+            lenient_type = rule([a.dtype for a in lenient])
+            if lenient_type is strict or lenient_type.family != "numeric":
+                return lenient, lenient_type
+            break
+        except IntegerArgumentError as exc:
+            index = exc.index
+            if narrowed[index] is args[index] or lenient[index] is not args[index]:
+                break
+            lenient[index] = Cast(args[index], INTEGER)  # as SQLite reads it: truncated
+        except ProgrammingError:
+            break
+    if lenient_type is not None:
+        # typed as without the REAL parameter (sum(i + ?) is INTEGER, so substr(s, sum(..))
+        # still binds); its values are SQLite's all the same (sum() adds what it is given)
+        return lenient, strict
+    # elsewhere (group_concat(i + ?) ...) typed INTEGER again: the parameter takes INTEGERs
+    return narrowed, strict
+
+
+def _untyped_param(expr: Expr) -> bool:
+    return isinstance(expr, Param) and expr.dtype is NULLTYPE
 
 
 def _narrowed(expr: Expr) -> Expr:
     """``expr`` with its operand parameters strict again and the arithmetic they made REAL
-    INTEGER again (see ``Param.operand``): where a function needs an INTEGER argument."""
+    INTEGER again (see ``Param.operand``), a CASE made REAL by its parameters (see
+    :meth:`PlanBuilder.case`) INTEGER again: where a function needs an INTEGER argument."""
     if isinstance(expr, Param) and expr.operand:
         return attrs.evolve(expr, operand=False)
+    if isinstance(expr, Case) and expr.dtype is REAL:
+        return _narrowed_case(expr)
     if isinstance(expr, Negate):
         inner = _narrowed(expr.arg)
         return expr if inner is expr.arg else Negate(inner)
@@ -679,6 +705,25 @@ def _narrowed(expr: Expr) -> Expr:
     if left is expr.left and right is expr.right:
         return expr
     return Arith(expr.op, left, right, _numeric_result(left.dtype, right.dtype))
+
+
+def _narrowed_case(case: Case) -> Expr:
+    """A REAL CASE whose results are INTEGER expressions and parameters, typed INTEGER with
+    those parameters taking INTEGERs only; any other CASE as it is."""
+    results = [r for _, r in case.whens] + [case.default]
+    params = [isinstance(r, Param) and r.dtype is REAL for r in results]
+    others = [r.dtype for r, p in zip(results, params, strict=True) if not p]
+    if not any(params) or INTEGER not in others or not set(others) <= {INTEGER, NULLTYPE}:
+        return case
+    typed = [
+        Param(r.key, INTEGER) if p and isinstance(r, Param) else r
+        for r, p in zip(results, params, strict=True)
+    ]
+    whens = tuple((c, r) for (c, _), r in zip(case.whens, typed, strict=False))
+    default = typed[-1]
+    if isinstance(default, Literal_) and default.value is None:
+        default = Literal_(None, INTEGER)
+    return Case(whens, default, INTEGER)
 
 
 def _values_match_type(expr: Expr) -> bool:
