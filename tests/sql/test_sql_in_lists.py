@@ -234,3 +234,26 @@ def test_dsl_in_builds_one_list_node_or_items_when_values_need_it() -> None:
         db.all(U.select().where(U.id.in_(["a", 1])))
     plan = db.explain(U.select().where(U.score.in_([*range(2000), None])))
     assert plan.count(" IN (") == 1 and "1998.0, 1999.0, NULL" in plan
+
+
+def test_many_parameters_of_one_type_are_checked_as_one_by_one(
+    pair: tuple[pyram.Database, sqlite3.Connection],
+) -> None:
+    """From 32 parameters of one type on, values are screened a type at a time: the same
+    answers and the same errors (naming the parameter) as the one by one check."""
+    db, _ = pair
+    marks = ",".join("?" * 40)
+    values: list[object] = [*range(40)]
+    same(pair, f"SELECT id FROM t WHERE x IN ({marks}) ORDER BY id", values)
+    values[5], values[7] = None, 3.0  # NULL, and a REAL next to an INTEGER column
+    same(pair, f"SELECT id, x IN ({marks}) FROM t ORDER BY id", values)
+    same(pair, f"SELECT id FROM t WHERE r IN ({marks}) ORDER BY id", [*range(39), 1.5])
+    same(pair, f"SELECT id FROM t WHERE s IN ({marks}) ORDER BY id", [*"abcd" * 10])
+    with pytest.raises(DataError, match=r"parameter \?4: integer out of range"):
+        db.sql(f"SELECT id FROM t WHERE x IN ({marks})", [*range(3), 2**63, *range(36)])
+    with pytest.raises(DataError, match=r"parameter \?40: expected INTEGER"):
+        db.sql(f"SELECT id FROM t WHERE x IN ({marks})", [*range(39), "a"])
+    with pytest.raises(ProgrammingError, match="41 parameter values given"):
+        db.sql(f"SELECT id FROM t WHERE x IN ({marks})", [*range(41)])
+    with pytest.raises(ProgrammingError, match=r"no value given for parameter \?40"):
+        db.sql(f"SELECT id FROM t WHERE x IN ({marks})", [*range(39)])
