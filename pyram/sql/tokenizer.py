@@ -51,8 +51,11 @@ class Token(NamedTuple):
         end: offset just past the last character.
         quoted: True for quoted identifiers (``"x"``, ```x```, ``[x]``).
 
-    A ``LIST`` token (only with ``tokenize(sql, lists=True)``) is a whole parenthesized IN list
-    of literals and parameters, ``(`` to ``)``, as written; see :data:`LIST_ITEM_RE`.
+    A ``LIST`` token (only with ``tokenize(sql, lists=True)``) is the parenthesized list after
+    ``IN``, ``(`` to ``)`` as written, when its items are literals and parameters (see
+    :data:`LIST_RE`), or when it holds nothing but number characters or ``?``: the parser
+    then checks the items and reads the text as tokens after all if they are no such list
+    (``(1 - 2, 3)``).
     """
 
     kind: TokenKind
