@@ -19,7 +19,15 @@ from typing import NamedTuple
 
 from pyram.sql.errors import SqlSyntaxError
 
-__all__ = ["KEYWORDS", "LIST_ITEM_RE", "LIST_RE", "Token", "TokenKind", "tokenize"]
+__all__ = [
+    "KEYWORDS",
+    "LIST_ITEM_RE",
+    "LIST_RE",
+    "NUMBERS_OR_MARKS_RE",
+    "Token",
+    "TokenKind",
+    "tokenize",
+]
 
 
 class TokenKind(enum.Enum):
@@ -142,7 +150,7 @@ LIST_RE = re.compile(rf"\(\s*(?:{_ANY_ITEM})(?:\s*,\s*(?:{_ANY_ITEM}))*\s*\)")
 # The characters of a list of numbers only or of ``?`` only: such a list is taken as a LIST
 # token on sight (a character class runs at C speed; LIST_RE costs a microsecond an item) and
 # the parser checks its items, reading it token by token when they are not what they seem.
-_NUMBERS_OR_MARKS = re.compile(r"[0-9\s,.eE+-]+|[?\s,]+")
+NUMBERS_OR_MARKS_RE = re.compile(r"[0-9\s,.eE+-]+|[?\s,]+")
 #: Finds the items of a LIST token's text one by one (group names as in ``_LIST_ITEM``).
 LIST_ITEM_RE = re.compile(_LIST_ITEM)
 _BLOB_RE = re.compile(r"[xX]'([^']*)'")
@@ -254,7 +262,7 @@ def tokenize(sql: str, lists: bool = False) -> list[Token]:
 def _list_end(sql: str, pos: int) -> int:
     """The end of the IN list of literals and parameters opening at ``pos``, or -1."""
     close = sql.find(")", pos)
-    if close > pos + 1 and _NUMBERS_OR_MARKS.fullmatch(sql, pos + 1, close):
+    if close > pos + 1 and NUMBERS_OR_MARKS_RE.fullmatch(sql, pos + 1, close):
         return close + 1
     listed = LIST_RE.match(sql, pos)
     return -1 if listed is None else listed.end()

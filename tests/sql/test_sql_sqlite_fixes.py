@@ -110,6 +110,7 @@ def test_real_parameter_next_to_an_integer_column(
         ("SELECT sum(CASE WHEN i > 1 THEN ? ELSE 0 END) FROM t", [0.25]),
         ("SELECT substr(s, 1, CASE WHEN i > 1 THEN ? ELSE 2 END) FROM t", [2.5]),
         ("SELECT substr(s, 1, CASE WHEN i > 1 THEN ? ELSE 2 END) FROM t", [3]),
+        ("SELECT substr(s, ?, ?), substr(s, sum(id * ?)) FROM t GROUP BY s", [1.5, 2.9, 0.5]),
     ],
 )
 def test_parameters_in_function_arguments(engines: Any, sql: str, params: list[Any]) -> None:

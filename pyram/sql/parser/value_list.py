@@ -18,7 +18,7 @@ from typing import Protocol
 from pyram.limits import MAX_VARIABLE_NUMBER
 from pyram.sql import ast
 from pyram.sql.errors import SqlSyntaxError
-from pyram.sql.tokenizer import LIST_ITEM_RE, LIST_RE, Token
+from pyram.sql.tokenizer import LIST_ITEM_RE, LIST_RE, NUMBERS_OR_MARKS_RE, Token
 
 __all__ = ["read_value_list"]
 
@@ -51,9 +51,9 @@ def read_value_list(parser: _Numbering, token: Token) -> ast.ValueItems | None:
     count = inner.count("?")
     if count and "".join(inner.split()) == "?" + ",?" * (count - 1):
         return ast.ValueItems((), _question_marks(parser, token, count))
-    if LIST_RE.fullmatch(text) is None:
-        return None
-    return _items(parser, text)
+    if NUMBERS_OR_MARKS_RE.fullmatch(inner) and LIST_RE.fullmatch(text) is None:
+        return None  # taken on sight by the tokenizer, but no list of literals (1 - 2, 3)
+    return _items(parser, text)  # any other LIST token matched LIST_RE in the tokenizer
 
 
 def _question_marks(parser: _Numbering, token: Token, count: int) -> tuple[int, ...]:
