@@ -552,7 +552,7 @@ class PlanBuilder:
         count = len(args)
         if count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
             raise ProgrammingError(f"wrong number of arguments to function {fn.name}()")
-        args, dtype = _typed_args(fn.return_type, args)
+        args, dtype = _typed_args(fn.return_type, args, aggregate=True)
         return AggCall(fn.name, tuple(args), dtype, distinct, udf=user_aggregate(name))
 
     def agg_filter(self, call: AggCall, condition: Expr) -> AggCall:
@@ -650,14 +650,17 @@ def _numeric_operand(expr: Expr, other: DataType) -> Expr:
 
 
 def _typed_args(
-    rule: Callable[[Sequence[DataType]], DataType], args: Sequence[Expr]
+    rule: Callable[[Sequence[DataType]], DataType], args: Sequence[Expr], aggregate: bool = False
 ) -> tuple[list[Expr], DataType]:
     """Arguments and result type of a call. An argument made REAL only by a parameter next
-    to an INTEGER column (``i + ?``, which may be given 0.5 or 1) stays REAL where the
-    function takes a REAL (``sum(i + ?)``, ``abs(i - ?)``: typed by the REAL, the values are
-    SQLite's either way, an INTEGER sum of INTEGER values included). Where the function needs
-    an INTEGER (``substr(s, i + ?)``) it is converted as SQLite converts a REAL argument
-    there: truncated toward zero (``CAST(.. AS INTEGER)``)."""
+    to an INTEGER column (``i + ?``, which may be given 0.5 or 1) stays REAL where a scalar
+    function takes a REAL (``abs(i - ?)``, ``round(i + ?)``: typed by the REAL, which holds
+    the INTEGER results of INTEGER values as they are). Where the function needs an INTEGER
+    (``substr(s, i + ?)``) it is converted as SQLite reads a REAL there: truncated toward zero
+    (``CAST(.. AS INTEGER)``). An aggregate whose type would change (``sum(i + ?)``) is typed
+    INTEGER again, its parameter then taking INTEGERs only: its result becomes a column the
+    query reads on, and a column's type must hold for every value (a DataError for 0.5 rather
+    than a CAST dropped on a column typed INTEGER holding 7.5)."""
     narrowed = [_narrowed(a) for a in args]
     if all(n is a for n, a in zip(narrowed, args, strict=True)):
         return list(args), rule([a.dtype for a in args])
@@ -676,11 +679,9 @@ def _typed_args(
             lenient[index] = Cast(args[index], INTEGER)  # as SQLite reads it: truncated
         except ProgrammingError:
             break
-    if lenient_type is not None:
-        # typed as without the REAL parameter (sum(i + ?) is INTEGER, so substr(s, sum(..))
-        # still binds); its values are SQLite's all the same (sum() adds what it is given)
-        return lenient, strict
-    # elsewhere (group_concat(i + ?) ...) typed INTEGER again: the parameter takes INTEGERs
+    if lenient_type is not None and not aggregate:
+        return lenient, lenient_type
+    # elsewhere (sum(i + ?), group_concat(i + ?) ...) INTEGER again: parameters take INTEGERs
     return narrowed, strict
 
 
@@ -696,6 +697,8 @@ def _narrowed(expr: Expr) -> Expr:
         return attrs.evolve(expr, operand=False)
     if isinstance(expr, Case) and expr.dtype is REAL:
         return _narrowed_case(expr)
+    if isinstance(expr, FuncCall) and expr.udf is None and expr.dtype is REAL:
+        return _narrowed_call(expr)
     if isinstance(expr, Negate):
         inner = _narrowed(expr.arg)
         return expr if inner is expr.arg else Negate(inner)
@@ -705,6 +708,19 @@ def _narrowed(expr: Expr) -> Expr:
     if left is expr.left and right is expr.right:
         return expr
     return Arith(expr.op, left, right, _numeric_result(left.dtype, right.dtype))
+
+
+def _narrowed_call(call: FuncCall) -> Expr:
+    """A scalar call made REAL by a REAL-by-parameter argument (``abs(i - ?)``), typed as
+    over the narrowed arguments (INTEGER); any other call as it is."""
+    args = [_narrowed(a) for a in call.args]
+    if all(n is a for n, a in zip(args, call.args, strict=True)):
+        return call
+    try:
+        dtype = scalar_function(call.name).return_type([a.dtype for a in args])
+    except ProgrammingError:
+        return call
+    return attrs.evolve(call, args=tuple(args), type_=dtype)
 
 
 def _narrowed_case(case: Case) -> Expr:
