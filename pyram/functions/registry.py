@@ -31,6 +31,7 @@ from pyram.types import DECIMAL, INTEGER, JSON_TYPE, NULLTYPE, REAL, TEXT, DataT
 __all__ = [
     "AggregateFunction",
     "FunctionScope",
+    "IntegerArgumentError",
     "ReturnTypeRule",
     "ScalarFunction",
     "aggregate_function",
