@@ -19,13 +19,13 @@ from pyram.dsl.expr import (
     Expr,
     Labeled,
     Literal,
-    Ordering,
     Predicate,
     SubqueryExpr,
     Unary,
 )
 from pyram.dsl.query import Aliased, Select
 from pyram.dsl.terms import Aggregate, CaseExpr, CastExpr, Column, FunctionCall, Param
+from pyram.dsl.tree import aggregates_in, children, columns_in, has_aggregate
 from pyram.dsl.window import WindowExpr
 from pyram.errors import ProgrammingError
 from pyram.limits import MAX_EXPR_DEPTH
@@ -147,7 +147,7 @@ class _Binder:
         pools = [(query.columns, False), (query.filters, True)]
         for pool, skip_outer in pools:
             for expr in pool:
-                for column in _columns_in(expr):
+                for column in columns_in(expr):
                     if column.owner is None:
                         continue
                     if skip_outer and scope.parent is not None and scope.parent.knows_table(column):
@@ -242,7 +242,7 @@ class _Binder:
         else:
             items = list(query.columns)
         has_agg = bool(query.groups) or any(
-            _has_aggregate(e)
+            has_aggregate(e)
             for e in [*items, *query.having_filters, *(o.expr for o in query.orderings)]
         )
         post: Callable[[Expr[Any]], px.PlanExpr]
@@ -256,9 +256,9 @@ class _Binder:
             def post(e: Expr[Any]) -> px.PlanExpr:
                 return self.expr(e, scope)
 
-        windows = windows_in([*items, *(o.expr for o in query.orderings)], _children)
+        windows = windows_in([*items, *(o.expr for o in query.orderings)], children)
         if windows:
-            plan, post = bind_windows(self, plan, windows, post, scope, _children)
+            plan, post = bind_windows(self, plan, windows, post, scope, children)
         exprs = [post(e) for e in items]
         names = _unique_names([_output_name(e) or f"column{i + 1}" for i, e in enumerate(items)])
         if query.is_distinct:
@@ -308,7 +308,7 @@ class _Binder:
         aggs: list[px.AggCall] = []
         agg_keys: list[Any] = []
         for e in [*items, *query.having_filters, *(o.expr for o in query.orderings)]:
-            for node in _aggregates_in(e):
+            for node in aggregates_in(e):
                 if node._key() not in agg_keys:
                     agg_keys.append(node._key())
                     args = tuple(self.expr(a, scope) for a in node.args)
@@ -434,6 +434,19 @@ class _Binder:
             if typed_arith_type(op, *pair) is not None:
                 return natural
         return self.b.literal(value, other.dtype)
+    def _in_values(self, arg: px.PlanExpr, values: tuple[Any, ...], negated: bool) -> px.PlanExpr:
+        """``arg [NOT] IN values`` (plain Python values): one list node when every value is
+        already of ``arg``'s type (checked at C speed), else a literal per value as before."""
+        b, dtype = self.b, arg.dtype
+        if values and dtype.family not in ("null", "boolean"):
+            try:
+                # nullable only when needed: the NULL-free screen is the C-speed one
+                stored = dtype.validate_column(values, nullable=None in values)
+            except Exception:
+                stored = None
+            if stored is not None:
+                return b.in_values(arg, tuple(stored), (), negated)
+        return b.in_list(arg, [b.literal(v, dtype) for v in values], negated)
 
     def _predicate(
         self, p: Predicate, scope: Scope, sub: Callable[[Expr[Any]], px.PlanExpr]
@@ -456,6 +469,8 @@ class _Binder:
                 b.literal(i.value, arg.dtype) if isinstance(i, Literal) else sub(i) for i in a[1]
             ]
             return b.in_list(arg, items, a[2])
+        if kind == "invalues":
+            return self._in_values(sub(a[0]), a[1].values, a[2])
         if kind == "insub":
             plan, _ = self.select(a[1], scope)
             return b.in_subquery(sub(a[0]), plan, a[2])
@@ -485,58 +500,6 @@ def _same_source(a: Any, b: Any) -> bool:
             and a.__pyram_alias__ == b.__pyram_alias__
         )
     return a is b
-
-
-def _children(e: Any) -> list[Any]:
-    if isinstance(e, Predicate):
-        return [x for x in e.args if isinstance(x, Expr)] + [
-            y for x in e.args if isinstance(x, tuple) for y in x if isinstance(y, Expr)
-        ]
-    if isinstance(e, BinaryOp):
-        return [e.left, e.right]
-    if isinstance(e, Unary | CastExpr):
-        return [e.arg]
-    if isinstance(e, FunctionCall):
-        return list(e.args)
-    if isinstance(e, Aggregate):
-        return [*e.args, *([e.where] if e.where is not None else [])]
-    if isinstance(e, WindowExpr):
-        call = e.call
-        where = [call.where] if isinstance(call, Aggregate) and call.where is not None else []
-        return [*call.args, *where, *e.partition_by, *(o.expr for o in e.order_by)]
-    if isinstance(e, CaseExpr):
-        out = [x for pair in e.whens for x in pair]
-        return out + ([e.default] if e.default is not None else [])
-    if isinstance(e, Labeled):
-        return [e.expr]
-    if isinstance(e, Ordering):
-        return [e.expr]
-    return []
-
-
-def _columns_in(e: Any) -> list[Column[Any]]:
-    out, stack = [], [e]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Column):
-            out.append(node)
-        stack.extend(reversed(_children(node)))
-    return out
-
-
-def _aggregates_in(e: Any) -> list[Aggregate[Any]]:
-    out, stack = [], [e]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Aggregate):
-            out.append(node)
-            continue
-        stack.extend(reversed(_children(node)))
-    return out
-
-
-def _has_aggregate(e: Any) -> bool:
-    return bool(_aggregates_in(e))
 
 
 def _output_name(e: Expr[Any]) -> str | None:

@@ -45,7 +45,7 @@ from pyram.engine.operators.values import ValuesOp
 from pyram.engine.operators.window import WindowOp
 from pyram.errors import NotSupportedError, ProgrammingError
 from pyram.plan import nodes
-from pyram.plan.expr import And, ColumnRef, Compare, Literal_, PlanExpr, SortKey
+from pyram.plan.expr import And, ColumnRef, Compare, InValues, Literal_, PlanExpr, SortKey
 from pyram.storage import Store, TableData
 
 __all__ = ["plan_physical", "split_conjuncts", "widen_nullability"]
@@ -95,6 +95,9 @@ def _widen(value: Any, nullable: set[int]) -> Any:
         if value.cid in nullable and not value.may_be_null:
             return attrs.evolve(value, may_be_null=True)
         return value
+    if isinstance(value, InValues):  # its items are constants: only the operand may change
+        arg = _widen(value.arg, nullable)
+        return value if arg is value.arg else attrs.evolve(value, arg=arg)
     if isinstance(value, tuple):
         items = tuple(_widen(v, nullable) for v in value)
         return value if all(a is b for a, b in zip(items, value, strict=True)) else items

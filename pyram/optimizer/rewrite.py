@@ -29,6 +29,7 @@ from pyram.plan.expr import (
     FunctionCall,
     InList,
     InSubquery,
+    InValues,
     IsNull,
     Like,
     Literal_,
@@ -121,6 +122,8 @@ def with_expr_children(expr: PlanExpr, kids: Sequence[PlanExpr]) -> PlanExpr:
         return _call_with_children(expr, kids)
     if isinstance(expr, InList):
         return attrs.evolve(expr, arg=kids[0], items=tuple(kids[1:]))
+    if isinstance(expr, InValues):
+        return attrs.evolve(expr, arg=kids[0])
     if isinstance(expr, Between):
         return attrs.evolve(expr, arg=kids[0], low=kids[1], high=kids[2])
     if isinstance(expr, Like):

@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from pyram.optimizer.rewrite import conjuncts
 from pyram.optimizer.rule import RuleContext
-from pyram.plan.expr import Between, ColumnRef, Compare, InList, IsNull, Literal_, PlanExpr
+from pyram.plan.expr import (
+    Between,
+    ColumnRef,
+    Compare,
+    InList,
+    InValues,
+    IsNull,
+    Literal_,
+    PlanExpr,
+)
 from pyram.plan.nodes import (
     Aggregate,
     Filter,
@@ -103,6 +112,8 @@ def _conjunct_selectivity(ctx: RuleContext, part: PlanExpr, origins: Origins) ->
         return 1 - RANGE_SELECTIVITY**2 if part.negated else RANGE_SELECTIVITY**2
     if isinstance(part, InList) and not part.negated:
         return min(1.0, EQ_SELECTIVITY * len(part.items))
+    if isinstance(part, InValues) and not part.negated:
+        return min(1.0, EQ_SELECTIVITY * part.size)
     if isinstance(part, IsNull):
         return 1 - EQ_SELECTIVITY if part.negated else EQ_SELECTIVITY
     return DEFAULT_SELECTIVITY

@@ -36,6 +36,7 @@ from pyram.plan.expr import (
     FunctionCall,
     InList,
     InSubquery,
+    InValues,
     IsNull,
     Like,
     Literal_,
@@ -48,7 +49,6 @@ from pyram.plan.expr import (
     SortKey,
     WindowCall,
     WindowFrame,
-    column_ids,
 )
 from pyram.plan.nodes import (
     Aggregate,
@@ -67,12 +67,14 @@ from pyram.plan.nodes import (
 )
 from pyram.plan.type_rules import (
     arith_result_type,
+    checked_frame,
     common_type,
     describe_operand,
     literal_type,
     numeric_result,
     typed_args,
     typed_arith_type,
+    untyped_param,
     values_match_type,
 )
 from pyram.types import (
@@ -422,6 +424,22 @@ class PlanBuilder:
         typed = tuple(self._unify(arg, item, "compare (IN)")[1] for item in items)
         return InList(arg, typed, negated)
 
+    def in_values(
+        self, arg: PlanExpr, values: tuple[Any, ...], params: tuple[str | int, ...], negated: bool
+    ) -> InValues:
+        """``arg [NOT] IN`` constants (stored forms) and parameters, as one list node; the
+        parameters take ``arg``'s type. Checked as :meth:`in_list` checks, a type at a time."""
+        if not values and not params:
+            raise ProgrammingError("IN needs at least one value")
+        for kind in set(map(type, values)) - {type(None)}:
+            family = literal_type(next(v for v in values if type(v) is kind)).family
+            if arg.dtype.family not in ("null", family):
+                raise ProgrammingError(
+                    f"cannot compare (IN) {describe_operand(arg)} ({arg.dtype.name}) and a "
+                    f"{kind.__name__} value"
+                )
+        return InValues(arg, values, params, arg.dtype, negated)
+
     def between(
         self, arg: PlanExpr, low: PlanExpr, high: PlanExpr, negated: bool = False
     ) -> Between:
@@ -451,6 +469,10 @@ class PlanBuilder:
             raise ProgrammingError("CASE needs at least one WHEN")
         results = [r for _, r in whens] + ([default] if default is not None else [])
         result_type = common_type(results)
+        if result_type is INTEGER and any(untyped_param(r) for r in results):
+            # a parameter may be given a REAL (THEN ? ELSE int_col: 2.5 or 2): typed REAL,
+            # which holds INTEGER values as they are (SQLite keeps each value's class)
+            result_type = REAL
         conds = [self._condition(c) for c, _ in whens]
         typed = tuple(
             (c, self.coerce_to(r, result_type)) for c, r in zip(conds, results, strict=False)
@@ -504,7 +526,7 @@ class PlanBuilder:
         count = len(args)
         if count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
             raise ProgrammingError(f"wrong number of arguments to function {fn.name}()")
-        args, dtype = typed_args(fn.return_type, args)
+        args, dtype = typed_args(fn.return_type, args, aggregate=True)
         return AggCall(fn.name, tuple(args), dtype, distinct, udf=user_aggregate(name))
 
     def agg_filter(self, call: AggCall, condition: PlanExpr) -> AggCall:
@@ -525,7 +547,7 @@ class PlanBuilder:
             ProgrammingError: unknown function, wrong arguments, FILTER on a non-aggregate, an
                 unsupported frame or a frame offset that is not a constant number.
         """
-        frame = self._frame(frame or WindowFrame())
+        frame = checked_frame(frame or WindowFrame(), self.coerce_to)
         function = window_function(name)
         if function is not None:
             if filter is not None:
@@ -535,25 +557,6 @@ class PlanBuilder:
         call = self.agg(name, args)
         condition = None if filter is None else self._condition(filter)
         return WindowCall(call.name, call.args, call.dtype, frame, condition)
-
-    def _frame(self, frame: WindowFrame) -> WindowFrame:
-        start, end = frame.start.kind, frame.end.kind
-        if (
-            start == "unbounded_following"
-            or end == "unbounded_preceding"
-            or (start == "current_row" and end == "preceding")
-            or (start == "following" and end in ("preceding", "current_row"))
-        ):
-            raise ProgrammingError("unsupported frame specification")
-        bounds = []
-        for bound in (frame.start, frame.end):
-            if bound.offset is not None:
-                offset = self.coerce_to(bound.offset, INTEGER if frame.unit != "range" else REAL)
-                if column_ids(offset) or offset.dtype.family not in ("numeric", "null"):
-                    raise ProgrammingError("a frame offset must be a constant number")
-                bound = attrs.evolve(bound, offset=offset)
-            bounds.append(bound)
-        return attrs.evolve(frame, start=bounds[0], end=bounds[1])
 
     @staticmethod
     def scalar_subquery(plan: Plan) -> ScalarSubquery:

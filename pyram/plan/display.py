@@ -24,6 +24,7 @@ from pyram.plan.expr import (
     FunctionCall,
     InList,
     InSubquery,
+    InValues,
     IsNull,
     Like,
     Literal_,
@@ -106,6 +107,9 @@ def format_expr(expr: PlanExpr, labels: SubqueryLabels | None = None) -> str:
         return f"({e(expr.arg)} IS {'NOT ' if expr.negated else ''}NULL)"
     if isinstance(expr, InList):
         items = ", ".join(e(i) for i in expr.items)
+        return f"({e(expr.arg)} {'NOT ' if expr.negated else ''}IN ({items}))"
+    if isinstance(expr, InValues):
+        items = ", ".join([*map(format_literal, expr.values), *map(e, expr.param_nodes())])
         return f"({e(expr.arg)} {'NOT ' if expr.negated else ''}IN ({items}))"
     if isinstance(expr, Between):
         word = "NOT BETWEEN" if expr.negated else "BETWEEN"

@@ -44,6 +44,7 @@ __all__ = [
     "FunctionCall",
     "InList",
     "InSubquery",
+    "InValues",
     "IsNull",
     "LEAF_TYPES",
     "Like",
@@ -289,6 +290,39 @@ class InList(_Boolean):
 
 
 @attrs.frozen(slots=True)
+class InValues(_Boolean):
+    """``arg [NOT] IN (...)`` over constants and parameters only, the list held as data.
+
+    An IN list of 100,000 literals (or 30,000 ``?``) is one node, not one expression per item:
+    walks see only ``arg`` and the engine probes a set built once per execution. ``values``
+    are constants in stored form (None is NULL); ``params`` are the keys of the parameters in
+    the list, each typed ``param_type`` (the type of ``arg``: a parameter next to an INTEGER
+    ``arg`` is an operand, see :attr:`Param.operand`). The front ends make an :class:`InList`
+    instead when an item is any other expression or needs converting item by item.
+    """
+
+    arg: PlanExpr
+    values: tuple[Any, ...]
+    params: tuple[str | int, ...]
+    param_type: DataType
+    negated: bool = False
+
+    @property
+    def nullable(self) -> bool:
+        return self.arg.nullable or bool(self.params) or None in self.values
+
+    @property
+    def size(self) -> int:
+        """The number of items."""
+        return len(self.values) + len(self.params)
+
+    def param_nodes(self) -> tuple[Param, ...]:
+        """The parameters as :class:`Param` nodes, typed as the list types them."""
+        operand = self.param_type.name == "INTEGER"
+        return tuple(Param(key, self.param_type, operand) for key in self.params)
+
+
+@attrs.frozen(slots=True)
 class Between(_Boolean):
     """``arg [NOT] BETWEEN low AND high`` (inclusive)."""
 
@@ -512,6 +546,8 @@ def children(expr: PlanExpr) -> Iterator[PlanExpr]:
     elif isinstance(expr, InList):
         yield expr.arg
         yield from expr.items
+    elif isinstance(expr, InValues):
+        yield expr.arg  # the items are data, not expressions
     elif isinstance(expr, Between):
         yield expr.arg
         yield expr.low

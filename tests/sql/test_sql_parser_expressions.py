@@ -63,6 +63,8 @@ def test_special_forms() -> None:
     e = expr_of("a ISNULL")
     assert isinstance(e, ast.IsNull) and not e.negated
     e = expr_of("a NOT IN (1, 2)")
+    assert isinstance(e, ast.InValues) and e.negated and e.items.values == (1, 2)
+    e = expr_of("a NOT IN (1, b)")
     assert isinstance(e, ast.InList) and e.negated and len(e.items) == 2
     e = expr_of("a IN ()")
     assert isinstance(e, ast.InList) and e.items == ()

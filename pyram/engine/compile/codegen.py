@@ -27,6 +27,7 @@ from typing import Any
 
 import attrs
 
+from pyram.engine.compile.shortcuts import case_lookup, unchecked_sum
 from pyram.functions import scalar_function
 from pyram.functions import sql_numeric as numeric
 from pyram.functions.sql_numeric import RANGE_HIGH, RANGE_LOW
@@ -44,6 +45,7 @@ from pyram.plan.expr import (
     FunctionCall,
     InList,
     InSubquery,
+    InValues,
     IsNull,
     Like,
     Literal_,
@@ -100,12 +102,39 @@ class Constant:
 
     ``kind`` is "literal" (``value`` is the value), "param" (``value`` is the parameter key),
     "subquery" (``value`` is the subquery expression, evaluated once per execution), "outer"
-    (``value`` is an outer column id) or "probe" (``value`` is a tuple of literal and param
-    constants: an IN list, resolved once per execution to ``(members, has_null)``).
+    (``value`` is an outer column id), "probe" (``value`` is a tuple of literal and param
+    constants: an IN list, resolved once per execution to ``(members, has_null)``) or
+    "in_params" (``value`` is ``(members, has_null, keys)``: an :class:`InValues` list's
+    constants as a probe and its parameters' keys, whose values join it once per execution).
     """
 
     kind: str
     value: Any
+
+
+#: the probes of the last few IN lists: a filter compiles its predicate twice (mask and
+#: kept-values kernels), and a list of 100,000 values is worth building into a set once
+_recent_probes: dict[int, tuple[tuple[Any, ...], tuple[Any, bool]]] = {}
+
+
+def _probe_of(values: tuple[Any, ...]) -> tuple[Any, bool]:
+    """``(members, has_null)`` of an IN list's constants."""
+    seen = _recent_probes.get(id(values))
+    if seen is not None and seen[0] is values:  # the entry holds ``values``: ids not reused
+        return seen[1]
+    members: Any
+    try:
+        members = frozenset(values)
+        has_null = None in members
+        members = members - {None} if has_null else members
+    except TypeError:  # an unhashable value (JSON): compared one by one, as in3 would
+        members = tuple(v for v in values if v is not None)
+        has_null = len(members) != len(values)
+    probe = (members, has_null)
+    if len(_recent_probes) >= 8:
+        _recent_probes.clear()
+    _recent_probes[id(values)] = (values, probe)
+    return probe
 
 
 class Translator:
@@ -306,7 +335,13 @@ class Translator:
 
     def _arith_chain(self, expr: ArithChain) -> str:
         """A long chain as the binary steps it stands for, :data:`_CHAIN_SEGMENT` at a time;
-        each full segment becomes a function whose value starts the next one."""
+        each full segment becomes a function whose value starts the next one. A sum of
+        columns whose values are small enough skips the checks (see :mod:`.shortcuts`)."""
+        plain = unchecked_sum(self, expr)
+        checked = self._checked_chain(expr)
+        return checked if plain is None else f"(({plain[0]}) if {plain[1]} else {checked})"
+
+    def _checked_chain(self, expr: ArithChain) -> str:
         acc: PlanExpr = expr.args[0]
         steps = list(expr.steps())
         for start in range(0, len(steps), _CHAIN_SEGMENT):
@@ -341,6 +376,9 @@ class Translator:
         return f"({r} if ({r} := -{source}){high} else {widen}({r}))"
 
     def _case(self, expr: Case) -> str:
+        lookup = case_lookup(self, expr)
+        if lookup is not None:
+            return lookup
         # a flat chain ``(r1) if (c1) else (r2) if (c2) else ... default``: no nesting for
         # CPython's parser however many WHENs; long chains nest once per _CASE_CHUNK
         branches = [f"({self.value(r)}) if ({self.truth(c)}) else" for c, r in expr.whens]
@@ -378,6 +416,8 @@ class Translator:
             return self._between(expr, negated=expr.negated)
         if isinstance(expr, InList):
             return self._in_list(expr, want=not expr.negated)
+        if isinstance(expr, InValues):
+            return self._in_values(expr, want=not expr.negated)
         if isinstance(expr, InSubquery):
             return self._in_subquery(expr, want=not expr.negated)
         if isinstance(expr, Like):
@@ -405,6 +445,8 @@ class Translator:
             return self._between(expr, negated=not expr.negated)
         if isinstance(expr, InList):
             return self._in_list(expr, want=expr.negated)
+        if isinstance(expr, InValues):
+            return self._in_values(expr, want=expr.negated)
         if isinstance(expr, InSubquery):
             return self._in_subquery(expr, want=expr.negated)
         if isinstance(expr, Like):
@@ -471,6 +513,16 @@ class Translator:
         tuple_src = "(" + "".join(f"{self.value(i)}, " for i in items) + ")"
         value = f"{helper}({self.value(expr.arg)}, {tuple_src})"
         return f"({value} is {'True' if want else 'False'})"
+
+    def _in_values(self, expr: InValues, want: bool) -> str:
+        """Truth or falsity of an IN list held as data: one set probe per row, the set built
+        at plan time from the constants (and once per execution with the parameters)."""
+        members, has_null = _probe_of(expr.values)
+        if expr.params:
+            name = self.constant(Constant("in_params", (members, has_null, expr.params)))
+        else:
+            name = self.constant(Constant("literal", (members, has_null)))
+        return self._probe(expr.arg, name, want)
 
     def _probe(self, arg: PlanExpr, name: str, want: bool) -> str:
         """Truth or falsity of ``arg IN`` a non-empty probe ``name`` = (members, has_null)."""

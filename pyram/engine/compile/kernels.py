@@ -88,6 +88,8 @@ def resolve_constants(constants: Sequence[Constant], ctx: ExecContext) -> tuple[
                 raise ProgrammingError(f"no value given for parameter {name}") from None
         elif constant.kind == "probe":
             out.append(_probe_value(constant, ctx))
+        elif constant.kind == "in_params":
+            out.append(_in_params_value(constant, ctx))
         else:
             out.append(_subquery_value(constant.value, ctx))
     return tuple(out)
@@ -107,6 +109,28 @@ def _probe_value(constant: Constant, ctx: ExecContext) -> tuple[Any, bool]:
         except TypeError:  # an unhashable value: compare one by one, as in3 would
             members = tuple(present)
         cached = ctx.cache[key] = (members, len(present) != len(values))
+    return cached
+
+
+def _in_params_value(constant: Constant, ctx: ExecContext) -> tuple[Any, bool]:
+    """An :class:`~pyram.plan.expr.InValues` list's ``(members, has_null)``: its constants
+    with its parameters' values added, built once per execution."""
+    key = id(constant)
+    cached: tuple[Any, bool] | None = ctx.cache.get(key)
+    if cached is None:
+        members, has_null, keys = constant.value
+        params = ctx.params
+        try:
+            given = list(map(params.__getitem__, keys))
+        except KeyError as exc:
+            name = f"?{exc.args[0] + 1}" if isinstance(exc.args[0], int) else f":{exc.args[0]}"
+            raise ProgrammingError(f"no value given for parameter {name}") from None
+        present = [v for v in given if v is not None]
+        try:
+            members = members.union(present)
+        except (TypeError, AttributeError):  # unhashable: compared one by one
+            members = (*members, *present)
+        cached = ctx.cache[key] = (members, has_null or len(present) != len(given))
     return cached
 
 

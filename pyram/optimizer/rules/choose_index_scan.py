@@ -51,6 +51,7 @@ from pyram.optimizer.rewrite import (
 from pyram.optimizer.rule import RuleContext
 from pyram.optimizer.stats import EQ_SELECTIVITY, RANGE_SELECTIVITY
 from pyram.optimizer.volatility import is_deterministic
+from pyram.plan.builder import literal_type
 from pyram.plan.expr import (
     AggCall,
     Between,
@@ -58,6 +59,7 @@ from pyram.plan.expr import (
     Compare,
     Field,
     InList,
+    InValues,
     Literal_,
     Param,
     PlanExpr,
@@ -184,6 +186,16 @@ def _term(
             ok = all(_fits(field, b, local) for b in bounds)
             return _Term(position, field.name, "between", bounds) if ok else None
         return _in_term(position, field, conjunct.items, local)
+    if isinstance(conjunct, InValues) and not conjunct.negated and conjunct.size <= MAX_PROBE_KEYS:
+        arg = conjunct.arg
+        if not (isinstance(arg, ColumnRef) and arg.cid in columns):
+            return None
+        # a list short enough to probe: its items as the expressions an index scan takes
+        literals = tuple(
+            Literal_(v, arg.dtype if v is None else literal_type(v)) for v in conjunct.values
+        )
+        items = literals + conjunct.param_nodes()
+        return _in_term(position, columns[arg.cid], items, local)
     return None
 
 

@@ -51,6 +51,7 @@ from pyram.plan.expr import (
     Compare,
     FunctionCall,
     InList,
+    InValues,
     IsNull,
     Literal_,
     Negate,
@@ -111,6 +112,8 @@ def _fold_one(expr: PlanExpr) -> PlanExpr:
         return _fold_case(expr)
     if isinstance(expr, Arith | Compare | Negate) and _has_null_literal(expr):
         return Literal_(None, expr.dtype)
+    if isinstance(expr, InValues):
+        return _fold_in_values(expr)
     if not isinstance(
         expr, Negate | Arith | Compare | Not | IsNull | InList | Between | FunctionCall
     ):
@@ -126,6 +129,17 @@ def _fold_one(expr: PlanExpr) -> PlanExpr:
     if value is _NOT_FOLDED:
         return expr
     return Literal_(value, expr.dtype)
+
+
+def _fold_in_values(expr: InValues) -> PlanExpr:
+    """A constant operand over constants only: the answer (``5 IN (1, 2)`` is FALSE)."""
+    if not isinstance(expr.arg, Literal_) or expr.params:
+        return expr
+    try:
+        found = in3(expr.arg.value, expr.values)
+    except TypeError:
+        return expr
+    return Literal_(_not3(found) if expr.negated else found, expr.dtype)
 
 
 def _operands(expr: PlanExpr) -> list[PlanExpr]:

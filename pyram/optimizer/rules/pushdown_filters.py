@@ -63,6 +63,7 @@ from pyram.plan.expr import (
     Compare,
     FunctionCall,
     InList,
+    InValues,
     Like,
     Literal_,
     Negate,
@@ -112,7 +113,7 @@ def _null_if_null(expr: PlanExpr, cids: set[int]) -> bool:
         return _null_if_null(expr.left, cids) or _null_if_null(expr.right, cids)
     if isinstance(expr, ArithChain):  # every step of a chain is NULL when an operand is
         return any(_null_if_null(arg, cids) for arg in expr.args)
-    if isinstance(expr, Negate | Not | Cast | InList | Between):
+    if isinstance(expr, Negate | Not | Cast | InList | InValues | Between):
         return _null_if_null(expr.arg, cids)
     if isinstance(expr, Like):
         return _null_if_null(expr.arg, cids) or _null_if_null(expr.pattern, cids)

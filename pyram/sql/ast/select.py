@@ -28,6 +28,7 @@ __all__ = [
     "InList",
     "InSelect",
     "InTable",
+    "InValues",
     "IntegerLiteral",
     "IsNull",
     "Join",
@@ -54,6 +55,7 @@ __all__ = [
     "TypeName",
     "Unary",
     "UnaryOp",
+    "ValueItems",
     "Values",
     "When",
     "FrameBoundSpec",
@@ -236,6 +238,30 @@ class InList(SqlExpr):
 
     operand: SqlExpr
     items: tuple[SqlExpr, ...]
+    negated: bool = False
+
+
+@attrs.frozen
+class ValueItems:
+    """The items of an IN list written with literals and parameters only, as data.
+
+    ``values``: the literals' values in order (a leading ``-`` applied, integers unbounded as
+    :class:`IntegerLiteral` keeps them, NULL as None); ``params``: the parameters' keys (the
+    0-based position of ``?``/``?NNN``, the name of ``:name``). Not a syntax node: walks over
+    the tree do not visit 100,000 items one by one.
+    """
+
+    values: tuple[object, ...]
+    params: tuple[str | int, ...]
+
+
+@attrs.frozen(kw_only=True)
+class InValues(SqlExpr):
+    """``x [NOT] IN (1, 2.5, 'a', NULL, -3, ?, :p ...)``: a list of only literals and
+    parameters, read in one pass (the binder makes it one list node, or items if it must)."""
+
+    operand: SqlExpr
+    items: ValueItems
     negated: bool = False
 
 

@@ -152,6 +152,8 @@ def statement_parameters(stmt: ast.Node) -> tuple[str | int, ...]:
         item = stack.pop()
         if isinstance(item, ast.Param):
             found[parameter_key(item)] = None
+        elif isinstance(item, ast.ValueItems):  # an IN list's items, read as data
+            found.update(dict.fromkeys(item.params))
         elif isinstance(item, tuple):
             stack.extend(reversed(item))
         elif attrs.has(type(item)):

@@ -27,6 +27,7 @@ from pyram.plan import nodes as pn
 from pyram.plan.builder import CHAIN_MIN_TERMS
 from pyram.sql import ast
 from pyram.sql.binder.base import BinderBase, parameter_key
+from pyram.sql.binder.in_lists import bind_in_values
 from pyram.sql.binder.scope import Alias, Ambiguous, Scope
 from pyram.types import BOOLEAN, INTEGER, NULLTYPE, REAL, TEXT, DataType, type_from_sql_name
 
@@ -206,6 +207,8 @@ class ExprBinder(BinderBase):
             return b.between(arg, low, high, e.negated)
         if isinstance(e, ast.InList):
             return self._in_list(e, ctx)
+        if isinstance(e, ast.InValues):
+            return bind_in_values(self, e, ctx)
         if isinstance(e, ast.InSelect):
             plan = self.bind_subquery(e.select, ctx.scope)
             return b.in_subquery(self.value(e.operand, ctx), plan, e.negated)
@@ -460,9 +463,15 @@ class ExprBinder(BinderBase):
             # SQLite: x IN () is 0 and x NOT IN () 1, even for NULL x (a parameter in x still
             # takes a value: the statement declares it, see Binder.parameters)
             return self.b.literal(int(e.negated))
-        items = [self._operand_like(arg, item, ctx) for item in e.items]
+        return self.in_items(arg, [self.value(item, ctx) for item in e.items], e.negated)
+
+    def in_items(self, arg: px.PlanExpr, items: list[px.PlanExpr], negated: bool) -> px.PlanExpr:
+        """``arg [NOT] IN (items)`` over bound items: a literal item takes ``arg``'s type
+        when it fits (as in a comparison), truth values meet numbers as 1/0."""
+        if not isinstance(arg, px.Literal_):
+            items = [self._literal_like(arg, i) if isinstance(i, px.Literal_) else i for i in items]
         unified = self._unify_truth(arg, *items)
-        return self.b.in_list(unified[0], unified[1:], e.negated)
+        return self.b.in_list(unified[0], unified[1:], negated)
 
     def _like(self, e: ast.Like, ctx: ExprCtx) -> px.PlanExpr:
         if e.op not in ("LIKE", "GLOB"):

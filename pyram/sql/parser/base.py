@@ -66,7 +66,7 @@ class ParserBase:
                 0,
             )
         self.sql = sql
-        self.tokens: list[Token] = tokenize(sql)
+        self.tokens: list[Token] = tokenize(sql, lists=True)
         self.pos = 0
         self.depth = 0
         self.max_param_index = 0
@@ -244,6 +244,17 @@ class ParserBase:
     def leave(self, cost: int = 1) -> None:
         """Leave a nested construct entered with :meth:`enter`."""
         self.depth -= cost
+
+    def expand_list(self) -> None:
+        """Replace the current LIST token by the tokens of its text (it held more than
+        literals and parameters)."""
+        listed = self.token
+        span = [
+            t
+            for t in tokenize(self.sql)
+            if listed.offset <= t.offset < listed.end and t.kind is not TokenKind.EOF
+        ]
+        self.tokens[self.pos : self.pos + 1] = span
 
     def next_param_index(self, marker: str) -> int | None:
         """The SQLite index of a ``?``/``?NNN`` parameter (None for named parameters)."""

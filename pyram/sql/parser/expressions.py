@@ -14,6 +14,7 @@ from pyram.limits import MAX_FUNCTION_ARGS
 from pyram.sql import ast
 from pyram.sql.errors import SqlSyntaxError
 from pyram.sql.parser.base import RESERVED, ParserBase
+from pyram.sql.parser.value_list import read_value_list
 from pyram.sql.tokenizer import Token, TokenKind
 
 __all__ = ["ExpressionParser"]
@@ -149,6 +150,12 @@ class ExpressionParser(ParserBase):
 
     def _parse_in(self, left: ast.SqlExpr, offset: int, negated: bool) -> ast.SqlExpr:
         """Parse the rest of ``left [NOT] IN (list | select)``."""
+        if self.token.kind is TokenKind.LIST:  # literals and parameters only: read as data
+            data = read_value_list(self, self.token)
+            if data is not None:
+                self.advance()
+                return ast.InValues(offset=offset, operand=left, items=data, negated=negated)
+            self.expand_list()
         if not self.at_op("("):
             if self.at_name() and self.peek().value != "(":
                 schema, table = self.parse_qualified_name("table name")
