@@ -301,8 +301,10 @@ class SqlSession:
         pg: PgSettings | None = None,
     ) -> SqlResult:
         key = key or sql
-        if pg is not None and isinstance(stmt, PG_STATEMENTS):
-            return run_pg_statement(stmt, pg, self._store)
+        if pg is not None:
+            pg.transaction_isolation = self._store.isolation
+            if isinstance(stmt, PG_STATEMENTS):
+                return run_pg_statement(stmt, pg, self._store)
         try:
             binder = Binder(sql, self, compile_check, None if pg is None else pg.snapshot())
             bound = binder.bind(stmt)

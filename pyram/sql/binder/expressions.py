@@ -148,7 +148,10 @@ class ExprBinder(BinderBase):
         return self.as_value(bound)
 
     def as_value(self, bound: px.Expr) -> px.Expr:
-        """A computed truth value as SQLite's integer 1/0 (NULL stays NULL)."""
+        """A computed truth value as SQLite's integer 1/0 (NULL stays NULL); PostgreSQL's
+        dialect keeps it boolean."""
+        if self.pg is not None:
+            return bound
         return px.Cast(bound, INTEGER) if _is_truth(bound) else bound
 
     def cond(self, e: ast.Expr, ctx: ExprCtx) -> px.Expr:
@@ -209,7 +212,8 @@ class ExprBinder(BinderBase):
         if isinstance(e, ast.NullLiteral):
             return b.literal(None)
         if isinstance(e, ast.BooleanLiteral):
-            return b.literal(int(e.value))
+            # PostgreSQL's dialect has a boolean type; SQLite's TRUE is the integer 1
+            return b.literal(e.value if self.pg is not None else int(e.value))
         if isinstance(e, ast.Parameter):
             return b.param(parameter_key(e))
         if isinstance(e, ast.Unary):

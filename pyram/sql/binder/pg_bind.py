@@ -30,7 +30,7 @@ from pyram.sql.binder.pg_catalog import (
 )
 from pyram.sql.binder.system import SystemTable
 from pyram.types.pg_types import PG_TYPES, pg_type_by_name
-from pyram.types import INTEGER, TEXT
+from pyram.types import INTEGER, TEXT, DataType
 
 if TYPE_CHECKING:
     from pyram.sql.binder.base import BinderBase
@@ -71,16 +71,19 @@ def pg_table(binder: BinderBase, schema: str | None, name: str) -> SystemTable |
     return None
 
 
-def _lookup(binder: BinderBase, arg: px.Expr, mapping: Mapping[int, str | None]) -> px.Expr:
+def _lookup(
+    binder: BinderBase, arg: px.Expr, mapping: Mapping[Any, Any], result: DataType = TEXT
+) -> px.Expr:
     """``CASE arg WHEN key THEN value ... END`` over a catalogue mapping (NULL otherwise)."""
     b = binder.b
+    key_type = TEXT if arg.dtype.family == "text" else INTEGER
     whens = [
-        (b.compare("=", arg, b.literal(key, INTEGER)), b.literal(value, TEXT))
+        (b.compare("=", arg, b.literal(key, key_type)), b.literal(value, result))
         for key, value in mapping.items()
         if value is not None
     ]
     if not whens:
-        return b.literal(None, TEXT)
+        return b.literal(None, result)
     return b.case(whens, None)
 
 
@@ -100,6 +103,11 @@ def pg_cast(binder: BinderBase, type_name: str, arg: px.Expr) -> px.Expr | None:
     if name not in ("regclass", "regtype", "regnamespace", "regproc", "regprocedure", "oid"):
         return None
     b = binder.b
+    if arg.dtype.family == "text" and not isinstance(arg, px.Literal_):
+        if name != "regclass":
+            raise ProgrammingError(f"a cast to {name} takes a constant text argument in PyRAM")
+        names = {r.name: r.oid for r in snapshot(binder).relations}
+        return _lookup(binder, arg, names, INTEGER)
     if arg.dtype.family == "text":
         text = _literal_text(arg, f"a cast to {name}")
         oid = _name_oid(binder, name, text)
