@@ -8,6 +8,6 @@ if sys.argv[1:2] == ["serve"]:
 
     raise SystemExit(serve_main(sys.argv[2:]))
 
-from pyram.shell import main  # noqa: E402 - only when not serving
+from pyram.shell import main
 
 raise SystemExit(main())

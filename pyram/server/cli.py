@@ -21,11 +21,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?", help="durable database file (default: in memory)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
     p.add_argument("--port", type=int, default=5433, help="TCP port (0: any free port)")
-    p.add_argument("--auth", choices=("scram-sha-256", "trust"), default="scram-sha-256",
-                   help="authentication; trust only on a loopback address")
+    p.add_argument(
+        "--auth",
+        choices=("scram-sha-256", "trust"),
+        default="scram-sha-256",
+        help="authentication; trust only on a loopback address",
+    )
     p.add_argument("--user", action="append", default=[], help="a user (with --password-env)")
-    p.add_argument("--password-env", action="append", default=[],
-                   help="environment variable holding the password of the matching --user")
+    p.add_argument(
+        "--password-env",
+        action="append",
+        default=[],
+        help="environment variable holding the password of the matching --user",
+    )
     p.add_argument("--users-file", help="file of name:SCRAM-SHA-256$... verifier lines")
     p.add_argument("--tls-cert", help="PEM certificate chain for TLS")
     p.add_argument("--tls-key", help="PEM private key for TLS")
@@ -36,8 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--idle-in-transaction-timeout", type=float, help="seconds")
     p.add_argument("--read-only", action="store_true", help="refuse every write (25006)")
     p.add_argument("--durability", choices=("full", "normal", "off"), default="full")
-    p.add_argument("--make-verifier", metavar="ENV",
-                   help="print the SCRAM verifier of the password in $ENV and exit")
+    p.add_argument(
+        "--make-verifier",
+        metavar="ENV",
+        help="print the SCRAM verifier of the password in $ENV and exit",
+    )
     return p
 
 
@@ -66,14 +77,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit("error: --tls-cert and --tls-key go together")
     users = _users(args)
     if args.auth == "scram-sha-256" and not users:
-        raise SystemExit("error: no users: give --user NAME --password-env VAR, --users-file, "
-                         "or --auth trust (loopback only)")
+        raise SystemExit(
+            "error: no users: give --user NAME --password-env VAR, --users-file, "
+            "or --auth trust (loopback only)"
+        )
     try:
         config = ServerConfig(
-            host=args.host, port=args.port, auth=args.auth, users=users,
+            host=args.host,
+            port=args.port,
+            auth=args.auth,
+            users=users,
             tls=tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None,
-            max_connections=args.max_connections, max_message_size=args.max_message_size,
-            statement_timeout=args.statement_timeout, idle_timeout=args.idle_timeout,
+            max_connections=args.max_connections,
+            max_message_size=args.max_message_size,
+            statement_timeout=args.statement_timeout,
+            idle_timeout=args.idle_timeout,
             idle_in_transaction_timeout=args.idle_in_transaction_timeout,
             read_only=args.read_only,
         )

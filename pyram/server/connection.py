@@ -10,6 +10,7 @@ after a FATAL ErrorResponse, and never disturbs other connections.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import time
 from collections.abc import Callable
@@ -73,7 +74,7 @@ class Connection:
         except ProtocolViolation as exc:
             reason = f"protocol violation: {exc}"
             await self._fatal("08P01", str(exc))
-        except Exception as exc:  # noqa: BLE001 - a bug must end this connection only
+        except Exception as exc:  # a bug must end this connection only, never the server
             reason = f"internal error: {type(exc).__name__}: {exc}"
             await self._fatal("XX000", f"internal error: {exc}")
         finally:
@@ -132,7 +133,9 @@ class Connection:
                 raise ServerError(
                     "terminating connection due to idle-in-transaction timeout", "25P03"
                 ) from None
-            raise ServerError("terminating connection due to idle-session timeout", "57P05") from None
+            raise ServerError(
+                "terminating connection due to idle-session timeout", "57P05"
+            ) from None
         length = int.from_bytes(header[1:], "big", signed=True)
         if length < 4:
             raise ProtocolViolation(f"invalid message length {length}")
@@ -161,23 +164,17 @@ class Connection:
         if worker is not None:
             if session is not None:
                 worker.cancel("terminating connection")
-                try:
+                with contextlib.suppress(Exception):  # ending anyway: nothing left to tell
                     await worker.run(session.abort)
-                except Exception:  # noqa: BLE001, S110 - the connection is ending anyway
-                    pass
             worker.close()
-        try:
+        with contextlib.suppress(Exception):  # the peer may be gone already
             self.writer.close()
             await asyncio.wait_for(self.writer.wait_closed(), 1.0)
-        except Exception:  # noqa: BLE001, S110 - the peer may be gone already
-            pass
 
     async def _fatal(self, code: str, text: str) -> None:
-        try:
+        with contextlib.suppress(Exception):  # the peer may be gone already
             self.writer.write(m.error_response("FATAL", code, text))
             await asyncio.wait_for(self.writer.drain(), 1.0)
-        except Exception:  # noqa: BLE001, S110 - the peer may be gone already
-            pass
 
     # ------------------------------------------------------------------ running
     async def run(self, fn: Callable[[], T]) -> T:
@@ -208,8 +205,10 @@ class Connection:
         if not statements:
             self.writer.write(m.message(b"I") + m.ready_for_query(session.status))
             return
-        implicit = len(statements) > 1 and session.status == b"I" and not any(
-            (first_words(s, 1) or [""])[0] in _TRANSACTION_HEADS for s in statements
+        implicit = (
+            len(statements) > 1
+            and session.status == b"I"
+            and not any((first_words(s, 1) or [""])[0] in _TRANSACTION_HEADS for s in statements)
         )
         try:
             if implicit:  # PostgreSQL runs a multi-statement query as one transaction

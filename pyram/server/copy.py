@@ -58,7 +58,7 @@ def copy_command(text: str) -> CopyCommand | None:
     Raises:
         ServerError: a COPY with options PyRAM does not support (42601/0A000).
     """
-    if not text.lstrip()[:4].upper() == "COPY":
+    if text.lstrip()[:4].upper() != "COPY":
         return None
     match = _COPY.match(text)
     if match is None:
@@ -67,7 +67,9 @@ def copy_command(text: str) -> CopyCommand | None:
         )
     options = _options(match.group("opts"))
     csv = options.get("format", "text").lower() == "csv" or "csv" in options
-    columns = tuple(c.strip().strip('"') for c in (match.group("cols") or "").split(",") if c.strip())
+    columns = tuple(
+        c.strip().strip('"') for c in (match.group("cols") or "").split(",") if c.strip()
+    )
     table = match.group("table")
     return CopyCommand(
         table=table.strip('"') if table else None,
@@ -87,16 +89,25 @@ def _options(text: str) -> dict[str, str]:
     if text.startswith("(") and text.endswith(")"):
         text = text[1:-1]
     options: dict[str, str] = {}
-    for piece in re.split(r"\s*,\s*|\s+(?=(?:CSV|HEADER|DELIMITER|NULL|FORMAT|QUOTE)\b)",
-                          text, flags=re.IGNORECASE):
+    for piece in re.split(
+        r"\s*,\s*|\s+(?=(?:CSV|HEADER|DELIMITER|NULL|FORMAT|QUOTE)\b)", text, flags=re.IGNORECASE
+    ):
         if not piece.strip():
             continue
         match = _OPTION.fullmatch(piece.strip())
         if match is None:
             raise ServerError(f"COPY option not understood: {piece!r}", "42601")
         name, value = match.group(1).lower(), match.group(2) or ""
-        if name not in ("format", "csv", "header", "delimiter", "null", "quote", "binary",
-                        "encoding"):
+        if name not in (
+            "format",
+            "csv",
+            "header",
+            "delimiter",
+            "null",
+            "quote",
+            "binary",
+            "encoding",
+        ):
             raise ServerError(f"COPY option {name!r} is not supported", "0A000")
         if name == "binary" or (name == "format" and value.lower() == "binary"):
             raise ServerError("COPY BINARY is not supported; use text or csv", "0A000")
@@ -119,8 +130,9 @@ async def _copy_in(conn: Connection, session: PgSession, copy: CopyCommand) -> i
     if copy.table is None:
         raise ServerError("COPY FROM needs a table", "42601")
     columns = await conn.run(lambda: _target_columns(session, copy))
-    conn.writer.write(m.message(b"G", bytes([0]) + len(columns).to_bytes(2, "big")
-                                + b"\x00\x00" * len(columns)))
+    conn.writer.write(
+        m.message(b"G", bytes([0]) + len(columns).to_bytes(2, "big") + b"\x00\x00" * len(columns))
+    )
     await conn.writer.drain()
     chunks: list[bytes] = []
     while True:
@@ -142,8 +154,10 @@ async def _copy_in(conn: Connection, session: PgSession, copy: CopyCommand) -> i
 
 def _target_columns(session: PgSession, copy: CopyCommand) -> list[tuple[str, Any]]:
     if session.failed:
-        raise ServerError("current transaction is aborted, commands ignored until end of "
-                          "transaction block", "25P02")
+        raise ServerError(
+            "current transaction is aborted, commands ignored until end of transaction block",
+            "25P02",
+        )
     if session.read_only:
         raise ServerError("cannot execute COPY FROM in a read-only server", "25006")
     assert copy.table is not None
@@ -152,13 +166,15 @@ def _target_columns(session: PgSession, copy: CopyCommand) -> list[tuple[str, An
     names = copy.columns or tuple(c.name for c in schema.columns)
     missing = [n for n in names if n.lower() not in by_name]
     if missing:
-        raise ServerError(f'column "{missing[0]}" of relation "{copy.table}" does not exist',
-                          "42703")
+        raise ServerError(
+            f'column "{missing[0]}" of relation "{copy.table}" does not exist', "42703"
+        )
     return [(by_name[n.lower()].name, by_name[n.lower()].dtype) for n in names]
 
 
-def _insert(session: PgSession, copy: CopyCommand, columns: list[tuple[str, Any]],
-            data: bytes) -> int:
+def _insert(
+    session: PgSession, copy: CopyCommand, columns: list[tuple[str, Any]], data: bytes
+) -> int:
     wires = [wire_type(dtype) for _, dtype in columns]
     values: list[list[Any]] = [[] for _ in columns]
     for line, fields in parse_rows(data, copy):
@@ -171,8 +187,9 @@ def _insert(session: PgSession, copy: CopyCommand, columns: list[tuple[str, Any]
                 raise DataError(f"COPY line {line}, column {columns[i][0]}: {exc}") from None
     assert copy.table is not None
     try:
-        return session.db.insert_columns(copy.table, {n: v for (n, _), v in zip(columns, values,
-                                                                                  strict=True)})
+        return session.db.insert_columns(
+            copy.table, {n: v for (n, _), v in zip(columns, values, strict=True)}
+        )
     finally:
         session.in_block = session.db.in_transaction
 
@@ -199,8 +216,10 @@ def _out_chunks(outcome: Outcome, copy: CopyCommand) -> Iterator[bytes]:
         yield m.message(b"d", format_row(list(outcome.columns), copy).encode())
     batch: list[bytes] = []
     for row in outcome.rows:
-        fields = [None if v is None else w.encode(v, False).decode() for v, w in zip(row, wires,
-                                                                                    strict=True)]
+        fields = [
+            None if v is None else w.encode(v, False).decode()
+            for v, w in zip(row, wires, strict=True)
+        ]
         batch.append(m.message(b"d", format_row(fields, copy).encode()))
         if len(batch) >= 1000:
             yield b"".join(batch)

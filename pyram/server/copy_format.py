@@ -139,9 +139,12 @@ def format_row(fields: list[str | None], copy: CopyCommand) -> str:
     """One row of COPY output, with its line break."""
     if copy.csv:
         return copy.delimiter.join(_csv_out(f, copy) for f in fields) + "\n"
-    return copy.delimiter.join(
-        copy.null if f is None else "".join(_UNESCAPES.get(c, c) for c in f) for f in fields
-    ) + "\n"
+    return (
+        copy.delimiter.join(
+            copy.null if f is None else "".join(_UNESCAPES.get(c, c) for c in f) for f in fields
+        )
+        + "\n"
+    )
 
 
 def _csv_out(field: str | None, copy: CopyCommand) -> str:

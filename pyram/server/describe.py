@@ -20,8 +20,9 @@ from pyram.types import DataType
 
 __all__ = ["Description", "describe"]
 
-_DESCRIBED: Final = frozenset({"SELECT", "VALUES", "WITH", "INSERT", "UPDATE", "DELETE",
-                               "REPLACE", "TABLE"})
+_DESCRIBED: Final = frozenset(
+    {"SELECT", "VALUES", "WITH", "INSERT", "UPDATE", "DELETE", "REPLACE", "TABLE"}
+)
 _MARKER: Final = re.compile(r"\$(\d+)")
 
 

@@ -167,7 +167,11 @@ def data_row(fields: Iterable[bytes | None]) -> bytes:
 
 
 def error_response(
-    severity: str, code: str, text: str, extra: Sequence[tuple[bytes, str]] = (), notice: bool = False
+    severity: str,
+    code: str,
+    text: str,
+    extra: Sequence[tuple[bytes, str]] = (),
+    notice: bool = False,
 ) -> bytes:
     """ErrorResponse (or NoticeResponse) with severity, SQLSTATE, message and more fields."""
     fields = [(b"S", severity), (b"V", severity), (b"C", code), (b"M", text), *extra]

@@ -175,8 +175,9 @@ def _timestamptz_from_binary(data: bytes) -> dt.datetime:
 
 
 def _time_binary(value: dt.time) -> bytes:
-    return _Q.pack(((value.hour * 60 + value.minute) * 60 + value.second) * 1_000_000
-                   + value.microsecond)
+    return _Q.pack(
+        ((value.hour * 60 + value.minute) * 60 + value.second) * 1_000_000 + value.microsecond
+    )
 
 
 def _time_from_binary(data: bytes) -> dt.time:
@@ -269,39 +270,77 @@ BPCHAR = attrs.evolve(TEXT, name="bpchar", oid=1042)
 NAME = attrs.evolve(TEXT, name="name", oid=19, size=64)
 UNKNOWN = attrs.evolve(TEXT, name="unknown", oid=705, size=-2)
 BOOL = WireType(
-    "bool", 16, 1, lambda v: "t" if v else "f", _bool_text,
-    lambda v: b"\x01" if v else b"\x00", lambda d: d != b"\x00",
+    "bool",
+    16,
+    1,
+    lambda v: "t" if v else "f",
+    _bool_text,
+    lambda v: b"\x01" if v else b"\x00",
+    lambda d: d != b"\x00",
 )
 BYTEA = WireType("bytea", 17, -1, _bytea_text, _bytea_from_text, bytes, bytes)
 DATE = WireType(
-    "date", 1082, 4, dt.date.isoformat, lambda t: dt.date.fromisoformat(t.strip()),
-    lambda v: _I.pack(v.toordinal() - _ORDINAL_2000), _date_from_binary,
+    "date",
+    1082,
+    4,
+    dt.date.isoformat,
+    lambda t: dt.date.fromisoformat(t.strip()),
+    lambda v: _I.pack(v.toordinal() - _ORDINAL_2000),
+    _date_from_binary,
 )
 TIMESTAMP = WireType(
-    "timestamp", 1114, 8, _timestamp_text, _timestamp_from_text,
-    _timestamp_binary, _timestamp_from_binary,
+    "timestamp",
+    1114,
+    8,
+    _timestamp_text,
+    _timestamp_from_text,
+    _timestamp_binary,
+    _timestamp_from_binary,
 )
 TIMESTAMPTZ = WireType(
-    "timestamptz", 1184, 8, _timestamp_text, _timestamptz_from_text,
-    _timestamptz_binary, _timestamptz_from_binary,
+    "timestamptz",
+    1184,
+    8,
+    _timestamp_text,
+    _timestamptz_from_text,
+    _timestamptz_binary,
+    _timestamptz_from_binary,
 )
 TIME = WireType(
-    "time", 1083, 8, dt.time.isoformat, lambda t: dt.time.fromisoformat(t.strip()),
-    _time_binary, _time_from_binary,
+    "time",
+    1083,
+    8,
+    dt.time.isoformat,
+    lambda t: dt.time.fromisoformat(t.strip()),
+    _time_binary,
+    _time_from_binary,
 )
 NUMERIC = WireType(
     "numeric", 1700, -1, str, lambda t: Decimal(t.strip()), _numeric_binary, _numeric_from_binary
 )
 UUID = WireType(
-    "uuid", 2950, 16, str, lambda t: uuid.UUID(t.strip()),
-    lambda v: uuid.UUID(str(v)).bytes, lambda d: uuid.UUID(bytes=d),
+    "uuid",
+    2950,
+    16,
+    str,
+    lambda t: uuid.UUID(t.strip()),
+    lambda v: uuid.UUID(str(v)).bytes,
+    lambda d: uuid.UUID(bytes=d),
 )
 JSON = WireType(
-    "json", 114, -1, _json_text, json.loads,
-    lambda v: _json_text(v).encode(), lambda d: json.loads(d.decode()),
+    "json",
+    114,
+    -1,
+    _json_text,
+    json.loads,
+    lambda v: _json_text(v).encode(),
+    lambda d: json.loads(d.decode()),
 )
 JSONB = attrs.evolve(
-    JSON, name="jsonb", oid=3802, to_binary=lambda v: b"\x01" + _json_text(v).encode(),
+    JSON,
+    name="jsonb",
+    oid=3802,
+    to_binary=lambda v: b"\x01" + _json_text(v).encode(),
     from_binary=_jsonb_from_binary,
 )
 OIDTYPE = attrs.evolve(INT4, name="oid", oid=26, to_binary=struct.Struct("!I").pack)
@@ -326,8 +365,29 @@ _BY_PYRAM_NAME: Final[dict[str, WireType]] = {
 #: Every wire type by OID: what a client may declare for a parameter.
 OIDS: Final[dict[int, WireType]] = {
     t.oid: t
-    for t in (INT8, INT4, INT2, FLOAT8, FLOAT4, TEXT, VARCHAR, BPCHAR, NAME, UNKNOWN, BOOL,
-              BYTEA, DATE, TIMESTAMP, TIMESTAMPTZ, TIME, NUMERIC, UUID, JSON, JSONB, OIDTYPE)
+    for t in (
+        INT8,
+        INT4,
+        INT2,
+        FLOAT8,
+        FLOAT4,
+        TEXT,
+        VARCHAR,
+        BPCHAR,
+        NAME,
+        UNKNOWN,
+        BOOL,
+        BYTEA,
+        DATE,
+        TIMESTAMP,
+        TIMESTAMPTZ,
+        TIME,
+        NUMERIC,
+        UUID,
+        JSON,
+        JSONB,
+        OIDTYPE,
+    )
 }
 
 

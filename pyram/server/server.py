@@ -10,6 +10,7 @@ open transactions) and checkpoints a durable database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import signal
 import sys
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from pyram import Database
 
 __all__ = ["Server", "ServerHandle", "serve", "start"]
+
+_SHUTDOWN = "terminating connection due to administrator command"
 
 
 def _stderr_log(line: str) -> None:
@@ -113,12 +116,9 @@ class Server:
         for conn in list(self._connections.values()):
             if conn.worker is not None:
                 conn.worker.cancel("canceling statement due to server shutdown")
-            try:
-                conn.writer.write(m.error_response(
-                    "FATAL", "57P01", "terminating connection due to administrator command"))
+            with contextlib.suppress(Exception):  # the peer may be gone already
+                conn.writer.write(m.error_response("FATAL", "57P01", _SHUTDOWN))
                 conn.writer.close()
-            except Exception:  # noqa: BLE001, S110 - the peer may be gone already
-                pass
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=self.config.shutdown_grace + 5)
         if self.db.path is not None:
@@ -132,8 +132,9 @@ class Server:
 class ServerHandle:
     """A server running on a background thread (see :func:`start`)."""
 
-    def __init__(self, server: Server, loop: asyncio.AbstractEventLoop,
-                 thread: threading.Thread) -> None:
+    def __init__(
+        self, server: Server, loop: asyncio.AbstractEventLoop, thread: threading.Thread
+    ) -> None:
         self._server = server
         self._loop = loop
         self._thread = thread
@@ -181,7 +182,7 @@ def start(db: Database, **options: Any) -> ServerHandle:
         asyncio.set_event_loop(loop)
         try:
             loop.run_until_complete(server.start())
-        except BaseException as exc:  # noqa: BLE001 - reported to the caller of start()
+        except BaseException as exc:
             failure.append(exc)
             ready.set()
             return

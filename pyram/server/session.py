@@ -30,8 +30,25 @@ if TYPE_CHECKING:
 __all__ = ["Outcome", "PgSession", "command_tag"]
 
 _READ_ONLY_OK: Final = frozenset(
-    {"SELECT", "VALUES", "SHOW", "SET", "RESET", "BEGIN", "START", "COMMIT", "END", "ROLLBACK",
-     "ABORT", "SAVEPOINT", "RELEASE", "EXPLAIN", "DISCARD", "DEALLOCATE", "TABLE"}
+    {
+        "SELECT",
+        "VALUES",
+        "SHOW",
+        "SET",
+        "RESET",
+        "BEGIN",
+        "START",
+        "COMMIT",
+        "END",
+        "ROLLBACK",
+        "ABORT",
+        "SAVEPOINT",
+        "RELEASE",
+        "EXPLAIN",
+        "DISCARD",
+        "DEALLOCATE",
+        "TABLE",
+    }
 )
 _SET: Final = re.compile(
     r"SET\s+(?:SESSION\s+|LOCAL\s+)?(?P<name>[A-Za-z_][\w.]*)\s*(?:TO|=)\s*(?P<value>.*)$",
@@ -136,9 +153,7 @@ class PgSession:
             return handler(self, text, words)
         return self.run_sql(text, params, words)
 
-    def run_sql(
-        self, text: str, params: Mapping[str, Any] | None, words: Sequence[str]
-    ) -> Outcome:
+    def run_sql(self, text: str, params: Mapping[str, Any] | None, words: Sequence[str]) -> Outcome:
         """A statement for PyRAM's SQL front end."""
         result = self.db.sql(text, dict(params) if params else None)
         columns = tuple(result.columns)
@@ -151,7 +166,9 @@ class PgSession:
     # ------------------------------------------------------------------ transactions
     def _begin(self, text: str, words: Sequence[str]) -> Outcome:
         if self.db.in_transaction:
-            return Outcome("BEGIN", notices=(("25001", "there is already a transaction in progress"),))
+            return Outcome(
+                "BEGIN", notices=(("25001", "there is already a transaction in progress"),)
+            )
         name, read_only = parse_isolation(text)
         name = name or self.settings.get("default_transaction_isolation")
         level = ISOLATION_NAMES[name]
@@ -202,7 +219,11 @@ class PgSession:
     # ------------------------------------------------------------------ settings
     def _set(self, text: str, words: Sequence[str]) -> Outcome:
         body = text.strip().rstrip(";")
-        if len(words) > 1 and words[1] in ("TRANSACTION", "SESSION") and "ISOLATION" in body.upper():
+        if (
+            len(words) > 1
+            and words[1] in ("TRANSACTION", "SESSION")
+            and "ISOLATION" in body.upper()
+        ):
             return self._set_transaction(body, words)
         zone = _SET_TIME_ZONE.match(body)
         if zone:
@@ -226,8 +247,10 @@ class PgSession:
             self.settings.set("default_transaction_isolation", name)
             return Outcome("SET")
         if not self.db.in_transaction:
-            return Outcome("SET", notices=(("25P01", "SET TRANSACTION can only be used in "
-                                            "transaction blocks"),))
+            return Outcome(
+                "SET",
+                notices=(("25P01", "SET TRANSACTION can only be used in transaction blocks"),),
+            )
         level = ISOLATION_NAMES[name]
         if self._level != level:  # PostgreSQL allows it before the first statement only
             self.db.sql("ROLLBACK")

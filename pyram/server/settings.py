@@ -13,6 +13,7 @@ import re
 from typing import Final
 
 from pyram.server.sqlstate import ServerError
+from pyram.txn import Isolation
 
 __all__ = ["ISOLATION_NAMES", "REPORTED", "Settings", "parse_isolation"]
 
@@ -64,7 +65,7 @@ _DEFAULTS: Final = {
 
 #: PostgreSQL's isolation names -> PyRAM's levels (repeatable read is snapshot isolation in
 #: both systems).
-ISOLATION_NAMES: Final = {
+ISOLATION_NAMES: Final[dict[str, Isolation]] = {
     "read uncommitted": "read_committed",
     "read committed": "read_committed",
     "repeatable read": "snapshot",

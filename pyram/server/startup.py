@@ -98,7 +98,9 @@ def _startup_params(packet: Reader) -> dict[str, str]:
             break
         params[name] = packet.cstring()
     if not params.get("user"):
-        raise ServerError("no PostgreSQL user name specified in startup packet", "28000", fatal=True)
+        raise ServerError(
+            "no PostgreSQL user name specified in startup packet", "28000", fatal=True
+        )
     return params
 
 

@@ -91,7 +91,7 @@ class SessionWorker:
                 outcome = (self._call(fn), None)
             except QueryCanceled:
                 outcome = (None, QueryCanceled(self._reason))
-            except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
+            except BaseException as exc:
                 outcome = (None, exc)
             loop.call_soon_threadsafe(_settle, future, outcome)
 
