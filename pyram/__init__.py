@@ -45,6 +45,7 @@ from pyram.errors import (
 from pyram.model import Col, Table, column, schema_of, table
 from pyram.model.values import asdict, replace
 from pyram.result import Row, SqlResult
+from pyram.server import serve
 from pyram.txn import Change, Transaction
 from pyram.types import JSON, AwareDatetime
 from pyram.udf import SqlFunction, udf
@@ -101,6 +102,7 @@ __all__ = [
     "lit",
     "param",
     "select",
+    "serve",
     "udf",
     "update",
     "column",

@@ -46,6 +46,7 @@ from pyram.storage.table_data import AnyIndex
 from pyram.storage.visible import count_in_view, find_row
 from pyram.storage.watch import ChangeWatcher, combine
 from pyram.txn import Change, ChangeHub, Isolation, Transaction, TransactionManager
+from pyram.types import DataType
 from pyram.udf import DatabaseFunctions, FunctionsApi
 
 __all__ = ["Database"]
@@ -291,6 +292,13 @@ class Database(FunctionsApi):
             DataError, IntegrityError: a value or constraint problem; nothing is changed.
         """
         return self._sql.run(text, params, dialect, pg_settings)
+
+    def describe_sql(
+        self, text: str
+    ) -> tuple[tuple[str, ...], tuple[DataType, ...], dict[str | int, DataType]] | None:
+        """(column names, column types, parameter types by marker) of one query or DML
+        statement, without running it; None for other statements (used by the server)."""
+        return self._sql.describe(text)
 
     def view_names(self) -> list[str]:
         """Names of the views created in SQL, in creation order."""

@@ -375,6 +375,34 @@ class SqlSession:
         last_rowid = None if ctx is None else ctx.cache.get("last_rowid")
         return SqlResult(rowcount=int(rows[0][0]) if rows else 0, lastrowid=last_rowid)
 
+    def describe(
+        self, sql: str
+    ) -> tuple[tuple[str, ...], tuple[DataType, ...], dict[str | int, DataType]] | None:
+        """Column names, column types and parameter types of one query or DML statement,
+        without running it (the PostgreSQL server's Describe); None for any other statement.
+
+        Raises:
+            SqlError: the statement does not parse or bind.
+        """
+        cached = self._cache.get(sql)
+        if cached is not None:
+            prepared = cached.prepared
+            return cached.names, cached.types, dict(prepared.param_types)
+        statements = parse(sql)
+        if len(statements) != 1:
+            return None
+        stmt = statements[0]
+        with use_functions(self.functions):
+            bound = Binder(sql, self, compile_check).bind(stmt)
+            if isinstance(bound, BoundSelect):
+                prepared = prepare_plan(bound.plan, self._store, declared=statement_parameters(stmt))
+                types = tuple(f.dtype for f in prepared.operator.fields)
+                return bound.names, types, dict(prepared.param_types)
+            if isinstance(bound, pn.Plan):
+                prepared = prepare_plan(bound, self._store, declared=statement_parameters(stmt))
+                return (), (), dict(prepared.param_types)
+        return None
+
     def bulk_insert_for(self, sql: str) -> BulkInsert | None:
         """The bulk path of a prepared ``INSERT ... VALUES`` statement (``executemany``), or
         None to run it set by set: not prepared yet, another kind of statement, or a table

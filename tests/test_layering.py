@@ -46,6 +46,7 @@ TOP_LEVEL = {
     "result",
     "dbapi",
     "shell",
+    "server",
     "__init__",
     "__main__",
 }

@@ -1,0 +1,315 @@
+"""One client's session: its transaction state and settings, and running one statement.
+
+PyRAM binds a transaction to the thread that began it, so every session runs its statements
+on a thread of its own (see :mod:`pyram.server.worker`); the methods here run on that thread.
+A session follows PostgreSQL's transaction rules on top of PyRAM's transactions:
+
+- ``BEGIN`` (with ``ISOLATION LEVEL`` / ``READ ONLY``) opens a PyRAM transaction; ``SET
+  TRANSACTION`` changes the level before the first statement;
+- an error inside a transaction block marks it failed (status ``E``): every statement but
+  ``ROLLBACK``/``ROLLBACK TO`` is refused with 25P02 until then, and ``COMMIT`` rolls back;
+- statements outside a block run in autocommit, each atomic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from pyram.server.settings import ISOLATION_NAMES, Settings, parse_isolation
+from pyram.server.splitter import first_words
+from pyram.server.sqlstate import ServerError
+from pyram.types import TEXT, DataType
+
+if TYPE_CHECKING:
+    from pyram import Database
+
+__all__ = ["Outcome", "PgSession", "command_tag"]
+
+_READ_ONLY_OK: Final = frozenset(
+    {
+        "SELECT",
+        "VALUES",
+        "SHOW",
+        "SET",
+        "RESET",
+        "BEGIN",
+        "START",
+        "COMMIT",
+        "END",
+        "ROLLBACK",
+        "ABORT",
+        "SAVEPOINT",
+        "RELEASE",
+        "EXPLAIN",
+        "DISCARD",
+        "DEALLOCATE",
+        "TABLE",
+    }
+)
+_SET: Final = re.compile(
+    r"SET\s+(?:SESSION\s+|LOCAL\s+)?(?P<name>[A-Za-z_][\w.]*)\s*(?:TO|=)\s*(?P<value>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_SET_TIME_ZONE: Final = re.compile(r"SET\s+(?:SESSION\s+|LOCAL\s+)?TIME\s+ZONE\s+(.*)$", re.I)
+_SAVEPOINT_NAME: Final = re.compile(r"(?:SAVEPOINT\s+)?([A-Za-z_][\w]*|\"[^\"]+\")\s*$", re.I)
+
+#: how long a transaction's first write waits for another transaction's write lock
+LOCK_WAIT: Final = 30.0
+
+
+@attrs.frozen
+class Outcome:
+    """What one statement produced: rows (a query) and the CommandComplete tag."""
+
+    tag: str
+    columns: tuple[str, ...] = ()
+    types: tuple[DataType, ...] = ()
+    rows: Sequence[tuple[Any, ...]] = ()
+    notices: tuple[tuple[str, str], ...] = ()  #: (SQLSTATE, message)
+
+    @property
+    def is_query(self) -> bool:
+        """True when the statement returns rows (RowDescription is sent)."""
+        return bool(self.columns)
+
+
+def command_tag(words: Sequence[str], rowcount: int, rows: int) -> str:
+    """The CommandComplete tag of a statement from its first keywords."""
+    head = words[0] if words else ""
+    if head in ("SELECT", "VALUES", "TABLE", "WITH", "SHOW", "EXPLAIN"):
+        return f"SELECT {rows}"
+    if head == "INSERT" or head == "REPLACE":
+        return f"INSERT 0 {max(rowcount, 0)}"
+    if head in ("UPDATE", "DELETE"):
+        return f"{head} {max(rowcount, 0)}"
+    if head in ("CREATE", "DROP", "ALTER") and len(words) > 1:
+        kind = words[1]
+        if kind in ("UNIQUE", "TEMP", "TEMPORARY") and len(words) > 2:
+            kind = words[2]
+        return f"{head} {kind}"
+    return head
+
+
+class PgSession:
+    """A client's session on the shared database (methods run on the session's own thread)."""
+
+    def __init__(self, db: Database, user: str, *, read_only: bool = False) -> None:
+        self.db = db
+        self.settings = Settings(user)
+        self.read_only = read_only
+        self.failed = False  #: inside a failed transaction block
+        #: a transaction is open (kept here: PyRAM's own flag is per thread, and the event
+        #: loop reads this one)
+        self.in_block = False
+        self._level = ""  #: PyRAM's isolation level of the open transaction
+
+    # ------------------------------------------------------------------ state
+    @property
+    def status(self) -> bytes:
+        """ReadyForQuery's transaction status byte."""
+        if self.failed:
+            return b"E"
+        return b"T" if self.in_block else b"I"
+
+    def abort(self) -> None:
+        """Roll back whatever is open (an implicit transaction failed, the connection ends)."""
+        if self.db.in_transaction:
+            self.db.sql("ROLLBACK")
+        self.failed = False
+        self.in_block = False
+
+    # ------------------------------------------------------------------ running
+    def execute(self, text: str, params: Mapping[str, Any] | None = None) -> Outcome:
+        """Run one statement; an error inside a transaction block fails the block.
+
+        Raises:
+            Error: whatever PyRAM raises (the caller maps it to an ErrorResponse).
+            ServerError: a statement refused by the session (25P02, 25006, ...).
+        """
+        try:
+            return self._execute(text, params)
+        except BaseException:
+            self.failed = self.db.in_transaction
+            raise
+        finally:
+            self.in_block = self.db.in_transaction
+
+    def _execute(self, text: str, params: Mapping[str, Any] | None) -> Outcome:
+        words = first_words(text, 4)
+        head = words[0] if words else ""
+        if self.failed and head not in ("ROLLBACK", "ABORT", "COMMIT", "END"):
+            raise ServerError(
+                "current transaction is aborted, commands ignored until end of transaction block",
+                "25P02",
+            )
+        if self.read_only and head not in _READ_ONLY_OK and not _reads_only(words):
+            raise ServerError("cannot execute this statement in a read-only server", "25006")
+        handler = _HANDLERS.get(head)
+        if handler is not None:
+            return handler(self, text, words)
+        return self.run_sql(text, params, words)
+
+    def run_sql(self, text: str, params: Mapping[str, Any] | None, words: Sequence[str]) -> Outcome:
+        """A statement for PyRAM's SQL front end."""
+        result = self.db.sql(text, dict(params) if params else None)
+        columns = tuple(result.columns)
+        rows = result.raw_rows
+        tag = command_tag(words, result.rowcount, len(rows))
+        if columns:
+            return Outcome(tag, columns, tuple(result.types), rows)
+        return Outcome(tag)
+
+    # ------------------------------------------------------------------ transactions
+    def _begin(self, text: str, words: Sequence[str]) -> Outcome:
+        if self.db.in_transaction:
+            return Outcome(
+                "BEGIN", notices=(("25001", "there is already a transaction in progress"),)
+            )
+        name, read_only = parse_isolation(text)
+        name = name or self.settings.get("default_transaction_isolation")
+        level = ISOLATION_NAMES[name]
+        self.db.begin(level, read_only=bool(read_only) or self.read_only, timeout=LOCK_WAIT)
+        self._level = level
+        self.settings.set("transaction_isolation", name)
+        return Outcome("BEGIN")
+
+    def _commit(self, text: str, words: Sequence[str]) -> Outcome:
+        if not self.db.in_transaction:
+            return Outcome("COMMIT", notices=(("25P01", "there is no transaction in progress"),))
+        if self.failed:
+            self.abort()
+            return Outcome("ROLLBACK")
+        try:
+            self.db.sql("COMMIT")
+        finally:
+            self._ended()
+        return Outcome("COMMIT")
+
+    def _rollback(self, text: str, words: Sequence[str]) -> Outcome:
+        if "TO" in words:
+            savepoint = _savepoint_name(text.split(None, 1)[1], after="TO")
+            self.db.sql(f"ROLLBACK TO SAVEPOINT {savepoint}")
+            self.failed = False
+            return Outcome("ROLLBACK")
+        if not self.db.in_transaction:
+            return Outcome("ROLLBACK", notices=(("25P01", "there is no transaction in progress"),))
+        self.abort()
+        self._ended()
+        return Outcome("ROLLBACK")
+
+    def _savepoint(self, text: str, words: Sequence[str]) -> Outcome:
+        if not self.db.in_transaction:
+            raise ServerError("SAVEPOINT can only be used in transaction blocks", "25P01")
+        self.db.sql(f"SAVEPOINT {_savepoint_name(text, after='SAVEPOINT')}")
+        return Outcome("SAVEPOINT")
+
+    def _release(self, text: str, words: Sequence[str]) -> Outcome:
+        self.db.sql(f"RELEASE SAVEPOINT {_savepoint_name(text, after='RELEASE')}")
+        return Outcome("RELEASE")
+
+    def _ended(self) -> None:
+        self.failed = False
+        default = self.settings.get("default_transaction_isolation")
+        self.settings.set("transaction_isolation", default)
+
+    # ------------------------------------------------------------------ settings
+    def _set(self, text: str, words: Sequence[str]) -> Outcome:
+        body = text.strip().rstrip(";")
+        if (
+            len(words) > 1
+            and words[1] in ("TRANSACTION", "SESSION")
+            and "ISOLATION" in body.upper()
+        ):
+            return self._set_transaction(body, words)
+        zone = _SET_TIME_ZONE.match(body)
+        if zone:
+            self.settings.set("timezone", _unquote(zone.group(1)))
+            return Outcome("SET")
+        match = _SET.match(body)
+        if match is None:
+            raise ServerError(f"syntax error in SET: {body!r}", "42601")
+        value = _unquote(match.group("value"))
+        if value.upper() == "DEFAULT":
+            self.settings.reset(match.group("name"))
+        else:
+            self.settings.set(match.group("name"), value)
+        return Outcome("SET")
+
+    def _set_transaction(self, body: str, words: Sequence[str]) -> Outcome:
+        name, _read_only = parse_isolation(body)
+        if name is None:
+            return Outcome("SET")
+        if words[1] == "SESSION":  # SET SESSION CHARACTERISTICS AS TRANSACTION ...
+            self.settings.set("default_transaction_isolation", name)
+            return Outcome("SET")
+        if not self.db.in_transaction:
+            return Outcome(
+                "SET",
+                notices=(("25P01", "SET TRANSACTION can only be used in transaction blocks"),),
+            )
+        level = ISOLATION_NAMES[name]
+        if self._level != level:  # PostgreSQL allows it before the first statement only
+            self.db.sql("ROLLBACK")
+            self._level = level
+            self.db.begin(level, timeout=LOCK_WAIT)
+        self.settings.set("transaction_isolation", name)
+        return Outcome("SET")
+
+    def _show(self, text: str, words: Sequence[str]) -> Outcome:
+        name = text.strip().rstrip(";").split(None, 1)[1].strip()
+        if name.upper() == "ALL":
+            rows = [(k, v, "") for k, v in self.settings.items()]
+            return Outcome("SHOW", ("name", "setting", "description"), (TEXT, TEXT, TEXT), rows)
+        if name.upper() == "TRANSACTION ISOLATION LEVEL":
+            name = "transaction_isolation"
+        column = Settings.display_name(name.strip('"'))
+        value = self.settings.get(name.strip('"'))
+        return Outcome("SHOW", (column.lower(),), (TEXT,), [(value,)])
+
+    def _reset(self, text: str, words: Sequence[str]) -> Outcome:
+        self.settings.reset(None if len(words) < 2 or words[1] == "ALL" else words[1])
+        return Outcome("RESET")
+
+    def _discard(self, text: str, words: Sequence[str]) -> Outcome:
+        self.settings.reset(None)
+        return Outcome("DISCARD ALL")
+
+
+def _reads_only(words: Sequence[str]) -> bool:
+    """True for ``WITH ... SELECT`` (PyRAM allows no data-changing CTE body)."""
+    return bool(words) and words[0] == "WITH" and not {"INSERT", "UPDATE", "DELETE"} & set(words)
+
+
+def _savepoint_name(text: str, after: str) -> str:
+    rest = re.split(rf"\b{after}\b", text, maxsplit=1, flags=re.IGNORECASE)[-1]
+    match = _SAVEPOINT_NAME.match(rest.strip().rstrip(";").strip())
+    if match is None:
+        raise ServerError(f"syntax error: a savepoint name expected: {text!r}", "42601")
+    return match.group(1)
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1].replace(value[0] * 2, value[0])
+    return value
+
+
+_HANDLERS: Final = {
+    "BEGIN": PgSession._begin,
+    "START": PgSession._begin,
+    "COMMIT": PgSession._commit,
+    "END": PgSession._commit,
+    "ROLLBACK": PgSession._rollback,
+    "ABORT": PgSession._rollback,
+    "SAVEPOINT": PgSession._savepoint,
+    "RELEASE": PgSession._release,
+    "SET": PgSession._set,
+    "SHOW": PgSession._show,
+    "RESET": PgSession._reset,
+    "DISCARD": PgSession._discard,
+}
