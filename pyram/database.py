@@ -294,11 +294,15 @@ class Database(FunctionsApi):
         return self._sql.run(text, params, dialect, pg_settings)
 
     def describe_sql(
-        self, text: str
+        self,
+        text: str,
+        *,
+        dialect: Literal["sqlite", "postgres"] = "sqlite",
+        pg_settings: PgSettings | None = None,
     ) -> tuple[tuple[str, ...], tuple[DataType, ...], dict[str | int, DataType]] | None:
         """(column names, column types, parameter types by marker) of one query or DML
         statement, without running it; None for other statements (used by the server)."""
-        return self._sql.describe(text)
+        return self._sql.describe(text, dialect, pg_settings)
 
     def view_names(self) -> list[str]:
         """Names of the views created in SQL, in creation order."""

@@ -259,6 +259,8 @@ class SqlSession:
         ...) use ``pg_settings`` (a fresh :class:`PgSettings` when None)."""
         if not isinstance(sql, str):
             raise ProgrammingError(f"SQL must be a str, not {type(sql).__name__}")
+        if dialect == "postgres" and params is not None and not isinstance(params, Mapping):
+            params = {str(i): v for i, v in enumerate(params, start=1)}  # $1, $2, ...
         values = _param_values(params)
         key: str | tuple[str, str] = sql if dialect == "sqlite" else (dialect, sql)
         cached = self._cache.get(key)
@@ -376,7 +378,7 @@ class SqlSession:
         return SqlResult(rowcount=int(rows[0][0]) if rows else 0, lastrowid=last_rowid)
 
     def describe(
-        self, sql: str
+        self, sql: str, dialect: str = "sqlite", pg_settings: PgSettings | None = None
     ) -> tuple[tuple[str, ...], tuple[DataType, ...], dict[str | int, DataType]] | None:
         """Column names, column types and parameter types of one query or DML statement,
         without running it (the PostgreSQL server's Describe); None for any other statement.
@@ -384,16 +386,19 @@ class SqlSession:
         Raises:
             SqlError: the statement does not parse or bind.
         """
-        cached = self._cache.get(sql)
+        cached = self._cache.get(sql if dialect == "sqlite" else (dialect, sql))
         if cached is not None:
             prepared = cached.prepared
             return cached.names, cached.types, dict(prepared.param_types)
-        statements = parse(sql)
+        statements = parse(sql, dialect)
         if len(statements) != 1:
             return None
         stmt = statements[0]
+        pg = None
+        if dialect == "postgres":
+            pg = (pg_settings or PgSettings()).snapshot()
         with use_functions(self.functions):
-            bound = Binder(sql, self, compile_check).bind(stmt)
+            bound = Binder(sql, self, compile_check, pg).bind(stmt)
             if isinstance(bound, BoundSelect):
                 prepared = prepare_plan(bound.plan, self._store, declared=statement_parameters(stmt))
                 types = tuple(f.dtype for f in prepared.operator.fields)

@@ -7,7 +7,8 @@ send, read into the same syntax tree as SQLite's dialect.
 
 What this dialect adds to the SQLite one (everything else is parsed alike):
 
-- ``$1`` parameters (positional: ``$1`` is ``?1``), ``x::type`` casts, ``E'...'`` strings;
+- ``$1`` parameters (named ``"1"``, as SQLite reads ``$1``; the database also takes a list
+  for them), ``x::type`` casts, ``E'...'`` strings;
 - PostgreSQL type names (``int4``, ``float8``, ``bytea``, ``varchar(n)``, ``timestamptz``,
   ``jsonb``, ...), each read as the PyRAM type storing it (:mod:`pyram.types.pg_types`);
   ``regclass``/``regtype``/``oid`` casts look catalogue objects up (the binder does that);
@@ -202,12 +203,6 @@ class PostgresParser(Parser):
                 self.error(f"expected {word.upper()}")
 
     # -- expressions -------------------------------------------------------------------------
-
-    def next_param_index(self, marker: str) -> int | None:
-        """``$N`` is positional parameter N, as ``?N``."""
-        if marker[0] == "$" and marker[1:].isdigit():
-            return super().next_param_index("?" + marker[1:])
-        return super().next_param_index(marker)
 
     def parse_infix_extension(self, left: ast.Expr, min_prec: int) -> ast.Expr | None:
         """PostgreSQL's infix operators the SQLite grammar lacks (None: none is here)."""
