@@ -87,6 +87,13 @@ def _lookup(
     return b.case(whens, None)
 
 
+def _constant(arg: px.Expr) -> Any:
+    """The value of a constant argument (a truth value arrives cast to an integer), or None."""
+    if isinstance(arg, px.Cast):
+        arg = arg.arg
+    return arg.value if isinstance(arg, px.Literal_) else None
+
+
 def _literal_text(arg: px.Expr, what: str) -> str:
     if not isinstance(arg, px.Literal_) or not isinstance(arg.value, str):
         raise ProgrammingError(f"{what} takes a constant text argument in PyRAM")
@@ -142,7 +149,7 @@ def _name_oid(binder: BinderBase, kind: str, text: str) -> int | None:
 def _setting(binder: BinderBase, args: list[px.Expr], missing_ok: bool = False) -> px.Expr:
     assert binder.pg is not None
     name = _literal_text(args[0], "current_setting()").lower()
-    if len(args) > 1 and isinstance(args[1], px.Literal_) and args[1].value:
+    if len(args) > 1 and _constant(args[1]):
         missing_ok = True
     value = binder.pg.get(name)
     if value is None and not missing_ok:
@@ -176,11 +183,13 @@ def _user_name(binder: BinderBase) -> str:
 
 def _indexdef(binder: BinderBase, args: list[px.Expr]) -> px.Expr:
     snap = snapshot(binder)
-    column = args[1] if len(args) > 1 else None
-    if isinstance(column, px.Literal_) and column.value not in (0, None):
+    if len(args) > 1 and _constant(args[1]) not in (0, None):
         raise ProgrammingError("pg_get_indexdef(index, column) is not supported: PyRAM has no "
                                "expression indexes; read pg_index.indkey")  # fmt: skip
-    mapping = {r.oid: snap.index_definition(r.oid) for r in snap.relations if r.kind == "i"}
+    pretty = len(args) > 2 and bool(_constant(args[2]))
+    mapping = {
+        r.oid: snap.index_definition(r.oid, pretty) for r in snap.relations if r.kind == "i"
+    }
     return _lookup(binder, args[0], mapping)
 
 

@@ -64,6 +64,8 @@ class _Relation:
     has_index: bool = False
     am: int = 0
     checks: int = 0
+    #: PostgreSQL enforces foreign keys with triggers on both tables
+    triggers: bool = False
 
 
 class PgSnapshot:
@@ -82,6 +84,7 @@ class PgSnapshot:
             _Relation(oid, name, NAMESPACE_PG_CATALOG, "r", len(PG_CATALOG_TABLES[name][0]))
             for name, oid in _CATALOG_OIDS.items()
         ]
+        referenced = {fk.ref_table.lower() for s in self.tables for fk in s.foreign_keys}
         for schema in self.tables:
             out.append(
                 _Relation(
@@ -93,6 +96,7 @@ class PgSnapshot:
                     bool(self.indexes(schema)),
                     _HEAP,
                     len(schema.checks),
+                    bool(schema.foreign_keys) or schema.name.lower() in referenced,
                 )
             )
             for index, _ in self.indexes(schema):
@@ -134,16 +138,18 @@ class PgSnapshot:
                 return relation.oid
         return None
 
-    def index_definition(self, oid: int) -> str | None:
-        """``pg_get_indexdef``: ``CREATE [UNIQUE] INDEX name ON public.t USING btree (a)``."""
+    def index_definition(self, oid: int, pretty: bool = False) -> str | None:
+        """``pg_get_indexdef``: ``CREATE [UNIQUE] INDEX name ON public.t USING btree (a)``
+        (``pretty``: the table unqualified, as PostgreSQL shows a visible one)."""
         for schema in self.tables:
             for index, _ in self.indexes(schema):
                 if object_oid("index", index.name) == oid:
                     unique = "UNIQUE " if index.unique else ""
                     method = "hash" if index.kind == "hash" else "btree"
                     columns = ", ".join(index.columns)
+                    table = schema.name if pretty else f"public.{schema.name}"
                     return (
-                        f"CREATE {unique}INDEX {index.name} ON public.{schema.name} "
+                        f"CREATE {unique}INDEX {index.name} ON {table} "
                         f"USING {method} ({columns})"
                     )
         return None
@@ -210,7 +216,7 @@ def _key(schema: TableSchema | None, columns: tuple[str, ...]) -> str | None:
 def _class_rows(snap: PgSnapshot) -> list[Row]:
     return [
         (r.oid, r.name, r.namespace, 0, 0, OWNER, r.am, r.oid, 0, 0, -1.0, 0, 0, r.has_index,
-         False, "p", r.kind, r.natts, r.checks, False, False, False, False, False, True, "d",
+         False, "p", r.kind, r.natts, r.checks, False, r.triggers, False, False, False, True, "d",
          False, None, None, None)
         for r in snap.relations
     ]  # fmt: skip
