@@ -68,6 +68,8 @@ def pg_table(binder: BinderBase, schema: str | None, name: str) -> SystemTable |
         return pg_catalog_table(snapshot(binder), key)
     if space == "pg_catalog" or space == "information_schema":
         raise ProgrammingError(f'relation "{schema}.{name}" does not exist in PyRAM')
+    if space is not None and space != "public":
+        raise ProgrammingError(f'schema "{schema}" does not exist: PyRAM has one, public')
     return None
 
 

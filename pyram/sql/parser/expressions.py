@@ -268,6 +268,10 @@ class ExpressionParser(ParserBase):
         if kind is TokenKind.OPERATOR and token.value == "(":
             return self._parse_parenthesized()
         if kind is TokenKind.KEYWORD:
+            if self.extended_infix:
+                special = self.parse_name_primary()
+                if special is not None:
+                    return special
             return self._parse_keyword_primary(token)
         self.error("expected an expression")
 

@@ -334,6 +334,9 @@ class PostgresParser(Parser):
         """``schema.function(...)``, ``ARRAY[...]``, ``ANY (...)`` and the niladic functions
         (None: an ordinary name, parsed as SQLite's dialect does)."""
         token = self.token
+        if token.kind is TokenKind.KEYWORD and token.value == "ALL" and self.peek().value == "(":
+            self.advance()  # x <> ALL (ARRAY[...]): see _any_all
+            return self._parse_function_call(token)
         if token.kind is not TokenKind.IDENTIFIER or token.quoted:
             return None
         word = token.value.lower()
