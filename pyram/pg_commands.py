@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pyram.errors import ProgrammingError
 from pyram.result import SqlResult
-from pyram.sql import ast_pg
+from pyram.sql import ast, ast_pg
 from pyram.sql.pg_settings import PgSettings, isolation_name
 from pyram.storage import Store
 from pyram.types import TEXT
@@ -28,7 +28,7 @@ PG_STATEMENTS = (
 )
 
 
-def run_pg_statement(stmt: ast_pg.Statement, settings: PgSettings, store: Store) -> SqlResult:
+def run_pg_statement(stmt: ast.Statement, settings: PgSettings, store: Store) -> SqlResult:
     """Run one of :data:`PG_STATEMENTS` for the session whose settings are ``settings``.
 
     Raises:

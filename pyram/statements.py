@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -25,9 +25,9 @@ from pyram.engine.operator import ExecContext
 from pyram.engine.operators.common import compile_constant, evaluate
 from pyram.errors import ProgrammingError
 from pyram.functions.registry import FunctionScope, use_functions
+from pyram.pg_commands import PG_STATEMENTS, run_pg_statement
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
-from pyram.pg_commands import PG_STATEMENTS, run_pg_statement
 from pyram.result import SqlResult
 from pyram.schema_alter import apply_alter
 from pyram.session import Prepared, analyze, prepare_plan, run_with_context
@@ -55,6 +55,7 @@ from pyram.storage import Store
 from pyram.storage.index_ddl import create_index, drop_index
 from pyram.storage.store_txn import LOCK_TIMEOUT
 from pyram.triggers import TriggerSet
+from pyram.txn import Isolation
 from pyram.types import DataType
 
 __all__ = ["Params", "SqlSession"]
@@ -400,7 +401,8 @@ class SqlSession:
         with use_functions(self.functions):
             bound = Binder(sql, self, compile_check, pg).bind(stmt)
             if isinstance(bound, BoundSelect):
-                prepared = prepare_plan(bound.plan, self._store, declared=statement_parameters(stmt))
+                declared = statement_parameters(stmt)
+                prepared = prepare_plan(bound.plan, self._store, declared=declared)
                 types = tuple(f.dtype for f in prepared.operator.fields)
                 return bound.names, types, dict(prepared.param_types)
             if isinstance(bound, pn.Plan):
@@ -539,10 +541,10 @@ class SqlSession:
     def _transaction(self, stmt: Any, pg: PgSettings | None = None) -> SqlResult:
         store = self._store
         if isinstance(stmt, ast.Begin):
-            isolation = stmt.isolation
-            if isolation is None and pg is not None:
-                isolation = isolation_level(pg.show("default_transaction_isolation"))
-            store.begin(isolation=isolation or "serializable", read_only=stmt.read_only)
+            level = stmt.isolation or "serializable"
+            if stmt.isolation is None and pg is not None:
+                level = isolation_level(pg.show("default_transaction_isolation"))
+            store.begin(isolation=cast("Isolation", level), read_only=stmt.read_only)
         elif isinstance(stmt, ast.Commit):
             store.commit()
         elif isinstance(stmt, ast.Rollback):

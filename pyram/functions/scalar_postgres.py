@@ -15,9 +15,9 @@ from typing import Any
 
 from pyram.errors import DataError
 from pyram.functions.registry import ReturnTypeRule, define_scalar, expect, expect_integer
-from pyram.types.pg_types import format_type as _format_type
-from pyram.types.pg_types import PG_SERVER_VERSION, pg_type_by_name
 from pyram.types import BOOLEAN, INTEGER, TEXT, DataType
+from pyram.types.pg_types import PG_SERVER_VERSION, pg_type_by_name
+from pyram.types.pg_types import format_type as _format_type
 
 __all__: list[str] = []
 

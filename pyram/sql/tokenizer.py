@@ -241,7 +241,9 @@ def _scan_blob(sql: str, pos: int, line: int, column: int) -> Token:
     return Token(TokenKind.BLOB, digits, pos, line, column, m.end())
 
 
-_ESCAPE_RE = re.compile(r"\\(?:x([0-9a-fA-F]{1,2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([0-7]{1,3})|(.))|''", re.S)
+_ESCAPE_RE = re.compile(
+    r"\\(?:x([0-9a-fA-F]{1,2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([0-7]{1,3})|(.))|''", re.S
+)
 _SIMPLE_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 

@@ -195,7 +195,7 @@ def test_information_schema() -> None:
 
 def test_catalogue_is_read_only_and_unknown_catalogue_tables_are_errors() -> None:
     db = pyram.Database()
-    with pytest.raises(pyram.ProgrammingError, match="pg_catalog.pg_nope"):
+    with pytest.raises(pyram.ProgrammingError, match=r"pg_catalog\.pg_nope"):
         db.sql("SELECT * FROM pg_catalog.pg_nope", dialect="postgres")
     with pytest.raises(pyram.ProgrammingError):
         db.sql("DELETE FROM pg_class", dialect="postgres")

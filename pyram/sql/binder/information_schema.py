@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 from pyram.sql.binder.pg_catalog import PgSnapshot, column_spec
 from pyram.sql.binder.system import SystemTable
-from pyram.types.pg_types import pg_type_for
 from pyram.sql.schema_text import default_sql
 from pyram.types import DataType
+from pyram.types.pg_types import pg_type_for
 
 __all__ = ["INFORMATION_SCHEMA_TABLES", "information_schema_table"]
 
@@ -66,6 +66,7 @@ def _key_column_usage(snap: PgSnapshot) -> list[Row]:
     db = snap.settings.get("database", "pyram")
     rows: list[Row] = []
     for schema in snap.tables:
+        keyed: list[tuple[str, tuple[str, ...], tuple[str, ...] | None]]
         keyed = [(u.name, u.columns, None) for u in schema.uniques]
         keyed += [
             (f"{schema.name}_{'_'.join(fk.columns)}_fkey", fk.columns, fk.ref_columns)

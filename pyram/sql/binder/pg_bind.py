@@ -29,8 +29,8 @@ from pyram.sql.binder.pg_catalog import (
     pg_catalog_table,
 )
 from pyram.sql.binder.system import SystemTable
-from pyram.types.pg_types import PG_TYPES, pg_type_by_name
 from pyram.types import INTEGER, TEXT, DataType
+from pyram.types.pg_types import PG_TYPES, pg_type_by_name
 
 if TYPE_CHECKING:
     from pyram.sql.binder.base import BinderBase
@@ -49,7 +49,7 @@ _NAMESPACES = {
 def snapshot(binder: BinderBase) -> PgSnapshot:
     """The statement's catalogue snapshot (made once, shared by every use in the statement)."""
     assert binder.pg is not None
-    found = binder.pg_snapshot
+    found: PgSnapshot | None = binder.pg_snapshot
     if found is None:
         found = PgSnapshot(binder.catalog, dict(binder.pg))
         binder.pg_snapshot = found

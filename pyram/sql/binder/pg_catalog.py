@@ -17,12 +17,12 @@ from collections.abc import Callable
 
 import attrs
 
-from pyram.catalog import TableSchema
+from pyram.catalog import IndexSpec, TableSchema
 from pyram.sql.binder.base import SqlCatalog
 from pyram.sql.binder.system import SystemTable
-from pyram.types.pg_types import PG_TYPES, PgType, pg_type_for
 from pyram.sql.schema_text import default_sql
 from pyram.types import BOOLEAN, INTEGER, REAL, TEXT, DataType
+from pyram.types.pg_types import PG_TYPES, PgType, pg_type_for
 
 __all__ = [
     "PG_CATALOG_TABLES",
@@ -117,7 +117,7 @@ class PgSnapshot:
         )
         return out
 
-    def indexes(self, schema: TableSchema) -> list[tuple[object, bool]]:
+    def indexes(self, schema: TableSchema) -> list[tuple[IndexSpec, bool]]:
         """(index, is primary key) of ``schema`` as PostgreSQL has them: constraint indexes and
         CREATE INDEX ones, not the hidden ones PyRAM keeps on foreign-key columns."""
         hidden = {f"{schema.name}_{'_'.join(fk.columns)}_fkey" for fk in schema.foreign_keys}
@@ -169,11 +169,9 @@ class PgSnapshot:
             for unique in schema.uniques:
                 kind = "p" if unique.primary_key else "u"
                 word = "PRIMARY KEY" if unique.primary_key else "UNIQUE"
-                rows.append(
-                    self._constraint(unique.name, kind, rel, schema, unique.columns)
-                    + (object_oid("index", unique.name), 0, None)
-                    + (f"{word} ({', '.join(unique.columns)})",)
-                )
+                head = self._constraint(unique.name, kind, rel, schema, unique.columns)
+                index = object_oid("index", unique.name)
+                rows.append((*head, index, 0, None, f"{word} ({', '.join(unique.columns)})"))
             for fk in schema.foreign_keys:
                 name = f"{schema.name}_{'_'.join(fk.columns)}_fkey"
                 target = self.catalog.find_table(fk.ref_table)
@@ -185,16 +183,12 @@ class PgSnapshot:
                 )
                 if delete != "r":
                     definition += f" ON DELETE {fk.on_delete.upper()}"
-                rows.append(
-                    self._constraint(name, "f", rel, schema, fk.columns, delete)
-                    + (0, object_oid("table", fk.ref_table), positions)
-                    + (definition,)
-                )
+                head = self._constraint(name, "f", rel, schema, fk.columns, delete)
+                target_oid = object_oid("table", fk.ref_table)
+                rows.append((*head, 0, target_oid, positions, definition))
             for check in schema.checks:
-                rows.append(
-                    self._constraint(check.name, "c", rel, schema, ())
-                    + (0, 0, None, f"CHECK (({check.sql or 'true'}))")
-                )
+                head = self._constraint(check.name, "c", rel, schema, ())
+                rows.append((*head, 0, 0, None, f"CHECK (({check.sql or 'true'}))"))
         return rows
 
     def _constraint(
@@ -248,10 +242,10 @@ def _attribute_rows(snap: PgSnapshot) -> list[Row]:
                  "", "", False, True, collation, 0)
             )  # fmt: skip
     for name, oid in _CATALOG_OIDS.items():
-        for number, (column, dtype) in enumerate(PG_CATALOG_TABLES[name][0], start=1):
+        for number, (attname, dtype) in enumerate(PG_CATALOG_TABLES[name][0], start=1):
             pg = _column_type(dtype)
             rows.append(
-                (oid, column, pg.oid, pg.length, number, -1, False, False, "", "", False,
+                (oid, attname, pg.oid, pg.length, number, -1, False, False, "", "", False,
                  True, 0, 0)
             )  # fmt: skip
     return rows

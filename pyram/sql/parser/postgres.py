@@ -30,8 +30,8 @@ import attrs
 from pyram.sql import ast, ast_pg
 from pyram.sql.parser.expressions import P_CMP, P_EQ
 from pyram.sql.parser.statements import Parser
-from pyram.types.pg_types import REG_TYPES, pyram_type_name
 from pyram.sql.tokenizer import Token, TokenKind
+from pyram.types.pg_types import REG_TYPES, pyram_type_name
 
 __all__ = ["PostgresParser"]
 
@@ -125,8 +125,8 @@ class PostgresParser(Parser):
             )
         name = self._setting_name()
         if name == "timezone":  # SET TIME ZONE value
-            value = self._setting_value()
-            return ast_pg.SetSetting(offset=token.offset, name=name, value=value, local=local)
+            zone = self._setting_value()
+            return ast_pg.SetSetting(offset=token.offset, name=name, value=zone, local=local)
         if not self.accept_op("="):
             self.expect_keyword("TO", "or = after the setting name")
         value = None if self.accept_keyword("DEFAULT") else self._setting_value()
@@ -189,12 +189,11 @@ class PostgresParser(Parser):
 
     def _accept_word(self, word: str) -> bool:
         token = self.token
-        if token.kind in (TokenKind.IDENTIFIER, TokenKind.KEYWORD) and not (
-            token.kind is TokenKind.IDENTIFIER and token.quoted
-        ):
-            if token.value.lower() == word:
-                self.advance()
-                return True
+        quoted = token.kind is TokenKind.IDENTIFIER and token.quoted
+        kinds = (TokenKind.IDENTIFIER, TokenKind.KEYWORD)
+        if token.kind in kinds and not quoted and token.value.lower() == word:
+            self.advance()
+            return True
         return False
 
     def _expect_words(self, *words: str) -> None:
@@ -213,14 +212,14 @@ class PostgresParser(Parser):
             if word == "OPERATOR" and self.peek().value == "(":
                 op = self._operator_call()
                 return self._regex(left, op, token.offset, min_prec, skip=0)
-            if word == "ILIKE" and P_EQ >= min_prec:
+            if word == "ILIKE" and min_prec <= P_EQ:
                 self.advance()
                 return self._like(left, "texticlike", negated, token.offset)
             return None
         if token.kind is TokenKind.KEYWORD and token.value == "NOT":
             after = self.peek()
             if after.kind is TokenKind.IDENTIFIER and after.value.upper() == "ILIKE":
-                if P_EQ < min_prec:
+                if min_prec > P_EQ:
                     return None
                 self.pos += 2
                 return self._like(left, "texticlike", True, token.offset)
@@ -253,7 +252,7 @@ class PostgresParser(Parser):
                     offset=offset, op=binary.get(op, ast.BinaryOp.NE), left=left, right=right
                 )
             raise self.error(f"operator {op} is not supported")
-        if P_CMP < min_prec:
+        if min_prec > P_CMP:
             return None
         self.pos += skip
         right = self.parse_expr(P_CMP + 1)
@@ -264,7 +263,7 @@ class PostgresParser(Parser):
 
     def _like(self, left: ast.Expr, name: str, negated: bool, offset: int) -> ast.Expr:
         pattern = self.parse_expr(P_EQ + 1)
-        args = (left, pattern)
+        args: tuple[ast.Expr, ...] = (left, pattern)
         if self.accept_keyword("ESCAPE"):
             args += (self.parse_expr(P_EQ + 1),)
         call: ast.Expr = ast.FunctionCall(offset=offset, name=name, args=args)
