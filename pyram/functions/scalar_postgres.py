@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from pyram.errors import DataError
+from pyram.errors import DataError, ProgrammingError
 from pyram.functions.registry import ReturnTypeRule, define_scalar, expect, expect_integer
 from pyram.types import BOOLEAN, INTEGER, TEXT, DataType
 from pyram.types.pg_types import PG_SERVER_VERSION, pg_type_by_name
@@ -62,7 +62,7 @@ def _privilege(*_: Any) -> bool:
 
 for _name in ("has_table_privilege", "has_schema_privilege", "has_database_privilege"):
     define_scalar(
-        _name, 2, 3, _rule(BOOLEAN), _privilege, propagates_null=False,
+        _name, 2, 3, _rule(BOOLEAN), _privilege,
         doc="Every session may do everything (PyRAM has no grants). "
         f"Example: {_name}('t', 'select') -> true",
     )  # fmt: skip
@@ -75,7 +75,7 @@ def _no_comment(*_: Any) -> None:
 for _name, _low, _high in (("obj_description", 1, 2), ("col_description", 2, 2),
                            ("shobj_description", 2, 2)):  # fmt: skip
     define_scalar(
-        _name, _low, _high, _rule(TEXT), _no_comment, propagates_null=False,
+        _name, _low, _high, _rule(TEXT), _no_comment,
         doc=f"An object's comment: always NULL (PyRAM keeps no comments). "
         f"Example: {_name}(16384{', 1' if _low == 2 else ''}) -> NULL",
     )  # fmt: skip
@@ -94,7 +94,7 @@ def _format_rule(args: Sequence[DataType]) -> DataType:
 
 
 define_scalar(
-    "format_type", 1, 2, _format_rule, _format, propagates_null=False,
+    "format_type", 1, 2, _format_rule, _format,
     doc="A type's SQL name from its OID and modifier. "
     "Example: format_type(1043, 24) -> 'character varying(20)'",
 )  # fmt: skip
@@ -138,7 +138,7 @@ def _no_sequence(*_: Any) -> None:
 
 
 define_scalar(
-    "pg_get_serial_sequence", 2, 2, _rule(TEXT), _no_sequence, propagates_null=False,
+    "pg_get_serial_sequence", 2, 2, _rule(TEXT), _no_sequence,
     doc="The sequence of a serial column: always NULL (PyRAM numbers rows without "
     "sequences). Example: pg_get_serial_sequence('t', 'id') -> NULL",
 )  # fmt: skip
@@ -167,8 +167,14 @@ def _json_build_object(*args: Any) -> str:
     return json.dumps(pairs, default=str)
 
 
+def _pairs_rule(args: Sequence[DataType]) -> DataType:
+    if len(args) % 2:
+        raise ProgrammingError("json_build_object() takes key, value pairs")
+    return TEXT
+
+
 define_scalar(
-    "json_build_object", 0, None, _rule(TEXT), _json_build_object, propagates_null=False,
+    "json_build_object", 2, None, _pairs_rule, _json_build_object, propagates_null=False,
     doc="A JSON object from key, value, ... arguments. "
     "Example: json_build_object('a', 1) -> '{\"a\": 1}'",
 )  # fmt: skip
