@@ -243,3 +243,37 @@ define_scalar(
     "texticlike", 2, 3, _rule(BOOLEAN, "text"), _ilike,
     doc="PostgreSQL's ILIKE: LIKE ignoring case. Example: texticlike('ABC', 'a%') -> true",
 )  # fmt: skip
+
+
+# -- sizes -----------------------------------------------------------------------------------
+
+
+def _no_size(*_: Any) -> int:
+    return 0
+
+
+for _name in ("pg_table_size", "pg_relation_size", "pg_total_relation_size",
+              "pg_indexes_size", "pg_database_size"):  # fmt: skip
+    define_scalar(
+        _name, 1, 2, _rule(INTEGER), _no_size,
+        doc="A relation's size on disk: 0 (PyRAM keeps tables in memory and does not measure "
+        f"them). Example: {_name}(16384) -> 0",
+    )  # fmt: skip
+
+_SIZE_UNITS = ("bytes", "kB", "MB", "GB", "TB", "PB")
+
+
+def _size_pretty(size: int) -> str:
+    """PostgreSQL's rule: the largest unit keeping the number at least 10 (rounded half up)."""
+    value = size
+    for unit in _SIZE_UNITS:
+        if abs(value) < 10 * 1024 or unit == _SIZE_UNITS[-1]:
+            return f"{value} {unit}"
+        value = (value + 512) // 1024 if value >= 0 else -((-value + 512) // 1024)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+define_scalar(
+    "pg_size_pretty", 1, 1, _rule(TEXT, "numeric"), _size_pretty,
+    doc="A size in bytes for people. Example: pg_size_pretty(123456) -> '121 kB'",
+)  # fmt: skip
