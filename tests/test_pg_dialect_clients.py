@@ -38,7 +38,8 @@ def servers(postgres: Any) -> Iterator[tuple[str, str]]:
         db.sql(statement, dialect="postgres")
     handle = pyram.server.start(db, port=0, auth="trust")
     try:
-        yield postgres.dsn, f"host=127.0.0.1 port={handle.port} user={postgres.user} dbname=postgres"
+        ours = f"host=127.0.0.1 port={handle.port} user={postgres.user} dbname=postgres"
+        yield postgres.dsn, ours
     finally:
         handle.stop()
         with psycopg.connect(postgres.dsn, autocommit=True) as conn:
