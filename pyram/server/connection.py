@@ -21,8 +21,9 @@ from pyram.server import messages as m
 from pyram.server.copy import CopyCommand, copy_command, run_copy
 from pyram.server.extended import Extended
 from pyram.server.messages import ProtocolViolation, Reader
+from pyram.server.outcome import Outcome
 from pyram.server.results import Encoder
-from pyram.server.session import Outcome, PgSession
+from pyram.server.session import PgSession
 from pyram.server.splitter import first_words, split_statements
 from pyram.server.sqlstate import ServerError, sqlstate_of
 from pyram.server.startup import CancelTarget, authenticate, read_startup
@@ -229,7 +230,7 @@ class Connection:
             await self._copy(session, copy)
             return
         outcome: Outcome = await self.run(lambda: session.execute(statement))
-        self.write_notices(outcome)
+        self.after(outcome)
         payload = await self.run(lambda: Encoder(outcome).everything())
         self.writer.write(payload)
         await self.writer.drain()
@@ -237,10 +238,12 @@ class Connection:
     async def _copy(self, session: PgSession, copy: CopyCommand) -> None:
         await run_copy(self, session, copy)
 
-    def write_notices(self, outcome: Outcome) -> None:
-        """NoticeResponses for the warnings of a statement."""
+    def after(self, outcome: Outcome) -> None:
+        """Send a statement's warnings (NoticeResponse); apply its DEALLOCATE."""
         for code, text in outcome.notices:
             self.writer.write(m.error_response("WARNING", code, text, notice=True))
+        if outcome.deallocate is not None:
+            self.extended.deallocate(outcome.deallocate)
 
     async def read_message(self) -> tuple[bytes, bytes]:
         """The next frontend message (for COPY FROM STDIN), with the usual limits."""

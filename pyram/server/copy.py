@@ -18,8 +18,9 @@ import attrs
 from pyram.errors import DataError
 from pyram.server import messages as m
 from pyram.server.copy_format import format_row, parse_rows
+from pyram.server.outcome import Outcome
 from pyram.server.pgtypes import wire_type
-from pyram.server.session import Outcome, PgSession
+from pyram.server.session import PgSession
 from pyram.server.sqlstate import ServerError
 
 if TYPE_CHECKING:

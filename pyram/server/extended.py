@@ -22,9 +22,9 @@ from pyram.errors import DataError, Error
 from pyram.server import messages as m
 from pyram.server.describe import Description, describe
 from pyram.server.messages import ProtocolViolation, Reader
+from pyram.server.outcome import Outcome
 from pyram.server.pgtypes import TEXT, wire_type, wire_type_for_oid
 from pyram.server.results import Encoder
-from pyram.server.session import Outcome
 from pyram.server.sqlstate import ServerError
 from pyram.server.worker import QueryCanceled
 from pyram.types import DataType
@@ -81,6 +81,14 @@ class Extended:
             self.skipping = True
             self.conn.writer.write(self.conn.error(exc))
 
+    def deallocate(self, name: str) -> None:
+        """Forget one prepared statement (``""``: all of them but the unnamed one)."""
+        if name:
+            self.statements.pop(name, None)
+        else:
+            unnamed = self.statements.get("")
+            self.statements = {} if unnamed is None else {"": unnamed}
+
     def _status(self) -> bytes:
         session = self.conn.session
         return b"I" if session is None else session.status
@@ -125,6 +133,10 @@ class Extended:
             self.conn.writer.write(m.parameter_description(oids))
             self.conn.writer.write(statement.description.row_description())
         elif what == b"P":
+            cursor = self._cursor(name)
+            if cursor is not None:  # psycopg describes a DECLAREd cursor as a portal
+                self.conn.writer.write(cursor.description())
+                return
             portal = await self._run_portal(name)
             assert portal.encoder is not None
             self.conn.writer.write(portal.encoder.description())
@@ -168,6 +180,13 @@ class Extended:
             raise ServerError(f'prepared statement "{name}" does not exist', "26000")
         return statement
 
+    def _cursor(self, name: str) -> Encoder | None:
+        session = self.conn.session
+        if name in self.portals or session is None:
+            return None
+        outcome = session.cursors.find(name)
+        return None if outcome is None else Encoder(outcome)
+
     async def _run_portal(self, name: str) -> _Portal:
         portal = self.portals.get(name)
         if portal is None:
@@ -177,7 +196,7 @@ class Extended:
             assert session is not None
             text, params = portal.statement.text, portal.params
             outcome: Outcome = await self.conn.run(lambda: session.execute(text, params))
-            self.conn.write_notices(outcome)
+            self.conn.after(outcome)
             portal.encoder = Encoder(outcome, portal.formats)
         return portal
 

@@ -17,20 +17,24 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-import attrs
-
+from pyram.server.cursors import Cursors, parse_declare, parse_fetch
+from pyram.server.outcome import Outcome
 from pyram.server.settings import ISOLATION_NAMES, Settings, parse_isolation
 from pyram.server.splitter import first_words
 from pyram.server.sqlstate import ServerError
-from pyram.types import TEXT, DataType
+from pyram.types import TEXT
 
 if TYPE_CHECKING:
-    from pyram import Database
+    from pyram import Database, Transaction
 
-__all__ = ["Outcome", "PgSession", "command_tag"]
+__all__ = ["PgSession", "command_tag"]
 
 _READ_ONLY_OK: Final = frozenset(
     {
+        "DECLARE",
+        "FETCH",
+        "MOVE",
+        "CLOSE",
         "SELECT",
         "VALUES",
         "SHOW",
@@ -59,22 +63,6 @@ _SAVEPOINT_NAME: Final = re.compile(r"(?:SAVEPOINT\s+)?([A-Za-z_][\w]*|\"[^\"]+\
 
 #: how long a transaction's first write waits for another transaction's write lock
 LOCK_WAIT: Final = 30.0
-
-
-@attrs.frozen
-class Outcome:
-    """What one statement produced: rows (a query) and the CommandComplete tag."""
-
-    tag: str
-    columns: tuple[str, ...] = ()
-    types: tuple[DataType, ...] = ()
-    rows: Sequence[tuple[Any, ...]] = ()
-    notices: tuple[tuple[str, str], ...] = ()  #: (SQLSTATE, message)
-
-    @property
-    def is_query(self) -> bool:
-        """True when the statement returns rows (RowDescription is sent)."""
-        return bool(self.columns)
 
 
 def command_tag(words: Sequence[str], rowcount: int, rows: int) -> str:
@@ -106,6 +94,8 @@ class PgSession:
         #: loop reads this one)
         self.in_block = False
         self._level = ""  #: PyRAM's isolation level of the open transaction
+        self._tx: Transaction | None = None  #: the transaction BEGIN opened
+        self.cursors = Cursors()
 
     # ------------------------------------------------------------------ state
     @property
@@ -117,10 +107,14 @@ class PgSession:
 
     def abort(self) -> None:
         """Roll back whatever is open (an implicit transaction failed, the connection ends)."""
-        if self.db.in_transaction:
+        tx, self._tx = self._tx, None
+        if tx is not None and tx.state == "active":
+            tx.rollback()
+        elif self.db.in_transaction:
             self.db.sql("ROLLBACK")
         self.failed = False
         self.in_block = False
+        self.cursors.transaction_ended()
 
     # ------------------------------------------------------------------ running
     def execute(self, text: str, params: Mapping[str, Any] | None = None) -> Outcome:
@@ -172,7 +166,9 @@ class PgSession:
         name, read_only = parse_isolation(text)
         name = name or self.settings.get("default_transaction_isolation")
         level = ISOLATION_NAMES[name]
-        self.db.begin(level, read_only=bool(read_only) or self.read_only, timeout=LOCK_WAIT)
+        self._tx = self.db.begin(
+            level, read_only=bool(read_only) or self.read_only, timeout=LOCK_WAIT
+        )
         self._level = level
         self.settings.set("transaction_isolation", name)
         return Outcome("BEGIN")
@@ -183,8 +179,12 @@ class PgSession:
         if self.failed:
             self.abort()
             return Outcome("ROLLBACK")
+        tx, self._tx = self._tx, None
         try:
-            self.db.sql("COMMIT")
+            if tx is not None:
+                tx.commit()
+            else:
+                self.db.sql("COMMIT")
         finally:
             self._ended()
         return Outcome("COMMIT")
@@ -213,6 +213,7 @@ class PgSession:
 
     def _ended(self) -> None:
         self.failed = False
+        self.cursors.transaction_ended()
         default = self.settings.get("default_transaction_isolation")
         self.settings.set("transaction_isolation", default)
 
@@ -253,9 +254,9 @@ class PgSession:
             )
         level = ISOLATION_NAMES[name]
         if self._level != level:  # PostgreSQL allows it before the first statement only
-            self.db.sql("ROLLBACK")
+            self.abort()
+            self._tx = self.db.begin(level, timeout=LOCK_WAIT)
             self._level = level
-            self.db.begin(level, timeout=LOCK_WAIT)
         self.settings.set("transaction_isolation", name)
         return Outcome("SET")
 
@@ -273,6 +274,35 @@ class PgSession:
     def _reset(self, text: str, words: Sequence[str]) -> Outcome:
         self.settings.reset(None if len(words) < 2 or words[1] == "ALL" else words[1])
         return Outcome("RESET")
+
+    def _deallocate(self, text: str, words: Sequence[str]) -> Outcome:
+        rest = [w for w in text.strip().rstrip(";").split()[1:] if w.upper() != "PREPARE"]
+        if len(rest) != 1:
+            raise ServerError(f"syntax error in DEALLOCATE: {text!r}", "42601")
+        name = rest[0].strip('"')
+        if name.upper() == "ALL":
+            return Outcome("DEALLOCATE ALL", deallocate="")
+        return Outcome("DEALLOCATE", deallocate=name)
+
+    def _declare(self, text: str, words: Sequence[str]) -> Outcome:
+        name, query, _binary, hold = parse_declare(text)
+        if not hold and not self.in_block and not self.db.in_transaction:
+            raise ServerError("DECLARE CURSOR can only be used in transaction blocks", "25P01")
+        outcome = self.run_sql(query, None, first_words(query, 4))
+        if not outcome.is_query:
+            raise ServerError("cursor can only scan a query that returns rows", "42P11")
+        self.cursors.declare(name, outcome, hold)
+        return Outcome("DECLARE CURSOR")
+
+    def _fetch(self, text: str, words: Sequence[str]) -> Outcome:
+        return self.cursors.fetch(*parse_fetch(text))
+
+    def _close_cursor(self, text: str, words: Sequence[str]) -> Outcome:
+        parts = text.strip().rstrip(";").split()
+        if len(parts) != 2:
+            raise ServerError(f"syntax error in CLOSE: {text!r}", "42601")
+        self.cursors.close(parts[1].strip('"'))
+        return Outcome("CLOSE CURSOR")
 
     def _discard(self, text: str, words: Sequence[str]) -> Outcome:
         self.settings.reset(None)
@@ -312,4 +342,9 @@ _HANDLERS: Final = {
     "SHOW": PgSession._show,
     "RESET": PgSession._reset,
     "DISCARD": PgSession._discard,
+    "DEALLOCATE": PgSession._deallocate,
+    "DECLARE": PgSession._declare,
+    "FETCH": PgSession._fetch,
+    "MOVE": PgSession._fetch,
+    "CLOSE": PgSession._close_cursor,
 }
