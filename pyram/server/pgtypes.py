@@ -19,7 +19,7 @@ import math
 import struct
 import uuid
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any, Final
 
 import attrs
@@ -239,11 +239,10 @@ def _numeric_from_binary(data: bytes) -> Decimal:
     if sign == _NUMERIC_NAN:
         return Decimal("NaN")
     groups = struct.unpack(f"!{count}H", data[8 : 8 + 2 * count])
-    value = Decimal(0)
-    for i, group in enumerate(groups):
-        value += Decimal(group).scaleb(4 * (weight - i))
-    value = value.quantize(Decimal(1).scaleb(-scale)) if scale else value.to_integral_value()
-    return -value if sign == _NUMERIC_NEG else value
+    digits = "".join(f"{g:04d}" for g in groups) or "0"
+    value = Decimal(f"{'-' if sign == _NUMERIC_NEG else ''}{digits}E{4 * (weight - count + 1)}")
+    with localcontext(prec=max(len(digits) + scale + 8, 28)):
+        return value.quantize(Decimal(1).scaleb(-scale))
 
 
 # --------------------------------------------------------------------------- the table
