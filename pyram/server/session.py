@@ -48,12 +48,13 @@ _READ_ONLY_OK: Final = frozenset(
         "ABORT",
         "SAVEPOINT",
         "RELEASE",
-        "EXPLAIN",
         "DISCARD",
         "DEALLOCATE",
         "TABLE",
     }
 )
+#: statements a read-only server runs inside a read-only transaction
+_CHECKED_READ_ONLY: Final = frozenset({"WITH", "EXPLAIN"})
 _SET: Final = re.compile(
     r"SET\s+(?:SESSION\s+|LOCAL\s+)?(?P<name>[A-Za-z_][\w.]*)\s*(?:TO|=)\s*(?P<value>.*)$",
     re.IGNORECASE | re.DOTALL,
@@ -140,11 +141,16 @@ class PgSession:
                 "current transaction is aborted, commands ignored until end of transaction block",
                 "25P02",
             )
-        if self.read_only and head not in _READ_ONLY_OK and not _reads_only(words):
+        if self.read_only and head not in _READ_ONLY_OK and head not in _CHECKED_READ_ONLY:
             raise ServerError("cannot execute this statement in a read-only server", "25006")
         handler = _HANDLERS.get(head)
         if handler is not None:
             return handler(self, text, words)
+        if self.read_only and head in _CHECKED_READ_ONLY and not self.db.in_transaction:
+            # it may write (WITH ... INSERT, EXPLAIN ANALYZE UPDATE): a read-only transaction
+            # lets the store refuse any write it attempts
+            with self.db.transaction("read_committed", read_only=True):
+                return self.run_sql(text, params, words)
         return self.run_sql(text, params, words)
 
     def run_sql(self, text: str, params: Mapping[str, Any] | None, words: Sequence[str]) -> Outcome:
@@ -307,11 +313,6 @@ class PgSession:
     def _discard(self, text: str, words: Sequence[str]) -> Outcome:
         self.settings.reset(None)
         return Outcome("DISCARD ALL")
-
-
-def _reads_only(words: Sequence[str]) -> bool:
-    """True for ``WITH ... SELECT`` (PyRAM allows no data-changing CTE body)."""
-    return bool(words) and words[0] == "WITH" and not {"INSERT", "UPDATE", "DELETE"} & set(words)
 
 
 def _savepoint_name(text: str, after: str) -> str:

@@ -21,6 +21,7 @@ from pyram.errors import (
     ProgrammingError,
     SerializationFailure,
 )
+from pyram.server.messages import ProtocolViolation
 
 __all__ = ["ServerError", "sqlstate_of"]
 
@@ -62,6 +63,8 @@ def sqlstate_of(exc: BaseException) -> str:
     """The SQLSTATE a PostgreSQL server would send for ``exc``."""
     if isinstance(exc, ServerError):
         return exc.sqlstate
+    if isinstance(exc, ProtocolViolation):
+        return "08P01"
     if isinstance(exc, SerializationFailure):
         return "40001"
     if isinstance(exc, IntegrityError):
