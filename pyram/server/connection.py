@@ -36,6 +36,9 @@ __all__ = ["Connection"]
 
 T = TypeVar("T")
 
+#: queued answers past this many bytes are sent without waiting for Sync
+FLUSH_AT: Final = 256 * 1024
+
 _TRANSACTION_HEADS: Final = frozenset(
     {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE"}
 )
@@ -59,6 +62,8 @@ class Connection:
         self.worker: SessionWorker | None = None
         self.extended = Extended(self)
         self.statements = 0
+        self._out: list[bytes] = []
+        self._size = 0
 
     # ------------------------------------------------------------------ lifetime
     async def serve(self) -> None:
@@ -119,7 +124,10 @@ class Connection:
             if kind == b"X":
                 return "terminated by client"
             await self._dispatch(kind, body)
-            await self.writer.drain()
+            # answers wait for Sync, Flush or the end of a simple query (as PostgreSQL's
+            # do): one send per round trip instead of one per message
+            if kind in b"QSH" or self._size > FLUSH_AT:
+                await self.flush()
         raise ServerError("terminating connection due to administrator command", "57P01")
 
     async def _read_message(self) -> tuple[bytes, bytes]:
@@ -174,7 +182,8 @@ class Connection:
 
     async def _fatal(self, code: str, text: str) -> None:
         with contextlib.suppress(Exception):  # the peer may be gone already
-            self.writer.write(m.error_response("FATAL", code, text))
+            self.send(m.error_response("FATAL", code, text))
+            self.writer.write(b"".join(self._out))
             await asyncio.wait_for(self.writer.drain(), 1.0)
 
     # ------------------------------------------------------------------ running
@@ -204,7 +213,7 @@ class Connection:
         assert session is not None
         statements = split_statements(text)
         if not statements:
-            self.writer.write(m.message(b"I") + m.ready_for_query(session.status))
+            self.send(m.message(b"I") + m.ready_for_query(session.status))
             return
         implicit = (
             len(statements) > 1
@@ -219,10 +228,10 @@ class Connection:
             if implicit:
                 await self.run(lambda: session.execute("COMMIT"))
         except (Error, QueryCanceled) as exc:
-            self.writer.write(self.error(exc))
+            self.send(self.error(exc))
             if implicit:
                 await self.run(session.abort)
-        self.writer.write(m.ready_for_query(session.status))
+        self.send(m.ready_for_query(session.status))
 
     async def _one_statement(self, session: PgSession, statement: str) -> None:
         copy = copy_command(statement)
@@ -232,16 +241,30 @@ class Connection:
         outcome: Outcome = await self.run(lambda: session.execute(statement))
         self.after(outcome)
         payload = await self.run(lambda: Encoder(outcome).everything())
-        self.writer.write(payload)
-        await self.writer.drain()
+        self.send(payload)
+        if self._size > FLUSH_AT:
+            await self.flush()
 
     async def _copy(self, session: PgSession, copy: CopyCommand) -> None:
         await run_copy(self, session, copy)
 
+    def send(self, data: bytes) -> None:
+        """Queue backend messages (sent by :meth:`flush`)."""
+        self._out.append(data)
+        self._size += len(data)
+
+    async def flush(self) -> None:
+        """Send the queued messages and wait until the socket took them."""
+        if self._out:
+            self.writer.write(b"".join(self._out))
+            self._out.clear()
+            self._size = 0
+        await self.writer.drain()
+
     def after(self, outcome: Outcome) -> None:
         """Send a statement's warnings (NoticeResponse); apply its DEALLOCATE."""
         for code, text in outcome.notices:
-            self.writer.write(m.error_response("WARNING", code, text, notice=True))
+            self.send(m.error_response("WARNING", code, text, notice=True))
         if outcome.deallocate is not None:
             self.extended.deallocate(outcome.deallocate)
 

@@ -131,20 +131,20 @@ async def run_copy(conn: Connection, session: PgSession, copy: CopyCommand) -> N
         count = await _copy_in(conn, session, copy)
     else:
         count = await _copy_out(conn, session, copy)
-    conn.writer.write(m.command_complete(f"COPY {count}"))
+    conn.send(m.command_complete(f"COPY {count}"))
 
 
 async def _copy_in(conn: Connection, session: PgSession, copy: CopyCommand) -> int:
     if copy.table is None:
         raise ServerError("COPY FROM needs a table", "42601")
     columns = await conn.run(lambda: _target_columns(session, copy))
-    conn.writer.write(
+    conn.send(
         m.message(
             b"G",
             bytes([copy.binary]) + len(columns).to_bytes(2, "big") + b"\x00\x00" * len(columns),
         )
     )
-    await conn.writer.drain()
+    await conn.flush()
     chunks: list[bytes] = []
     while True:
         kind, body = await conn.read_message()
@@ -216,13 +216,11 @@ async def _copy_out(conn: Connection, session: PgSession, copy: CopyCommand) -> 
     outcome: Outcome = await conn.run(lambda: session.execute(query))
     count = len(outcome.columns)
     fmt = b"\x00\x01" if copy.binary else b"\x00\x00"
-    conn.writer.write(
-        m.message(b"H", bytes([copy.binary]) + count.to_bytes(2, "big") + fmt * count)
-    )
+    conn.send(m.message(b"H", bytes([copy.binary]) + count.to_bytes(2, "big") + fmt * count))
     for payload in await conn.run(lambda: list(_out_chunks(outcome, copy))):
-        conn.writer.write(payload)
-        await conn.writer.drain()
-    conn.writer.write(m.message(b"c"))
+        conn.send(payload)
+        await conn.flush()
+    conn.send(m.message(b"c"))
     return len(outcome.rows)
 
 

@@ -3,56 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
+from server_helpers import PASSWORD, Served, serve_database
 
-import pyram
 import pyram.server
-
-PASSWORD = "correct horse"
-
-
-class Served:
-    """A database served on a free port, with what a client needs to connect."""
-
-    def __init__(self, db: pyram.Database, handle: pyram.server.ServerHandle, user: str) -> None:
-        self.db = db
-        self.handle = handle
-        self.port = handle.port
-        self.user = user
-        self.log: list[str] = []
-
-    @property
-    def dsn(self) -> str:
-        """A libpq connection string for psycopg."""
-        return f"host=127.0.0.1 port={self.port} user={self.user} dbname=app"
-
-    @property
-    def url(self) -> str:
-        """A URL with the password (asyncpg, psql)."""
-        return f"postgresql://{self.user}:{PASSWORD.replace(' ', '%20')}@127.0.0.1:{self.port}/app"
-
-
-def _serve(**options: Any) -> Iterator[Served]:
-    db = pyram.Database()
-    log: list[str] = []
-    handle = pyram.server.start(db, port=0, log=log.append, **options)
-    served = Served(db, handle, "tester")
-    served.log = log
-    try:
-        yield served
-    finally:
-        handle.stop()
 
 
 @pytest.fixture
 def served() -> Iterator[Served]:
     """Trust authentication on loopback (the simplest client setup)."""
-    yield from _serve(auth="trust")
+    yield from serve_database(auth="trust")
 
 
 @pytest.fixture
 def served_scram() -> Iterator[Served]:
     """SCRAM-SHA-256 with one user, ``tester``, password :data:`PASSWORD`."""
-    yield from _serve(users={"tester": pyram.server.make_verifier(PASSWORD)})
+    yield from serve_database(users={"tester": pyram.server.make_verifier(PASSWORD)})

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import PASSWORD, Served
 from psycopg import errors as pgerrors
+from server_helpers import PASSWORD, Served
 from wire import Raw, error_code, packet, query, startup_packet
 
 import pyram
@@ -231,7 +231,7 @@ def test_read_only_server() -> None:
 
 def test_trust_is_refused_off_loopback() -> None:
     with pytest.raises(ValueError, match="loopback"):
-        pyram.server.ServerConfig(host="0.0.0.0", auth="trust")  # noqa: S104
+        pyram.server.ServerConfig(host="0.0.0.0", auth="trust")
 
 
 def test_tls(tmp_path: Path) -> None:

@@ -13,9 +13,9 @@ from typing import Any
 
 import psycopg
 import pytest
-from conftest import PASSWORD, Served
 from psycopg import errors as pgerrors
 from psycopg.types.json import Json
+from server_helpers import PASSWORD, Served
 
 ROW: tuple[Any, ...] = (
     1,
