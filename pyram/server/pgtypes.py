@@ -79,6 +79,12 @@ def _bool_text(text: str) -> bool:
     raise ValueError(f"not a boolean: {text!r}")
 
 
+def _bool_from_binary(data: bytes) -> bool:
+    if data not in (b"\x00", b"\x01"):
+        raise ValueError("a binary boolean is one byte, 0 or 1")
+    return data == b"\x01"
+
+
 def _float_text(value: float) -> str:
     if math.isnan(value):
         return "NaN"
@@ -275,7 +281,7 @@ BOOL = WireType(
     lambda v: "t" if v else "f",
     _bool_text,
     lambda v: b"\x01" if v else b"\x00",
-    lambda d: d != b"\x00",
+    _bool_from_binary,
 )
 BYTEA = WireType("bytea", 17, -1, _bytea_text, _bytea_from_text, bytes, bytes)
 DATE = WireType(
