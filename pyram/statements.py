@@ -358,12 +358,13 @@ class SqlSession:
         stmt = statements[0]
         with use_functions(self.functions):
             bound = Binder(sql, self, compile_check).bind(stmt)
+            declared = statement_parameters(stmt)
             if isinstance(bound, BoundSelect):
-                prepared = prepare_plan(bound.plan, self._store, declared=statement_parameters(stmt))
+                prepared = prepare_plan(bound.plan, self._store, declared=declared)
                 types = tuple(f.dtype for f in prepared.operator.fields)
                 return bound.names, types, dict(prepared.param_types)
             if isinstance(bound, pn.Plan):
-                prepared = prepare_plan(bound, self._store, declared=statement_parameters(stmt))
+                prepared = prepare_plan(bound, self._store, declared=declared)
                 return (), (), dict(prepared.param_types)
         return None
 
