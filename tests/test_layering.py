@@ -39,6 +39,7 @@ TOP_LEVEL = {
     "durable_attach",
     "session",
     "statements",
+    "pg_commands",
     "schema_alter",
     "migrate",
     "udf",

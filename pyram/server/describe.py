@@ -56,7 +56,7 @@ def describe(session: PgSession, text: str) -> Description:
     words = first_words(text, 1)
     if not words or words[0] not in _DESCRIBED:
         return Description(markers=markers)
-    found = session.db.describe_sql(text)
+    found = session.db.describe_sql(text, dialect="postgres", pg_settings=session.pg_settings)
     if found is None:
         return Description(markers=markers)
     names, types, params = found

@@ -22,6 +22,7 @@ from pyram.server.outcome import Outcome
 from pyram.server.settings import ISOLATION_NAMES, Settings, parse_isolation
 from pyram.server.splitter import first_words
 from pyram.server.sqlstate import ServerError
+from pyram.sql.pg_settings import PgSettings
 from pyram.types import TEXT
 
 if TYPE_CHECKING:
@@ -89,6 +90,8 @@ class PgSession:
     def __init__(self, db: Database, user: str, *, read_only: bool = False) -> None:
         self.db = db
         self.settings = Settings(user)
+        #: what PyRAM's PostgreSQL dialect reads (current_setting(), current_user, ...)
+        self.pg_settings = PgSettings(user)
         self.read_only = read_only
         self.failed = False  #: inside a failed transaction block
         #: a transaction is open (kept here: PyRAM's own flag is per thread, and the event
@@ -155,7 +158,12 @@ class PgSession:
 
     def run_sql(self, text: str, params: Mapping[str, Any] | None, words: Sequence[str]) -> Outcome:
         """A statement for PyRAM's SQL front end."""
-        result = self.db.sql(text, dict(params) if params else None)
+        result = self.db.sql(
+            text,
+            dict(params) if params else None,
+            dialect="postgres",
+            pg_settings=self.pg_settings,
+        )
         columns = tuple(result.columns)
         rows = result.raw_rows
         tag = command_tag(words, result.rowcount, len(rows))

@@ -15,6 +15,7 @@ from pyram.sql.binder.affinity import apply_real_affinity
 from pyram.sql.binder.base import CteDef
 from pyram.sql.binder.expressions import ExprBinder, ExprCtx, children
 from pyram.sql.binder.items import BoundSelect
+from pyram.sql.binder.pg_bind import pg_table
 from pyram.sql.binder.scope import Ambiguous, Scope, Source
 from pyram.sql.binder.system import (
     INTROSPECTION_PRAGMAS,
@@ -66,6 +67,11 @@ class SourceBinder(ExprBinder):
         cte = self.find_cte(item.name) if item.schema is None else None
         if cte is not None:
             return self._cte(cte, item, qualifier, scope)
+        if self.pg is not None:
+            with self.at(item):
+                pg = pg_table(self, item.schema, item.name)
+            if pg is not None:
+                return self.system_source(pg, qualifier, scope, item.offset)
         if item.name.lower() in SYSTEM_TABLES and self.catalog.find_table(item.name) is None:
             self.check_schema_name(item.schema, item.offset)
             table = schema_table(self.catalog, item.name)
@@ -83,7 +89,10 @@ class SourceBinder(ExprBinder):
 
     # ------------------------------------------------------------------ SQLite's catalogue
     def check_schema_name(self, schema: str | None, offset: int) -> None:
-        """Only the ``main`` database (and the always empty ``temp``) exist."""
+        """Only the ``main`` database (and the always empty ``temp``) exist; PostgreSQL's
+        dialect calls it ``public``."""
+        if self.pg is not None and schema is not None and schema.lower() == "public":
+            return
         if schema is not None and schema.lower() not in ("main", "temp"):
             raise self.error(f"unknown database {schema}", offset)
 

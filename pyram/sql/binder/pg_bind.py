@@ -1,0 +1,239 @@
+"""Binding what only PostgreSQL's dialect has: its catalogue tables, casts to the ``reg*``
+types and the functions whose value depends on the session or the catalogue.
+
+Such functions are resolved when the statement is bound (the statement is then not cached, as
+for every statement reading the catalogue): ``current_setting('x')``, ``current_user`` and the
+like become literals; ``pg_get_indexdef(oid)``, ``pg_get_constraintdef(oid)`` and
+``oid::regclass`` become a ``CASE`` over the catalogue of the moment. Catalogue-free functions
+(``version()``, ``format_type``, the regular expression operators ...) are ordinary registry
+functions (:mod:`pyram.functions.scalar_postgres`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from pyram.errors import ProgrammingError
+from pyram.plan import expr as px
+from pyram.sql.binder.information_schema import (
+    INFORMATION_SCHEMA_TABLES,
+    information_schema_table,
+)
+from pyram.sql.binder.pg_catalog import (
+    NAMESPACE_INFORMATION_SCHEMA,
+    NAMESPACE_PG_CATALOG,
+    NAMESPACE_PUBLIC,
+    PG_CATALOG_TABLES,
+    PgSnapshot,
+    pg_catalog_table,
+)
+from pyram.sql.binder.system import SystemTable
+from pyram.types import INTEGER, TEXT, DataType
+from pyram.types.pg_types import PG_TYPES, pg_type_by_name
+
+if TYPE_CHECKING:
+    from pyram.sql.binder.base import BinderBase
+
+__all__ = ["SCHEMAS", "pg_cast", "pg_function", "pg_table"]
+
+#: The schemas a name may be qualified with in the PostgreSQL dialect.
+SCHEMAS = frozenset({"pg_catalog", "public", "information_schema"})
+_NAMESPACES = {
+    NAMESPACE_PG_CATALOG: "pg_catalog",
+    NAMESPACE_PUBLIC: "public",
+    NAMESPACE_INFORMATION_SCHEMA: "information_schema",
+}
+
+
+def snapshot(binder: BinderBase) -> PgSnapshot:
+    """The statement's catalogue snapshot (made once, shared by every use in the statement)."""
+    assert binder.pg is not None
+    found: PgSnapshot | None = binder.pg_snapshot
+    if found is None:
+        found = PgSnapshot(binder.catalog, dict(binder.pg))
+        binder.pg_snapshot = found
+    return found
+
+
+def pg_table(binder: BinderBase, schema: str | None, name: str) -> SystemTable | None:
+    """The catalogue table ``[schema.]name`` names, or None (a user table or view)."""
+    key = name.lower()
+    space = None if schema is None else schema.lower()
+    if space == "information_schema" and key in INFORMATION_SCHEMA_TABLES:
+        binder.catalog_reads.add(f"information_schema.{key}")
+        return information_schema_table(snapshot(binder), key)
+    if space in (None, "pg_catalog") and key in PG_CATALOG_TABLES:
+        binder.catalog_reads.add(key)
+        return pg_catalog_table(snapshot(binder), key)
+    if space == "pg_catalog" or space == "information_schema":
+        raise ProgrammingError(f'relation "{schema}.{name}" does not exist in PyRAM')
+    if space is not None and space != "public":
+        raise ProgrammingError(f'schema "{schema}" does not exist: PyRAM has one, public')
+    return None
+
+
+def _lookup(
+    binder: BinderBase, arg: px.Expr, mapping: Mapping[Any, Any], result: DataType = TEXT
+) -> px.Expr:
+    """``CASE arg WHEN key THEN value ... END`` over a catalogue mapping (NULL otherwise)."""
+    b = binder.b
+    key_type = TEXT if arg.dtype.family == "text" else INTEGER
+    whens = [
+        (b.compare("=", arg, b.literal(key, key_type)), b.literal(value, result))
+        for key, value in mapping.items()
+        if value is not None
+    ]
+    if not whens:
+        return b.literal(None, result)
+    return b.case(whens, None)
+
+
+def _constant(arg: px.Expr) -> Any:
+    """The value of a constant argument (a truth value arrives cast to an integer), or None."""
+    if isinstance(arg, px.Cast):
+        arg = arg.arg
+    return arg.value if isinstance(arg, px.Literal_) else None
+
+
+def _literal_text(arg: px.Expr, what: str) -> str:
+    if not isinstance(arg, px.Literal_) or not isinstance(arg.value, str):
+        raise ProgrammingError(f"{what} takes a constant text argument in PyRAM")
+    return arg.value
+
+
+def pg_cast(binder: BinderBase, type_name: str, arg: px.Expr) -> px.Expr | None:
+    """A cast to ``regclass``/``regtype``/``regnamespace``/``oid`` (None: another type).
+
+    Text becomes the OID it names (a constant only, looked up now); an OID becomes the name
+    PostgreSQL prints for it (``c.oid::regclass`` shows the table's name).
+    """
+    name = type_name.lower()
+    if name not in ("regclass", "regtype", "regnamespace", "regproc", "regprocedure", "oid"):
+        return None
+    b = binder.b
+    if arg.dtype.family == "text" and not isinstance(arg, px.Literal_):
+        if name != "regclass":
+            raise ProgrammingError(f"a cast to {name} takes a constant text argument in PyRAM")
+        names = {r.name: r.oid for r in snapshot(binder).relations}
+        return _lookup(binder, arg, names, INTEGER)
+    if arg.dtype.family == "text":
+        text = _literal_text(arg, f"a cast to {name}")
+        oid = _name_oid(binder, name, text)
+        if oid is None:
+            kind = {"regclass": "relation", "regtype": "type"}.get(name, "object")
+            raise ProgrammingError(f'{kind} "{text}" does not exist')
+        return b.literal(oid, INTEGER)
+    if name == "oid" or arg.dtype.family == "null":
+        return b.cast(arg, INTEGER)
+    if name == "regclass":
+        return _lookup(binder, arg, {r.oid: r.name for r in snapshot(binder).relations})
+    if name == "regtype":
+        return _lookup(binder, arg, {t.oid: t.display for t in PG_TYPES})
+    if name == "regnamespace":
+        return _lookup(binder, arg, dict(_NAMESPACES))
+    return b.cast(arg, INTEGER)
+
+
+def _name_oid(binder: BinderBase, kind: str, text: str) -> int | None:
+    if text.strip().isdigit():
+        return int(text)
+    if kind == "regclass":
+        return snapshot(binder).relation_oid(text)
+    if kind == "regtype":
+        found = pg_type_by_name(text)
+        return None if found is None else found.oid
+    if kind == "regnamespace":
+        return {v: k for k, v in _NAMESPACES.items()}.get(text.strip('"').lower())
+    return None
+
+
+def _setting(binder: BinderBase, args: list[px.Expr], missing_ok: bool = False) -> px.Expr:
+    assert binder.pg is not None
+    name = _literal_text(args[0], "current_setting()").lower()
+    if len(args) > 1 and _constant(args[1]):
+        missing_ok = True
+    value = binder.pg.get(name)
+    if value is None and not missing_ok:
+        raise ProgrammingError(f'unrecognized configuration parameter "{name}"')
+    return binder.b.literal(value, TEXT)
+
+
+def _user(binder: BinderBase, args: list[px.Expr]) -> px.Expr:
+    assert binder.pg is not None
+    return binder.b.literal(binder.pg.get("session_authorization", "pyram"), TEXT)
+
+
+def _database(binder: BinderBase, args: list[px.Expr]) -> px.Expr:
+    assert binder.pg is not None
+    return binder.b.literal(binder.pg.get("database", "pyram"), TEXT)
+
+
+def _schema(binder: BinderBase, args: list[px.Expr]) -> px.Expr:
+    return binder.b.literal("public", TEXT)
+
+
+def _owner(binder: BinderBase, args: list[px.Expr]) -> px.Expr:
+    # one role owns everything: the session's user
+    return _lookup(binder, args[0], {10: _user_name(binder)})
+
+
+def _user_name(binder: BinderBase) -> str:
+    assert binder.pg is not None
+    return binder.pg.get("session_authorization", "pyram")
+
+
+def _indexdef(binder: BinderBase, args: list[px.Expr]) -> px.Expr:
+    snap = snapshot(binder)
+    if len(args) > 1 and _constant(args[1]) not in (0, None):
+        raise ProgrammingError("pg_get_indexdef(index, column) is not supported: PyRAM has no "
+                               "expression indexes; read pg_index.indkey")  # fmt: skip
+    pretty = len(args) > 2 and bool(_constant(args[2]))
+    mapping = {
+        r.oid: snap.index_definition(r.oid, pretty) for r in snap.relations if r.kind == "i"
+    }
+    return _lookup(binder, args[0], mapping)
+
+
+def _constraintdef(binder: BinderBase, args: list[px.Expr]) -> px.Expr:
+    mapping: dict[int, str | None] = dict(snapshot(binder).constraint_definitions())
+    return _lookup(binder, args[0], mapping)
+
+
+def _to_regclass(binder: BinderBase, args: list[px.Expr]) -> px.Expr:
+    text = _literal_text(args[0], "to_regclass()")
+    return binder.b.literal(_name_oid(binder, "regclass", text), INTEGER)
+
+
+_Bind = Callable[["BinderBase", list[px.Expr]], px.Expr]
+_FUNCTIONS: dict[str, tuple[int, int, _Bind]] = {
+    "current_setting": (1, 2, _setting),
+    "current_user": (0, 0, _user),
+    "session_user": (0, 0, _user),
+    "current_role": (0, 0, _user),
+    "user": (0, 0, _user),
+    "current_database": (0, 0, _database),
+    "current_catalog": (0, 0, _database),
+    "current_schema": (0, 0, _schema),
+    "pg_get_userbyid": (1, 1, _owner),
+    "pg_get_indexdef": (1, 3, _indexdef),
+    "pg_get_constraintdef": (1, 2, _constraintdef),
+    "to_regclass": (1, 1, _to_regclass),
+}
+
+
+def pg_function(binder: BinderBase, name: str, args: list[px.Expr]) -> px.Expr | None:
+    """A session or catalogue function bound now, or None (an ordinary function)."""
+    entry = _FUNCTIONS.get(name.lower())
+    if entry is None:
+        return None
+    low, high, bind = entry
+    if not low <= len(args) <= high:
+        raise ProgrammingError(f"wrong number of arguments to function {name}()")
+    binder.catalog_reads.add(name.lower())
+    return bind(binder, args)
+
+
+def describe_settings(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``SHOW ALL`` rows: (name, setting), sorted by name."""
+    return sorted((k, str(v)) for k, v in values.items())
