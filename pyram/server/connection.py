@@ -24,6 +24,7 @@ from pyram.server.messages import ProtocolViolation, Reader
 from pyram.server.outcome import Outcome
 from pyram.server.results import Encoder
 from pyram.server.session import PgSession
+from pyram.server.settings import reported, statement_timeout
 from pyram.server.splitter import first_words, split_statements
 from pyram.server.sqlstate import ServerError, sqlstate_of
 from pyram.server.startup import CancelTarget, authenticate, read_startup
@@ -39,6 +40,7 @@ T = TypeVar("T")
 #: queued answers past this many bytes are sent without waiting for Sync
 FLUSH_AT: Final = 256 * 1024
 
+_SETTING_TAGS: Final = frozenset({"SET", "RESET", "DISCARD ALL"})
 _TRANSACTION_HEADS: Final = frozenset(
     {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE"}
 )
@@ -63,6 +65,7 @@ class Connection:
         self.extended = Extended(self)
         self.statements = 0
         self._out: list[bytes] = []
+        self._reported: dict[str, str] = {}
         self._size = 0
 
     # ------------------------------------------------------------------ lifetime
@@ -108,10 +111,18 @@ class Connection:
         )
         self.server.log(f"connection pid={self.pid} user={self.user} peer={self.peer} authorized")
         self.worker = SessionWorker(f"pyram-session-{self.pid}")
-        db, read_only = self.server.db, self.config.read_only
-        self.session = await self.worker.run(lambda: PgSession(db, self.user, read_only=read_only))
-        self.session.settings.set("application_name", first.params.get("application_name", ""))
-        for name, value in self.session.settings.reported():
+        db, read_only, params = self.server.db, self.config.read_only, first.params
+        self.session = await self.worker.run(
+            lambda: PgSession(
+                db,
+                self.user,
+                database=params.get("database", ""),
+                application_name=params.get("application_name", ""),
+                read_only=read_only,
+            )
+        )
+        self._reported = reported(self.session.pg_settings)
+        for name, value in self._reported.items():
             self.writer.write(m.parameter_status(name, value))
         self.writer.write(m.backend_key_data(self.pid, self.secret))
         self.writer.write(m.ready_for_query(b"I"))
@@ -192,7 +203,7 @@ class Connection:
         worker, session = self.worker, self.session
         assert worker is not None and session is not None
         self.statements += 1
-        timeout = session.settings.statement_timeout() or self.config.statement_timeout
+        timeout = statement_timeout(session.pg_settings) or self.config.statement_timeout
         task = asyncio.ensure_future(worker.run(fn))
         if timeout is None:
             return await task
@@ -267,6 +278,12 @@ class Connection:
             self.send(m.error_response("WARNING", code, text, notice=True))
         if outcome.deallocate is not None:
             self.extended.deallocate(outcome.deallocate)
+        if outcome.tag in _SETTING_TAGS and self.session is not None:
+            now = reported(self.session.pg_settings)
+            for name, value in now.items():
+                if self._reported.get(name) != value:  # clients track these (TimeZone, ...)
+                    self.send(m.parameter_status(name, value))
+            self._reported = now
 
     async def read_message(self) -> tuple[bytes, bytes]:
         """The next frontend message (for COPY FROM STDIN), with the usual limits."""

@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from pyram.server.cursors import Cursors, parse_declare, parse_fetch
 from pyram.server.outcome import Outcome
-from pyram.server.settings import ISOLATION_NAMES, Settings, parse_isolation
+from pyram.server.settings import new_settings, parse_isolation
 from pyram.server.splitter import first_words
 from pyram.server.sqlstate import ServerError
-from pyram.sql.pg_settings import PgSettings
-from pyram.types import TEXT
+from pyram.sql.pg_settings import isolation_level
 
 if TYPE_CHECKING:
     from pyram import Database, Transaction
+    from pyram.txn import Isolation
 
 __all__ = ["PgSession", "command_tag"]
 
@@ -56,11 +56,6 @@ _READ_ONLY_OK: Final = frozenset(
 )
 #: statements a read-only server runs inside a read-only transaction
 _CHECKED_READ_ONLY: Final = frozenset({"WITH", "EXPLAIN"})
-_SET: Final = re.compile(
-    r"SET\s+(?:SESSION\s+|LOCAL\s+)?(?P<name>[A-Za-z_][\w.]*)\s*(?:TO|=)\s*(?P<value>.*)$",
-    re.IGNORECASE | re.DOTALL,
-)
-_SET_TIME_ZONE: Final = re.compile(r"SET\s+(?:SESSION\s+|LOCAL\s+)?TIME\s+ZONE\s+(.*)$", re.I)
 _SAVEPOINT_NAME: Final = re.compile(r"(?:SAVEPOINT\s+)?([A-Za-z_][\w]*|\"[^\"]+\")\s*$", re.I)
 
 #: how long a transaction's first write waits for another transaction's write lock
@@ -70,7 +65,7 @@ LOCK_WAIT: Final = 30.0
 def command_tag(words: Sequence[str], rowcount: int, rows: int) -> str:
     """The CommandComplete tag of a statement from its first keywords."""
     head = words[0] if words else ""
-    if head in ("SELECT", "VALUES", "TABLE", "WITH", "SHOW", "EXPLAIN"):
+    if head in ("SELECT", "VALUES", "TABLE", "WITH", "EXPLAIN"):
         return f"SELECT {rows}"
     if head == "INSERT" or head == "REPLACE":
         return f"INSERT 0 {max(rowcount, 0)}"
@@ -87,11 +82,18 @@ def command_tag(words: Sequence[str], rowcount: int, rows: int) -> str:
 class PgSession:
     """A client's session on the shared database (methods run on the session's own thread)."""
 
-    def __init__(self, db: Database, user: str, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        db: Database,
+        user: str,
+        *,
+        database: str = "",
+        application_name: str = "",
+        read_only: bool = False,
+    ) -> None:
         self.db = db
-        self.settings = Settings(user)
-        #: what PyRAM's PostgreSQL dialect reads (current_setting(), current_user, ...)
-        self.pg_settings = PgSettings(user)
+        #: what PyRAM's PostgreSQL dialect reads and writes (SET, SHOW, current_setting())
+        self.pg_settings = new_settings(user, database, application_name)
         self.read_only = read_only
         self.failed = False  #: inside a failed transaction block
         #: a transaction is open (kept here: PyRAM's own flag is per thread, and the event
@@ -99,6 +101,7 @@ class PgSession:
         self.in_block = False
         self._level = ""  #: PyRAM's isolation level of the open transaction
         self._tx: Transaction | None = None  #: the transaction BEGIN opened
+        self._ran = 0  #: statements run in the open transaction
         self.cursors = Cursors()
 
     # ------------------------------------------------------------------ state
@@ -158,6 +161,7 @@ class PgSession:
 
     def run_sql(self, text: str, params: Mapping[str, Any] | None, words: Sequence[str]) -> Outcome:
         """A statement for PyRAM's SQL front end."""
+        self._ran += 1
         result = self.db.sql(
             text,
             dict(params) if params else None,
@@ -178,14 +182,16 @@ class PgSession:
                 "BEGIN", notices=(("25001", "there is already a transaction in progress"),)
             )
         name, read_only = parse_isolation(text)
-        name = name or self.settings.get("default_transaction_isolation")
-        level = ISOLATION_NAMES[name]
-        self._tx = self.db.begin(
-            level, read_only=bool(read_only) or self.read_only, timeout=LOCK_WAIT
-        )
-        self._level = level
-        self.settings.set("transaction_isolation", name)
+        name = name or self.pg_settings.show("default_transaction_isolation")
+        self._begin_at(isolation_level(name), bool(read_only))
         return Outcome("BEGIN")
+
+    def _begin_at(self, level: str, read_only: bool) -> None:
+        isolation = cast("Isolation", level)
+        read_only = read_only or self.read_only
+        self._tx = self.db.begin(isolation, read_only=read_only, timeout=LOCK_WAIT)
+        self._level = level
+        self._ran = 0
 
     def _commit(self, text: str, words: Sequence[str]) -> Outcome:
         if not self.db.in_transaction:
@@ -228,66 +234,32 @@ class PgSession:
     def _ended(self) -> None:
         self.failed = False
         self.cursors.transaction_ended()
-        default = self.settings.get("default_transaction_isolation")
-        self.settings.set("transaction_isolation", default)
+        self.pg_settings.transaction_isolation = None
 
     # ------------------------------------------------------------------ settings
     def _set(self, text: str, words: Sequence[str]) -> Outcome:
-        body = text.strip().rstrip(";")
-        if (
-            len(words) > 1
-            and words[1] in ("TRANSACTION", "SESSION")
-            and "ISOLATION" in body.upper()
-        ):
-            return self._set_transaction(body, words)
-        zone = _SET_TIME_ZONE.match(body)
-        if zone:
-            self.settings.set("timezone", _unquote(zone.group(1)))
-            return Outcome("SET")
-        match = _SET.match(body)
-        if match is None:
-            raise ServerError(f"syntax error in SET: {body!r}", "42601")
-        value = _unquote(match.group("value"))
-        if value.upper() == "DEFAULT":
-            self.settings.reset(match.group("name"))
-        else:
-            self.settings.set(match.group("name"), value)
-        return Outcome("SET")
-
-    def _set_transaction(self, body: str, words: Sequence[str]) -> Outcome:
-        name, _read_only = parse_isolation(body)
-        if name is None:
-            return Outcome("SET")
-        if words[1] == "SESSION":  # SET SESSION CHARACTERISTICS AS TRANSACTION ...
-            self.settings.set("default_transaction_isolation", name)
-            return Outcome("SET")
-        if not self.db.in_transaction:
-            return Outcome(
-                "SET",
-                notices=(("25P01", "SET TRANSACTION can only be used in transaction blocks"),),
+        if words[1:2] != ["TRANSACTION"] or not self.db.in_transaction:
+            return self.run_sql(text, None, words)  # the dialect keeps the settings
+        name, read_only = parse_isolation(text)
+        if name is None and read_only is None:
+            return self.run_sql(text, None, words)
+        level = isolation_level(name) if name is not None else self._level
+        if self._ran:  # PostgreSQL allows it before the first statement only
+            if level == self._level and read_only is None:
+                return Outcome("SET")
+            raise ServerError(
+                "SET TRANSACTION ISOLATION LEVEL must be called before any query", "25001"
             )
-        level = ISOLATION_NAMES[name]
-        if self._level != level:  # PostgreSQL allows it before the first statement only
-            self.abort()
-            self._tx = self.db.begin(level, timeout=LOCK_WAIT)
-            self._level = level
-        self.settings.set("transaction_isolation", name)
+        self.abort()  # nothing ran yet: begin again at the level asked for
+        self._begin_at(level, bool(read_only))
         return Outcome("SET")
 
-    def _show(self, text: str, words: Sequence[str]) -> Outcome:
-        name = text.strip().rstrip(";").split(None, 1)[1].strip()
-        if name.upper() == "ALL":
-            rows = [(k, v, "") for k, v in self.settings.items()]
-            return Outcome("SHOW", ("name", "setting", "description"), (TEXT, TEXT, TEXT), rows)
-        if name.upper() == "TRANSACTION ISOLATION LEVEL":
-            name = "transaction_isolation"
-        column = Settings.display_name(name.strip('"'))
-        value = self.settings.get(name.strip('"'))
-        return Outcome("SHOW", (column.lower(),), (TEXT,), [(value,)])
-
-    def _reset(self, text: str, words: Sequence[str]) -> Outcome:
-        self.settings.reset(None if len(words) < 2 or words[1] == "ALL" else words[1])
-        return Outcome("RESET")
+    def _discard(self, text: str, words: Sequence[str]) -> Outcome:
+        outcome = self.run_sql(text, None, words)
+        if words[1:2] == ["ALL"]:
+            self.cursors.close("ALL")
+            return Outcome(outcome.tag, deallocate="")
+        return outcome
 
     def _deallocate(self, text: str, words: Sequence[str]) -> Outcome:
         rest = [w for w in text.strip().rstrip(";").split()[1:] if w.upper() != "PREPARE"]
@@ -318,10 +290,6 @@ class PgSession:
         self.cursors.close(parts[1].strip('"'))
         return Outcome("CLOSE CURSOR")
 
-    def _discard(self, text: str, words: Sequence[str]) -> Outcome:
-        self.settings.reset(None)
-        return Outcome("DISCARD ALL")
-
 
 def _savepoint_name(text: str, after: str) -> str:
     rest = re.split(rf"\b{after}\b", text, maxsplit=1, flags=re.IGNORECASE)[-1]
@@ -329,13 +297,6 @@ def _savepoint_name(text: str, after: str) -> str:
     if match is None:
         raise ServerError(f"syntax error: a savepoint name expected: {text!r}", "42601")
     return match.group(1)
-
-
-def _unquote(value: str) -> str:
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        return value[1:-1].replace(value[0] * 2, value[0])
-    return value
 
 
 _HANDLERS: Final = {
@@ -348,8 +309,6 @@ _HANDLERS: Final = {
     "SAVEPOINT": PgSession._savepoint,
     "RELEASE": PgSession._release,
     "SET": PgSession._set,
-    "SHOW": PgSession._show,
-    "RESET": PgSession._reset,
     "DISCARD": PgSession._discard,
     "DEALLOCATE": PgSession._deallocate,
     "DECLARE": PgSession._declare,

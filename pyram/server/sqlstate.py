@@ -34,6 +34,9 @@ _CONSTRAINTS: Final = {
 }
 
 _PROGRAMMING_MESSAGES: Final = (
+    ("unrecognized configuration parameter", "42704"),
+    ("cannot be changed", "55P02"),
+    ("invalid value for parameter", "22023"),
     ("no such table", "42P01"),
     ("no such view", "42P01"),
     ("no such column", "42703"),

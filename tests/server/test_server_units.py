@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from pyram.errors import DataError, IntegrityError, SerializationFailure
+from pyram.errors import DataError, IntegrityError, ProgrammingError, SerializationFailure
 from pyram.server import load_users, make_verifier
 from pyram.server.auth import AuthFailed, ScramExchange, Verifier
 from pyram.server.copy import copy_command
@@ -26,7 +26,7 @@ from pyram.server.copy_format import (
     parse_rows,
 )
 from pyram.server.pgtypes import OIDS, wire_type
-from pyram.server.settings import Settings
+from pyram.server.settings import new_settings, parse_isolation, reported, statement_timeout
 from pyram.server.splitter import first_words, split_statements
 from pyram.server.sqlstate import sqlstate_of
 from pyram.types import (
@@ -193,19 +193,21 @@ def test_copy_text_and_csv_formats() -> None:
 
 
 def test_settings() -> None:
-    settings = Settings("me")
-    assert settings.get("TimeZone") == "UTC"
+    settings = new_settings("me", "app", "web")
+    assert settings.show("default_transaction_isolation") == "read committed"
+    assert reported(settings)["application_name"] == "web"
+    assert reported(settings)["TimeZone"] == "UTC"
     settings.set("statement_timeout", "1.5s")
-    assert settings.statement_timeout() == 1.5
+    assert statement_timeout(settings) == 1.5
     settings.set("statement_timeout", "250")
-    assert settings.statement_timeout() == 0.25
-    with pytest.raises(Exception, match="invalid duration"):
-        settings.set("statement_timeout", "soon")
-    settings.set("my.custom", "x")
-    settings.reset(None)
-    with pytest.raises(Exception, match="unrecognized"):
-        settings.get("my.custom")
-    assert settings.get("session_authorization") == "me"
+    assert statement_timeout(settings) == 0.25
+    settings.set("statement_timeout", "0")
+    assert statement_timeout(settings) is None
+    assert parse_isolation("begin isolation level repeatable  read read only") == (
+        "repeatable read",
+        True,
+    )
+    assert parse_isolation("BEGIN") == (None, None)
 
 
 def test_sqlstate_mapping() -> None:
@@ -219,3 +221,4 @@ def test_sqlstate_mapping() -> None:
     assert sqlstate_of(SerializationFailure("x")) == "40001"
     assert sqlstate_of(DataError("x")) == "22000"
     assert sqlstate_of(RuntimeError("bug")) == "XX000"
+    assert sqlstate_of(ProgrammingError('unrecognized configuration parameter "x"')) == "42704"
