@@ -400,13 +400,13 @@ class SqlSession:
             pg = (pg_settings or PgSettings()).snapshot()
         with use_functions(self.functions):
             bound = Binder(sql, self, compile_check, pg).bind(stmt)
+            declared = statement_parameters(stmt)
             if isinstance(bound, BoundSelect):
-                declared = statement_parameters(stmt)
                 prepared = prepare_plan(bound.plan, self._store, declared=declared)
                 types = tuple(f.dtype for f in prepared.operator.fields)
                 return bound.names, types, dict(prepared.param_types)
             if isinstance(bound, pn.Plan):
-                prepared = prepare_plan(bound, self._store, declared=statement_parameters(stmt))
+                prepared = prepare_plan(bound, self._store, declared=declared)
                 return (), (), dict(prepared.param_types)
         return None
 

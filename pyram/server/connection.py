@@ -21,8 +21,10 @@ from pyram.server import messages as m
 from pyram.server.copy import CopyCommand, copy_command, run_copy
 from pyram.server.extended import Extended
 from pyram.server.messages import ProtocolViolation, Reader
+from pyram.server.outcome import Outcome
 from pyram.server.results import Encoder
-from pyram.server.session import Outcome, PgSession
+from pyram.server.session import PgSession
+from pyram.server.settings import reported, statement_timeout
 from pyram.server.splitter import first_words, split_statements
 from pyram.server.sqlstate import ServerError, sqlstate_of
 from pyram.server.startup import CancelTarget, authenticate, read_startup
@@ -35,6 +37,10 @@ __all__ = ["Connection"]
 
 T = TypeVar("T")
 
+#: queued answers past this many bytes are sent without waiting for Sync
+FLUSH_AT: Final = 256 * 1024
+
+_SETTING_TAGS: Final = frozenset({"SET", "RESET", "DISCARD ALL"})
 _TRANSACTION_HEADS: Final = frozenset(
     {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE"}
 )
@@ -58,6 +64,9 @@ class Connection:
         self.worker: SessionWorker | None = None
         self.extended = Extended(self)
         self.statements = 0
+        self._out: list[bytes] = []
+        self._reported: dict[str, str] = {}
+        self._size = 0
 
     # ------------------------------------------------------------------ lifetime
     async def serve(self) -> None:
@@ -102,10 +111,18 @@ class Connection:
         )
         self.server.log(f"connection pid={self.pid} user={self.user} peer={self.peer} authorized")
         self.worker = SessionWorker(f"pyram-session-{self.pid}")
-        db, read_only = self.server.db, self.config.read_only
-        self.session = await self.worker.run(lambda: PgSession(db, self.user, read_only=read_only))
-        self.session.settings.set("application_name", first.params.get("application_name", ""))
-        for name, value in self.session.settings.reported():
+        db, read_only, params = self.server.db, self.config.read_only, first.params
+        self.session = await self.worker.run(
+            lambda: PgSession(
+                db,
+                self.user,
+                database=params.get("database", ""),
+                application_name=params.get("application_name", ""),
+                read_only=read_only,
+            )
+        )
+        self._reported = reported(self.session.pg_settings)
+        for name, value in self._reported.items():
             self.writer.write(m.parameter_status(name, value))
         self.writer.write(m.backend_key_data(self.pid, self.secret))
         self.writer.write(m.ready_for_query(b"I"))
@@ -118,7 +135,10 @@ class Connection:
             if kind == b"X":
                 return "terminated by client"
             await self._dispatch(kind, body)
-            await self.writer.drain()
+            # answers wait for Sync, Flush or the end of a simple query (as PostgreSQL's
+            # do): one send per round trip instead of one per message
+            if kind in b"QSH" or self._size > FLUSH_AT:
+                await self.flush()
         raise ServerError("terminating connection due to administrator command", "57P01")
 
     async def _read_message(self) -> tuple[bytes, bytes]:
@@ -173,7 +193,8 @@ class Connection:
 
     async def _fatal(self, code: str, text: str) -> None:
         with contextlib.suppress(Exception):  # the peer may be gone already
-            self.writer.write(m.error_response("FATAL", code, text))
+            self.send(m.error_response("FATAL", code, text))
+            self.writer.write(b"".join(self._out))
             await asyncio.wait_for(self.writer.drain(), 1.0)
 
     # ------------------------------------------------------------------ running
@@ -182,7 +203,7 @@ class Connection:
         worker, session = self.worker, self.session
         assert worker is not None and session is not None
         self.statements += 1
-        timeout = session.settings.statement_timeout() or self.config.statement_timeout
+        timeout = statement_timeout(session.pg_settings) or self.config.statement_timeout
         task = asyncio.ensure_future(worker.run(fn))
         if timeout is None:
             return await task
@@ -203,7 +224,7 @@ class Connection:
         assert session is not None
         statements = split_statements(text)
         if not statements:
-            self.writer.write(m.message(b"I") + m.ready_for_query(session.status))
+            self.send(m.message(b"I") + m.ready_for_query(session.status))
             return
         implicit = (
             len(statements) > 1
@@ -218,10 +239,10 @@ class Connection:
             if implicit:
                 await self.run(lambda: session.execute("COMMIT"))
         except (Error, QueryCanceled) as exc:
-            self.writer.write(self.error(exc))
+            self.send(self.error(exc))
             if implicit:
                 await self.run(session.abort)
-        self.writer.write(m.ready_for_query(session.status))
+        self.send(m.ready_for_query(session.status))
 
     async def _one_statement(self, session: PgSession, statement: str) -> None:
         copy = copy_command(statement)
@@ -229,18 +250,40 @@ class Connection:
             await self._copy(session, copy)
             return
         outcome: Outcome = await self.run(lambda: session.execute(statement))
-        self.write_notices(outcome)
+        self.after(outcome)
         payload = await self.run(lambda: Encoder(outcome).everything())
-        self.writer.write(payload)
-        await self.writer.drain()
+        self.send(payload)
+        if self._size > FLUSH_AT:
+            await self.flush()
 
     async def _copy(self, session: PgSession, copy: CopyCommand) -> None:
         await run_copy(self, session, copy)
 
-    def write_notices(self, outcome: Outcome) -> None:
-        """NoticeResponses for the warnings of a statement."""
+    def send(self, data: bytes) -> None:
+        """Queue backend messages (sent by :meth:`flush`)."""
+        self._out.append(data)
+        self._size += len(data)
+
+    async def flush(self) -> None:
+        """Send the queued messages and wait until the socket took them."""
+        if self._out:
+            self.writer.write(b"".join(self._out))
+            self._out.clear()
+            self._size = 0
+        await self.writer.drain()
+
+    def after(self, outcome: Outcome) -> None:
+        """Send a statement's warnings (NoticeResponse); apply its DEALLOCATE."""
         for code, text in outcome.notices:
-            self.writer.write(m.error_response("WARNING", code, text, notice=True))
+            self.send(m.error_response("WARNING", code, text, notice=True))
+        if outcome.deallocate is not None:
+            self.extended.deallocate(outcome.deallocate)
+        if outcome.tag in _SETTING_TAGS and self.session is not None:
+            now = reported(self.session.pg_settings)
+            for name, value in now.items():
+                if self._reported.get(name) != value:  # clients track these (TimeZone, ...)
+                    self.send(m.parameter_status(name, value))
+            self._reported = now
 
     async def read_message(self) -> tuple[bytes, bytes]:
         """The next frontend message (for COPY FROM STDIN), with the usual limits."""

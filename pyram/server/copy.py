@@ -17,9 +17,17 @@ import attrs
 
 from pyram.errors import DataError
 from pyram.server import messages as m
-from pyram.server.copy_format import format_row, parse_rows
+from pyram.server.copy_format import (
+    BINARY_HEADER,
+    BINARY_TRAILER,
+    binary_row,
+    format_row,
+    parse_binary,
+    parse_rows,
+)
+from pyram.server.outcome import Outcome
 from pyram.server.pgtypes import wire_type
-from pyram.server.session import Outcome, PgSession
+from pyram.server.session import PgSession
 from pyram.server.sqlstate import ServerError
 
 if TYPE_CHECKING:
@@ -50,6 +58,7 @@ class CopyCommand:
     delimiter: str = "\t"
     null: str = "\\N"
     quote: str = '"'
+    binary: bool = False
 
 
 def copy_command(text: str) -> CopyCommand | None:
@@ -81,6 +90,7 @@ def copy_command(text: str) -> CopyCommand | None:
         delimiter=options.get("delimiter", "," if csv else "\t"),
         null=options.get("null", "" if csv else "\\N"),
         quote=options.get("quote", '"'),
+        binary="binary" in options or options.get("format", "").lower() == "binary",
     )
 
 
@@ -109,8 +119,6 @@ def _options(text: str) -> dict[str, str]:
             "encoding",
         ):
             raise ServerError(f"COPY option {name!r} is not supported", "0A000")
-        if name == "binary" or (name == "format" and value.lower() == "binary"):
-            raise ServerError("COPY BINARY is not supported; use text or csv", "0A000")
         if value.startswith("'"):
             value = value[1:-1].replace("''", "'")
         options[name] = value if name != "header" else (value or "true")
@@ -123,17 +131,20 @@ async def run_copy(conn: Connection, session: PgSession, copy: CopyCommand) -> N
         count = await _copy_in(conn, session, copy)
     else:
         count = await _copy_out(conn, session, copy)
-    conn.writer.write(m.command_complete(f"COPY {count}"))
+    conn.send(m.command_complete(f"COPY {count}"))
 
 
 async def _copy_in(conn: Connection, session: PgSession, copy: CopyCommand) -> int:
     if copy.table is None:
         raise ServerError("COPY FROM needs a table", "42601")
     columns = await conn.run(lambda: _target_columns(session, copy))
-    conn.writer.write(
-        m.message(b"G", bytes([0]) + len(columns).to_bytes(2, "big") + b"\x00\x00" * len(columns))
+    conn.send(
+        m.message(
+            b"G",
+            bytes([copy.binary]) + len(columns).to_bytes(2, "big") + b"\x00\x00" * len(columns),
+        )
     )
-    await conn.writer.drain()
+    await conn.flush()
     chunks: list[bytes] = []
     while True:
         kind, body = await conn.read_message()
@@ -177,12 +188,14 @@ def _insert(
 ) -> int:
     wires = [wire_type(dtype) for _, dtype in columns]
     values: list[list[Any]] = [[] for _ in columns]
-    for line, fields in parse_rows(data, copy):
+    rows = parse_binary(data) if copy.binary else parse_rows(data, copy)
+    for line, fields in rows:
         if len(fields) != len(columns):
             raise DataError(f"COPY line {line}: expected {len(columns)} fields, got {len(fields)}")
         for i, field in enumerate(fields):
             try:
-                values[i].append(None if field is None else wires[i].decode(field.encode(), False))
+                raw = field.encode() if isinstance(field, str) else field
+                values[i].append(None if raw is None else wires[i].decode(raw, copy.binary))
             except DataError as exc:
                 raise DataError(f"COPY line {line}, column {columns[i][0]}: {exc}") from None
     assert copy.table is not None
@@ -202,27 +215,38 @@ async def _copy_out(conn: Connection, session: PgSession, copy: CopyCommand) -> 
         query = f'SELECT {cols} FROM "{copy.table}"'
     outcome: Outcome = await conn.run(lambda: session.execute(query))
     count = len(outcome.columns)
-    conn.writer.write(m.message(b"H", bytes([0]) + count.to_bytes(2, "big") + b"\x00\x00" * count))
+    fmt = b"\x00\x01" if copy.binary else b"\x00\x00"
+    conn.send(m.message(b"H", bytes([copy.binary]) + count.to_bytes(2, "big") + fmt * count))
     for payload in await conn.run(lambda: list(_out_chunks(outcome, copy))):
-        conn.writer.write(payload)
-        await conn.writer.drain()
-    conn.writer.write(m.message(b"c"))
+        conn.send(payload)
+        await conn.flush()
+    conn.send(m.message(b"c"))
     return len(outcome.rows)
 
 
 def _out_chunks(outcome: Outcome, copy: CopyCommand) -> Iterator[bytes]:
     wires = [wire_type(t) for t in outcome.types]
-    if copy.header:
+    if copy.binary:
+        yield m.message(b"d", BINARY_HEADER)
+    elif copy.header:
         yield m.message(b"d", format_row(list(outcome.columns), copy).encode())
     batch: list[bytes] = []
     for row in outcome.rows:
-        fields = [
-            None if v is None else w.encode(v, False).decode()
-            for v, w in zip(row, wires, strict=True)
-        ]
-        batch.append(m.message(b"d", format_row(fields, copy).encode()))
+        if copy.binary:
+            encoded = [
+                None if v is None else w.encode(v, True) for v, w in zip(row, wires, strict=True)
+            ]
+            batch.append(m.message(b"d", binary_row(encoded)))
+        else:
+            fields = [
+                None if v is None else w.encode(v, False).decode()
+                for v, w in zip(row, wires, strict=True)
+            ]
+            batch.append(m.message(b"d", format_row(fields, copy).encode()))
         if len(batch) >= 1000:
             yield b"".join(batch)
             batch = []
+    if copy.binary:
+        batch.append(m.message(b"d", BINARY_TRAILER))
     if batch:
         yield b"".join(batch)

@@ -12,11 +12,23 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final
 
 from pyram.errors import DataError
+from pyram.server.messages import ProtocolViolation, Reader
 
 if TYPE_CHECKING:
     from pyram.server.copy import CopyCommand
 
-__all__ = ["format_row", "parse_rows"]
+__all__ = [
+    "BINARY_HEADER",
+    "BINARY_TRAILER",
+    "binary_row",
+    "format_row",
+    "parse_binary",
+    "parse_rows",
+]
+
+#: PostgreSQL's binary COPY signature, flags and header extension length
+BINARY_HEADER: Final = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
+BINARY_TRAILER: Final = b"\xff\xff"
 
 _ESCAPES: Final = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", "v": "\v"}
 _UNESCAPES: Final = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
@@ -154,3 +166,41 @@ def _csv_out(field: str | None, copy: CopyCommand) -> str:
     if field == "" or field == copy.null or any(s in field for s in special):
         return copy.quote + field.replace(copy.quote, copy.quote * 2) + copy.quote
     return field
+
+
+def parse_binary(data: bytes) -> Iterator[tuple[int, list[bytes | None]]]:
+    """(row number, raw fields) of binary COPY data (each field in its type's binary format).
+
+    Raises:
+        DataError: a wrong signature or truncated data.
+    """
+    if not data.startswith(BINARY_HEADER[:11]):
+        raise DataError("COPY BINARY data lacks the PGCOPY signature")
+    reader = Reader(data)
+    try:
+        reader.bytes_(15)
+        reader.bytes_(reader.int32())  # the header extension, unused
+        number = 0
+        while True:
+            count = reader.int16()
+            if count == -1:
+                return
+            number += 1
+            fields: list[bytes | None] = []
+            for _ in range(count):
+                size = reader.int32()
+                fields.append(None if size < 0 else reader.bytes_(size))
+            yield number, fields
+    except ProtocolViolation:
+        raise DataError("COPY BINARY data is truncated") from None
+
+
+def binary_row(fields: list[bytes | None]) -> bytes:
+    """One row of binary COPY output."""
+    parts = [len(fields).to_bytes(2, "big")]
+    for field in fields:
+        if field is None:
+            parts.append(b"\xff\xff\xff\xff")
+        else:
+            parts.append(len(field).to_bytes(4, "big") + field)
+    return b"".join(parts)

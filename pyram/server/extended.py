@@ -22,9 +22,9 @@ from pyram.errors import DataError, Error
 from pyram.server import messages as m
 from pyram.server.describe import Description, describe
 from pyram.server.messages import ProtocolViolation, Reader
-from pyram.server.pgtypes import TEXT, wire_type, wire_type_for_oid
+from pyram.server.pgtypes import TEXT, WireType, wire_type, wire_type_for_oid
 from pyram.server.results import Encoder
-from pyram.server.session import Outcome
+from pyram.server.session import PgSession
 from pyram.server.sqlstate import ServerError
 from pyram.server.worker import QueryCanceled
 from pyram.types import DataType
@@ -38,17 +38,28 @@ __all__ = ["Extended"]
 MAX_NAMED = 10_000
 
 
+#: rows a portal encodes on the event loop itself (more go to the session's thread)
+INLINE_ROWS = 64
+
+
 @attrs.define
 class _Statement:
     text: str
     oids: list[int]
-    description: Description
+    description: Description | None = None  #: found on the session's thread when needed
+
+    def described(self, session: PgSession) -> Description:
+        """The description (describing the statement the first time: the session's thread)."""
+        if self.description is None:
+            self.description = describe(session, self.text)
+        return self.description
 
 
 @attrs.define
 class _Portal:
     statement: _Statement
-    params: dict[str, Any]
+    raw: list[bytes | None]  #: parameter values as sent (decoded with the description)
+    param_formats: list[int]
     formats: list[int]
     encoder: Encoder | None = None
     done: bool = False
@@ -69,17 +80,25 @@ class Extended:
             self.skipping = False
             if self.conn.session is not None and self.conn.session.status == b"I":
                 self.portals.clear()
-            self.conn.writer.write(m.ready_for_query(self._status()))
+            self.conn.send(m.ready_for_query(self._status()))
             return
         if kind == b"H":
-            return  # Flush: the loop drains after every message
+            return  # Flush: the loop sends what is queued
         if self.skipping:
             return
         try:
             await _HANDLERS[kind](self, body)
         except (Error, QueryCanceled) as exc:
             self.skipping = True
-            self.conn.writer.write(self.conn.error(exc))
+            self.conn.send(self.conn.error(exc))
+
+    def deallocate(self, name: str) -> None:
+        """Forget one prepared statement (``""``: all of them but the unnamed one)."""
+        if name:
+            self.statements.pop(name, None)
+        else:
+            unnamed = self.statements.get("")
+            self.statements = {} if unnamed is None else {"": unnamed}
 
     def _status(self) -> bytes:
         session = self.conn.session
@@ -94,11 +113,10 @@ class Extended:
             raise ServerError(f'prepared statement "{name}" already exists', "42P05")
         if len(self.statements) >= MAX_NAMED:
             raise ServerError("too many prepared statements", "54000")
-        session = self.conn.session
-        assert session is not None
-        description = await self.conn.run(lambda: describe(session, text))
-        self.statements[name] = _Statement(text, oids, description)
-        self.conn.writer.write(m.message(b"1"))
+        # described (and checked) with its first Bind or Describe, on the session's thread:
+        # a Parse/Bind/Execute round trip then costs one hop to that thread, not three
+        self.statements[name] = _Statement(text, oids)
+        self.conn.send(m.message(b"1"))
 
     async def _bind(self, body: Reader) -> None:
         portal, name = body.cstring(), body.cstring()
@@ -108,48 +126,56 @@ class Extended:
         statement = self._statement(name)
         if len(param_formats) not in (0, 1, len(raw)):
             raise ProtocolViolation("bind message has a wrong number of parameter formats")
-        params = {
-            str(i + 1): self._decode(statement, i, value, _is_binary(param_formats, i))
-            for i, value in enumerate(raw)
-        }
         if len(self.portals) >= MAX_NAMED and portal not in self.portals:
             raise ServerError("too many portals", "54000")
-        self.portals[portal] = _Portal(statement, params, formats)
-        self.conn.writer.write(m.message(b"2"))
+        self.portals[portal] = _Portal(statement, raw, param_formats, formats)
+        self.conn.send(m.message(b"2"))
 
     async def _describe(self, body: Reader) -> None:
         what, name = body.byte(), body.cstring()
         if what == b"S":
             statement = self._statement(name)
-            oids = [self._param_wire(statement, i).oid for i in range(_param_count(statement))]
-            self.conn.writer.write(m.parameter_description(oids))
-            self.conn.writer.write(statement.description.row_description())
+            session = self.conn.session
+            assert session is not None
+            found = await self.conn.run(lambda: statement.described(session))
+            oids = [
+                _param_wire(statement, found, i).oid for i in range(_param_count(statement, found))
+            ]
+            self.conn.send(m.parameter_description(oids))
+            self.conn.send(found.row_description())
         elif what == b"P":
-            portal = await self._run_portal(name)
+            cursor = self._cursor(name)
+            if cursor is not None:  # psycopg describes a DECLAREd cursor as a portal
+                self.conn.send(cursor.description())
+                return
+            portal, _ = await self._run_portal(name, None)
             assert portal.encoder is not None
-            self.conn.writer.write(portal.encoder.description())
+            self.conn.send(portal.encoder.description())
         else:
             raise ProtocolViolation(f"invalid DESCRIBE message subtype {what!r}")
 
     async def _execute(self, body: Reader) -> None:
         name, limit = body.cstring(), body.int32()
-        portal = await self._run_portal(name)
+        portal, chunk = await self._run_portal(name, limit)
         encoder = portal.encoder
         assert encoder is not None
-        if portal.done:
-            self.conn.writer.write(encoder.complete())
-            return
-        if not encoder.outcome.is_query:
+        if portal.done or not encoder.outcome.is_query:
             portal.done = True
-            self.conn.writer.write(encoder.complete())
+            self.conn.send(encoder.complete())
             return
-        rows, more = await self.conn.run(lambda: encoder.rows(limit))
-        self.conn.writer.write(rows)
+        if chunk is None:
+            left = len(encoder.outcome.rows) - encoder.sent
+            if min(left, limit if limit > 0 else left) <= INLINE_ROWS:
+                chunk = encoder.rows(limit)
+            else:
+                chunk = await self.conn.run(lambda: encoder.rows(limit))
+        rows, more = chunk
+        self.conn.send(rows)
         if more:
-            self.conn.writer.write(m.message(b"s"))
+            self.conn.send(m.message(b"s"))
         else:
             portal.done = True
-            self.conn.writer.write(encoder.complete())
+            self.conn.send(encoder.complete())
 
     async def _close(self, body: Reader) -> None:
         what, name = body.byte(), body.cstring()
@@ -159,7 +185,7 @@ class Extended:
             self.portals.pop(name, None)
         else:
             raise ProtocolViolation(f"invalid CLOSE message subtype {what!r}")
-        self.conn.writer.write(m.message(b"3"))
+        self.conn.send(m.message(b"3"))
 
     # ------------------------------------------------------------------ helpers
     def _statement(self, name: str) -> _Statement:
@@ -168,33 +194,60 @@ class Extended:
             raise ServerError(f'prepared statement "{name}" does not exist', "26000")
         return statement
 
-    async def _run_portal(self, name: str) -> _Portal:
+    def _cursor(self, name: str) -> Encoder | None:
+        session = self.conn.session
+        if name in self.portals or session is None:
+            return None
+        outcome = session.cursors.find(name)
+        return None if outcome is None else Encoder(outcome)
+
+    async def _run_portal(
+        self, name: str, limit: int | None
+    ) -> tuple[_Portal, tuple[bytes, bool] | None]:
+        """The portal, run at its first Describe or Execute (with its first ``limit`` rows
+        encoded in the same hop to the session's thread when an Execute asks)."""
         portal = self.portals.get(name)
         if portal is None:
             raise ServerError(f'portal "{name}" does not exist', "34000")
-        if portal.encoder is None:
-            session = self.conn.session
-            assert session is not None
-            text, params = portal.statement.text, portal.params
-            outcome: Outcome = await self.conn.run(lambda: session.execute(text, params))
-            self.conn.write_notices(outcome)
-            portal.encoder = Encoder(outcome, portal.formats)
-        return portal
+        if portal.encoder is not None:
+            return portal, None
+        session = self.conn.session
+        assert session is not None
 
-    def _param_wire(self, statement: _Statement, index: int) -> Any:
-        oid = statement.oids[index] if index < len(statement.oids) else 0
-        declared = wire_type_for_oid(oid) if oid else None
-        if declared is not None:
-            return declared
-        inferred = statement.description.param_types.get(str(index + 1))
-        return wire_type(inferred) if inferred is not None else TEXT
+        def run() -> tuple[Encoder, tuple[bytes, bool] | None]:
+            statement = portal.statement
+            found = statement.described(session)
+            params = {
+                str(i + 1): _decode(statement, found, i, value, _is_binary(portal.param_formats, i))
+                for i, value in enumerate(portal.raw)
+            }
+            encoder = Encoder(session.execute(statement.text, params), portal.formats)
+            if limit is None or not encoder.outcome.is_query:
+                return encoder, None
+            return encoder, encoder.rows(limit)
 
-    def _decode(self, statement: _Statement, index: int, data: bytes | None, binary: bool) -> Any:
-        if data is None:
-            return None
-        value = self._param_wire(statement, index).decode(data, binary)
-        target = statement.description.param_types.get(str(index + 1))
-        return _fit(value, target)
+        encoder, chunk = await self.conn.run(run)
+        portal.encoder = encoder
+        self.conn.after(encoder.outcome)
+        return portal, chunk
+
+
+def _param_wire(statement: _Statement, found: Description, index: int) -> WireType:
+    oid = statement.oids[index] if index < len(statement.oids) else 0
+    declared = wire_type_for_oid(oid) if oid else None
+    if declared is not None:
+        return declared
+    inferred = found.param_types.get(str(index + 1))
+    return wire_type(inferred) if inferred is not None else TEXT
+
+
+def _decode(
+    statement: _Statement, found: Description, index: int, data: bytes | None, binary: bool
+) -> Any:
+    if data is None:
+        return None
+    value = _param_wire(statement, found, index).decode(data, binary)
+    return _fit(value, found.param_types.get(str(index + 1)))
 
 
 def _fit(value: Any, target: DataType | None) -> Any:
@@ -222,9 +275,9 @@ def _is_binary(formats: list[int], index: int) -> bool:
     return (formats[0] if len(formats) == 1 else formats[index]) == 1
 
 
-def _param_count(statement: _Statement) -> int:
-    inferred = [int(k) for k in statement.description.param_types if k.isdigit()]
-    return max([len(statement.oids), *inferred, statement.description.markers])
+def _param_count(statement: _Statement, found: Description) -> int:
+    inferred = [int(k) for k in found.param_types if k.isdigit()]
+    return max([len(statement.oids), *inferred, found.markers])
 
 
 _HANDLERS = {

@@ -19,7 +19,7 @@ import math
 import struct
 import uuid
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any, Final
 
 import attrs
@@ -77,6 +77,12 @@ def _bool_text(text: str) -> bool:
     if lowered in ("f", "false", "0", "no", "off", "n"):
         return False
     raise ValueError(f"not a boolean: {text!r}")
+
+
+def _bool_from_binary(data: bytes) -> bool:
+    if data not in (b"\x00", b"\x01"):
+        raise ValueError("a binary boolean is one byte, 0 or 1")
+    return data == b"\x01"
 
 
 def _float_text(value: float) -> str:
@@ -239,11 +245,10 @@ def _numeric_from_binary(data: bytes) -> Decimal:
     if sign == _NUMERIC_NAN:
         return Decimal("NaN")
     groups = struct.unpack(f"!{count}H", data[8 : 8 + 2 * count])
-    value = Decimal(0)
-    for i, group in enumerate(groups):
-        value += Decimal(group).scaleb(4 * (weight - i))
-    value = value.quantize(Decimal(1).scaleb(-scale)) if scale else value.to_integral_value()
-    return -value if sign == _NUMERIC_NEG else value
+    digits = "".join(f"{g:04d}" for g in groups) or "0"
+    value = Decimal(f"{'-' if sign == _NUMERIC_NEG else ''}{digits}E{4 * (weight - count + 1)}")
+    with localcontext(prec=max(len(digits) + scale + 8, 28)):
+        return value.quantize(Decimal(1).scaleb(-scale))
 
 
 # --------------------------------------------------------------------------- the table
@@ -276,7 +281,7 @@ BOOL = WireType(
     lambda v: "t" if v else "f",
     _bool_text,
     lambda v: b"\x01" if v else b"\x00",
-    lambda d: d != b"\x00",
+    _bool_from_binary,
 )
 BYTEA = WireType("bytea", 17, -1, _bytea_text, _bytea_from_text, bytes, bytes)
 DATE = WireType(

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from pyram.server import messages as m
+from pyram.server.outcome import Outcome
 from pyram.server.pgtypes import WireType, wire_type
-from pyram.server.session import Outcome
 
 __all__ = ["Encoder", "result_formats"]
 

@@ -15,23 +15,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
-import attrs
-
-from pyram.server.settings import ISOLATION_NAMES, Settings, parse_isolation
+from pyram.server.cursors import Cursors, parse_declare, parse_fetch
+from pyram.server.outcome import Outcome
+from pyram.server.settings import new_settings, parse_isolation
 from pyram.server.splitter import first_words
 from pyram.server.sqlstate import ServerError
-from pyram.sql.pg_settings import PgSettings
-from pyram.types import TEXT, DataType
+from pyram.sql.pg_settings import isolation_level
 
 if TYPE_CHECKING:
-    from pyram import Database
+    from pyram import Database, Transaction
+    from pyram.txn import Isolation
 
-__all__ = ["Outcome", "PgSession", "command_tag"]
+__all__ = ["PgSession", "command_tag"]
 
 _READ_ONLY_OK: Final = frozenset(
     {
+        "DECLARE",
+        "FETCH",
+        "MOVE",
+        "CLOSE",
         "SELECT",
         "VALUES",
         "SHOW",
@@ -45,43 +49,23 @@ _READ_ONLY_OK: Final = frozenset(
         "ABORT",
         "SAVEPOINT",
         "RELEASE",
-        "EXPLAIN",
         "DISCARD",
         "DEALLOCATE",
         "TABLE",
     }
 )
-_SET: Final = re.compile(
-    r"SET\s+(?:SESSION\s+|LOCAL\s+)?(?P<name>[A-Za-z_][\w.]*)\s*(?:TO|=)\s*(?P<value>.*)$",
-    re.IGNORECASE | re.DOTALL,
-)
-_SET_TIME_ZONE: Final = re.compile(r"SET\s+(?:SESSION\s+|LOCAL\s+)?TIME\s+ZONE\s+(.*)$", re.I)
+#: statements a read-only server runs inside a read-only transaction
+_CHECKED_READ_ONLY: Final = frozenset({"WITH", "EXPLAIN"})
 _SAVEPOINT_NAME: Final = re.compile(r"(?:SAVEPOINT\s+)?([A-Za-z_][\w]*|\"[^\"]+\")\s*$", re.I)
 
 #: how long a transaction's first write waits for another transaction's write lock
 LOCK_WAIT: Final = 30.0
 
 
-@attrs.frozen
-class Outcome:
-    """What one statement produced: rows (a query) and the CommandComplete tag."""
-
-    tag: str
-    columns: tuple[str, ...] = ()
-    types: tuple[DataType, ...] = ()
-    rows: Sequence[tuple[Any, ...]] = ()
-    notices: tuple[tuple[str, str], ...] = ()  #: (SQLSTATE, message)
-
-    @property
-    def is_query(self) -> bool:
-        """True when the statement returns rows (RowDescription is sent)."""
-        return bool(self.columns)
-
-
 def command_tag(words: Sequence[str], rowcount: int, rows: int) -> str:
     """The CommandComplete tag of a statement from its first keywords."""
     head = words[0] if words else ""
-    if head in ("SELECT", "VALUES", "TABLE", "WITH", "SHOW", "EXPLAIN"):
+    if head in ("SELECT", "VALUES", "TABLE", "WITH", "EXPLAIN"):
         return f"SELECT {rows}"
     if head == "INSERT" or head == "REPLACE":
         return f"INSERT 0 {max(rowcount, 0)}"
@@ -98,17 +82,27 @@ def command_tag(words: Sequence[str], rowcount: int, rows: int) -> str:
 class PgSession:
     """A client's session on the shared database (methods run on the session's own thread)."""
 
-    def __init__(self, db: Database, user: str, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        db: Database,
+        user: str,
+        *,
+        database: str = "",
+        application_name: str = "",
+        read_only: bool = False,
+    ) -> None:
         self.db = db
-        self.settings = Settings(user)
-        #: what PyRAM's PostgreSQL dialect reads (current_setting(), current_user, ...)
-        self.pg_settings = PgSettings(user)
+        #: what PyRAM's PostgreSQL dialect reads and writes (SET, SHOW, current_setting())
+        self.pg_settings = new_settings(user, database, application_name)
         self.read_only = read_only
         self.failed = False  #: inside a failed transaction block
         #: a transaction is open (kept here: PyRAM's own flag is per thread, and the event
         #: loop reads this one)
         self.in_block = False
         self._level = ""  #: PyRAM's isolation level of the open transaction
+        self._tx: Transaction | None = None  #: the transaction BEGIN opened
+        self._ran = 0  #: statements run in the open transaction
+        self.cursors = Cursors()
 
     # ------------------------------------------------------------------ state
     @property
@@ -120,10 +114,14 @@ class PgSession:
 
     def abort(self) -> None:
         """Roll back whatever is open (an implicit transaction failed, the connection ends)."""
-        if self.db.in_transaction:
+        tx, self._tx = self._tx, None
+        if tx is not None and tx.state == "active":
+            tx.rollback()
+        elif self.db.in_transaction:
             self.db.sql("ROLLBACK")
         self.failed = False
         self.in_block = False
+        self.cursors.transaction_ended()
 
     # ------------------------------------------------------------------ running
     def execute(self, text: str, params: Mapping[str, Any] | None = None) -> Outcome:
@@ -149,15 +147,21 @@ class PgSession:
                 "current transaction is aborted, commands ignored until end of transaction block",
                 "25P02",
             )
-        if self.read_only and head not in _READ_ONLY_OK and not _reads_only(words):
+        if self.read_only and head not in _READ_ONLY_OK and head not in _CHECKED_READ_ONLY:
             raise ServerError("cannot execute this statement in a read-only server", "25006")
         handler = _HANDLERS.get(head)
         if handler is not None:
             return handler(self, text, words)
+        if self.read_only and head in _CHECKED_READ_ONLY and not self.db.in_transaction:
+            # it may write (WITH ... INSERT, EXPLAIN ANALYZE UPDATE): a read-only transaction
+            # lets the store refuse any write it attempts
+            with self.db.transaction("read_committed", read_only=True):
+                return self.run_sql(text, params, words)
         return self.run_sql(text, params, words)
 
     def run_sql(self, text: str, params: Mapping[str, Any] | None, words: Sequence[str]) -> Outcome:
         """A statement for PyRAM's SQL front end."""
+        self._ran += 1
         result = self.db.sql(
             text,
             dict(params) if params else None,
@@ -178,12 +182,16 @@ class PgSession:
                 "BEGIN", notices=(("25001", "there is already a transaction in progress"),)
             )
         name, read_only = parse_isolation(text)
-        name = name or self.settings.get("default_transaction_isolation")
-        level = ISOLATION_NAMES[name]
-        self.db.begin(level, read_only=bool(read_only) or self.read_only, timeout=LOCK_WAIT)
-        self._level = level
-        self.settings.set("transaction_isolation", name)
+        name = name or self.pg_settings.show("default_transaction_isolation")
+        self._begin_at(isolation_level(name), bool(read_only))
         return Outcome("BEGIN")
+
+    def _begin_at(self, level: str, read_only: bool) -> None:
+        isolation = cast("Isolation", level)
+        read_only = read_only or self.read_only
+        self._tx = self.db.begin(isolation, read_only=read_only, timeout=LOCK_WAIT)
+        self._level = level
+        self._ran = 0
 
     def _commit(self, text: str, words: Sequence[str]) -> Outcome:
         if not self.db.in_transaction:
@@ -191,8 +199,12 @@ class PgSession:
         if self.failed:
             self.abort()
             return Outcome("ROLLBACK")
+        tx, self._tx = self._tx, None
         try:
-            self.db.sql("COMMIT")
+            if tx is not None:
+                tx.commit()
+            else:
+                self.db.sql("COMMIT")
         finally:
             self._ended()
         return Outcome("COMMIT")
@@ -221,75 +233,62 @@ class PgSession:
 
     def _ended(self) -> None:
         self.failed = False
-        default = self.settings.get("default_transaction_isolation")
-        self.settings.set("transaction_isolation", default)
+        self.cursors.transaction_ended()
+        self.pg_settings.transaction_isolation = None
 
     # ------------------------------------------------------------------ settings
     def _set(self, text: str, words: Sequence[str]) -> Outcome:
-        body = text.strip().rstrip(";")
-        if (
-            len(words) > 1
-            and words[1] in ("TRANSACTION", "SESSION")
-            and "ISOLATION" in body.upper()
-        ):
-            return self._set_transaction(body, words)
-        zone = _SET_TIME_ZONE.match(body)
-        if zone:
-            self.settings.set("timezone", _unquote(zone.group(1)))
-            return Outcome("SET")
-        match = _SET.match(body)
-        if match is None:
-            raise ServerError(f"syntax error in SET: {body!r}", "42601")
-        value = _unquote(match.group("value"))
-        if value.upper() == "DEFAULT":
-            self.settings.reset(match.group("name"))
-        else:
-            self.settings.set(match.group("name"), value)
-        return Outcome("SET")
-
-    def _set_transaction(self, body: str, words: Sequence[str]) -> Outcome:
-        name, _read_only = parse_isolation(body)
-        if name is None:
-            return Outcome("SET")
-        if words[1] == "SESSION":  # SET SESSION CHARACTERISTICS AS TRANSACTION ...
-            self.settings.set("default_transaction_isolation", name)
-            return Outcome("SET")
-        if not self.db.in_transaction:
-            return Outcome(
-                "SET",
-                notices=(("25P01", "SET TRANSACTION can only be used in transaction blocks"),),
+        if words[1:2] != ["TRANSACTION"] or not self.db.in_transaction:
+            return self.run_sql(text, None, words)  # the dialect keeps the settings
+        name, read_only = parse_isolation(text)
+        if name is None and read_only is None:
+            return self.run_sql(text, None, words)
+        level = isolation_level(name) if name is not None else self._level
+        if self._ran:  # PostgreSQL allows it before the first statement only
+            if level == self._level and read_only is None:
+                return Outcome("SET")
+            raise ServerError(
+                "SET TRANSACTION ISOLATION LEVEL must be called before any query", "25001"
             )
-        level = ISOLATION_NAMES[name]
-        if self._level != level:  # PostgreSQL allows it before the first statement only
-            self.db.sql("ROLLBACK")
-            self._level = level
-            self.db.begin(level, timeout=LOCK_WAIT)
-        self.settings.set("transaction_isolation", name)
+        self.abort()  # nothing ran yet: begin again at the level asked for
+        self._begin_at(level, bool(read_only))
         return Outcome("SET")
-
-    def _show(self, text: str, words: Sequence[str]) -> Outcome:
-        name = text.strip().rstrip(";").split(None, 1)[1].strip()
-        if name.upper() == "ALL":
-            rows = [(k, v, "") for k, v in self.settings.items()]
-            return Outcome("SHOW", ("name", "setting", "description"), (TEXT, TEXT, TEXT), rows)
-        if name.upper() == "TRANSACTION ISOLATION LEVEL":
-            name = "transaction_isolation"
-        column = Settings.display_name(name.strip('"'))
-        value = self.settings.get(name.strip('"'))
-        return Outcome("SHOW", (column.lower(),), (TEXT,), [(value,)])
-
-    def _reset(self, text: str, words: Sequence[str]) -> Outcome:
-        self.settings.reset(None if len(words) < 2 or words[1] == "ALL" else words[1])
-        return Outcome("RESET")
 
     def _discard(self, text: str, words: Sequence[str]) -> Outcome:
-        self.settings.reset(None)
-        return Outcome("DISCARD ALL")
+        outcome = self.run_sql(text, None, words)
+        if words[1:2] == ["ALL"]:
+            self.cursors.close("ALL")
+            return Outcome(outcome.tag, deallocate="")
+        return outcome
 
+    def _deallocate(self, text: str, words: Sequence[str]) -> Outcome:
+        rest = [w for w in text.strip().rstrip(";").split()[1:] if w.upper() != "PREPARE"]
+        if len(rest) != 1:
+            raise ServerError(f"syntax error in DEALLOCATE: {text!r}", "42601")
+        name = rest[0].strip('"')
+        if name.upper() == "ALL":
+            return Outcome("DEALLOCATE ALL", deallocate="")
+        return Outcome("DEALLOCATE", deallocate=name)
 
-def _reads_only(words: Sequence[str]) -> bool:
-    """True for ``WITH ... SELECT`` (PyRAM allows no data-changing CTE body)."""
-    return bool(words) and words[0] == "WITH" and not {"INSERT", "UPDATE", "DELETE"} & set(words)
+    def _declare(self, text: str, words: Sequence[str]) -> Outcome:
+        name, query, _binary, hold = parse_declare(text)
+        if not hold and not self.in_block and not self.db.in_transaction:
+            raise ServerError("DECLARE CURSOR can only be used in transaction blocks", "25P01")
+        outcome = self.run_sql(query, None, first_words(query, 4))
+        if not outcome.is_query:
+            raise ServerError("cursor can only scan a query that returns rows", "42P11")
+        self.cursors.declare(name, outcome, hold)
+        return Outcome("DECLARE CURSOR")
+
+    def _fetch(self, text: str, words: Sequence[str]) -> Outcome:
+        return self.cursors.fetch(*parse_fetch(text))
+
+    def _close_cursor(self, text: str, words: Sequence[str]) -> Outcome:
+        parts = text.strip().rstrip(";").split()
+        if len(parts) != 2:
+            raise ServerError(f"syntax error in CLOSE: {text!r}", "42601")
+        self.cursors.close(parts[1].strip('"'))
+        return Outcome("CLOSE CURSOR")
 
 
 def _savepoint_name(text: str, after: str) -> str:
@@ -298,13 +297,6 @@ def _savepoint_name(text: str, after: str) -> str:
     if match is None:
         raise ServerError(f"syntax error: a savepoint name expected: {text!r}", "42601")
     return match.group(1)
-
-
-def _unquote(value: str) -> str:
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        return value[1:-1].replace(value[0] * 2, value[0])
-    return value
 
 
 _HANDLERS: Final = {
@@ -317,7 +309,10 @@ _HANDLERS: Final = {
     "SAVEPOINT": PgSession._savepoint,
     "RELEASE": PgSession._release,
     "SET": PgSession._set,
-    "SHOW": PgSession._show,
-    "RESET": PgSession._reset,
     "DISCARD": PgSession._discard,
+    "DEALLOCATE": PgSession._deallocate,
+    "DECLARE": PgSession._declare,
+    "FETCH": PgSession._fetch,
+    "MOVE": PgSession._fetch,
+    "CLOSE": PgSession._close_cursor,
 }

@@ -21,6 +21,7 @@ from pyram.errors import (
     ProgrammingError,
     SerializationFailure,
 )
+from pyram.server.messages import ProtocolViolation
 
 __all__ = ["ServerError", "sqlstate_of"]
 
@@ -33,6 +34,9 @@ _CONSTRAINTS: Final = {
 }
 
 _PROGRAMMING_MESSAGES: Final = (
+    ("unrecognized configuration parameter", "42704"),
+    ("cannot be changed", "55P02"),
+    ("invalid value for parameter", "22023"),
     ("no such table", "42P01"),
     ("no such view", "42P01"),
     ("no such column", "42703"),
@@ -62,6 +66,8 @@ def sqlstate_of(exc: BaseException) -> str:
     """The SQLSTATE a PostgreSQL server would send for ``exc``."""
     if isinstance(exc, ServerError):
         return exc.sqlstate
+    if isinstance(exc, ProtocolViolation):
+        return "08P01"
     if isinstance(exc, SerializationFailure):
         return "40001"
     if isinstance(exc, IntegrityError):

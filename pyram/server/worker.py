@@ -6,9 +6,10 @@ threads is bounded by the server's ``max_connections``). The event loop hands it
 time and awaits the result, so the loop stays free to read CancelRequests, enforce timeouts and
 serve other connections while a statement runs.
 
-Cancelling raises :class:`QueryCanceled` inside the running statement (``PyThreadState_
-SetAsyncExc``, the mechanism behind Ctrl-C in the shell): PyRAM's statements undo their
-partial work on any exception, so the database is left as before the statement.
+Cancelling raises an interrupt inside the running statement (``PyThreadState_SetAsyncExc``,
+the same kind of asynchronous exception as Ctrl-C in the shell): PyRAM's statements undo
+their partial work on any exception, so the session reports :class:`QueryCanceled` and the
+database is left as before the statement.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ class QueryCanceled(ServerError):
 
     def __init__(self, message: str = "canceling statement due to user request") -> None:
         super().__init__(message, "57014")
+
+
+class _Interrupt(BaseException):
+    """What a cancel raises inside the statement: a BaseException, like KeyboardInterrupt,
+    so no ``except Exception`` in the statement's path can swallow it."""
 
 
 _Job = tuple[Callable[[], Any], asyncio.Future[Any], asyncio.AbstractEventLoop]
@@ -69,7 +75,7 @@ class SessionWorker:
             if not self._running or self._thread.ident is None:
                 return False
             self._reason = reason
-            _set_async_exc(self._thread.ident, QueryCanceled)
+            _set_async_exc(self._thread.ident, _Interrupt)
             return True
 
     def close(self) -> None:
@@ -89,7 +95,7 @@ class SessionWorker:
             outcome: tuple[Any, BaseException | None]
             try:
                 outcome = (self._call(fn), None)
-            except QueryCanceled:
+            except _Interrupt:
                 outcome = (None, QueryCanceled(self._reason))
             except BaseException as exc:
                 outcome = (None, exc)
