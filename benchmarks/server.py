@@ -27,6 +27,7 @@ PostgreSQL's throughput at 8 clients.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import multiprocessing as mp
 import os
 import random
@@ -246,11 +247,7 @@ def _postgres_rows(
 
 def _redis_rows(rows: int, seconds: float, log: Callable[[str], None]) -> list[ServerRow]:
     binary = shutil.which("redis-server")
-    try:
-        import redis  # noqa: F401
-    except ImportError:
-        binary = None
-    if binary is None:
+    if binary is None or importlib.util.find_spec("redis") is None:
         note = "skipped: no redis-server binary or redis-py on this machine"
         return [ServerRow("Redis", "GET", c, None, None, note) for c in CLIENTS]
     port = _free_port()

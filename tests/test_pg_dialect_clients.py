@@ -64,6 +64,19 @@ def test_psql_lists_relations_as_postgresql_does(servers: tuple[str, str], comma
         assert psql(ours, command) == psql(pg, command)
 
 
+@pytest.mark.parametrize("table", ["t", "c"])
+def test_psql_describes_a_table(servers: tuple[str, str], table: str) -> None:
+    pg, ours = servers
+    expected, got = psql(pg, rf"\d {table}"), psql(ours, rf"\d {table}")
+    assert f'Table "public.{table}"' in got
+    # column types differ (int4 is stored as int8, varchar as text); what follows the columns
+    # (indexes, foreign keys, referencing tables) is the same text
+    assert got[got.index("Indexes:") :] == expected[expected.index("Indexes:") :]
+    columns = [line.split("|")[0].strip() for line in got.splitlines()[3:] if "|" in line]
+    assert columns == [line.split("|")[0].strip() for line in expected.splitlines()[3:]
+                       if "|" in line]  # fmt: skip
+
+
 def _first_columns(text: str, count: int) -> list[list[str]]:
     return [[cell.strip() for cell in line.split("|")[:count]] for line in text.splitlines()
             if "|" in line]  # fmt: skip
