@@ -54,6 +54,10 @@ class SessionWorker:
         self._lock = threading.Lock()
         self._running = False
         self._reason = ""
+        self._submitted = 0  #: jobs handed over so far
+        self._started = 0  #: jobs started so far
+        #: a cancel came while the job it was meant for still waited in the queue
+        self._cancel_waiting = False
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
 
@@ -61,17 +65,25 @@ class SessionWorker:
         """Run ``fn`` on the session's thread and return its result (or raise its error)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
+        with self._lock:
+            self._submitted += 1
         self._jobs.put((fn, future, loop))
         return await future
 
     @property
     def busy(self) -> bool:
-        """True while a job runs."""
-        return self._running
+        """True while a job runs or waits to."""
+        return self._running or self._started < self._submitted
 
     def cancel(self, reason: str = "canceling statement due to user request") -> bool:
-        """Interrupt the running job with :class:`QueryCanceled`; False when idle."""
+        """Interrupt the running job with :class:`QueryCanceled` (a job still queued fails
+        as it starts: on a busy machine the thread may not have picked it up yet); False
+        when no job is in flight."""
         with self._lock:
+            if self._started < self._submitted:
+                self._reason = reason
+                self._cancel_waiting = True
+                return True
             if not self._running or self._thread.ident is None:
                 return False
             self._reason = reason
@@ -103,6 +115,10 @@ class SessionWorker:
 
     def _call(self, fn: Callable[[], Any]) -> Any:
         with self._lock:
+            self._started += 1
+            if self._cancel_waiting:
+                self._cancel_waiting = False
+                raise _Interrupt
             self._running = True
         try:
             return fn()

@@ -88,3 +88,11 @@ def test_psql_variables_and_transactions_from_stdin(served: Served) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["b", "15.0"]
+
+
+def test_psql_lists_tables_and_databases(served: Served) -> None:
+    served.db.sql("CREATE TABLE city (id INTEGER PRIMARY KEY, name TEXT)")
+    done = _psql(served, "-c", "\\dt", "-c", "\\l")
+    assert done.returncode == 0, done.stderr
+    assert "public | city | table" in done.stdout
+    assert "app" in done.stdout and "UTF8" in done.stdout
