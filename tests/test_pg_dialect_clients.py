@@ -142,3 +142,20 @@ def test_asyncpg_reads_catalogue_and_settings(servers: tuple[str, str], postgres
 
     names, user = asyncio.run(run())
     assert "t" in names and "c" in names and user == postgres.user
+
+
+def test_psql_other_listings(servers: tuple[str, str], postgres: Any) -> None:
+    pg, ours = servers
+    # one role (the session's user), no functions or extensions, PostgreSQL's two tablespaces
+    assert f" {postgres.user} " in psql(ours, r"\du")
+    assert "(0 rows)" in psql(ours, r"\df") and "(0 rows)" in psql(ours, r"\dx")
+    assert psql(ours, r"\db") == psql(pg, r"\db")
+    psql(ours, "CREATE VIEW tv AS SELECT id, name FROM t")
+    try:
+        assert " public | tv   | view |" in psql(ours, r"\dv")
+        described = psql(ours, r"\d tv")
+        assert 'View "public.tv"' in described
+        assert [line.split("|")[0].strip() for line in described.splitlines()[3:]
+                if "|" in line] == ["id", "name"]  # fmt: skip
+    finally:
+        psql(ours, "DROP VIEW tv")

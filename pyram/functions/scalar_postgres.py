@@ -54,7 +54,8 @@ def _visible(*_: Any) -> bool:
     return True
 
 
-for _name in ("pg_table_is_visible", "pg_type_is_visible", "pg_collation_is_visible"):
+for _name in ("pg_table_is_visible", "pg_type_is_visible", "pg_collation_is_visible",
+              "pg_function_is_visible"):
     define_scalar(
         _name, 1, 1, _rule(BOOLEAN, "numeric"), _visible,
         doc="Every object is visible: PyRAM has one schema on the search path. "
@@ -389,7 +390,9 @@ define_scalar(
     "publications). Example: pg_relation_is_publishable(16384) -> false",
 )  # fmt: skip
 for _name, _low, _high in (("pg_get_statisticsobjdef_columns", 1, 1),
-                           ("pg_get_triggerdef", 1, 2)):  # fmt: skip
+                           ("pg_get_triggerdef", 1, 2), ("pg_get_function_result", 1, 1),
+                           ("pg_get_function_arguments", 1, 1),
+                           ("pg_tablespace_location", 1, 1)):  # fmt: skip
     define_scalar(
         _name, _low, _high, _rule(TEXT), _no_comment,
         doc=f"NULL: PyRAM lists no such objects in pg_catalog. Example: {_name}(1) -> NULL",

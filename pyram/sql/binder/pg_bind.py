@@ -55,7 +55,9 @@ def snapshot(binder: BinderBase) -> PgSnapshot:
     assert binder.pg is not None
     found: PgSnapshot | None = binder.pg_snapshot
     if found is None:
-        found = PgSnapshot(binder.catalog, dict(binder.pg))
+        # the source binder binds views to report their columns
+        view_columns = getattr(binder, "view_columns", lambda _: None)
+        found = PgSnapshot(binder.catalog, dict(binder.pg), view_columns)
         binder.pg_snapshot = found
     return found
 

@@ -71,9 +71,16 @@ class _Relation:
 class PgSnapshot:
     """The catalogue of the moment, as PostgreSQL numbers it (made once per statement)."""
 
-    def __init__(self, catalog: SqlCatalog, settings: dict[str, str]) -> None:
+    def __init__(
+        self,
+        catalog: SqlCatalog,
+        settings: dict[str, str],
+        view_columns: Callable[[str], list[tuple[str, str]] | None] = lambda _: None,
+    ) -> None:
         self.catalog = catalog
         self.settings = settings
+        #: a view's output columns as (name, PyRAM type name), bound on demand
+        self.view_columns = view_columns
         self.tables = catalog.tables()
         self.views = [o for o in catalog.schema_objects() if o.type == "view"]
         self.relations = self._relations()
@@ -241,6 +248,14 @@ def _attribute_rows(snap: PgSnapshot) -> list[Row]:
                 (rel, column.name, pg.oid, pg.length, number, -1, not_null, has_default,
                  "", "", False, True, collation, 0)
             )  # fmt: skip
+    for view in snap.views:
+        rel = object_oid("table", view.name)
+        for number, (attname, type_name) in enumerate(snap.view_columns(view.name) or [], 1):
+            pg = pg_type_for(type_name)
+            rows.append(
+                (rel, attname, pg.oid, pg.length, number, -1, False, False, "", "", False, True,
+                 _DEFAULT_COLLATION if pg.category == "S" else 0, 0)
+            )  # fmt: skip
     for name, oid in _CATALOG_OIDS.items():
         for number, (attname, dtype) in enumerate(PG_CATALOG_TABLES[name][0], start=1):
             pg = _column_type(dtype)
@@ -331,6 +346,10 @@ def _empty(snap: PgSnapshot) -> list[Row]:
     return []
 
 
+def _tablespace_rows(snap: PgSnapshot) -> list[Row]:
+    return [(1663, "pg_default", OWNER, None, None), (1664, "pg_global", OWNER, None, None)]
+
+
 _Spec = tuple[tuple[tuple[str, DataType], ...], Callable[[PgSnapshot], list[Row]]]
 
 #: ``pg_catalog`` tables: name -> (columns, rows of a snapshot).
@@ -418,6 +437,16 @@ PG_CATALOG_TABLES: dict[str, _Spec] = {
     "pg_publication_rel": (column_spec(
         "oid:I prpubid:I prrelid:I prqual:T prattrs:T"
     ), _empty),
+    "pg_auth_members": (column_spec("roleid:I member:I grantor:I admin_option:B"), _empty),
+    "pg_proc": (column_spec(
+        "oid:I proname:T pronamespace:I proowner:I prokind:T prorettype:I pronargs:I "
+        "proargtypes:T prosrc:T"
+    ), _empty),
+    "pg_extension": (column_spec(
+        "oid:I extname:T extowner:I extnamespace:I extrelocatable:B extversion:T"
+    ), _empty),
+    "pg_tablespace": (column_spec("oid:I spcname:T spcowner:I spcacl:T spcoptions:T"),
+                      _tablespace_rows),
 }  # fmt: skip
 
 # PostgreSQL's OIDs of its own catalogue tables (``'pg_class'::regclass`` is 1259).
@@ -428,6 +457,7 @@ _CATALOG_OIDS = {
     "pg_am": 2601, "pg_collation": 3456, "pg_opclass": 2616, "pg_sequence": 2224,
     "pg_inherits": 2611, "pg_trigger": 2620, "pg_policy": 3256, "pg_statistic_ext": 3381,
     "pg_publication": 6104, "pg_publication_namespace": 6237, "pg_publication_rel": 6106,
+    "pg_auth_members": 1261, "pg_proc": 1255, "pg_extension": 3079, "pg_tablespace": 1213,
 }  # fmt: skip
 
 
