@@ -311,6 +311,9 @@ class SqlSession:
         try:
             binder = Binder(sql, self, compile_check, None if pg is None else pg.snapshot())
             bound = binder.bind(stmt)
+            if pg is not None:
+                for name, value in binder.pg_changes:  # set_config(): before it runs
+                    pg.set(name, value)
             if binder.catalog_reads:
                 cache = False  # the catalogue's rows were read now: they are not kept in a plan
             if cache and isinstance(bound, _TRANSACTION_STATEMENTS):

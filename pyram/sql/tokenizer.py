@@ -244,12 +244,13 @@ def _scan_blob(sql: str, pos: int, line: int, column: int) -> Token:
 _ESCAPE_RE = re.compile(
     r"\\(?:x([0-9a-fA-F]{1,2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([0-7]{1,3})|(.))|''", re.S
 )
+_ESTRING_RE = re.compile(r"[eE]'((?:[^'\\]|\\[\s\S]|'')*)'")
 _SIMPLE_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
 def _unescape(sql: str, pos: int) -> str:
     """The value of PostgreSQL's escape string ``E'...'`` starting at ``pos``."""
-    m = re.compile(r"[eE]'((?:[^'\\]|\\[\s\S]|'')*)'").match(sql, pos)
+    m = _ESTRING_RE.match(sql, pos)
     assert m is not None  # the token pattern matched the same text
     body = m.group(1)
 

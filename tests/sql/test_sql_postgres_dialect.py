@@ -153,6 +153,19 @@ def test_set_show_reset_discard(db: pyram.Database) -> None:
             run(bad)
 
 
+def test_set_config(db: pyram.Database) -> None:
+    settings = PgSettings()
+    assert rows(
+        db, "SELECT set_config('application_name', 'job', false), "
+        "current_setting('application_name')", pg_settings=settings,
+    ) == [("job", "job")]  # fmt: skip
+    assert settings.show("application_name") == "job"
+    with pytest.raises(pyram.ProgrammingError, match="unrecognized configuration parameter"):
+        rows(db, "SELECT set_config('nope', 'x', false)", pg_settings=settings)
+    with pytest.raises(pyram.ProgrammingError, match="constant text"):
+        rows(db, "SELECT set_config(name, 'x', false) FROM people", pg_settings=settings)
+
+
 def test_isolation_levels(db: pyram.Database) -> None:
     settings = PgSettings()
 

@@ -192,6 +192,8 @@ class BinderBase:
         self.pg: dict[str, str] | None = None
         #: the PostgreSQL catalogue of the moment, made when the statement first reads it
         self.pg_snapshot: Any = None
+        #: settings ``set_config(name, value, ...)`` calls of the statement change (in order)
+        self.pg_changes: list[tuple[str, str]] = []
 
     def for_text(self, sql: str) -> Self:
         """A binder for another SQL text (a view's) sharing this one's column ids and state."""

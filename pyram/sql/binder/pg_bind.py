@@ -206,6 +206,17 @@ def _constraintdef(binder: BinderBase, args: list[px.Expr]) -> px.Expr:
     return _lookup(binder, args[0], mapping)
 
 
+def _set_config(binder: BinderBase, args: list[px.Expr]) -> px.Expr:
+    """``set_config(name, value, is_local)``: the statement changes the session's setting
+    (applied when it runs); its value is the new setting."""
+    assert binder.pg is not None
+    name = _literal_text(args[0], "set_config()").lower()
+    value = _literal_text(args[1], "set_config()")
+    binder.pg_changes.append((name, value))
+    binder.pg = {**binder.pg, name: value}  # later current_setting() calls see it
+    return binder.b.literal(value, TEXT)
+
+
 def _to_regclass(binder: BinderBase, args: list[px.Expr]) -> px.Expr:
     text = _literal_text(args[0], "to_regclass()")
     return binder.b.literal(_name_oid(binder, "regclass", text), INTEGER)
@@ -225,6 +236,7 @@ _FUNCTIONS: dict[str, tuple[int, int, _Bind]] = {
     "pg_get_indexdef": (1, 3, _indexdef),
     "pg_get_constraintdef": (1, 2, _constraintdef),
     "to_regclass": (1, 1, _to_regclass),
+    "set_config": (3, 3, _set_config),
 }
 
 

@@ -28,7 +28,6 @@ from typing import Any
 import attrs
 
 from pyram.sql import ast, ast_pg
-from pyram.sql.errors import SqlSyntaxError
 from pyram.sql.parser.expressions import P_CMP, P_EQ
 from pyram.sql.parser.statements import Parser
 from pyram.sql.tokenizer import Token, TokenKind
@@ -371,7 +370,15 @@ class PostgresParser(Parser):
             return self._parse_function_call(self.advance())
         if word == "array" and self.peek().value == "(" and self.peek(2).value == "SELECT":
             self.pos += 2
-            return _array_subquery(self.parse_subselect(), token.offset)
+            select = self.parse_subselect()
+            body = select.body
+            if not (
+                isinstance(body, ast.SelectCore)
+                and len(body.columns) == 1
+                and isinstance(body.columns[0], ast.ExprColumn)
+            ):
+                self.error("ARRAY(subquery) takes a query of one column", token)
+            return _array_subquery(select, token.offset)
         if word == "array" and self.peek().value == "[":
             self.pos += 2
             items: list[ast.Expr] = []
@@ -441,14 +448,10 @@ def _array_subquery(select: ast.Select, offset: int) -> ast.Expr:
     """``ARRAY(SELECT x ...)``: the array's text form, ``'{a,b}'``, as a scalar subquery
     joining the rows' values in their order."""
     body = select.body
-    if not (
-        isinstance(body, ast.SelectCore)
-        and len(body.columns) == 1
-        and isinstance(body.columns[0], ast.ExprColumn)
-    ):
-        raise SqlSyntaxError("ARRAY(subquery) takes a query of one column", "", offset)
-    item = attrs.evolve(body.columns[0], alias="_pg_item")
-    inner = attrs.evolve(select, body=attrs.evolve(body, columns=(item,)))
+    column = body.columns[0] if isinstance(body, ast.SelectCore) else None
+    assert isinstance(column, ast.ExprColumn)  # the parser checked: one expression column
+    item = attrs.evolve(column, alias="_pg_item")
+    inner = attrs.evolve(select, body=attrs.evolve(select.body, columns=(item,)))
     joined = ast.FunctionCall(
         offset=offset,
         name="coalesce",
