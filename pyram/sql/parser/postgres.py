@@ -448,10 +448,11 @@ def _array_subquery(select: ast.Select, offset: int) -> ast.Expr:
     """``ARRAY(SELECT x ...)``: the array's text form, ``'{a,b}'``, as a scalar subquery
     joining the rows' values in their order."""
     body = select.body
-    column = body.columns[0] if isinstance(body, ast.SelectCore) else None
-    assert isinstance(column, ast.ExprColumn)  # the parser checked: one expression column
+    assert isinstance(body, ast.SelectCore)  # the parser checked: one expression column
+    column = body.columns[0]
+    assert isinstance(column, ast.ExprColumn)
     item = attrs.evolve(column, alias="_pg_item")
-    inner = attrs.evolve(select, body=attrs.evolve(select.body, columns=(item,)))
+    inner = attrs.evolve(select, body=attrs.evolve(body, columns=(item,)))
     joined = ast.FunctionCall(
         offset=offset,
         name="coalesce",
