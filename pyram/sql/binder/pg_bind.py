@@ -305,8 +305,3 @@ def is_constant(e: ast.Expr) -> bool:
     ) and all(
         is_constant(a) for a in getattr(e, "args", ()) if isinstance(a, ast.Expr)
     )
-
-
-def describe_settings(values: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """``SHOW ALL`` rows: (name, setting), sorted by name."""
-    return sorted((k, str(v)) for k, v in values.items())
