@@ -24,6 +24,7 @@ SUITES: dict[str, str] = {
     "windows": "benchmarks.windows:run",  # issue 16: window functions vs sqlite3 and duckdb
     "limits": "benchmarks.limits:run_suite",  # issue 19: IN lists, recursive CTE, big expressions
     "ecosystem": "benchmarks.ecosystem:run",  # issue 20: pandas read_sql/to_sql via SQLAlchemy
+    "server": "benchmarks.server:run",  # issue 13: psycopg vs PyRAM's server, PostgreSQL, Redis
 }
 
 

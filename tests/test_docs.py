@@ -34,6 +34,7 @@ EXAMPLE_PAGES = (
     "migrations.md",
     "limits.md",
     "server.md",
+    "postgres-dialect.md",
 )
 #: Pages with ```python blocks that are not run, and why (every other page's blocks run).
 NOT_RUN_PAGES = {

@@ -14,8 +14,14 @@ from functools import lru_cache
 from typing import Any
 
 from pyram.errors import DataError, ProgrammingError
-from pyram.functions.registry import ReturnTypeRule, define_scalar, expect, expect_integer
-from pyram.types import BOOLEAN, INTEGER, TEXT, DataType
+from pyram.functions.registry import (
+    ReturnTypeRule,
+    define_aggregate,
+    define_scalar,
+    expect,
+    expect_integer,
+)
+from pyram.types import BOOLEAN, INTEGER, NULLTYPE, TEXT, DataType
 from pyram.types.pg_types import PG_SERVER_VERSION, pg_type_by_name
 from pyram.types.pg_types import format_type as _format_type
 
@@ -242,4 +248,160 @@ define_scalar(
 define_scalar(
     "texticlike", 2, 3, _rule(BOOLEAN, "text"), _ilike,
     doc="PostgreSQL's ILIKE: LIKE ignoring case. Example: texticlike('ABC', 'a%') -> true",
+)  # fmt: skip
+
+
+# -- sizes -----------------------------------------------------------------------------------
+
+
+def _no_size(*_: Any) -> int:
+    return 0
+
+
+for _name in ("pg_table_size", "pg_relation_size", "pg_total_relation_size",
+              "pg_indexes_size", "pg_database_size"):  # fmt: skip
+    define_scalar(
+        _name, 1, 2, _rule(INTEGER), _no_size,
+        doc="A relation's size on disk: 0 (PyRAM keeps tables in memory and does not measure "
+        f"them). Example: {_name}(16384) -> 0",
+    )  # fmt: skip
+
+_SIZE_UNITS = ("bytes", "kB", "MB", "GB", "TB", "PB")
+
+
+def _size_pretty(size: int) -> str:
+    """PostgreSQL's rule: the largest unit keeping the number at least 10 (rounded half up)."""
+    value = size
+    for unit in _SIZE_UNITS:
+        if abs(value) < 10 * 1024 or unit == _SIZE_UNITS[-1]:
+            return f"{value} {unit}"
+        value = (value + 512) // 1024 if value >= 0 else -((-value + 512) // 1024)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+define_scalar(
+    "pg_size_pretty", 1, 1, _rule(TEXT, "numeric"), _size_pretty,
+    doc="A size in bytes for people. Example: pg_size_pretty(123456) -> '121 kB'",
+)  # fmt: skip
+
+
+# -- arrays (PostgreSQL arrays reach PyRAM as their text form, such as '{1,2}') ----------------
+
+
+def _array_items(array: str) -> list[str]:
+    inner = array.strip()
+    if inner.startswith("{") and inner.endswith("}"):
+        inner = inner[1:-1]
+    elif " " in inner or inner.isdigit():  # int2vector/oidvector: '1 2'
+        return inner.split()
+    return [item.strip().strip('"') for item in inner.split(",")] if inner else []
+
+
+def _array_contains(array: str, value: Any) -> bool:
+    text = ("t" if value else "f") if isinstance(value, bool) else str(value)
+    return text in _array_items(array)
+
+
+define_scalar(
+    "array_contains", 2, 2, _rule(BOOLEAN), _array_contains,
+    doc="``value = ANY (array)`` for an array in its text form. "
+    "Example: array_contains('{1,2}', 2) -> true",
+)  # fmt: skip
+
+
+def _array_upper(array: str, dimension: int) -> int | None:
+    count = len(_array_items(array))
+    return count if dimension == 1 and count else None
+
+
+define_scalar(
+    "array_upper", 2, 2, _rule(INTEGER), _array_upper,
+    doc="The upper bound of an array's dimension (arrays in text form, one dimension). "
+    "Example: array_upper('{a,b}', 1) -> 2",
+)  # fmt: skip
+
+
+def _array_element(array: str, index: int) -> int | None:
+    items = _array_items(array)
+    if not 1 <= index <= len(items):
+        return None
+    try:
+        return int(items[index - 1])
+    except ValueError:
+        raise DataError(
+            f"array subscripts read integer arrays (such as pg_index.indkey) in PyRAM, not "
+            f"{array!r}"
+        ) from None
+
+
+define_scalar(
+    "array_element", 2, 2, _rule(INTEGER), _array_element,
+    doc="``array[i]`` (1-based) of an integer array in text form (the catalogue's int2vector "
+    "and int2[] columns). Example: array_element('{5,7}', 2) -> 7",
+)  # fmt: skip
+
+
+def _array_of(*items: Any) -> str:
+    return "{" + ",".join(str(item) for item in items) + "}"
+
+
+define_scalar(
+    "array_literal", 1, None, _rule(TEXT), _array_of,
+    doc="``ARRAY[a, b]`` outside ``= ANY``: the array's text form. Example: "
+    "array_literal(1, 2) -> '{1,2}'",
+)  # fmt: skip
+
+
+def _string_agg(values: list[Any], separator: str | None = ",") -> str | None:
+    if not values:
+        return None
+    return (separator or "").join(str(v) for v in values)
+
+
+define_aggregate(
+    "string_agg", 2, 2, _rule(TEXT), _string_agg,
+    doc="PostgreSQL's string_agg: the non-NULL values joined by a separator. "
+    "Example: string_agg(name, ', ') -> 'ann, bob'",
+)  # fmt: skip
+
+
+# -- what PyRAM has none of: partitions, publications, statistics objects, trigger text ---------
+
+
+def _itself(relation: Any) -> int:
+    return int(relation)
+
+
+define_scalar(
+    "pg_partition_ancestors", 1, 1, _rule(INTEGER), _itself,
+    doc="A relation's partition ancestors, itself first: PyRAM has no partitions, so the "
+    "relation alone. Example: pg_partition_ancestors(16384) -> 16384",
+)  # fmt: skip
+
+
+def _not_publishable(*_: Any) -> bool:
+    return False
+
+
+define_scalar(
+    "pg_relation_is_publishable", 1, 1, _rule(BOOLEAN), _not_publishable,
+    doc="Whether logical replication may publish a relation: never (PyRAM has no "
+    "publications). Example: pg_relation_is_publishable(16384) -> false",
+)  # fmt: skip
+for _name, _low, _high in (("pg_get_statisticsobjdef_columns", 1, 1),
+                           ("pg_get_triggerdef", 1, 2)):  # fmt: skip
+    define_scalar(
+        _name, _low, _high, _rule(TEXT), _no_comment,
+        doc=f"NULL: PyRAM lists no such objects in pg_catalog. Example: {_name}(1) -> NULL",
+    )  # fmt: skip
+
+
+def _unsupported(what: str) -> None:
+    raise DataError(f"{what} is not supported by PyRAM")
+
+
+define_scalar(
+    "pg_unsupported", 1, 1, _rule(NULLTYPE, "text"), _unsupported, deterministic=False,
+    doc="Raises an error naming something PyRAM cannot run, when (and only when) a row needs "
+    "it. Example: pg_unsupported('LATERAL') -> error",
 )  # fmt: skip

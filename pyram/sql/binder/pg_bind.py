@@ -14,8 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from pyram.errors import ProgrammingError
 from pyram.plan import expr as px
+from pyram.plan import nodes as pn
+from pyram.sql import ast
 from pyram.sql.binder.information_schema import (
     INFORMATION_SCHEMA_TABLES,
     information_schema_table,
@@ -35,7 +39,7 @@ from pyram.types.pg_types import PG_TYPES, pg_type_by_name
 if TYPE_CHECKING:
     from pyram.sql.binder.base import BinderBase
 
-__all__ = ["SCHEMAS", "pg_cast", "pg_function", "pg_table"]
+__all__ = ["SCHEMAS", "is_constant", "pg_cast", "pg_function", "pg_table", "pg_table_function"]
 
 #: The schemas a name may be qualified with in the PostgreSQL dialect.
 SCHEMAS = frozenset({"pg_catalog", "public", "information_schema"})
@@ -232,6 +236,61 @@ def pg_function(binder: BinderBase, name: str, args: list[px.Expr]) -> px.Expr |
         raise ProgrammingError(f"wrong number of arguments to function {name}()")
     binder.catalog_reads.add(name.lower())
     return bind(binder, args)
+
+
+def pg_table_function(
+    binder: BinderBase, item: ast.TableFunctionRef, args: list[px.Expr | None]
+) -> pn.Values | None:
+    """``generate_series(a, b)``, ``unnest``-free ``pg_partition_ancestors(rel)`` in FROM, with
+    ``WITH ORDINALITY`` and ``AS alias(columns)`` (None: not one of these).
+
+    Their arguments must be constants: PyRAM has no LATERAL joins. Over columns of another
+    table they bind to a row that raises an error when (and only when) it is read, so the
+    catalogue queries psql sends over always empty tables (publications, triggers) run.
+    ``args`` are the bound arguments, None for one that is not constant (see
+    :func:`is_constant`).
+    """
+    name = item.name.lower()
+    if name not in ("generate_series", "pg_partition_ancestors"):
+        return None
+    b = binder.b
+    want = (2, 3) if name == "generate_series" else (1,)
+    if len(args) not in want:
+        raise ProgrammingError(f"wrong number of arguments to function {name}()")
+    default = "generate_series" if name == "generate_series" else "relid"
+    names = list(item.columns) or [item.alias or default if name == "generate_series" else default]
+    if item.ordinality and len(names) < 2:
+        names.append("ordinality")
+    cells: list[tuple[px.Expr, ...]]
+    if any(a is None or not isinstance(a, px.Literal_) for a in args):
+        why = b.literal(f"{name}() over another table's columns (LATERAL)", TEXT)
+        failing = b.cast(b.func("pg_unsupported", [why]), INTEGER)
+        cells = [tuple(failing for _ in names)]
+    else:
+        values = [_constant(a) for a in args if a is not None]
+        if name == "generate_series":
+            step = values[2] if len(values) > 2 else 1
+            numbers = list(range(values[0], values[1] + (1 if step > 0 else -1), step))
+        else:
+            numbers = [int(values[0])]
+        cells = [
+            tuple(b.literal(v, INTEGER) for v in (n, i)[: len(names)])
+            for i, n in enumerate(numbers, start=1)
+        ]
+    fields = tuple(px.Field(b.new_cid(), n, INTEGER, False) for n in names)
+    return pn.Values(tuple(cells), fields)
+
+
+def is_constant(e: ast.Expr) -> bool:
+    """No column reference or subquery inside ``e`` (it binds outside any scope)."""
+    if isinstance(e, ast.ColumnRef | ast.Subquery | ast.Exists):
+        return False
+    return all(
+        is_constant(v) if isinstance(v, ast.Expr) else True
+        for v in (getattr(e, f.name) for f in attrs.fields(type(e)))
+    ) and all(
+        is_constant(a) for a in getattr(e, "args", ()) if isinstance(a, ast.Expr)
+    )
 
 
 def describe_settings(values: Mapping[str, Any]) -> list[tuple[str, str]]:

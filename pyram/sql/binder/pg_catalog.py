@@ -402,6 +402,22 @@ PG_CATALOG_TABLES: dict[str, _Spec] = {
     "pg_trigger": (column_spec(
         "oid:I tgrelid:I tgparentid:I tgname:T tgenabled:T tgisinternal:B"
     ), _empty),
+    "pg_policy": (column_spec(
+        "oid:I polname:T polrelid:I polcmd:T polpermissive:B polroles:T polqual:T "
+        "polwithcheck:T"
+    ), _empty),
+    "pg_statistic_ext": (column_spec(
+        "oid:I stxrelid:I stxname:T stxnamespace:I stxowner:I stxstattarget:I stxkeys:T "
+        "stxkind:T"
+    ), _empty),
+    "pg_publication": (column_spec(
+        "oid:I pubname:T pubowner:I puballtables:B pubinsert:B pubupdate:B pubdelete:B "
+        "pubtruncate:B pubviaroot:B"
+    ), _empty),
+    "pg_publication_namespace": (column_spec("oid:I pnpubid:I pnnspid:I"), _empty),
+    "pg_publication_rel": (column_spec(
+        "oid:I prpubid:I prrelid:I prqual:T prattrs:T"
+    ), _empty),
 }  # fmt: skip
 
 # PostgreSQL's OIDs of its own catalogue tables (``'pg_class'::regclass`` is 1259).
@@ -410,7 +426,8 @@ _CATALOG_OIDS = {
     "pg_index": 2610, "pg_constraint": 2606, "pg_attrdef": 2604, "pg_description": 2609,
     "pg_database": 1262, "pg_roles": 12_001, "pg_user": 12_002, "pg_settings": 12_003,
     "pg_am": 2601, "pg_collation": 3456, "pg_opclass": 2616, "pg_sequence": 2224,
-    "pg_inherits": 2611, "pg_trigger": 2620,
+    "pg_inherits": 2611, "pg_trigger": 2620, "pg_policy": 3256, "pg_statistic_ext": 3381,
+    "pg_publication": 6104, "pg_publication_namespace": 6237, "pg_publication_rel": 6106,
 }  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from pyram.sql.binder.affinity import apply_real_affinity
 from pyram.sql.binder.base import CteDef
 from pyram.sql.binder.expressions import ExprBinder, ExprCtx, children
 from pyram.sql.binder.items import BoundSelect
-from pyram.sql.binder.pg_bind import pg_table
+from pyram.sql.binder.pg_bind import is_constant, pg_table, pg_table_function
 from pyram.sql.binder.scope import Ambiguous, Scope, Source
 from pyram.sql.binder.system import (
     INTROSPECTION_PRAGMAS,
@@ -97,18 +97,27 @@ class SourceBinder(ExprBinder):
             raise self.error(f"unknown database {schema}", offset)
 
     def system_source(
-        self, table: SystemTable, qualifier: str, scope: Scope, offset: int
+        self, table: SystemTable | pn.Values, qualifier: str, scope: Scope, offset: int
     ) -> pn.Plan:
         """A virtual catalogue table in FROM (the statement now reads the catalogue)."""
         self.catalog_reads.add(qualifier.lower())
-        plan = system_values(self.b, table)
+        plan = table if isinstance(table, pn.Values) else system_values(self.b, table)
         fields = [attrs.evolve(f, table=qualifier) for f in plan.out]
         if scope.add(qualifier, fields) is not None:
             raise self.error(f"table {qualifier} appears twice: give one an alias", offset)
         return attrs.evolve(plan, out=tuple(fields))
 
     def _table_function(self, item: ast.TableFunctionRef, scope: Scope) -> pn.Plan:
-        """``pragma_<name>(arg)``: an introspection pragma as a table."""
+        """``pragma_<name>(arg)``: an introspection pragma as a table (and PostgreSQL's
+        set-returning functions in its dialect)."""
+        if self.pg is not None:
+            bound = [
+                self.value(a, ExprCtx(Scope(None))) if is_constant(a) else None for a in item.args
+            ]
+            with self.at(item):
+                values = pg_table_function(self, item, bound)
+            if values is not None:
+                return self.system_source(values, item.alias or item.name, scope, item.offset)
         name = item.name.lower().removeprefix("pragma_")
         if not item.name.lower().startswith("pragma_") or name not in INTROSPECTION_PRAGMAS:
             raise self.error(f"no such table-valued function: {item.name}", item.offset)

@@ -133,6 +133,14 @@ class ParserBase:
         """The name after COLLATE."""
         raise NotImplementedError
 
+    def parse_ordinality(self) -> bool:
+        """A dialect's ``WITH ORDINALITY`` after a table function (SQLite has none)."""
+        return False
+
+    def parse_alias_columns(self) -> tuple[str, ...]:
+        """A dialect's column names after a table function's alias (SQLite has none)."""
+        return ()
+
     # -- cursor ------------------------------------------------------------------------------
 
     @property

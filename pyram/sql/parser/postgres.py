@@ -28,6 +28,7 @@ from typing import Any
 import attrs
 
 from pyram.sql import ast, ast_pg
+from pyram.sql.errors import SqlSyntaxError
 from pyram.sql.parser.expressions import P_CMP, P_EQ
 from pyram.sql.parser.statements import Parser
 from pyram.sql.tokenizer import Token, TokenKind
@@ -272,11 +273,30 @@ class PostgresParser(Parser):
         return call
 
     def parse_postfix(self, expr: ast.Expr) -> ast.Expr:
-        """``expr::type`` casts (binding tighter than any prefix or infix operator)."""
-        while self.at_op("::"):
+        """``expr::type`` casts and ``expr[i]`` subscripts (binding tighter than any prefix or
+        infix operator)."""
+        while self.at_op("::", "["):
             token = self.advance()
-            expr = ast.Cast(offset=token.offset, operand=expr, type=self._cast_type())
+            if token.value == "[":
+                index = self.parse_expr()
+                self.expect_op("]", "after the subscript")
+                expr = ast.FunctionCall(
+                    offset=token.offset, name="array_element", args=(expr, index)
+                )
+            else:
+                expr = ast.Cast(offset=token.offset, operand=expr, type=self._cast_type())
         return expr
+
+    def parse_ordinality(self) -> bool:
+        """``WITH ORDINALITY`` after a table function."""
+        if self.at_keyword("WITH") and self.peek().value.lower() == "ordinality":
+            self.pos += 2
+            return True
+        return False
+
+    def parse_alias_columns(self) -> tuple[str, ...]:
+        """``AS alias(column, ...)`` after a table function."""
+        return self.parse_name_list("column aliases") if self.at_op("(") else ()
 
     def _cast_type(self) -> ast.TypeName:
         """The type after ``::``: ``[pg_catalog.]name`` with multi-word and ``(n)`` forms."""
@@ -295,6 +315,9 @@ class PostgresParser(Parser):
             if self.accept_op(","):
                 args.append(self._parse_signed_number())
             self.expect_op(")", "after type size")
+        if self.at_op("[") and self.peek().value == "]":
+            self.pos += 2  # an array: PyRAM reads arrays in their text form, '{1,2}'
+            return ast.TypeName(offset=first.offset, name="TEXT")
         return self._pg_type(first, " ".join(words), tuple(args))
 
     def parse_type_name(self) -> ast.TypeName:
@@ -346,6 +369,9 @@ class PostgresParser(Parser):
                 self.error(f"no schema {token.value}: functions live in pg_catalog")
             self.pos += 2
             return self._parse_function_call(self.advance())
+        if word == "array" and self.peek().value == "(" and self.peek(2).value == "SELECT":
+            self.pos += 2
+            return _array_subquery(self.parse_subselect(), token.offset)
         if word == "array" and self.peek().value == "[":
             self.pos += 2
             items: list[ast.Expr] = []
@@ -379,6 +405,8 @@ def _rewrite(node: Any) -> Any:
         node = attrs.evolve(node, **changes)
     if isinstance(node, ast.Binary):
         return _any_all(node)
+    if isinstance(node, ast.FunctionCall) and node.name == "ARRAY":
+        return attrs.evolve(node, name="array_literal")
     if isinstance(node, ast.Like) and node.op == "LIKE":
         args = (node.operand, node.pattern) + (() if node.escape is None else (node.escape,))
         call: ast.Expr = ast.FunctionCall(offset=node.offset, name="textlike", args=args)
@@ -395,10 +423,57 @@ def _any_all(node: ast.Binary) -> ast.Expr:
         return node
     wanted = ast.BinaryOp.NE if right.name.upper() == "ALL" else ast.BinaryOp.EQ
     array = right.args[0] if len(right.args) == 1 else None
-    if node.op is not wanted or not (
-        isinstance(array, ast.FunctionCall) and array.name == "ARRAY"
-    ):
+    if node.op is not wanted or array is None:
         return node  # the binder reports ANY/ALL it cannot run
-    return ast.InList(
-        offset=node.offset, operand=node.left, items=array.args, negated=wanted is ast.BinaryOp.NE
+    negated = wanted is ast.BinaryOp.NE
+    if isinstance(array, ast.FunctionCall) and array.name in ("ARRAY", "array_literal"):
+        return ast.InList(offset=node.offset, operand=node.left, items=array.args, negated=negated)
+    # an array value in its text form, '{1,2}'
+    call: ast.Expr = ast.FunctionCall(
+        offset=node.offset, name="array_contains", args=(array, node.left)
     )
+    if negated:
+        call = ast.Unary(offset=node.offset, op=ast.UnaryOp.NOT, operand=call)
+    return call
+
+
+def _array_subquery(select: ast.Select, offset: int) -> ast.Expr:
+    """``ARRAY(SELECT x ...)``: the array's text form, ``'{a,b}'``, as a scalar subquery
+    joining the rows' values in their order."""
+    body = select.body
+    if not (
+        isinstance(body, ast.SelectCore)
+        and len(body.columns) == 1
+        and isinstance(body.columns[0], ast.ExprColumn)
+    ):
+        raise SqlSyntaxError("ARRAY(subquery) takes a query of one column", "", offset)
+    item = attrs.evolve(body.columns[0], alias="_pg_item")
+    inner = attrs.evolve(select, body=attrs.evolve(body, columns=(item,)))
+    joined = ast.FunctionCall(
+        offset=offset,
+        name="coalesce",
+        args=(
+            ast.FunctionCall(
+                offset=offset,
+                name="group_concat",
+                args=(ast.ColumnRef(offset=offset, name="_pg_item"),
+                      ast.StringLiteral(offset=offset, value=",")),
+            ),
+            ast.StringLiteral(offset=offset, value=""),
+        ),
+    )  # fmt: skip
+    text: ast.Expr = ast.StringLiteral(offset=offset, value="{")
+    text = ast.Binary(offset=offset, op=ast.BinaryOp.CONCAT, left=text, right=joined)
+    text = ast.Binary(
+        offset=offset, op=ast.BinaryOp.CONCAT, left=text,
+        right=ast.StringLiteral(offset=offset, value="}"),
+    )  # fmt: skip
+    outer = ast.Select(
+        offset=offset,
+        body=ast.SelectCore(
+            offset=offset,
+            columns=(ast.ExprColumn(offset=offset, expr=text),),
+            from_=ast.SubqueryRef(offset=offset, select=inner, alias="_pg_array"),
+        ),
+    )
+    return ast.Subquery(offset=offset, select=outer)
