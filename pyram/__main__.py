@@ -1,4 +1,4 @@
-"""``python -m pyram`` (and the ``pyram`` command): the interactive SQL shell (see
+"""``python -m pyram``: the interactive SQL shell (see
 :mod:`pyram.shell`); ``python -m pyram serve ...``: the PostgreSQL-protocol server (see
 :mod:`pyram.server`)."""
 
