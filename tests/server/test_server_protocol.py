@@ -14,11 +14,11 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import errors as pgerrors
-from server_helpers import PASSWORD, Served
-from wire import Raw, error_code, packet, query, startup_packet
 
 import pyram
 import pyram.server
+from server.server_helpers import PASSWORD, Served
+from server.wire import Raw, error_code, packet, query, startup_packet
 
 
 def _serve(**options: object) -> Iterator[Served]:

@@ -15,7 +15,8 @@ import psycopg
 import pytest
 from psycopg import errors as pgerrors
 from psycopg.types.json import Json
-from server_helpers import PASSWORD, Served
+
+from server.server_helpers import PASSWORD, Served
 
 ROW: tuple[Any, ...] = (
     1,
