@@ -213,7 +213,16 @@ class Connection:
         return await task
 
     def error(self, exc: BaseException) -> bytes:
-        """The ErrorResponse for ``exc`` (and mark a transaction block failed)."""
+        """The ErrorResponse for a statement's error ``exc``.
+
+        Raises:
+            ``exc`` itself when it must end the connection: the peer is gone, or a fatal
+            error (a message over the size limit leaves the stream out of step).
+        """
+        if isinstance(exc, ConnectionError | asyncio.IncompleteReadError):
+            raise exc
+        if isinstance(exc, ServerError) and exc.fatal:
+            raise exc
         code = sqlstate_of(exc)
         if not isinstance(exc, Error | QueryCanceled):
             self.server.log(f"pid={self.pid}: unexpected {type(exc).__name__}: {exc}")
@@ -238,7 +247,7 @@ class Connection:
                 await self._one_statement(session, statement)
             if implicit:
                 await self.run(lambda: session.execute("COMMIT"))
-        except (Error, QueryCanceled) as exc:
+        except Exception as exc:  # every error becomes an ErrorResponse (or ends the session)
             self.send(self.error(exc))
             if implicit:
                 await self.run(session.abort)
@@ -249,9 +258,13 @@ class Connection:
         if copy is not None:
             await self._copy(session, copy)
             return
-        outcome: Outcome = await self.run(lambda: session.execute(statement))
+
+        def run() -> tuple[Outcome, bytes]:
+            outcome = session.execute(statement)
+            return outcome, Encoder(outcome).everything()
+
+        outcome, payload = await self.run(run)
         self.after(outcome)
-        payload = await self.run(lambda: Encoder(outcome).everything())
         self.send(payload)
         if self._size > FLUSH_AT:
             await self.flush()

@@ -211,8 +211,8 @@ async def _copy_out(conn: Connection, session: PgSession, copy: CopyCommand) -> 
     if copy.query is not None:
         query = copy.query
     else:
-        cols = ", ".join(f'"{c}"' for c in copy.columns) if copy.columns else "*"
-        query = f'SELECT {cols} FROM "{copy.table}"'
+        cols = ", ".join(_quoted(c) for c in copy.columns) if copy.columns else "*"
+        query = f"SELECT {cols} FROM {_quoted(copy.table or '')}"
     outcome: Outcome = await conn.run(lambda: session.execute(query))
     count = len(outcome.columns)
     fmt = b"\x00\x01" if copy.binary else b"\x00\x00"
@@ -222,6 +222,10 @@ async def _copy_out(conn: Connection, session: PgSession, copy: CopyCommand) -> 
         await conn.flush()
     conn.send(m.message(b"c"))
     return len(outcome.rows)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _out_chunks(outcome: Outcome, copy: CopyCommand) -> Iterator[bytes]:

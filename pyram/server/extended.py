@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from pyram.errors import DataError, Error
+from pyram.errors import DataError
 from pyram.server import messages as m
 from pyram.server.describe import Description, describe
 from pyram.server.messages import ProtocolViolation, Reader
@@ -26,7 +26,6 @@ from pyram.server.pgtypes import TEXT, WireType, wire_type, wire_type_for_oid
 from pyram.server.results import Encoder
 from pyram.server.session import PgSession
 from pyram.server.sqlstate import ServerError
-from pyram.server.worker import QueryCanceled
 from pyram.types import DataType
 
 if TYPE_CHECKING:
@@ -88,7 +87,7 @@ class Extended:
             return
         try:
             await _HANDLERS[kind](self, body)
-        except (Error, QueryCanceled) as exc:
+        except Exception as exc:  # every error becomes an ErrorResponse (or ends the session)
             self.skipping = True
             self.conn.send(self.conn.error(exc))
 

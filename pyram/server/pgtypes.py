@@ -1,7 +1,8 @@
 """Every PyRAM type on the PostgreSQL wire: its type OID and its text and binary codecs.
 
-All knowledge of how a value crosses the wire lives here, keyed by the PyRAM type's SQL name
-(``INTEGER``, ``TEXT``, ...), so it can later move onto the types themselves (issue 18). A
+All knowledge of how a value crosses the wire lives here, keyed by the PostgreSQL type a PyRAM
+type is shown as (:mod:`pyram.types.pg_types` holds the OIDs, for the catalogue and for this
+module alike), so it can later move onto the types themselves (issue 18). A
 :class:`WireType` encodes a Python value to the bytes of a DataRow field and decodes the bytes
 of a Bind parameter to the Python value the column type accepts (strictly: a malformed value
 is a :class:`~pyram.errors.DataError`, never a silent coercion).
@@ -26,6 +27,7 @@ import attrs
 
 from pyram.errors import DataError
 from pyram.types import DataType
+from pyram.types.pg_types import PgType, pg_type_by_name, pg_type_for
 
 __all__ = ["OIDS", "WireType", "wire_type", "wire_type_for_oid"]
 
@@ -44,12 +46,20 @@ class WireType:
     """How values of one PostgreSQL type cross the wire."""
 
     name: str  #: the PostgreSQL type name (``int8``, ``text``, ...)
-    oid: int
-    size: int  #: the typlen of RowDescription (-1: variable)
     to_text: Callable[[Any], str]
     from_text: Callable[[str], Any]
     to_binary: Callable[[Any], bytes]
     from_binary: Callable[[bytes], Any]
+
+    @property
+    def oid(self) -> int:
+        """The type's OID (from :mod:`pyram.types.pg_types`, the one table of OIDs)."""
+        return _catalog(self.name).oid
+
+    @property
+    def size(self) -> int:
+        """The typlen RowDescription reports (-1: variable length)."""
+        return _catalog(self.name).length
 
     def encode(self, value: Any, binary: bool) -> bytes:
         """The field bytes of a non-NULL value."""
@@ -264,30 +274,25 @@ def _from_utf8(data: bytes) -> str:
     return data.decode()
 
 
-INT8 = WireType("int8", 20, 8, str, int, _Q.pack, _int_from_binary)
-INT4 = attrs.evolve(INT8, name="int4", oid=23, size=4, to_binary=_I.pack)
-INT2 = attrs.evolve(INT8, name="int2", oid=21, size=2, to_binary=_H.pack)
-FLOAT8 = WireType("float8", 701, 8, _float_text, _float_from_text, _D.pack, _float_from_binary)
-FLOAT4 = attrs.evolve(FLOAT8, name="float4", oid=700, size=4)
-TEXT = WireType("text", 25, -1, str, _same, _utf8, _from_utf8)
-VARCHAR = attrs.evolve(TEXT, name="varchar", oid=1043)
-BPCHAR = attrs.evolve(TEXT, name="bpchar", oid=1042)
-NAME = attrs.evolve(TEXT, name="name", oid=19, size=64)
-UNKNOWN = attrs.evolve(TEXT, name="unknown", oid=705, size=-2)
+INT8 = WireType("int8", str, int, _Q.pack, _int_from_binary)
+INT4 = attrs.evolve(INT8, name="int4", to_binary=_I.pack)
+INT2 = attrs.evolve(INT8, name="int2", to_binary=_H.pack)
+FLOAT8 = WireType("float8", _float_text, _float_from_text, _D.pack, _float_from_binary)
+FLOAT4 = attrs.evolve(FLOAT8, name="float4")
+TEXT = WireType("text", str, _same, _utf8, _from_utf8)
+VARCHAR = attrs.evolve(TEXT, name="varchar")
+BPCHAR = attrs.evolve(TEXT, name="bpchar")
+NAME = attrs.evolve(TEXT, name="name")
 BOOL = WireType(
     "bool",
-    16,
-    1,
     lambda v: "t" if v else "f",
     _bool_text,
     lambda v: b"\x01" if v else b"\x00",
     _bool_from_binary,
 )
-BYTEA = WireType("bytea", 17, -1, _bytea_text, _bytea_from_text, bytes, bytes)
+BYTEA = WireType("bytea", _bytea_text, _bytea_from_text, bytes, bytes)
 DATE = WireType(
     "date",
-    1082,
-    4,
     dt.date.isoformat,
     lambda t: dt.date.fromisoformat(t.strip()),
     lambda v: _I.pack(v.toordinal() - _ORDINAL_2000),
@@ -295,8 +300,6 @@ DATE = WireType(
 )
 TIMESTAMP = WireType(
     "timestamp",
-    1114,
-    8,
     _timestamp_text,
     _timestamp_from_text,
     _timestamp_binary,
@@ -304,8 +307,6 @@ TIMESTAMP = WireType(
 )
 TIMESTAMPTZ = WireType(
     "timestamptz",
-    1184,
-    8,
     _timestamp_text,
     _timestamptz_from_text,
     _timestamptz_binary,
@@ -313,20 +314,16 @@ TIMESTAMPTZ = WireType(
 )
 TIME = WireType(
     "time",
-    1083,
-    8,
     dt.time.isoformat,
     lambda t: dt.time.fromisoformat(t.strip()),
     _time_binary,
     _time_from_binary,
 )
 NUMERIC = WireType(
-    "numeric", 1700, -1, str, lambda t: Decimal(t.strip()), _numeric_binary, _numeric_from_binary
+    "numeric", str, lambda t: Decimal(t.strip()), _numeric_binary, _numeric_from_binary
 )
 UUID = WireType(
     "uuid",
-    2950,
-    16,
     str,
     lambda t: uuid.UUID(t.strip()),
     lambda v: uuid.UUID(str(v)).bytes,
@@ -334,8 +331,6 @@ UUID = WireType(
 )
 JSON = WireType(
     "json",
-    114,
-    -1,
     _json_text,
     json.loads,
     lambda v: _json_text(v).encode(),
@@ -344,63 +339,33 @@ JSON = WireType(
 JSONB = attrs.evolve(
     JSON,
     name="jsonb",
-    oid=3802,
     to_binary=lambda v: b"\x01" + _json_text(v).encode(),
     from_binary=_jsonb_from_binary,
 )
-OIDTYPE = attrs.evolve(INT4, name="oid", oid=26, to_binary=struct.Struct("!I").pack)
+OIDTYPE = attrs.evolve(INT4, name="oid", to_binary=struct.Struct("!I").pack)
 
-#: The wire type of each PyRAM type, by the PyRAM type's SQL name.
-_BY_PYRAM_NAME: Final[dict[str, WireType]] = {
-    "INTEGER": INT8,
-    "REAL": FLOAT8,
-    "TEXT": TEXT,
-    "BLOB": BYTEA,
-    "BOOLEAN": BOOL,
-    "DATE": DATE,
-    "TIMESTAMP": TIMESTAMP,
-    "TIMESTAMPTZ": TIMESTAMPTZ,
-    "TIME": TIME,
-    "DECIMAL": NUMERIC,
-    "UUID": UUID,
-    "JSON": JSON,
-    "NULL": TEXT,
-}
 
+def _catalog(name: str) -> PgType:
+    found = pg_type_by_name(name)
+    assert found is not None, name  # every codec is a type of pyram.types.pg_types
+    return found
+
+
+_CODECS: Final = (
+    INT8, INT4, INT2, FLOAT8, FLOAT4, TEXT, VARCHAR, BPCHAR, NAME, BOOL, BYTEA,
+    DATE, TIMESTAMP, TIMESTAMPTZ, TIME, NUMERIC, UUID, JSON, JSONB, OIDTYPE,
+)  # fmt: skip
+_BY_NAME: Final[dict[str, WireType]] = {t.name: t for t in _CODECS}
 #: Every wire type by OID: what a client may declare for a parameter.
-OIDS: Final[dict[int, WireType]] = {
-    t.oid: t
-    for t in (
-        INT8,
-        INT4,
-        INT2,
-        FLOAT8,
-        FLOAT4,
-        TEXT,
-        VARCHAR,
-        BPCHAR,
-        NAME,
-        UNKNOWN,
-        BOOL,
-        BYTEA,
-        DATE,
-        TIMESTAMP,
-        TIMESTAMPTZ,
-        TIME,
-        NUMERIC,
-        UUID,
-        JSON,
-        JSONB,
-        OIDTYPE,
-    )
-}
+OIDS: Final[dict[int, WireType]] = {t.oid: t for t in _CODECS}
 
 
 def wire_type(dtype: DataType | None) -> WireType:
-    """The wire type of a PyRAM type (``text`` for a type the wire does not know)."""
+    """The wire type of a PyRAM type: the PostgreSQL type the catalogue shows for it
+    (:func:`pyram.types.pg_types.pg_type_for`), ``text`` for one without a codec here."""
     if dtype is None:
         return TEXT
-    return _BY_PYRAM_NAME.get(dtype.name, TEXT)
+    return _BY_NAME.get(pg_type_for(dtype.name).name, TEXT)
 
 
 def wire_type_for_oid(oid: int) -> WireType | None:

@@ -63,16 +63,16 @@ async def read_startup(
     Raises:
         ProtocolViolation: a malformed packet, an unsupported protocol version.
     """
-    negotiated = False
+    asked: set[int] = set()  # libpq may ask for GSS encryption, then (refused) for SSL
     while True:
         packet = await _read_packet(reader)
         code = packet.int32()
         if code == m.CANCEL_REQUEST:
             return CancelTarget(packet.int32(), packet.int32()), reader, writer
         if code in (m.SSL_REQUEST, m.GSSENC_REQUEST):
-            if negotiated:
+            if code in asked or m.SSL_REQUEST in asked:
                 raise ProtocolViolation("encryption negotiated twice")
-            negotiated = True
+            asked.add(code)
             if code == m.SSL_REQUEST and config.tls is not None:
                 writer.write(b"S")
                 await writer.drain()

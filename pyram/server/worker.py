@@ -43,6 +43,9 @@ class _Interrupt(BaseException):
     so no ``except Exception`` in the statement's path can swallow it."""
 
 
+#: seconds between repeated interrupts of a job that did not stop
+_AGAIN = 0.1
+
 _Job = tuple[Callable[[], Any], asyncio.Future[Any], asyncio.AbstractEventLoop]
 
 
@@ -88,7 +91,18 @@ class SessionWorker:
                 return False
             self._reason = reason
             _set_async_exc(self._thread.ident, _Interrupt)
-            return True
+            job = self._started
+        # an interrupt that lands in a finaliser or a callback is printed and lost: raise it
+        # again until the job has ended
+        asyncio.get_running_loop().call_later(_AGAIN, self._again, job)
+        return True
+
+    def _again(self, job: int) -> None:
+        with self._lock:
+            if not self._running or self._started != job or self._thread.ident is None:
+                return
+            _set_async_exc(self._thread.ident, _Interrupt)
+        asyncio.get_running_loop().call_later(_AGAIN, self._again, job)
 
     def close(self) -> None:
         """End the thread after the jobs already queued."""

@@ -78,7 +78,7 @@ _BY_OID = {t.oid: t for t in PG_TYPES}
 _BY_NAME = {t.name: t for t in PG_TYPES} | {t.display: t for t in PG_TYPES}
 # The type a PyRAM type is shown as: INTEGER holds 64-bit values, REAL doubles.
 _FOR_PYRAM = {
-    "BOOLEAN": 16, "BLOB": 17, "INTEGER": 20, "TEXT": 25, "JSON": 114, "REAL": 701,
+    "BOOLEAN": 16, "BLOB": 17, "INTEGER": 20, "TEXT": 25, "JSON": 3802, "REAL": 701,
     "DATE": 1082, "TIME": 1083, "TIMESTAMP": 1114, "TIMESTAMPTZ": 1184, "INTERVAL": 1186,
     "DECIMAL": 1700, "UUID": 2950, "NULL": 25,
 }  # fmt: skip

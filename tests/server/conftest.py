@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from server_helpers import PASSWORD, Served, serve_database
 
 import pyram.server
+from server.server_helpers import PASSWORD, Served, serve_database
 
 
 @pytest.fixture

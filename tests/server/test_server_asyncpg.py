@@ -11,7 +11,8 @@ from typing import Any
 
 import asyncpg
 import pytest
-from server_helpers import Served
+
+from server.server_helpers import Served
 
 CREATE = (
     "CREATE TABLE every (id INTEGER PRIMARY KEY, t TEXT, r REAL, b BLOB, flag BOOLEAN, d DATE,"

@@ -10,7 +10,8 @@ import time
 import psycopg
 import pytest
 from psycopg import errors as pgerrors
-from server_helpers import Served
+
+from server.server_helpers import Served
 
 ACCOUNTS = 20
 START = 1000

@@ -14,11 +14,11 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import errors as pgerrors
-from server_helpers import PASSWORD, Served
-from wire import Raw, error_code, packet, query, startup_packet
 
 import pyram
 import pyram.server
+from server.server_helpers import PASSWORD, Served
+from server.wire import Raw, error_code, packet, query, startup_packet
 
 
 def _serve(**options: object) -> Iterator[Served]:
@@ -157,10 +157,17 @@ def test_no_unauthenticated_statement(served_scram: Served) -> None:
 
 
 def test_startup_phase_requests(served: Served) -> None:
+    raw = Raw(served.port)  # libpq's order: GSS encryption, then SSL, both refused
+    raw.send(struct.pack("!ii", 8, 80877104))
+    assert raw.read_exact(1) == b"N"
+    raw.send(struct.pack("!ii", 8, 80877103))
+    assert raw.read_exact(1) == b"N"
+    assert [k for k, _ in raw.login()][-1] == b"Z"  # then a plain session
+    raw.close()
     raw = Raw(served.port)
     raw.send(struct.pack("!ii", 8, 80877103))  # SSLRequest without TLS configured
     assert raw.read_exact(1) == b"N"
-    raw.send(struct.pack("!ii", 8, 80877104))  # GSSENCRequest after it: one negotiation only
+    raw.send(struct.pack("!ii", 8, 80877103))  # asked twice: a protocol violation
     assert error_code(raw.until(b"Z")) == "08P01"
     raw.close()
     raw = Raw(served.port)
@@ -265,3 +272,24 @@ def test_tls(tmp_path: Path) -> None:
         with psycopg.connect(served.dsn, sslmode="disable", password=PASSWORD) as con:
             assert not con.pgconn.ssl_in_use
         assert isinstance(context, ssl.SSLContext)
+
+
+def test_idle_in_transaction_timeout_and_notices() -> None:
+    servers = _serve(auth="trust", idle_in_transaction_timeout=0.4)
+    served = next(servers)
+    notices: list[str] = []
+    try:
+        con = psycopg.connect(served.dsn, autocommit=True)
+        con.add_notice_handler(lambda diag: notices.append(diag.sqlstate or ""))
+        con.execute("COMMIT")  # no transaction: a warning, not an error
+        assert notices == ["25P01"]
+        con.execute("BEGIN")
+        con.execute("BEGIN")
+        assert notices == ["25P01", "25001"]
+        time.sleep(0.8)
+        with pytest.raises(pgerrors.IdleInTransactionSessionTimeout):
+            con.execute("SELECT 1")
+        con.close()
+        _healthy(served)
+    finally:
+        servers.close()

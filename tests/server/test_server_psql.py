@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from server_helpers import PASSWORD, Served
+from server.server_helpers import PASSWORD, Served
 
 SCRIPT = r"""
 CREATE TABLE city (id INTEGER PRIMARY KEY, name TEXT, pop INTEGER CHECK (pop > 0));

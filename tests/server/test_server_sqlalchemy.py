@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from server_helpers import Served
+
+from server.server_helpers import Served
 
 
 def test_sqlalchemy_core_and_inspection(served: Served) -> None:
