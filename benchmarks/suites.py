@@ -26,6 +26,7 @@ SUITES: dict[str, str] = {
     "ecosystem": "benchmarks.ecosystem:run",  # issue 20: pandas read_sql/to_sql via SQLAlchemy
     "mirror": "benchmarks.mirror:run",  # issue 14: PostgreSQL mirror load, apply, lag
     "cache": "benchmarks.cache:run_suite",  # issue 12: cache tables vs cachetools and sqlite3
+    "server": "benchmarks.server:run",  # issue 13: psycopg vs PyRAM's server, PostgreSQL, Redis
 }
 
 

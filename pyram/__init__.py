@@ -66,6 +66,7 @@ from pyram.errors import (
     Warning,
 )
 from pyram.model import Col, Table, asdict, column, replace, schema_of, table
+from pyram.server import serve
 from pyram.txn import Change, Transaction
 from pyram.types import JSON, AwareDatetime
 
@@ -122,6 +123,7 @@ __all__ = [
     "lit",
     "param",
     "select",
+    "serve",
     "udf",
     "update",
     "column",

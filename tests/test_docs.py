@@ -34,6 +34,8 @@ EXAMPLE_PAGES = (
     "migrations.md",
     "limits.md",
     "cache.md",
+    "postgres-dialect.md",
+    "server.md",
 )
 #: Pages with ```python blocks that are not run, and why (every other page's blocks run).
 NOT_RUN_PAGES = {
@@ -50,7 +52,10 @@ STALE_PHRASES = ("planned DB-API", "not raised yet", "arrive later", "not built 
 
 #: Pages whose examples need optional packages: skipped when one is missing (CI installs the
 #: ``ecosystem`` extra, so there they always run).
-PAGE_NEEDS = {"ecosystem.md": ("sqlalchemy", "pandas", "polars", "pyarrow")}
+PAGE_NEEDS = {
+    "ecosystem.md": ("sqlalchemy", "pandas", "polars", "pyarrow"),
+    "server.md": ("psycopg", "asyncpg", "sqlalchemy"),
+}
 
 # An opening fence: optional indentation (inside an admonition), ```python, optional attributes
 # such as title="models.py"; then the body up to a closing fence at the same indentation.

@@ -35,6 +35,7 @@ from pyram.engine import ExplainFormat
 from pyram.errors import MultipleResultsFound, NoResultFound, ProgrammingError
 from pyram.model import Table, schema_of
 from pyram.persist import Durability
+from pyram.sql.pg_settings import PgSettings
 from pyram.storage import (
     NEEDS_VIEW,
     ChangeWatcher,
@@ -45,6 +46,7 @@ from pyram.storage import (
 )
 from pyram.storage.indexes import key_is_null
 from pyram.txn import Change, ChangeHub, Isolation, Transaction, TransactionManager
+from pyram.types import DataType
 
 __all__ = ["Database"]
 
@@ -234,12 +236,22 @@ class Database(CacheApi, FunctionsApi):
         return self.schema(table).name
 
     # ------------------------------------------------------------------ SQL
-    def sql(self, text: str, params: Params = None) -> SqlResult:
+    def sql(
+        self,
+        text: str,
+        params: Params = None,
+        *,
+        dialect: Literal["sqlite", "postgres"] = "sqlite",
+        pg_settings: PgSettings | None = None,
+    ) -> SqlResult:
         """Run SQL (SQLite dialect; strictly typed values): a statement or a script.
 
         Tables declared as ``@pyram.table`` classes and tables created in SQL are one
         catalogue: each is visible to both. ``?``/``?NNN`` parameters take a sequence,
         ``:name`` parameters a mapping. Prepared statements are cached by their text.
+        ``dialect="postgres"`` reads PostgreSQL's dialect (``$1`` parameters, ``::`` casts,
+        ``pg_catalog``; see docs/postgres-dialect.md), whose ``SET``/``SHOW`` act on
+        ``pg_settings`` (one session's settings; fresh ones for each call when None).
 
         Returns:
             The result of the (last) statement: rows for queries, ``rowcount`` for changes.
@@ -248,7 +260,18 @@ class Database(CacheApi, FunctionsApi):
             ProgrammingError: a syntax or binding error, with line, column and a caret.
             DataError, IntegrityError: a value or constraint problem; nothing is changed.
         """
-        return self._sql.run(text, params)
+        return self._sql.run(text, params, dialect, pg_settings)
+
+    def describe_sql(
+        self,
+        text: str,
+        *,
+        dialect: Literal["sqlite", "postgres"] = "sqlite",
+        pg_settings: PgSettings | None = None,
+    ) -> tuple[tuple[str, ...], tuple[DataType, ...], dict[str | int, DataType]] | None:
+        """(column names, column types, parameter types by marker) of one query or DML
+        statement, without running it; None for other statements (used by the server)."""
+        return self._sql.describe(text, dialect, pg_settings)
 
     def view_names(self) -> list[str]:
         """Names of the views created in SQL, in creation order."""

@@ -103,13 +103,23 @@ _IDENT_START = r"A-Za-z_\u0080-\U0010ffff"
 # comments, the last group any other character, so every position matches and nothing is skipped.
 # Quoted forms use unrolled loops (no nested quantifiers over overlapping input): no backtracking
 # blow-up.
-_TOKEN_RE = re.compile(
-    rf"""
+_SQLITE_OPS = r"\|\||<<|>>|<=|>=|==|!=|<>|-(?!-)|/(?!\*)|\.(?!\d)|[+*%=<>&|~,();]"
+# PostgreSQL adds ``::`` casts, the regex operators and ``[ ]`` subscripts (so ``[x]`` is no
+# quoted identifier there).
+_POSTGRES_OPS = r"::|!~\*|!~|~\*|" + _SQLITE_OPS[:-1] + r"\[\]]"
+
+
+def _token_pattern(ops: str, postgres: bool) -> re.Pattern[str]:
+    # PostgreSQL's escape strings E'..' take backslash escapes; SQLite has no such form.
+    estring = r"(?P<estring>[eE]'(?:[^'\\]|\\[\s\S]|'')*')|" if postgres else ""
+    bracketed = "" if postgres else r"|(?P<bracketed>\[[^\]]*\])"
+    return re.compile(
+        rf"""
     [^\S\n]*
     (?:
      (?P<blob>[xX]'(?:[^']*')?)
-    |(?P<word>[A-Za-z_][{_IDENT_START}0-9$]*)
-    |(?P<op>\|\||<<|>>|<=|>=|==|!=|<>|-(?!-)|/(?!\*)|\.(?!\d)|[+*%=<>&|~,();])
+    |{estring}(?P<word>[A-Za-z_][{_IDENT_START}0-9$]*)
+    |(?P<op>{ops})
     |(?P<ws>\s+)
     |(?P<integer>(?:0[xX][0-9a-fA-F]+|\d+)(?![\w$.]))
     |(?P<real>(?:(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)(?![\w$]))
@@ -117,8 +127,7 @@ _TOKEN_RE = re.compile(
     |(?P<uword>[\u0080-\U0010ffff][{_IDENT_START}0-9$]*)
     |(?P<string>'[^']*(?:''[^']*)*')
     |(?P<dquoted>"[^"]*(?:""[^"]*)*")
-    |(?P<bquoted>`[^`]*(?:``[^`]*)*`)
-    |(?P<bracketed>\[[^\]]*\])
+    |(?P<bquoted>`[^`]*(?:``[^`]*)*`){bracketed}
     |(?P<param>\?\d*|[:@$][{_IDENT_START}0-9]+)
     |(?P<lcomment>--[^\n]*)
     |(?P<bcomment>/\*[\s\S]*?\*/)
@@ -126,8 +135,12 @@ _TOKEN_RE = re.compile(
     |(?P<char>[\s\S])
     )
     """,
-    re.VERBOSE,
-)
+        re.VERBOSE,
+    )
+
+
+_TOKEN_RE = _token_pattern(_SQLITE_OPS, postgres=False)
+_POSTGRES_TOKEN_RE = _token_pattern(_POSTGRES_OPS, postgres=True)
 _BAD_MESSAGES = {
     "'": "unterminated string",
     '"': "unterminated identifier",
@@ -162,11 +175,13 @@ _SIMPLE_KINDS = {
 }
 
 
-def tokenize(sql: str, lists: bool = False) -> list[Token]:
+def tokenize(sql: str, dialect: str = "sqlite", lists: bool = False) -> list[Token]:
     """Split ``sql`` into tokens, skipping whitespace and comments.
 
     Args:
         sql: the SQL text.
+        dialect: ``"sqlite"``, or ``"postgres"`` for PostgreSQL's lexical forms (``::``,
+            ``~``/``!~``/``~*``, ``[ ]`` as operators and ``E'...'`` escape strings).
         lists: read the list after ``IN`` as one ``LIST`` token when its items are only
             literals and parameters (the parser's choice: 100,000 items cost one regex match,
             not 200,000 tokens).
@@ -186,9 +201,10 @@ def tokenize(sql: str, lists: bool = False) -> list[Token]:
     keyword, identifier, operator = TokenKind.KEYWORD, TokenKind.IDENTIFIER, TokenKind.OPERATOR
     line = 1
     line_start = 0  # offset of the first character of the current line
+    pattern = _POSTGRES_TOKEN_RE if dialect == "postgres" else _TOKEN_RE
     resume = 0  # where scanning starts again after a LIST token (-1: done)
     while resume >= 0:
-        matches = _TOKEN_RE.finditer(sql, resume)
+        matches = pattern.finditer(sql, resume)
         resume = -1
         for m in matches:
             group = m.lastgroup or ""  # never empty: every alternative is a named group
@@ -236,6 +252,9 @@ def tokenize(sql: str, lists: bool = False) -> list[Token]:
                 pass
             elif group == "blob":
                 append(_scan_blob(sql, pos, line, pos - line_start + 1))
+            elif group == "estring":
+                value = _unescape(sql, pos)
+                append(Token(TokenKind.STRING, value, pos, line, pos - line_start + 1, end))
             elif group == "bad":
                 raise SqlSyntaxError(_BAD_MESSAGES[sql[pos]], sql, pos)
             elif group == "char" or group == "badnumber":
@@ -282,3 +301,32 @@ def _scan_blob(sql: str, pos: int, line: int, column: int) -> Token:
     if _HEX_RE.fullmatch(digits) is None:
         raise SqlSyntaxError(f'malformed blob literal: "{m.group()}"', sql, pos)
     return Token(TokenKind.BLOB, digits, pos, line, column, m.end())
+
+
+_ESCAPE_RE = re.compile(
+    r"\\(?:x([0-9a-fA-F]{1,2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([0-7]{1,3})|(.))|''", re.S
+)
+_ESTRING_RE = re.compile(r"[eE]'((?:[^'\\]|\\[\s\S]|'')*)'")
+_SIMPLE_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def _unescape(sql: str, pos: int) -> str:
+    """The value of PostgreSQL's escape string ``E'...'`` starting at ``pos``."""
+    m = _ESTRING_RE.match(sql, pos)
+    assert m is not None  # the token pattern matched the same text
+    body = m.group(1)
+
+    def one(e: re.Match[str]) -> str:
+        if e.group(0) == "''":
+            return "'"
+        hex2, u4, u8, octal, other = e.groups()
+        try:
+            if hex2 or u4 or u8:
+                return chr(int(hex2 or u4 or u8, 16))
+            if octal:
+                return chr(int(octal, 8) & 0xFF)
+        except ValueError:  # a code point beyond Unicode
+            raise SqlSyntaxError("invalid Unicode escape value", sql, pos) from None
+        return _SIMPLE_ESCAPES.get(other, other)
+
+    return _ESCAPE_RE.sub(one, body)

@@ -451,6 +451,10 @@ class TableFunctionRef(FromItem):
     args: tuple[SqlExpr, ...]
     schema: str | None = None
     alias: str | None = None
+    #: PostgreSQL's ``AS alias(column, ...)``
+    columns: tuple[str, ...] = ()
+    #: PostgreSQL's ``WITH ORDINALITY``: a last column numbering the rows from 1
+    ordinality: bool = False
 
 
 @attrs.frozen(kw_only=True)

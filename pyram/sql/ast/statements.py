@@ -147,9 +147,12 @@ class TransactionMode(enum.Enum):
 
 @attrs.frozen(kw_only=True)
 class Begin(Statement):
-    """``BEGIN [mode] [TRANSACTION]``."""
+    """``BEGIN [mode] [TRANSACTION]`` (PostgreSQL: ``BEGIN ISOLATION LEVEL ...``)."""
 
     mode: TransactionMode | None = None
+    #: PyRAM's isolation level asked for (``"serializable"``, ...); None: the default
+    isolation: str | None = None
+    read_only: bool = False
 
 
 @attrs.frozen(kw_only=True)

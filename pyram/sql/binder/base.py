@@ -190,6 +190,12 @@ class BinderBase:
         #: the virtual catalogue tables the statement reads (shared with the binders of its
         #: views): such a statement describes the schema of the moment and is not cached
         self.catalog_reads: set[str] = set()
+        #: the PostgreSQL dialect's session settings (None: SQLite's dialect)
+        self.pg: dict[str, str] | None = None
+        #: the PostgreSQL catalogue of the moment, made when the statement first reads it
+        self.pg_snapshot: Any = None
+        #: settings ``set_config(name, value, ...)`` calls of the statement change (in order)
+        self.pg_changes: list[tuple[str, str]] = []
 
     def for_text(self, sql: str) -> Self:
         """A binder for another SQL text (a view's) sharing this one's column ids and state."""

@@ -28,6 +28,7 @@ from pyram.plan.builder import CHAIN_MIN_TERMS
 from pyram.sql import ast
 from pyram.sql.binder.base import BinderBase, parameter_key
 from pyram.sql.binder.in_lists import bind_in_values
+from pyram.sql.binder.pg_bind import pg_cast, pg_function
 from pyram.sql.binder.scope import Alias, Ambiguous, Scope
 from pyram.types import BOOLEAN, INTEGER, NULLTYPE, REAL, TEXT, DataType, type_from_sql_name
 
@@ -129,7 +130,10 @@ class ExprBinder(BinderBase):
         return self.as_value(bound)
 
     def as_value(self, bound: px.PlanExpr) -> px.PlanExpr:
-        """A computed truth value as SQLite's integer 1/0 (NULL stays NULL)."""
+        """A computed truth value as SQLite's integer 1/0 (NULL stays NULL); PostgreSQL's
+        dialect keeps it boolean."""
+        if self.pg is not None:
+            return bound
         return px.Cast(bound, INTEGER) if _is_truth(bound) else bound
 
     def cond(self, e: ast.SqlExpr, ctx: ExprCtx) -> px.PlanExpr:
@@ -190,7 +194,8 @@ class ExprBinder(BinderBase):
         if isinstance(e, ast.NullLiteral):
             return b.literal(None)
         if isinstance(e, ast.BooleanLiteral):
-            return b.literal(int(e.value))
+            # PostgreSQL's dialect has a boolean type; SQLite's TRUE is the integer 1
+            return b.literal(e.value if self.pg is not None else int(e.value))
         if isinstance(e, ast.Param):
             return b.param(parameter_key(e))
         if isinstance(e, ast.Unary):
@@ -508,6 +513,10 @@ class ExprBinder(BinderBase):
     def _cast(self, e: ast.Cast, ctx: ExprCtx) -> px.PlanExpr:
         arg = self.numeric(self.value(e.operand, ctx))
         name = e.type.name.upper().split("(")[0].strip()
+        if self.pg is not None:
+            reg = pg_cast(self, name, arg)
+            if reg is not None:
+                return reg
         target = _CAST_TYPES.get(name)
         if target is None and name in ("NUMERIC", "DECIMAL"):
             # SQLite's NUMERIC: numbers unchanged, text INTEGER or REAL by its content
@@ -551,6 +560,10 @@ class ExprBinder(BinderBase):
         if e.filter is not None:
             raise ProgrammingError(f"FILTER may not be used with non-aggregate {e.name}()")
         args = [self.numeric(self.value(a, ctx)) for a in e.args]
+        if self.pg is not None:
+            bound = pg_function(self, e.name, args)
+            if bound is not None:
+                return bound
         return self.b.func(e.name, args)
 
     def aggregate_call(self, e: ast.FunctionCall, ctx: ExprCtx) -> px.AggCall:

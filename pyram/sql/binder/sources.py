@@ -15,6 +15,7 @@ from pyram.sql.binder.affinity import apply_real_affinity
 from pyram.sql.binder.base import CteDef
 from pyram.sql.binder.expressions import ExprBinder, ExprCtx, children
 from pyram.sql.binder.items import BoundSelect
+from pyram.sql.binder.pg_bind import is_constant, pg_table, pg_table_function
 from pyram.sql.binder.scope import Ambiguous, Scope, Source
 from pyram.sql.binder.system import (
     INTROSPECTION_PRAGMAS,
@@ -66,6 +67,11 @@ class SourceBinder(ExprBinder):
         cte = self.find_cte(item.name) if item.schema is None else None
         if cte is not None:
             return self._cte(cte, item, qualifier, scope)
+        if self.pg is not None:
+            with self.at(item):
+                pg = pg_table(self, item.schema, item.name)
+            if pg is not None:
+                return self.system_source(pg, qualifier, scope, item.offset)
         if item.name.lower() in SYSTEM_TABLES and self.catalog.find_table(item.name) is None:
             self.check_schema_name(item.schema, item.offset)
             table = schema_table(self.catalog, item.name)
@@ -83,23 +89,35 @@ class SourceBinder(ExprBinder):
 
     # ------------------------------------------------------------------ SQLite's catalogue
     def check_schema_name(self, schema: str | None, offset: int) -> None:
-        """Only the ``main`` database (and the always empty ``temp``) exist."""
+        """Only the ``main`` database (and the always empty ``temp``) exist; PostgreSQL's
+        dialect calls it ``public``."""
+        if self.pg is not None and schema is not None and schema.lower() == "public":
+            return
         if schema is not None and schema.lower() not in ("main", "temp"):
             raise self.error(f"unknown database {schema}", offset)
 
     def system_source(
-        self, table: SystemTable, qualifier: str, scope: Scope, offset: int
+        self, table: SystemTable | pn.Values, qualifier: str, scope: Scope, offset: int
     ) -> pn.Plan:
         """A virtual catalogue table in FROM (the statement now reads the catalogue)."""
         self.catalog_reads.add(qualifier.lower())
-        plan = system_values(self.b, table)
+        plan = table if isinstance(table, pn.Values) else system_values(self.b, table)
         fields = [attrs.evolve(f, table=qualifier) for f in plan.out]
         if scope.add(qualifier, fields) is not None:
             raise self.error(f"table {qualifier} appears twice: give one an alias", offset)
         return attrs.evolve(plan, out=tuple(fields))
 
     def _table_function(self, item: ast.TableFunctionRef, scope: Scope) -> pn.Plan:
-        """``pragma_<name>(arg)``: an introspection pragma as a table."""
+        """``pragma_<name>(arg)``: an introspection pragma as a table (and PostgreSQL's
+        set-returning functions in its dialect)."""
+        if self.pg is not None:
+            bound = [
+                self.value(a, ExprCtx(Scope(None))) if is_constant(a) else None for a in item.args
+            ]
+            with self.at(item):
+                values = pg_table_function(self, item, bound)
+            if values is not None:
+                return self.system_source(values, item.alias or item.name, scope, item.offset)
         name = item.name.lower().removeprefix("pragma_")
         if not item.name.lower().startswith("pragma_") or name not in INTROSPECTION_PRAGMAS:
             raise self.error(f"no such table-valued function: {item.name}", item.offset)

@@ -83,6 +83,11 @@ class ExpressionParser(ParserBase):
             if kind is TokenKind.OPERATOR:
                 entry = _INFIX_OPS.get(token.value)
                 if entry is None or entry[0] < min_prec:
+                    if entry is None and self.extended_infix:
+                        extended = self.parse_infix_extension(left, min_prec)
+                        if extended is not None:
+                            left = extended
+                            continue
                     break
                 self.pos += 1
                 right = self.parse_expr(entry[0] + 1)
@@ -94,8 +99,18 @@ class ExpressionParser(ParserBase):
                 if token.value == "NOT" and not (
                     self.peek().kind is TokenKind.KEYWORD and self.peek().value in _NEGATABLE
                 ):
+                    if self.extended_infix:
+                        extended = self.parse_infix_extension(left, min_prec)
+                        if extended is not None:
+                            left = extended
+                            continue
                     break
                 left = self._parse_keyword_infix(left, prec)
+            elif self.extended_infix:
+                extended = self.parse_infix_extension(left, min_prec)
+                if extended is None:
+                    break
+                left = extended
             else:
                 break
         self.leave()
@@ -111,7 +126,7 @@ class ExpressionParser(ParserBase):
             right = self.parse_expr(prec + 1)
             return ast.Binary(offset=offset, op=op, left=left, right=right)
         if word == "COLLATE":
-            return ast.Collate(offset=offset, operand=left, collation=self._parse_collation())
+            return ast.Collate(offset=offset, operand=left, collation=self.parse_collation_name())
         if word == "ISNULL":
             return ast.IsNull(offset=offset, operand=left)
         if word == "NOTNULL":
@@ -184,7 +199,8 @@ class ExpressionParser(ParserBase):
                 return self.parse_primary()
         return self.parse_expr()
 
-    def _parse_collation(self) -> str:
+    def parse_collation_name(self) -> str:
+        """The name after COLLATE: a name or a string."""
         if self.token.kind is TokenKind.STRING:
             return self.advance().value
         return self.parse_name("collation name")
@@ -217,9 +233,13 @@ class ExpressionParser(ParserBase):
     def _parse_postfix_primary(self) -> ast.SqlExpr:
         """Parse a primary; COLLATE binds tighter than prefix operators in this grammar."""
         expr = self.parse_primary()
+        if self.extended_infix:
+            expr = self.parse_postfix(expr)
         while self.at_keyword("COLLATE"):
             token = self.advance()
-            expr = ast.Collate(offset=token.offset, operand=expr, collation=self._parse_collation())
+            expr = ast.Collate(
+                offset=token.offset, operand=expr, collation=self.parse_collation_name()
+            )
         return expr
 
     def parse_primary(self) -> ast.SqlExpr:
@@ -233,6 +253,10 @@ class ExpressionParser(ParserBase):
             value = int(text, 16) if text[:2] in ("0x", "0X") else int(text)
             return ast.IntegerLiteral(offset=offset, value=value)
         if kind is TokenKind.IDENTIFIER:
+            if self.extended_infix:
+                special = self.parse_name_primary()
+                if special is not None:
+                    return special
             return self._parse_name_expr()
         if kind is TokenKind.REAL:
             self.pos += 1
@@ -251,6 +275,10 @@ class ExpressionParser(ParserBase):
         if kind is TokenKind.OPERATOR and token.value == "(":
             return self._parse_parenthesized()
         if kind is TokenKind.KEYWORD:
+            if self.extended_infix:
+                special = self.parse_name_primary()
+                if special is not None:
+                    return special
             return self._parse_keyword_primary(token)
         self.error("expected an expression")
 

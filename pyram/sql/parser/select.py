@@ -273,12 +273,16 @@ class SelectParser(ParserBase):
                 while self.accept_op(","):
                     args.append(self.parse_expr())
             self.expect_op(")", "after the table-valued function's arguments")
+            ordinality = self.parse_ordinality()
+            alias = self.parse_alias()
             return ast.TableFunctionRef(
                 offset=token.offset,
                 name=name,
                 args=tuple(args),
                 schema=schema,
-                alias=self.parse_alias(),
+                alias=alias,
+                columns=self.parse_alias_columns() if alias else (),
+                ordinality=ordinality,
             )
         alias = self.parse_alias()
         if self.accept_keyword("INDEXED"):
