@@ -16,6 +16,7 @@ Declare tables as typed classes, then create, write and read them through a :cla
 """
 
 from pyram.catalog import CheckConstraint, ForeignKey, IndexSpec, TableSchema
+from pyram.catalog.retention import Retention
 from pyram.database import Database
 from pyram.dbapi import Connection, Cursor, apilevel, connect, paramstyle, threadsafety
 from pyram.dsl import Column, Expr, Select
@@ -29,6 +30,7 @@ from pyram.errors import (
     DatabaseError,
     DataError,
     Error,
+    HistoryError,
     IntegrityError,
     InterfaceError,
     InternalError,
@@ -45,6 +47,7 @@ from pyram.errors import (
 from pyram.model import Col, Table, column, schema_of, table
 from pyram.model.values import asdict, replace
 from pyram.result import Row, SqlResult
+from pyram.storage.history_rows import RowVersion
 from pyram.txn import Change, Transaction
 from pyram.types import JSON, AwareDatetime
 from pyram.udf import SqlFunction, udf
@@ -67,6 +70,7 @@ __all__ = [
     "Error",
     "Expr",
     "ForeignKey",
+    "HistoryError",
     "IndexSpec",
     "IntegrityError",
     "InterfaceError",
@@ -77,10 +81,12 @@ __all__ = [
     "OperationalError",
     "PersistenceError",
     "ProgrammingError",
+    "Retention",
     "Row",
     "SchemaMismatchError",
     "SerializationFailure",
     "SqlResult",
+    "RowVersion",
     "Select",
     "SqlFunction",
     "Table",

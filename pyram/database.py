@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import timedelta
 from operator import attrgetter
 from typing import Any, Literal, TypeVar, overload
 
@@ -39,6 +40,8 @@ from pyram.session import analyze as analyze_query
 from pyram.statements import Params, SqlSession
 from pyram.storage import Store, TableData
 from pyram.storage.constraints import unique_index
+from pyram.storage.history import PastPoint, Retention, as_retention
+from pyram.storage.history_rows import RowVersion, row_versions
 from pyram.storage.indexes import key_is_null
 from pyram.storage.rowids import assign_rowids
 from pyram.storage.table_data import AnyIndex
@@ -83,6 +86,8 @@ class Database(FunctionsApi):
         *,
         checkpoint_size: int = DEFAULT_CHECKPOINT_SIZE,
         salvage: bool = False,
+        clock: Callable[[], float] | None = None,
+        history: Retention | timedelta | int | None = None,
     ) -> None:
         """Open a database: in memory (``path`` None) or the durable one at ``path``.
 
@@ -92,7 +97,9 @@ class Database(FunctionsApi):
         milliseconds (a power failure may lose that window); ``"off"`` never fsyncs.
         ``checkpoint_size`` is the log size in bytes that triggers a checkpoint. ``salvage``
         opens a log damaged in the middle by keeping the records before the damage (by default
-        that is a ``CorruptFileError``; see docs/persistence.md).
+        that is a ``CorruptFileError``; see docs/persistence.md). ``clock`` (seconds, like
+        ``time.time``) dates commits for time travel; ``history`` is the retention of every
+        table without one of its own (see :meth:`set_history` and docs/time-travel.md).
 
         Raises:
             OperationalError: another process (or Database object) has the file open.
@@ -100,6 +107,9 @@ class Database(FunctionsApi):
                 (the message names the file and the problem).
         """
         self._store = Store()
+        self._clock = clock
+        if history is not None:
+            self._store.snapshots.configure_history(None, as_retention(history), clock)
         self._handles: dict[type, _Handle] = {}
         self._plans = PlanCache()
         self._recent_plans = self._plans.identity_map
@@ -366,6 +376,13 @@ class Database(FunctionsApi):
                 return
         self._store.create(schema_of(m) for m in models)
         self._sql.schema_changed()
+        self._model_history(models)
+
+    def _model_history(self, models: Iterable[type[Table]]) -> None:
+        for model in models:
+            retention = getattr(model, "__pyram_history__", None)
+            if retention is not None:
+                self.set_history(model, retention)
 
     def _attach(self, models: tuple[type[Table], ...]) -> tuple[type[Table], ...]:
         """Attach the classes whose tables a reopened durable database already holds; the
@@ -381,6 +398,7 @@ class Database(FunctionsApi):
         if attached:
             with self._durable.suspend():  # the file's contents did not change
                 self._sql.schema_changed()
+            self._model_history(m for m in models if m not in left)
         return tuple(left)
 
     def migrate(self, model: type[Table]) -> list[str]:
@@ -429,11 +447,51 @@ class Database(FunctionsApi):
         name = table if isinstance(table, str) else schema_of(table).name
         return self._store.catalog.get(name)
 
-    def count(self, model: type[Table]) -> int:
-        """Number of rows in a table."""
+    def count(self, model: type[Table], *, as_of: PastPoint | None = None) -> int:
+        """Number of rows in a table (as it was at ``as_of``, see :meth:`all`)."""
         data = self._data_for(model)
+        if as_of is not None:
+            with self._store.reading_past(as_of) as past:
+                past.saw(data)
+                return count_in_view(data, past)
         with self._store.reading() as view:
             return count_in_view(data, view)
+
+    # ------------------------------------------------------------------ time travel
+    def set_history(
+        self, table: type[Table] | str, history: Retention | timedelta | int | None
+    ) -> None:
+        """Keep ``table``'s committed versions for reading the past: a ``timedelta`` (that
+        long), an int (that many commits), a :class:`pyram.Retention` (both) or None (stop).
+        History starts at the newest commit; see docs/time-travel.md."""
+        data = self._store.data(self._table_name(table))
+        self._store.snapshots.configure_history(
+            data.schema.name.lower(), as_retention(history), self._clock
+        )
+
+    @property
+    def commit_stamp(self) -> int:
+        """The stamp of the newest commit (what ``as_of`` takes to read this state later)."""
+        return self._store.snapshots.last_commit
+
+    def history(self, model: type[T], key: Any) -> list[RowVersion[T]]:
+        """The versions of the row with primary key ``key`` kept in ``model``'s history,
+        oldest first: each with the commit stamp and time it appeared and the row (None
+        while the row did not exist).
+
+        Raises:
+            HistoryError: the table keeps no history.
+        """
+        handle = self._handles.get(model) or self._handle(model)
+        key = _stored_key(handle.data.schema, key)
+        versions = row_versions(
+            self._store.snapshots, handle.data, handle.pk_index, handle.dense_position, key
+        )
+        build = model.__pyram_build__
+        return [
+            RowVersion(v.commit, v.time, None if v.row is None else build(*v.row))
+            for v in versions
+        ]
 
     # ------------------------------------------------------------------ writes
     def insert(self, obj: Table) -> None:
@@ -568,8 +626,9 @@ class Database(FunctionsApi):
             return True
 
     # ------------------------------------------------------------------ reads
-    def get(self, model: type[T], key: Any) -> T | None:
-        """The row with primary key ``key`` (a tuple for composite keys), or None.
+    def get(self, model: type[T], key: Any, *, as_of: PastPoint | None = None) -> T | None:
+        """The row with primary key ``key`` (a tuple for composite keys), or None; as it was
+        at ``as_of`` when given (see :meth:`all`).
 
         Raises:
             ProgrammingError: the table has no primary key.
@@ -581,6 +640,11 @@ class Database(FunctionsApi):
             if key_is_null(key, len(handle.data.schema.primary_key) > 1):
                 return None
         data = handle.data
+        if as_of is not None:
+            with self._store.reading_past(as_of) as past:
+                past.saw(data)
+                row = find_row(data, handle.pk_index, handle.dense_position, key, past)
+            return None if row is None else model.__pyram_build__(*row[1])
         if self._store.thread_state.txn is None:
             with data.latch:  # no versions: the table holds what every snapshot sees
                 log = self._store.undo_log  # unless a writer has not published its changes
@@ -631,16 +695,28 @@ class Database(FunctionsApi):
         return prepared
 
     def all(
-        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
+        self,
+        query: Select[R],
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        as_of: PastPoint | None = None,
+        **kw: Any,
     ) -> list[R]:
         """Every row of a query: model instances for ``User.select()``, tuples otherwise.
 
         Parameters (``pyram.param("name")``) take their values from ``params`` and keywords.
+        ``as_of`` reads every table as it was at that commit stamp (``db.commit_stamp``),
+        datetime (naive means UTC) or time text, from the tables' kept history.
 
         Raises:
             ProgrammingError: an ill-formed or ill-typed query, or missing parameters.
+            HistoryError: a table read keeps no history back to ``as_of``.
         """
         prepared = self._prepare(query)
+        if as_of is not None:
+            with self._store.reading_past(as_of), self._store.reading():
+                return run_rows(prepared, self._store, _merge(params, kw))
         with self._store.reading():
             return run_rows(prepared, self._store, _merge(params, kw))
 

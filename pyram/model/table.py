@@ -15,6 +15,7 @@ import re
 import sys
 import typing
 from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
 from typing import Any, ClassVar, Self, TypeVar, overload
 
 import attrs
@@ -30,6 +31,7 @@ from pyram.catalog import (
     TableSchema,
     define_table,
 )
+from pyram.catalog.retention import Retention, as_retention
 from pyram.dsl.expr import Column
 from pyram.dsl.query import Select
 from pyram.errors import DataError, IntegrityError, ProgrammingError
@@ -82,6 +84,8 @@ class Table(metaclass=TableMeta):
     __pyram_schema__: ClassVar[TableSchema]
     #: Builds an instance from stored column values (bypassing validation), set by :func:`table`.
     __pyram_build__: ClassVar[Callable[..., Any]]
+    #: the history retention given to @pyram.table(history=...), or None
+    __pyram_history__: ClassVar[Retention | None] = None
     #: Reads row ``rid`` of the table's column lists into an instance, set by :func:`table`.
     __pyram_read__: ClassVar[Callable[[Any, int], Any]]
 
@@ -270,6 +274,7 @@ def table(
     foreign_keys: Iterable[ForeignKey] = (),
     checks: Iterable[Callable[[dict[str, Any]], object] | CheckConstraint] = (),
     kw_only: bool = False,
+    history: Retention | timedelta | int | None = None,
 ) -> Callable[[type[T]], type[T]]: ...
 
 
@@ -285,6 +290,7 @@ def table(
     foreign_keys: Iterable[ForeignKey] = (),
     checks: Iterable[Callable[[dict[str, Any]], object] | CheckConstraint] = (),
     kw_only: bool = False,
+    history: Retention | timedelta | int | None = None,
 ) -> type[T] | Callable[[type[T]], type[T]]:
     """Declare a table: ``@pyram.table`` or ``@pyram.table(name="users", ...)``.
 
@@ -300,14 +306,18 @@ def table(
         foreign_keys: composite foreign keys (:class:`~pyram.catalog.ForeignKey`).
         checks: table-level checks: predicates over a dict of the row's column values.
         kw_only: make every constructor argument keyword-only.
+        history: keep committed versions for time travel (``db.all(q, as_of=...)``): a
+            ``timedelta``, a number of commits or a :class:`~pyram.Retention`; applied when
+            a database creates or attaches the table.
 
     Raises:
         ProgrammingError: an invalid declaration (unknown column, unsupported type, ...).
     """
     caller_locals = dict(sys._getframe(1).f_locals)
+    retention = as_retention(history)
 
     def wrap(klass: type[T]) -> type[T]:
-        return _build(
+        built = _build(
             klass,
             name=name,
             primary_key=primary_key,
@@ -318,5 +328,7 @@ def table(
             kw_only=kw_only,
             caller_locals=caller_locals,
         )
+        type.__setattr__(built, "__pyram_history__", retention)
+        return built
 
     return wrap if cls is None else wrap(cls)

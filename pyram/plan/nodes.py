@@ -106,7 +106,9 @@ class Scan(_OwnFields):
 
     ``columns`` are the stored column names behind the ``out`` fields, in order. When
     ``rid_cid`` is set, ``out`` ends with one more field (that cid) holding each row's row id,
-    which UPDATE and DELETE use to address rows.
+    which UPDATE and DELETE use to address rows. ``as_of`` (SQL ``FOR SYSTEM_TIME AS OF``)
+    reads the table as it was at that commit stamp (int) or time (text), from its history;
+    the optimizer leaves such a scan a plain scan.
     """
 
     table: str
@@ -114,6 +116,7 @@ class Scan(_OwnFields):
     out: tuple[Field, ...]
     alias: str | None = None
     rid_cid: int | None = None
+    as_of: int | str | None = None
 
 
 @attrs.frozen(slots=True)
