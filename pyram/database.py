@@ -489,8 +489,7 @@ class Database(FunctionsApi):
         )
         build = model.__pyram_build__
         return [
-            RowVersion(v.commit, v.time, None if v.row is None else build(*v.row))
-            for v in versions
+            RowVersion(v.commit, v.time, None if v.row is None else build(*v.row)) for v in versions
         ]
 
     # ------------------------------------------------------------------ writes

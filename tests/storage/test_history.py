@@ -9,6 +9,7 @@ HistoryError, never answer wrong.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -288,9 +288,7 @@ class SelectParser(ParserBase):
             self.parse_name("index name")
         elif self.at_keyword("NOT") and self.peek().value == "INDEXED":
             self.pos += 2
-        return ast.TableRef(
-            offset=token.offset, name=name, schema=schema, alias=alias, as_of=as_of
-        )
+        return ast.TableRef(offset=token.offset, name=name, schema=schema, alias=alias, as_of=as_of)
 
     def _parse_system_time(self) -> ast.Expr | None:
         """SQL:2011 ``FOR SYSTEM_TIME AS OF point`` after a table name (time travel)."""
