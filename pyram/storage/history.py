@@ -99,6 +99,7 @@ class History:
         self._walls: list[float] = []
         self._first = 0
         self._pruned = False  # True once times were dropped
+        self._ticks = 0
 
     # ------------------------------------------------------------------ settings
     def configure(
@@ -176,7 +177,9 @@ class History:
                     break
                 out.extend(commits.popleft()[2])
                 kept.horizon = ts
-        self._drop_old_times(now)
+        self._ticks += 1
+        if out or not self._ticks & 63:  # the times list is trimmed now and then, not per commit
+            self._drop_old_times(now)
         return out
 
     def _drop_old_times(self, now: float) -> None:

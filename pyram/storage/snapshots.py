@@ -65,6 +65,8 @@ class Snapshots:
                 del self._open[view.ts]
             self.views -= 1
             collect = self._collectable()
+            if self.history is not None:  # the view may have held back pruning
+                collect += self.history.prune(self._oldest())
         _remove(collect)
 
     def move_view(self, view: ReadView) -> None:
