@@ -77,7 +77,9 @@ def run_time_travel(
             ours_tx = _per_op(lambda db=db: _pyram_batches(db, updates), ops)
             label = "history on" if history else "history off"
             out.append(Ratio(f"update ({label})", "db.sql", rows, ops, "us/op", ours, lite))
-            out.append(Ratio(f"update tx ({label})", "db.sql", rows, ops, "us/op", ours_tx, lite_tx))
+            out.append(
+                Ratio(f"update tx ({label})", "db.sql", rows, ops, "us/op", ours_tx, lite_tx)
+            )
             if history:
                 out.extend(_scans(db, con, rows, before, past_sum))
     return out
@@ -125,7 +127,11 @@ def run(context: SuiteContext) -> SuiteResult:
     """The ``time_travel`` suite (no target: the issue asks for the cost, on vs off)."""
     ops = 300 if context.quick else 2000
     ratios = run_time_travel(context.sizes, ops, context.seed, context.log)
-    return SuiteResult(format_ratios("time travel: history on vs off, past vs present", ratios), to_json(ratios), ratios)
+    return SuiteResult(
+        format_ratios("time travel: history on vs off, past vs present", ratios),
+        to_json(ratios),
+        ratios,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

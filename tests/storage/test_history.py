@@ -9,6 +9,7 @@ HistoryError, never answer wrong.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -347,3 +348,26 @@ def test_as_of_inside_transactions_at_every_isolation_level() -> None:
             assert db.get(Item, 1) == Item(id=1, val="mine")
         assert db.get(Item, 1, as_of=db.commit_stamp) == Item(id=1, val="mine")
         db.update(Item(id=1, val="b"))
+
+
+def test_durable_database_history_is_in_memory_and_starts_at_opening(tmp_path: Any) -> None:
+    clock = Clock()
+    path = tmp_path / "app.pyram"
+    db = pyram.Database(path, clock=clock, history=100)
+    db.create(Item)
+    db.insert(Item(id=1, val="a"))
+    first = db.commit_stamp
+    clock.now += 10
+    db.update(Item(id=1, val="b"))
+    assert db.get(Item, 1, as_of=first) == Item(id=1, val="a")  # within the session: readable
+    before_close = _when(clock.now - 5)
+    db.close()
+    clock.now += 10
+    db = pyram.Database(path, clock=clock, history=100)
+    db.create(Item)  # attaches the stored table
+    assert db.get(Item, 1) == Item(id=1, val="b")  # the data survived, the history did not
+    with pytest.raises(pyram.HistoryError, match="history then had not begun"):
+        db.get(Item, 1, as_of=before_close)
+    db.update(Item(id=1, val="c"))
+    assert db.get(Item, 1, as_of=_when(clock.now)) == Item(id=1, val="c")
+    db.close()
