@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 import pyram
 from benchmarks.ratios import Ratio, format_ratios, to_json
@@ -63,26 +64,35 @@ def run_time_travel(
     out: list[Ratio] = []
     for rows in sizes:
         log(f"time_travel: {rows:,} rows")
-        updates = _updates(rows, ops, seed)
-        con = sqlite3.connect(":memory:", isolation_level=None)
-        con.execute(CREATE)
-        con.executemany("INSERT INTO t VALUES (?, ?)", ((i, i % 7) for i in range(rows)))
-        lite = _per_op(lambda: [con.execute(UPDATE, u) for u in updates], ops)
-        lite_tx = _per_op(lambda: _sqlite_batches(con, updates), ops)
-        for history in (False, True):
-            db = _pyram(rows, history)
-            before = db.commit_stamp
-            past_sum = db.sql("SELECT sum(v) FROM t").scalar()
-            ours = _per_op(lambda db=db: [db.sql(UPDATE, u) for u in updates], ops)
-            ours_tx = _per_op(lambda db=db: _pyram_batches(db, updates), ops)
-            label = "history on" if history else "history off"
-            out.append(Ratio(f"update ({label})", "db.sql", rows, ops, "us/op", ours, lite))
-            out.append(
-                Ratio(f"update tx ({label})", "db.sql", rows, ops, "us/op", ours_tx, lite_tx)
-            )
-            if history:
-                out.extend(_scans(db, con, rows, before, past_sum))
+        out.extend(_one_size(rows, _updates(rows, ops, seed)))
     return out
+
+
+def _one_size(rows: int, updates: list[tuple[int, int]]) -> list[Ratio]:
+    ops = len(updates)
+    con = sqlite3.connect(":memory:", isolation_level=None)
+    con.execute(CREATE)
+    con.executemany("INSERT INTO t VALUES (?, ?)", ((i, i % 7) for i in range(rows)))
+    lite = _per_op(lambda: [con.execute(UPDATE, u) for u in updates], ops)
+    lite_tx = _per_op(lambda: _sqlite_batches(con, updates), ops)
+    out: list[Ratio] = []
+    for history in (False, True):
+        db = _pyram(rows, history)
+        before = db.commit_stamp
+        past_sum = db.sql("SELECT sum(v) FROM t").scalar()
+        ours = _per_op(partial(_pyram_each, db, updates), ops)
+        ours_tx = _per_op(partial(_pyram_batches, db, updates), ops)
+        label = "history on" if history else "history off"
+        out.append(Ratio(f"update ({label})", "db.sql", rows, ops, "us/op", ours, lite))
+        out.append(Ratio(f"update tx ({label})", "db.sql", rows, ops, "us/op", ours_tx, lite_tx))
+        if history:
+            out.extend(_scans(db, con, rows, before, past_sum))
+    return out
+
+
+def _pyram_each(db: pyram.Database, updates: list[tuple[int, int]]) -> None:
+    for update in updates:
+        db.sql(UPDATE, update)
 
 
 def _sqlite_batches(con: sqlite3.Connection, updates: list[tuple[int, int]]) -> None:
