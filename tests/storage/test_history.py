@@ -371,3 +371,18 @@ def test_durable_database_history_is_in_memory_and_starts_at_opening(tmp_path: A
     db.update(Item(id=1, val="c"))
     assert db.get(Item, 1, as_of=_when(clock.now)) == Item(id=1, val="c")
     db.close()
+
+
+def test_time_travel_benchmark_suite_measures_and_checks_its_answers() -> None:
+    from benchmarks.time_travel import run_time_travel
+
+    ratios = run_time_travel([500], 50, 1, lambda message: None)
+    assert [r.workload for r in ratios] == [
+        "update (history off)",
+        "update tx (history off)",
+        "update (history on)",
+        "update tx (history on)",
+        "scan now (history on)",
+        "scan as of the start",
+    ]
+    assert all(r.pyram is not None and r.pyram > 0 and r.sqlite for r in ratios)
