@@ -79,7 +79,8 @@ def _node_label(plan: Plan, labels: SubqueryLabels) -> str:
 
     if isinstance(plan, Scan):
         alias = f" AS {plan.alias}" if plan.alias else ""
-        return f"Scan {plan.table}{alias} {_names(plan)}"
+        past = "" if plan.as_of is None else f" AS OF {plan.as_of!r}"
+        return f"Scan {plan.table}{alias}{past} {_names(plan)}"
     if isinstance(plan, IndexScan):
         return _index_scan_label(plan, labels)
     if isinstance(plan, Filter):
