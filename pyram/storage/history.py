@@ -256,6 +256,13 @@ class History:
                 f"table {name} keeps no history: it can be read only as it is now "
                 "(give it one with @pyram.table(history=...) or db.set_history())"
             )
+        other = self._kept.get(name.lower())
+        if other is not None and data.commit_ts <= (other.commits[-1][0] if other.commits else 0):
+            # the kept history is another table object's: dropped and created again
+            raise HistoryError(
+                f"table {name} was dropped and created again after commit {ts}: its history "
+                "starts at its next write"
+            )
         if ts < data.commit_ts:  # written before history began, or rebuilt since
             raise HistoryError(
                 f"the history of table {name} starts at commit {data.commit_ts}, "

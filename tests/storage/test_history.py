@@ -386,3 +386,18 @@ def test_time_travel_benchmark_suite_measures_and_checks_its_answers() -> None:
         "scan as of the start",
     ]
     assert all(r.pyram is not None and r.pyram > 0 and r.sqlite for r in ratios)
+
+
+def test_a_recreated_table_does_not_answer_for_the_dropped_one() -> None:
+    db = pyram.Database(history=10)
+    db.sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    db.sql("INSERT INTO t VALUES (1), (2)")
+    full = db.commit_stamp
+    db.sql("DROP TABLE t")
+    db.sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    with pytest.raises(pyram.HistoryError, match="dropped and created again"):
+        db.sql(f"SELECT * FROM t FOR SYSTEM_TIME AS OF {full}")
+    db.sql("INSERT INTO t VALUES (3)")
+    assert db.sql(f"SELECT id FROM t FOR SYSTEM_TIME AS OF {db.commit_stamp}").raw_rows == [(3,)]
+    with pytest.raises(pyram.HistoryError):
+        db.sql(f"SELECT * FROM t FOR SYSTEM_TIME AS OF {full}")
