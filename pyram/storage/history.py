@@ -73,13 +73,13 @@ def parse_point(point: object) -> int | float:
 
 
 class _Kept:
-    """One table's history: its retention, horizon and kept commits (oldest first)."""
+    """One table's history: the table object it belongs to, its horizon (the oldest commit
+    stamp it can be read at) and its kept commits (oldest first)."""
 
-    __slots__ = ("commits", "data", "horizon", "retention")
+    __slots__ = ("commits", "data", "horizon")
 
-    def __init__(self, data: TableData, retention: Retention, horizon: int) -> None:
+    def __init__(self, data: TableData, horizon: int) -> None:
         self.data = data
-        self.retention = retention
         self.horizon = horizon
         self.commits: deque[tuple[int, float, list[UndoEntry]]] = deque()
 
@@ -151,7 +151,7 @@ class History:
                 horizon = data.commit_ts if kept is None else ts
                 if kept is not None:
                     rest.extend(r for c in kept.commits for r in c[2])
-                kept = self._kept[key] = _Kept(data, retention, horizon)
+                kept = self._kept[key] = _Kept(data, horizon)
             mine.setdefault(key, []).append(record)
         for key, kept_records in mine.items():
             self._kept[key].commits.append((ts, now, kept_records))
