@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from operator import eq
 from typing import Any
 
 from pyram.engine.batch import BATCH_SIZE, Batch
@@ -136,7 +137,8 @@ class Window(Operator):
         partition = [evaluate(k, batch, ctx) for k in self._partition]
         ordering = [evaluate(k, batch, ctx) for k in self._order]
         order, runs = self._window_order(count, partition, ordering)
-        identity = order == list(range(count))  # input already in window order: no gathers
+        # input already in window order: nothing to move (stops at the first row out of place)
+        identity = all(map(eq, order, range(count)))
         results = self._compute(batch, None if identity else order, runs, ordering, ctx)
         if not identity:
             # Rows leave in input order: SQL leaves the order of a query without ORDER BY
