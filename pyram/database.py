@@ -746,9 +746,19 @@ class Database(FunctionsApi):
             store.snapshots.close_view(view)
 
     def first(
-        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
+        self,
+        query: Select[R],
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        as_of: PastPoint | None = None,
+        **kw: Any,
     ) -> R | None:
-        """The first row of a query, or None when it has no rows."""
+        """The first row of a query, or None when it has no rows (``as_of``: see :meth:`all`;
+        ``one``, ``one_or_none``, ``scalars`` and ``scalar`` take it too)."""
+        if as_of is not None:
+            with self._store.reading_past(as_of):
+                return self.first(query, params, **kw)
         # Inline identity probe of the plan cache: this is the application-cache hot path.
         entry = self._recent_plans.get(id(query))
         prepared = entry[1] if entry is not None and entry[0] is query else self._prepare(query)

@@ -427,6 +427,10 @@ class _Reading:
         store = self.store
         local = store._local
         txn = local.txn
+        if local.past is not None:  # inside reading_past: every read is of the past
+            self.depth_only = True
+            local.depth += 1
+            return local.past
         if txn is not None or (local.depth and local.view is None):
             if txn is not None and not local.depth and txn.isolation == "read_committed":
                 store.snapshots.move_view(txn.view)  # each statement sees the newest commits

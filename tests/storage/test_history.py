@@ -401,3 +401,20 @@ def test_a_recreated_table_does_not_answer_for_the_dropped_one() -> None:
     assert db.sql(f"SELECT id FROM t FOR SYSTEM_TIME AS OF {db.commit_stamp}").raw_rows == [(3,)]
     with pytest.raises(pyram.HistoryError):
         db.sql(f"SELECT * FROM t FOR SYSTEM_TIME AS OF {full}")
+
+
+def test_every_query_method_reads_the_past() -> None:
+    db = pyram.Database(history=10)
+    db.create(Item)
+    db.insert(Item(id=1, val="a"))
+    then = db.commit_stamp
+    db.update(Item(id=1, val="b"))
+    db.insert(Item(id=2, val="c"))
+    by_id = pyram.select(Item.val).where(Item.id == pyram.param("k"))
+    assert db.first(by_id, k=1, as_of=then) == ("a",)
+    assert db.first(by_id, k=2, as_of=then) is None
+    assert db.one(Item.select(), as_of=then) == Item(id=1, val="a")
+    assert db.one_or_none(by_id, {"k": 2}, as_of=then) is None
+    assert db.scalars(pyram.select(Item.val), as_of=then) == ["a"]
+    assert db.scalar(by_id, k=1, as_of=then) == "a"
+    assert db.scalar(by_id, k=1) == "b"
