@@ -9,7 +9,7 @@ between engines: how to insert, how to run the small transaction, how to read.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from typing import Generic, TypeVar
 
 from benchmarks.data import Dataset
@@ -28,11 +28,20 @@ from benchmarks.workloads import Run
 __all__ = [
     "Fresh",
     "bulk_insert_run",
+    "count_range_rows",
     "concurrent_reads_run",
     "small_transactions_run",
 ]
 
 X = TypeVar("X")
+
+
+def count_range_rows(data: Dataset, rows_between: Callable[[int, int], Sized]) -> int:
+    """The ``range_query`` workload on any engine: the rows of every ``grp BETWEEN lo AND hi``
+    range of the dataset, counted (``rows_between(lo, hi)`` runs one range)."""
+    return sum(
+        len(rows_between(lo, hi)) for lo, hi in zip(data.range_lows, data.range_highs, strict=True)
+    )
 
 
 def _keep(_: object) -> None:

@@ -21,6 +21,7 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 from benchmarks.data import Dataset
+from benchmarks.engine_common import count_range_rows
 from benchmarks.sqlite_engine import DDL
 from benchmarks.workloads import Engine, Run
 
@@ -106,12 +107,12 @@ class DuckdbEngine:
             ]
 
         def range_query() -> int:
-            fetched = 0
-            for lo, hi in zip(data.range_lows, data.range_highs, strict=True):
-                fetched += len(
-                    execute("SELECT * FROM t WHERE grp BETWEEN ? AND ?", (lo, hi)).fetchall()
-                )
-            return fetched
+            return count_range_rows(
+                data,
+                lambda lo, hi: execute(
+                    "SELECT * FROM t WHERE grp BETWEEN ? AND ?", (lo, hi)
+                ).fetchall(),
+            )
 
         def range_verify() -> list[tuple[int, int, float]]:
             return [_range_checksum(rows, itemgetter(0), itemgetter(3)) for rows in ranges()]
@@ -258,10 +259,7 @@ class LittletableEngine:
             return [r for g in range(lo, hi + 1) for r in by_grp[g]]
 
         def range_query() -> int:
-            fetched = 0
-            for lo, hi in zip(data.range_lows, data.range_highs, strict=True):
-                fetched += len(range_rows(lo, hi))
-            return fetched
+            return count_range_rows(data, range_rows)
 
         def range_verify() -> list[tuple[int, int, float]]:
             return [

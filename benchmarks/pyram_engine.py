@@ -20,6 +20,7 @@ from benchmarks.engine_common import (
     Fresh,
     bulk_insert_run,
     concurrent_reads_run,
+    count_range_rows,
     small_transactions_run,
 )
 from benchmarks.transactions import OpenReader, Read, Transact
@@ -106,10 +107,7 @@ class PyramEngine:
         in_range = T.select().where(T.grp.between(lo_param, hi_param))
 
         def range_query() -> int:
-            fetched = 0
-            for lo, hi in zip(data.range_lows, data.range_highs, strict=True):
-                fetched += len(all_(in_range, lo=lo, hi=hi))
-            return fetched
+            return count_range_rows(data, lambda lo, hi: all_(in_range, lo=lo, hi=hi))
 
         def range_verify() -> list[tuple[int, int, float]]:
             out = []

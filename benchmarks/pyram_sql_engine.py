@@ -29,6 +29,7 @@ from benchmarks.engine_common import (
     Fresh,
     bulk_insert_run,
     concurrent_reads_run,
+    count_range_rows,
     small_transactions_run,
 )
 from benchmarks.pyram_engine import D, T
@@ -107,10 +108,7 @@ class PyramSqlEngine:
             return [sql(POINT_LOOKUP, (k,)).first() for k in data.lookup_keys]
 
         def range_query() -> int:
-            fetched = 0
-            for lo, hi in zip(data.range_lows, data.range_highs, strict=True):
-                fetched += len(sql(RANGE_QUERY, (lo, hi)).all())
-            return fetched
+            return count_range_rows(data, lambda lo, hi: sql(RANGE_QUERY, (lo, hi)).all())
 
         def range_verify() -> list[tuple[int, int, float]]:
             out = []

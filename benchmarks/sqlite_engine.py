@@ -36,6 +36,7 @@ from benchmarks.engine_common import (
     Fresh,
     bulk_insert_run,
     concurrent_reads_run,
+    count_range_rows,
     small_transactions_run,
 )
 from benchmarks.transactions import (
@@ -194,12 +195,12 @@ class SqliteEngine:
             ]
 
         def range_query() -> int:
-            fetched = 0
-            for lo, hi in zip(data.range_lows, data.range_highs, strict=True):
-                fetched += len(
-                    execute("SELECT * FROM t WHERE grp BETWEEN ? AND ?", (lo, hi)).fetchall()
-                )
-            return fetched
+            return count_range_rows(
+                data,
+                lambda lo, hi: execute(
+                    "SELECT * FROM t WHERE grp BETWEEN ? AND ?", (lo, hi)
+                ).fetchall(),
+            )
 
         def range_verify() -> list[tuple[object, ...]]:
             sql = "SELECT count(*), sum(id), sum(val) FROM t WHERE grp BETWEEN ? AND ?"

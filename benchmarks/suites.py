@@ -25,6 +25,8 @@ SUITES: dict[str, str] = {
     "time_travel": "benchmarks.time_travel:run",  # issue 16: history on vs off, past reads
     "limits": "benchmarks.limits:run_suite",  # issue 19: IN lists, recursive CTE, big expressions
     "ecosystem": "benchmarks.ecosystem:run",  # issue 20: pandas read_sql/to_sql via SQLAlchemy
+    "mirror": "benchmarks.mirror:run",  # issue 14: PostgreSQL mirror load, apply, lag
+    "cache": "benchmarks.cache:run_suite",  # issue 12: cache tables vs cachetools and sqlite3
 }
 
 

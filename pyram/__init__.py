@@ -15,17 +15,40 @@ Declare tables as typed classes, then create, write and read them through a :cla
     db.insert(User(id=1, name="ada"))
 """
 
-from pyram.catalog import CheckConstraint, ForeignKey, IndexSpec, TableSchema
-from pyram.catalog.retention import Retention
-from pyram.database import Database
-from pyram.dbapi import Connection, Cursor, apilevel, connect, paramstyle, threadsafety
-from pyram.dsl import Column, Expr, Select
-from pyram.dsl.dml import delete, insert, update
-from pyram.dsl.expr import case, cast, lit, param
-from pyram.dsl.functions import func
-from pyram.dsl.query import alias, exists, select
-from pyram.engine.query_plan import format_query_plan
+from pyram.api import (
+    Connection,
+    Cursor,
+    Database,
+    Row,
+    RowVersion,
+    SqlFunction,
+    SqlResult,
+    apilevel,
+    connect,
+    paramstyle,
+    threadsafety,
+    udf,
+)
+from pyram.catalog import CheckConstraint, ForeignKey, IndexSpec, Retention, TableSchema
+from pyram.dsl import (
+    Column,
+    Expr,
+    Select,
+    alias,
+    case,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    lit,
+    param,
+    select,
+    update,
+)
+from pyram.engine import format_query_plan
 from pyram.errors import (
+    CapacityError,
     CorruptFileError,
     DatabaseError,
     DataError,
@@ -44,19 +67,16 @@ from pyram.errors import (
     SerializationFailure,
     Warning,
 )
-from pyram.model import Col, Table, column, schema_of, table
-from pyram.model.values import asdict, replace
-from pyram.result import Row, SqlResult
-from pyram.storage.history_rows import RowVersion
+from pyram.model import Col, Table, asdict, column, replace, schema_of, table
 from pyram.txn import Change, Transaction
 from pyram.types import JSON, AwareDatetime
-from pyram.udf import SqlFunction, udf
 
 __version__ = "0.1.0"
 
 __all__ = [
     "JSON",
     "AwareDatetime",
+    "CapacityError",
     "Change",
     "CheckConstraint",
     "Col",

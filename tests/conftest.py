@@ -69,3 +69,18 @@ def db() -> pyram.Database:
 def state() -> Callable[[pyram.Database], dict[str, list[tuple[Any, ...]]]]:
     """The ``table_state`` helper as a fixture."""
     return table_state
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Any:
+    """A PostgreSQL 15 server for this test session (started on first use, see pg_server.py).
+
+    Never skips: PostgreSQL is installed on every machine, CI's included.
+    """
+    from pg_server import PostgresServer
+
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

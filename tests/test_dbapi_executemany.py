@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pyram
-from pyram.dbapi import _BULK_CHUNK
+from pyram.api.dbapi_control import BULK_CHUNK as _BULK_CHUNK
 
 DDL = (
     "CREATE TABLE t (id INTEGER PRIMARY KEY, grp INTEGER NOT NULL, name TEXT UNIQUE, "

@@ -34,6 +34,7 @@ EXAMPLE_PAGES = (
     "migrations.md",
     "limits.md",
     "time-travel.md",
+    "cache.md",
 )
 #: Pages with ```python blocks that are not run, and why (every other page's blocks run).
 NOT_RUN_PAGES = {
@@ -42,6 +43,7 @@ NOT_RUN_PAGES = {
     "index.md": "the README's overview",
     "performance.md": "benchmark fragments",
     "shell.md": "shell sessions",
+    "postgres.md": "needs a PostgreSQL server: tests/pg/test_pg_docs.py runs them against one",
 }
 #: Phrases of documentation written before a feature existed (issue 19 found these drifted):
 #: a page that still promises something "planned" or "not raised yet" is out of date.
@@ -166,3 +168,51 @@ def test_errors_page_shows_every_error_class() -> None:
     page = (DOCS / "errors.md").read_text(encoding="utf-8")
     missing = [name for name in pyram.errors.__all__ if name not in page]
     assert not missing, f"docs/errors.md does not show {missing}"
+
+
+#: Modules whose ``__all__`` is PyRAM's public API: every name there has a docstring (when it
+#: is a class, function or module) and is mentioned on some page of docs/.
+PUBLIC_MODULES = ("pyram", "pyram.dbapi", "pyram.errors", "pyram.shell", "pyram.ext.sqlalchemy")
+
+
+def _public_names() -> list[tuple[str, str, object]]:
+    import importlib
+
+    found = []
+    for module_name in PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            found.append((module_name, name, getattr(module, name)))
+    return found
+
+
+def test_every_public_name_has_a_docstring() -> None:
+    import inspect
+
+    missing = [
+        f"{module}.{name}"
+        for module, name, obj in _public_names()
+        if (inspect.isclass(obj) or inspect.isroutine(obj) or inspect.ismodule(obj))
+        and not (obj.__doc__ or "").strip()
+    ]
+    assert not missing, f"public names without a docstring: {missing}"
+
+
+def test_every_public_name_is_documented() -> None:
+    pages = "\n".join(p.read_text(encoding="utf-8") for p in sorted(DOCS.rglob("*.md")))
+    missing = [
+        f"{module}.{name}"
+        for module, name, _ in _public_names()
+        if name != "__version__" and not re.search(rf"(?<!\w){re.escape(name)}\b", pages)
+    ]
+    assert not missing, f"public names docs/ never mentions: {missing}"
+
+
+def test_contributing_points_at_files_that_exist() -> None:
+    """The recipes name real files (a renamed module would leave a recipe pointing nowhere)."""
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:pyram|tests|typings|benchmarks|docs)/[\w/.<>*-]+)`", text))
+    concrete = [n for n in named if not re.search(r"[<>*]", n)]
+    assert len(concrete) >= 20
+    missing = [n for n in sorted(concrete) if not (ROOT / n).exists()]
+    assert not missing, f"CONTRIBUTING.md names files that do not exist: {missing}"

@@ -10,7 +10,8 @@ from typing_extensions import assert_type
 
 import pyram
 from pyram import Col, Column, Expr, Select, func
-from pyram.dsl.expr import Aggregate, Predicate
+from pyram.dsl.expr import Predicate
+from pyram.dsl.terms import Aggregate
 
 
 @pyram.table

@@ -6,7 +6,7 @@ from typing_extensions import assert_type
 
 import pyram
 from pyram import Col, Expr, Select, func
-from pyram.dsl.expr import Aggregate
+from pyram.dsl.terms import Aggregate
 from pyram.dsl.window import WindowFunction
 
 

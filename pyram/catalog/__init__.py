@@ -1,7 +1,24 @@
 """Metadata only, no rows: table schemas, constraints, indexes and the catalogue of tables."""
 
+from pyram.catalog.alter import (
+    add_column,
+    drop_column,
+    rename_column,
+    rename_references,
+    rename_table,
+)
 from pyram.catalog.builder import ColumnDecl, define_table
-from pyram.catalog.catalog import Catalog
+from pyram.catalog.cache_policy import (
+    EVICT_POLICIES,
+    CachePolicy,
+    EvictPolicy,
+    ExpireAfter,
+    check_cache_policy,
+    make_cache_policy,
+    policy_from_options,
+)
+from pyram.catalog.catalog import Catalog, resolve_target
+from pyram.catalog.retention import Retention, as_retention
 from pyram.catalog.schema import (
     NO_DEFAULT,
     SQL_TIME_DEFAULTS,
@@ -16,6 +33,15 @@ from pyram.catalog.schema import (
 )
 
 __all__ = [
+    "Retention",
+    "as_retention",
+    "EVICT_POLICIES",
+    "CachePolicy",
+    "EvictPolicy",
+    "ExpireAfter",
+    "check_cache_policy",
+    "make_cache_policy",
+    "policy_from_options",
     "NO_DEFAULT",
     "SQL_TIME_DEFAULTS",
     "Catalog",
@@ -28,5 +54,11 @@ __all__ = [
     "OnDelete",
     "TableSchema",
     "UniqueConstraint",
+    "add_column",
     "define_table",
+    "drop_column",
+    "rename_column",
+    "rename_references",
+    "rename_table",
+    "resolve_target",
 ]

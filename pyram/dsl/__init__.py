@@ -1,6 +1,33 @@
 """Front end 1b: the typed Python DSL (expressions, query and statement builders)."""
 
-from pyram.dsl.expr import Column, Expr, Predicate
-from pyram.dsl.query import Select
+from pyram.dsl.binder import bind_query, bind_statement
+from pyram.dsl.dml import Delete, Insert, Update, delete, insert, update
+from pyram.dsl.expr import Expr, Predicate, wrap
+from pyram.dsl.functions import func
+from pyram.dsl.query import Select, alias, exists, select
+from pyram.dsl.terms import Column, FunctionCall, case, cast, lit, param
 
-__all__ = ["Column", "Expr", "Predicate", "Select"]
+__all__ = [
+    "Column",
+    "Delete",
+    "Expr",
+    "FunctionCall",
+    "Insert",
+    "Predicate",
+    "Select",
+    "Update",
+    "alias",
+    "bind_query",
+    "bind_statement",
+    "case",
+    "cast",
+    "delete",
+    "exists",
+    "func",
+    "insert",
+    "lit",
+    "param",
+    "select",
+    "update",
+    "wrap",
+]

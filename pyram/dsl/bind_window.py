@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pyram.dsl.expr import Aggregate, Expr
+from pyram.dsl.expr import Expr
+from pyram.dsl.terms import Aggregate
 from pyram.dsl.window import Frame, WindowExpr
 from pyram.errors import ProgrammingError
 from pyram.plan import expr as px

@@ -15,22 +15,17 @@ from pyram.catalog import TableSchema
 from pyram.dsl.bind_window import bind_windows, windows_in
 from pyram.dsl.dml import Delete, Insert, Update
 from pyram.dsl.expr import (
-    Aggregate,
     BinaryOp,
-    CaseExpr,
-    CastExpr,
-    Column,
     Expr,
-    FunctionCall,
     Labeled,
     Literal,
     Ordering,
-    ParamRef,
     Predicate,
     SubqueryExpr,
     Unary,
 )
 from pyram.dsl.query import Aliased, Select
+from pyram.dsl.terms import Aggregate, CaseExpr, CastExpr, Column, FunctionCall, ParamRef
 from pyram.dsl.window import WindowExpr
 from pyram.errors import ProgrammingError
 from pyram.limits import MAX_EXPR_DEPTH

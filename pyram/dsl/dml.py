@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Generic, Self, TypeVar
 
-from pyram.dsl.expr import Column, Expr, wrap
+from pyram.dsl.expr import Expr, wrap
 from pyram.dsl.query import Select, _conditions
+from pyram.dsl.terms import Column
 from pyram.errors import ProgrammingError
 
 __all__ = ["Delete", "Insert", "Update", "delete", "insert", "update"]

@@ -8,6 +8,10 @@ the SQL front end uses. The operator overloads are typed so that ``User.age > "x
 
 Expressions refuse ``bool()``: ``if User.age == 3:`` fails loudly instead of being always true.
 Because ``==`` builds an expression, DSL nodes are compared structurally through ``_key()``.
+
+This module holds ``Expr`` and the operator nodes its methods build; columns, parameters,
+function and aggregate calls, CASE and CAST (with ``lit``/``param``/``case``/``cast``) are in
+:mod:`pyram.dsl.terms`.
 """
 
 from __future__ import annotations
@@ -18,33 +22,22 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from pyram.types import DataType
-
 if TYPE_CHECKING:
     from pyram.dsl.query import Select
-    from pyram.dsl.window import Exclude, FrameEnds, OrderBy, PartitionBy
 
 __all__ = [
-    "Aggregate",
     "BinaryOp",
-    "Column",
     "Expr",
-    "FunctionCall",
     "Literal",
     "Ordering",
-    "ParamRef",
     "Predicate",
-    "case",
-    "cast",
-    "lit",
-    "param",
     "wrap",
+    "SubqueryExpr",
 ]
 
 T = TypeVar("T")
 S = TypeVar("S")
 N = TypeVar("N", int, float, Decimal)
-
 
 
 class Expr(Generic[T]):
@@ -387,44 +380,6 @@ class Predicate(Expr[bool]):
         return f"Predicate({self.kind}, {self.args!r})"
 
 
-class Column(Expr[T]):
-    """A table column as an expression: what ``User.age`` evaluates to.
-
-    Attributes:
-        table_name: the table's SQL name.
-        name: the column name.
-        dtype: the column's data type.
-        nullable: whether the column admits NULL.
-        owner: the model class declaring the column, or None for SQL-created tables.
-        alias: the alias it is reached through (``pyram.alias``), or None.
-    """
-
-    __slots__ = ("alias", "dtype", "name", "nullable", "owner", "table_name")
-
-    def __init__(
-        self,
-        table_name: str,
-        name: str,
-        dtype: DataType,
-        nullable: bool,
-        owner: Any = None,
-        alias: str | None = None,
-    ) -> None:
-        self.table_name = table_name
-        self.name = name
-        self.dtype = dtype
-        self.nullable = nullable
-        self.owner = owner
-        self.alias = alias
-
-    def _key(self) -> tuple[Any, ...]:
-        return ("col", self.table_name, self.alias, self.name)
-
-    def __repr__(self) -> str:
-        where = self.alias or self.table_name
-        return f"Column({where}.{self.name} {self.dtype.name})"
-
-
 class Literal(Expr[T]):
     """A Python constant in a query."""
 
@@ -440,21 +395,6 @@ class Literal(Expr[T]):
 
     def __repr__(self) -> str:
         return f"Literal({self.value!r})"
-
-
-class ParamRef(Expr[T]):
-    """A named query parameter, bound when the query runs: ``db.all(q, id=5)``."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def _key(self) -> tuple[Any, ...]:
-        return ("param", self.name)
-
-    def __repr__(self) -> str:
-        return f"param({self.name!r})"
 
 
 class BinaryOp(Expr[T]):
@@ -498,90 +438,6 @@ class Unary(Expr[T]):
 
     def _key(self) -> tuple[Any, ...]:
         return ("unary", self.op, self.arg._key())
-
-
-class FunctionCall(Expr[T]):
-    """A scalar SQL function call (see ``pyram.func``)."""
-
-    __slots__ = ("args", "name")
-
-    def __init__(self, name: str, args: tuple[Expr[Any], ...]) -> None:
-        self.name = name
-        self.args = args
-
-    def _key(self) -> tuple[Any, ...]:
-        return ("func", self.name, *(a._key() for a in self.args))
-
-
-class Aggregate(Expr[T]):
-    """An aggregate call (``pyram.func.count()``, ``sum``, ``avg``...); ``.filter(cond)``
-    aggregates only the rows where ``cond`` holds, ``.over(...)`` makes it a window function
-    (see :mod:`pyram.dsl.window`)."""
-
-    __slots__ = ("args", "distinct", "name", "where")
-
-    def __init__(
-        self,
-        name: str,
-        args: tuple[Expr[Any], ...],
-        distinct: bool = False,
-        where: Expr[Any] | None = None,
-    ) -> None:
-        self.name = name
-        self.args = args
-        self.distinct = distinct
-        self.where = where
-
-    def _key(self) -> tuple[Any, ...]:
-        where = None if self.where is None else self.where._key()
-        return ("agg", self.name, self.distinct, where, *(a._key() for a in self.args))
-
-    def filter(self, condition: Expr[bool] | Expr[bool | None]) -> Aggregate[T]:
-        """SQL's ``FILTER (WHERE condition)``: aggregate only the rows where it is true."""
-        return Aggregate(self.name, self.args, self.distinct, condition)
-
-    def over(
-        self,
-        *,
-        partition_by: PartitionBy = (),
-        order_by: OrderBy = (),
-        rows: FrameEnds | None = None,
-        range: FrameEnds | None = None,
-        groups: FrameEnds | None = None,
-        exclude: Exclude | None = None,
-    ) -> Expr[T]:
-        """This aggregate per row over a window (arguments as in
-        :meth:`pyram.dsl.window.WindowFunction.over`)."""
-        from pyram.dsl.window import over
-
-        return over(self, partition_by, order_by, rows, range, groups, exclude)
-
-
-class CaseExpr(Expr[T]):
-    """``CASE WHEN ... THEN ... ELSE ... END`` (see ``pyram.case``)."""
-
-    __slots__ = ("default", "whens")
-
-    def __init__(self, whens: tuple[tuple[Expr[Any], Expr[Any]], ...], default: Expr[Any] | None):
-        self.whens = whens
-        self.default = default
-
-    def _key(self) -> tuple[Any, ...]:
-        whens = tuple((c._key(), r._key()) for c, r in self.whens)
-        return ("case", whens, None if self.default is None else self.default._key())
-
-
-class CastExpr(Expr[T]):
-    """``CAST(expr AS type)`` (see ``pyram.cast``)."""
-
-    __slots__ = ("arg", "target")
-
-    def __init__(self, arg: Expr[Any], target: type) -> None:
-        self.arg = arg
-        self.target = target
-
-    def _key(self) -> tuple[Any, ...]:
-        return ("cast", self.arg._key(), self.target.__name__)
 
 
 class SubqueryExpr(Expr[T]):
@@ -661,35 +517,3 @@ def wrap(value: Any) -> Expr[Any]:
     return Literal(value)
 
 
-def lit(value: T) -> Expr[T]:
-    """A literal value as an expression (rarely needed: plain values are wrapped for you)."""
-    return Literal(value)
-
-
-@overload
-def param(name: str) -> Expr[Any]: ...
-@overload
-def param(name: str, type_: type[T]) -> Expr[T]: ...
-def param(name: str, type_: type[Any] | None = None) -> Expr[Any]:
-    """A named query parameter: ``User.id.eq(pyram.param("id", int))``, bound at run time
-    (``db.one(q, id=5)``). Its SQL type comes from where it is used; ``type_`` only informs
-    type checkers."""
-    return ParamRef(name)
-
-
-def case(*whens: tuple[Expr[bool] | Expr[bool | None], T | Expr[T]], else_: T | Expr[T] | None = None) -> Expr[T]:
-    """``CASE WHEN cond THEN value ... ELSE else_ END``::
-
-        pyram.case((User.age < 18, "minor"), else_="adult")
-    """
-    if not whens:
-        from pyram.errors import ProgrammingError
-
-        raise ProgrammingError("case() needs at least one (condition, value) pair")
-    pairs = tuple((wrap(c), wrap(v)) for c, v in whens)
-    return CaseExpr(pairs, None if else_ is None else wrap(else_))
-
-
-def cast(expr: Expr[Any], type_: type[T]) -> Expr[T | None]:
-    """``CAST(expr AS type)`` for int, float, str, Decimal, bytes or bool."""
-    return CastExpr(wrap(expr), type_)

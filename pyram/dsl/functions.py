@@ -9,7 +9,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, TypeVar, overload
 
-from pyram.dsl.expr import Aggregate, Expr, FunctionCall, wrap
+from pyram.dsl.expr import Expr, wrap
+from pyram.dsl.terms import Aggregate, FunctionCall
 from pyram.dsl.window import WindowFunction
 
 __all__ = ["func"]

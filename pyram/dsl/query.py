@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Generic, Self, TypeVar, overload
 
-from pyram.dsl.expr import Expr, Ordering, ParamRef, Predicate, SubqueryExpr, wrap
+from pyram.dsl.expr import Expr, Ordering, Predicate, SubqueryExpr, wrap
+from pyram.dsl.terms import ParamRef
 from pyram.errors import ProgrammingError
 
 __all__ = ["Aliased", "Select", "alias", "exists", "select"]
@@ -53,7 +54,7 @@ class Aliased:
         object.__setattr__(self, "__pyram_alias__", name)
 
     def __getattr__(self, name: str) -> Any:
-        from pyram.dsl.expr import Column
+        from pyram.dsl.terms import Column
 
         model = object.__getattribute__(self, "__pyram_model__")
         base = getattr(model, name)

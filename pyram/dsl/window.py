@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Generic, Literal, TypeVar
 
-from pyram.dsl.expr import Aggregate, Expr, Ordering
+from pyram.dsl.expr import Expr, Ordering
+from pyram.dsl.terms import Aggregate
 from pyram.errors import ProgrammingError
 
 __all__ = ["Exclude", "Frame", "FrameEnds", "WindowExpr", "WindowFunction", "over"]

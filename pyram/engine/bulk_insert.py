@@ -8,7 +8,7 @@ columns: :class:`BulkInsert` transposes a chunk of them and makes one call to th
 checked, column-wise insert (what ``db.insert_many`` uses), which validates each column with
 one kernel and maintains each index once.
 
-The batch is all or nothing. The caller (:meth:`pyram.statements.SqlSession.run_many`) falls
+The batch is all or nothing. The caller (:meth:`pyram.api.statements.SqlSession.run_many`) falls
 back to one statement per set when a batch fails, so the rows before a bad set are kept and the
 error is the one that set raises alone, exactly as row by row.
 """

@@ -76,7 +76,7 @@ def install_subquery_runner(ctx: ExecContext) -> None:
         ctx.subquery_runner = _run_subquery
 
 
-#: Short name used by :mod:`pyram.session`.
+#: Short name used by :mod:`pyram.api.session`.
 install_runner = install_subquery_runner
 
 

@@ -9,6 +9,7 @@ package registers the built-ins (string, math and aggregate modules).
 from pyram.functions import aggregate, scalar_bits, scalar_math, scalar_string
 from pyram.functions.registry import (
     AggregateFunction,
+    FunctionScope,
     ReturnTypeRule,
     ScalarFunction,
     aggregate_function,
@@ -18,9 +19,13 @@ from pyram.functions.registry import (
     register_aggregate,
     register_scalar,
     scalar_function,
+    use_functions,
 )
+from pyram.functions.user import user_aggregate_function, user_scalar_function, user_window_function
 
 __all__ = [
+    "FunctionScope",
+    "use_functions",
     "AggregateFunction",
     "ReturnTypeRule",
     "ScalarFunction",
@@ -35,4 +40,7 @@ __all__ = [
     "scalar_function",
     "scalar_math",
     "scalar_string",
+    "user_aggregate_function",
+    "user_scalar_function",
+    "user_window_function",
 ]

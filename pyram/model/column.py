@@ -20,7 +20,7 @@ import attrs
 from pyram.catalog import NO_DEFAULT, OnDelete
 
 if TYPE_CHECKING:
-    from pyram.dsl.expr import Column
+    from pyram.dsl import Column
 
 __all__ = ["Col", "ColumnOptions", "column"]
 
@@ -60,6 +60,7 @@ class ColumnOptions:
     check: Callable[[Any], object] | None = None
     references: object = None
     on_delete: OnDelete = "restrict"
+    expires: bool = False
 
 
 @overload
@@ -72,6 +73,7 @@ def column(
     index: bool | Literal["hash", "sorted"] = ...,
     check: Callable[[T], object] | None = ...,
     on_delete: OnDelete = ...,
+    expires: bool = ...,
 ) -> Col[T | None]: ...
 
 
@@ -84,6 +86,7 @@ def column(
     index: bool | Literal["hash", "sorted"] = ...,
     check: Callable[[T], object] | None = ...,
     on_delete: OnDelete = ...,
+    expires: bool = ...,
 ) -> Col[T]: ...
 
 
@@ -97,6 +100,7 @@ def column(
     check: Callable[[T], object] | None = ...,
     references: str | None = ...,
     on_delete: OnDelete = ...,
+    expires: bool = ...,
 ) -> Col[T | None]: ...
 
 
@@ -110,6 +114,7 @@ def column(
     check: Callable[[T], object] | None = ...,
     references: str | None = ...,
     on_delete: OnDelete = ...,
+    expires: bool = ...,
 ) -> Col[T]: ...
 
 
@@ -123,6 +128,7 @@ def column(
     check: Callable[[T], object] | None = ...,
     references: str | None = ...,
     on_delete: OnDelete = ...,
+    expires: bool = ...,
 ) -> Col[T]: ...
 
 
@@ -135,6 +141,7 @@ def column(
     check: Callable[[Any], object] | None = ...,
     references: str | None = ...,
     on_delete: OnDelete = ...,
+    expires: bool = ...,
 ) -> Any: ...
 
 
@@ -148,6 +155,7 @@ def column(
     check: Callable[[Any], object] | None = None,
     references: object = None,
     on_delete: OnDelete = "restrict",
+    expires: bool = False,
 ) -> Any:
     """Declare a column's constraints, index and default.
 
@@ -164,6 +172,8 @@ def column(
             forward references allowed), or ``"other.id"`` / ``"other"`` (its primary key).
         on_delete: what deleting a referenced row does: ``"restrict"`` (refuse),
             ``"cascade"`` (delete referencing rows) or ``"set null"``.
+        expires: the column holds the row's own expiry time (a ``datetime``, naive ones
+            read as UTC, or seconds since the epoch); see docs/cache.md.
 
     Returns:
         An attrs field carrying the options (typed for checkers as ``Col[T]``).
@@ -179,6 +189,7 @@ def column(
         check=check,
         references=references,
         on_delete=on_delete,
+        expires=expires,
     )
     if default_factory is not None:
         return attrs.field(factory=default_factory, metadata={_OPTIONS_KEY: options})

@@ -36,7 +36,7 @@ import attrs
 
 from pyram.persist.tagged import read_value, write_value
 from pyram.persist.values import decode_values, encode_values
-from pyram.storage.watch import ChangeKind
+from pyram.storage import ChangeKind
 
 __all__ = ["PayloadError", "RowOps", "decode_changes", "encode_changes"]
 

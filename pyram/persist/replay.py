@@ -24,9 +24,7 @@ from pyram.catalog import TableSchema
 from pyram.errors import DatabaseError
 from pyram.persist.changes import RowOps
 from pyram.persist.values import kind_of
-from pyram.storage import Store, TableData
-from pyram.storage.constraints import unique_index
-from pyram.storage.watch import ChangeKind, Rows
+from pyram.storage import ChangeKind, Rows, Store, TableData, unique_index
 
 __all__ = ["ChangeLog", "ReplayError", "apply_changes"]
 

@@ -9,7 +9,7 @@ the offending expression.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -65,19 +65,21 @@ from pyram.plan.nodes import (
     Sort,
     Window,
 )
+from pyram.plan.type_rules import (
+    arith_result_type,
+    common_type,
+    describe_operand,
+    literal_type,
+    numeric_result,
+    typed_args,
+    values_match_type,
+)
 from pyram.types import (
-    BLOB,
     BOOLEAN,
-    DATE,
-    DECIMAL,
     INTEGER,
     NULLTYPE,
     REAL,
     TEXT,
-    TIME,
-    TIMESTAMP,
-    TIMESTAMPTZ,
-    UUID_TYPE,
     DataType,
 )
 
@@ -86,47 +88,6 @@ __all__ = ["CHAIN_MIN_TERMS", "PlanBuilder", "arith_result_type", "literal_type"
 #: Operator chains with at least this many operands bind to one flat ArithChain; shorter ones
 #: stay nested binary Arith nodes (the common case, and the plans golden tests show).
 CHAIN_MIN_TERMS = 32
-
-
-def literal_type(value: object) -> DataType:
-    """The SQL type of a Python constant written without a column to give it context."""
-    import datetime as dt
-    import uuid
-    from decimal import Decimal
-
-    if value is None:
-        return NULLTYPE
-    if isinstance(value, bool):
-        return BOOLEAN
-    if isinstance(value, int):
-        return INTEGER
-    if isinstance(value, float):
-        return REAL
-    if isinstance(value, str):
-        return TEXT
-    if isinstance(value, bytes):
-        return BLOB
-    if isinstance(value, Decimal):
-        return DECIMAL
-    if isinstance(value, dt.datetime):
-        return TIMESTAMPTZ if value.utcoffset() is not None else TIMESTAMP
-    if isinstance(value, dt.date):
-        return DATE
-    if isinstance(value, dt.time):
-        return TIME
-    if isinstance(value, uuid.UUID):
-        return UUID_TYPE
-    raise ProgrammingError(f"cannot use {type(value).__name__} value {value!r} in a query")
-
-
-def _describe(expr: Expr) -> str:
-    if isinstance(expr, ColumnRef):
-        return expr.name
-    if isinstance(expr, Literal_):
-        return repr(expr.value)
-    if isinstance(expr, Param):
-        return f"parameter {expr.key!r}"
-    return type(expr).__name__.lower().rstrip("_")
 
 
 class PlanBuilder:
@@ -299,7 +260,7 @@ class PlanBuilder:
                 )
             dtype = a.dtype if a.dtype is not NULLTYPE else b.dtype
             if a.dtype.family == b.dtype.family == "numeric":
-                dtype = _numeric_result(a.dtype, b.dtype)  # INTEGER with REAL: REAL, as CASE
+                dtype = numeric_result(a.dtype, b.dtype)  # INTEGER with REAL: REAL, as CASE
             out.append(Field(self.new_cid(), a.name, dtype, a.nullable or b.nullable))
         return SetOp(kind, keep_all, left, right, tuple(out))
 
@@ -365,8 +326,8 @@ class PlanBuilder:
         lf, rf = left.dtype.family, right.dtype.family
         if "null" not in (lf, rf) and lf != rf:
             raise ProgrammingError(
-                f"cannot {what} {_describe(left)} ({left.dtype.name}) and "
-                f"{_describe(right)} ({right.dtype.name})"
+                f"cannot {what} {describe_operand(left)} ({left.dtype.name}) and "
+                f"{describe_operand(right)} ({right.dtype.name})"
             )
         return left, right
 
@@ -415,7 +376,7 @@ class PlanBuilder:
         expr = self.coerce_to(expr, BOOLEAN)
         if expr.dtype.family not in ("boolean", "null"):
             raise ProgrammingError(
-                f"a condition must be boolean, got {_describe(expr)} ({expr.dtype.name})"
+                f"a condition must be boolean, got {describe_operand(expr)} ({expr.dtype.name})"
             )
         return expr
 
@@ -477,7 +438,7 @@ class PlanBuilder:
         if not whens:
             raise ProgrammingError("CASE needs at least one WHEN")
         results = [r for _, r in whens] + ([default] if default is not None else [])
-        result_type = _common_type(results)
+        result_type = common_type(results)
         conds = [self._condition(c) for c, _ in whens]
         typed = tuple(
             (c, self.coerce_to(r, result_type)) for c, r in zip(conds, results, strict=False)
@@ -500,7 +461,7 @@ class PlanBuilder:
         """
         if dtype.name not in ("INTEGER", "REAL", "TEXT", "DECIMAL", "BLOB", "BOOLEAN"):
             raise ProgrammingError(f"CAST to {dtype.name} is not supported")
-        if arg.dtype is dtype and _values_match_type(arg):
+        if arg.dtype is dtype and values_match_type(arg):
             return arg
         return Cast(arg, dtype)
 
@@ -516,12 +477,12 @@ class PlanBuilder:
 
     @staticmethod
     def func(name: str, args: Sequence[Expr]) -> FuncCall:
-        """A scalar function call, typed by the function registry (see :func:`_typed_args`)."""
+        """A scalar function call, typed by the function registry (see :func:`typed_args`)."""
         fn = scalar_function(name)
         count = len(args)
         if count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
             raise ProgrammingError(f"wrong number of arguments to function {fn.name}()")
-        args, dtype = _typed_args(fn.return_type, args)
+        args, dtype = typed_args(fn.return_type, args)
         return FuncCall(fn.name, tuple(args), dtype, udf=user_scalar(name))
 
     @staticmethod
@@ -531,7 +492,7 @@ class PlanBuilder:
         count = len(args)
         if count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
             raise ProgrammingError(f"wrong number of arguments to function {fn.name}()")
-        args, dtype = _typed_args(fn.return_type, args)
+        args, dtype = typed_args(fn.return_type, args)
         return AggCall(fn.name, tuple(args), dtype, distinct, udf=user_aggregate(name))
 
     def agg_filter(self, call: AggCall, condition: Expr) -> AggCall:
@@ -612,11 +573,6 @@ def _mark_ordered(plan: SetOp) -> SetOp:
     return attrs.evolve(plan, left=left, right=right, ordered=True)
 
 
-def arith_result_type(op: ArithOp, left: DataType, right: DataType) -> DataType:
-    """The type of ``left op right`` for operands :meth:`PlanBuilder.arith` accepted."""
-    return TEXT if op == "||" else _numeric_result(left, right)
-
-
 def _numeric_operand(expr: Expr, other: DataType) -> Expr:
     """An untyped parameter or NULL next to ``other`` takes its type; a parameter typed
     INTEGER that way is marked an operand (a REAL value then still compares numerically)."""
@@ -626,76 +582,3 @@ def _numeric_operand(expr: Expr, other: DataType) -> Expr:
     if isinstance(typed, Param) and typed is not expr and other is INTEGER:
         return attrs.evolve(typed, operand=True)
     return typed
-
-
-def _typed_args(
-    rule: Callable[[Sequence[DataType]], DataType], args: Sequence[Expr]
-) -> tuple[list[Expr], DataType]:
-    """Arguments and result type of a call. An argument made REAL only by a parameter next
-    to an INTEGER column (``i + ?``) stays so where the result's type is the same either way
-    (``total(i + ?)``, ``round(i + ?)``); elsewhere (``substr(s, i + ?)``, ``sum(i + ?)``) it
-    is typed INTEGER again, its parameter then taking INTEGER values only, so the plan types
-    no differently than without REAL parameters."""
-    narrowed = [_narrowed(a) for a in args]
-    if all(n is a for n, a in zip(narrowed, args, strict=True)):
-        return list(args), rule([a.dtype for a in args])
-    strict = rule([a.dtype for a in narrowed])
-    try:
-        lenient = rule([a.dtype for a in args])
-    except ProgrammingError:
-        return narrowed, strict
-    # lenient only where the result's type does not depend on it (round, total, avg ...)
-    return (list(args), lenient) if lenient is strict else (narrowed, strict)
-
-
-def _narrowed(expr: Expr) -> Expr:
-    """``expr`` with its operand parameters strict again and the arithmetic they made REAL
-    INTEGER again (see ``Param.operand``): where a function needs an INTEGER argument."""
-    if isinstance(expr, Param) and expr.operand:
-        return attrs.evolve(expr, operand=False)
-    if isinstance(expr, Negate):
-        inner = _narrowed(expr.arg)
-        return expr if inner is expr.arg else Negate(inner)
-    if not isinstance(expr, Arith) or expr.op == "||":
-        return expr
-    left, right = _narrowed(expr.left), _narrowed(expr.right)
-    if left is expr.left and right is expr.right:
-        return expr
-    return Arith(expr.op, left, right, _numeric_result(left.dtype, right.dtype))
-
-
-def _values_match_type(expr: Expr) -> bool:
-    """True when every value of ``expr`` has the storage class of its type: a stored column,
-    or a value of a family other than numeric (a REAL expression may mix in INTEGER values,
-    an INTEGER one REAL values through a REAL parameter next to an INTEGER column)."""
-    if isinstance(expr, Literal_ | Param):
-        return False
-    return expr.dtype.family != "numeric" or isinstance(expr, ColumnRef)
-
-
-def _numeric_result(a: DataType, b: DataType) -> DataType:
-    names = {a.name, b.name} - {"NULL"}
-    if not names or names == {"INTEGER"}:
-        return INTEGER
-    if "REAL" in names:
-        return REAL
-    if "DECIMAL" in names:
-        return DECIMAL
-    return a if a is not NULLTYPE else b
-
-
-def _common_type(exprs: Sequence[Expr]) -> DataType:
-    typed = [e.dtype for e in exprs if e.dtype is not NULLTYPE]
-    if not typed:
-        return NULLTYPE
-    families = {t.family for t in typed}
-    if len(families) > 1:
-        raise ProgrammingError(
-            "CASE branches have incompatible types: " + ", ".join(sorted(t.name for t in typed))
-        )
-    if families == {"numeric"}:
-        result = typed[0]
-        for t in typed[1:]:
-            result = _numeric_result(result, t)
-        return result
-    return typed[0]

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pyram
-from pyram.database import Database
+from pyram.api import Database
 from pyram.errors import Error
 from pyram.shell.args import unescape
 from pyram.shell.commands import COMMANDS

@@ -16,10 +16,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from pyram.database import Database
+from pyram.api import Database
 from pyram.errors import Error
-from pyram.persist import FORMATS, Format
-from pyram.persist.lockfile import FileLock
+from pyram.persist import FORMATS, FileLock, Format
 from pyram.shell.core import Shell
 from pyram.shell.errors import ShellError
 from pyram.shell.open_db import file_kind

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TextIO
 
-from pyram.database import Database
+from pyram.api import Database
 from pyram.shell.args import first_word, words
 from pyram.shell.backup import backup, export_database, restore
 from pyram.shell.core import Shell

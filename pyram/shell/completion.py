@@ -25,7 +25,7 @@ from types import ModuleType
 from pyram.shell.commands import COMMANDS
 from pyram.shell.core import Shell
 from pyram.shell.style import MODES
-from pyram.sql.tokenizer import KEYWORDS
+from pyram.sql import KEYWORDS
 
 __all__ = ["WORD_DELIMITERS", "Completer", "install"]
 

@@ -19,8 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from pyram.shell.errors import ShellError
-from pyram.types import DataType
-from pyram.types.special import EnumType
+from pyram.types import DataType, EnumType
 
 __all__ = ["Converter", "convert_column", "converter_for", "infer_sql_type"]
 

@@ -13,16 +13,14 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
-from pyram.database import Database
-from pyram.engine.query_plan import format_query_plan
+from pyram.api import Database, SqlResult
+from pyram.engine import format_query_plan
 from pyram.errors import Error
-from pyram.result import SqlResult
 from pyram.shell.errors import ShellError
 from pyram.shell.render import render_styled
 from pyram.shell.statement_splitter import Statement, StatementSplitter
 from pyram.shell.style import Mode, Style
-from pyram.sql.errors import SqlError, caret_excerpt
-from pyram.sql.tokenizer import TokenKind, tokenize
+from pyram.sql import SqlError, TokenKind, caret_excerpt, tokenize
 
 __all__ = ["InputSource", "QuitShell", "Shell", "draw_query_plan"]
 

@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+from pyram.api import Database
 from pyram.catalog import TableSchema
-from pyram.database import Database
 from pyram.errors import DataError, Error, IntegrityError
 from pyram.shell.convert import convert_column, converter_for, infer_sql_type
 from pyram.shell.errors import ShellError

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pyram.database import Database
+from pyram.api import Database
 from pyram.shell.errors import ShellError
 from pyram.shell.progress import Progress
 from pyram.shell.render import json_value, render_csv

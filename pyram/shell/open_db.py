@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
-from pyram.database import Database
+from pyram.api import Database
 from pyram.errors import Error
 from pyram.shell.errors import ShellError
 

@@ -187,7 +187,8 @@ class TableForeignKey(TableConstraint):
 
 @attrs.frozen(kw_only=True)
 class CreateTable(Statement):
-    """``CREATE [TEMP] TABLE [IF NOT EXISTS] name (defs) [WITHOUT ROWID] | AS select``."""
+    """``CREATE [TEMP] TABLE [IF NOT EXISTS] name (defs) [WITHOUT ROWID] [WITH (options)]
+    | AS select``; ``options`` are a cache table's ``name = value`` pairs (docs/cache.md)."""
 
     name: str
     columns: tuple[ColumnDef, ...] = ()
@@ -198,6 +199,7 @@ class CreateTable(Statement):
     without_rowid: bool = False
     strict: bool = False
     as_select: Select | None = None
+    options: tuple[tuple[str, int | float | str], ...] = ()
 
 
 @attrs.frozen(kw_only=True)

@@ -77,7 +77,7 @@ def alter_table(
             schema; nothing changes then.
     """
     with store.statement():
-        store._check_writable()
+        store.check_writable()
         log = store.undo_log
         assert log is not None  # every write runs in a statement
         # This log's earlier changes become row versions of the old table now, so that they

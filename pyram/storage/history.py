@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from pyram.catalog.retention import Retention, as_retention
+from pyram.catalog import Retention, as_retention
 from pyram.errors import HistoryError, ProgrammingError
 from pyram.storage.undo import UndoEntry, record_touches, rows_table
 
@@ -228,7 +228,8 @@ class History:
                 )
             return point
         stamps = self._stamps
-        i = bisect_right(self._walls, point, self._first) - 1
+        # times are written to the microsecond: a commit within half of one counts as at it
+        i = bisect_right(self._walls, point + 5e-7, self._first) - 1
         if i < self._first:
             start = _format(self._walls[self._first])
             why = "was pruned" if self._pruned else "had not begun"

@@ -55,7 +55,7 @@ def create_index(store: Store, table: str, spec: IndexSpec) -> None:
         IntegrityError: a unique index over columns whose values repeat; nothing changes.
     """
     with store.statement():
-        store._check_writable()
+        store.check_writable()
         data = store.data(table)
         schema = data.schema
         for other in store.catalog:
@@ -96,7 +96,7 @@ def drop_index(store: Store, table: str, name: str) -> None:
         ProgrammingError: no such index, or the index backs a constraint declared on the table.
     """
     with store.statement():
-        store._check_writable()
+        store.check_writable()
         data = store.data(table)
         schema = data.schema
         spec = next((i for i in schema.indexes if i.name.lower() == name.lower()), None)

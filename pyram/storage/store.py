@@ -72,6 +72,10 @@ class Store(TransactionsMixin):
         #: called as a commit is about to become visible (a durable database writes its log
         #: record there); raising makes the commit fail and roll back
         self.commit_hook: Callable[[], None] | None = None
+        #: called as a read, a write statement or a transaction starts (outermost only, never
+        #: inside a transaction): cache tables remove their expired rows there, as a commit of
+        #: their own (see pyram.cache). None, and so free, while no table expires rows
+        self.before_access: Callable[[], None] | None = None
         #: (id of a table's data, catalog version) -> positions no constraint involves
         self._free_positions: dict[tuple[int, int], frozenset[int]] = {}
         self._init_transactions()
@@ -80,7 +84,7 @@ class Store(TransactionsMixin):
     def create(self, schemas: Iterable[TableSchema]) -> list[TableSchema]:
         """Create tables (foreign keys resolved among them and existing tables)."""
         with self.statement():
-            self._check_writable()
+            self.check_writable()
             before = self._tables_before()
             try:
                 created = self.catalog.add_tables(schemas)
@@ -95,7 +99,7 @@ class Store(TransactionsMixin):
     def drop(self, names: Iterable[str]) -> None:
         """Drop tables and their rows."""
         with self.statement():
-            self._check_writable()
+            self.check_writable()
             before = self._tables_before()
             try:
                 for schema in self.catalog.drop_tables(names):
@@ -164,7 +168,7 @@ class Store(TransactionsMixin):
             IntegrityError: a NOT NULL, CHECK, UNIQUE, PRIMARY KEY or FOREIGN KEY violation.
         """
         with self.statement():
-            self._check_writable()
+            self.check_writable()
             data = self.data(table)
             watcher = self.watcher
             if watcher is not None and watcher.watches(data.schema.name.lower()):
@@ -250,7 +254,7 @@ class Store(TransactionsMixin):
         if watcher is not None and watcher.watches(data.schema.name.lower()):
             return self.update_many(table, [rid], positions, [[v] for v in user_values]) == 1
         with self.statement():
-            self._check_writable()
+            self.check_writable()
             log = self.undo_log
             assert log is not None  # every write runs in a statement
             if data.commit_ts > log.ts:  # others committed to it since our snapshot
@@ -314,7 +318,7 @@ class Store(TransactionsMixin):
                 (two rows may swap unique keys).
         """
         with self.statement():
-            self._check_writable()
+            self.check_writable()
             data = self.data(table)
             watcher = self.watcher
             if watcher is not None and watcher.watches(data.schema.name.lower()):
@@ -385,7 +389,7 @@ class Store(TransactionsMixin):
             IntegrityError: a RESTRICT foreign key still references a row.
         """
         with self.statement():
-            self._check_writable()
+            self.check_writable()
             root = self.data(table)
             # ON DELETE actions may reach watched tables: any watcher sees deletes
             return self._delete(root, set(rids), self.watcher)

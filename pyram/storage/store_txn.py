@@ -79,6 +79,7 @@ class TransactionsMixin:
     write_lock: threading.RLock
     watcher: ChangeWatcher | None
     commit_hook: Callable[[], None] | None
+    before_access: Callable[[], None] | None
     catalog_version: int
     undo_log: UndoLog | None
     _data: dict[str, TableData]
@@ -138,7 +139,9 @@ class TransactionsMixin:
         txn = self._local.txn
         return [] if txn is None else txn.log.savepoint_names
 
-    def _check_writable(self) -> None:
+    def check_writable(self) -> None:
+        """Raise :class:`OperationalError` inside a read-only transaction of this thread (for
+        writes that do not go through the store's write methods: DDL, triggers, migrations)."""
         txn = self._local.txn
         if txn is not None and txn.read_only:
             raise OperationalError("attempt to write in a read-only transaction")
@@ -297,6 +300,8 @@ class TransactionsMixin:
             raise OperationalError("cannot start a transaction within a transaction")
         if local.depth:
             raise OperationalError("cannot start a transaction within a statement")
+        if self.before_access is not None:
+            self.before_access()
         stamp = log.stamp
         # reads are noted at every level: a transaction that has read nothing when it first
         # writes moves its snapshot to the newest commit (see _become_writer)
@@ -438,6 +443,8 @@ class _Reading:
             local.depth += 1
             return store.current_view()
         self.depth_only = False
+        if store.before_access is not None and not local.depth:
+            store.before_access()
         view = self.view = store.snapshots.open_view()
         self.saved = local.view
         local.view = view
@@ -472,6 +479,8 @@ class _Statement:
         elif local.depth and store.undo_log is not None and store.write_lock._is_owned():  # type: ignore[attr-defined]
             log = store.undo_log  # nested in our own statement
         else:
+            if store.before_access is not None and not local.depth:
+                store.before_access()
             store._acquire(LOCK_TIMEOUT)
             log = store.undo_log = UndoLog(ts=store.snapshots.last_commit)
             if store.snapshots.views:  # a reader may look: publish versions as we go

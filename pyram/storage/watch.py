@@ -1,7 +1,7 @@
 """The hook through which the store reports changes: :class:`ChangeWatcher`.
 
 The store knows nothing of subscribers, triggers or delivery (that is ``pyram.txn.events`` and
-``pyram.triggers``); it calls its watcher, when one is set, at these moments:
+``pyram.api.triggers``); it calls its watcher, when one is set, at these moments:
 
 - ``before_write`` with the rows a write is about to change: after the values are type-checked
   and before the constraint checks, so what the watcher writes meanwhile (a BEFORE trigger) is

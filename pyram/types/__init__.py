@@ -20,6 +20,7 @@ from pyram.types.registry import (
     type_from_annotation,
     type_from_sql_name,
 )
+from pyram.types.special import EnumType, JsonType
 
 __all__ = [
     "BLOB",
@@ -44,4 +45,6 @@ __all__ = [
     "not_null_error",
     "type_from_annotation",
     "type_from_sql_name",
+    "EnumType",
+    "JsonType",
 ]

@@ -290,7 +290,7 @@ def test_parameters_and_plan_cache() -> None:
     assert db.first(q, id=7) is None
     assert len(db._plans) == 1  # one shape, prepared once
     rebuilt = Emp.select().where(Emp.id.eq(pyram.param("id", int)))  # equal shape, new object
-    assert db._prepare(rebuilt) is db._prepare(q)
+    assert db._queries.prepare(rebuilt) is db._queries.prepare(q)
     try:
         db.all(q)
     except pyram.ProgrammingError as exc:

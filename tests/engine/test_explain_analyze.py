@@ -13,12 +13,12 @@ import pytest
 
 import pyram
 from pyram import Col, column, func
+from pyram.api.session import analyze
 from pyram.engine.batch import BATCH_SIZE
 from pyram.engine.executor import execute
 from pyram.engine.explain import PlanNode, plan_tree
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.query_plan import format_query_plan
-from pyram.session import analyze
 
 
 @pyram.table(name="person")
@@ -68,7 +68,7 @@ def _nodes(node: PlanNode) -> list[PlanNode]:
 @pytest.mark.parametrize("query", QUERIES)
 def test_actual_rows_equal_the_rows_that_flowed(query: Any) -> None:
     db = _db()
-    prepared = db._prepare(query)
+    prepared = db._queries.prepare(query)
     with db._store.reading():
         profile = analyze(prepared, db._store, {})
         operators = [prepared.operator]
@@ -112,7 +112,7 @@ def test_analyze_text_json_dot_mermaid() -> None:
     assert scan["estimated_rows"] > 0
     dot = db.explain(query, format="dot")
     assert dot.startswith("digraph plan {") and dot.endswith("}")
-    assert dot.count("[label=") == len(_nodes(plan_tree(db._prepare(query).operator)))
+    assert dot.count("[label=") == len(_nodes(plan_tree(db._queries.prepare(query).operator)))
     mermaid = db.explain(query, analyze=True, format="mermaid")
     _check_mermaid(mermaid)
     with pytest.raises(pyram.ProgrammingError, match="unknown EXPLAIN format"):
@@ -159,7 +159,7 @@ def test_sql_explain_analyze_with_parameters_and_a_write() -> None:
 
 def test_no_measuring_without_analyze() -> None:
     db = _db(50)
-    prepared = db._prepare(QUERIES[0])
+    prepared = db._queries.prepare(QUERIES[0])
     ctx = ExecContext(db._store)
     with db._store.reading():
         list(execute(prepared.operator, ctx))

@@ -466,12 +466,12 @@ def test_import_into_a_durable_database_is_durable(tmp_path: Path) -> None:
 
 
 def _failing_checkpoints(monkeypatch: pytest.MonkeyPatch) -> None:
-    import pyram.durable
+    import pyram.api.durable
 
     def fail(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pyram.durable, "write_checkpoint", fail)
+    monkeypatch.setattr(pyram.api.durable, "write_checkpoint", fail)
 
 
 def test_failed_periodic_checkpoint_keeps_commits_going(

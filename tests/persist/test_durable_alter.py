@@ -113,17 +113,17 @@ def test_alter_in_a_transaction_is_checkpointed_at_commit(tmp_path: Path) -> Non
 # drops it when n is a multiple of 3, and inserts row n: the reopened table must have exactly
 # the columns of the transactions present, every column a<m>/r<m> holding m in every row.
 CHILD = """
-import sys, time, pyram, pyram.durable
+import sys, time, pyram, pyram.api.durable
 path, durability, slow = sys.argv[1], sys.argv[2], sys.argv[3] == "slow"
 if slow:
-    real = pyram.durable.write_checkpoint
+    real = pyram.api.durable.write_checkpoint
     def stretched(path, seq, body):
         def slow_body(out):
             time.sleep(0.02)
             body(out)
         real(path, seq, slow_body)
         time.sleep(0.02)
-    pyram.durable.write_checkpoint = stretched
+    pyram.api.durable.write_checkpoint = stretched
 db = pyram.Database(path, durability=durability, checkpoint_size=3000)
 db.sql("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, n INTEGER)")
 db.sql("CREATE VIEW IF NOT EXISTS tv AS SELECT id, n FROM t")

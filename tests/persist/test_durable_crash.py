@@ -28,11 +28,11 @@ ROOT = Path(__file__).resolve().parents[2]
 # (a table keyed by n % 3) and bumps the single counter row: a reopened database must hold
 # whole transactions only, so the counter equals the number of transactions present.
 CHILD = """
-import sys, time, pyram, pyram.durable
+import sys, time, pyram, pyram.api.durable
 path, durability, slow = sys.argv[1], sys.argv[2], sys.argv[3] == "slow"
 if slow:  # stretch each checkpoint so that kills land inside it: while the new file is
     # written, and after its rename but before the log is cut
-    real = pyram.durable.write_checkpoint
+    real = pyram.api.durable.write_checkpoint
     def stretched(path, seq, body):
         def slow_body(out):
             time.sleep(0.03)
@@ -40,7 +40,7 @@ if slow:  # stretch each checkpoint so that kills land inside it: while the new 
             time.sleep(0.03)
         real(path, seq, slow_body)
         time.sleep(0.03)
-    pyram.durable.write_checkpoint = stretched
+    pyram.api.durable.write_checkpoint = stretched
 db = pyram.Database(path, durability=durability, checkpoint_size=3000)
 db.sql("CREATE TABLE IF NOT EXISTS part (txn INTEGER, k INTEGER, pad TEXT, PRIMARY KEY (txn, k))")
 db.sql("CREATE TABLE IF NOT EXISTS last (slot INTEGER PRIMARY KEY, txn INTEGER)")

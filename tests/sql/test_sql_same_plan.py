@@ -10,12 +10,12 @@ from models import Order, User
 
 import pyram
 from pyram import func
+from pyram.api.session import StoreStatistics
 from pyram.dsl.binder import bind_query, bind_statement
 from pyram.optimizer import optimize
 from pyram.optimizer.display import format_plan
 from pyram.optimizer.rule import RuleContext
 from pyram.plan import nodes as pn
-from pyram.session import StoreStatistics
 from pyram.sql import parse_one
 from pyram.sql.binder import Binder, BoundSelect
 

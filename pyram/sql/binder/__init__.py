@@ -17,7 +17,7 @@ import attrs
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.sql import ast, ast_ddl
-from pyram.sql.binder.alter import AlterBinder, AlterTableCommand
+from pyram.sql.binder.alter import AlterBinder, AlterTableCommand, sql_names
 from pyram.sql.binder.base import (
     CteDef,
     SchemaObject,
@@ -46,6 +46,7 @@ __all__ = [
     "Bound",
     "BoundSelect",
     "BoundTrigger",
+    "CallCommand",
     "CreateIndexCommand",
     "CreateTableCommand",
     "CreateTriggerCommand",
@@ -53,13 +54,13 @@ __all__ = [
     "CteDef",
     "DropCommand",
     "ExplainCommand",
-    "CallCommand",
     "ReindexCommand",
     "SchemaObject",
     "SqlCatalog",
     "ViewDef",
     "bind",
     "bind_trigger",
+    "sql_names",
     "statement_parameters",
 ]
 

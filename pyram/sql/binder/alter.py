@@ -5,7 +5,7 @@ be PRIMARY KEY or UNIQUE, NOT NULL needs a non-NULL default, a default must be a
 REFERENCES column needs a NULL default; DROP COLUMN refuses a PRIMARY KEY, UNIQUE, indexed,
 foreign-key or CHECK-read column and a table's last column; RENAME refuses names taken. What
 depends on views and triggers (a dropped column a view still reads) is checked when the
-command is applied, by binding them again (:mod:`pyram.schema_alter`).
+command is applied, by binding them again (:mod:`pyram.api.schema_alter`).
 """
 
 from __future__ import annotations

@@ -24,7 +24,9 @@ from pyram.catalog import (
     IndexSpec,
     OnDelete,
     TableSchema,
+    check_cache_policy,
     define_table,
+    policy_from_options,
 )
 from pyram.errors import ProgrammingError
 from pyram.plan import expr as px
@@ -176,6 +178,9 @@ class DdlBinder(DmlBinder):
             schema = attrs.evolve(
                 schema, checks=schema.checks + tuple(self.bind_checks(schema, checks))
             )
+        if stmt.options:
+            schema = attrs.evolve(schema, cache=policy_from_options(stmt.name, dict(stmt.options)))
+            check_cache_policy(schema)
         return schema
 
     def _column(

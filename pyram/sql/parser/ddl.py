@@ -132,6 +132,7 @@ class DdlParser(ParserBase):
                 break
             if not self.accept_op(","):
                 break
+        options = self._parse_table_options() if self.accept_keyword("WITH") else ()
         return ddl.CreateTable(
             offset=offset,
             name=name,
@@ -142,7 +143,34 @@ class DdlParser(ParserBase):
             temporary=temporary,
             without_rowid=without_rowid,
             strict=strict,
+            options=options,
         )
+
+    def _parse_table_options(self) -> tuple[tuple[str, int | float | str], ...]:
+        """``(name = value, ...)`` after ``WITH``: a number, a string or a bare word each."""
+        self.expect_op("(", "after WITH")
+        options: list[tuple[str, int | float | str]] = []
+        while True:
+            name = self.parse_name("table option name")
+            self.expect_op("=", f"after table option {name}")
+            token = self.token
+            value: int | float | str
+            if token.kind is TokenKind.INTEGER:
+                value = int(token.value, 0)
+            elif token.kind is TokenKind.REAL:
+                value = float(token.value)
+            elif token.kind is TokenKind.STRING:
+                value = token.value
+            elif self.at_name():
+                value = self.name_of(token)
+            else:
+                self.error(f"expected a number, string or word for table option {name}")
+            self.advance()
+            options.append((name, value))
+            if not self.accept_op(","):
+                break
+        self.expect_op(")", "after table options")
+        return tuple(options)
 
     def _parse_column_def(self) -> ddl.ColumnDef:
         offset = self.token.offset

@@ -35,30 +35,22 @@ Semantics, with the differences from SQLite:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import attrs
 
-from pyram.engine.batch import Batch
-from pyram.engine.compile.kernels import compile_values
-from pyram.engine.executor import execute, install_subquery_runner
-from pyram.engine.operator import ExecContext
-from pyram.engine.operators.common import ValueKernel, evaluate
+from pyram.api.session import Prepared, prepare_plan
+from pyram.engine import ExecContext, execute, outer_function
 from pyram.errors import ProgrammingError
-from pyram.session import Prepared, prepare_plan
+from pyram.sql import SqlBindError
 from pyram.sql import ast_ddl as ddl
 from pyram.sql.binder import BoundTrigger, CreateTriggerCommand, SqlCatalog, bind_trigger
-from pyram.sql.errors import SqlBindError
-from pyram.storage import Store, TableData
-from pyram.storage.undo import UndoEntry
-from pyram.storage.watch import ChangeKind, Rows
+from pyram.storage import ChangeKind, Rows, Store, TableData, UndoEntry
 
 __all__ = ["Trigger", "TriggerSet"]
 
 Timing = Literal["before", "after"]
-
-_ONE_ROW = Batch([], 1)  # a WHEN condition reads only outer values: one position, no columns
 
 
 @attrs.frozen
@@ -67,7 +59,7 @@ class _Body:
 
     new: tuple[int, ...]  # column ids NEW.<column> means, in column order
     old: tuple[int, ...]
-    when: ValueKernel | None
+    when: Callable[[Store, dict[int, Any]], Any] | None
     steps: tuple[Prepared, ...]
 
     def run(self, store: Store, before: Sequence[Any] | None, after: Sequence[Any] | None) -> None:
@@ -77,11 +69,8 @@ class _Body:
             outer.update(zip(self.new, after, strict=True))
         if before is not None:
             outer.update(zip(self.old, before, strict=True))
-        if self.when is not None:
-            ctx = ExecContext(store, None, outer)
-            install_subquery_runner(ctx)
-            if not evaluate(self.when, _ONE_ROW, ctx)[0]:
-                return
+        if self.when is not None and not self.when(store, outer):
+            return
         for prepared in self.steps:
             _execute(prepared, store, outer)
 
@@ -99,7 +88,7 @@ def _prepare(bound: BoundTrigger, store: Store) -> _Body:
     return _Body(
         tuple(f.cid for f in bound.new),
         tuple(f.cid for f in bound.old),
-        None if bound.when is None else compile_values(bound.when, {}),
+        None if bound.when is None else outer_function(bound.when),
         tuple(prepare_plan(step, store) for step in bound.steps),
     )
 
@@ -182,7 +171,7 @@ class TriggerSet:
         stmt = command.statement
         store = self._store
         with store.statement():
-            store._check_writable()
+            store.check_writable()
             key = stmt.name.lower()
             if key in self._triggers:
                 if stmt.if_not_exists:
@@ -240,7 +229,7 @@ class TriggerSet:
         """
         store = self._store
         with store.statement():
-            store._check_writable()
+            store.check_writable()
             key = name.lower()
             if key not in self._triggers:
                 if if_exists:

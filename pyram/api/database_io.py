@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from pyram.api.statements import SqlSession
 from pyram.catalog import TableSchema
 from pyram.errors import CorruptFileError, Error
 from pyram.model import Table, schema_of
 from pyram.persist import Definition, SnapshotContents, export_store, load_contents, read_file
-
-if TYPE_CHECKING:
-    from pyram.database import Database
+from pyram.storage import Store
 
 __all__ = [
+    "DatabaseParts",
     "definitions_of",
     "export_database",
     "import_into",
@@ -30,7 +30,15 @@ __all__ = [
 Progress = Callable[[int, int], None]
 
 
-def definitions_of(db: Database) -> list[Definition]:
+class DatabaseParts(Protocol):
+    """What these functions use of a :class:`~pyram.Database`: its store and SQL session (a
+    protocol, so this module does not import the database module that imports it)."""
+
+    _store: Store
+    _sql: SqlSession
+
+
+def definitions_of(db: DatabaseParts) -> list[Definition]:
     """The database's views and triggers as SQL text, in creation order."""
     return [
         Definition("view" if kind == "view" else "trigger", name, sql)
@@ -39,7 +47,7 @@ def definitions_of(db: Database) -> list[Definition]:
 
 
 def export_database(
-    db: Database,
+    db: DatabaseParts,
     path: str | os.PathLike[str],
     format: str = "snapshot",
     *,
@@ -53,7 +61,7 @@ def export_database(
 
 
 def import_into(
-    db: Database,
+    db: DatabaseParts,
     path: str | os.PathLike[str],
     format: str | None = None,
     *,
@@ -68,7 +76,7 @@ def import_into(
 
 
 def load_contents_into(
-    db: Database,
+    db: DatabaseParts,
     contents: SnapshotContents,
     path: str,
     model_schemas: Sequence[TableSchema] = (),
@@ -94,7 +102,7 @@ def load_contents_into(
 
 
 def restore_definitions(
-    db: Database, definitions: Sequence[Definition], created_views: list[str] | None = None
+    db: DatabaseParts, definitions: Sequence[Definition], created_views: list[str] | None = None
 ) -> None:
     """Create the views and triggers a file holds, skipping names the database has.
 

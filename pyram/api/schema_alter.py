@@ -14,35 +14,57 @@ rollback undoes the whole ALTER (table, views and triggers).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import attrs
 
-from pyram.catalog import CheckConstraint, TableSchema
-from pyram.catalog.alter import (
+from pyram.api.triggers import TriggerSet
+from pyram.catalog import (
+    CheckConstraint,
+    TableSchema,
     add_column,
     drop_column,
     rename_column,
     rename_references,
     rename_table,
+    resolve_target,
 )
-from pyram.catalog.catalog import resolve_target
 from pyram.errors import ProgrammingError
+from pyram.sql import SqlError, parse, rename_column_refs, rename_table_refs
 from pyram.sql import ast_ddl as ddl
-from pyram.sql import parse
-from pyram.sql.binder import AlterTableCommand, Binder, CreateTriggerCommand, ViewDef, bind_trigger
-from pyram.sql.binder.alter import sql_names
-from pyram.sql.errors import SqlError
+from pyram.sql.binder import (
+    AlterTableCommand,
+    Binder,
+    CreateTriggerCommand,
+    SqlCatalog,
+    ViewDef,
+    bind_trigger,
+    sql_names,
+)
 from pyram.sql.parser import statement_text
-from pyram.sql.rename import rename_column_refs, rename_table_refs
-from pyram.storage import Store
-from pyram.storage.alter import ColumnSource, alter_table
-from pyram.storage.undo import UndoEntry
+from pyram.storage import ColumnSource, Store, UndoEntry, alter_table
 
-if TYPE_CHECKING:
-    from pyram.statements import SqlSession
+__all__ = ["AlterSession", "apply_alter", "rebind_dependents", "wrap_renamed_check"]
 
-__all__ = ["apply_alter", "rebind_dependents", "wrap_renamed_check"]
+
+class AlterSession(SqlCatalog, Protocol):
+    """What an ALTER TABLE needs of the SQL session (:class:`pyram.api.statements.SqlSession`,
+    which imports this module: a protocol keeps the import one way)."""
+
+    triggers: TriggerSet
+
+    def views(self) -> dict[str, ViewDef]:
+        """The views by lower-cased name (a copy)."""
+        ...
+
+    def set_views(self, views: dict[str, ViewDef]) -> None:
+        """Put views in place."""
+        ...
+
+    def compile_check_text(self, schema: TableSchema, name: str, text: str) -> CheckConstraint:
+        """A CHECK constraint of ``schema`` compiled from its SQL text."""
+        ...
+
 
 _WHAT = {
     ddl.AlterAction.ADD_COLUMN: "add column",
@@ -57,7 +79,7 @@ class _ViewsRestore(UndoEntry):
 
     __slots__ = ("session", "views")
 
-    def __init__(self, session: SqlSession, views: dict[str, ViewDef]) -> None:
+    def __init__(self, session: AlterSession, views: dict[str, ViewDef]) -> None:
         self.session = session
         self.views = views
 
@@ -66,7 +88,7 @@ class _ViewsRestore(UndoEntry):
         store.catalog_version += 1
 
 
-def apply_alter(store: Store, session: SqlSession, command: AlterTableCommand) -> None:
+def apply_alter(store: Store, session: AlterSession, command: AlterTableCommand) -> None:
     """Apply a bound ALTER TABLE (inside the caller's write statement).
 
     Raises:
@@ -84,7 +106,7 @@ def apply_alter(store: Store, session: SqlSession, command: AlterTableCommand) -
     _rebind_triggers(session, schema.name, rewrite, _WHAT[command.action])
 
 
-def rebind_dependents(store: Store, session: SqlSession, table: str, what: str) -> None:
+def rebind_dependents(store: Store, session: AlterSession, table: str, what: str) -> None:
     """Bind every view and trigger again after ``table`` was rebuilt (``what`` names the
     change in errors); inside the caller's write statement.
 
@@ -99,7 +121,7 @@ Plan = tuple[TableSchema, list[ColumnSource], list[TableSchema]]
 
 
 def _plan(
-    store: Store, session: SqlSession, schema: TableSchema, command: AlterTableCommand
+    store: Store, session: AlterSession, schema: TableSchema, command: AlterTableCommand
 ) -> Plan:
     """The new schema, where each column's values come from, and other tables' new schemas."""
     planner = _PLANNERS[command.action]
@@ -111,7 +133,7 @@ def _identity(schema: TableSchema) -> list[ColumnSource]:
 
 
 def _plan_add(
-    store: Store, session: SqlSession, schema: TableSchema, command: AlterTableCommand
+    store: Store, session: AlterSession, schema: TableSchema, command: AlterTableCommand
 ) -> Plan:
     column = command.column
     assert column is not None  # the binder sets it for ADD COLUMN
@@ -128,7 +150,7 @@ def _plan_add(
 
 
 def _plan_drop(
-    store: Store, session: SqlSession, schema: TableSchema, command: AlterTableCommand
+    store: Store, session: AlterSession, schema: TableSchema, command: AlterTableCommand
 ) -> Plan:
     dropped = schema.position(command.name)
     sources = [s for i, s in enumerate(_identity(schema)) if i != dropped]
@@ -141,7 +163,7 @@ def _plan_drop(
 
 
 def _plan_rename_column(
-    store: Store, session: SqlSession, schema: TableSchema, command: AlterTableCommand
+    store: Store, session: AlterSession, schema: TableSchema, command: AlterTableCommand
 ) -> Plan:
     old, new_name = command.name, command.new_name
 
@@ -161,7 +183,7 @@ def _plan_rename_column(
 
 
 def _plan_rename_table(
-    store: Store, session: SqlSession, schema: TableSchema, command: AlterTableCommand
+    store: Store, session: AlterSession, schema: TableSchema, command: AlterTableCommand
 ) -> Plan:
     new_table = command.new_name
     renamed = attrs.evolve(rename_table(schema, new_table), checks=())
@@ -195,7 +217,7 @@ def _referencing(store: Store, schema: TableSchema) -> list[TableSchema]:
     ]
 
 
-def _recompiled(session: SqlSession, schema: TableSchema) -> TableSchema:
+def _recompiled(session: AlterSession, schema: TableSchema) -> TableSchema:
     """``schema`` with its SQL CHECKs compiled again: a compiled CHECK reads the row by the
     column names it was compiled for."""
     plain = attrs.evolve(schema, checks=())
@@ -251,7 +273,7 @@ def _failure(kind: str, name: str, what: str, exc: SqlError) -> ProgrammingError
 
 
 def _rebind_views(
-    store: Store, session: SqlSession, rewrite: Callable[[str, str | None], str], what: str
+    store: Store, session: AlterSession, rewrite: Callable[[str, str | None], str], what: str
 ) -> None:
     """Every view, its text rewritten, bound again against the new schema."""
     views = session.views()
@@ -279,7 +301,7 @@ def _rebind_views(
 
 
 def _rebind_triggers(
-    session: SqlSession,
+    session: AlterSession,
     table: str,
     rewrite: Callable[[str, str | None], str],
     what: str,

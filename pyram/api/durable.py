@@ -27,9 +27,9 @@ import logging
 import os
 import threading
 import weakref
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
-from pyram.database_io import definitions_of, load_contents_into
+from pyram.api.database_io import DatabaseParts, definitions_of, load_contents_into
 from pyram.errors import (
     CorruptFileError,
     Error,
@@ -37,21 +37,24 @@ from pyram.errors import (
     PersistenceError,
     ProgrammingError,
 )
-from pyram.persist.changes import PayloadError, RowOps, decode_changes, encode_changes
-from pyram.persist.checkpoint import read_checkpoint, write_checkpoint
-from pyram.persist.lockfile import FileLock
-from pyram.persist.replay import ChangeLog, apply_changes
-from pyram.persist.snapshot import read_snapshot, write_snapshot
-from pyram.persist.wal import (
+from pyram.persist import (
     DURABILITY_LEVELS,
     HEADER,
+    ChangeLog,
     Durability,
+    FileLock,
+    PayloadError,
+    RowOps,
     WalWriter,
-    scan,
+    apply_changes,
+    decode_changes,
+    encode_changes,
+    read_checkpoint,
+    read_snapshot,
+    scan_wal,
+    write_checkpoint,
+    write_snapshot,
 )
-
-if TYPE_CHECKING:
-    from pyram.database import Database
 
 __all__ = ["DEFAULT_CHECKPOINT_SIZE", "DurableFile"]
 
@@ -68,7 +71,7 @@ class DurableFile:
         self,
         path: str,
         durability: Durability,
-        db: Database,
+        db: DatabaseParts,
         *,
         checkpoint_size: int = DEFAULT_CHECKPOINT_SIZE,
         group_ms: float = 20.0,
@@ -140,7 +143,7 @@ class DurableFile:
             return 0, 0, 0
         with open(self.wal_path, "rb") as f:
             data = f.read()
-        found = scan(data, self.wal_path, salvage=self._salvage)
+        found = scan_wal(data, self.wal_path, salvage=self._salvage)
         replayed = 0
         for record in found.records:
             if record.seq <= self._seq:

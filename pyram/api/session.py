@@ -14,29 +14,34 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from pyram.catalog import Catalog, TableSchema
-from pyram.engine.batch import Batch
-from pyram.engine.bulk_insert import BulkInsert, match_bulk_insert
-from pyram.engine.executor import execute, install_runner
-from pyram.engine.explain import format_plan_tree, plan_tree
-from pyram.engine.operator import ExecContext, Operator, OperatorProfile
-from pyram.engine.physical_planner import plan_physical
-from pyram.engine.point_lookup import (
+from pyram.engine import (
+    Batch,
+    BulkInsert,
+    ExecContext,
+    Operator,
+    OperatorProfile,
     PointDelete,
     PointLookup,
     PointUpdate,
+    QueryPlanRow,
+    execute,
+    format_plan_tree,
+    install_subquery_runner,
+    match_bulk_insert,
     match_point_delete,
     match_point_lookup,
     match_point_update,
+    plan_physical,
+    plan_tree,
+    query_plan_rows,
 )
-from pyram.engine.query_plan import QueryPlanRow, query_plan_rows
 from pyram.errors import DataError, ProgrammingError
 from pyram.limits import MAX_INTEGER, MIN_INTEGER
-from pyram.optimizer import optimize
-from pyram.optimizer.rule import RuleContext
+from pyram.optimizer import RuleContext, optimize
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.plan.builder import literal_type
-from pyram.storage import Store
+from pyram.storage import NEEDS_VIEW, Store, read_unversioned
 from pyram.types import INTEGER, NULLTYPE, REAL, DataType
 
 __all__ = [
@@ -276,20 +281,17 @@ def _fast_point_first(
 
     dense = point.dense_position
     index_get = point.index.get
-    latch = data.latch
     store = point.store
-    local = store.thread_state
 
     def first(params: Mapping[str | int, Any]) -> Any:
-        if len(params) == 1 and local.txn is None:
+        if len(params) == 1:
             value = params.get(name, _MISSING)
             if type(value) in exact:
-                # No snapshot needed: under the latch, a table without versions holds
-                # exactly what every snapshot sees (else the general path reads a view).
-                with latch:
-                    log = store.undo_log  # a writer whose changes readers cannot tell yet
-                    if (log is None or log.published) and not (data.changes or data.inserted):
-                        return probe(value)
+                # No snapshot needed when the table has no row versions (else the general
+                # path reads a view)
+                found = read_unversioned(store, data, probe, value)
+                if found is not NEEDS_VIEW:
+                    return found
         return slow(params)
 
     def probe(value: Any) -> Any:
@@ -453,7 +455,7 @@ def run_batches(
 ) -> Iterator[Batch]:
     """Execute a prepared query; yields its output batches."""
     ctx = ExecContext(store, prepared.bind_params(params))
-    install_runner(ctx)
+    install_subquery_runner(ctx)
     yield from execute(prepared.operator, ctx)
 
 
@@ -480,7 +482,7 @@ def run_with_context(
         row = prepared.first_by_key(params)
         return ([] if row is None else [row]), None
     ctx = ExecContext(store, prepared.bind_params(params))
-    install_runner(ctx)
+    install_subquery_runner(ctx)
     build = prepared.row_builder
     rows: list[Any] = []
     for batch in execute(prepared.operator, ctx):
@@ -494,7 +496,7 @@ def analyze(
     """Run a prepared query or statement through its operator tree (never the point-lookup
     shortcuts), measuring every operator: rows, batches, time (EXPLAIN ANALYZE)."""
     ctx = ExecContext(store, prepared.bind_params(params))
-    install_runner(ctx)
+    install_subquery_runner(ctx)
     for _ in execute(prepared.operator, ctx, analyze=True):
         pass
     return ctx.profile

@@ -3,9 +3,9 @@ time, with prepared statements cached by their text.
 
 :class:`SqlSession` is what :meth:`pyram.Database.sql` and the PEP 249 driver call. It is the
 SQL catalogue the binder sees (tables from the store's catalogue, views kept here), applies DDL
-commands to the store, and runs queries and DML through the same :mod:`pyram.session`
+commands to the store, and runs queries and DML through the same :mod:`pyram.api.session`
 machinery the DSL uses, so a query runs on one engine whichever front end wrote it. Triggers
-live in its :class:`~pyram.triggers.TriggerSet`.
+live in its :class:`~pyram.api.triggers.TriggerSet`.
 """
 
 from __future__ import annotations
@@ -17,20 +17,17 @@ from typing import Any
 
 import attrs
 
+from pyram.api.result import SqlResult
+from pyram.api.schema_alter import apply_alter
+from pyram.api.session import Prepared, analyze, prepare_plan, run_with_context
+from pyram.api.triggers import TriggerSet
 from pyram.catalog import CheckConstraint, TableSchema
-from pyram.engine.batch import Batch
-from pyram.engine.bulk_insert import BULK_REFUSALS, BulkInsert
-from pyram.engine.compile.kernels import compile_values
-from pyram.engine.operator import ExecContext
-from pyram.engine.operators.common import compile_constant, evaluate
+from pyram.engine import BULK_REFUSALS, BulkInsert, constant_value, row_function
 from pyram.errors import ProgrammingError
-from pyram.functions.registry import FunctionScope, use_functions
+from pyram.functions import FunctionScope, use_functions
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
-from pyram.result import SqlResult
-from pyram.schema_alter import apply_alter
-from pyram.session import Prepared, analyze, prepare_plan, run_with_context
-from pyram.sql import ast, parse
+from pyram.sql import SqlBindError, ast, parse
 from pyram.sql.binder import (
     AlterTableCommand,
     Binder,
@@ -47,12 +44,8 @@ from pyram.sql.binder import (
     ViewDef,
     statement_parameters,
 )
-from pyram.sql.errors import SqlBindError
 from pyram.sql.parser import parse_expression, statement_text
-from pyram.storage import Store
-from pyram.storage.index_ddl import create_index, drop_index
-from pyram.storage.store_txn import LOCK_TIMEOUT
-from pyram.triggers import TriggerSet
+from pyram.storage import LOCK_TIMEOUT, Store, create_index, drop_index
 from pyram.types import DataType
 
 __all__ = ["Params", "SqlSession"]
@@ -90,15 +83,11 @@ def _param_values(params: Params) -> dict[str | int, Any]:
 
 def compile_check(expr: px.Expr, fields: tuple[px.Field, ...]) -> Callable[[Any], object]:
     """A CHECK predicate over a row dict, from a bound condition over the table's fields."""
-    layout = {f.cid: i for i, f in enumerate(fields)}
     names = [f.name for f in fields]
-    kernel = compile_values(expr, layout)
-    no_store: Any = None
-    ctx = ExecContext(no_store)  # a check reads only the row: one context for every call
+    value_of = row_function(expr, [f.cid for f in fields])
 
     def predicate(row: Any) -> object:
-        batch = Batch([[row[name]] for name in names], 1)
-        value = evaluate(kernel, batch, ctx)[0]
+        value = value_of([row[name] for name in names])
         return value is None or bool(value)  # SQL: only FALSE fails a check
 
     return predicate
@@ -382,7 +371,7 @@ class SqlSession:
             return SqlResult()
         if isinstance(bound, AlterTableCommand):
             with store.statement():
-                store._check_writable()
+                store.check_writable()
                 apply_alter(store, self, bound)
             self.schema_changed()
             return SqlResult()
@@ -396,8 +385,7 @@ class SqlSession:
         procedure = self.functions.procedures.get(bound.name.lower())
         if procedure is None:
             raise ProgrammingError(f"no such procedure: {bound.name}")
-        ctx = ExecContext(self._store, values)
-        args = [compile_constant(arg)(ctx) for arg in bound.args]
+        args = [constant_value(arg, self._store, values) for arg in bound.args]
         result = self.call_procedure(bound.name, tuple(args))
         if result is None:
             return SqlResult()

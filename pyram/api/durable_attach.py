@@ -9,21 +9,22 @@ CHECK predicates) and swaps the schema in place, keeping the rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from itertools import compress
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from pyram.catalog import TableSchema
-from pyram.catalog.catalog import resolve_target
+from pyram.api.durable import DurableFile
+from pyram.catalog import TableSchema, resolve_target
 from pyram.errors import DatabaseError, SchemaMismatchError
-from pyram.storage import TableData
-from pyram.storage.constraints import check_checks
+from pyram.model import Table, schema_of
+from pyram.storage import TableData, check_checks
 
 if TYPE_CHECKING:
     from pyram.storage import Store
 
-__all__ = ["attach_model"]
+__all__ = ["attach_model", "attach_models"]
 
 
 def attach_model(store: Store, model_schema: TableSchema, path: str) -> bool:
@@ -109,3 +110,24 @@ def _fks(schema: TableSchema) -> set[tuple[Any, ...]]:
         (fk.columns, fk.ref_table.lower(), fk.ref_columns, fk.on_delete)
         for fk in schema.foreign_keys
     }
+
+
+def attach_models(
+    store: Store,
+    durable: DurableFile,
+    schema_changed: Callable[[], None],
+    models: Sequence[type[Table]],
+) -> tuple[type[Table], ...]:
+    """Attach the model classes whose tables the reopened durable database already holds;
+    the classes left to create."""
+    left = []
+    attached = False
+    for model in models:
+        if attach_model(store, schema_of(model), durable.path):
+            attached = True
+        else:
+            left.append(model)
+    if attached:
+        with durable.suspend():  # the file's contents did not change
+            schema_changed()
+    return tuple(left)

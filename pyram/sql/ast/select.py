@@ -1,13 +1,4 @@
-"""SQL front end, step 2: the syntax tree the parser produces (names still unresolved).
-
-Every node is a frozen, slotted attrs class with keyword-only fields and an ``offset``: the
-0-based position in the SQL text of the token that identifies the node (a statement's first
-keyword, a column reference's first name, an infix operator's operator token, a function's name),
-so the binder can report errors with a caret via :func:`pyram.sql.errors.caret_excerpt`.
-DDL nodes (CREATE TABLE/INDEX/VIEW, DROP) live in :mod:`pyram.sql.ast_ddl`.
-Identifiers keep the spelling of the source; the binder folds case. Nothing here knows about
-catalogs or types beyond the declared type names.
-"""
+"""SQL syntax tree (see :mod:`pyram.sql.ast`): the nodes of expressions and of SELECT."""
 
 from __future__ import annotations
 
@@ -16,8 +7,6 @@ import enum
 import attrs
 
 __all__ = [
-    "Assignment",
-    "Begin",
     "Between",
     "Binary",
     "BinaryOp",
@@ -27,16 +16,11 @@ __all__ = [
     "Cast",
     "Collate",
     "ColumnRef",
-    "Commit",
     "CompoundOp",
     "CompoundSelect",
-    "ConflictAction",
     "Cte",
     "CurrentTimeLiteral",
-    "DefaultValues",
-    "Delete",
     "Exists",
-    "Explain",
     "Expr",
     "ExprColumn",
     "FromItem",
@@ -44,8 +28,6 @@ __all__ = [
     "InList",
     "InSelect",
     "InTable",
-    "IndexedColumn",
-    "Insert",
     "IntegerLiteral",
     "IsNull",
     "Join",
@@ -54,18 +36,11 @@ __all__ = [
     "Node",
     "NullLiteral",
     "NullsOrder",
-    "OnConflict",
     "OrderingTerm",
     "Parameter",
-    "Pragma",
     "RealLiteral",
-    "Reindex",
-    "Call",
-    "Release",
     "ResultColumn",
-    "Rollback",
     "RowValue",
-    "Savepoint",
     "Select",
     "SelectBody",
     "SelectCore",
@@ -76,11 +51,9 @@ __all__ = [
     "SubqueryRef",
     "TableFunctionRef",
     "TableRef",
-    "TransactionMode",
     "TypeName",
     "Unary",
     "UnaryOp",
-    "Update",
     "Values",
     "When",
     "FrameBoundSpec",
@@ -574,178 +547,3 @@ class Select(Statement):
     order_by: tuple[OrderingTerm, ...] = ()
     limit: Expr | None = None
     offset_expr: Expr | None = None
-
-
-# ---------------------------------------------------------------------------------------------
-# DML
-
-
-class ConflictAction(enum.Enum):
-    """``OR <action>`` of INSERT/UPDATE and conflict clauses."""
-
-    ROLLBACK = "ROLLBACK"
-    ABORT = "ABORT"
-    FAIL = "FAIL"
-    IGNORE = "IGNORE"
-    REPLACE = "REPLACE"
-
-
-@attrs.frozen(kw_only=True)
-class IndexedColumn(Node):
-    """An index/key column: ``expr [COLLATE c] [ASC|DESC]`` (``descending`` None if unstated)."""
-
-    expr: Expr
-    collation: str | None = None
-    descending: bool | None = None
-
-
-@attrs.frozen(kw_only=True)
-class Assignment(Node):
-    """``column = value`` in UPDATE and DO UPDATE SET."""
-
-    column: str
-    value: Expr
-
-
-@attrs.frozen(kw_only=True)
-class OnConflict(Node):
-    """``ON CONFLICT [(columns) [WHERE ...]] DO NOTHING | DO UPDATE SET ... [WHERE ...]``.
-
-    ``assignments`` is empty for DO NOTHING.
-    """
-
-    columns: tuple[IndexedColumn, ...] = ()
-    target_where: Expr | None = None
-    do_nothing: bool = True
-    assignments: tuple[Assignment, ...] = ()
-    where: Expr | None = None
-
-
-@attrs.frozen(kw_only=True)
-class DefaultValues(Node):
-    """``DEFAULT VALUES``."""
-
-
-@attrs.frozen(kw_only=True)
-class Insert(Statement):
-    """``[WITH ...] INSERT [OR action] INTO t [(columns)] source [upsert...]``.
-
-    ``REPLACE INTO`` is ``or_action=REPLACE``. ``source`` is VALUES rows, a SELECT or DEFAULT
-    VALUES.
-    """
-
-    table: str
-    source: Values | Select | DefaultValues
-    schema: str | None = None
-    alias: str | None = None
-    columns: tuple[str, ...] = ()
-    or_action: ConflictAction | None = None
-    on_conflict: tuple[OnConflict, ...] = ()
-    ctes: tuple[Cte, ...] = ()
-    recursive: bool = False
-
-
-@attrs.frozen(kw_only=True)
-class Update(Statement):
-    """``UPDATE [OR action] t SET a = e, ... [WHERE ...]``."""
-
-    table: str
-    assignments: tuple[Assignment, ...]
-    schema: str | None = None
-    alias: str | None = None
-    where: Expr | None = None
-    or_action: ConflictAction | None = None
-    ctes: tuple[Cte, ...] = ()
-    recursive: bool = False
-
-
-@attrs.frozen(kw_only=True)
-class Delete(Statement):
-    """``DELETE FROM t [WHERE ...]``."""
-
-    table: str
-    schema: str | None = None
-    alias: str | None = None
-    where: Expr | None = None
-    ctes: tuple[Cte, ...] = ()
-    recursive: bool = False
-
-
-# ---------------------------------------------------------------------------------------------
-# Transactions and EXPLAIN
-
-
-class TransactionMode(enum.Enum):
-    """``BEGIN DEFERRED|IMMEDIATE|EXCLUSIVE``."""
-
-    DEFERRED = "DEFERRED"
-    IMMEDIATE = "IMMEDIATE"
-    EXCLUSIVE = "EXCLUSIVE"
-
-
-@attrs.frozen(kw_only=True)
-class Begin(Statement):
-    """``BEGIN [mode] [TRANSACTION]``."""
-
-    mode: TransactionMode | None = None
-
-
-@attrs.frozen(kw_only=True)
-class Commit(Statement):
-    """``COMMIT`` or ``END [TRANSACTION]``."""
-
-
-@attrs.frozen(kw_only=True)
-class Rollback(Statement):
-    """``ROLLBACK [TRANSACTION] [TO [SAVEPOINT] name]``."""
-
-    savepoint: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class Savepoint(Statement):
-    """``SAVEPOINT name``."""
-
-    name: str
-
-
-@attrs.frozen(kw_only=True)
-class Release(Statement):
-    """``RELEASE [SAVEPOINT] name``."""
-
-    name: str
-
-
-@attrs.frozen(kw_only=True)
-class Call(Statement):
-    """``CALL name(args)``: run a procedure of the database."""
-
-    name: str
-    args: tuple[Expr, ...] = ()
-
-
-@attrs.frozen(kw_only=True)
-class Reindex(Statement):
-    """``REINDEX [name]`` (indexes are always current in PyRAM: it only checks the name)."""
-
-    name: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class Pragma(Statement):
-    """``PRAGMA [schema.]name [= value | (value)]``; ``value`` is the argument's text (a name,
-    a string or a number as written) and ``assign`` tells ``= value`` from ``(value)``."""
-
-    name: str
-    schema: str | None = None
-    value: str | None = None
-    assign: bool = False
-
-
-@attrs.frozen(kw_only=True)
-class Explain(Statement):
-    """``EXPLAIN [QUERY PLAN | ANALYZE] statement``."""
-
-    statement: Statement
-    query_plan: bool = False
-    analyze: bool = False

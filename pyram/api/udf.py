@@ -1,6 +1,6 @@
 """User-defined functions and procedures of one database: registration and the typed DSL call.
 
-Place in the pipeline: on top, beside :mod:`pyram.database`. A :class:`DatabaseFunctions` holds
+Place in the pipeline: on top, beside :mod:`pyram.api.database`. A :class:`DatabaseFunctions` holds
 a database's :class:`~pyram.functions.registry.FunctionScope` (scalar functions, aggregates,
 window functions, procedures); the database activates the scope while it binds statements, so
 SQL and the DSL resolve the names (and the plan keeps the function records, see
@@ -16,19 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import Any, Generic, Protocol, TypeVar, overload
 
-from pyram.dsl.expr import Expr, FunctionCall, wrap
+from pyram.dsl import Expr, FunctionCall, wrap
 from pyram.errors import Error, OperationalError, ProgrammingError
-from pyram.functions.registry import FunctionScope, use_functions
-from pyram.functions.user import (
+from pyram.functions import (
+    FunctionScope,
+    use_functions,
     user_aggregate_function,
     user_scalar_function,
     user_window_function,
 )
-
-if TYPE_CHECKING:
-    from pyram.database import Database
+from pyram.txn import Transaction
 
 __all__ = ["DatabaseFunctions", "FunctionsApi", "SqlFunction", "udf"]
 
@@ -103,10 +102,19 @@ def _arity(fn: Callable[..., Any]) -> int:
     return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
 
 
+class ProcedureHost(Protocol):
+    """What a procedure runs on: the :class:`~pyram.Database` (a protocol, so this module
+    does not import the database module that imports it)."""
+
+    def transaction(self) -> Transaction:
+        """A transaction (a savepoint inside an open one) for a ``with`` block."""
+        ...
+
+
 class DatabaseFunctions:
     """The functions and procedures one database has (see :class:`Database`'s methods)."""
 
-    def __init__(self, db: Database, changed: Callable[[], None]) -> None:
+    def __init__(self, db: ProcedureHost, changed: Callable[[], None]) -> None:
         self._db = db
         self._changed = changed  # forgets prepared statements, which hold resolved functions
         self.scope = FunctionScope()
@@ -125,9 +133,7 @@ class DatabaseFunctions:
         deterministic: bool,
         returns: Any = None,
     ) -> None:
-        record = user_scalar_function(
-            name, fn, nargs, deterministic=deterministic, returns=returns
-        )
+        record = user_scalar_function(name, fn, nargs, deterministic=deterministic, returns=returns)
         self.scope.scalars[record.name] = record
         self._bump()
 

@@ -29,13 +29,12 @@ from typing import Any
 
 import attrs
 
-from pyram.catalog import ColumnSchema, TableSchema
-from pyram.catalog.catalog import resolve_target
+from pyram.api.schema_alter import AlterSession, rebind_dependents
+from pyram.catalog import ColumnSchema, TableSchema, resolve_target
 from pyram.errors import DataError, IntegrityError, SchemaMismatchError
-from pyram.storage import Store
-from pyram.storage.alter import ColumnSource, alter_table
+from pyram.storage import ColumnSource, Store, alter_table
 
-__all__ = ["migrate_table"]
+__all__ = ["migrate_model", "migrate_table"]
 
 #: integers beyond this magnitude are not all exactly representable as a float
 _EXACT_FLOAT = 2**53
@@ -260,3 +259,14 @@ def _compare_indexes(
             continue
         if not dropped.intersection(spec.columns):
             changes.append(f"dropped index {spec.name}")
+
+
+def migrate_model(store: Store, session: AlterSession, model: TableSchema) -> list[str]:
+    """:func:`migrate_table` as one write statement, then the views and triggers on the table
+    bound again (see ``Database.migrate``); the changes made, in words."""
+    with store.statement():
+        store.check_writable()
+        changes = migrate_table(store, model)
+        if changes:
+            rebind_dependents(store, session, model.name, "migrate")
+    return changes
