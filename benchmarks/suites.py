@@ -22,6 +22,7 @@ SUITES: dict[str, str] = {
     "write_path": "benchmarks.write_suite:run",  # issue 11: every write path vs sqlite3
     "write_load": "benchmarks.write_suite:run_load",  # issue 11: loading, bytes per row
     "windows": "benchmarks.windows:run",  # issue 16: window functions vs sqlite3 and duckdb
+    "time_travel": "benchmarks.time_travel:run",  # issue 16: history on vs off, past reads
     "limits": "benchmarks.limits:run_suite",  # issue 19: IN lists, recursive CTE, big expressions
     "ecosystem": "benchmarks.ecosystem:run",  # issue 20: pandas read_sql/to_sql via SQLAlchemy
     "mirror": "benchmarks.mirror:run",  # issue 14: PostgreSQL mirror load, apply, lag

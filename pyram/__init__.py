@@ -20,6 +20,7 @@ from pyram.api import (
     Cursor,
     Database,
     Row,
+    RowVersion,
     SqlFunction,
     SqlResult,
     apilevel,
@@ -28,7 +29,7 @@ from pyram.api import (
     threadsafety,
     udf,
 )
-from pyram.catalog import CheckConstraint, ForeignKey, IndexSpec, TableSchema
+from pyram.catalog import CheckConstraint, ForeignKey, IndexSpec, Retention, TableSchema
 from pyram.dsl import (
     Column,
     Expr,
@@ -52,6 +53,7 @@ from pyram.errors import (
     DatabaseError,
     DataError,
     Error,
+    HistoryError,
     IntegrityError,
     InterfaceError,
     InternalError,
@@ -89,6 +91,7 @@ __all__ = [
     "Error",
     "Expr",
     "ForeignKey",
+    "HistoryError",
     "IndexSpec",
     "IntegrityError",
     "InterfaceError",
@@ -99,10 +102,12 @@ __all__ = [
     "OperationalError",
     "PersistenceError",
     "ProgrammingError",
+    "Retention",
     "Row",
     "SchemaMismatchError",
     "SerializationFailure",
     "SqlResult",
+    "RowVersion",
     "Select",
     "SqlFunction",
     "Table",

@@ -33,6 +33,7 @@ EXAMPLE_PAGES = (
     "ecosystem.md",
     "migrations.md",
     "limits.md",
+    "time-travel.md",
     "cache.md",
     "postgres-dialect.md",
     "server.md",

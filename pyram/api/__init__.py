@@ -18,12 +18,14 @@ from pyram.api.database_io import definitions_of
 from pyram.api.dbapi import Connection, Cursor, apilevel, connect, paramstyle, threadsafety
 from pyram.api.result import Row, SqlResult
 from pyram.api.udf import SqlFunction, udf
+from pyram.storage import RowVersion
 
 __all__ = [
     "Connection",
     "Cursor",
     "Database",
     "Row",
+    "RowVersion",
     "SqlFunction",
     "SqlResult",
     "apilevel",

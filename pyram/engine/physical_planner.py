@@ -146,7 +146,9 @@ class _Planner:
 
 
 def _scan(p: _Planner, node: nodes.Scan) -> Operator:
-    return TableScan(node.table, node.columns, node.out, node.rid_cid, p.table_rows(node.table))
+    return TableScan(
+        node.table, node.columns, node.out, node.rid_cid, p.table_rows(node.table), node.as_of
+    )
 
 
 def _index_scan(p: _Planner, node: nodes.IndexScan) -> Operator:
@@ -337,6 +339,8 @@ def _index_join(
     """An index nested-loop join when it beats hashing the whole right table, else None."""
     scan = node.right
     if node.kind not in ("inner", "left", "semi", "anti") or not isinstance(scan, nodes.Scan):
+        return None
+    if scan.as_of is not None:  # a past scan reads no index
         return None
     data = p.table(scan.table)
     if data is None or left.estimated_rows * INDEX_JOIN_RATIO >= data.live_count:

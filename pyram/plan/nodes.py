@@ -98,7 +98,9 @@ class Scan(OwnFields):
 
     ``columns`` are the stored column names behind the ``out`` fields, in order. When
     ``rid_cid`` is set, ``out`` ends with one more field (that cid) holding each row's row id,
-    which UPDATE and DELETE use to address rows.
+    which UPDATE and DELETE use to address rows. ``as_of`` (SQL ``FOR SYSTEM_TIME AS OF``)
+    reads the table as it was at that commit stamp (int) or time (text), from its history;
+    the optimizer leaves such a scan a plain scan.
     """
 
     table: str
@@ -106,10 +108,12 @@ class Scan(OwnFields):
     out: tuple[Field, ...]
     alias: str | None = None
     rid_cid: int | None = None
+    as_of: int | str | None = None
 
     def label(self, labels: SubqueryLabels) -> str:
         alias = f" AS {self.alias}" if self.alias else ""
-        return f"Scan {self.table}{alias} {_names(self)}"
+        past = "" if self.as_of is None else f" AS OF {self.as_of!r}"
+        return f"Scan {self.table}{alias}{past} {_names(self)}"
 
 
 @attrs.frozen(slots=True)

@@ -34,9 +34,10 @@ def _column_positions(data: TableData, columns: Sequence[str]) -> list[int]:
 
 
 class TableScan(Operator):
-    """Every live row of ``table``: the stored ``columns``, then the row id when ``rid_cid``."""
+    """Every live row of ``table``: the stored ``columns``, then the row id when ``rid_cid``;
+    as it was at ``as_of`` (a commit stamp or time) when set, through a view of the past."""
 
-    __slots__ = ("columns", "rid_cid", "table")
+    __slots__ = ("as_of", "columns", "rid_cid", "table")
 
     def __init__(
         self,
@@ -45,20 +46,34 @@ class TableScan(Operator):
         fields: tuple[Field, ...],
         rid_cid: int | None = None,
         estimated_rows: float = 0.0,
+        as_of: int | str | None = None,
     ) -> None:
         super().__init__(fields, (), estimated_rows)
         self.table = table
         self.columns = columns
         self.rid_cid = rid_cid
+        self.as_of = as_of
 
     def describe(self) -> str:
         rid = " +rowid" if self.rid_cid is not None else ""
-        return f"{self.table} [{', '.join(self.columns)}]{rid}"
+        past = f" as of {self.as_of!r}" if self.as_of is not None else ""
+        return f"{self.table} [{', '.join(self.columns)}]{rid}{past}"
 
     def execute(self, ctx: ExecContext) -> Iterator[Batch]:
+        # a generator: the view is taken at the first batch, inside the caller's reading block
+        snapshots = ctx.store.snapshots
+        if self.as_of is None:
+            yield from self._scan(ctx, ctx.store.current_view())
+            return
+        view = snapshots.open_past(self.as_of)
+        try:
+            yield from self._scan(ctx, view)
+        finally:
+            snapshots.close_view(view)
+
+    def _scan(self, ctx: ExecContext, view: ReadView | None) -> Iterator[Batch]:
         store = ctx.store
         data = store.data(self.table)
-        view = store.current_view()
         if view is not None:
             view.saw(data)
         positions = _column_positions(data, self.columns)

@@ -232,7 +232,7 @@ def _top_of_table_impl(
     top row ids from the key column in place (no scan copies), then gather only those rows.
     None when the shape does not fit (computed key, several keys, dead rows, row ids)."""
     kernel = op._keys.kernels[0] if len(op._keys.kernels) == 1 else None
-    if not isinstance(kernel, int) or scan.rid_cid is not None:
+    if not isinstance(kernel, int) or scan.rid_cid is not None or scan.as_of is not None:
         return None
     data = ctx.store.data(scan.table)
     view = ctx.store.current_view()

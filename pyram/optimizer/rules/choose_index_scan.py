@@ -131,7 +131,7 @@ def _rewrite(plan: Plan, ctx: RuleContext, local: frozenset[int]) -> Plan:
         ordered = _ordered_scan(plan, ctx, local)
         if ordered is not None:
             return ordered
-    if isinstance(plan, Filter) and isinstance(plan.input, Scan):
+    if isinstance(plan, Filter) and isinstance(plan.input, Scan) and plan.input.as_of is None:
         return _filter_scan(plan, plan.input, ctx, local)
     return with_inputs(plan, [_rewrite(child, ctx, local) for child in inputs(plan)])
 
@@ -360,7 +360,7 @@ def _ordered_scan(limit: Limit, ctx: RuleContext, local: frozenset[int]) -> Plan
         return None
     parts = conjuncts(bottom.predicate) if isinstance(bottom, Filter) else []
     scan = bottom.input if isinstance(bottom, Filter) else bottom
-    if not isinstance(scan, Scan):
+    if not isinstance(scan, Scan) or scan.as_of is not None:  # a past scan reads no index
         return None
     replaced = _ordered_access(scan, ref, key, parts, ctx, local)
     if replaced is None:

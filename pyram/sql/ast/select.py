@@ -435,11 +435,12 @@ class FromItem(Node):
 
 @attrs.frozen(kw_only=True)
 class TableRef(FromItem):
-    """``[schema.]name [AS alias]``."""
+    """``[schema.]name [FOR SYSTEM_TIME AS OF point] [AS alias]``."""
 
     name: str
     schema: str | None = None
     alias: str | None = None
+    as_of: SqlExpr | None = None
 
 
 @attrs.frozen(kw_only=True)

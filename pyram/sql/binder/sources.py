@@ -65,6 +65,8 @@ class SourceBinder(ExprBinder):
     def _table(self, item: ast.TableRef, scope: Scope) -> pn.Plan:
         qualifier = item.alias or item.name
         cte = self.find_cte(item.name) if item.schema is None else None
+        if item.as_of is not None:
+            return self._past_table(item, qualifier, scope, cte is not None)
         if cte is not None:
             return self._cte(cte, item, qualifier, scope)
         if self.pg is not None:
@@ -83,6 +85,27 @@ class SourceBinder(ExprBinder):
             return self._add_derived(bound, qualifier, view.columns, scope, item.offset)
         schema = self.table_schema(item.name, item.offset)
         scan = self.b.scan(schema, item.alias)
+        if scope.add(qualifier, scan.fields) is not None:
+            raise self.error(f"table {qualifier} appears twice: give one an alias", item.offset)
+        return scan
+
+    def _past_table(self, item: ast.TableRef, qualifier: str, scope: Scope, cte: bool) -> pn.Plan:
+        """``t FOR SYSTEM_TIME AS OF point``: a scan of a stored table's history; the point is
+        a constant commit stamp (integer) or time (text)."""
+        assert item.as_of is not None
+        if cte or self.catalog.find_view(item.name) is not None:
+            raise self.error(
+                f"FOR SYSTEM_TIME applies to stored tables, not to {item.name}", item.offset
+            )
+        value = self.value(item.as_of, ExprCtx(Scope(None)))
+        point = value.value if isinstance(value, px.Literal_) else None
+        if isinstance(point, bool) or not isinstance(point, int | str):
+            raise self.error(
+                "FOR SYSTEM_TIME AS OF takes a constant time text or commit stamp",
+                item.as_of.offset,
+            )
+        schema = self.table_schema(item.name, item.offset)
+        scan = attrs.evolve(self.b.scan(schema, item.alias), as_of=point)
         if scope.add(qualifier, scan.fields) is not None:
             raise self.error(f"table {qualifier} appears twice: give one an alias", item.offset)
         return scan

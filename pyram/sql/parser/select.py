@@ -284,6 +284,7 @@ class SelectParser(ParserBase):
                 columns=self.parse_alias_columns() if alias else (),
                 ordinality=ordinality,
             )
+        as_of = self._parse_system_time()
         alias = self.parse_alias()
         if self.accept_keyword("INDEXED"):
             # Index hints change nothing about the result; PyRAM's optimizer chooses indexes.
@@ -291,4 +292,17 @@ class SelectParser(ParserBase):
             self.parse_name("index name")
         elif self.at_keyword("NOT") and self.peek().value == "INDEXED":
             self.pos += 2
-        return ast.TableRef(offset=token.offset, name=name, schema=schema, alias=alias)
+        return ast.TableRef(offset=token.offset, name=name, schema=schema, alias=alias, as_of=as_of)
+
+    def _parse_system_time(self) -> ast.SqlExpr | None:
+        """SQL:2011 ``FOR SYSTEM_TIME AS OF point`` after a table name (time travel)."""
+        if not (
+            self.at_keyword("FOR")
+            and self.peek().kind is not TokenKind.EOF
+            and self.peek().value.upper() == "SYSTEM_TIME"
+        ):
+            return None
+        self.pos += 2
+        self.expect_keyword("AS", "after FOR SYSTEM_TIME")
+        self.expect_keyword("OF", "after FOR SYSTEM_TIME AS")
+        return self.parse_expr()
