@@ -41,6 +41,7 @@ LAYERS: dict[str, frozenset[str]] = {
     "ext.sqlalchemy": frozenset({"pyram", "dbapi", "errors", "ext"}),
     "shell": _FOUNDATIONS | {"pyram", "api", "catalog", "engine", "persist", "sql", "types"},
     "dbapi": frozenset({"api"}),
+    "pg": _FRONT | {"api", "dsl", "model", "txn"},
     "api": _SQL | _STORAGE | {"dsl", "model", "optimizer", "engine", "txn", "persist"},
     "persist": _STORAGE | {"txn"},
     "txn": _STORAGE,
