@@ -21,7 +21,7 @@ from pyram.catalog import Catalog, TableSchema
 from pyram.dsl import Select, bind_query, bind_statement
 from pyram.errors import MultipleResultsFound, NoResultFound, ProgrammingError
 from pyram.model import Table, schema_of
-from pyram.pg.backend import AnyQuery
+from pyram.pg.backend import AnyQuery, _merge
 from pyram.pg.compile import Compiled, compile_plan
 from pyram.pg.ddl import NOTIFY_FUNCTION, create_statements, foreign_key_statements
 from pyram.pg.records import TableStatements
@@ -88,7 +88,7 @@ class AsyncPgDatabase:
             return
         async with self._pool.connection() as conn:
             with translated():
-                await conn.execute(begin_sql(isolation, read_only))  # type: ignore[arg-type]
+                await conn.execute(begin_sql(isolation, read_only))
             token = self._tx.set((conn, 1))
             try:
                 yield
@@ -113,10 +113,10 @@ class AsyncPgDatabase:
             await conn.execute(NOTIFY_FUNCTION)
             for schema in schemas:
                 for statement in create_statements(schema):
-                    await conn.execute(statement)  # type: ignore[arg-type]
+                    await conn.execute(statement)
             for schema in schemas:
                 for statement in foreign_key_statements(schema):
-                    await conn.execute(statement)  # type: ignore[arg-type]
+                    await conn.execute(statement)
         self._compiled.clear()
 
     def schema(self, table: str | type[Table]) -> TableSchema:
@@ -132,7 +132,7 @@ class AsyncPgDatabase:
         ops = self._ops(type(obj))
         values = ops.values(obj)
         async with self._connection(write=True) as conn:
-            await conn.execute(ops.insert_sql, values)  # type: ignore[arg-type]
+            await conn.execute(ops.insert_sql, values)
 
     async def insert_many(self, objs: Iterable[Table]) -> int:
         """Insert many rows of one table; all or nothing."""
@@ -142,7 +142,7 @@ class AsyncPgDatabase:
         ops = self._ops(type(rows[0]))
         values = [ops.values(r) for r in rows]
         async with self._connection(write=True) as conn, conn.cursor() as cur:
-            await cur.executemany(ops.insert_sql, values)  # type: ignore[arg-type]
+            await cur.executemany(ops.insert_sql, values)
         return len(values)
 
     async def get(self, model: type[T], key: Any) -> T | None:
@@ -152,7 +152,7 @@ class AsyncPgDatabase:
         if stored is None:
             return None
         async with self._connection() as conn:
-            cur = await conn.execute(ops.get_sql, stored)  # type: ignore[arg-type]
+            cur = await conn.execute(ops.get_sql, stored)
             row = await cur.fetchone()
         if row is None:
             return None
@@ -163,7 +163,7 @@ class AsyncPgDatabase:
         """Insert ``obj``, or update the row with its primary key."""
         ops = self._ops(type(obj))
         async with self._connection(write=True) as conn:
-            cur = await conn.execute(ops.upsert_sql, ops.values(obj))  # type: ignore[arg-type]
+            cur = await conn.execute(ops.upsert_sql, ops.values(obj))
             row = await cur.fetchone()
         return "insert" if row is not None and row[0] else "update"
 
@@ -174,7 +174,7 @@ class AsyncPgDatabase:
         if stored is None:
             return False
         async with self._connection(write=True) as conn:
-            cur = await conn.execute(ops.delete_sql, stored)  # type: ignore[arg-type]
+            cur = await conn.execute(ops.delete_sql, stored)
         return cur.rowcount > 0
 
     # ------------------------------------------------------------------ queries
@@ -195,9 +195,9 @@ class AsyncPgDatabase:
     ) -> list[R]:
         """Every row of a query."""
         compiled = self._compile(query)
-        args = compiled.arguments({**(params or {}), **kw})
+        args = compiled.arguments(_merge(params, kw))
         async with self._connection() as conn:
-            cur = await conn.execute(compiled.sql, args)  # type: ignore[arg-type]
+            cur = await conn.execute(compiled.sql, args)
             rows = await cur.fetchall()
         return compiled.rows(rows)
 
@@ -233,16 +233,19 @@ class AsyncPgDatabase:
         if isinstance(statement, Select):
             raise ProgrammingError("db.execute() runs update(), delete() and insert()")
         compiled = self._compile(statement)
-        args = compiled.arguments({**(params or {}), **kw})
+        args = compiled.arguments(_merge(params, kw))
         async with self._connection(write=True) as conn:
-            cur = await conn.execute(compiled.sql, args)  # type: ignore[arg-type]
+            cur = await conn.execute(compiled.sql, args)
         return max(cur.rowcount, 0)
 
 
 async def connect_async(dsn: str, *, pool_size: int = 10) -> AsyncPgDatabase:
     """Open a PostgreSQL database whose methods are coroutines (psycopg's async pool)."""
     pool: AsyncConnectionPool[AConn] = AsyncConnectionPool(
-        dsn, min_size=1, max_size=pool_size, open=False,
+        dsn,
+        min_size=1,
+        max_size=pool_size,
+        open=False,
         kwargs={"autocommit": True, "options": "-c timezone=UTC"},
     )
     with translated():

@@ -52,7 +52,10 @@ class PgDatabase:
     def __init__(self, dsn: str, *, pool_size: int = 10) -> None:
         self._dsn = dsn
         self._pool: ConnectionPool[Conn] = ConnectionPool(
-            dsn, min_size=1, max_size=pool_size, open=True,
+            dsn,
+            min_size=1,
+            max_size=pool_size,
+            open=True,
             kwargs={"autocommit": True, "options": "-c timezone=UTC"},
         )
         self._local = threading.local()
@@ -126,7 +129,7 @@ class PgDatabase:
                 conn.execute(f"SAVEPOINT {name}")
             else:
                 name = None
-                conn.execute(begin_sql(isolation, read_only))  # type: ignore[arg-type]
+                conn.execute(begin_sql(isolation, read_only))
                 if timeout is not None:
                     conn.execute(f"SET LOCAL lock_timeout = {int(timeout * 1000)}")
         tx = PgTransaction(conn, isolation, read_only, name, stack.remove)
@@ -180,10 +183,10 @@ class PgDatabase:
                 conn.execute(NOTIFY_FUNCTION)
                 for schema in schemas:
                     for statement in create_statements(schema):
-                        conn.execute(statement)  # type: ignore[arg-type]
+                        conn.execute(statement)
                 for schema in schemas:
                     for statement in foreign_key_statements(schema):
-                        conn.execute(statement)  # type: ignore[arg-type]
+                        conn.execute(statement)
         except BaseException:
             self._catalog = _without(self._catalog, [s.name for s in schemas])
             raise
@@ -194,7 +197,7 @@ class PgDatabase:
         names = [schema_of(m).name for m in models]
         with self._writing() as conn:
             for name in names:
-                conn.execute(f"DROP TABLE {quote_ident(name)}")  # type: ignore[arg-type]
+                conn.execute(f"DROP TABLE {quote_ident(name)}")
         self._catalog = _without(self._catalog, names)
         self._forget()
 
@@ -225,7 +228,7 @@ class PgDatabase:
     def count(self, model: type[Table]) -> int:
         """Number of rows in a table."""
         with translated():
-            row = self._conn().execute(self._statements(model).count_sql).fetchone()  # type: ignore[arg-type]
+            row = self._conn().execute(self._statements(model).count_sql).fetchone()
         return int(row[0]) if row else 0
 
     def insert(self, obj: Table) -> None:
@@ -237,7 +240,7 @@ class PgDatabase:
         ops = self._statements(type(obj))
         values = ops.values(obj)
         with self._writing() as conn:
-            conn.execute(ops.insert_sql, values)  # type: ignore[arg-type]
+            conn.execute(ops.insert_sql, values)
 
     def insert_many(self, objs: Iterable[T]) -> int:
         """Insert many rows of one table; all or nothing. Returns how many."""
@@ -250,7 +253,7 @@ class PgDatabase:
         ops = self._statements(kind)
         values = [ops.values(r) for r in rows]
         with self._writing() as conn, conn.cursor() as cur:
-            cur.executemany(ops.insert_sql, values)  # type: ignore[arg-type]
+            cur.executemany(ops.insert_sql, values)
         return len(values)
 
     def update(self, obj: Table) -> bool:
@@ -260,7 +263,7 @@ class PgDatabase:
         if not ops.update_sql:
             return self.get(type(obj), tuple(ops.key_of(stored))) is not None
         with self._writing() as conn:
-            cur = conn.execute(ops.update_sql, ops.update_args(stored))  # type: ignore[arg-type]
+            cur = conn.execute(ops.update_sql, ops.update_args(stored))
         return cur.rowcount > 0
 
     def upsert(self, obj: Table) -> Literal["insert", "update"]:
@@ -268,7 +271,7 @@ class PgDatabase:
         ops = self._statements(type(obj))
         stored = ops.values(obj)
         with self._writing() as conn:
-            row = conn.execute(ops.upsert_sql, stored).fetchone()  # type: ignore[arg-type]
+            row = conn.execute(ops.upsert_sql, stored).fetchone()
         return "insert" if row is not None and row[0] else "update"
 
     @overload
@@ -292,7 +295,7 @@ class PgDatabase:
         if stored is None:
             return False
         with self._writing() as conn:
-            cur = conn.execute(ops.delete_sql, stored)  # type: ignore[arg-type]
+            cur = conn.execute(ops.delete_sql, stored)
         return cur.rowcount > 0
 
     def get(self, model: type[T], key: Any) -> T | None:
@@ -302,7 +305,7 @@ class PgDatabase:
         if stored is None:
             return None
         with translated():
-            row = self._conn().execute(ops.get_sql, stored).fetchone()  # type: ignore[arg-type]
+            row = self._conn().execute(ops.get_sql, stored).fetchone()
         if row is None:
             return None
         built: T = model.__pyram_build__(*row)
@@ -334,12 +337,13 @@ class PgDatabase:
     def _fetch(self, query: Select[Any], params: Mapping[str | int, Any]) -> list[Any]:
         if not isinstance(query, Select):
             raise ProgrammingError(
-                f"expected a query built with pyram.select() or Model.select(), got {type(query).__name__}"
+                "expected a query built with pyram.select() or Model.select(), got "
+                f"{type(query).__name__}"
             )
         compiled = self.compile(query)
         args = compiled.arguments(params)
         with translated():
-            rows = self._conn().execute(compiled.sql, args).fetchall()  # type: ignore[arg-type]
+            rows = self._conn().execute(compiled.sql, args).fetchall()
         return compiled.rows(rows)
 
     def all(
@@ -359,9 +363,9 @@ class PgDatabase:
     ) -> R | None:
         """The first row of a query, or None when it has no rows."""
         compiled = self.compile(query)
-        args = compiled.arguments(kw if params is None else _merge(params, kw))  # type: ignore[arg-type]
+        args = compiled.arguments(_merge(params, kw))
         with translated():
-            row = self._conn().execute(compiled.sql, args).fetchone()  # type: ignore[arg-type]
+            row = self._conn().execute(compiled.sql, args).fetchone()
         if row is None:
             return None
         found: R = compiled.rows([row])[0]
@@ -432,7 +436,7 @@ class PgDatabase:
         compiled = self.compile(statement)
         args = compiled.arguments(_merge(params, kw))
         with self._writing() as conn:
-            cur = conn.execute(compiled.sql, args)  # type: ignore[arg-type]
+            cur = conn.execute(compiled.sql, args)
         return max(cur.rowcount, 0)
 
     def explain(
@@ -456,7 +460,7 @@ class PgDatabase:
         args = compiled.arguments(_merge(params, kw))
         options = f"FORMAT {format.upper()}" + (", ANALYZE" if analyze else "")
         with translated():
-            rows = self._conn().execute(f"EXPLAIN ({options}) {compiled.sql}", args).fetchall()  # type: ignore[arg-type]
+            rows = self._conn().execute(f"EXPLAIN ({options}) {compiled.sql}", args).fetchall()
         if format == "json":
             import json
 
@@ -473,11 +477,13 @@ def _without(catalog: Catalog, names: list[str]) -> Catalog:
 
 
 def _merge(params: Mapping[str, Any] | None, keywords: dict[str, Any]) -> Mapping[str | int, Any]:
-    if params is None:
-        return keywords  # type: ignore[return-value]
-    if not keywords:
-        return params  # type: ignore[return-value]
-    return {**params, **keywords}
+    """Parameter values from the mapping and the keywords (keywords win)."""
+    merged: dict[str | int, Any] = {}
+    if params:
+        merged.update(params)
+    if keywords:
+        merged.update(keywords)
+    return merged
 
 
 def connect(dsn: str, *, pool_size: int = 10) -> PgDatabase:

@@ -94,7 +94,8 @@ class _PlanCompiler:
         if isinstance(plan, pn.Project):
             inner, tail = self._ordered(plan.input)
             select = ", ".join(
-                f"{self.exprs.expr(e)} AS c{f.cid}" for e, f in zip(plan.exprs, plan.out, strict=True)
+                f"{self.exprs.expr(e)} AS c{f.cid}"
+                for e, f in zip(plan.exprs, plan.out, strict=True)
             )
             return f"SELECT {select} FROM {self.derived(inner)}{tail}"
         if isinstance(plan, pn.Sort | pn.Limit):
@@ -141,13 +142,16 @@ class _PlanCompiler:
             return f"SELECT * FROM {left} CROSS JOIN {right}"
         if plan.kind in ("semi", "anti"):
             negated = "NOT " if plan.kind == "anti" else ""
-            return f"SELECT * FROM {left} WHERE {negated}EXISTS (SELECT 1 FROM {right} WHERE {condition})"
+            exists = f"EXISTS (SELECT 1 FROM {right} WHERE {condition})"
+            return f"SELECT * FROM {left} WHERE {negated}{exists}"
         return f"SELECT * FROM {left} {_JOINS[plan.kind]} {right} ON {condition}"
 
     def _aggregate(self, plan: pn.Aggregate) -> str:
         groups = [self.exprs.expr(g) for g in plan.groups]
         calls = [self.exprs.aggregate(a) for a in plan.aggregates]
-        select = ", ".join(f"{t} AS c{f.cid}" for t, f in zip(groups + calls, plan.out, strict=True))
+        select = ", ".join(
+            f"{t} AS c{f.cid}" for t, f in zip(groups + calls, plan.out, strict=True)
+        )
         text = f"SELECT {select} FROM {self.derived(plan.input)}"
         if groups:
             # by position: a group expression with a bound value would not match itself
@@ -162,7 +166,8 @@ class _PlanCompiler:
             over += " ORDER BY " + ", ".join(self.exprs.sort_key(k) for k in plan.order_by)
         alias = f"w{next(self._aliases)}"
         calls = ", ".join(
-            f"{self.exprs.window(c, over)} AS c{f.cid}" for c, f in zip(plan.calls, plan.out, strict=True)
+            f"{self.exprs.window(c, over)} AS c{f.cid}"
+            for c, f in zip(plan.calls, plan.out, strict=True)
         )
         return f"SELECT {alias}.*, {calls} FROM ({self.query(plan.input)}) AS {alias}"
 

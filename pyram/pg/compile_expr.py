@@ -29,9 +29,18 @@ _COLLATE = ' COLLATE "C"'
 
 # DSL function name -> PostgreSQL function with the same meaning (arguments in order)
 _SAME = {
-    "lower": "lower", "upper": "upper", "trim": "btrim", "ltrim": "ltrim", "rtrim": "rtrim",
-    "replace": "replace", "abs": "abs", "coalesce": "coalesce", "ifnull": "coalesce",
-    "nullif": "nullif", "substr": "substr", "substring": "substr",
+    "lower": "lower",
+    "upper": "upper",
+    "trim": "btrim",
+    "ltrim": "ltrim",
+    "rtrim": "rtrim",
+    "replace": "replace",
+    "abs": "abs",
+    "coalesce": "coalesce",
+    "ifnull": "coalesce",
+    "nullif": "nullif",
+    "substr": "substr",
+    "substring": "substr",
 }
 
 
@@ -257,8 +266,19 @@ class ExprCompiler:
 
 
 _WINDOW_ONLY = frozenset(
-    {"row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead",
-     "first_value", "last_value", "nth_value"}
+    {
+        "row_number",
+        "rank",
+        "dense_rank",
+        "percent_rank",
+        "cume_dist",
+        "ntile",
+        "lag",
+        "lead",
+        "first_value",
+        "last_value",
+        "nth_value",
+    }
 )
 
 _BOUNDS = {
@@ -266,8 +286,12 @@ _BOUNDS = {
     "current_row": "CURRENT ROW",
     "unbounded_following": "UNBOUNDED FOLLOWING",
 }
-_EXCLUDE = {"no_others": "", "current_row": " EXCLUDE CURRENT ROW", "group": " EXCLUDE GROUP",
-            "ties": " EXCLUDE TIES"}
+_EXCLUDE = {
+    "no_others": "",
+    "current_row": " EXCLUDE CURRENT ROW",
+    "group": " EXCLUDE GROUP",
+    "ties": " EXCLUDE TIES",
+}
 
 
 def _bound(compiler: ExprCompiler, bound: px.FrameBound) -> str:

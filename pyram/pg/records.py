@@ -22,8 +22,15 @@ class TableStatements:
     """The record statements of one table and the validation of its rows."""
 
     __slots__ = (
-        "build", "count_sql", "delete_sql", "get_sql", "insert_sql", "key_columns", "schema",
-        "update_sql", "upsert_sql",
+        "build",
+        "count_sql",
+        "delete_sql",
+        "get_sql",
+        "insert_sql",
+        "key_columns",
+        "schema",
+        "update_sql",
+        "upsert_sql",
     )
 
     def __init__(self, schema: TableSchema) -> None:
@@ -41,12 +48,17 @@ class TableStatements:
         key = " AND ".join(f"{quote_ident(c)} = %s" for c in schema.primary_key)
         self.get_sql = f"SELECT {', '.join(reads)} FROM {table} WHERE {key}"
         self.delete_sql = f"DELETE FROM {table} WHERE {key}"
-        others = [n for n, c in zip(names, schema.column_names, strict=True)
-                  if c not in schema.primary_key]
+        others = [
+            n
+            for n, c in zip(names, schema.column_names, strict=True)
+            if c not in schema.primary_key
+        ]
         sets = ", ".join(f"{n} = %s" for n in others)
         self.update_sql = f"UPDATE {table} SET {sets} WHERE {key}" if others else ""
         conflict = ", ".join(quote_ident(c) for c in schema.primary_key)
-        excluded = ", ".join(f"{n} = EXCLUDED.{n}" for n in others) or f"{names[0]} = EXCLUDED.{names[0]}"
+        excluded = (
+            ", ".join(f"{n} = EXCLUDED.{n}" for n in others) or f"{names[0]} = EXCLUDED.{names[0]}"
+        )
         self.upsert_sql = (
             f"{self.insert_sql} ON CONFLICT ({conflict}) DO UPDATE SET {excluded} "
             "RETURNING (xmax = 0)"
@@ -63,12 +75,11 @@ class TableStatements:
         """
         schema = self.schema
         if type(obj) is not schema.row_class:
-            raise ProgrammingError(
-                f"expected a {schema.name} row, got {type(obj).__name__}"
-            )
+            raise ProgrammingError(f"expected a {schema.name} row, got {type(obj).__name__}")
         stored = [
-            c.dtype.validate(getattr(obj, c.name), nullable=c.nullable, column=c.name,
-                             table=schema.name)
+            c.dtype.validate(
+                getattr(obj, c.name), nullable=c.nullable, column=c.name, table=schema.name
+            )
             for c in schema.columns
         ]
         self._check(obj)
@@ -85,7 +96,11 @@ class TableStatements:
                     continue
             elif check.predicate({c: getattr(obj, c) for c in schema.column_names}):
                 continue
-            raise IntegrityError(f"CHECK constraint failed: {schema.name}.{check.name}")
+            raise IntegrityError(
+                f"CHECK constraint failed: {schema.name}.{check.name}",
+                table=schema.name,
+                constraint="check",
+            )
 
     def key_of(self, stored: list[Any]) -> list[Any]:
         """The primary key values of a row of stored values."""

@@ -28,10 +28,16 @@ from pyram.errors import (
 __all__ = ["translate", "translated"]
 
 _RETRY = frozenset({"40001", "40P01"})
+# integrity SQLSTATEs -> IntegrityError.constraint, in PyRAM's words
+_CONSTRAINTS = {
+    "23502": "not null",
+    "23503": "foreign key",
+    "23505": "unique",
+    "23514": "check",
+}
 # SQLSTATE class (first two characters) -> PyRAM error
 _CLASSES: dict[str, type[Error]] = {
     "22": DataError,
-    "23": IntegrityError,
     "0A": NotSupportedError,
     "42": ProgrammingError,
     "25": ProgrammingError,
@@ -52,6 +58,14 @@ def translate(exc: psycopg.Error) -> Error:
         message = f"{message} (SQLSTATE {state})"
     if state in _RETRY:
         return SerializationFailure(message)
+    if state.startswith("23"):
+        diag = exc.diag
+        return IntegrityError(
+            message,
+            table=diag.table_name or "",
+            columns=(diag.column_name,) if diag.column_name else (),
+            constraint=_CONSTRAINTS.get(state, ""),
+        )
     kind = _CLASSES.get(state[:2])
     if kind is None:
         kind = OperationalError if isinstance(exc, psycopg.OperationalError) else DatabaseError

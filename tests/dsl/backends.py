@@ -67,8 +67,8 @@ class PostgresBackend:
         self.admin.close()
 
 
-@pytest.fixture(scope="module", params=["memory", "postgres"])
-def backend(request: Any) -> Iterator[MemoryBackend | PostgresBackend]:
+@pytest.fixture(name="backend", scope="module", params=["memory", "postgres"])
+def backend_fixture(request: Any) -> Iterator[MemoryBackend | PostgresBackend]:
     """Each test of the module runs once in memory and once on PostgreSQL."""
     chosen: MemoryBackend | PostgresBackend
     if request.param == "memory":

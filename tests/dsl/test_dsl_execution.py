@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from backends import backend  # noqa: F401  (the fixture)
+from backends import backend_fixture  # noqa: F401  (the ``backend`` fixture)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -79,7 +79,9 @@ def sql_key(value: Any) -> tuple[int, Any]:
 
 
 @given(depts=dept_rows, emps=emp_rows, limit=st.integers(18, 70))
-def test_where_comparisons_and_three_valued_logic(backend: Any, depts: Any, emps: Any, limit: int) -> None:
+def test_where_comparisons_and_three_valued_logic(
+    backend: Any, depts: Any, emps: Any, limit: int
+) -> None:
     db = load(depts, emps, backend)
     every = emps_of(db)
     q = Emp.select().where((Emp.age > limit) | (Emp.salary < 100.0))
@@ -108,7 +110,9 @@ def test_in_not_in_like(backend: Any, depts: Any, emps: Any) -> None:
 
 
 @given(depts=dept_rows, emps=emp_rows, n=st.integers(0, 10), skip=st.integers(0, 5))
-def test_order_by_nulls_limit_offset(backend: Any, depts: Any, emps: Any, n: int, skip: int) -> None:
+def test_order_by_nulls_limit_offset(
+    backend: Any, depts: Any, emps: Any, n: int, skip: int
+) -> None:
     db = load(depts, emps, backend)
     every = emps_of(db)
     q = pyram.select(Emp.id, Emp.salary).order_by(Emp.salary.desc(), Emp.id).limit(n).offset(skip)
