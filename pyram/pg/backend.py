@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Literal, TypeVar, overload
 
+import attrs
 import psycopg
 from psycopg_pool import ConnectionPool
 
@@ -210,9 +211,23 @@ class PgDatabase:
         return [schema.name for schema in self._catalog]
 
     def schema(self, table: str | type[Table]) -> TableSchema:
-        """The schema of a table, by name or model class."""
-        name = table if isinstance(table, str) else schema_of(table).name
-        return self._catalog.get(name)
+        """The schema of a table, by name or model class.
+
+        A model class whose table this object did not create (another process did: the
+        usual case when an application starts) is taken as existing, without DDL.
+        """
+        if isinstance(table, str):
+            return self._catalog.get(table)
+        declared = schema_of(table)
+        found = self._catalog.find(declared.name)
+        if found is None:
+            # its foreign keys exist in PostgreSQL already; here only DDL would need them
+            with self._lock:
+                found = (
+                    self._catalog.find(declared.name)
+                    or self._catalog.add_tables([attrs.evolve(declared, foreign_keys=())])[0]
+                )
+        return found
 
     def _schema_of(self, model: Any) -> TableSchema:
         return self.schema(model)
