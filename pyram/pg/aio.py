@@ -18,7 +18,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from pyram.catalog import Catalog, TableSchema
-from pyram.dsl import Select, bind_query, bind_statement
+from pyram.dsl import Delete, Insert, Select, Update, bind_query, bind_statement
 from pyram.errors import MultipleResultsFound, NoResultFound, ProgrammingError
 from pyram.model import Table, schema_of
 from pyram.pg.backend import AnyQuery, _merge
@@ -227,7 +227,11 @@ class AsyncPgDatabase:
         return row[0] if isinstance(row, tuple) else row
 
     async def execute(
-        self, statement: AnyQuery, params: Mapping[str, Any] | None = None, /, **kw: Any
+        self,
+        statement: Update[Any] | Delete[Any] | Insert[Any],
+        params: Mapping[str, Any] | None = None,
+        /,
+        **kw: Any,
     ) -> int:
         """Run an ``update()``, ``delete()`` or ``insert().from_select()``; rows affected."""
         if isinstance(statement, Select):

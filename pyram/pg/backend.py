@@ -440,7 +440,11 @@ class PgDatabase:
         return row[0] if isinstance(row, tuple) else row
 
     def execute(
-        self, statement: AnyQuery, params: Mapping[str, Any] | None = None, /, **kw: Any
+        self,
+        statement: Update[Any] | Delete[Any] | Insert[Any],
+        params: Mapping[str, Any] | None = None,
+        /,
+        **kw: Any,
     ) -> int:
         """Run an ``update()``, ``delete()`` or ``insert().from_select()``; rows affected."""
         if isinstance(statement, Select):
