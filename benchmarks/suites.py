@@ -24,6 +24,7 @@ SUITES: dict[str, str] = {
     "windows": "benchmarks.windows:run",  # issue 16: window functions vs sqlite3 and duckdb
     "limits": "benchmarks.limits:run_suite",  # issue 19: IN lists, recursive CTE, big expressions
     "ecosystem": "benchmarks.ecosystem:run",  # issue 20: pandas read_sql/to_sql via SQLAlchemy
+    "pg_backend": "benchmarks.pg_backend:run",  # issue 15: pyram.pg per-query overhead vs psycopg
 }
 
 

@@ -28,7 +28,7 @@ from pyram.pg.compile import Compiled, compile_plan
 from pyram.pg.ddl import NOTIFY_FUNCTION, create_statements, foreign_key_statements, quote_ident
 from pyram.pg.notify import ChangeListener
 from pyram.pg.records import TableStatements
-from pyram.pg.sqlstate import translated
+from pyram.pg.sqlstate import translate, translated
 from pyram.pg.transactions import PgTransaction, begin_sql
 from pyram.txn import Change, Isolation
 
@@ -315,12 +315,17 @@ class PgDatabase:
 
     def get(self, model: type[T], key: Any) -> T | None:
         """The row with primary key ``key`` (a tuple for composite keys), or None."""
-        ops = self._statements(model)
+        ops = self._tables.get(model.__name__)
+        if ops is None or ops.schema.row_class is not model:
+            ops = self._statements(model)
         stored = ops.key(key)
         if stored is None:
             return None
-        with translated():
-            row = self._conn().execute(ops.get_sql, stored).fetchone()
+        conn: Conn | None = getattr(self._local, "conn", None)
+        try:
+            row = (conn or self._conn()).execute(ops.get_sql, stored).fetchone()
+        except psycopg.Error as exc:
+            raise translate(exc) from exc
         if row is None:
             return None
         built: T = model.__pyram_build__(*row)
@@ -377,10 +382,15 @@ class PgDatabase:
         self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
     ) -> R | None:
         """The first row of a query, or None when it has no rows."""
-        compiled = self.compile(query)
-        args = compiled.arguments(_merge(params, kw))
-        with translated():
-            row = self._conn().execute(compiled.sql, args).fetchone()
+        # the point-lookup hot path: no context managers, one try block
+        entry = self._compiled.get(id(query))
+        compiled = entry[1] if entry is not None and entry[0] is query else self.compile(query)
+        args = compiled.arguments(kw if params is None else _merge(params, kw))  # type: ignore[arg-type]
+        conn: Conn | None = getattr(self._local, "conn", None)
+        try:
+            row = (conn or self._conn()).execute(compiled.sql, args).fetchone()
+        except psycopg.Error as exc:
+            raise translate(exc) from exc
         if row is None:
             return None
         found: R = compiled.rows([row])[0]

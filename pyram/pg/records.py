@@ -116,6 +116,10 @@ class TableStatements:
         schema = self.schema
         if not schema.primary_key:
             raise ProgrammingError(f"table {schema.name} has no primary key")
+        if len(self.key_columns) == 1:  # the common case, kept short: it is db.get's path
+            col = schema.columns[self.key_columns[0]]
+            value = col.dtype.validate(key, nullable=True, column=col.name, table=schema.name)
+            return None if value is None else [value]
         columns = [schema.column(c) for c in schema.primary_key]
         parts = [key] if len(columns) == 1 else key
         if len(columns) > 1 and (not isinstance(key, tuple) or len(key) != len(columns)):
