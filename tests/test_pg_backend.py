@@ -251,3 +251,25 @@ def test_async_api(postgres: Any) -> None:
             await db.close()
 
     asyncio.run(main())
+
+
+def test_docs_page_examples_run(postgres: Any) -> None:
+    """docs/postgres-backend.md's examples, run in order against the test server."""
+    import sys
+    import types
+    from pathlib import Path
+
+    from test_docs import python_blocks
+
+    _reset(postgres.dsn)
+    path = Path(__file__).resolve().parent.parent / "docs" / "postgres-backend.md"
+    blocks = python_blocks(path.read_text(encoding="utf-8"))
+    module = types.ModuleType("docs_postgres_backend")
+    module.__dict__["DSN"] = postgres.dsn
+    sys.modules[module.__name__] = module
+    try:
+        for first_line, code in blocks:
+            source = "\n" * (first_line - 1) + code
+            exec(compile(source, str(path), "exec"), module.__dict__)
+    finally:
+        del sys.modules[module.__name__]

@@ -21,7 +21,7 @@ from pyram.catalog import Catalog, TableSchema
 from pyram.dsl import Delete, Insert, Select, Update, bind_query, bind_statement
 from pyram.errors import MultipleResultsFound, NoResultFound, ProgrammingError
 from pyram.model import Table, schema_of
-from pyram.pg.backend import AnyQuery, _merge
+from pyram.pg.backend import AnyQuery, _merge, schema_in
 from pyram.pg.compile import Compiled, compile_plan
 from pyram.pg.ddl import NOTIFY_FUNCTION, create_statements, foreign_key_statements
 from pyram.pg.records import TableStatements
@@ -121,8 +121,7 @@ class AsyncPgDatabase:
 
     def schema(self, table: str | type[Table]) -> TableSchema:
         """The schema of a table, by name or model class."""
-        name = table if isinstance(table, str) else schema_of(table).name
-        return self._catalog.get(name)
+        return schema_in(self._catalog, table)
 
     def _ops(self, model: type[Table]) -> TableStatements:
         return TableStatements(self.schema(model))

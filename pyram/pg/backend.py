@@ -216,18 +216,8 @@ class PgDatabase:
         A model class whose table this object did not create (another process did: the
         usual case when an application starts) is taken as existing, without DDL.
         """
-        if isinstance(table, str):
-            return self._catalog.get(table)
-        declared = schema_of(table)
-        found = self._catalog.find(declared.name)
-        if found is None:
-            # its foreign keys exist in PostgreSQL already; here only DDL would need them
-            with self._lock:
-                found = (
-                    self._catalog.find(declared.name)
-                    or self._catalog.add_tables([attrs.evolve(declared, foreign_keys=())])[0]
-                )
-        return found
+        with self._lock:
+            return schema_in(self._catalog, table)
 
     def _schema_of(self, model: Any) -> TableSchema:
         return self.schema(model)
@@ -495,6 +485,19 @@ class PgDatabase:
 
             return json.dumps(rows[0][0], indent=2)
         return "\n".join(str(r[0]) for r in rows)
+
+
+def schema_in(catalog: Catalog, table: str | type[Table]) -> TableSchema:
+    """The schema of ``table`` in ``catalog``; a model class not there is added (its table is
+    taken as existing in PostgreSQL, made by another process), without its foreign keys,
+    which only DDL needs."""
+    if isinstance(table, str):
+        return catalog.get(table)
+    declared = schema_of(table)
+    found = catalog.find(declared.name)
+    if found is None:
+        found = catalog.add_tables([attrs.evolve(declared, foreign_keys=())])[0]
+    return found
 
 
 def _without(catalog: Catalog, names: list[str]) -> Catalog:
