@@ -232,7 +232,11 @@ class ExprCompiler:
     def window(self, e: px.WindowCall, over: str) -> str:
         """A window function call over the window ``over`` (its frame added)."""
         frame = _frame(self, e.frame)
-        args = ", ".join(self.expr(a) for a in e.args)
+        texts = [self.expr(a) for a in e.args]
+        for i in _INT4_ARGS.get(e.name, ()):  # PostgreSQL takes these as integer, not bigint
+            if i < len(texts):
+                texts[i] = f"CAST({texts[i]} AS integer)"
+        args = ", ".join(texts)
         if e.name in _WINDOW_ONLY:
             text = f"{e.name}({args})"
         else:
@@ -280,6 +284,9 @@ _WINDOW_ONLY = frozenset(
         "nth_value",
     }
 )
+
+# window functions whose arguments at these positions PostgreSQL declares as integer
+_INT4_ARGS = {"ntile": (0,), "lag": (1,), "lead": (1,), "nth_value": (1,)}
 
 _BOUNDS = {
     "unbounded_preceding": "UNBOUNDED PRECEDING",

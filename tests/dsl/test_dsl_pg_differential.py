@@ -184,3 +184,20 @@ def test_joins_and_subqueries(pg: PostgresBackend, depts: Any, emps: Any, where:
         Emp, on=Emp.dept == Dept.name
     ).group_by(Dept.name).order_by(Dept.name)  # fmt: skip
     _same(memory.all(counted), postgres.all(counted), ordered=True)
+
+
+@given(depts=dept_rows, emps=emp_rows, where=st.none() | predicates)
+def test_window_functions(pg: PostgresBackend, depts: Any, emps: Any, where: Any) -> None:
+    memory, postgres = _both(pg, depts, emps)
+    q = pyram.select(
+        Emp.id,
+        func.row_number().over(partition_by=Emp.dept, order_by=Emp.id).label("n"),
+        func.rank().over(order_by=Emp.salary).label("by_salary"),
+        func.dense_rank().over(order_by=Emp.name).label("by_name"),
+        func.sum(Emp.age).over(partition_by=Emp.dept, order_by=Emp.id).label("running"),
+        func.lag(Emp.name).over(order_by=Emp.id).label("before"),
+        func.count().over(order_by=Emp.age, range=(-5, 0)).label("near"),
+    )
+    if where is not None:
+        q = q.where(where)
+    _same(memory.all(q), postgres.all(q), ordered=False)
