@@ -273,3 +273,26 @@ def test_docs_page_examples_run(postgres: Any) -> None:
             exec(compile(source, str(path), "exec"), module.__dict__)
     finally:
         del sys.modules[module.__name__]
+
+
+def test_on_change_every_type_and_oversized_rows(pgdb: pyram.pg.PgDatabase) -> None:
+    seen: list[pyram.Change] = []
+    arrived = threading.Event()
+
+    def record(change: pyram.Change) -> None:
+        seen.append(change)
+        if len(seen) == 2:
+            arrived.set()
+
+    pgdb.on_change(AllTypes, record)
+    row = AllTypes(
+        id=1, i=7, f=2.0, s="x", b=False, raw=b"\x01", dec=decimal.Decimal("0.10000000000000001"),
+        day=dt.date(2024, 1, 1), ts=dt.datetime(2024, 1, 1, 1, 1, 1, 5),
+        tstz=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc), t=dt.time(1, 2, 3),
+        u=uuid.UUID(int=1), color=Color.RED, level=Level.LOW, doc={"k": [1.5, 2]},
+    )  # fmt: skip
+    pgdb.insert(row)
+    pgdb.insert(AllTypes(id=2, s="y" * 10_000))  # past NOTIFY's 8000 bytes: the key only
+    assert arrived.wait(10)
+    assert seen[0].new == row
+    assert seen[1].kind == "insert" and seen[1].new == {"id": 2}

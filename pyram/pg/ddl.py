@@ -119,9 +119,10 @@ def create_statements(schema: TableSchema) -> list[str]:
         statements.append(
             f"CREATE {unique}INDEX {name} ON {table} USING {method} ({_names(index.columns)})"
         )
+    keys = ", ".join(quote_literal(c) for c in schema.primary_key)
     statements.append(
         f"CREATE TRIGGER {quote_ident(schema.name + '_pyram_notify')} AFTER INSERT OR UPDATE OR "
-        f"DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION pyram_notify()"
+        f"DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION pyram_notify({keys})"
     )
     return statements
 
@@ -140,14 +141,24 @@ def foreign_key_statements(schema: TableSchema) -> list[str]:
 
 
 #: The trigger function every table's change trigger calls: one NOTIFY per written row, which
-#: PostgreSQL delivers only when (and if) the transaction commits, in commit order.
+#: PostgreSQL delivers only when (and if) the transaction commits, in commit order. A payload
+#: holds at most 8000 bytes: a longer row is sent as its primary key only (the trigger's
+#: arguments name the key columns) and marked ``partial``, so the write never fails for it.
 NOTIFY_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION pyram_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  payload text;
+  old_row jsonb := CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE to_jsonb(OLD) END;
+  new_row jsonb := CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE to_jsonb(NEW) END;
 BEGIN
-  PERFORM pg_notify('{NOTIFY_CHANNEL}', json_build_object(
-    'table', TG_TABLE_NAME, 'op', TG_OP,
-    'old', CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE row_to_json(OLD) END,
-    'new', CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE row_to_json(NEW) END)::text);
+  payload := jsonb_build_object('table', TG_TABLE_NAME, 'op', TG_OP,
+                                'old', old_row, 'new', new_row)::text;
+  IF octet_length(payload) > 7900 THEN
+    payload := jsonb_build_object('table', TG_TABLE_NAME, 'op', TG_OP, 'partial', true,
+      'old', (SELECT jsonb_object_agg(k, old_row -> k) FROM unnest(TG_ARGV) AS k),
+      'new', (SELECT jsonb_object_agg(k, new_row -> k) FROM unnest(TG_ARGV) AS k))::text;
+  END IF;
+  PERFORM pg_notify('{NOTIFY_CHANNEL}', payload);
   RETURN NULL;
 END $$
 """

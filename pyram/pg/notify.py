@@ -7,15 +7,17 @@ for rolled-back work -- the in-memory contract. A :class:`ChangeListener` holds 
 connection (outside the pool) and a daemon thread that turns each notification into a
 :class:`~pyram.Change` and calls the subscribers of its table.
 
-Limit: a NOTIFY payload is at most 8000 bytes, so a row whose JSON is longer fails the write
-that makes it (documented in docs/postgres-backend.md); the mirror (logical replication) has no
-such limit.
+Limit: a NOTIFY payload is at most 8000 bytes, so a row whose JSON is longer arrives as a
+``partial`` change: ``old``/``new`` are dicts of its primary key only (documented in
+docs/postgres-backend.md); the mirror (logical replication) has no such limit.
 """
 
 from __future__ import annotations
 
+import decimal
 import json
 import threading
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -46,12 +48,12 @@ def row_maker(schema: TableSchema) -> Callable[[dict[str, Any] | None], Any]:
 
 
 def _stored(type_name: str, value: Any) -> Any:
-    """A JSON value of row_to_json back to PyRAM's stored form (the types JSON changes)."""
+    """A JSON value of to_jsonb back to PyRAM's stored form (the types JSON changes)."""
     if value is None:
         return None
     if type_name == "JSON":
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    if type_name in ("REAL",) and isinstance(value, int):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=float)
+    if type_name == "REAL":
         return float(value)
     if type_name in ("DATE", "TIMESTAMP", "TIMESTAMPTZ", "TIME", "UUID", "DECIMAL", "BLOB"):
         return _parse(type_name, value)
@@ -60,7 +62,6 @@ def _stored(type_name: str, value: Any) -> Any:
 
 def _parse(type_name: str, text: str) -> Any:
     import datetime as dt
-    import decimal
     import uuid
 
     if type_name == "DATE":
@@ -72,7 +73,7 @@ def _parse(type_name: str, text: str) -> Any:
     if type_name == "UUID":
         return uuid.UUID(text)
     if type_name == "DECIMAL":
-        return decimal.Decimal(str(text))
+        return text if isinstance(text, decimal.Decimal) else decimal.Decimal(str(text))
     return bytes.fromhex(text[2:])  # bytea as '\x...'
 
 
@@ -113,16 +114,23 @@ class ChangeListener:
                 raise
 
     def _deliver(self, payload: str) -> None:
-        doc = json.loads(payload)
+        doc = json.loads(payload, parse_float=decimal.Decimal)  # numeric stays exact
         table = doc["table"]
         with self._lock:
             subscribers = list(self._subscribers.get(table, ()))
         if not subscribers:
             return
-        make = row_maker(self._schema_of(table))
-        change = Change(_KINDS[doc["op"]], table, make(doc["old"]), make(doc["new"]))  # type: ignore[arg-type]
+        kind: Any = _KINDS[doc["op"]]
+        if doc.get("partial"):
+            change = Change(kind, table, doc["old"], doc["new"])
+        else:
+            make = row_maker(self._schema_of(table))
+            change = Change(kind, table, make(doc["old"]), make(doc["new"]))
         for fn in subscribers:
-            fn(change)
+            try:
+                fn(change)
+            except Exception as exc:  # one failing subscriber must not stop the others
+                warnings.warn(f"on_change subscriber {fn!r} raised {exc!r}", stacklevel=1)
 
     def close(self) -> None:
         """Stop the thread and close the connection."""
