@@ -288,7 +288,7 @@ def test_on_change_every_type_and_oversized_rows(pgdb: pyram.pg.PgDatabase) -> N
     row = AllTypes(
         id=1, i=7, f=2.0, s="x", b=False, raw=b"\x01", dec=decimal.Decimal("0.10000000000000001"),
         day=dt.date(2024, 1, 1), ts=dt.datetime(2024, 1, 1, 1, 1, 1, 5),
-        tstz=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc), t=dt.time(1, 2, 3),
+        tstz=dt.datetime(2024, 1, 1, tzinfo=dt.UTC), t=dt.time(1, 2, 3),
         u=uuid.UUID(int=1), color=Color.RED, level=Level.LOW, doc={"k": [1.5, 2]},
     )  # fmt: skip
     pgdb.insert(row)
