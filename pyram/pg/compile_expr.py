@@ -173,7 +173,7 @@ class ExprCompiler:
     def _func(self, e: px.FuncCall) -> str:
         if e.udf is not None:
             raise NotSupportedError(f"user function {e.name}() cannot run in PostgreSQL")
-        args = [self.expr(a) for a in e.args]
+        args = self._int4_args(e.name, [self.expr(a) for a in e.args])
         if e.name in _SAME:
             return f"{_SAME[e.name]}({', '.join(args)})"
         if e.name == "length":
@@ -232,11 +232,7 @@ class ExprCompiler:
     def window(self, e: px.WindowCall, over: str) -> str:
         """A window function call over the window ``over`` (its frame added)."""
         frame = _frame(self, e.frame)
-        texts = [self.expr(a) for a in e.args]
-        for i in _INT4_ARGS.get(e.name, ()):  # PostgreSQL takes these as integer, not bigint
-            if i < len(texts):
-                texts[i] = f"CAST({texts[i]} AS integer)"
-        args = ", ".join(texts)
+        args = ", ".join(self._int4_args(e.name, [self.expr(a) for a in e.args]))
         if e.name in _WINDOW_ONLY:
             text = f"{e.name}({args})"
         else:
@@ -249,6 +245,14 @@ class ExprCompiler:
                 return f"CAST({text} AS bigint)"
             return text
         return self._aggregate_type(px.AggCall(e.name, e.args, e.type_), text)
+
+    @staticmethod
+    def _int4_args(name: str, texts: list[str]) -> list[str]:
+        """Arguments PostgreSQL declares as integer (PyRAM's INTEGER is bigint) cast down."""
+        for i in _INT4_ARGS.get(name, ()):
+            if i < len(texts):
+                texts[i] = f"CAST({texts[i]} AS integer)"
+        return texts
 
     def sort_key(self, key: px.SortKey) -> str:
         """An ORDER BY item with SQLite's NULL placement (first ascending, last descending)."""
@@ -285,8 +289,11 @@ _WINDOW_ONLY = frozenset(
     }
 )
 
-# window functions whose arguments at these positions PostgreSQL declares as integer
-_INT4_ARGS = {"ntile": (0,), "lag": (1,), "lead": (1,), "nth_value": (1,)}
+# functions whose arguments at these positions PostgreSQL declares as integer
+_INT4_ARGS = {
+    "ntile": (0,), "lag": (1,), "lead": (1,), "nth_value": (1,),
+    "substr": (1, 2), "substring": (1, 2), "round": (1,),
+}  # fmt: skip
 
 _BOUNDS = {
     "unbounded_preceding": "UNBOUNDED PRECEDING",
