@@ -4,8 +4,8 @@ What it measures: the per-query overhead PyRAM adds on PostgreSQL -- the compile
 lookup, parameter validation, the driver call and building the result (a model instance or a
 tuple) -- against hand-written psycopg running the same SQL text on an equally configured
 connection (autocommit, same server) and returning the fetched tuple. The issue's target is
-<= 1.2x on point lookups. Both sides alternate in short blocks, and the figure is the median
-of the per-block ratios, so that the shared machine's noise hits both sides alike.
+<= 1.2x on point lookups. The two sides alternate call by call, and the figure is the median
+of per-round ratios, so that the shared machine's noise hits both sides alike.
 
 Starts a throwaway PostgreSQL 15 (tests/pg_server.py) and stops it at the end.
 ``python -m benchmarks --only pg_backend`` or ``python -m benchmarks.pg_backend``.
@@ -34,12 +34,23 @@ def _server() -> Any:
     return PostgresServer().start()
 
 
-def _timed(fn: Callable[[int], object], keys: list[int]) -> float:
-    """Microseconds per call of ``fn`` over ``keys``."""
-    start = time.perf_counter()
+def _interleaved(
+    ours: Callable[[int], object], theirs: Callable[[int], object], keys: list[int], swap: bool
+) -> tuple[float, float]:
+    """Microseconds per call of each side, calls alternating one by one (the server's and the
+    shared machine's load changes faster than a block of calls takes)."""
+    clock = time.perf_counter
+    spent_ours = spent_theirs = 0.0
     for key in keys:
-        fn(key)
-    return (time.perf_counter() - start) / len(keys) * 1e6
+        for side in (theirs, ours) if swap else (ours, theirs):
+            start = clock()
+            side(key)
+            took = clock() - start
+            if side is ours:
+                spent_ours += took
+            else:
+                spent_theirs += took
+    return spent_ours / len(keys) * 1e6, spent_theirs / len(keys) * 1e6
 
 
 def _workloads(
@@ -99,13 +110,8 @@ def run_pg_backend(
                 theirs(k)
             mine, base, ratios = [], [], []
             for i in range(rounds):
-                # short blocks, in alternating order: load on the shared machine drifts slowly,
-                # so neighbouring blocks see the same server and the per-round ratio is stable
                 block = keys[(i * 200) % len(keys) :][:200] or keys
-                if i % 2:
-                    b, m = _timed(theirs, block), _timed(ours, block)
-                else:
-                    m, b = _timed(ours, block), _timed(theirs, block)
+                m, b = _interleaved(ours, theirs, block, swap=bool(i % 2))
                 mine.append(m)
                 base.append(b)
                 ratios.append(m / b)
