@@ -247,6 +247,12 @@ def test_async_api(postgres: Any) -> None:
             assert changed == 3
             assert await db.upsert(Note(1, "z", 0)) == "update"
             assert await db.one(Note.select().where(Note.id == 1)) == Note(1, "z", 0)
+            assert await db.update(Note(2, "b2", 1)) is True
+            assert await db.count(Note) == 3
+            assert await db.scalars(pyram.select(Note.text).order_by(Note.id)) == ["z", "b2", "c"]
+            assert await db.one_or_none(Note.select().where(Note.id == 9)) is None
+            assert "Scan" in await db.explain(Note.select().where(Note.id == 1))
+            assert await db.delete(Note, 3) is True
         finally:
             await db.close()
 

@@ -158,6 +158,23 @@ class AsyncPgDatabase:
         built: T = model.__pyram_build__(*row)
         return built
 
+    async def count(self, model: type[Table]) -> int:
+        """Number of rows in a table."""
+        async with self._connection() as conn:
+            cur = await conn.execute(self._ops(model).count_sql)
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def update(self, obj: Table) -> bool:
+        """Write back every column of the row with ``obj``'s primary key; False if none."""
+        ops = self._ops(type(obj))
+        stored = ops.values(obj)
+        if not ops.update_sql:
+            return await self.get(type(obj), tuple(ops.key_of(stored))) is not None
+        async with self._connection(write=True) as conn:
+            cur = await conn.execute(ops.update_sql, ops.update_args(stored))
+        return cur.rowcount > 0
+
     async def upsert(self, obj: Table) -> Literal["insert", "update"]:
         """Insert ``obj``, or update the row with its primary key."""
         ops = self._ops(type(obj))
@@ -217,6 +234,33 @@ class AsyncPgDatabase:
                 raise NoResultFound("expected exactly one row, got none")
             raise MultipleResultsFound(f"expected exactly one row, got {len(rows)}")
         return rows[0]
+
+    async def one_or_none(
+        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> R | None:
+        """The only row of a query, or None (MultipleResultsFound for more)."""
+        rows = await self.all(query, params, **kw)
+        if len(rows) > 1:
+            raise MultipleResultsFound(f"expected at most one row, got {len(rows)}")
+        return rows[0] if rows else None
+
+    async def scalars(
+        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> list[Any]:
+        """The first column of every row."""
+        rows = await self.all(query, params, **kw)
+        return [row[0] if isinstance(row, tuple) else row for row in rows]
+
+    async def explain(
+        self, query: AnyQuery, params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> str:
+        """PostgreSQL's plan of the compiled query (``EXPLAIN``, text)."""
+        compiled = self._compile(query)
+        args = compiled.arguments(_merge(params, kw))
+        async with self._connection() as conn:
+            cur = await conn.execute(f"EXPLAIN {compiled.sql}", args)
+            rows = await cur.fetchall()
+        return "\n".join(str(r[0]) for r in rows)
 
     async def scalar(
         self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
