@@ -28,6 +28,7 @@ SUITES: dict[str, str] = {
     "mirror": "benchmarks.mirror:run",  # issue 14: PostgreSQL mirror load, apply, lag
     "cache": "benchmarks.cache:run_suite",  # issue 12: cache tables vs cachetools and sqlite3
     "server": "benchmarks.server:run",  # issue 13: psycopg vs PyRAM's server, PostgreSQL, Redis
+    "pg_backend": "benchmarks.pg_backend:run",  # issue 15: pyram.pg per-query overhead vs psycopg
 }
 
 

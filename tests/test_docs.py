@@ -44,6 +44,7 @@ NOT_RUN_PAGES = {
     "dbapi.md": "driver examples (PEP 249 compliance is tested by tests/test_dbapi*.py)",
     "index.md": "the README's overview",
     "performance.md": "benchmark fragments",
+    "postgres-backend.md": "needs a PostgreSQL server: tests/test_pg_backend.py runs it",
     "shell.md": "shell sessions",
     "postgres.md": "needs a PostgreSQL server: tests/pg/test_pg_docs.py runs them against one",
 }

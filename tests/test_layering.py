@@ -43,7 +43,8 @@ LAYERS: dict[str, frozenset[str]] = {
     "server": _FOUNDATIONS | {"api", "sql", "txn", "types"},
     "ext": frozenset({"pyram", "dbapi", "errors"}),
     # the PostgreSQL mirror: a facade-level integration (optional extra pyram[postgres])
-    "pg": _FOUNDATIONS | {"pyram", "model", "storage", "txn", "types"},
+    # PostgreSQL: the live mirror and the backend (optional extra pyram[postgres])
+    "pg": _FRONT | {"pyram", "api", "dsl", "model", "storage", "txn"},
     "ext.sqlalchemy": frozenset({"pyram", "dbapi", "errors", "ext"}),
     "shell": _FOUNDATIONS | {"pyram", "api", "catalog", "engine", "persist", "sql", "types"},
     "dbapi": frozenset({"api"}),
