@@ -254,6 +254,10 @@ def test_unreachable_server_is_retried(pgdb: PgDatabase) -> None:
     db = pyram.Database()
     mirror = pg.mirror(db, pgdb.dsn, ["r"], slot=pgdb.slot, max_backoff=0.2)
     try:
+        # the stream is up once an applied transaction has gone through it (a loaded machine
+        # may take a while; terminating before that would test nothing)
+        pgdb.run("INSERT INTO r VALUES (0)")
+        assert mirror.wait_for(pgdb.lsn(), timeout=60)
         # terminate the walsender: the mirror reconnects with backoff and carries on
         pgdb.run(
             "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots"
@@ -261,8 +265,8 @@ def test_unreachable_server_is_retried(pgdb: PgDatabase) -> None:
             (pgdb.slot,),
         )
         pgdb.run("INSERT INTO r VALUES (1)")
-        assert mirror.wait_for(pgdb.lsn(), timeout=10)
-        assert db.sql("SELECT id FROM r").all() == [(1,)]
+        assert mirror.wait_for(pgdb.lsn(), timeout=60)
+        assert db.sql("SELECT id FROM r ORDER BY id").all() == [(0,), (1,)]
         assert mirror.stats()["reconnects"] >= 1
     finally:
         mirror.stop()
