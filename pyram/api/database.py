@@ -18,6 +18,8 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, TypeVar, overload
 
+from typing_extensions import TypeVarTuple
+
 from pyram.api.durable import DEFAULT_CHECKPOINT_SIZE, DurableFile
 from pyram.api.durable_attach import attach_models
 from pyram.api.files import FilesApi, open_durable
@@ -49,6 +51,7 @@ __all__ = ["Database"]
 T = TypeVar("T", bound=Table)
 R = TypeVar("R")
 T1 = TypeVar("T1")
+Rest = TypeVarTuple("Rest")
 
 _NO_KEY: Any = object()  # sentinel: delete() called without a key
 
@@ -499,8 +502,16 @@ class Database(FilesApi, FunctionsApi):
     ) -> T1 | None: ...
     @overload
     def scalar(
-        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> Any: ...
+        self,
+        query: Select[tuple[T1, *Rest]],
+        params: Mapping[str, Any] | None = None,
+        /,
+        **kw: Any,
+    ) -> T1 | None: ...
+    @overload
+    def scalar(
+        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> R | None: ...
     def scalar(
         self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
     ) -> Any:

@@ -17,6 +17,8 @@ from pyram.errors import ProgrammingError
 __all__ = ["Aliased", "Select", "alias", "exists", "select"]
 
 R = TypeVar("R")
+#: Covariant: a ``Select[tuple[str, int]]`` is a ``Select[tuple[str, int | None]]``.
+R_co = TypeVar("R_co", covariant=True)
 M = TypeVar("M")  # a table class (any class: Expr instances are not classes)
 T = TypeVar("T")
 T1 = TypeVar("T1")
@@ -86,7 +88,7 @@ def source_key(source: Any) -> tuple[Any, ...]:
     return ("table", source)
 
 
-class Select(Generic[R]):
+class Select(Generic[R_co]):
     """A SELECT query whose rows are of type ``R``."""
 
     __slots__ = (*_SLOTS, "_cache_key")
@@ -197,31 +199,31 @@ class Select(Generic[R]):
         return self._with(is_distinct=True)
 
     # ------------------------------------------------------------------ set operations
-    def union(self, other: Select[R]) -> Select[R]:
+    def union(self: Select[R], other: Select[R]) -> Select[R]:
         """Rows of either query, duplicates removed."""
         return self._compound("union", False, other)
 
-    def union_all(self, other: Select[R]) -> Select[R]:
+    def union_all(self: Select[R], other: Select[R]) -> Select[R]:
         """Rows of both queries, duplicates kept."""
         return self._compound("union", True, other)
 
-    def intersect(self, other: Select[R]) -> Select[R]:
+    def intersect(self: Select[R], other: Select[R]) -> Select[R]:
         """Rows in both queries."""
         return self._compound("intersect", False, other)
 
-    def intersect_all(self, other: Select[R]) -> Select[R]:
+    def intersect_all(self: Select[R], other: Select[R]) -> Select[R]:
         """Rows in both queries, as many times as in both (bag semantics)."""
         return self._compound("intersect", True, other)
 
-    def except_(self, other: Select[R]) -> Select[R]:
+    def except_(self: Select[R], other: Select[R]) -> Select[R]:
         """Rows of this query not in ``other``."""
         return self._compound("except", False, other)
 
-    def except_all(self, other: Select[R]) -> Select[R]:
+    def except_all(self: Select[R], other: Select[R]) -> Select[R]:
         """Bag difference."""
         return self._compound("except", True, other)
 
-    def _compound(self, kind: str, keep_all: bool, other: Select[R]) -> Select[R]:
+    def _compound(self: Select[R], kind: str, keep_all: bool, other: Select[R]) -> Select[R]:
         if not isinstance(other, Select):
             raise ProgrammingError(f"{kind} needs another select()")
         return self._with(compounds=(*self.compounds, (kind, keep_all, other)))

@@ -1,0 +1,31 @@
+"""Result types the checkers must refuse (issue 17); each marked line is flagged by both."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyram
+from pyram import Col, Select
+
+
+@pyram.table
+class User(pyram.Table):
+    id: Col[int] = pyram.column(primary_key=True)
+    name: Col[str]
+    age: Col[int]
+    email: Col[str | None] = pyram.column(default=None)
+
+
+db = pyram.Database()
+q = pyram.select(User.name, User.email)
+
+s1: int | None = db.scalar(pyram.select(User.name, User.age))  # type: ignore[assignment]
+s2: str = db.scalar(pyram.select(User.name))  # type: ignore[assignment]
+s3: User = db.scalar(User.select())  # type: ignore[assignment]
+s4: str | None = db.scalar(User.select())  # type: ignore[assignment]
+n1: Select[tuple[str, str]] = q  # type: ignore[assignment]
+n2: Sequence[tuple[str, str]] = db.all(q)  # type: ignore[arg-type]
+n3: list[tuple[int, str | None]] = db.all(q)  # type: ignore[arg-type]
+n4: Select[tuple[str]] = q  # type: ignore[assignment]
+n5: Select[User] = pyram.select(User.id)  # type: ignore[assignment]
+n6: tuple[str, str] = db.one(q)  # type: ignore[assignment]

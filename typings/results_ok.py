@@ -1,0 +1,34 @@
+"""Result types of queries (issue 17): ``db.scalar`` of any select, covariant ``Select``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from typing_extensions import assert_type
+
+import pyram
+from pyram import Col, Select
+
+
+@pyram.table
+class User(pyram.Table):
+    id: Col[int] = pyram.column(primary_key=True)
+    name: Col[str]
+    age: Col[int]
+    email: Col[str | None] = pyram.column(default=None)
+
+
+db = pyram.Database()
+
+# db.scalar: the first column of the first row (None when there is no row), at any width
+assert_type(db.scalar(pyram.select(User.id)), int | None)
+assert_type(db.scalar(pyram.select(User.name, User.age)), str | None)
+assert_type(db.scalar(pyram.select(User.email, User.id, User.age, User.name)), str | None)
+assert_type(db.scalar(User.select()), User | None)
+
+# Select is covariant: a query of non-null columns serves where nullable rows are expected
+q = pyram.select(User.name, User.age)
+wider: Select[tuple[str, int | None]] = q
+rows: Sequence[tuple[str, int | None]] = db.all(q)
+first: tuple[str, float] | None = db.first(q)
+assert_type(q.union(pyram.select(User.name, User.id)), Select[tuple[str, int]])
