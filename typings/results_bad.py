@@ -29,3 +29,5 @@ n3: list[tuple[int, str | None]] = db.all(q)  # type: ignore[arg-type]
 n4: Select[tuple[str]] = q  # type: ignore[assignment]
 n5: Select[User] = pyram.select(User.id)  # type: ignore[assignment]
 n6: tuple[str, str] = db.one(q)  # type: ignore[assignment]
+nine = pyram.select(User.id, User.name, User.age, User.email, User.id, User.name, User.age, User.email, User.age)
+w1: str = db.one(nine)[8]  # type: ignore[assignment]

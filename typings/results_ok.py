@@ -32,3 +32,15 @@ wider: Select[tuple[str, int | None]] = q
 rows: Sequence[tuple[str, int | None]] = db.all(q)
 first: tuple[str, float] | None = db.first(q)
 assert_type(q.union(pyram.select(User.name, User.id)), Select[tuple[str, int]])
+
+# selects of up to 16 columns keep every column's type
+U = User
+wide = pyram.select(U.id, U.name, U.age, U.email, U.id, U.name, U.age, U.email, U.id, U.name,
+                    U.age, U.email, U.id, U.name, U.age, U.email)  # fmt: skip
+assert_type(
+    db.all(wide),
+    list[tuple[int, str, int, str | None, int, str, int, str | None, int, str, int, str | None,
+               int, str, int, str | None]],
+)  # fmt: skip
+nine = pyram.select(U.id, U.name, U.age, U.email, U.id, U.name, U.age, U.email, U.age)
+assert_type(db.one(nine)[8], int)

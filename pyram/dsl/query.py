@@ -8,27 +8,19 @@ values, and cached by shape (:meth:`Select.cache_key` is computed once).
 
 from __future__ import annotations
 
-from typing import Any, Generic, Self, TypeVar, overload
+from typing import Any, Generic, Self, TypeVar
 
 from pyram.dsl.expr import Expr, Ordering, Predicate, SubqueryExpr, wrap
 from pyram.dsl.terms import ParamRef
 from pyram.errors import ProgrammingError
 
-__all__ = ["Aliased", "Select", "alias", "exists", "select"]
+__all__ = ["Aliased", "Select", "alias", "build_select", "exists"]
 
 R = TypeVar("R")
 #: Covariant: a ``Select[tuple[str, int]]`` is a ``Select[tuple[str, int | None]]``.
 R_co = TypeVar("R_co", covariant=True)
 M = TypeVar("M")  # a table class (any class: Expr instances are not classes)
 T = TypeVar("T")
-T1 = TypeVar("T1")
-T2 = TypeVar("T2")
-T3 = TypeVar("T3")
-T4 = TypeVar("T4")
-T5 = TypeVar("T5")
-T6 = TypeVar("T6")
-T7 = TypeVar("T7")
-T8 = TypeVar("T8")
 
 _SLOTS = (
     "entity",
@@ -281,65 +273,8 @@ def _count(count: Any, what: str) -> Expr[Any]:
     return wrap(count)
 
 
-@overload
-def select(entity: type[M], /) -> Select[M]: ...
-@overload
-def select(c1: Expr[T1], /) -> Select[tuple[T1]]: ...
-@overload
-def select(c1: Expr[T1], c2: Expr[T2], /) -> Select[tuple[T1, T2]]: ...
-@overload
-def select(c1: Expr[T1], c2: Expr[T2], c3: Expr[T3], /) -> Select[tuple[T1, T2, T3]]: ...
-@overload
-def select(
-    c1: Expr[T1], c2: Expr[T2], c3: Expr[T3], c4: Expr[T4], /
-) -> Select[tuple[T1, T2, T3, T4]]: ...
-@overload
-def select(
-    c1: Expr[T1], c2: Expr[T2], c3: Expr[T3], c4: Expr[T4], c5: Expr[T5], /
-) -> Select[tuple[T1, T2, T3, T4, T5]]: ...
-@overload
-def select(
-    c1: Expr[T1], c2: Expr[T2], c3: Expr[T3], c4: Expr[T4], c5: Expr[T5], c6: Expr[T6], /
-) -> Select[tuple[T1, T2, T3, T4, T5, T6]]: ...
-@overload
-def select(
-    c1: Expr[T1],
-    c2: Expr[T2],
-    c3: Expr[T3],
-    c4: Expr[T4],
-    c5: Expr[T5],
-    c6: Expr[T6],
-    c7: Expr[T7],
-    /,
-) -> Select[tuple[T1, T2, T3, T4, T5, T6, T7]]: ...
-@overload
-def select(
-    c1: Expr[T1],
-    c2: Expr[T2],
-    c3: Expr[T3],
-    c4: Expr[T4],
-    c5: Expr[T5],
-    c6: Expr[T6],
-    c7: Expr[T7],
-    c8: Expr[T8],
-    /,
-) -> Select[tuple[T1, T2, T3, T4, T5, T6, T7, T8]]: ...
-@overload
-def select(
-    c1: Expr[Any],
-    c2: Expr[Any],
-    c3: Expr[Any],
-    c4: Expr[Any],
-    c5: Expr[Any],
-    c6: Expr[Any],
-    c7: Expr[Any],
-    c8: Expr[Any],
-    c9: Expr[Any],
-    /,
-    *more: Expr[Any],
-) -> Select[tuple[Any, ...]]: ...
-def select(*columns: Any) -> Select[Any]:
-    """A query: ``select(User)`` for whole rows, ``select(User.name, func.count())`` for tuples."""
+def build_select(*columns: Any) -> Select[Any]:
+    """The query ``pyram.select`` builds (its typed overloads are in ``selecting.py``)."""
     if len(columns) == 1 and isinstance(columns[0], type | Aliased):
         return Select(entity=columns[0])
     if not columns:
