@@ -31,3 +31,6 @@ n5: Select[User] = pyram.select(User.id)  # type: ignore[assignment]
 n6: tuple[str, str] = db.one(q)  # type: ignore[assignment]
 nine = pyram.select(User.id, User.name, User.age, User.email, User.id, User.name, User.age, User.email, User.age)
 w1: str = db.one(nine)[8]  # type: ignore[assignment]
+User.id.in_(pyram.select(User.name))  # type: ignore[arg-type]
+User.email.not_in(pyram.select(User.age))  # type: ignore[arg-type]
+User.name.in_(pyram.select(User.name, User.age))  # type: ignore[arg-type]

@@ -44,3 +44,9 @@ assert_type(
 )  # fmt: skip
 nine = pyram.select(U.id, U.name, U.age, U.email, U.id, U.name, U.age, U.email, U.age)
 assert_type(db.one(nine)[8], int)
+
+# IN (subquery): the subquery's column must hold the same type (NULLs allowed on either side)
+maybe_boss = pyram.select(User.email)
+User.id.in_(pyram.select(User.age))
+User.name.not_in(maybe_boss)
+User.email.in_(pyram.select(User.name))
