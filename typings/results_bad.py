@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pyram
-from pyram import Col, Select
+from pyram import Col, Expr, Select, func
 
 
 @pyram.table
@@ -34,3 +34,7 @@ w1: str = db.one(nine)[8]  # type: ignore[assignment]
 User.id.in_(pyram.select(User.name))  # type: ignore[arg-type]
 User.email.not_in(pyram.select(User.age))  # type: ignore[arg-type]
 User.name.in_(pyram.select(User.name, User.age))  # type: ignore[arg-type]
+c1: Expr[str] = pyram.case((User.age > 17, "adult"))  # type: ignore[assignment]
+c2: object = pyram.case((User.age > 17, User.name), else_=User.age)  # type: ignore[arg-type]
+c3: object = func.coalesce(User.email, User.age)  # type: ignore[arg-type]
+c4: Expr[str] = func.coalesce(User.email, User.email)  # type: ignore[assignment]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing_extensions import assert_type
 
 import pyram
-from pyram import Col, Select
+from pyram import Col, Expr, Select, func
 
 
 @pyram.table
@@ -50,3 +50,12 @@ maybe_boss = pyram.select(User.email)
 User.id.in_(pyram.select(User.age))
 User.name.not_in(maybe_boss)
 User.email.in_(pyram.select(User.name))
+
+# case: no else_ means NULL when no branch is taken; coalesce with a non-null fallback is non-null
+assert_type(pyram.case((User.age > 17, "adult"), else_="minor"), Expr[str])
+assert_type(pyram.case((User.age > 17, User.name), (User.id > 5, "x"), else_=User.name), Expr[str])
+assert_type(pyram.case((User.age > 17, User.name)), Expr[str | None])
+assert_type(pyram.case((User.age > 17, "adult")), Expr[str | None])
+assert_type(func.coalesce(User.email, User.name), Expr[str])
+assert_type(func.coalesce(User.email, "none"), Expr[str])
+assert_type(func.coalesce(User.email, User.email), Expr[str | None])
