@@ -33,6 +33,7 @@ EXAMPLE_PAGES = (
     "ecosystem.md",
     "migrations.md",
     "limits.md",
+    "typing.md",
 )
 #: Pages with ```python blocks that are not run, and why (every other page's blocks run).
 NOT_RUN_PAGES = {

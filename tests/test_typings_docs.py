@@ -36,7 +36,7 @@ def page_module(page: str, target_dir: Path) -> Path:
     for line, code in python_blocks((DOCS / page).read_text(encoding="utf-8")):
         if not code.startswith(_SKIP_MARK):
             parts.append(f"# --- {page}:{line}\n{code}")
-    target = target_dir / (page.removesuffix(".md").replace("-", "_") + ".py")
+    target = target_dir / ("doc_" + page.removesuffix(".md").replace("-", "_") + ".py")
     target.write_text("\n".join(parts), encoding="utf-8")
     return target
 
