@@ -38,3 +38,27 @@ def test_int_with_decimal_gives_decimal_in_both_orders_and_null_propagates() -> 
         pyram.select(Line.qty * Line.price, Line.price * Line.qty, 2 * Line.price, 1 - Line.spare)
     )
     assert row == (Decimal("7.50"), Decimal("7.50"), Decimal("5.00"), None)
+
+
+@pyram.table
+class Shop(pyram.Table):
+    id: Col[int] = pyram.column(primary_key=True)
+    line_id: Col[int | None] = pyram.column(default=None)
+
+
+def test_whole_model_select_on_the_nullable_side_of_an_outer_join_is_refused() -> None:
+    db = pyram.Database()
+    db.create(Line, Shop)
+    db.insert(Line(id=1, qty=3, price=Decimal("2.50")))
+    db.insert(Shop(id=7))
+    on = Shop.line_id.eq(Line.id)
+    for join in (Line.select().right_join, Line.select().full_join):
+        try:
+            join(Shop, on=on)
+        except pyram.ProgrammingError as exc:
+            assert "select its columns instead" in str(exc)
+        else:
+            raise AssertionError("a whole-model select on the nullable side was accepted")
+    # the model on the kept side is fine, and the columns of the missing side come back None
+    assert db.all(Shop.select().left_join(Line, on=on)) == [Shop(id=7)]
+    assert db.all(pyram.select(Line.id, Shop.id).right_join(Shop, on=on)) == [(None, 7)]
