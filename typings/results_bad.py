@@ -39,3 +39,12 @@ c2: object = pyram.case((User.age > 17, User.name), else_=User.age)  # type: ign
 c3: object = func.coalesce(User.email, User.age)  # type: ignore[arg-type]
 c4: Expr[str] = func.coalesce(User.email, User.email)  # type: ignore[assignment]
 bad_join = User.select().join(42)  # type: ignore[arg-type]
+
+
+def by_age(low: int, high: int) -> None: ...
+
+
+between = db.typed(User.select().where(User.age.between(pyram.param("low", int), pyram.param("high", int))), by_age)
+p1 = between(low="18", high=30)  # type: ignore[arg-type]
+p2 = between(lo=18, high=30)  # type: ignore[call-arg]
+p3: list[tuple[int]] = between(low=18, high=30)  # type: ignore[assignment]

@@ -59,3 +59,13 @@ assert_type(pyram.case((User.age > 17, "adult")), Expr[str | None])
 assert_type(func.coalesce(User.email, User.name), Expr[str])
 assert_type(func.coalesce(User.email, "none"), Expr[str])
 assert_type(func.coalesce(User.email, User.email), Expr[str | None])
+
+
+# typed parameters: a signature names the query's parameters with their types
+def by_age(low: int, high: int) -> None: ...
+
+
+between = db.typed(User.select().where(User.age.between(pyram.param("low", int), pyram.param("high", int))), by_age)
+assert_type(between(low=18, high=30), list[User])
+assert_type(between.first(18, 30), User | None)
+assert_type(between.one(low=18, high=30), User)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Literal, ParamSpec, TypeVar, overload
 
 from typing_extensions import TypeVarTuple
 
@@ -28,6 +28,7 @@ from pyram.api.queries import Queries
 from pyram.api.records import Records, stored_key
 from pyram.api.result import SqlResult
 from pyram.api.statements import Params, SqlSession
+from pyram.api.typed_query import TypedQuery
 from pyram.api.udf import DatabaseFunctions, FunctionsApi
 from pyram.catalog import TableSchema
 from pyram.dsl import Delete, Insert, Select, Update
@@ -52,6 +53,7 @@ T = TypeVar("T", bound=Table)
 R = TypeVar("R")
 T1 = TypeVar("T1")
 Rest = TypeVarTuple("Rest")
+P = ParamSpec("P")
 
 _NO_KEY: Any = object()  # sentinel: delete() called without a key
 
@@ -454,6 +456,11 @@ class Database(FilesApi, FunctionsApi):
             return found
         first: R | None = self._queries.first(prepared, _merge(params, kw))
         return first
+
+    def typed(self, query: Select[R], signature: Callable[P, object]) -> TypedQuery[P, R]:
+        """The query with parameters typed by ``signature`` (a function naming them with their
+        types): ``find = db.typed(q, by_id); find(id=3)`` (see ``pyram/api/typed_query.py``)."""
+        return TypedQuery(self, query, signature)
 
     def one(self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any) -> R:
         """The only row of a query.
