@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar
 
 from pyram.errors import ProgrammingError
 
 if TYPE_CHECKING:
-    from pyram.api.database import Database
     from pyram.dsl import Select
 
 __all__ = ["TypedQuery"]
@@ -32,12 +31,20 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+class _Reader(Protocol):
+    """The read methods of ``Database`` a typed query runs on (no import of database.py)."""
+
+    def all(self, query: Select[R], params: dict[str, Any], /) -> list[R]: ...
+    def first(self, query: Select[R], params: dict[str, Any], /) -> R | None: ...
+    def one(self, query: Select[R], params: dict[str, Any], /) -> R: ...
+
+
 class TypedQuery(Generic[P, R]):
     """A query whose parameters are typed by a signature; call it like the signature."""
 
     __slots__ = ("_db", "_query", "_signature")
 
-    def __init__(self, db: Database, query: Select[R], signature: Callable[P, object]) -> None:
+    def __init__(self, db: _Reader, query: Select[R], signature: Callable[P, object]) -> None:
         self._db = db
         self._query = query
         self._signature = inspect.signature(signature)
