@@ -20,15 +20,18 @@ from pyram.api import (
     Cursor,
     Database,
     Row,
+    RowVersion,
     SqlFunction,
     SqlResult,
+    TransactionLike,
+    TypedDatabase,
     apilevel,
     connect,
     paramstyle,
     threadsafety,
     udf,
 )
-from pyram.catalog import CheckConstraint, ForeignKey, IndexSpec, TableSchema
+from pyram.catalog import CheckConstraint, ForeignKey, IndexSpec, Retention, TableSchema
 from pyram.dsl import (
     Column,
     Expr,
@@ -47,10 +50,12 @@ from pyram.dsl import (
 )
 from pyram.engine import format_query_plan
 from pyram.errors import (
+    CapacityError,
     CorruptFileError,
     DatabaseError,
     DataError,
     Error,
+    HistoryError,
     IntegrityError,
     InterfaceError,
     InternalError,
@@ -65,6 +70,7 @@ from pyram.errors import (
     Warning,
 )
 from pyram.model import Col, Table, asdict, column, replace, schema_of, table
+from pyram.server import serve
 from pyram.txn import Change, Transaction
 from pyram.types import JSON, AwareDatetime
 
@@ -73,6 +79,7 @@ __version__ = "0.1.0"
 __all__ = [
     "JSON",
     "AwareDatetime",
+    "CapacityError",
     "Change",
     "CheckConstraint",
     "Col",
@@ -86,6 +93,7 @@ __all__ = [
     "Error",
     "Expr",
     "ForeignKey",
+    "HistoryError",
     "IndexSpec",
     "IntegrityError",
     "InterfaceError",
@@ -96,15 +104,19 @@ __all__ = [
     "OperationalError",
     "PersistenceError",
     "ProgrammingError",
+    "Retention",
     "Row",
     "SchemaMismatchError",
     "SerializationFailure",
     "SqlResult",
+    "RowVersion",
     "Select",
     "SqlFunction",
     "Table",
     "TableSchema",
     "Transaction",
+    "TransactionLike",
+    "TypedDatabase",
     "Warning",
     "__version__",
     "alias",
@@ -120,6 +132,7 @@ __all__ = [
     "lit",
     "param",
     "select",
+    "serve",
     "udf",
     "update",
     "column",

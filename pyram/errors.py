@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "CapacityError",
     "CorruptFileError",
     "DataError",
     "DatabaseError",
     "Error",
+    "HistoryError",
     "IntegrityError",
     "InterfaceError",
     "InternalError",
@@ -129,6 +131,17 @@ class SchemaMismatchError(PersistenceError):
 
 class SerializationFailure(OperationalError):
     """A transaction conflicts with one committed concurrently; retry it from the start."""
+
+
+class HistoryError(OperationalError):
+    """A read as of a past point that the kept history does not reach: the table keeps no
+    history, the point was pruned (older than the retention) or precedes the history's start
+    (or the table's last schema change), or it lies in the future."""
+
+
+class CapacityError(OperationalError):
+    """A write would take a cache table past its ``max_rows``/``max_bytes`` and its policy is
+    ``evict="none"``: the write is refused and the database is left unchanged."""
 
 
 class IntegrityError(DatabaseError):

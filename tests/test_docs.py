@@ -33,6 +33,10 @@ EXAMPLE_PAGES = (
     "ecosystem.md",
     "migrations.md",
     "limits.md",
+    "time-travel.md",
+    "cache.md",
+    "postgres-dialect.md",
+    "server.md",
     "typing.md",
 )
 #: Pages with ```python blocks that are not run, and why (every other page's blocks run).
@@ -41,7 +45,9 @@ NOT_RUN_PAGES = {
     "dbapi.md": "driver examples (PEP 249 compliance is tested by tests/test_dbapi*.py)",
     "index.md": "the README's overview",
     "performance.md": "benchmark fragments",
+    "postgres-backend.md": "needs a PostgreSQL server: tests/test_pg_backend.py runs it",
     "shell.md": "shell sessions",
+    "postgres.md": "needs a PostgreSQL server: tests/pg/test_pg_docs.py runs them against one",
 }
 #: Phrases of documentation written before a feature existed (issue 19 found these drifted):
 #: a page that still promises something "planned" or "not raised yet" is out of date.
@@ -49,7 +55,10 @@ STALE_PHRASES = ("planned DB-API", "not raised yet", "arrive later", "not built 
 
 #: Pages whose examples need optional packages: skipped when one is missing (CI installs the
 #: ``ecosystem`` extra, so there they always run).
-PAGE_NEEDS = {"ecosystem.md": ("sqlalchemy", "pandas", "polars", "pyarrow")}
+PAGE_NEEDS = {
+    "ecosystem.md": ("sqlalchemy", "pandas", "polars", "pyarrow"),
+    "server.md": ("psycopg", "asyncpg", "sqlalchemy"),
+}
 
 # An opening fence: optional indentation (inside an admonition), ```python, optional attributes
 # such as title="models.py"; then the body up to a closing fence at the same indentation.

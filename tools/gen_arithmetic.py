@@ -39,6 +39,7 @@ an int literal (also acceptable as a float) picks the int overload: those overla
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
@@ -77,6 +78,21 @@ def maybe(kind: str, nullable: bool) -> str:
     return f"{kind} | None" if nullable else kind
 
 
+#: INTERVAL arithmetic (non-null operands): DATETIME +/- INTERVAL, INTERVAL +/- INTERVAL,
+#: INTERVAL * number.
+INTERVAL = {
+    "add": (
+        ("dt.datetime", "dt.timedelta | Expr[dt.timedelta]", "dt.datetime"),
+        ("dt.timedelta", "dt.timedelta | Expr[dt.timedelta]", "dt.timedelta"),
+    ),
+    "sub": (
+        ("dt.datetime", "dt.timedelta | Expr[dt.timedelta]", "dt.datetime"),
+        ("dt.timedelta", "dt.timedelta | Expr[dt.timedelta]", "dt.timedelta"),
+    ),
+    "mul": (("dt.timedelta", "int | float | Expr[int] | Expr[float]", "dt.timedelta"),),
+}
+
+
 def forward(stem: str, always_null: bool) -> list[str]:
     """Overloads of ``self op other``: non-null operands, then a nullable left operand."""
     out = []
@@ -92,6 +108,8 @@ def forward(stem: str, always_null: bool) -> list[str]:
             out.append(
                 f"def __{stem}__(self: Arithmetic[{left}], other: Expr[{right} | None]) -> Expr[{result} | None]: ..."
             )
+    for left, other, result in INTERVAL.get(stem, ()):
+        out.append(f"def __{stem}__(self: Arithmetic[{left}], other: {other}) -> Expr[{result}]: ...")
     for left in KINDS:
         for right in KINDS:
             result = promote(left, right)

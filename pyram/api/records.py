@@ -9,7 +9,7 @@ written back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any, Literal
 
@@ -25,12 +25,15 @@ __all__ = ["Handle", "Records", "stored_key"]
 class Records:
     """Writes and counts of model instances on one store, and the key handles reads use."""
 
-    __slots__ = ("handles", "store")
+    __slots__ = ("handles", "rewritten", "store")
 
     def __init__(self, store: Store) -> None:
         self.store = store
         #: model class -> what a primary-key read needs (cleared on every schema change)
         self.handles: dict[type, Handle] = {}
+        #: told (model, table, row id) when update/upsert wrote a row with the values it
+        #: had: the store saw no change, a cache table still counts a write (pyram.cache)
+        self.rewritten: Callable[[type, TableData, int], None] | None = None
 
     def data_for(self, model: type[Table]) -> TableData:
         """The table of ``model``, which must have been created from (or attached to) it."""
@@ -90,7 +93,8 @@ class Records:
             rid = self._rid_for(data, _pk_of(values, data.schema))
             if rid is None:
                 return False
-            self.store.update(data.schema.name, rid, values)
+            if not self.store.update(data.schema.name, rid, values) and self.rewritten:
+                self.rewritten(type(obj), data, rid)
             return True
 
     def upsert(self, obj: Table) -> Literal["insert", "update"]:
@@ -101,7 +105,8 @@ class Records:
             if rid is None:
                 self.store.insert(data.schema.name, [[v] for v in values])
                 return "insert"
-            self.store.update(data.schema.name, rid, values)
+            if not self.store.update(data.schema.name, rid, values) and self.rewritten:
+                self.rewritten(type(obj), data, rid)
             return "update"
 
     def delete_object(self, obj: Table) -> bool:

@@ -8,7 +8,17 @@ from pyram.catalog.alter import (
     rename_table,
 )
 from pyram.catalog.builder import ColumnDecl, define_table
+from pyram.catalog.cache_policy import (
+    EVICT_POLICIES,
+    CachePolicy,
+    EvictPolicy,
+    ExpireAfter,
+    check_cache_policy,
+    make_cache_policy,
+    policy_from_options,
+)
 from pyram.catalog.catalog import Catalog, resolve_target
+from pyram.catalog.retention import Retention, as_retention
 from pyram.catalog.schema import (
     NO_DEFAULT,
     SQL_TIME_DEFAULTS,
@@ -23,6 +33,15 @@ from pyram.catalog.schema import (
 )
 
 __all__ = [
+    "Retention",
+    "as_retention",
+    "EVICT_POLICIES",
+    "CachePolicy",
+    "EvictPolicy",
+    "ExpireAfter",
+    "check_cache_policy",
+    "make_cache_policy",
+    "policy_from_options",
     "NO_DEFAULT",
     "SQL_TIME_DEFAULTS",
     "Catalog",

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import attrs
 
+from pyram.catalog.cache_policy import CachePolicy
 from pyram.errors import ProgrammingError
 from pyram.types import DataType
 
@@ -182,6 +183,7 @@ class TableSchema:
         row_class: the model class rows are returned as, or None for tables made in SQL.
         rowid_column: the ``INTEGER PRIMARY KEY`` column that, as in SQLite, takes the next
             integer (one more than the largest) when an INSERT leaves it out or gives NULL.
+        cache: the table's expiry and eviction policy (see :mod:`pyram.cache`), or None.
     """
 
     name: str
@@ -193,6 +195,7 @@ class TableSchema:
     checks: tuple[CheckConstraint, ...] = ()
     row_class: type | None = None
     rowid_column: str | None = None
+    cache: CachePolicy | None = None
     _positions: dict[str, int] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:

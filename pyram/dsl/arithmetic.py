@@ -11,6 +11,7 @@ an int literal (also acceptable as a float) picks the int overload: those overla
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
@@ -59,6 +60,10 @@ class Arithmetic(Generic[T]):
     def __add__(self: Arithmetic[Decimal], other: Decimal | Expr[Decimal]) -> Expr[Decimal]: ...  # fmt: skip
     @overload
     def __add__(self: Arithmetic[Decimal], other: Expr[Decimal | None]) -> Expr[Decimal | None]: ...  # fmt: skip
+    @overload
+    def __add__(self: Arithmetic[dt.datetime], other: dt.timedelta | Expr[dt.timedelta]) -> Expr[dt.datetime]: ...  # fmt: skip
+    @overload
+    def __add__(self: Arithmetic[dt.timedelta], other: dt.timedelta | Expr[dt.timedelta]) -> Expr[dt.timedelta]: ...  # fmt: skip
     @overload
     def __add__(self: Arithmetic[int | None], other: int | Expr[int] | Expr[int | None]) -> Expr[int | None]: ...  # fmt: skip
     @overload
@@ -138,6 +143,10 @@ class Arithmetic(Generic[T]):
     @overload
     def __sub__(self: Arithmetic[Decimal], other: Expr[Decimal | None]) -> Expr[Decimal | None]: ...  # fmt: skip
     @overload
+    def __sub__(self: Arithmetic[dt.datetime], other: dt.timedelta | Expr[dt.timedelta]) -> Expr[dt.datetime]: ...  # fmt: skip
+    @overload
+    def __sub__(self: Arithmetic[dt.timedelta], other: dt.timedelta | Expr[dt.timedelta]) -> Expr[dt.timedelta]: ...  # fmt: skip
+    @overload
     def __sub__(self: Arithmetic[int | None], other: int | Expr[int] | Expr[int | None]) -> Expr[int | None]: ...  # fmt: skip
     @overload
     def __sub__(self: Arithmetic[int | None], other: float | Expr[float] | Expr[float | None]) -> Expr[float | None]: ...  # fmt: skip
@@ -215,6 +224,8 @@ class Arithmetic(Generic[T]):
     def __mul__(self: Arithmetic[Decimal], other: Decimal | Expr[Decimal]) -> Expr[Decimal]: ...  # fmt: skip
     @overload
     def __mul__(self: Arithmetic[Decimal], other: Expr[Decimal | None]) -> Expr[Decimal | None]: ...  # fmt: skip
+    @overload
+    def __mul__(self: Arithmetic[dt.timedelta], other: int | float | Expr[int] | Expr[float]) -> Expr[dt.timedelta]: ...  # fmt: skip
     @overload
     def __mul__(self: Arithmetic[int | None], other: int | Expr[int] | Expr[int | None]) -> Expr[int | None]: ...  # fmt: skip
     @overload

@@ -103,6 +103,8 @@ class Expr(Arithmetic[T], Generic[T]):
     def __lt__(self: Expr[dt.time] | Expr[dt.time | None], other: dt.time | Expr[dt.time] | Expr[dt.time | None]) -> Predicate: ...
     @overload
     def __lt__(self: Expr[uuid.UUID] | Expr[uuid.UUID | None], other: uuid.UUID | Expr[uuid.UUID] | Expr[uuid.UUID | None]) -> Predicate: ...
+    @overload
+    def __lt__(self: Expr[dt.timedelta] | Expr[dt.timedelta | None], other: dt.timedelta | Expr[dt.timedelta] | Expr[dt.timedelta | None]) -> Predicate: ...
     def __lt__(self, other: Any) -> Predicate:
         return Predicate("cmp", ("<", self, wrap(other)))
 
@@ -122,6 +124,8 @@ class Expr(Arithmetic[T], Generic[T]):
     def __le__(self: Expr[dt.time] | Expr[dt.time | None], other: dt.time | Expr[dt.time] | Expr[dt.time | None]) -> Predicate: ...
     @overload
     def __le__(self: Expr[uuid.UUID] | Expr[uuid.UUID | None], other: uuid.UUID | Expr[uuid.UUID] | Expr[uuid.UUID | None]) -> Predicate: ...
+    @overload
+    def __le__(self: Expr[dt.timedelta] | Expr[dt.timedelta | None], other: dt.timedelta | Expr[dt.timedelta] | Expr[dt.timedelta | None]) -> Predicate: ...
     def __le__(self, other: Any) -> Predicate:
         return Predicate("cmp", ("<=", self, wrap(other)))
 
@@ -141,6 +145,8 @@ class Expr(Arithmetic[T], Generic[T]):
     def __gt__(self: Expr[dt.time] | Expr[dt.time | None], other: dt.time | Expr[dt.time] | Expr[dt.time | None]) -> Predicate: ...
     @overload
     def __gt__(self: Expr[uuid.UUID] | Expr[uuid.UUID | None], other: uuid.UUID | Expr[uuid.UUID] | Expr[uuid.UUID | None]) -> Predicate: ...
+    @overload
+    def __gt__(self: Expr[dt.timedelta] | Expr[dt.timedelta | None], other: dt.timedelta | Expr[dt.timedelta] | Expr[dt.timedelta | None]) -> Predicate: ...
     def __gt__(self, other: Any) -> Predicate:
         return Predicate("cmp", (">", self, wrap(other)))
 
@@ -160,6 +166,8 @@ class Expr(Arithmetic[T], Generic[T]):
     def __ge__(self: Expr[dt.time] | Expr[dt.time | None], other: dt.time | Expr[dt.time] | Expr[dt.time | None]) -> Predicate: ...
     @overload
     def __ge__(self: Expr[uuid.UUID] | Expr[uuid.UUID | None], other: uuid.UUID | Expr[uuid.UUID] | Expr[uuid.UUID | None]) -> Predicate: ...
+    @overload
+    def __ge__(self: Expr[dt.timedelta] | Expr[dt.timedelta | None], other: dt.timedelta | Expr[dt.timedelta] | Expr[dt.timedelta | None]) -> Predicate: ...
     def __ge__(self, other: Any) -> Predicate:
         return Predicate("cmp", (">=", self, wrap(other)))
 
@@ -210,7 +218,7 @@ class Expr(Arithmetic[T], Generic[T]):
 
         if isinstance(values, Select):
             return Predicate("insub", (self, values, False))
-        return Predicate("in", (self, tuple(wrap(v) for v in values), False))
+        return _in_values(self, values, False)
 
     @overload
     def not_in(self: Expr[S], values: Iterable[S]) -> Predicate: ...
@@ -228,7 +236,7 @@ class Expr(Arithmetic[T], Generic[T]):
 
         if isinstance(values, Select):
             return Predicate("insub", (self, values, True))
-        return Predicate("in", (self, tuple(wrap(v) for v in values), True))
+        return _in_values(self, values, True)
 
     @overload
     def between(self: Expr[S], low: S | Expr[S], high: S | Expr[S]) -> Predicate: ...
@@ -387,6 +395,35 @@ class Ordering:
 
     def _key(self) -> tuple[Any, ...]:
         return ("order", self.expr._key(), self.descending, self.nulls_first)
+
+
+class Values:
+    """The plain values of an ``in_`` list as one tuple, not a literal node per value (a
+    list of 100,000 values is typed and probed as a whole; see ``plan.expr.InValues``)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: tuple[Any, ...]) -> None:
+        self.values = values
+
+    def cache_key(self) -> tuple[Any, ...]:
+        """A key telling 1, 1.0 and True apart (JSON-like values keyed by their repr)."""
+        values = self.values
+        kinds = tuple(map(type, values))
+        return ("values", kinds, values if _hashable(values) else repr(values))
+
+    def __repr__(self) -> str:
+        return f"Values({self.values!r})"
+
+
+def _in_values(arg: Expr[Any], values: Iterable[Any], negated: bool) -> Predicate:
+    """``arg [NOT] IN values``: plain values as one :class:`Values`, else a node per item."""
+    from pyram.dsl.query import Select
+
+    items = tuple(values)
+    if any(issubclass(kind, Expr | Select) for kind in set(map(type, items))):
+        return Predicate("in", (arg, tuple(wrap(v) for v in items), negated))
+    return Predicate("invalues", (arg, Values(items), negated))
 
 
 def _hashable(value: object) -> bool:

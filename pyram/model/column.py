@@ -60,6 +60,7 @@ class ColumnOptions:
     check: Callable[[Any], object] | None = None
     references: object = None
     on_delete: OnDelete = "restrict"
+    expires: bool = False
 
 
 @overload
@@ -72,6 +73,7 @@ def column(
     index: bool | Literal["hash", "sorted"] = ...,
     check: Callable[[T], object] | None = ...,
     on_delete: OnDelete = ...,
+    expires: bool = ...,
 ) -> Col[T | None]: ...
 
 
@@ -84,6 +86,7 @@ def column(
     index: bool | Literal["hash", "sorted"] = ...,
     check: Callable[[T], object] | None = ...,
     on_delete: OnDelete = ...,
+    expires: bool = ...,
 ) -> Col[T]: ...
 
 
@@ -100,6 +103,7 @@ def column(
     index: bool | Literal["hash", "sorted"] = ...,
     references: str | None = ...,
     on_delete: OnDelete = ...,
+    expires: bool = ...,
 ) -> Col[T | None]: ...
 
 
@@ -113,6 +117,7 @@ def column(
     check: Callable[[T], object] | None = ...,
     references: str | None = ...,
     on_delete: OnDelete = ...,
+    expires: bool = ...,
 ) -> Col[T]: ...
 
 
@@ -126,6 +131,7 @@ def column(
     check: Callable[[T], object] | None = ...,
     references: str | None = ...,
     on_delete: OnDelete = ...,
+    expires: bool = ...,
 ) -> Col[T]: ...
 
 
@@ -138,6 +144,7 @@ def column(
     check: Callable[[Any], object] | None = ...,
     references: str | None = ...,
     on_delete: OnDelete = ...,
+    expires: bool = ...,
 ) -> Any: ...
 
 
@@ -151,6 +158,7 @@ def column(
     check: Callable[[Any], object] | None = None,
     references: object = None,
     on_delete: OnDelete = "restrict",
+    expires: bool = False,
 ) -> Any:
     """Declare a column's constraints, index and default.
 
@@ -167,6 +175,8 @@ def column(
             forward references allowed), or ``"other.id"`` / ``"other"`` (its primary key).
         on_delete: what deleting a referenced row does: ``"restrict"`` (refuse),
             ``"cascade"`` (delete referencing rows) or ``"set null"``.
+        expires: the column holds the row's own expiry time (a ``datetime``, naive ones
+            read as UTC, or seconds since the epoch); see docs/cache.md.
 
     Returns:
         An attrs field carrying the options (typed for checkers as ``Col[T]``).
@@ -182,6 +192,7 @@ def column(
         check=check,
         references=references,
         on_delete=on_delete,
+        expires=expires,
     )
     if default_factory is not None:
         return attrs.field(factory=default_factory, metadata={_OPTIONS_KEY: options})

@@ -10,6 +10,7 @@ reuses it and no second rebuild (which would break zero-argument ``super()``) is
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import re
 import sys
@@ -25,10 +26,16 @@ from pyram.catalog import (
     CheckConstraint,
     ColumnDecl,
     ColumnSchema,
+    EvictPolicy,
+    ExpireAfter,
     ForeignKey,
     IndexSpec,
+    Retention,
     TableSchema,
+    as_retention,
+    check_cache_policy,
     define_table,
+    make_cache_policy,
 )
 from pyram.dsl import Column, Select
 from pyram.errors import DataError, IntegrityError, ProgrammingError
@@ -81,6 +88,8 @@ class Table(metaclass=TableMeta):
     __pyram_schema__: ClassVar[TableSchema]
     #: Builds an instance from stored column values (bypassing validation), set by :func:`table`.
     __pyram_build__: ClassVar[Callable[..., Any]]
+    #: the history retention given to @pyram.table(history=...), or None
+    __pyram_history__: ClassVar[Retention | None] = None
     #: Reads row ``rid`` of the table's column lists into an instance, set by :func:`table`.
     __pyram_read__: ClassVar[Callable[[Any, int], Any]]
 
@@ -214,6 +223,8 @@ def _build(
     checks: Iterable[Callable[[dict[str, Any]], object] | CheckConstraint],
     kw_only: bool,
     caller_locals: dict[str, Any],
+    cache: dict[str, Any] | None = None,
+    loader: Callable[[Any], Any] | None = None,
 ) -> type[T]:
     if not (isinstance(cls, type) and issubclass(cls, Table)):
         raise ProgrammingError(f"@pyram.table: {cls!r} must subclass pyram.Table")
@@ -222,10 +233,13 @@ def _build(
             raise ProgrammingError(f"{cls.__name__}: table classes cannot inherit other tables")
     table_name = name or table_name_for(cls.__name__)
     decls = []
+    expires: list[str] = []
     for attr_name, hint in _resolve_hints(cls, caller_locals).items():
         value_type = _value_type(cls, attr_name, hint)
         if value_type is None:
             continue
+        if options_of(cls.__dict__.get(attr_name)).expires:
+            expires.append(attr_name)
         decl, field = _declare_column(cls, table_name, attr_name, value_type)
         decls.append(decl)
         setattr(cls, attr_name, field)
@@ -245,6 +259,7 @@ def _build(
         checks=checks,
         row_class=new_cls,
     )
+    schema = _with_cache(schema, cache or {}, expires)
     meta = type(new_cls)
     for col in schema.columns:
         expr: Column[Any] = Column(table_name, col.name, col.dtype, col.nullable, new_cls)
@@ -252,7 +267,22 @@ def _build(
     type.__setattr__(new_cls, "__pyram_schema__", schema)
     type.__setattr__(new_cls, "__pyram_build__", make_row_builder(new_cls, schema))
     type.__setattr__(new_cls, "__pyram_read__", make_row_reader(new_cls, schema))
+    type.__setattr__(new_cls, "__pyram_loader__", loader)
     return new_cls
+
+
+def _with_cache(schema: TableSchema, options: dict[str, Any], expires: list[str]) -> TableSchema:
+    """``schema`` with the cache policy the decorator's options describe (if any)."""
+    if len(expires) > 1:
+        raise ProgrammingError(f"table {schema.name}: only one column can be expires=True")
+    policy = make_cache_policy(
+        schema.name, expires_column=expires[0] if expires else None, **options
+    )
+    if policy is None:
+        return schema
+    schema = attrs.evolve(schema, cache=policy)
+    check_cache_policy(schema)
+    return schema
 
 
 @overload
@@ -269,6 +299,13 @@ def table(
     foreign_keys: Iterable[ForeignKey] = (),
     checks: Iterable[Callable[[dict[str, Any]], object] | CheckConstraint] = (),
     kw_only: bool = False,
+    ttl: float | dt.timedelta | None = None,
+    expire_after: ExpireAfter = "write",
+    max_rows: int | None = None,
+    max_bytes: int | None = None,
+    evict: EvictPolicy | None = None,
+    loader: Callable[[Any], Any] | None = None,
+    history: Retention | dt.timedelta | int | None = None,
 ) -> Callable[[type[T]], type[T]]: ...
 
 
@@ -284,6 +321,13 @@ def table(
     foreign_keys: Iterable[ForeignKey] = (),
     checks: Iterable[Callable[[dict[str, Any]], object] | CheckConstraint] = (),
     kw_only: bool = False,
+    ttl: float | dt.timedelta | None = None,
+    expire_after: ExpireAfter = "write",
+    max_rows: int | None = None,
+    max_bytes: int | None = None,
+    evict: EvictPolicy | None = None,
+    loader: Callable[[Any], Any] | None = None,
+    history: Retention | dt.timedelta | int | None = None,
 ) -> type[T] | Callable[[type[T]], type[T]]:
     """Declare a table: ``@pyram.table`` or ``@pyram.table(name="users", ...)``.
 
@@ -299,14 +343,26 @@ def table(
         foreign_keys: composite foreign keys (:class:`~pyram.catalog.ForeignKey`).
         checks: table-level checks: predicates over a dict of the row's column values.
         kw_only: make every constructor argument keyword-only.
+        ttl: make it a cache table whose rows expire this long (seconds or a ``timedelta``)
+            after their last write, or last access with ``expire_after="access"``.
+        expire_after: ``"write"`` or ``"access"`` (a point read by key restarts the clock).
+        max_rows: the most rows the table keeps.
+        max_bytes: the most estimated bytes the table keeps (docs/cache.md says how).
+        evict: ``"lru"`` (default), ``"lfu"``, ``"fifo"``, ``"ttl"``, ``"random"`` or
+            ``"none"`` (a write past a limit raises ``CapacityError``).
+        loader: called with a key by ``db.get_or_load`` on a miss; returns a row or None.
+        history: keep committed versions for time travel (``db.all(q, as_of=...)``): a
+            ``timedelta``, a number of commits or a :class:`~pyram.Retention`; applied when
+            a database creates or attaches the table.
 
     Raises:
         ProgrammingError: an invalid declaration (unknown column, unsupported type, ...).
     """
     caller_locals = dict(sys._getframe(1).f_locals)
+    retention = as_retention(history)
 
     def wrap(klass: type[T]) -> type[T]:
-        return _build(
+        built = _build(
             klass,
             name=name,
             primary_key=primary_key,
@@ -316,6 +372,11 @@ def table(
             checks=checks,
             kw_only=kw_only,
             caller_locals=caller_locals,
+            cache={"ttl": ttl, "expire_after": expire_after, "max_rows": max_rows,
+                   "max_bytes": max_bytes, "evict": evict},
+            loader=loader,
         )
+        type.__setattr__(built, "__pyram_history__", retention)
+        return built
 
     return wrap if cls is None else wrap(cls)

@@ -44,6 +44,8 @@ def export_scope(
     """
     if store.transaction_thread == threading.get_ident():
         raise OperationalError(f"cannot {what} inside an open transaction")
+    if store.before_access is not None:
+        store.before_access()  # expired rows of cache tables are not written
     if not store.write_lock.acquire(timeout=store_txn.LOCK_TIMEOUT):
         raise OperationalError("database is locked")
     try:

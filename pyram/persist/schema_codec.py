@@ -24,9 +24,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import attrs
+
 from pyram.catalog import (
     NO_DEFAULT,
     SQL_TIME_DEFAULTS,
+    CachePolicy,
     CheckConstraint,
     ColumnSchema,
     ForeignKey,
@@ -124,13 +127,23 @@ def describe_table(schema: TableSchema) -> Description:
         ],
         "checks": [_describe_check(c) for c in schema.checks],
         "model": None if schema.row_class is None else _qualname(schema.row_class),
-    }
+    } | _describe_cache(schema)
+
+
+def _describe_cache(schema: TableSchema) -> Description:
+    """``{"cache": {...}}`` for a cache table (its policy's options), else nothing: plain
+    tables keep the description (and fingerprint) they always had."""
+    policy = schema.cache
+    if policy is None:
+        return {}
+    return {"cache": attrs.asdict(policy)}
 
 
 def _comparable(description: Description) -> Description:
     """What must agree between a file and a model: everything but names of Python code."""
     out = dict(description)
     out.pop("model", None)
+    out.pop("cache", None)  # a model may change its cache options without a migration
     out["columns"] = [
         {k: ("<python>" if k == "default_python" else v) for k, v in c.items() if k != "enum"}
         | ({"enum": c["enum"]["values"]} if "enum" in c else {})
@@ -239,6 +252,7 @@ def schema_from_description(
             for f in d["foreign_keys"]
         ),
         rowid_column=d["rowid_column"],
+        cache=None if d.get("cache") is None else CachePolicy(**d["cache"]),
     )
     _check_names(schema)
     checks = []
@@ -258,6 +272,7 @@ def schema_from_description(
             foreign_keys=schema.foreign_keys,
             checks=tuple(checks),
             rowid_column=schema.rowid_column,
+            cache=schema.cache,
         )
     return schema
 

@@ -28,6 +28,7 @@ from pyram.shell.commands_schema import (
     dump_command,
     indexes_command,
     schema_command,
+    stats_command,
     tables_command,
 )
 from pyram.shell.core import QuitShell, Shell, draw_query_plan
@@ -167,6 +168,9 @@ COMMANDS: dict[str, Command] = {
     "schema": Command(schema_command, "[TABLE]", "show CREATE statements (of every table, or one)"),
     "indexes": Command(indexes_command, "[TABLE]", "list the indexes (of every table, or one)"),
     "dump": Command(dump_command, "[TABLE]", "the database (or a table) as SQL text"),
+    "stats": Command(
+        stats_command, "[reset]", "rows, estimated bytes and cache counters of every table"
+    ),
     "mode": Command(_mode, "MODE [TABLE]", "set the output mode: " + ", ".join(MODES)),
     "headers": Command(_headers, "on|off", "show or hide the header line of results"),
     "nullvalue": Command(_nullvalue, "TEXT", "print NULL as TEXT (no TEXT: the mode's default)"),

@@ -121,3 +121,32 @@ def _inserts(shell: Shell, schema: TableSchema) -> Iterator[str]:
             batch.clear()
     if batch:
         yield "".join(batch)
+
+
+_STATS_COLUMNS = (
+    "table", "rows", "bytes", "hits", "misses", "loads", "load_errors", "expirations", "evictions"
+)
+
+
+def stats_command(shell: Shell, args: str) -> None:
+    """``.stats [reset]``: rows, estimated bytes and cache counters of every table
+    (``reset``: then zero the counters)."""
+    word = _one_argument(args, ".stats [reset]")
+    if word is not None and word.lower() != "reset":
+        raise ShellError("usage: .stats [reset]")
+    stats = shell.db.stats(reset=word is not None)
+    rows = [_STATS_COLUMNS] + [
+        (name, *(str(getattr(s, column)) for column in _STATS_COLUMNS[1:]))
+        for name, s in stats.items()
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_STATS_COLUMNS))]
+    shell.write(
+        "".join(
+            "  ".join(
+                cell.ljust(width) if i == 0 else cell.rjust(width)
+                for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+            + "\n"
+            for row in rows
+        )
+    )

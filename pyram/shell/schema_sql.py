@@ -30,9 +30,31 @@ def render_create_table(schema: TableSchema) -> str:
         for check in schema.checks
         if check.sql is None
     )
-    lines.append(");")
+    lines.append(")" + _cache_options(schema) + ";")
     lines.extend(_indexes(schema))
     return "\n".join(lines)
+
+
+def _cache_options(schema: TableSchema) -> str:
+    """`` WITH (ttl = 300, ...)`` for a cache table (the options that differ from the
+    defaults), else ``""``."""
+    policy = schema.cache
+    if policy is None:
+        return ""
+    options = []
+    if policy.ttl is not None:
+        options.append(f"ttl = {policy.ttl:g}")
+        if policy.expire_after != "write":
+            options.append(f"expire_after = '{policy.expire_after}'")
+    if policy.expires_column is not None:
+        options.append(f"expires = {sql_literal(policy.expires_column)}")
+    if policy.max_rows is not None:
+        options.append(f"max_rows = {policy.max_rows}")
+    if policy.max_bytes is not None:
+        options.append(f"max_bytes = {policy.max_bytes}")
+    if policy.bounded:
+        options.append(f"evict = '{policy.evict}'")
+    return f" WITH ({', '.join(options)})"
 
 
 def _indexes(schema: TableSchema) -> list[str]:

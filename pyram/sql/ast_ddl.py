@@ -13,10 +13,10 @@ import attrs
 
 from pyram.sql.ast import (
     ConflictAction,
-    Expr,
     IndexedColumn,
     Node,
     Select,
+    SqlExpr,
     Statement,
     TypeName,
 )
@@ -112,7 +112,7 @@ class UniqueConstraint(ColumnConstraint):
 class CheckConstraint(ColumnConstraint):
     """``CHECK (expr)``; ``text`` is the SQL text of ``expr`` as written."""
 
-    expr: Expr
+    expr: SqlExpr
     text: str = ""
 
 
@@ -120,7 +120,7 @@ class CheckConstraint(ColumnConstraint):
 class DefaultConstraint(ColumnConstraint):
     """``DEFAULT literal | signed-number | (expr)``."""
 
-    expr: Expr
+    expr: SqlExpr
 
 
 @attrs.frozen(kw_only=True)
@@ -173,7 +173,7 @@ class TableUnique(TableConstraint):
 class TableCheck(TableConstraint):
     """``CHECK (expr)``; ``text`` is the SQL text of ``expr`` as written."""
 
-    expr: Expr
+    expr: SqlExpr
     text: str = ""
 
 
@@ -187,7 +187,8 @@ class TableForeignKey(TableConstraint):
 
 @attrs.frozen(kw_only=True)
 class CreateTable(Statement):
-    """``CREATE [TEMP] TABLE [IF NOT EXISTS] name (defs) [WITHOUT ROWID] | AS select``."""
+    """``CREATE [TEMP] TABLE [IF NOT EXISTS] name (defs) [WITHOUT ROWID] [WITH (options)]
+    | AS select``; ``options`` are a cache table's ``name = value`` pairs (docs/cache.md)."""
 
     name: str
     columns: tuple[ColumnDef, ...] = ()
@@ -198,6 +199,7 @@ class CreateTable(Statement):
     without_rowid: bool = False
     strict: bool = False
     as_select: Select | None = None
+    options: tuple[tuple[str, int | float | str], ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -210,7 +212,7 @@ class CreateIndex(Statement):
     schema: str | None = None
     unique: bool = False
     if_not_exists: bool = False
-    where: Expr | None = None
+    where: SqlExpr | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -258,7 +260,7 @@ class CreateTrigger(Statement):
     body: tuple[Statement, ...]
     timing: TriggerTiming = TriggerTiming.BEFORE
     columns: tuple[str, ...] = ()
-    when: Expr | None = None
+    when: SqlExpr | None = None
     schema: str | None = None
     if_not_exists: bool = False
     temporary: bool = False

@@ -72,6 +72,10 @@ class Store(TransactionsMixin):
         #: called as a commit is about to become visible (a durable database writes its log
         #: record there); raising makes the commit fail and roll back
         self.commit_hook: Callable[[], None] | None = None
+        #: called as a read, a write statement or a transaction starts (outermost only, never
+        #: inside a transaction): cache tables remove their expired rows there, as a commit of
+        #: their own (see pyram.cache). None, and so free, while no table expires rows
+        self.before_access: Callable[[], None] | None = None
         #: (id of a table's data, catalog version) -> positions no constraint involves
         self._free_positions: dict[tuple[int, int], frozenset[int]] = {}
         self._init_transactions()

@@ -4,13 +4,14 @@
 ``events`` has :class:`Change` and the :class:`ChangeHub` that delivers committed changes.
 """
 
-from pyram.txn.events import Change, ChangeHub
+from pyram.txn.events import Change, ChangeHub, EventKind
 from pyram.txn.transaction import ISOLATION_LEVELS, Isolation, Transaction, TransactionManager
 
 __all__ = [
     "ISOLATION_LEVELS",
     "Change",
     "ChangeHub",
+    "EventKind",
     "Isolation",
     "Transaction",
     "TransactionManager",

@@ -26,14 +26,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
 from pyram.catalog import TableSchema
 from pyram.storage import ChangeKind, TableData
 
-__all__ = ["Change", "ChangeHub", "ChangeSubscriber", "CommitSubscriber"]
+__all__ = ["Change", "ChangeHub", "ChangeSubscriber", "CommitSubscriber", "EventKind"]
 
 log = logging.getLogger("pyram.events")
 
@@ -43,18 +43,22 @@ class Change:
     """One row written by committed work.
 
     Attributes:
-        kind: ``"insert"``, ``"update"`` or ``"delete"``.
+        kind: ``"insert"``, ``"update"`` or ``"delete"``; ``"expire"`` or ``"evict"`` for a
+            row a cache table removed itself (see docs/cache.md).
         table: the table's name.
         old: the row before (None for an insert): a model instance for a table declared as a
             class, a dict of column values for a table created in SQL.
         new: the row after (None for a delete), in the same form.
     """
 
-    kind: ChangeKind
+    kind: EventKind
     table: str
     old: Any
     new: Any
 
+
+#: what a :class:`Change` reports: the store's kinds plus a cache table's own removals
+EventKind = Literal["insert", "update", "delete", "expire", "evict"]
 
 ChangeSubscriber = Callable[[Change], object]
 CommitSubscriber = Callable[[list[Change]], object]
@@ -86,6 +90,9 @@ class ChangeHub:
         self._on_commit: list[CommitSubscriber] = []
         self._pending: list[tuple[int, Change]] = []
         self._lock = threading.Lock()
+        #: (lower-case table, kind): its deletes are reported as that kind meanwhile (a cache
+        #: table expiring or evicting rows sets it around its own delete)
+        self.delete_as: tuple[str, EventKind] | None = None
 
     # ------------------------------------------------------------------ subscribing
     def on_change(self, table: str, fn: ChangeSubscriber) -> Callable[[], None]:
@@ -142,7 +149,7 @@ class ChangeHub:
         hooks = self._before.get(data.schema.name.lower())
         if not hooks:
             return
-        changes = _changes(kind, data, old, new)
+        changes = _changes(self._relabel(kind, data), data, old, new)
         for fn in list(hooks):
             for change in changes:
                 fn(change)  # raising vetoes the write: nothing is changed
@@ -156,7 +163,16 @@ class ChangeHub:
         position: int,
     ) -> None:
         """Keep the changes made until commit."""
-        self._pending.extend((position, change) for change in _changes(kind, data, old, new))
+        changes = _changes(self._relabel(kind, data), data, old, new)
+        self._pending.extend((position, change) for change in changes)
+
+    def _relabel(self, kind: ChangeKind, data: TableData) -> EventKind:
+        """``kind``, or ``"expire"``/``"evict"`` for the deletes a cache table makes itself
+        (only its own rows: rows an ON DELETE action reaches stay ``"delete"``)."""
+        relabel = self.delete_as
+        if kind == "delete" and relabel is not None and relabel[0] == data.schema.name.lower():
+            return relabel[1]
+        return kind
 
     def committed(self) -> None:
         """Deliver the pending changes (called with the store's write lock held)."""
@@ -176,7 +192,7 @@ class ChangeHub:
 
 
 def _changes(
-    kind: ChangeKind,
+    kind: EventKind,
     data: TableData,
     old: Sequence[Sequence[Any] | None],
     new: Sequence[Sequence[Any] | None],

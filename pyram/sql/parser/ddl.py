@@ -38,7 +38,7 @@ class DdlParser(ParserBase):
         """Parse a declared type (expressions mixin)."""
         raise NotImplementedError
 
-    def parse_primary(self) -> ast.Expr:
+    def parse_primary(self) -> ast.SqlExpr:
         """Parse a primary expression (expressions mixin)."""
         raise NotImplementedError
 
@@ -132,6 +132,7 @@ class DdlParser(ParserBase):
                 break
             if not self.accept_op(","):
                 break
+        options = self._parse_table_options() if self.accept_keyword("WITH") else ()
         return ddl.CreateTable(
             offset=offset,
             name=name,
@@ -142,7 +143,34 @@ class DdlParser(ParserBase):
             temporary=temporary,
             without_rowid=without_rowid,
             strict=strict,
+            options=options,
         )
+
+    def _parse_table_options(self) -> tuple[tuple[str, int | float | str], ...]:
+        """``(name = value, ...)`` after ``WITH``: a number, a string or a bare word each."""
+        self.expect_op("(", "after WITH")
+        options: list[tuple[str, int | float | str]] = []
+        while True:
+            name = self.parse_name("table option name")
+            self.expect_op("=", f"after table option {name}")
+            token = self.token
+            value: int | float | str
+            if token.kind is TokenKind.INTEGER:
+                value = int(token.value, 0)
+            elif token.kind is TokenKind.REAL:
+                value = float(token.value)
+            elif token.kind is TokenKind.STRING:
+                value = token.value
+            elif self.at_name():
+                value = self.name_of(token)
+            else:
+                self.error(f"expected a number, string or word for table option {name}")
+            self.advance()
+            options.append((name, value))
+            if not self.accept_op(","):
+                break
+        self.expect_op(")", "after table options")
+        return tuple(options)
 
     def _parse_column_def(self) -> ddl.ColumnDef:
         offset = self.token.offset
@@ -216,20 +244,20 @@ class DdlParser(ParserBase):
             self.error("expected a constraint after CONSTRAINT name")
         return None
 
-    def _parse_check(self) -> tuple[ast.Expr, str]:
+    def _parse_check(self) -> tuple[ast.SqlExpr, str]:
         """Parse ``(expr)`` after CHECK; also return the text between the parentheses (kept
         so that the constraint can be written to a file and compiled again)."""
         start = self.token.end
         expr = self._parse_paren_expr()
         return expr, self.sql[start : self.tokens[self.pos - 1].offset].strip()
 
-    def _parse_paren_expr(self) -> ast.Expr:
+    def _parse_paren_expr(self) -> ast.SqlExpr:
         self.expect_op("(", "before expression")
         expr = self.parse_expr()
         self.expect_op(")", "after expression")
         return expr
 
-    def _parse_default(self) -> ast.Expr:
+    def _parse_default(self) -> ast.SqlExpr:
         """Parse ``literal | signed-number | (expr)`` after DEFAULT."""
         if self.at_op("("):
             return self._parse_paren_expr()

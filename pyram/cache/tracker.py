@@ -1,0 +1,234 @@
+"""One cache table's bookkeeping: expiry deadlines, access ranks, counters.
+
+Everything is keyed by the row's primary key (stored form), never by row id: row ids are
+renumbered when a table compacts, keys are not. A :class:`TableTracker` exists only for a
+table with a :class:`~pyram.catalog.cache_policy.CachePolicy`; other tables have none and pay
+nothing.
+
+Deadlines live in a dict (key -> seconds) and a min-heap of ``(deadline, key)`` entries that
+may be stale: a deadline moved later (a write, or an access with ``expire_after="access"``)
+only updates the dict, and the old heap entry is pushed again with the new deadline when it
+comes up (lazy re-insertion, as timer wheels do). A deadline moved earlier pushes a new
+entry. So a read that touches a row costs a dict store, and finding what is due costs
+``O(log n)`` per expired row, never a scan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+from collections.abc import Callable, Sequence
+from operator import itemgetter
+from typing import Any
+
+from pyram.catalog import CachePolicy
+from pyram.storage.table_data import AnyIndex, TableData
+
+__all__ = ["Counters", "TableTracker", "UndoRecord", "to_seconds"]
+
+#: (undo-log position, tracker, key, deadline before, rank before): how to put a tracker back
+#: when the write that changed it is rolled back
+UndoRecord = tuple[int, "TableTracker", Any, float | None, int | None]
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+class Counters:
+    """Hit, miss, load and removal counts of one table (what ``db.stats()`` reports)."""
+
+    __slots__ = ("evictions", "expirations", "hits", "load_errors", "loads", "misses")
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Set every count back to zero."""
+        self.hits = 0
+        self.misses = 0
+        self.loads = 0
+        self.load_errors = 0
+        self.expirations = 0
+        self.evictions = 0
+
+
+def to_seconds(value: Any) -> float:
+    """An ``expires`` column value as seconds since the epoch (naive datetimes are UTC)."""
+    if isinstance(value, dt.datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+        return moment.timestamp()
+    if isinstance(value, dt.date):
+        return (dt.datetime.combine(value, dt.time(), dt.UTC) - _EPOCH).total_seconds()
+    return float(value)  # INTEGER or REAL seconds
+
+
+class TableTracker:
+    """Deadlines, ranks and counters of one cache table (see the module docstring).
+
+    Attributes:
+        data: the table's storage.
+        policy: its cache policy.
+        name: the table name, lower-case.
+        pk_index: the primary key's unique index (rows are found by key).
+        counters: hits, misses, loads and removals.
+        deadlines: key -> expiry time in seconds, for rows that expire.
+        heap: ``(deadline, key)`` entries, some stale (checked against ``deadlines``).
+        rank: key -> last access tick (``"lru"``) or access count (``"lfu"``).
+    """
+
+    def __init__(self, data: TableData, policy: CachePolicy, pk_index: AnyIndex) -> None:
+        self.data = data
+        self.policy = policy
+        self.name = data.schema.name.lower()
+        self.pk_index = pk_index
+        self.dense = data.dense_position_of(pk_index)
+        positions = data.key_positions(pk_index.name)
+        # one position: the value; several: a tuple, the composite key's stored form
+        self.key_of: Callable[[Sequence[Any]], Any] = itemgetter(*positions)
+        self.key_positions = positions
+        column = policy.expires_column
+        self.expires_position = None if column is None else data.schema.position(column)
+        self.ttl = policy.ttl
+        self.on_access = policy.expire_after == "access" and policy.ttl is not None
+        self.ranked = policy.bounded and policy.evict in ("lru", "lfu")
+        self.lfu = policy.evict == "lfu"
+        self.counters = Counters()
+        self.deadlines: dict[Any, float] = {}
+        self.heap: list[tuple[float, Any]] = []
+        self.rank: dict[Any, int] = {}
+        self.tick = 0
+        #: estimated bytes per row and the row count it was estimated at (see sizing)
+        self.row_bytes = 0.0
+        self.sized_at = 0
+
+    # ------------------------------------------------------------------ deadlines
+    def deadline_of(self, row: Sequence[Any], now: float) -> float | None:
+        """When a row just written expires: its ``expires`` column if set, else now + ttl."""
+        position = self.expires_position
+        if position is not None:
+            value = row[position]
+            if value is not None:
+                return to_seconds(value)
+        return None if self.ttl is None else now + self.ttl
+
+    def set_deadline(self, key: Any, deadline: float | None) -> None:
+        """Record ``key``'s deadline (None: it does not expire)."""
+        deadlines = self.deadlines
+        if deadline is None:
+            deadlines.pop(key, None)
+            return
+        before = deadlines.get(key)
+        deadlines[key] = deadline
+        if before is None or deadline < before:  # a later one is re-pushed lazily
+            heapq.heappush(self.heap, (deadline, key))
+
+    def due(self, now: float, limit: int) -> dict[Any, float]:
+        """Up to ``limit`` keys whose deadline is at or before ``now`` (key -> deadline),
+        taken off the heap; :meth:`requeue` puts back those that could not be removed."""
+        heap = self.heap
+        deadlines = self.deadlines
+        out: dict[Any, float] = {}
+        while heap and heap[0][0] <= now and len(out) < limit:
+            deadline, key = heapq.heappop(heap)
+            current = deadlines.get(key)
+            if current is None or current < deadline:
+                continue  # stale: the row is gone, or an earlier entry stands for it
+            if current <= now:
+                out[key] = current
+            else:  # moved later since this entry was pushed
+                heapq.heappush(heap, (current, key))
+        return out
+
+    def requeue(self, due: dict[Any, float], retry_at: float | None = None) -> None:
+        """Push back keys :meth:`due` handed out that are still here (a removal that did not
+        happen), due again at ``retry_at`` when given."""
+        for key, deadline in due.items():
+            if self.deadlines.get(key) == deadline:
+                if retry_at is not None:
+                    self.deadlines[key] = retry_at
+                heapq.heappush(self.heap, (retry_at or deadline, key))
+
+    def next_deadline(self) -> float | None:
+        """The earliest heap entry (possibly stale), or None."""
+        return self.heap[0][0] if self.heap else None
+
+    # ------------------------------------------------------------------ access
+    def touched(self, key: Any, now: float) -> None:
+        """A point read found ``key``: rank it, and restart its clock under
+        ``expire_after="access"``."""
+        if self.ranked:
+            rank = self.rank
+            if self.lfu:
+                rank[key] = rank.get(key, 0) + 1
+            else:
+                self.tick += 1
+                rank[key] = self.tick
+        if self.on_access and key in self.deadlines:
+            self.deadlines[key] = now + self.ttl  # type: ignore[operator]  # on_access: ttl set
+
+    # ------------------------------------------------------------------ writes
+    def wrote(
+        self,
+        old_rows: Sequence[Sequence[Any] | None],
+        new_rows: Sequence[Sequence[Any] | None],
+        now: float,
+        position: int,
+        undo: list[UndoRecord],
+    ) -> None:
+        """Follow rows the store changed (``None`` on the side that does not exist), noting
+        in ``undo`` how to put the bookkeeping back."""
+        key_of = self.key_of
+        for old, new in zip(old_rows, new_rows, strict=True):
+            old_key = None if old is None else key_of(old)
+            new_key = None if new is None else key_of(new)
+            if old is not None and (new is None or old_key != new_key):
+                self._forget(old_key, position, undo)
+            if new is not None:
+                self._note(new_key, new, old_key != new_key or old is None, now, position, undo)
+
+    def _forget(self, key: Any, position: int, undo: list[UndoRecord]) -> None:
+        undo.append((position, self, key, self.deadlines.pop(key, None), self.rank.pop(key, None)))
+
+    def _note(
+        self,
+        key: Any,
+        row: Sequence[Any],
+        new: bool,
+        now: float,
+        position: int,
+        undo: list[UndoRecord],
+    ) -> None:
+        undo.append((position, self, key, self.deadlines.get(key), self.rank.get(key)))
+        self.set_deadline(key, self.deadline_of(row, now))
+        if self.ranked:
+            if self.lfu:
+                self.rank[key] = 1 if new else self.rank.get(key, 0) + 1
+            else:
+                self.tick += 1
+                self.rank[key] = self.tick
+
+    def restore(self, key: Any, deadline: float | None, rank: int | None) -> None:
+        """Put back ``key``'s bookkeeping as an :data:`UndoRecord` holds it."""
+        self.set_deadline(key, deadline)
+        if rank is None:
+            self.rank.pop(key, None)
+        else:
+            self.rank[key] = rank
+
+    def rebuild(self, now: float) -> None:
+        """Start the bookkeeping from the rows stored now (a table opened from a file, or
+        rebuilt by ALTER TABLE): every row is new as of ``now``."""
+        self.deadlines.clear()
+        self.heap.clear()  # in place: the manager holds the list
+        self.rank.clear()
+        data = self.data
+        for rid in data.live_rids():
+            row = data.row(rid)
+            key = self.key_of(row)
+            self.set_deadline(key, self.deadline_of(row, now))
+            if self.ranked:
+                self.tick += 1
+                self.rank[key] = 1 if self.lfu else self.tick
+
+    def find(self, key: Any) -> int | None:
+        """The row id holding ``key`` now, or None."""
+        return self.data.find_key(self.pk_index, self.dense, key)
