@@ -37,6 +37,7 @@ EXAMPLE_PAGES = (
     "cache.md",
     "postgres-dialect.md",
     "server.md",
+    "typing.md",
 )
 #: Pages with ```python blocks that are not run, and why (every other page's blocks run).
 NOT_RUN_PAGES = {

@@ -123,3 +123,29 @@ def test_negative_cases_are_really_rejected(
     assert not unexpected, (
         f"mypy flagged lines of {bad_file} that carry no ignore: {unexpected}\n{output}"
     )
+
+
+def test_generated_arithmetic_overloads_are_current() -> None:
+    """``pyram/dsl/arithmetic.py`` is exactly what ``tools/gen_arithmetic.py`` writes."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "gen_arithmetic", ROOT / "tools/gen_arithmetic.py"
+    )
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    committed = (ROOT / "pyram/dsl/arithmetic.py").read_text(encoding="utf-8")
+    assert committed == generator.render(), "run: python tools/gen_arithmetic.py"
+
+
+def test_generated_select_overloads_are_current() -> None:
+    """``pyram/dsl/selecting.py`` is exactly what ``tools/gen_select.py`` writes."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen_select", ROOT / "tools/gen_select.py")
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    committed = (ROOT / "pyram/dsl/selecting.py").read_text(encoding="utf-8")
+    assert committed == generator.render(), "run: python tools/gen_select.py"

@@ -49,7 +49,9 @@ class BadDefault(pyram.Table):
     # default_factory producing the wrong type.
     tags: Col[str] = pyram.column(default_factory=list)  # type: ignore[arg-type]
     # None default on a non-nullable column.
-    size: Col[int] = pyram.column(default=None)  # type: ignore[assignment]
+    size: Col[int] = pyram.column(default=None)  # type: ignore[arg-type]
+    # A bare default: runs, but a Col[int] annotation is not an int (docs teach column(default=)).
+    bare: Col[int] = 0  # type: ignore[assignment]
 
 
 @pyram.table

@@ -60,6 +60,10 @@ class WithDefaults(pyram.Table):
     token: Col[uuid.UUID] = pyram.column(default_factory=uuid.uuid4)
     note: Col[str | None] = pyram.column(default=None, index="hash")
     flag: Col[bool] = pyram.column(default=False, index=True)
+    # A None default for a union wider than ``X | None`` (issue 17: was inferred as Col[None]).
+    extra: Col[pyram.JSON | None] = pyram.column(default=None)
+    tier: Col[Color] = pyram.column(default=Color.RED)
+    stock: Col[int | None] = pyram.column(default=None, check=lambda q: q >= 0)
 
 
 @pyram.table

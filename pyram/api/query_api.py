@@ -7,11 +7,14 @@ They take DSL queries and statements and delegate to :class:`~pyram.api.queries.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any, TypeVar, overload
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, ParamSpec, TypeVar, overload
+
+from typing_extensions import TypeVarTuple
 
 from pyram.api.history import AsOf, HistoryApi, QueryParams
 from pyram.api.queries import Queries
+from pyram.api.typed_query import TypedQuery
 from pyram.dsl import Delete, Insert, Select, Update
 from pyram.engine import ExplainFormat
 from pyram.errors import MultipleResultsFound, NoResultFound
@@ -20,6 +23,8 @@ __all__ = ["QueryApi", "merge_params"]
 
 R = TypeVar("R")
 T1 = TypeVar("T1")
+Rest = TypeVarTuple("Rest")
+P = ParamSpec("P")
 
 
 class QueryApi(HistoryApi):
@@ -120,8 +125,16 @@ class QueryApi(HistoryApi):
     ) -> T1 | None: ...
     @overload
     def scalar(
-        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> Any: ...
+        self,
+        query: Select[tuple[T1, *Rest]],
+        params: Mapping[str, Any] | None = None,
+        /,
+        **kw: Any,
+    ) -> T1 | None: ...
+    @overload
+    def scalar(
+        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> R | None: ...
     def scalar(
         self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
     ) -> Any:
@@ -130,6 +143,11 @@ class QueryApi(HistoryApi):
         if row is None:
             return None
         return row[0] if isinstance(row, tuple) else row
+
+    def typed(self, query: Select[R], signature: Callable[P, object]) -> TypedQuery[P, R]:
+        """The query with parameters typed by ``signature`` (a function naming them with their
+        types): ``find = db.typed(q, by_id); find(id=3)`` (see ``pyram/api/typed_query.py``)."""
+        return TypedQuery(self, query, signature)
 
     def execute(
         self,

@@ -4,7 +4,8 @@ from pyram.dsl.binder import bind_query, bind_statement
 from pyram.dsl.dml import Delete, Insert, Update, delete, insert, update
 from pyram.dsl.expr import Expr, Predicate, wrap
 from pyram.dsl.functions import func
-from pyram.dsl.query import Select, alias, exists, select
+from pyram.dsl.query import Select, alias, exists
+from pyram.dsl.selecting import select
 from pyram.dsl.terms import Column, FunctionCall, case, cast, lit, param
 
 __all__ = [

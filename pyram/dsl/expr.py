@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
+from pyram.dsl.arithmetic import Arithmetic
+
 if TYPE_CHECKING:
     from pyram.dsl.query import Select
 
@@ -40,7 +42,7 @@ S = TypeVar("S")
 N = TypeVar("N", int, float, Decimal)
 
 
-class Expr(Generic[T]):
+class Expr(Arithmetic[T], Generic[T]):
     """A typed SQL expression producing values of Python type ``T``."""
 
     __slots__ = ()
@@ -170,122 +172,11 @@ class Expr(Generic[T]):
         return Predicate("cmp", (">=", self, wrap(other)))
 
     # ------------------------------------------------------------- arithmetic
-    @overload
-    def __add__(self: Expr[int], other: int | Expr[int]) -> Expr[int]: ...
-    @overload
-    def __add__(self: Expr[int], other: Expr[int | None]) -> Expr[int | None]: ...
-    @overload
-    def __add__(self: Expr[int | None], other: int | Expr[int] | Expr[int | None]) -> Expr[int | None]: ...  # type: ignore[overload-overlap]
-    @overload
-    def __add__(self: Expr[int], other: Expr[float]) -> Expr[float]: ...
-    @overload
-    def __add__(self: Expr[float], other: float | Expr[int] | Expr[float]) -> Expr[float]: ...
-    @overload
-    def __add__(self: Expr[float], other: Expr[int | None] | Expr[float | None]) -> Expr[float | None]: ...
-    @overload
-    def __add__(self: Expr[float | None], other: float | Expr[int] | Expr[float] | Expr[int | None] | Expr[float | None]) -> Expr[float | None]: ...  # type: ignore[overload-overlap]
-    @overload
-    def __add__(self: Expr[Decimal], other: int | Decimal | Expr[int] | Expr[Decimal]) -> Expr[Decimal]: ...
-    @overload
-    def __add__(self: Expr[Decimal | None], other: int | Decimal | Expr[int] | Expr[Decimal] | Expr[Decimal | None]) -> Expr[Decimal | None]: ...
-    @overload
-    def __add__(self: Expr[dt.datetime], other: dt.timedelta | Expr[dt.timedelta]) -> Expr[dt.datetime]: ...
-    @overload
-    def __add__(self: Expr[dt.timedelta], other: dt.timedelta | Expr[dt.timedelta]) -> Expr[dt.timedelta]: ...
-    def __add__(self, other: Any) -> Any:
-        return BinaryOp("+", self, wrap(other))
-
-    @overload
-    def __sub__(self: Expr[int], other: int | Expr[int]) -> Expr[int]: ...
-    @overload
-    def __sub__(self: Expr[int], other: Expr[int | None]) -> Expr[int | None]: ...
-    @overload
-    def __sub__(self: Expr[int | None], other: int | Expr[int] | Expr[int | None]) -> Expr[int | None]: ...  # type: ignore[overload-overlap]
-    @overload
-    def __sub__(self: Expr[int], other: Expr[float]) -> Expr[float]: ...
-    @overload
-    def __sub__(self: Expr[float], other: float | Expr[int] | Expr[float]) -> Expr[float]: ...
-    @overload
-    def __sub__(self: Expr[float], other: Expr[int | None] | Expr[float | None]) -> Expr[float | None]: ...
-    @overload
-    def __sub__(self: Expr[float | None], other: float | Expr[int] | Expr[float] | Expr[int | None] | Expr[float | None]) -> Expr[float | None]: ...  # type: ignore[overload-overlap]
-    @overload
-    def __sub__(self: Expr[Decimal], other: int | Decimal | Expr[int] | Expr[Decimal]) -> Expr[Decimal]: ...
-    @overload
-    def __sub__(self: Expr[Decimal | None], other: int | Decimal | Expr[int] | Expr[Decimal] | Expr[Decimal | None]) -> Expr[Decimal | None]: ...
-    @overload
-    def __sub__(self: Expr[dt.datetime], other: dt.timedelta | Expr[dt.timedelta]) -> Expr[dt.datetime]: ...
-    @overload
-    def __sub__(self: Expr[dt.timedelta], other: dt.timedelta | Expr[dt.timedelta]) -> Expr[dt.timedelta]: ...
-    def __sub__(self, other: Any) -> Any:
-        return BinaryOp("-", self, wrap(other))
-
-    @overload
-    def __mul__(self: Expr[int], other: int | Expr[int]) -> Expr[int]: ...
-    @overload
-    def __mul__(self: Expr[int], other: Expr[int | None]) -> Expr[int | None]: ...
-    @overload
-    def __mul__(self: Expr[int | None], other: int | Expr[int] | Expr[int | None]) -> Expr[int | None]: ...  # type: ignore[overload-overlap]
-    @overload
-    def __mul__(self: Expr[int], other: Expr[float]) -> Expr[float]: ...
-    @overload
-    def __mul__(self: Expr[float], other: float | Expr[int] | Expr[float]) -> Expr[float]: ...
-    @overload
-    def __mul__(self: Expr[float], other: Expr[int | None] | Expr[float | None]) -> Expr[float | None]: ...
-    @overload
-    def __mul__(self: Expr[float | None], other: float | Expr[int] | Expr[float] | Expr[int | None] | Expr[float | None]) -> Expr[float | None]: ...  # type: ignore[overload-overlap]
-    @overload
-    def __mul__(self: Expr[Decimal], other: int | Decimal | Expr[int] | Expr[Decimal]) -> Expr[Decimal]: ...
-    @overload
-    def __mul__(self: Expr[Decimal | None], other: int | Decimal | Expr[int] | Expr[Decimal] | Expr[Decimal | None]) -> Expr[Decimal | None]: ...
-    @overload
-    def __mul__(self: Expr[dt.timedelta], other: int | float | Expr[int] | Expr[float]) -> Expr[dt.timedelta]: ...
-    def __mul__(self, other: Any) -> Any:
-        return BinaryOp("*", self, wrap(other))
-
-    @overload
-    def __truediv__(self: Expr[int], other: int | Expr[int]) -> Expr[int | None]: ...
-    @overload
-    def __truediv__(self: Expr[int], other: Expr[int | None]) -> Expr[int | None]: ...
-    @overload
-    def __truediv__(self: Expr[int | None], other: int | Expr[int] | Expr[int | None]) -> Expr[int | None]: ...  # type: ignore[overload-overlap]
-    @overload
-    def __truediv__(self: Expr[int], other: Expr[float]) -> Expr[float | None]: ...
-    @overload
-    def __truediv__(self: Expr[float], other: float | Expr[int] | Expr[float]) -> Expr[float | None]: ...
-    @overload
-    def __truediv__(self: Expr[float], other: Expr[int | None] | Expr[float | None]) -> Expr[float | None]: ...
-    @overload
-    def __truediv__(self: Expr[float | None], other: float | Expr[int] | Expr[float] | Expr[int | None] | Expr[float | None]) -> Expr[float | None]: ...  # type: ignore[overload-overlap]
-    @overload
-    def __truediv__(self: Expr[Decimal], other: int | Decimal | Expr[int] | Expr[Decimal]) -> Expr[Decimal | None]: ...
-    @overload
-    def __truediv__(self: Expr[Decimal | None], other: int | Decimal | Expr[int] | Expr[Decimal] | Expr[Decimal | None]) -> Expr[Decimal | None]: ...
-    def __truediv__(self, other: Any) -> Any:
-        """SQL ``/``: integer division for two integers (SQLite); NULL on division by zero."""
-        return BinaryOp("/", self, wrap(other))
-
-    @overload
-    def __mod__(self: Expr[int], other: int | Expr[int]) -> Expr[int | None]: ...
-    @overload
-    def __mod__(self: Expr[int], other: Expr[int | None]) -> Expr[int | None]: ...
-    @overload
-    def __mod__(self: Expr[int | None], other: int | Expr[int] | Expr[int | None]) -> Expr[int | None]: ...  # type: ignore[overload-overlap]
-    @overload
-    def __mod__(self: Expr[int], other: Expr[float]) -> Expr[float | None]: ...
-    @overload
-    def __mod__(self: Expr[float], other: float | Expr[int] | Expr[float]) -> Expr[float | None]: ...
-    @overload
-    def __mod__(self: Expr[float], other: Expr[int | None] | Expr[float | None]) -> Expr[float | None]: ...
-    @overload
-    def __mod__(self: Expr[float | None], other: float | Expr[int] | Expr[float] | Expr[int | None] | Expr[float | None]) -> Expr[float | None]: ...  # type: ignore[overload-overlap]
-    @overload
-    def __mod__(self: Expr[Decimal], other: int | Decimal | Expr[int] | Expr[Decimal]) -> Expr[Decimal | None]: ...
-    @overload
-    def __mod__(self: Expr[Decimal | None], other: int | Decimal | Expr[int] | Expr[Decimal] | Expr[Decimal | None]) -> Expr[Decimal | None]: ...
-    def __mod__(self, other: Any) -> Any:
-        """SQL ``%``: remainder with the sign of the dividend; NULL on zero."""
-        return BinaryOp("%", self, wrap(other))
+    # + - * / % and their reflected forms: typed overloads in arithmetic.py (generated).
+    def _arith(self, op: str, other: object, reflected: bool) -> Any:
+        if reflected:
+            return BinaryOp(op, wrap(other), self)
+        return BinaryOp(op, self, wrap(other))
 
     @overload
     def __neg__(self: Expr[int]) -> Expr[int]: ...
@@ -316,7 +207,11 @@ class Expr(Generic[T]):
     @overload
     def in_(self: Expr[S | None], values: Iterable[S]) -> Predicate: ...
     @overload
-    def in_(self, values: Select[tuple[Any]]) -> Predicate: ...
+    def in_(self: Expr[S], values: Select[tuple[S]]) -> Predicate: ...
+    @overload
+    def in_(self: Expr[S], values: Select[tuple[S | None]]) -> Predicate: ...
+    @overload
+    def in_(self: Expr[S | None], values: Select[tuple[S]]) -> Predicate: ...
     def in_(self, values: Any) -> Predicate:
         """``IN (values...)`` or ``IN (subquery)``."""
         from pyram.dsl.query import Select
@@ -330,7 +225,11 @@ class Expr(Generic[T]):
     @overload
     def not_in(self: Expr[S | None], values: Iterable[S]) -> Predicate: ...
     @overload
-    def not_in(self, values: Select[tuple[Any]]) -> Predicate: ...
+    def not_in(self: Expr[S], values: Select[tuple[S]]) -> Predicate: ...
+    @overload
+    def not_in(self: Expr[S], values: Select[tuple[S | None]]) -> Predicate: ...
+    @overload
+    def not_in(self: Expr[S | None], values: Select[tuple[S]]) -> Predicate: ...
     def not_in(self, values: Any) -> Predicate:
         """``NOT IN (values...)`` or ``NOT IN (subquery)``."""
         from pyram.dsl.query import Select

@@ -150,7 +150,15 @@ class _Functions:
         """Round half away from zero to ``digits`` decimals (REAL, as SQLite)."""
         return FunctionCall("round", (expr, wrap(digits)))
 
-    def coalesce(self, expr: Expr[T | None] | Expr[T], *more: Expr[T] | Expr[T | None] | T) -> Expr[T]:
+    # Overloads: a non-null fallback makes the result non-null; only nullable arguments keep it
+    # nullable (each shape spelled out: mypy cannot solve T through ``Expr[T] | Expr[T | None]``).
+    @overload
+    def coalesce(self, expr: Expr[T | None], *more: T | Expr[T]) -> Expr[T]: ...
+    @overload
+    def coalesce(self, expr: Expr[T | None], *more: Expr[T | None]) -> Expr[T | None]: ...
+    @overload
+    def coalesce(self, expr: Expr[T], *more: T | Expr[T]) -> Expr[T]: ...
+    def coalesce(self, expr: Expr[Any], *more: Any) -> Expr[Any]:
         """The first non-NULL argument."""
         return FunctionCall("coalesce", (expr, *(wrap(m) for m in more)))
 

@@ -8,25 +8,19 @@ values, and cached by shape (:meth:`Select.cache_key` is computed once).
 
 from __future__ import annotations
 
-from typing import Any, Generic, Self, TypeVar, overload
+from typing import Any, Generic, Self, TypeVar
 
 from pyram.dsl.expr import Expr, Ordering, Predicate, SubqueryExpr, wrap
 from pyram.dsl.terms import Param
 from pyram.errors import ProgrammingError
 
-__all__ = ["Aliased", "Select", "alias", "exists", "select"]
+__all__ = ["Aliased", "Select", "alias", "build_select", "exists"]
 
 R = TypeVar("R")
+#: Covariant: a ``Select[tuple[str, int]]`` is a ``Select[tuple[str, int | None]]``.
+R_co = TypeVar("R_co", covariant=True)
 M = TypeVar("M")  # a table class (any class: Expr instances are not classes)
 T = TypeVar("T")
-T1 = TypeVar("T1")
-T2 = TypeVar("T2")
-T3 = TypeVar("T3")
-T4 = TypeVar("T4")
-T5 = TypeVar("T5")
-T6 = TypeVar("T6")
-T7 = TypeVar("T7")
-T8 = TypeVar("T8")
 
 _SLOTS = (
     "entity",
@@ -86,7 +80,7 @@ def source_key(source: Any) -> tuple[Any, ...]:
     return ("table", source)
 
 
-class Select(Generic[R]):
+class Select(Generic[R_co]):
     """A SELECT query whose rows are of type ``R``."""
 
     __slots__ = (*_SLOTS, "_cache_key")
@@ -144,29 +138,37 @@ class Select(Generic[R]):
         """Name the FROM tables explicitly (when no selected column names them)."""
         return self._with(sources=self.sources + sources)
 
-    def join(self, target: Any, on: Expr[bool] | None = None) -> Self:
+    def join(self, target: type | Aliased, on: Expr[bool] | None = None) -> Self:
         """Inner join; without ``on`` the condition comes from the foreign key between them."""
         return self._join("inner", target, on)
 
-    def left_join(self, target: Any, on: Expr[bool] | None = None) -> Self:
+    def left_join(self, target: type | Aliased, on: Expr[bool] | None = None) -> Self:
         """Left outer join."""
         return self._join("left", target, on)
 
-    def right_join(self, target: Any, on: Expr[bool] | None = None) -> Self:
+    def right_join(self, target: type | Aliased, on: Expr[bool] | None = None) -> Self:
         """Right outer join."""
         return self._join("right", target, on)
 
-    def full_join(self, target: Any, on: Expr[bool] | None = None) -> Self:
+    def full_join(self, target: type | Aliased, on: Expr[bool] | None = None) -> Self:
         """Full outer join."""
         return self._join("full", target, on)
 
-    def cross_join(self, target: Any) -> Self:
+    def cross_join(self, target: type | Aliased) -> Self:
         """Cartesian product."""
         return self._with(joins=(*self.joins, ("cross", target, None)))
 
-    def _join(self, kind: str, target: Any, on: Expr[bool] | None) -> Self:
+    def _join(self, kind: str, target: type | Aliased, on: Expr[bool] | None) -> Self:
         if on is not None and not isinstance(on, Expr):
             raise ProgrammingError("on= must be a condition expression")
+        if kind in ("right", "full") and self.entity is not None:
+            # the selected model is on the NULL-extended side: a row of it may not exist, and a
+            # model object of NULLs would break its own column types
+            name = getattr(self.entity, "__name__", "the model")
+            raise ProgrammingError(
+                f"{kind}_join on a select of whole {name} rows: {name} is on the side that may "
+                f"be missing; select its columns instead (they come back as None)"
+            )
         return self._with(joins=(*self.joins, (kind, target, on)))
 
     def group_by(self, *exprs: Expr[Any]) -> Self:
@@ -197,31 +199,31 @@ class Select(Generic[R]):
         return self._with(is_distinct=True)
 
     # ------------------------------------------------------------------ set operations
-    def union(self, other: Select[R]) -> Select[R]:
+    def union(self: Select[R], other: Select[R]) -> Select[R]:
         """Rows of either query, duplicates removed."""
         return self._compound("union", False, other)
 
-    def union_all(self, other: Select[R]) -> Select[R]:
+    def union_all(self: Select[R], other: Select[R]) -> Select[R]:
         """Rows of both queries, duplicates kept."""
         return self._compound("union", True, other)
 
-    def intersect(self, other: Select[R]) -> Select[R]:
+    def intersect(self: Select[R], other: Select[R]) -> Select[R]:
         """Rows in both queries."""
         return self._compound("intersect", False, other)
 
-    def intersect_all(self, other: Select[R]) -> Select[R]:
+    def intersect_all(self: Select[R], other: Select[R]) -> Select[R]:
         """Rows in both queries, as many times as in both (bag semantics)."""
         return self._compound("intersect", True, other)
 
-    def except_(self, other: Select[R]) -> Select[R]:
+    def except_(self: Select[R], other: Select[R]) -> Select[R]:
         """Rows of this query not in ``other``."""
         return self._compound("except", False, other)
 
-    def except_all(self, other: Select[R]) -> Select[R]:
+    def except_all(self: Select[R], other: Select[R]) -> Select[R]:
         """Bag difference."""
         return self._compound("except", True, other)
 
-    def _compound(self, kind: str, keep_all: bool, other: Select[R]) -> Select[R]:
+    def _compound(self: Select[R], kind: str, keep_all: bool, other: Select[R]) -> Select[R]:
         if not isinstance(other, Select):
             raise ProgrammingError(f"{kind} needs another select()")
         return self._with(compounds=(*self.compounds, (kind, keep_all, other)))
@@ -279,65 +281,8 @@ def _count(count: Any, what: str) -> Expr[Any]:
     return wrap(count)
 
 
-@overload
-def select(entity: type[M], /) -> Select[M]: ...
-@overload
-def select(c1: Expr[T1], /) -> Select[tuple[T1]]: ...
-@overload
-def select(c1: Expr[T1], c2: Expr[T2], /) -> Select[tuple[T1, T2]]: ...
-@overload
-def select(c1: Expr[T1], c2: Expr[T2], c3: Expr[T3], /) -> Select[tuple[T1, T2, T3]]: ...
-@overload
-def select(
-    c1: Expr[T1], c2: Expr[T2], c3: Expr[T3], c4: Expr[T4], /
-) -> Select[tuple[T1, T2, T3, T4]]: ...
-@overload
-def select(
-    c1: Expr[T1], c2: Expr[T2], c3: Expr[T3], c4: Expr[T4], c5: Expr[T5], /
-) -> Select[tuple[T1, T2, T3, T4, T5]]: ...
-@overload
-def select(
-    c1: Expr[T1], c2: Expr[T2], c3: Expr[T3], c4: Expr[T4], c5: Expr[T5], c6: Expr[T6], /
-) -> Select[tuple[T1, T2, T3, T4, T5, T6]]: ...
-@overload
-def select(
-    c1: Expr[T1],
-    c2: Expr[T2],
-    c3: Expr[T3],
-    c4: Expr[T4],
-    c5: Expr[T5],
-    c6: Expr[T6],
-    c7: Expr[T7],
-    /,
-) -> Select[tuple[T1, T2, T3, T4, T5, T6, T7]]: ...
-@overload
-def select(
-    c1: Expr[T1],
-    c2: Expr[T2],
-    c3: Expr[T3],
-    c4: Expr[T4],
-    c5: Expr[T5],
-    c6: Expr[T6],
-    c7: Expr[T7],
-    c8: Expr[T8],
-    /,
-) -> Select[tuple[T1, T2, T3, T4, T5, T6, T7, T8]]: ...
-@overload
-def select(
-    c1: Expr[Any],
-    c2: Expr[Any],
-    c3: Expr[Any],
-    c4: Expr[Any],
-    c5: Expr[Any],
-    c6: Expr[Any],
-    c7: Expr[Any],
-    c8: Expr[Any],
-    c9: Expr[Any],
-    /,
-    *more: Expr[Any],
-) -> Select[tuple[Any, ...]]: ...
-def select(*columns: Any) -> Select[Any]:
-    """A query: ``select(User)`` for whole rows, ``select(User.name, func.count())`` for tuples."""
+def build_select(*columns: Any) -> Select[Any]:
+    """The query ``pyram.select`` builds (its typed overloads are in ``selecting.py``)."""
     if len(columns) == 1 and isinstance(columns[0], type | Aliased):
         return Select(entity=columns[0])
     if not columns:

@@ -189,9 +189,19 @@ def param(name: str, type_: type[Any] | None = None) -> Expr[Any]:
     return Param(name)
 
 
-def case(
-    *whens: tuple[Expr[bool] | Expr[bool | None], T | Expr[T]], else_: T | Expr[T] | None = None
-) -> Expr[T]:
+@overload
+def case(*whens: tuple[Expr[bool] | Expr[bool | None], T | Expr[T]], else_: T | Expr[T]) -> Expr[T]: ...
+
+
+@overload
+def case(*whens: tuple[Expr[bool] | Expr[bool | None], Expr[T]], else_: None = None) -> Expr[T | None]: ...
+
+
+@overload
+def case(*whens: tuple[Expr[bool] | Expr[bool | None], T | Expr[T]], else_: None = None) -> Expr[T | None]: ...
+
+
+def case(*whens: tuple[Expr[bool] | Expr[bool | None], Any], else_: Any = None) -> Expr[Any]:
     """``CASE WHEN cond THEN value ... ELSE else_ END``::
 
     pyram.case((User.age < 18, "minor"), else_="adult")

@@ -90,14 +90,17 @@ def column(
 ) -> Col[T]: ...
 
 
+# ``default=None`` with a ``check``: the check sees non-NULL values only (it is not run for NULL).
+# Without a check the ``default: T`` overload below applies, which also infers unions such as
+# ``Col[JSON | None]`` that a ``T | None`` pattern cannot.
 @overload
 def column(
     *,
     default: None,
+    check: Callable[[T], object],
     primary_key: bool = ...,
     unique: bool = ...,
     index: bool | Literal["hash", "sorted"] = ...,
-    check: Callable[[T], object] | None = ...,
     references: str | None = ...,
     on_delete: OnDelete = ...,
     expires: bool = ...,
