@@ -15,9 +15,12 @@ from pyram.cache import CacheManager, RefreshResult, SingleFlight, TableStats, c
 from pyram.cache import refresh_rows as _refresh_rows
 from pyram.errors import ProgrammingError
 from pyram.model import Table, schema_of
+from pyram.storage import NEEDS_VIEW
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from pyram.api.records import Handle
 
 __all__ = ["CacheApi"]
 
@@ -34,6 +37,7 @@ class CacheApi(FilesApi):
     _cache: CacheManager
     _flights: SingleFlight[Any]
     _sweeper: _Sweeper | None
+    _handles: dict[type, Handle]
 
     def get(self, model: type[T], key: Any) -> T | None:  # pragma: no cover - Database's
         raise NotImplementedError
@@ -82,9 +86,17 @@ class CacheApi(FilesApi):
             ProgrammingError: no loader, or the loader returned a row of another table or
                 with another key.
         """
-        found = self.get(model, key)
-        if found is not None and model in self._cache.by_model:
-            return found  # the hit path: get() counted and ranked it
+        tracker = self._cache.by_model.get(model)
+        handle = self._handles.get(model)
+        lean: Any = NEEDS_VIEW
+        if tracker is not None and handle is not None and type(key) in handle.key_types:
+            # the hit path, lean: get() without its checks (what read_key needs is known)
+            lean = self._cache.read_key(tracker, handle.read_stored, key)
+            if lean is not None and lean is not NEEDS_VIEW:
+                return lean  # type: ignore[no-any-return]  # read_stored builds a T
+        found: T | None = self.get(model, key) if lean is NEEDS_VIEW else None
+        if found is not None and tracker is not None:
+            return found  # get() counted and ranked it
         load = loader if loader is not None else getattr(model, "__pyram_loader__", None)
         if load is None:
             raise ProgrammingError(
