@@ -142,7 +142,7 @@ class CacheApi(FilesApi):
             return made
 
         found = self._flights.run((name, key), lead)
-        return found  # type: ignore[no-any-return]  # the flight of this model's key
+        return found
 
     def refresh(self, model: type[Table], rows: Iterable[Table]) -> RefreshResult:
         """Make ``model``'s table hold exactly ``rows``, atomically, by primary key: new keys
