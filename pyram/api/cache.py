@@ -11,7 +11,14 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pyram.api.files import FilesApi
-from pyram.cache import CacheManager, RefreshResult, SingleFlight, TableStats, collect_stats
+from pyram.cache import (
+    CacheManager,
+    RefreshResult,
+    SingleFlight,
+    StatsProvider,
+    TableStats,
+    collect_stats,
+)
 from pyram.cache import refresh_rows as _refresh_rows
 from pyram.errors import ProgrammingError
 from pyram.model import Table, schema_of
@@ -171,7 +178,21 @@ class CacheApi(FilesApi):
     def stats(self, *, reset: bool = False) -> dict[str, TableStats]:
         """Per table (by name): rows, estimated bytes, hits, misses, loads, load errors,
         expirations and evictions; ``reset=True`` zeroes the counters after reading them."""
-        return collect_stats(self._cache, reset=reset)
+        return collect_stats(self._cache, self._cache.stats_providers, reset=reset)
+
+    def add_stats_provider(self, provider: StatsProvider) -> Callable[[], None]:
+        """Have ``db.stats()`` call ``provider()`` and set the :class:`TableStats` fields it
+        returns per table name (how the PostgreSQL mirror reports its tables' lag, without
+        this package knowing the mirror). Returns a function that removes the provider.
+        """
+        providers = self._cache.stats_providers
+        providers.append(provider)
+
+        def remove() -> None:
+            if provider in providers:
+                providers.remove(provider)
+
+        return remove
 
     def sweep(self, max_rows: int = 1000) -> int:
         """Remove at most ``max_rows`` expired rows now; returns how many were removed. Reads

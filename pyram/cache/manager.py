@@ -78,6 +78,8 @@ class CacheManager:
         self._evicted: list[tuple[int, TableTracker, int]] = []  # (position, tracker, count)
         self._local = threading.local()
         self._rng = random.Random(0x5EED)
+        #: callables adding fields to ``db.stats()`` (see :data:`pyram.cache.StatsProvider`)
+        self.stats_providers: list[Callable[[], Any]] = []
 
     # ------------------------------------------------------------------ tables
     def sync(self, schemas: Iterable[TableSchema]) -> None:
