@@ -28,6 +28,7 @@ from pyram.api import (
     threadsafety,
     udf,
 )
+from pyram.cache import RefreshResult, TableStats
 from pyram.catalog import CheckConstraint, ForeignKey, IndexSpec, TableSchema
 from pyram.dsl import (
     Column,
@@ -98,6 +99,7 @@ __all__ = [
     "OperationalError",
     "PersistenceError",
     "ProgrammingError",
+    "RefreshResult",
     "Row",
     "SchemaMismatchError",
     "SerializationFailure",
@@ -106,6 +108,7 @@ __all__ = [
     "SqlFunction",
     "Table",
     "TableSchema",
+    "TableStats",
     "Transaction",
     "Warning",
     "__version__",
