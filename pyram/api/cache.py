@@ -66,6 +66,7 @@ class CacheApi(FilesApi):
         cache = self._cache
         cache.sync(self._store.catalog)
         self._store.before_access = cache.before_access if cache.active else None
+        self._store.point_read = cache.point_read if cache.active else None
 
     def get_or_load(
         self, model: type[T], key: Any, loader: Callable[[Any], T | None] | None = None

@@ -308,6 +308,9 @@ def _fast_point_first(
             rid = index_get(value)
             if rid is None:
                 return None
+        hook = store.point_read
+        if hook is not None:  # a read of a cache table's row is a use of it (LRU, LFU)
+            hook(data, point.index, value)
         if read is not None and all_columns:
             return read(data.columns, rid)
         columns = data.columns

@@ -178,6 +178,15 @@ class CacheManager:
             tracker.touched(key, now)
         return found
 
+    def point_read(self, data: TableData, index: Any, key: Any) -> None:
+        """The store's hook: a query (SQL or DSL) read the row holding ``key`` of a unique
+        ``index`` of ``data``; by the primary key of a cache table that tracks access, it
+        ranks the row and restarts its clock as :meth:`read_key` does (counters are for
+        ``db.get``/``get_or_load`` only)."""
+        tracker = self.trackers.get(data.schema.name.lower())
+        if tracker is not None and tracker.tracks_access and index is tracker.pk_index:
+            tracker.touched(key, self.clock() if tracker.on_access else 0.0)
+
     def touched(self, tracker: TableTracker, key: Any, found: bool) -> None:
         """Count a point read of ``key`` and rank the row it found."""
         counters = tracker.counters

@@ -84,6 +84,9 @@ class PointLookup:
         found = self.find(key)
         if found is None:
             return None
+        hook = self.store.point_read
+        if hook is not None:  # a read of a cache table's row is a use of it (LRU, LFU)
+            hook(self.data, self.index, key)
         row = found[1]
         return [row[p] for p in self.positions]
 
