@@ -174,7 +174,10 @@ class CacheManager:
             counters.misses += 1
             return None
         counters.hits += 1
-        if tracker.tracks_access:
+        if tracker.lru_only:  # TableTracker.touched inlined for the commonest policy
+            tracker.tick = tick = tracker.tick + 1
+            tracker.rank[key] = tick
+        elif tracker.tracks_access:
             tracker.touched(key, now)
         return found
 
