@@ -13,6 +13,10 @@ is mostly preparing it) and the answers must match. Targets (issue 19): within 3
   count(*), sum(x)``.
 * ``expression_500``: ``SELECT x + x + ... (500 terms) FROM t``;
   ``case_500``: a CASE with 500 WHENs over ``t``.
+* ``rows_100k`` / ``rows_100k_row``: a 100,000-row result as ``pyram.Row`` objects
+  (``db.sql(q).all()``) against sqlite3's plain tuples, and against sqlite3 with
+  ``row_factory = sqlite3.Row`` (best of three runs each: one run of a query this short is
+  mostly noise on a shared machine).
 """
 
 from __future__ import annotations
@@ -123,7 +127,36 @@ def run_limits(rows: int, log: Callable[[str], None]) -> list[LimitResult]:
     if got != expected:
         raise MismatchError(f"dsl_in_100k: pyram {got!r} != sqlite3 {expected!r}")
     results.append(LimitResult("dsl_in_100k", pyram_s, sqlite_s))
+    results.extend(run_rows(5 * rows))
     return results
+
+
+def run_rows(rows: int = 100_000) -> list[LimitResult]:
+    """A ``rows``-row result as Row objects: vs sqlite3 tuples and vs sqlite3.Row."""
+    data = [(i, f"name{i}", i * 0.5) for i in range(rows)]
+    create = "CREATE TABLE r (id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL NOT NULL)"
+    db = pyram.Database()
+    db.sql(create)
+    con = pyram.connect(database=db)
+    con.executemany("INSERT INTO r VALUES (?, ?, ?)", data)
+    con.commit()
+    lite, named = sqlite3.connect(":memory:"), sqlite3.connect(":memory:")
+    named.row_factory = sqlite3.Row
+    for c in (lite, named):
+        c.execute(create)
+        c.executemany("INSERT INTO r VALUES (?, ?, ?)", data)
+    sql = "SELECT id, name, score FROM r"
+
+    def best(run: Callable[[], Any]) -> tuple[float, Any]:
+        return min((_timed(run) for _ in range(3)), key=lambda t: t[0])
+
+    pyram_s, got = best(lambda: db.sql(sql).all())
+    tuples_s, expected = best(lambda: lite.execute(sql).fetchall())
+    named_s, _ = best(lambda: named.execute(sql).fetchall())
+    if got != expected or got[-1].name != f"name{rows - 1}":
+        raise MismatchError("rows: pyram's rows differ from sqlite3's")
+    name = f"rows_{rows // 1000}k"
+    return [LimitResult(name, pyram_s, tuples_s), LimitResult(f"{name}_row", pyram_s, named_s)]
 
 
 def format_limits(results: list[LimitResult]) -> str:

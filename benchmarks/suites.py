@@ -22,10 +22,13 @@ SUITES: dict[str, str] = {
     "write_path": "benchmarks.write_suite:run",  # issue 11: every write path vs sqlite3
     "write_load": "benchmarks.write_suite:run_load",  # issue 11: loading, bytes per row
     "windows": "benchmarks.windows:run",  # issue 16: window functions vs sqlite3 and duckdb
+    "time_travel": "benchmarks.time_travel:run",  # issue 16: history on vs off, past reads
     "limits": "benchmarks.limits:run_suite",  # issue 19: IN lists, recursive CTE, big expressions
     "ecosystem": "benchmarks.ecosystem:run",  # issue 20: pandas read_sql/to_sql via SQLAlchemy
     "mirror": "benchmarks.mirror:run",  # issue 14: PostgreSQL mirror load, apply, lag
     "cache": "benchmarks.cache:run_suite",  # issue 12: cache tables vs cachetools and sqlite3
+    "server": "benchmarks.server:run",  # issue 13: psycopg vs PyRAM's server, PostgreSQL, Redis
+    "pg_backend": "benchmarks.pg_backend:run",  # issue 15: pyram.pg per-query overhead vs psycopg
 }
 
 

@@ -19,17 +19,21 @@ from pyram.api import (
     Connection,
     Cursor,
     Database,
+    RefreshResult,
     Row,
+    RowVersion,
     SqlFunction,
     SqlResult,
+    TableStats,
+    TransactionLike,
+    TypedDatabase,
     apilevel,
     connect,
     paramstyle,
     threadsafety,
     udf,
 )
-from pyram.cache import RefreshResult, TableStats
-from pyram.catalog import CheckConstraint, ForeignKey, IndexSpec, TableSchema
+from pyram.catalog import CheckConstraint, ForeignKey, IndexSpec, Retention, TableSchema
 from pyram.dsl import (
     Column,
     Expr,
@@ -53,6 +57,7 @@ from pyram.errors import (
     DatabaseError,
     DataError,
     Error,
+    HistoryError,
     IntegrityError,
     InterfaceError,
     InternalError,
@@ -67,6 +72,7 @@ from pyram.errors import (
     Warning,
 )
 from pyram.model import Col, Table, asdict, column, replace, schema_of, table
+from pyram.server import serve
 from pyram.txn import Change, Transaction
 from pyram.types import JSON, AwareDatetime
 
@@ -89,6 +95,7 @@ __all__ = [
     "Error",
     "Expr",
     "ForeignKey",
+    "HistoryError",
     "IndexSpec",
     "IntegrityError",
     "InterfaceError",
@@ -100,16 +107,20 @@ __all__ = [
     "PersistenceError",
     "ProgrammingError",
     "RefreshResult",
+    "Retention",
     "Row",
     "SchemaMismatchError",
     "SerializationFailure",
     "SqlResult",
+    "RowVersion",
     "Select",
     "SqlFunction",
     "Table",
     "TableSchema",
     "TableStats",
     "Transaction",
+    "TransactionLike",
+    "TypedDatabase",
     "Warning",
     "__version__",
     "alias",
@@ -125,6 +136,7 @@ __all__ = [
     "lit",
     "param",
     "select",
+    "serve",
     "udf",
     "update",
     "column",

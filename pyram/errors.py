@@ -18,6 +18,7 @@ __all__ = [
     "DataError",
     "DatabaseError",
     "Error",
+    "HistoryError",
     "IntegrityError",
     "InterfaceError",
     "InternalError",
@@ -130,6 +131,12 @@ class SchemaMismatchError(PersistenceError):
 
 class SerializationFailure(OperationalError):
     """A transaction conflicts with one committed concurrently; retry it from the start."""
+
+
+class HistoryError(OperationalError):
+    """A read as of a past point that the kept history does not reach: the table keeps no
+    history, the point was pruned (older than the retention) or precedes the history's start
+    (or the table's last schema change), or it lies in the future."""
 
 
 class CapacityError(OperationalError):

@@ -67,3 +67,4 @@ class AllTypes(pyram.Table):
     color: Col[Color | None] = None
     level: Col[Level | None] = None
     doc: Col[pyram.JSON | None] = None
+    took: Col[dt.timedelta | None] = None

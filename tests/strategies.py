@@ -42,6 +42,7 @@ ALL_TYPES_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "color": st.sampled_from(Color),
     "level": st.sampled_from(Level),
     "doc": json_docs,
+    "took": st.timedeltas(),
 }
 
 

@@ -147,6 +147,7 @@ TYPED_COLUMNS = [
     ("ti TIME", dt.time(1, 2, 3), "TIME", dbapi.DATETIME),
     ("ts TIMESTAMP", dt.datetime(2020, 1, 2, 3), "TIMESTAMP", dbapi.DATETIME),
     ("tz TIMESTAMPTZ", dt.datetime(2020, 1, 2, tzinfo=dt.UTC), "TIMESTAMPTZ", dbapi.DATETIME),
+    ("iv INTERVAL", dt.timedelta(hours=1), "INTERVAL", dbapi.DATETIME),
 ]
 
 

@@ -33,7 +33,10 @@ EXAMPLE_PAGES = (
     "ecosystem.md",
     "migrations.md",
     "limits.md",
+    "time-travel.md",
     "cache.md",
+    "postgres-dialect.md",
+    "server.md",
 )
 #: Pages with ```python blocks that are not run, and why (every other page's blocks run).
 NOT_RUN_PAGES = {
@@ -41,6 +44,7 @@ NOT_RUN_PAGES = {
     "dbapi.md": "driver examples (PEP 249 compliance is tested by tests/test_dbapi*.py)",
     "index.md": "the README's overview",
     "performance.md": "benchmark fragments",
+    "postgres-backend.md": "needs a PostgreSQL server: tests/test_pg_backend.py runs it",
     "shell.md": "shell sessions",
     "postgres.md": "needs a PostgreSQL server: tests/pg/test_pg_docs.py runs them against one",
 }
@@ -50,7 +54,10 @@ STALE_PHRASES = ("planned DB-API", "not raised yet", "arrive later", "not built 
 
 #: Pages whose examples need optional packages: skipped when one is missing (CI installs the
 #: ``ecosystem`` extra, so there they always run).
-PAGE_NEEDS = {"ecosystem.md": ("sqlalchemy", "pandas", "polars", "pyarrow")}
+PAGE_NEEDS = {
+    "ecosystem.md": ("sqlalchemy", "pandas", "polars", "pyarrow"),
+    "server.md": ("psycopg", "asyncpg", "sqlalchemy"),
+}
 
 # An opening fence: optional indentation (inside an admonition), ```python, optional attributes
 # such as title="models.py"; then the body up to a closing fence at the same indentation.

@@ -57,6 +57,13 @@ def _fresh() -> pyram.Database:
     return db
 
 
+_IN_ITEMS = [
+    *["1", "-2", "3.5", "1e3", "01", "1.", ".5", "+3", "-0", "99999999999999999999", "NULL"],
+    *["'a'", "'it''s'", "?", "?2", "?40000", ":a", "@b", "x", "1 - 2", "(1)", "0x1F", "X'00'"],
+    *["", "--", "'", "1e", ".", "-", "?0", "/*", "1 2", ")", "("],
+]
+
+
 def _contents(db: pyram.Database) -> list[tuple[Any, ...]]:
     return db.sql("SELECT * FROM t ORDER BY id").raw_rows
 
@@ -93,6 +100,11 @@ statements = st.one_of(
     st.builds(
         lambda n: f"UPDATE t SET x = x + {n} * x WHERE id IN ({_repeat('?', ',', 3)})",
         st.integers(-(2**70), 2**70),
+    ),
+    st.builds(  # IN lists read as data, and what only looks like one
+        lambda items, word: f"SELECT id FROM t WHERE x {word} (" + ", ".join(items) + ")",
+        st.lists(st.sampled_from(_IN_ITEMS), max_size=30),
+        st.sampled_from(["IN", "NOT IN"]),
     ),
     st.just("INSERT INTO t (x, r) VALUES (?, ?)"),
     st.just("SELECT ? + 1, ? || 'a', abs(?)"),

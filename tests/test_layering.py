@@ -35,11 +35,16 @@ _ENGINE = _FRONT | {"storage", "storage.indexes", "engine", "engine.compile", "e
 #: storage is below txn: MVCC's mechanics (row versions, undo, snapshots) live in storage,
 #: and txn is the API over them (Transaction, change events); storage never imports txn.
 LAYERS: dict[str, frozenset[str]] = {
-    "pyram": frozenset({"api", "catalog", "dsl", "engine", "errors", "model", "txn", "types"}),
-    "__main__": frozenset({"shell"}),
+    "pyram": frozenset(
+        {"api", "catalog", "dsl", "engine", "errors", "model", "server", "txn", "types"}
+    ),
+    "__main__": frozenset({"shell", "server"}),
+    # the PostgreSQL-protocol server: a facade-level layer over Database and its SQL sessions
+    "server": _FOUNDATIONS | {"api", "sql", "txn", "types"},
     "ext": frozenset({"pyram", "dbapi", "errors"}),
     # the PostgreSQL mirror: a facade-level integration (optional extra pyram[postgres])
-    "pg": _FOUNDATIONS | {"pyram", "model", "storage", "txn", "types"},
+    # PostgreSQL: the live mirror and the backend (optional extra pyram[postgres])
+    "pg": _FRONT | {"pyram", "api", "dsl", "model", "storage", "txn"},
     "ext.sqlalchemy": frozenset({"pyram", "dbapi", "errors", "ext"}),
     "shell": _FOUNDATIONS | {"pyram", "api", "catalog", "engine", "persist", "sql", "types"},
     "dbapi": frozenset({"api"}),
@@ -56,7 +61,8 @@ LAYERS: dict[str, frozenset[str]] = {
     "dsl": _FRONT,
     "sql": _FRONT | {"sql.ast", "sql.parser", "sql.binder"},
     "sql.ast": _FOUNDATIONS,
-    "sql.parser": _FOUNDATIONS | {"sql", "sql.ast"},
+    # types: PostgreSQL's type names in the PostgreSQL dialect (types/pg_types.py)
+    "sql.parser": _FOUNDATIONS | {"sql", "sql.ast", "types"},
     "sql.binder": _SQL,
     "plan": _BELOW_PLAN,
     "storage": _STORAGE,
@@ -75,7 +81,9 @@ LAYERS: dict[str, frozenset[str]] = {
 PUBLIC_MODULES: dict[str, frozenset[str]] = {
     "api": frozenset({"dbapi"}),  # the PEP 249 module, re-exported as pyram.dbapi
     "plan": frozenset({"builder", "display", "expr", "nodes"}),
-    "sql": frozenset({"ast_ddl"}),
+    "sql": frozenset({"ast_ddl", "ast_pg", "pg_settings"}),
+    "types": frozenset({"pg_types"}),  # PostgreSQL's type OIDs and names (server, catalog)
+    "server": frozenset({"cli"}),  # ``python -m pyram serve``
     "functions": frozenset({"registry", "sql_numeric", "sql_ops", "window", "window_frames"}),
     "catalog": frozenset({"alter", "schema"}),
     "storage": frozenset({"mvcc", "rowids", "table_data", "visible", "store_txn"}),

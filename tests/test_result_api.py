@@ -3,6 +3,8 @@ Database's one_or_none/scalars, and the DB-API row_factory (issue 19)."""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from models import User
 
@@ -92,3 +94,26 @@ def test_dbapi_row_factory() -> None:
         con.rowfactory = pyram.Row  # type: ignore[attr-defined]
     with pytest.raises(AttributeError):
         con.cursor().row_factroy = None  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_a_large_result_builds_rows_in_one_batch(collector_on: bool) -> None:
+    """Past 5,000 rows the cycle collector is paused while rows are built, and left as it
+    was; the rows are the same either way, through the result and the DB-API."""
+    con = pyram.connect()
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"n{i}") for i in range(6000)])
+    was = gc.isenabled()
+    (gc.enable if collector_on else gc.disable)()
+    try:
+        rows = con.database.sql("SELECT id, name FROM t ORDER BY id").all()
+        assert gc.isenabled() is collector_on
+        assert len(rows) == 6000 and rows[5999] == (5999, "n5999") and rows[5999].name == "n5999"
+        assert type(rows[0]) is type(rows[5999])  # one class per result shape
+        con.row_factory = pyram.Row
+        fetched = con.execute("SELECT id, name FROM t ORDER BY id").fetchall()
+        assert gc.isenabled() is collector_on
+        assert fetched == rows and fetched[10].id == 10 and fetched[10]["name"] == "n10"
+        assert isinstance(fetched[0], pyram.Row)
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -16,16 +16,24 @@ it. ``pyram`` re-exports the public names.
 from pyram.api.database import Database
 from pyram.api.database_io import definitions_of
 from pyram.api.dbapi import Connection, Cursor, apilevel, connect, paramstyle, threadsafety
+from pyram.api.protocol import TransactionLike, TypedDatabase
 from pyram.api.result import Row, SqlResult
 from pyram.api.udf import SqlFunction, udf
+from pyram.cache import RefreshResult, TableStats
+from pyram.storage import RowVersion
 
 __all__ = [
     "Connection",
     "Cursor",
     "Database",
+    "RefreshResult",
     "Row",
+    "RowVersion",
     "SqlFunction",
     "SqlResult",
+    "TableStats",
+    "TransactionLike",
+    "TypedDatabase",
     "apilevel",
     "connect",
     "definitions_of",

@@ -27,7 +27,7 @@ from pyram.api.dbapi_control import (
     owns_transaction,
 )
 from pyram.api.dbapi_types import type_code
-from pyram.api.result import SqlResult
+from pyram.api.result import Row, SqlResult
 from pyram.engine import BULK_REFUSALS
 from pyram.errors import (
     DatabaseError,
@@ -482,6 +482,8 @@ class Cursor:
             factory = self.row_factory
             if factory is None:
                 self._rows = iter(result.raw_rows)
+            elif factory is Row:  # the rows of a result share a class: built in one batch
+                self._rows = iter(result.all())
             else:
                 self._rows = (factory(self, row) for row in result.raw_rows)
         else:

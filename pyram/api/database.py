@@ -15,26 +15,28 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import timedelta
 from typing import Any, Literal, TypeVar, overload
 
 from pyram.api.cache import CacheApi
 from pyram.api.durable import DEFAULT_CHECKPOINT_SIZE, DurableFile
 from pyram.api.durable_attach import attach_models
 from pyram.api.files import open_durable
+from pyram.api.history import AsOf
 from pyram.api.migrate import migrate_model
 from pyram.api.queries import Queries
+from pyram.api.query_api import QueryApi
 from pyram.api.records import Records, stored_key
 from pyram.api.result import SqlResult
 from pyram.api.statements import Params, SqlSession
 from pyram.api.udf import DatabaseFunctions, FunctionsApi
 from pyram.cache import CacheManager, Clock, SingleFlight
-from pyram.catalog import TableSchema
-from pyram.dsl import Delete, Insert, Select, Update
-from pyram.engine import ExplainFormat
-from pyram.errors import MultipleResultsFound, NoResultFound, ProgrammingError
+from pyram.catalog import Retention, TableSchema
+from pyram.errors import ProgrammingError
 from pyram.model import Table, schema_of
 from pyram.persist import Durability
+from pyram.sql.pg_settings import PgSettings
 from pyram.storage import (
     NEEDS_VIEW,
     ChangeWatcher,
@@ -45,6 +47,7 @@ from pyram.storage import (
 )
 from pyram.storage.indexes import key_is_null
 from pyram.txn import Change, ChangeHub, Isolation, Transaction, TransactionManager
+from pyram.types import DataType
 
 __all__ = ["Database"]
 
@@ -55,7 +58,7 @@ T1 = TypeVar("T1")
 _NO_KEY: Any = object()  # sentinel: delete() called without a key
 
 
-class Database(CacheApi, FunctionsApi):
+class Database(QueryApi, CacheApi, FunctionsApi):
     """A PyRAM database: in memory, or durable when given a ``path``.
 
     Example:
@@ -84,6 +87,7 @@ class Database(CacheApi, FunctionsApi):
         salvage: bool = False,
         clock: Clock | None = None,
         max_bytes: int | None = None,
+        history: Retention | timedelta | int | None = None,
     ) -> None:
         """Open a database: in memory (``path`` None) or the durable one at ``path``.
 
@@ -94,9 +98,10 @@ class Database(CacheApi, FunctionsApi):
         ``checkpoint_size`` is the log size in bytes that triggers a checkpoint. ``salvage``
         opens a log damaged in the middle by keeping the records before the damage (by default
         that is a ``CorruptFileError``; see docs/persistence.md). ``clock`` (a callable
-        returning seconds, like ``time.time``) is the time cache tables expire by;
-        ``max_bytes`` bounds the estimated bytes of all tables, evicting from cache tables
-        (see docs/cache.md).
+        returning seconds, like ``time.time``) is the time cache tables expire by and commits
+        are dated by (time travel); ``max_bytes`` bounds the estimated bytes of all tables,
+        evicting from cache tables (see docs/cache.md); ``history`` is the retention of every
+        table without one of its own (see :meth:`set_history` and docs/time-travel.md).
 
         Raises:
             OperationalError: another process (or Database object) has the file open.
@@ -104,6 +109,8 @@ class Database(CacheApi, FunctionsApi):
                 (the message names the file and the problem).
         """
         self._store = Store()
+        self._clock = clock
+        self._init_history(history)
         self._records = Records(self._store)
         self._handles = self._records.handles  # read inline by get(), the hottest path
         self._events = ChangeHub()
@@ -234,12 +241,22 @@ class Database(CacheApi, FunctionsApi):
         return self.schema(table).name
 
     # ------------------------------------------------------------------ SQL
-    def sql(self, text: str, params: Params = None) -> SqlResult:
+    def sql(
+        self,
+        text: str,
+        params: Params = None,
+        *,
+        dialect: Literal["sqlite", "postgres"] = "sqlite",
+        pg_settings: PgSettings | None = None,
+    ) -> SqlResult:
         """Run SQL (SQLite dialect; strictly typed values): a statement or a script.
 
         Tables declared as ``@pyram.table`` classes and tables created in SQL are one
         catalogue: each is visible to both. ``?``/``?NNN`` parameters take a sequence,
         ``:name`` parameters a mapping. Prepared statements are cached by their text.
+        ``dialect="postgres"`` reads PostgreSQL's dialect (``$1`` parameters, ``::`` casts,
+        ``pg_catalog``; see docs/postgres-dialect.md), whose ``SET``/``SHOW`` act on
+        ``pg_settings`` (one session's settings; fresh ones for each call when None).
 
         Returns:
             The result of the (last) statement: rows for queries, ``rowcount`` for changes.
@@ -248,7 +265,18 @@ class Database(CacheApi, FunctionsApi):
             ProgrammingError: a syntax or binding error, with line, column and a caret.
             DataError, IntegrityError: a value or constraint problem; nothing is changed.
         """
-        return self._sql.run(text, params)
+        return self._sql.run(text, params, dialect, pg_settings)
+
+    def describe_sql(
+        self,
+        text: str,
+        *,
+        dialect: Literal["sqlite", "postgres"] = "sqlite",
+        pg_settings: PgSettings | None = None,
+    ) -> tuple[tuple[str, ...], tuple[DataType, ...], dict[str | int, DataType]] | None:
+        """(column names, column types, parameter types by marker) of one query or DML
+        statement, without running it; None for other statements (used by the server)."""
+        return self._sql.describe(text, dialect, pg_settings)
 
     def view_names(self) -> list[str]:
         """Names of the views created in SQL, in creation order."""
@@ -262,12 +290,13 @@ class Database(CacheApi, FunctionsApi):
             ProgrammingError: a table already exists, or a foreign key cannot be resolved; in
                 a reopened durable database, the stored table does not match the class.
         """
+        given = models
         if self._durable is not None:
             models = attach_models(self._store, self._durable, self._sql.schema_changed, models)
-            if not models:
-                return
-        self._store.create(schema_of(m) for m in models)
-        self._sql.schema_changed()
+        if models:
+            self._store.create(schema_of(m) for m in models)
+            self._sql.schema_changed()
+        self._model_history(given)
 
     def migrate(self, model: type[Table]) -> list[str]:
         """Bring the stored table of ``model`` to the class's shape, when that is safe.
@@ -310,9 +339,9 @@ class Database(CacheApi, FunctionsApi):
         name = table if isinstance(table, str) else schema_of(table).name
         return self._store.catalog.get(name)
 
-    def count(self, model: type[Table]) -> int:
-        """Number of rows in a table."""
-        return self._records.count(model)
+    def count(self, model: type[Table], *, as_of: AsOf = None) -> int:
+        """Number of rows in a table (as it was at ``as_of``, see :meth:`all`)."""
+        return self._records.count(model) if as_of is None else self._count_past(model, as_of)
 
     # ------------------------------------------------------------------ writes
     def insert(self, obj: Table) -> None:
@@ -402,8 +431,9 @@ class Database(CacheApi, FunctionsApi):
         return self._records.delete_object(target)
 
     # ------------------------------------------------------------------ reads
-    def get(self, model: type[T], key: Any) -> T | None:
-        """The row with primary key ``key`` (a tuple for composite keys), or None.
+    def get(self, model: type[T], key: Any, *, as_of: AsOf = None) -> T | None:
+        """The row with primary key ``key`` (a tuple for composite keys), or None; as it was
+        at ``as_of`` when given (see :meth:`all`).
 
         On a cache table (docs/cache.md) due rows are removed first, and the read counts as a
         hit or a miss and as a use of the row (LRU/LFU, ``expire_after="access"``).
@@ -412,6 +442,8 @@ class Database(CacheApi, FunctionsApi):
             ProgrammingError: the table has no primary key.
             DataError: ``key`` has the wrong type.
         """
+        if as_of is not None:
+            return self._get_past(model, key, as_of)
         by_model = self._cache.by_model
         if by_model and model in by_model:  # a cache table: expire, count, rank
             cache = self._cache
@@ -449,155 +481,3 @@ class Database(CacheApi, FunctionsApi):
             return None
         built: T = model.__pyram_build__(*row[1])
         return built
-
-    # ------------------------------------------------------------------ queries
-
-    def all(
-        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> list[R]:
-        """Every row of a query: model instances for ``User.select()``, tuples otherwise.
-
-        Parameters (``pyram.param("name")``) take their values from ``params`` and keywords.
-
-        Raises:
-            ProgrammingError: an ill-formed or ill-typed query, or missing parameters.
-        """
-        return self._queries.all(query, _merge(params, kw))
-
-    def iter(
-        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> Iterator[R]:
-        """The rows of a query, produced batch by batch as they are consumed."""
-        return self._queries.iter(query, _merge(params, kw))
-
-    def first(
-        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> R | None:
-        """The first row of a query, or None when it has no rows."""
-        # Inline identity probe of the plan cache: this is the application-cache hot path.
-        # Inline identity probe of the plan cache: this is the application-cache hot path.
-        entry = self._recent_plans.get(id(query))
-        prepared = (
-            entry[1] if entry is not None and entry[0] is query else self._queries.prepare(query)
-        )
-        if prepared.point is not None:
-            found: R | None = prepared.first_by_key(
-                kw if params is None else _merge(params, kw)  # type: ignore[arg-type]
-            )
-            return found
-        first: R | None = self._queries.first(prepared, _merge(params, kw))
-        return first
-
-    def one(self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any) -> R:
-        """The only row of a query.
-
-        Raises:
-            NoResultFound: the query returned no row; MultipleResultsFound: more than one
-                (both ProgrammingErrors).
-        """
-        rows = self.all(query, params, **kw)
-        if not rows:
-            raise NoResultFound("expected exactly one row, got none")
-        if len(rows) > 1:
-            raise MultipleResultsFound(f"expected exactly one row, got {len(rows)}")
-        return rows[0]
-
-    def one_or_none(
-        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> R | None:
-        """The only row of a query, or None when it has none.
-
-        Raises:
-            MultipleResultsFound: more than one row (a ProgrammingError).
-        """
-        rows = self.all(query, params, **kw)
-        if len(rows) > 1:
-            raise MultipleResultsFound(f"expected at most one row, got {len(rows)}")
-        return rows[0] if rows else None
-
-    @overload
-    def scalars(
-        self, query: Select[tuple[T1]], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> list[T1]: ...
-    @overload
-    def scalars(
-        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> list[Any]: ...
-    def scalars(
-        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> list[Any]:
-        """The first column of every row (``select(User.name)`` gives the names)."""
-        return [row[0] if isinstance(row, tuple) else row for row in self.all(query, params, **kw)]
-
-    @overload
-    def scalar(
-        self, query: Select[tuple[T1]], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> T1 | None: ...
-    @overload
-    def scalar(
-        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> Any: ...
-    def scalar(
-        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> Any:
-        """The first column of the first row, or None when there is no row."""
-        row = self.first(query, params, **kw)
-        if row is None:
-            return None
-        return row[0] if isinstance(row, tuple) else row
-
-    def execute(
-        self,
-        statement: Update[Any] | Delete[Any] | Insert[Any],
-        params: Mapping[str, Any] | None = None,
-        /,
-        **kw: Any,
-    ) -> int:
-        """Run an ``update()``, ``delete()`` or ``insert().from_select()``; all or nothing.
-
-        Returns:
-            The number of rows affected.
-        """
-        return self._queries.execute(statement, _merge(params, kw))
-
-    def explain(
-        self,
-        query: Select[Any] | Update[Any] | Delete[Any] | Insert[Any],
-        params: Mapping[str, Any] | None = None,
-        /,
-        *,
-        analyze: bool = False,
-        format: ExplainFormat = "text",
-        **kw: Any,
-    ) -> str:
-        """The physical plan of a query as a tree of operators (indexes, row estimates).
-
-        Args:
-            query: a query or statement of the DSL.
-            params: parameter values (also as keywords), needed with ``analyze``.
-            analyze: run it and show, per operator, the rows and batches it produced and the
-                time spent in it (its inputs included). A statement runs for real, as
-                PostgreSQL's EXPLAIN ANALYZE does: an ``update()`` changes the rows.
-            format: "text" (indented lines), "json", "dot" (Graphviz) or "mermaid".
-
-        Raises:
-            ProgrammingError: an unknown format, or missing parameters with ``analyze``.
-        """
-        return self._queries.explain(query, _merge(params, kw), analyze, format)
-
-    def query_plan(self, query: Select[Any] | Update[Any] | Delete[Any] | Insert[Any]) -> str:
-        """How a query reads its tables, in SQLite's EXPLAIN QUERY PLAN words and shape
-        (``QUERY PLAN`` / ``|--SCAN t`` / ``` `--SEARCH t USING INDEX i (a=?) ```)."""
-        return self._queries.query_plan(query)
-
-    # ------------------------------------------------------------------ helpers
-
-
-def _merge(params: Mapping[str, Any] | None, keywords: dict[str, Any]) -> Mapping[str | int, Any]:
-    if not params:
-        return keywords  # type: ignore[return-value]
-    merged: dict[str | int, Any] = {}
-    if params:
-        merged.update(params)
-    merged.update(keywords)
-    return merged

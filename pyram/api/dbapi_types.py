@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import time as _time
 
-from pyram.types import DataType
+from pyram.types import DataType, registered_types
 
 __all__ = [
     "BINARY",
@@ -57,14 +57,20 @@ class DBAPITypeObject:
         return f"<DBAPITypeObject {self.name}: {', '.join(sorted(self.values))}>"
 
 
+def _group(name: str) -> DBAPITypeObject:
+    """The type object of every column type whose ``dbapi_group`` is ``name`` (a type says
+    which group it reports: :attr:`pyram.types.DataType.dbapi_group`)."""
+    return DBAPITypeObject(name, *(t.name for t in registered_types() if t.dbapi_group == name))
+
+
 #: TEXT columns, and JSON and UUID ones (whose SQL forms are strings).
-STRING = DBAPITypeObject("STRING", "TEXT", "JSON", "UUID")
+STRING = _group("STRING")
 #: BLOB columns.
-BINARY = DBAPITypeObject("BINARY", "BLOB")
+BINARY = _group("BINARY")
 #: INTEGER, REAL, DECIMAL and BOOLEAN columns (and enums stored as integers).
-NUMBER = DBAPITypeObject("NUMBER", "INTEGER", "REAL", "DECIMAL", "BOOLEAN")
-#: DATE, TIME, TIMESTAMP and TIMESTAMPTZ columns.
-DATETIME = DBAPITypeObject("DATETIME", "DATE", "TIME", "TIMESTAMP", "TIMESTAMPTZ")
+NUMBER = _group("NUMBER")
+#: DATE, TIME, TIMESTAMP, TIMESTAMPTZ and INTERVAL columns.
+DATETIME = _group("DATETIME")
 #: PyRAM has no separate row-id type: an ``INTEGER PRIMARY KEY`` column reports NUMBER.
 ROWID = DBAPITypeObject("ROWID", "ROWID")
 

@@ -18,7 +18,7 @@ from pyram.api.session import (
     analyze,
     prepare_plan,
     run_batches,
-    run_rows,
+    run_prepared,
     schema_lookup,
 )
 from pyram.api.udf import DatabaseFunctions
@@ -77,7 +77,7 @@ class Queries:
         """Every row, under one snapshot."""
         prepared = self.prepare(query)
         with self.store.reading():
-            return run_rows(prepared, self.store, params)
+            return run_prepared(prepared, self.store, params)
 
     def iter(self, query: Select[Any], params: Mapping[str | int, Any]) -> Iterator[Any]:
         """The rows batch by batch, all read from one snapshot (the open transaction's, or
@@ -122,7 +122,7 @@ class Queries:
             )
         prepared = self.prepare(statement)
         with self.store.statement():
-            rows = run_rows(prepared, self.store, params)
+            rows = run_prepared(prepared, self.store, params)
         return int(rows[0][0]) if rows else 0
 
     def explain(

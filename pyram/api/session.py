@@ -49,7 +49,7 @@ __all__ = [
     "Prepared",
     "StoreStatistics",
     "prepare_plan",
-    "run_rows",
+    "run_prepared",
     "run_with_context",
 ]
 
@@ -90,6 +90,7 @@ class Prepared:
         "point",
         "point_update",
         "row_builder",
+        "uniform_params",
     )
 
     def __init__(
@@ -108,6 +109,8 @@ class Prepared:
         self.bulk_insert = bulk_insert
         self.operator = operator
         self.param_types = param_types
+        #: (type, every one an operand) when all parameters share one type (an IN list's)
+        self.uniform_params = _uniform(param_types, numeric_params)
         #: INTEGER parameters used only as operands of comparisons and arithmetic
         self.numeric_params = numeric_params
         self.entity = entity
@@ -125,8 +128,12 @@ class Prepared:
 
     def bind_params(self, params: Mapping[str | int, Any]) -> dict[str | int, Any]:
         """Validate parameter values against their inferred types; return stored forms."""
-        stored: dict[str | int, Any] = {}
         types = self.param_types
+        if len(params) >= _MANY_PARAMS and self.uniform_params is not None:
+            checked = _bind_uniform(params, types, *self.uniform_params)
+            if checked is not None:
+                return checked
+        stored: dict[str | int, Any] = {}
         for key, value in params.items():
             dtype = types.get(key)
             if dtype is None:
@@ -183,6 +190,49 @@ class Prepared:
             return () if spec is None else spec.columns
 
         return query_plan_rows(self.operator, index_columns)
+
+
+#: from this many parameters on, a statement whose parameters share one type checks their
+#: values a type at a time (``x IN (?, ?, ...)``), not one by one
+_MANY_PARAMS = 32
+
+
+def _uniform(
+    types: Mapping[str | int, DataType], numeric: frozenset[str | int]
+) -> tuple[DataType, bool] | None:
+    """``(type, all operands)`` when every parameter has one type, operand or not alike."""
+    if len(types) < _MANY_PARAMS or len(set(map(id, types.values()))) != 1:
+        return None
+    dtype = next(iter(types.values()))
+    if dtype is NULLTYPE or (numeric and len(numeric) != len(types)):
+        return None
+    return dtype, bool(numeric)
+
+
+def _bind_uniform(
+    params: Mapping[str | int, Any],
+    types: Mapping[str | int, DataType],
+    dtype: DataType,
+    operand: bool,
+) -> dict[str | int, Any] | None:
+    """What :meth:`Prepared.bind_params` returns when every value is already of the one type
+    (screened at C speed), or None to let it check value by value."""
+    if params.keys() != types.keys():
+        return None
+    values = params.values()
+    kinds = set(map(type, values))
+    allowed = {*dtype.exact_types, type(None)}
+    if operand:
+        allowed.add(float)
+    if dtype is REAL:
+        allowed.add(int)
+    if not kinds <= allowed:
+        return None
+    if int in kinds:
+        numbers = [v for v in values if v is not None] if type(None) in kinds else list(values)
+        if min(numbers) < MIN_INTEGER or max(numbers) > MAX_INTEGER:
+            return None  # checked one by one: the error names the parameter
+    return dict(params)
 
 
 def parameter_name(key: str | int) -> str:
@@ -329,29 +379,40 @@ def _param_types(plan: pn.Plan) -> dict[str | int, DataType]:
     so it never conflicts with a typed use of the same parameter; typed uses must share a family.
     """
     found: dict[str | int, DataType] = {}
+    for keys, dtype, _ in _param_uses(plan):
+        if not found.keys() & keys:  # the IN list of 30,000 parameters: one update
+            found.update(dict.fromkeys(keys, dtype))
+            continue
+        for key in keys:
+            known = found.get(key)
+            if known is None or known.family == "null":
+                found[key] = dtype
+            elif dtype.family not in ("null", known.family):
+                raise ProgrammingError(
+                    f"parameter {key!r} is used as {known.name} and {dtype.name}"
+                )
+    return found
+
+
+def _param_uses(plan: pn.Plan) -> Iterator[tuple[tuple[str | int, ...], DataType, bool]]:
+    """``(keys, type, operand)`` of each use of parameters in ``plan`` (see ``Param``): one
+    key for a ``Param``, all the parameters of an IN list held as data (``InValues``)."""
     for node in pn.walk_plan(plan):
         for expr in pn.expressions_of(node):
             for sub in px.walk(expr):
                 if isinstance(sub, px.Param):
-                    known = found.get(sub.key)
-                    if known is None or known.family == "null":
-                        found[sub.key] = sub.dtype
-                    elif sub.dtype.family not in ("null", known.family):
-                        raise ProgrammingError(
-                            f"parameter {sub.key!r} is used as {known.name} and {sub.dtype.name}"
-                        )
-    return found
+                    yield (sub.key,), sub.dtype, sub.operand
+                elif isinstance(sub, px.InValues) and sub.params:
+                    yield sub.params, sub.param_type, sub.param_type is INTEGER
 
 
 def _numeric_params(plan: pn.Plan) -> frozenset[str | int]:
     """The INTEGER parameters whose every use is a numeric operand (see ``Param.operand``)."""
     operand: set[str | int] = set()
     strict: set[str | int] = set()
-    for node in pn.walk_plan(plan):
-        for expr in pn.expressions_of(node):
-            for sub in px.walk(expr):
-                if isinstance(sub, px.Param) and sub.dtype is INTEGER:
-                    (operand if sub.operand else strict).add(sub.key)
+    for keys, dtype, is_operand in _param_uses(plan):
+        if dtype is INTEGER:
+            (operand if is_operand else strict).update(keys)
     return frozenset(operand - strict)
 
 
@@ -372,8 +433,10 @@ def prepare_plan(
     bulk_insert = match_bulk_insert(optimized, operator, store)
     # parameters as the statement was written: one the optimizer folded away still takes a value
     param_types = _param_types(plan)
-    for key in declared:
-        param_types.setdefault(key, NULLTYPE)
+    declared = tuple(declared)
+    if not param_types.keys() >= set(declared):  # C-speed for 30,000 parameters all used
+        for key in declared:
+            param_types.setdefault(key, NULLTYPE)
     numeric = _numeric_params(plan)
     prepared = Prepared(
         optimized, operator, param_types, entity, point, point_update, bulk_insert, numeric
@@ -465,7 +528,7 @@ def run_batches(
     yield from execute(prepared.operator, ctx)
 
 
-def run_rows(prepared: Prepared, store: Store, params: Mapping[str | int, Any]) -> list[Any]:
+def run_prepared(prepared: Prepared, store: Store, params: Mapping[str | int, Any]) -> list[Any]:
     """Execute a prepared query and shape all its rows."""
     return run_with_context(prepared, store, params)[0]
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
+from pyram.api.pg_commands import PG_STATEMENTS, run_pg_statement
 from pyram.api.result import SqlResult
 from pyram.api.schema_alter import apply_alter
 from pyram.api.session import Prepared, analyze, prepare_plan, run_with_context
@@ -45,7 +46,9 @@ from pyram.sql.binder import (
     statement_parameters,
 )
 from pyram.sql.parser import parse_expression, statement_text
+from pyram.sql.pg_settings import PgSettings, isolation_level
 from pyram.storage import LOCK_TIMEOUT, Store, create_index, drop_index
+from pyram.txn import Isolation
 from pyram.types import DataType
 
 __all__ = ["Params", "SqlSession"]
@@ -81,7 +84,7 @@ def _param_values(params: Params) -> dict[str | int, Any]:
     return dict(enumerate(params))
 
 
-def compile_check(expr: px.Expr, fields: tuple[px.Field, ...]) -> Callable[[Any], object]:
+def compile_check(expr: px.PlanExpr, fields: tuple[px.Field, ...]) -> Callable[[Any], object]:
     """A CHECK predicate over a row dict, from a bound condition over the table's fields."""
     names = [f.name for f in fields]
     value_of = row_function(expr, [f.cid for f in fields])
@@ -100,8 +103,9 @@ class SqlSession:
         self._store = store
         self._on_schema_change = on_schema_change
         self._views: dict[str, ViewDef] = {}
-        self._cache: OrderedDict[str, _PreparedSql] = OrderedDict()
-        self._transactions: dict[str, Any] = {}  # BEGIN/COMMIT/... by text
+        # keyed by the SQL text (a PostgreSQL-dialect text by ("postgres", text))
+        self._cache: OrderedDict[str | tuple[str, str], _PreparedSql] = OrderedDict()
+        self._transactions: dict[str | tuple[str, str], Any] = {}  # BEGIN/COMMIT/... by text
         self._lock = threading.Lock()
         #: CREATE TABLE/INDEX texts by (kind, lower-case name), with the columns they made
         #: (the text stands for the object only while those are its columns)
@@ -232,42 +236,77 @@ class SqlSession:
         self.triggers.schema_changed()
 
     # ------------------------------------------------------------------ running
-    def run(self, sql: str, params: Params = None) -> SqlResult:
-        """Run a statement or a script of statements; the result of the last one."""
+    def run(
+        self,
+        sql: str,
+        params: Params = None,
+        dialect: str = "sqlite",
+        pg_settings: PgSettings | None = None,
+    ) -> SqlResult:
+        """Run a statement or a script of statements; the result of the last one.
+
+        ``dialect="postgres"`` reads PostgreSQL's dialect; its session statements (SET, SHOW
+        ...) use ``pg_settings`` (a fresh :class:`PgSettings` when None)."""
         if not isinstance(sql, str):
             raise ProgrammingError(f"SQL must be a str, not {type(sql).__name__}")
+        if dialect == "postgres" and params is not None and not isinstance(params, Mapping):
+            params = {str(i): v for i, v in enumerate(params, start=1)}  # $1, $2, ...
         values = _param_values(params)
-        cached = self._cache.get(sql)
+        key: str | tuple[str, str] = sql if dialect == "sqlite" else (dialect, sql)
+        cached = self._cache.get(key)
         if cached is not None:  # prepared: user functions are already bound into its plan
             return self._run_prepared(cached, values)
+        if dialect == "postgres" and pg_settings is None:
+            pg_settings = PgSettings()
         with use_functions(self.functions):
-            return self._run(sql, values)
+            return self._run(sql, values, key, pg_settings)
 
-    def _run(self, sql: str, values: dict[str | int, Any]) -> SqlResult:
+    def _run(
+        self,
+        sql: str,
+        values: dict[str | int, Any],
+        key: str | tuple[str, str] = "",
+        pg: PgSettings | None = None,
+    ) -> SqlResult:
         """Parse, bind, prepare (caching a single statement) and run ``sql``."""
-        command = self._transactions.get(sql)
+        key = key or sql
+        command = self._transactions.get(key)
         if command is not None:
-            return self._transaction(command)
-        statements = parse(sql)
+            return self._transaction(command, pg)
+        statements = parse(sql, "sqlite" if pg is None else "postgres")
         if not statements:
             return SqlResult()
         if len(statements) > 1 and values:
             raise ProgrammingError("parameters can only be given for a single statement")
         result = SqlResult()
         for stmt in statements:
-            result = self._run_statement(sql, stmt, values, cache=len(statements) == 1)
+            result = self._run_statement(sql, stmt, values, len(statements) == 1, key, pg)
         return result
 
     def _run_statement(
-        self, sql: str, stmt: ast.Statement, values: dict[str | int, Any], cache: bool
+        self,
+        sql: str,
+        stmt: ast.Statement,
+        values: dict[str | int, Any],
+        cache: bool,
+        key: str | tuple[str, str] = "",
+        pg: PgSettings | None = None,
     ) -> SqlResult:
+        key = key or sql
+        if pg is not None:
+            pg.transaction_isolation = self._store.isolation
+            if isinstance(stmt, PG_STATEMENTS):
+                return run_pg_statement(stmt, pg, self._store)
         try:
-            binder = Binder(sql, self, compile_check)
+            binder = Binder(sql, self, compile_check, None if pg is None else pg.snapshot())
             bound = binder.bind(stmt)
+            if pg is not None:
+                for name, value in binder.pg_changes:  # set_config(): before it runs
+                    pg.set(name, value)
             if binder.catalog_reads:
                 cache = False  # the catalogue's rows were read now: they are not kept in a plan
             if cache and isinstance(bound, _TRANSACTION_STATEMENTS):
-                self._transactions[sql] = bound  # schema-independent: kept across DDL
+                self._transactions[key] = bound  # schema-independent: kept across DDL
             if isinstance(bound, BoundSelect | pn.Plan):
                 declared = statement_parameters(stmt)
             if isinstance(bound, BoundSelect):
@@ -287,13 +326,16 @@ class SqlSession:
         if isinstance(bound, CallCommand):
             return self._call(bound, values)
         if not isinstance(bound, BoundSelect | pn.Plan):
+            if isinstance(bound, _TRANSACTION_STATEMENTS):
+                return self._transaction(bound, pg)
             result = self._command(bound)
-            if isinstance(bound, CreateTableCommand | CreateIndexCommand):
+            # a PostgreSQL text is not kept: sqlite_master and database files hold SQLite's
+            if pg is None and isinstance(bound, CreateTableCommand | CreateIndexCommand):
                 self._remember_created(sql, stmt, bound)
             return result
         if cache:
             with self._lock:
-                self._cache[sql] = entry
+                self._cache[key] = entry
                 while len(self._cache) > STATEMENT_CACHE_SIZE:
                     self._cache.popitem(last=False)
         return self._run_prepared(entry, values)
@@ -327,6 +369,38 @@ class SqlSession:
             return SqlResult(entry.names, entry.types, rows)
         last_rowid = None if ctx is None else ctx.cache.get("last_rowid")
         return SqlResult(rowcount=int(rows[0][0]) if rows else 0, lastrowid=last_rowid)
+
+    def describe(
+        self, sql: str, dialect: str = "sqlite", pg_settings: PgSettings | None = None
+    ) -> tuple[tuple[str, ...], tuple[DataType, ...], dict[str | int, DataType]] | None:
+        """Column names, column types and parameter types of one query or DML statement,
+        without running it (the PostgreSQL server's Describe); None for any other statement.
+
+        Raises:
+            SqlError: the statement does not parse or bind.
+        """
+        cached = self._cache.get(sql if dialect == "sqlite" else (dialect, sql))
+        if cached is not None:
+            prepared = cached.prepared
+            return cached.names, cached.types, dict(prepared.param_types)
+        statements = parse(sql, dialect)
+        if len(statements) != 1:
+            return None
+        stmt = statements[0]
+        pg = None
+        if dialect == "postgres":
+            pg = (pg_settings or PgSettings()).snapshot()
+        with use_functions(self.functions):
+            bound = Binder(sql, self, compile_check, pg).bind(stmt)
+            declared = statement_parameters(stmt)
+            if isinstance(bound, BoundSelect):
+                prepared = prepare_plan(bound.plan, self._store, declared=declared)
+                types = tuple(f.dtype for f in prepared.operator.fields)
+                return bound.names, types, dict(prepared.param_types)
+            if isinstance(bound, pn.Plan):
+                prepared = prepare_plan(bound, self._store, declared=declared)
+                return (), (), dict(prepared.param_types)
+        return None
 
     def bulk_insert_for(self, sql: str) -> BulkInsert | None:
         """The bulk path of a prepared ``INSERT ... VALUES`` statement (``executemany``), or
@@ -455,10 +529,13 @@ class SqlSession:
             drop_index(store, owner.name, bound.name)
         self.schema_changed()
 
-    def _transaction(self, stmt: Any) -> SqlResult:
+    def _transaction(self, stmt: Any, pg: PgSettings | None = None) -> SqlResult:
         store = self._store
         if isinstance(stmt, ast.Begin):
-            store.begin()
+            level = stmt.isolation or "serializable"
+            if stmt.isolation is None and pg is not None:
+                level = isolation_level(pg.show("default_transaction_isolation"))
+            store.begin(isolation=cast("Isolation", level), read_only=stmt.read_only)
         elif isinstance(stmt, ast.Commit):
             store.commit()
         elif isinstance(stmt, ast.Rollback):

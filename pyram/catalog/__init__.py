@@ -18,6 +18,7 @@ from pyram.catalog.cache_policy import (
     policy_from_options,
 )
 from pyram.catalog.catalog import Catalog, resolve_target
+from pyram.catalog.retention import Retention, as_retention
 from pyram.catalog.schema import (
     NO_DEFAULT,
     SQL_TIME_DEFAULTS,
@@ -32,6 +33,8 @@ from pyram.catalog.schema import (
 )
 
 __all__ = [
+    "Retention",
+    "as_retention",
     "EVICT_POLICIES",
     "CachePolicy",
     "EvictPolicy",

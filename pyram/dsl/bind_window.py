@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["bind_windows", "windows_in"]
 
-Post = Callable[[Expr[Any]], px.Expr]
+Post = Callable[[Expr[Any]], px.PlanExpr]
 
 
 def windows_in(roots: list[Any], children: Callable[[Any], list[Any]]) -> list[WindowExpr[Any]]:
@@ -73,7 +73,7 @@ def bind_windows(
         plan = node
     fields = {key: outputs[spec][call] for key, (spec, call) in call_of.items()}
 
-    def bound(e: Expr[Any]) -> px.Expr:
+    def bound(e: Expr[Any]) -> px.PlanExpr:
         field = fields.get(e._key()) if isinstance(e, WindowExpr) else None
         if field is not None:
             return b.column(field)

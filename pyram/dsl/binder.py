@@ -19,19 +19,24 @@ from pyram.dsl.expr import (
     Expr,
     Labeled,
     Literal,
-    Ordering,
     Predicate,
     SubqueryExpr,
     Unary,
 )
 from pyram.dsl.query import Aliased, Select
-from pyram.dsl.terms import Aggregate, CaseExpr, CastExpr, Column, FunctionCall, ParamRef
+from pyram.dsl.terms import Aggregate, CaseExpr, CastExpr, Column, FunctionCall, Param
+from pyram.dsl.tree import aggregates_in, children, columns_in, has_aggregate
 from pyram.dsl.window import WindowExpr
 from pyram.errors import ProgrammingError
 from pyram.limits import MAX_EXPR_DEPTH
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
-from pyram.plan.builder import CHAIN_MIN_TERMS, PlanBuilder, arith_result_type
+from pyram.plan.builder import (
+    CHAIN_MIN_TERMS,
+    PlanBuilder,
+    arith_result_type,
+    typed_arith_type,
+)
 from pyram.types import type_from_annotation
 
 __all__ = ["BoundQuery", "bind_query", "bind_statement"]
@@ -142,7 +147,7 @@ class _Binder:
         pools = [(query.columns, False), (query.filters, True)]
         for pool, skip_outer in pools:
             for expr in pool:
-                for column in _columns_in(expr):
+                for column in columns_in(expr):
                     if column.owner is None:
                         continue
                     if skip_outer and scope.parent is not None and scope.parent.knows_table(column):
@@ -200,7 +205,7 @@ class _Binder:
         plan = self.b.filter(plan, *(self.expr(f, scope) for f in query.filters))
         return self._shape(query, plan, scope), scope
 
-    def _fk_condition(self, existing: list[Any], target: Any, scope: Scope) -> px.Expr:
+    def _fk_condition(self, existing: list[Any], target: Any, scope: Scope) -> px.PlanExpr:
         target_model = _model(target)
         target_schema = self.schema_of(target_model)
         matches = []
@@ -237,10 +242,10 @@ class _Binder:
         else:
             items = list(query.columns)
         has_agg = bool(query.groups) or any(
-            _has_aggregate(e)
+            has_aggregate(e)
             for e in [*items, *query.having_filters, *(o.expr for o in query.orderings)]
         )
-        post: Callable[[Expr[Any]], px.Expr]
+        post: Callable[[Expr[Any]], px.PlanExpr]
         if has_agg:
             plan, post = self._aggregate(query, plan, scope, items)
             plan = self.b.filter(plan, *(post(h) for h in query.having_filters))
@@ -248,12 +253,12 @@ class _Binder:
             if query.having_filters:
                 raise ProgrammingError("having() needs group_by() or aggregates")
 
-            def post(e: Expr[Any]) -> px.Expr:
+            def post(e: Expr[Any]) -> px.PlanExpr:
                 return self.expr(e, scope)
 
-        windows = windows_in([*items, *(o.expr for o in query.orderings)], _children)
+        windows = windows_in([*items, *(o.expr for o in query.orderings)], children)
         if windows:
-            plan, post = bind_windows(self, plan, windows, post, scope, _children)
+            plan, post = bind_windows(self, plan, windows, post, scope, children)
         exprs = [post(e) for e in items]
         names = _unique_names([_output_name(e) or f"column{i + 1}" for i, e in enumerate(items)])
         if query.is_distinct:
@@ -276,34 +281,34 @@ class _Binder:
 
     @staticmethod
     def _distinct_terms(
-        query: Select[Any], items: list[Expr[Any]], post: Callable[[Expr[Any]], px.Expr]
-    ) -> list[tuple[int | px.Expr, bool, bool | None]]:
+        query: Select[Any], items: list[Expr[Any]], post: Callable[[Expr[Any]], px.PlanExpr]
+    ) -> list[tuple[int | px.PlanExpr, bool, bool | None]]:
         """ORDER BY of a distinct() query: a selected position, else the bound expression."""
         item_keys = [i._key() for i in items]
-        terms: list[tuple[int | px.Expr, bool, bool | None]] = []
+        terms: list[tuple[int | px.PlanExpr, bool, bool | None]] = []
         for ordering in query.orderings:
             key = ordering.expr._key()
-            target: int | px.Expr = (
+            target: int | px.PlanExpr = (
                 item_keys.index(key) if key in item_keys else post(ordering.expr)
             )
             terms.append((target, ordering.descending, ordering.nulls_first))
         return terms
 
     def _limit(self, query: Select[Any], plan: pn.Plan, scope: Scope) -> pn.Plan:
-        def bound(e: Expr[Any] | None) -> px.Expr | None:
+        def bound(e: Expr[Any] | None) -> px.PlanExpr | None:
             return None if e is None else self.expr(e, scope)
 
         return self.b.limit(plan, bound(query.limit_value), bound(query.offset_value))
 
     def _aggregate(
         self, query: Select[Any], plan: pn.Plan, scope: Scope, items: list[Expr[Any]]
-    ) -> tuple[pn.Plan, Callable[[Expr[Any]], px.Expr]]:
+    ) -> tuple[pn.Plan, Callable[[Expr[Any]], px.PlanExpr]]:
         groups = [self.expr(g, scope) for g in query.groups]
         group_keys = [g._key() for g in query.groups]
         aggs: list[px.AggCall] = []
         agg_keys: list[Any] = []
         for e in [*items, *query.having_filters, *(o.expr for o in query.orderings)]:
-            for node in _aggregates_in(e):
+            for node in aggregates_in(e):
                 if node._key() not in agg_keys:
                     agg_keys.append(node._key())
                     args = tuple(self.expr(a, scope) for a in node.args)
@@ -318,7 +323,7 @@ class _Binder:
         group_fields = dict(zip(group_keys, out[: len(groups)], strict=True))
         agg_fields = dict(zip(agg_keys, out[len(groups) :], strict=True))
 
-        def post(e: Expr[Any]) -> px.Expr:
+        def post(e: Expr[Any]) -> px.PlanExpr:
             key = e._key()
             if key in group_fields:
                 return self.b.column(group_fields[key])
@@ -337,8 +342,8 @@ class _Binder:
         self,
         e: Expr[Any],
         scope: Scope,
-        inner: Callable[[Expr[Any]], px.Expr] | None = None,
-    ) -> px.Expr:
+        inner: Callable[[Expr[Any]], px.PlanExpr] | None = None,
+    ) -> px.PlanExpr:
         """Bind one DSL expression (``inner`` binds its operands; post-aggregation rules)."""
         sub = inner or (lambda x: self.expr(x, scope))
         b = self.b
@@ -351,7 +356,7 @@ class _Binder:
             return b.column(field)
         if isinstance(e, Literal):
             return b.literal(e.value)
-        if isinstance(e, ParamRef):
+        if isinstance(e, Param):
             return b.param(e.name)
         if isinstance(e, Labeled):
             return sub(e.expr)
@@ -361,7 +366,7 @@ class _Binder:
             ops, operands = e.chain()
             if len(operands) >= CHAIN_MIN_TERMS:
                 return self._arith_chain(ops, operands, sub)
-            left, right = self._operands(e.left, e.right, sub)
+            left, right = self._operands(e.left, e.right, sub, e.op)
             return b.arith(e.op, left, right)  # type: ignore[arg-type]
         if isinstance(e, Unary):
             return b.negate(sub(e.arg))
@@ -385,8 +390,8 @@ class _Binder:
         raise ProgrammingError(f"cannot use {e!r} in a query")
 
     def _arith_chain(
-        self, ops: list[str], operands: list[Expr[Any]], sub: Callable[[Expr[Any]], px.Expr]
-    ) -> px.Expr:
+        self, ops: list[str], operands: list[Expr[Any]], sub: Callable[[Expr[Any]], px.PlanExpr]
+    ) -> px.PlanExpr:
         """A long chain (``a + b + ...``) as one flat node, bound in a loop; a literal operand
         takes the type of the chain so far, as :meth:`_operands` gives it the other side's."""
         if len(ops) > MAX_EXPR_DEPTH:
@@ -403,20 +408,49 @@ class _Binder:
         return self.b.arith_chain(ops, args)  # type: ignore[arg-type]
 
     def _operands(
-        self, left: Expr[Any], right: Expr[Any], sub: Callable[[Expr[Any]], px.Expr]
-    ) -> tuple[px.Expr, px.Expr]:
-        """Bind two operands; a literal takes the other side's type (strictly validated)."""
+        self,
+        left: Expr[Any],
+        right: Expr[Any],
+        sub: Callable[[Expr[Any]], px.PlanExpr],
+        op: str | None = None,
+    ) -> tuple[px.PlanExpr, px.PlanExpr]:
+        """Bind two operands; a literal takes the other side's type (strictly validated),
+        unless arithmetic ``op`` is one the types define with the literal's own type
+        (``interval * 2``, ``timestamp + timedelta``)."""
         if isinstance(right, Literal) and not isinstance(left, Literal):
             bound_left = sub(left)
-            return bound_left, self.b.literal(right.value, bound_left.dtype)
+            return bound_left, self._literal_beside(right.value, bound_left, op, left_side=False)
         if isinstance(left, Literal) and not isinstance(right, Literal):
             bound_right = sub(right)
-            return self.b.literal(left.value, bound_right.dtype), bound_right
+            return self._literal_beside(left.value, bound_right, op, left_side=True), bound_right
         return sub(left), sub(right)
 
+    def _literal_beside(
+        self, value: Any, other: px.PlanExpr, op: str | None, *, left_side: bool
+    ) -> px.PlanExpr:
+        if op is not None and value is not None and not isinstance(value, bool):
+            natural = self.b.literal(value)
+            pair = (natural.dtype, other.dtype) if left_side else (other.dtype, natural.dtype)
+            if typed_arith_type(op, *pair) is not None:
+                return natural
+        return self.b.literal(value, other.dtype)
+    def _in_values(self, arg: px.PlanExpr, values: tuple[Any, ...], negated: bool) -> px.PlanExpr:
+        """``arg [NOT] IN values`` (plain Python values): one list node when every value is
+        already of ``arg``'s type (checked at C speed), else a literal per value as before."""
+        b, dtype = self.b, arg.dtype
+        if values and dtype.family not in ("null", "boolean"):
+            try:
+                # nullable only when needed: the NULL-free screen is the C-speed one
+                stored = dtype.validate_column(values, nullable=None in values)
+            except Exception:
+                stored = None
+            if stored is not None:
+                return b.in_values(arg, tuple(stored), (), negated)
+        return b.in_list(arg, [b.literal(v, dtype) for v in values], negated)
+
     def _predicate(
-        self, p: Predicate, scope: Scope, sub: Callable[[Expr[Any]], px.Expr]
-    ) -> px.Expr:
+        self, p: Predicate, scope: Scope, sub: Callable[[Expr[Any]], px.PlanExpr]
+    ) -> px.PlanExpr:
         b, kind, a = self.b, p.kind, p.args
         if kind == "cmp":
             left, right = self._operands(a[1], a[2], sub)
@@ -435,6 +469,8 @@ class _Binder:
                 b.literal(i.value, arg.dtype) if isinstance(i, Literal) else sub(i) for i in a[1]
             ]
             return b.in_list(arg, items, a[2])
+        if kind == "invalues":
+            return self._in_values(sub(a[0]), a[1].values, a[2])
         if kind == "insub":
             plan, _ = self.select(a[1], scope)
             return b.in_subquery(sub(a[0]), plan, a[2])
@@ -464,58 +500,6 @@ def _same_source(a: Any, b: Any) -> bool:
             and a.__pyram_alias__ == b.__pyram_alias__
         )
     return a is b
-
-
-def _children(e: Any) -> list[Any]:
-    if isinstance(e, Predicate):
-        return [x for x in e.args if isinstance(x, Expr)] + [
-            y for x in e.args if isinstance(x, tuple) for y in x if isinstance(y, Expr)
-        ]
-    if isinstance(e, BinaryOp):
-        return [e.left, e.right]
-    if isinstance(e, Unary | CastExpr):
-        return [e.arg]
-    if isinstance(e, FunctionCall):
-        return list(e.args)
-    if isinstance(e, Aggregate):
-        return [*e.args, *([e.where] if e.where is not None else [])]
-    if isinstance(e, WindowExpr):
-        call = e.call
-        where = [call.where] if isinstance(call, Aggregate) and call.where is not None else []
-        return [*call.args, *where, *e.partition_by, *(o.expr for o in e.order_by)]
-    if isinstance(e, CaseExpr):
-        out = [x for pair in e.whens for x in pair]
-        return out + ([e.default] if e.default is not None else [])
-    if isinstance(e, Labeled):
-        return [e.expr]
-    if isinstance(e, Ordering):
-        return [e.expr]
-    return []
-
-
-def _columns_in(e: Any) -> list[Column[Any]]:
-    out, stack = [], [e]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Column):
-            out.append(node)
-        stack.extend(reversed(_children(node)))
-    return out
-
-
-def _aggregates_in(e: Any) -> list[Aggregate[Any]]:
-    out, stack = [], [e]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Aggregate):
-            out.append(node)
-            continue
-        stack.extend(reversed(_children(node)))
-    return out
-
-
-def _has_aggregate(e: Any) -> bool:
-    return bool(_aggregates_in(e))
 
 
 def _output_name(e: Expr[Any]) -> str | None:

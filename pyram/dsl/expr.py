@@ -101,6 +101,8 @@ class Expr(Generic[T]):
     def __lt__(self: Expr[dt.time] | Expr[dt.time | None], other: dt.time | Expr[dt.time] | Expr[dt.time | None]) -> Predicate: ...
     @overload
     def __lt__(self: Expr[uuid.UUID] | Expr[uuid.UUID | None], other: uuid.UUID | Expr[uuid.UUID] | Expr[uuid.UUID | None]) -> Predicate: ...
+    @overload
+    def __lt__(self: Expr[dt.timedelta] | Expr[dt.timedelta | None], other: dt.timedelta | Expr[dt.timedelta] | Expr[dt.timedelta | None]) -> Predicate: ...
     def __lt__(self, other: Any) -> Predicate:
         return Predicate("cmp", ("<", self, wrap(other)))
 
@@ -120,6 +122,8 @@ class Expr(Generic[T]):
     def __le__(self: Expr[dt.time] | Expr[dt.time | None], other: dt.time | Expr[dt.time] | Expr[dt.time | None]) -> Predicate: ...
     @overload
     def __le__(self: Expr[uuid.UUID] | Expr[uuid.UUID | None], other: uuid.UUID | Expr[uuid.UUID] | Expr[uuid.UUID | None]) -> Predicate: ...
+    @overload
+    def __le__(self: Expr[dt.timedelta] | Expr[dt.timedelta | None], other: dt.timedelta | Expr[dt.timedelta] | Expr[dt.timedelta | None]) -> Predicate: ...
     def __le__(self, other: Any) -> Predicate:
         return Predicate("cmp", ("<=", self, wrap(other)))
 
@@ -139,6 +143,8 @@ class Expr(Generic[T]):
     def __gt__(self: Expr[dt.time] | Expr[dt.time | None], other: dt.time | Expr[dt.time] | Expr[dt.time | None]) -> Predicate: ...
     @overload
     def __gt__(self: Expr[uuid.UUID] | Expr[uuid.UUID | None], other: uuid.UUID | Expr[uuid.UUID] | Expr[uuid.UUID | None]) -> Predicate: ...
+    @overload
+    def __gt__(self: Expr[dt.timedelta] | Expr[dt.timedelta | None], other: dt.timedelta | Expr[dt.timedelta] | Expr[dt.timedelta | None]) -> Predicate: ...
     def __gt__(self, other: Any) -> Predicate:
         return Predicate("cmp", (">", self, wrap(other)))
 
@@ -158,6 +164,8 @@ class Expr(Generic[T]):
     def __ge__(self: Expr[dt.time] | Expr[dt.time | None], other: dt.time | Expr[dt.time] | Expr[dt.time | None]) -> Predicate: ...
     @overload
     def __ge__(self: Expr[uuid.UUID] | Expr[uuid.UUID | None], other: uuid.UUID | Expr[uuid.UUID] | Expr[uuid.UUID | None]) -> Predicate: ...
+    @overload
+    def __ge__(self: Expr[dt.timedelta] | Expr[dt.timedelta | None], other: dt.timedelta | Expr[dt.timedelta] | Expr[dt.timedelta | None]) -> Predicate: ...
     def __ge__(self, other: Any) -> Predicate:
         return Predicate("cmp", (">=", self, wrap(other)))
 
@@ -180,6 +188,10 @@ class Expr(Generic[T]):
     def __add__(self: Expr[Decimal], other: int | Decimal | Expr[int] | Expr[Decimal]) -> Expr[Decimal]: ...
     @overload
     def __add__(self: Expr[Decimal | None], other: int | Decimal | Expr[int] | Expr[Decimal] | Expr[Decimal | None]) -> Expr[Decimal | None]: ...
+    @overload
+    def __add__(self: Expr[dt.datetime], other: dt.timedelta | Expr[dt.timedelta]) -> Expr[dt.datetime]: ...
+    @overload
+    def __add__(self: Expr[dt.timedelta], other: dt.timedelta | Expr[dt.timedelta]) -> Expr[dt.timedelta]: ...
     def __add__(self, other: Any) -> Any:
         return BinaryOp("+", self, wrap(other))
 
@@ -201,6 +213,10 @@ class Expr(Generic[T]):
     def __sub__(self: Expr[Decimal], other: int | Decimal | Expr[int] | Expr[Decimal]) -> Expr[Decimal]: ...
     @overload
     def __sub__(self: Expr[Decimal | None], other: int | Decimal | Expr[int] | Expr[Decimal] | Expr[Decimal | None]) -> Expr[Decimal | None]: ...
+    @overload
+    def __sub__(self: Expr[dt.datetime], other: dt.timedelta | Expr[dt.timedelta]) -> Expr[dt.datetime]: ...
+    @overload
+    def __sub__(self: Expr[dt.timedelta], other: dt.timedelta | Expr[dt.timedelta]) -> Expr[dt.timedelta]: ...
     def __sub__(self, other: Any) -> Any:
         return BinaryOp("-", self, wrap(other))
 
@@ -222,6 +238,8 @@ class Expr(Generic[T]):
     def __mul__(self: Expr[Decimal], other: int | Decimal | Expr[int] | Expr[Decimal]) -> Expr[Decimal]: ...
     @overload
     def __mul__(self: Expr[Decimal | None], other: int | Decimal | Expr[int] | Expr[Decimal] | Expr[Decimal | None]) -> Expr[Decimal | None]: ...
+    @overload
+    def __mul__(self: Expr[dt.timedelta], other: int | float | Expr[int] | Expr[float]) -> Expr[dt.timedelta]: ...
     def __mul__(self, other: Any) -> Any:
         return BinaryOp("*", self, wrap(other))
 
@@ -305,7 +323,7 @@ class Expr(Generic[T]):
 
         if isinstance(values, Select):
             return Predicate("insub", (self, values, False))
-        return Predicate("in", (self, tuple(wrap(v) for v in values), False))
+        return _in_values(self, values, False)
 
     @overload
     def not_in(self: Expr[S], values: Iterable[S]) -> Predicate: ...
@@ -319,7 +337,7 @@ class Expr(Generic[T]):
 
         if isinstance(values, Select):
             return Predicate("insub", (self, values, True))
-        return Predicate("in", (self, tuple(wrap(v) for v in values), True))
+        return _in_values(self, values, True)
 
     @overload
     def between(self: Expr[S], low: S | Expr[S], high: S | Expr[S]) -> Predicate: ...
@@ -478,6 +496,35 @@ class Ordering:
 
     def _key(self) -> tuple[Any, ...]:
         return ("order", self.expr._key(), self.descending, self.nulls_first)
+
+
+class Values:
+    """The plain values of an ``in_`` list as one tuple, not a literal node per value (a
+    list of 100,000 values is typed and probed as a whole; see ``plan.expr.InValues``)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: tuple[Any, ...]) -> None:
+        self.values = values
+
+    def cache_key(self) -> tuple[Any, ...]:
+        """A key telling 1, 1.0 and True apart (JSON-like values keyed by their repr)."""
+        values = self.values
+        kinds = tuple(map(type, values))
+        return ("values", kinds, values if _hashable(values) else repr(values))
+
+    def __repr__(self) -> str:
+        return f"Values({self.values!r})"
+
+
+def _in_values(arg: Expr[Any], values: Iterable[Any], negated: bool) -> Predicate:
+    """``arg [NOT] IN values``: plain values as one :class:`Values`, else a node per item."""
+    from pyram.dsl.query import Select
+
+    items = tuple(values)
+    if any(issubclass(kind, Expr | Select) for kind in set(map(type, items))):
+        return Predicate("in", (arg, tuple(wrap(v) for v in items), negated))
+    return Predicate("invalues", (arg, Values(items), negated))
 
 
 def _hashable(value: object) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Generic, Self, TypeVar, overload
 
 from pyram.dsl.expr import Expr, Ordering, Predicate, SubqueryExpr, wrap
-from pyram.dsl.terms import ParamRef
+from pyram.dsl.terms import Param
 from pyram.errors import ProgrammingError
 
 __all__ = ["Aliased", "Select", "alias", "exists", "select"]
@@ -272,7 +272,7 @@ def _conditions(conditions: tuple[Any, ...]) -> tuple[Expr[Any], ...]:
 
 
 def _count(count: Any, what: str) -> Expr[Any]:
-    if isinstance(count, ParamRef):
+    if isinstance(count, Param):
         return count
     if type(count) is not int or count < 0:
         raise ProgrammingError(f"{what} must be a non-negative int or a parameter, not {count!r}")

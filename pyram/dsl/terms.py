@@ -22,7 +22,7 @@ __all__ = [
     "CastExpr",
     "Column",
     "FunctionCall",
-    "ParamRef",
+    "Param",
     "case",
     "cast",
     "lit",
@@ -70,7 +70,7 @@ class Column(Expr[T]):
         return f"Column({where}.{self.name} {self.dtype.name})"
 
 
-class ParamRef(Expr[T]):
+class Param(Expr[T]):
     """A named query parameter, bound when the query runs: ``db.all(q, id=5)``."""
 
     __slots__ = ("name",)
@@ -186,7 +186,7 @@ def param(name: str, type_: type[Any] | None = None) -> Expr[Any]:
     """A named query parameter: ``User.id.eq(pyram.param("id", int))``, bound at run time
     (``db.one(q, id=5)``). Its SQL type comes from where it is used; ``type_`` only informs
     type checkers."""
-    return ParamRef(name)
+    return Param(name)
 
 
 def case(

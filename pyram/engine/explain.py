@@ -51,8 +51,8 @@ def explain(op: Operator, rows_out: Mapping[int, int] | None = None) -> str:
             EXPLAIN ANALYZE run); shown as ``(rows N)`` when given.
 
     Example:
-        >>> from pyram.engine.operators.values import Values
-        >>> print(explain(Values((), ())))
+        >>> from pyram.engine.operators.values import ValuesOp
+        >>> print(explain(ValuesOp((), ())))
         Values 0 rows (est. rows 0)
     """
     lines: list[str] = []

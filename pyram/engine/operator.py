@@ -10,7 +10,7 @@ parameters: that is what the plan cache stores.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from pyram.engine.batch import Batch
 from pyram.plan.expr import Field
@@ -92,10 +92,14 @@ class Operator:
         self.children = children
         self.estimated_rows = estimated_rows
 
+    #: The name EXPLAIN shows, when it differs from the class name: operators are named
+    #: ``FilterOp``, ``SortOp`` ... apart from the logical nodes, but EXPLAIN says ``Filter``.
+    explain_name: ClassVar[str] = ""
+
     @property
     def name(self) -> str:
-        """Operator name for EXPLAIN (the class name)."""
-        return type(self).__name__
+        """Operator name for EXPLAIN (:attr:`explain_name`, else the class name)."""
+        return self.explain_name or type(self).__name__
 
     def describe(self) -> str:
         """Operator-specific EXPLAIN details (columns, predicate, index...)."""

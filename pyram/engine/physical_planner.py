@@ -9,7 +9,7 @@ logical node type to a builder. The choices made here are local and cheap:
   estimated much smaller than the table, an :class:`IndexNestedLoopJoin` probes the index
   instead; anything else is a :class:`NestedLoopJoin`. A hash join builds on its right input
   unless that is estimated much larger than the left one: inner, left and right joins are then
-  computed the other way round under a column-reordering :class:`Project` (no copy);
+  computed the other way round under a column-reordering :class:`ProjectOp` (no copy);
 * ``Limit`` directly over ``Sort`` becomes a :class:`TopN`;
 * every other node maps to the operator of the same name.
 
@@ -29,23 +29,23 @@ import attrs
 from pyram.engine.operator import Operator
 from pyram.engine.operators.aggregate import HashAggregate
 from pyram.engine.operators.common import referenced_cids
-from pyram.engine.operators.distinct import Distinct
+from pyram.engine.operators.distinct import DistinctOp
 from pyram.engine.operators.dml import DeleteOp, InsertOp, UpdateOp
-from pyram.engine.operators.filter import Filter
+from pyram.engine.operators.filter import FilterOp
 from pyram.engine.operators.hash_join import HashJoin
 from pyram.engine.operators.index_join import IndexNestedLoopJoin
-from pyram.engine.operators.limit import Limit
+from pyram.engine.operators.limit import LimitOp
 from pyram.engine.operators.nested_loop_join import NestedLoopJoin
-from pyram.engine.operators.project import Project
+from pyram.engine.operators.project import ProjectOp
 from pyram.engine.operators.recursive import RecursiveCteOp, WorkTableOp
-from pyram.engine.operators.scan import IndexScan, TableScan
+from pyram.engine.operators.scan import IndexScanOp, TableScan
 from pyram.engine.operators.set_ops import SetOperation
-from pyram.engine.operators.sort import Sort, TopN
-from pyram.engine.operators.values import Values
-from pyram.engine.operators.window import Window
+from pyram.engine.operators.sort import SortOp, TopN
+from pyram.engine.operators.values import ValuesOp
+from pyram.engine.operators.window import WindowOp
 from pyram.errors import NotSupportedError, ProgrammingError
 from pyram.plan import nodes
-from pyram.plan.expr import And, ColumnRef, Compare, Expr, Literal_, SortKey
+from pyram.plan.expr import And, ColumnRef, Compare, InValues, Literal_, PlanExpr, SortKey
 from pyram.storage import Store, TableData
 
 __all__ = ["plan_physical", "split_conjuncts", "widen_nullability"]
@@ -95,12 +95,15 @@ def _widen(value: Any, nullable: set[int]) -> Any:
         if value.cid in nullable and not value.may_be_null:
             return attrs.evolve(value, may_be_null=True)
         return value
+    if isinstance(value, InValues):  # its items are constants: only the operand may change
+        arg = _widen(value.arg, nullable)
+        return value if arg is value.arg else attrs.evolve(value, arg=arg)
     if isinstance(value, tuple):
         items = tuple(_widen(v, nullable) for v in value)
         return value if all(a is b for a, b in zip(items, value, strict=True)) else items
-    if not isinstance(value, Expr | nodes.Plan | SortKey):
+    if not isinstance(value, PlanExpr | nodes.Plan | SortKey):
         return value
-    node: Any = value  # every concrete Expr, Plan and SortKey class is an attrs class
+    node: Any = value  # every concrete PlanExpr, Plan and SortKey class is an attrs class
     changes = {}
     for field in attrs.fields(type(node)):
         old = getattr(node, field.name)
@@ -110,7 +113,7 @@ def _widen(value: Any, nullable: set[int]) -> Any:
     return attrs.evolve(node, **changes) if changes else node
 
 
-def split_conjuncts(expr: Expr) -> list[Expr]:
+def split_conjuncts(expr: PlanExpr) -> list[PlanExpr]:
     """The AND-ed parts of a condition (nested ANDs flattened)."""
     if isinstance(expr, And):
         return [part for arg in expr.args for part in split_conjuncts(arg)]
@@ -143,11 +146,13 @@ class _Planner:
 
 
 def _scan(p: _Planner, node: nodes.Scan) -> Operator:
-    return TableScan(node.table, node.columns, node.out, node.rid_cid, p.table_rows(node.table))
+    return TableScan(
+        node.table, node.columns, node.out, node.rid_cid, p.table_rows(node.table), node.as_of
+    )
 
 
 def _index_scan(p: _Planner, node: nodes.IndexScan) -> Operator:
-    return IndexScan(
+    return IndexScanOp(
         node.table,
         node.index,
         node.columns,
@@ -178,12 +183,12 @@ def _index_scan_rows(p: _Planner, node: nodes.IndexScan) -> float:
 
 def _filter(p: _Planner, node: nodes.Filter) -> Operator:
     child = p.plan(node.input)
-    return Filter(child, node.predicate, child.estimated_rows * FILTER_SELECTIVITY)
+    return FilterOp(child, node.predicate, child.estimated_rows * FILTER_SELECTIVITY)
 
 
 def _project(p: _Planner, node: nodes.Project) -> Operator:
     child = p.plan(node.input)
-    return Project(child, node.exprs, node.out, child.estimated_rows)
+    return ProjectOp(child, node.exprs, node.out, child.estimated_rows)
 
 
 def _aggregate(p: _Planner, node: nodes.Aggregate) -> Operator:
@@ -195,12 +200,12 @@ def _aggregate(p: _Planner, node: nodes.Aggregate) -> Operator:
 
 def _sort(p: _Planner, node: nodes.Sort) -> Operator:
     child = p.plan(node.input)
-    return Sort(child, node.keys, child.estimated_rows)
+    return SortOp(child, node.keys, child.estimated_rows)
 
 
 def _window(p: _Planner, node: nodes.Window) -> Operator:
     child = p.plan(node.input)
-    return Window(
+    return WindowOp(
         child, node.partition_by, node.order_by, node.calls, node.out, child.estimated_rows
     )
 
@@ -212,10 +217,10 @@ def _limit(p: _Planner, node: nodes.Limit) -> Operator:
         rows = _limited_rows(child.estimated_rows, node.limit)
         return TopN(child, source.keys, node.limit, node.offset, rows)
     child = p.plan(source)
-    return Limit(child, node.limit, node.offset, _limited_rows(child.estimated_rows, node.limit))
+    return LimitOp(child, node.limit, node.offset, _limited_rows(child.estimated_rows, node.limit))
 
 
-def _limited_rows(rows: float, limit: Expr | None) -> float:
+def _limited_rows(rows: float, limit: PlanExpr | None) -> float:
     if isinstance(limit, Literal_) and isinstance(limit.value, int) and limit.value >= 0:
         return min(rows, float(limit.value))
     return rows
@@ -223,7 +228,7 @@ def _limited_rows(rows: float, limit: Expr | None) -> float:
 
 def _distinct(p: _Planner, node: nodes.Distinct) -> Operator:
     child = p.plan(node.input)
-    return Distinct(child, child.estimated_rows)
+    return DistinctOp(child, child.estimated_rows)
 
 
 def _set_op(p: _Planner, node: nodes.SetOp) -> Operator:
@@ -233,7 +238,7 @@ def _set_op(p: _Planner, node: nodes.SetOp) -> Operator:
 
 
 def _values(p: _Planner, node: nodes.Values) -> Operator:
-    return Values(node.rows, node.out)
+    return ValuesOp(node.rows, node.out)
 
 
 def _recursive_cte(p: _Planner, node: nodes.RecursiveCte) -> Operator:
@@ -275,7 +280,7 @@ def _join(p: _Planner, node: nodes.Join) -> Operator:
         # hash the smaller input: join the other way round, then restore the column order
         join = HashJoin(swapped, right, left, right_keys, left_keys, residual, rows)
         refs = tuple(ColumnRef(f.cid, f.name, f.dtype, f.nullable) for f in node.fields)
-        return Project(join, refs, node.fields, rows)
+        return ProjectOp(join, refs, node.fields, rows)
     return HashJoin(node.kind, left, right, left_keys, right_keys, residual, rows)
 
 
@@ -283,14 +288,14 @@ def _join(p: _Planner, node: nodes.Join) -> Operator:
 _SWAPPED_KIND: dict[str, nodes.JoinKind] = {"inner": "inner", "left": "right", "right": "left"}
 
 
-def _equi_keys(node: nodes.Join) -> tuple[list[tuple[Expr, Expr]], Expr | None]:
+def _equi_keys(node: nodes.Join) -> tuple[list[tuple[PlanExpr, PlanExpr]], PlanExpr | None]:
     """(left expr, right expr) equalities of the ON condition, and the rest AND-ed."""
     if node.condition is None or node.kind == "cross":
         return [], node.condition
     left_cids = {f.cid for f in node.left.fields}
     right_cids = {f.cid for f in node.right.fields}
-    keys: list[tuple[Expr, Expr]] = []
-    rest: list[Expr] = []
+    keys: list[tuple[PlanExpr, PlanExpr]] = []
+    rest: list[PlanExpr] = []
     for part in split_conjuncts(node.condition):
         pair = _equi_pair(part, left_cids, right_cids)
         if pair is None:
@@ -301,10 +306,10 @@ def _equi_keys(node: nodes.Join) -> tuple[list[tuple[Expr, Expr]], Expr | None]:
     return keys, residual
 
 
-def _equi_pair(part: Expr, left: set[int], right: set[int]) -> tuple[Expr, Expr] | None:
+def _equi_pair(part: PlanExpr, left: set[int], right: set[int]) -> tuple[PlanExpr, PlanExpr] | None:
     if not isinstance(part, Compare) or part.op != "=":
         return None
-    a, b = referenced_cids([part.left]), referenced_cids([part.right])
+    a, b = referenced_cids(part.left), referenced_cids(part.right)
     if not a or not b:
         return None
     if a <= left and b <= right:
@@ -328,18 +333,20 @@ def _index_join(
     p: _Planner,
     node: nodes.Join,
     left: Operator,
-    keys: list[tuple[Expr, Expr]],
-    residual: Expr | None,
+    keys: list[tuple[PlanExpr, PlanExpr]],
+    residual: PlanExpr | None,
 ) -> Operator | None:
     """An index nested-loop join when it beats hashing the whole right table, else None."""
     scan = node.right
     if node.kind not in ("inner", "left", "semi", "anti") or not isinstance(scan, nodes.Scan):
         return None
+    if scan.as_of is not None:  # a past scan reads no index
+        return None
     data = p.table(scan.table)
     if data is None or left.estimated_rows * INDEX_JOIN_RATIO >= data.live_count:
         return None
     by_cid = dict(zip((f.cid for f in scan.out), scan.columns, strict=False))
-    key_columns: dict[str, Expr] = {}
+    key_columns: dict[str, PlanExpr] = {}
     for outer_expr, inner_expr in keys:
         if not isinstance(inner_expr, ColumnRef) or inner_expr.cid not in by_cid:
             return None

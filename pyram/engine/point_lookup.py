@@ -51,7 +51,7 @@ class PointLookup:
         store: Store,
         data: TableData,
         index: Any,
-        key: px.Expr,
+        key: px.PlanExpr,
         positions: tuple[int, ...],
     ) -> None:
         self.store = store

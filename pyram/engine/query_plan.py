@@ -21,12 +21,12 @@ from typing import Any
 
 from pyram.engine.operator import Operator
 from pyram.engine.operators.aggregate import HashAggregate
-from pyram.engine.operators.distinct import Distinct
+from pyram.engine.operators.distinct import DistinctOp
 from pyram.engine.operators.index_join import IndexNestedLoopJoin
-from pyram.engine.operators.scan import IndexScan, TableScan
+from pyram.engine.operators.scan import IndexScanOp, TableScan
 from pyram.engine.operators.set_ops import SetOperation
-from pyram.engine.operators.sort import Sort, TopN
-from pyram.engine.operators.values import Values
+from pyram.engine.operators.sort import SortOp, TopN
+from pyram.engine.operators.values import ValuesOp
 
 __all__ = ["IndexColumns", "QueryPlanRow", "format_query_plan", "query_plan_rows"]
 
@@ -88,7 +88,7 @@ def _entries(op: Operator, index_columns: IndexColumns) -> list[_Entry]:
     """The entries for ``op``: its reads of tables, then what it builds."""
     if isinstance(op, TableScan):
         return [(f"SCAN {op.table}", [])]
-    if isinstance(op, IndexScan):
+    if isinstance(op, IndexScanOp):
         return [(_index_scan(op, index_columns), [])]
     if isinstance(op, IndexNestedLoopJoin):
         columns = index_columns(op.table, op.index)[: len(op.keys)]
@@ -97,7 +97,7 @@ def _entries(op: Operator, index_columns: IndexColumns) -> list[_Entry]:
         return [*_children(op, index_columns), (search, [])]
     if isinstance(op, SetOperation):
         return [("COMPOUND QUERY", _compound(op, index_columns))]
-    if isinstance(op, Values):
+    if isinstance(op, ValuesOp):
         return [("SCAN CONSTANT ROW", [])] if op.fields else []
     entries = _children(op, index_columns)
     built = _built(op)
@@ -106,11 +106,11 @@ def _entries(op: Operator, index_columns: IndexColumns) -> list[_Entry]:
 
 def _built(op: Operator) -> str | None:
     """The temporary structure ``op`` builds, in SQLite's words."""
-    if isinstance(op, Sort | TopN):
+    if isinstance(op, SortOp | TopN):
         return "USE TEMP B-TREE FOR ORDER BY"
     if isinstance(op, HashAggregate) and op.groups:
         return "USE TEMP B-TREE FOR GROUP BY"
-    if isinstance(op, Distinct):
+    if isinstance(op, DistinctOp):
         return "USE TEMP B-TREE FOR DISTINCT"
     return None
 
@@ -136,7 +136,7 @@ def _arm(op: Operator, index_columns: IndexColumns) -> list[_Entry]:
     return _entries(op, index_columns) or [("SCAN CONSTANT ROW", [])]
 
 
-def _index_scan(op: IndexScan, index_columns: IndexColumns) -> str:
+def _index_scan(op: IndexScanOp, index_columns: IndexColumns) -> str:
     columns = index_columns(op.table, op.index)
     if op.access == "ordered":
         return f"SCAN {op.table} USING INDEX {op.index}"

@@ -15,7 +15,7 @@ from pyram.engine.compile.kernels import compile_values
 from pyram.engine.executor import install_subquery_runner
 from pyram.engine.operator import ExecContext
 from pyram.engine.operators.common import compile_constant, evaluate
-from pyram.plan.expr import Expr
+from pyram.plan.expr import PlanExpr
 from pyram.storage import Store
 
 __all__ = ["constant_value", "outer_function", "row_function"]
@@ -24,7 +24,7 @@ __all__ = ["constant_value", "outer_function", "row_function"]
 _ONE_ROW = Batch([], 1)
 
 
-def row_function(expr: Expr, cids: Sequence[int]) -> Callable[[Sequence[Any]], Any]:
+def row_function(expr: PlanExpr, cids: Sequence[int]) -> Callable[[Sequence[Any]], Any]:
     """A function computing ``expr`` from one row's values, given in ``cids`` order. It reads
     no table and runs no subquery (a CHECK constraint's condition)."""
     kernel = compile_values(expr, {cid: i for i, cid in enumerate(cids)})
@@ -37,7 +37,7 @@ def row_function(expr: Expr, cids: Sequence[int]) -> Callable[[Sequence[Any]], A
     return value
 
 
-def outer_function(expr: Expr) -> Callable[[Store, dict[int, Any]], Any]:
+def outer_function(expr: PlanExpr) -> Callable[[Store, dict[int, Any]], Any]:
     """A function computing ``expr`` from outer values by column id (a trigger's NEW and OLD)
     and the subqueries it runs on ``store``."""
     kernel = compile_values(expr, {})
@@ -50,6 +50,6 @@ def outer_function(expr: Expr) -> Callable[[Store, dict[int, Any]], Any]:
     return value
 
 
-def constant_value(expr: Expr, store: Store, params: Mapping[str | int, Any]) -> Any:
+def constant_value(expr: PlanExpr, store: Store, params: Mapping[str | int, Any]) -> Any:
     """The value of a row-independent expression (literal, parameter, uncorrelated subquery)."""
     return compile_constant(expr)(ExecContext(store, params))

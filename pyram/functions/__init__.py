@@ -6,7 +6,7 @@ package registers the built-ins (string, math and aggregate modules).
 """
 
 # The function modules register the built-ins when imported (registry first, by their imports).
-from pyram.functions import aggregate, scalar_bits, scalar_math, scalar_string
+from pyram.functions import aggregate, scalar_bits, scalar_math, scalar_postgres, scalar_string
 from pyram.functions.registry import (
     AggregateFunction,
     FunctionScope,
@@ -39,6 +39,7 @@ __all__ = [
     "scalar_bits",
     "scalar_function",
     "scalar_math",
+    "scalar_postgres",
     "scalar_string",
     "user_aggregate_function",
     "user_scalar_function",

@@ -31,6 +31,7 @@ from pyram.types import DECIMAL, INTEGER, JSON_TYPE, NULLTYPE, REAL, TEXT, DataT
 __all__ = [
     "AggregateFunction",
     "FunctionScope",
+    "IntegerArgumentError",
     "ReturnTypeRule",
     "ScalarFunction",
     "aggregate_function",
@@ -347,12 +348,21 @@ def expect(name: str, args: Sequence[DataType], index: int, *families: str) -> D
     raise arg_error(name, index, " or ".join(_FAMILY_WORDS.get(f, f) for f in families), arg)
 
 
+class IntegerArgumentError(ProgrammingError):
+    """Argument ``index`` (0-based) must be INTEGER: one SQLite reads as an integer (a REAL
+    there is truncated toward zero), so the plan builder may convert a REAL it made itself."""
+
+    def __init__(self, message: str, index: int) -> None:
+        super().__init__(message)
+        self.index = index
+
+
 def expect_integer(name: str, args: Sequence[DataType], index: int) -> DataType:
-    """Argument ``index``'s type if it is INTEGER (or NULL)."""
+    """Argument ``index``'s type if it is INTEGER (or NULL); else IntegerArgumentError."""
     arg = args[index]
     if arg.family == "null" or (arg.family == "numeric" and arg.name == "INTEGER"):
         return arg
-    raise arg_error(name, index, "INTEGER", arg)
+    raise IntegerArgumentError(str(arg_error(name, index, "INTEGER", arg)), index)
 
 
 def numeric_kind(dtype: DataType) -> DataType:

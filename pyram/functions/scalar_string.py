@@ -18,6 +18,7 @@ from pyram.functions.registry import (
     expect,
     expect_integer,
 )
+from pyram.functions.sql_numeric import real_to_int
 from pyram.types import BLOB, INTEGER, NULLTYPE, TEXT, DataType
 
 __all__: list[str] = []
@@ -90,7 +91,12 @@ define_scalar(
 def _substr(value: str | bytes, start: int, length: int | None = None) -> str | bytes:
     """SQLite's substr: 1-based ``start``, negative counts from the end, negative length looks
     left of ``start``; out-of-range parts are clipped (a transcription of sqlite3's substrFunc).
+    A REAL ``start`` or ``length`` (brought by a parameter) is truncated, as SQLite reads it.
     """
+    if type(start) is float:
+        start = real_to_int(start)
+    if type(length) is float:
+        length = real_to_int(length)
     if length is None:
         count, backwards = _TO_END, False
     elif length < 0:

@@ -9,7 +9,9 @@ CAST. The 64-bit INTEGER rules and the number <-> text conversions live in
 
 from __future__ import annotations
 
+import operator as _operator
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
@@ -38,6 +40,7 @@ __all__ = [
     "match_like",
     "mod",
     "or3",
+    "typed_arith",
 ]
 
 
@@ -70,6 +73,37 @@ def mod(a: Any, b: Any) -> Any:
         return None
     r = abs(ia) % abs(ib)
     return float(r if ia >= 0 else -r)
+
+
+def typed_arith(op: str) -> Callable[[Any, Any], Any]:
+    """The operator of arithmetic beyond numbers (``timestamp + interval``, ``interval * 2``:
+    the operand types allowed it, see :meth:`pyram.types.DataType.arith_result`): Python's own
+    operator, with SQL's NULL for a division by zero and a DataError for a result out of range.
+    """
+    return _TYPED_ARITH[op]
+
+
+def _typed(operator: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    def run(a: Any, b: Any) -> Any:
+        # a timedelta scales by int or float, not Decimal
+        a = float(a) if isinstance(a, Decimal) else a
+        b = float(b) if isinstance(b, Decimal) else b
+        try:
+            return operator(a, b)
+        except ZeroDivisionError:
+            return None
+        except OverflowError:
+            raise DataError(f"{a!r} and {b!r}: date/time arithmetic out of range") from None
+
+    return run
+
+
+_TYPED_ARITH: dict[str, Callable[[Any, Any], Any]] = {
+    "+": _typed(_operator.add),
+    "-": _typed(_operator.sub),
+    "*": _typed(_operator.mul),
+    "/": _typed(_operator.truediv),
+}
 
 
 def concat(a: Any, b: Any) -> Any:

@@ -4,7 +4,7 @@ Place in the pipeline: a foundation. :func:`user_scalar_function`, :func:`user_a
 and :func:`user_window_function` wrap what a user registers into the registry's
 :class:`~pyram.functions.registry.ScalarFunction` / ``AggregateFunction`` records, which a
 database keeps in its own :class:`~pyram.functions.registry.FunctionScope`. The binders resolve
-names through that scope and put the record itself in the plan (``FuncCall.udf``,
+names through that scope and put the record itself in the plan (``FunctionCall.udf``,
 ``AggCall.udf``), and the engine's kernels call the wrapped callable through a trusted template
 that references the function object: no user text is ever compiled.
 
@@ -18,10 +18,7 @@ functions add ``inverse(value)`` and ``value()`` for sliding frames.
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 import inspect
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -30,18 +27,10 @@ import attrs
 from pyram.errors import DataError, OperationalError, ProgrammingError
 from pyram.functions.registry import AggregateFunction, ScalarFunction, with_arity
 from pyram.types import (
-    BLOB,
-    BOOLEAN,
-    DATE,
-    DECIMAL,
-    INTEGER,
     NULLTYPE,
     REAL,
-    TEXT,
-    TIME,
-    TIMESTAMP,
-    UUID_TYPE,
     DataType,
+    type_from_python,
 )
 
 __all__ = [
@@ -51,20 +40,6 @@ __all__ = [
     "user_scalar_function",
     "user_window_function",
 ]
-
-#: Python result annotations -> SQL types (``int | None`` is read as ``int``)
-_PYTHON_TYPES: dict[Any, DataType] = {
-    int: INTEGER,
-    float: REAL,
-    str: TEXT,
-    bytes: BLOB,
-    bool: BOOLEAN,
-    decimal.Decimal: DECIMAL,
-    dt.datetime: TIMESTAMP,
-    dt.date: DATE,
-    dt.time: TIME,
-    uuid.UUID: UUID_TYPE,
-}
 
 #: the values a function without a declared type may return (SQLite's storage classes)
 _DYNAMIC_VALUES = (int, float, str, bytes)
@@ -84,8 +59,8 @@ def sql_type_of(returns: Any) -> DataType:
     args = [a for a in getattr(returns, "__args__", ()) if a is not type(None)]
     if len(args) == 1:  # Optional[T] / T | None
         returns = args[0]
-    found = _PYTHON_TYPES.get(returns)
-    if found is None:
+    found = type_from_python(returns)  # the registry's Python type -> column type map
+    if found is None or found.family == "json":
         raise ProgrammingError(f"a user-defined function cannot return {returns!r}")
     return found
 

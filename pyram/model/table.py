@@ -30,7 +30,9 @@ from pyram.catalog import (
     ExpireAfter,
     ForeignKey,
     IndexSpec,
+    Retention,
     TableSchema,
+    as_retention,
     check_cache_policy,
     define_table,
     make_cache_policy,
@@ -86,6 +88,8 @@ class Table(metaclass=TableMeta):
     __pyram_schema__: ClassVar[TableSchema]
     #: Builds an instance from stored column values (bypassing validation), set by :func:`table`.
     __pyram_build__: ClassVar[Callable[..., Any]]
+    #: the history retention given to @pyram.table(history=...), or None
+    __pyram_history__: ClassVar[Retention | None] = None
     #: Reads row ``rid`` of the table's column lists into an instance, set by :func:`table`.
     __pyram_read__: ClassVar[Callable[[Any, int], Any]]
 
@@ -301,6 +305,7 @@ def table(
     max_bytes: int | None = None,
     evict: EvictPolicy | None = None,
     loader: Callable[[Any], Any] | None = None,
+    history: Retention | dt.timedelta | int | None = None,
 ) -> Callable[[type[T]], type[T]]: ...
 
 
@@ -322,6 +327,7 @@ def table(
     max_bytes: int | None = None,
     evict: EvictPolicy | None = None,
     loader: Callable[[Any], Any] | None = None,
+    history: Retention | dt.timedelta | int | None = None,
 ) -> type[T] | Callable[[type[T]], type[T]]:
     """Declare a table: ``@pyram.table`` or ``@pyram.table(name="users", ...)``.
 
@@ -345,14 +351,18 @@ def table(
         evict: ``"lru"`` (default), ``"lfu"``, ``"fifo"``, ``"ttl"``, ``"random"`` or
             ``"none"`` (a write past a limit raises ``CapacityError``).
         loader: called with a key by ``db.get_or_load`` on a miss; returns a row or None.
+        history: keep committed versions for time travel (``db.all(q, as_of=...)``): a
+            ``timedelta``, a number of commits or a :class:`~pyram.Retention`; applied when
+            a database creates or attaches the table.
 
     Raises:
         ProgrammingError: an invalid declaration (unknown column, unsupported type, ...).
     """
     caller_locals = dict(sys._getframe(1).f_locals)
+    retention = as_retention(history)
 
     def wrap(klass: type[T]) -> type[T]:
-        return _build(
+        built = _build(
             klass,
             name=name,
             primary_key=primary_key,
@@ -366,5 +376,7 @@ def table(
                    "max_bytes": max_bytes, "evict": evict},
             loader=loader,
         )
+        type.__setattr__(built, "__pyram_history__", retention)
+        return built
 
     return wrap if cls is None else wrap(cls)

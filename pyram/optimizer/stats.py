@@ -11,10 +11,18 @@ from __future__ import annotations
 
 from pyram.optimizer.rewrite import conjuncts
 from pyram.optimizer.rule import RuleContext
-from pyram.plan.expr import Between, ColumnRef, Compare, Expr, InList, IsNull, Literal_
+from pyram.plan.expr import (
+    Between,
+    ColumnRef,
+    Compare,
+    InList,
+    InValues,
+    IsNull,
+    Literal_,
+    PlanExpr,
+)
 from pyram.plan.nodes import (
     Aggregate,
-    Distinct,
     Filter,
     IndexScan,
     Join,
@@ -23,7 +31,6 @@ from pyram.plan.nodes import (
     Project,
     Scan,
     SetOp,
-    Sort,
     Values,
 )
 
@@ -54,13 +61,13 @@ def column_origins(plan: Plan) -> Origins:
     through unchanged (by filters, sorts, limits, joins and plain column projections)."""
     if isinstance(plan, Scan | IndexScan):
         return {f.cid: (plan.table, c) for f, c in zip(plan.out, plan.columns, strict=False)}
-    if isinstance(plan, Filter | Sort | Limit | Distinct):
-        return column_origins(plan.input)
     if isinstance(plan, Join):
         found = column_origins(plan.left)
         if plan.kind not in ("semi", "anti"):
             found.update(column_origins(plan.right))
         return found
+    if plan.passes_columns:  # filters, sorts, limits, windows ...: input columns unchanged
+        return column_origins(plan.inputs[0])
     if isinstance(plan, Project):
         below = column_origins(plan.input)
         return {
@@ -84,7 +91,7 @@ def column_ndv(ctx: RuleContext, table: str, column: str) -> float | None:
     return None
 
 
-def selectivity(ctx: RuleContext, predicate: Expr, origins: Origins) -> float:
+def selectivity(ctx: RuleContext, predicate: PlanExpr, origins: Origins) -> float:
     """The estimated share of rows for which ``predicate`` is TRUE (conjuncts independent)."""
     result = 1.0
     for part in conjuncts(predicate):
@@ -92,7 +99,7 @@ def selectivity(ctx: RuleContext, predicate: Expr, origins: Origins) -> float:
     return result
 
 
-def _conjunct_selectivity(ctx: RuleContext, part: Expr, origins: Origins) -> float:
+def _conjunct_selectivity(ctx: RuleContext, part: PlanExpr, origins: Origins) -> float:
     if isinstance(part, Literal_):
         return 1.0 if part.value is True else 0.0
     if isinstance(part, Compare):
@@ -105,6 +112,8 @@ def _conjunct_selectivity(ctx: RuleContext, part: Expr, origins: Origins) -> flo
         return 1 - RANGE_SELECTIVITY**2 if part.negated else RANGE_SELECTIVITY**2
     if isinstance(part, InList) and not part.negated:
         return min(1.0, EQ_SELECTIVITY * len(part.items))
+    if isinstance(part, InValues) and not part.negated:
+        return min(1.0, EQ_SELECTIVITY * part.size)
     if isinstance(part, IsNull):
         return 1 - EQ_SELECTIVITY if part.negated else EQ_SELECTIVITY
     return DEFAULT_SELECTIVITY
@@ -129,15 +138,11 @@ def estimate_rows(plan: Plan, ctx: RuleContext) -> float:
     if isinstance(plan, Filter):
         rows = estimate_rows(plan.input, ctx)
         return rows * selectivity(ctx, plan.predicate, column_origins(plan.input))
-    if isinstance(plan, Project | Sort):
-        return estimate_rows(plan.input, ctx)
     if isinstance(plan, Limit):
         rows = estimate_rows(plan.input, ctx)
         if isinstance(plan.limit, Literal_) and isinstance(plan.limit.value, int):
             rows = min(rows, float(max(plan.limit.value, 0)))
         return rows
-    if isinstance(plan, Distinct):
-        return estimate_rows(plan.input, ctx)
     if isinstance(plan, Aggregate):
         if not plan.groups:
             return 1.0
@@ -151,7 +156,8 @@ def estimate_rows(plan: Plan, ctx: RuleContext) -> float:
         return min(left, right) if plan.kind == "intersect" else left
     if isinstance(plan, Values):
         return float(len(plan.rows))
-    return 0.0
+    # any other node (Project, Sort, Distinct, Window ...): at most one row per input row
+    return estimate_rows(plan.inputs[0], ctx) if plan.inputs else 0.0
 
 
 def _index_scan_rows(plan: IndexScan, ctx: RuleContext) -> float:

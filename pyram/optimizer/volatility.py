@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pyram.errors import Error
 from pyram.functions import ScalarFunction, scalar_function
-from pyram.plan.expr import Expr, FuncCall, walk
+from pyram.plan.expr import FunctionCall, PlanExpr, walk
 
 __all__ = ["is_deterministic", "is_deterministic_call", "scalar_info"]
 
@@ -30,10 +30,10 @@ def is_deterministic_call(name: str) -> bool:
     return info is not None and info.deterministic
 
 
-def is_deterministic(expr: Expr) -> bool:
+def is_deterministic(expr: PlanExpr) -> bool:
     """True when every function call in ``expr`` (outside subqueries) is deterministic."""
     return all(
         node.udf.deterministic if node.udf is not None else is_deterministic_call(node.name)
         for node in walk(expr)
-        if isinstance(node, FuncCall)
+        if isinstance(node, FunctionCall)
     )

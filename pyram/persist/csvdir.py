@@ -26,7 +26,7 @@ from pyram.persist.header import (
     parse_schema_document,
     schema_document,
 )
-from pyram.persist.values import from_text, kind_of, to_text
+from pyram.persist.values import codec, from_text, kind_of
 from pyram.storage import Store
 
 __all__ = ["FORMAT_NAME", "SCHEMA_FILE", "read_csv_dir", "write_csv_dir"]
@@ -46,7 +46,7 @@ def _open(path: Path, mode: Literal["r", "w"]) -> TextIO:
 def _cell(kind: str) -> Callable[[Any], str]:
     if kind == "TEXT":
         return lambda v: "\\" + v if v.startswith("\\") else v
-    return lambda v: to_text(kind, v)
+    return codec(kind).to_text  # the type's own writer, bound once per column
 
 
 def write_csv_dir(

@@ -27,7 +27,7 @@ from pyram.persist.header import (
     parse_schema_document,
     schema_document,
 )
-from pyram.persist.values import from_text, kind_of, to_text
+from pyram.persist.values import codec, from_text, kind_of
 from pyram.storage import Store
 
 __all__ = ["FORMAT_NAME", "read_jsonl", "write_jsonl"]
@@ -59,7 +59,7 @@ def _encoder(kind: str) -> Callable[[Any], Any] | None:
         return lambda v: v if math.isfinite(v) else repr(v)
     if kind == "JSON":
         return _loads
-    return lambda v: to_text(kind, v)
+    return codec(kind).to_text  # the type's own writer, bound once per column
 
 
 def write_jsonl(

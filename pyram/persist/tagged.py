@@ -3,7 +3,9 @@
 The column codecs of :mod:`pyram.persist.values` pay a fixed cost per column that dominates a
 commit of one or two rows; here every stored type (None, bool, int, float, str, bytes,
 Decimal, UUID, date, time, naive and aware datetimes) is written with one tag byte and its
-bytes. Aware values keep their offset and, for a ``zoneinfo`` zone, its key. Reading checks
+bytes. Aware values keep their offset and, for a ``zoneinfo`` zone, its key. Any other column
+type's values (INTERVAL, and types added later) go as tag 14, the type's name and its own text
+form (:meth:`pyram.types.DataType.to_text`), so a new type needs nothing here. Reading checks
 what it reads and raises :class:`ValueError` (the caller names the file and offset).
 """
 
@@ -14,6 +16,10 @@ import struct
 import uuid
 from decimal import Decimal
 from typing import Any, Protocol
+
+from pyram.errors import ProgrammingError
+from pyram.persist.values import codec
+from pyram.types import type_of_value
 
 __all__ = ["Reader", "read_value", "write_value"]
 
@@ -93,7 +99,18 @@ def write_value(out: list[bytes], v: Any) -> None:
     elif isinstance(v, str):
         write_value(out, str(v))
     else:
-        raise TypeError(f"cannot log a stored value of type {kind.__name__}")
+        _write_typed(out, v)
+
+
+def _write_typed(out: list[bytes], v: Any) -> None:
+    """A value of a type without a tag of its own: its type's name, then its text form."""
+    try:
+        dtype = type_of_value(v)
+    except ProgrammingError:
+        raise TypeError(f"cannot log a stored value of type {type(v).__name__}") from None
+    out.append(b"\x0e")
+    _text(out, dtype.name)
+    _text(out, dtype.to_text(v))
 
 
 def _zone(name: str) -> dt.tzinfo | None:
@@ -136,4 +153,7 @@ def read_value(r: Reader) -> Any:
         return _aware(r.text(), r.text(), dt.time.fromisoformat)
     if tag == 13:
         return int(r.text())
+    if tag == 14:
+        dtype = codec(r.text())
+        return dtype.from_text(r.text())
     raise ValueError(f"unknown value tag {tag}")

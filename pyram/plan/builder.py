@@ -32,11 +32,11 @@ from pyram.plan.expr import (
     Compare,
     CompareOp,
     Exists,
-    Expr,
     Field,
-    FuncCall,
+    FunctionCall,
     InList,
     InSubquery,
+    InValues,
     IsNull,
     Like,
     Literal_,
@@ -44,11 +44,11 @@ from pyram.plan.expr import (
     Not,
     Or,
     Param,
+    PlanExpr,
     ScalarSubquery,
     SortKey,
     WindowCall,
     WindowFrame,
-    column_ids,
 )
 from pyram.plan.nodes import (
     Aggregate,
@@ -67,11 +67,14 @@ from pyram.plan.nodes import (
 )
 from pyram.plan.type_rules import (
     arith_result_type,
+    checked_frame,
     common_type,
     describe_operand,
     literal_type,
     numeric_result,
     typed_args,
+    typed_arith_type,
+    untyped_param,
     values_match_type,
 )
 from pyram.types import (
@@ -83,7 +86,13 @@ from pyram.types import (
     DataType,
 )
 
-__all__ = ["CHAIN_MIN_TERMS", "PlanBuilder", "arith_result_type", "literal_type"]
+__all__ = [
+    "CHAIN_MIN_TERMS",
+    "PlanBuilder",
+    "arith_result_type",
+    "literal_type",
+    "typed_arith_type",
+]
 
 #: Operator chains with at least this many operands bind to one flat ArithChain; shorter ones
 #: stay nested binary Arith nodes (the common case, and the plans golden tests show).
@@ -119,20 +128,20 @@ class PlanBuilder:
             out += (Field(rid_cid, "__rid__", INTEGER, False, qualifier),)
         return Scan(schema.name, schema.column_names, out, alias, rid_cid)
 
-    def fields_for(self, exprs: Sequence[Expr], names: Sequence[str]) -> tuple[Field, ...]:
+    def fields_for(self, exprs: Sequence[PlanExpr], names: Sequence[str]) -> tuple[Field, ...]:
         """Fresh output fields for computed expressions."""
         return tuple(
             Field(self.new_cid(), name, e.dtype, e.nullable)
             for e, name in zip(exprs, names, strict=True)
         )
 
-    def filter(self, input: Plan, *conditions: Expr) -> Plan:
+    def filter(self, input: Plan, *conditions: PlanExpr) -> Plan:
         """Rows of ``input`` where every condition is TRUE (no conditions: ``input`` itself)."""
         if not conditions:
             return input
         return Filter(input, self.and_(*conditions))
 
-    def join(self, kind: JoinKind, left: Plan, right: Plan, condition: Expr | None) -> Join:
+    def join(self, kind: JoinKind, left: Plan, right: Plan, condition: PlanExpr | None) -> Join:
         """A join; ``condition`` is required except for cross joins, and must be boolean."""
         if kind == "cross":
             if condition is not None:
@@ -142,12 +151,12 @@ class PlanBuilder:
             raise ProgrammingError(f"a {kind} join needs a condition")
         return Join(kind, left, right, self.and_(condition))
 
-    def project(self, input: Plan, exprs: Sequence[Expr], names: Sequence[str]) -> Project:
+    def project(self, input: Plan, exprs: Sequence[PlanExpr], names: Sequence[str]) -> Project:
         """Compute ``exprs`` per row, named ``names`` (fresh column ids)."""
         return Project(input, tuple(exprs), self.fields_for(exprs, names))
 
     def aggregate(
-        self, input: Plan, groups: Sequence[Expr], aggs: Sequence[AggCall], names: Sequence[str]
+        self, input: Plan, groups: Sequence[PlanExpr], aggs: Sequence[AggCall], names: Sequence[str]
     ) -> Aggregate:
         """Group ``input`` by ``groups``; output the groups then the aggregates, named."""
         return Aggregate(
@@ -157,7 +166,7 @@ class PlanBuilder:
     def window(
         self,
         input: Plan,
-        partition_by: Sequence[Expr],
+        partition_by: Sequence[PlanExpr],
         order_by: Sequence[SortKey],
         calls: Sequence[WindowCall],
         names: Sequence[str],
@@ -191,7 +200,7 @@ class PlanBuilder:
             input = _mark_ordered(input)
         return cls.sort(input, keys)
 
-    def limit(self, input: Plan, limit: Expr | None, offset: Expr | None) -> Plan:
+    def limit(self, input: Plan, limit: PlanExpr | None, offset: PlanExpr | None) -> Plan:
         """LIMIT/OFFSET: integer expressions (literals or parameters)."""
         if limit is None and offset is None:
             return input
@@ -212,9 +221,9 @@ class PlanBuilder:
     def distinct_sorted(
         self,
         input: Plan,
-        exprs: Sequence[Expr],
+        exprs: Sequence[PlanExpr],
         names: Sequence[str],
-        order: Sequence[tuple[int | Expr, bool, bool | None]],
+        order: Sequence[tuple[int | PlanExpr, bool, bool | None]],
     ) -> Plan:
         """``SELECT DISTINCT exprs ... ORDER BY order``: each term (key, descending,
         nulls_first) names a select-list position or is an expression over ``input``.
@@ -292,7 +301,7 @@ class PlanBuilder:
         return Param(key, dtype)
 
     @staticmethod
-    def coerce_to(expr: Expr, dtype: DataType) -> Expr:
+    def coerce_to(expr: PlanExpr, dtype: DataType) -> PlanExpr:
         """Give an untyped parameter or NULL literal the type its context expects."""
         if isinstance(expr, Param) and expr.dtype is NULLTYPE:
             return Param(expr.key, dtype)
@@ -300,7 +309,7 @@ class PlanBuilder:
             return Literal_(None, dtype)
         return expr
 
-    def written(self, expr: Expr, dtype: DataType, column: str) -> Expr:
+    def written(self, expr: PlanExpr, dtype: DataType, column: str) -> PlanExpr:
         """A value written to a column of ``dtype`` (INSERT, UPDATE SET): an untyped parameter
         or NULL takes the column's type; any other value must be of the column's type family.
 
@@ -319,7 +328,7 @@ class PlanBuilder:
                 f"column {column} is {column_type.name}, the value is {value.name}"
             )
 
-    def _unify(self, left: Expr, right: Expr, what: str) -> tuple[Expr, Expr]:
+    def _unify(self, left: PlanExpr, right: PlanExpr, what: str) -> tuple[PlanExpr, PlanExpr]:
         """Check two operands share a type family; type untyped params/NULLs from the other."""
         left = _numeric_operand(left, right.dtype)
         right = _numeric_operand(right, left.dtype)
@@ -331,20 +340,23 @@ class PlanBuilder:
             )
         return left, right
 
-    def compare(self, op: CompareOp, left: Expr, right: Expr) -> Compare:
+    def compare(self, op: CompareOp, left: PlanExpr, right: PlanExpr) -> Compare:
         """``left op right``; operands of one family (JSON compares only for (in)equality)."""
         left, right = self._unify(left, right, f"compare ({op})")
         if op not in ("=", "!=") and "json" in (left.dtype.family, right.dtype.family):
             raise ProgrammingError("JSON values can only be compared with = and !=")
         return Compare(op, left, right)
 
-    def arith(self, op: ArithOp, left: Expr, right: Expr) -> Arith:
+    def arith(self, op: ArithOp, left: PlanExpr, right: PlanExpr) -> Arith:
         """Arithmetic (numeric operands) or ``||`` (text operands)."""
         if op == "||":
             for side in (left, right):
                 if side.dtype.family not in ("text", "null"):
                     raise ProgrammingError(f"|| needs text, got {side.dtype.name}")
             return Arith(op, self.coerce_to(left, TEXT), self.coerce_to(right, TEXT), TEXT)
+        typed = typed_arith_type(op, left.dtype, right.dtype)
+        if typed is not None:
+            return Arith(op, left, right, typed)
         left, right = self._unify(left, right, f"apply {op} to")
         if left.dtype.family not in ("numeric", "null"):
             raise ProgrammingError(f"{op} needs numbers, got {left.dtype.name}")
@@ -355,7 +367,7 @@ class PlanBuilder:
             dtype = REAL
         return Arith(op, left, right, dtype)
 
-    def arith_chain(self, ops: Sequence[ArithOp], args: Sequence[Expr]) -> Expr:
+    def arith_chain(self, ops: Sequence[ArithOp], args: Sequence[PlanExpr]) -> PlanExpr:
         """A long left-associative chain (``a + b - c ...``, ``a || b || c ...``) as one flat
         :class:`ArithChain`, typed and checked step by step exactly as nested :meth:`arith`
         calls would be (the nested nodes are built in a loop and only their types are kept)."""
@@ -366,13 +378,13 @@ class PlanBuilder:
             typed.append(step.right)
         return ArithChain(tuple(ops), tuple(typed), step.type_)
 
-    def negate(self, arg: Expr) -> Negate:
+    def negate(self, arg: PlanExpr) -> Negate:
         """Unary minus."""
         if arg.dtype.family not in ("numeric", "null"):
             raise ProgrammingError(f"unary - needs a number, got {arg.dtype.name}")
         return Negate(arg)
 
-    def _condition(self, expr: Expr) -> Expr:
+    def _condition(self, expr: PlanExpr) -> PlanExpr:
         expr = self.coerce_to(expr, BOOLEAN)
         if expr.dtype.family not in ("boolean", "null"):
             raise ProgrammingError(
@@ -380,39 +392,57 @@ class PlanBuilder:
             )
         return expr
 
-    def and_(self, *args: Expr) -> Expr:
+    def and_(self, *args: PlanExpr) -> PlanExpr:
         """Conjunction (flattened)."""
-        flat: list[Expr] = []
+        flat: list[PlanExpr] = []
         for arg in args:
             arg = self._condition(arg)
             flat.extend(arg.args if isinstance(arg, And) else (arg,))
         return flat[0] if len(flat) == 1 else And(tuple(flat))
 
-    def or_(self, *args: Expr) -> Expr:
+    def or_(self, *args: PlanExpr) -> PlanExpr:
         """Disjunction (flattened)."""
-        flat: list[Expr] = []
+        flat: list[PlanExpr] = []
         for arg in args:
             arg = self._condition(arg)
             flat.extend(arg.args if isinstance(arg, Or) else (arg,))
         return flat[0] if len(flat) == 1 else Or(tuple(flat))
 
-    def not_(self, arg: Expr) -> Not:
+    def not_(self, arg: PlanExpr) -> Not:
         """Negation."""
         return Not(self._condition(arg))
 
     @staticmethod
-    def is_null(arg: Expr, negated: bool = False) -> IsNull:
+    def is_null(arg: PlanExpr, negated: bool = False) -> IsNull:
         """``IS [NOT] NULL``."""
         return IsNull(arg, negated)
 
-    def in_list(self, arg: Expr, items: Sequence[Expr], negated: bool = False) -> InList:
+    def in_list(self, arg: PlanExpr, items: Sequence[PlanExpr], negated: bool = False) -> InList:
         """``arg [NOT] IN (items)``."""
         if not items:
             raise ProgrammingError("IN needs at least one value")
         typed = tuple(self._unify(arg, item, "compare (IN)")[1] for item in items)
         return InList(arg, typed, negated)
 
-    def between(self, arg: Expr, low: Expr, high: Expr, negated: bool = False) -> Between:
+    def in_values(
+        self, arg: PlanExpr, values: tuple[Any, ...], params: tuple[str | int, ...], negated: bool
+    ) -> InValues:
+        """``arg [NOT] IN`` constants (stored forms) and parameters, as one list node; the
+        parameters take ``arg``'s type. Checked as :meth:`in_list` checks, a type at a time."""
+        if not values and not params:
+            raise ProgrammingError("IN needs at least one value")
+        for kind in set(map(type, values)) - {type(None)}:
+            family = literal_type(next(v for v in values if type(v) is kind)).family
+            if arg.dtype.family not in ("null", family):
+                raise ProgrammingError(
+                    f"cannot compare (IN) {describe_operand(arg)} ({arg.dtype.name}) and a "
+                    f"{kind.__name__} value"
+                )
+        return InValues(arg, values, params, arg.dtype, negated)
+
+    def between(
+        self, arg: PlanExpr, low: PlanExpr, high: PlanExpr, negated: bool = False
+    ) -> Between:
         """``arg [NOT] BETWEEN low AND high``."""
         _, low = self._unify(arg, low, "compare (BETWEEN)")
         _, high = self._unify(arg, high, "compare (BETWEEN)")
@@ -420,8 +450,8 @@ class PlanBuilder:
 
     def like(
         self,
-        arg: Expr,
-        pattern: Expr,
+        arg: PlanExpr,
+        pattern: PlanExpr,
         negated: bool = False,
         glob: bool = False,
         escape: str | None = None,
@@ -433,12 +463,16 @@ class PlanBuilder:
                 raise ProgrammingError(f"LIKE needs text, got {side.dtype.name}")
         return Like(arg, pattern, negated, glob, escape)
 
-    def case(self, whens: Sequence[tuple[Expr, Expr]], default: Expr | None) -> Case:
+    def case(self, whens: Sequence[tuple[PlanExpr, PlanExpr]], default: PlanExpr | None) -> Case:
         """Searched CASE; result branches must share a family (NULL fits any)."""
         if not whens:
             raise ProgrammingError("CASE needs at least one WHEN")
         results = [r for _, r in whens] + ([default] if default is not None else [])
         result_type = common_type(results)
+        if result_type is INTEGER and any(untyped_param(r) for r in results):
+            # a parameter may be given a REAL (THEN ? ELSE int_col: 2.5 or 2): typed REAL,
+            # which holds INTEGER values as they are (SQLite keeps each value's class)
+            result_type = REAL
         conds = [self._condition(c) for c, _ in whens]
         typed = tuple(
             (c, self.coerce_to(r, result_type)) for c, r in zip(conds, results, strict=False)
@@ -451,7 +485,7 @@ class PlanBuilder:
         return Case(typed, fallback, result_type)
 
     @staticmethod
-    def cast(arg: Expr, dtype: DataType) -> Expr:
+    def cast(arg: PlanExpr, dtype: DataType) -> PlanExpr:
         """``CAST(arg AS dtype)`` (to INTEGER, REAL, TEXT, DECIMAL, BLOB or BOOLEAN).
 
         A cast to the type ``arg`` already has is dropped only where every value is sure to
@@ -466,7 +500,7 @@ class PlanBuilder:
         return Cast(arg, dtype)
 
     @staticmethod
-    def to_number(arg: Expr, mode: str = "OPERAND") -> Expr:
+    def to_number(arg: PlanExpr, mode: str = "OPERAND") -> PlanExpr:
         """Text as a number, INTEGER or REAL by its content (typed REAL; the values of other
         types pass unchanged). ``mode`` "OPERAND": the value arithmetic reads (``'3' + 4`` is
         7, ``'1e3' + 0`` is 1000.0); "REMAINDER_OPERAND": what ``%`` reads; "NUMERIC":
@@ -476,35 +510,35 @@ class PlanBuilder:
         return Cast(arg, REAL, mode)
 
     @staticmethod
-    def func(name: str, args: Sequence[Expr]) -> FuncCall:
+    def func(name: str, args: Sequence[PlanExpr]) -> FunctionCall:
         """A scalar function call, typed by the function registry (see :func:`typed_args`)."""
         fn = scalar_function(name)
         count = len(args)
         if count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
             raise ProgrammingError(f"wrong number of arguments to function {fn.name}()")
         args, dtype = typed_args(fn.return_type, args)
-        return FuncCall(fn.name, tuple(args), dtype, udf=user_scalar(name))
+        return FunctionCall(fn.name, tuple(args), dtype, udf=user_scalar(name))
 
     @staticmethod
-    def agg(name: str, args: Sequence[Expr], distinct: bool = False) -> AggCall:
+    def agg(name: str, args: Sequence[PlanExpr], distinct: bool = False) -> AggCall:
         """An aggregate call, typed by the function registry (``count_star`` for count(*))."""
         fn = aggregate_function(name)
         count = len(args)
         if count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
             raise ProgrammingError(f"wrong number of arguments to function {fn.name}()")
-        args, dtype = typed_args(fn.return_type, args)
+        args, dtype = typed_args(fn.return_type, args, aggregate=True)
         return AggCall(fn.name, tuple(args), dtype, distinct, udf=user_aggregate(name))
 
-    def agg_filter(self, call: AggCall, condition: Expr) -> AggCall:
+    def agg_filter(self, call: AggCall, condition: PlanExpr) -> AggCall:
         """``call FILTER (WHERE condition)``."""
         return attrs.evolve(call, filter=self._condition(condition))
 
     def window_call(
         self,
         name: str,
-        args: Sequence[Expr],
+        args: Sequence[PlanExpr],
         frame: WindowFrame | None = None,
-        filter: Expr | None = None,
+        filter: PlanExpr | None = None,
     ) -> WindowCall:
         """A window function (row_number, lag...) or an aggregate used as one, typed by the
         function registries; ``count_star`` is count(*).
@@ -513,7 +547,7 @@ class PlanBuilder:
             ProgrammingError: unknown function, wrong arguments, FILTER on a non-aggregate, an
                 unsupported frame or a frame offset that is not a constant number.
         """
-        frame = self._frame(frame or WindowFrame())
+        frame = checked_frame(frame or WindowFrame(), self.coerce_to)
         function = window_function(name)
         if function is not None:
             if filter is not None:
@@ -523,25 +557,6 @@ class PlanBuilder:
         call = self.agg(name, args)
         condition = None if filter is None else self._condition(filter)
         return WindowCall(call.name, call.args, call.dtype, frame, condition)
-
-    def _frame(self, frame: WindowFrame) -> WindowFrame:
-        start, end = frame.start.kind, frame.end.kind
-        if (
-            start == "unbounded_following"
-            or end == "unbounded_preceding"
-            or (start == "current_row" and end == "preceding")
-            or (start == "following" and end in ("preceding", "current_row"))
-        ):
-            raise ProgrammingError("unsupported frame specification")
-        bounds = []
-        for bound in (frame.start, frame.end):
-            if bound.offset is not None:
-                offset = self.coerce_to(bound.offset, INTEGER if frame.unit != "range" else REAL)
-                if column_ids(offset) or offset.dtype.family not in ("numeric", "null"):
-                    raise ProgrammingError("a frame offset must be a constant number")
-                bound = attrs.evolve(bound, offset=offset)
-            bounds.append(bound)
-        return attrs.evolve(frame, start=bounds[0], end=bounds[1])
 
     @staticmethod
     def scalar_subquery(plan: Plan) -> ScalarSubquery:
@@ -555,7 +570,7 @@ class PlanBuilder:
         """``[NOT] EXISTS (plan)``."""
         return Exists(plan, negated)
 
-    def in_subquery(self, arg: Expr, plan: Plan, negated: bool = False) -> InSubquery:
+    def in_subquery(self, arg: PlanExpr, plan: Plan, negated: bool = False) -> InSubquery:
         """``arg [NOT] IN (plan)``: one column of arg's family."""
         if len(plan.fields) != 1:
             raise ProgrammingError("IN (subquery) needs a subquery returning one column")
@@ -573,7 +588,7 @@ def _mark_ordered(plan: SetOp) -> SetOp:
     return attrs.evolve(plan, left=left, right=right, ordered=True)
 
 
-def _numeric_operand(expr: Expr, other: DataType) -> Expr:
+def _numeric_operand(expr: PlanExpr, other: DataType) -> PlanExpr:
     """An untyped parameter or NULL next to ``other`` takes its type; a parameter typed
     INTEGER that way is marked an operand (a REAL value then still compares numerically)."""
     if other is NULLTYPE:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from pyram.plan.expr import (
     AggCall,
@@ -20,10 +21,10 @@ from pyram.plan.expr import (
     ColumnRef,
     Compare,
     Exists,
-    Expr,
-    FuncCall,
+    FunctionCall,
     InList,
     InSubquery,
+    InValues,
     IsNull,
     Like,
     Literal_,
@@ -31,12 +32,16 @@ from pyram.plan.expr import (
     Not,
     Or,
     Param,
+    PlanExpr,
     ScalarSubquery,
     SortKey,
     WindowCall,
     WindowFrame,
 )
-from pyram.plan.nodes import Plan
+from pyram.types import sql_literal_of
+
+if TYPE_CHECKING:
+    from pyram.plan.node_base import Plan
 
 __all__ = ["SubqueryLabels", "format_expr", "format_frame", "format_literal", "format_window"]
 
@@ -71,13 +76,13 @@ def format_literal(value: object) -> str:
         return f"'{value.isoformat()}'"
     if isinstance(value, bytes):
         return "X'" + value.hex().upper() + "'"
-    return repr(value)
+    return sql_literal_of(value)  # any other type writes its own (UUID, INTERVAL ...)
 
 
-def format_expr(expr: Expr, labels: SubqueryLabels | None = None) -> str:
+def format_expr(expr: PlanExpr, labels: SubqueryLabels | None = None) -> str:
     """An expression as SQL-like text; subqueries become labels collected in ``labels``."""
 
-    def e(sub: Expr) -> str:
+    def e(sub: PlanExpr) -> str:
         return format_expr(sub, labels)
 
     if isinstance(expr, ColumnRef):
@@ -103,6 +108,9 @@ def format_expr(expr: Expr, labels: SubqueryLabels | None = None) -> str:
     if isinstance(expr, InList):
         items = ", ".join(e(i) for i in expr.items)
         return f"({e(expr.arg)} {'NOT ' if expr.negated else ''}IN ({items}))"
+    if isinstance(expr, InValues):
+        items = ", ".join([*map(format_literal, expr.values), *map(e, expr.param_nodes())])
+        return f"({e(expr.arg)} {'NOT ' if expr.negated else ''}IN ({items}))"
     if isinstance(expr, Between):
         word = "NOT BETWEEN" if expr.negated else "BETWEEN"
         return f"({e(expr.arg)} {word} {e(expr.low)} AND {e(expr.high)})"
@@ -127,7 +135,7 @@ def format_expr(expr: Expr, labels: SubqueryLabels | None = None) -> str:
         if isinstance(expr, WindowCall) and expr.frame != WindowFrame():
             text += f" [{format_frame(expr.frame, labels)}]"
         return text
-    if isinstance(expr, FuncCall):
+    if isinstance(expr, FunctionCall):
         return f"{expr.name}({', '.join(e(a) for a in expr.args)})"
     if isinstance(expr, ScalarSubquery | Exists | InSubquery):
         return _subquery(expr, labels)
@@ -149,7 +157,7 @@ def format_frame(frame: WindowFrame, labels: SubqueryLabels | None = None) -> st
 
 
 def format_window(
-    partition_by: tuple[Expr, ...],
+    partition_by: tuple[PlanExpr, ...],
     order_by: tuple[SortKey, ...],
     labels: SubqueryLabels | None = None,
 ) -> str:

@@ -36,14 +36,15 @@ __all__ = [
     "CompareOp",
     "Compare",
     "Exists",
-    "Expr",
+    "PlanExpr",
     "Field",
     "FrameBound",
     "FrameExclude",
     "FrameUnit",
-    "FuncCall",
+    "FunctionCall",
     "InList",
     "InSubquery",
+    "InValues",
     "IsNull",
     "LEAF_TYPES",
     "Like",
@@ -84,7 +85,7 @@ class Field:
     table: str | None = None
 
 
-class Expr:
+class PlanExpr:
     """Base of bound expressions (not instantiated)."""
 
     __slots__ = ()
@@ -100,7 +101,7 @@ class Expr:
         raise NotImplementedError
 
 
-class _Typed(Expr):
+class _Typed(PlanExpr):
     """An expression whose type is its ``type_`` field."""
 
     __slots__ = ()
@@ -111,7 +112,7 @@ class _Typed(Expr):
         return self.type_
 
 
-class _Boolean(Expr):
+class _Boolean(PlanExpr):
     """A predicate: always BOOLEAN."""
 
     __slots__ = ()
@@ -163,10 +164,10 @@ class Param(_Typed):
 
 
 @attrs.frozen(slots=True)
-class Negate(Expr):
+class Negate(PlanExpr):
     """Unary minus."""
 
-    arg: Expr
+    arg: PlanExpr
 
     @property
     def dtype(self) -> DataType:
@@ -183,8 +184,8 @@ class Arith(_Typed):
     division by zero is NULL, INTEGER overflow gives a REAL, a NaN result is NULL)."""
 
     op: ArithOp
-    left: Expr
-    right: Expr
+    left: PlanExpr
+    right: PlanExpr
     type_: DataType
 
     @property
@@ -203,7 +204,7 @@ class ArithChain(_Typed):
     only for chains longer than ``CHAIN_MIN_TERMS``; shorter chains stay binary ``Arith``."""
 
     ops: tuple[ArithOp, ...]
-    args: tuple[Expr, ...]
+    args: tuple[PlanExpr, ...]
     type_: DataType
 
     @property
@@ -212,7 +213,7 @@ class ArithChain(_Typed):
             return True
         return "||" not in self.ops and self.type_.name == "REAL"
 
-    def steps(self) -> Iterator[tuple[ArithOp, Expr]]:
+    def steps(self) -> Iterator[tuple[ArithOp, PlanExpr]]:
         """``(op, right operand)`` of each step after the first operand."""
         return zip(self.ops, self.args[1:], strict=True)
 
@@ -222,8 +223,8 @@ class Compare(_Boolean):
     """A comparison; NULL when either side is NULL."""
 
     op: CompareOp
-    left: Expr
-    right: Expr
+    left: PlanExpr
+    right: PlanExpr
 
     @property
     def nullable(self) -> bool:
@@ -234,7 +235,7 @@ class Compare(_Boolean):
 class And(_Boolean):
     """Conjunction with three-valued logic (FALSE wins over NULL)."""
 
-    args: tuple[Expr, ...]
+    args: tuple[PlanExpr, ...]
 
     @property
     def nullable(self) -> bool:
@@ -245,7 +246,7 @@ class And(_Boolean):
 class Or(_Boolean):
     """Disjunction with three-valued logic (TRUE wins over NULL)."""
 
-    args: tuple[Expr, ...]
+    args: tuple[PlanExpr, ...]
 
     @property
     def nullable(self) -> bool:
@@ -256,7 +257,7 @@ class Or(_Boolean):
 class Not(_Boolean):
     """Negation; NOT NULL is NULL."""
 
-    arg: Expr
+    arg: PlanExpr
 
     @property
     def nullable(self) -> bool:
@@ -267,7 +268,7 @@ class Not(_Boolean):
 class IsNull(_Boolean):
     """``arg IS NULL`` (or ``IS NOT NULL`` when ``negated``); never NULL itself."""
 
-    arg: Expr
+    arg: PlanExpr
     negated: bool = False
 
     @property
@@ -279,8 +280,8 @@ class IsNull(_Boolean):
 class InList(_Boolean):
     """``arg [NOT] IN (items...)`` with SQL NULL rules."""
 
-    arg: Expr
-    items: tuple[Expr, ...]
+    arg: PlanExpr
+    items: tuple[PlanExpr, ...]
     negated: bool = False
 
     @property
@@ -289,12 +290,45 @@ class InList(_Boolean):
 
 
 @attrs.frozen(slots=True)
+class InValues(_Boolean):
+    """``arg [NOT] IN (...)`` over constants and parameters only, the list held as data.
+
+    An IN list of 100,000 literals (or 30,000 ``?``) is one node, not one expression per item:
+    walks see only ``arg`` and the engine probes a set built once per execution. ``values``
+    are constants in stored form (None is NULL); ``params`` are the keys of the parameters in
+    the list, each typed ``param_type`` (the type of ``arg``: a parameter next to an INTEGER
+    ``arg`` is an operand, see :attr:`Param.operand`). The front ends make an :class:`InList`
+    instead when an item is any other expression or needs converting item by item.
+    """
+
+    arg: PlanExpr
+    values: tuple[Any, ...]
+    params: tuple[str | int, ...]
+    param_type: DataType
+    negated: bool = False
+
+    @property
+    def nullable(self) -> bool:
+        return self.arg.nullable or bool(self.params) or None in self.values
+
+    @property
+    def size(self) -> int:
+        """The number of items."""
+        return len(self.values) + len(self.params)
+
+    def param_nodes(self) -> tuple[Param, ...]:
+        """The parameters as :class:`Param` nodes, typed as the list types them."""
+        operand = self.param_type.name == "INTEGER"
+        return tuple(Param(key, self.param_type, operand) for key in self.params)
+
+
+@attrs.frozen(slots=True)
 class Between(_Boolean):
     """``arg [NOT] BETWEEN low AND high`` (inclusive)."""
 
-    arg: Expr
-    low: Expr
-    high: Expr
+    arg: PlanExpr
+    low: PlanExpr
+    high: PlanExpr
     negated: bool = False
 
     @property
@@ -307,8 +341,8 @@ class Like(_Boolean):
     """``arg [NOT] LIKE pattern`` (ASCII case-insensitive, ``%`` and ``_``) or, with ``glob``,
     SQLite's case-sensitive ``GLOB`` (``*``, ``?``, ``[...]``)."""
 
-    arg: Expr
-    pattern: Expr
+    arg: PlanExpr
+    pattern: PlanExpr
     negated: bool = False
     glob: bool = False
     escape: str | None = None
@@ -322,8 +356,8 @@ class Like(_Boolean):
 class Case(_Typed):
     """``CASE WHEN cond THEN result ... ELSE default END`` (operand form is desugared)."""
 
-    whens: tuple[tuple[Expr, Expr], ...]
-    default: Expr
+    whens: tuple[tuple[PlanExpr, PlanExpr], ...]
+    default: PlanExpr
     type_: DataType
 
     @property
@@ -341,7 +375,7 @@ class Cast(_Typed):
     values may be ints (see :mod:`pyram.functions.sql_numeric`).
     """
 
-    arg: Expr
+    arg: PlanExpr
     type_: DataType
     mode: str = ""
 
@@ -351,12 +385,12 @@ class Cast(_Typed):
 
 
 @attrs.frozen(slots=True)
-class FuncCall(_Typed):
+class FunctionCall(_Typed):
     """A scalar function from the function registry; ``udf``: a database's own function (the
     record itself, so executing the plan needs no name lookup)."""
 
     name: str
-    args: tuple[Expr, ...]
+    args: tuple[PlanExpr, ...]
     type_: DataType
     may_be_null: bool = True
     udf: ScalarFunction | None = None
@@ -375,10 +409,10 @@ class AggCall(_Typed):
     """
 
     name: str
-    args: tuple[Expr, ...]
+    args: tuple[PlanExpr, ...]
     type_: DataType
     distinct: bool = False
-    filter: Expr | None = None
+    filter: PlanExpr | None = None
     udf: AggregateFunction | None = None
 
     @property
@@ -400,7 +434,7 @@ class FrameBound:
     """One end of a window frame; ``offset`` (a constant) only for ``preceding``/``following``."""
 
     kind: BoundKind
-    offset: Expr | None = None
+    offset: PlanExpr | None = None
 
 
 @attrs.frozen(slots=True)
@@ -414,7 +448,7 @@ class WindowFrame:
     exclude: FrameExclude = "no_others"
 
     @property
-    def offsets(self) -> tuple[Expr, ...]:
+    def offsets(self) -> tuple[PlanExpr, ...]:
         """The offset expressions of the bounds (start first)."""
         return tuple(b.offset for b in (self.start, self.end) if b.offset is not None)
 
@@ -435,10 +469,10 @@ class WindowCall(_Typed):
     """
 
     name: str
-    args: tuple[Expr, ...]
+    args: tuple[PlanExpr, ...]
     type_: DataType
     frame: WindowFrame = WindowFrame()
-    filter: Expr | None = None
+    filter: PlanExpr | None = None
 
     @property
     def nullable(self) -> bool:
@@ -473,7 +507,7 @@ class Exists(_Boolean):
 class InSubquery(_Boolean):
     """``arg [NOT] IN (subquery)`` with SQL NULL rules."""
 
-    arg: Expr
+    arg: PlanExpr
     plan: Plan
     negated: bool = False
 
@@ -486,7 +520,7 @@ class InSubquery(_Boolean):
 class SortKey:
     """One ORDER BY key; ``nulls_first`` None means SQLite's default (first when ascending)."""
 
-    expr: Expr
+    expr: PlanExpr
     descending: bool = False
     nulls_first: bool | None = None
 
@@ -496,7 +530,7 @@ class SortKey:
         return (not self.descending) if self.nulls_first is None else self.nulls_first
 
 
-def children(expr: Expr) -> Iterator[Expr]:
+def children(expr: PlanExpr) -> Iterator[PlanExpr]:
     """The direct sub-expressions of ``expr`` (subquery plans are not descended into)."""
     if type(expr) in LEAF_TYPES:
         return
@@ -512,6 +546,8 @@ def children(expr: Expr) -> Iterator[Expr]:
     elif isinstance(expr, InList):
         yield expr.arg
         yield from expr.items
+    elif isinstance(expr, InValues):
+        yield expr.arg  # the items are data, not expressions
     elif isinstance(expr, Between):
         yield expr.arg
         yield expr.low
@@ -524,7 +560,7 @@ def children(expr: Expr) -> Iterator[Expr]:
             yield cond
             yield result
         yield expr.default
-    elif isinstance(expr, FuncCall):
+    elif isinstance(expr, FunctionCall):
         yield from expr.args
     elif isinstance(expr, AggCall):
         yield from expr.args
@@ -544,7 +580,7 @@ def children(expr: Expr) -> Iterator[Expr]:
 LEAF_TYPES = frozenset({ColumnRef, Literal_, Param})
 
 
-def walk(expr: Expr) -> Iterator[Expr]:
+def walk(expr: PlanExpr) -> Iterator[PlanExpr]:
     """``expr`` and every sub-expression, depth first (iterative: deep trees are fine)."""
     stack = [expr]
     while stack:
@@ -554,6 +590,6 @@ def walk(expr: Expr) -> Iterator[Expr]:
             stack.extend(reversed(list(children(node))))
 
 
-def column_ids(expr: Expr) -> set[int]:
+def column_ids(expr: PlanExpr) -> set[int]:
     """Every column id ``expr`` references outside of subqueries."""
     return {e.cid for e in walk(expr) if isinstance(e, ColumnRef)}

@@ -24,7 +24,7 @@ from pyram.shell.errors import ShellError
 from pyram.shell.open_db import file_kind
 from pyram.shell.progress import progress_bar
 
-__all__ = ["backup", "export_database", "format_for", "restore"]
+__all__ = ["backup", "export_with_progress", "format_for", "restore"]
 
 _BY_SUFFIX: dict[str, Format] = {
     ".jsonl": "json",
@@ -45,7 +45,7 @@ def format_for(file: str, requested: str | None) -> Format:
     return _BY_SUFFIX.get(Path(file).suffix.lower(), "snapshot")
 
 
-def export_database(shell: Shell, file: str, requested: str | None = None) -> None:
+def export_with_progress(shell: Shell, file: str, requested: str | None = None) -> None:
     """Write the whole database to ``file`` (progress bar on the error stream's terminal)."""
     bar = progress_bar(shell.err, f"exporting {file}", fancy=shell.fancy_progress)
     try:

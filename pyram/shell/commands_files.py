@@ -8,7 +8,7 @@ from typing import TextIO
 
 from pyram.api import Database
 from pyram.shell.args import first_word, words
-from pyram.shell.backup import backup, export_database, restore
+from pyram.shell.backup import backup, export_with_progress, restore
 from pyram.shell.core import Shell
 from pyram.shell.errors import ShellError
 from pyram.shell.import_csv import ImportOptions, import_csv
@@ -145,7 +145,7 @@ def export_command(shell: Shell, args: str) -> None:
     if not file:
         raise ShellError("usage: .export [--format F] FILE [TABLE|QUERY]")
     if not target:
-        export_database(shell, file, requested)
+        export_with_progress(shell, file, requested)
     elif requested is not None:
         raise ShellError("--format applies to whole-database exports (no TABLE or QUERY)")
     else:

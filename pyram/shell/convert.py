@@ -10,15 +10,10 @@ the joined text), then converts with them; the per-value path runs only for the 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import json
 import re
-import uuid
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from typing import Any
 
-from pyram.shell.errors import ShellError
 from pyram.types import DataType, EnumType
 
 __all__ = ["Converter", "convert_column", "converter_for", "infer_sql_type"]
@@ -27,72 +22,12 @@ Converter = Callable[[str], Any]
 
 _INT = re.compile(r"[+-]?[0-9]+")
 _FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_HEX = re.compile(r"(?:[xX]'([0-9a-fA-F]*)'|([0-9a-fA-F]*))")
-_INFINITY = ("inf", "infinity")
-_BOOLEANS = {
-    "true": True, "t": True, "yes": True, "y": True, "on": True, "1": True,
-    "false": False, "f": False, "no": False, "n": False, "off": False, "0": False,
-}  # fmt: skip
-
-
-def _integer(text: str) -> int:
-    if not _INT.fullmatch(text.strip()):
-        raise ValueError("not an integer")
-    return int(text)
-
-
-def _real(text: str) -> float:
-    if not _FLOAT.fullmatch(text.strip()) and text.strip().lower().lstrip("+-") not in _INFINITY:
-        raise ValueError("not a number")
-    return float(text)
-
-
-def _decimal(text: str) -> Decimal:
-    if not _FLOAT.fullmatch(text.strip()):
-        raise ValueError("not a decimal number")
-    return Decimal(text.strip())
-
-
-def _boolean(text: str) -> bool:
-    return _BOOLEANS[text.strip().lower()]
-
-
-def _blob(text: str) -> bytes:
-    match = _HEX.fullmatch(text.strip())
-    if match is None:
-        raise ValueError("not hex digits or X'..'")
-    return bytes.fromhex(match.group(1) if match.group(1) is not None else match.group(2))
-
-
-def _enum(dtype: EnumType) -> Converter:
-    numeric = dtype.name == "INTEGER"
-    return lambda text: dtype.enum_class(_integer(text) if numeric else text)
-
-
-_BY_NAME: dict[str, Converter] = {
-    "INTEGER": _integer,
-    "REAL": _real,
-    "DECIMAL": _decimal,
-    "TEXT": str,
-    "BOOLEAN": _boolean,
-    "BLOB": _blob,
-    "DATE": dt.date.fromisoformat,
-    "TIMESTAMP": dt.datetime.fromisoformat,
-    "TIMESTAMPTZ": dt.datetime.fromisoformat,
-    "TIME": dt.time.fromisoformat,
-    "UUID": uuid.UUID,
-    "JSON": json.loads,
-}
 
 
 def converter_for(dtype: DataType) -> Converter:
-    """A function parsing CSV text into a value of ``dtype`` (raises on bad text)."""
-    if isinstance(dtype, EnumType):
-        return _enum(dtype)
-    found = _BY_NAME.get(dtype.name)
-    if found is None:
-        raise ShellError(f"cannot import into a column of type {dtype.name}")
-    return found
+    """A function parsing CSV text into a value of ``dtype`` (raises on bad text): the type's
+    own reader of typed-in text (:meth:`~pyram.types.DataType.from_input`)."""
+    return dtype.from_input
 
 
 def infer_sql_type(values: Sequence[str]) -> str:
@@ -136,7 +71,6 @@ def convert_column(dtype: DataType, texts: Sequence[str]) -> list[Any]:
     Raises:
         ValueError, TypeError, KeyError, ArithmeticError: a field does not convert (the caller
             finds which with :func:`converter_for`).
-        ShellError: no CSV conversion for the type.
     """
     name = dtype.name
     if name == "TEXT" and not isinstance(dtype, EnumType):

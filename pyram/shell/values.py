@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 import json
 import unicodedata
-import uuid
 from decimal import Decimal
 from typing import Any
+
+from pyram.types import display_value, sql_literal_of
 
 __all__ = ["cell_text", "cell_width", "format_value", "json_value", "sql_value"]
 
 
 def format_value(value: Any, null: str = "NULL") -> str:
-    """The text form of one value (``null`` for NULL)."""
+    """The text form of one value (``null`` for NULL): its type's display form."""
     if value is None:
         return null
-    if isinstance(value, enum.Enum):  # a model's enum column: show what is stored
-        return format_value(value.value, null)
-    if isinstance(value, bytes):
-        return f"X'{value.hex()}'"
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return str(value)
+    if type(value) is str:  # the common case, first
+        return value
+    return display_value(value)
 
 
 def json_value(value: Any) -> str:
@@ -40,30 +36,8 @@ def json_value(value: Any) -> str:
 
 
 def sql_value(value: Any) -> str:
-    """One value as a SQL literal (``quote`` and ``insert`` modes, ``.dump``)."""
-    if isinstance(value, enum.Enum):
-        value = value.value
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | Decimal):
-        return str(value)
-    if isinstance(value, float):
-        if value != value:
-            return "NULL"
-        return repr(value) if abs(value) != float("inf") else ("9e999" if value > 0 else "-9e999")
-    if isinstance(value, bytes):
-        return f"X'{value.hex()}'"
-    if isinstance(value, dt.date | dt.time):
-        text = value.isoformat()
-    elif isinstance(value, dict | list):
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    elif isinstance(value, uuid.UUID):
-        text = str(value)
-    else:
-        text = str(value)
-    return "'" + text.replace("'", "''") + "'"
+    """One value as a SQL literal (``quote`` and ``insert`` modes, ``.dump``): its type's."""
+    return sql_literal_of(value)
 
 
 def cell_width(text: str) -> int:

@@ -13,10 +13,10 @@ import attrs
 
 from pyram.sql.ast import (
     ConflictAction,
-    Expr,
     IndexedColumn,
     Node,
     Select,
+    SqlExpr,
     Statement,
     TypeName,
 )
@@ -112,7 +112,7 @@ class UniqueConstraint(ColumnConstraint):
 class CheckConstraint(ColumnConstraint):
     """``CHECK (expr)``; ``text`` is the SQL text of ``expr`` as written."""
 
-    expr: Expr
+    expr: SqlExpr
     text: str = ""
 
 
@@ -120,7 +120,7 @@ class CheckConstraint(ColumnConstraint):
 class DefaultConstraint(ColumnConstraint):
     """``DEFAULT literal | signed-number | (expr)``."""
 
-    expr: Expr
+    expr: SqlExpr
 
 
 @attrs.frozen(kw_only=True)
@@ -173,7 +173,7 @@ class TableUnique(TableConstraint):
 class TableCheck(TableConstraint):
     """``CHECK (expr)``; ``text`` is the SQL text of ``expr`` as written."""
 
-    expr: Expr
+    expr: SqlExpr
     text: str = ""
 
 
@@ -212,7 +212,7 @@ class CreateIndex(Statement):
     schema: str | None = None
     unique: bool = False
     if_not_exists: bool = False
-    where: Expr | None = None
+    where: SqlExpr | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -260,7 +260,7 @@ class CreateTrigger(Statement):
     body: tuple[Statement, ...]
     timing: TriggerTiming = TriggerTiming.BEFORE
     columns: tuple[str, ...] = ()
-    when: Expr | None = None
+    when: SqlExpr | None = None
     schema: str | None = None
     if_not_exists: bool = False
     temporary: bool = False

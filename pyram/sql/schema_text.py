@@ -7,16 +7,13 @@ The text is regenerated from the catalogue (model-made tables have no text of th
 
 from __future__ import annotations
 
-import datetime as dt
-import enum
 import re
-import uuid
-from decimal import Decimal
 from typing import Any
 
 from pyram.catalog import ForeignKey, IndexSpec, TableSchema
 from pyram.catalog.schema import NO_DEFAULT, SQL_TIME_DEFAULTS, ColumnSchema
 from pyram.sql.tokenizer import KEYWORDS
+from pyram.types import sql_literal_of
 
 __all__ = [
     "column_sql",
@@ -39,21 +36,9 @@ def quote_identifier(name: str) -> str:
 
 
 def sql_literal(value: Any) -> str:
-    """A SQL literal for a default value (dates and the like as quoted text)."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, enum.Enum):
-        value = value.value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float | Decimal):
-        return str(value)
-    if isinstance(value, bytes):
-        return f"X'{value.hex()}'"
-    if isinstance(value, str | dt.date | dt.time | uuid.UUID):
-        text = value.isoformat() if isinstance(value, dt.date | dt.time) else str(value)
-        return "'" + text.replace("'", "''") + "'"
-    return "'" + repr(value).replace("'", "''") + "'"
+    """A SQL literal for a default value (the value's type writes it: dates and the like as
+    quoted text)."""
+    return sql_literal_of(value)
 
 
 def default_sql(column: ColumnSchema) -> str | None:

@@ -2,6 +2,8 @@
 
 from pyram.storage.alter import ColumnSource, alter_table
 from pyram.storage.constraints import check_checks, unique_index
+from pyram.storage.history import PastPoint
+from pyram.storage.history_rows import RowVersion, row_versions
 from pyram.storage.index_ddl import create_index, drop_index
 from pyram.storage.rowids import assign_rowids
 from pyram.storage.store import Store
@@ -20,6 +22,8 @@ __all__ = [
     "ChangeWatcher",
     "ColumnSource",
     "NeedsView",
+    "PastPoint",
+    "RowVersion",
     "Rows",
     "Store",
     "TableData",
@@ -33,5 +37,6 @@ __all__ = [
     "drop_index",
     "find_row",
     "read_unversioned",
+    "row_versions",
     "unique_index",
 ]

@@ -38,7 +38,7 @@ commit (:class:`~pyram.storage.snapshots.Snapshots` collects them in commit orde
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pyram.errors import SerializationFailure
@@ -94,14 +94,24 @@ class ReadView:
         ts: the snapshot's commit timestamp.
         own: the reader's own transaction stamp (its uncommitted changes are visible), or None.
         reads: tables read, by id, when the transaction is serializable (validated at commit).
+        past: for a view of a past commit (time travel), the check that a table keeps
+            history back to ``ts`` (raises HistoryError); None for an ordinary snapshot.
     """
 
-    __slots__ = ("own", "reads", "ts")
+    __slots__ = ("own", "past", "reads", "ts")
 
-    def __init__(self, ts: int, own: Stamp | None = None, *, track_reads: bool = False) -> None:
+    def __init__(
+        self,
+        ts: int,
+        own: Stamp | None = None,
+        *,
+        track_reads: bool = False,
+        past: Callable[[TableData, int], None] | None = None,
+    ) -> None:
         self.ts = ts
         self.own = own
         self.reads: dict[int, TableData] | None = {} if track_reads else None
+        self.past = past
 
     def sees(self, stamp: Stamp) -> bool:
         """True when changes stamped ``stamp`` are visible in this view."""
@@ -111,10 +121,14 @@ class ReadView:
         return ts is not None and ts <= self.ts
 
     def saw(self, data: TableData) -> None:
-        """Note that ``data`` was read (only a serializable transaction keeps the note)."""
+        """Note that ``data`` is read (only a serializable transaction keeps the note); a
+        view of the past first checks that the table keeps history back to it."""
         reads = self.reads
         if reads is not None:
             reads[id(data)] = data
+        past = self.past
+        if past is not None:
+            past(data, self.ts)
 
     def __repr__(self) -> str:
         return f"<ReadView ts={self.ts} own={self.own is not None}>"

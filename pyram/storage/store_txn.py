@@ -69,6 +69,8 @@ class _Local(threading.local):
     depth = 0
     #: the view of an autocommitted read in progress (None: read the newest state)
     view: ReadView | None = None
+    #: a view of a past commit that reads in this thread use, inside a transaction or not
+    past: ReadView | None = None
 
 
 class TransactionsMixin:
@@ -147,11 +149,30 @@ class TransactionsMixin:
     # ------------------------------------------------------------------ reading
     def current_view(self) -> ReadView | None:
         """What the calling thread reads: its transaction's view, the view of its autocommitted
-        query, or None (the newest state: a writer inside its own statement)."""
-        txn = self._local.txn
+        query, or None (the newest state: a writer inside its own statement). Inside
+        :meth:`reading_past`, the view of that past commit."""
+        local = self._local
+        if local.past is not None:
+            return local.past
+        txn = local.txn
         if txn is not None:
             return txn.view
-        return self._local.view
+        return local.view
+
+    @contextmanager
+    def reading_past(self, point: object) -> Iterator[ReadView]:
+        """Run reads as of a past commit (``point``: a commit stamp, datetime or time text):
+        every table read in the block is read as it was then (HistoryError when a table's
+        kept history does not reach back so far). Reads only: writers never wait for it."""
+        view = self.snapshots.open_past(point)
+        local = self._local
+        saved = local.past
+        local.past = view
+        try:
+            yield view
+        finally:
+            local.past = saved
+            self.snapshots.close_view(view)
 
     def reading(self) -> _Reading:
         """Run a query (``with store.reading() as view:``): on the transaction's snapshot, or
@@ -250,7 +271,10 @@ class TransactionsMixin:
             if self._data.get(data.schema.name.lower()) is data  # not dropped meanwhile
         ]
         if tables:
-            self.snapshots.when_quiet(lambda: [data.maybe_compact() for data in tables])
+            # a table keeping history has versions: renumbering its rows would break them
+            self.snapshots.when_quiet(
+                lambda: [data.maybe_compact() for data in tables if not data.versioned]
+            )
 
     # ------------------------------------------------------------------ transactions
     def begin(
@@ -408,6 +432,10 @@ class _Reading:
         store = self.store
         local = store._local
         txn = local.txn
+        if local.past is not None:  # inside reading_past: every read is of the past
+            self.depth_only = True
+            local.depth += 1
+            return local.past
         if txn is not None or (local.depth and local.view is None):
             if txn is not None and not local.depth and txn.isolation == "read_committed":
                 store.snapshots.move_view(txn.view)  # each statement sees the newest commits

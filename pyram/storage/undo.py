@@ -55,7 +55,7 @@ from pyram.storage.table_data import MemoState, TableData
 if TYPE_CHECKING:
     from pyram.storage.store import Store
 
-__all__ = ["UndoEntry", "UndoLog"]
+__all__ = ["UndoEntry", "UndoLog", "record_images", "record_touches", "rows_table"]
 
 #: Serialises publishing (by a reader's thread) with a writer's own publishing and rollback, so
 #: versions go in in log order and never outlive an undone entry. One lock for every log: it
@@ -178,6 +178,27 @@ class _Updated(_RowsChanged):
             }
         )
         self.remove()
+
+
+def rows_table(entry: UndoEntry) -> TableData | None:
+    """The table whose rows ``entry`` appended or changed, or None for other entries."""
+    return entry.data if isinstance(entry, _Inserted | _RowsChanged) else None
+
+
+def record_images(entry: UndoEntry) -> list[tuple[int, tuple[Any, ...]]]:
+    """(rid, before-image) of the rows ``entry`` changed (none for other entries)."""
+    if isinstance(entry, _RowsChanged):
+        return list(zip(entry.rids, entry.images, strict=True))
+    return []
+
+
+def record_touches(entry: UndoEntry, rids: set[int]) -> bool:
+    """True when ``entry`` appended or changed one of the rows ``rids``."""
+    if isinstance(entry, _RowsChanged):
+        return not rids.isdisjoint(entry.rids)
+    if isinstance(entry, _Inserted):
+        return any(entry.start <= rid < entry.start + entry.count for rid in rids)
+    return False
 
 
 class _Schema(UndoEntry):

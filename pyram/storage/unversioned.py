@@ -39,7 +39,8 @@ def read_unversioned(
 ) -> R | Literal[NeedsView.NEEDS_VIEW]:
     """``read(arg)`` on ``data`` as stored, under its latch, when every snapshot would see
     exactly that; otherwise :data:`NEEDS_VIEW` without calling ``read``."""
-    if store._local.txn is not None:
+    local = store._local
+    if local.txn is not None or local.past is not None:  # a transaction, or reading the past
         return NEEDS_VIEW
     with data.latch:
         log = store.undo_log

@@ -7,6 +7,7 @@ from pyram.types.registry import (
     DATE,
     DECIMAL,
     INTEGER,
+    INTERVAL,
     JSON,
     JSON_TYPE,
     REAL,
@@ -17,8 +18,13 @@ from pyram.types.registry import (
     UUID_TYPE,
     AwareDatetime,
     TimezoneAware,
+    display_value,
+    registered_types,
+    sql_literal_of,
     type_from_annotation,
+    type_from_python,
     type_from_sql_name,
+    type_of_value,
 )
 from pyram.types.special import EnumType, JsonType
 
@@ -28,6 +34,7 @@ __all__ = [
     "DATE",
     "DECIMAL",
     "INTEGER",
+    "INTERVAL",
     "JSON_TYPE",
     "REAL",
     "TEXT",
@@ -43,8 +50,13 @@ __all__ = [
     "TimezoneAware",
     "describe_value",
     "not_null_error",
+    "display_value",
+    "registered_types",
+    "sql_literal_of",
     "type_from_annotation",
+    "type_from_python",
     "type_from_sql_name",
     "EnumType",
     "JsonType",
+    "type_of_value",
 ]

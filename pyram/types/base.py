@@ -6,7 +6,7 @@ int -> float is accepted), and how values are kept in storage. Most types store 
 as is; a few store an immutable encoding (an Enum's value, JSON text) so that rows handed out are
 values that cannot alias the database's state.
 
-This is a leaf layer: it imports only :mod:`pyram.errors`.
+This is a leaf layer: it imports only :mod:`pyram.errors` (and its own codec helpers).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from pyram.errors import DataError, IntegrityError
+from pyram.types import codecs
 
 __all__ = ["NULLTYPE", "DataType", "NullType", "describe_value", "not_null_error"]
 
@@ -118,6 +119,96 @@ class DataType:
 
     def decoder(self) -> Callable[[Any], Any] | None:
         """A function turning stored values into user values, or None when storage is identity."""
+        return None
+
+    # ------------------------------------------------------------------ conversions
+    # A type owns every conversion of its values, so that callers (SQL binder, files, shell,
+    # DB-API, the PostgreSQL wire) ask the type and a new type is one module plus a line in
+    # the registry. File codecs work on *stored* values; the SQL, shell, DB-API and wire
+    # forms on the values users see.
+
+    #: The PEP 249 type object (``pyram.dbapi.STRING``, ``NUMBER``, ...) its columns report.
+    dbapi_group: ClassVar[str] = "STRING"
+    #: The PostgreSQL type OID used on the wire (see :mod:`pyram.types.pgwire`).
+    pg_oid: ClassVar[int] = 0
+
+    def to_text(self, stored: Any) -> str:
+        """The lossless text form of a non-NULL stored value (JSON Lines and CSV files, schema
+        defaults); :meth:`from_text` reads it back exactly."""
+        raise NotImplementedError
+
+    def from_text(self, text: str) -> Any:
+        """The stored value :meth:`to_text` wrote (strict: nothing else is accepted).
+
+        Raises:
+            ValueError: ``text`` is not such a value (the message says why).
+        """
+        raise NotImplementedError
+
+    def encode_values(self, values: Sequence[Any]) -> bytes:
+        """The binary form of a column chunk of non-NULL stored values (snapshots and the
+        log), one layout byte first. The default is the strings layout of :meth:`to_text`."""
+        return codecs.join_strings([self.to_text(v) for v in values])
+
+    def decode_values(self, payload: bytes | memoryview, count: int) -> list[Any]:
+        """The ``count`` stored values :meth:`encode_values` wrote.
+
+        Raises:
+            ValueError: the payload is not such values (the message says why).
+        """
+        _, body = codecs.layout_body(payload, self.name, codecs.STRINGS)
+        return [self.from_text(t) for t in codecs.split_strings(body, count, text=True)]
+
+    def from_sql_text(self, text: str) -> Any | None:
+        """A SQL text literal read as a value of this type (SQLite's affinity: ``'2024-01-31'``
+        next to a DATE is that date), or None when it does not read as one."""
+        return None
+
+    def from_input(self, text: str) -> Any:
+        """A value typed by a person (a CSV field of ``.import``), as the user value. More
+        lenient than :meth:`from_text` where people write values several ways.
+
+        Raises:
+            ValueError: the text is not a value of this type.
+        """
+        return self.from_storage(self.from_text(text))
+
+    def display(self, value: Any) -> str:
+        """A user value as the shell and ``str()``-like renderings show it."""
+        return str(value)
+
+    def sql_literal(self, value: Any) -> str:
+        """A user value as an SQL literal that reads back as it (``.dump``, schema text)."""
+        return "'" + self.display(value).replace("'", "''") + "'"
+
+    def pg_text(self, value: Any) -> str:
+        """A user value in PostgreSQL's text format for :attr:`pg_oid`."""
+        return self.display(value)
+
+    def pg_binary(self, value: Any) -> bytes:
+        """A user value in PostgreSQL's binary format for :attr:`pg_oid`."""
+        return self.pg_text(value).encode("utf-8")
+
+    def from_pg_text(self, text: str) -> Any:
+        """A parameter in PostgreSQL's text format as a user value.
+
+        Raises:
+            ValueError: not a value of this type.
+        """
+        return self.from_input(text)
+
+    def from_pg_binary(self, data: bytes) -> Any:
+        """A parameter in PostgreSQL's binary format as a user value.
+
+        Raises:
+            ValueError: not a value of this type.
+        """
+        return self.from_pg_text(data.decode("utf-8"))
+
+    def arith_result(self, op: str, other: DataType, *, self_left: bool) -> DataType | None:
+        """The result type of ``self op other`` (``other op self`` when not ``self_left``)
+        for arithmetic beyond numbers (``timestamp + interval``), or None when the type has
+        none. Numbers keep SQLite's rules in the plan builder."""
         return None
 
     def __repr__(self) -> str:

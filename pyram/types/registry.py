@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pyram.errors import ProgrammingError
-from pyram.types.base import DataType
+from pyram.types.base import NULLTYPE, DataType
 from pyram.types.scalars import (
     BlobType,
     BooleanType,
@@ -25,14 +25,20 @@ from pyram.types.scalars import (
     TextType,
 )
 from pyram.types.special import EnumType, JsonType, UuidType
-from pyram.types.temporal import DateType, TimestampType, TimeType
+from pyram.types.temporal import INTERVAL, DateType, TimestampType, TimeType
 
 __all__ = [
+    "INTERVAL",
     "JSON",
     "AwareDatetime",
     "TimezoneAware",
+    "display_value",
+    "registered_types",
+    "sql_literal_of",
     "type_from_annotation",
+    "type_from_python",
     "type_from_sql_name",
+    "type_of_value",
 ]
 
 
@@ -73,6 +79,7 @@ _BY_PYTHON_TYPE: dict[type, DataType] = {
     dt.datetime: TIMESTAMP,
     dt.time: TIME,
     uuid.UUID: UUID_TYPE,
+    dt.timedelta: INTERVAL,
     dict: JSON_TYPE,
     list: JSON_TYPE,
 }
@@ -107,7 +114,36 @@ _BY_SQL_NAME: dict[str, DataType] = {
     "TIME": TIME,
     "UUID": UUID_TYPE,
     "JSON": JSON_TYPE,
+    "INTERVAL": INTERVAL,
 }
+
+
+def registered_types() -> tuple[DataType, ...]:
+    """Every built-in column type, once each (enum and narrowed JSON types are made per use)."""
+    return tuple(dict.fromkeys(_BY_SQL_NAME.values()))
+
+
+def type_from_python(python_type: Any) -> DataType | None:
+    """The column type of values of exactly ``python_type`` (``int`` -> INTEGER), or None."""
+    return _BY_PYTHON_TYPE.get(python_type)
+
+
+def type_of_value(value: object) -> DataType:
+    """The SQL type of a Python constant written without a column to give it context
+    (``None`` is the NULL type; an aware ``datetime`` TIMESTAMPTZ).
+
+    Raises:
+        ProgrammingError: no column type holds such a value.
+    """
+    if value is None:
+        return NULLTYPE
+    for python_type in type(value).__mro__:  # subclasses (IntEnum, StrEnum) as their base
+        found = _BY_PYTHON_TYPE.get(python_type)
+        if found is not None and found is not JSON_TYPE:  # a dict is no constant
+            if found is TIMESTAMP and value.utcoffset() is not None:  # type: ignore[attr-defined]
+                return TIMESTAMPTZ
+            return found
+    raise ProgrammingError(f"cannot use {type(value).__name__} value {value!r} in a query")
 
 
 def type_from_sql_name(name: str) -> DataType:
@@ -174,6 +210,38 @@ def type_from_annotation(annotation: Any) -> tuple[DataType, bool]:
         return _BY_PYTHON_TYPE[inner], nullable
     raise ProgrammingError(
         f"unsupported column type {annotation!r}: use int, float, str, bool, bytes, Decimal, "
-        "date, datetime, AwareDatetime, time, UUID, an Enum subclass or JSON (each optionally "
-        "| None)"
+        "date, datetime, AwareDatetime, time, timedelta, UUID, an Enum subclass or JSON (each "
+        "optionally | None)"
     )
+
+
+def _value_type(value: object) -> DataType | None:
+    """The type that renders a user value: JSON for documents, else :func:`type_of_value`."""
+    if isinstance(value, dict | list):
+        return JSON_TYPE
+    try:
+        return type_of_value(value)
+    except ProgrammingError:
+        return None
+
+
+def display_value(value: object) -> str:
+    """A non-NULL user value as text (the type's :meth:`~DataType.display`; an enum member
+    shows what is stored; a value of no column type its ``str``)."""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    dtype = _value_type(value)
+    return str(value) if dtype is None else dtype.display(value)
+
+
+def sql_literal_of(value: object) -> str:
+    """A user value as an SQL literal (the type's :meth:`~DataType.sql_literal`; NULL for
+    None; a value of no column type as quoted ``repr`` text)."""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if value is None:
+        return "NULL"
+    dtype = _value_type(value)
+    if dtype is None:
+        return "'" + repr(value).replace("'", "''") + "'"
+    return dtype.sql_literal(value)

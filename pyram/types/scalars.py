@@ -8,12 +8,17 @@ bytearray/memoryview -> bytes for BLOB, and subclasses of int/str/float narrowed
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
+import struct
 from collections.abc import Callable, Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, cast
 
 from pyram.errors import DataError
 from pyram.limits import MAX_INTEGER, MIN_INTEGER
+from pyram.types import codecs, pgwire
 from pyram.types.base import DataType
 
 __all__ = [
@@ -25,6 +30,20 @@ __all__ = [
     "TextType",
     "check_integer_range",
 ]
+
+# file text forms are strict (one spelling a value); typed-in forms (.import) are lenient
+_FILE_INTEGER = re.compile(r"-?\d+")
+_FILE_REAL = re.compile(r"-?(?:inf|\d+(?:\.\d+)?(?:e[+-]\d+)?)")
+_FILE_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:E[+-]?\d+)?", re.IGNORECASE)
+_INPUT_INTEGER = re.compile(r"[+-]?[0-9]+")
+_INPUT_REAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_INPUT_HEX = re.compile(r"(?:[xX]'([0-9a-fA-F]*)'|([0-9a-fA-F]*))")
+_INPUT_BOOLEANS = {
+    "true": True, "t": True, "yes": True, "y": True, "on": True, "1": True,
+    "false": False, "f": False, "no": False, "n": False, "off": False, "0": False,
+}  # fmt: skip
+_I64 = struct.Struct(">q")
+_F64 = struct.Struct(">d")
 
 
 class IntegerType(DataType):
@@ -66,6 +85,50 @@ class IntegerType(DataType):
             # IntEnum and other int subclasses narrow to plain int
             return check_integer_range(int(value))
         raise DataError("expected INTEGER")
+
+    dbapi_group: ClassVar[str] = "NUMBER"
+    pg_oid: ClassVar[int] = 20  # int8
+
+    def to_text(self, stored: Any) -> str:
+        return str(stored)
+
+    def from_text(self, text: str) -> Any:
+        if not _FILE_INTEGER.fullmatch(text):
+            raise ValueError(f"not an INTEGER: {text!r}")
+        return int(text)
+
+    def encode_values(self, values: Sequence[Any]) -> bytes:
+        try:
+            return bytes([codecs.ARRAY]) + codecs.array_bytes("q", values)
+        except OverflowError:  # files written before the 64-bit rule may hold more
+            return bytes([codecs.VARINT]) + codecs.zigzag(values)
+
+    def decode_values(self, payload: bytes | memoryview, count: int) -> list[Any]:
+        layout, body = codecs.layout_body(payload, self.name, codecs.ARRAY, codecs.VARINT)
+        if layout == codecs.VARINT:
+            return codecs.unzigzag(body, count)
+        return codecs.array_from("q", body, count).tolist()
+
+    def from_sql_text(self, text: str) -> Any | None:
+        try:
+            number = float(text) if any(c in text for c in ".eE") else int(text)
+        except ValueError:
+            return None
+        return int(number) if isinstance(number, float) and number.is_integer() else number
+
+    def from_input(self, text: str) -> Any:
+        if not _INPUT_INTEGER.fullmatch(text.strip()):
+            raise ValueError("not an integer")
+        return int(text)
+
+    def sql_literal(self, value: Any) -> str:
+        return str(int(value))
+
+    def pg_binary(self, value: Any) -> bytes:
+        return _I64.pack(value)
+
+    def from_pg_binary(self, data: bytes) -> Any:
+        return _I64.unpack(data)[0]
 
 
 def check_integer_range(value: int) -> int:
@@ -115,6 +178,62 @@ class RealType(DataType):
                 raise DataError("integer too large for REAL") from None
         raise DataError("expected REAL")
 
+    dbapi_group: ClassVar[str] = "NUMBER"
+    pg_oid: ClassVar[int] = 701  # float8
+
+    def to_text(self, stored: Any) -> str:
+        return repr(stored)
+
+    def from_text(self, text: str) -> Any:
+        if not _FILE_REAL.fullmatch(text):
+            raise ValueError(f"not a REAL: {text!r}")
+        return float(text)
+
+    def encode_values(self, values: Sequence[Any]) -> bytes:
+        return bytes([codecs.ARRAY]) + codecs.array_bytes("d", values)
+
+    def decode_values(self, payload: bytes | memoryview, count: int) -> list[Any]:
+        _, body = codecs.layout_body(payload, self.name, codecs.ARRAY)
+        return codecs.array_from("d", body, count).tolist()
+
+    def from_sql_text(self, text: str) -> Any | None:
+        try:
+            return float(text)
+        except ValueError:
+            return None
+
+    def from_input(self, text: str) -> Any:
+        stripped = text.strip()
+        if not _INPUT_REAL.fullmatch(stripped) and stripped.lower().lstrip("+-") not in (
+            "inf",
+            "infinity",
+        ):
+            raise ValueError("not a number")
+        return float(text)
+
+    def sql_literal(self, value: Any) -> str:
+        if value != value:
+            return "NULL"
+        return repr(value) if abs(value) != float("inf") else ("9e999" if value > 0 else "-9e999")
+
+    def pg_text(self, value: Any) -> str:
+        if value != value:
+            return "NaN"
+        return repr(value) if abs(value) != float("inf") else _pg_infinity(value)
+
+    def from_pg_text(self, text: str) -> Any:
+        return float(text)
+
+    def pg_binary(self, value: Any) -> bytes:
+        return _F64.pack(value)
+
+    def from_pg_binary(self, data: bytes) -> Any:
+        return _F64.unpack(data)[0]
+
+
+def _pg_infinity(value: float) -> str:
+    return "Infinity" if value > 0 else "-Infinity"
+
 
 class TextType(DataType):
     """TEXT: Python ``str``."""
@@ -134,6 +253,24 @@ class TextType(DataType):
             return str(value)  # StrEnum and other str subclasses narrow to plain str
         raise DataError("expected TEXT")
 
+    pg_oid: ClassVar[int] = 25  # text
+
+    def to_text(self, stored: Any) -> str:
+        return str(stored)
+
+    def from_text(self, text: str) -> Any:
+        return text
+
+    def decode_values(self, payload: bytes | memoryview, count: int) -> list[Any]:
+        _, body = codecs.layout_body(payload, self.name, codecs.STRINGS)
+        return codecs.split_strings(body, count, text=True)
+
+    def from_input(self, text: str) -> Any:
+        return text
+
+    def from_pg_text(self, text: str) -> Any:
+        return text
+
 
 class BooleanType(DataType):
     """BOOLEAN: Python ``bool`` only (``0`` and ``1`` are integers, not booleans)."""
@@ -150,6 +287,50 @@ class BooleanType(DataType):
         if value is True or value is False:
             return value
         raise DataError("expected BOOLEAN")
+
+    dbapi_group: ClassVar[str] = "NUMBER"
+    pg_oid: ClassVar[int] = 16  # bool
+
+    def to_text(self, stored: Any) -> str:
+        return "true" if stored else "false"
+
+    def from_text(self, text: str) -> Any:
+        if text in ("true", "false"):
+            return text == "true"
+        raise ValueError(f"not a BOOLEAN (true or false): {text!r}")
+
+    def encode_values(self, values: Sequence[Any]) -> bytes:
+        return bytes([codecs.ARRAY]) + bytes(values)
+
+    def decode_values(self, payload: bytes | memoryview, count: int) -> list[Any]:
+        _, body = codecs.layout_body(payload, self.name, codecs.ARRAY)
+        flags = bytes(body)
+        if len(flags) != count or flags.strip(b"\x00\x01"):
+            raise ValueError("BOOLEAN bytes must be 0 or 1")
+        return [b == 1 for b in flags]
+
+    def from_sql_text(self, text: str) -> Any | None:
+        return {"true": True, "false": False, "1": True, "0": False}.get(text.lower())
+
+    def from_input(self, text: str) -> Any:
+        found = _INPUT_BOOLEANS.get(text.strip().lower())
+        if found is None:
+            raise ValueError(f"not a BOOLEAN: {text!r}")
+        return found
+
+    def sql_literal(self, value: Any) -> str:
+        return "TRUE" if value else "FALSE"
+
+    def pg_text(self, value: Any) -> str:
+        return "t" if value else "f"
+
+    def pg_binary(self, value: Any) -> bytes:
+        return b"\x01" if value else b"\x00"
+
+    def from_pg_binary(self, data: bytes) -> Any:
+        if data not in (b"\x00", b"\x01"):
+            raise ValueError("a binary bool is one byte, 0 or 1")
+        return data == b"\x01"
 
 
 class BlobType(DataType):
@@ -169,6 +350,49 @@ class BlobType(DataType):
         if isinstance(value, bytearray | memoryview):
             return bytes(value)
         raise DataError("expected BLOB")
+
+    dbapi_group: ClassVar[str] = "BINARY"
+    pg_oid: ClassVar[int] = 17  # bytea
+
+    def to_text(self, stored: Any) -> str:
+        return base64.b64encode(stored).decode("ascii")
+
+    def from_text(self, text: str) -> Any:
+        try:
+            return base64.b64decode(text.encode("ascii"), validate=True)
+        except (binascii.Error, UnicodeEncodeError):
+            raise ValueError("not base64 text") from None
+
+    def encode_values(self, values: Sequence[Any]) -> bytes:
+        return codecs.join_strings(values)
+
+    def decode_values(self, payload: bytes | memoryview, count: int) -> list[Any]:
+        _, body = codecs.layout_body(payload, self.name, codecs.STRINGS)
+        return codecs.split_strings(body, count, text=False)
+
+    def from_input(self, text: str) -> Any:
+        match = _INPUT_HEX.fullmatch(text.strip())
+        if match is None:
+            raise ValueError("not hex digits or X'..'")
+        return bytes.fromhex(match.group(1) if match.group(1) is not None else match.group(2))
+
+    def display(self, value: Any) -> str:
+        return f"X'{value.hex()}'"
+
+    def sql_literal(self, value: Any) -> str:
+        return f"X'{value.hex()}'"
+
+    def pg_text(self, value: Any) -> str:
+        return pgwire.bytea_text(value)
+
+    def from_pg_text(self, text: str) -> Any:
+        return pgwire.bytea_from_text(text)
+
+    def pg_binary(self, value: Any) -> bytes:
+        return bytes(value)
+
+    def from_pg_binary(self, data: bytes) -> Any:
+        return bytes(data)
 
 
 class DecimalType(DataType):
@@ -193,4 +417,42 @@ class DecimalType(DataType):
             raise DataError("a float is inexact; pass Decimal(str(x)) for DECIMAL")
         raise DataError("expected DECIMAL")
 
+    dbapi_group: ClassVar[str] = "NUMBER"
+    pg_oid: ClassVar[int] = 1700  # numeric
 
+    def to_text(self, stored: Any) -> str:
+        return str(stored)
+
+    def from_text(self, text: str) -> Any:
+        if not _FILE_DECIMAL.fullmatch(text):
+            raise ValueError(f"not a DECIMAL: {text!r}")
+        return Decimal(text)
+
+    def from_sql_text(self, text: str) -> Any | None:
+        try:
+            return Decimal(text.strip())
+        except InvalidOperation:
+            return None
+
+    def from_input(self, text: str) -> Any:
+        if not _INPUT_REAL.fullmatch(text.strip()):
+            raise ValueError("not a decimal number")
+        return Decimal(text.strip())
+
+    def sql_literal(self, value: Any) -> str:
+        return str(value)
+
+    def from_pg_text(self, text: str) -> Any:
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"not a numeric: {text!r}") from None
+        if not value.is_finite():
+            raise ValueError("a DECIMAL is finite (PostgreSQL's NaN and infinities are not)")
+        return value
+
+    def pg_binary(self, value: Any) -> bytes:
+        return pgwire.numeric_binary(value)
+
+    def from_pg_binary(self, data: bytes) -> Any:
+        return pgwire.numeric_from_binary(data)

@@ -11,14 +11,19 @@ from __future__ import annotations
 import enum
 import json
 import math
+import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from pyram.errors import DataError
+from pyram.types import codecs
 from pyram.types.base import DataType
+from pyram.types.scalars import IntegerType, TextType
 
 __all__ = ["EnumType", "JsonType", "UuidType"]
+
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class UuidType(DataType):
@@ -36,6 +41,41 @@ class UuidType(DataType):
         if isinstance(value, uuid.UUID):
             return value
         raise DataError("expected UUID")
+
+    pg_oid: ClassVar[int] = 2950  # uuid
+
+    def to_text(self, stored: Any) -> str:
+        return str(stored)
+
+    def from_text(self, text: str) -> Any:
+        if not _CANONICAL_UUID.fullmatch(text):
+            raise ValueError(f"not a canonical UUID: {text!r}")
+        return uuid.UUID(text)
+
+    def encode_values(self, values: Sequence[Any]) -> bytes:
+        return bytes([codecs.FIXED16]) + b"".join(u.bytes for u in values)
+
+    def decode_values(self, payload: bytes | memoryview, count: int) -> list[Any]:
+        _, body = codecs.layout_body(payload, self.name, codecs.FIXED16)
+        if len(body) != 16 * count:
+            raise ValueError(f"{len(body)} bytes for {count} UUIDs")
+        raw = bytes(body)
+        return [uuid.UUID(bytes=raw[i : i + 16]) for i in range(0, len(raw), 16)]
+
+    def from_sql_text(self, text: str) -> Any | None:
+        try:
+            return uuid.UUID(text)
+        except ValueError:
+            return None
+
+    def from_input(self, text: str) -> Any:
+        return uuid.UUID(text)
+
+    def pg_binary(self, value: Any) -> bytes:
+        return bytes(value.bytes)
+
+    def from_pg_binary(self, data: bytes) -> Any:
+        return uuid.UUID(bytes=bytes(data))
 
 
 class EnumType(DataType):
@@ -58,6 +98,8 @@ class EnumType(DataType):
             )
         self.enum_class = enum_class
         self._by_value: dict[Any, enum.Enum] = {m.value: m for m in enum_class}
+        # the stored values are plain TEXT or INTEGER: their codecs are the value type's
+        self._values: DataType = TextType() if self._sql_name == "TEXT" else IntegerType()
 
     @property
     def name(self) -> str:
@@ -81,6 +123,50 @@ class EnumType(DataType):
 
     def decoder(self) -> Callable[[Any], Any]:
         return self.from_storage
+
+    @property
+    def pg_oid(self) -> int:  # type: ignore[override]
+        return self._values.pg_oid
+
+    @property
+    def dbapi_group(self) -> str:  # type: ignore[override]
+        return self._values.dbapi_group
+
+    def to_text(self, stored: Any) -> str:
+        return self._values.to_text(stored)
+
+    def from_text(self, text: str) -> Any:
+        return self._values.from_text(text)
+
+    def encode_values(self, values: Sequence[Any]) -> bytes:
+        return self._values.encode_values(values)
+
+    def decode_values(self, payload: bytes | memoryview, count: int) -> list[Any]:
+        return self._values.decode_values(payload, count)
+
+    def from_sql_text(self, text: str) -> Any | None:
+        return self._values.from_sql_text(text)
+
+    def from_input(self, text: str) -> Any:
+        return self.enum_class(self._values.from_input(text))
+
+    def display(self, value: Any) -> str:
+        return self._values.display(value.value)  # what is stored
+
+    def sql_literal(self, value: Any) -> str:
+        return self._values.sql_literal(value.value)
+
+    def pg_text(self, value: Any) -> str:
+        return self._values.pg_text(value.value)
+
+    def pg_binary(self, value: Any) -> bytes:
+        return self._values.pg_binary(value.value)
+
+    def from_pg_text(self, text: str) -> Any:
+        return self.enum_class(self._values.from_pg_text(text))
+
+    def from_pg_binary(self, data: bytes) -> Any:
+        return self.enum_class(self._values.from_pg_binary(data))
 
     def __repr__(self) -> str:
         return f"<EnumType {self.enum_class.__name__} as {self.name}>"
@@ -149,3 +235,32 @@ class JsonType(DataType):
 
     def __hash__(self) -> int:
         return hash((JsonType, self.containers))
+
+    pg_oid: ClassVar[int] = 3802  # jsonb
+
+    def to_text(self, stored: Any) -> str:
+        return str(stored)
+
+    def from_text(self, text: str) -> Any:
+        return text
+
+    def decode_values(self, payload: bytes | memoryview, count: int) -> list[Any]:
+        _, body = codecs.layout_body(payload, self.name, codecs.STRINGS)
+        return codecs.split_strings(body, count, text=True)
+
+    def display(self, value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    def pg_text(self, value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    def from_pg_text(self, text: str) -> Any:
+        return json.loads(text)
+
+    def pg_binary(self, value: Any) -> bytes:
+        return b"\x01" + self.pg_text(value).encode("utf-8")  # jsonb version 1, then text
+
+    def from_pg_binary(self, data: bytes) -> Any:
+        if data[:1] != b"\x01":
+            raise ValueError("unknown jsonb binary version")
+        return json.loads(data[1:].decode("utf-8"))

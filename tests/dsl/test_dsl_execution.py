@@ -1,4 +1,8 @@
-"""DSL queries run by the engine agree with a plain-Python reference on random data.
+"""DSL queries agree with a plain-Python reference on random data, on both backends.
+
+Every test taking ``backend`` runs twice: on PyRAM in memory and on PostgreSQL through
+``pyram.pg`` (tests/dsl/backends.py); the few that inspect the in-memory engine's internals
+(plan cache, snapshots of iterators) run in memory only.
 
 Data comes from hypothesis with NULLs, duplicate keys and empty tables; each test builds a
 query with the DSL and computes the expected answer with list comprehensions that spell out
@@ -10,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from backends import backend_fixture  # noqa: F401  (the ``backend`` fixture)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -51,9 +56,12 @@ dept_rows = st.lists(
 )
 
 
-def load(depts: list[tuple[str, float | None]], emps: list[tuple[Any, ...]]) -> pyram.Database:
-    db = pyram.Database()
-    db.create(Dept, Emp)
+def load(
+    depts: list[tuple[str, float | None]], emps: list[tuple[Any, ...]], backend: Any = None
+) -> Any:
+    db = pyram.Database() if backend is None else backend.fresh(Dept, Emp)
+    if backend is None:
+        db.create(Dept, Emp)
     db.insert_many([Dept(n, b) for n, b in depts])
     known = {n for n, _ in depts}
     rows = [Emp(i, n, a, d if d in known else None, s) for i, (n, a, d, s) in enumerate(emps)]
@@ -61,7 +69,7 @@ def load(depts: list[tuple[str, float | None]], emps: list[tuple[Any, ...]]) -> 
     return db
 
 
-def emps_of(db: pyram.Database) -> list[Emp]:
+def emps_of(db: pyram.TypedDatabase) -> list[Emp]:
     return sorted(db.all(Emp.select()), key=lambda e: e.id)
 
 
@@ -71,8 +79,10 @@ def sql_key(value: Any) -> tuple[int, Any]:
 
 
 @given(depts=dept_rows, emps=emp_rows, limit=st.integers(18, 70))
-def test_where_comparisons_and_three_valued_logic(depts: Any, emps: Any, limit: int) -> None:
-    db = load(depts, emps)
+def test_where_comparisons_and_three_valued_logic(
+    backend: Any, depts: Any, emps: Any, limit: int
+) -> None:
+    db = load(depts, emps, backend)
     every = emps_of(db)
     q = Emp.select().where((Emp.age > limit) | (Emp.salary < 100.0))
     expected = [e.id for e in every if e.age > limit or (e.salary is not None and e.salary < 100)]
@@ -86,8 +96,8 @@ def test_where_comparisons_and_three_valued_logic(depts: Any, emps: Any, limit: 
 
 
 @given(depts=dept_rows, emps=emp_rows)
-def test_in_not_in_like(depts: Any, emps: Any) -> None:
-    db = load(depts, emps)
+def test_in_not_in_like(backend: Any, depts: Any, emps: Any) -> None:
+    db = load(depts, emps, backend)
     every = emps_of(db)
     got = db.all(pyram.select(Emp.id).where(Emp.dept.in_(["eng", "ops"])))
     assert sorted(r[0] for r in got) == [e.id for e in every if e.dept in ("eng", "ops")]
@@ -100,8 +110,10 @@ def test_in_not_in_like(depts: Any, emps: Any) -> None:
 
 
 @given(depts=dept_rows, emps=emp_rows, n=st.integers(0, 10), skip=st.integers(0, 5))
-def test_order_by_nulls_limit_offset(depts: Any, emps: Any, n: int, skip: int) -> None:
-    db = load(depts, emps)
+def test_order_by_nulls_limit_offset(
+    backend: Any, depts: Any, emps: Any, n: int, skip: int
+) -> None:
+    db = load(depts, emps, backend)
     every = emps_of(db)
     q = pyram.select(Emp.id, Emp.salary).order_by(Emp.salary.desc(), Emp.id).limit(n).offset(skip)
     # descending: NULLs last; ties broken by id ascending
@@ -116,8 +128,8 @@ def test_order_by_nulls_limit_offset(depts: Any, emps: Any, n: int, skip: int) -
 
 
 @given(depts=dept_rows, emps=emp_rows)
-def test_group_by_aggregates(depts: Any, emps: Any) -> None:
-    db = load(depts, emps)
+def test_group_by_aggregates(backend: Any, depts: Any, emps: Any) -> None:
+    db = load(depts, emps, backend)
     every = emps_of(db)
     q = pyram.select(
         Emp.dept,
@@ -150,8 +162,8 @@ def test_group_by_aggregates(depts: Any, emps: Any) -> None:
 
 
 @given(emps=emp_rows)
-def test_aggregates_without_groups_on_any_input(emps: Any) -> None:
-    db = load([], emps)
+def test_aggregates_without_groups_on_any_input(backend: Any, emps: Any) -> None:
+    db = load([], emps, backend)
     every = emps_of(db)
     got = db.one(pyram.select(func.count(), func.sum(Emp.age), func.max(Emp.name)))
     ages = [e.age for e in every]
@@ -164,8 +176,8 @@ def test_aggregates_without_groups_on_any_input(emps: Any) -> None:
 
 
 @given(depts=dept_rows, emps=emp_rows, minimum=st.integers(0, 3))
-def test_having(depts: Any, emps: Any, minimum: int) -> None:
-    db = load(depts, emps)
+def test_having(backend: Any, depts: Any, emps: Any, minimum: int) -> None:
+    db = load(depts, emps, backend)
     counts = Counter(e.age // 10 for e in emps_of(db))
     decade = (Emp.age / 10).label("decade")
     q = pyram.select(decade, func.count()).group_by(decade).having(func.count() > minimum)
@@ -173,8 +185,8 @@ def test_having(depts: Any, emps: Any, minimum: int) -> None:
 
 
 @given(depts=dept_rows, emps=emp_rows)
-def test_joins(depts: Any, emps: Any) -> None:
-    db = load(depts, emps)
+def test_joins(backend: Any, depts: Any, emps: Any) -> None:
+    db = load(depts, emps, backend)
     every = emps_of(db)
     budget = dict(depts)
     inner = db.all(pyram.select(Emp.id, Dept.budget).join(Dept))
@@ -190,8 +202,8 @@ def test_joins(depts: Any, emps: Any) -> None:
 
 
 @given(emps=emp_rows)
-def test_self_join_with_alias(emps: Any) -> None:
-    db = load([], emps)
+def test_self_join_with_alias(backend: Any, emps: Any) -> None:
+    db = load([], emps, backend)
     every = emps_of(db)
     older = pyram.alias(Emp, "older")
     q = pyram.select(Emp.id, older.id).join(
@@ -202,8 +214,8 @@ def test_self_join_with_alias(emps: Any) -> None:
 
 
 @given(depts=dept_rows, emps=emp_rows)
-def test_distinct_and_set_operations(depts: Any, emps: Any) -> None:
-    db = load(depts, emps)
+def test_distinct_and_set_operations(backend: Any, depts: Any, emps: Any) -> None:
+    db = load(depts, emps, backend)
     every = emps_of(db)
     assert sorted(db.all(pyram.select(Emp.name).distinct()), key=repr) == sorted(
         {(e.name,) for e in every}, key=repr
@@ -219,8 +231,8 @@ def test_distinct_and_set_operations(depts: Any, emps: Any) -> None:
 
 
 @given(depts=dept_rows, emps=emp_rows)
-def test_subqueries(depts: Any, emps: Any) -> None:
-    db = load(depts, emps)
+def test_subqueries(backend: Any, depts: Any, emps: Any) -> None:
+    db = load(depts, emps, backend)
     every = emps_of(db)
     funded = pyram.select(Dept.name).where(Dept.budget > 1000.0)
     got = db.all(pyram.select(Emp.id).where(Emp.dept.in_(funded)))
@@ -240,8 +252,8 @@ def test_subqueries(depts: Any, emps: Any) -> None:
 
 
 @given(emps=emp_rows)
-def test_expressions_case_arithmetic_functions(emps: Any) -> None:
-    db = load([], emps)
+def test_expressions_case_arithmetic_functions(backend: Any, emps: Any) -> None:
+    db = load([], emps, backend)
     every = emps_of(db)
     q = pyram.select(
         Emp.id,
@@ -270,8 +282,8 @@ def test_expressions_case_arithmetic_functions(emps: Any) -> None:
 
 
 @given(emps=emp_rows, bump=st.integers(1, 5))
-def test_update_delete_insert_statements(emps: Any, bump: int) -> None:
-    db = load([], emps)
+def test_update_delete_insert_statements(backend: Any, emps: Any, bump: int) -> None:
+    db = load([], emps, backend)
     before = emps_of(db)
     changed = db.execute(pyram.update(Emp).set(Emp.age, Emp.age + bump).where(Emp.age < 40))
     assert changed == sum(1 for e in before if e.age < 40)
@@ -282,15 +294,12 @@ def test_update_delete_insert_statements(emps: Any, bump: int) -> None:
     assert db.count(Emp) == len(before) - removed
 
 
-def test_parameters_and_plan_cache() -> None:
-    db = load([("eng", 1.0)], [("ann", 30, "eng", 10.0), ("bob", 40, None, None)])
+def test_parameters(backend: Any) -> None:
+    db = load([("eng", 1.0)], [("ann", 30, "eng", 10.0), ("bob", 40, None, None)], backend)
     q = Emp.select().where(Emp.id.eq(pyram.param("id", int)))
     assert db.one(q, id=0).name == "ann"
     assert db.one(q, {"id": 1}).name == "bob"
     assert db.first(q, id=7) is None
-    assert len(db._plans) == 1  # one shape, prepared once
-    rebuilt = Emp.select().where(Emp.id.eq(pyram.param("id", int)))  # equal shape, new object
-    assert db._queries.prepare(rebuilt) is db._queries.prepare(q)
     try:
         db.all(q)
     except pyram.ProgrammingError as exc:
@@ -305,16 +314,25 @@ def test_parameters_and_plan_cache() -> None:
         raise AssertionError("a str parameter for an INTEGER column was accepted")
 
 
-def test_empty_tables() -> None:
-    db = load([], [])
+def test_plan_cache() -> None:
+    db = load([("eng", 1.0)], [("ann", 30, "eng", 10.0), ("bob", 40, None, None)])
+    q = Emp.select().where(Emp.id.eq(pyram.param("id", int)))
+    assert db.one(q, id=0).name == "ann"
+    assert len(db._plans) == 1  # one shape, prepared once
+    rebuilt = Emp.select().where(Emp.id.eq(pyram.param("id", int)))  # equal shape, new object
+    assert db._queries.prepare(rebuilt) is db._queries.prepare(q)
+
+
+def test_empty_tables(backend: Any) -> None:
+    db = load([], [], backend)
     assert db.all(Emp.select()) == []
     assert db.first(Emp.select()) is None
     assert db.all(pyram.select(Emp.dept, func.count()).group_by(Emp.dept)) == []
     assert db.all(pyram.select(Emp.id).join(Dept)) == []
 
 
-def test_outer_join_columns_become_nullable() -> None:
-    db = load([("eng", 5.0)], [("ann", 30, "eng", 1.0), ("bob", 40, None, None)])
+def test_outer_join_columns_become_nullable(backend: Any) -> None:
+    db = load([("eng", 5.0)], [("ann", 30, "eng", 1.0), ("bob", 40, None, None)], backend)
     q = pyram.select(Emp.id, func.upper(Dept.name), Dept.name.concat("!")).left_join(
         Dept, on=Emp.dept == Dept.name
     )
@@ -349,8 +367,8 @@ def test_iter_reads_one_snapshot_and_compaction_waits_for_it() -> None:
     assert data.slot_count == 999 and db.count(Emp) == 999
 
 
-def test_numbers_of_any_kind_compare_and_combine() -> None:
-    db = load([], [("ann", 30, None, 10.0), ("bob", 41, None, None)])
+def test_numbers_of_any_kind_compare_and_combine(backend: Any) -> None:
+    db = load([], [("ann", 30, None, 10.0), ("bob", 41, None, None)], backend)
     assert db.all(pyram.select(Emp.id).where(Emp.age >= 30.5)) == [(1,)]
     assert db.all(pyram.select(Emp.age * 1.5).order_by(Emp.id)) == [(45.0,), (61.5,)]
     try:
@@ -361,7 +379,7 @@ def test_numbers_of_any_kind_compare_and_combine() -> None:
         raise AssertionError("a str literal was accepted for an INTEGER column")
 
 
-def test_select_from_adds_tables() -> None:
-    db = load([("eng", 5.0)], [("ann", 30, "eng", 1.0)])
+def test_select_from_adds_tables(backend: Any) -> None:
+    db = load([("eng", 5.0)], [("ann", 30, "eng", 1.0)], backend)
     q = pyram.select(Emp.name).where(Emp.dept.eq(Dept.name)).select_from(Dept)
     assert db.all(q) == [("ann",)]

@@ -1,12 +1,14 @@
 """Queries over packed (array-backed) NOT NULL REAL columns agree with a Python reference.
 
 Storage keeps such columns as machine doubles; every operator must treat them like lists.
+The same test runs on PostgreSQL (tests/dsl/backends.py), where the columns are doubles too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from backends import backend_fixture  # noqa: F401  (the ``backend`` fixture)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -33,9 +35,10 @@ rows_strategy = st.lists(
 
 
 @given(rows=rows_strategy, cut=st.floats(-100, 100, allow_nan=False, width=32))
-def test_packed_real_columns_through_every_operator(rows: list[Any], cut: float) -> None:
-    db = pyram.Database()
-    db.create(Sample)
+def test_packed_real_columns_through_every_operator(
+    backend: Any, rows: list[Any], cut: float
+) -> None:
+    db = backend.fresh(Sample)
     db.insert_many(Sample(i, g, x, y) for i, (g, x, y) in enumerate(rows))
     data = [(i, g, x, y) for i, (g, x, y) in enumerate(rows)]
     assert sorted(db.all(pyram.select(Sample.id).where(Sample.x > cut))) == [

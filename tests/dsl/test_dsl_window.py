@@ -1,9 +1,12 @@
 """DSL window functions: results, frames given as (start, end) pairs, FILTER, and the errors
-for windows where none may be."""
+for windows where none may be; on both backends (memory and PostgreSQL, tests/dsl/backends.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from backends import backend_fixture  # noqa: F401  (the ``backend`` fixture)
 from models import User
 
 import pyram
@@ -11,16 +14,15 @@ from pyram import func
 
 
 @pytest.fixture()
-def db() -> pyram.Database:
-    database = pyram.Database()
-    database.create(User)
+def db(backend: Any) -> Any:
+    database = backend.fresh(User)
     database.insert_many(
         [User(id=i, name="ab"[i % 2], age=a) for i, a in enumerate([5, 3, 3, 8, 1, 9], 1)]
     )
     return database
 
 
-def test_ranking_and_running_values(db: pyram.Database) -> None:
+def test_ranking_and_running_values(db: pyram.TypedDatabase) -> None:
     q = pyram.select(
         User.id,
         func.dense_rank().over(order_by=User.age).label("d"),
@@ -37,7 +39,7 @@ def test_ranking_and_running_values(db: pyram.Database) -> None:
     ]
 
 
-def test_frames_from_pairs_and_exclude(db: pyram.Database) -> None:
+def test_frames_from_pairs_and_exclude(db: pyram.TypedDatabase) -> None:
     q = pyram.select(
         User.id,
         func.max(User.age).over(order_by=User.id, rows=(-1, 1)).label("m"),
@@ -54,14 +56,14 @@ def test_frames_from_pairs_and_exclude(db: pyram.Database) -> None:
     ]
 
 
-def test_filter_counts_only_matching_rows(db: pyram.Database) -> None:
+def test_filter_counts_only_matching_rows(db: pyram.TypedDatabase) -> None:
     q = pyram.select(User.name, func.count().filter(User.age > 3)).group_by(User.name)
     assert sorted(db.all(q)) == [("a", 2), ("b", 1)]
     window = pyram.select(User.id, func.count().filter(User.age > 3).over(order_by=User.id))
     assert [n for _, n in sorted(db.all(window))] == [1, 1, 1, 2, 2, 3]
 
 
-def test_windows_where_none_may_be(db: pyram.Database) -> None:
+def test_windows_where_none_may_be(db: pyram.TypedDatabase) -> None:
     with pytest.raises(pyram.ProgrammingError, match="misuse of window function rank"):
         db.all(pyram.select(User.id).where(func.rank().over(order_by=User.id) > 1))
     with pytest.raises(pyram.ProgrammingError, match="at most one of rows=, range=, groups="):

@@ -89,12 +89,12 @@ def lit(value: Any, dtype: DataType = INTEGER) -> px.Literal_:
     return px.Literal_(value, dtype)
 
 
-def eq(a: px.Expr, b: px.Expr) -> px.Compare:
+def eq(a: px.PlanExpr, b: px.PlanExpr) -> px.Compare:
     return px.Compare("=", a, b)
 
 
 def out_fields(
-    exprs: Iterable[px.Expr], names: Iterable[str] | None = None
+    exprs: Iterable[px.PlanExpr], names: Iterable[str] | None = None
 ) -> tuple[px.Field, ...]:
     names = list(names) if names is not None else None
     return tuple(
@@ -103,7 +103,7 @@ def out_fields(
     )
 
 
-def project(node: pn.Plan, exprs: Sequence[px.Expr]) -> pn.Project:
+def project(node: pn.Plan, exprs: Sequence[px.PlanExpr]) -> pn.Project:
     return pn.Project(node, tuple(exprs), out_fields(exprs))
 
 

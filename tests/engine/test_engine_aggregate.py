@@ -17,11 +17,11 @@ from pyram.plan import nodes as pn
 from pyram.types import INTEGER, REAL, TEXT
 
 
-def _agg(name: str, *args: px.Expr, distinct: bool = False, dtype: Any = INTEGER) -> px.AggCall:
+def _agg(name: str, *args: px.PlanExpr, distinct: bool = False, dtype: Any = INTEGER) -> px.AggCall:
     return px.AggCall(name, tuple(args), dtype, distinct)
 
 
-def _aggregate(node: pn.Plan, groups: list[px.Expr], aggs: list[px.AggCall]) -> pn.Aggregate:
+def _aggregate(node: pn.Plan, groups: list[px.PlanExpr], aggs: list[px.AggCall]) -> pn.Aggregate:
     return pn.Aggregate(node, tuple(groups), tuple(aggs), out_fields([*groups, *aggs]))
 
 

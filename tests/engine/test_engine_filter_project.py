@@ -8,13 +8,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pyram.engine.batch import BATCH_SIZE
-from pyram.engine.operators.filter import Filter
+from pyram.engine.operators.filter import FilterOp
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.types import INTEGER, TEXT
 
 
-def _gt(a: px.Expr, b: px.Expr) -> px.Compare:
+def _gt(a: px.PlanExpr, b: px.PlanExpr) -> px.Compare:
     return px.Compare(">", a, b)
 
 
@@ -33,7 +33,7 @@ def test_filter_output_shares_columns_and_carries_a_mask() -> None:
     fill(db, "l", [(i, i, i, None) for i in range(10)])
     node, c = scan("l")
     op = physical(pn.Filter(node, _gt(c["v"], lit(4))), db)
-    assert isinstance(op, Filter)
+    assert isinstance(op, FilterOp)
     (out,) = batches(op, db)
     assert out.length == 10 and out.row_count == 5
     assert out.selection is not None and list(out.selection) == [i > 4 for i in range(10)]

@@ -110,7 +110,7 @@ def test_format_expr_covers_the_expression_kinds() -> None:
         px.Negate(px.Param(0, INTEGER)): "-?1",
         px.AggCall("count_star", (), INTEGER): "count(*)",
         px.AggCall("sum", (k,), INTEGER, True): "sum(DISTINCT k)",
-        px.FuncCall("abs", (k,), INTEGER): "abs(k)",
+        px.FunctionCall("abs", (k,), INTEGER): "abs(k)",
         px.Literal_(b"\x01", TEXT): "X'01'",
         px.Literal_(1.5, INTEGER): "1.5",
     }

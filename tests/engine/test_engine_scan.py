@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pyram.engine.batch import BATCH_SIZE
-from pyram.engine.operators.scan import IndexScan, TableScan
+from pyram.engine.operators.scan import IndexScanOp, TableScan
 from pyram.errors import ProgrammingError
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
@@ -83,7 +83,7 @@ def test_index_scan_equality_in_probe_order_skipping_nulls_and_repeats() -> None
     keys = ((lit(3),), (lit(None),), (lit(1),), (lit(3),), (lit(99),))
     node, _ = _index_scan(keys=keys)
     op = physical(node, db)
-    assert isinstance(op, IndexScan) and op.access == "equality"
+    assert isinstance(op, IndexScanOp) and op.access == "equality"
     rows = run(node, db)
     expected = [(i, 3) for i in range(40) if i % 7 and i % 5 == 3]
     expected += [(i, 1) for i in range(40) if i % 7 and i % 5 == 1]

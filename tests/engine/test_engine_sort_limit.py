@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from pyram.engine.batch import BATCH_SIZE, Batch
 from pyram.engine.operator import ExecContext, Operator
-from pyram.engine.operators.limit import Limit
-from pyram.engine.operators.sort import Sort, TopN
+from pyram.engine.operators.limit import LimitOp
+from pyram.engine.operators.sort import SortOp, TopN
 from pyram.errors import DataError
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
@@ -84,7 +84,7 @@ def test_sort_output_batches_are_bounded() -> None:
     fill(db, "l", [(i, n - i, None, None) for i in range(n)])
     node, c = scan("l", ("id", "k"))
     op = physical(pn.Sort(node, (px.SortKey(c["k"]),)), db)
-    assert isinstance(op, Sort)
+    assert isinstance(op, SortOp)
     ctx = ExecContext(db._store)
     out = list(op.execute(ctx))
     assert [b.length for b in out] == [BATCH_SIZE, 1]
@@ -123,7 +123,7 @@ class _Counting(Operator):
 def test_limit_stops_pulling_once_satisfied(limit: int, offset: int, pulled: int) -> None:
     db = new_db()
     child = _Counting(10)
-    op = Limit(child, lit(limit), lit(offset))
+    op = LimitOp(child, lit(limit), lit(offset))
     rows = run(op, db)
     assert rows == [(i,) for i in range(offset, min(10, offset + limit))]
     assert len(child.pulled) == pulled

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyram.engine.batch import BATCH_SIZE
-from pyram.engine.operators.window import Window
+from pyram.engine.operators.window import WindowOp
 from pyram.errors import OperationalError
 from pyram.functions.window import peers_of
 from pyram.functions.window_frames import frame_aggregate, frame_bounds, frame_value
@@ -60,10 +60,11 @@ def test_partitions_and_peers_with_nulls() -> None:
     calls = [B.window_call("rank", []), B.window_call("sum", [c["v"]])]
     plan = B.window(node, [c["k"]], [px.SortKey(c["v"])], calls, ["rank", "sum"])
     rows = _rows(db, plan)
-    # NULL partition first, NULL order key first in its partition; peers share the running sum
+    # the NULL partition and NULL order keys are partitions and peers like any value; peers
+    # share the running sum; rows keep their input order (the query has no ORDER BY)
     assert rows == [
-        (2, None, 5, "b", 1, 5),
         (1, 1, 10, "a", 1, 20),
+        (2, None, 5, "b", 1, 5),
         (3, 1, 10, "c", 1, 20),
         (4, 2, None, "d", 1, None),
     ]
@@ -86,13 +87,16 @@ def test_batch_edges(size: int) -> None:
     calls = [B.window_call("row_number", []), B.window_call("sum", [c["v"]])]
     plan = B.window(node, [c["k"]], [px.SortKey(c["id"])], calls, ["rn", "s"])
     op = physical(plan, db)
-    assert isinstance(op, Window)
+    assert isinstance(op, WindowOp)
     out = batches(op, db)
     assert sum(b.row_count for b in out) == size
     assert all(b.length <= BATCH_SIZE for b in out)
-    last = [r for b in out for r in zip(*b.columns, strict=True)][-1]
-    assert last[4] == len([i for i in range(size) if i % 3 == 2])
-    assert last[5] == sum(i for i in range(size) if i % 3 == 2)
+    rows = [r for b in out for r in zip(*b.columns, strict=True)]
+    assert [r[0] for r in rows] == list(range(size))  # input order across batch edges
+    last = rows[-1]  # the last row of its partition: its running count and sum cover it all
+    group = [i for i in range(size) if i % 3 == (size - 1) % 3]
+    assert last[4] == len(group)
+    assert last[5] == sum(group)
 
 
 def test_early_stop_reads_no_further_batches() -> None:

@@ -17,11 +17,11 @@ from pyram.plan.expr import (
     ColumnRef,
     Compare,
     CompareOp,
-    Expr,
     Field,
     Literal_,
     Or,
     Param,
+    PlanExpr,
 )
 from pyram.plan.nodes import Aggregate, Join, JoinKind, Plan, Project, Scan
 from pyram.types import BOOLEAN, INTEGER, REAL, TEXT, DataType
@@ -109,7 +109,7 @@ class Plans:
                 return ColumnRef(f.cid, f.name, f.dtype, f.nullable)
         raise KeyError(name)
 
-    def project(self, plan: Plan, items: Sequence[tuple[Expr, str]]) -> Project:
+    def project(self, plan: Plan, items: Sequence[tuple[PlanExpr, str]]) -> Project:
         exprs = tuple(e for e, _ in items)
         out = self.builder.fields_for(exprs, [n for _, n in items])
         return Project(plan, exprs, out)
@@ -122,7 +122,7 @@ class Plans:
         return Project(plan, tuple(refs), fields)
 
     def aggregate(
-        self, plan: Plan, groups: Sequence[Expr], aggs: Sequence[tuple[AggCall, str]]
+        self, plan: Plan, groups: Sequence[PlanExpr], aggs: Sequence[tuple[AggCall, str]]
     ) -> Aggregate:
         group_fields = tuple(
             Field(
@@ -137,7 +137,7 @@ class Plans:
         return Aggregate(plan, tuple(groups), tuple(a for a, _ in aggs), group_fields + agg_fields)
 
 
-def join(kind: JoinKind, left: Plan, right: Plan, condition: Expr | None = None) -> Join:
+def join(kind: JoinKind, left: Plan, right: Plan, condition: PlanExpr | None = None) -> Join:
     return Join(kind, left, right, condition)
 
 
@@ -149,19 +149,19 @@ def param(key: str | int, dtype: DataType = INTEGER) -> Param:
     return Param(key, dtype)
 
 
-def cmp(op: CompareOp, left: Expr, right: Expr | int | float | str) -> Compare:
-    return Compare(op, left, right if isinstance(right, Expr) else lit(right))
+def cmp(op: CompareOp, left: PlanExpr, right: PlanExpr | int | float | str) -> Compare:
+    return Compare(op, left, right if isinstance(right, PlanExpr) else lit(right))
 
 
-def eq(left: Expr, right: Expr | int | float | str) -> Compare:
+def eq(left: PlanExpr, right: PlanExpr | int | float | str) -> Compare:
     return cmp("=", left, right)
 
 
-def and_(*args: Expr) -> And:
+def and_(*args: PlanExpr) -> And:
     return And(tuple(args))
 
 
-def or_(*args: Expr) -> Or:
+def or_(*args: PlanExpr) -> Or:
     return Or(tuple(args))
 
 

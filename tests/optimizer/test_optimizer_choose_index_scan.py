@@ -5,7 +5,7 @@ from __future__ import annotations
 from optimizer_plans import Plans, and_, cmp, context, eq, lit, or_, param, show
 
 from pyram.optimizer.rules import choose_index_scan
-from pyram.plan.expr import Arith, Between, Exists, Expr, InList, Literal_, SortKey
+from pyram.plan.expr import Arith, Between, Exists, InList, Literal_, PlanExpr, SortKey
 from pyram.plan.nodes import Filter, IndexScan, Limit, Plan, Scan, Sort
 from pyram.types import INTEGER, TEXT
 
@@ -210,7 +210,7 @@ def test_rid_scans_keep_their_row_ids() -> None:
     assert result.fields == t.fields
 
 
-def top(p: Plans, s: Scan, key: SortKey, where: Expr | None = None, n: int = 10) -> Limit:
+def top(p: Plans, s: Scan, key: SortKey, where: PlanExpr | None = None, n: int = 10) -> Limit:
     below: Plan = s if where is None else Filter(s, where)
     return Limit(Sort(below, (key,)), lit(n))
 

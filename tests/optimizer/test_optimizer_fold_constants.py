@@ -27,20 +27,20 @@ from pyram.plan.expr import (
     Between,
     Case,
     Exists,
-    Expr,
-    FuncCall,
+    FunctionCall,
     InList,
     IsNull,
     Literal_,
     Negate,
     Not,
+    PlanExpr,
     SortKey,
 )
 from pyram.plan.nodes import Filter, Join, Limit, Sort
 from pyram.types import BOOLEAN, DECIMAL, INTEGER, REAL, TEXT
 
 
-def folded(expr: Expr) -> object:
+def folded(expr: PlanExpr) -> object:
     result = fold_expr(expr)
     assert isinstance(result, Literal_), result
     return result.value
@@ -104,17 +104,17 @@ def test_null_operand_makes_strict_operators_null_even_with_columns() -> None:
         (InList(lit(3), (lit(1), Literal_(None, INTEGER)), negated=True), None),
     ],
 )
-def test_three_valued_logic(expr: Expr, expected: object) -> None:
+def test_three_valued_logic(expr: PlanExpr, expected: object) -> None:
     assert folded(expr) is expected
 
 
 def test_functions_fold_only_when_deterministic() -> None:
-    assert folded(FuncCall("upper", (lit("abc"),), TEXT)) == "ABC"
-    assert folded(FuncCall("abs", (Literal_(None, INTEGER),), INTEGER)) is None
-    assert folded(FuncCall("coalesce", (Literal_(None, INTEGER), lit(4)), INTEGER)) == 4
-    random = FuncCall("random", (), INTEGER)
+    assert folded(FunctionCall("upper", (lit("abc"),), TEXT)) == "ABC"
+    assert folded(FunctionCall("abs", (Literal_(None, INTEGER),), INTEGER)) is None
+    assert folded(FunctionCall("coalesce", (Literal_(None, INTEGER), lit(4)), INTEGER)) == 4
+    random = FunctionCall("random", (), INTEGER)
     assert fold_expr(random) is random
-    unknown = FuncCall("no_such_function", (lit(1),), INTEGER)
+    unknown = FunctionCall("no_such_function", (lit(1),), INTEGER)
     assert fold_expr(unknown) is unknown
 
 

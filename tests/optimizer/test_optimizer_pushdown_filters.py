@@ -5,7 +5,7 @@ from __future__ import annotations
 from optimizer_plans import COUNT_STAR, Plans, and_, cmp, context, eq, join, lit, or_, show
 
 from pyram.optimizer.rules import pushdown_filters
-from pyram.plan.expr import Arith, Exists, FuncCall, InList, InSubquery, IsNull, SortKey
+from pyram.plan.expr import Arith, Exists, FunctionCall, InList, InSubquery, IsNull, SortKey
 from pyram.plan.nodes import Distinct, Filter, JoinKind, Limit, Plan, SetOp, Sort
 from pyram.types import INTEGER, REAL, TEXT
 
@@ -106,9 +106,9 @@ Project id, name, age, email, score, id, user_id, total, item_id
     for kind, where in kinds.items():
         text = push(Filter(full, where))
         assert f"Join {kind} ON" in text, text
-    coalesced = FuncCall("coalesce", (p.col(full, "o.total"), lit(0.0)), REAL)
+    coalesced = FunctionCall("coalesce", (p.col(full, "o.total"), lit(0.0)), REAL)
     assert "Join full" in push(Filter(full, cmp(">", coalesced, 1.0)))
-    upper = FuncCall("upper", (p.col(full, "u.name"),), TEXT)
+    upper = FunctionCall("upper", (p.col(full, "u.name"),), TEXT)
     assert "Join left" in push(Filter(full, eq(upper, lit("A"))))
 
 
@@ -245,7 +245,7 @@ Project name AS n, (age + 1) AS next_age
 def test_not_through_project_computing_random_or_subquery() -> None:
     p = Plans()
     s = p.scan("user")
-    proj = p.project(s, [(FuncCall("random", (), INTEGER), "r")])
+    proj = p.project(s, [(FunctionCall("random", (), INTEGER), "r")])
     plan = Filter(proj, cmp(">", p.col(proj, "r"), 0))
     assert (
         push(plan)
@@ -313,7 +313,7 @@ def test_correlated_and_nondeterministic_conjuncts_stay_in_place() -> None:
         j,
         and_(
             Exists(sub),
-            cmp(">", FuncCall("random", (), INTEGER), 0),
+            cmp(">", FunctionCall("random", (), INTEGER), 0),
             cmp(">", p.col(j, "u.age"), 30),
         ),
     )

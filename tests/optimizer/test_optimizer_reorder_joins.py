@@ -5,7 +5,7 @@ from __future__ import annotations
 from optimizer_plans import Plans, and_, cmp, context, eq, join, show
 
 from pyram.optimizer.rules import reorder_joins
-from pyram.plan.expr import FuncCall
+from pyram.plan.expr import FunctionCall
 from pyram.plan.nodes import Filter, Join, Plan, Project
 from pyram.types import INTEGER
 
@@ -103,6 +103,6 @@ def test_nondeterministic_conditions_keep_the_written_order() -> None:
     p = Plans()
     plan = three_way(p)
     assert plan.condition is not None
-    noisy = and_(plan.condition, cmp(">", FuncCall("random", (), INTEGER), 0))
+    noisy = and_(plan.condition, cmp(">", FunctionCall("random", (), INTEGER), 0))
     shaky = Join("inner", plan.left, plan.right, noisy)
     assert reorder(shaky) is shaky

@@ -33,7 +33,7 @@ from pyram.plan.expr import (
     Between,
     Case,
     Exists,
-    FuncCall,
+    FunctionCall,
     InList,
     InSubquery,
     IsNull,
@@ -191,8 +191,8 @@ def plans() -> dict[str, tuple[Plan, bool]]:
         Case(
             ((Literal_(None, BOOLEAN), lit(1)), (cmp("<", lit(1), lit(2)), lit(2))), lit(3), INTEGER
         ),
-        FuncCall("upper", (lit("x"),), TEXT),
-        FuncCall("coalesce", (null_int, lit(3)), INTEGER),
+        FunctionCall("upper", (lit("x"),), TEXT),
+        FunctionCall("coalesce", (null_int, lit(3)), INTEGER),
         and_(Literal_(None, BOOLEAN), FALSE),
         or_(Literal_(None, BOOLEAN), FALSE),
         Not(Literal_(None, BOOLEAN)),

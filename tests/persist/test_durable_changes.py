@@ -37,7 +37,7 @@ def test_every_stored_type_round_trips_row_wise_and_column_wise() -> None:
 
     kinds = (
         "INTEGER", "REAL", "TEXT", "BOOLEAN", "BLOB", "DECIMAL", "DATE", "TIME",
-        "TIMESTAMP", "TIMESTAMPTZ", "UUID", "JSON",
+        "TIMESTAMP", "TIMESTAMPTZ", "UUID", "JSON", "INTERVAL",
     )  # fmt: skip
     row = (
         -(2**80),
@@ -52,6 +52,7 @@ def test_every_stored_type_round_trips_row_wise_and_column_wise() -> None:
         dt.datetime(2024, 3, 31, 2, 30, tzinfo=ZoneInfo("Europe/Paris")),
         uuid.UUID(int=7),
         '{"a":[1,null]}',
+        -dt.timedelta(days=3, microseconds=1),
     )
     nulls = (None,) * len(kinds)
     for count in (1, SMALL_SIDE + 3):

@@ -32,6 +32,7 @@ STORED: dict[str, st.SearchStrategy[Any]] = {
     ),
     "UUID": st.uuids(),
     "JSON": st.just('{"a":[1,2.5,null]}'),
+    "INTERVAL": st.timedeltas(),
 }
 
 

@@ -9,7 +9,7 @@ import pytest
 from pyram.sql import ast, parse_one
 
 
-def expr_of(sql: str) -> ast.Expr:
+def expr_of(sql: str) -> ast.SqlExpr:
     stmt = parse_one(f"SELECT {sql}")
     assert isinstance(stmt, ast.Select) and isinstance(stmt.body, ast.SelectCore)
     column = stmt.body.columns[0]
@@ -17,7 +17,7 @@ def expr_of(sql: str) -> ast.Expr:
     return column.expr
 
 
-def shape(expr: ast.Expr) -> object:
+def shape(expr: ast.SqlExpr) -> object:
     """A compact, offset-free rendering of an expression for assertions."""
     if isinstance(expr, ast.Binary):
         return (expr.op.value, shape(expr.left), shape(expr.right))
@@ -63,6 +63,8 @@ def test_special_forms() -> None:
     e = expr_of("a ISNULL")
     assert isinstance(e, ast.IsNull) and not e.negated
     e = expr_of("a NOT IN (1, 2)")
+    assert isinstance(e, ast.InValues) and e.negated and e.items.values == (1, 2)
+    e = expr_of("a NOT IN (1, b)")
     assert isinstance(e, ast.InList) and e.negated and len(e.items) == 2
     e = expr_of("a IN ()")
     assert isinstance(e, ast.InList) and e.items == ()
@@ -106,7 +108,7 @@ def test_literals_and_parameters() -> None:
     stmt = parse_one("SELECT ?, ?5, ?, :name, @x, $y")
     assert isinstance(stmt, ast.Select) and isinstance(stmt.body, ast.SelectCore)
     params = [c.expr for c in stmt.body.columns if isinstance(c, ast.ExprColumn)]
-    assert [(p.index, p.name) for p in params if isinstance(p, ast.Parameter)] == [
+    assert [(p.index, p.name) for p in params if isinstance(p, ast.Param)] == [
         (1, None),
         (5, None),
         (6, None),
@@ -126,7 +128,7 @@ def test_function_keyword_names() -> None:
 # -- precedence against sqlite3 ------------------------------------------------------------
 
 
-def evaluate(expr: ast.Expr) -> object:
+def evaluate(expr: ast.SqlExpr) -> object:
     """A tiny test-only evaluator for integer/text/NULL expressions with SQLite semantics."""
     if isinstance(expr, ast.IntegerLiteral | ast.StringLiteral):
         return expr.value

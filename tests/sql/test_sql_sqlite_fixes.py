@@ -98,19 +98,43 @@ def test_real_parameter_next_to_an_integer_column(
         ("SELECT round(i - ?), abs(i - ?) FROM t", [0.25, 1]),
         ("SELECT substr(s, id * ?) FROM t", [1]),
         ("SELECT substr(s, sum(id * ?)) FROM t GROUP BY s", [1]),
+        # a REAL parameter inside scalar function arguments, as CASE result branches, and in
+        # an argument SQLite reads as an INTEGER (truncated toward zero)
+        ("SELECT sum(i + ?), max(i + ?), min(i * ?) FROM t", [1, 1, 2]),
+        ("SELECT abs(i - ?), abs(i - ?) / 2, round(i * ?, 1) FROM t", [7.5, 7.5, 0.25]),
+        ("SELECT abs(i - ?), substr(s, abs(i - ?)) FROM t", [7, 0.5]),
+        ("SELECT substr(s, id * ?), substr(s, 1, id + ?) FROM t", [1.5, -0.5]),
+        ("SELECT CASE WHEN i > 1 THEN ? ELSE i END FROM t", [2.5]),
+        ("SELECT CASE WHEN i > 1 THEN ? ELSE i END, CASE i WHEN 1 THEN ? END FROM t", [2, 3.5]),
+        ("SELECT sum(CASE WHEN i > 1 THEN ? ELSE 0 END) FROM t", [2]),
+        ("SELECT substr(s, 1, CASE WHEN i > 1 THEN ? ELSE 2 END) FROM t", [2.5]),
+        ("SELECT substr(s, 1, CASE WHEN i > 1 THEN ? ELSE 2 END) FROM t", [3]),
+        ("SELECT substr(s, ?, ?), substr(s, i + ?) FROM t", [1.5, 2.9, 0.5]),
     ],
 )
 def test_parameters_in_function_arguments(engines: Any, sql: str, params: list[Any]) -> None:
-    """REAL where the function's result type does not depend on it; INTEGER (as before)
-    where it does."""
+    """A parameter next to an INTEGER column takes a REAL: computed as SQLite computes it,
+    in function arguments and CASE branches too."""
     _same(engines, sql, params)
 
 
-def test_integer_function_arguments_keep_integer_parameters() -> None:
+def test_a_real_parameter_where_no_real_fits_is_a_clean_error() -> None:
     db = pyram.Database()
     db.sql("CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT)")
+    db.sql("INSERT INTO t VALUES (1, 'a')")
+    # group_concat() takes no REAL (CAST it to TEXT): its INTEGER argument stays INTEGER
     with pytest.raises(pyram.DataError, match="expected INTEGER"):
-        db.sql("SELECT substr(s, id * ?) FROM t", [1.5])
+        db.sql("SELECT group_concat(id * ?) FROM t", [1.5])
+    assert db.sql("SELECT group_concat(id * ?) FROM t", [2]).all() == [("2",)]
+    # an aggregate keeps the type it has without REAL parameters (its result is a column
+    # other parts of the query read as that type): a REAL there is refused, never mis-typed
+    for sql in (
+        "SELECT sum(id + ?) FROM t",
+        "SELECT max(CASE WHEN id > 0 THEN ? ELSE id END) FROM t",
+    ):
+        with pytest.raises(pyram.DataError, match="expected INTEGER"):
+            db.sql(sql, [0.5])
+        assert db.sql(sql, [2]).all() in ([(3,)], [(2,)])
 
 
 def test_real_parameter_is_still_refused_where_it_is_stored() -> None:

@@ -27,6 +27,7 @@ from typing import Any
 
 import attrs
 
+from pyram.engine.compile.shortcuts import case_lookup, unchecked_sum
 from pyram.functions import scalar_function
 from pyram.functions import sql_numeric as numeric
 from pyram.functions.sql_numeric import RANGE_HIGH, RANGE_LOW
@@ -41,10 +42,10 @@ from pyram.plan.expr import (
     ColumnRef,
     Compare,
     Exists,
-    Expr,
-    FuncCall,
+    FunctionCall,
     InList,
     InSubquery,
+    InValues,
     IsNull,
     Like,
     Literal_,
@@ -52,6 +53,7 @@ from pyram.plan.expr import (
     Not,
     Or,
     Param,
+    PlanExpr,
     ScalarSubquery,
 )
 from pyram.plan.nodes import outer_references
@@ -76,7 +78,7 @@ _CASE_CHUNK = 256
 
 
 @attrs.frozen
-class _Computed(Expr):
+class _Computed(PlanExpr):
     """A value already translated to ``source`` (a call of a split-off function that reads
     the batch positions ``positions``); only the translator makes these."""
 
@@ -100,12 +102,39 @@ class Constant:
 
     ``kind`` is "literal" (``value`` is the value), "param" (``value`` is the parameter key),
     "subquery" (``value`` is the subquery expression, evaluated once per execution), "outer"
-    (``value`` is an outer column id) or "probe" (``value`` is a tuple of literal and param
-    constants: an IN list, resolved once per execution to ``(members, has_null)``).
+    (``value`` is an outer column id), "probe" (``value`` is a tuple of literal and param
+    constants: an IN list, resolved once per execution to ``(members, has_null)``) or
+    "in_params" (``value`` is ``(members, has_null, keys)``: an :class:`InValues` list's
+    constants as a probe and its parameters' keys, whose values join it once per execution).
     """
 
     kind: str
     value: Any
+
+
+#: the probes of the last few IN lists: a filter compiles its predicate twice (mask and
+#: kept-values kernels), and a list of 100,000 values is worth building into a set once
+_recent_probes: dict[int, tuple[tuple[Any, ...], tuple[Any, bool]]] = {}
+
+
+def _probe_of(values: tuple[Any, ...]) -> tuple[Any, bool]:
+    """``(members, has_null)`` of an IN list's constants."""
+    seen = _recent_probes.get(id(values))
+    if seen is not None and seen[0] is values:  # the entry holds ``values``: ids not reused
+        return seen[1]
+    members: Any
+    try:
+        members = frozenset(values)
+        has_null = None in members
+        members = members - {None} if has_null else members
+    except TypeError:  # an unhashable value (JSON): compared one by one, as in3 would
+        members = tuple(v for v in values if v is not None)
+        has_null = len(members) != len(values)
+    probe = (members, has_null)
+    if len(_recent_probes) >= 8:
+        _recent_probes.clear()
+    _recent_probes[id(values)] = (values, probe)
+    return probe
 
 
 class Translator:
@@ -159,7 +188,7 @@ class Translator:
         if position not in self.used:
             self.used.append(position)
 
-    def _nested(self, expr: Expr, form: str, translate: Callable[[Expr], str]) -> str:
+    def _nested(self, expr: PlanExpr, form: str, translate: Callable[[PlanExpr], str]) -> str:
         """``translate(expr)`` one level deeper, or a call of a split-off function past
         :data:`_SPLIT_DEPTH` (so no function body nests too deeply for CPython)."""
         if self._depth >= _SPLIT_DEPTH and not self._is_simple(expr):
@@ -170,12 +199,12 @@ class Translator:
         finally:
             self._depth -= 1
 
-    def _split(self, expr: Expr, form: str) -> str:
+    def _split(self, expr: PlanExpr, form: str) -> str:
         """Translate ``expr`` (in ``form``: value, truth or falsity) as a function of the
         batch positions it reads; returns the call."""
         return self._split_call(expr, form)[0]
 
-    def _split_call(self, expr: Expr, form: str) -> tuple[str, tuple[int, ...]]:
+    def _split_call(self, expr: PlanExpr, form: str) -> tuple[str, tuple[int, ...]]:
         """The call of a new function computing ``expr``, and the batch positions it reads.
         Constants, helpers and functions are shared with this translator, so the kernel binds
         them once."""
@@ -202,15 +231,15 @@ class Translator:
         return f"({temp} := {source})", temp
 
     @staticmethod
-    def _is_simple(expr: Expr) -> bool:
+    def _is_simple(expr: PlanExpr) -> bool:
         return isinstance(expr, ColumnRef | Literal_ | Param)
 
     # ------------------------------------------------------------------ value form
-    def value(self, expr: Expr) -> str:
+    def value(self, expr: PlanExpr) -> str:
         """Source of the SQL value of ``expr`` (None for NULL)."""
         return self._nested(expr, "value", self._value)
 
-    def _value(self, expr: Expr) -> str:
+    def _value(self, expr: PlanExpr) -> str:
         if isinstance(expr, _Computed):
             for position in expr.positions:
                 self._use(position)
@@ -247,7 +276,7 @@ class Translator:
             return f"({self.value(expr.arg)} is {'not ' if expr.negated else ''}None)"
         if isinstance(expr, Case):
             return self._case(expr)
-        if isinstance(expr, FuncCall):
+        if isinstance(expr, FunctionCall):
             return self._func(expr)
         if isinstance(expr, Cast):
             from pyram.functions import sql_ops as runtime
@@ -257,13 +286,13 @@ class Translator:
             return self._null_guarded([expr.arg], lambda a: f"{helper}({a[0]}, {target})")
         return self._value_via_truth(expr)
 
-    def _value_via_truth(self, expr: Expr) -> str:
+    def _value_via_truth(self, expr: PlanExpr) -> str:
         """Value of a boolean expression from its truth and falsity forms."""
         if not expr.nullable:
             return self.truth(expr)
         return f"(True if {self.truth(expr)} else (False if {self.falsity(expr)} else None))"
 
-    def _null_guarded(self, args: list[Expr], build: Callable[[list[str]], str]) -> str:
+    def _null_guarded(self, args: list[PlanExpr], build: Callable[[list[str]], str]) -> str:
         """``build(args)``, or None when any nullable argument is NULL."""
         firsts, laters, guards = [], [], []
         for arg in args:
@@ -283,6 +312,10 @@ class Translator:
     def _arith(self, expr: Arith) -> str:
         from pyram.functions import sql_ops as runtime
 
+        if expr.op != "||" and expr.dtype.family not in ("numeric", "null"):
+            # arithmetic the operand types define (timestamp + interval): Python's operator
+            name = self.helper(runtime.typed_arith(expr.op))
+            return self._null_guarded([expr.left, expr.right], lambda a: f"{name}({a[0]}, {a[1]})")
         if expr.op in _SIMPLE_ARITH:
             op = _SIMPLE_ARITH[expr.op]
             slow = self.helper(_SLOW_ARITH[expr.op])
@@ -302,8 +335,14 @@ class Translator:
 
     def _arith_chain(self, expr: ArithChain) -> str:
         """A long chain as the binary steps it stands for, :data:`_CHAIN_SEGMENT` at a time;
-        each full segment becomes a function whose value starts the next one."""
-        acc: Expr = expr.args[0]
+        each full segment becomes a function whose value starts the next one. A sum of
+        columns whose values are small enough skips the checks (see :mod:`.shortcuts`)."""
+        plain = unchecked_sum(self, expr)
+        checked = self._checked_chain(expr)
+        return checked if plain is None else f"(({plain[0]}) if {plain[1]} else {checked})"
+
+    def _checked_chain(self, expr: ArithChain) -> str:
+        acc: PlanExpr = expr.args[0]
         steps = list(expr.steps())
         for start in range(0, len(steps), _CHAIN_SEGMENT):
             for op, arg in steps[start : start + _CHAIN_SEGMENT]:
@@ -337,6 +376,9 @@ class Translator:
         return f"({r} if ({r} := -{source}){high} else {widen}({r}))"
 
     def _case(self, expr: Case) -> str:
+        lookup = case_lookup(self, expr)
+        if lookup is not None:
+            return lookup
         # a flat chain ``(r1) if (c1) else (r2) if (c2) else ... default``: no nesting for
         # CPython's parser however many WHENs; long chains nest once per _CASE_CHUNK
         branches = [f"({self.value(r)}) if ({self.truth(c)}) else" for c, r in expr.whens]
@@ -345,7 +387,7 @@ class Translator:
             source = "(" + " ".join(branches[start : start + _CASE_CHUNK]) + f" {source})"
         return source
 
-    def _func(self, expr: FuncCall) -> str:
+    def _func(self, expr: FunctionCall) -> str:
         # a database's own function rides in the plan; the kernel references its object
         fn = expr.udf or scalar_function(expr.name)
         self.volatile = self.volatile or not fn.deterministic
@@ -355,11 +397,11 @@ class Translator:
         return f"{name}({', '.join(self.value(a) for a in expr.args)})"
 
     # ------------------------------------------------------------------ truth form
-    def truth(self, expr: Expr) -> str:
+    def truth(self, expr: PlanExpr) -> str:
         """Source of a Python bool: True exactly when the SQL value is TRUE."""
         return self._nested(expr, "truth", self._truth)
 
-    def _truth(self, expr: Expr) -> str:
+    def _truth(self, expr: PlanExpr) -> str:
         if isinstance(expr, Compare):
             return self._compare(expr, expr.op)
         if isinstance(expr, And):
@@ -374,6 +416,8 @@ class Translator:
             return self._between(expr, negated=expr.negated)
         if isinstance(expr, InList):
             return self._in_list(expr, want=not expr.negated)
+        if isinstance(expr, InValues):
+            return self._in_values(expr, want=not expr.negated)
         if isinstance(expr, InSubquery):
             return self._in_subquery(expr, want=not expr.negated)
         if isinstance(expr, Like):
@@ -382,11 +426,11 @@ class Translator:
             return "True" if expr.value is True else "False"
         return f"({self.value(expr)} is True)"
 
-    def falsity(self, expr: Expr) -> str:
+    def falsity(self, expr: PlanExpr) -> str:
         """Source of a Python bool: True exactly when the SQL value is FALSE."""
         return self._nested(expr, "falsity", self._falsity)
 
-    def _falsity(self, expr: Expr) -> str:
+    def _falsity(self, expr: PlanExpr) -> str:
         if isinstance(expr, Compare):
             return self._compare(expr, _INVERSE_SQL[expr.op])
         if isinstance(expr, And):
@@ -401,6 +445,8 @@ class Translator:
             return self._between(expr, negated=not expr.negated)
         if isinstance(expr, InList):
             return self._in_list(expr, want=expr.negated)
+        if isinstance(expr, InValues):
+            return self._in_values(expr, want=expr.negated)
         if isinstance(expr, InSubquery):
             return self._in_subquery(expr, want=expr.negated)
         if isinstance(expr, Like):
@@ -409,7 +455,7 @@ class Translator:
             return "True" if expr.value is False else "False"
         return f"({self.value(expr)} is False)"
 
-    def _guarded_truth(self, args: list[Expr], build: Callable[[list[str]], str]) -> str:
+    def _guarded_truth(self, args: list[PlanExpr], build: Callable[[list[str]], str]) -> str:
         """``build(args)`` only when no nullable argument is NULL (else False)."""
         parts, names = [], []
         for arg in args:
@@ -468,7 +514,17 @@ class Translator:
         value = f"{helper}({self.value(expr.arg)}, {tuple_src})"
         return f"({value} is {'True' if want else 'False'})"
 
-    def _probe(self, arg: Expr, name: str, want: bool) -> str:
+    def _in_values(self, expr: InValues, want: bool) -> str:
+        """Truth or falsity of an IN list held as data: one set probe per row, the set built
+        at plan time from the constants (and once per execution with the parameters)."""
+        members, has_null = _probe_of(expr.values)
+        if expr.params:
+            name = self.constant(Constant("in_params", (members, has_null, expr.params)))
+        else:
+            name = self.constant(Constant("literal", (members, has_null)))
+        return self._probe(expr.arg, name, want)
+
+    def _probe(self, arg: PlanExpr, name: str, want: bool) -> str:
         """Truth or falsity of ``arg IN`` a non-empty probe ``name`` = (members, has_null)."""
         if want:
             return self._guarded_truth([arg], lambda a: f"{a[0]} in {name}[0]")

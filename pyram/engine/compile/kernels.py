@@ -20,7 +20,7 @@ from pyram.engine.batch import Batch
 from pyram.engine.compile.codegen import Constant, Translator
 from pyram.engine.operator import ExecContext
 from pyram.errors import DataError, ProgrammingError
-from pyram.plan.expr import ColumnRef, Exists, Expr, InSubquery, ScalarSubquery
+from pyram.plan.expr import ColumnRef, Exists, InSubquery, PlanExpr, ScalarSubquery
 
 __all__ = [
     "Kernel",
@@ -88,6 +88,8 @@ def resolve_constants(constants: Sequence[Constant], ctx: ExecContext) -> tuple[
                 raise ProgrammingError(f"no value given for parameter {name}") from None
         elif constant.kind == "probe":
             out.append(_probe_value(constant, ctx))
+        elif constant.kind == "in_params":
+            out.append(_in_params_value(constant, ctx))
         else:
             out.append(_subquery_value(constant.value, ctx))
     return tuple(out)
@@ -110,7 +112,29 @@ def _probe_value(constant: Constant, ctx: ExecContext) -> tuple[Any, bool]:
     return cached
 
 
-def _subquery_value(expr: Expr, ctx: ExecContext) -> Any:
+def _in_params_value(constant: Constant, ctx: ExecContext) -> tuple[Any, bool]:
+    """An :class:`~pyram.plan.expr.InValues` list's ``(members, has_null)``: its constants
+    with its parameters' values added, built once per execution."""
+    key = id(constant)
+    cached: tuple[Any, bool] | None = ctx.cache.get(key)
+    if cached is None:
+        members, has_null, keys = constant.value
+        params = ctx.params
+        try:
+            given = list(map(params.__getitem__, keys))
+        except KeyError as exc:
+            name = f"?{exc.args[0] + 1}" if isinstance(exc.args[0], int) else f":{exc.args[0]}"
+            raise ProgrammingError(f"no value given for parameter {name}") from None
+        present = [v for v in given if v is not None]
+        try:
+            members = members.union(present)
+        except (TypeError, AttributeError):  # unhashable: compared one by one
+            members = (*members, *present)
+        cached = ctx.cache[key] = (members, has_null or len(present) != len(given))
+    return cached
+
+
+def _subquery_value(expr: PlanExpr, ctx: ExecContext) -> Any:
     """An uncorrelated subquery's value, computed once per execution."""
     key = id(expr)
     if key in ctx.cache:
@@ -120,7 +144,7 @@ def _subquery_value(expr: Expr, ctx: ExecContext) -> Any:
     return value
 
 
-def evaluate_subquery(expr: Expr, ctx: ExecContext) -> Any:
+def evaluate_subquery(expr: PlanExpr, ctx: ExecContext) -> Any:
     """Run a subquery: a scalar, an EXISTS truth value, or (members, has_null) for IN."""
     runner = ctx.subquery_runner
     if runner is None:
@@ -184,13 +208,13 @@ def define_kernel(source: str, helpers: Mapping[str, Any]) -> Callable[..., Any]
     return fn
 
 
-def compile_filter(predicate: Expr, layout: Mapping[int, int]) -> Kernel:
+def compile_filter(predicate: PlanExpr, layout: Mapping[int, int]) -> Kernel:
     """A kernel returning, per position, True when ``predicate`` is TRUE."""
     translator = Translator(layout)
     return _build(translator.truth(predicate), translator)
 
 
-def compile_filter_column(predicate: Expr, layout: Mapping[int, int]) -> Kernel | None:
+def compile_filter_column(predicate: PlanExpr, layout: Mapping[int, int]) -> Kernel | None:
     """For a one-column batch filtered on that column: a kernel returning the kept values
     directly (one comprehension: no mask, no compress). None for any other shape."""
     if len(layout) != 1:
@@ -203,7 +227,7 @@ def compile_filter_column(predicate: Expr, layout: Mapping[int, int]) -> Kernel 
     return _build(body, translator, keep=position)
 
 
-def compile_values(expr: Expr, layout: Mapping[int, int]) -> Kernel | int:
+def compile_values(expr: PlanExpr, layout: Mapping[int, int]) -> Kernel | int:
     """A kernel computing ``expr`` per position, or the batch position when ``expr`` is a
     plain column reference (no work: the column list is reused as is)."""
     if isinstance(expr, ColumnRef) and expr.cid in layout:

@@ -18,7 +18,7 @@ import attrs
 
 from pyram.engine.compile.codegen import Constant, Translator
 from pyram.engine.compile.kernels import define_kernel
-from pyram.plan.expr import Expr
+from pyram.plan.expr import PlanExpr
 
 __all__ = ["FilterStage", "ProjectStage", "RowStep", "compile_row_step"]
 
@@ -27,7 +27,7 @@ __all__ = ["FilterStage", "ProjectStage", "RowStep", "compile_row_step"]
 class FilterStage:
     """Keep the row when ``predicate`` is TRUE over ``layout`` (cid -> row position)."""
 
-    predicate: Expr
+    predicate: PlanExpr
     layout: Mapping[int, int]
 
 
@@ -35,7 +35,7 @@ class FilterStage:
 class ProjectStage:
     """Replace the row by ``exprs`` evaluated over ``layout``."""
 
-    exprs: tuple[Expr, ...]
+    exprs: tuple[PlanExpr, ...]
     layout: Mapping[int, int]
 
 

@@ -36,7 +36,7 @@ from pyram.engine.operators.common import (
     referenced_cids,
 )
 from pyram.errors import NotSupportedError
-from pyram.plan.expr import AggCall, Expr, Field
+from pyram.plan.expr import AggCall, Field, PlanExpr
 
 __all__ = ["HashAggregate"]
 
@@ -54,7 +54,7 @@ class _Aggregate:
         self.source = source
         self.impl: Callable[..., Any] = (call.udf or aggregate_function(call.name)).impl
         for extra in call.args[1:]:
-            if referenced_cids([extra]):
+            if referenced_cids(extra):
                 raise NotSupportedError(
                     f"{call.name}(): only the first argument may depend on the row"
                 )
@@ -107,7 +107,7 @@ class HashAggregate(Operator):
     def __init__(
         self,
         child: Operator,
-        groups: tuple[Expr, ...],
+        groups: tuple[PlanExpr, ...],
         aggregates: tuple[AggCall, ...],
         fields: tuple[Field, ...],
         estimated_rows: float = 0.0,
@@ -118,7 +118,7 @@ class HashAggregate(Operator):
         self.aggregates = aggregates
         self._group_kernels = [compile_values(g, layout) for g in groups]
         # distinct (first argument, filter) pairs (structural equality of expressions)
-        args: list[tuple[Expr | None, Expr | None]] = []
+        args: list[tuple[PlanExpr | None, PlanExpr | None]] = []
         sources: list[int | None] = []
         for call in aggregates:
             source = (call.args[0] if call.args else None, call.filter)

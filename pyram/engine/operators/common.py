@@ -21,16 +21,11 @@ from pyram.engine.explain import profiled
 from pyram.engine.operator import ExecContext, Operator
 from pyram.errors import DataError
 from pyram.plan.expr import (
-    ColumnRef,
-    Exists,
-    Expr,
-    InSubquery,
     Literal_,
     Param,
-    ScalarSubquery,
-    walk,
+    PlanExpr,
 )
-from pyram.plan.nodes import outer_references
+from pyram.plan.nodes import referenced_cids
 
 __all__ = [
     "ConstantFn",
@@ -56,21 +51,9 @@ ValueKernel = Kernel | int
 ConstantFn = Callable[[ExecContext], Any]
 
 
-def referenced_cids(exprs: Iterable[Expr]) -> set[int]:
-    """Column ids the expressions read, including outer columns their subqueries read."""
-    found: set[int] = set()
-    for expr in exprs:
-        for node in walk(expr):
-            if isinstance(node, ColumnRef):
-                found.add(node.cid)
-            elif isinstance(node, ScalarSubquery | Exists | InSubquery):
-                found |= outer_references(node.plan)
-    return found
-
-
-def positions_for(exprs: Iterable[Expr], layout: Mapping[int, int]) -> list[int]:
+def positions_for(exprs: Iterable[PlanExpr], layout: Mapping[int, int]) -> list[int]:
     """Sorted batch positions (per ``layout``) the expressions read."""
-    return sorted({layout[cid] for cid in referenced_cids(exprs) if cid in layout})
+    return sorted({layout[cid] for cid in referenced_cids(*exprs) if cid in layout})
 
 
 def dense_view(batch: Batch, positions: Sequence[int]) -> Batch:
@@ -148,7 +131,7 @@ def pull(child: Operator, ctx: ExecContext) -> Iterator[Batch]:
     return profiled(child, batches, ctx)
 
 
-def compile_constant(expr: Expr) -> ConstantFn:
+def compile_constant(expr: PlanExpr) -> ConstantFn:
     """A function computing a row-independent expression (literal, parameter, arithmetic on
     them, uncorrelated subquery) once per call, from the execution context alone."""
     if isinstance(expr, Literal_):

@@ -14,11 +14,13 @@ from pyram.engine.batch import Batch
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.operators.common import batch_of, pull, rows_of
 
-__all__ = ["Distinct"]
+__all__ = ["DistinctOp"]
 
 
-class Distinct(Operator):
+class DistinctOp(Operator):
     """The distinct rows of ``child``, in first-occurrence order."""
+
+    explain_name = "Distinct"
 
     __slots__ = ()
 

@@ -32,7 +32,7 @@ from pyram.engine.operators.common import (
 )
 from pyram.engine.operators.upsert import insert_resolving_conflicts
 from pyram.errors import ProgrammingError
-from pyram.plan.expr import Expr, Field
+from pyram.plan.expr import Field, PlanExpr
 from pyram.plan.nodes import OnConflict
 from pyram.storage import Store
 from pyram.storage.rowids import assign_rowids
@@ -149,7 +149,7 @@ class UpdateOp(Operator):
         self,
         table: str,
         child: Operator,
-        assignments: tuple[tuple[str, Expr], ...],
+        assignments: tuple[tuple[str, PlanExpr], ...],
         rid_cid: int,
     ) -> None:
         super().__init__((COUNT_FIELD,), (child,))

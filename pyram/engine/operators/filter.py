@@ -13,17 +13,19 @@ from pyram.engine.batch import Batch
 from pyram.engine.compile.kernels import Kernel, compile_filter, compile_filter_column
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.operators.common import pull
-from pyram.plan.expr import Expr
+from pyram.plan.expr import PlanExpr
 
-__all__ = ["Filter"]
+__all__ = ["FilterOp"]
 
 
-class Filter(Operator):
+class FilterOp(Operator):
     """Rows of ``child`` for which ``predicate`` is TRUE (not FALSE, not NULL)."""
+
+    explain_name = "Filter"
 
     __slots__ = ("_column_kernel", "_kernel", "predicate")
 
-    def __init__(self, child: Operator, predicate: Expr, estimated_rows: float = 0.0) -> None:
+    def __init__(self, child: Operator, predicate: PlanExpr, estimated_rows: float = 0.0) -> None:
         super().__init__(child.fields, (child,), estimated_rows)
         self.predicate = predicate
         self._kernel = compile_filter(predicate, child.layout())

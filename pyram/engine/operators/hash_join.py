@@ -34,7 +34,7 @@ from pyram.engine.operators.join_output import (
     output_fields,
     repeat_positions,
 )
-from pyram.plan.expr import Expr
+from pyram.plan.expr import PlanExpr
 from pyram.plan.nodes import JoinKind
 
 __all__ = ["HashJoin", "HashTable", "key_list"]
@@ -115,9 +115,9 @@ class HashJoin(Operator):
         kind: JoinKind,
         left: Operator,
         right: Operator,
-        left_keys: tuple[Expr, ...],
-        right_keys: tuple[Expr, ...],
-        residual: Expr | None = None,
+        left_keys: tuple[PlanExpr, ...],
+        right_keys: tuple[PlanExpr, ...],
+        residual: PlanExpr | None = None,
         estimated_rows: float = 0.0,
     ) -> None:
         if kind == "cross" or not left_keys or len(left_keys) != len(right_keys):

@@ -23,7 +23,7 @@ from pyram.engine.operators.common import pull
 from pyram.engine.operators.hash_join import key_list
 from pyram.engine.operators.join_output import Residual, emit_pairs, output_fields, repeat_positions
 from pyram.errors import ProgrammingError
-from pyram.plan.expr import Expr, Field
+from pyram.plan.expr import Field, PlanExpr
 from pyram.plan.nodes import JoinKind
 from pyram.storage.indexes import key_is_null
 from pyram.storage.mvcc import ReadView, changed_rows
@@ -59,10 +59,10 @@ class IndexNestedLoopJoin(Operator):
         outer: Operator,
         table: str,
         index: str,
-        keys: tuple[Expr, ...],
+        keys: tuple[PlanExpr, ...],
         columns: tuple[str, ...],
         inner_fields: tuple[Field, ...],
-        residual: Expr | None = None,
+        residual: PlanExpr | None = None,
         rid_cid: int | None = None,
         estimated_rows: float = 0.0,
     ) -> None:

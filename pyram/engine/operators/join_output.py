@@ -22,7 +22,7 @@ from pyram.engine.batch import Batch
 from pyram.engine.compile.kernels import Kernel, compile_filter
 from pyram.engine.operator import ExecContext
 from pyram.engine.operators.common import gather, gather_columns, positions_for
-from pyram.plan.expr import Expr, Field
+from pyram.plan.expr import Field, PlanExpr
 from pyram.plan.nodes import JoinKind
 
 __all__ = [
@@ -53,7 +53,7 @@ class Residual:
 
     __slots__ = ("expr", "kernel", "left_positions", "right_positions")
 
-    def __init__(self, expr: Expr, left: tuple[Field, ...], right: tuple[Field, ...]) -> None:
+    def __init__(self, expr: PlanExpr, left: tuple[Field, ...], right: tuple[Field, ...]) -> None:
         layout = {f.cid: i for i, f in enumerate(left + right)}
         width = len(left)
         self.expr = expr

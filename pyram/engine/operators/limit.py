@@ -12,21 +12,23 @@ from collections.abc import Iterator
 from pyram.engine.batch import Batch
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.operators.common import ConstantFn, compile_constant, pull, row_bound
-from pyram.plan.expr import Expr
+from pyram.plan.expr import PlanExpr
 
-__all__ = ["Limit"]
+__all__ = ["LimitOp"]
 
 
-class Limit(Operator):
+class LimitOp(Operator):
     """The rows of ``child`` from ``offset`` on, at most ``limit`` of them (None: no limit)."""
+
+    explain_name = "Limit"
 
     __slots__ = ("_limit", "_offset", "limit", "offset")
 
     def __init__(
         self,
         child: Operator,
-        limit: Expr | None,
-        offset: Expr | None = None,
+        limit: PlanExpr | None,
+        offset: PlanExpr | None = None,
         estimated_rows: float = 0.0,
     ) -> None:
         super().__init__(child.fields, (child,), estimated_rows)

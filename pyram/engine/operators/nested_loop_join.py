@@ -23,7 +23,7 @@ from pyram.engine.operators.join_output import (
     output_fields,
     repeat_positions,
 )
-from pyram.plan.expr import Expr, Field
+from pyram.plan.expr import Field, PlanExpr
 from pyram.plan.nodes import JoinKind
 
 __all__ = ["NestedLoopJoin"]
@@ -34,9 +34,11 @@ class _Side:
 
     __slots__ = ("kernel", "outer")
 
-    def __init__(self, condition: Expr, own: tuple[Field, ...], other: tuple[Field, ...]) -> None:
+    def __init__(
+        self, condition: PlanExpr, own: tuple[Field, ...], other: tuple[Field, ...]
+    ) -> None:
         self.kernel: Kernel = compile_filter(condition, {f.cid: i for i, f in enumerate(own)})
-        used = referenced_cids([condition])
+        used = referenced_cids(condition)
         #: (cid, position in the other side's batch) of the other side's columns it reads
         self.outer = [(f.cid, i) for i, f in enumerate(other) if f.cid in used]
 
@@ -59,7 +61,7 @@ class NestedLoopJoin(Operator):
         kind: JoinKind,
         left: Operator,
         right: Operator,
-        condition: Expr | None = None,
+        condition: PlanExpr | None = None,
         estimated_rows: float = 0.0,
     ) -> None:
         super().__init__(

@@ -14,20 +14,22 @@ from pyram.engine.batch import Batch
 from pyram.engine.compile.kernels import compile_values
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.operators.common import dense_view, evaluate, positions_for, pull
-from pyram.plan.expr import Expr, Field
+from pyram.plan.expr import Field, PlanExpr
 
-__all__ = ["Project"]
+__all__ = ["ProjectOp"]
 
 
-class Project(Operator):
+class ProjectOp(Operator):
     """``exprs`` evaluated over ``child``'s rows; ``fields`` name them."""
+
+    explain_name = "Project"
 
     __slots__ = ("_kernels", "_positions", "exprs")
 
     def __init__(
         self,
         child: Operator,
-        exprs: tuple[Expr, ...],
+        exprs: tuple[PlanExpr, ...],
         fields: tuple[Field, ...],
         estimated_rows: float = 0.0,
     ) -> None:

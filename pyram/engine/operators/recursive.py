@@ -17,8 +17,8 @@ from pyram.engine.compile.kernels import resolve_constants, value_error
 from pyram.engine.compile.row_step import FilterStage, ProjectStage, RowStep, compile_row_step
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.operators.common import batch_of, pull, rows_of
-from pyram.engine.operators.filter import Filter
-from pyram.engine.operators.project import Project
+from pyram.engine.operators.filter import FilterOp
+from pyram.engine.operators.project import ProjectOp
 from pyram.plan.expr import Field
 
 __all__ = ["RecursiveCteOp", "WorkTableOp"]
@@ -123,9 +123,9 @@ def _row_step(step: Operator, work_id: int, keep_all: bool) -> RowStep | None:
     work table (each row then makes at most one row); None for any other step."""
     stages: list[FilterStage | ProjectStage] = []
     node = step
-    while isinstance(node, Filter | Project):
+    while isinstance(node, FilterOp | ProjectOp):
         child = node.children[0]
-        if isinstance(node, Filter):
+        if isinstance(node, FilterOp):
             stages.append(FilterStage(node.predicate, child.layout()))
         else:
             stages.append(ProjectStage(node.exprs, child.layout()))

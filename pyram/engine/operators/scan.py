@@ -1,4 +1,4 @@
-"""Leaf operators reading a table: :class:`TableScan` (every live row) and :class:`IndexScan`
+"""Leaf operators reading a table: :class:`TableScan` (every live row) and :class:`IndexScanOp`
 (rows found through an index).
 
 Place in the pipeline: the physical planner builds them from ``plan.nodes.Scan`` and
@@ -18,14 +18,14 @@ from pyram.engine.batch import BATCH_SIZE, Batch
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.operators.common import compile_constant
 from pyram.errors import InternalError, OperationalError, ProgrammingError
-from pyram.plan.expr import Expr, Field
+from pyram.plan.expr import Field, PlanExpr
 from pyram.storage import TableData
 from pyram.storage.indexes import UNBOUNDED, SortedIndex, key_is_null
 from pyram.storage.mvcc import ReadView
 from pyram.storage.table_data import AnyIndex
 from pyram.storage.visible import gather_in_view, order_in_view, scan_slice
 
-__all__ = ["IndexScan", "TableScan"]
+__all__ = ["IndexScanOp", "TableScan"]
 
 
 def _column_positions(data: TableData, columns: Sequence[str]) -> list[int]:
@@ -34,9 +34,10 @@ def _column_positions(data: TableData, columns: Sequence[str]) -> list[int]:
 
 
 class TableScan(Operator):
-    """Every live row of ``table``: the stored ``columns``, then the row id when ``rid_cid``."""
+    """Every live row of ``table``: the stored ``columns``, then the row id when ``rid_cid``;
+    as it was at ``as_of`` (a commit stamp or time) when set, through a view of the past."""
 
-    __slots__ = ("columns", "rid_cid", "table")
+    __slots__ = ("as_of", "columns", "rid_cid", "table")
 
     def __init__(
         self,
@@ -45,20 +46,34 @@ class TableScan(Operator):
         fields: tuple[Field, ...],
         rid_cid: int | None = None,
         estimated_rows: float = 0.0,
+        as_of: int | str | None = None,
     ) -> None:
         super().__init__(fields, (), estimated_rows)
         self.table = table
         self.columns = columns
         self.rid_cid = rid_cid
+        self.as_of = as_of
 
     def describe(self) -> str:
         rid = " +rowid" if self.rid_cid is not None else ""
-        return f"{self.table} [{', '.join(self.columns)}]{rid}"
+        past = f" as of {self.as_of!r}" if self.as_of is not None else ""
+        return f"{self.table} [{', '.join(self.columns)}]{rid}{past}"
 
     def execute(self, ctx: ExecContext) -> Iterator[Batch]:
+        # a generator: the view is taken at the first batch, inside the caller's reading block
+        snapshots = ctx.store.snapshots
+        if self.as_of is None:
+            yield from self._scan(ctx, ctx.store.current_view())
+            return
+        view = snapshots.open_past(self.as_of)
+        try:
+            yield from self._scan(ctx, view)
+        finally:
+            snapshots.close_view(view)
+
+    def _scan(self, ctx: ExecContext, view: ReadView | None) -> Iterator[Batch]:
         store = ctx.store
         data = store.data(self.table)
-        view = store.current_view()
         if view is not None:
             view.saw(data)
         positions = _column_positions(data, self.columns)
@@ -89,7 +104,7 @@ class TableScan(Operator):
             yield Batch(columns, count, selection)
 
 
-class IndexScan(Operator):
+class IndexScanOp(Operator):
     """Rows of ``table`` found through index ``index``.
 
     Access, as on the logical node: equality probes (``keys``: one tuple of expressions per
@@ -97,6 +112,8 @@ class IndexScan(Operator):
     or, with neither, every row in index order. Key expressions are row-independent; they are
     evaluated once per execution.
     """
+
+    explain_name = "IndexScan"
 
     __slots__ = (
         "_high",
@@ -121,10 +138,10 @@ class IndexScan(Operator):
         columns: tuple[str, ...],
         fields: tuple[Field, ...],
         *,
-        keys: tuple[tuple[Expr, ...], ...] = (),
-        low: tuple[Expr, ...] | None = None,
+        keys: tuple[tuple[PlanExpr, ...], ...] = (),
+        low: tuple[PlanExpr, ...] | None = None,
         low_inclusive: bool = True,
-        high: tuple[Expr, ...] | None = None,
+        high: tuple[PlanExpr, ...] | None = None,
         high_inclusive: bool = True,
         descending: bool = False,
         rid_cid: int | None = None,

@@ -37,9 +37,9 @@ from pyram.engine.operators.common import (
     row_bound,
 )
 from pyram.engine.operators.scan import TableScan
-from pyram.plan.expr import Expr, SortKey
+from pyram.plan.expr import PlanExpr, SortKey
 
-__all__ = ["Sort", "TopN", "order_positions"]
+__all__ = ["SortOp", "TopN", "order_positions"]
 
 
 def _type_rank(value: Any) -> tuple[int, str]:
@@ -149,8 +149,10 @@ def _emit(columns: list[list[Any]], order: list[int]) -> Iterator[Batch]:
         yield Batch(gather_columns(columns, chunk), len(chunk))
 
 
-class Sort(Operator):
+class SortOp(Operator):
     """``child`` ordered by ``keys`` (stable)."""
+
+    explain_name = "Sort"
 
     __slots__ = ("_keys", "keys")
 
@@ -179,8 +181,8 @@ class TopN(Operator):
         self,
         child: Operator,
         keys: tuple[SortKey, ...],
-        limit: Expr,
-        offset: Expr | None = None,
+        limit: PlanExpr,
+        offset: PlanExpr | None = None,
         estimated_rows: float = 0.0,
     ) -> None:
         super().__init__(child.fields, (child,), estimated_rows)
@@ -230,7 +232,7 @@ def _top_of_table_impl(
     top row ids from the key column in place (no scan copies), then gather only those rows.
     None when the shape does not fit (computed key, several keys, dead rows, row ids)."""
     kernel = op._keys.kernels[0] if len(op._keys.kernels) == 1 else None
-    if not isinstance(kernel, int) or scan.rid_cid is not None:
+    if not isinstance(kernel, int) or scan.rid_cid is not None or scan.as_of is not None:
         return None
     data = ctx.store.data(scan.table)
     view = ctx.store.current_view()

@@ -14,19 +14,21 @@ from pyram.engine.batch import Batch
 from pyram.engine.operator import ExecContext, Operator
 from pyram.engine.operators.common import ConstantFn, batch_of, compile_constant
 from pyram.errors import ProgrammingError
-from pyram.plan.expr import Expr, Field, Literal_, Param
+from pyram.plan.expr import Field, Literal_, Param, PlanExpr
 
-__all__ = ["Values"]
+__all__ = ["ValuesOp"]
 
 
-class Values(Operator):
+class ValuesOp(Operator):
     """The rows given, as one batch."""
+
+    explain_name = "Values"
 
     __slots__ = ("_cells", "_direct", "rows")
 
     def __init__(
         self,
-        rows: tuple[tuple[Expr, ...], ...],
+        rows: tuple[tuple[PlanExpr, ...], ...],
         fields: tuple[Field, ...],
         estimated_rows: float = 0.0,
     ) -> None:
@@ -59,7 +61,7 @@ class Values(Operator):
             yield batch_of(rows, len(self.fields))
 
 
-def _direct_cell(expr: Expr) -> tuple[bool, Any]:
+def _direct_cell(expr: PlanExpr) -> tuple[bool, Any]:
     """(True, key) for a parameter, (False, value) for a literal."""
     if isinstance(expr, Param):
         return True, expr.key

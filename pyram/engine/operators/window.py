@@ -10,7 +10,9 @@ arguments are computed once over all rows, then its kernel from :mod:`pyram.func
 (ranking, lag/lead) or :mod:`pyram.functions.window_frames` (aggregates, first/last/nth_value
 over frames, linear per partition) runs per partition on list slices.
 
-Output: the input's columns gathered in window order, then one column per call. Frame offsets,
+Output: the input's columns in input order, then one column per call (computed in window
+order, then put back in each row's place: the order of rows is left open by SQL when the query
+has no ORDER BY, and this moves one column per call instead of every input column). Frame offsets,
 constant aggregate arguments (group_concat's separator) are evaluated once per execution.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from operator import eq
 from typing import Any
 
 from pyram.engine.batch import BATCH_SIZE, Batch
@@ -29,7 +32,6 @@ from pyram.engine.operators.common import (
     compile_constant,
     evaluate,
     gather,
-    gather_columns,
     materialize,
     pull,
     referenced_cids,
@@ -39,9 +41,9 @@ from pyram.errors import NotSupportedError
 from pyram.functions import aggregate_function
 from pyram.functions.window import Peers, nth_value_at, peers_of, window_function
 from pyram.functions.window_frames import Bound, frame_aggregate, frame_bounds, frame_value
-from pyram.plan.expr import Expr, Field, SortKey, WindowCall, WindowFrame
+from pyram.plan.expr import Field, PlanExpr, SortKey, WindowCall, WindowFrame
 
-__all__ = ["Window"]
+__all__ = ["WindowOp"]
 
 
 class _Call:
@@ -55,7 +57,7 @@ class _Call:
         if function is None:
             self.kind = "aggregate"
             for extra in call.args[1:]:
-                if referenced_cids([extra]):
+                if referenced_cids(extra):
                     raise NotSupportedError(
                         f"{call.name}(): only the first argument may depend on the row"
                     )
@@ -96,16 +98,18 @@ class _Call:
         return start, end
 
 
-class Window(Operator):
+class WindowOp(Operator):
     """Window ``calls`` over ``child`` partitioned by ``partition_by``, ordered by
     ``order_by``; output the child's columns then one per call."""
+
+    explain_name = "Window"
 
     __slots__ = ("_calls", "_order", "_partition", "calls", "order_by", "partition_by")
 
     def __init__(
         self,
         child: Operator,
-        partition_by: tuple[Expr, ...],
+        partition_by: tuple[PlanExpr, ...],
         order_by: tuple[SortKey, ...],
         calls: tuple[WindowCall, ...],
         out: tuple[Field, ...],
@@ -135,9 +139,15 @@ class Window(Operator):
         partition = [evaluate(k, batch, ctx) for k in self._partition]
         ordering = [evaluate(k, batch, ctx) for k in self._order]
         order, runs = self._window_order(count, partition, ordering)
-        identity = order == list(range(count))  # input already in window order: no gathers
+        # input already in window order: nothing to move (stops at the first row out of place)
+        identity = all(map(eq, order, range(count)))
         results = self._compute(batch, None if identity else order, runs, ordering, ctx)
-        out = (columns if identity else gather_columns(columns, order)) + results
+        if not identity:
+            # Rows leave in input order: SQL leaves the order of a query without ORDER BY
+            # open, and putting each result value back in its row costs one pass per call,
+            # where moving every input column into window order cost one per column.
+            results = [_scatter(values, order) for values in results]
+        out = columns + results
         for start in range(0, count, BATCH_SIZE):
             stop = min(start + BATCH_SIZE, count)
             chunk = out if count <= BATCH_SIZE else [c[start:stop] for c in out]
@@ -244,6 +254,14 @@ def _sorted_rows(
             pass  # mixed kinds of values: SQLite's cross-type order below
     keys = [(gather(v, rows), key) for v, key in order_keys]
     return gather(rows, order_positions(len(rows), keys))
+
+
+def _scatter(values: list[Any], order: list[int]) -> list[Any]:
+    """``values`` (in window order) moved to their rows' input positions."""
+    out: list[Any] = [None] * len(values)
+    for position, value in zip(order, values, strict=True):
+        out[position] = value
+    return out
 
 
 def _ordered(values: list[Any], order: list[int] | None) -> list[Any]:

@@ -51,16 +51,18 @@ from pyram.optimizer.rewrite import (
 from pyram.optimizer.rule import RuleContext
 from pyram.optimizer.stats import EQ_SELECTIVITY, RANGE_SELECTIVITY
 from pyram.optimizer.volatility import is_deterministic
+from pyram.plan.builder import literal_type
 from pyram.plan.expr import (
     AggCall,
     Between,
     ColumnRef,
     Compare,
-    Expr,
     Field,
     InList,
+    InValues,
     Literal_,
     Param,
+    PlanExpr,
     SortKey,
     walk,
 )
@@ -95,7 +97,7 @@ class _Term:
     position: int
     column: str
     kind: TermKind
-    values: tuple[Expr, ...]
+    values: tuple[PlanExpr, ...]
     inclusive: bool = True
 
 
@@ -107,10 +109,10 @@ class _Access:
     order: int
     rows: float
     used: frozenset[int]
-    keys: tuple[tuple[Expr, ...], ...] = ()
-    low: tuple[Expr, ...] | None = None
+    keys: tuple[tuple[PlanExpr, ...], ...] = ()
+    low: tuple[PlanExpr, ...] | None = None
     low_inclusive: bool = True
-    high: tuple[Expr, ...] | None = None
+    high: tuple[PlanExpr, ...] | None = None
     high_inclusive: bool = True
 
     def rank(self) -> tuple[float, bool, bool, int]:
@@ -129,13 +131,13 @@ def _rewrite(plan: Plan, ctx: RuleContext, local: frozenset[int]) -> Plan:
         ordered = _ordered_scan(plan, ctx, local)
         if ordered is not None:
             return ordered
-    if isinstance(plan, Filter) and isinstance(plan.input, Scan):
+    if isinstance(plan, Filter) and isinstance(plan.input, Scan) and plan.input.as_of is None:
         return _filter_scan(plan, plan.input, ctx, local)
     return with_inputs(plan, [_rewrite(child, ctx, local) for child in inputs(plan)])
 
 
 # ---------------------------------------------------------------------- conjunct analysis
-def _is_constant(expr: Expr, local: frozenset[int]) -> bool:
+def _is_constant(expr: PlanExpr, local: frozenset[int]) -> bool:
     """No column of this plan is read, so one value serves every row of one execution (outer
     columns of a correlated subquery are such values: fixed while the subquery runs)."""
     if type(expr) is Literal_ or type(expr) is Param:
@@ -148,7 +150,7 @@ def _is_constant(expr: Expr, local: frozenset[int]) -> bool:
     return is_deterministic(expr)
 
 
-def _fits(column: Field, value: Expr, local: frozenset[int]) -> bool:
+def _fits(column: Field, value: PlanExpr, local: frozenset[int]) -> bool:
     """Can ``value`` be looked up in an index over ``column``?"""
     if isinstance(value, Literal_) and value.value is None:
         return False  # = NULL never matches; fold_constants turns it into NULL anyway
@@ -157,7 +159,7 @@ def _fits(column: Field, value: Expr, local: frozenset[int]) -> bool:
 
 
 def _term(
-    position: int, conjunct: Expr, columns: dict[int, Field], local: frozenset[int]
+    position: int, conjunct: PlanExpr, columns: dict[int, Field], local: frozenset[int]
 ) -> _Term | None:
     """The index-usable reading of one conjunct, if it has one."""
     if isinstance(conjunct, Compare) and conjunct.op != "!=":
@@ -184,16 +186,26 @@ def _term(
             ok = all(_fits(field, b, local) for b in bounds)
             return _Term(position, field.name, "between", bounds) if ok else None
         return _in_term(position, field, conjunct.items, local)
+    if isinstance(conjunct, InValues) and not conjunct.negated and conjunct.size <= MAX_PROBE_KEYS:
+        arg = conjunct.arg
+        if not (isinstance(arg, ColumnRef) and arg.cid in columns):
+            return None
+        # a list short enough to probe: its items as the expressions an index scan takes
+        literals = tuple(
+            Literal_(v, arg.dtype if v is None else literal_type(v)) for v in conjunct.values
+        )
+        items = literals + conjunct.param_nodes()
+        return _in_term(position, columns[arg.cid], items, local)
     return None
 
 
 def _in_term(
-    position: int, field: Field, items: tuple[Expr, ...], local: frozenset[int]
+    position: int, field: Field, items: tuple[PlanExpr, ...], local: frozenset[int]
 ) -> _Term | None:
     """``col IN (items)``: one probe per item; literal duplicates and NULLs are dropped here,
     values known only at run time (parameters) are deduplicated by the IndexScan itself."""
-    distinct: dict[object, Expr] = {}
-    others: list[Expr] = []
+    distinct: dict[object, PlanExpr] = {}
+    others: list[PlanExpr] = []
     for item in items:
         if isinstance(item, Literal_) and item.value is None:
             continue  # never matches
@@ -295,7 +307,7 @@ class _Table:
         )
 
 
-def _terms(conjunct_list: list[Expr], scan: Scan, local: frozenset[int]) -> list[_Term]:
+def _terms(conjunct_list: list[PlanExpr], scan: Scan, local: frozenset[int]) -> list[_Term]:
     columns = {f.cid: attrs.evolve(f, name=c) for f, c in zip(scan.out, scan.columns, strict=False)}
     found = (_term(i, c, columns, local) for i, c in enumerate(conjunct_list))
     return [t for t in found if t is not None]
@@ -318,7 +330,7 @@ def _index_scan(scan: Scan, access: _Access, descending: bool = False) -> IndexS
     )
 
 
-def _residual(plan: Plan, conjunct_list: list[Expr], used: frozenset[int]) -> Plan:
+def _residual(plan: Plan, conjunct_list: list[PlanExpr], used: frozenset[int]) -> Plan:
     rest = conjoin([c for i, c in enumerate(conjunct_list) if i not in used])
     return plan if rest is None else Filter(plan, rest)
 
@@ -348,7 +360,7 @@ def _ordered_scan(limit: Limit, ctx: RuleContext, local: frozenset[int]) -> Plan
         return None
     parts = conjuncts(bottom.predicate) if isinstance(bottom, Filter) else []
     scan = bottom.input if isinstance(bottom, Filter) else bottom
-    if not isinstance(scan, Scan):
+    if not isinstance(scan, Scan) or scan.as_of is not None:  # a past scan reads no index
         return None
     replaced = _ordered_access(scan, ref, key, parts, ctx, local)
     if replaced is None:
@@ -367,7 +379,7 @@ def _projects(plan: Plan) -> tuple[list[Project], Plan]:
     return chain, plan
 
 
-def _resolve(expr: Expr, projects: list[Project]) -> ColumnRef | None:
+def _resolve(expr: PlanExpr, projects: list[Project]) -> ColumnRef | None:
     """The column below ``projects`` that ``expr`` (read above them) passes through, if any."""
     for project in projects:
         if not isinstance(expr, ColumnRef):
@@ -383,7 +395,7 @@ def _ordered_access(
     scan: Scan,
     ref: ColumnRef,
     key: SortKey,
-    parts: list[Expr],
+    parts: list[PlanExpr],
     ctx: RuleContext,
     local: frozenset[int],
 ) -> Plan | None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from pyram.optimizer.rewrite import map_subquery_plans, transform_plan_up
 from pyram.optimizer.rule import RuleContext
-from pyram.plan.expr import Expr, Literal_
+from pyram.plan.expr import Literal_, PlanExpr
 from pyram.plan.nodes import Limit, Plan, Values
 
 __all__ = ["apply", "name"]
@@ -36,7 +36,7 @@ def apply(plan: Plan, ctx: RuleContext) -> Plan:
     return transform_plan_up(plan, _eliminate)
 
 
-def _is_int(expr: Expr | None, value: int) -> bool:
+def _is_int(expr: PlanExpr | None, value: int) -> bool:
     return (
         isinstance(expr, Literal_)
         and type(expr.value) is int  # not bool: TRUE is not a row count

@@ -49,14 +49,15 @@ from pyram.plan.expr import (
     Between,
     Case,
     Compare,
-    Expr,
-    FuncCall,
+    FunctionCall,
     InList,
+    InValues,
     IsNull,
     Literal_,
     Negate,
     Not,
     Or,
+    PlanExpr,
 )
 from pyram.plan.nodes import Filter, Join, Plan, Sort
 from pyram.types import BOOLEAN
@@ -98,12 +99,12 @@ def _fold_node(plan: Plan) -> Plan:
     return plan
 
 
-def fold_expr(expr: Expr) -> Expr:
+def fold_expr(expr: PlanExpr) -> PlanExpr:
     """``expr`` with its constant parts evaluated and its logic simplified."""
     return transform_expr(expr, _fold_one)
 
 
-def _fold_one(expr: Expr) -> Expr:
+def _fold_one(expr: PlanExpr) -> PlanExpr:
     """Fold one node whose children are already folded."""
     if isinstance(expr, And | Or):
         return _fold_logic(expr)
@@ -111,7 +112,11 @@ def _fold_one(expr: Expr) -> Expr:
         return _fold_case(expr)
     if isinstance(expr, Arith | Compare | Negate) and _has_null_literal(expr):
         return Literal_(None, expr.dtype)
-    if not isinstance(expr, Negate | Arith | Compare | Not | IsNull | InList | Between | FuncCall):
+    if isinstance(expr, InValues):
+        return _fold_in_values(expr)
+    if not isinstance(
+        expr, Negate | Arith | Compare | Not | IsNull | InList | Between | FunctionCall
+    ):
         return expr
     args = _operands(expr)
     if not all(isinstance(a, Literal_) for a in args):
@@ -126,7 +131,18 @@ def _fold_one(expr: Expr) -> Expr:
     return Literal_(value, expr.dtype)
 
 
-def _operands(expr: Expr) -> list[Expr]:
+def _fold_in_values(expr: InValues) -> PlanExpr:
+    """A constant operand over constants only: the answer (``5 IN (1, 2)`` is FALSE)."""
+    if not isinstance(expr.arg, Literal_) or expr.params:
+        return expr
+    try:
+        found = in3(expr.arg.value, expr.values)
+    except TypeError:
+        return expr
+    return Literal_(_not3(found) if expr.negated else found, expr.dtype)
+
+
+def _operands(expr: PlanExpr) -> list[PlanExpr]:
     if isinstance(expr, Negate | Not | IsNull):
         return [expr.arg]
     if isinstance(expr, Arith | Compare):
@@ -135,7 +151,7 @@ def _operands(expr: Expr) -> list[Expr]:
         return [expr.arg, *expr.items]
     if isinstance(expr, Between):
         return [expr.arg, expr.low, expr.high]
-    if isinstance(expr, FuncCall):
+    if isinstance(expr, FunctionCall):
         return list(expr.args)
     return []
 
@@ -144,11 +160,11 @@ def _has_null_literal(expr: Arith | Compare | Negate) -> bool:
     return any(isinstance(a, Literal_) and a.value is None for a in _operands(expr))
 
 
-def _evaluate(expr: Expr, values: list[Any]) -> Any:
+def _evaluate(expr: PlanExpr, values: list[Any]) -> Any:
     """The value of ``expr`` over literal operand ``values`` (``_NOT_FOLDED`` when unsure)."""
     if isinstance(expr, IsNull):
         return (values[0] is not None) if expr.negated else (values[0] is None)
-    if isinstance(expr, FuncCall):
+    if isinstance(expr, FunctionCall):
         if expr.udf is not None:
             # a user function folds only when deterministic, through its own record
             return _call_user(expr.udf, values) if expr.udf.deterministic else _NOT_FOLDED
@@ -234,10 +250,10 @@ def _call_user(fn: ScalarFunction, values: list[Any]) -> Any:
         return _NOT_FOLDED
 
 
-def _fold_logic(expr: And | Or) -> Expr:
+def _fold_logic(expr: And | Or) -> PlanExpr:
     """Three-valued AND/OR with constant operands removed where they do not matter."""
     absorbing = isinstance(expr, Or)  # TRUE absorbs OR, FALSE absorbs AND
-    kept: list[Expr] = []
+    kept: list[PlanExpr] = []
     saw_null = False
     for arg in expr.args:
         if isinstance(arg, Literal_) and (arg.value is None or isinstance(arg.value, bool)):
@@ -261,9 +277,9 @@ def _fold_logic(expr: And | Or) -> Expr:
     return type(expr)(tuple(kept))
 
 
-def _fold_case(expr: Case) -> Expr:
+def _fold_case(expr: Case) -> PlanExpr:
     """Drop WHEN branches whose condition is constantly FALSE/NULL; take a constant TRUE one."""
-    whens: list[tuple[Expr, Expr]] = []
+    whens: list[tuple[PlanExpr, PlanExpr]] = []
     default = expr.default
     for cond, result in expr.whens:
         if isinstance(cond, Literal_) and (cond.value is None or isinstance(cond.value, bool)):

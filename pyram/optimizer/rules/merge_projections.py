@@ -34,7 +34,7 @@ from pyram.optimizer.rewrite import (
     transform_plan_up,
 )
 from pyram.optimizer.rule import RuleContext
-from pyram.plan.expr import ColumnRef, Expr
+from pyram.plan.expr import ColumnRef, PlanExpr
 from pyram.plan.nodes import Plan, Project
 
 __all__ = ["apply", "name"]
@@ -63,7 +63,7 @@ def _merge(plan: Plan) -> Plan:
     inner = plan.input
     if not isinstance(inner, Project) or any(is_correlated(e) for e in plan.exprs):
         return plan
-    mapping: dict[int, Expr] = dict(zip((f.cid for f in inner.out), inner.exprs, strict=True))
+    mapping: dict[int, PlanExpr] = dict(zip((f.cid for f in inner.out), inner.exprs, strict=True))
     read: set[int] = set()
     for expr in plan.exprs:
         read |= referenced_cids(expr)

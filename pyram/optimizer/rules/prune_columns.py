@@ -31,23 +31,16 @@ import attrs
 
 from pyram.optimizer.rewrite import SubqueryExpr, map_subqueries, referenced_cids, with_inputs
 from pyram.optimizer.rule import RuleContext
-from pyram.plan.expr import Exists, Expr, Field
+from pyram.plan.expr import Exists, Field, PlanExpr
 from pyram.plan.nodes import (
     Aggregate,
-    Delete,
     Distinct,
     IndexScan,
-    Insert,
     Plan,
     Project,
-    RecursiveCte,
     Scan,
-    SetOp,
-    Update,
     Values,
     Window,
-    expressions_of,
-    inputs,
 )
 
 __all__ = ["apply", "name"]
@@ -69,7 +62,7 @@ def _prune_subqueries(plan: Plan) -> Plan:
     return map_subqueries(plan, prune_subquery)
 
 
-def _refs(exprs: tuple[Expr, ...]) -> set[int]:
+def _refs(exprs: tuple[PlanExpr, ...]) -> set[int]:
     found: set[int] = set()
     for expr in exprs:
         found |= referenced_cids(expr)
@@ -92,12 +85,13 @@ def _prune(plan: Plan, needed: set[int]) -> Plan:
         return _prune_values(plan, needed)
     if isinstance(plan, Window):
         return _prune_window(plan, needed)
-    if isinstance(plan, Distinct | SetOp | RecursiveCte | Insert | Update | Delete):
-        # every input column matters (duplicate elimination, positional consumption)
-        own = _refs(expressions_of(plan))
-        return with_inputs(plan, [_prune(c, _all_fields(c) | own) for c in inputs(plan)])
-    needed = needed | _refs(expressions_of(plan))
-    return with_inputs(plan, [_prune(child, needed) for child in inputs(plan)])
+    own = _refs(plan.expressions)
+    if plan.passes_columns and not isinstance(plan, Distinct):
+        # filters, sorts, limits, joins: the output columns are input columns, so what is
+        # needed above (and what the node reads) is what is needed below
+        return with_inputs(plan, [_prune(child, needed | own) for child in plan.inputs])
+    # any other node reads every input column (duplicate elimination, positional use)
+    return with_inputs(plan, [_prune(c, _all_fields(c) | own) for c in plan.inputs])
 
 
 def _prune_scan(plan: Scan | IndexScan, needed: set[int]) -> Plan:

@@ -61,14 +61,15 @@ from pyram.plan.expr import (
     Cast,
     ColumnRef,
     Compare,
-    Expr,
-    FuncCall,
+    FunctionCall,
     InList,
+    InValues,
     Like,
     Literal_,
     Negate,
     Not,
     Or,
+    PlanExpr,
 )
 from pyram.plan.nodes import (
     Aggregate,
@@ -82,7 +83,6 @@ from pyram.plan.nodes import (
     SetOp,
     Sort,
     Window,
-    inputs,
     produced_cids,
 )
 from pyram.types import BOOLEAN
@@ -105,7 +105,7 @@ def apply(plan: Plan, ctx: RuleContext) -> Plan:
     return pushed
 
 
-def _null_if_null(expr: Expr, cids: set[int]) -> bool:
+def _null_if_null(expr: PlanExpr, cids: set[int]) -> bool:
     """True when ``expr`` is NULL whenever all columns ``cids`` are NULL."""
     if isinstance(expr, ColumnRef):
         return expr.cid in cids
@@ -113,18 +113,18 @@ def _null_if_null(expr: Expr, cids: set[int]) -> bool:
         return _null_if_null(expr.left, cids) or _null_if_null(expr.right, cids)
     if isinstance(expr, ArithChain):  # every step of a chain is NULL when an operand is
         return any(_null_if_null(arg, cids) for arg in expr.args)
-    if isinstance(expr, Negate | Not | Cast | InList | Between):
+    if isinstance(expr, Negate | Not | Cast | InList | InValues | Between):
         return _null_if_null(expr.arg, cids)
     if isinstance(expr, Like):
         return _null_if_null(expr.arg, cids) or _null_if_null(expr.pattern, cids)
-    if isinstance(expr, FuncCall):
+    if isinstance(expr, FunctionCall):
         info = scalar_info(expr.name)
         strict = info is not None and info.propagates_null
         return strict and any(_null_if_null(a, cids) for a in expr.args)
     return False
 
 
-def _rejects_nulls(expr: Expr, cids: set[int]) -> bool:
+def _rejects_nulls(expr: PlanExpr, cids: set[int]) -> bool:
     """True when ``expr`` is never TRUE on a row whose columns ``cids`` are all NULL (so a WHERE
     holding it removes every row an outer join padded with NULLs on that side)."""
     if isinstance(expr, And):
@@ -135,7 +135,7 @@ def _rejects_nulls(expr: Expr, cids: set[int]) -> bool:
 
 
 def _simplified_kind(
-    kind: JoinKind, preds: list[Expr], left: set[int], right: set[int]
+    kind: JoinKind, preds: list[PlanExpr], left: set[int], right: set[int]
 ) -> JoinKind:
     """The join kind once WHERE conjuncts that reject NULL-padded rows are taken into account."""
     drops_left_padding = kind in ("left", "full") and any(_rejects_nulls(p, right) for p in preds)
@@ -147,16 +147,16 @@ def _simplified_kind(
     return kind
 
 
-def _movable(conjunct: Expr) -> bool:
+def _movable(conjunct: PlanExpr) -> bool:
     return not is_correlated(conjunct) and is_deterministic(conjunct)
 
 
-def _wrap(plan: Plan, predicates: list[Expr]) -> Plan:
+def _wrap(plan: Plan, predicates: list[PlanExpr]) -> Plan:
     condition = conjoin(predicates)
     return plan if condition is None else Filter(plan, condition)
 
 
-def _substitutable(expr: Expr) -> bool:
+def _substitutable(expr: PlanExpr) -> bool:
     """May ``expr`` replace a column reference inside a pushed predicate?"""
     if isinstance(expr, ColumnRef):
         return True
@@ -170,10 +170,10 @@ class _Pusher:
 
     local: set[int]
 
-    def refs(self, predicate: Expr) -> set[int]:
+    def refs(self, predicate: PlanExpr) -> set[int]:
         return referenced_cids(predicate) & self.local
 
-    def push(self, plan: Plan, preds: list[Expr]) -> Plan:
+    def push(self, plan: Plan, preds: list[PlanExpr]) -> Plan:
         """``plan`` with ``preds`` (conjuncts valid on its output) applied as low as possible."""
         if isinstance(plan, Filter):
             own = conjuncts(plan.predicate)
@@ -181,7 +181,7 @@ class _Pusher:
             movable = [c for c in own if _movable(c)]
             return _wrap(self.push(plan.input, movable + preds), pinned)
         if isinstance(plan, Sort | Distinct):
-            return attrs.evolve(plan, input=self.push(plan.input, preds))
+            return plan.with_inputs(self.push(plan.input, preds))
         if isinstance(plan, Project):
             return self._project(plan, preds)
         if isinstance(plan, Aggregate):
@@ -193,16 +193,17 @@ class _Pusher:
         if isinstance(plan, SetOp):
             return self._set_op(plan, preds)
         if isinstance(plan, Limit):
-            return _wrap(attrs.evolve(plan, input=self.push(plan.input, [])), preds)
-        pushed = with_inputs(plan, [self.push(child, []) for child in inputs(plan)])
+            return _wrap(plan.with_inputs(self.push(plan.input, [])), preds)
+        # any other node: a barrier; each input gets its own pushdown
+        pushed = with_inputs(plan, [self.push(child, []) for child in plan.inputs])
         return _wrap(pushed, preds)
 
     def _through(
-        self, preds: list[Expr], mapping: dict[int, Expr], need_refs: bool = False
-    ) -> tuple[list[Expr], list[Expr]]:
+        self, preds: list[PlanExpr], mapping: dict[int, PlanExpr], need_refs: bool = False
+    ) -> tuple[list[PlanExpr], list[PlanExpr]]:
         """Split ``preds`` into (rewritten for the input, kept above) by ``mapping``."""
-        down: list[Expr] = []
-        keep: list[Expr] = []
+        down: list[PlanExpr] = []
+        keep: list[PlanExpr] = []
         for pred in preds:
             refs = self.refs(pred)
             if (refs or not need_refs) and all(cid in mapping for cid in refs):
@@ -211,34 +212,34 @@ class _Pusher:
                 keep.append(pred)
         return down, keep
 
-    def _project(self, plan: Project, preds: list[Expr]) -> Plan:
+    def _project(self, plan: Project, preds: list[PlanExpr]) -> Plan:
         mapping = {f.cid: e for e, f in zip(plan.exprs, plan.out, strict=True) if _substitutable(e)}
         down, keep = self._through(preds, mapping)
-        return _wrap(attrs.evolve(plan, input=self.push(plan.input, down)), keep)
+        return _wrap(plan.with_inputs(self.push(plan.input, down)), keep)
 
-    def _aggregate(self, plan: Aggregate, preds: list[Expr]) -> Plan:
-        mapping: dict[int, Expr] = {
+    def _aggregate(self, plan: Aggregate, preds: list[PlanExpr]) -> Plan:
+        mapping: dict[int, PlanExpr] = {
             f.cid: g
             for g, f in zip(plan.groups, plan.out, strict=False)
             if isinstance(g, ColumnRef)
         }
         # need_refs: a constant FALSE below a grouping-free aggregate would still give one row
         down, keep = self._through(preds, mapping, need_refs=True)
-        return _wrap(attrs.evolve(plan, input=self.push(plan.input, down)), keep)
+        return _wrap(plan.with_inputs(self.push(plan.input, down)), keep)
 
-    def _window(self, plan: Window, preds: list[Expr]) -> Plan:
+    def _window(self, plan: Window, preds: list[PlanExpr]) -> Plan:
         # a filter on the partition keys removes whole partitions, leaving the others' window
         # values as they were; any other filter would change the rows a window function sees
-        mapping: dict[int, Expr] = {
+        mapping: dict[int, PlanExpr] = {
             g.cid: g for g in plan.partition_by if isinstance(g, ColumnRef)
         }
         down, keep = self._through(preds, mapping, need_refs=True)
-        return _wrap(attrs.evolve(plan, input=self.push(plan.input, down)), keep)
+        return _wrap(plan.with_inputs(self.push(plan.input, down)), keep)
 
-    def _set_op(self, plan: SetOp, preds: list[Expr]) -> Plan:
+    def _set_op(self, plan: SetOp, preds: list[PlanExpr]) -> Plan:
         sides = []
         for child in (plan.left, plan.right):
-            mapping: dict[int, Expr] = {
+            mapping: dict[int, PlanExpr] = {
                 out.cid: column_ref(field)
                 for out, field in zip(plan.out, child.fields, strict=True)
                 if out.dtype == field.dtype
@@ -248,9 +249,9 @@ class _Pusher:
         keep = [p for p in preds if not any(p is m for m in movable)]
         left = self.push(plan.left, self._through(movable, sides[0])[0])
         right = self.push(plan.right, self._through(movable, sides[1])[0])
-        return _wrap(attrs.evolve(plan, left=left, right=right), keep)
+        return _wrap(plan.with_inputs(left, right), keep)
 
-    def _side(self, pred: Expr, left: set[int], right: set[int]) -> Side:
+    def _side(self, pred: PlanExpr, left: set[int], right: set[int]) -> Side:
         refs = self.refs(pred)
         if not refs:
             return "none"
@@ -258,14 +259,14 @@ class _Pusher:
             return "left"
         return "right" if refs <= right else "both"
 
-    def _join(self, plan: Join, preds: list[Expr]) -> Plan:
+    def _join(self, plan: Join, preds: list[PlanExpr]) -> Plan:
         left_cids = {f.cid for f in plan.left.fields}
         right_cids = {f.cid for f in plan.right.fields}
         own = [] if plan.condition is None else conjuncts(plan.condition)
-        to_left: list[Expr] = []
-        to_right: list[Expr] = []
-        above: list[Expr] = []
-        on: list[Expr] = []
+        to_left: list[PlanExpr] = []
+        to_right: list[PlanExpr] = []
+        above: list[PlanExpr] = []
+        on: list[PlanExpr] = []
         kind = _simplified_kind(plan.kind, preds, left_cids, right_cids)
         if kind in ("inner", "cross"):
             for pred in own + preds:

@@ -43,7 +43,7 @@ from pyram.optimizer.rewrite import (
 from pyram.optimizer.rule import RuleContext
 from pyram.optimizer.stats import column_origins, estimate_rows, selectivity
 from pyram.optimizer.volatility import is_deterministic
-from pyram.plan.expr import Expr
+from pyram.plan.expr import PlanExpr
 from pyram.plan.nodes import Join, Plan, Project, inputs
 
 __all__ = ["apply", "name"]
@@ -66,7 +66,7 @@ def _is_inner(plan: Plan) -> bool:
 
 def _rewrite(plan: Plan, ctx: RuleContext) -> Plan:
     leaves: list[Plan] = []
-    parts: list[Expr] = []
+    parts: list[PlanExpr] = []
     if _is_inner(plan):
         _flatten(plan, leaves, parts)
     if len(leaves) < MIN_INPUTS or not all(is_deterministic(part) for part in parts):
@@ -74,7 +74,7 @@ def _rewrite(plan: Plan, ctx: RuleContext) -> Plan:
     return _Reorder(ctx, [_rewrite(leaf, ctx) for leaf in leaves], parts).build(plan)
 
 
-def _flatten(plan: Plan, leaves: list[Plan], parts: list[Expr]) -> None:
+def _flatten(plan: Plan, leaves: list[Plan], parts: list[PlanExpr]) -> None:
     """Collect the inputs (left to right) and condition conjuncts of an inner-join tree."""
     if isinstance(plan, Join) and _is_inner(plan):
         _flatten(plan.left, leaves, parts)
@@ -91,7 +91,7 @@ class _Reorder:
 
     ctx: RuleContext
     leaves: list[Plan]
-    parts: list[Expr]
+    parts: list[PlanExpr]
     cids: list[set[int]] = attrs.field(init=False)
     rows: list[float] = attrs.field(init=False)
     origins: dict[int, tuple[str, str]] = attrs.field(init=False)
@@ -104,7 +104,7 @@ class _Reorder:
             origins.update(column_origins(leaf))
         object.__setattr__(self, "origins", origins)
 
-    def local_refs(self, part: Expr) -> set[int]:
+    def local_refs(self, part: PlanExpr) -> set[int]:
         """Columns of this tree a conjunct reads (outer columns are available everywhere)."""
         every: set[int] = set().union(*self.cids)
         return referenced_cids(part) & every
@@ -137,7 +137,7 @@ class _Reorder:
             remaining.remove(best)
         return chosen
 
-    def estimate(self, size: float, leaf: int, linking: list[Expr]) -> float:
+    def estimate(self, size: float, leaf: int, linking: list[PlanExpr]) -> float:
         """Rows of (what is joined so far, ``size`` rows) joined with ``leaf`` on ``linking``."""
         condition = conjoin(linking)
         factor = 1.0 if condition is None else selectivity(self.ctx, condition, self.origins)

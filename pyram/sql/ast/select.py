@@ -21,13 +21,14 @@ __all__ = [
     "Cte",
     "CurrentTimeLiteral",
     "Exists",
-    "Expr",
+    "SqlExpr",
     "ExprColumn",
     "FromItem",
     "FunctionCall",
     "InList",
     "InSelect",
     "InTable",
+    "InValues",
     "IntegerLiteral",
     "IsNull",
     "Join",
@@ -37,7 +38,7 @@ __all__ = [
     "NullLiteral",
     "NullsOrder",
     "OrderingTerm",
-    "Parameter",
+    "Param",
     "RealLiteral",
     "ResultColumn",
     "RowValue",
@@ -54,6 +55,7 @@ __all__ = [
     "TypeName",
     "Unary",
     "UnaryOp",
+    "ValueItems",
     "Values",
     "When",
     "FrameBoundSpec",
@@ -75,19 +77,19 @@ class Node:
 
 
 @attrs.frozen(kw_only=True)
-class Expr(Node):
+class SqlExpr(Node):
     """Base of expression nodes."""
 
 
 @attrs.frozen(kw_only=True)
-class IntegerLiteral(Expr):
+class IntegerLiteral(SqlExpr):
     """An integer literal (decimal or 0x hex); the binder decides what overflows 64 bits."""
 
     value: int
 
 
 @attrs.frozen(kw_only=True)
-class RealLiteral(Expr):
+class RealLiteral(SqlExpr):
     """A real literal such as ``1.5``, ``.5`` or ``1e10``; ``text`` is the source spelling."""
 
     value: float
@@ -95,40 +97,40 @@ class RealLiteral(Expr):
 
 
 @attrs.frozen(kw_only=True)
-class StringLiteral(Expr):
+class StringLiteral(SqlExpr):
     """A string literal, quotes removed and ``''`` collapsed."""
 
     value: str
 
 
 @attrs.frozen(kw_only=True)
-class BlobLiteral(Expr):
+class BlobLiteral(SqlExpr):
     """A blob literal ``x'0A'``."""
 
     value: bytes
 
 
 @attrs.frozen(kw_only=True)
-class NullLiteral(Expr):
+class NullLiteral(SqlExpr):
     """``NULL``."""
 
 
 @attrs.frozen(kw_only=True)
-class BooleanLiteral(Expr):
+class BooleanLiteral(SqlExpr):
     """``TRUE`` or ``FALSE``."""
 
     value: bool
 
 
 @attrs.frozen(kw_only=True)
-class CurrentTimeLiteral(Expr):
+class CurrentTimeLiteral(SqlExpr):
     """``CURRENT_TIMESTAMP``, ``CURRENT_DATE`` or ``CURRENT_TIME`` (``kind`` holds the keyword)."""
 
     kind: str
 
 
 @attrs.frozen(kw_only=True)
-class ColumnRef(Expr):
+class ColumnRef(SqlExpr):
     """A column reference ``name``, ``table.name`` or ``schema.table.name``."""
 
     name: str
@@ -137,7 +139,7 @@ class ColumnRef(Expr):
 
 
 @attrs.frozen(kw_only=True)
-class Parameter(Expr):
+class Param(SqlExpr):
     """A bound parameter.
 
     ``marker`` is the source text (``?``, ``?3``, ``:name``, ``@name``, ``$name``). ``index`` is the
@@ -160,11 +162,11 @@ class UnaryOp(enum.Enum):
 
 
 @attrs.frozen(kw_only=True)
-class Unary(Expr):
+class Unary(SqlExpr):
     """A prefix operator applied to an operand."""
 
     op: UnaryOp
-    operand: Expr
+    operand: SqlExpr
 
 
 class BinaryOp(enum.Enum):
@@ -193,66 +195,90 @@ class BinaryOp(enum.Enum):
 
 
 @attrs.frozen(kw_only=True)
-class Binary(Expr):
+class Binary(SqlExpr):
     """``left op right``; ``offset`` is the operator's position."""
 
     op: BinaryOp
-    left: Expr
-    right: Expr
+    left: SqlExpr
+    right: SqlExpr
 
 
 @attrs.frozen(kw_only=True)
-class IsNull(Expr):
+class IsNull(SqlExpr):
     """``x IS NULL``/``x ISNULL`` (``negated=False``) or ``x IS NOT NULL``/``x NOTNULL``."""
 
-    operand: Expr
+    operand: SqlExpr
     negated: bool = False
 
 
 @attrs.frozen(kw_only=True)
-class Like(Expr):
+class Like(SqlExpr):
     """``x [NOT] LIKE|GLOB|REGEXP|MATCH pattern [ESCAPE e]`` (``op`` is the upper-case keyword)."""
 
     op: str
-    operand: Expr
-    pattern: Expr
-    escape: Expr | None = None
+    operand: SqlExpr
+    pattern: SqlExpr
+    escape: SqlExpr | None = None
     negated: bool = False
 
 
 @attrs.frozen(kw_only=True)
-class Between(Expr):
+class Between(SqlExpr):
     """``x [NOT] BETWEEN low AND high``."""
 
-    operand: Expr
-    low: Expr
-    high: Expr
+    operand: SqlExpr
+    low: SqlExpr
+    high: SqlExpr
     negated: bool = False
 
 
 @attrs.frozen(kw_only=True)
-class InList(Expr):
+class InList(SqlExpr):
     """``x [NOT] IN (e1, e2, ...)`` (the list may be empty, as SQLite allows)."""
 
-    operand: Expr
-    items: tuple[Expr, ...]
+    operand: SqlExpr
+    items: tuple[SqlExpr, ...]
+    negated: bool = False
+
+
+@attrs.frozen
+class ValueItems:
+    """The items of an IN list written with literals and parameters only, as data.
+
+    ``values``: the literals' values in order (a leading ``-`` applied, integers unbounded as
+    :class:`IntegerLiteral` keeps them, NULL as None); ``params``: the parameters' keys (the
+    0-based position of ``?``/``?NNN``, the name of ``:name``). Not a syntax node: walks over
+    the tree do not visit 100,000 items one by one.
+    """
+
+    values: tuple[object, ...]
+    params: tuple[str | int, ...]
+
+
+@attrs.frozen(kw_only=True)
+class InValues(SqlExpr):
+    """``x [NOT] IN (1, 2.5, 'a', NULL, -3, ?, :p ...)``: a list of only literals and
+    parameters, read in one pass (the binder makes it one list node, or items if it must)."""
+
+    operand: SqlExpr
+    items: ValueItems
     negated: bool = False
 
 
 @attrs.frozen(kw_only=True)
-class InSelect(Expr):
+class InSelect(SqlExpr):
     """``x [NOT] IN (SELECT ...)``."""
 
-    operand: Expr
+    operand: SqlExpr
     select: Select
     negated: bool = False
 
 
 @attrs.frozen(kw_only=True)
-class InTable(Expr):
+class InTable(SqlExpr):
     """``x [NOT] IN [schema.]table`` (SQLite shorthand for ``IN (SELECT * FROM table)``)."""
 
-    operand: Expr
+    operand: SqlExpr
     table: str
     schema: str | None = None
     negated: bool = False
@@ -262,17 +288,17 @@ class InTable(Expr):
 class When(Node):
     """One ``WHEN condition THEN result`` arm of a CASE."""
 
-    condition: Expr
-    result: Expr
+    condition: SqlExpr
+    result: SqlExpr
 
 
 @attrs.frozen(kw_only=True)
-class Case(Expr):
+class Case(SqlExpr):
     """``CASE [operand] WHEN ... THEN ... [ELSE ...] END``."""
 
-    operand: Expr | None
+    operand: SqlExpr | None
     whens: tuple[When, ...]
-    else_: Expr | None = None
+    else_: SqlExpr | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -288,31 +314,31 @@ class TypeName(Node):
 
 
 @attrs.frozen(kw_only=True)
-class Cast(Expr):
+class Cast(SqlExpr):
     """``CAST(operand AS type)``."""
 
-    operand: Expr
+    operand: SqlExpr
     type: TypeName
 
 
 @attrs.frozen(kw_only=True)
-class Collate(Expr):
+class Collate(SqlExpr):
     """``operand COLLATE collation``."""
 
-    operand: Expr
+    operand: SqlExpr
     collation: str
 
 
 @attrs.frozen(kw_only=True)
-class FunctionCall(Expr):
+class FunctionCall(SqlExpr):
     """``name(args)``, ``name(DISTINCT x)`` or ``name(*)`` (``star=True``, no args), with
     ``FILTER (WHERE filter)`` and ``OVER window`` (a definition or a window's name)."""
 
     name: str
-    args: tuple[Expr, ...] = ()
+    args: tuple[SqlExpr, ...] = ()
     distinct: bool = False
     star: bool = False
-    filter: Expr | None = None
+    filter: SqlExpr | None = None
     over: WindowDef | str | None = None
 
 
@@ -323,7 +349,7 @@ class FrameBoundSpec(Node):
     ``n PRECEDING/FOLLOWING`` forms."""
 
     kind: str
-    amount: Expr | None = None
+    amount: SqlExpr | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -343,7 +369,7 @@ class WindowDef(Node):
     WINDOW clause this one extends."""
 
     base: str | None = None
-    partition_by: tuple[Expr, ...] = ()
+    partition_by: tuple[SqlExpr, ...] = ()
     order_by: tuple[OrderingTerm, ...] = ()
     frame: FrameSpec | None = None
 
@@ -357,24 +383,24 @@ class NamedWindow(Node):
 
 
 @attrs.frozen(kw_only=True)
-class Exists(Expr):
+class Exists(SqlExpr):
     """``EXISTS (SELECT ...)`` (``NOT EXISTS`` is a Unary NOT around it)."""
 
     select: Select
 
 
 @attrs.frozen(kw_only=True)
-class Subquery(Expr):
+class Subquery(SqlExpr):
     """A scalar subquery ``(SELECT ...)``."""
 
     select: Select
 
 
 @attrs.frozen(kw_only=True)
-class RowValue(Expr):
+class RowValue(SqlExpr):
     """A parenthesized list of two or more expressions ``(a, b)`` (SQLite row values)."""
 
-    items: tuple[Expr, ...]
+    items: tuple[SqlExpr, ...]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -390,7 +416,7 @@ class ResultColumn(Node):
 class ExprColumn(ResultColumn):
     """``expr [AS alias]``; ``text`` is the expression's source text (SQLite's column name)."""
 
-    expr: Expr
+    expr: SqlExpr
     alias: str | None = None
     text: str = ""
 
@@ -409,11 +435,12 @@ class FromItem(Node):
 
 @attrs.frozen(kw_only=True)
 class TableRef(FromItem):
-    """``[schema.]name [AS alias]``."""
+    """``[schema.]name [FOR SYSTEM_TIME AS OF point] [AS alias]``."""
 
     name: str
     schema: str | None = None
     alias: str | None = None
+    as_of: SqlExpr | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -422,9 +449,13 @@ class TableFunctionRef(FromItem):
     ``pragma_table_info('t')``."""
 
     name: str
-    args: tuple[Expr, ...]
+    args: tuple[SqlExpr, ...]
     schema: str | None = None
     alias: str | None = None
+    #: PostgreSQL's ``AS alias(column, ...)``
+    columns: tuple[str, ...] = ()
+    #: PostgreSQL's ``WITH ORDINALITY``: a last column numbering the rows from 1
+    ordinality: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -454,7 +485,7 @@ class Join(FromItem):
     kind: JoinKind
     left: FromItem
     right: FromItem
-    on: Expr | None = None
+    on: SqlExpr | None = None
     using: tuple[str, ...] | None = None
     natural: bool = False
 
@@ -470,7 +501,7 @@ class NullsOrder(enum.Enum):
 class OrderingTerm(Node):
     """``expr [ASC|DESC] [NULLS FIRST|LAST]``."""
 
-    expr: Expr
+    expr: SqlExpr
     descending: bool = False
     nulls: NullsOrder | None = None
 
@@ -487,9 +518,9 @@ class SelectCore(SelectBody):
     columns: tuple[ResultColumn, ...]
     distinct: bool = False
     from_: FromItem | None = None
-    where: Expr | None = None
-    group_by: tuple[Expr, ...] = ()
-    having: Expr | None = None
+    where: SqlExpr | None = None
+    group_by: tuple[SqlExpr, ...] = ()
+    having: SqlExpr | None = None
     windows: tuple[NamedWindow, ...] = ()
 
 
@@ -497,7 +528,7 @@ class SelectCore(SelectBody):
 class Values(SelectBody):
     """``VALUES (row), (row), ...``."""
 
-    rows: tuple[tuple[Expr, ...], ...]
+    rows: tuple[tuple[SqlExpr, ...], ...]
 
 
 class CompoundOp(enum.Enum):
@@ -544,5 +575,5 @@ class Select(Statement):
     ctes: tuple[Cte, ...] = ()
     recursive: bool = False
     order_by: tuple[OrderingTerm, ...] = ()
-    limit: Expr | None = None
-    offset_expr: Expr | None = None
+    limit: SqlExpr | None = None
+    offset_expr: SqlExpr | None = None

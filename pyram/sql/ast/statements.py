@@ -9,9 +9,9 @@ import attrs
 
 from pyram.sql.ast.select import (
     Cte,
-    Expr,
     Node,
     Select,
+    SqlExpr,
     Statement,
     Values,
 )
@@ -56,7 +56,7 @@ class ConflictAction(enum.Enum):
 class IndexedColumn(Node):
     """An index/key column: ``expr [COLLATE c] [ASC|DESC]`` (``descending`` None if unstated)."""
 
-    expr: Expr
+    expr: SqlExpr
     collation: str | None = None
     descending: bool | None = None
 
@@ -66,7 +66,7 @@ class Assignment(Node):
     """``column = value`` in UPDATE and DO UPDATE SET."""
 
     column: str
-    value: Expr
+    value: SqlExpr
 
 
 @attrs.frozen(kw_only=True)
@@ -77,10 +77,10 @@ class OnConflict(Node):
     """
 
     columns: tuple[IndexedColumn, ...] = ()
-    target_where: Expr | None = None
+    target_where: SqlExpr | None = None
     do_nothing: bool = True
     assignments: tuple[Assignment, ...] = ()
-    where: Expr | None = None
+    where: SqlExpr | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -115,7 +115,7 @@ class Update(Statement):
     assignments: tuple[Assignment, ...]
     schema: str | None = None
     alias: str | None = None
-    where: Expr | None = None
+    where: SqlExpr | None = None
     or_action: ConflictAction | None = None
     ctes: tuple[Cte, ...] = ()
     recursive: bool = False
@@ -128,7 +128,7 @@ class Delete(Statement):
     table: str
     schema: str | None = None
     alias: str | None = None
-    where: Expr | None = None
+    where: SqlExpr | None = None
     ctes: tuple[Cte, ...] = ()
     recursive: bool = False
 
@@ -147,9 +147,12 @@ class TransactionMode(enum.Enum):
 
 @attrs.frozen(kw_only=True)
 class Begin(Statement):
-    """``BEGIN [mode] [TRANSACTION]``."""
+    """``BEGIN [mode] [TRANSACTION]`` (PostgreSQL: ``BEGIN ISOLATION LEVEL ...``)."""
 
     mode: TransactionMode | None = None
+    #: PyRAM's isolation level asked for (``"serializable"``, ...); None: the default
+    isolation: str | None = None
+    read_only: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -183,7 +186,7 @@ class Call(Statement):
     """``CALL name(args)``: run a procedure of the database."""
 
     name: str
-    args: tuple[Expr, ...] = ()
+    args: tuple[SqlExpr, ...] = ()
 
 
 @attrs.frozen(kw_only=True)

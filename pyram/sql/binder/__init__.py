@@ -83,7 +83,7 @@ class CallCommand:
     """``CALL name(args)``: the procedure's name and its arguments (row-independent values)."""
 
     name: str
-    args: tuple[px.Expr, ...]
+    args: tuple[px.PlanExpr, ...]
 
 
 Bound = (
@@ -106,10 +106,16 @@ class Binder(AlterBinder):
     """The whole binder: queries, DML and DDL."""
 
     def __init__(
-        self, sql: str, catalog: SqlCatalog, compile_check: CheckCompiler | None = None
+        self,
+        sql: str,
+        catalog: SqlCatalog,
+        compile_check: CheckCompiler | None = None,
+        pg: dict[str, str] | None = None,
     ) -> None:
         super().__init__(sql, catalog)
         self.compile_check = compile_check
+        #: PostgreSQL's dialect: the session's settings (None: SQLite's dialect)
+        self.pg = pg
 
     def bind(self, stmt: ast.Statement) -> Bound:
         """Bind one statement."""

@@ -55,7 +55,7 @@ def _real_affinity(plan: pn.Plan, index: int, depth: int) -> bool:
     return _origin_affinity(plan, plan.fields[index].cid, depth + 1)
 
 
-def _expr_affinity(expr: px.Expr, source: pn.Plan, depth: int) -> bool:
+def _expr_affinity(expr: px.PlanExpr, source: pn.Plan, depth: int) -> bool:
     if depth > _MAX_DEPTH:
         return False
     if isinstance(expr, px.Cast):

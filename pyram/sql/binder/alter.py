@@ -98,7 +98,7 @@ class AlterBinder(DdlBinder):
             c.name.lower() == column.name.lower() for c in schema.columns
         ):
             raise self.error(f"duplicate column name: {column.name}", offset)
-        default: ast.Expr | None = None
+        default: ast.SqlExpr | None = None
         for c in column.constraints:
             if isinstance(c, ddl.PrimaryKeyConstraint):
                 raise self.error("Cannot add a PRIMARY KEY column", c.offset)
@@ -184,7 +184,7 @@ class AlterBinder(DdlBinder):
         return AlterTableCommand(stmt.action, schema.name, new_name=new)
 
 
-def _constant(expr: ast.Expr) -> bool:
+def _constant(expr: ast.SqlExpr) -> bool:
     """A default ADD COLUMN accepts: a literal or a signed number (SQLite refuses the rest)."""
     if isinstance(expr, ast.Unary):
         return isinstance(expr.operand, ast.IntegerLiteral | ast.RealLiteral)

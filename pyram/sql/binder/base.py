@@ -133,7 +133,7 @@ def column_type(type_name: ast.TypeName | None, where: str) -> DataType:
     raise ProgrammingError(f"{where}: unknown type {type_name.name!r}")
 
 
-def parameter_key(param: ast.Parameter) -> str | int:
+def parameter_key(param: ast.Param) -> str | int:
     """The key a parameter's value is given under: its name, or its 0-based position."""
     if param.name:
         return param.name.lstrip(":@$")
@@ -150,8 +150,10 @@ def statement_parameters(stmt: ast.Node) -> tuple[str | int, ...]:
     stack: list[Any] = [stmt]
     while stack:
         item = stack.pop()
-        if isinstance(item, ast.Parameter):
+        if isinstance(item, ast.Param):
             found[parameter_key(item)] = None
+        elif isinstance(item, ast.ValueItems):  # an IN list's items, read as data
+            found.update(dict.fromkeys(item.params))
         elif isinstance(item, tuple):
             stack.extend(reversed(item))
         elif attrs.has(type(item)):
@@ -188,6 +190,12 @@ class BinderBase:
         #: the virtual catalogue tables the statement reads (shared with the binders of its
         #: views): such a statement describes the schema of the moment and is not cached
         self.catalog_reads: set[str] = set()
+        #: the PostgreSQL dialect's session settings (None: SQLite's dialect)
+        self.pg: dict[str, str] | None = None
+        #: the PostgreSQL catalogue of the moment, made when the statement first reads it
+        self.pg_snapshot: Any = None
+        #: settings ``set_config(name, value, ...)`` calls of the statement change (in order)
+        self.pg_changes: list[tuple[str, str]] = []
 
     def for_text(self, sql: str) -> Self:
         """A binder for another SQL text (a view's) sharing this one's column ids and state."""

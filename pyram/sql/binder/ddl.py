@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 #: Turns a bound CHECK expression over a table's fields into a predicate over a row dict.
-CheckCompiler = Callable[[px.Expr, tuple[px.Field, ...]], Callable[[Any], object]]
+CheckCompiler = Callable[[px.PlanExpr, tuple[px.Field, ...]], Callable[[Any], object]]
 
 _ON_DELETE: dict[ddl.ForeignKeyAction, OnDelete] = {
     ddl.ForeignKeyAction.CASCADE: "cascade",
@@ -133,7 +133,7 @@ class DdlBinder(DmlBinder):
 
     def _define(self, stmt: ddl.CreateTable) -> TableSchema:
         decls: list[ColumnDecl] = []
-        checks: list[tuple[str, ast.Expr, str]] = []
+        checks: list[tuple[str, ast.SqlExpr, str]] = []
         rowid = None
         for column in stmt.columns:
             decl, column_checks, is_rowid = self._column(stmt, column)
@@ -185,14 +185,14 @@ class DdlBinder(DmlBinder):
 
     def _column(
         self, stmt: ddl.CreateTable, column: ddl.ColumnDef
-    ) -> tuple[ColumnDecl, list[tuple[str, ast.Expr, str]], bool]:
+    ) -> tuple[ColumnDecl, list[tuple[str, ast.SqlExpr, str]], bool]:
         where = f"table {stmt.name}, column {column.name}"
         dtype = column_type(column.type, where)
         nullable, primary, unique, is_rowid = True, False, False, False
         default: Any = NO_DEFAULT
         factory = None
         references = None
-        checks: list[tuple[str, ast.Expr, str]] = []
+        checks: list[tuple[str, ast.SqlExpr, str]] = []
         for c in column.constraints:
             if isinstance(c, ddl.PrimaryKeyConstraint):
                 primary, nullable = True, False
@@ -215,7 +215,7 @@ class DdlBinder(DmlBinder):
         decl = ColumnDecl(schema, primary_key=primary, unique=unique, references=references)
         return decl, checks, is_rowid
 
-    def _default(self, e: ast.Expr, dtype: Any, where: str) -> tuple[Any, Any]:
+    def _default(self, e: ast.SqlExpr, dtype: Any, where: str) -> tuple[Any, Any]:
         if isinstance(e, ast.CurrentTimeLiteral):
             return NO_DEFAULT, SQL_TIME_DEFAULTS[e.kind.upper()]
         bound = self.value(e, ExprCtx(Scope()))
@@ -257,7 +257,7 @@ class DdlBinder(DmlBinder):
         return tuple(out)
 
     def bind_checks(
-        self, schema: TableSchema, checks: list[tuple[str, ast.Expr, str]]
+        self, schema: TableSchema, checks: list[tuple[str, ast.SqlExpr, str]]
     ) -> list[CheckConstraint]:
         """CHECK constraints of ``schema`` from (name, condition, its SQL text) triples."""
         if self.compile_check is None:

@@ -16,7 +16,7 @@ from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.sql import ast
 from pyram.sql.binder.base import CteDef
-from pyram.sql.binder.expressions import ExprCtx, text_as
+from pyram.sql.binder.expressions import ExprCtx
 from pyram.sql.binder.scope import Scope
 from pyram.sql.binder.select import SelectBinder
 from pyram.types import DataType
@@ -26,13 +26,13 @@ __all__ = ["DmlBinder"]
 _ABORTING = (None, ast.ConflictAction.ABORT, ast.ConflictAction.FAIL, ast.ConflictAction.ROLLBACK)
 
 
-def written_literal(e: ast.Expr, value: Any, dtype: DataType) -> Any:
+def written_literal(e: ast.SqlExpr, value: Any, dtype: DataType) -> Any:
     """A literal as the value a column of ``dtype`` stores, read the way SQL text means it:
     ``'2024-01-31'`` into a DATE column is that date, ``1.5`` into a DECIMAL column is exactly
     1.5, ``TRUE``/``1``/``0`` into a BOOLEAN column a bool. Anything else stays as written (and
     is refused by the type check when it does not fit)."""
     if isinstance(value, str) and dtype.family not in ("text", "json"):
-        converted = text_as(dtype, value)
+        converted = dtype.from_sql_text(value)  # the type reads its own SQL text
         return value if converted is None else converted
     if dtype.name == "DECIMAL" and isinstance(e, ast.RealLiteral):
         return Decimal(e.text)
@@ -56,7 +56,9 @@ class DmlBinder(SelectBinder):
         )
 
     # ------------------------------------------------------------------ typing of written values
-    def written_value(self, e: ast.Expr, dtype: DataType, ctx: ExprCtx, column: str) -> px.Expr:
+    def written_value(
+        self, e: ast.SqlExpr, dtype: DataType, ctx: ExprCtx, column: str
+    ) -> px.PlanExpr:
         """A value written to a column of type ``dtype``: strictly checked against it."""
         # a truth value goes into a BOOLEAN column as it is, elsewhere as SQLite's 1/0
         bound = self.expr(e, ctx) if dtype.family == "boolean" else self.value(e, ctx)
@@ -202,7 +204,7 @@ class DmlBinder(SelectBinder):
             plan: pn.Plan = scan
             if stmt.where is not None:
                 plan = self.b.filter(plan, self.cond(stmt.where, ctx))
-            assignments: list[tuple[str, px.Expr]] = []
+            assignments: list[tuple[str, px.PlanExpr]] = []
             for a in stmt.assignments:
                 (name,) = self._target_columns(schema, (a.column,), a.offset)
                 dtype = schema.column(name).dtype

@@ -12,15 +12,12 @@ an error: stored values are strictly typed and never silently coerced.
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from collections.abc import Callable, Collection
-from decimal import Decimal, InvalidOperation
 from typing import Any, TypeGuard
 
 import attrs
 
-from pyram.errors import ProgrammingError
+from pyram.errors import DataError, ProgrammingError
 from pyram.functions import is_aggregate
 from pyram.functions.sql_numeric import text_operand, text_remainder_operand
 from pyram.functions.window import is_window_function
@@ -30,10 +27,12 @@ from pyram.plan import nodes as pn
 from pyram.plan.builder import CHAIN_MIN_TERMS
 from pyram.sql import ast
 from pyram.sql.binder.base import BinderBase, parameter_key
+from pyram.sql.binder.in_lists import bind_in_values
+from pyram.sql.binder.pg_bind import pg_cast, pg_function
 from pyram.sql.binder.scope import Alias, Ambiguous, Scope
-from pyram.types import BOOLEAN, DATE, INTEGER, NULLTYPE, REAL, TEXT, TIME, TIMESTAMP, DataType
+from pyram.types import BOOLEAN, INTEGER, NULLTYPE, REAL, TEXT, DataType, type_from_sql_name
 
-__all__ = ["ExprBinder", "ExprCtx", "is_aggregate_call", "text_as"]
+__all__ = ["ExprBinder", "ExprCtx", "is_aggregate_call"]
 
 _I64_MAX = 2**63 - 1
 
@@ -80,11 +79,11 @@ _CAST_TYPES: dict[str, DataType] = {
 }
 
 #: a chain's operators and its operands (one more than operators)
-_Chain = tuple[list[ast.BinaryOp], list[ast.Expr]]
+_Chain = tuple[list[ast.BinaryOp], list[ast.SqlExpr]]
 
 #: A replacement for whole subexpressions (used after GROUP BY: groups and aggregates become
 #: columns of the aggregate's output); returns None for expressions it does not replace.
-Hook = Callable[[ast.Expr], px.Expr | None]
+Hook = Callable[[ast.SqlExpr], px.PlanExpr | None]
 
 
 @attrs.frozen
@@ -95,34 +94,18 @@ class ExprCtx:
     hook: Hook | None = None
 
 
-def _is_truth(expr: px.Expr) -> bool:
+def _is_truth(expr: px.PlanExpr) -> bool:
     """A computed truth value (not a stored BOOLEAN column)."""
     return expr.dtype is BOOLEAN and not isinstance(expr, px.ColumnRef | px.Literal_ | px.Param)
 
 
-def text_as(dtype: DataType, text: str) -> Any:
-    """A text literal read as a value of ``dtype`` (affinity), or None when it does not fit."""
+def _own_type(name: str) -> DataType | None:
+    """A column type with no SQLite CAST affinity (DATE, UUID, INTERVAL ...), or None."""
     try:
-        if dtype.name == "INTEGER":
-            number = float(text) if any(c in text for c in ".eE") else int(text)
-            return int(number) if isinstance(number, float) and number.is_integer() else number
-        if dtype.name == "REAL":
-            return float(text)
-        if dtype.name == "DECIMAL":
-            return Decimal(text.strip())
-        if dtype.family == "boolean":
-            return {"true": True, "false": False, "1": True, "0": False}.get(text.lower())
-        if dtype is DATE:
-            return dt.date.fromisoformat(text)
-        if dtype is TIMESTAMP or dtype.name == "TIMESTAMPTZ":
-            return dt.datetime.fromisoformat(text)
-        if dtype is TIME:
-            return dt.time.fromisoformat(text)
-        if dtype.name == "UUID":
-            return uuid.UUID(text)
-    except (ValueError, InvalidOperation):
+        found = type_from_sql_name(name)
+    except ProgrammingError:
         return None
-    return None
+    return None if found.family in ("numeric", "text", "blob", "boolean") else found
 
 
 class ExprBinder(BinderBase):
@@ -135,28 +118,31 @@ class ExprBinder(BinderBase):
         """Bind a subquery (implemented by the select binder)."""
         raise NotImplementedError
 
-    def outer_aggregate(self, e: ast.FunctionCall, ctx: ExprCtx) -> px.Expr | None:
+    def outer_aggregate(self, e: ast.FunctionCall, ctx: ExprCtx) -> px.PlanExpr | None:
         """An aggregate call belonging to an outer query, as a value here (implemented by the
         grouping binder); None when it is not one."""
         return None
 
     # ------------------------------------------------------------------ contexts
-    def value(self, e: ast.Expr, ctx: ExprCtx) -> px.Expr:
+    def value(self, e: ast.SqlExpr, ctx: ExprCtx) -> px.PlanExpr:
         """Bind ``e`` where a value is wanted (a truth value becomes the integer 1 or 0)."""
         bound = self.expr(e, ctx)
         return self.as_value(bound)
 
-    def as_value(self, bound: px.Expr) -> px.Expr:
-        """A computed truth value as SQLite's integer 1/0 (NULL stays NULL)."""
+    def as_value(self, bound: px.PlanExpr) -> px.PlanExpr:
+        """A computed truth value as SQLite's integer 1/0 (NULL stays NULL); PostgreSQL's
+        dialect keeps it boolean."""
+        if self.pg is not None:
+            return bound
         return px.Cast(bound, INTEGER) if _is_truth(bound) else bound
 
-    def cond(self, e: ast.Expr, ctx: ExprCtx) -> px.Expr:
+    def cond(self, e: ast.SqlExpr, ctx: ExprCtx) -> px.PlanExpr:
         """Bind ``e`` where a condition is wanted (a number is true when non-zero)."""
         bound = self.expr(e, ctx)
         with self.at(e):
             return self.as_condition(bound)
 
-    def as_condition(self, bound: px.Expr) -> px.Expr:
+    def as_condition(self, bound: px.PlanExpr) -> px.PlanExpr:
         """SQLite truthiness: numbers compare with 0, text is read as a number first."""
         family = bound.dtype.family
         if family == "null" and not isinstance(bound, px.Literal_):
@@ -171,14 +157,14 @@ class ExprBinder(BinderBase):
             return self.b.compare("!=", px.Cast(bound, REAL), self.b.literal(0.0))
         raise ProgrammingError(f"a condition must be boolean or a number, not {bound.dtype.name}")
 
-    def numeric(self, bound: px.Expr) -> px.Expr:
+    def numeric(self, bound: px.PlanExpr) -> px.PlanExpr:
         """An operand of arithmetic: truth values are 1/0."""
         if bound.dtype.family == "boolean":
             return px.Cast(bound, INTEGER)
         return bound
 
     # ------------------------------------------------------------------ dispatch
-    def expr(self, e: ast.Expr, ctx: ExprCtx) -> px.Expr:
+    def expr(self, e: ast.SqlExpr, ctx: ExprCtx) -> px.PlanExpr:
         """Bind one expression; errors point at the innermost node that failed."""
         if ctx.hook is not None:
             replaced = ctx.hook(e)
@@ -195,7 +181,7 @@ class ExprBinder(BinderBase):
         finally:
             self.depth -= 1
 
-    def _expr(self, e: ast.Expr, ctx: ExprCtx) -> px.Expr:
+    def _expr(self, e: ast.SqlExpr, ctx: ExprCtx) -> px.PlanExpr:
         b = self.b
         if isinstance(e, ast.ColumnRef):
             return self.column(e, ctx.scope)
@@ -208,8 +194,9 @@ class ExprBinder(BinderBase):
         if isinstance(e, ast.NullLiteral):
             return b.literal(None)
         if isinstance(e, ast.BooleanLiteral):
-            return b.literal(int(e.value))
-        if isinstance(e, ast.Parameter):
+            # PostgreSQL's dialect has a boolean type; SQLite's TRUE is the integer 1
+            return b.literal(e.value if self.pg is not None else int(e.value))
+        if isinstance(e, ast.Param):
             return b.param(parameter_key(e))
         if isinstance(e, ast.Unary):
             return self._unary(e, ctx)
@@ -225,6 +212,8 @@ class ExprBinder(BinderBase):
             return b.between(arg, low, high, e.negated)
         if isinstance(e, ast.InList):
             return self._in_list(e, ctx)
+        if isinstance(e, ast.InValues):
+            return bind_in_values(self, e, ctx)
         if isinstance(e, ast.InSelect):
             plan = self.bind_subquery(e.select, ctx.scope)
             return b.in_subquery(self.value(e.operand, ctx), plan, e.negated)
@@ -258,7 +247,7 @@ class ExprBinder(BinderBase):
             raise ProgrammingError(f"{e.kind} is only supported as a column DEFAULT")
         raise ProgrammingError(f"cannot use {type(e).__name__} here")  # pragma: no cover
 
-    def column(self, e: ast.ColumnRef, scope: Scope) -> px.Expr:
+    def column(self, e: ast.ColumnRef, scope: Scope) -> px.PlanExpr:
         """A column reference resolved in ``scope`` (then outer scopes)."""
         try:
             field = scope.resolve(e.name, e.table)
@@ -274,7 +263,7 @@ class ExprBinder(BinderBase):
         return self.b.column(field)
 
     # ------------------------------------------------------------------ operators
-    def _unary(self, e: ast.Unary, ctx: ExprCtx) -> px.Expr:
+    def _unary(self, e: ast.Unary, ctx: ExprCtx) -> px.PlanExpr:
         if e.op is ast.UnaryOp.NOT:
             return self.b.not_(self.cond(e.operand, ctx))
         operand = self.numeric(self.value(e.operand, ctx))
@@ -296,7 +285,7 @@ class ExprBinder(BinderBase):
         """The operators and operands of the left-associative chain ``e`` (``a op b op c``),
         read in a loop; longer than SQLite's depth limit is an error, as in SQLite."""
         chain_ops, rights = [], []
-        node: ast.Expr = e
+        node: ast.SqlExpr = e
         while isinstance(node, ast.Binary) and node.op in ops:
             chain_ops.append(node.op)
             rights.append(node.right)
@@ -307,7 +296,7 @@ class ExprBinder(BinderBase):
             )
         return chain_ops[::-1], [node, *rights[::-1]]
 
-    def _binary(self, e: ast.Binary, ctx: ExprCtx) -> px.Expr:
+    def _binary(self, e: ast.Binary, ctx: ExprCtx) -> px.PlanExpr:
         b, op = self.b, e.op
         if op is ast.BinaryOp.AND or op is ast.BinaryOp.OR:
             _, operands = self._chain(e, (op,))
@@ -345,8 +334,8 @@ class ExprBinder(BinderBase):
         raise ProgrammingError(f"operator {op.value} is not supported")
 
     def _arith_chain(
-        self, ops: list[ast.BinaryOp], operands: list[ast.Expr], ctx: ExprCtx
-    ) -> px.Expr:
+        self, ops: list[ast.BinaryOp], operands: list[ast.SqlExpr], ctx: ExprCtx
+    ) -> px.PlanExpr:
         """A long chain as one flat node, each operand read as the binary form reads it."""
         if ops[0] is ast.BinaryOp.CONCAT:
             args = [self._as_text(self.value(x, ctx)) for x in operands]
@@ -358,7 +347,9 @@ class ExprBinder(BinderBase):
         args = [self._arith_operand(x, r) for x, r in zip(bound, remainders, strict=True)]
         return self.b.arith_chain([_ARITH[o] for o in ops], args)
 
-    def _untyped_pair(self, left: px.Expr, right: px.Expr) -> tuple[px.Expr, px.Expr]:
+    def _untyped_pair(
+        self, left: px.PlanExpr, right: px.PlanExpr
+    ) -> tuple[px.PlanExpr, px.PlanExpr]:
         """A number literal next to an untyped parameter (``? + 1``) leaves it untyped, as
         SQLite would: any number may come (2.5 + 1 is 3.5)."""
         for param, literal in ((left, right), (right, left)):
@@ -372,7 +363,7 @@ class ExprBinder(BinderBase):
                 return (param, untyped) if param is left else (untyped, param)
         return left, right
 
-    def _arith_operand(self, bound: px.Expr, remainder: bool = False) -> px.Expr:
+    def _arith_operand(self, bound: px.PlanExpr, remainder: bool = False) -> px.PlanExpr:
         bound = self.numeric(bound)
         if bound.dtype.family != "text":
             return bound
@@ -382,14 +373,14 @@ class ExprBinder(BinderBase):
             return self.b.literal(read(bound.value))
         return self.b.to_number(bound, "REMAINDER_OPERAND" if remainder else "OPERAND")
 
-    def _int_operand(self, bound: px.Expr) -> px.Expr:
+    def _int_operand(self, bound: px.PlanExpr) -> px.PlanExpr:
         """An operand of a bitwise operator: SQLite reads text by its integer prefix."""
         bound = self.numeric(bound)
         if bound.dtype.family == "text":
             return self.b.cast(bound, INTEGER)
         return bound
 
-    def _as_text(self, bound: px.Expr) -> px.Expr:
+    def _as_text(self, bound: px.PlanExpr) -> px.PlanExpr:
         if isinstance(bound, px.Param) and bound.dtype is NULLTYPE:
             # SQLite renders any value as text here (:p || 'x' with 0 is '0x'): the value is
             # converted when the statement runs, so the prepared plan fits every value
@@ -398,7 +389,9 @@ class ExprBinder(BinderBase):
             return bound
         return px.Cast(self.numeric(bound), TEXT)
 
-    def _truth_test(self, operand: ast.Expr, want: bool, negated: bool, ctx: ExprCtx) -> px.Expr:
+    def _truth_test(
+        self, operand: ast.SqlExpr, want: bool, negated: bool, ctx: ExprCtx
+    ) -> px.PlanExpr:
         """``x IS [NOT] TRUE/FALSE``: SQLite's truth test, never NULL (``NULL IS TRUE`` and
         ``NULL IS FALSE`` are 0; ``2 IS TRUE`` is 1, unlike ``2 IS 1``)."""
         b = self.b
@@ -410,7 +403,7 @@ class ExprBinder(BinderBase):
             return b.or_(b.is_null(bound), b.not_(test))
         return b.and_(b.is_null(bound, negated=True), test)
 
-    def _is(self, left: px.Expr, right: px.Expr, negated: bool) -> px.Expr:
+    def _is(self, left: px.PlanExpr, right: px.PlanExpr, negated: bool) -> px.PlanExpr:
         """``a IS b``: equality where NULL equals NULL (never NULL itself)."""
         b = self.b
         if isinstance(right, px.Literal_) and right.value is None:
@@ -425,7 +418,9 @@ class ExprBinder(BinderBase):
         )
         return b.not_(same) if negated else same
 
-    def _operands(self, left: ast.Expr, right: ast.Expr, ctx: ExprCtx) -> tuple[px.Expr, px.Expr]:
+    def _operands(
+        self, left: ast.SqlExpr, right: ast.SqlExpr, ctx: ExprCtx
+    ) -> tuple[px.PlanExpr, px.PlanExpr]:
         """Bind two compared operands; a literal takes the other side's type when it fits."""
         bound_left = self.value(left, ctx)
         bound_right = self._operand_like(bound_left, right, ctx)
@@ -433,13 +428,13 @@ class ExprBinder(BinderBase):
             bound_left = self._literal_like(bound_right, bound_left)
         return bound_left, bound_right
 
-    def _operand_like(self, other: px.Expr, e: ast.Expr, ctx: ExprCtx) -> px.Expr:
+    def _operand_like(self, other: px.PlanExpr, e: ast.SqlExpr, ctx: ExprCtx) -> px.PlanExpr:
         bound = self.value(e, ctx)
         if isinstance(bound, px.Literal_) and not isinstance(other, px.Literal_):
             return self._literal_like(other, bound)
         return bound
 
-    def _literal_like(self, other: px.Expr, literal: px.Literal_) -> px.Expr:
+    def _literal_like(self, other: px.PlanExpr, literal: px.Literal_) -> px.PlanExpr:
         """Apply ``other``'s type to a literal (SQLite affinity), keeping it when nothing fits."""
         target, value = other.dtype, literal.value
         if value is None or target is NULLTYPE or target.family == literal.dtype.family:
@@ -452,7 +447,7 @@ class ExprBinder(BinderBase):
             except ProgrammingError:
                 return literal
         if isinstance(value, str):
-            converted = text_as(target, value)
+            converted = target.from_sql_text(value)
             if converted is not None:
                 return self.b.literal(converted, target)
             return literal
@@ -460,24 +455,30 @@ class ExprBinder(BinderBase):
             return self.b.literal(str(value))
         return literal
 
-    def _unify_truth(self, *operands: px.Expr) -> list[px.Expr]:
+    def _unify_truth(self, *operands: px.PlanExpr) -> list[px.PlanExpr]:
         """Truth values next to numbers become 1/0 (``(a > b) = 1``)."""
         families = {o.dtype.family for o in operands}
         if "boolean" in families and "numeric" in families:
             return [self.numeric(o) for o in operands]
         return list(operands)
 
-    def _in_list(self, e: ast.InList, ctx: ExprCtx) -> px.Expr:
+    def _in_list(self, e: ast.InList, ctx: ExprCtx) -> px.PlanExpr:
         arg = self.value(e.operand, ctx)
         if not e.items:
             # SQLite: x IN () is 0 and x NOT IN () 1, even for NULL x (a parameter in x still
             # takes a value: the statement declares it, see Binder.parameters)
             return self.b.literal(int(e.negated))
-        items = [self._operand_like(arg, item, ctx) for item in e.items]
-        unified = self._unify_truth(arg, *items)
-        return self.b.in_list(unified[0], unified[1:], e.negated)
+        return self.in_items(arg, [self.value(item, ctx) for item in e.items], e.negated)
 
-    def _like(self, e: ast.Like, ctx: ExprCtx) -> px.Expr:
+    def in_items(self, arg: px.PlanExpr, items: list[px.PlanExpr], negated: bool) -> px.PlanExpr:
+        """``arg [NOT] IN (items)`` over bound items: a literal item takes ``arg``'s type
+        when it fits (as in a comparison), truth values meet numbers as 1/0."""
+        if not isinstance(arg, px.Literal_):
+            items = [self._literal_like(arg, i) if isinstance(i, px.Literal_) else i for i in items]
+        unified = self._unify_truth(arg, *items)
+        return self.b.in_list(unified[0], unified[1:], negated)
+
+    def _like(self, e: ast.Like, ctx: ExprCtx) -> px.PlanExpr:
         if e.op not in ("LIKE", "GLOB"):
             raise ProgrammingError(f"{e.op} is not supported")
         escape = None
@@ -489,7 +490,7 @@ class ExprBinder(BinderBase):
         pattern = self._as_text(self.value(e.pattern, ctx))
         return self.b.like(arg, pattern, e.negated, e.op == "GLOB", escape)
 
-    def _case(self, e: ast.Case, ctx: ExprCtx) -> px.Expr:
+    def _case(self, e: ast.Case, ctx: ExprCtx) -> px.PlanExpr:
         whens = []
         operand = None if e.operand is None else self.value(e.operand, ctx)
         for when in e.whens:
@@ -509,24 +510,41 @@ class ExprBinder(BinderBase):
             default = None if default is None else self.numeric(default)
         return self.b.case(whens, default)
 
-    def _cast(self, e: ast.Cast, ctx: ExprCtx) -> px.Expr:
+    def _cast(self, e: ast.Cast, ctx: ExprCtx) -> px.PlanExpr:
         arg = self.numeric(self.value(e.operand, ctx))
         name = e.type.name.upper().split("(")[0].strip()
+        if self.pg is not None:
+            reg = pg_cast(self, name, arg)
+            if reg is not None:
+                return reg
         target = _CAST_TYPES.get(name)
         if target is None and name in ("NUMERIC", "DECIMAL"):
             # SQLite's NUMERIC: numbers unchanged, text INTEGER or REAL by its content
             if arg.dtype.family == "text":
                 return self.b.to_number(arg, "NUMERIC")
             target = INTEGER if arg.dtype.name in ("INTEGER", "NULL") else REAL
-        if target is None and "INT" in name:
+        if target is None and _own_type(name) is not None:
+            return self._cast_text_literal(arg, e.type.name)
+        if target is None and "INT" in name:  # SQLite's affinity rule (not INTERVAL: above)
             target = INTEGER
         if target is None and name == "BLOB":
             target = self.b.literal(b"").dtype
         if target is None:
-            raise ProgrammingError(f"CAST to {e.type.name} is not supported")
+            return self._cast_text_literal(arg, e.type.name)
         return self.b.cast(arg, target)
 
-    def _function(self, e: ast.FunctionCall, ctx: ExprCtx) -> px.Expr:
+    def _cast_text_literal(self, arg: px.PlanExpr, type_name: str) -> px.PlanExpr:
+        """``CAST('1 day' AS INTERVAL)``, ``CAST('2024-01-31' AS DATE)``: a text literal read
+        by the target type's own SQL text reader (types without a SQLite cast)."""
+        target = _own_type(type_name)
+        if target is not None and isinstance(arg, px.Literal_) and isinstance(arg.value, str):
+            value = target.from_sql_text(arg.value)
+            if value is None:
+                raise DataError(f"cannot read {arg.value!r} as {target.name}")
+            return self.b.literal(value, target)
+        raise ProgrammingError(f"CAST to {type_name} is not supported")
+
+    def _function(self, e: ast.FunctionCall, ctx: ExprCtx) -> px.PlanExpr:
         nargs = 0 if e.star else len(e.args)
         if e.over is not None or is_window_function(e.name):
             # a window function the select list's window hook did not take: WHERE, GROUP BY,
@@ -542,6 +560,10 @@ class ExprBinder(BinderBase):
         if e.filter is not None:
             raise ProgrammingError(f"FILTER may not be used with non-aggregate {e.name}()")
         args = [self.numeric(self.value(a, ctx)) for a in e.args]
+        if self.pg is not None:
+            bound = pg_function(self, e.name, args)
+            if bound is not None:
+                return bound
         return self.b.func(e.name, args)
 
     def aggregate_call(self, e: ast.FunctionCall, ctx: ExprCtx) -> px.AggCall:
@@ -591,10 +613,10 @@ def children(node: Any) -> list[Any]:
     out: list[Any] = []
     for field in attrs.fields(type(node)):
         value = getattr(node, field.name)
-        if isinstance(value, ast.Expr | ast.When):
+        if isinstance(value, ast.SqlExpr | ast.When):
             out.append(value)
         elif isinstance(value, tuple):
-            out.extend(v for v in value if isinstance(v, ast.Expr | ast.When))
+            out.extend(v for v in value if isinstance(v, ast.SqlExpr | ast.When))
         elif isinstance(value, ast.WindowDef):
             out.extend(value.partition_by)
             out.extend(term.expr for term in value.order_by)

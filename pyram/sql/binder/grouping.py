@@ -32,7 +32,7 @@ __all__ = ["GroupingBinder", "has_subquery"]
 class GroupingBinder(ExprBinder):
     """Binds the grouping part of a SELECT."""
 
-    def item_expr(self, item: Item, ctx: ExprCtx) -> px.Expr:
+    def item_expr(self, item: Item, ctx: ExprCtx) -> px.PlanExpr:
         """Bind a select-list item (implemented by the select binder)."""
         raise NotImplementedError
 
@@ -44,7 +44,9 @@ class GroupingBinder(ExprBinder):
                 found.setdefault(item.name.lower(), Alias(item.expr, ctx, ctx.scope))
         return found
 
-    def _group_exprs(self, core: ast.SelectCore, ctx: ExprCtx, items: list[Item]) -> list[px.Expr]:
+    def _group_exprs(
+        self, core: ast.SelectCore, ctx: ExprCtx, items: list[Item]
+    ) -> list[px.PlanExpr]:
         groups = []
         scope = ctx.scope
         for index, e in enumerate(core.group_by):
@@ -87,7 +89,7 @@ class GroupingBinder(ExprBinder):
             stack.extend(children(node))
         return min(depths, default=0)
 
-    def outer_aggregate(self, e: ast.FunctionCall, ctx: ExprCtx) -> px.Expr | None:
+    def outer_aggregate(self, e: ast.FunctionCall, ctx: ExprCtx) -> px.PlanExpr | None:
         depth = self._owner_depth(e, ctx.scope)
         if depth == 0:
             return None
@@ -143,7 +145,7 @@ class GroupingBinder(ExprBinder):
                 calls.append(call)
         # named as the DSL names them, so both front ends give one plan
         names = [
-            g.name if isinstance(g, px.ColumnRef | px.FuncCall) else f"group{i + 1}"
+            g.name if isinstance(g, px.ColumnRef | px.FunctionCall) else f"group{i + 1}"
             for i, g in enumerate(groups)
         ]
         names += [c.name for c in calls]
@@ -164,7 +166,7 @@ class GroupingBinder(ExprBinder):
         sources: list[ast.Node],
         items: list[Item],
         scope: Scope,
-        groups: list[px.Expr],
+        groups: list[px.PlanExpr],
     ) -> dict[int, px.Field]:
         """Columns of this level used outside aggregates and not grouped, by column id.
 
@@ -195,7 +197,7 @@ class _GroupHook:
         binder: GroupingBinder,
         ctx: ExprCtx,
         plan: pn.Aggregate,
-        groups: list[tuple[px.Expr, px.Field]],
+        groups: list[tuple[px.PlanExpr, px.Field]],
         aggregates: dict[int, px.Field],
         calls: dict[px.AggCall, px.Field],
     ) -> None:
@@ -208,7 +210,7 @@ class _GroupHook:
         self.bare: dict[int, px.Field] = {}
         self.extra: dict[px.AggCall, px.Field] = {}
 
-    def __call__(self, e: ast.Expr) -> px.Expr | None:
+    def __call__(self, e: ast.SqlExpr) -> px.PlanExpr | None:
         binder = self.binder
         if is_aggregate_call(e):
             field = self.aggregates.get(id(e))
@@ -259,7 +261,7 @@ class _GroupHook:
         )
         return _replace(plan, self.plan, full)
 
-    def _group_of(self, e: ast.Expr) -> px.Field | None:
+    def _group_of(self, e: ast.SqlExpr) -> px.Field | None:
         if has_subquery(e):
             return None
         try:
@@ -284,7 +286,7 @@ _NOT_GROUPED = (
     ast.RealLiteral,
     ast.StringLiteral,
     ast.NullLiteral,
-    ast.Parameter,
+    ast.Param,
     ast.BooleanLiteral,
     ast.BlobLiteral,
 )

@@ -24,7 +24,7 @@ class Item:
     """One select-list entry after ``*`` expansion: an expression or a field, and its name."""
 
     name: str
-    expr: ast.Expr | None = None
+    expr: ast.SqlExpr | None = None
     field: px.Field | None = None
     offset: int = 0
     #: named with AS (only such names are aliases for WHERE, GROUP BY, ORDER BY ...)
@@ -41,7 +41,7 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def position_of(e: ast.Expr) -> int | None:
+def position_of(e: ast.SqlExpr) -> int | None:
     """The select-list position a GROUP BY / ORDER BY term names: an integer literal under any
     signs (SQLite reads ``+2`` as 2 and ``-1`` as a position, out of range), else None."""
     if isinstance(e, ast.IntegerLiteral):

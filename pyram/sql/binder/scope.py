@@ -74,7 +74,7 @@ class Source:
 class Alias:
     """A select-list alias as a name: its expression and the context to bind it in."""
 
-    expr: ast.Expr
+    expr: ast.SqlExpr
     #: the :class:`~pyram.sql.binder.expressions.ExprCtx` of the clause naming it
     ctx: Any
     scope: Scope

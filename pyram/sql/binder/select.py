@@ -147,7 +147,7 @@ class SelectBinder(SourceBinder, GroupingBinder, WindowBinder):
             plan = self.values_plan(rows, names)
         return BoundSelect(plan, names)
 
-    def values_plan(self, rows: list[tuple[px.Expr, ...]], names: tuple[str, ...]) -> pn.Values:
+    def values_plan(self, rows: list[tuple[px.PlanExpr, ...]], names: tuple[str, ...]) -> pn.Values:
         """A VALUES node; each column takes the type of its first non-NULL value."""
         dtypes: list[DataType] = []
         for i in range(len(names)):
@@ -283,7 +283,7 @@ class SelectBinder(SourceBinder, GroupingBinder, WindowBinder):
                 )
         return items
 
-    def item_expr(self, item: Item, ctx: ExprCtx) -> px.Expr:
+    def item_expr(self, item: Item, ctx: ExprCtx) -> px.PlanExpr:
         if item.expr is not None:
             return self.value(item.expr, ctx)
         assert item.field is not None
@@ -314,7 +314,7 @@ class SelectBinder(SourceBinder, GroupingBinder, WindowBinder):
         self,
         index: int,
         term: ast.OrderingTerm,
-        exprs: list[px.Expr],
+        exprs: list[px.PlanExpr],
         items: list[Item],
         ctx: ExprCtx,
     ) -> px.SortKey:
@@ -326,10 +326,10 @@ class SelectBinder(SourceBinder, GroupingBinder, WindowBinder):
         self,
         index: int,
         term: ast.OrderingTerm,
-        exprs: list[px.Expr],
+        exprs: list[px.PlanExpr],
         items: list[Item],
         ctx: ExprCtx,
-    ) -> tuple[int | px.Expr, bool, bool | None]:
+    ) -> tuple[int | px.PlanExpr, bool, bool | None]:
         """An ORDER BY term of a DISTINCT query: a select-list position, else the expression
         (SQLite sorts by its value in the first row of each distinct row)."""
         target = self._order_target(index, term, items)

@@ -15,6 +15,7 @@ from pyram.sql.binder.affinity import apply_real_affinity
 from pyram.sql.binder.base import CteDef
 from pyram.sql.binder.expressions import ExprBinder, ExprCtx, children
 from pyram.sql.binder.items import BoundSelect
+from pyram.sql.binder.pg_bind import is_constant, pg_table, pg_table_function
 from pyram.sql.binder.scope import Ambiguous, Scope, Source
 from pyram.sql.binder.system import (
     INTROSPECTION_PRAGMAS,
@@ -64,8 +65,15 @@ class SourceBinder(ExprBinder):
     def _table(self, item: ast.TableRef, scope: Scope) -> pn.Plan:
         qualifier = item.alias or item.name
         cte = self.find_cte(item.name) if item.schema is None else None
+        if item.as_of is not None:
+            return self._past_table(item, qualifier, scope, cte is not None)
         if cte is not None:
             return self._cte(cte, item, qualifier, scope)
+        if self.pg is not None:
+            with self.at(item):
+                pg = pg_table(self, item.schema, item.name)
+            if pg is not None:
+                return self.system_source(pg, qualifier, scope, item.offset)
         if item.name.lower() in SYSTEM_TABLES and self.catalog.find_table(item.name) is None:
             self.check_schema_name(item.schema, item.offset)
             table = schema_table(self.catalog, item.name)
@@ -81,25 +89,58 @@ class SourceBinder(ExprBinder):
             raise self.error(f"table {qualifier} appears twice: give one an alias", item.offset)
         return scan
 
+    def _past_table(self, item: ast.TableRef, qualifier: str, scope: Scope, cte: bool) -> pn.Plan:
+        """``t FOR SYSTEM_TIME AS OF point``: a scan of a stored table's history; the point is
+        a constant commit stamp (integer) or time (text)."""
+        assert item.as_of is not None
+        if cte or self.catalog.find_view(item.name) is not None:
+            raise self.error(
+                f"FOR SYSTEM_TIME applies to stored tables, not to {item.name}", item.offset
+            )
+        value = self.value(item.as_of, ExprCtx(Scope(None)))
+        point = value.value if isinstance(value, px.Literal_) else None
+        if isinstance(point, bool) or not isinstance(point, int | str):
+            raise self.error(
+                "FOR SYSTEM_TIME AS OF takes a constant time text or commit stamp",
+                item.as_of.offset,
+            )
+        schema = self.table_schema(item.name, item.offset)
+        scan = attrs.evolve(self.b.scan(schema, item.alias), as_of=point)
+        if scope.add(qualifier, scan.fields) is not None:
+            raise self.error(f"table {qualifier} appears twice: give one an alias", item.offset)
+        return scan
+
     # ------------------------------------------------------------------ SQLite's catalogue
     def check_schema_name(self, schema: str | None, offset: int) -> None:
-        """Only the ``main`` database (and the always empty ``temp``) exist."""
+        """Only the ``main`` database (and the always empty ``temp``) exist; PostgreSQL's
+        dialect calls it ``public``."""
+        if self.pg is not None and schema is not None and schema.lower() == "public":
+            return
         if schema is not None and schema.lower() not in ("main", "temp"):
             raise self.error(f"unknown database {schema}", offset)
 
     def system_source(
-        self, table: SystemTable, qualifier: str, scope: Scope, offset: int
+        self, table: SystemTable | pn.Values, qualifier: str, scope: Scope, offset: int
     ) -> pn.Plan:
         """A virtual catalogue table in FROM (the statement now reads the catalogue)."""
         self.catalog_reads.add(qualifier.lower())
-        plan = system_values(self.b, table)
+        plan = table if isinstance(table, pn.Values) else system_values(self.b, table)
         fields = [attrs.evolve(f, table=qualifier) for f in plan.out]
         if scope.add(qualifier, fields) is not None:
             raise self.error(f"table {qualifier} appears twice: give one an alias", offset)
         return attrs.evolve(plan, out=tuple(fields))
 
     def _table_function(self, item: ast.TableFunctionRef, scope: Scope) -> pn.Plan:
-        """``pragma_<name>(arg)``: an introspection pragma as a table."""
+        """``pragma_<name>(arg)``: an introspection pragma as a table (and PostgreSQL's
+        set-returning functions in its dialect)."""
+        if self.pg is not None:
+            bound = [
+                self.value(a, ExprCtx(Scope(None))) if is_constant(a) else None for a in item.args
+            ]
+            with self.at(item):
+                values = pg_table_function(self, item, bound)
+            if values is not None:
+                return self.system_source(values, item.alias or item.name, scope, item.offset)
         name = item.name.lower().removeprefix("pragma_")
         if not item.name.lower().startswith("pragma_") or name not in INTROSPECTION_PRAGMAS:
             raise self.error(f"no such table-valued function: {item.name}", item.offset)
@@ -229,7 +270,9 @@ class SourceBinder(ExprBinder):
             plan = self.b.filter(plan, *(self.cond(on, ExprCtx(view)) for on in chain.deferred))
         return plan
 
-    def _on(self, item: ast.Join, scope: Scope, chain: _Chain, outer_later: bool) -> px.Expr | None:
+    def _on(
+        self, item: ast.Join, scope: Scope, chain: _Chain, outer_later: bool
+    ) -> px.PlanExpr | None:
         """Bind a join's ON clause, or defer it (None) when it may name a table joined later
         (``outer_later``: a RIGHT/FULL JOIN follows, so it must not)."""
         assert item.on is not None
@@ -311,7 +354,7 @@ class SourceBinder(ExprBinder):
         scope: Scope,
         left_side: set[str],
         right_side: set[str],
-    ) -> tuple[ast.Join, pn.JoinKind, px.Expr | None]:
+    ) -> tuple[ast.Join, pn.JoinKind, px.PlanExpr | None]:
         """A NATURAL join as the join ``USING`` the names both sides show (its kind and
         condition when there are none: SQLite then joins every pair of rows)."""
         item = attrs.evolve(item, using=_common_names(scope, left_side, right_side))
@@ -345,7 +388,7 @@ class SourceBinder(ExprBinder):
         for each USING column, which an unqualified ``x`` and ``*`` then mean (SQLite)."""
         b = self.b
         fields = join.fields
-        exprs: list[px.Expr] = [b.column(f) for f in fields]
+        exprs: list[px.PlanExpr] = [b.column(f) for f in fields]
         cids = {f.cid: b.new_cid() for f in fields}
         out = [attrs.evolve(f, cid=cids[f.cid]) for f in fields]
         by_cid = {f.cid: f for f in fields}  # nullable as the outer join made them
@@ -388,8 +431,8 @@ class _Chain:
 
     qualifiers: frozenset[str]
     nested: bool
-    ons: list[ast.Expr] = attrs.field(factory=list)
-    deferred: list[ast.Expr] = attrs.field(factory=list)
+    ons: list[ast.SqlExpr] = attrs.field(factory=list)
+    deferred: list[ast.SqlExpr] = attrs.field(factory=list)
     #: bare names of bound ON clauses that no table joined before them had
     outside: list[ast.ColumnRef] = attrs.field(factory=list)
 
@@ -408,7 +451,7 @@ def _qualifiers(item: ast.FromItem) -> frozenset[str]:
     return frozenset({(item.alias or item.name).lower()})
 
 
-def _column_refs(e: ast.Expr) -> list[ast.ColumnRef]:
+def _column_refs(e: ast.SqlExpr) -> list[ast.ColumnRef]:
     """Column references in ``e`` outside of subqueries."""
     refs, stack = [], [e]
     while stack:
@@ -419,11 +462,11 @@ def _column_refs(e: ast.Expr) -> list[ast.ColumnRef]:
     return refs
 
 
-def _bare_names(e: ast.Expr) -> list[ast.ColumnRef]:
+def _bare_names(e: ast.SqlExpr) -> list[ast.ColumnRef]:
     return [ref for ref in _column_refs(e) if ref.table is None]
 
 
-def _not_here(e: ast.Expr, scope: Scope) -> list[ast.ColumnRef]:
+def _not_here(e: ast.SqlExpr, scope: Scope) -> list[ast.ColumnRef]:
     """The bare names in ``e`` that mean no column of this level of ``scope`` (yet)."""
     found = []
     for ref in _bare_names(e):
@@ -435,7 +478,7 @@ def _not_here(e: ast.Expr, scope: Scope) -> list[ast.ColumnRef]:
     return found
 
 
-def _names_later(e: ast.Expr, later: frozenset[str]) -> bool:
+def _names_later(e: ast.SqlExpr, later: frozenset[str]) -> bool:
     """True when ``e`` qualifies a column with one of the ``later`` tables."""
     return any(ref.table is not None and ref.table.lower() in later for ref in _column_refs(e))
 

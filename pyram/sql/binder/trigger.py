@@ -72,7 +72,7 @@ class BoundTrigger:
 
     new: tuple[px.Field, ...]
     old: tuple[px.Field, ...]
-    when: px.Expr | None
+    when: px.PlanExpr | None
     steps: tuple[pn.Plan, ...]
 
 
@@ -154,7 +154,7 @@ class TriggerBinder(DmlBinder):
             f"{type(step).__name__} statements cannot be part of a trigger", step.offset
         )
 
-    def _function(self, e: ast.FunctionCall, ctx: ExprCtx) -> px.Expr:
+    def _function(self, e: ast.FunctionCall, ctx: ExprCtx) -> px.PlanExpr:
         if e.name.upper() != "RAISE":
             return super()._function(e, ctx)
         action = e.args[0] if e.args else None

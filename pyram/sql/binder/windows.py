@@ -92,7 +92,7 @@ class WindowBinder(ExprBinder):
         fields = {n: outputs[key][call] for n, (key, call) in call_of.items()}
         inner = ctx.hook
 
-        def hook(e: ast.Expr) -> px.Expr | None:
+        def hook(e: ast.SqlExpr) -> px.PlanExpr | None:
             field = fields.get(id(e)) if isinstance(e, ast.FunctionCall) else None
             if field is not None:
                 return self.b.column(field)

@@ -12,17 +12,20 @@ from __future__ import annotations
 
 from pyram.sql import ast
 from pyram.sql.errors import SqlSyntaxError
+from pyram.sql.parser.postgres import PostgresParser
 from pyram.sql.parser.statements import Parser
 from pyram.sql.tokenizer import TokenKind
 
-__all__ = ["Parser", "parse", "parse_expression", "parse_one", "statement_text"]
+__all__ = ["Parser", "PostgresParser", "parse", "parse_expression", "parse_one", "statement_text"]
 
 
-def parse(sql: str) -> list[ast.Statement]:
+def parse(sql: str, dialect: str = "sqlite") -> list[ast.Statement]:
     """Parse a script of statements separated by semicolons.
 
     Args:
-        sql: SQL text (SQLite dialect).
+        sql: SQL text.
+        dialect: ``"sqlite"`` (the default) or ``"postgres"`` (see
+            :mod:`pyram.sql.parser.postgres`).
 
     Returns:
         The statements in order (empty statements are skipped).
@@ -30,6 +33,10 @@ def parse(sql: str) -> list[ast.Statement]:
     Raises:
         SqlSyntaxError: on any lexical or syntax error, with the position of the offending token.
     """
+    if dialect == "postgres":
+        return PostgresParser(sql).parse_script()
+    if dialect != "sqlite":
+        raise SqlSyntaxError(f"unknown SQL dialect {dialect!r}: use 'sqlite' or 'postgres'", "", 0)
     return Parser(sql).parse_script()
 
 
@@ -52,7 +59,7 @@ def _second_statement_offset(statements: list[ast.Statement]) -> int:
     return statements[1].offset
 
 
-def parse_expression(sql: str) -> ast.Expr:
+def parse_expression(sql: str) -> ast.SqlExpr:
     """Parse exactly one expression (the text of a CHECK constraint, say).
 
     Raises:

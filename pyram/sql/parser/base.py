@@ -56,6 +56,12 @@ _ALIAS_FOLLOW_KEYWORDS = frozenset(
 class ParserBase:
     """Token cursor plus the helpers every construct parser uses."""
 
+    #: the tokenizer's dialect; a dialect's parser overrides it
+    dialect = "sqlite"
+    #: whether the dialect's hooks (``parse_infix_extension``, ``parse_postfix``,
+    #: ``parse_name_primary``) are consulted; False keeps SQLite's hot path free of them
+    extended_infix = False
+
     def __init__(self, sql: str) -> None:
         if not isinstance(sql, str):  # mypy knows; callers from untyped code may not
             raise SqlSyntaxError(f"SQL must be a str, not {type(sql).__name__}", "", 0)
@@ -66,14 +72,14 @@ class ParserBase:
                 0,
             )
         self.sql = sql
-        self.tokens: list[Token] = tokenize(sql)
+        self.tokens: list[Token] = tokenize(sql, self.dialect, lists=True)
         self.pos = 0
         self.depth = 0
         self.max_param_index = 0
 
     # -- abstract entry points the mixins provide ------------------------------------------
 
-    def parse_expr(self, min_prec: int = 1) -> ast.Expr:
+    def parse_expr(self, min_prec: int = 1) -> ast.SqlExpr:
         """Parse an expression whose operators bind at least as tightly as ``min_prec``."""
         raise NotImplementedError
 
@@ -108,6 +114,32 @@ class ParserBase:
     def parse_statement(self) -> ast.Statement:
         """Parse one statement."""
         raise NotImplementedError
+
+    # -- dialect hooks (see pyram.sql.parser.postgres) ----------------------------------------
+
+    def parse_infix_extension(self, left: ast.SqlExpr, min_prec: int) -> ast.SqlExpr | None:
+        """A dialect's infix operator at the cursor applied to ``left``, or None."""
+        return None
+
+    def parse_postfix(self, expr: ast.SqlExpr) -> ast.SqlExpr:
+        """A dialect's postfix forms after a primary (PostgreSQL's ``::type``)."""
+        return expr
+
+    def parse_name_primary(self) -> ast.SqlExpr | None:
+        """A dialect's primary starting with an identifier, or None."""
+        return None
+
+    def parse_collation_name(self) -> str:
+        """The name after COLLATE."""
+        raise NotImplementedError
+
+    def parse_ordinality(self) -> bool:
+        """A dialect's ``WITH ORDINALITY`` after a table function (SQLite has none)."""
+        return False
+
+    def parse_alias_columns(self) -> tuple[str, ...]:
+        """A dialect's column names after a table function's alias (SQLite has none)."""
+        return ()
 
     # -- cursor ------------------------------------------------------------------------------
 
@@ -244,6 +276,17 @@ class ParserBase:
     def leave(self, cost: int = 1) -> None:
         """Leave a nested construct entered with :meth:`enter`."""
         self.depth -= cost
+
+    def expand_list(self) -> None:
+        """Replace the current LIST token by the tokens of its text (it held more than
+        literals and parameters)."""
+        listed = self.token
+        span = [
+            t
+            for t in tokenize(self.sql)
+            if listed.offset <= t.offset < listed.end and t.kind is not TokenKind.EOF
+        ]
+        self.tokens[self.pos : self.pos + 1] = span
 
     def next_param_index(self, marker: str) -> int | None:
         """The SQLite index of a ``?``/``?NNN`` parameter (None for named parameters)."""

@@ -38,7 +38,7 @@ class DdlParser(ParserBase):
         """Parse a declared type (expressions mixin)."""
         raise NotImplementedError
 
-    def parse_primary(self) -> ast.Expr:
+    def parse_primary(self) -> ast.SqlExpr:
         """Parse a primary expression (expressions mixin)."""
         raise NotImplementedError
 
@@ -244,20 +244,20 @@ class DdlParser(ParserBase):
             self.error("expected a constraint after CONSTRAINT name")
         return None
 
-    def _parse_check(self) -> tuple[ast.Expr, str]:
+    def _parse_check(self) -> tuple[ast.SqlExpr, str]:
         """Parse ``(expr)`` after CHECK; also return the text between the parentheses (kept
         so that the constraint can be written to a file and compiled again)."""
         start = self.token.end
         expr = self._parse_paren_expr()
         return expr, self.sql[start : self.tokens[self.pos - 1].offset].strip()
 
-    def _parse_paren_expr(self) -> ast.Expr:
+    def _parse_paren_expr(self) -> ast.SqlExpr:
         self.expect_op("(", "before expression")
         expr = self.parse_expr()
         self.expect_op(")", "after expression")
         return expr
 
-    def _parse_default(self) -> ast.Expr:
+    def _parse_default(self) -> ast.SqlExpr:
         """Parse ``literal | signed-number | (expr)`` after DEFAULT."""
         if self.at_op("("):
             return self._parse_paren_expr()

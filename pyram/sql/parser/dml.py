@@ -186,7 +186,7 @@ class DmlParser(ParserBase):
         self._skip_index_hint()
         return schema, table, alias
 
-    def _parse_where_tail(self, statement: str) -> ast.Expr | None:
+    def _parse_where_tail(self, statement: str) -> ast.SqlExpr | None:
         """``[WHERE expr]``, then refuse RETURNING and ORDER BY/LIMIT (not supported)."""
         where = self.parse_expr() if self.accept_keyword("WHERE") else None
         self._reject_returning()

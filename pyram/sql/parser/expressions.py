@@ -14,6 +14,7 @@ from pyram.limits import MAX_FUNCTION_ARGS
 from pyram.sql import ast
 from pyram.sql.errors import SqlSyntaxError
 from pyram.sql.parser.base import RESERVED, ParserBase
+from pyram.sql.parser.value_list import read_value_list
 from pyram.sql.tokenizer import Token, TokenKind
 
 __all__ = ["ExpressionParser"]
@@ -72,7 +73,7 @@ _FUNCTION_KEYWORDS = frozenset({"LIKE", "GLOB", "MATCH", "REGEXP", "REPLACE"})
 class ExpressionParser(ParserBase):
     """Mixin: ``parse_expr`` and the constructs only expressions use."""
 
-    def parse_expr(self, min_prec: int = 1) -> ast.Expr:
+    def parse_expr(self, min_prec: int = 1) -> ast.SqlExpr:
         """Parse an expression whose infix operators bind at least as tightly as ``min_prec``."""
         self.enter()
         left = self._parse_operand()
@@ -82,6 +83,11 @@ class ExpressionParser(ParserBase):
             if kind is TokenKind.OPERATOR:
                 entry = _INFIX_OPS.get(token.value)
                 if entry is None or entry[0] < min_prec:
+                    if entry is None and self.extended_infix:
+                        extended = self.parse_infix_extension(left, min_prec)
+                        if extended is not None:
+                            left = extended
+                            continue
                     break
                 self.pos += 1
                 right = self.parse_expr(entry[0] + 1)
@@ -93,14 +99,24 @@ class ExpressionParser(ParserBase):
                 if token.value == "NOT" and not (
                     self.peek().kind is TokenKind.KEYWORD and self.peek().value in _NEGATABLE
                 ):
+                    if self.extended_infix:
+                        extended = self.parse_infix_extension(left, min_prec)
+                        if extended is not None:
+                            left = extended
+                            continue
                     break
                 left = self._parse_keyword_infix(left, prec)
+            elif self.extended_infix:
+                extended = self.parse_infix_extension(left, min_prec)
+                if extended is None:
+                    break
+                left = extended
             else:
                 break
         self.leave()
         return left
 
-    def _parse_keyword_infix(self, left: ast.Expr, prec: int) -> ast.Expr:
+    def _parse_keyword_infix(self, left: ast.SqlExpr, prec: int) -> ast.SqlExpr:
         """Parse the keyword operator at the cursor with ``left`` as its left operand."""
         token = self.advance()
         word = token.value
@@ -110,7 +126,7 @@ class ExpressionParser(ParserBase):
             right = self.parse_expr(prec + 1)
             return ast.Binary(offset=offset, op=op, left=left, right=right)
         if word == "COLLATE":
-            return ast.Collate(offset=offset, operand=left, collation=self._parse_collation())
+            return ast.Collate(offset=offset, operand=left, collation=self.parse_collation_name())
         if word == "ISNULL":
             return ast.IsNull(offset=offset, operand=left)
         if word == "NOTNULL":
@@ -135,7 +151,7 @@ class ExpressionParser(ParserBase):
             offset=offset, op=word, operand=left, pattern=pattern, escape=escape, negated=negated
         )
 
-    def _parse_is(self, left: ast.Expr, offset: int) -> ast.Expr:
+    def _parse_is(self, left: ast.SqlExpr, offset: int) -> ast.SqlExpr:
         """Parse the rest of ``left IS [NOT] [DISTINCT FROM] right``."""
         negated = self.accept_keyword("NOT") is not None
         if self.accept_keyword("DISTINCT"):
@@ -147,8 +163,14 @@ class ExpressionParser(ParserBase):
         op = ast.BinaryOp.IS_NOT if negated else ast.BinaryOp.IS
         return ast.Binary(offset=offset, op=op, left=left, right=right)
 
-    def _parse_in(self, left: ast.Expr, offset: int, negated: bool) -> ast.Expr:
+    def _parse_in(self, left: ast.SqlExpr, offset: int, negated: bool) -> ast.SqlExpr:
         """Parse the rest of ``left [NOT] IN (list | select)``."""
+        if self.token.kind is TokenKind.LIST:  # literals and parameters only: read as data
+            data = read_value_list(self, self.token)
+            if data is not None:
+                self.advance()
+                return ast.InValues(offset=offset, operand=left, items=data, negated=negated)
+            self.expand_list()
         if not self.at_op("("):
             if self.at_name() and self.peek().value != "(":
                 schema, table = self.parse_qualified_name("table name")
@@ -160,7 +182,7 @@ class ExpressionParser(ParserBase):
         if self.at_keyword(*_QUERY_START):
             select = self.parse_subselect()
             return ast.InSelect(offset=offset, operand=left, select=select, negated=negated)
-        items: list[ast.Expr] = []
+        items: list[ast.SqlExpr] = []
         if not self.at_op(")"):
             items.append(self._parse_in_item())
             while self.accept_op(","):
@@ -168,7 +190,7 @@ class ExpressionParser(ParserBase):
         self.expect_op(")", "after IN list")
         return ast.InList(offset=offset, operand=left, items=tuple(items), negated=negated)
 
-    def _parse_in_item(self) -> ast.Expr:
+    def _parse_in_item(self) -> ast.SqlExpr:
         """One item of an IN list. A lone literal or parameter (the item of a list of 100,000)
         is read directly; anything else goes through :meth:`parse_expr`."""
         if self.token.kind in _SIMPLE_ITEM_KINDS:
@@ -177,12 +199,13 @@ class ExpressionParser(ParserBase):
                 return self.parse_primary()
         return self.parse_expr()
 
-    def _parse_collation(self) -> str:
+    def parse_collation_name(self) -> str:
+        """The name after COLLATE: a name or a string."""
         if self.token.kind is TokenKind.STRING:
             return self.advance().value
         return self.parse_name("collation name")
 
-    def _parse_operand(self) -> ast.Expr:
+    def _parse_operand(self) -> ast.SqlExpr:
         """Parse prefix operators (iteratively) and the operand they apply to."""
         nots: list[Token] = []
         while self.at_keyword("NOT"):
@@ -207,15 +230,19 @@ class ExpressionParser(ParserBase):
         self.leave(len(prefixes))
         return operand
 
-    def _parse_postfix_primary(self) -> ast.Expr:
+    def _parse_postfix_primary(self) -> ast.SqlExpr:
         """Parse a primary; COLLATE binds tighter than prefix operators in this grammar."""
         expr = self.parse_primary()
+        if self.extended_infix:
+            expr = self.parse_postfix(expr)
         while self.at_keyword("COLLATE"):
             token = self.advance()
-            expr = ast.Collate(offset=token.offset, operand=expr, collation=self._parse_collation())
+            expr = ast.Collate(
+                offset=token.offset, operand=expr, collation=self.parse_collation_name()
+            )
         return expr
 
-    def parse_primary(self) -> ast.Expr:
+    def parse_primary(self) -> ast.SqlExpr:
         """Parse a literal, name, function call, parenthesized expression, CASE, CAST, ..."""
         token = self.token
         kind = token.kind
@@ -226,6 +253,10 @@ class ExpressionParser(ParserBase):
             value = int(text, 16) if text[:2] in ("0x", "0X") else int(text)
             return ast.IntegerLiteral(offset=offset, value=value)
         if kind is TokenKind.IDENTIFIER:
+            if self.extended_infix:
+                special = self.parse_name_primary()
+                if special is not None:
+                    return special
             return self._parse_name_expr()
         if kind is TokenKind.REAL:
             self.pos += 1
@@ -240,14 +271,18 @@ class ExpressionParser(ParserBase):
             self.pos += 1
             index = self.next_param_index(token.value)
             name = token.value if index is None else None
-            return ast.Parameter(offset=offset, marker=token.value, index=index, name=name)
+            return ast.Param(offset=offset, marker=token.value, index=index, name=name)
         if kind is TokenKind.OPERATOR and token.value == "(":
             return self._parse_parenthesized()
         if kind is TokenKind.KEYWORD:
+            if self.extended_infix:
+                special = self.parse_name_primary()
+                if special is not None:
+                    return special
             return self._parse_keyword_primary(token)
         self.error("expected an expression")
 
-    def _parse_keyword_primary(self, token: Token) -> ast.Expr:
+    def _parse_keyword_primary(self, token: Token) -> ast.SqlExpr:
         word = token.value
         offset = token.offset
         if word == "NULL":
@@ -279,7 +314,7 @@ class ExpressionParser(ParserBase):
             return self._parse_name_expr()
         self.error("expected an expression")
 
-    def _parse_parenthesized(self) -> ast.Expr:
+    def _parse_parenthesized(self) -> ast.SqlExpr:
         """Parse ``(expr)``, a row value ``(a, b)`` or a scalar subquery ``(SELECT ...)``."""
         open_token = self.advance()
         if self.at_keyword(*_QUERY_START):
@@ -294,7 +329,7 @@ class ExpressionParser(ParserBase):
         self.expect_op(")", "after row value")
         return ast.RowValue(offset=open_token.offset, items=tuple(items))
 
-    def _parse_name_expr(self) -> ast.Expr:
+    def _parse_name_expr(self) -> ast.SqlExpr:
         """Parse a column reference ``a``/``t.a``/``s.t.a`` or a function call ``f(...)``."""
         token = self.advance()
         if self.at_op("("):
@@ -309,10 +344,10 @@ class ExpressionParser(ParserBase):
             return ast.ColumnRef(offset=token.offset, name=parts[1], table=parts[0])
         return ast.ColumnRef(offset=token.offset, name=parts[2], table=parts[1], schema=parts[0])
 
-    def _parse_function_call(self, name: Token) -> ast.Expr:
+    def _parse_function_call(self, name: Token) -> ast.SqlExpr:
         """Parse ``(args)`` after a function name."""
         self.advance()
-        args: list[ast.Expr] = []
+        args: list[ast.SqlExpr] = []
         distinct = star = False
         if self.accept_op("*"):
             star = True
@@ -353,7 +388,7 @@ class ExpressionParser(ParserBase):
             over=over,
         )
 
-    def _parse_case(self) -> ast.Expr:
+    def _parse_case(self) -> ast.SqlExpr:
         """Parse ``CASE [operand] WHEN c THEN r ... [ELSE e] END``."""
         case_token = self.advance()
         operand = None if self.at_keyword("WHEN") else self.parse_expr()

@@ -128,7 +128,7 @@ class SelectParser(ParserBase):
             columns.append(self._parse_result_column())
         from_ = self.parse_from() if self.accept_keyword("FROM") else None
         where = self.parse_expr() if self.accept_keyword("WHERE") else None
-        group_by: list[ast.Expr] = []
+        group_by: list[ast.SqlExpr] = []
         having = None
         if self.accept_keyword("GROUP"):
             self.expect_keyword("BY", "after GROUP")
@@ -157,7 +157,7 @@ class SelectParser(ParserBase):
             rows.append(self._parse_values_row())
         return ast.Values(offset=values_token.offset, rows=tuple(rows))
 
-    def _parse_values_row(self) -> tuple[ast.Expr, ...]:
+    def _parse_values_row(self) -> tuple[ast.SqlExpr, ...]:
         self.expect_op("(", "before VALUES row")
         items = [self.parse_expr()]
         while self.accept_op(","):
@@ -223,7 +223,7 @@ class SelectParser(ParserBase):
                     self.error("expected JOIN after NATURAL")
                 return left
             right = self._parse_from_item()
-            on: ast.Expr | None = None
+            on: ast.SqlExpr | None = None
             using: tuple[str, ...] | None = None
             if natural and self.at_keyword("ON", "USING"):
                 self.error("a NATURAL join may not have an ON or USING clause")
@@ -267,19 +267,24 @@ class SelectParser(ParserBase):
             return item
         schema, name = self.parse_qualified_name("table name")
         if self.accept_op("("):
-            args: list[ast.Expr] = []
+            args: list[ast.SqlExpr] = []
             if not self.at_op(")"):
                 args.append(self.parse_expr())
                 while self.accept_op(","):
                     args.append(self.parse_expr())
             self.expect_op(")", "after the table-valued function's arguments")
+            ordinality = self.parse_ordinality()
+            alias = self.parse_alias()
             return ast.TableFunctionRef(
                 offset=token.offset,
                 name=name,
                 args=tuple(args),
                 schema=schema,
-                alias=self.parse_alias(),
+                alias=alias,
+                columns=self.parse_alias_columns() if alias else (),
+                ordinality=ordinality,
             )
+        as_of = self._parse_system_time()
         alias = self.parse_alias()
         if self.accept_keyword("INDEXED"):
             # Index hints change nothing about the result; PyRAM's optimizer chooses indexes.
@@ -287,4 +292,17 @@ class SelectParser(ParserBase):
             self.parse_name("index name")
         elif self.at_keyword("NOT") and self.peek().value == "INDEXED":
             self.pos += 2
-        return ast.TableRef(offset=token.offset, name=name, schema=schema, alias=alias)
+        return ast.TableRef(offset=token.offset, name=name, schema=schema, alias=alias, as_of=as_of)
+
+    def _parse_system_time(self) -> ast.SqlExpr | None:
+        """SQL:2011 ``FOR SYSTEM_TIME AS OF point`` after a table name (time travel)."""
+        if not (
+            self.at_keyword("FOR")
+            and self.peek().kind is not TokenKind.EOF
+            and self.peek().value.upper() == "SYSTEM_TIME"
+        ):
+            return None
+        self.pos += 2
+        self.expect_keyword("AS", "after FOR SYSTEM_TIME")
+        self.expect_keyword("OF", "after FOR SYSTEM_TIME AS")
+        return self.parse_expr()

@@ -105,7 +105,7 @@ class Parser(
         token = self.advance()
         name = self.parse_name("procedure name")
         self.expect_op("(", "after the procedure name")
-        args: list[ast.Expr] = []
+        args: list[ast.SqlExpr] = []
         if not self.accept_op(")"):
             args.append(self.parse_expr())
             while self.accept_op(","):

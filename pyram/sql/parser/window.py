@@ -27,7 +27,7 @@ class WindowParser(ParserBase):
         base = None
         if self.at_name() and not self.at_keyword(*_CLAUSE_START):
             base = self.parse_name("window name")
-        partition: list[ast.Expr] = []
+        partition: list[ast.SqlExpr] = []
         if self.accept_keyword("PARTITION"):
             self.expect_keyword("BY", "after PARTITION")
             partition.append(self.parse_expr())

@@ -1,0 +1,188 @@
+"""The query methods of :class:`~pyram.Database` (a mixin: the facade stays small).
+
+They take DSL queries and statements and delegate to :class:`~pyram.api.queries.Queries`
+(prepare, plan cache, run); ``as_of`` reads go through :class:`~pyram.api.history.HistoryApi`.
+``_queries`` and ``_recent_plans`` are set by the database's constructor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, TypeVar, overload
+
+from pyram.api.history import AsOf, HistoryApi, QueryParams
+from pyram.api.queries import Queries
+from pyram.dsl import Delete, Insert, Select, Update
+from pyram.engine import ExplainFormat
+from pyram.errors import MultipleResultsFound, NoResultFound
+
+__all__ = ["QueryApi", "merge_params"]
+
+R = TypeVar("R")
+T1 = TypeVar("T1")
+
+
+class QueryApi(HistoryApi):
+    """``all``, ``iter``, ``first``, ``one``, ``one_or_none``, ``scalars``, ``scalar``,
+    ``execute``, ``explain`` and ``query_plan``."""
+
+    _queries: Queries
+    _recent_plans: dict[int, Any]
+
+    # ------------------------------------------------------------------ queries
+
+    def all(
+        self, query: Select[R], params: QueryParams = None, /, *, as_of: AsOf = None, **kw: Any
+    ) -> list[R]:
+        """Every row of a query: model instances for ``User.select()``, tuples otherwise.
+
+        Parameters (``pyram.param("name")``) take their values from ``params`` and keywords.
+        ``as_of`` reads the tables as they were at that commit stamp, datetime (naive: UTC) or
+        time text (docs/time-travel.md); ``first``, ``one``, ``scalars``... take it too.
+
+        Raises:
+            ProgrammingError: an ill-formed or ill-typed query, or missing parameters.
+            HistoryError: a table read keeps no history back to ``as_of``.
+        """
+        with self._as_of(as_of):
+            return self._queries.all(query, merge_params(params, kw))
+
+    def iter(
+        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> Iterator[R]:
+        """The rows of a query, produced batch by batch as they are consumed."""
+        return self._queries.iter(query, merge_params(params, kw))
+
+    def first(
+        self, query: Select[R], params: QueryParams = None, /, *, as_of: AsOf = None, **kw: Any
+    ) -> R | None:
+        """The first row of a query, or None when it has no rows (``as_of``: as for :meth:`all`)."""
+        if as_of is not None:
+            with self._as_of(as_of):
+                return self.first(query, params, **kw)
+        # Inline identity probe of the plan cache: this is the application-cache hot path.
+        entry = self._recent_plans.get(id(query))
+        prepared = (
+            entry[1] if entry is not None and entry[0] is query else self._queries.prepare(query)
+        )
+        if prepared.point is not None:
+            found: R | None = prepared.first_by_key(
+                kw if params is None else merge_params(params, kw)  # type: ignore[arg-type]
+            )
+            return found
+        first: R | None = self._queries.first(prepared, merge_params(params, kw))
+        return first
+
+    def one(self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any) -> R:
+        """The only row of a query.
+
+        Raises:
+            NoResultFound: the query returned no row; MultipleResultsFound: more than one
+                (both ProgrammingErrors).
+        """
+        rows = self.all(query, params, **kw)
+        if not rows:
+            raise NoResultFound("expected exactly one row, got none")
+        if len(rows) > 1:
+            raise MultipleResultsFound(f"expected exactly one row, got {len(rows)}")
+        return rows[0]
+
+    def one_or_none(
+        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> R | None:
+        """The only row of a query, or None when it has none.
+
+        Raises:
+            MultipleResultsFound: more than one row (a ProgrammingError).
+        """
+        rows = self.all(query, params, **kw)
+        if len(rows) > 1:
+            raise MultipleResultsFound(f"expected at most one row, got {len(rows)}")
+        return rows[0] if rows else None
+
+    @overload
+    def scalars(
+        self, query: Select[tuple[T1]], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> list[T1]: ...
+    @overload
+    def scalars(
+        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> list[Any]: ...
+    def scalars(
+        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> list[Any]:
+        """The first column of every row (``select(User.name)`` gives the names)."""
+        return [row[0] if isinstance(row, tuple) else row for row in self.all(query, params, **kw)]
+
+    @overload
+    def scalar(
+        self, query: Select[tuple[T1]], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> T1 | None: ...
+    @overload
+    def scalar(
+        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> Any: ...
+    def scalar(
+        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> Any:
+        """The first column of the first row, or None when there is no row."""
+        row = self.first(query, params, **kw)
+        if row is None:
+            return None
+        return row[0] if isinstance(row, tuple) else row
+
+    def execute(
+        self,
+        statement: Update[Any] | Delete[Any] | Insert[Any],
+        params: Mapping[str, Any] | None = None,
+        /,
+        **kw: Any,
+    ) -> int:
+        """Run an ``update()``, ``delete()`` or ``insert().from_select()``; all or nothing.
+
+        Returns:
+            The number of rows affected.
+        """
+        return self._queries.execute(statement, merge_params(params, kw))
+
+    def explain(
+        self,
+        query: Select[Any] | Update[Any] | Delete[Any] | Insert[Any],
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        analyze: bool = False,
+        format: ExplainFormat = "text",
+        **kw: Any,
+    ) -> str:
+        """The physical plan of a query as a tree of operators (indexes, row estimates).
+
+        Args:
+            query: a query or statement of the DSL.
+            params: parameter values (also as keywords), needed with ``analyze``.
+            analyze: run it and show, per operator, the rows and batches it produced and the
+                time spent in it (its inputs included). A statement runs for real, as
+                PostgreSQL's EXPLAIN ANALYZE does: an ``update()`` changes the rows.
+            format: "text" (indented lines), "json", "dot" (Graphviz) or "mermaid".
+
+        Raises:
+            ProgrammingError: an unknown format, or missing parameters with ``analyze``.
+        """
+        return self._queries.explain(query, merge_params(params, kw), analyze, format)
+
+    def query_plan(self, query: Select[Any] | Update[Any] | Delete[Any] | Insert[Any]) -> str:
+        """How a query reads its tables, in SQLite's EXPLAIN QUERY PLAN words and shape
+        (``QUERY PLAN`` / ``|--SCAN t`` / ``` `--SEARCH t USING INDEX i (a=?) ```)."""
+        return self._queries.query_plan(query)
+
+
+def merge_params(
+    params: Mapping[str, Any] | None, keywords: dict[str, Any]
+) -> Mapping[str | int, Any]:
+    """Parameter values given as a mapping and as keywords, as one mapping (keywords win)."""
+    if not params:
+        return keywords  # type: ignore[return-value]
+    merged: dict[str | int, Any] = {}
+    merged.update(params)
+    merged.update(keywords)
+    return merged

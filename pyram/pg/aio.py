@@ -1,0 +1,300 @@
+"""``pyram.pg.connect_async(dsn)``: the PostgreSQL backend's methods as coroutines (asyncio).
+
+Part of :mod:`pyram.pg`. It shares everything but I/O with :class:`~pyram.pg.PgDatabase`: the
+same catalogue, compiler, record statements and error translation, over psycopg's
+:class:`~psycopg_pool.AsyncConnectionPool`. A statement outside a transaction borrows a pooled
+connection for itself; ``async with db.transaction():`` pins one connection to the current task
+(a context variable), and nested blocks become savepoints.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, Literal, TypeVar
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
+from pyram.catalog import Catalog, TableSchema
+from pyram.dsl import Delete, Insert, Select, Update, bind_query, bind_statement
+from pyram.errors import MultipleResultsFound, NoResultFound, ProgrammingError
+from pyram.model import Table, schema_of
+from pyram.pg.backend import AnyQuery, _merge, schema_in
+from pyram.pg.compile import Compiled, compile_plan
+from pyram.pg.ddl import NOTIFY_FUNCTION, create_statements, foreign_key_statements
+from pyram.pg.records import TableStatements
+from pyram.pg.sqlstate import translated
+from pyram.pg.transactions import begin_sql
+from pyram.txn import Isolation
+
+__all__ = ["AsyncPgDatabase", "connect_async"]
+
+T = TypeVar("T", bound=Table)
+R = TypeVar("R")
+AConn = psycopg.AsyncConnection[tuple[Any, ...]]
+
+
+class AsyncPgDatabase:
+    """A PostgreSQL database with PyRAM's typed API as coroutines (see :func:`connect_async`)."""
+
+    def __init__(self, pool: AsyncConnectionPool[AConn]) -> None:
+        self._pool = pool
+        self._catalog = Catalog()
+        self._compiled: dict[int, tuple[object, Compiled]] = {}
+        self._tx: contextvars.ContextVar[tuple[AConn, int] | None] = contextvars.ContextVar(
+            "pyram_pg_tx", default=None
+        )
+
+    async def close(self) -> None:
+        """Close the pool."""
+        await self._pool.close()
+
+    @asynccontextmanager
+    async def _connection(self, write: bool = False) -> AsyncIterator[AConn]:
+        pinned = self._tx.get()
+        with translated():
+            if pinned is not None:
+                if write:  # a failed statement undoes only itself, as in memory
+                    async with pinned[0].transaction():
+                        yield pinned[0]
+                else:
+                    yield pinned[0]
+                return
+            async with self._pool.connection() as conn:
+                if write:
+                    async with conn.transaction():
+                        yield conn
+                else:
+                    yield conn
+
+    @asynccontextmanager
+    async def transaction(
+        self, isolation: Isolation = "serializable", *, read_only: bool = False
+    ) -> AsyncIterator[None]:
+        """``async with db.transaction():`` commits at the end, rolls back on an exception;
+        nested, a savepoint. SerializationFailure on SQLSTATE 40001/40P01, as in memory."""
+        pinned = self._tx.get()
+        if pinned is not None:
+            conn, depth = pinned
+            token = self._tx.set((conn, depth + 1))
+            try:
+                with translated():
+                    async with conn.transaction():
+                        yield
+            finally:
+                self._tx.reset(token)
+            return
+        async with self._pool.connection() as conn:
+            with translated():
+                await conn.execute(begin_sql(isolation, read_only))
+            token = self._tx.set((conn, 1))
+            try:
+                yield
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            else:
+                with translated():
+                    try:
+                        await conn.execute("COMMIT")
+                    except psycopg.Error:
+                        await conn.execute("ROLLBACK")
+                        raise
+            finally:
+                self._tx.reset(token)
+
+    # ------------------------------------------------------------------ schema and records
+    async def create(self, *models: type[Table]) -> None:
+        """Create the tables of model classes (see :meth:`pyram.pg.PgDatabase.create`)."""
+        schemas = self._catalog.add_tables(schema_of(m) for m in models)
+        async with self._connection(write=True) as conn:
+            await conn.execute(NOTIFY_FUNCTION)
+            for schema in schemas:
+                for statement in create_statements(schema):
+                    await conn.execute(statement)
+            for schema in schemas:
+                for statement in foreign_key_statements(schema):
+                    await conn.execute(statement)
+        self._compiled.clear()
+
+    def schema(self, table: str | type[Table]) -> TableSchema:
+        """The schema of a table, by name or model class."""
+        return schema_in(self._catalog, table)
+
+    def _ops(self, model: type[Table]) -> TableStatements:
+        return TableStatements(self.schema(model))
+
+    async def insert(self, obj: Table) -> None:
+        """Insert one row."""
+        ops = self._ops(type(obj))
+        values = ops.values(obj)
+        async with self._connection(write=True) as conn:
+            await conn.execute(ops.insert_sql, values)
+
+    async def insert_many(self, objs: Iterable[Table]) -> int:
+        """Insert many rows of one table; all or nothing."""
+        rows = list(objs)
+        if not rows:
+            return 0
+        ops = self._ops(type(rows[0]))
+        values = [ops.values(r) for r in rows]
+        async with self._connection(write=True) as conn, conn.cursor() as cur:
+            await cur.executemany(ops.insert_sql, values)
+        return len(values)
+
+    async def get(self, model: type[T], key: Any) -> T | None:
+        """The row with primary key ``key``, or None."""
+        ops = self._ops(model)
+        stored = ops.key(key)
+        if stored is None:
+            return None
+        async with self._connection() as conn:
+            cur = await conn.execute(ops.get_sql, stored)
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        built: T = model.__pyram_build__(*row)
+        return built
+
+    async def count(self, model: type[Table]) -> int:
+        """Number of rows in a table."""
+        async with self._connection() as conn:
+            cur = await conn.execute(self._ops(model).count_sql)
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def update(self, obj: Table) -> bool:
+        """Write back every column of the row with ``obj``'s primary key; False if none."""
+        ops = self._ops(type(obj))
+        stored = ops.values(obj)
+        if not ops.update_sql:
+            return await self.get(type(obj), tuple(ops.key_of(stored))) is not None
+        async with self._connection(write=True) as conn:
+            cur = await conn.execute(ops.update_sql, ops.update_args(stored))
+        return cur.rowcount > 0
+
+    async def upsert(self, obj: Table) -> Literal["insert", "update"]:
+        """Insert ``obj``, or update the row with its primary key."""
+        ops = self._ops(type(obj))
+        async with self._connection(write=True) as conn:
+            cur = await conn.execute(ops.upsert_sql, ops.values(obj))
+            row = await cur.fetchone()
+        return "insert" if row is not None and row[0] else "update"
+
+    async def delete(self, model: type[Table], key: Any) -> bool:
+        """Delete the row with primary key ``key``; True when one was deleted."""
+        ops = self._ops(model)
+        stored = ops.key(key)
+        if stored is None:
+            return False
+        async with self._connection(write=True) as conn:
+            cur = await conn.execute(ops.delete_sql, stored)
+        return cur.rowcount > 0
+
+    # ------------------------------------------------------------------ queries
+    def _compile(self, query: AnyQuery) -> Compiled:
+        entry = self._compiled.get(id(query))
+        if entry is not None and entry[0] is query:
+            return entry[1]
+        if isinstance(query, Select):
+            bound = bind_query(query, self.schema)
+            compiled = compile_plan(bound.plan, bound.entity)
+        else:
+            compiled = compile_plan(bind_statement(query, self.schema))
+        self._compiled[id(query)] = (query, compiled)
+        return compiled
+
+    async def all(
+        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> list[R]:
+        """Every row of a query."""
+        compiled = self._compile(query)
+        args = compiled.arguments(_merge(params, kw))
+        async with self._connection() as conn:
+            cur = await conn.execute(compiled.sql, args)
+            rows = await cur.fetchall()
+        return compiled.rows(rows)
+
+    async def first(
+        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> R | None:
+        """The first row of a query, or None."""
+        rows = await self.all(query, params, **kw)
+        return rows[0] if rows else None
+
+    async def one(
+        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> R:
+        """The only row of a query (NoResultFound / MultipleResultsFound otherwise)."""
+        rows = await self.all(query, params, **kw)
+        if len(rows) != 1:
+            if not rows:
+                raise NoResultFound("expected exactly one row, got none")
+            raise MultipleResultsFound(f"expected exactly one row, got {len(rows)}")
+        return rows[0]
+
+    async def one_or_none(
+        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> R | None:
+        """The only row of a query, or None (MultipleResultsFound for more)."""
+        rows = await self.all(query, params, **kw)
+        if len(rows) > 1:
+            raise MultipleResultsFound(f"expected at most one row, got {len(rows)}")
+        return rows[0] if rows else None
+
+    async def scalars(
+        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> list[Any]:
+        """The first column of every row."""
+        rows = await self.all(query, params, **kw)
+        return [row[0] if isinstance(row, tuple) else row for row in rows]
+
+    async def explain(
+        self, query: AnyQuery, params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> str:
+        """PostgreSQL's plan of the compiled query (``EXPLAIN``, text)."""
+        compiled = self._compile(query)
+        args = compiled.arguments(_merge(params, kw))
+        async with self._connection() as conn:
+            cur = await conn.execute(f"EXPLAIN {compiled.sql}", args)
+            rows = await cur.fetchall()
+        return "\n".join(str(r[0]) for r in rows)
+
+    async def scalar(
+        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> Any:
+        """The first column of the first row, or None."""
+        row = await self.first(query, params, **kw)
+        return row[0] if isinstance(row, tuple) else row
+
+    async def execute(
+        self,
+        statement: Update[Any] | Delete[Any] | Insert[Any],
+        params: Mapping[str, Any] | None = None,
+        /,
+        **kw: Any,
+    ) -> int:
+        """Run an ``update()``, ``delete()`` or ``insert().from_select()``; rows affected."""
+        if isinstance(statement, Select):
+            raise ProgrammingError("db.execute() runs update(), delete() and insert()")
+        compiled = self._compile(statement)
+        args = compiled.arguments(_merge(params, kw))
+        async with self._connection(write=True) as conn:
+            cur = await conn.execute(compiled.sql, args)
+        return max(cur.rowcount, 0)
+
+
+async def connect_async(dsn: str, *, pool_size: int = 10) -> AsyncPgDatabase:
+    """Open a PostgreSQL database whose methods are coroutines (psycopg's async pool)."""
+    pool: AsyncConnectionPool[AConn] = AsyncConnectionPool(
+        dsn,
+        min_size=1,
+        max_size=pool_size,
+        open=False,
+        kwargs={"autocommit": True, "options": "-c timezone=UTC"},
+    )
+    with translated():
+        await pool.open()
+    return AsyncPgDatabase(pool)

@@ -1,0 +1,288 @@
+"""The extended query protocol: Parse, Bind, Describe, Execute, Close, Sync, Flush.
+
+A prepared statement is its SQL text plus what describing it found (parameter and column
+types); a portal is a bound statement whose outcome is computed at its first Describe or
+Execute and then sent in slices of ``max_rows`` (PortalSuspended between them). After an
+error every message up to the next Sync is skipped, as PostgreSQL does.
+
+PostgreSQL's ``$1`` markers are parameters named ``1`` for PyRAM's SQL front end, so Bind's
+values go in as ``{"1": ..., "2": ...}``. A parameter's wire type is the OID the client
+declared, else the type PyRAM inferred for the marker, else text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from pyram.errors import DataError
+from pyram.server import messages as m
+from pyram.server.describe import Description, describe
+from pyram.server.messages import ProtocolViolation, Reader
+from pyram.server.pgtypes import TEXT, WireType, wire_type, wire_type_for_oid
+from pyram.server.results import Encoder
+from pyram.server.session import PgSession
+from pyram.server.sqlstate import ServerError
+from pyram.types import DataType
+
+if TYPE_CHECKING:
+    from pyram.server.connection import Connection
+
+__all__ = ["Extended"]
+
+#: prepared statements and portals one session may hold at once
+MAX_NAMED = 10_000
+
+
+#: rows a portal encodes on the event loop itself (more go to the session's thread)
+INLINE_ROWS = 64
+
+
+@attrs.define
+class _Statement:
+    text: str
+    oids: list[int]
+    description: Description | None = None  #: found on the session's thread when needed
+
+    def described(self, session: PgSession) -> Description:
+        """The description (describing the statement the first time: the session's thread)."""
+        if self.description is None:
+            self.description = describe(session, self.text)
+        return self.description
+
+
+@attrs.define
+class _Portal:
+    statement: _Statement
+    raw: list[bytes | None]  #: parameter values as sent (decoded with the description)
+    param_formats: list[int]
+    formats: list[int]
+    encoder: Encoder | None = None
+    done: bool = False
+
+
+class Extended:
+    """The extended-protocol state of one connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.conn = connection
+        self.statements: dict[str, _Statement] = {}
+        self.portals: dict[str, _Portal] = {}
+        self.skipping = False  #: an error happened: skip to the next Sync
+
+    async def handle(self, kind: bytes, body: Reader) -> None:
+        """One extended-protocol message."""
+        if kind == b"S":
+            self.skipping = False
+            if self.conn.session is not None and self.conn.session.status == b"I":
+                self.portals.clear()
+            self.conn.send(m.ready_for_query(self._status()))
+            return
+        if kind == b"H":
+            return  # Flush: the loop sends what is queued
+        if self.skipping:
+            return
+        try:
+            await _HANDLERS[kind](self, body)
+        except Exception as exc:  # every error becomes an ErrorResponse (or ends the session)
+            self.skipping = True
+            self.conn.send(self.conn.error(exc))
+
+    def deallocate(self, name: str) -> None:
+        """Forget one prepared statement (``""``: all of them but the unnamed one)."""
+        if name:
+            self.statements.pop(name, None)
+        else:
+            unnamed = self.statements.get("")
+            self.statements = {} if unnamed is None else {"": unnamed}
+
+    def _status(self) -> bytes:
+        session = self.conn.session
+        return b"I" if session is None else session.status
+
+    # ------------------------------------------------------------------ messages
+    async def _parse(self, body: Reader) -> None:
+        name, text = body.cstring(), body.cstring()
+        oids = body.int32_list()
+        body.rest()
+        if name and name in self.statements:
+            raise ServerError(f'prepared statement "{name}" already exists', "42P05")
+        if len(self.statements) >= MAX_NAMED:
+            raise ServerError("too many prepared statements", "54000")
+        # described (and checked) with its first Bind or Describe, on the session's thread:
+        # a Parse/Bind/Execute round trip then costs one hop to that thread, not three
+        self.statements[name] = _Statement(text, oids)
+        self.conn.send(m.message(b"1"))
+
+    async def _bind(self, body: Reader) -> None:
+        portal, name = body.cstring(), body.cstring()
+        param_formats = body.int16_list()
+        raw = [body.bytes_(n) if (n := body.int32()) >= 0 else None for _ in range(body.int16())]
+        formats = body.int16_list()
+        statement = self._statement(name)
+        if len(param_formats) not in (0, 1, len(raw)):
+            raise ProtocolViolation("bind message has a wrong number of parameter formats")
+        if len(self.portals) >= MAX_NAMED and portal not in self.portals:
+            raise ServerError("too many portals", "54000")
+        self.portals[portal] = _Portal(statement, raw, param_formats, formats)
+        self.conn.send(m.message(b"2"))
+
+    async def _describe(self, body: Reader) -> None:
+        what, name = body.byte(), body.cstring()
+        if what == b"S":
+            statement = self._statement(name)
+            session = self.conn.session
+            assert session is not None
+            found = await self.conn.run(lambda: statement.described(session))
+            oids = [
+                _param_wire(statement, found, i).oid for i in range(_param_count(statement, found))
+            ]
+            self.conn.send(m.parameter_description(oids))
+            self.conn.send(found.row_description())
+        elif what == b"P":
+            cursor = self._cursor(name)
+            if cursor is not None:  # psycopg describes a DECLAREd cursor as a portal
+                self.conn.send(cursor.description())
+                return
+            portal, _ = await self._run_portal(name, None)
+            assert portal.encoder is not None
+            self.conn.send(portal.encoder.description())
+        else:
+            raise ProtocolViolation(f"invalid DESCRIBE message subtype {what!r}")
+
+    async def _execute(self, body: Reader) -> None:
+        name, limit = body.cstring(), body.int32()
+        portal, chunk = await self._run_portal(name, limit)
+        encoder = portal.encoder
+        assert encoder is not None
+        if portal.done or not encoder.outcome.is_query:
+            portal.done = True
+            self.conn.send(encoder.complete())
+            return
+        if chunk is None:
+            left = len(encoder.outcome.rows) - encoder.sent
+            if min(left, limit if limit > 0 else left) <= INLINE_ROWS:
+                chunk = encoder.rows(limit)
+            else:
+                chunk = await self.conn.run(lambda: encoder.rows(limit))
+        rows, more = chunk
+        self.conn.send(rows)
+        if more:
+            self.conn.send(m.message(b"s"))
+        else:
+            portal.done = True
+            self.conn.send(encoder.complete())
+
+    async def _close(self, body: Reader) -> None:
+        what, name = body.byte(), body.cstring()
+        if what == b"S":
+            self.statements.pop(name, None)
+        elif what == b"P":
+            self.portals.pop(name, None)
+        else:
+            raise ProtocolViolation(f"invalid CLOSE message subtype {what!r}")
+        self.conn.send(m.message(b"3"))
+
+    # ------------------------------------------------------------------ helpers
+    def _statement(self, name: str) -> _Statement:
+        statement = self.statements.get(name)
+        if statement is None:
+            raise ServerError(f'prepared statement "{name}" does not exist', "26000")
+        return statement
+
+    def _cursor(self, name: str) -> Encoder | None:
+        session = self.conn.session
+        if name in self.portals or session is None:
+            return None
+        outcome = session.cursors.find(name)
+        return None if outcome is None else Encoder(outcome)
+
+    async def _run_portal(
+        self, name: str, limit: int | None
+    ) -> tuple[_Portal, tuple[bytes, bool] | None]:
+        """The portal, run at its first Describe or Execute (with its first ``limit`` rows
+        encoded in the same hop to the session's thread when an Execute asks)."""
+        portal = self.portals.get(name)
+        if portal is None:
+            raise ServerError(f'portal "{name}" does not exist', "34000")
+        if portal.encoder is not None:
+            return portal, None
+        session = self.conn.session
+        assert session is not None
+
+        def run() -> tuple[Encoder, tuple[bytes, bool] | None]:
+            statement = portal.statement
+            found = statement.described(session)
+            params = {
+                str(i + 1): _decode(statement, found, i, value, _is_binary(portal.param_formats, i))
+                for i, value in enumerate(portal.raw)
+            }
+            encoder = Encoder(session.execute(statement.text, params), portal.formats)
+            if limit is None or not encoder.outcome.is_query:
+                return encoder, None
+            return encoder, encoder.rows(limit)
+
+        encoder, chunk = await self.conn.run(run)
+        portal.encoder = encoder
+        self.conn.after(encoder.outcome)
+        return portal, chunk
+
+
+def _param_wire(statement: _Statement, found: Description, index: int) -> WireType:
+    oid = statement.oids[index] if index < len(statement.oids) else 0
+    declared = wire_type_for_oid(oid) if oid else None
+    if declared is not None:
+        return declared
+    inferred = found.param_types.get(str(index + 1))
+    return wire_type(inferred) if inferred is not None else TEXT
+
+
+def _decode(
+    statement: _Statement, found: Description, index: int, data: bytes | None, binary: bool
+) -> Any:
+    if data is None:
+        return None
+    value = _param_wire(statement, found, index).decode(data, binary)
+    return _fit(value, found.param_types.get(str(index + 1)))
+
+
+def _fit(value: Any, target: DataType | None) -> Any:
+    """Widen a parameter to the type PyRAM expects where no information is lost (an int for
+    a REAL column, a float for a DECIMAL one); anything else stays as the client sent it."""
+    if target is None:
+        return value
+    name = target.name
+    if name == "REAL" and isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return float(value)
+    if name == "INTEGER" and isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    if name == "DECIMAL" and isinstance(value, int | float) and not isinstance(value, bool):
+        return Decimal(str(value))
+    if name == "TIMESTAMPTZ" and isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    if name == "TIMESTAMP" and isinstance(value, dt.datetime) and value.tzinfo is not None:
+        raise DataError("a timezone-aware timestamp cannot be bound to a TIMESTAMP parameter")
+    return value
+
+
+def _is_binary(formats: list[int], index: int) -> bool:
+    if not formats:
+        return False
+    return (formats[0] if len(formats) == 1 else formats[index]) == 1
+
+
+def _param_count(statement: _Statement, found: Description) -> int:
+    inferred = [int(k) for k in found.param_types if k.isdigit()]
+    return max([len(statement.oids), *inferred, found.markers])
+
+
+_HANDLERS = {
+    b"P": Extended._parse,
+    b"B": Extended._bind,
+    b"D": Extended._describe,
+    b"E": Extended._execute,
+    b"C": Extended._close,
+}

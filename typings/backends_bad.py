@@ -1,0 +1,28 @@
+"""Negative typing contract of the PostgreSQL backend: each line must be rejected."""
+
+from __future__ import annotations
+
+import pyram
+import pyram.pg
+from pyram import Col
+
+
+@pyram.table
+class User(pyram.Table):
+    id: Col[int] = pyram.column(primary_key=True)
+    name: Col[str]
+
+
+pg = pyram.pg.connect("host=localhost dbname=app")
+pg.all("SELECT * FROM user")  # type: ignore[arg-type]
+pg.insert(3)  # type: ignore[arg-type]
+name: int = pg.one(pyram.select(User.name))[0]  # type: ignore[assignment]
+user: User = pg.get(User, 1)  # type: ignore[assignment]
+pg.transaction("dirty")  # type: ignore[arg-type]
+pg.delete(User)  # type: ignore[call-overload]
+pg.execute(pyram.select(User.id))  # type: ignore[arg-type]
+pg.insert_many(3)  # type: ignore[arg-type]
+pg.count("user")  # type: ignore[arg-type]
+pg.upsert(User)  # type: ignore[arg-type]
+pg.get(User, 1).name  # type: ignore[union-attr]
+db: pyram.TypedDatabase = object()  # type: ignore[assignment]
