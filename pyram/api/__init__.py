@@ -19,16 +19,19 @@ from pyram.api.dbapi import Connection, Cursor, apilevel, connect, paramstyle, t
 from pyram.api.protocol import TransactionLike, TypedDatabase
 from pyram.api.result import Row, SqlResult
 from pyram.api.udf import SqlFunction, udf
+from pyram.cache import RefreshResult, TableStats
 from pyram.storage import RowVersion
 
 __all__ = [
     "Connection",
     "Cursor",
     "Database",
+    "RefreshResult",
     "Row",
     "RowVersion",
     "SqlFunction",
     "SqlResult",
+    "TableStats",
     "TransactionLike",
     "TypedDatabase",
     "apilevel",

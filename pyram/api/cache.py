@@ -11,13 +11,23 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pyram.api.files import FilesApi
-from pyram.cache import CacheManager, RefreshResult, SingleFlight, TableStats, collect_stats
+from pyram.cache import (
+    CacheManager,
+    RefreshResult,
+    SingleFlight,
+    StatsProvider,
+    TableStats,
+    collect_stats,
+)
 from pyram.cache import refresh_rows as _refresh_rows
 from pyram.errors import ProgrammingError
 from pyram.model import Table, schema_of
+from pyram.storage import NEEDS_VIEW
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from pyram.api.records import Handle
 
 __all__ = ["CacheApi"]
 
@@ -34,6 +44,7 @@ class CacheApi(FilesApi):
     _cache: CacheManager
     _flights: SingleFlight[Any]
     _sweeper: _Sweeper | None
+    _handles: dict[type, Handle]
 
     def get(self, model: type[T], key: Any) -> T | None:  # pragma: no cover - Database's
         raise NotImplementedError
@@ -55,6 +66,7 @@ class CacheApi(FilesApi):
         cache = self._cache
         cache.sync(self._store.catalog)
         self._store.before_access = cache.before_access if cache.active else None
+        self._store.point_read = cache.point_read if cache.active else None
 
     def get_or_load(
         self, model: type[T], key: Any, loader: Callable[[Any], T | None] | None = None
@@ -82,9 +94,17 @@ class CacheApi(FilesApi):
             ProgrammingError: no loader, or the loader returned a row of another table or
                 with another key.
         """
-        found = self.get(model, key)
-        if found is not None and model in self._cache.by_model:
-            return found  # the hit path: get() counted and ranked it
+        tracker = self._cache.by_model.get(model)
+        handle = self._handles.get(model)
+        lean: Any = NEEDS_VIEW
+        if tracker is not None and handle is not None and type(key) in handle.key_types:
+            # the hit path, lean: get() without its checks (what read_key needs is known)
+            lean = self._cache.read_key(tracker, handle.read_stored, key)
+            if lean is not None and lean is not NEEDS_VIEW:
+                return lean  # type: ignore[no-any-return]  # read_stored builds a T
+        found: T | None = self.get(model, key) if lean is NEEDS_VIEW else None
+        if found is not None and tracker is not None:
+            return found  # get() counted and ranked it
         load = loader if loader is not None else getattr(model, "__pyram_loader__", None)
         if load is None:
             raise ProgrammingError(
@@ -130,7 +150,7 @@ class CacheApi(FilesApi):
             return made
 
         found = self._flights.run((name, key), lead)
-        return found  # type: ignore[no-any-return]  # the flight of this model's key
+        return found
 
     def refresh(self, model: type[Table], rows: Iterable[Table]) -> RefreshResult:
         """Make ``model``'s table hold exactly ``rows``, atomically, by primary key: new keys
@@ -159,7 +179,21 @@ class CacheApi(FilesApi):
     def stats(self, *, reset: bool = False) -> dict[str, TableStats]:
         """Per table (by name): rows, estimated bytes, hits, misses, loads, load errors,
         expirations and evictions; ``reset=True`` zeroes the counters after reading them."""
-        return collect_stats(self._cache, reset=reset)
+        return collect_stats(self._cache, self._cache.stats_providers, reset=reset)
+
+    def add_stats_provider(self, provider: StatsProvider) -> Callable[[], None]:
+        """Have ``db.stats()`` call ``provider()`` and set the :class:`TableStats` fields it
+        returns per table name (how the PostgreSQL mirror reports its tables' lag, without
+        this package knowing the mirror). Returns a function that removes the provider.
+        """
+        providers = self._cache.stats_providers
+        providers.append(provider)
+
+        def remove() -> None:
+            if provider in providers:
+                providers.remove(provider)
+
+        return remove
 
     def sweep(self, max_rows: int = 1000) -> int:
         """Remove at most ``max_rows`` expired rows now; returns how many were removed. Reads

@@ -332,6 +332,8 @@ def _fast_point_first(
     dense = point.dense_position
     index_get = point.index.get
     store = point.store
+    # decided once: a table's cache policy changes only by DDL, which drops prepared plans
+    cache_table = data.schema.cache is not None
 
     def first(params: Mapping[str | int, Any]) -> Any:
         if len(params) == 1:
@@ -358,6 +360,10 @@ def _fast_point_first(
             rid = index_get(value)
             if rid is None:
                 return None
+        if cache_table:  # a read of a cache table's row is a use of it (LRU, LFU)
+            hook = store.point_read
+            if hook is not None:
+                hook(data, point.index, value)
         if read is not None and all_columns:
             return read(data.columns, rid)
         columns = data.columns

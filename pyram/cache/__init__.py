@@ -9,7 +9,7 @@ docs/architecture.md for the design.
 from pyram.cache.loader import SingleFlight
 from pyram.cache.manager import HELD_RETRY_SECONDS, CacheManager, Clock
 from pyram.cache.refresh import RefreshResult, refresh_rows
-from pyram.cache.stats import TableStats, collect_stats
+from pyram.cache.stats import StatsProvider, TableStats, collect_stats
 from pyram.cache.tracker import TableTracker
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "Clock",
     "RefreshResult",
     "SingleFlight",
+    "StatsProvider",
     "TableStats",
     "TableTracker",
     "collect_stats",

@@ -31,7 +31,15 @@ from pyram.cache.sizing import estimate_row_bytes
 from pyram.cache.tracker import Counters, TableTracker, UndoRecord
 from pyram.catalog import TableSchema
 from pyram.errors import CapacityError, IntegrityError, OperationalError
-from pyram.storage import ChangeKind, Rows, Store, TableData, unique_index
+from pyram.storage import (
+    NEEDS_VIEW,
+    ChangeKind,
+    Rows,
+    Store,
+    TableData,
+    read_unversioned,
+    unique_index,
+)
 from pyram.txn import ChangeHub, EventKind
 
 __all__ = ["HELD_RETRY_SECONDS", "CacheManager", "Clock"]
@@ -70,6 +78,8 @@ class CacheManager:
         self._evicted: list[tuple[int, TableTracker, int]] = []  # (position, tracker, count)
         self._local = threading.local()
         self._rng = random.Random(0x5EED)
+        #: callables adding fields to ``db.stats()`` (see :data:`pyram.cache.StatsProvider`)
+        self.stats_providers: list[Callable[[], Any]] = []
 
     # ------------------------------------------------------------------ tables
     def sync(self, schemas: Iterable[TableSchema]) -> None:
@@ -123,6 +133,11 @@ class CacheManager:
                 break
         else:
             return
+        self._expire_due(now)
+
+    def _expire_due(self, now: float) -> None:
+        """Remove due rows before a read, unless the thread is already removing them or is in
+        a transaction or statement (those read their snapshot)."""
         if getattr(self._local, "busy", False):
             return
         local = self.store.thread_state
@@ -134,6 +149,46 @@ class CacheManager:
             # another thread's transaction held the write lock past the timeout: read on
             # (the due rows stay until the next access) rather than fail the read
             return
+
+    def read_key(
+        self, tracker: TableTracker, read: Callable[[Any], Any], key: Any
+    ) -> Any:
+        """The lean point read of a cache table (``db.get`` and the hit path of
+        ``get_or_load``): remove due rows, ``read(key)`` as stored (key already in stored
+        form), count the hit or miss and rank the row. Returns :data:`NEEDS_VIEW`, having
+        counted nothing, when the table must be read through a snapshot.
+
+        One clock call, a heap peek per expiring table, the read, and a counter and a dict
+        store: the target is a hit within 1.5x of a ``cachetools.TTLCache`` get.
+        """
+        now = self.clock()
+        for heap in self._heaps:
+            if heap and heap[0][0] <= now:
+                self._expire_due(now)
+                break
+        found = read_unversioned(self.store, tracker.data, read, key)
+        if found is NEEDS_VIEW:
+            return found
+        counters = tracker.counters
+        if found is None:
+            counters.misses += 1
+            return None
+        counters.hits += 1
+        if tracker.lru_only:  # TableTracker.touched inlined for the commonest policy
+            tracker.tick = tick = tracker.tick + 1
+            tracker.rank[key] = tick
+        elif tracker.tracks_access:
+            tracker.touched(key, now)
+        return found
+
+    def point_read(self, data: TableData, index: Any, key: Any) -> None:
+        """The store's hook: a query (SQL or DSL) read the row holding ``key`` of a unique
+        ``index`` of ``data``; by the primary key of a cache table that tracks access, it
+        ranks the row and restarts its clock as :meth:`read_key` does (counters are for
+        ``db.get``/``get_or_load`` only)."""
+        tracker = self.trackers.get(data.schema.name.lower())
+        if tracker is not None and tracker.tracks_access and index is tracker.pk_index:
+            tracker.touched(key, self.clock() if tracker.on_access else 0.0)
 
     def touched(self, tracker: TableTracker, key: Any, found: bool) -> None:
         """Count a point read of ``key`` and rank the row it found."""
@@ -230,9 +285,8 @@ class CacheManager:
     # ------------------------------------------------------------------ capacity
     def _over(self, tracker: TableTracker, extra_rows: int) -> bool:
         """True when ``tracker``'s table (plus ``extra_rows``) is past a limit."""
-        data = tracker.data
         policy = tracker.policy
-        rows = data.live_count + extra_rows
+        rows = tracker.data.live_count + extra_rows
         if policy.max_rows is not None and rows > policy.max_rows:
             return True
         if policy.max_bytes is None and self.max_bytes is None:
@@ -269,8 +323,8 @@ class CacheManager:
         statement, so a rollback undoes the eviction with the write). The rows just
         ``written`` go last: under LFU a new row has the fewest reads of all, and evicting
         what was just stored helps nobody."""
-        if tracker.policy.evict == "none":
-            return
+        if tracker.policy.evict == "none" or not self._over(tracker, 0):
+            return  # the common case of a write: within the limits, nothing to find
         held: set[int] = set()
         fresh = {tracker.find(tracker.key_of(row)) for row in written if row is not None}
         fresh.discard(None)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import attrs
 
 from pyram.cache.manager import CacheManager
 from pyram.cache.sizing import estimate_row_bytes
 
-__all__ = ["TableStats", "collect_stats"]
+__all__ = ["StatsProvider", "TableStats", "collect_stats"]
+
+#: what a component that fills tables from elsewhere (the PostgreSQL mirror) registers with
+#: ``db.add_stats_provider``: called by every ``db.stats()``, it returns table name ->
+#: :class:`TableStats` fields to set (``lag_bytes``, ``lag_seconds``)
+StatsProvider = Callable[[], Mapping[str, Mapping[str, Any]]]
 
 
 @attrs.frozen
@@ -23,6 +31,10 @@ class TableStats:
         load_errors: loader calls that raised.
         expirations: rows removed because they expired.
         evictions: rows removed to make room.
+        lag_bytes: for a table a live mirror fills (pyram.pg), how many bytes of the
+            source's WAL are not applied yet; None for other tables.
+        lag_seconds: for a mirrored table, how long the oldest change received but not
+            applied has been waiting (0.0 when none is); None for other tables.
     """
 
     rows: int
@@ -33,6 +45,8 @@ class TableStats:
     load_errors: int = 0
     expirations: int = 0
     evictions: int = 0
+    lag_bytes: int | None = None
+    lag_seconds: float | None = None
 
     @property
     def hit_ratio(self) -> float:
@@ -41,9 +55,11 @@ class TableStats:
         return self.hits / reads if reads else 0.0
 
 
-def collect_stats(manager: CacheManager, *, reset: bool = False) -> dict[str, TableStats]:
-    """Stats of every table by name, in creation order; ``reset`` zeroes the counters
-    after reading them."""
+def collect_stats(
+    manager: CacheManager, providers: list[StatsProvider], *, reset: bool = False
+) -> dict[str, TableStats]:
+    """Stats of every table by name, in creation order, with the fields ``providers`` give;
+    ``reset`` zeroes the counters after reading them."""
     out: dict[str, TableStats] = {}
     store = manager.store
     for schema in store.catalog:
@@ -67,4 +83,11 @@ def collect_stats(manager: CacheManager, *, reset: bool = False) -> dict[str, Ta
         )
         if reset:
             counters.reset()
+    if providers:
+        by_lower = {name.lower(): name for name in out}
+        for provider in providers:
+            for table, fields in provider().items():
+                found = by_lower.get(table.lower())
+                if found is not None:
+                    out[found] = attrs.evolve(out[found], **fields)
     return out

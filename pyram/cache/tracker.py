@@ -91,6 +91,10 @@ class TableTracker:
         self.on_access = policy.expire_after == "access" and policy.ttl is not None
         self.ranked = policy.bounded and policy.evict in ("lru", "lfu")
         self.lfu = policy.evict == "lfu"
+        #: a read of a row must be noted (its rank or its deadline moves)
+        self.tracks_access = self.ranked or self.on_access
+        #: a read only moves the row's LRU tick (what :meth:`touched` does then)
+        self.lru_only = self.ranked and not self.lfu and not self.on_access
         self.counters = Counters()
         self.deadlines: dict[Any, float] = {}
         self.heap: list[tuple[float, Any]] = []

@@ -35,6 +35,7 @@ class PointLookup:
     """
 
     __slots__ = (
+        "cache_table",
         "data",
         "dense_position",
         "index",
@@ -64,6 +65,8 @@ class PointLookup:
         #: Python types a key value may have to be probed as it is (its stored form)
         key_type = data.schema.column(index.columns[0]).dtype
         self.key_types = frozenset() if key_type.encodes else key_type.exact_types
+        #: a cache table's policy changes only by DDL, which drops the plans holding this
+        self.cache_table = data.schema.cache is not None
 
     def key_value(self, params: Mapping[str | int, Any]) -> Any:
         """The probe key for one execution (a bound parameter or a literal)."""
@@ -84,6 +87,10 @@ class PointLookup:
         found = self.find(key)
         if found is None:
             return None
+        if self.cache_table:  # a read of a cache table's row is a use of it (LRU, LFU)
+            hook = self.store.point_read
+            if hook is not None:
+                hook(self.data, self.index, key)
         row = found[1]
         return [row[p] for p in self.positions]
 

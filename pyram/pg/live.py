@@ -182,6 +182,7 @@ class Mirror:
         self._resumed = resumed
         for table in self.tables:
             self._unguard.append(self.db.before_change(table.target, self._guard.check))
+        self._unguard.append(self.db.add_stats_provider(self._table_stats))
         _MIRRORS.setdefault(self.db, []).append(self)
         self._idle_lsn = lsn
         self._status = "streaming"
@@ -304,6 +305,12 @@ class Mirror:
             "resumed": self._resumed,
             **self._counters,
         }
+
+    def _table_stats(self) -> dict[str, dict[str, Any]]:
+        """Each mirrored table's lag, for ``db.stats()`` (registered while running)."""
+        lag = self.lag()
+        fields = {"lag_bytes": lag.bytes, "lag_seconds": lag.seconds}
+        return {t.target: fields for t in self.tables}
 
     # ------------------------------------------------------------------ the thread
     def _run(self, replication: ReplicationConnection | None) -> None:

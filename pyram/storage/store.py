@@ -76,6 +76,9 @@ class Store(TransactionsMixin):
         #: inside a transaction): cache tables remove their expired rows there, as a commit of
         #: their own (see pyram.cache). None, and so free, while no table expires rows
         self.before_access: Callable[[], None] | None = None
+        #: called as ``(data, index, key)`` after a query's point read by a unique key found
+        #: a row (cache tables rank it as used); None, and so free, without cache tables
+        self.point_read: Callable[[TableData, Any, Any], None] | None = None
         #: (id of a table's data, catalog version) -> positions no constraint involves
         self._free_positions: dict[tuple[int, int], frozenset[int]] = {}
         self._init_transactions()
