@@ -39,6 +39,7 @@ def pgdb(postgres: Any) -> Iterator[pyram.pg.PgDatabase]:
         yield db
     finally:
         db.close()
+        _reset(postgres.dsn)  # leave the shared server's public schema empty
 
 
 def _column_types(dsn: str, table: str) -> dict[str, str]:

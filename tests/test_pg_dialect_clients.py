@@ -30,7 +30,10 @@ _SCHEMA = [
 def servers(postgres: Any) -> Iterator[tuple[str, str]]:
     """(PostgreSQL's DSN, PyRAM server's DSN), both holding the same tables."""
     with psycopg.connect(postgres.dsn, autocommit=True) as conn:
-        conn.execute("DROP TABLE IF EXISTS c, t, z")
+        # an empty public schema: other modules share this PostgreSQL server and may leave
+        # tables behind, which would show up in the listings compared here
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
         for statement in _SCHEMA:
             conn.execute(statement)
     db = pyram.Database()
@@ -43,7 +46,10 @@ def servers(postgres: Any) -> Iterator[tuple[str, str]]:
     finally:
         handle.stop()
         with psycopg.connect(postgres.dsn, autocommit=True) as conn:
-            conn.execute("DROP TABLE IF EXISTS c, t, z")
+            # an empty public schema: other modules share this PostgreSQL server and may leave
+        # tables behind, which would show up in the listings compared here
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
 
 
 def psql(dsn: str, command: str) -> str:

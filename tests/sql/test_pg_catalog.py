@@ -74,14 +74,20 @@ _SAME: dict[str, tuple[int, ...] | None] = {
 def both(postgres: Any) -> Any:
     """(PostgreSQL connection, PyRAM database, PyRAM settings) holding the same tables."""
     conn = psycopg.connect(postgres.dsn, autocommit=True)
-    conn.execute("DROP TABLE IF EXISTS c, t")
+    # an empty public schema: other modules share this PostgreSQL server and may leave
+    # tables behind, which would show up in the listings compared here
+    conn.execute("DROP SCHEMA public CASCADE")
+    conn.execute("CREATE SCHEMA public")
     db = pyram.Database()
     settings = PgSettings(user=postgres.user, database="postgres")
     for statement in _SCHEMA:
         conn.execute(statement)
         db.sql(statement, dialect="postgres", pg_settings=settings)
     yield conn, db, settings
-    conn.execute("DROP TABLE IF EXISTS c, t")
+    # an empty public schema: other modules share this PostgreSQL server and may leave
+    # tables behind, which would show up in the listings compared here
+    conn.execute("DROP SCHEMA public CASCADE")
+    conn.execute("CREATE SCHEMA public")
     conn.close()
 
 
