@@ -29,6 +29,7 @@ __all__ = [
 #: The LISTEN/NOTIFY channel the change triggers publish on.
 NOTIFY_CHANNEL = "pyram_changes"
 
+
 def type_table() -> dict[str, str]:
     """The documented mapping: PyRAM type name -> PostgreSQL type name (each column type's
     ``pg_name``; ENUM columns are TEXT or INTEGER by their members' values, with a CHECK

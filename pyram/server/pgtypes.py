@@ -76,9 +76,7 @@ def _of(dtype: DataType) -> WireType:
     """The wire type a column type's own PostgreSQL codecs make."""
     found = pg_type_by_oid(dtype.pg_oid)
     name = "text" if found is None else found.name
-    return WireType(
-        name, dtype.pg_text, dtype.from_pg_text, dtype.pg_binary, dtype.from_pg_binary
-    )
+    return WireType(name, dtype.pg_text, dtype.from_pg_text, dtype.pg_binary, dtype.from_pg_binary)
 
 
 def _sized_int(form: str) -> Callable[[bytes], int]:
@@ -127,9 +125,7 @@ _NOT_STORED: Final = (
 TEXT_WIRE: Final = _TEXT
 _BY_TYPE: Final[dict[DataType, WireType]] = {t: _of(t) for t in registered_types() if t.pg_oid}
 #: Every wire type by OID: what a client may declare for a parameter.
-OIDS: Final[dict[int, WireType]] = {
-    w.oid: w for w in (*_BY_TYPE.values(), *_NOT_STORED)
-}
+OIDS: Final[dict[int, WireType]] = {w.oid: w for w in (*_BY_TYPE.values(), *_NOT_STORED)}
 
 
 def wire_type(dtype: DataType | None) -> WireType:
