@@ -13,7 +13,7 @@ from __future__ import annotations
 from pyram.catalog import TableSchema
 from pyram.catalog.schema import ColumnSchema
 from pyram.errors import NotSupportedError
-from pyram.types import DataType
+from pyram.types import DataType, registered_types
 
 __all__ = [
     "NOTIFY_CHANNEL",
@@ -29,40 +29,23 @@ __all__ = [
 #: The LISTEN/NOTIFY channel the change triggers publish on.
 NOTIFY_CHANNEL = "pyram_changes"
 
-# PyRAM type name -> PostgreSQL type. ENUM columns are TEXT or INTEGER by their members'
-# values (with a CHECK listing them); JSON documents are jsonb.
-_TYPES = {
-    "INTEGER": "bigint",
-    "REAL": "double precision",
-    "TEXT": "text",
-    "BOOLEAN": "boolean",
-    "BLOB": "bytea",
-    "DECIMAL": "numeric",
-    "DATE": "date",
-    "TIMESTAMP": "timestamp",
-    "TIMESTAMPTZ": "timestamptz",
-    "TIME": "time",
-    "INTERVAL": "interval",
-    "UUID": "uuid",
-    "JSON": "jsonb",
-}
-
 
 def type_table() -> dict[str, str]:
-    """The documented mapping: PyRAM type name -> PostgreSQL type name."""
-    return dict(_TYPES)
+    """The documented mapping: PyRAM type name -> PostgreSQL type name (each column type's
+    ``pg_name``; ENUM columns are TEXT or INTEGER by their members' values, with a CHECK
+    listing them; JSON documents are jsonb)."""
+    return {t.name: t.pg_name for t in registered_types() if t.pg_oid}
 
 
 def pg_type(dtype: DataType) -> str:
-    """The PostgreSQL type of a PyRAM column type.
+    """The PostgreSQL type of a PyRAM column type (its ``pg_name``).
 
     Raises:
         NotSupportedError: the type has no PostgreSQL counterpart.
     """
-    found = _TYPES.get(dtype.name)
-    if found is None:
+    if not dtype.pg_oid:
         raise NotSupportedError(f"type {dtype.name} has no PostgreSQL mapping")
-    return found
+    return dtype.pg_name
 
 
 def quote_ident(name: str) -> str:

@@ -26,6 +26,7 @@ import psycopg
 from pyram.catalog import TableSchema
 from pyram.pg.ddl import NOTIFY_CHANNEL, quote_ident
 from pyram.txn import Change
+from pyram.types import DataType
 
 __all__ = ["ChangeListener"]
 
@@ -39,7 +40,7 @@ def row_maker(schema: TableSchema) -> Callable[[dict[str, Any] | None], Any]:
     def make(doc: dict[str, Any] | None) -> Any:
         if doc is None:
             return None
-        values = [_stored(c.dtype.name, doc.get(c.name)) for c in columns]
+        values = [_stored(c.dtype, doc.get(c.name)) for c in columns]
         if schema.row_class is not None:
             return schema.row_class.__pyram_build__(*values)  # type: ignore[attr-defined]
         return dict(zip(schema.column_names, values, strict=True))
@@ -47,34 +48,17 @@ def row_maker(schema: TableSchema) -> Callable[[dict[str, Any] | None], Any]:
     return make
 
 
-def _stored(type_name: str, value: Any) -> Any:
-    """A JSON value of to_jsonb back to PyRAM's stored form (the types JSON changes)."""
+def _stored(dtype: DataType, value: Any) -> Any:
+    """A JSON value of to_jsonb back to PyRAM's stored form. to_jsonb writes a column's
+    PostgreSQL text form (a JSON number, boolean or document where it has one), so the column
+    type reads it as any PostgreSQL text parameter."""
     if value is None:
         return None
-    if type_name == "JSON":
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=float)
-    if type_name == "REAL":
-        return float(value)
-    if type_name in ("DATE", "TIMESTAMP", "TIMESTAMPTZ", "TIME", "UUID", "DECIMAL", "BLOB"):
-        return _parse(type_name, value)
-    return value
-
-
-def _parse(type_name: str, text: str) -> Any:
-    import datetime as dt
-    import uuid
-
-    if type_name == "DATE":
-        return dt.date.fromisoformat(text)
-    if type_name in ("TIMESTAMP", "TIMESTAMPTZ"):
-        return dt.datetime.fromisoformat(text)
-    if type_name == "TIME":
-        return dt.time.fromisoformat(text)
-    if type_name == "UUID":
-        return uuid.UUID(text)
-    if type_name == "DECIMAL":
-        return text if isinstance(text, decimal.Decimal) else decimal.Decimal(str(text))
-    return bytes.fromhex(text[2:])  # bytea as '\x...'
+    if isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False, default=float)
+    else:
+        text = value if isinstance(value, str) else str(value)
+    return dtype.validate(dtype.from_pg_text(text), nullable=False)
 
 
 class ChangeListener:

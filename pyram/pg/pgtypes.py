@@ -12,34 +12,18 @@ from collections.abc import Callable
 from typing import Any
 
 from pyram.errors import NotSupportedError
+from pyram.types.pg_types import pg_type_by_oid
 
 __all__ = ["TEXT_OID", "load_oid", "pyram_type_name", "supported_type_names"]
 
 TEXT_OID = 25
 
-# PostgreSQL type OID -> PyRAM SQL type name. Kept to types whose values round-trip exactly.
-_TYPES: dict[int, str] = {
-    16: "BOOLEAN",  # bool
-    17: "BLOB",  # bytea
-    19: "TEXT",  # name
-    20: "INTEGER",  # int8
-    21: "INTEGER",  # int2
-    23: "INTEGER",  # int4
-    25: "TEXT",  # text
-    26: "INTEGER",  # oid
-    114: "JSON",  # json
-    700: "REAL",  # float4
-    701: "REAL",  # float8
-    1042: "TEXT",  # bpchar (blank-padded, as PostgreSQL returns it)
-    1043: "TEXT",  # varchar
-    1082: "DATE",  # date
-    1083: "TIME",  # time
-    1114: "TIMESTAMP",  # timestamp
-    1184: "TIMESTAMPTZ",  # timestamptz
-    1700: "DECIMAL",  # numeric
-    2950: "UUID",  # uuid
-    3802: "JSON",  # jsonb
-}
+# The PostgreSQL types the mirror maps, by OID: those whose values round-trip exactly. Which
+# PyRAM type each stores as is the type table's (pyram.types.pg_types), not repeated here.
+_MIRRORED: frozenset[int] = frozenset({
+    16, 17, 19, 20, 21, 23, 25, 26, 114, 700, 701, 1042, 1043, 1082, 1083, 1114, 1184, 1700,
+    2950, 3802,
+})  # fmt: skip
 
 # Enums (pg_type.typtype 'e') arrive as their label's text.
 _ENUM = "e"
@@ -65,14 +49,14 @@ def pyram_type_name(type_oid: int, typtype: str, pg_name: str, where: str) -> st
     """
     if typtype == _ENUM:
         return "TEXT"
-    found = _TYPES.get(type_oid)
+    found = pg_type_by_oid(type_oid) if type_oid in _MIRRORED else None
     if found is None:
         raise NotSupportedError(
             f"{where}: PostgreSQL type {pg_name} is not mirrored (supported: "
             + ", ".join(supported_type_names())
             + "); leave the column out with a column list"
         )
-    return found
+    return found.pyram
 
 
 def load_oid(type_oid: int, typtype: str) -> int:

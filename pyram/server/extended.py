@@ -22,7 +22,7 @@ from pyram.errors import DataError
 from pyram.server import messages as m
 from pyram.server.describe import Description, describe
 from pyram.server.messages import ProtocolViolation, Reader
-from pyram.server.pgtypes import TEXT, WireType, wire_type, wire_type_for_oid
+from pyram.server.pgtypes import TEXT_WIRE, WireType, wire_type, wire_type_for_oid
 from pyram.server.results import Encoder
 from pyram.server.session import PgSession
 from pyram.server.sqlstate import ServerError
@@ -237,7 +237,7 @@ def _param_wire(statement: _Statement, found: Description, index: int) -> WireTy
     if declared is not None:
         return declared
     inferred = found.param_types.get(str(index + 1))
-    return wire_type(inferred) if inferred is not None else TEXT
+    return wire_type(inferred) if inferred is not None else TEXT_WIRE
 
 
 def _decode(

@@ -1,44 +1,31 @@
-"""Every PyRAM type on the PostgreSQL wire: its type OID and its text and binary codecs.
+"""Every PyRAM type on the PostgreSQL wire: a :class:`WireType` per PostgreSQL type OID.
 
-All knowledge of how a value crosses the wire lives here, keyed by the PostgreSQL type a PyRAM
-type is shown as (:mod:`pyram.types.pg_types` holds the OIDs, for the catalogue and for this
-module alike), so it can later move onto the types themselves (issue 18). A
-:class:`WireType` encodes a Python value to the bytes of a DataRow field and decodes the bytes
-of a Bind parameter to the Python value the column type accepts (strictly: a malformed value
-is a :class:`~pyram.errors.DataError`, never a silent coercion).
+A PyRAM column type owns its wire forms (``DataType.pg_oid``, ``pg_text``/``pg_binary``,
+``from_pg_text``/``from_pg_binary``, see :mod:`pyram.types.pgwire`); :func:`wire_type` only
+wraps them, so a new column type needs nothing here. What stays here is about PostgreSQL types
+PyRAM does not store but clients declare for a parameter or the catalogue's own columns use
+(``int4``, ``int2``, ``float4``, ``oid``, ``varchar``, ``bpchar``, ``name``, ``json``): each
+reads into the PyRAM type that stores it.
 
-Formats follow PostgreSQL 15 (``DateStyle = ISO``, ``integer_datetimes = on``, binary dates as
-days and timestamps as microseconds since 2000-01-01).
+Decoding is strict: a malformed value is a :class:`~pyram.errors.DataError`, never a silent
+coercion. Formats follow PostgreSQL 15 (``DateStyle = ISO``, ``integer_datetimes = on``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
-import json
-import math
 import struct
-import uuid
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import InvalidOperation
 from typing import Any, Final
 
 import attrs
 
 from pyram.errors import DataError
-from pyram.types import DataType
-from pyram.types.pg_types import PgType, pg_type_by_name, pg_type_for
+from pyram.types import INTEGER, JSON_TYPE, REAL, TEXT, DataType, EnumType, registered_types
+from pyram.types.pg_types import PgType, pg_type_by_name, pg_type_by_oid
 
-__all__ = ["OIDS", "WireType", "wire_type", "wire_type_for_oid"]
-
-_EPOCH_DATE: Final = dt.date(2000, 1, 1)
-_EPOCH: Final = dt.datetime(2000, 1, 1)
-_EPOCH_TZ: Final = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-_ORDINAL_2000: Final = _EPOCH_DATE.toordinal()
-_Q = struct.Struct("!q")
-_D = struct.Struct("!d")
-_I = struct.Struct("!i")
-_H = struct.Struct("!h")
+__all__ = ["OIDS", "TEXT_WIRE", "WireType", "wire_type", "wire_type_for_oid"]
 
 
 @attrs.frozen
@@ -79,293 +66,80 @@ class WireType:
             raise DataError(f"invalid input for type {self.name}: {exc}") from None
 
 
-# --------------------------------------------------------------------------- scalar codecs
-def _bool_text(text: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in ("t", "true", "1", "yes", "on", "y"):
-        return True
-    if lowered in ("f", "false", "0", "no", "off", "n"):
-        return False
-    raise ValueError(f"not a boolean: {text!r}")
-
-
-def _bool_from_binary(data: bytes) -> bool:
-    if data not in (b"\x00", b"\x01"):
-        raise ValueError("a binary boolean is one byte, 0 or 1")
-    return data == b"\x01"
-
-
-def _float_text(value: float) -> str:
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    return repr(float(value))
-
-
-def _float_from_text(text: str) -> float:
-    lowered = text.strip().lower()
-    special = {"nan": math.nan, "infinity": math.inf, "-infinity": -math.inf, "inf": math.inf}
-    return special[lowered] if lowered in special else float(text)
-
-
-def _int_from_binary(data: bytes) -> int:
-    if len(data) == 8:
-        return int(_Q.unpack(data)[0])
-    if len(data) == 4:
-        return int(_I.unpack(data)[0])
-    if len(data) == 2:
-        return int(_H.unpack(data)[0])
-    raise ValueError(f"an integer has 2, 4 or 8 bytes, not {len(data)}")
-
-
-def _float_from_binary(data: bytes) -> float:
-    if len(data) == 4:
-        return float(struct.unpack("!f", data)[0])
-    return float(_D.unpack(data)[0])
-
-
-def _bytea_text(value: bytes) -> str:
-    return "\\x" + bytes(value).hex()
-
-
-def _bytea_from_text(text: str) -> bytes:
-    if text.startswith("\\x"):
-        return bytes.fromhex(text[2:])
-    return _bytea_escape_format(text)
-
-
-def _bytea_escape_format(text: str) -> bytes:
-    """PostgreSQL's old ``escape`` format: backslash-octal escapes, ``\\\\`` for a backslash."""
-    out = bytearray()
-    i = 0
-    while i < len(text):
-        if text[i] != "\\":
-            out += text[i].encode()
-            i += 1
-        elif text[i + 1 : i + 2] == "\\":
-            out.append(0x5C)
-            i += 2
-        else:
-            out.append(int(text[i + 1 : i + 4], 8))
-            i += 4
-    return bytes(out)
-
-
-def _date_from_binary(data: bytes) -> dt.date:
-    return dt.date.fromordinal(_I.unpack(data)[0] + _ORDINAL_2000)
-
-
-def _timestamp_text(value: dt.datetime) -> str:
-    return value.isoformat(sep=" ")
-
-
-def _timestamp_from_text(text: str) -> dt.datetime:
-    value = dt.datetime.fromisoformat(text.strip())
-    return value.replace(tzinfo=None) if value.tzinfo is not None else value
-
-
-def _timestamptz_from_text(text: str) -> dt.datetime:
-    value = dt.datetime.fromisoformat(text.strip())
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
-def _micros(delta: dt.timedelta) -> int:
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def _timestamp_binary(value: dt.datetime) -> bytes:
-    return _Q.pack(_micros(value - _EPOCH))
-
-
-def _timestamptz_binary(value: dt.datetime) -> bytes:
-    return _Q.pack(_micros(value - _EPOCH_TZ))
-
-
-def _timestamp_from_binary(data: bytes) -> dt.datetime:
-    return _EPOCH + dt.timedelta(microseconds=_Q.unpack(data)[0])
-
-
-def _timestamptz_from_binary(data: bytes) -> dt.datetime:
-    return _EPOCH_TZ + dt.timedelta(microseconds=_Q.unpack(data)[0])
-
-
-def _time_binary(value: dt.time) -> bytes:
-    return _Q.pack(
-        ((value.hour * 60 + value.minute) * 60 + value.second) * 1_000_000 + value.microsecond
-    )
-
-
-def _time_from_binary(data: bytes) -> dt.time:
-    micros = _Q.unpack(data)[0]
-    seconds, micro = divmod(micros, 1_000_000)
-    minutes, second = divmod(seconds, 60)
-    hour, minute = divmod(minutes, 60)
-    return dt.time(hour, minute, second, micro)
-
-
-def _json_text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def _jsonb_from_binary(data: bytes) -> Any:
-    if data[:1] != b"\x01":
-        raise ValueError("unknown jsonb version")
-    return json.loads(data[1:].decode())
-
-
-# --------------------------------------------------------------------------- numeric binary
-_NUMERIC_NAN: Final = 0xC000
-_NUMERIC_NEG: Final = 0x4000
-
-
-def _numeric_binary(value: Decimal) -> bytes:
-    """PostgreSQL's numeric: base-10000 digits, a weight, a sign and a display scale."""
-    value = Decimal(value)
-    if value.is_nan():
-        return struct.pack("!hhHh", 0, 0, _NUMERIC_NAN, 0)
-    sign, digits, exponent = value.as_tuple()
-    assert isinstance(exponent, int)
-    scale = max(0, -exponent)
-    text = "".join(map(str, digits))
-    int_len = len(text) + exponent  # digits before the decimal point
-    int_part = text[: max(int_len, 0)] if int_len > 0 else ""
-    frac_part = ("0" * max(-int_len, 0) + text[max(int_len, 0) :]) if exponent < 0 else ""
-    if exponent > 0:
-        int_part = text + "0" * exponent
-    int_part = int_part.lstrip("0")
-    int_part = "0" * (-len(int_part) % 4) + int_part
-    frac_part = frac_part + "0" * (-len(frac_part) % 4)
-    groups = [int(int_part[i : i + 4]) for i in range(0, len(int_part), 4)]
-    weight = len(groups) - 1
-    groups += [int(frac_part[i : i + 4]) for i in range(0, len(frac_part), 4)]
-    while groups and groups[-1] == 0:
-        groups.pop()
-    while groups and groups[0] == 0:
-        groups.pop(0)
-        weight -= 1
-    if not groups:
-        weight = 0
-    head = struct.pack("!hhHh", len(groups), weight, _NUMERIC_NEG if sign else 0, scale)
-    return head + b"".join(_H.pack(g) for g in groups)
-
-
-def _numeric_from_binary(data: bytes) -> Decimal:
-    count, weight, sign, scale = struct.unpack("!hhHh", data[:8])
-    if sign == _NUMERIC_NAN:
-        return Decimal("NaN")
-    groups = struct.unpack(f"!{count}H", data[8 : 8 + 2 * count])
-    digits = "".join(f"{g:04d}" for g in groups) or "0"
-    value = Decimal(f"{'-' if sign == _NUMERIC_NEG else ''}{digits}E{4 * (weight - count + 1)}")
-    with localcontext(prec=max(len(digits) + scale + 8, 28)):
-        return value.quantize(Decimal(1).scaleb(-scale))
-
-
-# --------------------------------------------------------------------------- the table
-def _same(value: Any) -> Any:
-    return value
-
-
-def _utf8(value: Any) -> bytes:
-    return str(value).encode()
-
-
-def _from_utf8(data: bytes) -> str:
-    return data.decode()
-
-
-INT8 = WireType("int8", str, int, _Q.pack, _int_from_binary)
-INT4 = attrs.evolve(INT8, name="int4", to_binary=_I.pack)
-INT2 = attrs.evolve(INT8, name="int2", to_binary=_H.pack)
-FLOAT8 = WireType("float8", _float_text, _float_from_text, _D.pack, _float_from_binary)
-FLOAT4 = attrs.evolve(FLOAT8, name="float4")
-TEXT = WireType("text", str, _same, _utf8, _from_utf8)
-VARCHAR = attrs.evolve(TEXT, name="varchar")
-BPCHAR = attrs.evolve(TEXT, name="bpchar")
-NAME = attrs.evolve(TEXT, name="name")
-BOOL = WireType(
-    "bool",
-    lambda v: "t" if v else "f",
-    _bool_text,
-    lambda v: b"\x01" if v else b"\x00",
-    _bool_from_binary,
-)
-BYTEA = WireType("bytea", _bytea_text, _bytea_from_text, bytes, bytes)
-DATE = WireType(
-    "date",
-    dt.date.isoformat,
-    lambda t: dt.date.fromisoformat(t.strip()),
-    lambda v: _I.pack(v.toordinal() - _ORDINAL_2000),
-    _date_from_binary,
-)
-TIMESTAMP = WireType(
-    "timestamp",
-    _timestamp_text,
-    _timestamp_from_text,
-    _timestamp_binary,
-    _timestamp_from_binary,
-)
-TIMESTAMPTZ = WireType(
-    "timestamptz",
-    _timestamp_text,
-    _timestamptz_from_text,
-    _timestamptz_binary,
-    _timestamptz_from_binary,
-)
-TIME = WireType(
-    "time",
-    dt.time.isoformat,
-    lambda t: dt.time.fromisoformat(t.strip()),
-    _time_binary,
-    _time_from_binary,
-)
-NUMERIC = WireType(
-    "numeric", str, lambda t: Decimal(t.strip()), _numeric_binary, _numeric_from_binary
-)
-UUID = WireType(
-    "uuid",
-    str,
-    lambda t: uuid.UUID(t.strip()),
-    lambda v: uuid.UUID(str(v)).bytes,
-    lambda d: uuid.UUID(bytes=d),
-)
-JSON = WireType(
-    "json",
-    _json_text,
-    json.loads,
-    lambda v: _json_text(v).encode(),
-    lambda d: json.loads(d.decode()),
-)
-JSONB = attrs.evolve(
-    JSON,
-    name="jsonb",
-    to_binary=lambda v: b"\x01" + _json_text(v).encode(),
-    from_binary=_jsonb_from_binary,
-)
-OIDTYPE = attrs.evolve(INT4, name="oid", to_binary=struct.Struct("!I").pack)
-
-
 def _catalog(name: str) -> PgType:
     found = pg_type_by_name(name)
-    assert found is not None, name  # every codec is a type of pyram.types.pg_types
+    assert found is not None, name  # every wire type is a type of pyram.types.pg_types
     return found
 
 
-_CODECS: Final = (
-    INT8, INT4, INT2, FLOAT8, FLOAT4, TEXT, VARCHAR, BPCHAR, NAME, BOOL, BYTEA,
-    DATE, TIMESTAMP, TIMESTAMPTZ, TIME, NUMERIC, UUID, JSON, JSONB, OIDTYPE,
+def _of(dtype: DataType) -> WireType:
+    """The wire type a column type's own PostgreSQL codecs make."""
+    found = pg_type_by_oid(dtype.pg_oid)
+    name = "text" if found is None else found.name
+    return WireType(name, dtype.pg_text, dtype.from_pg_text, dtype.pg_binary, dtype.from_pg_binary)
+
+
+def _sized_int(form: str) -> Callable[[bytes], int]:
+    """A binary integer parameter of PostgreSQL's width ``form`` (``!i``, ``!h``, ``!I``)."""
+    packer = struct.Struct(form)
+
+    def read(data: bytes) -> int:
+        return int(packer.unpack(data)[0])
+
+    return read
+
+
+def _float4(data: bytes) -> float:
+    return float(struct.unpack("!f", data)[0])
+
+
+def _text_binary(value: Any) -> bytes:
+    return TEXT.pg_text(value).encode()
+
+
+def _json_from_binary(data: bytes) -> Any:
+    return JSON_TYPE.from_pg_text(data.decode())
+
+
+# The PostgreSQL types PyRAM stores as another one (narrower integers and floats, text
+# spellings, json as opposed to jsonb): their own binary widths, the storing type's text forms.
+_INT = _of(INTEGER)
+_FLOAT = _of(REAL)
+_TEXT = _of(TEXT)
+_NOT_STORED: Final = (
+    attrs.evolve(_INT, name="int4", to_binary=struct.Struct("!i").pack,
+                 from_binary=_sized_int("!i")),
+    attrs.evolve(_INT, name="int2", to_binary=struct.Struct("!h").pack,
+                 from_binary=_sized_int("!h")),
+    attrs.evolve(_INT, name="oid", to_binary=struct.Struct("!I").pack,
+                 from_binary=_sized_int("!I")),
+    attrs.evolve(_FLOAT, name="float4", to_binary=struct.Struct("!f").pack, from_binary=_float4),
+    attrs.evolve(_TEXT, name="varchar"),
+    attrs.evolve(_TEXT, name="bpchar"),
+    attrs.evolve(_TEXT, name="name"),
+    attrs.evolve(_of(JSON_TYPE), name="json", to_binary=_text_binary,
+                 from_binary=_json_from_binary),
 )  # fmt: skip
-_BY_NAME: Final[dict[str, WireType]] = {t.name: t for t in _CODECS}
+
+#: The wire form of text, for values of no known type.
+TEXT_WIRE: Final = _TEXT
+_BY_TYPE: Final[dict[DataType, WireType]] = {t: _of(t) for t in registered_types() if t.pg_oid}
 #: Every wire type by OID: what a client may declare for a parameter.
-OIDS: Final[dict[int, WireType]] = {t.oid: t for t in _CODECS}
+OIDS: Final[dict[int, WireType]] = {w.oid: w for w in (*_BY_TYPE.values(), *_NOT_STORED)}
 
 
 def wire_type(dtype: DataType | None) -> WireType:
-    """The wire type of a PyRAM type: the PostgreSQL type the catalogue shows for it
-    (:func:`pyram.types.pg_types.pg_type_for`), ``text`` for one without a codec here."""
+    """The wire type of a PyRAM type (an ENUM column's is its members' values' type), ``text``
+    for None or a type without a PostgreSQL counterpart."""
     if dtype is None:
-        return TEXT
-    return _BY_NAME.get(pg_type_for(dtype.name).name, TEXT)
+        return _TEXT
+    if isinstance(dtype, EnumType):
+        # values cross the wire as the members' values (WireType.encode unwraps a member)
+        return OIDS.get(dtype.pg_oid, _TEXT)
+    found = _BY_TYPE.get(dtype)
+    if found is not None:
+        return found
+    return _of(dtype) if dtype.pg_oid else _TEXT  # a narrowed JSON type is made per use
 
 
 def wire_type_for_oid(oid: int) -> WireType | None:

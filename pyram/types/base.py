@@ -6,7 +6,8 @@ int -> float is accepted), and how values are kept in storage. Most types store 
 as is; a few store an immutable encoding (an Enum's value, JSON text) so that rows handed out are
 values that cannot alias the database's state.
 
-This is a leaf layer: it imports only :mod:`pyram.errors` (and its own codec helpers).
+This is a leaf layer: it imports only :mod:`pyram.errors` (and its own codec helpers and
+PostgreSQL type table).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, ClassVar
 
 from pyram.errors import DataError, IntegrityError
 from pyram.types import codecs
+from pyram.types.pg_types import pg_type_by_oid
 
 __all__ = ["NULLTYPE", "DataType", "NullType", "describe_value", "not_null_error"]
 
@@ -131,6 +133,13 @@ class DataType:
     dbapi_group: ClassVar[str] = "STRING"
     #: The PostgreSQL type OID used on the wire (see :mod:`pyram.types.pgwire`).
     pg_oid: ClassVar[int] = 0
+
+    @property
+    def pg_name(self) -> str:
+        """The PostgreSQL type name of :attr:`pg_oid` as ``format_type`` shows it (and DDL
+        accepts it): ``bigint``, ``timestamp with time zone``; ``text`` for a type without one."""
+        found = pg_type_by_oid(self.pg_oid)
+        return "text" if found is None else found.display
 
     def to_text(self, stored: Any) -> str:
         """The lossless text form of a non-NULL stored value (JSON Lines and CSV files, schema

@@ -1,8 +1,10 @@
 """PostgreSQL's types as PyRAM sees them: OIDs, names and the PyRAM type each one stores as.
 
-The one place that knows type OIDs (the server's RowDescription, ``pg_type``, ``format_type``
-and the ``::type`` casts of the PostgreSQL dialect all read it). Until column types carry their
-own OID (issue 18) the mapping is kept here, keyed by PyRAM's type name.
+PostgreSQL's own catalogue data: the one place that knows type OIDs, names and categories
+(the server's RowDescription, ``pg_type``, ``format_type``, the ``::type`` casts of the
+PostgreSQL dialect and the mirror's PostgreSQL -> PyRAM mapping all read it). The PyRAM ->
+PostgreSQL direction belongs to the column types: each :class:`~pyram.types.DataType` names its
+``pg_oid`` (and so its ``pg_name``); :func:`pg_type_for` only looks it up.
 
 >>> pg_type_for("INTEGER").name, pg_type_for("TEXT").oid
 ('int8', 25)
@@ -76,12 +78,6 @@ PG_TYPES: tuple[PgType, ...] = (
 
 _BY_OID = {t.oid: t for t in PG_TYPES}
 _BY_NAME = {t.name: t for t in PG_TYPES} | {t.display: t for t in PG_TYPES}
-# The type a PyRAM type is shown as: INTEGER holds 64-bit values, REAL doubles.
-_FOR_PYRAM = {
-    "BOOLEAN": 16, "BLOB": 17, "INTEGER": 20, "TEXT": 25, "JSON": 3802, "REAL": 701,
-    "DATE": 1082, "TIME": 1083, "TIMESTAMP": 1114, "TIMESTAMPTZ": 1184, "INTERVAL": 1186,
-    "DECIMAL": 1700, "UUID": 2950, "NULL": 25,
-}  # fmt: skip
 # PostgreSQL spellings that are no type's typname or display name.
 _ALIASES = {
     "int": "int4", "smallint": "int2", "bigint": "int8", "serial": "int4", "serial4": "int4",
@@ -111,9 +107,15 @@ def pg_type_by_name(name: str) -> PgType | None:
 
 
 def pg_type_for(pyram_name: str) -> PgType:
-    """The PostgreSQL type PyRAM's type ``pyram_name`` (``"INTEGER"``, ...) is sent as;
-    ``text`` for a type PyRAM has and PostgreSQL lacks."""
-    return _BY_OID[_FOR_PYRAM.get(pyram_name.upper(), 25)]
+    """The PostgreSQL type PyRAM's type ``pyram_name`` (``"INTEGER"``, ...) is sent as: the
+    one its :class:`~pyram.types.DataType` names by ``pg_oid``; ``text`` for a type PyRAM has
+    and PostgreSQL lacks (and for ``NULL``)."""
+    # imported here: the type classes import this table (pg_name), so it loads first
+    from pyram.types.registry import registered_types
+
+    key = pyram_name.upper()
+    oid = next((t.pg_oid for t in registered_types() if t.name == key), 25)
+    return _BY_OID.get(oid, _BY_OID[25])
 
 
 def pyram_type_name(pg_name: str) -> str | None:

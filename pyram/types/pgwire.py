@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import struct
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 __all__ = [
     "PG_EPOCH",
@@ -61,10 +61,26 @@ def bytea_text(value: bytes) -> str:
 
 
 def bytea_from_text(text: str) -> bytes:
-    """A ``bytea`` hex text form back to bytes."""
-    if not text.startswith("\\x"):
-        raise ValueError("bytea text must start with \\x")
-    return bytes.fromhex(text[2:])
+    """A ``bytea`` text form back to bytes: the hex form, or the older ``escape`` form
+    (backslash and three octal digits a byte, ``\\\\`` for a backslash) clients may still send."""
+    if text.startswith("\\x"):
+        return bytes.fromhex(text[2:])
+    out = bytearray()
+    i = 0
+    while i < len(text):
+        if text[i] != "\\":
+            out += text[i].encode()
+            i += 1
+        elif text[i + 1 : i + 2] == "\\":
+            out.append(0x5C)
+            i += 2
+        else:
+            octal = text[i + 1 : i + 4]
+            if len(octal) != 3 or not all(c in "01234567" for c in octal):
+                raise ValueError(f"invalid bytea escape at {i}: {text[i : i + 4]!r}")
+            out.append(int(octal, 8))
+            i += 4
+    return bytes(out)
 
 
 def numeric_binary(value: Decimal) -> bytes:
@@ -90,16 +106,16 @@ def numeric_binary(value: Decimal) -> bytes:
 
 
 def numeric_from_binary(data: bytes) -> Decimal:
-    """``numeric_recv``: the Decimal a :func:`numeric_binary` form stands for."""
+    """``numeric_recv``: the Decimal a :func:`numeric_binary` form stands for (built from its
+    digit text, so any precision reads exactly)."""
     ndigits, weight, sign, dscale = _NUMERIC_HEAD.unpack_from(data)
     if sign not in (0, _NEGATIVE) or len(data) != 8 + 2 * ndigits:
         raise ValueError("not a finite numeric")
     groups = struct.unpack_from(f">{ndigits}h", data, 8)
-    value = Decimal(0)
-    for position, group in enumerate(groups):
-        value += Decimal(group).scaleb(4 * (weight - position))
-    value = value.quantize(Decimal(1).scaleb(-dscale)) if dscale else value.to_integral_value()
-    return -value if sign == _NEGATIVE else value
+    digits = "".join(f"{g:04d}" for g in groups) or "0"
+    value = Decimal(f"{'-' if sign else ''}{digits}E{4 * (weight - ndigits + 1)}")
+    with localcontext(prec=max(len(digits) + dscale + 8, 28)):
+        return value.quantize(Decimal(1).scaleb(-dscale))
 
 
 def interval_binary(delta: dt.timedelta) -> bytes:

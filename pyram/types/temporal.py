@@ -153,10 +153,12 @@ class TimestampType(_Temporal):
         return (_UTC_EPOCH if self.aware else pgwire.PG_EPOCH) + since
 
     def from_pg_text(self, text: str) -> Any:
-        value = dt.datetime.fromisoformat(text)
-        if (value.utcoffset() is not None) != self.aware:
-            raise ValueError(f"{text!r} is not a {self.name} (naive and aware are kept apart)")
-        return value
+        # PostgreSQL's input rules: a timestamp ignores a zone, a timestamptz without one is
+        # in the session's TimeZone (always UTC here)
+        value = dt.datetime.fromisoformat(text.strip())
+        if not self.aware:
+            return value.replace(tzinfo=None)
+        return value if value.utcoffset() is not None else value.replace(tzinfo=dt.UTC)
 
     def arith_result(self, op: str, other: DataType, *, self_left: bool) -> DataType | None:
         if op == "-" and self_left and other.family == self.family:

@@ -17,7 +17,11 @@ from pyram.types.pg_types import pg_type_for
 __all__ = ["INFORMATION_SCHEMA_TABLES", "information_schema_table"]
 
 Row = tuple[object, ...]
-_NUMERIC_PRECISION = {"INTEGER": (64, 2, 0), "REAL": (53, 2, None)}
+# information_schema's numeric_precision, _radix and _scale of PostgreSQL's binary numbers
+_NUMERIC_PRECISION = {
+    "int2": (16, 2, 0), "int4": (32, 2, 0), "int8": (64, 2, 0),
+    "float4": (24, 2, None), "float8": (53, 2, None),
+}  # fmt: skip
 
 
 def _tables(snap: PgSnapshot) -> list[Row]:
@@ -34,7 +38,7 @@ def _column_rows(snap: PgSnapshot) -> list[Row]:
         for number, column in enumerate(schema.columns, start=1):
             pg = pg_type_for(column.dtype.name)
             nullable = column.nullable and column.name not in schema.primary_key
-            precision, radix, scale = _NUMERIC_PRECISION.get(column.dtype.name, (None,) * 3)
+            precision, radix, scale = _NUMERIC_PRECISION.get(pg.name, (None,) * 3)
             rows.append(
                 (db, "public", schema.name, column.name, number, default_sql(column),
                  "YES" if nullable else "NO", pg.display, None, precision, radix, scale,
