@@ -13,6 +13,7 @@ declared, else the type PyRAM inferred for the marker, else text.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -252,6 +253,10 @@ def _decode(
 def _fit(value: Any, target: DataType | None) -> Any:
     """Widen a parameter to the type PyRAM expects where no information is lost (an int for
     a REAL column, a float for a DECIMAL one); anything else stays as the client sent it."""
+    if isinstance(value, dict | list):
+        # a json/jsonb document: PyRAM's parameters are scalars, and a JSON column or a
+        # ``$1::JSON`` cast reads the document's text
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     if target is None:
         return value
     name = target.name
