@@ -77,8 +77,8 @@ class Extended:
     async def handle(self, kind: bytes, body: Reader) -> None:
         """One extended-protocol message."""
         if kind == b"S":
-            self.skipping = False
-            await self._end_implicit()
+            failed, self.skipping = self.skipping, False
+            await self._end_implicit(failed)
             if self.conn.session is not None and self.conn.session.status == b"I":
                 self.portals.clear()
             self.conn.send(m.ready_for_query(self._status()))
@@ -93,13 +93,14 @@ class Extended:
             self.skipping = True
             self.conn.send(self.conn.error(exc))
 
-    async def _end_implicit(self) -> None:
-        """Commit (or roll back) the implicit transaction the messages before Sync ran in."""
+    async def _end_implicit(self, failed: bool) -> None:
+        """Commit the implicit transaction the messages before Sync ran in (roll it back when
+        one of them ``failed``, even before reaching a statement: a Bind of a bad parameter)."""
         session = self.conn.session
         if session is None or not session.implicit:
             return
         try:
-            await self.conn.run(session.sync)
+            await self.conn.run(lambda: session.sync(rollback=failed))
         except Exception as exc:  # the commit failed (40001 ...): reported before ReadyForQuery
             self.conn.send(self.conn.error(exc))
 

@@ -126,16 +126,16 @@ class PgSession:
         self.implicit = False
         self.cursors.transaction_ended()
 
-    def sync(self) -> None:
+    def sync(self, *, rollback: bool = False) -> None:
         """Sync ends the implicit transaction of the messages before it: committed, or rolled
-        back when one of them failed.
+        back when one of them failed (or ``rollback``: a message failed outside a statement).
 
         Raises:
             Error: the commit failed (a serialization failure ...); it is rolled back.
         """
         if not self.implicit:
             return
-        if self.failed:
+        if self.failed or rollback:
             self.abort()
             return
         try:

@@ -122,6 +122,13 @@ def test_extended_messages_up_to_sync_are_one_implicit_transaction(served: Serve
     raw.send(_run_unnamed("COMMIT") + packet(b"S"))
     assert raw.until(b"Z")[-1] == (b"Z", b"I")
     assert count() == 3
+    # an error outside a statement (Bind to a missing statement) also rolls the run back
+    missing = packet(b"B", b"\x00missing\x00" + b"\x00" * 6)
+    raw.send(_run_unnamed("INSERT INTO t VALUES (6)") + missing + packet(b"S"))
+    got = raw.until(b"Z")
+    assert error_code(got) == "26000"
+    assert got[-1] == (b"Z", b"I")
+    assert count() == 3
     raw.close()
     bystander.close()
 
