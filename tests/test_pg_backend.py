@@ -260,6 +260,56 @@ def test_async_api(postgres: Any) -> None:
     asyncio.run(main())
 
 
+def test_async_on_change_iter_and_delete_by_object(postgres: Any) -> None:
+    """The synchronous database's ``on_change``, ``iter`` and ``delete(obj)``, async."""
+    _reset(postgres.dsn)
+
+    async def main() -> None:
+        db = await pyram.pg.connect_async(postgres.dsn)
+        seen: list[tuple[str, Any, Any]] = []
+        done = asyncio.Event()
+        loop_thread = threading.get_ident()
+
+        async def record(change: pyram.Change) -> None:  # a coroutine: run as a task
+            assert threading.get_ident() == loop_thread  # on the loop that subscribed
+            seen.append((change.kind, change.old, change.new))
+            if len(seen) == 3:
+                done.set()
+
+        try:
+            await db.create(Note)
+            stop = await db.on_change(Note, record)
+            with pytest.raises(RuntimeError):
+                async with db.transaction():
+                    await db.insert(Note(9, "never"))
+                    raise RuntimeError
+            await db.insert_many([Note(1, "a", 3), Note(2, "b", None)])
+            rows = [n async for n in db.iter(Note.select().order_by(Note.id.desc()))]
+            assert rows == [Note(2, "b", None), Note(1, "a", 3)]
+            assert [r async for r in db.iter(pyram.select(Note.id).where(Note.id > 5))] == []
+            assert await db.delete(Note(1, "changed text: only the key counts")) is True
+            assert await db.delete(Note(1, "a", 3)) is False
+            assert await db.count(Note) == 1
+            with pytest.raises(pyram.ProgrammingError, match="takes no key"):
+                await db.delete(Note(2, "b"), 2)  # type: ignore[call-overload]
+            with pytest.raises(pyram.ProgrammingError, match="needs the primary key"):
+                await db.delete(Note)  # type: ignore[call-overload]
+            await asyncio.wait_for(done.wait(), 10)
+            assert seen == [
+                ("insert", None, Note(1, "a", 3)),
+                ("insert", None, Note(2, "b", None)),
+                ("delete", Note(1, "a", 3), None),
+            ]
+            stop()
+            await db.insert(Note(5, "after stop"))
+            await asyncio.sleep(0.3)
+            assert len(seen) == 3
+        finally:
+            await db.close()
+
+    asyncio.run(main())
+
+
 def test_docs_page_examples_run(postgres: Any) -> None:
     """docs/postgres-backend.md's examples, run in order against the test server."""
     import sys

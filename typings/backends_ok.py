@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from typing_extensions import assert_type
@@ -68,5 +69,8 @@ async def asynchronous() -> None:
     assert_type(await adb.get(User, 1), User | None)
     assert_type(await adb.one(User.select()), User)
     assert_type(await adb.execute(pyram.delete(User)), int)
+    assert_type(await adb.delete(User(id=2, name="b", age=2)), bool)
+    assert_type([u async for u in adb.iter(User.select())], list[User])
+    assert_type(await adb.on_change(User, print), Callable[[], None])
     async with adb.transaction():
         await adb.insert(User(id=2, name="b", age=2))

@@ -27,6 +27,7 @@ from pyram.functions.sql_numeric import (
     text_real,
     text_remainder_operand,
 )
+from pyram.types import DataType, type_from_sql_name
 
 __all__ = [
     "and3",
@@ -271,4 +272,41 @@ def cast_value(value: Any, target: str) -> Any:
         if isinstance(value, str):
             return value.strip().lower() in ("1", "true", "t", "yes", "y", "on")
         return bool(value)
+    if target in TEXT_READ_CASTS:
+        return _cast_to_own_type(value, target)
     raise DataError(f"CAST to {target} is not supported")
+
+
+#: types a CAST reads text into by the type's own SQL text reader (``$1::TIMESTAMP``); a
+#: value already of the type passes checked
+TEXT_READ_CASTS = frozenset(
+    {"DATE", "TIMESTAMP", "TIMESTAMPTZ", "TIME", "UUID", "JSON", "INTERVAL"}
+)
+
+
+def _cast_to_own_type(value: Any, target: str) -> Any:
+    """``CAST(value AS DATE/TIMESTAMP/...)``: text read as PostgreSQL reads a literal of the
+    type, any other value checked to be of the type (its stored form)."""
+    dtype = type_from_sql_name(target)
+    if isinstance(value, str):
+        return read_text_as(dtype, value)
+    try:
+        return dtype.check(value)
+    except DataError:
+        raise DataError(f"cannot cast {type(value).__name__} {value!r} to {target}") from None
+
+
+def read_text_as(dtype: DataType, text: str) -> Any:
+    """``text`` read as a value of ``dtype`` in stored form: as a SQL literal next to such a
+    column (``'2024-01-31'`` a DATE), else in PostgreSQL's text format (a JSON document).
+
+    Raises:
+        DataError: the text is not a value of the type.
+    """
+    read = dtype.from_sql_text(text)
+    if read is not None:
+        return read
+    try:
+        return dtype.check(dtype.from_pg_text(text))
+    except (ValueError, DataError):
+        raise DataError(f"cannot read {text!r} as {dtype.name}") from None

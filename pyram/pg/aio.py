@@ -9,10 +9,12 @@ connection for itself; ``async with db.transaction():`` pins one connection to t
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
-from collections.abc import AsyncIterator, Iterable, Mapping
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
@@ -21,13 +23,14 @@ from pyram.catalog import Catalog, TableSchema
 from pyram.dsl import Delete, Insert, Select, Update, bind_query, bind_statement
 from pyram.errors import MultipleResultsFound, NoResultFound, ProgrammingError
 from pyram.model import Table, schema_of
-from pyram.pg.backend import AnyQuery, _merge, schema_in
+from pyram.pg.backend import _NO_KEY, AnyQuery, _merge, schema_in
 from pyram.pg.compile import Compiled, compile_plan
 from pyram.pg.ddl import NOTIFY_FUNCTION, create_statements, foreign_key_statements
+from pyram.pg.notify import ChangeListener
 from pyram.pg.records import TableStatements
 from pyram.pg.sqlstate import translated
 from pyram.pg.transactions import begin_sql
-from pyram.txn import Isolation
+from pyram.txn import Change, Isolation
 
 __all__ = ["AsyncPgDatabase", "connect_async"]
 
@@ -39,8 +42,12 @@ AConn = psycopg.AsyncConnection[tuple[Any, ...]]
 class AsyncPgDatabase:
     """A PostgreSQL database with PyRAM's typed API as coroutines (see :func:`connect_async`)."""
 
-    def __init__(self, pool: AsyncConnectionPool[AConn]) -> None:
+    def __init__(self, pool: AsyncConnectionPool[AConn], dsn: str = "") -> None:
         self._pool = pool
+        self._dsn = dsn  #: for the LISTEN connection of :meth:`on_change`
+        self._listener: ChangeListener | None = None
+        #: coroutines subscribers returned, kept alive until they finish
+        self._deliveries: set[asyncio.Future[Any]] = set()
         self._catalog = Catalog()
         self._compiled: dict[int, tuple[object, Compiled]] = {}
         self._tx: contextvars.ContextVar[tuple[AConn, int] | None] = contextvars.ContextVar(
@@ -48,8 +55,46 @@ class AsyncPgDatabase:
         )
 
     async def close(self) -> None:
-        """Close the pool."""
+        """Close the pool (and the change listener)."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            await asyncio.to_thread(listener.close)
         await self._pool.close()
+
+    # ------------------------------------------------------------------ change events
+    async def on_change(
+        self, table: type[Table] | str, fn: Callable[[Change], object]
+    ) -> Callable[[], None]:
+        """Call ``fn(change)`` for every committed insert, update or delete of ``table``.
+
+        As :meth:`pyram.pg.PgDatabase.on_change` (PostgreSQL's NOTIFY, after commit, in commit
+        order), but ``fn`` runs on the event loop that subscribed; a coroutine it returns is
+        run as a task. Returns an unsubscriber.
+        """
+        name = self.schema(table).name
+        if not self._dsn:
+            raise ProgrammingError("on_change needs the DSN: open the database with connect_async")
+        if self._listener is None:
+            listener = await asyncio.to_thread(
+                ChangeListener, self._dsn, lambda t: self._catalog.get(t)
+            )
+            if self._listener is None:
+                self._listener = listener
+            else:  # another task made one meanwhile
+                await asyncio.to_thread(listener.close)
+        loop = asyncio.get_running_loop()
+
+        def on_loop(change: Change) -> None:  # on the listener's thread
+            loop.call_soon_threadsafe(self._deliver, fn, change)
+
+        return self._listener.subscribe(name, on_loop)
+
+    def _deliver(self, fn: Callable[[Change], object], change: Change) -> None:
+        result = fn(change)
+        if inspect.isawaitable(result):
+            task = asyncio.ensure_future(result)
+            self._deliveries.add(task)
+            task.add_done_callback(self._deliveries.discard)
 
     @asynccontextmanager
     async def _connection(self, write: bool = False) -> AsyncIterator[AConn]:
@@ -183,10 +228,25 @@ class AsyncPgDatabase:
             row = await cur.fetchone()
         return "insert" if row is not None and row[0] else "update"
 
-    async def delete(self, model: type[Table], key: Any) -> bool:
-        """Delete the row with primary key ``key``; True when one was deleted."""
-        ops = self._ops(model)
-        stored = ops.key(key)
+    @overload
+    async def delete(self, obj: Table, /) -> bool: ...
+
+    @overload
+    async def delete(self, model: type[Table], key: Any, /) -> bool: ...
+
+    async def delete(self, target: Table | type[Table], key: Any = _NO_KEY, /) -> bool:
+        """Delete one row: ``await db.delete(obj)`` or ``await db.delete(User, 5)``; True when
+        one was deleted."""
+        if isinstance(target, type):
+            if key is _NO_KEY:
+                raise ProgrammingError("delete(Model, key) needs the primary key value")
+            ops = self._ops(target)
+            stored = ops.key(key)
+        else:
+            if key is not _NO_KEY:
+                raise ProgrammingError("delete(obj) takes no key: the object's key is used")
+            ops = self._ops(type(target))
+            stored = ops.key_of(ops.values(target))
         if stored is None:
             return False
         async with self._connection(write=True) as conn:
@@ -216,6 +276,14 @@ class AsyncPgDatabase:
             cur = await conn.execute(compiled.sql, args)
             rows = await cur.fetchall()
         return compiled.rows(rows)
+
+    async def iter(
+        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> AsyncIterator[R]:
+        """The rows of a query, ``async for row in db.iter(query)`` (fetched in one statement,
+        handed out one by one, as the synchronous ``iter``)."""
+        for row in await self.all(query, params, **kw):
+            yield row
 
     async def first(
         self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
@@ -297,4 +365,4 @@ async def connect_async(dsn: str, *, pool_size: int = 10) -> AsyncPgDatabase:
     )
     with translated():
         await pool.open()
-    return AsyncPgDatabase(pool)
+    return AsyncPgDatabase(pool, dsn)

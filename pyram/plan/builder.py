@@ -18,6 +18,7 @@ from pyram.catalog import TableSchema
 from pyram.errors import ProgrammingError
 from pyram.functions import aggregate_function, scalar_function
 from pyram.functions.registry import user_aggregate, user_scalar
+from pyram.functions.sql_ops import TEXT_READ_CASTS
 from pyram.functions.window import window_function
 from pyram.plan.expr import (
     AggCall,
@@ -486,14 +487,16 @@ class PlanBuilder:
 
     @staticmethod
     def cast(arg: PlanExpr, dtype: DataType) -> PlanExpr:
-        """``CAST(arg AS dtype)`` (to INTEGER, REAL, TEXT, DECIMAL, BLOB or BOOLEAN).
+        """``CAST(arg AS dtype)`` (to INTEGER, REAL, TEXT, DECIMAL, BLOB, BOOLEAN or a type read
+        from text: DATE, TIMESTAMP, TIMESTAMPTZ, TIME, UUID, JSON, INTERVAL).
 
         A cast to the type ``arg`` already has is dropped only where every value is sure to
         be of that type: a REAL expression such as ``CASE .. THEN -0.125 ELSE 1 END`` or
         ``coalesce(int_col, real_col)`` may yield an INTEGER (SQLite keeps each value's
         storage class there), which ``CAST(.. AS REAL)`` must turn into 1.0.
         """
-        if dtype.name not in ("INTEGER", "REAL", "TEXT", "DECIMAL", "BLOB", "BOOLEAN"):
+        castable = ("INTEGER", "REAL", "TEXT", "DECIMAL", "BLOB", "BOOLEAN")
+        if dtype.name not in castable and dtype.name not in TEXT_READ_CASTS:
             raise ProgrammingError(f"CAST to {dtype.name} is not supported")
         if arg.dtype is dtype and values_match_type(arg):
             return arg

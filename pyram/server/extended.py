@@ -13,6 +13,7 @@ declared, else the type PyRAM inferred for the marker, else text.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -76,7 +77,8 @@ class Extended:
     async def handle(self, kind: bytes, body: Reader) -> None:
         """One extended-protocol message."""
         if kind == b"S":
-            self.skipping = False
+            failed, self.skipping = self.skipping, False
+            await self._end_implicit(failed)
             if self.conn.session is not None and self.conn.session.status == b"I":
                 self.portals.clear()
             self.conn.send(m.ready_for_query(self._status()))
@@ -89,6 +91,17 @@ class Extended:
             await _HANDLERS[kind](self, body)
         except Exception as exc:  # every error becomes an ErrorResponse (or ends the session)
             self.skipping = True
+            self.conn.send(self.conn.error(exc))
+
+    async def _end_implicit(self, failed: bool) -> None:
+        """Commit the implicit transaction the messages before Sync ran in (roll it back when
+        one of them ``failed``, even before reaching a statement: a Bind of a bad parameter)."""
+        session = self.conn.session
+        if session is None or not session.implicit:
+            return
+        try:
+            await self.conn.run(lambda: session.sync(rollback=failed))
+        except Exception as exc:  # the commit failed (40001 ...): reported before ReadyForQuery
             self.conn.send(self.conn.error(exc))
 
     def deallocate(self, name: str) -> None:
@@ -220,7 +233,8 @@ class Extended:
                 str(i + 1): _decode(statement, found, i, value, _is_binary(portal.param_formats, i))
                 for i, value in enumerate(portal.raw)
             }
-            encoder = Encoder(session.execute(statement.text, params), portal.formats)
+            outcome = session.execute(statement.text, params, implicit=True)
+            encoder = Encoder(outcome, portal.formats)
             if limit is None or not encoder.outcome.is_query:
                 return encoder, None
             return encoder, encoder.rows(limit)
@@ -252,6 +266,10 @@ def _decode(
 def _fit(value: Any, target: DataType | None) -> Any:
     """Widen a parameter to the type PyRAM expects where no information is lost (an int for
     a REAL column, a float for a DECIMAL one); anything else stays as the client sent it."""
+    if isinstance(value, dict | list) and (target is None or target.family != "json"):
+        # a json/jsonb document where PyRAM expects no JSON (``$1::JSON`` takes any value):
+        # its text, which the cast reads
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     if target is None:
         return value
     name = target.name

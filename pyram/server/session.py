@@ -101,6 +101,8 @@ class PgSession:
         self.in_block = False
         self._level = ""  #: PyRAM's isolation level of the open transaction
         self._tx: Transaction | None = None  #: the transaction BEGIN opened
+        #: the open transaction is the implicit one of an extended-protocol run up to Sync
+        self.implicit = False
         self._ran = 0  #: statements run in the open transaction
         self.cursors = Cursors()
 
@@ -121,17 +123,49 @@ class PgSession:
             self.db.sql("ROLLBACK")
         self.failed = False
         self.in_block = False
+        self.implicit = False
         self.cursors.transaction_ended()
 
+    def sync(self, *, rollback: bool = False) -> None:
+        """Sync ends the implicit transaction of the messages before it: committed, or rolled
+        back when one of them failed (or ``rollback``: a message failed outside a statement).
+
+        Raises:
+            Error: the commit failed (a serialization failure ...); it is rolled back.
+        """
+        if not self.implicit:
+            return
+        if self.failed or rollback:
+            self.abort()
+            return
+        try:
+            self._commit("COMMIT", ["COMMIT"])
+        except BaseException:
+            self.abort()
+            raise
+        finally:
+            self.in_block = self.db.in_transaction
+
     # ------------------------------------------------------------------ running
-    def execute(self, text: str, params: Mapping[str, Any] | None = None) -> Outcome:
+    def execute(
+        self, text: str, params: Mapping[str, Any] | None = None, *, implicit: bool = False
+    ) -> Outcome:
         """Run one statement; an error inside a transaction block fails the block.
+
+        ``implicit``: an extended-protocol Execute. Outside a transaction block the statements
+        up to the next Sync then run in one implicit transaction (PostgreSQL's rule), which
+        :meth:`sync` ends.
 
         Raises:
             Error: whatever PyRAM raises (the caller maps it to an ErrorResponse).
             ServerError: a statement refused by the session (25P02, 25006, ...).
         """
         try:
+            if implicit and not self.db.in_transaction and _opens_implicit(text):
+                level = self.pg_settings.show("default_transaction_isolation")
+                # the write lock wait of the statements it stands for (the store's default)
+                self._begin_at(isolation_level(level), False, wait=None)
+                self.implicit = True
             return self._execute(text, params)
         except BaseException:
             self.failed = self.db.in_transaction
@@ -177,6 +211,9 @@ class PgSession:
 
     # ------------------------------------------------------------------ transactions
     def _begin(self, text: str, words: Sequence[str]) -> Outcome:
+        if self.implicit:  # as PostgreSQL: the implicit block becomes the explicit one
+            self.implicit = False
+            return Outcome("BEGIN")
         if self.db.in_transaction:
             return Outcome(
                 "BEGIN", notices=(("25001", "there is already a transaction in progress"),)
@@ -186,10 +223,10 @@ class PgSession:
         self._begin_at(isolation_level(name), bool(read_only))
         return Outcome("BEGIN")
 
-    def _begin_at(self, level: str, read_only: bool) -> None:
+    def _begin_at(self, level: str, read_only: bool, wait: float | None = LOCK_WAIT) -> None:
         isolation = cast("Isolation", level)
         read_only = read_only or self.read_only
-        self._tx = self.db.begin(isolation, read_only=read_only, timeout=LOCK_WAIT)
+        self._tx = self.db.begin(isolation, read_only=read_only, timeout=wait)
         self._level = level
         self._ran = 0
 
@@ -233,6 +270,7 @@ class PgSession:
 
     def _ended(self) -> None:
         self.failed = False
+        self.implicit = False
         self.cursors.transaction_ended()
         self.pg_settings.transaction_isolation = None
 
@@ -297,6 +335,17 @@ def _savepoint_name(text: str, after: str) -> str:
     if match is None:
         raise ServerError(f"syntax error: a savepoint name expected: {text!r}", "42601")
     return match.group(1)
+
+
+#: statements that run outside an implicit transaction (they end or open blocks themselves)
+_OUTSIDE_IMPLICIT: Final = frozenset(
+    {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE", "DISCARD"}
+)
+
+
+def _opens_implicit(text: str) -> bool:
+    words = first_words(text, 1)
+    return bool(words) and words[0] not in _OUTSIDE_IMPLICIT
 
 
 _HANDLERS: Final = {

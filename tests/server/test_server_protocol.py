@@ -81,6 +81,58 @@ def test_extended_protocol_out_of_order_messages(served: Served) -> None:
     _healthy(served)
 
 
+def _run_unnamed(sql: str) -> bytes:
+    """Parse, Bind and Execute of ``sql`` (no parameters) as the unnamed statement."""
+    parse = packet(b"P", b"\x00" + sql.encode() + b"\x00\x00\x00")
+    bind = packet(b"B", b"\x00\x00" + b"\x00" * 6)
+    return parse + bind + packet(b"E", b"\x00\x00\x00\x00\x00")
+
+
+def test_extended_messages_up_to_sync_are_one_implicit_transaction(served: Served) -> None:
+    """PostgreSQL's rule: outside BEGIN, the statements before a Sync commit together at the
+    Sync, or none of them does (an error rolls back the earlier ones)."""
+    bystander = psycopg.connect(served.dsn, autocommit=True)
+    bystander.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+
+    def count() -> object:
+        row = bystander.execute("SELECT count(*) FROM t").fetchone()
+        return None if row is None else row[0]
+
+    raw = Raw(served.port)
+    raw.login()
+    inserts = [_run_unnamed(f"INSERT INTO t VALUES ({i})") for i in (1, 2)]
+    raw.send(b"".join(inserts) + packet(b"H"))
+    assert [k for k, _ in raw.until(b"C")][-1] == b"C"
+    assert [k for k, _ in raw.until(b"C")][-1] == b"C"
+    assert count() == 0  # not committed before the Sync
+    raw.send(packet(b"S"))
+    assert raw.until(b"Z")[-1] == (b"Z", b"I")
+    assert count() == 2
+    # a failing statement rolls back the one before it; the one after it is skipped
+    failing = [_run_unnamed(f"INSERT INTO t VALUES ({i})") for i in (3, 1, 4)]
+    raw.send(b"".join(failing) + packet(b"S"))
+    got = raw.until(b"Z")
+    assert error_code(got) == "23505"
+    assert got[-1] == (b"Z", b"I")
+    assert count() == 2
+    # BEGIN inside the run makes it an explicit block that stays open after the Sync
+    raw.send(_run_unnamed("INSERT INTO t VALUES (5)") + _run_unnamed("BEGIN") + packet(b"S"))
+    assert raw.until(b"Z")[-1] == (b"Z", b"T")
+    assert count() == 2
+    raw.send(_run_unnamed("COMMIT") + packet(b"S"))
+    assert raw.until(b"Z")[-1] == (b"Z", b"I")
+    assert count() == 3
+    # an error outside a statement (Bind to a missing statement) also rolls the run back
+    missing = packet(b"B", b"\x00missing\x00" + b"\x00" * 6)
+    raw.send(_run_unnamed("INSERT INTO t VALUES (6)") + missing + packet(b"S"))
+    got = raw.until(b"Z")
+    assert error_code(got) == "26000"
+    assert got[-1] == (b"Z", b"I")
+    assert count() == 3
+    raw.close()
+    bystander.close()
+
+
 def test_fuzzed_messages_never_crash_the_server(served: Served) -> None:
     rng = random.Random(1234)
     bystander = psycopg.connect(served.dsn, autocommit=True)

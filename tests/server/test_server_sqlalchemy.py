@@ -3,6 +3,8 @@ parameters, transactions and inspection of the catalogue."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -52,5 +54,52 @@ def test_sqlalchemy_core_and_inspection(served: Served) -> None:
         assert list(columns) == ["id", "customer", "total", "paid"]
         assert columns["customer"]["nullable"] is False
         assert columns["total"]["nullable"] is True
+    finally:
+        engine.dispose()
+
+
+def test_sqlalchemy_typed_columns_round_trip(served: Served) -> None:
+    """DateTime, Date, Numeric, Uuid and JSON columns written and read through
+    ``postgresql+psycopg`` (its inserts cast parameters: ``$1::TIMESTAMP WITHOUT TIME ZONE``)."""
+    engine = sa.create_engine(f"postgresql+psycopg://tester@127.0.0.1:{served.port}/app")
+    meta = sa.MetaData()
+    events = sa.Table(
+        "events",
+        meta,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("at", sa.DateTime),
+        sa.Column("day", sa.Date),
+        sa.Column("amount", sa.Numeric(10, 2)),
+        sa.Column("ref", sa.Uuid),
+        sa.Column("doc", sa.JSON),
+    )
+    at = dt.datetime(2024, 3, 4, 5, 6, 7, 890000)
+    ref = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    try:
+        meta.create_all(engine)
+        with engine.begin() as con:
+            con.execute(
+                events.insert(),
+                [
+                    {
+                        "at": at,
+                        "day": at.date(),
+                        "amount": Decimal("9.99"),
+                        "ref": ref,
+                        "doc": {"k": [1, 2]},
+                    },
+                    {"at": None, "day": None, "amount": None, "ref": None, "doc": None},
+                ],
+            )
+        with engine.connect() as con:
+            rows = con.execute(sa.select(events).order_by(events.c.id)).all()
+            assert [tuple(r) for r in rows] == [
+                (1, at, at.date(), Decimal("9.99"), ref, {"k": [1, 2]}),
+                (2, None, None, None, None, None),
+            ]
+            later = con.execute(
+                sa.select(events.c.id).where(events.c.at >= at - dt.timedelta(seconds=1))
+            ).scalars()
+            assert list(later) == [1]
     finally:
         engine.dispose()

@@ -3,6 +3,9 @@ session statements; and SQLite's dialect left as it was."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -53,6 +56,85 @@ def test_parameters_casts_and_strings(db: pyram.Database) -> None:
     assert rows(db, "SELECT '7'::int8 + 1, '2.5'::float8, E'a\\tb', 'x'::pg_catalog.text") == [
         (8, 2.5, "a\tb", "x")
     ]
+
+
+def test_casts_of_parameters_and_text_to_typed_columns(db: pyram.Database) -> None:
+    """``$1::TIMESTAMP`` and the like (SQLAlchemy casts every typed parameter this way): text
+    is read by the type, a value of the type passes, anything else is a clear error."""
+    db.sql(
+        "CREATE TABLE ev (id int4 PRIMARY KEY, at timestamp, atz timestamptz, d date, "
+        "t time, u uuid, j json, n numeric(10, 2), i interval)",
+        dialect="postgres",
+    )
+    at = dt.datetime(2024, 1, 2, 3, 4, 5)
+    u = uuid.UUID(int=7)
+    insert = (
+        "INSERT INTO ev VALUES ($1, $2::TIMESTAMP, CAST($3 AS TIMESTAMPTZ), $4::DATE, "
+        "$5::TIME, $6::UUID, $7::JSON, $8::NUMERIC, CAST($9 AS INTERVAL))"
+    )
+    db.sql(
+        insert,
+        [
+            1,
+            at,
+            "2024-01-02 03:04:05+00:00",
+            "2024-01-02",
+            "03:04:05",
+            str(u),
+            '{"a": [1]}',
+            "12.50",
+            "1 day",
+        ],
+        dialect="postgres",
+    )
+    db.sql(
+        insert,
+        [
+            2,
+            "2024-01-02 03:04:05",
+            None,
+            dt.date(2024, 1, 2),
+            dt.time(3, 4, 5),
+            u,
+            None,
+            Decimal("1.5"),
+            dt.timedelta(days=1),
+        ],
+        dialect="postgres",
+    )
+    got = rows(db, "SELECT * FROM ev ORDER BY id")
+    utc = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    common = (at,)
+    assert got[0] == (
+        1,
+        *common,
+        utc,
+        at.date(),
+        at.time(),
+        u,
+        {"a": [1]},
+        Decimal("12.50"),
+        dt.timedelta(days=1),
+    )
+    assert got[1] == (
+        2,
+        *common,
+        None,
+        at.date(),
+        at.time(),
+        u,
+        None,
+        Decimal("1.5"),
+        dt.timedelta(days=1),
+    )
+    # a text column read as a date when the query runs; SQLite's NUMERIC affinity stays there
+    assert rows(db, "SELECT CAST(CAST(d AS TEXT) AS DATE) FROM ev WHERE id = 1") == [(at.date(),)]
+    assert db.sql("SELECT CAST('12.5' AS NUMERIC)").raw_rows[0][0] == 12.5
+    with pytest.raises(pyram.DataError, match="as TIMESTAMP"):
+        rows(db, "SELECT $1::TIMESTAMP", ["not a time"])
+    with pytest.raises(pyram.DataError, match="to DATE"):
+        rows(db, "SELECT $1::DATE", [5])
+    assert rows(db, "SELECT count(*) FROM ev") == [(2,)]
 
 
 def test_booleans_are_boolean(db: pyram.Database) -> None:
@@ -130,7 +212,7 @@ def test_set_show_reset_discard(db: pyram.Database) -> None:
     run("SET application_name = 'web'")
     assert run("SHOW application_name") == [("web",)]
     assert run("SELECT current_setting('application_name')") == [("web",)]
-    run("SET SESSION search_path TO \"$user\", public")
+    run('SET SESSION search_path TO "$user", public')
     assert run("SHOW search_path") == [('"$user", public',)]
     run("SET TIME ZONE 'UTC'")
     run("SET extra_float_digits TO 3")

@@ -17,9 +17,10 @@ from typing import Any, TypeGuard
 
 import attrs
 
-from pyram.errors import DataError, ProgrammingError
+from pyram.errors import ProgrammingError
 from pyram.functions import is_aggregate
 from pyram.functions.sql_numeric import text_operand, text_remainder_operand
+from pyram.functions.sql_ops import read_text_as
 from pyram.functions.window import is_window_function
 from pyram.limits import MAX_EXPR_DEPTH, MAX_NESTING
 from pyram.plan import expr as px
@@ -30,7 +31,16 @@ from pyram.sql.binder.base import BinderBase, parameter_key
 from pyram.sql.binder.in_lists import bind_in_values
 from pyram.sql.binder.pg_bind import pg_cast, pg_function
 from pyram.sql.binder.scope import Alias, Ambiguous, Scope
-from pyram.types import BOOLEAN, INTEGER, NULLTYPE, REAL, TEXT, DataType, type_from_sql_name
+from pyram.types import (
+    BOOLEAN,
+    DECIMAL,
+    INTEGER,
+    NULLTYPE,
+    REAL,
+    TEXT,
+    DataType,
+    type_from_sql_name,
+)
 
 __all__ = ["ExprBinder", "ExprCtx", "is_aggregate_call"]
 
@@ -518,6 +528,8 @@ class ExprBinder(BinderBase):
             if reg is not None:
                 return reg
         target = _CAST_TYPES.get(name)
+        if target is None and self.pg is not None and name in ("NUMERIC", "DECIMAL"):
+            target = DECIMAL  # PostgreSQL's numeric is exact, not SQLite's affinity
         if target is None and name in ("NUMERIC", "DECIMAL"):
             # SQLite's NUMERIC: numbers unchanged, text INTEGER or REAL by its content
             if arg.dtype.family == "text":
@@ -535,13 +547,14 @@ class ExprBinder(BinderBase):
 
     def _cast_text_literal(self, arg: px.PlanExpr, type_name: str) -> px.PlanExpr:
         """``CAST('1 day' AS INTERVAL)``, ``CAST('2024-01-31' AS DATE)``: a text literal read
-        by the target type's own SQL text reader (types without a SQLite cast)."""
+        by the target type's own SQL text reader (types without a SQLite cast) now; any other
+        operand (``$1::TIMESTAMP``, a text column) read the same way when the query runs."""
         target = _own_type(type_name)
         if target is not None and isinstance(arg, px.Literal_) and isinstance(arg.value, str):
-            value = target.from_sql_text(arg.value)
-            if value is None:
-                raise DataError(f"cannot read {arg.value!r} as {target.name}")
-            return self.b.literal(value, target)
+            stored = read_text_as(target, arg.value)
+            return self.b.literal(target.from_storage(stored), target)  # takes a user value
+        if target is not None:
+            return self.b.cast(arg, target)
         raise ProgrammingError(f"CAST to {type_name} is not supported")
 
     def _function(self, e: ast.FunctionCall, ctx: ExprCtx) -> px.PlanExpr:
