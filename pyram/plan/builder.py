@@ -198,7 +198,7 @@ class PlanBuilder:
         """The ORDER BY of a compound query: its set operations are marked ``ordered`` (which
         of equal INTEGER/REAL rows they keep follows), then sorted."""
         if keys and isinstance(input, SetOp):
-            input = _mark_ordered(input)
+            input = input.marked_ordered()
         return cls.sort(input, keys)
 
     def limit(self, input: Plan, limit: PlanExpr | None, offset: PlanExpr | None) -> Plan:
@@ -580,15 +580,6 @@ class PlanBuilder:
         inner = plan.fields[0]
         self._unify(arg, ColumnRef(inner.cid, inner.name, inner.dtype, True), "compare (IN)")
         return InSubquery(arg, plan, negated)
-
-
-def _mark_ordered(plan: SetOp) -> SetOp:
-    """``plan`` and the set operations below it (one compound's arms: a left chain, or a
-    balanced tree for a long run) as ordered. An arm that is a query of its own is never a
-    bare SetOp (it has its own Project), so the walk stays within the compound."""
-    left = _mark_ordered(plan.left) if isinstance(plan.left, SetOp) else plan.left
-    right = _mark_ordered(plan.right) if isinstance(plan.right, SetOp) else plan.right
-    return attrs.evolve(plan, left=left, right=right, ordered=True)
 
 
 def _numeric_operand(expr: PlanExpr, other: DataType) -> PlanExpr:

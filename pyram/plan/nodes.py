@@ -430,6 +430,14 @@ class SetOp(TwoInputs, OwnFields):
     def label(self, labels: SubqueryLabels) -> str:
         return f"SetOp {self.kind}{' all' if self.all else ''}"
 
+    def marked_ordered(self) -> SetOp:
+        """This set operation and the ones below it (one compound's arms: a left chain, or a
+        balanced tree for a long run) as ordered. An arm that is a query of its own is never
+        a bare SetOp (it has its own Project), so the walk stays within the compound."""
+        left = self.left.marked_ordered() if isinstance(self.left, SetOp) else self.left
+        right = self.right.marked_ordered() if isinstance(self.right, SetOp) else self.right
+        return attrs.evolve(self, left=left, right=right, ordered=True)
+
 
 @attrs.frozen(slots=True)
 class Values(OwnFields):
