@@ -36,7 +36,6 @@ EXAMPLE_PAGES = (
     "time-travel.md",
     "cache.md",
     "postgres-dialect.md",
-    "server.md",
     "typing.md",
 )
 #: Pages with ```python blocks that are not run, and why (every other page's blocks run).
@@ -48,6 +47,8 @@ NOT_RUN_PAGES = {
     "postgres-backend.md": "needs a PostgreSQL server: tests/test_pg_backend.py runs it",
     "shell.md": "shell sessions",
     "postgres.md": "needs a PostgreSQL server: tests/pg/test_pg_docs.py runs them against one",
+    "server.md": "tests/server/test_server_docs.py runs them (the server's tests have their own "
+    "pytest process in CI)",
 }
 #: Phrases of documentation written before a feature existed (issue 19 found these drifted):
 #: a page that still promises something "planned" or "not raised yet" is out of date.
@@ -57,7 +58,6 @@ STALE_PHRASES = ("planned DB-API", "not raised yet", "arrive later", "not built 
 #: ``ecosystem`` extra, so there they always run).
 PAGE_NEEDS = {
     "ecosystem.md": ("sqlalchemy", "pandas", "polars", "pyarrow"),
-    "server.md": ("psycopg", "asyncpg", "sqlalchemy"),
 }
 
 # An opening fence: optional indentation (inside an admonition), ```python, optional attributes

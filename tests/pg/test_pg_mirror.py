@@ -59,7 +59,7 @@ def test_every_mapped_type_round_trips_through_snapshot_and_stream(pgdb: PgDatab
     try:
         pgdb.run(ROW_SQL, second)  # arrives through pgoutput (text)
         pgdb.run(ROW_SQL, (3, *first[1:]))
-        assert mirror.wait_for(pgdb.lsn(), timeout=10)
+        assert mirror.wait_for(pgdb.lsn(), timeout=60)
         expected = _pg_rows(pgdb, "all_types")
         assert _py_rows(db, "all_types") == expected
         assert _py_rows(db, "all_types")[2][1:] == _py_rows(db, "all_types")[0][1:]
@@ -114,7 +114,7 @@ def test_changes_apply_in_commit_order_with_events_and_read_only_tables(
             " WHERE id = 1; DELETE FROM users WHERE id = 2; UPDATE users SET name = 'cyd'"
             " WHERE id = 3"
         )
-        assert mirror.wait_for(pgdb.lsn(), timeout=10)
+        assert mirror.wait_for(pgdb.lsn(), timeout=60)
         assert _py_rows(db, "users") == _pg_rows(pgdb, "users")
         assert [(c.kind, c.old and c.old["id"], c.new and c.new["id"]) for c in changes] == [
             ("insert", None, 3), ("update", 1, 10), ("delete", 2, None), ("update", 3, 3),
@@ -127,7 +127,7 @@ def test_changes_apply_in_commit_order_with_events_and_read_only_tables(
         db.sql("CREATE TABLE local (id INTEGER PRIMARY KEY)")
         db.sql("INSERT INTO local VALUES (1)")  # other tables stay ordinary
         pgdb.run("TRUNCATE users")
-        assert mirror.wait_for(pgdb.lsn(), timeout=10)
+        assert mirror.wait_for(pgdb.lsn(), timeout=60)
         assert _py_rows(db, "users") == []
         stats = pg.mirror_stats(db)[pgdb.slot]
         assert stats["status"] == "streaming" and stats["transactions"] == 2
@@ -163,7 +163,7 @@ def test_model_class_row_filter_and_column_list(pgdb: PgDatabase) -> None:
         pgdb.run("UPDATE orders SET status = 'done', secret = 'y' WHERE id = 3")
         pgdb.run("UPDATE orders SET id = 5 WHERE id = 4")  # into the filter: an insert
         pgdb.run("UPDATE orders SET id = 6 WHERE id = 1")  # out of it: a delete
-        assert mirror.wait_for(pgdb.lsn(), timeout=10)
+        assert mirror.wait_for(pgdb.lsn(), timeout=60)
         expected = pgdb.rows("SELECT id, status, total FROM orders WHERE id % 2 = 1 ORDER BY 1")
         assert [(o.id, o.status, o.total) for o in db.all(Order.select())] == expected
         assert db.schema("orders").column_names == ("id", "status", "total")
@@ -181,11 +181,11 @@ def test_added_column_is_followed_and_a_dropped_one_stops_the_mirror(
     try:
         pgdb.run("ALTER TABLE items ADD COLUMN price numeric")
         pgdb.run("INSERT INTO items VALUES (2, 'b', 2.5); UPDATE items SET price = 1 WHERE id = 1")
-        assert mirror.wait_for(pgdb.lsn(), timeout=10)
+        assert mirror.wait_for(pgdb.lsn(), timeout=60)
         assert _py_rows(db, "items") == _pg_rows(pgdb, "items")
         pgdb.run("ALTER TABLE items DROP COLUMN name; INSERT INTO items VALUES (3, 3)")
         with pytest.raises(pg.MirrorError, match=r"columns \['name'\] of public.items"):
-            mirror.wait_for(pgdb.lsn(), timeout=10)
+            mirror.wait_for(pgdb.lsn(), timeout=60)
         assert mirror.status == "failed"
         assert _py_rows(db, "items") == [(1, "a", Decimal(1)), (2, "b", Decimal("2.5"))]
     finally:
@@ -204,7 +204,7 @@ def test_pause_resume_lag_and_kept_slot(pgdb: PgDatabase) -> None:
         assert not mirror.wait_for(lsn, timeout=0.3)
         assert db.sql("SELECT count(*) FROM kv").scalar() == 0
         mirror.resume()
-        assert mirror.wait_for(lsn, timeout=10)
+        assert mirror.wait_for(lsn, timeout=60)
         assert db.sql("SELECT count(*) FROM kv").scalar() == 100
         assert pg.protocol.parse_lsn(mirror.position) >= pg.protocol.parse_lsn(lsn)
         assert mirror.lag() == pg.Lag(0, 0.0) or mirror.lag().seconds < 1
@@ -223,7 +223,7 @@ def test_wait_for_covers_writes_to_tables_not_mirrored(pgdb: PgDatabase) -> None
     mirror = pg.mirror(db, pgdb.dsn, ["a"], slot=pgdb.slot)
     try:
         pgdb.run("INSERT INTO other VALUES (1)")
-        assert mirror.wait_for(pgdb.lsn(), timeout=10)  # keepalives carry the position on
+        assert mirror.wait_for(pgdb.lsn(), timeout=60)  # keepalives carry the position on
     finally:
         mirror.stop()
 
@@ -243,7 +243,7 @@ def test_retained_wal_warning_while_paused(pgdb: PgDatabase, monkeypatch: Any) -
             while mirror.stats()["retained_wal_bytes"] <= 100_000 and time.monotonic() < deadline:
                 time.sleep(0.05)
         mirror.resume()
-        assert mirror.wait_for(pgdb.lsn(), timeout=10)
+        assert mirror.wait_for(pgdb.lsn(), timeout=60)
         assert db.sql("SELECT count(*) FROM w").scalar() == 2000
     finally:
         mirror.stop()
@@ -278,11 +278,11 @@ def test_added_column_with_a_default_fills_the_older_rows(pgdb: PgDatabase) -> N
     mirror = pg.mirror(db, pgdb.dsn, ["c"], slot=pgdb.slot)
     try:
         pgdb.run("ALTER TABLE c ADD COLUMN n int NOT NULL DEFAULT 7; INSERT INTO c VALUES (3, 8)")
-        assert mirror.wait_for(pgdb.lsn(), timeout=10)
+        assert mirror.wait_for(pgdb.lsn(), timeout=60)
         assert _py_rows(db, "c") == _pg_rows(pgdb, "c") == [(1, 7), (2, 7), (3, 8)]
         pgdb.run("ALTER TABLE c ADD COLUMN r float DEFAULT random(); INSERT INTO c VALUES (4, 1)")
         with pytest.raises(pg.MirrorError, match=r"c\.r was added with a default computed"):
-            mirror.wait_for(pgdb.lsn(), timeout=10)
+            mirror.wait_for(pgdb.lsn(), timeout=60)
     finally:
         mirror.stop()
 

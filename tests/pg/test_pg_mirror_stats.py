@@ -22,7 +22,7 @@ def test_stats_show_the_lag_of_mirrored_tables_only_while_mirroring(pgdb: PgData
     mirror = pg.mirror(db, pgdb.dsn, ["users"], slot=pgdb.slot)
     try:
         pgdb.run("INSERT INTO users VALUES (2, 'bob')")
-        assert mirror.wait_for(pgdb.lsn(), timeout=10)
+        assert mirror.wait_for(pgdb.lsn(), timeout=60)
         stats = db.stats()
         users = stats["users"]
         assert users.rows == 2
