@@ -79,7 +79,8 @@ LAYERS: dict[str, frozenset[str]] = {
 #: semantics are shared by binder, optimizer and engine; the engine reads tables through
 #: storage's view functions. Anything else is private to its package.
 PUBLIC_MODULES: dict[str, frozenset[str]] = {
-    "api": frozenset({"dbapi"}),  # the PEP 249 module, re-exported as pyram.dbapi
+    # the PEP 249 module (re-exported as pyram.dbapi); the reads both backends derive
+    "api": frozenset({"dbapi", "derived_reads"}),
     "plan": frozenset({"builder", "display", "expr", "nodes"}),
     "sql": frozenset({"ast_ddl", "ast_pg", "pg_settings"}),
     "types": frozenset({"pg_types"}),  # PostgreSQL's type OIDs and names (server, catalog)

@@ -3,7 +3,9 @@
 Place in the pipeline: on top of everything. :class:`Database` (``database.py``) is the public
 API; it wires the layers below (front ends, optimizer, engine, storage, transactions, files)
 and delegates each concern to a module here: ``records`` (instances in and out by key),
-``queries`` (DSL queries prepared and run), ``session`` (plan, optimise, run; the plan cache),
+``queries`` (DSL queries prepared and run), ``query_api`` and ``derived_reads`` (the query
+methods; ``one``/``scalar``... derived from ``all``/``first``, shared with PostgreSQL's
+backend), ``session`` (plan, optimise, run; the plan cache),
 ``statements`` (SQL text: DDL, DML, transactions, views), ``triggers``, ``schema_alter`` and
 ``migrate`` (schema changes), ``files``/``durable``/``durable_attach``/``database_io``
 (database files), ``result`` (query results), ``udf`` (user functions) and ``dbapi`` with

@@ -8,16 +8,16 @@ They take DSL queries and statements and delegate to :class:`~pyram.api.queries.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, ParamSpec, TypeVar, overload
+from typing import Any, ParamSpec, TypeVar
 
 from typing_extensions import TypeVarTuple
 
+from pyram.api.derived_reads import DerivedReads
 from pyram.api.history import AsOf, HistoryApi, QueryParams
 from pyram.api.queries import Queries
 from pyram.api.typed_query import TypedQuery
 from pyram.dsl import Delete, Insert, Select, Update
 from pyram.engine import ExplainFormat
-from pyram.errors import MultipleResultsFound, NoResultFound
 
 __all__ = ["QueryApi", "merge_params"]
 
@@ -27,9 +27,9 @@ Rest = TypeVarTuple("Rest")
 P = ParamSpec("P")
 
 
-class QueryApi(HistoryApi):
-    """``all``, ``iter``, ``first``, ``one``, ``one_or_none``, ``scalars``, ``scalar``,
-    ``execute``, ``explain`` and ``query_plan``."""
+class QueryApi(HistoryApi, DerivedReads):
+    """``all``, ``iter``, ``first``, ``execute``, ``explain`` and ``query_plan``; ``one``,
+    ``one_or_none``, ``scalars`` and ``scalar`` come from :class:`DerivedReads`."""
 
     _queries: Queries
     _recent_plans: dict[int, Any]
@@ -77,72 +77,6 @@ class QueryApi(HistoryApi):
             return found
         first: R | None = self._queries.first(prepared, merge_params(params, kw))
         return first
-
-    def one(self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any) -> R:
-        """The only row of a query.
-
-        Raises:
-            NoResultFound: the query returned no row; MultipleResultsFound: more than one
-                (both ProgrammingErrors).
-        """
-        rows = self.all(query, params, **kw)
-        if not rows:
-            raise NoResultFound("expected exactly one row, got none")
-        if len(rows) > 1:
-            raise MultipleResultsFound(f"expected exactly one row, got {len(rows)}")
-        return rows[0]
-
-    def one_or_none(
-        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> R | None:
-        """The only row of a query, or None when it has none.
-
-        Raises:
-            MultipleResultsFound: more than one row (a ProgrammingError).
-        """
-        rows = self.all(query, params, **kw)
-        if len(rows) > 1:
-            raise MultipleResultsFound(f"expected at most one row, got {len(rows)}")
-        return rows[0] if rows else None
-
-    @overload
-    def scalars(
-        self, query: Select[tuple[T1]], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> list[T1]: ...
-    @overload
-    def scalars(
-        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> list[Any]: ...
-    def scalars(
-        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> list[Any]:
-        """The first column of every row (``select(User.name)`` gives the names)."""
-        return [row[0] if isinstance(row, tuple) else row for row in self.all(query, params, **kw)]
-
-    @overload
-    def scalar(
-        self, query: Select[tuple[T1]], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> T1 | None: ...
-    @overload
-    def scalar(
-        self,
-        query: Select[tuple[T1, *Rest]],
-        params: Mapping[str, Any] | None = None,
-        /,
-        **kw: Any,
-    ) -> T1 | None: ...
-    @overload
-    def scalar(
-        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> R | None: ...
-    def scalar(
-        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> Any:
-        """The first column of the first row, or None when there is no row."""
-        row = self.first(query, params, **kw)
-        if row is None:
-            return None
-        return row[0] if isinstance(row, tuple) else row
 
     def typed(self, query: Select[R], signature: Callable[P, object]) -> TypedQuery[P, R]:
         """The query with parameters typed by ``signature`` (a function naming them with their

@@ -20,9 +20,10 @@ import attrs
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from pyram.api.derived_reads import DerivedReads
 from pyram.catalog import Catalog, TableSchema
 from pyram.dsl import Delete, Insert, Select, Update, bind_query, bind_statement
-from pyram.errors import MultipleResultsFound, NoResultFound, NotSupportedError, ProgrammingError
+from pyram.errors import NotSupportedError, ProgrammingError
 from pyram.model import Table, schema_of
 from pyram.pg.compile import Compiled, compile_plan
 from pyram.pg.ddl import NOTIFY_FUNCTION, create_statements, foreign_key_statements, quote_ident
@@ -47,7 +48,7 @@ _NO_KEY: Any = object()
 _CACHE_LIMIT = 1024
 
 
-class PgDatabase:
+class PgDatabase(DerivedReads):
     """A PostgreSQL database with :class:`pyram.Database`'s typed API (see :func:`connect`)."""
 
     def __init__(self, dsn: str, *, pool_size: int = 10) -> None:
@@ -385,59 +386,6 @@ class PgDatabase:
             return None
         found: R = compiled.rows([row])[0]
         return found
-
-    def one(self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any) -> R:
-        """The only row of a query.
-
-        Raises:
-            NoResultFound: no row; MultipleResultsFound: more than one.
-        """
-        rows = self.all(query, params, **kw)
-        if not rows:
-            raise NoResultFound("expected exactly one row, got none")
-        if len(rows) > 1:
-            raise MultipleResultsFound(f"expected exactly one row, got {len(rows)}")
-        return rows[0]
-
-    def one_or_none(
-        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> R | None:
-        """The only row of a query, or None when it has none."""
-        rows = self.all(query, params, **kw)
-        if len(rows) > 1:
-            raise MultipleResultsFound(f"expected at most one row, got {len(rows)}")
-        return rows[0] if rows else None
-
-    @overload
-    def scalars(
-        self, query: Select[tuple[T1]], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> list[T1]: ...
-    @overload
-    def scalars(
-        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> list[Any]: ...
-    def scalars(
-        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> list[Any]:
-        """The first column of every row."""
-        return [row[0] if isinstance(row, tuple) else row for row in self.all(query, params, **kw)]
-
-    @overload
-    def scalar(
-        self, query: Select[tuple[T1]], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> T1 | None: ...
-    @overload
-    def scalar(
-        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> Any: ...
-    def scalar(
-        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> Any:
-        """The first column of the first row, or None when there is no row."""
-        row = self.first(query, params, **kw)
-        if row is None:
-            return None
-        return row[0] if isinstance(row, tuple) else row
 
     def execute(
         self,
