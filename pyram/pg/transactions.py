@@ -12,13 +12,12 @@ SERIALIZABLE (SSI). A failed commit with SQLSTATE 40001/40P01 raises
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import TracebackType
 
 import psycopg
 
 from pyram.errors import ProgrammingError
 from pyram.pg.sqlstate import translated
-from pyram.txn import Isolation
+from pyram.txn import Isolation, TransactionBase
 
 __all__ = ["LEVELS", "PgTransaction"]
 
@@ -29,14 +28,14 @@ LEVELS: dict[str, str] = {
 }
 
 
-class PgTransaction:
+class PgTransaction(TransactionBase):
     """An open PostgreSQL transaction, or a savepoint inside one (``nested``).
 
     Use it as a ``with`` block (commit at the end, roll back on an exception) or end it with
     :meth:`commit` / :meth:`rollback`.
     """
 
-    __slots__ = ("_conn", "_ended", "_savepoint", "isolation", "read_only", "state")
+    __slots__ = ("_conn", "_ended")
 
     def __init__(
         self,
@@ -46,18 +45,9 @@ class PgTransaction:
         savepoint: str | None,
         ended: Callable[[PgTransaction], None],
     ) -> None:
+        super().__init__(isolation, read_only, savepoint)
         self._conn = conn
-        self._savepoint = savepoint
         self._ended = ended
-        self.isolation: Isolation = isolation
-        self.read_only = read_only
-        #: ``"active"``, ``"committed"`` or ``"rolled back"``
-        self.state = "active"
-
-    @property
-    def nested(self) -> bool:
-        """True for a savepoint inside an enclosing transaction."""
-        return self._savepoint is not None
 
     def commit(self) -> None:
         """Make the work permanent (a nested one: keep it in the enclosing transaction).
@@ -94,26 +84,6 @@ class PgTransaction:
     def _finish(self, state: str) -> None:
         self.state = state
         self._ended(self)
-
-    def _check_active(self, action: str) -> None:
-        if self.state != "active":
-            raise ProgrammingError(f"cannot {action}: the transaction is {self.state}")
-
-    def __enter__(self) -> PgTransaction:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self.state != "active":
-            return
-        if kind is None:
-            self.commit()
-        else:
-            self.rollback()
 
 
 def begin_sql(isolation: Isolation, read_only: bool) -> str:

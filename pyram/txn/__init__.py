@@ -5,7 +5,13 @@
 """
 
 from pyram.txn.events import Change, ChangeHub, EventKind
-from pyram.txn.transaction import ISOLATION_LEVELS, Isolation, Transaction, TransactionManager
+from pyram.txn.transaction import (
+    ISOLATION_LEVELS,
+    Isolation,
+    Transaction,
+    TransactionBase,
+    TransactionManager,
+)
 
 __all__ = [
     "ISOLATION_LEVELS",
@@ -14,5 +20,6 @@ __all__ = [
     "EventKind",
     "Isolation",
     "Transaction",
+    "TransactionBase",
     "TransactionManager",
 ]

@@ -18,12 +18,18 @@ import itertools
 import threading
 from collections.abc import Callable
 from types import TracebackType
-from typing import Literal
+from typing import Literal, Self
 
 from pyram.errors import ProgrammingError
 from pyram.storage import Store
 
-__all__ = ["ISOLATION_LEVELS", "Isolation", "Transaction", "TransactionManager"]
+__all__ = [
+    "ISOLATION_LEVELS",
+    "Isolation",
+    "Transaction",
+    "TransactionBase",
+    "TransactionManager",
+]
 
 Isolation = Literal["read_committed", "snapshot", "serializable"]
 ISOLATION_LEVELS: tuple[Isolation, ...] = ("read_committed", "snapshot", "serializable")
@@ -31,19 +37,15 @@ ISOLATION_LEVELS: tuple[Isolation, ...] = ("read_committed", "snapshot", "serial
 _names = itertools.count(1)
 
 
-class Transaction:
-    """An open transaction, or a savepoint inside one (``nested``)."""
+class TransactionBase:
+    """What every PyRAM transaction object shares, in memory and on PostgreSQL
+    (:class:`pyram.pg.PgTransaction`): its isolation, read-only flag and state, the ``with``
+    block (commit at the end, roll back on an exception) and the refusal to end twice.
+    Subclasses implement :meth:`commit` and :meth:`rollback`."""
 
-    __slots__ = ("_manager", "_savepoint", "isolation", "read_only", "state")
+    __slots__ = ("_savepoint", "isolation", "read_only", "state")
 
-    def __init__(
-        self,
-        manager: TransactionManager,
-        isolation: Isolation,
-        read_only: bool,
-        savepoint: str | None,
-    ) -> None:
-        self._manager = manager
+    def __init__(self, isolation: Isolation, read_only: bool, savepoint: str | None) -> None:
         self._savepoint = savepoint
         self.isolation: Isolation = isolation
         self.read_only = read_only
@@ -54,6 +56,55 @@ class Transaction:
     def nested(self) -> bool:
         """True for a savepoint inside an enclosing transaction."""
         return self._savepoint is not None
+
+    def commit(self) -> None:  # pragma: no cover - every subclass defines it
+        """Make the work permanent (a nested one: keep it in the enclosing transaction)."""
+        raise NotImplementedError
+
+    def rollback(self) -> None:  # pragma: no cover - every subclass defines it
+        """Undo the work (a nested one: only its own)."""
+        raise NotImplementedError
+
+    def _check_active(self, action: str) -> None:
+        if self.state != "active":
+            raise ProgrammingError(f"cannot {action}: the transaction is {self.state}")
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.state != "active":
+            return  # ended inside the block by an explicit commit() or rollback()
+        if exc is None:
+            self.commit()
+        else:
+            self.rollback()
+
+    def __repr__(self) -> str:
+        what = "savepoint" if self.nested else "transaction"
+        mode = " read-only" if self.read_only else ""
+        return f"<{what} {self.isolation}{mode} {self.state}>"
+
+
+class Transaction(TransactionBase):
+    """An open transaction, or a savepoint inside one (``nested``)."""
+
+    __slots__ = ("_manager",)
+
+    def __init__(
+        self,
+        manager: TransactionManager,
+        isolation: Isolation,
+        read_only: bool,
+        savepoint: str | None,
+    ) -> None:
+        super().__init__(isolation, read_only, savepoint)
+        self._manager = manager
 
     def commit(self) -> None:
         """Make the work permanent (a nested one: keep it in the enclosing transaction).
@@ -97,31 +148,6 @@ class Transaction:
         self.state = "rolled back"
         if store.catalog_version != version and self._manager.schema_changed is not None:
             self._manager.schema_changed()
-
-    def _check_active(self, action: str) -> None:
-        if self.state != "active":
-            raise ProgrammingError(f"cannot {action}: the transaction is {self.state}")
-
-    def __enter__(self) -> Transaction:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self.state != "active":
-            return  # ended inside the block by an explicit commit() or rollback()
-        if exc is None:
-            self.commit()
-        else:
-            self.rollback()
-
-    def __repr__(self) -> str:
-        what = "savepoint" if self.nested else "transaction"
-        mode = " read-only" if self.read_only else ""
-        return f"<{what} {self.isolation}{mode} {self.state}>"
 
 
 class TransactionManager:
