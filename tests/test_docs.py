@@ -13,7 +13,9 @@ import subprocess
 import sys
 import textwrap
 import types
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,6 +120,30 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     assert (tmp_path / "site" / "index.html").exists()
 
 
+def run_page(path: Path, cleanup: Callable[[dict[str, Any]], None] | None = None) -> int:
+    """Run a page's python blocks in order, in one namespace, as a module (libraries such as
+    SQLAlchemy resolve a class's annotations through ``sys.modules[cls.__module__]``); blocks
+    marked ``# not run`` are skipped. ``cleanup`` sees the namespace before the module goes (to
+    stop what the page started). Returns how many blocks ran."""
+    page_module = types.ModuleType(f"docs_{path.stem.replace('-', '_')}")
+    namespace = page_module.__dict__
+    sys.modules[page_module.__name__] = page_module
+    ran = 0
+    try:
+        for first_line, code in python_blocks(path.read_text(encoding="utf-8")):
+            if code.splitlines()[0].strip() == _SKIP_MARK:
+                continue
+            # Padding with newlines makes tracebacks point at the right line of the .md file.
+            source = "\n" * (first_line - 1) + code
+            exec(compile(source, str(path), "exec"), namespace)
+            ran += 1
+    finally:
+        del sys.modules[page_module.__name__]
+        if cleanup is not None:
+            cleanup(namespace)
+    return ran
+
+
 @pytest.mark.parametrize("page", EXAMPLE_PAGES)
 def test_page_examples_run(page: str) -> None:
     path = DOCS / page
@@ -130,20 +156,7 @@ def test_page_examples_run(page: str) -> None:
 
         # a checkout that is not pip-installed has no entry point (tests/ext checks that one)
         registry.register("pyram", "pyram.ext.sqlalchemy", "PyramDialect")
-    # the page runs as a module (libraries such as SQLAlchemy resolve a class's annotations
-    # through sys.modules[cls.__module__])
-    page_module = types.ModuleType(f"docs_{path.stem.replace('-', '_')}")
-    namespace = page_module.__dict__
-    sys.modules[page_module.__name__] = page_module
-    try:
-        for first_line, code in blocks:
-            if code.splitlines()[0].strip() == _SKIP_MARK:
-                continue
-            # Padding with newlines makes tracebacks point at the right line of the .md file.
-            source = "\n" * (first_line - 1) + code
-            exec(compile(source, str(path), "exec"), namespace)
-    finally:
-        del sys.modules[page_module.__name__]
+    run_page(path)
 
 
 def test_every_page_with_python_examples_runs_or_says_why_not() -> None:

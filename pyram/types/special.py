@@ -238,15 +238,10 @@ class JsonType(DataType):
 
     pg_oid: ClassVar[int] = 3802  # jsonb
 
-    def to_text(self, stored: Any) -> str:
-        return str(stored)
-
-    def from_text(self, text: str) -> Any:
-        return text
-
-    def decode_values(self, payload: bytes | memoryview, count: int) -> list[Any]:
-        _, body = codecs.layout_body(payload, self.name, codecs.STRINGS)
-        return codecs.split_strings(body, count, text=True)
+    # stored as its JSON text: files and the log carry it as TEXT does
+    to_text = TextType.to_text
+    from_text = TextType.from_text
+    decode_values = TextType.decode_values
 
     def display(self, value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -6,13 +6,14 @@ from __future__ import annotations
 import sys
 import types
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pg_fixtures import PgDatabase, pgdb_fixture  # noqa: F401 (the pgdb fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
-from test_docs import _SKIP_MARK, python_blocks  # noqa: E402
+from test_docs import run_page  # noqa: E402
 
 
 def test_postgres_page_examples_run(pgdb: PgDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -23,19 +24,10 @@ def test_postgres_page_examples_run(pgdb: PgDatabase, monkeypatch: pytest.Monkey
         "CREATE TABLE events (id int PRIMARY KEY, kind text, at timestamptz, payload jsonb)"
     )
     monkeypatch.setenv("DATABASE_URL", pgdb.dsn)
-    path = ROOT / "docs" / "postgres.md"
-    module = types.ModuleType("docs_postgres")
-    sys.modules[module.__name__] = module
-    ran = 0
-    try:
-        for first_line, code in python_blocks(path.read_text(encoding="utf-8")):
-            if code.splitlines()[0].strip() == _SKIP_MARK:
-                continue
-            exec(compile("\n" * (first_line - 1) + code, str(path), "exec"), module.__dict__)
-            ran += 1
-    finally:
-        del sys.modules[module.__name__]
-        mirror = module.__dict__.get("mirror")
+
+    def stop_mirror(namespace: dict[str, Any]) -> None:
+        mirror = namespace.get("mirror")
         if mirror is not None and not isinstance(mirror, types.FunctionType):
             mirror.stop()
-    assert ran == 2
+
+    assert run_page(ROOT / "docs" / "postgres.md", cleanup=stop_mirror) == 2
