@@ -39,6 +39,7 @@ EXAMPLE_PAGES = (
     "cache.md",
     "postgres-dialect.md",
     "typing.md",
+    "server.md",
 )
 #: Pages with ```python blocks that are not run, and why (every other page's blocks run).
 NOT_RUN_PAGES = {
@@ -49,8 +50,6 @@ NOT_RUN_PAGES = {
     "postgres-backend.md": "needs a PostgreSQL server: tests/test_pg_backend.py runs it",
     "shell.md": "shell sessions",
     "postgres.md": "needs a PostgreSQL server: tests/pg/test_pg_docs.py runs them against one",
-    "server.md": "tests/server/test_server_docs.py runs them (the server's tests have their own "
-    "pytest process in CI)",
 }
 #: Phrases of documentation written before a feature existed (issue 19 found these drifted):
 #: a page that still promises something "planned" or "not raised yet" is out of date.

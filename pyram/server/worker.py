@@ -137,10 +137,30 @@ class SessionWorker:
         try:
             return fn()
         finally:
+            self._finish()
+
+    def _finish(self) -> None:
+        """Mark the job ended and absorb an interrupt sent just before it ended.
+
+        No interrupt is sent once ``_running`` is False (senders check it under the lock), so
+        one pending from before is raised at the latest when ``_absorb`` starts (a Python
+        function's entry checks for asynchronous exceptions) and is caught here: it must not
+        hit the next job. Clearing it instead with ``PyThreadState_SetAsyncExc(id, NULL)``
+        leaves CPython's interpreter-wide "async exception pending" flag set with nothing to
+        consume it: every thread then takes the slow path at each check, and under a tracer
+        (coverage) the thread spins forever at its next function entry.
+        """
+        try:
             with self._lock:
                 self._running = False
-                # a cancel that raced the end of the job must not hit the next one
-                _set_async_exc(threading.get_ident(), ctypes.py_object())
+            _absorb()
+        except _Interrupt:
+            with self._lock:
+                self._running = False
+
+
+def _absorb() -> None:
+    """Nothing: calling it gives a pending asynchronous exception its chance to be raised."""
 
 
 def _settle(future: asyncio.Future[Any], outcome: tuple[Any, BaseException | None]) -> None:
