@@ -225,23 +225,26 @@ def _copy_seconds(dsn: str) -> float:
     return seconds
 
 
-def _postgres_rows(
-    dsn: str, name: str, rows: int, seconds: float, log: Callable[[str], None]
+def _server_rows(
+    servers: dict[str, str], rows: int, seconds: float, log: Callable[[str], None]
 ) -> list[ServerRow]:
+    """Every cell measured on each server back to back (``servers``: name -> DSN), so a change
+    in the machine's load over the run hits both sides of a ratio alike."""
     out: list[ServerRow] = []
-    _load(dsn, rows)
-    for clients in CLIENTS:
-        log(f"  {name}: point lookups, {clients} clients")
-        rate, p99 = _measure(_lookup_client, (dsn, rows), clients, seconds)
-        out.append(ServerRow(name, "point lookup", clients, rate, p99))
-    for clients in WRITE_CLIENTS:
-        log(f"  {name}: write transactions, {clients} clients")
-        rate, p99 = _measure(_write_client, (dsn, rows), clients, seconds)
-        out.append(ServerRow(name, "write transaction", clients, rate, p99))
-    log(f"  {name}: COPY of {COPY_ROWS} rows")
-    took = _copy_seconds(dsn)
-    out.append(ServerRow(name, f"COPY {COPY_ROWS // 1000}k rows", 1, COPY_ROWS / took, None,
-                         f"{took:.2f} s"))  # fmt: skip
+    for dsn in servers.values():
+        _load(dsn, rows)
+    cells = [("point lookup", _lookup_client, c) for c in CLIENTS]
+    cells += [("write transaction", _write_client, c) for c in WRITE_CLIENTS]
+    for workload, client, clients in cells:
+        for name, dsn in servers.items():
+            log(f"  {name}: {workload}, {clients} clients")
+            rate, p99 = _measure(client, (dsn, rows), clients, seconds)
+            out.append(ServerRow(name, workload, clients, rate, p99))
+    for name, dsn in servers.items():
+        log(f"  {name}: COPY of {COPY_ROWS} rows")
+        took = _copy_seconds(dsn)
+        out.append(ServerRow(name, f"COPY {COPY_ROWS // 1000}k rows", 1, COPY_ROWS / took,
+                             None, f"{took:.2f} s"))  # fmt: skip
     return out
 
 
@@ -284,15 +287,15 @@ def run_server(
 
     results: list[ServerRow] = []
     pyram_server = _PyramServer()
+    postgres = None
     try:
-        results += _postgres_rows(pyram_server.dsn, "PyRAM", rows, seconds, log)
+        postgres = PostgresServer().start()
+        servers = {"PyRAM": pyram_server.dsn, "PostgreSQL 15": postgres.dsn}
+        results += _server_rows(servers, rows, seconds, log)
     finally:
         pyram_server.stop()
-    postgres = PostgresServer().start()
-    try:
-        results += _postgres_rows(postgres.dsn, "PostgreSQL 15", rows, seconds, log)
-    finally:
-        postgres.stop()
+        if postgres is not None:
+            postgres.stop()
     results += _redis_rows(rows, seconds, log)
     return results
 

@@ -173,6 +173,9 @@ class SqlResult:
         rowcount: rows changed by INSERT/UPDATE/DELETE, -1 for other statements.
         lastrowid: for INSERT into a table with an ``INTEGER PRIMARY KEY``, that key of the last
             row inserted; otherwise None.
+        key_lookup: True when the statement ran as a point lookup (one probe of a primary key
+            or unique index: its cost does not grow with the table). The server runs such
+            reads on its event loop instead of handing them to the session's thread.
 
     Example:
         >>> import pyram
@@ -188,7 +191,7 @@ class SqlResult:
         ['a', 'b']
     """
 
-    __slots__ = ("_raw", "columns", "lastrowid", "rowcount", "types")
+    __slots__ = ("_raw", "columns", "key_lookup", "lastrowid", "rowcount", "types")
 
     def __init__(
         self,
@@ -197,6 +200,7 @@ class SqlResult:
         rows: list[tuple[Any, ...]] | None = None,
         rowcount: int = -1,
         lastrowid: int | None = None,
+        key_lookup: bool = False,
     ) -> None:
         names = _Columns(columns)
         names._result = self
@@ -206,6 +210,7 @@ class SqlResult:
         self._raw: list[tuple[Any, ...]] = rows if rows is not None else []
         self.rowcount = rowcount
         self.lastrowid = lastrowid
+        self.key_lookup = key_lookup
 
     @property
     def raw_rows(self) -> list[tuple[Any, ...]]:

@@ -349,7 +349,8 @@ class SqlSession:
         store = self._store
         if prepared.point is not None:  # one row by key: reads its own snapshot if it needs one
             row = prepared.first_by_key(values)
-            return SqlResult(entry.names, entry.types, [] if row is None else [row])
+            rows = [] if row is None else [row]
+            return SqlResult(entry.names, entry.types, rows, key_lookup=True)
         direct = prepared.direct_write
         if direct is not None:
             count = direct.run_direct(values)

@@ -47,6 +47,9 @@ class _Statement:
     text: str
     oids: list[int]
     description: Description | None = None  #: found on the session's thread when needed
+    #: its last run was a key lookup: the next may run on the event loop (a statement that
+    #: stops being one, after DDL, runs there once and then goes back to the session's thread)
+    key_lookup: bool = False
 
     def described(self, session: PgSession) -> Description:
         """The description (describing the statement the first time: the session's thread)."""
@@ -239,7 +242,15 @@ class Extended:
                 return encoder, None
             return encoder, encoder.rows(limit)
 
-        encoder, chunk = await self.conn.run(run)
+        statement = portal.statement
+        if statement.key_lookup and session.runs_inline(statement.text):
+            # a point lookup costs a few microseconds: handing it to the session's thread and
+            # back would cost more than running it (and leave the loop idle meanwhile)
+            self.conn.statements += 1
+            encoder, chunk = run()
+        else:
+            encoder, chunk = await self.conn.run(run)
+        statement.key_lookup = encoder.outcome.key_lookup
         portal.encoder = encoder
         self.conn.after(encoder.outcome)
         return portal, chunk

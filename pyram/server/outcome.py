@@ -23,6 +23,8 @@ class Outcome:
     notices: tuple[tuple[str, str], ...] = ()  #: (SQLSTATE, message)
     #: DEALLOCATE: the prepared statement to forget ("" for all)
     deallocate: str | None = None
+    #: a point lookup (one key probe): cheap enough to run on the event loop next time
+    key_lookup: bool = False
 
     @property
     def is_query(self) -> bool:

@@ -146,6 +146,16 @@ class PgSession:
         finally:
             self.in_block = self.db.in_transaction
 
+    def runs_inline(self, text: str) -> bool:
+        """True when ``text`` may run on the event loop's thread instead of the session's: no
+        transaction is open on the session's thread (PyRAM binds one to the thread that began
+        it), and the statement is a read at READ COMMITTED, so it begins and ends its own
+        snapshot within the call. The caller adds that it must be cheap (a key lookup)."""
+        if self.in_block or self.implicit or self.failed:
+            return False
+        level = isolation_level(self.pg_settings.show("default_transaction_isolation"))
+        return level == "read_committed" and _reads_only(text)
+
     # ------------------------------------------------------------------ running
     def execute(
         self, text: str, params: Mapping[str, Any] | None = None, *, implicit: bool = False
@@ -162,10 +172,15 @@ class PgSession:
         """
         try:
             if implicit and not self.db.in_transaction and _opens_implicit(text):
-                level = self.pg_settings.show("default_transaction_isolation")
-                # the write lock wait of the statements it stands for (the store's default)
-                self._begin_at(isolation_level(level), False, wait=None)
-                self.implicit = True
+                level = isolation_level(self.pg_settings.show("default_transaction_isolation"))
+                # a read at READ COMMITTED takes a snapshot of its own inside a block or out of
+                # one, and has nothing to commit: it runs on its own, so its Sync need not
+                # visit the session's thread (half the hops of a point lookup). A write later
+                # in the same pipeline still opens the implicit block.
+                if level != "read_committed" or not _reads_only(text):
+                    # the write lock wait of the statements it stands for (the store's default)
+                    self._begin_at(level, False, wait=None)
+                    self.implicit = True
             return self._execute(text, params)
         except BaseException:
             self.failed = self.db.in_transaction
@@ -206,7 +221,7 @@ class PgSession:
         rows = result.raw_rows
         tag = command_tag(words, result.rowcount, len(rows))
         if columns:
-            return Outcome(tag, columns, tuple(result.types), rows)
+            return Outcome(tag, columns, tuple(result.types), rows, key_lookup=result.key_lookup)
         return Outcome(tag)
 
     # ------------------------------------------------------------------ transactions
@@ -346,6 +361,16 @@ _OUTSIDE_IMPLICIT: Final = frozenset(
 def _opens_implicit(text: str) -> bool:
     words = first_words(text, 1)
     return bool(words) and words[0] not in _OUTSIDE_IMPLICIT
+
+
+#: statements that only read (a SELECT of PyRAM's dialects writes nothing: no INTO, no
+#: data-modifying WITH, which starts with WITH and so is not here)
+_READS: Final = frozenset({"SELECT", "VALUES", "TABLE", "SHOW"})
+
+
+def _reads_only(text: str) -> bool:
+    words = first_words(text, 1)
+    return bool(words) and words[0] in _READS
 
 
 _HANDLERS: Final = {
