@@ -83,7 +83,11 @@ def test_kill_of_the_mirroring_process_and_server_restart_lose_nothing(
         stop.set()
         writer.join()
     final = _child(path, pgdb, pgdb.lsn())
-    out, err = final.communicate(timeout=120)
+    assert final.stdout is not None
+    # read through the same buffered reader that read "ready": it may already hold the start
+    # of the JSON (communicate() reads the pipe underneath and would miss it)
+    out = final.stdout.read()
+    _, err = final.communicate(timeout=120)
     assert final.returncode == 0, err
     result = json.loads(out)
     expected = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -103,20 +104,32 @@ def test_lexical_errors_point_at_token_start(sql: str, message: str, offset: int
     assert (info.value.line, info.value.column) == (1, offset + 1)
 
 
+def _cpu_seconds(fn: Callable[[], object]) -> float:
+    """The best of three runs in this thread's CPU time: the other processes of a loaded
+    machine do not count, unlike wall-clock time."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.thread_time()
+        fn()
+        best = min(best, time.thread_time() - start)
+    return best
+
+
+def _refused(text: str) -> None:
+    with pytest.raises(SqlSyntaxError):
+        tokenize(text)
+
+
+# Growth checks, not speed targets (those are the benchmarks'): input 10x longer must cost
+# about 10x, not the 100x of a quadratic scan or a backtracking pattern (a denial of service).
 def test_large_input_tokenizes_in_linear_time() -> None:
     small = "SELECT a, 'str''ing' FROM t WHERE x = 1.5; " * 2_000
-    start = time.perf_counter()
-    tokenize(small)
-    small_time = time.perf_counter() - start
-    start = time.perf_counter()
-    tokens = tokenize(small * 10)
-    large_time = time.perf_counter() - start
-    assert len(tokens) == 10 * 2_000 * 11 + 1
-    assert large_time < max(small_time * 30, 0.5)
+    assert len(tokenize(small * 10)) == 10 * 2_000 * 11 + 1
+    growth = _cpu_seconds(lambda: tokenize(small * 10)) / _cpu_seconds(lambda: tokenize(small))
+    assert growth < 30, f"10x the input cost {growth:.0f}x the time"
 
 
-def test_long_unterminated_string_is_fast() -> None:
-    start = time.perf_counter()
-    with pytest.raises(SqlSyntaxError):
-        tokenize("'" + "a''" * 200_000)
-    assert time.perf_counter() - start < 2
+def test_long_unterminated_string_is_refused_in_linear_time() -> None:
+    small = _cpu_seconds(lambda: _refused("'" + "a''" * 20_000))
+    large = _cpu_seconds(lambda: _refused("'" + "a''" * 200_000))
+    assert large / small < 30, f"10x the input cost {large / small:.0f}x the time"
