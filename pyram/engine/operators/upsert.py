@@ -53,6 +53,7 @@ def insert_resolving_conflicts(
     claimed: list[dict[Any, int]] = [{} for _ in keys]  # key -> row number, per unique key
     replaced: set[int] = set()
     updates: dict[int, list[Any]] = {}  # existing rid -> proposed (excluded) row
+    superseded = 0  # rows of this statement a later one replaced: inserted, then deleted
     for number, row in enumerate(rows):
         existing, earlier = _conflicts(data, keys, claimed, row, replaced)
         if conflict.action == "ignore":
@@ -62,6 +63,7 @@ def insert_resolving_conflicts(
             replaced.update(existing)
             for other in earlier:
                 _release(kept.pop(other), keys, claimed)
+            superseded += len(earlier)
         else:
             if earlier:
                 raise ProgrammingError("ON CONFLICT DO UPDATE cannot affect a row twice")
@@ -77,7 +79,8 @@ def insert_resolving_conflicts(
             if key is not None:
                 owners[key] = number
     with store.statement():  # delete, update and insert: all or nothing together
-        return _write(ctx, data, conflict, replaced, updates, kept)
+        # SQLite counts a row a later row of the statement replaced as inserted
+        return _write(ctx, data, conflict, replaced, updates, kept) + superseded
 
 
 def _write(
