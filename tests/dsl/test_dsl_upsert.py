@@ -195,11 +195,20 @@ def test_update_refuses_a_row_twice_and_other_keys(backend: Any) -> None:
     with pytest.raises(pyram.ProgrammingError, match=r"(?i)a row .*twice|a second time"):
         db.execute(twice.set(Item.qty, excluded(Item.qty)))
     assert items(db) == [(1, "a", None, None, 10)]
+    # met twice, updated once: the first meeting's WHERE left the row alone
+    once = twice.set(Item.qty, excluded(Item.qty)).where(excluded(Item.qty) > 1)
+    assert db.execute(once) == 1
+    assert items(db) == [(1, "a", None, None, 2)]
+    # the second meeting finds the row the first one updated: refused, nothing changes
+    swapped = twice.set(Item.qty, excluded(Item.qty)).where(excluded(Item.qty) < 9)
+    with pytest.raises(pyram.ProgrammingError, match=r"(?i)a row .*twice|a second time"):
+        db.execute(swapped)
+    assert items(db) == [(1, "a", None, None, 2)]
     db.execute(pyram.delete(Feed))
     db.insert(Feed(0, 2, "a", None, None, 1))  # a new id, but code "a" is taken
     with pytest.raises(pyram.IntegrityError):
         db.execute(twice.set(Item.qty, excluded(Item.qty)))
-    assert items(db) == [(1, "a", None, None, 10)]
+    assert items(db) == [(1, "a", None, None, 2)]
 
 
 def test_statement_errors(backend: Any) -> None:
