@@ -20,7 +20,7 @@ Part of the plan -> PostgreSQL compiler (:mod:`pyram.pg.compile` renders the INS
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from pyram.catalog import TableSchema
 from pyram.errors import NotSupportedError
@@ -29,9 +29,6 @@ from pyram.pg.ddl import pg_type, quote_ident
 from pyram.plan import nodes as pn
 
 __all__ = ["conflict_clause", "replace_statement"]
-
-#: how one side of a key comparison names a column
-_Namer = Callable[[str], str]
 
 
 def conflict_clause(exprs: ExprCompiler, table: str, conflict: pn.OnConflict) -> str:
@@ -80,31 +77,56 @@ def replace_statement(plan: pn.Insert, source: str, schema: TableSchema) -> str:
         for c in plan.columns
     )
     rows = f"SELECT {typed}, row_number() OVER () AS pyram_n FROM ({source}) AS t"
-    in_the_way = _any_key(keys, lambda c: f"{own}.{quote_ident(c)}", lambda c: f"s.{names[c]}")
-    later = _any_key(keys, lambda c: f"l.{names[c]}", lambda c: f"s.{names[c]}")
+    column_of = {c: f"{own}.{quote_ident(c)}" for c in schema.column_names}
     columns = ", ".join(quote_ident(c) for c in plan.columns)
     values = ", ".join(f"s.{names[c]}" for c in plan.columns)
+    lasts, survives = _survivors(keys, names)
     # the uncorrelated count(*) of pyram_del gates the INSERT's rows: PostgreSQL runs the
     # DELETE to its end before the first row is inserted, so the keys it frees are free
+    gate = "(SELECT count(*) FROM pyram_del) >= 0"
     return (
         f"WITH pyram_src AS MATERIALIZED ({rows}), "
-        f"pyram_del AS (DELETE FROM {own} WHERE EXISTS "
-        f"(SELECT 1 FROM pyram_src AS s WHERE {in_the_way}) RETURNING 1), "
-        f"pyram_ins AS (INSERT INTO {own} ({columns}) SELECT {values} FROM pyram_src AS s "
-        f"WHERE NOT EXISTS (SELECT 1 FROM pyram_src AS l WHERE l.pyram_n > s.pyram_n "
-        f"AND ({later})) AND (SELECT count(*) FROM pyram_del) >= 0 RETURNING 1) "
-        f"SELECT count(*) FROM pyram_src WHERE (SELECT count(*) FROM pyram_ins) >= 0"
+        f"pyram_del AS (DELETE FROM {own} WHERE {_in_the_way(keys, column_of, names)} "
+        "RETURNING 1), "
+        f"pyram_ins AS (INSERT INTO {own} ({columns}) SELECT {values} FROM "
+        f"(SELECT s.*{lasts} FROM pyram_src AS s) AS s "
+        f"WHERE {survives} AND {gate} RETURNING 1) "
+        "SELECT count(*) FROM pyram_src WHERE (SELECT count(*) FROM pyram_ins) >= 0"
     )
 
 
-def _any_key(
-    keys: Sequence[tuple[str, ...]],
-    left: _Namer,
-    right: _Namer,
+def _survivors(keys: Sequence[tuple[str, ...]], names: dict[str, str]) -> tuple[str, str]:
+    """The window columns numbering, per key, the last source row holding each value, and the
+    condition a source row no later row replaces meets (window partitions: n log n, where
+    comparing every pair of rows would be quadratic). A NULL in a key matches nothing."""
+    lasts = "".join(
+        f", max(s.pyram_n) OVER (PARTITION BY {', '.join(f's.{names[c]}' for c in key)}) "
+        f"AS pyram_last{i}"
+        for i, key in enumerate(keys)
+    )
+    survives = " AND ".join(
+        "("
+        + " OR ".join(f"s.{names[c]} IS NULL" for c in key)
+        + f" OR s.pyram_last{i} = s.pyram_n)"
+        for i, key in enumerate(keys)
+    )
+    return lasts, survives or "TRUE"
+
+
+def _in_the_way(
+    keys: Sequence[tuple[str, ...]], column_of: dict[str, str], names: dict[str, str]
 ) -> str:
-    """Rows share a value of some unique key (``=``: a NULL in a key matches nothing)."""
+    """The table's rows sharing a key value with a source row, as conditions an index answers
+    (``col = ANY(ARRAY(SELECT ...))``, OR-ed: a bitmap OR of index scans; a NULL matches
+    nothing). A composite key's first column finds candidates, EXISTS checks the whole key."""
     if not keys:
         return "FALSE"
-    return " OR ".join(
-        "(" + " AND ".join(f"{left(c)} = {right(c)}" for c in key) + ")" for key in keys
-    )
+    arms = []
+    for key in keys:
+        first = key[0]
+        arm = f"{column_of[first]} = ANY(ARRAY(SELECT s.{names[first]} FROM pyram_src AS s))"
+        if len(key) > 1:
+            same = " AND ".join(f"s.{names[c]} = {column_of[c]}" for c in key)
+            arm = f"({arm} AND EXISTS (SELECT 1 FROM pyram_src AS s WHERE {same}))"
+        arms.append(arm)
+    return " OR ".join(arms)
