@@ -8,6 +8,7 @@ statement, keys repeated among them.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from typing import Any
 
@@ -265,3 +266,29 @@ def test_on_change_replace_is_delete_then_insert_update_is_update(backend: Any) 
     assert sorted(kinds[:2]) == [("delete", 1, None), ("delete", 2, None)]
     assert kinds[2:] == [("insert", None, 1), ("update", 1, 1)]
     assert seen[3].new == Item(1, "b", None, None, 2)
+
+
+def test_sql_front_end_counts_replaced_rows_as_sqlite() -> None:
+    """The engine's conflict resolution is shared with ``db.sql``: its row counts are
+    sqlite3's (a row a later row of the statement replaced counts as inserted)."""
+    script = [
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT UNIQUE, q INTEGER)",
+        "INSERT INTO t VALUES (1, 'a', 1), (2, 'b', 2), (3, 'c', 3)",
+    ]
+    statements = [
+        "INSERT OR REPLACE INTO t VALUES (1, 'b', 10), (4, 'd', 40), (5, 'd', 50)",
+        "INSERT OR IGNORE INTO t VALUES (6, 'a', 0), (6, 'f', 0), (7, 'd', 0)",
+        "INSERT INTO t VALUES (6, 'x', 1), (7, 'y', 2) "
+        "ON CONFLICT (id) DO UPDATE SET q = q + excluded.q WHERE excluded.q > 1",
+    ]
+    oracle = sqlite3.connect(":memory:")
+    db = pyram.Database()
+    for sql in script:
+        oracle.execute(sql)
+        db.sql(sql)
+    for sql in statements:
+        assert db.sql(sql).rowcount == oracle.execute(sql).rowcount, sql
+        assert (
+            db.sql("SELECT * FROM t ORDER BY id").all()
+            == oracle.execute("SELECT * FROM t ORDER BY id").fetchall()
+        )
