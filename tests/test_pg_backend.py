@@ -389,3 +389,54 @@ def test_every_dsl_construct_agrees_with_memory(pgdb: pyram.pg.PgDatabase) -> No
     copy = pyram.insert(Review).from_select(pyram.select(Order.id, Order.user_id))
     assert pgdb.execute(copy) == memory.execute(copy) == 2
     assert pgdb.all(Review.select()) == memory.all(Review.select())
+
+
+def test_on_conflict_compiles_to_bound_statements(pgdb: pyram.pg.PgDatabase) -> None:
+    """The conflict actions' SQL (values bound, never text), a replace without a key column
+    refused at compile time, and a replace undone with its transaction."""
+    pgdb.insert_many([User(id=1, name="ann", age=30, email="a@x"), User(id=2, name="bob", age=4)])
+    source = pyram.select(User.id + 10, User.name, User.age, User.email).where(User.age > 20)
+    replace = pyram.insert(User).from_select(source).on_conflict("replace")
+    sql = pgdb.compile(replace).sql
+    assert 'DELETE FROM "user"' in sql and "20" not in sql and "a@x" not in sql
+    update = (
+        pyram.insert(User)
+        .from_select(source)
+        .on_conflict("update", User.email)
+        .set(User.name, pyram.excluded(User.name).concat("!"))
+    )
+    sql = pgdb.compile(update).sql
+    assert 'ON CONFLICT ("email") DO UPDATE SET "name" = ' in sql and "!" not in sql
+    partial = pyram.insert(User).from_select(
+        pyram.select(User.id + 10, User.name, User.age), User.id, User.name, User.age
+    )
+    with pytest.raises(pyram.NotSupportedError, match="'email'"):
+        pgdb.compile(partial.on_conflict("replace"))
+    with pytest.raises(RuntimeError), pgdb.transaction():
+        assert pgdb.execute(replace) == 1  # id 11's email a@x: id 1 goes
+        assert pgdb.get(User, 1) is None
+        raise RuntimeError
+    assert pgdb.get(User, 1) == User(id=1, name="ann", age=30, email="a@x")
+    assert pgdb.execute(update) == 1
+    assert pgdb.get(User, 1) == User(id=1, name="ann!", age=30, email="a@x")
+    assert pgdb.execute(partial.on_conflict("ignore")) == 2  # other actions compile
+
+
+def test_async_on_conflict(postgres: Any) -> None:
+    _reset(postgres.dsn)
+
+    async def main() -> None:
+        db = await pyram.pg.connect_async(postgres.dsn)
+        try:
+            await db.create(Note)
+            await db.insert_many([Note(1, "a", 3), Note(2, "b", None)])
+            copy = pyram.insert(Note).from_select(pyram.select(Note.id, Note.text, Note.id))
+            assert await db.execute(copy.on_conflict("replace")) == 2
+            assert await db.execute(copy.on_conflict("ignore")) == 0
+            stars = copy.on_conflict("update", Note.id).set(Note.stars, Note.stars * 10)
+            assert await db.execute(stars) == 2
+            assert await db.scalars(pyram.select(Note.stars).order_by(Note.id)) == [10, 20]
+        finally:
+            await db.close()
+
+    asyncio.run(main())

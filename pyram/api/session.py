@@ -398,7 +398,10 @@ def _param_uses(plan: pn.Plan) -> Iterator[tuple[tuple[str | int, ...], DataType
     """``(keys, type, operand)`` of each use of parameters in ``plan`` (see ``Param``): one
     key for a ``Param``, all the parameters of an IN list held as data (``InValues``)."""
     for node in pn.walk_plan(plan):
-        for expr in pn.expressions_of(node):
+        exprs = pn.expressions_of(node)
+        if isinstance(node, pn.Insert) and node.on_conflict is not None:
+            exprs = (*exprs, *node.on_conflict.expressions)
+        for expr in exprs:
             for sub in px.walk(expr):
                 if isinstance(sub, px.Param):
                     yield (sub.key,), sub.dtype, sub.operand

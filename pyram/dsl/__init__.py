@@ -1,7 +1,7 @@
 """Front end 1b: the typed Python DSL (expressions, query and statement builders)."""
 
 from pyram.dsl.binder import bind_query, bind_statement
-from pyram.dsl.dml import Delete, Insert, Update, delete, insert, update
+from pyram.dsl.dml import Delete, Insert, Update, delete, excluded, insert, update
 from pyram.dsl.expr import Expr, Predicate, wrap
 from pyram.dsl.functions import func
 from pyram.dsl.query import Select, alias, exists
@@ -23,6 +23,7 @@ __all__ = [
     "case",
     "cast",
     "delete",
+    "excluded",
     "exists",
     "func",
     "insert",

@@ -1,19 +1,36 @@
 """Typed data-changing statements: ``update(User).set(...).where(...)``, ``delete(User)``,
-``insert(User).from_select(query)``. Run them with ``db.execute(statement)``."""
+``insert(User).from_select(query)`` (with ``.on_conflict(...)``: SQLite's conflict
+resolution). Run them with ``db.execute(statement)``."""
 
 from __future__ import annotations
 
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Literal, Self, TypeVar
 
 from pyram.dsl.expr import Expr, wrap
 from pyram.dsl.query import Select, _conditions
 from pyram.dsl.terms import Column
 from pyram.errors import ProgrammingError
 
-__all__ = ["Delete", "Insert", "Update", "delete", "insert", "update"]
+__all__ = [
+    "Conflict",
+    "ConflictAction",
+    "Delete",
+    "Insert",
+    "Update",
+    "delete",
+    "excluded",
+    "insert",
+    "update",
+]
 
 M = TypeVar("M")
 T = TypeVar("T")
+
+#: What ``insert(...).on_conflict(action)`` does with a row whose unique key is taken.
+ConflictAction = Literal["ignore", "replace", "update"]
+_ACTIONS = ("ignore", "replace", "update")
+#: the qualifier ``excluded(column)`` reaches the proposed row through (SQLite's name)
+EXCLUDED = "excluded"
 
 
 class _Statement:
@@ -87,20 +104,50 @@ class Delete(_Statement, Generic[M]):
         return ("delete", self.model, tuple(f._key() for f in self.filters))
 
 
-class Insert(_Statement, Generic[M]):
-    """``INSERT INTO table (columns) SELECT ...``."""
+class Conflict:
+    """The ``on_conflict`` part of an :class:`Insert`: action, target key, and for
+    ``"update"`` the assignments and conditions (immutable; builders return copies)."""
 
-    __slots__ = ("columns", "model", "source")
+    __slots__ = ("action", "assignments", "filters", "target")
+
+    def __init__(
+        self,
+        action: ConflictAction,
+        target: tuple[Column[Any], ...] = (),
+        assignments: tuple[tuple[Column[Any], Expr[Any]], ...] = (),
+        filters: tuple[Expr[Any], ...] = (),
+    ) -> None:
+        self.action = action
+        self.target = target
+        self.assignments = assignments
+        self.filters = filters
+
+    def key(self) -> tuple[Any, ...]:
+        """Structural key (part of the statement's plan-cache key)."""
+        return (
+            self.action,
+            tuple(c._key() for c in self.target),
+            tuple((c._key(), v._key()) for c, v in self.assignments),
+            tuple(f._key() for f in self.filters),
+        )
+
+
+class Insert(_Statement, Generic[M]):
+    """``INSERT INTO table (columns) SELECT ... [ON CONFLICT ...]``."""
+
+    __slots__ = ("columns", "conflict", "model", "source")
 
     def __init__(
         self,
         model: type[M],
         columns: tuple[Column[Any], ...] = (),
         source: Select[Any] | None = None,
+        conflict: Conflict | None = None,
     ) -> None:
         self.model = model
         self.columns = columns
         self.source = source
+        self.conflict = conflict
         self._cache_key = None
 
     def from_select(self, query: Select[Any], *columns: Column[Any]) -> Self:
@@ -108,7 +155,55 @@ class Insert(_Statement, Generic[M]):
         in table order)."""
         if not isinstance(query, Select):
             raise ProgrammingError("from_select() takes a select()")
-        return type(self)(self.model, columns, query)
+        return type(self)(self.model, columns, query, self.conflict)
+
+    def on_conflict(self, action: ConflictAction, *target: Column[Any]) -> Self:
+        """What to do with a row whose primary key or UNIQUE key is already taken.
+
+        ``"ignore"`` skips the row; ``"replace"`` deletes every row in its way (on any
+        unique key) and inserts it; ``"update"`` changes the existing row instead, as the
+        ``set()`` and ``where()`` calls that follow say (``excluded(col)`` reads the proposed
+        row). ``target`` names the unique key whose conflicts are handled: required for
+        ``"update"``, optional for ``"ignore"`` (default: any key), refused for ``"replace"``.
+
+        Raises:
+            ProgrammingError: an unknown action, or a target ``"replace"``/``"update"``
+                cannot take.
+        """
+        if action not in _ACTIONS:
+            raise ProgrammingError(f"on_conflict() takes one of {_ACTIONS}, not {action!r}")
+        if any(not isinstance(c, Column) for c in target):
+            raise ProgrammingError("on_conflict() names target columns such as User.email")
+        if action == "replace" and target:
+            raise ProgrammingError("on_conflict('replace') replaces on every key: no target")
+        if action == "update" and not target:
+            raise ProgrammingError("on_conflict('update', ...) needs the target key's columns")
+        return self._with(Conflict(action, target))
+
+    def set(self, column: Column[T], value: T | Expr[T]) -> Self:
+        """After ``on_conflict("update", ...)``: assign ``value`` to ``column`` of the existing
+        row (an expression may read it, and the proposed row through ``excluded(col)``)."""
+        conflict = self._updating("set")
+        if not isinstance(column, Column):
+            raise ProgrammingError(f"set() takes a column such as User.age, not {column!r}")
+        assignments = (*conflict.assignments, (column, wrap(value)))
+        return self._with(Conflict("update", conflict.target, assignments, conflict.filters))
+
+    def where(self, *conditions: Expr[bool] | Expr[bool | None]) -> Self:
+        """After ``on_conflict("update", ...)``: update only existing rows for which every
+        condition is TRUE (the others stay as they are, and the proposed row is dropped)."""
+        conflict = self._updating("where")
+        filters = conflict.filters + _conditions(conditions)
+        return self._with(Conflict("update", conflict.target, conflict.assignments, filters))
+
+    def _updating(self, method: str) -> Conflict:
+        conflict = self.conflict
+        if conflict is None or conflict.action != "update":
+            raise ProgrammingError(f"{method}() follows on_conflict('update', ...)")
+        return conflict
+
+    def _with(self, conflict: Conflict) -> Self:
+        return type(self)(self.model, self.columns, self.source, conflict)
 
     def _key_parts(self) -> tuple[Any, ...]:
         if self.source is None:
@@ -118,7 +213,18 @@ class Insert(_Statement, Generic[M]):
             self.model,
             tuple(c._key() for c in self.columns),
             self.source.cache_key(),
+            None if self.conflict is None else self.conflict.key(),
         )
+
+
+def excluded(column: Column[T]) -> Column[T]:
+    """The proposed row's value of ``column`` inside ``on_conflict("update", ...)``'s
+    ``set()`` and ``where()`` (SQL's ``excluded.column``)."""
+    if not isinstance(column, Column):
+        raise ProgrammingError(f"excluded() takes a column such as User.age, not {column!r}")
+    return Column(
+        column.table_name, column.name, column.dtype, column.nullable, column.owner, EXCLUDED
+    )
 
 
 def update(model: type[M]) -> Update[M]:
@@ -132,5 +238,6 @@ def delete(model: type[M]) -> Delete[M]:
 
 
 def insert(model: type[M]) -> Insert[M]:
-    """Start an INSERT ... SELECT into ``model``'s table."""
+    """Start an INSERT ... SELECT into ``model``'s table (``.from_select(query)``, optionally
+    ``.on_conflict(...)``)."""
     return Insert(model)

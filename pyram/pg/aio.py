@@ -262,7 +262,8 @@ class AsyncPgDatabase:
             bound = bind_query(query, self.schema)
             compiled = compile_plan(bound.plan, bound.entity)
         else:
-            compiled = compile_plan(bind_statement(query, self.schema))
+            plan = bind_statement(query, self.schema)
+            compiled = compile_plan(plan, schema_of=self.schema)
         self._compiled[id(query)] = (query, compiled)
         return compiled
 
@@ -351,6 +352,9 @@ class AsyncPgDatabase:
         args = compiled.arguments(_merge(params, kw))
         async with self._connection(write=True) as conn:
             cur = await conn.execute(compiled.sql, args)
+            if compiled.counts:
+                row = await cur.fetchone()
+                return int(row[0]) if row else 0
         return max(cur.rowcount, 0)
 
 

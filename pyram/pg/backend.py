@@ -339,7 +339,8 @@ class PgDatabase(DerivedReads):
         elif isinstance(query, str):
             raise ProgrammingError("SQL text is not accepted: build queries with the DSL")
         else:
-            compiled = compile_plan(bind_statement(query, self._schema_of))
+            plan = bind_statement(query, self._schema_of)
+            compiled = compile_plan(plan, schema_of=self._schema_of)
         if len(self._compiled) >= _CACHE_LIMIT:
             self._compiled.clear()
         self._compiled[id(query)] = (query, compiled)
@@ -404,6 +405,9 @@ class PgDatabase(DerivedReads):
         args = compiled.arguments(_merge(params, kw))
         with self._writing() as conn:
             cur = conn.execute(compiled.sql, args)
+            if compiled.counts:
+                row = cur.fetchone()
+                return int(row[0]) if row else 0
         return max(cur.rowcount, 0)
 
     def explain(

@@ -21,8 +21,10 @@ from typing import Any
 
 import attrs
 
+from pyram.catalog import TableSchema
 from pyram.errors import NotSupportedError, ProgrammingError
 from pyram.pg.compile_expr import ExprCompiler
+from pyram.pg.compile_upsert import conflict_clause, replace_statement
 from pyram.pg.ddl import quote_ident
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
@@ -43,6 +45,8 @@ class Compiled:
         slots: placeholder -> (user parameter key, its type), filled by :meth:`arguments`.
         decoders: per output column, the stored -> user value function (None: identity).
         build: the model class's row builder for entity queries, else None (tuples).
+        counts: the statement returns its row count as one row (``on_conflict("replace")``)
+            instead of reporting it as the driver's rowcount.
     """
 
     sql: str
@@ -50,6 +54,7 @@ class Compiled:
     slots: Mapping[str, tuple[str | int, DataType]]
     decoders: tuple[Callable[[Any], Any] | None, ...] = ()
     build: Callable[..., Any] | None = None
+    counts: bool = False
 
     def arguments(self, params: Mapping[str | int, Any]) -> dict[str, Any]:
         """The placeholder values for one run: constants plus validated user parameters.
@@ -82,9 +87,11 @@ class Compiled:
 
 
 class _PlanCompiler:
-    def __init__(self) -> None:
+    def __init__(self, schema_of: Callable[[str], TableSchema] | None = None) -> None:
         self.exprs = ExprCompiler(self.query)
         self._aliases = itertools.count()
+        self._schema_of = schema_of
+        self.counts = False
 
     def derived(self, plan: pn.Plan) -> str:
         return f"({self.query(plan)}) AS t{next(self._aliases)}"
@@ -215,13 +222,17 @@ class _PlanCompiler:
         return f"DELETE FROM {quote_ident(plan.table)}{self._where(predicate)}"
 
     def _insert(self, plan: pn.Insert) -> str:
+        conflict = plan.on_conflict
+        if conflict is not None and conflict.action == "replace":
+            if self._schema_of is None:
+                raise NotSupportedError("ON CONFLICT replace needs the table's schema")
+            self.counts = True
+            source = self.query(plan.source)
+            return replace_statement(plan, source, self._schema_of(plan.table))
         names = ", ".join(quote_ident(c) for c in plan.columns)
         text = f"INSERT INTO {quote_ident(plan.table)} ({names}) {self.query(plan.source)}"
-        conflict = plan.on_conflict
         if conflict is not None:
-            if conflict.action != "ignore":
-                raise NotSupportedError(f"ON CONFLICT {conflict.action} is not compiled yet")
-            text += " ON CONFLICT DO NOTHING"
+            text += conflict_clause(self.exprs, plan.table, conflict)
         return text
 
 
@@ -245,16 +256,24 @@ _NODES: dict[type, Callable[[_PlanCompiler, Any], str]] = {
 }
 
 
-def compile_plan(plan: pn.Plan, entity: type | None = None) -> Compiled:
+def compile_plan(
+    plan: pn.Plan,
+    entity: type | None = None,
+    schema_of: Callable[[str], TableSchema] | None = None,
+) -> Compiled:
     """Compile a bound plan (a query or an UPDATE/DELETE/INSERT) to one PostgreSQL statement.
+
+    ``schema_of`` gives a table's schema by name (``on_conflict("replace")`` reads the
+    table's unique keys).
 
     Raises:
         NotSupportedError: a construct PostgreSQL cannot express the way PyRAM means it
             (GLOB, user-defined functions, row ids ...); nothing has run.
     """
-    compiler = _PlanCompiler()
+    compiler = _PlanCompiler(schema_of)
     sql = compiler.query(plan)
     fields = plan.fields
     decoders = tuple(f.dtype.decoder() for f in fields)
     build = entity.__pyram_build__ if entity is not None else None  # type: ignore[attr-defined]
-    return Compiled(sql, compiler.exprs.values, compiler.exprs.slots, decoders, build)
+    exprs = compiler.exprs
+    return Compiled(sql, exprs.values, exprs.slots, decoders, build, compiler.counts)

@@ -37,6 +37,7 @@ _CONSTRAINTS = {
 }
 # SQLSTATE class (first two characters) -> PyRAM error
 _CLASSES: dict[str, type[Error]] = {
+    "21": ProgrammingError,  # cardinality: ON CONFLICT DO UPDATE meets a row twice
     "22": DataError,
     "0A": NotSupportedError,
     "42": ProgrammingError,

@@ -36,6 +36,13 @@ class OnConflict:
     existing: tuple[Field, ...] = ()
     excluded: tuple[Field, ...] = ()
 
+    @property
+    def expressions(self) -> tuple[PlanExpr, ...]:
+        """The ``"update"`` assignments' values and condition (they read ``existing`` and
+        ``excluded``, not the INSERT's input, so they are not the node's own expressions)."""
+        values = tuple(x for _, x in self.assignments)
+        return values if self.where is None else (*values, self.where)
+
 
 @attrs.frozen(slots=True)
 class Insert(NoFields):

@@ -13,17 +13,19 @@ multisets otherwise.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from backends import PostgresBackend
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_dsl_execution import Dept, Emp, dept_rows, emp_rows
+from test_dsl_upsert import FEED, MODELS, Item, fill, items
 
 import pyram
-from pyram import func
+from pyram import excluded, func
 
 
 @pytest.fixture(scope="module")
@@ -201,3 +203,85 @@ def test_window_functions(pg: PostgresBackend, depts: Any, emps: Any, where: Any
     if where is not None:
         q = q.where(where)
     _same(memory.all(q), postgres.all(q), ordered=False)
+
+
+upsert_keys = st.none() | st.integers(0, 3)
+upsert_rows = st.tuples(
+    st.integers(0, 6),
+    st.none() | st.sampled_from("abc"),
+    upsert_keys,
+    upsert_keys,
+    st.none() | st.integers(-5, 5),
+)
+
+
+def _sqlite(existing: list[Any], proposed: list[Any], verb: str, tail: str) -> Any:
+    con = sqlite3.connect(":memory:")
+    con.execute(
+        "CREATE TABLE item (id INTEGER PRIMARY KEY NOT NULL, code TEXT UNIQUE, a INTEGER, "
+        "b INTEGER, qty INTEGER, UNIQUE (a, b))"
+    )
+    con.executemany("INSERT INTO item VALUES (?, ?, ?, ?, ?)", existing)
+    values = ", ".join(["(?, ?, ?, ?, ?)"] * len(proposed))
+    try:
+        count = con.execute(
+            f"{verb} INTO item SELECT * FROM (VALUES {values}) {tail}",
+            [v for row in proposed for v in row],
+        ).rowcount
+    except sqlite3.Error:
+        return "error"
+    return count, con.execute("SELECT * FROM item ORDER BY id").fetchall()
+
+
+def _run(db: pyram.TypedDatabase, statement: Any) -> Any:
+    try:
+        count = db.execute(statement)
+    except pyram.Error:
+        return "error"
+    return count, items(db)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    existing=st.lists(upsert_rows, max_size=5, unique_by=(lambda r: r[0], lambda r: r[1])),
+    proposed=st.lists(upsert_rows, min_size=1, max_size=6),
+    action=st.sampled_from(["ignore", "replace", "update"]),
+)
+def test_on_conflict_memory_postgres_and_sqlite_agree(
+    pg: PostgresBackend, existing: Any, proposed: Any, action: str
+) -> None:
+    """``insert().on_conflict()`` of generated rows (NULL keys, keys repeated among the
+    statement's rows and against the table, three unique keys): the same row count and table
+    in memory, on PostgreSQL and on sqlite3 given the same statement as SQL."""
+    existing = [
+        r
+        for i, r in enumerate(existing)
+        if r[2] is None or r[3] is None or all((o[2], o[3]) != (r[2], r[3]) for o in existing[:i])
+    ]
+    statement = pyram.insert(Item).from_select(FEED)
+    if action == "update":
+        statement = (
+            statement.on_conflict("update", Item.id)
+            .set(Item.qty, Item.qty + excluded(Item.qty))
+            .where(excluded(Item.qty) > -3)
+        )
+        verb, tail = (
+            "INSERT",
+            (
+                "WHERE true ON CONFLICT (id) DO UPDATE SET qty = qty + excluded.qty "
+                "WHERE excluded.qty > -3"
+            ),
+        )
+    else:
+        statement = statement.on_conflict(action)  # type: ignore[arg-type]
+        verb, tail = f"INSERT OR {action.upper()}", ""
+    memory = pyram.Database()
+    memory.create(*MODELS)
+    fill(memory, existing, proposed)
+    on_pg = pg.fresh(*MODELS)
+    fill(on_pg, existing, proposed)
+    expected = _run(memory, statement)
+    assert _run(on_pg, statement) == expected
+    if action != "update" or len({r[0] for r in proposed}) == len(proposed):
+        # (SQLite updates a row twice where PyRAM and PostgreSQL refuse)
+        assert _sqlite(existing, proposed, verb, tail) == expected

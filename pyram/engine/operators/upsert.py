@@ -52,7 +52,8 @@ def insert_resolving_conflicts(
     kept: dict[int, list[Any]] = {}  # row number -> stored row, in statement order
     claimed: list[dict[Any, int]] = [{} for _ in keys]  # key -> row number, per unique key
     replaced: set[int] = set()
-    updates: dict[int, list[Any]] = {}  # existing rid -> proposed (excluded) row
+    updates: list[tuple[int, list[Any]]] = []  # (existing rid, proposed (excluded) row)
+    superseded = 0  # rows of this statement a later one replaced: inserted, then deleted
     for number, row in enumerate(rows):
         existing, earlier = _conflicts(data, keys, claimed, row, replaced)
         if conflict.action == "ignore":
@@ -62,14 +63,13 @@ def insert_resolving_conflicts(
             replaced.update(existing)
             for other in earlier:
                 _release(kept.pop(other), keys, claimed)
+            superseded += len(earlier)
         else:
             if earlier:
                 raise ProgrammingError("ON CONFLICT DO UPDATE cannot affect a row twice")
             if existing:
-                rid = next(iter(existing))
-                if rid in updates:
-                    raise ProgrammingError("ON CONFLICT DO UPDATE cannot affect a row twice")
-                updates[rid] = row
+                # a row met twice is refused once the WHERE lets the update happen
+                updates.append((next(iter(existing)), row))
                 continue
         kept[number] = row
         for (_, positions), owners in zip(keys, claimed, strict=True):
@@ -77,7 +77,8 @@ def insert_resolving_conflicts(
             if key is not None:
                 owners[key] = number
     with store.statement():  # delete, update and insert: all or nothing together
-        return _write(ctx, data, conflict, replaced, updates, kept)
+        # SQLite counts a row a later row of the statement replaced as inserted
+        return _write(ctx, data, conflict, replaced, updates, kept) + superseded
 
 
 def _write(
@@ -85,7 +86,7 @@ def _write(
     data: TableData,
     conflict: OnConflict,
     replaced: set[int],
-    updates: dict[int, list[Any]],
+    updates: list[tuple[int, list[Any]]],
     kept: dict[int, list[Any]],
 ) -> int:
     store, table, schema = ctx.store, data.schema.name, data.schema
@@ -141,22 +142,36 @@ def _release(
 
 
 def _apply_updates(
-    ctx: ExecContext, data: TableData, conflict: OnConflict, updates: dict[int, list[Any]]
+    ctx: ExecContext,
+    data: TableData,
+    conflict: OnConflict,
+    updates: list[tuple[int, list[Any]]],
 ) -> int:
-    """``DO UPDATE SET ... [WHERE ...]`` on the existing rows, reading ``excluded`` values."""
+    """``DO UPDATE SET ... [WHERE ...]`` on the existing rows, reading ``excluded`` values.
+
+    As in PostgreSQL, a statement may not update one row twice: a row a proposed row has
+    updated (its WHERE was TRUE) and a later proposed row meets again is an error; a row the
+    WHERE left alone may be met again.
+    """
     schema = data.schema
     width = len(schema.columns)
     layout = {f.cid: i for i, f in enumerate(conflict.existing)}
     layout.update({f.cid: width + i for i, f in enumerate(conflict.excluded)})
-    rids = list(updates)
-    columns = [[data.columns[p][rid] for rid in rids] for p in range(width)]
-    columns += [[updates[rid][p] for rid in rids] for p in range(width)]
-    batch = Batch(columns, len(rids))
+    columns = [[data.columns[p][rid] for rid, _ in updates] for p in range(width)]
+    columns += [[row[p] for _, row in updates] for p in range(width)]
+    batch = Batch(columns, len(updates))
+    mask = [True] * len(updates)
     if conflict.where is not None:
         mask = compile_filter(conflict.where, layout)(batch, ctx)
-        keep = [i for i, ok in enumerate(mask) if ok]
-        rids = [rids[i] for i in keep]
-        batch = Batch([[c[i] for i in keep] for c in columns], len(keep))
+    chosen: dict[int, int] = {}  # rid -> the entry updating it
+    for i, (rid, _) in enumerate(updates):
+        if rid in chosen:
+            raise ProgrammingError("ON CONFLICT DO UPDATE cannot affect a row twice")
+        if mask[i]:
+            chosen[rid] = i
+    rids = list(chosen)
+    keep = list(chosen.values())
+    batch = Batch([[c[i] for i in keep] for c in columns], len(keep))
     if not rids:
         return 0
     targets = [schema.position(name) for name, _ in conflict.assignments]
