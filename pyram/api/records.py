@@ -58,7 +58,7 @@ class Records:
 
     def insert(self, obj: Table) -> None:
         data = self.data_for(type(obj))
-        self.store.insert(data.schema.name, [[v] for v in _values(obj, data.schema)])
+        self.store.insert_row(data.schema.name, _values(obj, data.schema))
 
     def insert_many(self, objs: Iterable[Table]) -> int:
         rows = list(objs)
@@ -98,12 +98,14 @@ class Records:
             return True
 
     def upsert(self, obj: Table) -> Literal["insert", "update"]:
-        data = self.data_for(type(obj))
+        model = type(obj)
+        handle = self.handles.get(model) or self.handle(model)
+        data = handle.data
         values = _values(obj, data.schema)
         with self.store.statement():
-            rid = self._rid_for(data, _pk_of(values, data.schema))
+            rid = handle.find(values)
             if rid is None:
-                self.store.insert(data.schema.name, [[v] for v in values])
+                self.store.insert_row(data.schema.name, values)
                 return "insert"
             if not self.store.update(data.schema.name, rid, values) and self.rewritten:
                 self.rewritten(type(obj), data, rid)
@@ -140,7 +142,7 @@ class Records:
 class Handle:
     """What a primary-key read needs, resolved once per model class (dropped on DDL)."""
 
-    __slots__ = ("data", "dense_position", "key_types", "model", "pk_index")
+    __slots__ = ("data", "dense_position", "key_position", "key_types", "model", "pk_index")
 
     def __init__(self, model: type[Table], data: TableData, pk_index: AnyIndex) -> None:
         self.model = model
@@ -150,6 +152,19 @@ class Handle:
         self.dense_position = data.dense_position_of(pk_index)
         # A single-column key of an exact stored type needs no validation or conversion.
         self.key_types = pk[0].exact_types if len(pk) == 1 and not pk[0].encodes else frozenset()
+        #: the position of a single-column key whose values may be exact (see find)
+        self.key_position = (
+            data.schema.position(data.schema.primary_key[0]) if self.key_types else None
+        )
+
+    def find(self, values: list[Any]) -> int | None:
+        """The row id holding the primary key of a row of user values (validated), or None."""
+        if self.key_position is not None:
+            key = values[self.key_position]
+            if type(key) in self.key_types:  # as stored: nothing to validate or convert
+                return self.pk_index.get(key)
+        schema = self.data.schema
+        return Records._rid_for(self.data, _pk_of(values, schema))
 
     def read_stored(self, key: Any) -> Any:
         """The instance whose primary key is ``key``, read as stored (the caller holds the

@@ -11,6 +11,12 @@ only updates the dict, and the old heap entry is pushed again with the new deadl
 comes up (lazy re-insertion, as timer wheels do). A deadline moved earlier pushes a new
 entry. So a read that touches a row costs a dict store, and finding what is due costs
 ``O(log n)`` per expired row, never a scan.
+
+Under ``evict="lru"`` a use moves the key to the end of the ``rank`` dict (a pop and a store),
+so the dict's own order is least recently used first and eviction takes victims from its
+front, exactly and without sampling (:mod:`pyram.cache.eviction`). A rollback puts a key back
+with its old tick but at the end of the order: rows brought back by a rollback count as just
+used, the one place where this LRU is approximate.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ __all__ = ["Counters", "TableTracker", "UndoRecord", "to_seconds"]
 #: when the write that changed it is rolled back
 UndoRecord = tuple[int, "TableTracker", Any, float | None, int | None]
 
+#: failed row-id guesses (see TableTracker.find) after which a table stops guessing
+_DENSE_TRIES = 256
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
@@ -61,6 +69,10 @@ def to_seconds(value: Any) -> float:
     return float(value)  # INTEGER or REAL seconds
 
 
+def _no_class(columns: Sequence[Any], rid: int) -> Any:
+    raise AssertionError("read_key on a table without a class")  # by_model has only classes
+
+
 class TableTracker:
     """Deadlines, ranks and counters of one cache table (see the module docstring).
 
@@ -72,7 +84,8 @@ class TableTracker:
         counters: hits, misses, loads and removals.
         deadlines: key -> expiry time in seconds, for rows that expire.
         heap: ``(deadline, key)`` entries, some stale (checked against ``deadlines``).
-        rank: key -> last access tick (``"lru"``) or access count (``"lfu"``).
+        rank: key -> last access tick (``"lru"``, in tick order but after a rollback) or
+            access count (``"lfu"``).
     """
 
     def __init__(self, data: TableData, policy: CachePolicy, pk_index: AnyIndex) -> None:
@@ -80,11 +93,23 @@ class TableTracker:
         self.policy = policy
         self.name = data.schema.name.lower()
         self.pk_index = pk_index
+        #: the INTEGER key's position while guessing row ids from keys pays (see find)
         self.dense = data.dense_position_of(pk_index)
+        self._dense_misses = 0
         positions = data.key_positions(pk_index.name)
         # one position: the value; several: a tuple, the composite key's stored form
         self.key_of: Callable[[Sequence[Any]], Any] = itemgetter(*positions)
         self.key_positions = positions
+        pk = [data.schema.column(c).dtype for c in data.schema.primary_key]
+        #: key types a read may pass as they are (a single-column key of an exact stored
+        #: type needs no validation or conversion); others go through the checked read
+        self.key_types: frozenset[type] = (
+            pk[0].exact_types if len(pk) == 1 and not pk[0].encodes else frozenset()
+        )
+        #: ``read(columns, rid)`` -> an instance of the table's class (declared as a class)
+        self.read_row: Callable[[Sequence[Any], int], Any] = getattr(
+            data.schema.row_class, "__pyram_read__", _no_class
+        )
         column = policy.expires_column
         self.expires_position = None if column is None else data.schema.position(column)
         self.ttl = policy.ttl
@@ -163,8 +188,9 @@ class TableTracker:
             rank = self.rank
             if self.lfu:
                 rank[key] = rank.get(key, 0) + 1
-            else:
+            else:  # to the end of the dict's order too (see the module docstring)
                 self.tick += 1
+                rank.pop(key, None)
                 rank[key] = self.tick
         if self.on_access and key in self.deadlines:
             self.deadlines[key] = now + self.ttl  # type: ignore[operator]  # on_access: ttl set
@@ -208,6 +234,7 @@ class TableTracker:
                 self.rank[key] = 1 if new else self.rank.get(key, 0) + 1
             else:
                 self.tick += 1
+                self.rank.pop(key, None)
                 self.rank[key] = self.tick
 
     def restore(self, key: Any, deadline: float | None, rank: int | None) -> None:
@@ -234,5 +261,19 @@ class TableTracker:
                 self.rank[key] = 1 if self.lfu else self.tick
 
     def find(self, key: Any) -> int | None:
-        """The row id holding ``key`` now, or None."""
-        return self.data.find_key(self.pk_index, self.dense, key)
+        """The row id holding ``key`` (stored form) now, or None."""
+        dense = self.dense
+        if dense is not None and type(key) is int:
+            # TableData.probe_dense, inlined: the hit path of every cache read
+            column = self.data.columns[dense]
+            first = column[0] if column else None
+            if first is not None:
+                rid: int = key - first
+                if 0 <= rid < len(column) and column[rid] == key and self.data.alive[rid]:
+                    return rid
+            self._dense_misses += 1
+            if self._dense_misses > _DENSE_TRIES:
+                # keys loaded in random order (what a cache gets from misses): the guess
+                # costs a third of a hit and never pays, so probe the index only
+                self.dense = None
+        return self.pk_index.get(key)

@@ -32,6 +32,7 @@ from pyram.storage.constraints import (
     parent_index,
 )
 from pyram.storage.indexes import key_is_null
+from pyram.storage.insert_row import insert_row
 from pyram.storage.row_values import row_change, validate_row
 from pyram.storage.store_txn import LOCK_TIMEOUT, TransactionsMixin
 from pyram.storage.table_data import AnyIndex, TableData
@@ -177,6 +178,13 @@ class Store(TransactionsMixin):
             if watcher is not None and watcher.watches(data.schema.name.lower()):
                 return self._insert(data, user_columns, watcher)
             return self._insert(data, user_columns, None)
+
+    def insert_row(self, table: str, user_row: Sequence[Any]) -> int:
+        """:meth:`insert` of one row given in column order (the record API's write);
+        returns its row id. Raises as :meth:`insert` does."""
+        with self.statement():
+            self.check_writable()
+            return insert_row(self, self.data(table), user_row)
 
     def _insert(
         self,
