@@ -28,7 +28,7 @@ from typing import Any
 
 from pyram.cache.eviction import pick_victims
 from pyram.cache.sizing import estimate_row_bytes
-from pyram.cache.tracker import Counters, TableTracker, UndoRecord
+from pyram.cache.tracker import NO_RID, RID_BITS, Counters, TableTracker, UndoRecord
 from pyram.catalog import TableSchema
 from pyram.errors import CapacityError, IntegrityError, OperationalError
 from pyram.storage import (
@@ -179,7 +179,7 @@ class CacheManager:
             rid = tracker.find(key)
             found = None if rid is None else tracker.read_row(data.columns, rid)
         counters = tracker.counters
-        if found is None:
+        if found is None or rid is None:
             counters.misses += 1
             return None
         counters.hits += 1
@@ -187,7 +187,7 @@ class CacheManager:
             tracker.tick = tick = tracker.tick + 1
             rank = tracker.rank
             rank.pop(key, None)  # to the end: the dict's order is the LRU order
-            rank[key] = tick
+            rank[key] = tick << RID_BITS | rid  # the row id: a hint for the next find
         elif tracker.tracks_access:
             tracker.touched(key, now)
         return found
@@ -387,7 +387,10 @@ class CacheManager:
                     position: int) -> None:
         """Follow the rows written; make room after an insert into a bounded table."""
         tracker = self.trackers[data.schema.name.lower()]
-        tracker.wrote(old, new, self.clock(), position, self._undo)
+        # inserted rows were just appended: their row ids are the last ones (a hint only:
+        # another watcher may have appended more meanwhile)
+        first = len(data.alive) - len(new) if kind == "insert" else NO_RID
+        tracker.wrote(old, new, self.clock(), position, self._undo, first)
         if kind != "delete" and (tracker.policy.bounded or self.max_bytes is not None):
             self._make_room(tracker, new, position)
 

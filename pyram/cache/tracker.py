@@ -17,6 +17,13 @@ so the dict's own order is least recently used first and eviction takes victims 
 front, exactly and without sampling (:mod:`pyram.cache.eviction`). A rollback puts a key back
 with its old tick but at the end of the order: rows brought back by a rollback count as just
 used, the one place where this LRU is approximate.
+
+An LRU rank also carries the row's id: ``tick << 32 | rid``. Ordered by value it is still
+ordered by tick, and :meth:`TableTracker.find` reads the row id from it (a dict probe instead
+of the sorted primary-key index's two bisects) at no memory cost. The row id is a hint,
+verified against the stored key before use: one that went stale (rows renumbered by
+compaction, a rollback) only sends the probe to the index, and :meth:`TableTracker.rehint`
+renews them all when the table compacted.
 """
 
 from __future__ import annotations
@@ -30,12 +37,17 @@ from typing import Any
 from pyram.catalog import CachePolicy
 from pyram.storage.table_data import AnyIndex, TableData
 
-__all__ = ["Counters", "TableTracker", "UndoRecord", "to_seconds"]
+__all__ = ["NO_RID", "RID_BITS", "Counters", "TableTracker", "UndoRecord", "to_seconds"]
 
 #: (undo-log position, tracker, key, deadline before, rank before): how to put a tracker back
 #: when the write that changed it is rolled back
 UndoRecord = tuple[int, "TableTracker", Any, float | None, int | None]
 
+#: an LRU rank is ``tick << RID_BITS | rid`` (see the module docstring)
+RID_BITS = 32
+_RID_MASK = (1 << RID_BITS) - 1
+#: the row-id part of a rank whose row id is not known (never a live row id)
+NO_RID = _RID_MASK
 #: failed row-id guesses (see TableTracker.find) after which a table stops guessing
 _DENSE_TRIES = 256
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -120,6 +132,10 @@ class TableTracker:
         self.tracks_access = self.ranked or self.on_access
         #: a read only moves the row's LRU tick (what :meth:`touched` does then)
         self.lru_only = self.ranked and not self.lfu and not self.on_access
+        #: ranks carry row ids (see the module docstring): LRU ranks of a one-column key
+        self.hinted = self.ranked and not self.lfu and len(positions) == 1
+        #: the table's compaction count when the row-id hints were last renewed
+        self.epoch = data.epoch
         self.counters = Counters()
         self.deadlines: dict[Any, float] = {}
         self.heap: list[tuple[float, Any]] = []
@@ -190,8 +206,8 @@ class TableTracker:
                 rank[key] = rank.get(key, 0) + 1
             else:  # to the end of the dict's order too (see the module docstring)
                 self.tick += 1
-                rank.pop(key, None)
-                rank[key] = self.tick
+                before = rank.pop(key, NO_RID)
+                rank[key] = self.tick << RID_BITS | (before & _RID_MASK)
         if self.on_access and key in self.deadlines:
             self.deadlines[key] = now + self.ttl  # type: ignore[operator]  # on_access: ttl set
 
@@ -203,17 +219,23 @@ class TableTracker:
         now: float,
         position: int,
         undo: list[UndoRecord],
+        first_rid: int = NO_RID,
     ) -> None:
         """Follow rows the store changed (``None`` on the side that does not exist), noting
-        in ``undo`` how to put the bookkeeping back."""
+        in ``undo`` how to put the bookkeeping back. ``first_rid``: the row id of the first
+        new row when the rows were just appended (a hint, see :meth:`find`)."""
         key_of = self.key_of
+        rid = first_rid
         for old, new in zip(old_rows, new_rows, strict=True):
             old_key = None if old is None else key_of(old)
             new_key = None if new is None else key_of(new)
             if old is not None and (new is None or old_key != new_key):
                 self._forget(old_key, position, undo)
             if new is not None:
-                self._note(new_key, new, old_key != new_key or old is None, now, position, undo)
+                fresh = old_key != new_key or old is None
+                self._note(new_key, new, fresh, now, position, undo, rid)
+            if rid != NO_RID:
+                rid += 1
 
     def _forget(self, key: Any, position: int, undo: list[UndoRecord]) -> None:
         undo.append((position, self, key, self.deadlines.pop(key, None), self.rank.pop(key, None)))
@@ -226,16 +248,20 @@ class TableTracker:
         now: float,
         position: int,
         undo: list[UndoRecord],
+        rid: int,
     ) -> None:
-        undo.append((position, self, key, self.deadlines.get(key), self.rank.get(key)))
+        rank = self.rank
+        undo.append((position, self, key, self.deadlines.get(key), rank.get(key)))
         self.set_deadline(key, self.deadline_of(row, now))
         if self.ranked:
             if self.lfu:
-                self.rank[key] = 1 if new else self.rank.get(key, 0) + 1
-            else:
+                rank[key] = 1 if new else rank.get(key, 0) + 1
+            else:  # to the end; an updated row keeps its row id
                 self.tick += 1
-                self.rank.pop(key, None)
-                self.rank[key] = self.tick
+                before = rank.pop(key, NO_RID)
+                rank[key] = self.tick << RID_BITS | (
+                    rid if rid != NO_RID else before & _RID_MASK
+                )
 
     def restore(self, key: Any, deadline: float | None, rank: int | None) -> None:
         """Put back ``key``'s bookkeeping as an :data:`UndoRecord` holds it."""
@@ -258,17 +284,47 @@ class TableTracker:
             self.set_deadline(key, self.deadline_of(row, now))
             if self.ranked:
                 self.tick += 1
-                self.rank[key] = 1 if self.lfu else self.tick
+                self.rank[key] = 1 if self.lfu else self.tick << RID_BITS | rid
+        self.epoch = data.epoch
+
+    def rehint(self) -> None:
+        """Renew the row ids LRU ranks carry after the table compacted (row ids renumbered):
+        values change in place, so the order of use stays."""
+        self.epoch = self.data.epoch
+        if not self.hinted:
+            return
+        rank = self.rank
+        column = self.data.columns[self.key_positions[0]]
+        for rid in self.data.live_rids():
+            key = column[rid]
+            before = rank.get(key)
+            if before is not None:
+                rank[key] = before >> RID_BITS << RID_BITS | rid
 
     def find(self, key: Any) -> int | None:
         """The row id holding ``key`` (stored form) now, or None."""
+        data = self.data
+        if self.hinted:
+            if data.epoch != self.epoch:
+                self.rehint()
+            hint = self.rank.get(key)
+            if hint is not None:
+                rid: int = hint & _RID_MASK
+                alive = data.alive
+                if (
+                    rid < len(alive)
+                    and alive[rid]
+                    and data.columns[self.key_positions[0]][rid] == key
+                ):
+                    return rid
+            return self.pk_index.get(key)
         dense = self.dense
         if dense is not None and type(key) is int:
             # TableData.probe_dense, inlined: the hit path of every cache read
             column = self.data.columns[dense]
             first = column[0] if column else None
             if first is not None:
-                rid: int = key - first
+                rid = key - first
                 if 0 <= rid < len(column) and column[rid] == key and self.data.alive[rid]:
                     return rid
             self._dense_misses += 1
