@@ -176,7 +176,18 @@ class CacheManager:
             # read_unversioned's rule: every snapshot sees the table as stored
             if (log is not None and not log.published) or data.changes or data.inserted:
                 return NEEDS_VIEW
-            rid = tracker.find(key)
+            rid = None
+            if tracker.hinted and data.epoch == tracker.epoch:
+                # TableTracker.find's row-id hint, inlined (verified the same way)
+                hint = tracker.rank.get(key)
+                if hint is not None:
+                    rid = hint & NO_RID
+                    alive = data.alive
+                    keys = data.columns[tracker.key_column]
+                    if not (rid < len(alive) and alive[rid] and keys[rid] == key):
+                        rid = None
+            if rid is None:
+                rid = tracker.find(key)
             found = None if rid is None else tracker.read_row(data.columns, rid)
         counters = tracker.counters
         if found is None or rid is None:

@@ -112,6 +112,8 @@ class TableTracker:
         # one position: the value; several: a tuple, the composite key's stored form
         self.key_of: Callable[[Sequence[Any]], Any] = itemgetter(*positions)
         self.key_positions = positions
+        #: the key column's position (the first, for a composite key)
+        self.key_column = positions[0]
         pk = [data.schema.column(c).dtype for c in data.schema.primary_key]
         #: key types a read may pass as they are (a single-column key of an exact stored
         #: type needs no validation or conversion); others go through the checked read
@@ -314,7 +316,7 @@ class TableTracker:
                 if (
                     rid < len(alive)
                     and alive[rid]
-                    and data.columns[self.key_positions[0]][rid] == key
+                    and data.columns[self.key_column][rid] == key
                 ):
                     return rid
             return self.pk_index.get(key)

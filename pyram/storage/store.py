@@ -430,8 +430,15 @@ class Store(TransactionsMixin):
         undo = self.undo_log
         assert undo is not None  # every write runs in a statement
         undo.record_set_null(set_null)
+        # the watcher's delete images are the undo log's too: each row is copied once
+        known = {} if watcher is None else {id(i[1]): i[2] for i in images if i[0] == "delete"}
         for name, table_rids in doomed.items():
-            undo.record_delete(self._data[name], list(table_rids))
+            data = self._data[name]
+            copied = known.get(id(data))
+            if copied is None:
+                undo.record_delete(data, list(table_rids))
+            else:  # _delete_images: every doomed row of the table, in row-id order
+                undo.record_delete(data, sorted(table_rids), copied)
         for child_data, child_rid, positions in set_null:
             child_data.update(child_rid, dict.fromkeys(positions))
         for name, table_rids in doomed.items():
