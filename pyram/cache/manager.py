@@ -71,6 +71,8 @@ class CacheManager:
         self.max_bytes = max_bytes
         self.trackers: dict[str, TableTracker] = {}
         self.by_model: dict[type, TableTracker] = {}
+        #: a cache table's storage -> its bookkeeping (what the watcher hooks look up)
+        self.by_data: dict[TableData, TableTracker] = {}
         self._heaps: tuple[list[tuple[float, Any]], ...] = ()
         self._plain: dict[str, Counters] = {}  # get_or_load counts of tables without a policy
         self._undo: list[UndoRecord] = []
@@ -107,6 +109,7 @@ class CacheManager:
         self.by_model = {
             t.data.schema.row_class: t for t in trackers.values() if t.data.schema.row_class
         }
+        self.by_data = {t.data: t for t in trackers.values()}
 
     @property
     def active(self) -> bool:
@@ -208,7 +211,7 @@ class CacheManager:
         ``index`` of ``data``; by the primary key of a cache table that tracks access, it
         ranks the row and restarts its clock as :meth:`read_key` does (counters are for
         ``db.get``/``get_or_load`` only)."""
-        tracker = self.trackers.get(data.schema.name.lower())
+        tracker = self.by_data.get(data)
         if tracker is not None and tracker.tracks_access and index is tracker.pk_index:
             tracker.touched(key, self.clock() if tracker.on_access else 0.0)
 
@@ -381,7 +384,7 @@ class CacheManager:
     def before_write(self, kind: ChangeKind, data: TableData, old: Rows, new: Rows,
                      position: int) -> None:
         """Refuse an insert past a limit of an ``evict="none"`` table (nothing changed yet)."""
-        tracker = self.trackers[data.schema.name.lower()]
+        tracker = self.by_data[data]
         if kind != "insert" or tracker.policy.evict != "none" or not tracker.policy.bounded:
             return
         if self._over(tracker, len(new)):
@@ -397,11 +400,14 @@ class CacheManager:
     def after_write(self, kind: ChangeKind, data: TableData, old: Rows, new: Rows,
                     position: int) -> None:
         """Follow the rows written; make room after an insert into a bounded table."""
-        tracker = self.trackers[data.schema.name.lower()]
+        tracker = self.by_data[data]
         # inserted rows were just appended: their row ids are the last ones (a hint only:
         # another watcher may have appended more meanwhile)
-        first = len(data.alive) - len(new) if kind == "insert" else NO_RID
-        tracker.wrote(old, new, self.clock(), position, self._undo, first)
+        if kind == "insert" and len(new) == 1:  # the commonest write: no loop, no pairing
+            tracker.note(new[0], self.clock(), position, self._undo, len(data.alive) - 1)
+        else:
+            first = len(data.alive) - len(new) if kind == "insert" else NO_RID
+            tracker.wrote(old, new, self.clock(), position, self._undo, first)
         if kind != "delete" and (tracker.policy.bounded or self.max_bytes is not None):
             self._make_room(tracker, new, position)
 

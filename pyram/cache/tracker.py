@@ -239,6 +239,14 @@ class TableTracker:
             if rid != NO_RID:
                 rid += 1
 
+    def note(
+        self, row: Sequence[Any] | None, now: float, position: int, undo: list[UndoRecord],
+        rid: int,
+    ) -> None:
+        """Follow one row just inserted (appended as ``rid``): :meth:`wrote` for one row."""
+        if row is not None:
+            self._note(self.key_of(row), row, True, now, position, undo, rid)
+
     def _forget(self, key: Any, position: int, undo: list[UndoRecord]) -> None:
         undo.append((position, self, key, self.deadlines.pop(key, None), self.rank.pop(key, None)))
 
