@@ -16,9 +16,16 @@ from typing import Any, Literal
 from pyram.catalog import TableSchema
 from pyram.errors import ProgrammingError
 from pyram.model import Table, schema_of
-from pyram.storage import AnyIndex, Store, TableData, assign_rowids, count_in_view, unique_index
+from pyram.storage import (
+    AnyIndex,
+    Store,
+    TableData,
+    assign_rowids,
+    count_in_view,
+    insert_row,
+    unique_index,
+)
 from pyram.storage.indexes import key_is_null
-from pyram.storage.insert_row import insert_row
 
 __all__ = ["Handle", "Records", "stored_key"]
 
