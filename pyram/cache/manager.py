@@ -377,6 +377,11 @@ class CacheManager:
         return chosen
 
     # ------------------------------------------------------------------ watcher
+    def _tracker_of(self, data: TableData) -> TableTracker:
+        """The bookkeeping of a watched table's storage (by name if the storage was
+        replaced since the last :meth:`sync`: a DDL statement not yet followed)."""
+        return self.by_data.get(data) or self.trackers[data.schema.name.lower()]
+
     def watches(self, table: str) -> bool:
         """True for a cache table."""
         return table in self.trackers
@@ -384,7 +389,7 @@ class CacheManager:
     def before_write(self, kind: ChangeKind, data: TableData, old: Rows, new: Rows,
                      position: int) -> None:
         """Refuse an insert past a limit of an ``evict="none"`` table (nothing changed yet)."""
-        tracker = self.by_data[data]
+        tracker = self._tracker_of(data)
         if kind != "insert" or tracker.policy.evict != "none" or not tracker.policy.bounded:
             return
         if self._over(tracker, len(new)):
@@ -400,7 +405,7 @@ class CacheManager:
     def after_write(self, kind: ChangeKind, data: TableData, old: Rows, new: Rows,
                     position: int) -> None:
         """Follow the rows written; make room after an insert into a bounded table."""
-        tracker = self.by_data[data]
+        tracker = self._tracker_of(data)
         # inserted rows were just appended: their row ids are the last ones (a hint only:
         # another watcher may have appended more meanwhile)
         if kind == "insert" and len(new) == 1:  # the commonest write: no loop, no pairing
