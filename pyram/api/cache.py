@@ -95,13 +95,12 @@ class CacheApi(FilesApi):
                 with another key.
         """
         tracker = self._cache.by_model.get(model)
-        handle = self._handles.get(model)
         lean: Any = NEEDS_VIEW
-        if tracker is not None and handle is not None and type(key) in handle.key_types:
+        if tracker is not None and type(key) in tracker.key_types:
             # the hit path, lean: get() without its checks (what read_key needs is known)
-            lean = self._cache.read_key(tracker, handle.read_stored, key)
+            lean = self._cache.read_key(tracker, key)
             if lean is not None and lean is not NEEDS_VIEW:
-                return lean  # type: ignore[no-any-return]  # read_stored builds a T
+                return lean  # type: ignore[no-any-return]  # read_row builds a T
         found: T | None = self.get(model, key) if lean is NEEDS_VIEW else None
         if found is not None and tracker is not None:
             return found  # get() counted and ranked it

@@ -447,11 +447,11 @@ class Database(QueryApi, CacheApi, FunctionsApi):
         by_model = self._cache.by_model
         if by_model and model in by_model:  # a cache table: expire, count, rank
             cache = self._cache
-            handle = self._handles.get(model)
-            if handle is not None and type(key) in handle.key_types:
-                lean = cache.read_key(by_model[model], handle.read_stored, key)
+            tracker = by_model[model]
+            if type(key) in tracker.key_types:
+                lean = cache.read_key(tracker, key)
                 if lean is not NEEDS_VIEW:
-                    return lean  # type: ignore[no-any-return]  # read_stored builds a T
+                    return lean  # type: ignore[no-any-return]  # read_row builds a T
             cache.before_access()
             found = self._get_plain(model, key)
             handle = self._handles[model]

@@ -16,7 +16,15 @@ from typing import Any, Literal
 from pyram.catalog import TableSchema
 from pyram.errors import ProgrammingError
 from pyram.model import Table, schema_of
-from pyram.storage import AnyIndex, Store, TableData, assign_rowids, count_in_view, unique_index
+from pyram.storage import (
+    AnyIndex,
+    Store,
+    TableData,
+    assign_rowids,
+    count_in_view,
+    insert_row,
+    unique_index,
+)
 from pyram.storage.indexes import key_is_null
 
 __all__ = ["Handle", "Records", "stored_key"]
@@ -58,7 +66,7 @@ class Records:
 
     def insert(self, obj: Table) -> None:
         data = self.data_for(type(obj))
-        self.store.insert(data.schema.name, [[v] for v in _values(obj, data.schema)])
+        self.store.insert_row(data.schema.name, _values(obj, data.schema))
 
     def insert_many(self, objs: Iterable[Table]) -> int:
         rows = list(objs)
@@ -98,12 +106,16 @@ class Records:
             return True
 
     def upsert(self, obj: Table) -> Literal["insert", "update"]:
-        data = self.data_for(type(obj))
-        values = _values(obj, data.schema)
-        with self.store.statement():
-            rid = self._rid_for(data, _pk_of(values, data.schema))
+        model = type(obj)
+        handle = self.handles.get(model) or self.handle(model)
+        data = handle.data
+        values = handle.values_of(obj)
+        store = self.store
+        with store.statement():
+            rid = handle.find(values)
             if rid is None:
-                self.store.insert(data.schema.name, [[v] for v in values])
+                store.check_writable()
+                insert_row(store, data, values)  # in this statement: no nested one
                 return "insert"
             if not self.store.update(data.schema.name, rid, values) and self.rewritten:
                 self.rewritten(type(obj), data, rid)
@@ -140,7 +152,16 @@ class Records:
 class Handle:
     """What a primary-key read needs, resolved once per model class (dropped on DDL)."""
 
-    __slots__ = ("data", "dense_position", "key_types", "model", "pk_index")
+    __slots__ = (
+        "_getter",
+        "_single",
+        "data",
+        "dense_position",
+        "key_position",
+        "key_types",
+        "model",
+        "pk_index",
+    )
 
     def __init__(self, model: type[Table], data: TableData, pk_index: AnyIndex) -> None:
         self.model = model
@@ -150,6 +171,28 @@ class Handle:
         self.dense_position = data.dense_position_of(pk_index)
         # A single-column key of an exact stored type needs no validation or conversion.
         self.key_types = pk[0].exact_types if len(pk) == 1 and not pk[0].encodes else frozenset()
+        names = data.schema.column_names
+        self._getter = attrgetter(*names)  # every column value in one C call
+        self._single = len(names) == 1
+        #: the position of a single-column key whose values may be exact (see find)
+        self.key_position = (
+            data.schema.position(data.schema.primary_key[0]) if self.key_types else None
+        )
+
+    def values_of(self, obj: Table) -> list[Any]:
+        """The user-facing column values of an instance of the model, in column order."""
+        if self._single:
+            return [self._getter(obj)]
+        return list(self._getter(obj))
+
+    def find(self, values: list[Any]) -> int | None:
+        """The row id holding the primary key of a row of user values (validated), or None."""
+        if self.key_position is not None:
+            key = values[self.key_position]
+            if type(key) in self.key_types:  # as stored: nothing to validate or convert
+                return self.pk_index.get(key)
+        schema = self.data.schema
+        return Records._rid_for(self.data, _pk_of(values, schema))
 
     def read_stored(self, key: Any) -> Any:
         """The instance whose primary key is ``key``, read as stored (the caller holds the

@@ -1,14 +1,14 @@
 """Which rows make room in a full cache table: one function per ``evict`` policy.
 
-``"lru"``, ``"lfu"`` and ``"ttl"`` are approximated by sampling, as Redis does: look at
-:data:`SAMPLE_SIZE` random live rows and take the one with the oldest access tick, the fewest
-accesses or the nearest deadline. With 16 samples the victim is, on average, older than 94%
-of the table, and the hit ratio on skewed (Zipf) traces stays within a point or two of exact
-LRU (``tests/cache/test_eviction.py`` checks it) while a read pays one dict store instead of
-moving a list node. A table of at most :data:`SAMPLE_SIZE` rows is looked at whole, so small
-tables evict exactly. ``"fifo"`` is exact and cheap: row ids grow with insertion and
-compaction keeps their order, so the oldest row is the first live row id. ``"random"`` takes
-any live row.
+``"lru"`` is exact: the tracker keeps its ``rank`` dict in order of use (a use moves the key
+to the end), so victims are the dict's first keys; a table of at most :data:`SAMPLE_SIZE`
+rows is ranked by its ticks (exact after a rollback too).
+``"lfu"`` and ``"ttl"`` are approximated by sampling, as Redis does: look at
+:data:`SAMPLE_SIZE` random live rows and take the one with the fewest accesses or the nearest
+deadline (with 16 samples the victim is, on average, lower than 94% of the table). A table of
+at most :data:`SAMPLE_SIZE` rows is looked at whole, so small tables evict exactly.
+``"fifo"`` is exact and cheap: row ids grow with insertion and compaction keeps their order,
+so the oldest row is the first live row id. ``"random"`` takes any live row.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ def pick_victims(
     """
     if tracker.policy.evict == "fifo":
         return _first_live(tracker, skip, count)
+    if tracker.ranked and not tracker.lfu and tracker.data.live_count > SAMPLE_SIZE:
+        return _least_recent(tracker, skip, count)
     candidates = _candidates(tracker, skip, rng, SAMPLE_SIZE * count)
     if tracker.policy.evict == "random" or len(candidates) <= count:
         return candidates[:count]
@@ -70,8 +72,11 @@ def _candidates(
     size = len(alive)
     draw = rng.random  # int(random() * size): a third of randrange's cost, bias negligible
     # one batch of 32-bit draws made in C (modulo bias < size / 2**32), filtered in one
-    # comprehension (dead ids, skipped ids; repeats fold in the dict)
-    drawn = array("I", rng.randbytes(4 * (wanted + wanted // 4)))  # a quarter more: repeats
+    # comprehension (dead ids, skipped ids; repeats fold in the dict). Enough are drawn for
+    # the share of live ids (up to half are dead before a compaction), plus a quarter for
+    # repeats, so the per-draw Python loop below rarely runs
+    draws = wanted * size // max(1, data.live_count - len(skip))
+    drawn = array("I", rng.randbytes(4 * (draws + draws // 4)))
     found = dict.fromkeys([rid for x in drawn if alive[rid := x % size] and rid not in skip])
     if len(found) < wanted:  # a sparse table: up to _PROBES draws per wanted row in all
         for _ in range(wanted * (_PROBES - 2)):
@@ -82,6 +87,20 @@ def _candidates(
                     break
     picked = list(found)[:wanted]
     return picked or [rid for rid in data.live_rids() if rid not in skip][:wanted]
+
+
+def _least_recent(tracker: TableTracker, skip: set[int], count: int) -> list[int]:
+    """The ``count`` least recently used rows: the front of the ``rank`` dict, whose order
+    is the order of use (see :mod:`pyram.cache.tracker`)."""
+    find = tracker.find
+    out: list[int] = []
+    for key in tracker.rank:
+        rid = find(key)
+        if rid is not None and rid not in skip:
+            out.append(rid)
+            if len(out) >= count:
+                break
+    return out
 
 
 def _first_live(tracker: TableTracker, skip: set[int], count: int) -> list[int]:

@@ -28,7 +28,7 @@ from typing import Any
 
 from pyram.cache.eviction import pick_victims
 from pyram.cache.sizing import estimate_row_bytes
-from pyram.cache.tracker import Counters, TableTracker, UndoRecord
+from pyram.cache.tracker import NO_RID, RID_BITS, Counters, TableTracker, UndoRecord
 from pyram.catalog import TableSchema
 from pyram.errors import CapacityError, IntegrityError, OperationalError
 from pyram.storage import (
@@ -37,7 +37,6 @@ from pyram.storage import (
     Rows,
     Store,
     TableData,
-    read_unversioned,
     unique_index,
 )
 from pyram.txn import ChangeHub, EventKind
@@ -72,11 +71,14 @@ class CacheManager:
         self.max_bytes = max_bytes
         self.trackers: dict[str, TableTracker] = {}
         self.by_model: dict[type, TableTracker] = {}
+        #: a cache table's storage -> its bookkeeping (what the watcher hooks look up)
+        self.by_data: dict[TableData, TableTracker] = {}
         self._heaps: tuple[list[tuple[float, Any]], ...] = ()
         self._plain: dict[str, Counters] = {}  # get_or_load counts of tables without a policy
         self._undo: list[UndoRecord] = []
         self._evicted: list[tuple[int, TableTracker, int]] = []  # (position, tracker, count)
         self._local = threading.local()
+        self._thread_state = store.thread_state  # read by read_key, the hottest path
         self._rng = random.Random(0x5EED)
         #: callables adding fields to ``db.stats()`` (see :data:`pyram.cache.StatsProvider`)
         self.stats_providers: list[Callable[[], Any]] = []
@@ -107,6 +109,7 @@ class CacheManager:
         self.by_model = {
             t.data.schema.row_class: t for t in trackers.values() if t.data.schema.row_class
         }
+        self.by_data = {t.data: t for t in trackers.values()}
 
     @property
     def active(self) -> bool:
@@ -150,33 +153,55 @@ class CacheManager:
             # (the due rows stay until the next access) rather than fail the read
             return
 
-    def read_key(
-        self, tracker: TableTracker, read: Callable[[Any], Any], key: Any
-    ) -> Any:
+    def read_key(self, tracker: TableTracker, key: Any) -> Any:
         """The lean point read of a cache table (``db.get`` and the hit path of
-        ``get_or_load``): remove due rows, ``read(key)`` as stored (key already in stored
-        form), count the hit or miss and rank the row. Returns :data:`NEEDS_VIEW`, having
-        counted nothing, when the table must be read through a snapshot.
+        ``get_or_load``): remove due rows, read the row holding ``key`` (stored form, of a
+        type in :attr:`TableTracker.key_types`) as an instance of the table's class, count
+        the hit or miss and rank the row. Returns :data:`NEEDS_VIEW`, having counted nothing,
+        when the table must be read through a snapshot.
 
         One clock call, a heap peek per expiring table, the read, and a counter and a dict
-        store: the target is a hit within 1.5x of a ``cachetools.TTLCache`` get.
+        store: the target is a hit within 1.5x of a ``cachetools.TTLCache`` get, so
+        :func:`~pyram.storage.read_unversioned` and the key probe are inlined here (each
+        call layer costs about a tenth of the budget).
         """
         now = self.clock()
         for heap in self._heaps:
             if heap and heap[0][0] <= now:
                 self._expire_due(now)
                 break
-        found = read_unversioned(self.store, tracker.data, read, key)
-        if found is NEEDS_VIEW:
-            return found
+        local = self._thread_state
+        if local.txn is not None or local.past is not None:
+            return NEEDS_VIEW
+        data = tracker.data
+        with data.latch:
+            log = self.store.undo_log
+            # read_unversioned's rule: every snapshot sees the table as stored
+            if (log is not None and not log.published) or data.changes or data.inserted:
+                return NEEDS_VIEW
+            rid = None
+            if tracker.hinted and data.epoch == tracker.epoch:
+                # TableTracker.find's row-id hint, inlined (verified the same way)
+                hint = tracker.rank.get(key)
+                if hint is not None:
+                    rid = hint & NO_RID
+                    alive = data.alive
+                    keys = data.columns[tracker.key_column]
+                    if not (rid < len(alive) and alive[rid] and keys[rid] == key):
+                        rid = None
+            if rid is None:
+                rid = tracker.find(key)
+            found = None if rid is None else tracker.read_row(data.columns, rid)
         counters = tracker.counters
-        if found is None:
+        if found is None or rid is None:
             counters.misses += 1
             return None
         counters.hits += 1
         if tracker.lru_only:  # TableTracker.touched inlined for the commonest policy
             tracker.tick = tick = tracker.tick + 1
-            tracker.rank[key] = tick
+            rank = tracker.rank
+            rank.pop(key, None)  # to the end: the dict's order is the LRU order
+            rank[key] = tick << RID_BITS | rid  # the row id: a hint for the next find
         elif tracker.tracks_access:
             tracker.touched(key, now)
         return found
@@ -186,7 +211,7 @@ class CacheManager:
         ``index`` of ``data``; by the primary key of a cache table that tracks access, it
         ranks the row and restarts its clock as :meth:`read_key` does (counters are for
         ``db.get``/``get_or_load`` only)."""
-        tracker = self.trackers.get(data.schema.name.lower())
+        tracker = self.by_data.get(data)
         if tracker is not None and tracker.tracks_access and index is tracker.pk_index:
             tracker.touched(key, self.clock() if tracker.on_access else 0.0)
 
@@ -352,6 +377,11 @@ class CacheManager:
         return chosen
 
     # ------------------------------------------------------------------ watcher
+    def _tracker_of(self, data: TableData) -> TableTracker:
+        """The bookkeeping of a watched table's storage (by name if the storage was
+        replaced since the last :meth:`sync`: a DDL statement not yet followed)."""
+        return self.by_data.get(data) or self.trackers[data.schema.name.lower()]
+
     def watches(self, table: str) -> bool:
         """True for a cache table."""
         return table in self.trackers
@@ -359,7 +389,7 @@ class CacheManager:
     def before_write(self, kind: ChangeKind, data: TableData, old: Rows, new: Rows,
                      position: int) -> None:
         """Refuse an insert past a limit of an ``evict="none"`` table (nothing changed yet)."""
-        tracker = self.trackers[data.schema.name.lower()]
+        tracker = self._tracker_of(data)
         if kind != "insert" or tracker.policy.evict != "none" or not tracker.policy.bounded:
             return
         if self._over(tracker, len(new)):
@@ -375,8 +405,14 @@ class CacheManager:
     def after_write(self, kind: ChangeKind, data: TableData, old: Rows, new: Rows,
                     position: int) -> None:
         """Follow the rows written; make room after an insert into a bounded table."""
-        tracker = self.trackers[data.schema.name.lower()]
-        tracker.wrote(old, new, self.clock(), position, self._undo)
+        tracker = self._tracker_of(data)
+        # inserted rows were just appended: their row ids are the last ones (a hint only:
+        # another watcher may have appended more meanwhile)
+        if kind == "insert" and len(new) == 1:  # the commonest write: no loop, no pairing
+            tracker.note(new[0], self.clock(), position, self._undo, len(data.alive) - 1)
+        else:
+            first = len(data.alive) - len(new) if kind == "insert" else NO_RID
+            tracker.wrote(old, new, self.clock(), position, self._undo, first)
         if kind != "delete" and (tracker.policy.bounded or self.max_bytes is not None):
             self._make_room(tracker, new, position)
 

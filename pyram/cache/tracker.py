@@ -11,6 +11,19 @@ only updates the dict, and the old heap entry is pushed again with the new deadl
 comes up (lazy re-insertion, as timer wheels do). A deadline moved earlier pushes a new
 entry. So a read that touches a row costs a dict store, and finding what is due costs
 ``O(log n)`` per expired row, never a scan.
+
+Under ``evict="lru"`` a use moves the key to the end of the ``rank`` dict (a pop and a store),
+so the dict's own order is least recently used first and eviction takes victims from its
+front, exactly and without sampling (:mod:`pyram.cache.eviction`). A rollback puts a key back
+with its old tick but at the end of the order: rows brought back by a rollback count as just
+used, the one place where this LRU is approximate.
+
+An LRU rank also carries the row's id: ``tick << 32 | rid``. Ordered by value it is still
+ordered by tick, and :meth:`TableTracker.find` reads the row id from it (a dict probe instead
+of the sorted primary-key index's two bisects) at no memory cost. The row id is a hint,
+verified against the stored key before use: one that went stale (rows renumbered by
+compaction, a rollback) only sends the probe to the index, and :meth:`TableTracker.rehint`
+renews them all when the table compacted.
 """
 
 from __future__ import annotations
@@ -24,12 +37,19 @@ from typing import Any
 from pyram.catalog import CachePolicy
 from pyram.storage.table_data import AnyIndex, TableData
 
-__all__ = ["Counters", "TableTracker", "UndoRecord", "to_seconds"]
+__all__ = ["NO_RID", "RID_BITS", "Counters", "TableTracker", "UndoRecord", "to_seconds"]
 
 #: (undo-log position, tracker, key, deadline before, rank before): how to put a tracker back
 #: when the write that changed it is rolled back
 UndoRecord = tuple[int, "TableTracker", Any, float | None, int | None]
 
+#: an LRU rank is ``tick << RID_BITS | rid`` (see the module docstring)
+RID_BITS = 32
+_RID_MASK = (1 << RID_BITS) - 1
+#: the row-id part of a rank whose row id is not known (never a live row id)
+NO_RID = _RID_MASK
+#: failed row-id guesses (see TableTracker.find) after which a table stops guessing
+_DENSE_TRIES = 256
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
@@ -61,6 +81,10 @@ def to_seconds(value: Any) -> float:
     return float(value)  # INTEGER or REAL seconds
 
 
+def _no_class(columns: Sequence[Any], rid: int) -> Any:
+    raise AssertionError("read_key on a table without a class")  # by_model has only classes
+
+
 class TableTracker:
     """Deadlines, ranks and counters of one cache table (see the module docstring).
 
@@ -72,7 +96,8 @@ class TableTracker:
         counters: hits, misses, loads and removals.
         deadlines: key -> expiry time in seconds, for rows that expire.
         heap: ``(deadline, key)`` entries, some stale (checked against ``deadlines``).
-        rank: key -> last access tick (``"lru"``) or access count (``"lfu"``).
+        rank: key -> last access tick (``"lru"``, in tick order but after a rollback) or
+            access count (``"lfu"``).
     """
 
     def __init__(self, data: TableData, policy: CachePolicy, pk_index: AnyIndex) -> None:
@@ -80,11 +105,25 @@ class TableTracker:
         self.policy = policy
         self.name = data.schema.name.lower()
         self.pk_index = pk_index
+        #: the INTEGER key's position while guessing row ids from keys pays (see find)
         self.dense = data.dense_position_of(pk_index)
+        self._dense_misses = 0
         positions = data.key_positions(pk_index.name)
         # one position: the value; several: a tuple, the composite key's stored form
         self.key_of: Callable[[Sequence[Any]], Any] = itemgetter(*positions)
         self.key_positions = positions
+        #: the key column's position (the first, for a composite key)
+        self.key_column = positions[0]
+        pk = [data.schema.column(c).dtype for c in data.schema.primary_key]
+        #: key types a read may pass as they are (a single-column key of an exact stored
+        #: type needs no validation or conversion); others go through the checked read
+        self.key_types: frozenset[type] = (
+            pk[0].exact_types if len(pk) == 1 and not pk[0].encodes else frozenset()
+        )
+        #: ``read(columns, rid)`` -> an instance of the table's class (declared as a class)
+        self.read_row: Callable[[Sequence[Any], int], Any] = getattr(
+            data.schema.row_class, "__pyram_read__", _no_class
+        )
         column = policy.expires_column
         self.expires_position = None if column is None else data.schema.position(column)
         self.ttl = policy.ttl
@@ -95,6 +134,10 @@ class TableTracker:
         self.tracks_access = self.ranked or self.on_access
         #: a read only moves the row's LRU tick (what :meth:`touched` does then)
         self.lru_only = self.ranked and not self.lfu and not self.on_access
+        #: ranks carry row ids (see the module docstring): LRU ranks of a one-column key
+        self.hinted = self.ranked and not self.lfu and len(positions) == 1
+        #: the table's compaction count when the row-id hints were last renewed
+        self.epoch = data.epoch
         self.counters = Counters()
         self.deadlines: dict[Any, float] = {}
         self.heap: list[tuple[float, Any]] = []
@@ -163,9 +206,10 @@ class TableTracker:
             rank = self.rank
             if self.lfu:
                 rank[key] = rank.get(key, 0) + 1
-            else:
+            else:  # to the end of the dict's order too (see the module docstring)
                 self.tick += 1
-                rank[key] = self.tick
+                before = rank.pop(key, NO_RID)
+                rank[key] = self.tick << RID_BITS | (before & _RID_MASK)
         if self.on_access and key in self.deadlines:
             self.deadlines[key] = now + self.ttl  # type: ignore[operator]  # on_access: ttl set
 
@@ -177,17 +221,31 @@ class TableTracker:
         now: float,
         position: int,
         undo: list[UndoRecord],
+        first_rid: int = NO_RID,
     ) -> None:
         """Follow rows the store changed (``None`` on the side that does not exist), noting
-        in ``undo`` how to put the bookkeeping back."""
+        in ``undo`` how to put the bookkeeping back. ``first_rid``: the row id of the first
+        new row when the rows were just appended (a hint, see :meth:`find`)."""
         key_of = self.key_of
+        rid = first_rid
         for old, new in zip(old_rows, new_rows, strict=True):
             old_key = None if old is None else key_of(old)
             new_key = None if new is None else key_of(new)
             if old is not None and (new is None or old_key != new_key):
                 self._forget(old_key, position, undo)
             if new is not None:
-                self._note(new_key, new, old_key != new_key or old is None, now, position, undo)
+                fresh = old_key != new_key or old is None
+                self._note(new_key, new, fresh, now, position, undo, rid)
+            if rid != NO_RID:
+                rid += 1
+
+    def note(
+        self, row: Sequence[Any] | None, now: float, position: int, undo: list[UndoRecord],
+        rid: int,
+    ) -> None:
+        """Follow one row just inserted (appended as ``rid``): :meth:`wrote` for one row."""
+        if row is not None:
+            self._note(self.key_of(row), row, True, now, position, undo, rid)
 
     def _forget(self, key: Any, position: int, undo: list[UndoRecord]) -> None:
         undo.append((position, self, key, self.deadlines.pop(key, None), self.rank.pop(key, None)))
@@ -200,15 +258,20 @@ class TableTracker:
         now: float,
         position: int,
         undo: list[UndoRecord],
+        rid: int,
     ) -> None:
-        undo.append((position, self, key, self.deadlines.get(key), self.rank.get(key)))
+        rank = self.rank
+        undo.append((position, self, key, self.deadlines.get(key), rank.get(key)))
         self.set_deadline(key, self.deadline_of(row, now))
         if self.ranked:
             if self.lfu:
-                self.rank[key] = 1 if new else self.rank.get(key, 0) + 1
-            else:
+                rank[key] = 1 if new else rank.get(key, 0) + 1
+            else:  # to the end; an updated row keeps its row id
                 self.tick += 1
-                self.rank[key] = self.tick
+                before = rank.pop(key, NO_RID)
+                rank[key] = self.tick << RID_BITS | (
+                    rid if rid != NO_RID else before & _RID_MASK
+                )
 
     def restore(self, key: Any, deadline: float | None, rank: int | None) -> None:
         """Put back ``key``'s bookkeeping as an :data:`UndoRecord` holds it."""
@@ -231,8 +294,52 @@ class TableTracker:
             self.set_deadline(key, self.deadline_of(row, now))
             if self.ranked:
                 self.tick += 1
-                self.rank[key] = 1 if self.lfu else self.tick
+                self.rank[key] = 1 if self.lfu else self.tick << RID_BITS | rid
+        self.epoch = data.epoch
+
+    def rehint(self) -> None:
+        """Renew the row ids LRU ranks carry after the table compacted (row ids renumbered):
+        values change in place, so the order of use stays."""
+        self.epoch = self.data.epoch
+        if not self.hinted:
+            return
+        rank = self.rank
+        column = self.data.columns[self.key_positions[0]]
+        for rid in self.data.live_rids():
+            key = column[rid]
+            before = rank.get(key)
+            if before is not None:
+                rank[key] = before >> RID_BITS << RID_BITS | rid
 
     def find(self, key: Any) -> int | None:
-        """The row id holding ``key`` now, or None."""
-        return self.data.find_key(self.pk_index, self.dense, key)
+        """The row id holding ``key`` (stored form) now, or None."""
+        data = self.data
+        if self.hinted:
+            if data.epoch != self.epoch:
+                self.rehint()
+            hint = self.rank.get(key)
+            if hint is not None:
+                rid: int = hint & _RID_MASK
+                alive = data.alive
+                if (
+                    rid < len(alive)
+                    and alive[rid]
+                    and data.columns[self.key_column][rid] == key
+                ):
+                    return rid
+            return self.pk_index.get(key)
+        dense = self.dense
+        if dense is not None and type(key) is int:
+            # TableData.probe_dense, inlined: the hit path of every cache read
+            column = self.data.columns[dense]
+            first = column[0] if column else None
+            if first is not None:
+                rid = key - first
+                if 0 <= rid < len(column) and column[rid] == key and self.data.alive[rid]:
+                    return rid
+            self._dense_misses += 1
+            if self._dense_misses > _DENSE_TRIES:
+                # keys loaded in random order (what a cache gets from misses): the guess
+                # costs a third of a hit and never pays, so probe the index only
+                self.dense = None
+        return self.pk_index.get(key)

@@ -5,6 +5,7 @@ from pyram.storage.constraints import check_checks, unique_index
 from pyram.storage.history import PastPoint
 from pyram.storage.history_rows import RowVersion, row_versions
 from pyram.storage.index_ddl import create_index, drop_index
+from pyram.storage.insert_row import insert_row
 from pyram.storage.rowids import assign_rowids
 from pyram.storage.store import Store
 from pyram.storage.store_txn import LOCK_TIMEOUT
@@ -36,6 +37,7 @@ __all__ = [
     "create_index",
     "drop_index",
     "find_row",
+    "insert_row",
     "read_unversioned",
     "row_versions",
     "unique_index",

@@ -32,6 +32,7 @@ from pyram.storage.constraints import (
     parent_index,
 )
 from pyram.storage.indexes import key_is_null
+from pyram.storage.insert_row import insert_row
 from pyram.storage.row_values import row_change, validate_row
 from pyram.storage.store_txn import LOCK_TIMEOUT, TransactionsMixin
 from pyram.storage.table_data import AnyIndex, TableData
@@ -177,6 +178,13 @@ class Store(TransactionsMixin):
             if watcher is not None and watcher.watches(data.schema.name.lower()):
                 return self._insert(data, user_columns, watcher)
             return self._insert(data, user_columns, None)
+
+    def insert_row(self, table: str, user_row: Sequence[Any]) -> int:
+        """:meth:`insert` of one row given in column order (the record API's write);
+        returns its row id. Raises as :meth:`insert` does."""
+        with self.statement():
+            self.check_writable()
+            return insert_row(self, self.data(table), user_row)
 
     def _insert(
         self,
@@ -422,8 +430,15 @@ class Store(TransactionsMixin):
         undo = self.undo_log
         assert undo is not None  # every write runs in a statement
         undo.record_set_null(set_null)
+        # the watcher's delete images are the undo log's too: each row is copied once
+        known = {} if watcher is None else {id(i[1]): i[2] for i in images if i[0] == "delete"}
         for name, table_rids in doomed.items():
-            undo.record_delete(self._data[name], list(table_rids))
+            data = self._data[name]
+            copied = known.get(id(data))
+            if copied is None:
+                undo.record_delete(data, list(table_rids))
+            else:  # _delete_images: every doomed row of the table, in row-id order
+                undo.record_delete(data, sorted(table_rids), copied)
         for child_data, child_rid, positions in set_null:
             child_data.update(child_rid, dict.fromkeys(positions))
         for name, table_rids in doomed.items():

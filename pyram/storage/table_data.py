@@ -248,6 +248,11 @@ class TableData:
             index.insert_many(keys, rid_objects)
         return rids
 
+    @_latched
+    def append_row(self, row: list[Any]) -> int:
+        """Append one row (stored, checked values, in column order); return its row id."""
+        return self._append_one(row).start
+
     def _append_one(self, row: list[Any]) -> range:
         """:meth:`append` of one row (the commonest write): no batch machinery."""
         rid = len(self.alive)

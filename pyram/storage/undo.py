@@ -145,6 +145,10 @@ class _RowsChanged(UndoEntry):
             self.pushed = []
 
 
+#: the entries that changed rows of a table (built once: ``A | B`` makes a union per call)
+_ROW_ENTRIES = (_Inserted, _RowsChanged)
+
+
 class _Deleted(_RowsChanged):
     """Rows deleted from ``data``."""
 
@@ -182,7 +186,7 @@ class _Updated(_RowsChanged):
 
 def rows_table(entry: UndoEntry) -> TableData | None:
     """The table whose rows ``entry`` appended or changed, or None for other entries."""
-    return entry.data if isinstance(entry, _Inserted | _RowsChanged) else None
+    return entry.data if isinstance(entry, _ROW_ENTRIES) else None
 
 
 def record_images(entry: UndoEntry) -> list[tuple[int, tuple[Any, ...]]]:
@@ -293,7 +297,7 @@ class UndoLog:
     def written(self) -> dict[int, TableData]:
         """The tables this log changed rows of, by id."""
         return {
-            id(e.data): e.data for e in self._entries if isinstance(e, _Inserted | _RowsChanged)
+            id(e.data): e.data for e in self._entries if isinstance(e, _ROW_ENTRIES)
         }
 
     def _add(self, entry: UndoEntry) -> None:

@@ -239,7 +239,8 @@ def exact_lru_hits(trace: list[int], capacity: int) -> int:
     return hits
 
 
-def test_sampled_lru_is_within_two_points_of_exact_lru() -> None:
+def test_batched_lru_is_within_two_points_of_exact_lru() -> None:
+    # a full table evicts 1/64 of its rows at once: not quite one-at-a-time LRU
     keys, capacity = 5000, 500
     trace = zipf_trace(keys, 30_000, 1.1, seed=7)
     item = cache_model("lru", max_rows=capacity)
