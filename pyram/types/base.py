@@ -217,6 +217,13 @@ class DataType:
     #: The names ``CAST(x AS name)`` accepts for this type with SQLite's conversion (its
     #: affinity rules); a type without them is read by :meth:`from_sql_text` instead.
     cast_names: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def cast_reads_text(self) -> bool:
+        """True for a type SQLite does not have (DATE, UUID, INTERVAL ...): a CAST to it
+        reads text by :meth:`from_sql_text` and checks any other value; SQLite's own storage
+        classes (numbers, text, blobs, booleans as numbers) convert by SQLite's CAST rules."""
+        return self.family not in ("numeric", "text", "blob", "boolean", "null")
     #: The generic SQLAlchemy type of its columns, by name (``"INTEGER"``, ``"Interval"``):
     #: ``pyram.ext.sqlalchemy`` resolves it, so this layer never imports SQLAlchemy.
     sqlalchemy_type: ClassVar[str] = ""

@@ -61,7 +61,7 @@ def _own_type(name: str) -> DataType | None:
         found = type_from_sql_name(name)
     except ProgrammingError:
         return None
-    return None if found.family in ("numeric", "text", "blob", "boolean") else found
+    return found if found.cast_reads_text else None
 
 
 def _cast_text(binder: ExprBinder, arg: px.PlanExpr, type_name: str) -> px.PlanExpr:
