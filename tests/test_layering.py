@@ -45,7 +45,8 @@ LAYERS: dict[str, frozenset[str]] = {
     # the PostgreSQL mirror: a facade-level integration (optional extra pyram[postgres])
     # PostgreSQL: the live mirror and the backend (optional extra pyram[postgres])
     "pg": _FRONT | {"pyram", "api", "dsl", "model", "storage", "txn"},
-    "ext.sqlalchemy": frozenset({"pyram", "dbapi", "errors", "ext"}),
+    # types: each column type names its SQLAlchemy type (DataType.sqlalchemy_type)
+    "ext.sqlalchemy": frozenset({"pyram", "dbapi", "errors", "ext", "types"}),
     "shell": _FOUNDATIONS | {"pyram", "api", "catalog", "engine", "persist", "sql", "types"},
     "dbapi": frozenset({"api"}),
     "api": _SQL | _STORAGE | {"dsl", "model", "optimizer", "engine", "txn", "persist", "cache"},
