@@ -224,6 +224,7 @@ class DataType:
         reads text by :meth:`from_sql_text` and checks any other value; SQLite's own storage
         classes (numbers, text, blobs, booleans as numbers) convert by SQLite's CAST rules."""
         return self.family not in ("numeric", "text", "blob", "boolean", "null")
+
     #: The generic SQLAlchemy type of its columns, by name (``"INTEGER"``, ``"Interval"``):
     #: ``pyram.ext.sqlalchemy`` resolves it, so this layer never imports SQLAlchemy.
     sqlalchemy_type: ClassVar[str] = ""
