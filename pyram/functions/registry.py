@@ -366,8 +366,9 @@ def expect_integer(name: str, args: Sequence[DataType], index: int) -> DataType:
 
 
 def numeric_kind(dtype: DataType) -> DataType:
-    """INTEGER, REAL or DECIMAL for a numeric type (an integer enum counts as INTEGER)."""
-    return {"INTEGER": INTEGER, "REAL": REAL, "DECIMAL": DECIMAL}.get(dtype.name, dtype)
+    """INTEGER, REAL or DECIMAL for a numeric type (an integer enum counts as INTEGER): the
+    type's own :attr:`~pyram.types.DataType.numeric_kind`."""
+    return dtype.numeric_kind
 
 
 def common_type(name: str, types: Sequence[DataType]) -> DataType:

@@ -27,9 +27,11 @@ from pyram.functions.sql_numeric import (
     text_real,
     text_remainder_operand,
 )
-from pyram.types import DataType, type_from_sql_name
+from pyram.types import DataType, registered_types, type_from_sql_name
 
 __all__ = [
+    "CAST_TARGETS",
+    "TEXT_READ_CASTS",
     "and3",
     "cast_value",
     "concat",
@@ -278,10 +280,11 @@ def cast_value(value: Any, target: str) -> Any:
 
 
 #: types a CAST reads text into by the type's own SQL text reader (``$1::TIMESTAMP``); a
-#: value already of the type passes checked
-TEXT_READ_CASTS = frozenset(
-    {"DATE", "TIMESTAMP", "TIMESTAMPTZ", "TIME", "UUID", "JSON", "INTERVAL"}
-)
+#: value already of the type passes checked (each type says so: ``DataType.cast_reads_text``)
+TEXT_READ_CASTS = frozenset(t.name for t in registered_types() if t.cast_reads_text)
+#: every type a CAST may convert to: SQLite's storage classes (the branches of
+#: :func:`cast_value`) and the types read from text
+CAST_TARGETS = frozenset(t.name for t in registered_types())
 
 
 def _cast_to_own_type(value: Any, target: str) -> Any:

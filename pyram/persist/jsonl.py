@@ -15,7 +15,6 @@ file, line, table and column of the first problem.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
@@ -27,15 +26,15 @@ from pyram.persist.header import (
     parse_schema_document,
     schema_document,
 )
-from pyram.persist.values import codec, from_text, kind_of
+from pyram.persist.values import codec, kind_of
 from pyram.storage import Store
+from pyram.types import DataType
 
 __all__ = ["FORMAT_NAME", "read_jsonl", "write_jsonl"]
 
 FORMAT_NAME = "pyram-jsonl"
 VERSION = 1
 _CHUNK_ROWS = 4096
-_NATIVE = {"INTEGER", "BOOLEAN", "TEXT"}
 
 
 def _json_constant(name: str) -> Any:
@@ -51,15 +50,10 @@ def _dumps(value: Any) -> str:
 
 
 # ------------------------------------------------------------------------------- writing
-def _encoder(kind: str) -> Callable[[Any], Any] | None:
-    """Stored value (not NULL) -> JSON value; None when the value is its own JSON."""
-    if kind in _NATIVE:
-        return None
-    if kind == "REAL":
-        return lambda v: v if math.isfinite(v) else repr(v)
-    if kind == "JSON":
-        return _loads
-    return codec(kind).to_text  # the type's own writer, bound once per column
+def _encoder(dtype: DataType) -> Callable[[Any], Any] | None:
+    """Stored value (not NULL) -> JSON value, the column type's own writer (bound once per
+    column); None when the stored value is its own JSON value."""
+    return codec(kind_of(dtype)).json_writer()
 
 
 def write_jsonl(
@@ -80,7 +74,7 @@ def write_jsonl(
             progress(0, total)
         for schema, count in zip(schemas, counts, strict=True):
             stream.write(_dumps({"table": schema.name, "rows": count}) + "\n")
-            encoders = [_encoder(kind_of(c.dtype)) for c in schema.columns]
+            encoders = [_encoder(c.dtype) for c in schema.columns]
             for _, chunk in live_chunks(store, schema, _CHUNK_ROWS):
                 columns = [
                     values if enc is None else [None if v is None else enc(v) for v in values]
@@ -95,49 +89,6 @@ def write_jsonl(
 
 
 # ------------------------------------------------------------------------------- reading
-def _decoder(kind: str) -> Callable[[Any], Any]:
-    """JSON value (not null) -> stored value; raises ValueError naming the problem."""
-
-    def integer(v: Any) -> Any:
-        if type(v) is not int:
-            raise ValueError(f"expected an integer, got {_dumps(v)[:40]}")
-        return v
-
-    def real(v: Any) -> Any:
-        if type(v) in (int, float):
-            return float(v)
-        if v in ("inf", "-inf"):
-            return float(v)
-        raise ValueError(f"expected a number, got {_dumps(v)[:40]}")
-
-    def exact(expected: type) -> Callable[[Any], Any]:
-        def check(v: Any) -> Any:
-            if type(v) is not expected:
-                raise ValueError(f"expected {expected.__name__}, got {_dumps(v)[:40]}")
-            return v
-
-        return check
-
-    def document(v: Any) -> Any:
-        if not isinstance(v, dict | list):
-            raise ValueError(f"expected a JSON object or array, got {_dumps(v)[:40]}")
-        return _dumps(v)
-
-    def text_form(v: Any) -> Any:
-        if type(v) is not str:
-            raise ValueError(f"expected a string, got {_dumps(v)[:40]}")
-        return from_text(kind, v)
-
-    special: dict[str, Callable[[Any], Any]] = {
-        "INTEGER": integer,
-        "REAL": real,
-        "BOOLEAN": exact(bool),
-        "TEXT": exact(str),
-        "JSON": document,
-    }
-    return special.get(kind, text_form)
-
-
 class _Lines:
     """Numbered lines of a text stream, with errors naming the file and line."""
 
@@ -241,15 +192,6 @@ def _read_table(
     return TableImage(description, columns)
 
 
-#: Kinds whose JSON values are the stored values when every one has this Python type.
-_EXACT: dict[str, set[type]] = {
-    "INTEGER": {int, type(None)},
-    "BOOLEAN": {bool, type(None)},
-    "TEXT": {str, type(None)},
-    "REAL": {float, type(None)},
-}
-
-
 class _BadValue(Exception):
     def __init__(self, index: int, reason: str) -> None:
         self.index = index
@@ -257,16 +199,19 @@ class _BadValue(Exception):
 
 
 def _decode_column(kind: str, values: tuple[Any, ...]) -> list[Any] | tuple[Any, ...]:
-    """A column of JSON values as stored values: checked at C speed when every value has
-    the exact type, else value by value (raising _BadValue with the row's index)."""
-    exact = _EXACT.get(kind)
-    if exact is not None and set(map(type, values)) <= exact:
+    """A column of JSON values as stored values (the kind's type reads them): checked at C
+    speed when every value has one of its exact JSON types, else value by value (raising
+    _BadValue with the row's index)."""
+    dtype = codec(kind)
+    if dtype.json_types and set(map(type, values)) <= dtype.json_types | {type(None)}:
         return values
-    decode = _decoder(kind)
+    decode = dtype.from_json
     out = []
     for index, value in enumerate(values):
         try:
             out.append(None if value is None else decode(value))
         except ValueError as exc:
-            raise _BadValue(index, str(exc)) from None
+            raise _BadValue(index, str(exc) or f"not a {kind}: {value!r}") from None
+        except (TypeError, OverflowError):
+            raise _BadValue(index, f"not a {kind}: {value!r}") from None
     return out

@@ -18,7 +18,7 @@ from pyram.catalog import TableSchema
 from pyram.errors import ProgrammingError
 from pyram.functions import aggregate_function, scalar_function
 from pyram.functions.registry import user_aggregate, user_scalar
-from pyram.functions.sql_ops import TEXT_READ_CASTS
+from pyram.functions.sql_ops import CAST_TARGETS
 from pyram.functions.window import window_function
 from pyram.plan.expr import (
     AggCall,
@@ -495,8 +495,7 @@ class PlanBuilder:
         ``coalesce(int_col, real_col)`` may yield an INTEGER (SQLite keeps each value's
         storage class there), which ``CAST(.. AS REAL)`` must turn into 1.0.
         """
-        castable = ("INTEGER", "REAL", "TEXT", "DECIMAL", "BLOB", "BOOLEAN")
-        if dtype.name not in castable and dtype.name not in TEXT_READ_CASTS:
+        if dtype.name not in CAST_TARGETS:
             raise ProgrammingError(f"CAST to {dtype.name} is not supported")
         if arg.dtype is dtype and values_match_type(arg):
             return arg

@@ -214,6 +214,46 @@ class DataType:
         """
         return self.from_pg_text(data.decode("utf-8"))
 
+    #: The names ``CAST(x AS name)`` accepts for this type with SQLite's conversion (its
+    #: affinity rules); a type without them is read by :meth:`from_sql_text` instead.
+    cast_names: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def cast_reads_text(self) -> bool:
+        """True for a type SQLite does not have (DATE, UUID, INTERVAL ...): a CAST to it
+        reads text by :meth:`from_sql_text` and checks any other value; SQLite's own storage
+        classes (numbers, text, blobs, booleans as numbers) convert by SQLite's CAST rules."""
+        return self.family not in ("numeric", "text", "blob", "boolean", "null")
+
+    #: The generic SQLAlchemy type of its columns, by name (``"INTEGER"``, ``"Interval"``):
+    #: ``pyram.ext.sqlalchemy`` resolves it, so this layer never imports SQLAlchemy.
+    sqlalchemy_type: ClassVar[str] = ""
+    #: Python types of JSON values that are stored values as they are (JSON Lines reading
+    #: checks a whole column against them at C speed before :meth:`from_json`).
+    json_types: ClassVar[frozenset[type]] = frozenset()
+
+    def json_writer(self) -> Callable[[Any], Any] | None:
+        """A function turning a non-NULL stored value into its JSON Lines value, or None
+        when the stored value is its own JSON value. The default writes :meth:`to_text`."""
+        return self.to_text
+
+    def from_json(self, value: Any) -> Any:
+        """The stored value a (non-null) JSON Lines value stands for; the default reads
+        the string :meth:`json_writer` wrote by :meth:`from_text`.
+
+        Raises:
+            ValueError: ``value`` is not such a value (the message says why).
+        """
+        if type(value) is not str:
+            raise ValueError(f"expected a string, got {codecs.json_excerpt(value)}")
+        return self.from_text(value)
+
+    @property
+    def numeric_kind(self) -> DataType:
+        """The number type SQLite's arithmetic sees in values of this type (an integer
+        enum's is INTEGER); the type itself for every other type."""
+        return self
+
     def arith_result(self, op: str, other: DataType, *, self_left: bool) -> DataType | None:
         """The result type of ``self op other`` (``other op self`` when not ``self_left``)
         for arithmetic beyond numbers (``timestamp + interval``), or None when the type has

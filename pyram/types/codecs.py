@@ -10,6 +10,7 @@ Decoders check what they read and raise :class:`ValueError` with the reason.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import sys
 import zoneinfo
@@ -26,6 +27,8 @@ __all__ = [
     "array_bytes",
     "array_from",
     "join_strings",
+    "json_dumps",
+    "json_excerpt",
     "layout_body",
     "split_strings",
     "temporal_from",
@@ -176,3 +179,14 @@ def temporal_from(text: str, parse: Callable[[str], Any]) -> Any:
     if local.utcoffset() != value.utcoffset():
         raise ValueError(f"offset {value.utcoffset()} is not valid in {zone} at that time")
     return local
+
+
+def json_dumps(value: Any) -> str:
+    """Compact JSON text (any str round-trips; NaN and infinities are refused): the form of
+    JSON documents in storage and in JSON Lines files."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def json_excerpt(value: Any) -> str:
+    """The start of a JSON value's text, for an error message."""
+    return json_dumps(value)[:40]

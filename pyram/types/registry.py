@@ -16,19 +16,18 @@ from typing import Annotated, Any
 
 from pyram.errors import ProgrammingError
 from pyram.types.base import NULLTYPE, DataType
-from pyram.types.scalars import (
-    BlobType,
-    BooleanType,
-    DecimalType,
-    IntegerType,
-    RealType,
-    TextType,
-)
+from pyram.types.scalars import BLOB, BOOLEAN, DECIMAL, INTEGER, REAL, TEXT
 from pyram.types.special import EnumType, JsonType, UuidType
 from pyram.types.temporal import INTERVAL, DateType, TimestampType, TimeType
 
 __all__ = [
+    "BLOB",
+    "BOOLEAN",
+    "DECIMAL",
+    "INTEGER",
     "INTERVAL",
+    "REAL",
+    "TEXT",
     "JSON",
     "AwareDatetime",
     "TimezoneAware",
@@ -36,6 +35,7 @@ __all__ = [
     "registered_types",
     "sql_literal_of",
     "type_from_annotation",
+    "type_from_cast_name",
     "type_from_python",
     "type_from_sql_name",
     "type_of_value",
@@ -55,12 +55,6 @@ AwareDatetime = Annotated[dt.datetime, TimezoneAware()]
 #: Annotation for a JSON document column: ``data: Col[JSON]``.
 JSON = dict[str, Any] | list[Any]
 
-INTEGER = IntegerType()
-REAL = RealType()
-TEXT = TextType()
-BOOLEAN = BooleanType()
-BLOB = BlobType()
-DECIMAL = DecimalType()
 DATE = DateType()
 TIMESTAMP = TimestampType()
 TIMESTAMPTZ = TimestampType(aware=True)
@@ -123,6 +117,9 @@ def registered_types() -> tuple[DataType, ...]:
     return tuple(dict.fromkeys(_BY_SQL_NAME.values()))
 
 
+_BY_CAST_NAME = {name: t for t in registered_types() for name in t.cast_names}
+
+
 def type_from_python(python_type: Any) -> DataType | None:
     """The column type of values of exactly ``python_type`` (``int`` -> INTEGER), or None."""
     return _BY_PYTHON_TYPE.get(python_type)
@@ -157,6 +154,12 @@ def type_from_sql_name(name: str) -> DataType:
     if found is None:
         raise ProgrammingError(f"unknown column type {name!r}")
     return found
+
+
+def type_from_cast_name(name: str) -> DataType | None:
+    """The type ``CAST(x AS name)`` converts to by SQLite's rules (each type's
+    :attr:`~DataType.cast_names`; ``name`` upper case, size removed), or None."""
+    return _BY_CAST_NAME.get(name)
 
 
 def _strip_optional(annotation: Any) -> tuple[Any, bool]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
 import struct
 from collections.abc import Callable, Sequence
@@ -22,6 +23,12 @@ from pyram.types import codecs, pgwire
 from pyram.types.base import DataType
 
 __all__ = [
+    "BLOB",
+    "BOOLEAN",
+    "DECIMAL",
+    "INTEGER",
+    "REAL",
+    "TEXT",
     "BlobType",
     "BooleanType",
     "DecimalType",
@@ -44,6 +51,13 @@ _INPUT_BOOLEANS = {
 }  # fmt: skip
 _I64 = struct.Struct(">q")
 _F64 = struct.Struct(">d")
+
+
+def _json_exact(value: Any, expected: type, what: str) -> Any:
+    """A JSON Lines value that must be of exactly ``expected`` (no bool for an int)."""
+    if type(value) is not expected:
+        raise ValueError(f"expected {what}, got {codecs.json_excerpt(value)}")
+    return value
 
 
 class IntegerType(DataType):
@@ -88,6 +102,15 @@ class IntegerType(DataType):
 
     dbapi_group: ClassVar[str] = "NUMBER"
     pg_oid: ClassVar[int] = 20  # int8
+    cast_names: ClassVar[tuple[str, ...]] = ("INTEGER", "INT", "SIGNED", "BIGINT")
+    sqlalchemy_type: ClassVar[str] = "INTEGER"
+    json_types: ClassVar[frozenset[type]] = frozenset({int})  # any size: JSON is exact
+
+    def json_writer(self) -> None:
+        return None
+
+    def from_json(self, value: Any) -> Any:
+        return _json_exact(value, int, "an integer")
 
     def to_text(self, stored: Any) -> str:
         return str(stored)
@@ -180,6 +203,18 @@ class RealType(DataType):
 
     dbapi_group: ClassVar[str] = "NUMBER"
     pg_oid: ClassVar[int] = 701  # float8
+    cast_names: ClassVar[tuple[str, ...]] = ("REAL", "FLOAT", "DOUBLE")
+    sqlalchemy_type: ClassVar[str] = "REAL"
+    json_types: ClassVar[frozenset[type]] = frozenset({float})
+
+    def json_writer(self) -> Callable[[Any], Any]:
+        # JSON has no infinities: they are written as the strings "inf" and "-inf"
+        return lambda v: v if math.isfinite(v) else repr(v)
+
+    def from_json(self, value: Any) -> Any:
+        if type(value) in (int, float) or value in ("inf", "-inf"):
+            return float(value)
+        raise ValueError(f"expected a number, got {codecs.json_excerpt(value)}")
 
     def to_text(self, stored: Any) -> str:
         return repr(stored)
@@ -254,6 +289,15 @@ class TextType(DataType):
         raise DataError("expected TEXT")
 
     pg_oid: ClassVar[int] = 25  # text
+    cast_names: ClassVar[tuple[str, ...]] = ("TEXT", "VARCHAR", "CHAR")
+    sqlalchemy_type: ClassVar[str] = "TEXT"
+    json_types: ClassVar[frozenset[type]] = frozenset({str})
+
+    def json_writer(self) -> None:
+        return None
+
+    def from_json(self, value: Any) -> Any:
+        return _json_exact(value, str, "str")
 
     def to_text(self, stored: Any) -> str:
         return str(stored)
@@ -290,6 +334,15 @@ class BooleanType(DataType):
 
     dbapi_group: ClassVar[str] = "NUMBER"
     pg_oid: ClassVar[int] = 16  # bool
+    cast_names: ClassVar[tuple[str, ...]] = ("BOOLEAN",)
+    sqlalchemy_type: ClassVar[str] = "BOOLEAN"
+    json_types: ClassVar[frozenset[type]] = frozenset({bool})
+
+    def json_writer(self) -> None:
+        return None
+
+    def from_json(self, value: Any) -> Any:
+        return _json_exact(value, bool, "bool")
 
     def to_text(self, stored: Any) -> str:
         return "true" if stored else "false"
@@ -353,6 +406,8 @@ class BlobType(DataType):
 
     dbapi_group: ClassVar[str] = "BINARY"
     pg_oid: ClassVar[int] = 17  # bytea
+    cast_names: ClassVar[tuple[str, ...]] = ("BLOB",)
+    sqlalchemy_type: ClassVar[str] = "BLOB"
 
     def to_text(self, stored: Any) -> str:
         return base64.b64encode(stored).decode("ascii")
@@ -419,6 +474,9 @@ class DecimalType(DataType):
 
     dbapi_group: ClassVar[str] = "NUMBER"
     pg_oid: ClassVar[int] = 1700  # numeric
+    # no cast names: CAST AS NUMERIC/DECIMAL follows SQLite's NUMERIC affinity (or is exact
+    # in PostgreSQL's dialect), which the binder decides from the operand
+    sqlalchemy_type: ClassVar[str] = "DECIMAL"
 
     def to_text(self, stored: Any) -> str:
         return str(stored)
@@ -456,3 +514,12 @@ class DecimalType(DataType):
 
     def from_pg_binary(self, data: bytes) -> Any:
         return pgwire.numeric_from_binary(data)
+
+
+# One instance per type (the registry's; binder and builder compare types by identity).
+INTEGER = IntegerType()
+REAL = RealType()
+TEXT = TextType()
+BOOLEAN = BooleanType()
+BLOB = BlobType()
+DECIMAL = DecimalType()

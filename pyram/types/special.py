@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from pyram.errors import DataError
 from pyram.types import codecs
 from pyram.types.base import DataType
-from pyram.types.scalars import IntegerType, TextType
+from pyram.types.scalars import INTEGER, TEXT, TextType
 
 __all__ = ["EnumType", "JsonType", "UuidType"]
 
@@ -43,6 +43,7 @@ class UuidType(DataType):
         raise DataError("expected UUID")
 
     pg_oid: ClassVar[int] = 2950  # uuid
+    sqlalchemy_type: ClassVar[str] = "UUID"
 
     def to_text(self, stored: Any) -> str:
         return str(stored)
@@ -99,7 +100,7 @@ class EnumType(DataType):
         self.enum_class = enum_class
         self._by_value: dict[Any, enum.Enum] = {m.value: m for m in enum_class}
         # the stored values are plain TEXT or INTEGER: their codecs are the value type's
-        self._values: DataType = TextType() if self._sql_name == "TEXT" else IntegerType()
+        self._values: DataType = TEXT if self._sql_name == "TEXT" else INTEGER
 
     @property
     def name(self) -> str:
@@ -131,6 +132,10 @@ class EnumType(DataType):
     @property
     def dbapi_group(self) -> str:  # type: ignore[override]
         return self._values.dbapi_group
+
+    @property
+    def numeric_kind(self) -> DataType:
+        return self._values if self.family == "numeric" else self
 
     def to_text(self, stored: Any) -> str:
         return self._values.to_text(stored)
@@ -237,6 +242,15 @@ class JsonType(DataType):
         return hash((JsonType, self.containers))
 
     pg_oid: ClassVar[int] = 3802  # jsonb
+    sqlalchemy_type: ClassVar[str] = "JSON"
+
+    def json_writer(self) -> Callable[[Any], Any]:
+        return json.loads  # the document itself, not its text
+
+    def from_json(self, value: Any) -> Any:
+        if not isinstance(value, dict | list):
+            raise ValueError(f"expected a JSON object or array, got {codecs.json_excerpt(value)}")
+        return codecs.json_dumps(value)
 
     # stored as its JSON text: files and the log carry it as TEXT does
     to_text = TextType.to_text

@@ -63,6 +63,7 @@ class DateType(_Temporal):
     family: ClassVar[str] = "date"
     exact_types: ClassVar[frozenset[type]] = frozenset({dt.date})
     pg_oid: ClassVar[int] = 1082  # date: int32 days since 2000-01-01
+    sqlalchemy_type: ClassVar[str] = "DATE"
 
     @property
     def python_type(self) -> type:
@@ -121,6 +122,11 @@ class TimestampType(_Temporal):
         return 1184 if self.aware else 1114  # int64 microseconds since 2000-01-01 (UTC)
 
     @property
+    def sqlalchemy_type(self) -> str:  # type: ignore[override]
+        # SQLAlchemy has no generic TIMESTAMPTZ: the extension's own TIMESTAMP(timezone=True)
+        return "TIMESTAMPTZ" if self.aware else "TIMESTAMP"
+
+    @property
     def python_type(self) -> type:
         return dt.datetime
 
@@ -173,6 +179,7 @@ class TimeType(_Temporal):
     family: ClassVar[str] = "time"
     exact_types: ClassVar[frozenset[type]] = frozenset({dt.time})
     pg_oid: ClassVar[int] = 1083  # time: int64 microseconds since midnight
+    sqlalchemy_type: ClassVar[str] = "TIME"
 
     @property
     def python_type(self) -> type:
@@ -303,6 +310,7 @@ class IntervalType(DataType):
     exact_types: ClassVar[frozenset[type]] = frozenset({dt.timedelta})
     dbapi_group: ClassVar[str] = "DATETIME"
     pg_oid: ClassVar[int] = 1186  # interval: int64 microseconds, int32 days, int32 months
+    sqlalchemy_type: ClassVar[str] = "Interval"
 
     @property
     def python_type(self) -> type:

@@ -25,6 +25,7 @@ from sqlalchemy import (  # noqa: E402
     Float,
     ForeignKey,
     Integer,
+    Interval,
     LargeBinary,
     MetaData,
     Numeric,
@@ -243,6 +244,48 @@ def test_inspect_tables_made_by_models() -> None:
         assert conn.execute(select(user.c.name)).scalars().all() == ["ada"]
     engine.dispose()
     assert db.table_names() == ["user", "orders"]  # the caller's database stays open
+
+
+def test_interval_reflects_and_round_trips_a_timedelta() -> None:
+    """INTERVAL reaches SQLAlchemy through its own type (DataType.sqlalchemy_type): a table
+    made by SQL reflects it as ``sqlalchemy.Interval``, and a timedelta goes in and comes back
+    as itself (SQLite's dialects would store an epoch datetime)."""
+    engine = create_engine("pyram://")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE job (id INTEGER PRIMARY KEY, took INTERVAL)")
+    columns = {c["name"]: c for c in inspect(engine).get_columns("job")}
+    assert isinstance(columns["took"]["type"], Interval)
+    job = Table("job", MetaData(), autoload_with=engine)
+    took = dt.timedelta(days=2, hours=3, microseconds=7)
+    with engine.begin() as conn:
+        conn.execute(job.insert(), [{"id": 1, "took": took}, {"id": 2, "took": None}])
+    with engine.connect() as conn:
+        assert conn.execute(select(job.c.took).order_by(job.c.id)).scalars().all() == [took, None]
+        longer = select(job.c.id).where(job.c.took > dt.timedelta(days=1))
+        assert conn.execute(longer).scalars().all() == [1]
+        stored = conn.exec_driver_sql("SELECT took FROM job WHERE id = 1").scalar()
+        assert stored == took and type(stored) is dt.timedelta
+    # a model column of SQLAlchemy's Interval creates an INTERVAL column
+    meta = MetaData()
+    Table("span", meta, Column("id", Integer, primary_key=True), Column("d", Interval))
+    meta.create_all(engine)
+    with engine.connect() as conn:
+        declared = conn.exec_driver_sql("PRAGMA table_info(span)").all()
+    assert [row[2] for row in declared] == ["INTEGER", "INTERVAL"]
+    engine.dispose()
+
+
+def test_every_type_reflects_through_its_own_sqlalchemy_name() -> None:
+    """Each column type names a SQLAlchemy type that exists; reflection of the type's own
+    name gives it (no table keyed by type names in the extension)."""
+    from pyram.ext.sqlalchemy.types import ischema_names, sqlalchemy_type
+    from pyram.types import registered_types
+
+    for dtype in registered_types():
+        found = sqlalchemy_type(dtype)
+        assert found is not None, dtype.name
+        assert issubclass(found, sa.types.TypeEngine), dtype.name
+        assert ischema_names[dtype.name] is found
 
 
 def test_a_collected_connection_leaves_the_threads_transaction_alone() -> None:

@@ -1,10 +1,16 @@
 """SQLAlchemy types for PyRAM: values go to PyRAM as the Python objects its strict column
-types store (``date``, ``datetime``, ``time``, ``dict``/``list``, ``Decimal``, ``UUID``), never
-as the strings SQLite's dialect makes of them, and come back as they are stored.
+types store (``date``, ``datetime``, ``time``, ``timedelta``, ``dict``/``list``, ``Decimal``,
+``UUID``), never as the strings (or epoch datetimes) SQLite's dialect makes of them, and come
+back as they are stored.
+
+Reflection reads each PyRAM column type's generic SQLAlchemy type from the type itself
+(:attr:`pyram.types.DataType.sqlalchemy_type`, a name resolved here), so a new column type
+needs no entry in this module.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -12,11 +18,16 @@ from typing import Any
 from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects.sqlite.base import SQLiteTypeCompiler
 from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.sql.sqltypes import _AbstractInterval  # as its PostgreSQL INTERVAL is built
+from sqlalchemy.sql.type_api import NativeForEmulated
+
+from pyram.types import DataType, registered_types
 
 __all__ = [
     "PyramDate",
     "PyramDateTime",
     "PyramFloat",
+    "PyramInterval",
     "PyramJSON",
     "PyramNumeric",
     "PyramTime",
@@ -120,6 +131,29 @@ class TIMESTAMPTZ(sqltypes.TIMESTAMP):
         super().__init__(timezone=True)
 
 
+class PyramInterval(NativeForEmulated, _AbstractInterval):
+    """An ``INTERVAL`` column: ``datetime.timedelta`` in and out. ``sqlalchemy.Interval``
+    becomes this type (SQLAlchemy's SQLite dialects emulate it as an epoch DATETIME)."""
+
+    __visit_name__ = "INTERVAL"
+    native = True
+
+    @classmethod
+    def adapt_emulated_to_native(cls, impl: Any, **kw: Any) -> PyramInterval:
+        return cls()
+
+    @property
+    def _type_affinity(self) -> type[Any]:
+        return sqltypes.Interval
+
+    def as_generic(self, allow_nulltype: bool = False) -> sqltypes.Interval:
+        return sqltypes.Interval(native=True)
+
+    @property
+    def python_type(self) -> type:
+        return dt.timedelta
+
+
 class PyramTypeCompiler(SQLiteTypeCompiler):
     """Type names PyRAM reads back as the same strict type."""
 
@@ -141,6 +175,9 @@ class PyramTypeCompiler(SQLiteTypeCompiler):
     def visit_JSON(self, type_: sqltypes.JSON, **kw: Any) -> str:
         return "JSON"
 
+    def visit_INTERVAL(self, type_: PyramInterval, **kw: Any) -> str:
+        return "INTERVAL"
+
 
 #: SQLAlchemy's generic types -> the implementations used with PyRAM.
 colspecs: dict[type[Any], type[Any]] = {
@@ -152,30 +189,40 @@ colspecs: dict[type[Any], type[Any]] = {
     sqltypes.Uuid: PyramUuid,
     sqltypes.Numeric: PyramNumeric,
     sqltypes.Float: PyramFloat,
+    sqltypes.Interval: PyramInterval,
 }
 
-#: Type names PyRAM reports (``PRAGMA table_info``) -> SQLAlchemy types, for reflection.
-ischema_names: dict[str, type[Any]] = {
+#: SQLAlchemy types of this module that a PyRAM type may name (no generic one fits).
+_OWN_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in (TIMESTAMPTZ,)}
+
+
+def sqlalchemy_type(dtype: DataType) -> type[Any] | None:
+    """The SQLAlchemy type reflecting a column of ``dtype`` (its
+    :attr:`~pyram.types.DataType.sqlalchemy_type`), or None when it names none."""
+    name = dtype.sqlalchemy_type
+    if not name:
+        return None
+    found: type[Any] = _OWN_TYPES.get(name) or getattr(sqltypes, name)
+    return found
+
+
+#: Other spellings PyRAM accepts and reports as declared, which SQLAlchemy tells apart.
+_SPELLINGS: dict[str, type[Any]] = {
     "BIGINT": sqltypes.BIGINT,
-    "BLOB": sqltypes.BLOB,
     "BOOL": sqltypes.BOOLEAN,
-    "BOOLEAN": sqltypes.BOOLEAN,
     "CHAR": sqltypes.CHAR,
-    "DATE": sqltypes.DATE,
     "DATETIME": sqltypes.DATETIME,
-    "DECIMAL": sqltypes.DECIMAL,
     "DOUBLE": sqltypes.DOUBLE,
     "FLOAT": sqltypes.FLOAT,
     "INT": sqltypes.INTEGER,
-    "INTEGER": sqltypes.INTEGER,
-    "JSON": sqltypes.JSON,
     "NUMERIC": sqltypes.NUMERIC,
-    "REAL": sqltypes.REAL,
     "SMALLINT": sqltypes.SMALLINT,
-    "TEXT": sqltypes.TEXT,
-    "TIME": sqltypes.TIME,
-    "TIMESTAMP": sqltypes.TIMESTAMP,
-    "TIMESTAMPTZ": TIMESTAMPTZ,
-    "UUID": sqltypes.UUID,
     "VARCHAR": sqltypes.VARCHAR,
+}
+
+#: Type names PyRAM reports (``PRAGMA table_info``) -> SQLAlchemy types, for reflection: each
+#: column type's own mapping, then the spellings.
+ischema_names: dict[str, type[Any]] = {
+    **{t.name: found for t in registered_types() if (found := sqlalchemy_type(t)) is not None},
+    **_SPELLINGS,
 }

@@ -13,36 +13,24 @@ an error: stored values are strictly typed and never silently coerced.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import Any, TypeGuard
 
 import attrs
 
 from pyram.errors import ProgrammingError
-from pyram.functions import is_aggregate
 from pyram.functions.sql_numeric import text_operand, text_remainder_operand
-from pyram.functions.sql_ops import read_text_as
-from pyram.functions.window import is_window_function
 from pyram.limits import MAX_EXPR_DEPTH, MAX_NESTING
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.plan.builder import CHAIN_MIN_TERMS
 from pyram.sql import ast
 from pyram.sql.binder.base import BinderBase, parameter_key
+from pyram.sql.binder.calls import bind_aggregate_call, bind_function
+from pyram.sql.binder.casts import bind_cast
 from pyram.sql.binder.in_lists import bind_in_values
-from pyram.sql.binder.pg_bind import pg_cast, pg_function
 from pyram.sql.binder.scope import Alias, Ambiguous, Scope
-from pyram.types import (
-    BOOLEAN,
-    DECIMAL,
-    INTEGER,
-    NULLTYPE,
-    REAL,
-    TEXT,
-    DataType,
-    type_from_sql_name,
-)
+from pyram.types import BOOLEAN, INTEGER, NULLTYPE, REAL, TEXT
 
-__all__ = ["ExprBinder", "ExprCtx", "is_aggregate_call"]
+__all__ = ["ExprBinder", "ExprCtx"]
 
 _I64_MAX = 2**63 - 1
 
@@ -73,21 +61,6 @@ _BITWISE: dict[ast.BinaryOp, str] = {
     ast.BinaryOp.LSHIFT: "shift_left",
     ast.BinaryOp.RSHIFT: "shift_right",
 }
-#: CAST target names by SQLite affinity (NUMERIC is resolved from the operand's type)
-_CAST_TYPES: dict[str, DataType] = {
-    "INTEGER": INTEGER,
-    "INT": INTEGER,
-    "SIGNED": INTEGER,
-    "BIGINT": INTEGER,
-    "REAL": REAL,
-    "FLOAT": REAL,
-    "DOUBLE": REAL,
-    "TEXT": TEXT,
-    "VARCHAR": TEXT,
-    "CHAR": TEXT,
-    "BOOLEAN": BOOLEAN,
-}
-
 #: a chain's operators and its operands (one more than operators)
 _Chain = tuple[list[ast.BinaryOp], list[ast.SqlExpr]]
 
@@ -107,15 +80,6 @@ class ExprCtx:
 def _is_truth(expr: px.PlanExpr) -> bool:
     """A computed truth value (not a stored BOOLEAN column)."""
     return expr.dtype is BOOLEAN and not isinstance(expr, px.ColumnRef | px.Literal_ | px.Param)
-
-
-def _own_type(name: str) -> DataType | None:
-    """A column type with no SQLite CAST affinity (DATE, UUID, INTERVAL ...), or None."""
-    try:
-        found = type_from_sql_name(name)
-    except ProgrammingError:
-        return None
-    return None if found.family in ("numeric", "text", "blob", "boolean") else found
 
 
 class ExprBinder(BinderBase):
@@ -521,116 +485,11 @@ class ExprBinder(BinderBase):
         return self.b.case(whens, default)
 
     def _cast(self, e: ast.Cast, ctx: ExprCtx) -> px.PlanExpr:
-        arg = self.numeric(self.value(e.operand, ctx))
-        name = e.type.name.upper().split("(")[0].strip()
-        if self.pg is not None:
-            reg = pg_cast(self, name, arg)
-            if reg is not None:
-                return reg
-        target = _CAST_TYPES.get(name)
-        if target is None and self.pg is not None and name in ("NUMERIC", "DECIMAL"):
-            target = DECIMAL  # PostgreSQL's numeric is exact, not SQLite's affinity
-        if target is None and name in ("NUMERIC", "DECIMAL"):
-            # SQLite's NUMERIC: numbers unchanged, text INTEGER or REAL by its content
-            if arg.dtype.family == "text":
-                return self.b.to_number(arg, "NUMERIC")
-            target = INTEGER if arg.dtype.name in ("INTEGER", "NULL") else REAL
-        if target is None and _own_type(name) is not None:
-            return self._cast_text_literal(arg, e.type.name)
-        if target is None and "INT" in name:  # SQLite's affinity rule (not INTERVAL: above)
-            target = INTEGER
-        if target is None and name == "BLOB":
-            target = self.b.literal(b"").dtype
-        if target is None:
-            return self._cast_text_literal(arg, e.type.name)
-        return self.b.cast(arg, target)
-
-    def _cast_text_literal(self, arg: px.PlanExpr, type_name: str) -> px.PlanExpr:
-        """``CAST('1 day' AS INTERVAL)``, ``CAST('2024-01-31' AS DATE)``: a text literal read
-        by the target type's own SQL text reader (types without a SQLite cast) now; any other
-        operand (``$1::TIMESTAMP``, a text column) read the same way when the query runs."""
-        target = _own_type(type_name)
-        if target is not None and isinstance(arg, px.Literal_) and isinstance(arg.value, str):
-            stored = read_text_as(target, arg.value)
-            return self.b.literal(target.from_storage(stored), target)  # takes a user value
-        if target is not None:
-            return self.b.cast(arg, target)
-        raise ProgrammingError(f"CAST to {type_name} is not supported")
+        return bind_cast(self, e, ctx)
 
     def _function(self, e: ast.FunctionCall, ctx: ExprCtx) -> px.PlanExpr:
-        nargs = 0 if e.star else len(e.args)
-        if e.over is not None or is_window_function(e.name):
-            # a window function the select list's window hook did not take: WHERE, GROUP BY,
-            # HAVING or the arguments of another window function
-            raise ProgrammingError(f"misuse of window function {e.name}()")
-        if is_aggregate(e.name, nargs):
-            outer = self.outer_aggregate(e, ctx)
-            if outer is not None:
-                return outer
-            raise ProgrammingError(f"misuse of aggregate function {e.name}()")
-        if e.distinct or e.star:
-            raise ProgrammingError(f"{e.name}() is not an aggregate")
-        if e.filter is not None:
-            raise ProgrammingError(f"FILTER may not be used with non-aggregate {e.name}()")
-        args = [self.numeric(self.value(a, ctx)) for a in e.args]
-        if self.pg is not None:
-            bound = pg_function(self, e.name, args)
-            if bound is not None:
-                return bound
-        return self.b.func(e.name, args)
+        return bind_function(self, e, ctx)
 
     def aggregate_call(self, e: ast.FunctionCall, ctx: ExprCtx) -> px.AggCall:
         """Bind an aggregate call's arguments in the pre-aggregation scope ``ctx``."""
-        with self.at(e):
-            if e.star:
-                if e.name.lower() != "count":
-                    raise ProgrammingError(f"{e.name}(*) is not allowed")
-                call = self.b.agg("count_star", [])
-            else:
-                if e.distinct and len(e.args) != 1:
-                    raise ProgrammingError("DISTINCT aggregates must have exactly one argument")
-                args = [self.numeric(self.value(a, ctx)) for a in e.args]
-                call = self.b.agg(e.name, args, e.distinct)
-        if e.filter is not None:
-            with self.at(e.filter):
-                call = self.b.agg_filter(call, self.cond(e.filter, ctx))
-        return call
-
-
-def is_aggregate_call(node: Any) -> TypeGuard[ast.FunctionCall]:
-    """True for a call of an aggregate function as an aggregate (not with OVER)."""
-    return (
-        isinstance(node, ast.FunctionCall)
-        and node.over is None
-        and is_aggregate(node.name, 0 if node.star else len(node.args))
-    )
-
-
-def contains_aggregate(e: ast.Node) -> bool:
-    """True when ``e`` calls an aggregate outside of any subquery."""
-    stack: list[Any] = [e]
-    while stack:
-        node = stack.pop()
-        if is_aggregate_call(node):
-            return True
-        if isinstance(node, ast.Subquery | ast.Exists | ast.InSelect):
-            if isinstance(node, ast.InSelect):
-                stack.append(node.operand)
-            continue
-        stack.extend(children(node))
-    return False
-
-
-def children(node: Any) -> list[Any]:
-    """Direct syntax-node children of an expression node (not entering subqueries' bodies)."""
-    out: list[Any] = []
-    for field in attrs.fields(type(node)):
-        value = getattr(node, field.name)
-        if isinstance(value, ast.SqlExpr | ast.When):
-            out.append(value)
-        elif isinstance(value, tuple):
-            out.extend(v for v in value if isinstance(v, ast.SqlExpr | ast.When))
-        elif isinstance(value, ast.WindowDef):
-            out.extend(value.partition_by)
-            out.extend(term.expr for term in value.order_by)
-    return out
+        return bind_aggregate_call(self, e, ctx)

@@ -16,13 +16,8 @@ from pyram.errors import ProgrammingError
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.sql import ast
-from pyram.sql.binder.expressions import (
-    ExprBinder,
-    ExprCtx,
-    children,
-    contains_aggregate,
-    is_aggregate_call,
-)
+from pyram.sql.binder.calls import children, contains_aggregate, is_aggregate_call
+from pyram.sql.binder.expressions import ExprBinder, ExprCtx
 from pyram.sql.binder.items import Item, out_of_range, position_of
 from pyram.sql.binder.scope import Alias, Ambiguous, Scope
 

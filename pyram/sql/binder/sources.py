@@ -13,7 +13,8 @@ from pyram.plan import nodes as pn
 from pyram.sql import ast
 from pyram.sql.binder.affinity import apply_real_affinity
 from pyram.sql.binder.base import CteDef
-from pyram.sql.binder.expressions import ExprBinder, ExprCtx, children
+from pyram.sql.binder.calls import children
+from pyram.sql.binder.expressions import ExprBinder, ExprCtx
 from pyram.sql.binder.items import BoundSelect
 from pyram.sql.binder.pg_bind import is_constant, pg_table, pg_table_function
 from pyram.sql.binder.scope import Ambiguous, Scope, Source

@@ -16,7 +16,8 @@ from typing import Any
 from pyram.plan import expr as px
 from pyram.plan import nodes as pn
 from pyram.sql import ast
-from pyram.sql.binder.expressions import ExprBinder, ExprCtx, children
+from pyram.sql.binder.calls import children
+from pyram.sql.binder.expressions import ExprBinder, ExprCtx
 from pyram.sql.binder.scope import Scope
 
 __all__ = ["WindowBinder", "window_calls"]
