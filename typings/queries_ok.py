@@ -99,7 +99,7 @@ assert_type(pyram.select(func.max(User.age)).scalar_subquery(), Expr[int | None]
 
 # aliases keep column types
 boss = pyram.alias(User, "boss")
-assert_type(boss.id, Column[int])
+assert_type(boss.id, Column[int, User])
 
 # statements
 assert_type(db.execute(pyram.update(User).set(User.age, User.age + 1).where(User.id.eq(1))), int)
