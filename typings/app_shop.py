@@ -247,10 +247,10 @@ assert_type((Product.stock > 0) & Order.paid, Predicate)
 
 # --- reports -------------------------------------------------------------------------------
 label = User.city.concat(": ").concat(User.name)
-assert_type(label, Expr[str | None])  # type: ignore[assert-type]
+assert_type(label, Expr[str | None])
 assert_type(func.coalesce(User.city, User.name), Expr[str])
 assert_type(func.upper(Product.title), Expr[str])
-assert_type(func.round(Product.weight_kg), Expr[float | None])  # type: ignore[assert-type]
+assert_type(func.round(Product.weight_kg), Expr[float | None])
 assert_type(func.abs(Product.stock - 100), Expr[int])
 stock_value = pyram.select(Product.sku, Product.price * Product.stock).order_by(Product.sku)
 assert_type(db.all(stock_value), list[tuple[str, Decimal]])

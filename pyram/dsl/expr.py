@@ -189,7 +189,11 @@ class Expr(Arithmetic[T], Generic[T]):
     def __neg__(self) -> Any:
         return Unary("neg", self)
 
-    def concat(self: Expr[str] | Expr[str | None], other: str | Expr[str] | Expr[str | None]) -> Expr[str]:
+    @overload
+    def concat(self: Expr[str], other: str | Expr[str]) -> Expr[str]: ...
+    @overload  # NULL on either side makes NULL
+    def concat(self: Expr[str] | Expr[str | None], other: str | Expr[str] | Expr[str | None]) -> Expr[str | None]: ...
+    def concat(self: Expr[str] | Expr[str | None], other: str | Expr[str] | Expr[str | None]) -> Expr[Any]:
         """SQL ``||``."""
         return BinaryOp("||", self, wrap(other))
 
