@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Literal, Protocol, TypeVar, overload
 
-from pyram.dsl import Delete, Insert, Select, Update
+from pyram.dsl import Column, Delete, Insert, Select, Update
 from pyram.model import Table
 from pyram.txn import Change, Isolation
 
@@ -21,6 +21,7 @@ __all__ = ["TransactionLike", "TypedDatabase"]
 T = TypeVar("T", bound=Table)
 R = TypeVar("R")
 T1 = TypeVar("T1")
+K = TypeVar("K")
 Params = Mapping[str, Any] | None
 Statement = Update[Any] | Delete[Any] | Insert[Any]
 
@@ -75,8 +76,13 @@ class TypedDatabase(Protocol):
     @overload
     def delete(self, model: type[Table], key: Any, /) -> bool: ...
 
-    def get(self, model: type[T], key: Any) -> T | None:
-        """The row with primary key ``key``, or None."""
+    @overload
+    def get(self, model: Column[K, T], key: K) -> T | None: ...
+    @overload
+    def get(self, model: type[T], key: Any) -> T | None: ...
+    def get(self, model: type[T] | Column[Any, T], key: Any) -> T | None:
+        """The row with primary key ``key``, or None (``get(User.id, 3)``: the key typed by the
+        primary-key column)."""
         ...
 
     def count(self, model: type[Table]) -> int:

@@ -21,8 +21,9 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from pyram.api.derived_reads import DerivedReads
+from pyram.api.records import key_owner
 from pyram.catalog import Catalog, TableSchema
-from pyram.dsl import Delete, Insert, Select, Update, bind_query, bind_statement
+from pyram.dsl import Column, Delete, Insert, Select, Update, bind_query, bind_statement
 from pyram.errors import NotSupportedError, ProgrammingError
 from pyram.model import Table, schema_of
 from pyram.pg.compile import Compiled, compile_plan
@@ -38,6 +39,7 @@ __all__ = ["PgDatabase", "connect"]
 T = TypeVar("T", bound=Table)
 R = TypeVar("R")
 T1 = TypeVar("T1")
+K = TypeVar("K")
 Conn = psycopg.Connection[tuple[Any, ...]]
 
 #: What the query methods take: a DSL query or statement.
@@ -304,8 +306,15 @@ class PgDatabase(DerivedReads):
             cur = conn.execute(ops.delete_sql, stored)
         return cur.rowcount > 0
 
-    def get(self, model: type[T], key: Any) -> T | None:
-        """The row with primary key ``key`` (a tuple for composite keys), or None."""
+    @overload
+    def get(self, model: Column[K, T], key: K) -> T | None: ...
+    @overload
+    def get(self, model: type[T], key: Any) -> T | None: ...
+    def get(self, model: type[T] | Column[Any, T], key: Any) -> T | None:
+        """The row with primary key ``key`` (a tuple for composite keys), or None;
+        ``get(User.id, 3)`` names the key column (see :meth:`pyram.Database.get`)."""
+        if isinstance(model, Column):
+            model = key_owner(model)
         ops = self._tables.get(model.__name__)
         if ops is None or ops.schema.row_class is not model:
             ops = self._statements(model)

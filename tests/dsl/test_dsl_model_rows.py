@@ -144,3 +144,11 @@ def test_all_into_keeps_parameters() -> None:
     q = pyram.select(Buyer.name, Buyer.tier).where(Buyer.id >= pyram.param("low", int))
     assert db.all(q, into=NameTier, low=3) == [NameTier("cy", Tier.FREE)]
     assert db.all(q, {"low": 2}, into=NameTier)[0].name == "bob"
+
+
+def test_get_by_key_column(backend: Any) -> None:
+    db = filled(backend)
+    assert db.get(Buyer.id, 2) == BUYERS[1]
+    assert db.get(Purchase.id, 99) is None
+    with pytest.raises(ProgrammingError, match="not the primary key"):
+        db.get(Buyer.name, "ada")
