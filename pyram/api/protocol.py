@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Literal, Protocol, TypeVar, overload
 
+from typing_extensions import TypeVarTuple
+
 from pyram.dsl import Column, Delete, Insert, Select, Update
 from pyram.model import Table
 from pyram.txn import Change, Isolation
@@ -22,6 +24,8 @@ T = TypeVar("T", bound=Table)
 R = TypeVar("R")
 T1 = TypeVar("T1")
 K = TypeVar("K")
+X = TypeVar("X")
+Rest = TypeVarTuple("Rest")
 Params = Mapping[str, Any] | None
 Statement = Update[Any] | Delete[Any] | Insert[Any]
 
@@ -89,8 +93,30 @@ class TypedDatabase(Protocol):
         """Number of rows in a table."""
         ...
 
-    def all(self, query: Select[R], params: Params = None, /, **kw: Any) -> list[R]:
-        """Every row of a query."""
+    @overload
+    def all(
+        self,
+        query: Select[tuple[*Rest]],
+        params: Params = None,
+        /,
+        *,
+        into: Callable[[*Rest], X],
+        **kw: Any,
+    ) -> list[X]: ...
+    @overload
+    def all(
+        self, query: Select[R], params: Params = None, /, *, into: None = None, **kw: Any
+    ) -> list[R]: ...
+    def all(
+        self,
+        query: Select[Any],
+        params: Params = None,
+        /,
+        *,
+        into: Callable[..., Any] | None = None,
+        **kw: Any,
+    ) -> list[Any]:
+        """Every row of a query (``into=Row``: each row as ``Row(*values)``)."""
         ...
 
     def iter(self, query: Select[R], params: Params = None, /, **kw: Any) -> Iterator[R]:

@@ -19,8 +19,10 @@ from typing import Any, Literal, TypeVar, overload
 import attrs
 import psycopg
 from psycopg_pool import ConnectionPool
+from typing_extensions import TypeVarTuple
 
 from pyram.api.derived_reads import DerivedReads
+from pyram.api.query_api import rows_into
 from pyram.api.records import key_owner
 from pyram.catalog import Catalog, TableSchema
 from pyram.dsl import Column, Delete, Insert, Select, Update, bind_query, bind_statement
@@ -40,6 +42,8 @@ T = TypeVar("T", bound=Table)
 R = TypeVar("R")
 T1 = TypeVar("T1")
 K = TypeVar("K")
+X = TypeVar("X")
+Rest = TypeVarTuple("Rest")
 Conn = psycopg.Connection[tuple[Any, ...]]
 
 #: What the query methods take: a DSL query or statement.
@@ -366,11 +370,39 @@ class PgDatabase(DerivedReads):
             rows = self._conn().execute(compiled.sql, args).fetchall()
         return compiled.rows(rows)
 
+    @overload
     def all(
-        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> list[R]:
-        """Every row of a query: model instances for ``User.select()``, tuples otherwise."""
-        return self._fetch(query, _merge(params, kw))
+        self,
+        query: Select[tuple[*Rest]],
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        into: Callable[[*Rest], X],
+        **kw: Any,
+    ) -> list[X]: ...
+    @overload
+    def all(
+        self,
+        query: Select[R],
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        into: None = None,
+        **kw: Any,
+    ) -> list[R]: ...
+    def all(
+        self,
+        query: Select[Any],
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        into: Callable[..., Any] | None = None,
+        **kw: Any,
+    ) -> list[Any]:
+        """Every row of a query: model instances for ``User.select()``, tuples otherwise, or
+        ``into(*row)`` with ``into=`` (as :meth:`pyram.Database.all`)."""
+        rows = self._fetch(query, _merge(params, kw))
+        return rows if into is None else rows_into(rows, into)
 
     def iter(
         self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any

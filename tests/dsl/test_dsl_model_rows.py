@@ -120,8 +120,8 @@ class Line:
     note: str | None
 
 
-def test_all_into_a_named_tuple_and_an_attrs_class() -> None:
-    db = filled(Memory())
+def test_all_into_a_named_tuple_and_an_attrs_class(backend: Any) -> None:
+    db = filled(backend)
     names = db.all(pyram.select(Buyer.name, Buyer.tier).order_by(Buyer.id), into=NameTier)
     assert names == [NameTier("ada", Tier.GOLD), NameTier("bob", Tier.FREE), ("cy", Tier.FREE)]
     assert names[0].tier is Tier.GOLD
@@ -131,8 +131,8 @@ def test_all_into_a_named_tuple_and_an_attrs_class() -> None:
     assert lines == [Line("ada", "pens"), Line("bob", None)]
 
 
-def test_all_into_checks_the_row_width_at_run_time() -> None:
-    db = filled(Memory())
+def test_all_into_checks_the_row_width_at_run_time(backend: Any) -> None:
+    db = filled(backend)
     with pytest.raises(ProgrammingError, match="into=NameTier"):
         db.all(pyram.select(Buyer.name), into=NameTier)
     with pytest.raises(ProgrammingError, match="into=NameTier"):
