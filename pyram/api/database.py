@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Any, Literal, TypeVar, overload
 
 from pyram.api.cache import CacheApi
+from pyram.api.derived_reads import key_owner
 from pyram.api.durable import DEFAULT_CHECKPOINT_SIZE, DurableFile
 from pyram.api.durable_attach import attach_models
 from pyram.api.files import open_durable
@@ -27,7 +28,7 @@ from pyram.api.history import AsOf
 from pyram.api.migrate import migrate_model
 from pyram.api.queries import Queries
 from pyram.api.query_api import QueryApi
-from pyram.api.records import Records, key_owner, stored_key
+from pyram.api.records import Records, stored_key
 from pyram.api.result import SqlResult
 from pyram.api.statements import Params, SqlSession
 from pyram.api.udf import DatabaseFunctions, FunctionsApi

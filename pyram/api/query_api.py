@@ -12,13 +12,12 @@ from typing import Any, ParamSpec, TypeVar, overload
 
 from typing_extensions import TypeVarTuple
 
-from pyram.api.derived_reads import DerivedReads
+from pyram.api.derived_reads import DerivedReads, rows_into
 from pyram.api.history import AsOf, HistoryApi, QueryParams
 from pyram.api.queries import Queries
 from pyram.api.typed_query import TypedQuery
 from pyram.dsl import Delete, Insert, Select, Update
 from pyram.engine import ExplainFormat
-from pyram.errors import ProgrammingError
 
 __all__ = ["QueryApi", "merge_params"]
 
@@ -165,19 +164,6 @@ class QueryApi(HistoryApi, DerivedReads):
         """How a query reads its tables, in SQLite's EXPLAIN QUERY PLAN words and shape
         (``QUERY PLAN`` / ``|--SCAN t`` / ``` `--SEARCH t USING INDEX i (a=?) ```)."""
         return self._queries.query_plan(query)
-
-
-def rows_into(rows: list[Any], into: Callable[..., X]) -> list[X]:
-    """Each row (a tuple) as ``into(*row)``.
-
-    Raises:
-        ProgrammingError: a row ``into`` does not accept (wrong width, or not a tuple row).
-    """
-    try:
-        return [into(*row) for row in rows]
-    except TypeError as exc:
-        name = getattr(into, "__name__", repr(into))
-        raise ProgrammingError(f"into={name} cannot be built from the query's rows: {exc}") from exc
 
 
 def merge_params(

@@ -11,18 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import attrgetter
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from pyram.catalog import TableSchema
-from pyram.dsl import Column
 from pyram.errors import ProgrammingError
 from pyram.model import Table, schema_of
 from pyram.storage import AnyIndex, Store, TableData, assign_rowids, count_in_view, unique_index
 from pyram.storage.indexes import key_is_null
 
-T = TypeVar("T")
-
-__all__ = ["Handle", "Records", "key_owner", "stored_key"]
+__all__ = ["Handle", "Records", "stored_key"]
 
 
 class Records:
@@ -198,22 +195,3 @@ def stored_key(schema: TableSchema, key: Any) -> Any:
         c.dtype.validate(v, nullable=True, column=c.name, table=schema.name)
         for c, v in zip(columns, key, strict=True)
     )
-
-
-def key_owner(column: Column[Any, T]) -> type[T]:
-    """The model whose one-column primary key is ``column`` (``db.get(User.id, 3)``).
-
-    Raises:
-        ProgrammingError: ``column`` belongs to no model, or is not its whole primary key.
-    """
-    owner = column.owner
-    if owner is None or column.alias is not None:
-        raise ProgrammingError(f"get(): {column!r} is not a column of a model class")
-    schema = schema_of(owner)
-    if schema.primary_key != (column.name,):
-        key = ", ".join(schema.primary_key) or "none"
-        raise ProgrammingError(
-            f"get(): {column!r} is not the primary key of {schema.name} (primary key: {key})"
-        )
-    model: type[T] = owner
-    return model

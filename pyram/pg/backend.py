@@ -21,9 +21,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 from typing_extensions import TypeVarTuple
 
-from pyram.api.derived_reads import DerivedReads
-from pyram.api.query_api import rows_into
-from pyram.api.records import key_owner
+from pyram.api.derived_reads import DerivedReads, key_owner, rows_into
 from pyram.catalog import Catalog, TableSchema
 from pyram.dsl import Column, Delete, Insert, Select, Update, bind_query, bind_statement
 from pyram.errors import NotSupportedError, ProgrammingError
