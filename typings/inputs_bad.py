@@ -60,3 +60,8 @@ db.all(pyram.select(User.name, User.age, User.id), into=NameAge)  # type: ignore
 db.all(User.select(), into=NameAge)  # type: ignore[arg-type]
 pyram.select(int)  # type: ignore[type-var]
 pyram.select(User, int)  # type: ignore[type-var]
+
+# boolean operators need boolean operands
+~User.age  # type: ignore[misc]
+User.age & (User.id > 1)  # type: ignore[misc]
+(User.id > 1) | User.name  # type: ignore[operator]

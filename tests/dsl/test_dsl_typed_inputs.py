@@ -97,3 +97,30 @@ def test_from_select_into_named_columns(db: pyram.Database) -> None:
 def test_from_select_of_whole_rows(db: pyram.Database) -> None:
     db.execute(pyram.insert(Shopper).from_select(Shopper.select().where(Shopper.id < 0)))
     assert db.count(Shopper) == 2
+
+
+@pyram.table
+class Flagged(pyram.Table):
+    id: Col[int] = column(primary_key=True)
+    paid: Col[bool]
+    flag: Col[bool | None] = column(default=None)
+
+
+def test_boolean_columns_combine_like_predicates() -> None:
+    db = pyram.Database()
+    db.create(Flagged)
+    db.insert_many(
+        [Flagged(id=1, paid=True), Flagged(id=2, paid=False, flag=True), Flagged(id=3, paid=False)]
+    )
+
+    def ids(cond: pyram.Expr[bool]) -> list[int]:
+        return db.scalars(pyram.select(Flagged.id).where(cond).order_by(Flagged.id))
+
+    assert ids(~Flagged.paid) == [2, 3]
+    assert ids(Flagged.paid | Flagged.flag) == [1, 2]
+    assert ids(Flagged.paid & (Flagged.id > 0)) == [1]
+    assert ids(~Flagged.flag) == []  # NOT NULL is NULL, NOT TRUE is FALSE
+    rows = db.all(pyram.select(Flagged.id, ~Flagged.flag).order_by(Flagged.id))
+    assert rows == [(1, None), (2, False), (3, None)]
+    with pytest.raises(ProgrammingError, match="must be boolean"):
+        db.all(pyram.select(Flagged.id).where(~Flagged.id))  # type: ignore[misc]
