@@ -14,7 +14,7 @@ class User(pyram.Table):
 
 
 pg = pyram.pg.connect("host=localhost dbname=app")
-pg.all("SELECT * FROM user")  # type: ignore[arg-type]
+pg.all("SELECT * FROM user")  # type: ignore[call-overload]
 pg.insert(3)  # type: ignore[arg-type]
 name: int = pg.one(pyram.select(User.name))[0]  # type: ignore[assignment]
 user: User = pg.get(User, 1)  # type: ignore[assignment]
@@ -26,3 +26,5 @@ pg.count("user")  # type: ignore[arg-type]
 pg.upsert(User)  # type: ignore[arg-type]
 pg.get(User, 1).name  # type: ignore[union-attr]
 db: pyram.TypedDatabase = object()  # type: ignore[assignment]
+pg.get(User.id, "1")  # type: ignore[misc]
+pg.all(pyram.select(User.name), into=User)  # type: ignore[arg-type]

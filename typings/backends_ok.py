@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from typing_extensions import assert_type
 
@@ -25,6 +25,11 @@ class User(pyram.Table):
     email: Col[str | None] = pyram.column(default=None)
 
 
+class NameAge(NamedTuple):
+    name: str
+    age: int
+
+
 def application(db: pyram.TypedDatabase) -> list[tuple[str, int]]:
     """Code written once against the shared Protocol."""
     db.create(User)
@@ -32,9 +37,11 @@ def application(db: pyram.TypedDatabase) -> list[tuple[str, int]]:
     with db.transaction("snapshot"):
         db.execute(pyram.update(User).set(User.age, User.age + 1))
     assert_type(db.get(User, 1), User | None)
+    assert_type(db.get(User.id, 1), User | None)
     assert_type(db.first(User.select()), User | None)
     assert_type(db.scalar(pyram.select(User.age)), int | None)
     assert_type(db.scalars(pyram.select(User.email)), list[str | None])
+    assert_type(db.all(pyram.select(User.name, User.age), into=NameAge), list[NameAge])
     return db.all(pyram.select(User.name, User.age))
 
 
@@ -52,6 +59,8 @@ assert_type(pg.one(User.select()), User)
 assert_type(mem.one(User.select()), User)
 assert_type(pg.get(User, 1), User | None)
 assert_type(mem.get(User, 1), User | None)
+assert_type(pg.get(User.id, 1), User | None)
+assert_type(pg.all(pyram.select(User.name, User.age), into=NameAge), list[NameAge])
 assert_type(pg.first(pyram.select(User.id)), tuple[int] | None)
 assert_type(mem.first(pyram.select(User.id)), tuple[int] | None)
 assert_type(pg.scalar(pyram.select(User.email)), str | None)

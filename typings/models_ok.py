@@ -89,12 +89,12 @@ class KwOnly(pyram.Table):
 
 
 # --- class access gives column expressions; instance access gives values -----------------------
-assert_type(User.age, Column[int])
-assert_type(User.id, Column[int])
-assert_type(User.name, Column[str])
-assert_type(User.email, Column[str | None])
-assert_type(Pair.a, Column[int])
-assert_type(Pair.b, Column[str])
+assert_type(User.age, Column[int, User])
+assert_type(User.id, Column[int, User])
+assert_type(User.name, Column[str, User])
+assert_type(User.email, Column[str | None, User])
+assert_type(Pair.a, Column[int, Pair])
+assert_type(Pair.b, Column[str, Pair])
 
 u = User(id=1, name="ada", age=36)
 assert_type(u, User)
@@ -156,9 +156,9 @@ assert_type(row.color, Color)
 assert_type(row.doc, dict[str, Any] | list[Any])
 assert_type(row.doc, pyram.JSON)
 assert_type(row.maybe, int | None)
-assert_type(AllTypes.dec, Column[Decimal])
-assert_type(AllTypes.color, Column[Color])
-assert_type(AllTypes.maybe, Column[int | None])
+assert_type(AllTypes.dec, Column[Decimal, AllTypes])
+assert_type(AllTypes.color, Column[Color, AllTypes])
+assert_type(AllTypes.maybe, Column[int | None, AllTypes])
 
 w = WithDefaults(id=1)
 assert_type(w.count, int)
@@ -175,8 +175,8 @@ assert_type(p.author, int)
 assert_type(p.editor, int | None)
 assert_type(p.reviewer, int | None)
 assert_type(p.by_name, int)
-assert_type(Post.author, Column[int])
-assert_type(Post.editor, Column[int | None])
+assert_type(Post.author, Column[int, Post])
+assert_type(Post.editor, Column[int | None, Post])
 
 # --- queries -------------------------------------------------------------------------------------
 assert_type(User.select(), Select[User])

@@ -72,3 +72,8 @@ assert_type(7 % Line.spare, Expr[int | None])
 total = func.sum(Line.qty * Line.unit_price)
 q = pyram.select(Line.id, Line.qty * Line.unit_price, Line.weight * 2)
 assert_type(q, pyram.Select[tuple[int, Decimal, float]])
+
+# scalar functions: NULL in, NULL out
+assert_type(func.round(Line.weight), Expr[float])
+assert_type(func.round(Line.factor, 2), Expr[float | None])
+assert_type(func.round(Line.spare), Expr[float | None])

@@ -99,7 +99,7 @@ assert_type(pyram.select(func.max(User.age)).scalar_subquery(), Expr[int | None]
 
 # aliases keep column types
 boss = pyram.alias(User, "boss")
-assert_type(boss.id, Column[int])
+assert_type(boss.id, Column[int, User])
 
 # statements
 assert_type(db.execute(pyram.update(User).set(User.age, User.age + 1).where(User.id.eq(1))), int)
@@ -124,3 +124,14 @@ assert_type(initials(User.name), Expr[str | None])
 assert_type(db.all(pyram.select(User.name, double(User.age))), list[tuple[str, int]])
 assert_type(double(User.age) > 3, Predicate)
 assert_type(db.call("proc", 1, "x"), Any)
+
+# text functions and || keep NULL: NULL in, NULL out
+assert_type(func.lower(User.name), Expr[str])
+assert_type(func.upper(User.email), Expr[str | None])
+assert_type(func.length(User.email), Expr[int | None])
+assert_type(func.trim(User.email), Expr[str | None])
+assert_type(func.substr(User.email, 2), Expr[str | None])
+assert_type(func.replace(User.email, "@", " at "), Expr[str | None])
+assert_type(User.name.concat("!"), Expr[str])
+assert_type(User.email.concat("!"), Expr[str | None])
+assert_type(User.name.concat(User.email), Expr[str | None])

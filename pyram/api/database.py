@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Any, Literal, TypeVar, overload
 
 from pyram.api.cache import CacheApi
+from pyram.api.derived_reads import key_owner
 from pyram.api.durable import DEFAULT_CHECKPOINT_SIZE, DurableFile
 from pyram.api.durable_attach import attach_models
 from pyram.api.files import open_durable
@@ -33,6 +34,7 @@ from pyram.api.statements import Params, SqlSession
 from pyram.api.udf import DatabaseFunctions, FunctionsApi
 from pyram.cache import CacheManager, Clock, SingleFlight
 from pyram.catalog import Retention, TableSchema
+from pyram.dsl import Column
 from pyram.errors import ProgrammingError
 from pyram.model import Table, schema_of
 from pyram.persist import Durability
@@ -54,6 +56,7 @@ __all__ = ["Database"]
 T = TypeVar("T", bound=Table)
 R = TypeVar("R")
 T1 = TypeVar("T1")
+K = TypeVar("K")
 
 _NO_KEY: Any = object()  # sentinel: delete() called without a key
 
@@ -431,17 +434,27 @@ class Database(QueryApi, CacheApi, FunctionsApi):
         return self._records.delete_object(target)
 
     # ------------------------------------------------------------------ reads
-    def get(self, model: type[T], key: Any, *, as_of: AsOf = None) -> T | None:
+    @overload
+    def get(self, model: Column[K, T], key: K, *, as_of: AsOf = None) -> T | None: ...
+    @overload
+    def get(self, model: type[T], key: Any, *, as_of: AsOf = None) -> T | None: ...
+    def get(self, model: type[T] | Column[Any, T], key: Any, *, as_of: AsOf = None) -> T | None:
         """The row with primary key ``key`` (a tuple for composite keys), or None; as it was
         at ``as_of`` when given (see :meth:`all`).
+
+        ``db.get(User.id, 3)`` names the key column instead of the model: type checkers then
+        check the key's type (a class cannot tell them its primary key's type).
 
         On a cache table (docs/cache.md) due rows are removed first, and the read counts as a
         hit or a miss and as a use of the row (LRU/LFU, ``expire_after="access"``).
 
         Raises:
-            ProgrammingError: the table has no primary key.
+            ProgrammingError: the table has no primary key, or the column given is not its
+                one-column primary key.
             DataError: ``key`` has the wrong type.
         """
+        if isinstance(model, Column):
+            model = key_owner(model)
         if as_of is not None:
             return self._get_past(model, key, as_of)
         by_model = self._cache.by_model

@@ -6,19 +6,22 @@ alike (same errors, same typing) by construction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from typing_extensions import TypeVarTuple
 
-from pyram.dsl import Select
-from pyram.errors import MultipleResultsFound, NoResultFound
+from pyram.dsl import Column, Select
+from pyram.errors import MultipleResultsFound, NoResultFound, ProgrammingError
+from pyram.model import schema_of
 
-__all__ = ["DerivedReads"]
+__all__ = ["DerivedReads", "key_owner", "rows_into"]
 
 R = TypeVar("R")
 T1 = TypeVar("T1")
 Rest = TypeVarTuple("Rest")
+M = TypeVar("M")
+X = TypeVar("X")
 
 
 class DerivedReads:
@@ -100,3 +103,46 @@ class DerivedReads:
         if row is None:
             return None
         return row[0] if isinstance(row, tuple) else row
+
+
+# id(column) -> (column, model): a model's key columns are class attributes that live as long
+# as the class, so the check below runs once per column (the entry keeps the column alive, so
+# its id cannot be reused)
+_KEY_OWNERS: dict[int, tuple[Column[Any], Any]] = {}
+
+
+def key_owner(column: Column[Any, M]) -> type[M]:
+    """The model whose one-column primary key is ``column`` (``db.get(User.id, 3)``).
+
+    Raises:
+        ProgrammingError: ``column`` belongs to no model, or is not its whole primary key.
+    """
+    known = _KEY_OWNERS.get(id(column))
+    if known is not None and known[0] is column:
+        found: type[M] = known[1]
+        return found
+    owner = column.owner
+    if owner is None or column.alias is not None:
+        raise ProgrammingError(f"get(): {column!r} is not a column of a model class")
+    schema = schema_of(owner)
+    if schema.primary_key != (column.name,):
+        key = ", ".join(schema.primary_key) or "none"
+        raise ProgrammingError(
+            f"get(): {column!r} is not the primary key of {schema.name} (primary key: {key})"
+        )
+    _KEY_OWNERS[id(column)] = (column, owner)
+    model: type[M] = owner
+    return model
+
+
+def rows_into(rows: list[Any], into: Callable[..., X]) -> list[X]:
+    """Each row (a tuple) as ``into(*row)`` (``db.all(q, into=Row)``).
+
+    Raises:
+        ProgrammingError: a row ``into`` does not accept (wrong width, or not a tuple row).
+    """
+    try:
+        return [into(*row) for row in rows]
+    except TypeError as exc:
+        name = getattr(into, "__name__", repr(into))
+        raise ProgrammingError(f"into={name} cannot be built from the query's rows: {exc}") from exc

@@ -12,7 +12,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Literal, Protocol, TypeVar, overload
 
-from pyram.dsl import Delete, Insert, Select, Update
+from typing_extensions import TypeVarTuple
+
+from pyram.dsl import Column, Delete, Insert, Select, Update
 from pyram.model import Table
 from pyram.txn import Change, Isolation
 
@@ -21,6 +23,9 @@ __all__ = ["TransactionLike", "TypedDatabase"]
 T = TypeVar("T", bound=Table)
 R = TypeVar("R")
 T1 = TypeVar("T1")
+K = TypeVar("K")
+X = TypeVar("X")
+Rest = TypeVarTuple("Rest")
 Params = Mapping[str, Any] | None
 Statement = Update[Any] | Delete[Any] | Insert[Any]
 
@@ -75,16 +80,43 @@ class TypedDatabase(Protocol):
     @overload
     def delete(self, model: type[Table], key: Any, /) -> bool: ...
 
-    def get(self, model: type[T], key: Any) -> T | None:
-        """The row with primary key ``key``, or None."""
+    @overload
+    def get(self, model: Column[K, T], key: K) -> T | None: ...
+    @overload
+    def get(self, model: type[T], key: Any) -> T | None: ...
+    def get(self, model: type[T] | Column[Any, T], key: Any) -> T | None:
+        """The row with primary key ``key``, or None (``get(User.id, 3)``: the key typed by the
+        primary-key column)."""
         ...
 
     def count(self, model: type[Table]) -> int:
         """Number of rows in a table."""
         ...
 
-    def all(self, query: Select[R], params: Params = None, /, **kw: Any) -> list[R]:
-        """Every row of a query."""
+    @overload
+    def all(
+        self,
+        query: Select[tuple[*Rest]],
+        params: Params = None,
+        /,
+        *,
+        into: Callable[[*Rest], X],
+        **kw: Any,
+    ) -> list[X]: ...
+    @overload
+    def all(
+        self, query: Select[R], params: Params = None, /, *, into: None = None, **kw: Any
+    ) -> list[R]: ...
+    def all(
+        self,
+        query: Select[Any],
+        params: Params = None,
+        /,
+        *,
+        into: Callable[..., Any] | None = None,
+        **kw: Any,
+    ) -> list[Any]:
+        """Every row of a query (``into=Row``: each row as ``Row(*values)``)."""
         ...
 
     def iter(self, query: Select[R], params: Params = None, /, **kw: Any) -> Iterator[R]:

@@ -8,11 +8,11 @@ They take DSL queries and statements and delegate to :class:`~pyram.api.queries.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, overload
 
 from typing_extensions import TypeVarTuple
 
-from pyram.api.derived_reads import DerivedReads
+from pyram.api.derived_reads import DerivedReads, rows_into
 from pyram.api.history import AsOf, HistoryApi, QueryParams
 from pyram.api.queries import Queries
 from pyram.api.typed_query import TypedQuery
@@ -25,6 +25,7 @@ R = TypeVar("R")
 T1 = TypeVar("T1")
 Rest = TypeVarTuple("Rest")
 P = ParamSpec("P")
+X = TypeVar("X")
 
 
 class QueryApi(HistoryApi, DerivedReads):
@@ -36,21 +37,58 @@ class QueryApi(HistoryApi, DerivedReads):
 
     # ------------------------------------------------------------------ queries
 
+    # ``into=Row`` is typed against the select's columns: ``Row(*values)`` must accept them
+    # (a NamedTuple, an attrs or dataclass class, any callable). The second overload's
+    # ``into: None`` keeps a mismatched ``into`` from falling through to ``**kw: Any``.
+    @overload
     def all(
-        self, query: Select[R], params: QueryParams = None, /, *, as_of: AsOf = None, **kw: Any
-    ) -> list[R]:
-        """Every row of a query: model instances for ``User.select()``, tuples otherwise.
+        self,
+        query: Select[tuple[*Rest]],
+        params: QueryParams = None,
+        /,
+        *,
+        into: Callable[[*Rest], X],
+        as_of: AsOf = None,
+        **kw: Any,
+    ) -> list[X]: ...
+    @overload
+    def all(
+        self,
+        query: Select[R],
+        params: QueryParams = None,
+        /,
+        *,
+        into: None = None,
+        as_of: AsOf = None,
+        **kw: Any,
+    ) -> list[R]: ...
+    def all(
+        self,
+        query: Select[Any],
+        params: QueryParams = None,
+        /,
+        *,
+        into: Callable[..., Any] | None = None,
+        as_of: AsOf = None,
+        **kw: Any,
+    ) -> list[Any]:
+        """Every row of a query: model instances for ``User.select()``, tuples otherwise, or
+        ``into(*row)`` for each row with ``into=`` (a NamedTuple or attrs class of the row's
+        columns: checkers match its fields against the select's column types).
 
-        Parameters (``pyram.param("name")``) take their values from ``params`` and keywords.
-        ``as_of`` reads the tables as they were at that commit stamp, datetime (naive: UTC) or
-        time text (docs/time-travel.md); ``first``, ``one``, ``scalars``... take it too.
+        Parameters (``pyram.param("name")``) take their values from ``params`` and keywords
+        (a parameter named ``into`` or ``as_of`` goes in ``params``). ``as_of`` reads the
+        tables as they were at that commit stamp, datetime (naive: UTC) or time text
+        (docs/time-travel.md); ``first``, ``one``, ``scalars``... take it too.
 
         Raises:
-            ProgrammingError: an ill-formed or ill-typed query, or missing parameters.
+            ProgrammingError: an ill-formed or ill-typed query, missing parameters, or rows
+                ``into`` cannot be built from.
             HistoryError: a table read keeps no history back to ``as_of``.
         """
         with self._as_of(as_of):
-            return self._queries.all(query, merge_params(params, kw))
+            rows = self._queries.all(query, merge_params(params, kw))
+        return rows if into is None else rows_into(rows, into)
 
     def iter(
         self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any

@@ -50,7 +50,8 @@ class BoundQuery:
 
     Attributes:
         plan: the logical plan.
-        entity: the model class rows are built as, or None for tuples.
+        entity: the model class rows are built as (a :class:`~pyram.dsl.shapes.RowShape` for
+            tuples of models), or None for tuples.
     """
 
     plan: pn.Plan
@@ -533,6 +534,8 @@ def bind_query(query: Select[Any], schema_of: SchemaLookup) -> BoundQuery:
     entity = _model(query.entity) if query.entity is not None and not query.compounds else None
     if query.entity is not None and query.compounds:
         entity = _model(query.entity)
+    if query.shape is not None:  # select(User, Order): tuples of models
+        entity = query.shape.bound([f.dtype.decoder() for f in plan.fields])
     return BoundQuery(plan, entity)
 
 

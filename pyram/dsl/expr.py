@@ -189,11 +189,26 @@ class Expr(Arithmetic[T], Generic[T]):
     def __neg__(self) -> Any:
         return Unary("neg", self)
 
-    def concat(self: Expr[str] | Expr[str | None], other: str | Expr[str] | Expr[str | None]) -> Expr[str]:
+    @overload
+    def concat(self: Expr[str], other: str | Expr[str]) -> Expr[str]: ...
+    @overload  # NULL on either side makes NULL
+    def concat(self: Expr[str] | Expr[str | None], other: str | Expr[str] | Expr[str | None]) -> Expr[str | None]: ...
+    def concat(self: Expr[str] | Expr[str | None], other: str | Expr[str] | Expr[str | None]) -> Expr[Any]:
         """SQL ``||``."""
         return BinaryOp("||", self, wrap(other))
 
     # ------------------------------------------------------------- predicates
+    # A boolean column or expression combines like a predicate (``~Order.paid``,
+    # ``Order.paid & (Order.total > 10)``); the binder refuses a non-boolean operand.
+    def __and__(self: Expr[bool] | Expr[bool | None], other: Expr[bool] | Expr[bool | None]) -> Predicate:
+        return Predicate("and", (*_operands_of("and", self), *_operands_of("and", other)))
+
+    def __or__(self: Expr[bool] | Expr[bool | None], other: Expr[bool] | Expr[bool | None]) -> Predicate:
+        return Predicate("or", (*_operands_of("or", self), *_operands_of("or", other)))
+
+    def __invert__(self: Expr[bool] | Expr[bool | None]) -> Predicate:
+        return Predicate("not", (self,))
+
     def is_null(self) -> Predicate:
         """``IS NULL``."""
         return Predicate("isnull", (self, False))

@@ -117,28 +117,53 @@ class _Functions:
         return WindowFunction("nth_value", (expr, wrap(n)))
 
     # ------------------------------------------------------------ scalar functions
-    def lower(self, expr: Expr[str] | Expr[str | None]) -> Expr[str]:
+    # Each has a non-null and a nullable overload: NULL in, NULL out (as in SQLite).
+    @overload
+    def lower(self, expr: Expr[str]) -> Expr[str]: ...
+    @overload
+    def lower(self, expr: Expr[str | None]) -> Expr[str | None]: ...
+    def lower(self, expr: Expr[str] | Expr[str | None]) -> Expr[Any]:
         """Lower-case text."""
         return FunctionCall("lower", (expr,))
 
-    def upper(self, expr: Expr[str] | Expr[str | None]) -> Expr[str]:
+    @overload
+    def upper(self, expr: Expr[str]) -> Expr[str]: ...
+    @overload
+    def upper(self, expr: Expr[str | None]) -> Expr[str | None]: ...
+    def upper(self, expr: Expr[str] | Expr[str | None]) -> Expr[Any]:
         """Upper-case text."""
         return FunctionCall("upper", (expr,))
 
-    def length(self, expr: Expr[str] | Expr[bytes] | Expr[str | None] | Expr[bytes | None]) -> Expr[int]:
+    @overload
+    def length(self, expr: Expr[str] | Expr[bytes]) -> Expr[int]: ...
+    @overload
+    def length(self, expr: Expr[str | None] | Expr[bytes | None]) -> Expr[int | None]: ...
+    def length(self, expr: Expr[str] | Expr[bytes] | Expr[str | None] | Expr[bytes | None]) -> Expr[Any]:
         """Characters in text (bytes in a blob)."""
         return FunctionCall("length", (expr,))
 
-    def substr(self, expr: Expr[str] | Expr[str | None], start: int | Expr[int], length: int | Expr[int] | None = None) -> Expr[str]:
+    @overload
+    def substr(self, expr: Expr[str], start: int | Expr[int], length: int | Expr[int] | None = None) -> Expr[str]: ...
+    @overload
+    def substr(self, expr: Expr[str | None], start: int | Expr[int], length: int | Expr[int] | None = None) -> Expr[str | None]: ...
+    def substr(self, expr: Expr[str] | Expr[str | None], start: int | Expr[int], length: int | Expr[int] | None = None) -> Expr[Any]:
         """SQLite ``substr`` (1-based ``start``; negative counts from the end)."""
         args = (expr, wrap(start)) if length is None else (expr, wrap(start), wrap(length))
         return FunctionCall("substr", args)
 
-    def trim(self, expr: Expr[str] | Expr[str | None]) -> Expr[str]:
+    @overload
+    def trim(self, expr: Expr[str]) -> Expr[str]: ...
+    @overload
+    def trim(self, expr: Expr[str | None]) -> Expr[str | None]: ...
+    def trim(self, expr: Expr[str] | Expr[str | None]) -> Expr[Any]:
         """Text without surrounding spaces."""
         return FunctionCall("trim", (expr,))
 
-    def replace(self, expr: Expr[str] | Expr[str | None], old: str | Expr[str], new: str | Expr[str]) -> Expr[str]:
+    @overload
+    def replace(self, expr: Expr[str], old: str | Expr[str], new: str | Expr[str]) -> Expr[str]: ...
+    @overload
+    def replace(self, expr: Expr[str | None], old: str | Expr[str], new: str | Expr[str]) -> Expr[str | None]: ...
+    def replace(self, expr: Expr[str] | Expr[str | None], old: str | Expr[str], new: str | Expr[str]) -> Expr[Any]:
         """Every ``old`` replaced by ``new``."""
         return FunctionCall("replace", (expr, wrap(old), wrap(new)))
 
@@ -146,7 +171,11 @@ class _Functions:
         """Absolute value."""
         return FunctionCall("abs", (expr,))
 
-    def round(self, expr: Expr[int] | Expr[float] | Expr[int | None] | Expr[float | None], digits: int = 0) -> Expr[float]:
+    @overload
+    def round(self, expr: Expr[int] | Expr[float], digits: int = 0) -> Expr[float]: ...
+    @overload
+    def round(self, expr: Expr[int | None] | Expr[float | None], digits: int = 0) -> Expr[float | None]: ...
+    def round(self, expr: Expr[int] | Expr[float] | Expr[int | None] | Expr[float | None], digits: int = 0) -> Expr[Any]:
         """Round half away from zero to ``digits`` decimals (REAL, as SQLite)."""
         return FunctionCall("round", (expr, wrap(digits)))
 

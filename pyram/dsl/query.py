@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Generic, Self, TypeVar
 
 from pyram.dsl.expr import Expr, Ordering, Predicate, SubqueryExpr, wrap
+from pyram.dsl.shapes import RowShape, expand_items
 from pyram.dsl.terms import Param
 from pyram.errors import ProgrammingError
 
@@ -35,6 +36,7 @@ _SLOTS = (
     "offset_value",
     "is_distinct",
     "compounds",
+    "shape",
 )
 
 
@@ -97,10 +99,15 @@ class Select(Generic[R_co]):
     offset_value: Expr[Any] | None
     is_distinct: bool
     compounds: tuple[tuple[str, bool, Select[Any]], ...]
+    shape: RowShape | None  # select(User, Order): how rows split into models
     _cache_key: tuple[Any, ...] | None
 
     def __init__(
-        self, entity: Any = None, columns: tuple[Expr[Any], ...] = (), sources: tuple[Any, ...] = ()
+        self,
+        entity: Any = None,
+        columns: tuple[Expr[Any], ...] = (),
+        sources: tuple[Any, ...] = (),
+        shape: RowShape | None = None,
     ) -> None:
         values: dict[str, Any] = dict.fromkeys(_SLOTS, ())
         values.update(
@@ -110,6 +117,7 @@ class Select(Generic[R_co]):
             limit_value=None,
             offset_value=None,
             is_distinct=False,
+            shape=shape,
         )
         for name, value in values.items():
             object.__setattr__(self, name, value)
@@ -169,6 +177,8 @@ class Select(Generic[R_co]):
                 f"{kind}_join on a select of whole {name} rows: {name} is on the side that may "
                 f"be missing; select its columns instead (they come back as None)"
             )
+        if self.shape is not None and self.shape.has_models() and kind != "inner":
+            _refuse_missing_models(kind, target, self.shape)
         return self._with(joins=(*self.joins, (kind, target, on)))
 
     def group_by(self, *exprs: Expr[Any]) -> Self:
@@ -255,6 +265,7 @@ class Select(Generic[R_co]):
             None if self.offset_value is None else self.offset_value._key(),
             self.is_distinct,
             tuple((k, a, q.cache_key()) for k, a, q in self.compounds),
+            None if self.shape is None else self.shape.key(),
         )
         object.__setattr__(self, "_cache_key", key)
         return key
@@ -262,6 +273,20 @@ class Select(Generic[R_co]):
     def __repr__(self) -> str:
         what = self.entity.__name__ if isinstance(self.entity, type) else len(self.columns)
         return f"<Select {what}>"
+
+
+def _refuse_missing_models(kind: str, target: Any, shape: RowShape) -> None:
+    """An outer join must not leave a selected model on its NULL-extended side: a model object
+    of NULLs would break its own column types (``select(User, Order).left_join(Order)``)."""
+    model = target.__pyram_model__ if isinstance(target, Aliased) else target
+    models = [m for m, _ in shape.parts if m is not None]
+    if kind == "left" and all(m is not model for m in models):
+        return
+    names = ", ".join(m.__name__ for m in models)
+    raise ProgrammingError(
+        f"{kind}_join on a select of whole {names} rows: a model may be on the side that may be "
+        f"missing; select its columns instead (they come back as None)"
+    )
 
 
 def _conditions(conditions: tuple[Any, ...]) -> tuple[Expr[Any], ...]:
@@ -287,6 +312,9 @@ def build_select(*columns: Any) -> Select[Any]:
         return Select(entity=columns[0])
     if not columns:
         raise ProgrammingError("select() needs at least one column, expression or table")
+    if any(isinstance(c, type | Aliased) for c in columns):  # select(User, Order, ...)
+        flat, shape = expand_items(columns)
+        return Select(columns=flat, shape=shape)
     for col in columns:
         if not isinstance(col, Expr):
             raise ProgrammingError(f"select() takes columns and expressions, not {col!r}")

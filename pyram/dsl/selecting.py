@@ -2,8 +2,9 @@
 do not edit by hand).
 
 ``select(User)`` is a ``Select[User]``; ``select(User.name, User.age)`` a ``Select[tuple[str, int]]``;
-more than 16 columns give ``Select[tuple[Any, ...]]``. The query itself is built by
-``pyram.dsl.query.build_select``.
+more than 16 columns give ``Select[tuple[Any, ...]]``. Models mix with columns up to 4
+items: ``select(User, Order)`` is a ``Select[tuple[User, Order]]``, ``select(User, Order.id)`` a
+``Select[tuple[User, int]]``. The query itself is built by ``pyram.dsl.query.build_select``.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from typing import Any, TypeVar, overload
 
 from pyram.dsl.expr import Expr
 from pyram.dsl.query import Select, build_select
+from pyram.dsl.shapes import TableRow
 
 __all__ = ["select"]
 
-M = TypeVar("M")
+M = TypeVar("M", bound=TableRow)
 T1 = TypeVar("T1")
 T2 = TypeVar("T2")
 T3 = TypeVar("T3")
@@ -32,10 +34,64 @@ T13 = TypeVar("T13")
 T14 = TypeVar("T14")
 T15 = TypeVar("T15")
 T16 = TypeVar("T16")
+M1 = TypeVar("M1", bound=TableRow)
+M2 = TypeVar("M2", bound=TableRow)
+M3 = TypeVar("M3", bound=TableRow)
+M4 = TypeVar("M4", bound=TableRow)
 
 
 @overload
 def select(entity: type[M], /) -> Select[M]: ...
+@overload
+def select(c1: Expr[T1], e2: type[M2], /) -> Select[tuple[T1, M2]]: ...  # fmt: skip
+@overload
+def select(e1: type[M1], c2: Expr[T2], /) -> Select[tuple[M1, T2]]: ...  # fmt: skip
+@overload
+def select(e1: type[M1], e2: type[M2], /) -> Select[tuple[M1, M2]]: ...  # fmt: skip
+@overload
+def select(c1: Expr[T1], c2: Expr[T2], e3: type[M3], /) -> Select[tuple[T1, T2, M3]]: ...  # fmt: skip
+@overload
+def select(c1: Expr[T1], e2: type[M2], c3: Expr[T3], /) -> Select[tuple[T1, M2, T3]]: ...  # fmt: skip
+@overload
+def select(c1: Expr[T1], e2: type[M2], e3: type[M3], /) -> Select[tuple[T1, M2, M3]]: ...  # fmt: skip
+@overload
+def select(e1: type[M1], c2: Expr[T2], c3: Expr[T3], /) -> Select[tuple[M1, T2, T3]]: ...  # fmt: skip
+@overload
+def select(e1: type[M1], c2: Expr[T2], e3: type[M3], /) -> Select[tuple[M1, T2, M3]]: ...  # fmt: skip
+@overload
+def select(e1: type[M1], e2: type[M2], c3: Expr[T3], /) -> Select[tuple[M1, M2, T3]]: ...  # fmt: skip
+@overload
+def select(e1: type[M1], e2: type[M2], e3: type[M3], /) -> Select[tuple[M1, M2, M3]]: ...  # fmt: skip
+@overload
+def select(c1: Expr[T1], c2: Expr[T2], c3: Expr[T3], e4: type[M4], /) -> Select[tuple[T1, T2, T3, M4]]: ...  # fmt: skip
+@overload
+def select(c1: Expr[T1], c2: Expr[T2], e3: type[M3], c4: Expr[T4], /) -> Select[tuple[T1, T2, M3, T4]]: ...  # fmt: skip
+@overload
+def select(c1: Expr[T1], c2: Expr[T2], e3: type[M3], e4: type[M4], /) -> Select[tuple[T1, T2, M3, M4]]: ...  # fmt: skip
+@overload
+def select(c1: Expr[T1], e2: type[M2], c3: Expr[T3], c4: Expr[T4], /) -> Select[tuple[T1, M2, T3, T4]]: ...  # fmt: skip
+@overload
+def select(c1: Expr[T1], e2: type[M2], c3: Expr[T3], e4: type[M4], /) -> Select[tuple[T1, M2, T3, M4]]: ...  # fmt: skip
+@overload
+def select(c1: Expr[T1], e2: type[M2], e3: type[M3], c4: Expr[T4], /) -> Select[tuple[T1, M2, M3, T4]]: ...  # fmt: skip
+@overload
+def select(c1: Expr[T1], e2: type[M2], e3: type[M3], e4: type[M4], /) -> Select[tuple[T1, M2, M3, M4]]: ...  # fmt: skip
+@overload
+def select(e1: type[M1], c2: Expr[T2], c3: Expr[T3], c4: Expr[T4], /) -> Select[tuple[M1, T2, T3, T4]]: ...  # fmt: skip
+@overload
+def select(e1: type[M1], c2: Expr[T2], c3: Expr[T3], e4: type[M4], /) -> Select[tuple[M1, T2, T3, M4]]: ...  # fmt: skip
+@overload
+def select(e1: type[M1], c2: Expr[T2], e3: type[M3], c4: Expr[T4], /) -> Select[tuple[M1, T2, M3, T4]]: ...  # fmt: skip
+@overload
+def select(e1: type[M1], c2: Expr[T2], e3: type[M3], e4: type[M4], /) -> Select[tuple[M1, T2, M3, M4]]: ...  # fmt: skip
+@overload
+def select(e1: type[M1], e2: type[M2], c3: Expr[T3], c4: Expr[T4], /) -> Select[tuple[M1, M2, T3, T4]]: ...  # fmt: skip
+@overload
+def select(e1: type[M1], e2: type[M2], c3: Expr[T3], e4: type[M4], /) -> Select[tuple[M1, M2, T3, M4]]: ...  # fmt: skip
+@overload
+def select(e1: type[M1], e2: type[M2], e3: type[M3], c4: Expr[T4], /) -> Select[tuple[M1, M2, M3, T4]]: ...  # fmt: skip
+@overload
+def select(e1: type[M1], e2: type[M2], e3: type[M3], e4: type[M4], /) -> Select[tuple[M1, M2, M3, M4]]: ...  # fmt: skip
 @overload
 def select(c1: Expr[T1], /) -> Select[tuple[T1]]: ...  # fmt: skip
 @overload
@@ -71,5 +127,6 @@ def select(c1: Expr[T1], c2: Expr[T2], c3: Expr[T3], c4: Expr[T4], c5: Expr[T5],
 @overload
 def select(c1: Expr[Any], c2: Expr[Any], c3: Expr[Any], c4: Expr[Any], c5: Expr[Any], c6: Expr[Any], c7: Expr[Any], c8: Expr[Any], c9: Expr[Any], c10: Expr[Any], c11: Expr[Any], c12: Expr[Any], c13: Expr[Any], c14: Expr[Any], c15: Expr[Any], c16: Expr[Any], c17: Expr[Any], /, *more: Expr[Any]) -> Select[tuple[Any, ...]]: ...  # fmt: skip
 def select(*columns: Any) -> Select[Any]:
-    """A query: ``select(User)`` for whole rows, ``select(User.name, func.count())`` for tuples."""
+    """A query: ``select(User)`` for whole rows, ``select(User.name, func.count())`` for tuples,
+    ``select(User, Order)`` for tuples of models."""
     return build_select(*columns)

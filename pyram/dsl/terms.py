@@ -8,7 +8,9 @@ operator nodes they build; the nodes here are built by the model (columns), by `
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from typing_extensions import TypeVar as DefaultedTypeVar
 
 from pyram.dsl.expr import Expr, Literal, wrap
 from pyram.types import DataType
@@ -30,10 +32,14 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+#: The model class declaring a column: ``User.age`` is a ``Column[int, User]``, so statements
+#: on ``User`` refuse ``Order``'s columns. Defaults to ``Any``: ``Column[int]`` is any owner's.
+Owner = DefaultedTypeVar("Owner", default=Any)
 
 
-class Column(Expr[T]):
-    """A table column as an expression: what ``User.age`` evaluates to.
+class Column(Expr[T], Generic[T, Owner]):
+    """A table column as an expression: what ``User.age`` evaluates to (a ``Column[int, User]``:
+    the value type, then the model that declares it).
 
     Attributes:
         table_name: the table's SQL name.
@@ -61,6 +67,12 @@ class Column(Expr[T]):
         self.nullable = nullable
         self.owner = owner
         self.alias = alias
+
+    if TYPE_CHECKING:
+        # Typing only: a column is a write target of ``T`` values in ``Owner``'s table. The
+        # contravariant ``Target`` protocol (pyram.dsl.dml) matches this, so that
+        # ``from_select`` lets a ``str`` query column fill a ``str | None`` column.
+        def _target_of(self, owner: Owner, value: T) -> None: ...
 
     def _key(self) -> tuple[Any, ...]:
         return ("col", self.table_name, self.alias, self.name)

@@ -1,9 +1,10 @@
 """Column declarations for model classes: the ``Col[T]`` annotation and ``column(...)``.
 
 ``Col[T]`` exists for the type checkers: its ``__get__`` overloads make ``User.age`` a
-``Column[int]`` and ``u.age`` an ``int``, and its ``__set__`` makes ``T`` the ``__init__``
-parameter type under ``dataclass_transform``. At run time instances read plain attrs slots (no
-descriptor in the way) and class access goes through a per-class metaclass (see ``table.py``).
+``Column[int, User]`` (the owner ties statement columns to their model) and ``u.age`` an
+``int``, and its ``__set__`` makes ``T`` the ``__init__`` parameter type under
+``dataclass_transform``. At run time instances read plain attrs slots (no descriptor in the
+way) and class access goes through a per-class metaclass (see ``table.py``).
 
 ``column(...)`` is the field specifier. Its overloads tie ``default``/``default_factory`` and
 ``references`` to ``T`` so that a wrong default or a foreign key to a column of another type is
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["Col", "ColumnOptions", "column"]
 
 T = TypeVar("T")
+M = TypeVar("M")
 
 _OPTIONS_KEY = "pyram"
 
@@ -36,7 +38,7 @@ class Col(Generic[T]):
     """
 
     @overload
-    def __get__(self, obj: None, owner: Any) -> Column[T]: ...
+    def __get__(self, obj: None, owner: type[M]) -> Column[T, M]: ...
 
     @overload
     def __get__(self, obj: object, owner: Any) -> T: ...

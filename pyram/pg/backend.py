@@ -19,10 +19,11 @@ from typing import Any, Literal, TypeVar, overload
 import attrs
 import psycopg
 from psycopg_pool import ConnectionPool
+from typing_extensions import TypeVarTuple
 
-from pyram.api.derived_reads import DerivedReads
+from pyram.api.derived_reads import DerivedReads, key_owner, rows_into
 from pyram.catalog import Catalog, TableSchema
-from pyram.dsl import Delete, Insert, Select, Update, bind_query, bind_statement
+from pyram.dsl import Column, Delete, Insert, Select, Update, bind_query, bind_statement
 from pyram.errors import NotSupportedError, ProgrammingError
 from pyram.model import Table, schema_of
 from pyram.pg.compile import Compiled, compile_plan
@@ -38,6 +39,9 @@ __all__ = ["PgDatabase", "connect"]
 T = TypeVar("T", bound=Table)
 R = TypeVar("R")
 T1 = TypeVar("T1")
+K = TypeVar("K")
+X = TypeVar("X")
+Rest = TypeVarTuple("Rest")
 Conn = psycopg.Connection[tuple[Any, ...]]
 
 #: What the query methods take: a DSL query or statement.
@@ -304,8 +308,15 @@ class PgDatabase(DerivedReads):
             cur = conn.execute(ops.delete_sql, stored)
         return cur.rowcount > 0
 
-    def get(self, model: type[T], key: Any) -> T | None:
-        """The row with primary key ``key`` (a tuple for composite keys), or None."""
+    @overload
+    def get(self, model: Column[K, T], key: K) -> T | None: ...
+    @overload
+    def get(self, model: type[T], key: Any) -> T | None: ...
+    def get(self, model: type[T] | Column[Any, T], key: Any) -> T | None:
+        """The row with primary key ``key`` (a tuple for composite keys), or None;
+        ``get(User.id, 3)`` names the key column (see :meth:`pyram.Database.get`)."""
+        if isinstance(model, Column):
+            model = key_owner(model)
         ops = self._tables.get(model.__name__)
         if ops is None or ops.schema.row_class is not model:
             ops = self._statements(model)
@@ -358,11 +369,39 @@ class PgDatabase(DerivedReads):
             rows = self._conn().execute(compiled.sql, args).fetchall()
         return compiled.rows(rows)
 
+    @overload
     def all(
-        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> list[R]:
-        """Every row of a query: model instances for ``User.select()``, tuples otherwise."""
-        return self._fetch(query, _merge(params, kw))
+        self,
+        query: Select[tuple[*Rest]],
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        into: Callable[[*Rest], X],
+        **kw: Any,
+    ) -> list[X]: ...
+    @overload
+    def all(
+        self,
+        query: Select[R],
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        into: None = None,
+        **kw: Any,
+    ) -> list[R]: ...
+    def all(
+        self,
+        query: Select[Any],
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        into: Callable[..., Any] | None = None,
+        **kw: Any,
+    ) -> list[Any]:
+        """Every row of a query: model instances for ``User.select()``, tuples otherwise, or
+        ``into(*row)`` with ``into=`` (as :meth:`pyram.Database.all`)."""
+        rows = self._fetch(query, _merge(params, kw))
+        return rows if into is None else rows_into(rows, into)
 
     def iter(
         self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
