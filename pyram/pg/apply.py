@@ -24,7 +24,7 @@ from psycopg.adapt import Transformer
 from pyram.errors import NotSupportedError
 from pyram.model import Col, Table, column, schema_of, table
 from pyram.pg.errors import MirrorError, ReadOnlyTableError
-from pyram.pg.pgtypes import pyram_type_name
+from pyram.pg.pgtypes import LOADED_AS_TEXT, pyram_type_name
 from pyram.pg.protocol import (
     UNCHANGED,
     Delete,
@@ -174,9 +174,14 @@ class Applier:
 
         ``conn`` is inside the transaction that imported the slot's snapshot, so the rows are
         exactly those committed before the slot's consistent point ``lsn``. Rows come through
-        a server-side cursor in text format, LOAD_CHUNK at a time: psycopg decodes them in C
-        with the same text loaders as the stream (measured faster than ``COPY ... TO STDOUT``
-        decoded in Python), and each chunk goes to the column-wise bulk insert.
+        a server-side cursor in binary format, LOAD_CHUNK at a time: psycopg decodes them in C
+        to the same Python values as the stream's text loaders (binary fetched ~1.5x faster
+        than text here, and both beat ``COPY ... TO STDOUT``, whose data psycopg hands over one
+        Python call per row). Each chunk is split into columns
+        at once (no per-row objects kept) and each table goes to the column-wise bulk insert
+        in ONE call: chunk by chunk, every chunk after the first paid a probe of the primary
+        key index per row (the table is empty before the load, so one insert checks keys
+        within the batch only).
         """
         store = _store_of(self.db)
         count = 0
@@ -184,15 +189,22 @@ class Applier:
             for number, mirrored in enumerate(self.tables.values()):
                 self.db.sql(f"DELETE FROM {quote(mirrored.target)}")
                 schema = self.db.schema(mirrored.target)
-                order = [schema.position(c.name) for c in mirrored.columns]
-                with conn.cursor(name=f"pyram_mirror_load_{number}") as cursor:
+                columns: list[list[Any]] = [[] for _ in schema.columns]
+                loaded = [columns[schema.position(c.name)] for c in mirrored.columns]
+                name = f"pyram_mirror_load_{number}"
+                with conn.cursor(name=name, binary=True) as cursor:
                     cursor.itersize = LOAD_CHUNK
                     cursor.execute(select_sql(mirrored))
                     while rows := cursor.fetchmany(LOAD_CHUNK):
-                        columns: list[Sequence[Any]] = [()] * len(schema.columns)
-                        for position, values in zip(order, zip(*rows, strict=True), strict=True):
-                            columns[position] = values
-                        count += len(store.insert(mirrored.target, columns))
+                        for at, values in enumerate(loaded):
+                            # a comprehension per column: 3x faster than zip(*rows)
+                            values.extend([row[at] for row in rows])
+                        del rows  # the row tuples go before the next chunk arrives
+                for column, values in zip(mirrored.columns, loaded, strict=True):
+                    decode = LOADED_AS_TEXT.get(column.load_oid)
+                    if decode is not None:  # read as text (see select_sql): decode it here
+                        values[:] = [None if v is None else decode(v) for v in values]
+                count += len(store.insert(mirrored.target, columns))
             self._save_position(lsn, lsn)
         self.commit_lsn = self.end_lsn = lsn
         return count
