@@ -299,15 +299,32 @@ class Applier:
         Raises:
             MirrorError: a row the stream updates or deletes is missing in PyRAM (diverged).
         """
-        if commit_lsn <= self.commit_lsn:
-            return False
+        return self.apply_group([(commit_lsn, end_lsn, rows)]) == 1
+
+    def apply_group(self, transactions: Sequence[tuple[int, int, list[Row]]]) -> int:
+        """Apply whole PostgreSQL transactions (commit LSN, end LSN, rows; in commit order)
+        as ONE PyRAM transaction; returns how many were applied (those at or below the
+        applied position are replays, skipped).
+
+        A reader sees all of them or none: a state PostgreSQL committed (the last one's),
+        never part of one. The changes of consecutive transactions to one table join the
+        same set-at-a-time runs, and the position is written once, for the last.
+
+        Raises:
+            MirrorError: a row the stream updates or deletes is missing in PyRAM (diverged).
+        """
+        fresh = [t for t in transactions if t[0] > self.commit_lsn]
+        if not fresh:
+            return 0
         store = _store_of(self.db)
+        commit_lsn, end_lsn = fresh[-1][0], fresh[-1][1]
+        rows = fresh[0][2] if len(fresh) == 1 else [r for t in fresh for r in t[2]]
         with self.db.transaction(), self.guard.applying():
             for run in _runs(rows):
                 self._apply_run(store, run, commit_lsn)
             self._save_position(commit_lsn, end_lsn)
         self.commit_lsn, self.end_lsn = commit_lsn, end_lsn
-        return True
+        return len(fresh)
 
     def _apply_run(self, store: Any, run: list[Row], lsn: int) -> None:
         """Apply consecutive changes of one kind to one table with set-at-a-time writes."""
@@ -383,7 +400,8 @@ class Applier:
         if rid is None:
             raise MirrorError(
                 f"mirror stopped: PostgreSQL changed a row of {target.name} with key {key!r} "
-                f"that PyRAM does not hold (at LSN {format_lsn(lsn)}): the copies diverged"
+                f"that PyRAM does not hold (committed at or before LSN {format_lsn(lsn)}): the "
+                "copies diverged"
             )
         return rid
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql
 
+from pyram.errors import ProgrammingError
 from pyram.model import Table
 from pyram.pg.apply import Applier, ReadOnlyGuard, Row
 from pyram.pg.errors import MirrorError, MirrorWarning
@@ -81,6 +82,7 @@ def mirror(
     keep_slot: bool | None = None,
     max_retained_wal: int = 1 << 30,
     max_backoff: float = 5.0,
+    max_group: int = 1000,
 ) -> Mirror:
     """Mirror PostgreSQL tables into ``db`` and keep them fresh; returns the running mirror.
 
@@ -94,6 +96,13 @@ def mirror(
     False in memory) is what :meth:`Mirror.stop` does with the slot. A warning is issued when
     the slot retains more than ``max_retained_wal`` bytes of WAL; reconnection waits grow up
     to ``max_backoff`` seconds.
+
+    Each PostgreSQL transaction is applied whole, in commit order. When the mirror is behind
+    (transactions already received wait to be applied), up to ``max_group`` of them are
+    applied as one PyRAM transaction: a reader still sees either all of a PostgreSQL
+    transaction or none of it, and only states PostgreSQL committed, but one ``on_commit``
+    call may then list the changes of several. ``max_group=1`` applies each PostgreSQL
+    transaction as its own PyRAM transaction.
 
     Raises:
         MirrorError: PostgreSQL is not set up for logical replication.
@@ -109,6 +118,7 @@ def mirror(
         keep_slot=db.path is not None if keep_slot is None else keep_slot,
         max_retained_wal=max_retained_wal,
         max_backoff=max_backoff,
+        max_group=max_group,
     )
     started.start()
     return started
@@ -133,6 +143,7 @@ class Mirror:
         keep_slot: bool,
         max_retained_wal: int,
         max_backoff: float,
+        max_group: int = 1000,
     ) -> None:
         self.db = db
         self.dsn = dsn
@@ -141,6 +152,10 @@ class Mirror:
         self.keep_slot = keep_slot
         self.max_retained_wal = max_retained_wal
         self.max_backoff = max_backoff
+        if max_group < 1:
+            raise ProgrammingError(f"mirror: max_group must be >= 1, not {max_group}")
+        self.max_group = max_group
+        self._group_commit_time = 0.0  # the commit time of the last transaction received
         self._sources = tables
         self._guard = ReadOnlyGuard()
         self._unguard: list[Callable[[], None]] = []
@@ -356,6 +371,10 @@ class Mirror:
         self._applier.bind(self._sql_conn())
         begin: Begin | None = None
         rows: list[Row] = []
+        # whole transactions received and not yet applied: while more of the stream is
+        # already buffered (the mirror is behind) they wait, up to max_group, and then go in
+        # as one PyRAM transaction; the moment the stream has nothing more, they go at once
+        group: list[tuple[int, int, list[Row]]] = []
         last_feedback = last_check = time.monotonic()
         while not self._stopping.is_set():
             now = time.monotonic()
@@ -363,20 +382,24 @@ class Mirror:
                 self._check_retained_wal()
                 last_check = now
             if not self._running.is_set():
+                group = self._commit(group, begin)
                 self._paused(replication)
                 continue
-            asking = self._waiters and begin is None and now - last_feedback > _WAITER_WAIT
+            idle = begin is None and not group
+            asking = self._waiters and idle and now - last_feedback > _WAITER_WAIT
             if asking or now - last_feedback > FEEDBACK_INTERVAL:
                 # a waiter needs the server's position: ask for a keepalive (at most every
                 # _WAITER_WAIT seconds; each request costs the server a reply)
                 replication.send(status_update(self._position(), reply=bool(asking)))
                 last_feedback = now
-            data = replication.read(_WAITER_WAIT if self._waiters else _IDLE_WAIT)
+            wait = 0.0 if group else _WAITER_WAIT if self._waiters else _IDLE_WAIT
+            data = replication.read(wait)
             if data is None:
+                group = self._commit(group, begin)
                 continue
             frame = parse_frame(data)
             if isinstance(frame, Keepalive):
-                self._keepalive(frame, begin is None)
+                self._keepalive(frame, begin is None and not group)
                 if frame.reply:
                     replication.send(status_update(self._position()))
                 continue
@@ -384,14 +407,20 @@ class Mirror:
             message = parse_message(frame.payload)
             if isinstance(message, Begin):
                 begin, rows = message, []
-                self._pending_since = message.commit_time
+                if self._pending_since is None:
+                    self._pending_since = message.commit_time
             elif isinstance(message, Commit):
-                self._commit(message, rows)
+                group.append((message.commit_lsn, message.end_lsn, rows))
+                self._group_commit_time = message.commit_time
                 begin, rows = None, []
+                if len(group) >= self.max_group:
+                    group = self._commit(group, None)
             elif isinstance(message, Relation):
+                group = self._commit(group, begin)  # the rows before it had the old shape
                 self._applier.relation(message)
             elif message is not None:
                 rows.append(message)
+        self._commit(group, begin)
 
     def _paused(self, replication: ReplicationConnection) -> None:
         # keep the connection alive (the server times out a silent client) without reading
@@ -406,18 +435,24 @@ class Mirror:
                 self._pending_since = None
                 self._cond.notify_all()
 
-    def _commit(self, commit: Commit, rows: list[Row]) -> None:
+    def _commit(
+        self, group: list[tuple[int, int, list[Row]]], begin: Begin | None
+    ) -> list[tuple[int, int, list[Row]]]:
+        """Apply the received transactions (one PyRAM transaction); returns the empty group.
+        ``begin`` is the transaction being received meanwhile, if any."""
+        if not group:
+            return group
         assert self._applier is not None
-        applied = self._applier.apply(commit.commit_lsn, commit.end_lsn, rows)
+        applied = self._applier.apply_group(group)
         with self._cond:
+            self._counters["transactions"] += applied
+            self._counters["skipped"] += len(group) - applied
             if applied:
-                self._counters["transactions"] += 1
-                self._counters["rows"] += len(rows)
-                self._last_delay = max(0.0, time.time() - commit.commit_time)
-            else:
-                self._counters["skipped"] += 1
-            self._pending_since = None
+                self._counters["rows"] += sum(len(t[2]) for t in group[len(group) - applied :])
+                self._last_delay = max(0.0, time.time() - self._group_commit_time)
+            self._pending_since = None if begin is None else begin.commit_time
             self._cond.notify_all()
+        return []
 
     # ------------------------------------------------------------------ SQL side
     def _sql_conn(self) -> psycopg.Connection[Any]:
