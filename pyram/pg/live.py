@@ -29,8 +29,12 @@ from pyram.pg.errors import MirrorError, MirrorWarning
 from pyram.pg.protocol import (
     Begin,
     Commit,
+    Delete,
+    Insert,
     Keepalive,
     Relation,
+    Truncate,
+    Update,
     format_lsn,
     parse_frame,
     parse_lsn,
@@ -129,6 +133,21 @@ def mirror_stats(db: Database) -> dict[str, dict[str, Any]]:
     return {m.slot: m.stats() for m in _MIRRORS.get(db, [])}
 
 
+class _Received:
+    """What the stream delivered and the mirror has not applied yet."""
+
+    __slots__ = ("begin", "commit_time", "group", "rows")
+
+    def __init__(self) -> None:
+        self.begin: Begin | None = None  # the transaction being received
+        self.rows: list[Row] = []  # ... its changes so far
+        # whole transactions (commit LSN, end LSN, rows): while more of the stream is already
+        # buffered (the mirror is behind) they wait, up to max_group, then go in as one PyRAM
+        # transaction; the moment the stream has nothing more, they go at once
+        self.group: list[tuple[int, int, list[Row]]] = []
+        self.commit_time = 0.0  # of the last transaction in the group
+
+
 class Mirror:
     """A running mirror (made by :func:`mirror`)."""
 
@@ -155,7 +174,6 @@ class Mirror:
         if max_group < 1:
             raise ProgrammingError(f"mirror: max_group must be >= 1, not {max_group}")
         self.max_group = max_group
-        self._group_commit_time = 0.0  # the commit time of the last transaction received
         self._sources = tables
         self._guard = ReadOnlyGuard()
         self._unguard: list[Callable[[], None]] = []
@@ -369,12 +387,7 @@ class Mirror:
     def _follow(self, replication: ReplicationConnection) -> None:
         assert self._applier is not None
         self._applier.bind(self._sql_conn())
-        begin: Begin | None = None
-        rows: list[Row] = []
-        # whole transactions received and not yet applied: while more of the stream is
-        # already buffered (the mirror is behind) they wait, up to max_group, and then go in
-        # as one PyRAM transaction; the moment the stream has nothing more, they go at once
-        group: list[tuple[int, int, list[Row]]] = []
+        received = _Received()
         last_feedback = last_check = time.monotonic()
         while not self._stopping.is_set():
             now = time.monotonic()
@@ -382,45 +395,56 @@ class Mirror:
                 self._check_retained_wal()
                 last_check = now
             if not self._running.is_set():
-                group = self._commit(group, begin)
+                self._commit(received)
                 self._paused(replication)
                 continue
-            idle = begin is None and not group
+            idle = received.begin is None and not received.group
             asking = self._waiters and idle and now - last_feedback > _WAITER_WAIT
             if asking or now - last_feedback > FEEDBACK_INTERVAL:
                 # a waiter needs the server's position: ask for a keepalive (at most every
                 # _WAITER_WAIT seconds; each request costs the server a reply)
                 replication.send(status_update(self._position(), reply=bool(asking)))
                 last_feedback = now
-            wait = 0.0 if group else _WAITER_WAIT if self._waiters else _IDLE_WAIT
+            wait = 0.0 if received.group else _WAITER_WAIT if self._waiters else _IDLE_WAIT
             data = replication.read(wait)
-            if data is None:
-                group = self._commit(group, begin)
+            if data is None:  # the stream has nothing more for now: apply what came
+                self._commit(received)
                 continue
-            frame = parse_frame(data)
-            if isinstance(frame, Keepalive):
-                self._keepalive(frame, begin is None and not group)
-                if frame.reply:
-                    replication.send(status_update(self._position()))
-                continue
-            self._server_lsn = max(self._server_lsn, frame.end)
-            message = parse_message(frame.payload)
-            if isinstance(message, Begin):
-                begin, rows = message, []
-                if self._pending_since is None:
-                    self._pending_since = message.commit_time
-            elif isinstance(message, Commit):
-                group.append((message.commit_lsn, message.end_lsn, rows))
-                self._group_commit_time = message.commit_time
-                begin, rows = None, []
-                if len(group) >= self.max_group:
-                    group = self._commit(group, None)
-            elif isinstance(message, Relation):
-                group = self._commit(group, begin)  # the rows before it had the old shape
-                self._applier.relation(message)
-            elif message is not None:
-                rows.append(message)
-        self._commit(group, begin)
+            while data is not None:  # every message libpq already holds, then look around
+                self._receive(data, received, replication)
+                data = replication.buffered()
+        self._commit(received)
+
+    def _receive(
+        self, data: bytes, received: _Received, replication: ReplicationConnection
+    ) -> None:
+        """Take one message of the stream: buffer a transaction's rows until its Commit,
+        which adds it to the group (applied when the group is full or the stream pauses)."""
+        frame = parse_frame(data)
+        if isinstance(frame, Keepalive):
+            self._keepalive(frame, received.begin is None and not received.group)
+            if frame.reply:
+                replication.send(status_update(self._position()))
+            return
+        if frame.end > self._server_lsn:
+            self._server_lsn = frame.end
+        message = parse_message(frame.payload)
+        if isinstance(message, (Insert, Update, Delete, Truncate)):
+            received.rows.append(message)
+        elif isinstance(message, Begin):
+            received.begin, received.rows = message, []
+            if self._pending_since is None:
+                self._pending_since = message.commit_time
+        elif isinstance(message, Commit):
+            received.group.append((message.commit_lsn, message.end_lsn, received.rows))
+            received.commit_time = message.commit_time
+            received.begin, received.rows = None, []
+            if len(received.group) >= self.max_group:
+                self._commit(received)
+        elif isinstance(message, Relation):
+            self._commit(received)  # the transactions before it had the old shape
+            assert self._applier is not None
+            self._applier.relation(message)
 
     def _paused(self, replication: ReplicationConnection) -> None:
         # keep the connection alive (the server times out a silent client) without reading
@@ -428,31 +452,33 @@ class Mirror:
         self._running.wait(min(FEEDBACK_INTERVAL, 1.0))
 
     def _keepalive(self, frame: Keepalive, idle: bool) -> None:
-        with self._cond:
-            self._server_lsn = max(self._server_lsn, frame.end)
-            if idle:  # everything the server sent before this point has been applied
-                self._idle_lsn = max(self._idle_lsn, frame.end)
+        # this thread alone writes the positions (an int assignment is atomic): the lock and
+        # the waiters' wake-up only when the applied position moves
+        if frame.end > self._server_lsn:
+            self._server_lsn = frame.end
+        if idle and frame.end > self._idle_lsn:
+            with self._cond:  # everything the server sent before this point has been applied
+                self._idle_lsn = frame.end
                 self._pending_since = None
                 self._cond.notify_all()
 
-    def _commit(
-        self, group: list[tuple[int, int, list[Row]]], begin: Begin | None
-    ) -> list[tuple[int, int, list[Row]]]:
-        """Apply the received transactions (one PyRAM transaction); returns the empty group.
-        ``begin`` is the transaction being received meanwhile, if any."""
+    def _commit(self, received: _Received) -> None:
+        """Apply the group of received transactions as one PyRAM transaction."""
+        group = received.group
         if not group:
-            return group
+            return
+        received.group = []
         assert self._applier is not None
         applied = self._applier.apply_group(group)
+        begin = received.begin  # the transaction being received meanwhile, if any
         with self._cond:
             self._counters["transactions"] += applied
             self._counters["skipped"] += len(group) - applied
             if applied:
                 self._counters["rows"] += sum(len(t[2]) for t in group[len(group) - applied :])
-                self._last_delay = max(0.0, time.time() - self._group_commit_time)
+                self._last_delay = max(0.0, time.time() - received.commit_time)
             self._pending_since = None if begin is None else begin.commit_time
             self._cond.notify_all()
-        return []
 
     # ------------------------------------------------------------------ SQL side
     def _sql_conn(self) -> psycopg.Connection[Any]:
