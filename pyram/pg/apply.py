@@ -13,7 +13,7 @@ through ``db.before_change`` unless this thread is applying the stream.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
@@ -354,13 +354,15 @@ class Applier:
 
     def _delete_run(self, store: Any, target: _Target, run: list[Delete], lsn: int) -> None:
         rids: set[int] = set()
+        lookup = _key_lookup(store, target)
         for row in run:
             key = target.stored_key(target.values(row.old))
-            rid = self._lookup(store, target, key)
+            rid = lookup(key)
             if rid is None or rid in rids:  # a key deleted twice: the earlier deletes first
                 store.delete(target.name, rids)
                 rids = set()
-                rid = self._find(store, target, key, lsn)
+                lookup = _key_lookup(store, target)
+                rid = self._find(lookup, target, key, lsn)
             rids.add(rid)
         store.delete(target.name, rids)
 
@@ -369,41 +371,45 @@ class Applier:
         seen: set[int] = set()  # rids holds a row once: a second change of it waits its turn
         rows: list[list[Any]] = []
         shape: list[int] = []
+        lookup = _key_lookup(store, target)
         for row in run:
             new = target.values(row.new)
             # the old key comes only when the key changed (or with REPLICA IDENTITY FULL)
             key = target.stored_key(new if row.old is None else target.values(row.old))
             sent = zip(target.positions, new, strict=True)
             positions = [p for p, v in sent if v is not UNCHANGED]
-            rid = self._lookup(store, target, key)
+            rid = lookup(key)
             if rids and (rid is None or rid in seen or positions != shape):
                 _update(store, target.name, rids, shape, rows)  # what came before, first
                 rids, rows, seen = [], [], set()
-                rid = self._lookup(store, target, key)  # the flushed rows may have moved it
+                lookup = _key_lookup(store, target)
+                rid = lookup(key)  # the flushed rows may have moved it
             if not rids:
                 shape = positions
             if rid is None:
-                rid = self._find(store, target, key, lsn)
+                rid = self._find(lookup, target, key, lsn)
             rids.append(rid)
             seen.add(rid)
             rows.append([v for v in new if v is not UNCHANGED])
         _update(store, target.name, rids, shape, rows)
 
     @staticmethod
-    def _lookup(store: Any, target: _Target, key: Any) -> int | None:
-        data = store.data(target.name)
-        rid = unique_index(data, data.schema.primary_key).get(key)
-        return None if rid is None else int(rid)
-
-    def _find(self, store: Any, target: _Target, key: Any, lsn: int) -> int:
-        rid = self._lookup(store, target, key)
+    def _find(lookup: Callable[[Any], Any], target: _Target, key: Any, lsn: int) -> int:
+        rid = lookup(key)
         if rid is None:
             raise MirrorError(
                 f"mirror stopped: PostgreSQL changed a row of {target.name} with key {key!r} "
                 f"that PyRAM does not hold (committed at or before LSN {format_lsn(lsn)}): the "
                 "copies diverged"
             )
-        return rid
+        return int(rid)
+
+
+def _key_lookup(store: Any, target: _Target) -> Callable[[Any], Any]:
+    """Row id by stored primary key in ``target``'s table (None when absent); fetched once
+    per run of changes, and again after a write of the run (it may replace the index)."""
+    data = store.data(target.name)
+    return cast(Callable[[Any], Any], unique_index(data, data.schema.primary_key).get)
 
 
 def _update(
