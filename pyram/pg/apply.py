@@ -12,6 +12,7 @@ through ``db.before_change`` unless this thread is applying the stream.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -181,11 +182,13 @@ class Applier:
         at once (no per-row objects kept) and each table goes to the column-wise bulk insert
         in ONE call: chunk by chunk, every chunk after the first paid a probe of the primary
         key index per row (the table is empty before the load, so one insert checks keys
-        within the batch only).
+        within the batch only). The cycle collector is paused meanwhile: the rows make no
+        cycles, yet their tuples set off collections that walked every live object again
+        and again (a third of the load's CPU time at 600k rows, measured).
         """
         store = _store_of(self.db)
         count = 0
-        with self.db.transaction(), self.guard.applying():
+        with _collector_paused(), self.db.transaction(), self.guard.applying():
             for number, mirrored in enumerate(self.tables.values()):
                 self.db.sql(f"DELETE FROM {quote(mirrored.target)}")
                 schema = self.db.schema(mirrored.target)
@@ -410,6 +413,19 @@ def _key_lookup(store: Any, target: _Target) -> Callable[[Any], Any]:
     per run of changes, and again after a write of the run (it may replace the index)."""
     data = store.data(target.name)
     return cast(Callable[[Any], Any], unique_index(data, data.schema.primary_key).get)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cycle collector for the block (unless it was off already)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _update(
