@@ -1,7 +1,8 @@
 """Applying PostgreSQL's changes to PyRAM: the initial snapshot and each streamed transaction.
 
-Every PostgreSQL transaction becomes one PyRAM transaction, which also records the
-transaction's commit LSN in the ``pyram_mirror_state`` table, so the applied position is
+Every PostgreSQL transaction is applied whole: alone, or with the others already received
+(group commit, when the mirror is behind), as one PyRAM transaction, which also records the
+last one's commit LSN in the ``pyram_mirror_state`` table, so the applied position is
 exactly as durable as the rows (a durable database resumes there after a crash; a replayed
 transaction at or below it is skipped). Writes go straight to the store by primary key, as
 ``Database.update`` does, so ``db.on_change`` subscribers see mirrored changes like local ones.
@@ -294,15 +295,6 @@ class Applier:
                 "mirror again to re-snapshot)"
             )
         return False, None
-
-    def apply(self, commit_lsn: int, end_lsn: int, rows: list[Row]) -> bool:
-        """Apply one PostgreSQL transaction as one PyRAM transaction; False when it was
-        already applied (a replay after a reconnect).
-
-        Raises:
-            MirrorError: a row the stream updates or deletes is missing in PyRAM (diverged).
-        """
-        return self.apply_group([(commit_lsn, end_lsn, rows)]) == 1
 
     def apply_group(self, transactions: Sequence[tuple[int, int, list[Row]]]) -> int:
         """Apply whole PostgreSQL transactions (commit LSN, end LSN, rows; in commit order)

@@ -1,10 +1,12 @@
 """The live mirror: :func:`mirror` starts one, :class:`Mirror` operates it.
 
 A background thread follows the slot's ``pgoutput`` stream: it buffers each PostgreSQL
-transaction until its Commit and applies it as one PyRAM transaction (so a reader never sees
-half of one), reports the applied position to PostgreSQL only after PyRAM committed it, and
-reconnects with exponential backoff when PostgreSQL is unreachable. A transaction at or below
-the applied position (resent after a reconnect or a server crash) is skipped.
+transaction until its Commit and applies it in one PyRAM transaction (so a reader never sees
+half of one) together with the others already received when the mirror is behind (up to
+``max_group``: catching up costs one PyRAM commit per group, not per transaction), reports
+the applied position to PostgreSQL only after PyRAM committed it, and reconnects with
+exponential backoff when PostgreSQL is unreachable. A transaction at or below the applied
+position (resent after a reconnect or a server crash) is skipped.
 """
 
 from __future__ import annotations
