@@ -83,8 +83,12 @@ def test_kill_of_the_mirroring_process_and_server_restart_lose_nothing(
         stop.set()
         writer.join()
     final = _child(path, pgdb, pgdb.lsn())
-    out, err = final.communicate(timeout=120)
-    assert final.returncode == 0, err
+    assert final.stdout is not None and final.stderr is not None
+    # through the reader that took "ready": communicate() reads the pipe itself and would
+    # miss what that reader already buffered (the JSON, when the child catches up at once)
+    out = final.stdout.read()
+    err = final.stderr.read()
+    assert final.wait(timeout=120) == 0, err
     result = json.loads(out)
     expected = {
         t: [list(r) for r in pgdb.rows(f"SELECT * FROM {t} ORDER BY 1")] for t in ("log", "kv")
