@@ -8,7 +8,9 @@ A suite of ``python -m benchmarks`` (``--only mirror``); alone:
   into a Python list with psycopg alone;
 - apply throughput: 10k single-row UPDATE transactions, and 100-row transactions, written
   while the mirror is paused and timed from resume to caught up (the apply rate, not the
-  client's write rate);
+  client's write rate); a mirror catching up applies up to ``max_group`` transactions as one
+  PyRAM transaction, so the single-row case runs once more with ``max_group=1`` (one PyRAM
+  transaction each, the per-transaction cost);
 - lag: a writer paced at 5k changed rows/s (50-row transactions, 100 per second); each
   transaction stamps a ``beat`` row with the client's clock just before COMMIT, and an
   ``on_change`` subscriber takes the difference when PyRAM commits it (so the figure
@@ -77,7 +79,9 @@ def _load(dsn: str, rows: int, log: Log) -> dict[str, float]:
     return {"rows": rows, "seconds": seconds, "floor_seconds": floor}
 
 
-def _catch_up(dsn: str, transactions: int, per_tx: int, log: Log) -> dict[str, float]:
+def _catch_up(
+    dsn: str, transactions: int, per_tx: int, log: Log, max_group: int = 1000
+) -> dict[str, float]:
     import psycopg
 
     import pyram
@@ -88,9 +92,12 @@ def _catch_up(dsn: str, transactions: int, per_tx: int, log: Log) -> dict[str, f
         conn.execute("CREATE TABLE hot (id int PRIMARY KEY, v bigint NOT NULL)")
         conn.execute("INSERT INTO hot SELECT g, 0 FROM generate_series(1, 10000) g")
     db = pyram.Database()
-    mirror = pg.mirror(db, dsn, ["hot"], slot="bench_apply")
+    mirror = pg.mirror(db, dsn, ["hot"], slot="bench_apply", max_group=max_group)
     mirror.pause()
-    log(f"mirror: {transactions} transactions of {per_tx} updates, written while paused")
+    log(
+        f"mirror: {transactions} transactions of {per_tx} updates, written while paused"
+        f" (max_group={max_group})"
+    )
     with psycopg.connect(dsn) as conn:
         for i in range(transactions):
             with conn.transaction():
@@ -161,6 +168,9 @@ def run_mirror(rows: int, quick: bool, log: Log) -> dict[str, Any]:
         dsn = server.dsn
         results: dict[str, Any] = {"load": _load(dsn, rows, log)}
         results["single_row_tx"] = _catch_up(dsn, 2_000 if quick else 10_000, 1, log)
+        results["single_row_tx_ungrouped"] = _catch_up(
+            dsn, 2_000 if quick else 10_000, 1, log, max_group=1
+        )
         results["hundred_row_tx"] = _catch_up(dsn, 20 if quick else 100, 100, log)
         results["lag"] = _lag(dsn, 3.0 if quick else 10.0, 5_000, log)
         return results
@@ -172,6 +182,7 @@ def format_mirror(r: dict[str, Any]) -> str:
     """The printed table."""
     load = r["load"]
     single, hundred, lag = r["single_row_tx"], r["hundred_row_tx"], r["lag"]
+    alone = r["single_row_tx_ungrouped"]
     return "\n".join([
         "PostgreSQL mirror (issue 14)",
         f"initial load   {load['rows']:>9} rows  {load['rows'] / load['seconds']:>10.0f} rows/s"
@@ -179,6 +190,8 @@ def format_mirror(r: dict[str, Any]) -> str:
         " target >= 200000)",
         f"apply 1-row tx {single['transactions']:>9} tx    "
         f"{single['transactions'] / single['seconds']:>10.0f} tx/s",
+        f"  max_group=1  {alone['transactions']:>9} tx    "
+        f"{alone['transactions'] / alone['seconds']:>10.0f} tx/s (one PyRAM transaction each)",
         f"apply 100-row  {hundred['transactions']:>9} tx    "
         f"{hundred['rows'] / hundred['seconds']:>10.0f} rows/s"
         f" ({hundred['transactions'] / hundred['seconds']:.0f} tx/s)",

@@ -1,7 +1,8 @@
 """Applying PostgreSQL's changes to PyRAM: the initial snapshot and each streamed transaction.
 
-Every PostgreSQL transaction becomes one PyRAM transaction, which also records the
-transaction's commit LSN in the ``pyram_mirror_state`` table, so the applied position is
+Every PostgreSQL transaction is applied whole: alone, or with the others already received
+(group commit, when the mirror is behind), as one PyRAM transaction, which also records the
+last one's commit LSN in the ``pyram_mirror_state`` table, so the applied position is
 exactly as durable as the rows (a durable database resumes there after a crash; a replayed
 transaction at or below it is skipped). Writes go straight to the store by primary key, as
 ``Database.update`` does, so ``db.on_change`` subscribers see mirrored changes like local ones.
@@ -12,8 +13,9 @@ through ``db.before_change`` unless this thread is applying the stream.
 
 from __future__ import annotations
 
+import gc
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
@@ -24,7 +26,7 @@ from psycopg.adapt import Transformer
 from pyram.errors import NotSupportedError
 from pyram.model import Col, Table, column, schema_of, table
 from pyram.pg.errors import MirrorError, ReadOnlyTableError
-from pyram.pg.pgtypes import pyram_type_name
+from pyram.pg.pgtypes import LOADED_AS_TEXT, pyram_type_name
 from pyram.pg.protocol import (
     UNCHANGED,
     Delete,
@@ -174,25 +176,39 @@ class Applier:
 
         ``conn`` is inside the transaction that imported the slot's snapshot, so the rows are
         exactly those committed before the slot's consistent point ``lsn``. Rows come through
-        a server-side cursor in text format, LOAD_CHUNK at a time: psycopg decodes them in C
-        with the same text loaders as the stream (measured faster than ``COPY ... TO STDOUT``
-        decoded in Python), and each chunk goes to the column-wise bulk insert.
+        a server-side cursor in binary format, LOAD_CHUNK at a time: psycopg decodes them in C
+        to the same Python values as the stream's text loaders (binary fetched ~1.5x faster
+        than text here, and both beat ``COPY ... TO STDOUT``, whose data psycopg hands over one
+        Python call per row). Each chunk is split into columns
+        at once (no per-row objects kept) and each table goes to the column-wise bulk insert
+        in ONE call: chunk by chunk, every chunk after the first paid a probe of the primary
+        key index per row (the table is empty before the load, so one insert checks keys
+        within the batch only). The cycle collector is paused meanwhile: the rows make no
+        cycles, yet their tuples set off collections that walked every live object again
+        and again (a third of the load's CPU time at 600k rows, measured).
         """
         store = _store_of(self.db)
         count = 0
-        with self.db.transaction(), self.guard.applying():
+        with _collector_paused(), self.db.transaction(), self.guard.applying():
             for number, mirrored in enumerate(self.tables.values()):
                 self.db.sql(f"DELETE FROM {quote(mirrored.target)}")
                 schema = self.db.schema(mirrored.target)
-                order = [schema.position(c.name) for c in mirrored.columns]
-                with conn.cursor(name=f"pyram_mirror_load_{number}") as cursor:
+                columns: list[list[Any]] = [[] for _ in schema.columns]
+                loaded = [columns[schema.position(c.name)] for c in mirrored.columns]
+                name = f"pyram_mirror_load_{number}"
+                with conn.cursor(name=name, binary=True) as cursor:
                     cursor.itersize = LOAD_CHUNK
                     cursor.execute(select_sql(mirrored))
                     while rows := cursor.fetchmany(LOAD_CHUNK):
-                        columns: list[Sequence[Any]] = [()] * len(schema.columns)
-                        for position, values in zip(order, zip(*rows, strict=True), strict=True):
-                            columns[position] = values
-                        count += len(store.insert(mirrored.target, columns))
+                        for at, values in enumerate(loaded):
+                            # a comprehension per column: 3x faster than zip(*rows)
+                            values.extend([row[at] for row in rows])
+                        del rows  # the row tuples go before the next chunk arrives
+                for column, values in zip(mirrored.columns, loaded, strict=True):
+                    decode = LOADED_AS_TEXT.get(column.load_oid)
+                    if decode is not None:  # read as text (see select_sql): decode it here
+                        values[:] = [None if v is None else decode(v) for v in values]
+                count += len(store.insert(mirrored.target, columns))
             self._save_position(lsn, lsn)
         self.commit_lsn = self.end_lsn = lsn
         return count
@@ -280,22 +296,30 @@ class Applier:
             )
         return False, None
 
-    def apply(self, commit_lsn: int, end_lsn: int, rows: list[Row]) -> bool:
-        """Apply one PostgreSQL transaction as one PyRAM transaction; False when it was
-        already applied (a replay after a reconnect).
+    def apply_group(self, transactions: Sequence[tuple[int, int, list[Row]]]) -> int:
+        """Apply whole PostgreSQL transactions (commit LSN, end LSN, rows; in commit order)
+        as ONE PyRAM transaction; returns how many were applied (those at or below the
+        applied position are replays, skipped).
+
+        A reader sees all of them or none: a state PostgreSQL committed (the last one's),
+        never part of one. The changes of consecutive transactions to one table join the
+        same set-at-a-time runs, and the position is written once, for the last.
 
         Raises:
             MirrorError: a row the stream updates or deletes is missing in PyRAM (diverged).
         """
-        if commit_lsn <= self.commit_lsn:
-            return False
+        fresh = [t for t in transactions if t[0] > self.commit_lsn]
+        if not fresh:
+            return 0
         store = _store_of(self.db)
+        commit_lsn, end_lsn = fresh[-1][0], fresh[-1][1]
+        rows = fresh[0][2] if len(fresh) == 1 else [r for t in fresh for r in t[2]]
         with self.db.transaction(), self.guard.applying():
             for run in _runs(rows):
                 self._apply_run(store, run, commit_lsn)
             self._save_position(commit_lsn, end_lsn)
         self.commit_lsn, self.end_lsn = commit_lsn, end_lsn
-        return True
+        return len(fresh)
 
     def _apply_run(self, store: Any, run: list[Row], lsn: int) -> None:
         """Apply consecutive changes of one kind to one table with set-at-a-time writes."""
@@ -325,13 +349,15 @@ class Applier:
 
     def _delete_run(self, store: Any, target: _Target, run: list[Delete], lsn: int) -> None:
         rids: set[int] = set()
+        lookup = _key_lookup(store, target)
         for row in run:
             key = target.stored_key(target.values(row.old))
-            rid = self._lookup(store, target, key)
+            rid = lookup(key)
             if rid is None or rid in rids:  # a key deleted twice: the earlier deletes first
                 store.delete(target.name, rids)
                 rids = set()
-                rid = self._find(store, target, key, lsn)
+                lookup = _key_lookup(store, target)
+                rid = self._find(lookup, target, key, lsn)
             rids.add(rid)
         store.delete(target.name, rids)
 
@@ -340,40 +366,58 @@ class Applier:
         seen: set[int] = set()  # rids holds a row once: a second change of it waits its turn
         rows: list[list[Any]] = []
         shape: list[int] = []
+        lookup = _key_lookup(store, target)
         for row in run:
             new = target.values(row.new)
             # the old key comes only when the key changed (or with REPLICA IDENTITY FULL)
             key = target.stored_key(new if row.old is None else target.values(row.old))
             sent = zip(target.positions, new, strict=True)
             positions = [p for p, v in sent if v is not UNCHANGED]
-            rid = self._lookup(store, target, key)
+            rid = lookup(key)
             if rids and (rid is None or rid in seen or positions != shape):
                 _update(store, target.name, rids, shape, rows)  # what came before, first
                 rids, rows, seen = [], [], set()
-                rid = self._lookup(store, target, key)  # the flushed rows may have moved it
+                lookup = _key_lookup(store, target)
+                rid = lookup(key)  # the flushed rows may have moved it
             if not rids:
                 shape = positions
             if rid is None:
-                rid = self._find(store, target, key, lsn)
+                rid = self._find(lookup, target, key, lsn)
             rids.append(rid)
             seen.add(rid)
             rows.append([v for v in new if v is not UNCHANGED])
         _update(store, target.name, rids, shape, rows)
 
     @staticmethod
-    def _lookup(store: Any, target: _Target, key: Any) -> int | None:
-        data = store.data(target.name)
-        rid = unique_index(data, data.schema.primary_key).get(key)
-        return None if rid is None else int(rid)
-
-    def _find(self, store: Any, target: _Target, key: Any, lsn: int) -> int:
-        rid = self._lookup(store, target, key)
+    def _find(lookup: Callable[[Any], Any], target: _Target, key: Any, lsn: int) -> int:
+        rid = lookup(key)
         if rid is None:
             raise MirrorError(
                 f"mirror stopped: PostgreSQL changed a row of {target.name} with key {key!r} "
-                f"that PyRAM does not hold (at LSN {format_lsn(lsn)}): the copies diverged"
+                f"that PyRAM does not hold (committed at or before LSN {format_lsn(lsn)}): the "
+                "copies diverged"
             )
-        return rid
+        return int(rid)
+
+
+def _key_lookup(store: Any, target: _Target) -> Callable[[Any], Any]:
+    """Row id by stored primary key in ``target``'s table (None when absent); fetched once
+    per run of changes, and again after a write of the run (it may replace the index)."""
+    data = store.data(target.name)
+    return cast(Callable[[Any], Any], unique_index(data, data.schema.primary_key).get)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cycle collector for the block (unless it was off already)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _update(

@@ -1,10 +1,12 @@
 """The live mirror: :func:`mirror` starts one, :class:`Mirror` operates it.
 
 A background thread follows the slot's ``pgoutput`` stream: it buffers each PostgreSQL
-transaction until its Commit and applies it as one PyRAM transaction (so a reader never sees
-half of one), reports the applied position to PostgreSQL only after PyRAM committed it, and
-reconnects with exponential backoff when PostgreSQL is unreachable. A transaction at or below
-the applied position (resent after a reconnect or a server crash) is skipped.
+transaction until its Commit and applies it in one PyRAM transaction (so a reader never sees
+half of one) together with the others already received when the mirror is behind (up to
+``max_group``: catching up costs one PyRAM commit per group, not per transaction), reports
+the applied position to PostgreSQL only after PyRAM committed it, and reconnects with
+exponential backoff when PostgreSQL is unreachable. A transaction at or below the applied
+position (resent after a reconnect or a server crash) is skipped.
 """
 
 from __future__ import annotations
@@ -22,14 +24,19 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql
 
+from pyram.errors import ProgrammingError
 from pyram.model import Table
 from pyram.pg.apply import Applier, ReadOnlyGuard, Row
 from pyram.pg.errors import MirrorError, MirrorWarning
 from pyram.pg.protocol import (
     Begin,
     Commit,
+    Delete,
+    Insert,
     Keepalive,
     Relation,
+    Truncate,
+    Update,
     format_lsn,
     parse_frame,
     parse_lsn,
@@ -81,6 +88,7 @@ def mirror(
     keep_slot: bool | None = None,
     max_retained_wal: int = 1 << 30,
     max_backoff: float = 5.0,
+    max_group: int = 1000,
 ) -> Mirror:
     """Mirror PostgreSQL tables into ``db`` and keep them fresh; returns the running mirror.
 
@@ -94,6 +102,13 @@ def mirror(
     False in memory) is what :meth:`Mirror.stop` does with the slot. A warning is issued when
     the slot retains more than ``max_retained_wal`` bytes of WAL; reconnection waits grow up
     to ``max_backoff`` seconds.
+
+    Each PostgreSQL transaction is applied whole, in commit order. When the mirror is behind
+    (transactions already received wait to be applied), up to ``max_group`` of them are
+    applied as one PyRAM transaction: a reader still sees either all of a PostgreSQL
+    transaction or none of it, and only states PostgreSQL committed, but one ``on_commit``
+    call may then list the changes of several. ``max_group=1`` applies each PostgreSQL
+    transaction as its own PyRAM transaction.
 
     Raises:
         MirrorError: PostgreSQL is not set up for logical replication.
@@ -109,6 +124,7 @@ def mirror(
         keep_slot=db.path is not None if keep_slot is None else keep_slot,
         max_retained_wal=max_retained_wal,
         max_backoff=max_backoff,
+        max_group=max_group,
     )
     started.start()
     return started
@@ -117,6 +133,21 @@ def mirror(
 def mirror_stats(db: Database) -> dict[str, dict[str, Any]]:
     """``stats()`` of every mirror into ``db``, by slot name (the ``db.stats()`` entry)."""
     return {m.slot: m.stats() for m in _MIRRORS.get(db, [])}
+
+
+class _Received:
+    """What the stream delivered and the mirror has not applied yet."""
+
+    __slots__ = ("begin", "commit_time", "group", "rows")
+
+    def __init__(self) -> None:
+        self.begin: Begin | None = None  # the transaction being received
+        self.rows: list[Row] = []  # ... its changes so far
+        # whole transactions (commit LSN, end LSN, rows): while more of the stream is already
+        # buffered (the mirror is behind) they wait, up to max_group, then go in as one PyRAM
+        # transaction; the moment the stream has nothing more, they go at once
+        self.group: list[tuple[int, int, list[Row]]] = []
+        self.commit_time = 0.0  # of the last transaction in the group
 
 
 class Mirror:
@@ -133,6 +164,7 @@ class Mirror:
         keep_slot: bool,
         max_retained_wal: int,
         max_backoff: float,
+        max_group: int = 1000,
     ) -> None:
         self.db = db
         self.dsn = dsn
@@ -141,6 +173,9 @@ class Mirror:
         self.keep_slot = keep_slot
         self.max_retained_wal = max_retained_wal
         self.max_backoff = max_backoff
+        if max_group < 1:
+            raise ProgrammingError(f"mirror: max_group must be >= 1, not {max_group}")
+        self.max_group = max_group
         self._sources = tables
         self._guard = ReadOnlyGuard()
         self._unguard: list[Callable[[], None]] = []
@@ -354,8 +389,7 @@ class Mirror:
     def _follow(self, replication: ReplicationConnection) -> None:
         assert self._applier is not None
         self._applier.bind(self._sql_conn())
-        begin: Begin | None = None
-        rows: list[Row] = []
+        received = _Received()
         last_feedback = last_check = time.monotonic()
         while not self._stopping.is_set():
             now = time.monotonic()
@@ -363,35 +397,56 @@ class Mirror:
                 self._check_retained_wal()
                 last_check = now
             if not self._running.is_set():
+                self._commit(received)
                 self._paused(replication)
                 continue
-            asking = self._waiters and begin is None and now - last_feedback > _WAITER_WAIT
+            idle = received.begin is None and not received.group
+            asking = self._waiters and idle and now - last_feedback > _WAITER_WAIT
             if asking or now - last_feedback > FEEDBACK_INTERVAL:
                 # a waiter needs the server's position: ask for a keepalive (at most every
                 # _WAITER_WAIT seconds; each request costs the server a reply)
                 replication.send(status_update(self._position(), reply=bool(asking)))
                 last_feedback = now
-            data = replication.read(_WAITER_WAIT if self._waiters else _IDLE_WAIT)
-            if data is None:
+            wait = 0.0 if received.group else _WAITER_WAIT if self._waiters else _IDLE_WAIT
+            data = replication.read(wait)
+            if data is None:  # the stream has nothing more for now: apply what came
+                self._commit(received)
                 continue
-            frame = parse_frame(data)
-            if isinstance(frame, Keepalive):
-                self._keepalive(frame, begin is None)
-                if frame.reply:
-                    replication.send(status_update(self._position()))
-                continue
-            self._server_lsn = max(self._server_lsn, frame.end)
-            message = parse_message(frame.payload)
-            if isinstance(message, Begin):
-                begin, rows = message, []
+            while data is not None:  # every message libpq already holds, then look around
+                self._receive(data, received, replication)
+                data = replication.buffered()
+        self._commit(received)
+
+    def _receive(
+        self, data: bytes, received: _Received, replication: ReplicationConnection
+    ) -> None:
+        """Take one message of the stream: buffer a transaction's rows until its Commit,
+        which adds it to the group (applied when the group is full or the stream pauses)."""
+        frame = parse_frame(data)
+        if isinstance(frame, Keepalive):
+            self._keepalive(frame, received.begin is None and not received.group)
+            if frame.reply:
+                replication.send(status_update(self._position()))
+            return
+        if frame.end > self._server_lsn:
+            self._server_lsn = frame.end
+        message = parse_message(frame.payload)
+        if isinstance(message, (Insert, Update, Delete, Truncate)):
+            received.rows.append(message)
+        elif isinstance(message, Begin):
+            received.begin, received.rows = message, []
+            if self._pending_since is None:
                 self._pending_since = message.commit_time
-            elif isinstance(message, Commit):
-                self._commit(message, rows)
-                begin, rows = None, []
-            elif isinstance(message, Relation):
-                self._applier.relation(message)
-            elif message is not None:
-                rows.append(message)
+        elif isinstance(message, Commit):
+            received.group.append((message.commit_lsn, message.end_lsn, received.rows))
+            received.commit_time = message.commit_time
+            received.begin, received.rows = None, []
+            if len(received.group) >= self.max_group:
+                self._commit(received)
+        elif isinstance(message, Relation):
+            self._commit(received)  # the transactions before it had the old shape
+            assert self._applier is not None
+            self._applier.relation(message)
 
     def _paused(self, replication: ReplicationConnection) -> None:
         # keep the connection alive (the server times out a silent client) without reading
@@ -399,24 +454,32 @@ class Mirror:
         self._running.wait(min(FEEDBACK_INTERVAL, 1.0))
 
     def _keepalive(self, frame: Keepalive, idle: bool) -> None:
-        with self._cond:
-            self._server_lsn = max(self._server_lsn, frame.end)
-            if idle:  # everything the server sent before this point has been applied
-                self._idle_lsn = max(self._idle_lsn, frame.end)
+        # this thread alone writes the positions (an int assignment is atomic): the lock and
+        # the waiters' wake-up only when the applied position moves
+        if frame.end > self._server_lsn:
+            self._server_lsn = frame.end
+        if idle and frame.end > self._idle_lsn:
+            with self._cond:  # everything the server sent before this point has been applied
+                self._idle_lsn = frame.end
                 self._pending_since = None
                 self._cond.notify_all()
 
-    def _commit(self, commit: Commit, rows: list[Row]) -> None:
+    def _commit(self, received: _Received) -> None:
+        """Apply the group of received transactions as one PyRAM transaction."""
+        group = received.group
+        if not group:
+            return
+        received.group = []
         assert self._applier is not None
-        applied = self._applier.apply(commit.commit_lsn, commit.end_lsn, rows)
+        applied = self._applier.apply_group(group)
+        begin = received.begin  # the transaction being received meanwhile, if any
         with self._cond:
+            self._counters["transactions"] += applied
+            self._counters["skipped"] += len(group) - applied
             if applied:
-                self._counters["transactions"] += 1
-                self._counters["rows"] += len(rows)
-                self._last_delay = max(0.0, time.time() - commit.commit_time)
-            else:
-                self._counters["skipped"] += 1
-            self._pending_since = None
+                self._counters["rows"] += sum(len(t[2]) for t in group[len(group) - applied :])
+                self._last_delay = max(0.0, time.time() - received.commit_time)
+            self._pending_since = None if begin is None else begin.commit_time
             self._cond.notify_all()
 
     # ------------------------------------------------------------------ SQL side

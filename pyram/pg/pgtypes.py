@@ -14,7 +14,13 @@ from typing import Any
 from pyram.errors import NotSupportedError
 from pyram.types.pg_types import pg_type_by_oid
 
-__all__ = ["TEXT_OID", "load_oid", "pyram_type_name", "supported_type_names"]
+__all__ = [
+    "LOADED_AS_TEXT",
+    "TEXT_OID",
+    "load_oid",
+    "pyram_type_name",
+    "supported_type_names",
+]
 
 TEXT_OID = 25
 
@@ -24,6 +30,12 @@ _MIRRORED: frozenset[int] = frozenset({
     16, 17, 19, 20, 21, 23, 25, 26, 114, 700, 701, 1042, 1043, 1082, 1083, 1114, 1184, 1700,
     2950, 3802,
 })  # fmt: skip
+
+#: Columns the (binary) initial load reads cast to ``text``, by loader OID, and how that text
+#: decodes (None: kept as the string), so the snapshot gives exactly the stream's values:
+#: psycopg has no binary loader for an enum's OID (it would give bytes), and a binary
+#: ``real`` is the exact float32 (0.10000000149011612) where the text form is ``0.1``.
+LOADED_AS_TEXT: dict[int, Callable[[str], Any] | None] = {TEXT_OID: None, 700: float}
 
 # Enums (pg_type.typtype 'e') arrive as their label's text.
 _ENUM = "e"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import struct
 import time
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pyram.errors import ProgrammingError
 
@@ -79,8 +79,23 @@ def pg_time(micros: int) -> float:
 
 
 # ---------------------------------------------------------------------- streaming frames
-@dataclass(frozen=True, slots=True)
-class XLogData:
+# Messages are NamedTuples and parsing works on offsets with precompiled structs: a mirror
+# catching up parses several messages per applied row, and a frozen dataclass's __init__ (one
+# object.__setattr__ per field) or a reader object per message cost as much as applying it.
+_XLOG = struct.Struct("!QQQ")
+_KEEPALIVE = struct.Struct("!QQB")
+_STATUS = struct.Struct("!QQQQB")
+_BEGIN = struct.Struct("!QqI")
+_COMMIT = struct.Struct("!BQQq")
+_OID = struct.Struct("!I")
+_OID_KIND = struct.Struct("!Ic")  # a change's relation OID and the tuple marker after it
+_COUNT = struct.Struct("!H")
+_SIZE = struct.Struct("!i")
+_TRUNCATE = struct.Struct("!IB")
+_COLUMN = struct.Struct("!Ii")
+
+
+class XLogData(NamedTuple):
     """A WAL payload frame: ``end`` is the server's WAL end when it was sent."""
 
     start: int
@@ -88,8 +103,7 @@ class XLogData:
     payload: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class Keepalive:
+class Keepalive(NamedTuple):
     """The server's heartbeat: its WAL end, and whether it wants a status update now."""
 
     end: int
@@ -102,26 +116,25 @@ def parse_frame(data: bytes) -> XLogData | Keepalive:
     Raises:
         ProgrammingError: an unknown frame (a protocol this client does not speak).
     """
-    kind = data[:1]
-    if kind == b"w":
-        start, end, _clock = struct.unpack_from("!QQQ", data, 1)
+    kind = data[0]
+    if kind == 0x77:  # 'w'
+        start, end, _clock = _XLOG.unpack_from(data, 1)
         return XLogData(start, end, data[25:])
-    if kind == b"k":
-        end, _clock, reply = struct.unpack_from("!QQB", data, 1)
+    if kind == 0x6B:  # 'k'
+        end, _clock, reply = _KEEPALIVE.unpack_from(data, 1)
         return Keepalive(end, bool(reply))
-    raise ProgrammingError(f"unknown replication frame {kind!r}")
+    raise ProgrammingError(f"unknown replication frame {data[:1]!r}")
 
 
 def status_update(applied: int, reply: bool = False) -> bytes:
     """A standby status update: received, flushed and applied all reported as ``applied``,
     so PostgreSQL may recycle the WAL before it (and resends what follows on reconnect)."""
     micros = int((time.time() - _PG_EPOCH) * 1_000_000)
-    return b"r" + struct.pack("!QQQQB", applied, applied, applied, micros, int(reply))
+    return b"r" + _STATUS.pack(applied, applied, applied, micros, int(reply))
 
 
 # ---------------------------------------------------------------------- pgoutput messages
-@dataclass(frozen=True, slots=True)
-class Begin:
+class Begin(NamedTuple):
     """A transaction starts; ``final_lsn`` is its commit record's LSN (its identity)."""
 
     final_lsn: int
@@ -129,8 +142,7 @@ class Begin:
     xid: int
 
 
-@dataclass(frozen=True, slots=True)
-class Commit:
+class Commit(NamedTuple):
     """The transaction committed; ``end_lsn`` is where the next one may start."""
 
     commit_lsn: int
@@ -138,8 +150,7 @@ class Commit:
     commit_time: float
 
 
-@dataclass(frozen=True, slots=True)
-class RelationColumn:
+class RelationColumn(NamedTuple):
     """A published column: name, type OID, and whether it is part of the replica identity."""
 
     name: str
@@ -147,8 +158,7 @@ class RelationColumn:
     key: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Relation:
+class Relation(NamedTuple):
     """The shape of a table, sent before its first change and again after it changes."""
 
     oid: int
@@ -157,16 +167,14 @@ class Relation:
     columns: tuple[RelationColumn, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Insert:
+class Insert(NamedTuple):
     """A new row."""
 
     oid: int
     new: Tuple
 
 
-@dataclass(frozen=True, slots=True)
-class Update:
+class Update(NamedTuple):
     """A changed row; ``old`` holds the old key (or whole old row) when the key changed."""
 
     oid: int
@@ -174,57 +182,41 @@ class Update:
     new: Tuple
 
 
-@dataclass(frozen=True, slots=True)
-class Delete:
+class Delete(NamedTuple):
     """A deleted row, identified by its key columns (others are None)."""
 
     oid: int
     old: Tuple
 
 
-@dataclass(frozen=True, slots=True)
-class Truncate:
+class Truncate(NamedTuple):
     """The tables emptied together."""
 
     oids: tuple[int, ...]
 
 
-@dataclass(slots=True)
-class _Reader:
-    data: bytes
-    pos: int = field(default=0)
-
-    def byte(self) -> bytes:
-        self.pos += 1
-        return self.data[self.pos - 1 : self.pos]
-
-    def unpack(self, fmt: str) -> tuple[int, ...]:
-        values = struct.unpack_from(fmt, self.data, self.pos)
-        self.pos += struct.calcsize(fmt)
-        return values
-
-    def string(self) -> str:
-        end = self.data.index(b"\0", self.pos)
-        text = self.data[self.pos : end].decode()
-        self.pos = end + 1
-        return text
-
-    def tuple(self) -> Tuple:
-        (count,) = self.unpack("!H")
-        values: Tuple = []
-        for _ in range(count):
-            kind = self.byte()
-            if kind == b"t":
-                (size,) = self.unpack("!i")
-                values.append(self.data[self.pos : self.pos + size])
-                self.pos += size
-            elif kind == b"n":
-                values.append(None)
-            elif kind == b"u":
-                values.append(UNCHANGED)
-            else:
-                raise ProgrammingError(f"unknown pgoutput tuple value kind {kind!r}")
-        return values
+def _tuple(data: bytes, pos: int) -> tuple[Tuple, int]:
+    """A TupleData at ``pos``: its values and the position after it."""
+    (count,) = _COUNT.unpack_from(data, pos)
+    pos += 2
+    values: Tuple = []
+    append = values.append
+    size_at = _SIZE.unpack_from
+    for _ in range(count):
+        kind = data[pos]
+        if kind == 0x74:  # 't': text value
+            (size,) = size_at(data, pos + 1)
+            pos += 5 + size
+            append(data[pos - size : pos])
+            continue
+        pos += 1
+        if kind == 0x6E:  # 'n': NULL
+            append(None)
+        elif kind == 0x75:  # 'u': unchanged TOASTed value
+            append(UNCHANGED)
+        else:
+            raise ProgrammingError(f"unknown pgoutput tuple value kind {chr(kind)!r}")
+    return values, pos
 
 
 Message = Begin | Commit | Relation | Insert | Update | Delete | Truncate | None
@@ -233,48 +225,48 @@ Message = Begin | Commit | Relation | Insert | Update | Delete | Truncate | None
 def parse_message(payload: bytes) -> Message:
     """Decode one pgoutput message; None for those the mirror ignores (Origin, Type,
     logical decoding messages)."""
-    reader = _Reader(payload, 1)
-    kind = payload[:1]
-    if kind == b"B":
-        final_lsn, micros, xid = reader.unpack("!QqI")
-        return Begin(final_lsn, pg_time(micros), xid)
-    if kind == b"C":
-        _flags, commit_lsn, end_lsn, micros = reader.unpack("!BQQq")
-        return Commit(commit_lsn, end_lsn, pg_time(micros))
-    if kind == b"R":
-        return _relation(reader)
-    if kind == b"I":
-        (oid,) = reader.unpack("!I")
-        reader.byte()  # 'N'
-        return Insert(oid, reader.tuple())
-    if kind == b"U":
-        (oid,) = reader.unpack("!I")
-        marker = reader.byte()
+    kind = payload[0]
+    if kind == 0x55:  # 'U'
+        oid, marker = _OID_KIND.unpack_from(payload, 1)
         old = None
-        if marker in (b"K", b"O"):
-            old = reader.tuple()
-            reader.byte()  # 'N'
-        return Update(oid, old, reader.tuple())
-    if kind == b"D":
-        (oid,) = reader.unpack("!I")
-        reader.byte()  # 'K' or 'O'
-        return Delete(oid, reader.tuple())
-    if kind == b"T":
-        count, _options = reader.unpack("!IB")
-        return Truncate(reader.unpack(f"!{count}I"))
+        if marker in (b"K", b"O"):  # the old key (or row) first, then 'N' and the new row
+            old, pos = _tuple(payload, 6)
+            return Update(oid, old, _tuple(payload, pos + 1)[0])
+        return Update(oid, old, _tuple(payload, 6)[0])
+    if kind == 0x49:  # 'I' (then 'N')
+        return Insert(_OID.unpack_from(payload, 1)[0], _tuple(payload, 6)[0])
+    if kind == 0x44:  # 'D' (then 'K' or 'O')
+        return Delete(_OID.unpack_from(payload, 1)[0], _tuple(payload, 6)[0])
+    if kind == 0x42:  # 'B'
+        final_lsn, micros, xid = _BEGIN.unpack_from(payload, 1)
+        return Begin(final_lsn, pg_time(micros), xid)
+    if kind == 0x43:  # 'C'
+        _flags, commit_lsn, end_lsn, micros = _COMMIT.unpack_from(payload, 1)
+        return Commit(commit_lsn, end_lsn, pg_time(micros))
+    if kind == 0x52:  # 'R'
+        return _relation(payload)
+    if kind == 0x54:  # 'T'
+        count, _options = _TRUNCATE.unpack_from(payload, 1)
+        return Truncate(struct.unpack_from(f"!{count}I", payload, 6))
     return None
 
 
-def _relation(reader: _Reader) -> Relation:
-    (oid,) = reader.unpack("!I")
-    schema = reader.string()
-    name = reader.string()
-    reader.byte()  # replica identity setting
-    (count,) = reader.unpack("!H")
+def _string(data: bytes, pos: int) -> tuple[str, int]:
+    end = data.index(b"\0", pos)
+    return data[pos:end].decode(), end + 1
+
+
+def _relation(data: bytes) -> Relation:
+    (oid,) = _OID.unpack_from(data, 1)
+    schema, pos = _string(data, 5)
+    name, pos = _string(data, pos)
+    (count,) = _COUNT.unpack_from(data, pos + 1)  # after the replica identity setting
+    pos += 3
     columns = []
     for _ in range(count):
-        (flags,) = reader.unpack("!B")
-        column = reader.string()
-        type_oid, _typmod = reader.unpack("!Ii")
+        flags = data[pos]
+        column, pos = _string(data, pos + 1)
+        type_oid, _typmod = _COLUMN.unpack_from(data, pos)
+        pos += 8
         columns.append(RelationColumn(column, type_oid, bool(flags & 1)))
     return Relation(oid, schema, name, tuple(columns))

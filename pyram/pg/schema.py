@@ -20,7 +20,7 @@ from psycopg import sql
 
 from pyram.errors import NotSupportedError, ProgrammingError
 from pyram.model import Table, schema_of
-from pyram.pg.pgtypes import load_oid, pyram_type_name
+from pyram.pg.pgtypes import LOADED_AS_TEXT, load_oid, pyram_type_name
 
 if TYPE_CHECKING:
     import psycopg
@@ -282,8 +282,16 @@ def publication_sql(name: str, tables: list[MirroredTable]) -> sql.Composed:
 
 
 def select_sql(table: MirroredTable) -> sql.Composed:
-    """The ``SELECT`` of the initial load (the same rows and columns as the publication)."""
-    names = sql.SQL(", ").join(sql.Identifier(c.name) for c in table.columns)
+    """The ``SELECT`` of the initial load (the same rows and columns as the publication).
+
+    The load reads binary results: the columns of :data:`LOADED_AS_TEXT` are cast to ``text``
+    (their binary form decodes differently from the stream's text)."""
+    names = sql.SQL(", ").join(
+        sql.SQL("{}::text").format(sql.Identifier(c.name))
+        if c.load_oid in LOADED_AS_TEXT
+        else sql.Identifier(c.name)
+        for c in table.columns
+    )
     query = sql.SQL("SELECT {} FROM {}").format(names, table.qualified)
     if table.source.where:
         query = sql.Composed([query, sql.SQL(" WHERE (" + table.source.where + ")")])

@@ -106,6 +106,19 @@ class ReplicationConnection:
             return None
         raise Disconnected(f"mirror: the replication stream ended: {self._error() or 'closed'}")
 
+    def buffered(self) -> bytes | None:
+        """The next CopyData message if libpq already holds it, else None (no waiting).
+
+        Raises:
+            Disconnected: the server ended the stream or the connection broke.
+        """
+        size, data = self._conn.get_copy_data(1)
+        if size > 0:
+            return bytes(data)
+        if size == 0:
+            return None
+        raise Disconnected(f"mirror: the replication stream ended: {self._error() or 'closed'}")
+
     def send(self, message: bytes) -> None:
         """Send a CopyData message (a standby status update).
 

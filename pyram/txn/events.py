@@ -162,7 +162,10 @@ class ChangeHub:
         new: Sequence[Sequence[Any] | None],
         position: int,
     ) -> None:
-        """Keep the changes made until commit."""
+        """Keep the changes made until commit (none when no one would receive them: a
+        table watched only by ``before_change`` hooks, such as a mirror's read-only guard)."""
+        if not (self._on_commit or self._on_change.get(data.schema.name.lower())):
+            return
         changes = _changes(self._relabel(kind, data), data, old, new)
         self._pending.extend((position, change) for change in changes)
 

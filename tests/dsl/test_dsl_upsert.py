@@ -219,9 +219,9 @@ def test_statement_errors(backend: Any) -> None:
         db.execute(start.on_conflict("update", Item.qty).set(Item.qty, 1))
     with pytest.raises(pyram.ProgrammingError, match="needs at least one set"):
         db.execute(start.on_conflict("update", Item.id))
-    with pytest.raises(pyram.ProgrammingError, match="(?i)not a column of item"):
+    with pytest.raises(pyram.ProgrammingError, match=r"(?i)not a column of item"):
         db.execute(start.on_conflict("update", Item.id).set(Feed.qty, 1))
-    with pytest.raises(pyram.ProgrammingError, match="(?i)not a column of item"):
+    with pytest.raises(pyram.ProgrammingError, match=r"(?i)not a column of item"):
         db.execute(start.on_conflict("update", Item.id).set(excluded(Item.qty), 1))
     with pytest.raises(pyram.ProgrammingError, match="is INTEGER"):
         db.execute(start.on_conflict("update", Item.id).set(Item.qty, excluded(Item.code)))
