@@ -15,7 +15,7 @@ from pyram.limits import MAX_INTEGER, MIN_INTEGER
 from pyram.storage.table_data import TableData
 from pyram.storage.update_checks import differs
 
-__all__ = ["row_change", "validate_row", "validate_value"]
+__all__ = ["row_change", "update_images", "validate_row", "validate_value"]
 
 
 def validate_value(schema: TableSchema, position: int, value: Any) -> Any:
@@ -52,3 +52,18 @@ def row_change(
         if differs(new, stored[position][rid]):
             change[position] = new
     return change
+
+
+def update_images(
+    data: TableData, changes: dict[int, dict[int, Any]]
+) -> tuple[list[Any], list[Any]]:
+    """Old and new stored rows of ``changes`` (rid -> {position: new value}); a new row shares
+    the old row's value objects wherever the value does not change."""
+    old = [data.row(rid) for rid in changes]
+    new = []
+    for row, change in zip(old, changes.values(), strict=True):
+        values = list(row)
+        for position, value in change.items():
+            values[position] = value
+        new.append(values)
+    return old, new

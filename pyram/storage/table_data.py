@@ -331,14 +331,28 @@ class TableData:
         because compaction renumbers the row ids its undo log holds.
         """
         columns = self.columns
+        rids = list(rids)
+        # loops per index and per column, not per row: a batch (an eviction) pays the
+        # lookups once
+        for name, index in self.indexes.items():
+            remove = index.remove
+            positions = self._key_positions[name]
+            if len(positions) == 1:
+                column = columns[positions[0]]
+                for rid in rids:
+                    remove(column[rid], rid)
+            else:
+                for rid in rids:
+                    remove(tuple([columns[p][rid] for p in positions]), rid)
+        for col, code in zip(columns, self._packed, strict=True):
+            # release the value; alive says it is gone
+            blank = None if code is None else 0.0 if code == "d" else 0
+            for rid in rids:
+                col[rid] = blank
+        alive = self.alive
         for rid in rids:
-            for name, index in self.indexes.items():
-                index.remove(self.key_of(self._key_positions[name], rid), rid)
-            for col, code in zip(columns, self._packed, strict=True):
-                # release the value; alive says it is gone
-                col[rid] = None if code is None else 0.0 if code == "d" else 0
-            self.alive[rid] = 0
-            self.live_count -= 1
+            alive[rid] = 0
+        self.live_count -= len(rids)
         if compact:
             self.maybe_compact()
 
