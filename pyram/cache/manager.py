@@ -405,7 +405,7 @@ class CacheManager:
     def after_write(self, kind: ChangeKind, data: TableData, old: Rows, new: Rows,
                     position: int) -> None:
         """Follow the rows written; make room after an insert into a bounded table."""
-        tracker = self._tracker_of(data)
+        tracker = self.by_data.get(data) or self._tracker_of(data)
         # inserted rows were just appended: their row ids are the last ones (a hint only:
         # another watcher may have appended more meanwhile)
         if kind == "insert" and len(new) == 1:  # the commonest write: no loop, no pairing
@@ -413,7 +413,14 @@ class CacheManager:
         else:
             first = len(data.alive) - len(new) if kind == "insert" else NO_RID
             tracker.wrote(old, new, self.clock(), position, self._undo, first)
-        if kind != "delete" and (tracker.policy.bounded or self.max_bytes is not None):
+        if kind == "delete":
+            return
+        policy = tracker.policy
+        if policy.max_bytes is None and self.max_bytes is None:
+            # a row limit only: one comparison decides (what _over would find)
+            if policy.max_rows is not None and tracker.data.live_count > policy.max_rows:
+                self._make_room(tracker, new, position)
+        else:
             self._make_room(tracker, new, position)
 
     def committed(self) -> None:

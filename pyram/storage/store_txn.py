@@ -265,6 +265,8 @@ class TransactionsMixin:
 
     def _compact_deferred(self, log: UndoLog) -> None:
         """Compact tables that lost many rows, when no reader could be renumbered under."""
+        if not log.deleted_from:
+            return  # the commonest commit (an insert, an update) deleted nothing
         tables = [
             data
             for data in log.deleted_from.values()

@@ -416,7 +416,10 @@ class TableData:
     def memo_state(self) -> MemoState:
         """The value memos as they are now, cheaply (each memo object and its size), so
         :meth:`restore_memos` can undo what a later :meth:`append` adds to them."""
-        return tuple((memo, 0 if memo is None else len(memo)) for memo in self._memos)
+        memos = self._memos
+        if memos.count(None) == len(memos):  # no memos: nothing a later append changes
+            return ()
+        return tuple((memo, 0 if memo is None else len(memo)) for memo in memos)
 
     @_latched
     def restore_memos(self, state: MemoState) -> None:
