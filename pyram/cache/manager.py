@@ -410,11 +410,12 @@ class CacheManager:
         # another watcher may have appended more meanwhile)
         if kind == "insert" and len(new) == 1:  # the commonest write: no loop, no pairing
             tracker.note(new[0], self.clock(), position, self._undo, len(data.alive) - 1)
+        elif kind == "delete":  # an eviction's or expiry's batch: only keys to forget
+            tracker.forget(old, position, self._undo)  # type: ignore[arg-type]  # no None
+            return
         else:
             first = len(data.alive) - len(new) if kind == "insert" else NO_RID
             tracker.wrote(old, new, self.clock(), position, self._undo, first)
-        if kind == "delete":
-            return
         policy = tracker.policy
         if policy.max_bytes is None and self.max_bytes is None:
             # a row limit only: one comparison decides (what _over would find)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections.abc import Callable, Sequence
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -246,6 +247,16 @@ class TableTracker:
         """Follow one row just inserted (appended as ``rid``): :meth:`wrote` for one row."""
         if row is not None:
             self._note(self.key_of(row), row, True, now, position, undo, rid)
+
+    def forget(
+        self, old_rows: Sequence[Sequence[Any]], position: int, undo: list[UndoRecord]
+    ) -> None:
+        """Follow rows deleted (an eviction's batch, an expiry): :meth:`wrote` without the
+        pairing with new rows; the keys are taken and forgotten in C (``map``)."""
+        keys = list(map(self.key_of, old_rows))
+        deadlines = list(map(self.deadlines.pop, keys, repeat(None)))
+        ranks = list(map(self.rank.pop, keys, repeat(None)))
+        undo.extend(zip(repeat(position), repeat(self), keys, deadlines, ranks))
 
     def _forget(self, key: Any, position: int, undo: list[UndoRecord]) -> None:
         undo.append((position, self, key, self.deadlines.pop(key, None), self.rank.pop(key, None)))

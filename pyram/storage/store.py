@@ -407,7 +407,7 @@ class Store(TransactionsMixin):
 
     def _delete(self, root: TableData, rids: set[int], watcher: ChangeWatcher | None) -> int:
         root_name = root.schema.name.lower()
-        seen: tuple[list[int], list[Any]] | None = None  # rows copied for before_write
+        seen: tuple[TableData, list[int], list[Any]] | None = None  # copied for before_write
         if watcher is not None and rids and watcher.watches(root_name):
             mark = self._position()
             ordered = sorted(rids)
@@ -417,7 +417,7 @@ class Store(TransactionsMixin):
                 alive = root.alive
                 rids = {rid for rid in rids if alive[rid]}
             else:  # nothing changed since: the copies serve the undo log and after_write
-                seen = (ordered, old)
+                seen = (root, ordered, old)
         doomed, set_null = self._plan_delete(root, rids)
         if watcher is not None:
             mark = self._position()
@@ -503,11 +503,11 @@ class Store(TransactionsMixin):
         doomed: dict[str, set[int]],
         set_null: list[tuple[TableData, int, tuple[int, ...]]],
         reported: dict[str, set[int]] | None = None,
-        root_rows: tuple[list[int], list[Any]] | None = None,
+        root_rows: tuple[TableData, list[int], list[Any]] | None = None,
     ) -> list[tuple[ChangeKind, TableData, list[Any], list[Any]]]:
         """(kind, table, old rows, new rows) of a planned delete, per watched table: SET NULL
         updates first, then deletes, leaving out the rows ``reported`` already (per table);
-        ``root_rows`` (ordered row ids, their rows) are reused when a table's are those ids."""
+        ``root_rows`` (a table, ordered row ids, their rows) are reused when they fit."""
         images: list[tuple[ChangeKind, TableData, list[Any], list[Any]]] = []
         by_table: dict[int, tuple[TableData, dict[int, dict[int, Any]]]] = {}
         for child_data, child_rid, positions in set_null:
@@ -521,8 +521,8 @@ class Store(TransactionsMixin):
                 data = self._data[name]
                 ordered = sorted(table_rids - reported.get(name, set()) if reported else table_rids)
                 if ordered:
-                    if root_rows is not None and root_rows[0] == ordered:
-                        old = root_rows[1]
+                    if root_rows and root_rows[0] is data and root_rows[1] == ordered:
+                        old = root_rows[2]
                     else:
                         old = [data.row(rid) for rid in ordered]
                     images.append(("delete", data, old, [None] * len(old)))
