@@ -260,14 +260,18 @@ class TableData:
             if not _INT_MIN <= row[position] <= _INT_MAX:
                 self._unpack(position)
         memos, seen = self._memos, self._seen
-        for position, (col, value) in enumerate(zip(self.columns, row, strict=True)):
-            memo = memos[position]
-            if memo is not None:  # share the value's first object
-                if seen[position] >= _DEDUPE_SAMPLE and len(memo) <= _DEDUPE_MAX_VALUES:
-                    value = row[position] = memo.setdefault(value, value)  # decided: keep
-                else:
-                    value = row[position] = self._dedupe(position, (value,))[0]
-            col.append(value)
+        if memos.count(None) == len(memos):  # no column shares values: append them as given
+            for col, value in zip(self.columns, row, strict=True):
+                col.append(value)
+        else:
+            for position, (col, value) in enumerate(zip(self.columns, row, strict=True)):
+                memo = memos[position]
+                if memo is not None:  # share the value's first object
+                    if seen[position] >= _DEDUPE_SAMPLE and len(memo) <= _DEDUPE_MAX_VALUES:
+                        value = row[position] = memo.setdefault(value, value)  # decided: keep
+                    else:
+                        value = row[position] = self._dedupe(position, (value,))[0]
+                col.append(value)
         self.alive.append(1)
         self.live_count += 1
         for name, index in self.indexes.items():
