@@ -35,8 +35,21 @@ def validate_value(schema: TableSchema, position: int, value: Any) -> Any:
 
 
 def validate_row(schema: TableSchema, row: Sequence[Any]) -> list[Any]:
-    """A whole row in stored form."""
-    return [validate_value(schema, position, value) for position, value in enumerate(row)]
+    """A whole row in stored form (:func:`validate_value`'s quick test inlined: the one-row
+    insert of every record write runs it per value)."""
+    out = []
+    for position, (column, value) in enumerate(zip(schema.columns, row, strict=True)):
+        dtype = column.dtype
+        if (
+            type(value) in dtype.exact_types
+            and not dtype.encodes
+            and value == value
+            and (type(value) is not int or MIN_INTEGER <= value <= MAX_INTEGER)
+        ):
+            out.append(value)
+        else:
+            out.append(validate_value(schema, position, value))
+    return out
 
 
 def row_change(

@@ -485,7 +485,8 @@ class _Statement:
         else:
             if store.before_access is not None and not local.depth:
                 store.before_access()
-            store._acquire(LOCK_TIMEOUT)
+            if not store.write_lock.acquire(False):  # free: taken without the timed wait
+                store._acquire(LOCK_TIMEOUT)
             log = store.undo_log = UndoLog(ts=store.snapshots.last_commit)
             if store.snapshots.views:  # a reader may look: publish versions as we go
                 log.publish()
