@@ -114,3 +114,28 @@ def test_eviction_committed_removes_the_least_recent_rows_exactly() -> None:
     assert gone and max(gone) < 100  # only rows of the older half were evicted
     assert all(db.get(Slot, k) is None for k in gone)
     assert db.stats()["slot"].evictions == len(gone)
+
+
+@pyram.table(name="timed", ttl=3600, max_rows=100, evict="lru")
+class Timed(Table):
+    key: Col[int] = column(primary_key=True)
+    name: Col[str]
+
+
+def test_deadline_heap_stays_bounded_under_steady_eviction_and_expires_right() -> None:
+    clock = _Clock()
+    db = Database(clock=clock)
+    db.create(Timed)
+    for k in range(5000):  # every insert past 100 rows evicts: their heap entries go stale
+        clock.now = k * 0.01
+        db.upsert(Timed(k, f"n{k}"))
+    tracker = db._cache.by_model[Timed]
+    assert len(tracker.deadlines) == db.count(Timed) <= 100
+    assert len(tracker.heap) <= 2 * len(tracker.deadlines) + 64  # not one entry per insert
+    survivors = [r[0] for r in db.sql("SELECT key FROM timed ORDER BY key").all()]
+    assert survivors == list(range(5000 - len(survivors), 5000))  # LRU: the newest stay
+    assert survivors[0] < 4950
+    clock.now = 3600 + 49.495  # past the deadlines of the rows written up to t = 49.49
+    assert [k for k in survivors if db.get(Timed, k) is not None] == list(range(4950, 5000))
+    clock.now = 10_000.0
+    assert db.count(Timed) == 0
