@@ -115,7 +115,9 @@ class Records:
             rid = handle.find(values)
             if rid is None:
                 store.check_writable()
-                insert_row(store, data, values)  # in this statement: no nested one
+                log = store.undo_log
+                # in this statement: no nested one; the key was just found free
+                insert_row(store, data, values, -1 if log is None else len(log))
                 return "insert"
             if not self.store.update(data.schema.name, rid, values) and self.rewritten:
                 self.rewritten(type(obj), data, rid)

@@ -405,15 +405,23 @@ class CacheManager:
     def after_write(self, kind: ChangeKind, data: TableData, old: Rows, new: Rows,
                     position: int) -> None:
         """Follow the rows written; make room after an insert into a bounded table."""
-        tracker = self._tracker_of(data)
+        tracker = self.by_data.get(data) or self._tracker_of(data)
         # inserted rows were just appended: their row ids are the last ones (a hint only:
         # another watcher may have appended more meanwhile)
         if kind == "insert" and len(new) == 1:  # the commonest write: no loop, no pairing
             tracker.note(new[0], self.clock(), position, self._undo, len(data.alive) - 1)
+        elif kind == "delete":  # an eviction's or expiry's batch: only keys to forget
+            tracker.forget(old, position, self._undo)  # type: ignore[arg-type]  # no None
+            return
         else:
             first = len(data.alive) - len(new) if kind == "insert" else NO_RID
             tracker.wrote(old, new, self.clock(), position, self._undo, first)
-        if kind != "delete" and (tracker.policy.bounded or self.max_bytes is not None):
+        policy = tracker.policy
+        if policy.max_bytes is None and self.max_bytes is None:
+            # a row limit only: one comparison decides (what _over would find)
+            if policy.max_rows is not None and tracker.data.live_count > policy.max_rows:
+                self._make_room(tracker, new, position)
+        else:
             self._make_room(tracker, new, position)
 
     def committed(self) -> None:

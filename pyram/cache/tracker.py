@@ -10,7 +10,10 @@ may be stale: a deadline moved later (a write, or an access with ``expire_after=
 only updates the dict, and the old heap entry is pushed again with the new deadline when it
 comes up (lazy re-insertion, as timer wheels do). A deadline moved earlier pushes a new
 entry. So a read that touches a row costs a dict store, and finding what is due costs
-``O(log n)`` per expired row, never a scan.
+``O(log n)`` per expired row, never a scan. Entries of rows deleted or evicted before their
+deadline stay until they come up; when they make the heap more than twice the deadlines it
+is rebuilt from the dict (``O(n)`` once per ``n`` pushes), so a long TTL with steady
+eviction does not grow it without bound.
 
 Under ``evict="lru"`` a use moves the key to the end of the ``rank`` dict (a pop and a store),
 so the dict's own order is least recently used first and eviction takes victims from its
@@ -31,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections.abc import Callable, Sequence
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -83,6 +87,10 @@ def to_seconds(value: Any) -> float:
 
 def _no_class(columns: Sequence[Any], rid: int) -> Any:
     raise AssertionError("read_key on a table without a class")  # by_model has only classes
+
+
+#: heap entries allowed beyond twice the deadlines before the heap is rebuilt
+_HEAP_SLACK = 64
 
 
 class TableTracker:
@@ -166,7 +174,17 @@ class TableTracker:
         before = deadlines.get(key)
         deadlines[key] = deadline
         if before is None or deadline < before:  # a later one is re-pushed lazily
-            heapq.heappush(self.heap, (deadline, key))
+            heap = self.heap
+            heapq.heappush(heap, (deadline, key))
+            if len(heap) > 2 * len(deadlines) + _HEAP_SLACK:
+                self._rebuild_heap()
+
+    def _rebuild_heap(self) -> None:
+        """One heap entry per key, at its current deadline (stale entries dropped); in place:
+        the manager holds the list."""
+        heap = self.heap
+        heap[:] = [(deadline, key) for key, deadline in self.deadlines.items()]
+        heapq.heapify(heap)
 
     def due(self, now: float, limit: int) -> dict[Any, float]:
         """Up to ``limit`` keys whose deadline is at or before ``now`` (key -> deadline),
@@ -246,6 +264,16 @@ class TableTracker:
         """Follow one row just inserted (appended as ``rid``): :meth:`wrote` for one row."""
         if row is not None:
             self._note(self.key_of(row), row, True, now, position, undo, rid)
+
+    def forget(
+        self, old_rows: Sequence[Sequence[Any]], position: int, undo: list[UndoRecord]
+    ) -> None:
+        """Follow rows deleted (an eviction's batch, an expiry): :meth:`wrote` without the
+        pairing with new rows; the keys are taken and forgotten in C (``map``)."""
+        keys = list(map(self.key_of, old_rows))
+        deadlines = list(map(self.deadlines.pop, keys, repeat(None)))
+        ranks = list(map(self.rank.pop, keys, repeat(None)))
+        undo.extend(zip(repeat(position), repeat(self), keys, deadlines, ranks))
 
     def _forget(self, key: Any, position: int, undo: list[UndoRecord]) -> None:
         undo.append((position, self, key, self.deadlines.pop(key, None), self.rank.pop(key, None)))

@@ -26,9 +26,13 @@ if TYPE_CHECKING:
 __all__ = ["insert_row"]
 
 
-def insert_row(store: Store, data: TableData, user_row: Sequence[Any]) -> int:
+def insert_row(
+    store: Store, data: TableData, user_row: Sequence[Any], key_absent_at: int = -1
+) -> int:
     """Insert one row of user-facing values into ``data`` (inside a statement of ``store``);
-    returns its row id.
+    returns its row id. ``key_absent_at``: the undo log's length when the caller found the
+    row's primary key absent (an upsert's probe); while nothing was written since, the
+    primary key is not looked up a second time.
 
     Raises:
         ProgrammingError: a row of the wrong width.
@@ -52,7 +56,7 @@ def insert_row(store: Store, data: TableData, user_row: Sequence[Any]) -> int:
     if schema.checks:
         check_checks(schema, [[u if c.dtype.encodes else v] for c, u, v in
                               zip(schema.columns, user_row, stored, strict=True)])
-    _check_unique(data, stored)
+    _check_unique(data, stored, key_absent_at == len(log))
     if data.commit_ts > log.ts:  # others committed to it since our snapshot
         log.check_unique_conflicts(data, rows)
     if schema.foreign_keys:
@@ -69,11 +73,14 @@ def insert_row(store: Store, data: TableData, user_row: Sequence[Any]) -> int:
     return rid
 
 
-def _check_unique(data: TableData, stored: list[Any]) -> None:
-    """Reject a row whose PRIMARY KEY or UNIQUE key a live row holds (NULLs never clash)."""
+def _check_unique(data: TableData, stored: list[Any], key_absent: bool) -> None:
+    """Reject a row whose PRIMARY KEY or UNIQUE key a live row holds (NULLs never clash;
+    ``key_absent``: the primary key is known to be free)."""
     schema = data.schema
     for constraint in schema.uniques:
         columns = constraint.columns
+        if key_absent and columns == schema.primary_key:
+            continue
         if len(columns) == 1:
             key: Any = stored[schema.position(columns[0])]
         else:

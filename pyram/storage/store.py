@@ -33,7 +33,7 @@ from pyram.storage.constraints import (
 )
 from pyram.storage.indexes import key_is_null
 from pyram.storage.insert_row import insert_row
-from pyram.storage.row_values import row_change, validate_row
+from pyram.storage.row_values import row_change, update_images, validate_row
 from pyram.storage.store_txn import LOCK_TIMEOUT, TransactionsMixin
 from pyram.storage.table_data import AnyIndex, TableData
 from pyram.storage.undo import UndoLog
@@ -361,7 +361,7 @@ class Store(TransactionsMixin):
             return 0
         if watcher is not None:
             mark = self._position()
-            watcher.before_write("update", data, *_update_images(data, changes), mark)
+            watcher.before_write("update", data, *update_images(data, changes), mark)
             if self._position() != mark:
                 # the watcher wrote (a BEFORE trigger): rows may have gone or changed since
                 alive = data.alive
@@ -374,10 +374,10 @@ class Store(TransactionsMixin):
                     return 0
         check_update(self, data, changes, positions, user_columns, rids)
         if data.commit_ts > self.undo_log.ts:  # others committed to it since our snapshot
-            self.undo_log.check_unique_conflicts(data, _update_images(data, changes)[1])
+            self.undo_log.check_unique_conflicts(data, update_images(data, changes)[1])
         position = self._position()
         if watcher is not None:
-            old, new = _update_images(data, changes)
+            old, new = update_images(data, changes)
             watcher.before_apply("update", data, old, new, position)
         assert self.undo_log is not None  # every write runs in a statement
         self.undo_log.record_update(data, changes)
@@ -407,13 +407,17 @@ class Store(TransactionsMixin):
 
     def _delete(self, root: TableData, rids: set[int], watcher: ChangeWatcher | None) -> int:
         root_name = root.schema.name.lower()
+        seen: tuple[TableData, list[int], list[Any]] | None = None  # copied for before_write
         if watcher is not None and rids and watcher.watches(root_name):
             mark = self._position()
-            old = [root.row(rid) for rid in sorted(rids)]
+            ordered = sorted(rids)
+            old = [root.row(rid) for rid in ordered]
             watcher.before_write("delete", root, old, [None] * len(old), mark)
             if self._position() != mark:  # the watcher wrote (a BEFORE trigger)
                 alive = root.alive
                 rids = {rid for rid in rids if alive[rid]}
+            else:  # nothing changed since: the copies serve the undo log and after_write
+                seen = (root, ordered, old)
         doomed, set_null = self._plan_delete(root, rids)
         if watcher is not None:
             mark = self._position()
@@ -422,7 +426,8 @@ class Store(TransactionsMixin):
                 # the watcher wrote while seeing rows ON DELETE actions reach: plan again
                 rids = {rid for rid in rids if root.alive[rid]}
                 doomed, set_null = self._plan_delete(root, rids)
-            images = self._delete_images(watcher, doomed, set_null)
+                seen = None
+            images = self._delete_images(watcher, doomed, set_null, root_rows=seen)
         position = self._position()
         if watcher is not None:
             for kind, data, old, new in images:
@@ -498,9 +503,11 @@ class Store(TransactionsMixin):
         doomed: dict[str, set[int]],
         set_null: list[tuple[TableData, int, tuple[int, ...]]],
         reported: dict[str, set[int]] | None = None,
+        root_rows: tuple[TableData, list[int], list[Any]] | None = None,
     ) -> list[tuple[ChangeKind, TableData, list[Any], list[Any]]]:
         """(kind, table, old rows, new rows) of a planned delete, per watched table: SET NULL
-        updates first, then deletes, leaving out the rows ``reported`` already (per table)."""
+        updates first, then deletes, leaving out the rows ``reported`` already (per table);
+        ``root_rows`` (a table, ordered row ids, their rows) are reused when they fit."""
         images: list[tuple[ChangeKind, TableData, list[Any], list[Any]]] = []
         by_table: dict[int, tuple[TableData, dict[int, dict[int, Any]]]] = {}
         for child_data, child_rid, positions in set_null:
@@ -508,13 +515,16 @@ class Store(TransactionsMixin):
                 changes = by_table.setdefault(id(child_data), (child_data, {}))[1]
                 changes.setdefault(child_rid, {}).update(dict.fromkeys(positions))
         for data, changes in by_table.values():
-            images.append(("update", data, *_update_images(data, changes)))
+            images.append(("update", data, *update_images(data, changes)))
         for name, table_rids in doomed.items():
             if watcher.watches(name):
                 data = self._data[name]
                 ordered = sorted(table_rids - reported.get(name, set()) if reported else table_rids)
                 if ordered:
-                    old = [data.row(rid) for rid in ordered]
+                    if root_rows and root_rows[0] is data and root_rows[1] == ordered:
+                        old = root_rows[2]
+                    else:
+                        old = [data.row(rid) for rid in ordered]
                     images.append(("delete", data, old, [None] * len(old)))
         return images
 
@@ -560,21 +570,6 @@ class Store(TransactionsMixin):
         if spec is None:  # pragma: no cover - define_table always indexes foreign keys
             raise AssertionError(f"no index on {child.name}{fk.columns}")
         return data.indexes[spec.name]
-
-
-def _update_images(
-    data: TableData, changes: dict[int, dict[int, Any]]
-) -> tuple[list[Any], list[Any]]:
-    """Old and new stored rows of ``changes`` (rid -> {position: new value}); a new row shares
-    the old row's value objects wherever the value does not change."""
-    old = [data.row(rid) for rid in changes]
-    new = []
-    for row, change in zip(old, changes.values(), strict=True):
-        values = list(row)
-        for position, value in change.items():
-            values[position] = value
-        new.append(values)
-    return old, new
 
 
 def _check_set_null_row(data: TableData, rid: int, positions: tuple[int, ...]) -> None:

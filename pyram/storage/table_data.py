@@ -260,14 +260,18 @@ class TableData:
             if not _INT_MIN <= row[position] <= _INT_MAX:
                 self._unpack(position)
         memos, seen = self._memos, self._seen
-        for position, (col, value) in enumerate(zip(self.columns, row, strict=True)):
-            memo = memos[position]
-            if memo is not None:  # share the value's first object
-                if seen[position] >= _DEDUPE_SAMPLE and len(memo) <= _DEDUPE_MAX_VALUES:
-                    value = row[position] = memo.setdefault(value, value)  # decided: keep
-                else:
-                    value = row[position] = self._dedupe(position, (value,))[0]
-            col.append(value)
+        if memos.count(None) == len(memos):  # no column shares values: append them as given
+            for col, value in zip(self.columns, row, strict=True):
+                col.append(value)
+        else:
+            for position, (col, value) in enumerate(zip(self.columns, row, strict=True)):
+                memo = memos[position]
+                if memo is not None:  # share the value's first object
+                    if seen[position] >= _DEDUPE_SAMPLE and len(memo) <= _DEDUPE_MAX_VALUES:
+                        value = row[position] = memo.setdefault(value, value)  # decided: keep
+                    else:
+                        value = row[position] = self._dedupe(position, (value,))[0]
+                col.append(value)
         self.alive.append(1)
         self.live_count += 1
         for name, index in self.indexes.items():
@@ -331,14 +335,28 @@ class TableData:
         because compaction renumbers the row ids its undo log holds.
         """
         columns = self.columns
+        rids = list(rids)
+        # loops per index and per column, not per row: a batch (an eviction) pays the
+        # lookups once
+        for name, index in self.indexes.items():
+            remove = index.remove
+            positions = self._key_positions[name]
+            if len(positions) == 1:
+                column = columns[positions[0]]
+                for rid in rids:
+                    remove(column[rid], rid)
+            else:
+                for rid in rids:
+                    remove(tuple([columns[p][rid] for p in positions]), rid)
+        for col, code in zip(columns, self._packed, strict=True):
+            # release the value; alive says it is gone
+            blank = None if code is None else 0.0 if code == "d" else 0
+            for rid in rids:
+                col[rid] = blank
+        alive = self.alive
         for rid in rids:
-            for name, index in self.indexes.items():
-                index.remove(self.key_of(self._key_positions[name], rid), rid)
-            for col, code in zip(columns, self._packed, strict=True):
-                # release the value; alive says it is gone
-                col[rid] = None if code is None else 0.0 if code == "d" else 0
-            self.alive[rid] = 0
-            self.live_count -= 1
+            alive[rid] = 0
+        self.live_count -= len(rids)
         if compact:
             self.maybe_compact()
 
@@ -402,7 +420,10 @@ class TableData:
     def memo_state(self) -> MemoState:
         """The value memos as they are now, cheaply (each memo object and its size), so
         :meth:`restore_memos` can undo what a later :meth:`append` adds to them."""
-        return tuple((memo, 0 if memo is None else len(memo)) for memo in self._memos)
+        memos = self._memos
+        if memos.count(None) == len(memos):  # no memos: nothing a later append changes
+            return ()
+        return tuple((memo, 0 if memo is None else len(memo)) for memo in memos)
 
     @_latched
     def restore_memos(self, state: MemoState) -> None:
