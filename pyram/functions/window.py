@@ -19,9 +19,9 @@ This module imports only :mod:`pyram.errors`, :mod:`pyram.types` and the functio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from itertools import accumulate, chain, compress, count, islice, repeat
-from operator import add, eq, ne, sub
+from operator import add, ne, sub
 from typing import Any
 
 import attrs
@@ -123,43 +123,25 @@ def peers_of(keys: Sequence[Any], size: int) -> Peers:
 
 
 class Partitions:
-    """Every partition of the input at once, in window order (partitions one after another).
+    """Every partition of the input at once, in window order (partitions one after another),
+    for the kernels that need only positions and ties (row_number, rank, dense_rank).
 
     Attributes:
-        keys: the ORDER BY key of each row in window order (a value or a tuple of values);
-            empty when there is no ORDER BY (every row is a peer of the previous one).
         lengths: the number of rows of each partition, in window order (none is empty).
+        ties: window-order indices (ascending, over all rows) of the rows that are a peer of
+            the row before them in their partition (equal ORDER BY keys; every row but the
+            first without ORDER BY). The caller finds them: where the keys are at hand.
     """
 
-    __slots__ = ("_ties", "keys", "lengths")
+    __slots__ = ("lengths", "ties")
 
-    def __init__(
-        self, keys: Sequence[Any], lengths: list[int], ties: list[int] | None = None
-    ) -> None:
-        self.keys = keys
+    def __init__(self, lengths: list[int], ties: list[int]) -> None:
         self.lengths = lengths
-        self._ties = ties
+        self.ties = ties
 
     def row_numbers(self) -> list[int]:
         """1, 2, ... restarting at each partition (C-level: one ``range`` per partition)."""
         return list(chain.from_iterable(map(range, repeat(1), map(add, self.lengths, repeat(1)))))
-
-    def ties(self) -> list[int]:
-        """Window-order indices (ascending) of the rows that are a peer of the row before them
-        in their partition: equal ORDER BY keys (NULLs equal each other, 1 equals 1.0), found
-        by one C-level pairwise comparison; the first row of a partition is never one.
-        Given to the constructor when the caller found them already."""
-        if self._ties is not None:
-            return self._ties
-        size = sum(self.lengths)
-        firsts = set(accumulate(self.lengths[:-1], initial=0))
-        if self.keys:
-            candidates: Iterable[int] = compress(
-                range(1, size), map(eq, islice(self.keys, 1, None), self.keys)
-            )
-        else:
-            candidates = range(1, size)
-        return [i for i in candidates if i not in firsts]
 
 
 #: A whole kernel: every partition at once -> one value per row, in window order.
@@ -309,7 +291,7 @@ def _whole_rank(parts: Partitions) -> list[Any]:
     peers all take its first row's number). Only ties cost a Python step: few with a
     selective ORDER BY, every row at worst."""
     ranks = parts.row_numbers()
-    for i in parts.ties():
+    for i in parts.ties:
         ranks[i] = ranks[i - 1]
     return ranks
 
@@ -317,7 +299,7 @@ def _whole_rank(parts: Partitions) -> list[Any]:
 def _whole_dense_rank(parts: Partitions) -> list[Any]:
     """A running count of peer groups over all rows (C-level ``accumulate`` of 1 per new group,
     0 per tie), less the count before each partition (repeated over its rows)."""
-    ties = parts.ties()
+    ties = parts.ties
     if not ties:
         return parts.row_numbers()
     steps = [1] * sum(parts.lengths)

@@ -18,10 +18,8 @@ constant aggregate arguments (group_concat's separator) are evaluated once per e
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from itertools import accumulate, compress, islice, repeat
-from operator import add, eq
+from collections.abc import Iterable, Iterator
+from operator import eq
 from typing import Any
 
 from pyram.engine.batch import BATCH_SIZE, Batch
@@ -37,7 +35,7 @@ from pyram.engine.operators.common import (
     pull,
     referenced_cids,
 )
-from pyram.engine.operators.sort import order_positions
+from pyram.engine.operators.window_order import WindowOrder, window_order
 from pyram.errors import NotSupportedError
 from pyram.functions import aggregate_function
 from pyram.functions.window import (
@@ -147,81 +145,51 @@ class WindowOp(Operator):
         batch = Batch(columns, count)
         partition = [evaluate(k, batch, ctx) for k in self._partition]
         ordering = [evaluate(k, batch, ctx) for k in self._order]
-        window = self._window_order(count, partition, ordering)
-        order = window.order
+        window = window_order(
+            partition,
+            self.partition_by,
+            ordering,
+            self.order_by,
+            count,
+            want_ties=any(c.whole is not None for c in self._calls),
+        )
         # input already in window order: nothing to move (stops at the first row out of place)
-        identity = all(map(eq, order, range(count)))
-        results = self._compute(batch, None if identity else order, window, ctx)
+        identity = all(map(eq, window.order(), range(count)))
+        results = self._compute(batch, window, identity, ctx)
         if not identity:
             # Rows leave in input order: SQL leaves the order of a query without ORDER BY
             # open, and putting each result value back in its row costs one pass per call,
             # where moving every input column into window order cost one per column.
-            results = [_scatter(values, order) for values in results]
+            results = [_scatter(values, window.order()) for values in results]
         out = columns + results
         for start in range(0, count, BATCH_SIZE):
             stop = min(start + BATCH_SIZE, count)
             chunk = out if count <= BATCH_SIZE else [c[start:stop] for c in out]
             yield Batch(chunk, stop - start)
 
-    def _window_order(
-        self, count: int, partition: list[list[Any]], ordering: list[list[Any]]
-    ) -> _WindowOrder:
-        """The rows in window order: partitions found by hashing (linear; equal keys such as 1
-        and 1.0 and NULLs meet, as SQL's peers do) and sorted by key; only each partition's
-        rows are sorted by ORDER BY, one partition at a time (see :func:`_sort_partition`)."""
-        sort_keys = list(self.order_by)
-        ties = any(c.whole is not None for c in self._calls)
-        if not partition:
-            return _sort_partition(range(count), ordering, sort_keys, ties)
-        buckets: defaultdict[Any, list[int]] = defaultdict(list)
-        for position, key in enumerate(_keys(partition)):
-            buckets[key].append(position)
-        groups = list(buckets.values())
-        firsts = [g[0] for g in groups]  # one row per partition: sort the partitions by key
-        ranked = [
-            (gather(v, firsts), SortKey(e))
-            for v, e in zip(partition, self.partition_by, strict=True)
-        ]
-        merged = _WindowOrder([], [], [], [] if ties else None)
-        for index in order_positions(len(groups), ranked):
-            rows = groups[index]
-            if len(rows) == 1:  # common with many partitions: no sort, no tie
-                merged.order.append(rows[0])
-                merged.lengths.append(1)
-                if ordering:
-                    merged.keys.append(_keys([[v[rows[0]]] for v in ordering])[0])
-            else:
-                merged.append(_sort_partition(rows, ordering, sort_keys, ties))
-        return merged
-
     def _compute(
-        self,
-        batch: Batch,
-        order: list[int] | None,
-        window: _WindowOrder,
-        ctx: ExecContext,
+        self, batch: Batch, window: WindowOrder, identity: bool, ctx: ExecContext
     ) -> list[list[Any]]:
         """Every call's values, in window order."""
         results: list[list[Any]] = [[] for _ in self._calls]
         if any(c.whole is not None for c in self._calls):
             # row_number, rank, dense_rank: every partition at once, at C speed
-            parts = Partitions(window.keys, window.lengths, window.ties)
+            assert window.ties is not None
+            parts = Partitions(window.lengths, window.ties)
             for i, call in enumerate(self._calls):
                 if call.whole is not None:
                     results[i] = call.whole(parts)
         others = [i for i, c in enumerate(self._calls) if c.whole is None]
         if others:
-            stops = list(accumulate(window.lengths))
-            runs = list(zip([0, *stops[:-1]], stops, strict=True))
-            self._per_partition(batch, order, runs, window.keys, others, results, ctx)
+            order = None if identity else list(window.order())
+            self._per_partition(batch, order, window, others, results, ctx)
         return results
 
     def _per_partition(
         self,
         batch: Batch,
         order: list[int] | None,
-        runs: list[tuple[int, int]],
-        order_keys: list[Any],
+        window: WindowOrder,
         calls: list[int],
         results: list[list[Any]],
         ctx: ExecContext,
@@ -230,10 +198,12 @@ class WindowOp(Operator):
         by partition with each partition's peer groups."""
         arguments = {i: self._calls[i].arguments(batch, order, ctx) for i in calls}
         bounds = {i: self._calls[i].bounds(ctx) for i in calls}
-        range_values = order_keys if len(self.order_by) == 1 else None
+        single_key = len(self.order_by) == 1
         descending = bool(self.order_by) and self.order_by[0].descending
-        for start, stop in runs:
-            peers = peers_of(order_keys[start:stop] if order_keys else (), stop - start)
+        start = 0
+        for keys, positions in zip(window.keys, window.positions, strict=True):
+            stop = start + len(positions)
+            peers = peers_of(keys, stop - start)
             frames: dict[tuple[WindowFrame, Bound, Bound], tuple[list[int], list[int]]] = {}
             for i in calls:
                 call = self._calls[i]
@@ -246,12 +216,13 @@ class WindowOp(Operator):
                 frame = call.call.frame
                 key = (frame, *bounds[i])
                 if key not in frames:
-                    values = None if range_values is None else range_values[start:stop]
+                    values = keys if single_key else None
                     frames[key] = frame_bounds(
                         frame.unit, bounds[i][0], bounds[i][1], peers, values, descending
                     )
                 lo, hi = frames[key]
                 results[i].extend(self._call_values(call, args, lo, hi, peers, ctx))
+            start = stop
 
     @staticmethod
     def _call_values(
@@ -271,68 +242,7 @@ class WindowOp(Operator):
         return frame_aggregate(name, impl, constants, args[0], lo, hi, exclude, peers)
 
 
-class _WindowOrder:
-    """Rows in window order: partitions one after another, each sorted by ORDER BY.
-
-    Attributes:
-        order: input positions in window order.
-        lengths: rows per partition, in window order.
-        keys: each row's ORDER BY key in window order (a value, or a tuple for several keys;
-            empty without ORDER BY).
-        ties: window-order indices of rows that are peers of the row before them in their
-            partition (None when not asked for).
-    """
-
-    __slots__ = ("keys", "lengths", "order", "ties")
-
-    def __init__(
-        self, order: list[int], lengths: list[int], keys: list[Any], ties: list[int] | None
-    ) -> None:
-        self.order = order
-        self.lengths = lengths
-        self.keys = keys
-        self.ties = ties
-
-    def append(self, part: _WindowOrder) -> None:
-        """Add ``part`` (one partition) after the partitions already here."""
-        base = len(self.order)
-        self.order.extend(part.order)
-        self.lengths.extend(part.lengths)
-        self.keys.extend(part.keys)
-        if self.ties is not None and part.ties:
-            self.ties.extend(map(add, part.ties, repeat(base)) if base else part.ties)
-
-
-def _sort_partition(
-    rows: Sequence[int], ordering: list[list[Any]], sort_keys: list[SortKey], ties: bool
-) -> _WindowOrder:
-    """One partition (input positions ``rows``, ascending) in ORDER BY order, with its keys and
-    (when ``ties``) its ties.
-
-    The partition's key values are first gathered into short local lists (positions ascending:
-    near-sequential reads), sorted there (:func:`order_positions`: stable, NULLs, SQLite's
-    cross-type order) and compared with their neighbours at once, while the partition's values
-    are still in the CPU cache: done over all rows at the end, the same work was several times
-    slower at 1M rows (memory-bound).
-    """
-    count = len(rows)
-    if not sort_keys:
-        found = list(range(1, count)) if ties else None  # every row is a peer of the next
-        return _WindowOrder(rows if isinstance(rows, list) else list(rows), [count], [], found)
-    whole = isinstance(rows, range)  # the whole input: its columns are the local lists
-    local = [v if whole else gather(v, rows) for v in ordering]
-    if count > 1:
-        positions = order_positions(count, list(zip(local, sort_keys, strict=True)))
-        local = [gather(v, positions) for v in local]
-        rows = gather(rows, positions)
-    keys = _keys(local)
-    found = None
-    if ties:
-        found = list(compress(range(1, count), map(eq, islice(keys, 1, None), keys)))
-    return _WindowOrder(rows if isinstance(rows, list) else list(rows), [count], keys, found)
-
-
-def _scatter(values: list[Any], order: list[int]) -> list[Any]:
+def _scatter(values: list[Any], order: Iterable[int]) -> list[Any]:
     """``values`` (in window order) moved to their rows' input positions."""
     out: list[Any] = [None] * len(values)
     for position, value in zip(order, values, strict=True):
@@ -343,12 +253,3 @@ def _scatter(values: list[Any], order: list[int]) -> list[Any]:
 def _ordered(values: list[Any], order: list[int] | None) -> list[Any]:
     """``values`` in window order (themselves when the input already is)."""
     return values if order is None else gather(values, order)
-
-
-def _keys(columns: list[list[Any]]) -> list[Any]:
-    """One key per row: the value itself for one column, a tuple for several, [] for none."""
-    if not columns:
-        return []
-    if len(columns) == 1:
-        return columns[0]
-    return list(zip(*columns, strict=True))
