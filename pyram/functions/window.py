@@ -286,10 +286,17 @@ def _ntile_rule(args: Sequence[DataType]) -> DataType:
     return INTEGER
 
 
+def _all_peers(parts: Partitions) -> bool:
+    """Every row but the first of each partition is a tie (no ORDER BY, or one value)."""
+    return len(parts.ties) == sum(parts.lengths) - len(parts.lengths)
+
+
 def _whole_rank(parts: Partitions) -> list[Any]:
     """Row numbers, then each tie takes the rank of the row before it (ascending, so a run of
     peers all take its first row's number). Only ties cost a Python step: few with a
     selective ORDER BY, every row at worst."""
+    if _all_peers(parts):
+        return [1] * sum(parts.lengths)
     ranks = parts.row_numbers()
     for i in parts.ties:
         ranks[i] = ranks[i - 1]
@@ -302,6 +309,8 @@ def _whole_dense_rank(parts: Partitions) -> list[Any]:
     ties = parts.ties
     if not ties:
         return parts.row_numbers()
+    if _all_peers(parts):
+        return [1] * sum(parts.lengths)
     steps = [1] * sum(parts.lengths)
     for i in ties:
         steps[i] = 0

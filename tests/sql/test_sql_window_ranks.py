@@ -119,3 +119,10 @@ def test_window_order_of_mixed_kinds_of_values_is_sqlites() -> None:
     positions, ties = _order_of([[0] * len(values)], [values])
     assert positions == [[4, 6, 1, 3, 2, 0, 5]]
     assert ties == [3, 6]  # 2.0 after 2, 'b' after 'b'
+
+
+@pytest.mark.parametrize("name", ["rank", "dense_rank"])
+def test_whole_kernels_when_every_row_is_a_peer(name: str) -> None:
+    function = window_function(name)
+    assert function is not None and function.whole is not None
+    assert function.whole(Partitions([2, 1, 3], [1, 4, 5])) == [1] * 6
