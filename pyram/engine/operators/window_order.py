@@ -103,7 +103,9 @@ def window_order(
     when ``want_ties``."""
     out = WindowOrder(want_ties)
     # one pass in input order, before any sort: cheap, and it picks the fast path for all
-    nulls = any(None in values for values in ordering)
+    nulls = any(
+        key.expr.nullable and None in values for values, key in zip(ordering, order_by, strict=True)
+    )
     sorter = _Sorter(ordering, list(order_by), nulls)
     if not partition:
         out.add(*sorter.sort(list(range(count))))
