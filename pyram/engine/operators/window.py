@@ -2,13 +2,16 @@
 ... frame)``).
 
 Place in the pipeline: built from ``plan.nodes.Window``; every call of one node shares its
-partition and order, so the operator sorts once: it materialises the input, computes the
-PARTITION BY and ORDER BY values with compiled kernels and orders *positions* by (partition
-keys, order keys) with the Sort operator's :func:`order_positions`. Runs of equal partition
-keys are the partitions, runs of equal order keys within one are the peer groups. Each call's
-arguments are computed once over all rows, then its kernel from :mod:`pyram.functions.window`
-(ranking, lag/lead) or :mod:`pyram.functions.window_frames` (aggregates, first/last/nth_value
-over frames, linear per partition) runs per partition on list slices.
+partition and order, so the operator orders the rows once: it materialises the input, computes
+the PARTITION BY and ORDER BY values with compiled kernels and puts *positions* in window order
+with :func:`~pyram.engine.operators.window_order.window_order` (partitions by hashing, each
+sorted on its own; each row's ORDER BY key and the ties between peers come with it). row_number,
+rank and dense_rank then run over every partition at once (their ``whole`` kernel in
+:mod:`pyram.functions.window`: C-level passes, no Python step per partition or per row but
+ties). The other calls' arguments are computed once over all rows, then their kernel from
+:mod:`pyram.functions.window` (percent_rank, cume_dist, ntile, lag/lead) or
+:mod:`pyram.functions.window_frames` (aggregates, first/last/nth_value over frames, linear per
+partition) runs per partition on list slices, with the partition's peer groups.
 
 Output: the input's columns in input order, then one column per call (computed in window
 order, then put back in each row's place: the order of rows is left open by SQL when the query

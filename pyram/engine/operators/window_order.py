@@ -23,7 +23,7 @@ which implements SQLite's order for them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import chain, compress, islice
 from operator import eq
 from typing import Any
@@ -116,9 +116,26 @@ def window_order(
     groups = list(buckets.values())
     firsts = [g[0] for g in groups]  # one row per partition: sort the partitions by key
     ranked = [(gather(v, firsts), SortKey(e)) for v, e in zip(partition, partition_by, strict=True)]
+    key_at = _key_at(ordering)
     for index in order_positions(len(groups), ranked):
-        out.add(*sorter.sort(groups[index]))
+        rows = groups[index]
+        if len(rows) == 1:  # no sort, no tie; inline: partitions are many when they are small
+            out.positions.append(rows)
+            out.keys.append(key_at(rows[0]))
+            out.size += 1
+        else:
+            out.add(*sorter.sort(rows))
     return out
+
+
+def _key_at(ordering: list[list[Any]]) -> Callable[[int], list[Any]]:
+    """A function giving the ORDER BY keys of a partition holding only the row at a position."""
+    if not ordering:
+        return lambda position: []
+    if len(ordering) == 1:
+        values = ordering[0]
+        return lambda position: [values[position]]
+    return lambda position: [tuple(v[position] for v in ordering)]
 
 
 class _Sorter:
@@ -137,7 +154,7 @@ class _Sorter:
         if not self.sort_keys:
             return rows, []
         if len(rows) == 1:
-            return rows, row_keys([[values[rows[0]]] for values in self.ordering])
+            return rows, _key_at(self.ordering)(rows[0])
         if not self.nulls:
             try:
                 for values, key in reversed(list(zip(self.ordering, self.sort_keys, strict=True))):
