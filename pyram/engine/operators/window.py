@@ -155,6 +155,7 @@ class WindowOp(Operator):
             self.order_by,
             count,
             want_ties=any(c.whole is not None for c in self._calls),
+            want_keys=any(c.whole is None for c in self._calls),
         )
         # input already in window order: nothing to move (stops at the first row out of place)
         identity = all(map(eq, window.order(), range(count)))

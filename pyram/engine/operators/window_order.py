@@ -42,17 +42,19 @@ class WindowOrder:
         positions: per partition (in window order), its rows' input positions in ORDER BY
             order.
         keys: per partition, each row's ORDER BY key (a value, or a tuple for several keys);
-            empty lists without ORDER BY.
+            empty lists without ORDER BY or when not asked for (dropped while the partition's
+            values are in the cache: released after all partitions, they were a cold pass).
         ties: window-order indices (over all rows, ascending) of the rows that are peers of
             the row before them in their partition; None when not asked for.
     """
 
-    __slots__ = ("keys", "positions", "size", "ties")
+    __slots__ = ("keep_keys", "keys", "positions", "size", "ties")
 
-    def __init__(self, want_ties: bool) -> None:
+    def __init__(self, want_ties: bool, want_keys: bool) -> None:
         self.positions: list[list[int]] = []
         self.keys: list[list[Any]] = []
         self.ties: list[int] | None = [] if want_ties else None
+        self.keep_keys = want_keys
         self.size = 0
 
     @property
@@ -72,7 +74,7 @@ class WindowOrder:
         elif self.ties is not None and not keys:  # no ORDER BY: all rows are peers
             self.ties.extend(range(self.size + 1, self.size + len(positions)))
         self.positions.append(positions)
-        self.keys.append(keys)
+        self.keys.append(keys if self.keep_keys else [])
         self.size += len(positions)
 
 
@@ -97,11 +99,12 @@ def window_order(
     order_by: Sequence[SortKey],
     count: int,
     want_ties: bool,
+    want_keys: bool = True,
 ) -> WindowOrder:
     """The ``count`` input rows in window order, given the PARTITION BY values ``partition``
     and the ORDER BY values ``ordering`` (one list per key, in input order); ties are found
-    when ``want_ties``."""
-    out = WindowOrder(want_ties)
+    when ``want_ties``, keys kept when ``want_keys``."""
+    out = WindowOrder(want_ties, want_keys)
     # one pass in input order, before any sort: cheap, and it picks the fast path for all
     nulls = any(
         key.expr.nullable and None in values for values, key in zip(ordering, order_by, strict=True)
