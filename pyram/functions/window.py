@@ -9,7 +9,10 @@ last_value and nth_value read the row's *frame*. Aggregates used as window funct
 
 Every kernel receives a :class:`Peers` description of one partition and the argument values
 of its rows (in window order) and returns the result list, without per-row calls into Python
-functions where a list operation does.
+functions where a list operation does. row_number, rank and dense_rank also have a *whole*
+kernel that takes every partition at once (:class:`Partitions`): one pass over all rows at C
+speed, where a kernel per partition pays Python overhead per partition and builds a peer-group
+table per partition that these three do not need.
 
 This module imports only :mod:`pyram.errors`, :mod:`pyram.types` and the function registry.
 """
@@ -17,8 +20,8 @@ This module imports only :mod:`pyram.errors`, :mod:`pyram.types` and the functio
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from itertools import chain, compress, count, islice, repeat
-from operator import ne, sub
+from itertools import accumulate, chain, compress, count, islice, repeat
+from operator import add, ne, sub
 from typing import Any
 
 import attrs
@@ -28,6 +31,7 @@ from pyram.functions.registry import ReturnTypeRule, common_type, expect, with_a
 from pyram.types import INTEGER, REAL, DataType
 
 __all__ = [
+    "Partitions",
     "Peers",
     "WindowFunction",
     "all_window_functions",
@@ -118,6 +122,31 @@ def peers_of(keys: Sequence[Any], size: int) -> Peers:
     return Peers(keys, size)
 
 
+class Partitions:
+    """Every partition of the input at once, in window order (partitions one after another),
+    for the kernels that need only positions and ties (row_number, rank, dense_rank).
+
+    Attributes:
+        lengths: the number of rows of each partition, in window order (none is empty).
+        ties: window-order indices (ascending, over all rows) of the rows that are a peer of
+            the row before them in their partition (equal ORDER BY keys; every row but the
+            first without ORDER BY). The caller finds them: where the keys are at hand.
+    """
+
+    __slots__ = ("lengths", "ties")
+
+    def __init__(self, lengths: list[int], ties: list[int]) -> None:
+        self.lengths = lengths
+        self.ties = ties
+
+    def row_numbers(self) -> list[int]:
+        """1, 2, ... restarting at each partition (C-level: one ``range`` per partition)."""
+        return list(chain.from_iterable(map(range, repeat(1), map(add, self.lengths, repeat(1)))))
+
+
+#: A whole kernel: every partition at once -> one value per row, in window order.
+WholeKernel = Callable[[Partitions], list[Any]]
+
 #: A kernel: (peers of the partition, argument value lists) -> one value per row.
 RankKernel = Callable[[Peers, list[list[Any]]], list[Any]]
 
@@ -134,6 +163,9 @@ class WindowFunction:
         uses_frame: True when the value depends on the frame (first/last/nth_value).
         kernel: the per-partition kernel of a ranking or lag/lead function (None for the
             frame-reading ones, which :mod:`pyram.functions.window_frames` computes).
+        whole: the same function over every partition at once, for the functions that need
+            neither arguments nor peer-group tables (row_number, rank, dense_rank); None for
+            the others. It returns what ``kernel`` returns partition by partition.
         doc: one line plus an SQL example.
     """
 
@@ -144,6 +176,7 @@ class WindowFunction:
     uses_frame: bool = False
     kernel: RankKernel | None = None
     doc: str = ""
+    whole: WholeKernel | None = None
 
 
 _WINDOWS: dict[str, WindowFunction] = {}
@@ -171,6 +204,7 @@ def _define(
     rule: ReturnTypeRule,
     kernel: RankKernel | None,
     doc: str,
+    whole: WholeKernel | None = None,
 ) -> None:
     _WINDOWS[name] = WindowFunction(
         name,
@@ -180,6 +214,7 @@ def _define(
         uses_frame=kernel is None,
         kernel=kernel,
         doc=doc,
+        whole=whole,
     )
 
 
@@ -251,9 +286,67 @@ def _ntile_rule(args: Sequence[DataType]) -> DataType:
     return INTEGER
 
 
-_define("row_number", 0, 0, _integer, _row_number, "Row number in the partition, from 1.")
-_define("rank", 0, 0, _integer, _rank, "Rank with gaps: 1 + rows before the row's peers.")
-_define("dense_rank", 0, 0, _integer, _dense_rank, "Rank without gaps: the peer group number.")
+def _all_peers(parts: Partitions) -> bool:
+    """Every row but the first of each partition is a tie (no ORDER BY, or one value)."""
+    return len(parts.ties) == sum(parts.lengths) - len(parts.lengths)
+
+
+def _whole_rank(parts: Partitions) -> list[Any]:
+    """Row numbers, then each tie takes the rank of the row before it (ascending, so a run of
+    peers all take its first row's number). Only ties cost a Python step: few with a
+    selective ORDER BY, every row at worst."""
+    if _all_peers(parts):
+        return [1] * sum(parts.lengths)
+    ranks = parts.row_numbers()
+    for i in parts.ties:
+        ranks[i] = ranks[i - 1]
+    return ranks
+
+
+def _whole_dense_rank(parts: Partitions) -> list[Any]:
+    """A running count of peer groups over all rows (C-level ``accumulate`` of 1 per new group,
+    0 per tie), less the count before each partition (repeated over its rows)."""
+    ties = parts.ties
+    if not ties:
+        return parts.row_numbers()
+    if _all_peers(parts):
+        return [1] * sum(parts.lengths)
+    steps = [1] * sum(parts.lengths)
+    for i in ties:
+        steps[i] = 0
+    groups = list(accumulate(steps))
+    firsts = accumulate(parts.lengths[:-1], initial=0)
+    before = [groups[i] - 1 for i in firsts]
+    return list(map(sub, groups, chain.from_iterable(map(repeat, before, parts.lengths))))
+
+
+_define(
+    "row_number",
+    0,
+    0,
+    _integer,
+    _row_number,
+    "Row number in the partition, from 1.",
+    whole=Partitions.row_numbers,
+)
+_define(
+    "rank",
+    0,
+    0,
+    _integer,
+    _rank,
+    "Rank with gaps: 1 + rows before the row's peers.",
+    whole=_whole_rank,
+)
+_define(
+    "dense_rank",
+    0,
+    0,
+    _integer,
+    _dense_rank,
+    "Rank without gaps: the peer group number.",
+    whole=_whole_dense_rank,
+)
 _define("percent_rank", 0, 0, _real, _percent_rank, "(rank - 1) / (rows - 1); 0.0 for one row.")
 _define("cume_dist", 0, 0, _real, _cume_dist, "Rows up to the row's last peer / rows.")
 _define("ntile", 1, 1, _ntile_rule, _ntile, "Bucket 1..n of the row (n as equal as can be).")

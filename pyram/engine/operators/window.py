@@ -2,13 +2,16 @@
 ... frame)``).
 
 Place in the pipeline: built from ``plan.nodes.Window``; every call of one node shares its
-partition and order, so the operator sorts once: it materialises the input, computes the
-PARTITION BY and ORDER BY values with compiled kernels and orders *positions* by (partition
-keys, order keys) with the Sort operator's :func:`order_positions`. Runs of equal partition
-keys are the partitions, runs of equal order keys within one are the peer groups. Each call's
-arguments are computed once over all rows, then its kernel from :mod:`pyram.functions.window`
-(ranking, lag/lead) or :mod:`pyram.functions.window_frames` (aggregates, first/last/nth_value
-over frames, linear per partition) runs per partition on list slices.
+partition and order, so the operator orders the rows once: it materialises the input, computes
+the PARTITION BY and ORDER BY values with compiled kernels and puts *positions* in window order
+with :func:`~pyram.engine.operators.window_order.window_order` (partitions by hashing, each
+sorted on its own; each row's ORDER BY key and the ties between peers come with it). row_number,
+rank and dense_rank then run over every partition at once (their ``whole`` kernel in
+:mod:`pyram.functions.window`: C-level passes, no Python step per partition or per row but
+ties). The other calls' arguments are computed once over all rows, then their kernel from
+:mod:`pyram.functions.window` (percent_rank, cume_dist, ntile, lag/lead) or
+:mod:`pyram.functions.window_frames` (aggregates, first/last/nth_value over frames, linear per
+partition) runs per partition on list slices, with the partition's peer groups.
 
 Output: the input's columns in input order, then one column per call (computed in window
 order, then put back in each row's place: the order of rows is left open by SQL when the query
@@ -18,8 +21,7 @@ constant aggregate arguments (group_concat's separator) are evaluated once per e
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from operator import eq
 from typing import Any
 
@@ -36,10 +38,17 @@ from pyram.engine.operators.common import (
     pull,
     referenced_cids,
 )
-from pyram.engine.operators.sort import order_positions
+from pyram.engine.operators.window_order import WindowOrder, window_order
 from pyram.errors import NotSupportedError
 from pyram.functions import aggregate_function
-from pyram.functions.window import Peers, nth_value_at, peers_of, window_function
+from pyram.functions.window import (
+    Partitions,
+    Peers,
+    WholeKernel,
+    nth_value_at,
+    peers_of,
+    window_function,
+)
 from pyram.functions.window_frames import Bound, frame_aggregate, frame_bounds, frame_value
 from pyram.plan.expr import Field, PlanExpr, SortKey, WindowCall, WindowFrame
 
@@ -49,11 +58,12 @@ __all__ = ["WindowOp"]
 class _Call:
     """One window call compiled against the input layout."""
 
-    __slots__ = ("args", "call", "constants", "filter", "kind", "offsets")
+    __slots__ = ("args", "call", "constants", "filter", "kind", "offsets", "whole")
 
     def __init__(self, call: WindowCall, layout: dict[int, int]) -> None:
         self.call = call
         function = window_function(call.name)
+        self.whole: WholeKernel | None = None if function is None else function.whole
         if function is None:
             self.kind = "aggregate"
             for extra in call.args[1:]:
@@ -138,72 +148,69 @@ class WindowOp(Operator):
         batch = Batch(columns, count)
         partition = [evaluate(k, batch, ctx) for k in self._partition]
         ordering = [evaluate(k, batch, ctx) for k in self._order]
-        order, runs = self._window_order(count, partition, ordering)
+        window = window_order(
+            partition,
+            self.partition_by,
+            ordering,
+            self.order_by,
+            count,
+            want_ties=any(c.whole is not None for c in self._calls),
+            want_keys=any(c.whole is None for c in self._calls),
+        )
         # input already in window order: nothing to move (stops at the first row out of place)
-        identity = all(map(eq, order, range(count)))
-        results = self._compute(batch, None if identity else order, runs, ordering, ctx)
+        identity = all(map(eq, window.order(), range(count)))
+        results = self._compute(batch, window, identity, ctx)
         if not identity:
             # Rows leave in input order: SQL leaves the order of a query without ORDER BY
             # open, and putting each result value back in its row costs one pass per call,
             # where moving every input column into window order cost one per column.
-            results = [_scatter(values, order) for values in results]
+            results = [_scatter(values, window.order()) for values in results]
         out = columns + results
         for start in range(0, count, BATCH_SIZE):
             stop = min(start + BATCH_SIZE, count)
             chunk = out if count <= BATCH_SIZE else [c[start:stop] for c in out]
             yield Batch(chunk, stop - start)
 
-    def _window_order(
-        self, count: int, partition: list[list[Any]], ordering: list[list[Any]]
-    ) -> tuple[list[int], list[tuple[int, int]]]:
-        """Positions in window order and the (start, stop) of each partition in it.
-
-        Partitions are found by hashing (linear; equal keys such as 1 and 1.0 and NULLs meet,
-        as SQL's peers do), sorted by key; only each partition's rows are sorted by ORDER BY.
-        """
-        order_keys = list(zip(ordering, self.order_by, strict=True))
-        if not partition:
-            whole = order_positions(count, order_keys) if order_keys else list(range(count))
-            return whole, [(0, count)]
-        buckets: defaultdict[Any, list[int]] = defaultdict(list)
-        for position, key in enumerate(_keys(partition)):
-            buckets[key].append(position)
-        groups = list(buckets.values())
-        firsts = [g[0] for g in groups]  # one row per partition: sort the partitions by key
-        ranked = [
-            (gather(v, firsts), SortKey(e))
-            for v, e in zip(partition, self.partition_by, strict=True)
-        ]
-        order: list[int] = []
-        runs = []
-        direct = all(None not in v for v in ordering)
-        for index in order_positions(len(groups), ranked):
-            rows = groups[index]
-            if order_keys and len(rows) > 1:
-                rows = _sorted_rows(rows, order_keys, direct)
-            runs.append((len(order), len(order) + len(rows)))
-            order.extend(rows)
-        return order, runs
-
     def _compute(
+        self, batch: Batch, window: WindowOrder, identity: bool, ctx: ExecContext
+    ) -> list[list[Any]]:
+        """Every call's values, in window order."""
+        results: list[list[Any]] = [[] for _ in self._calls]
+        if any(c.whole is not None for c in self._calls):
+            # row_number, rank, dense_rank: every partition at once, at C speed
+            assert window.ties is not None
+            parts = Partitions(window.lengths, window.ties)
+            for i, call in enumerate(self._calls):
+                if call.whole is not None:
+                    results[i] = call.whole(parts)
+        others = [i for i, c in enumerate(self._calls) if c.whole is None]
+        if others:
+            order = None if identity else list(window.order())
+            self._per_partition(batch, order, window, others, results, ctx)
+        return results
+
+    def _per_partition(
         self,
         batch: Batch,
         order: list[int] | None,
-        runs: list[tuple[int, int]],
-        ordering: list[list[Any]],
+        window: WindowOrder,
+        calls: list[int],
+        results: list[list[Any]],
         ctx: ExecContext,
-    ) -> list[list[Any]]:
-        """Every call's values, in window order."""
-        arguments = [c.arguments(batch, order, ctx) for c in self._calls]
-        bounds = [c.bounds(ctx) for c in self._calls]
-        order_keys = _keys([_ordered(v, order) for v in ordering])
-        range_values = order_keys if len(ordering) == 1 else None
+    ) -> None:
+        """The values of the calls at indices ``calls`` (into ``results``), computed partition
+        by partition with each partition's peer groups."""
+        arguments = {i: self._calls[i].arguments(batch, order, ctx) for i in calls}
+        bounds = {i: self._calls[i].bounds(ctx) for i in calls}
+        single_key = len(self.order_by) == 1
         descending = bool(self.order_by) and self.order_by[0].descending
-        results: list[list[Any]] = [[] for _ in self._calls]
-        for start, stop in runs:
-            peers = peers_of(order_keys[start:stop] if order_keys else (), stop - start)
+        start = 0
+        for keys, positions in zip(window.keys, window.positions, strict=True):
+            stop = start + len(positions)
+            peers = peers_of(keys, stop - start)
             frames: dict[tuple[WindowFrame, Bound, Bound], tuple[list[int], list[int]]] = {}
-            for i, call in enumerate(self._calls):
+            for i in calls:
+                call = self._calls[i]
                 args = [a[start:stop] for a in arguments[i]]
                 if call.kind == "rank":
                     kernel = window_function(call.call.name).kernel  # type: ignore[union-attr]
@@ -213,13 +220,13 @@ class WindowOp(Operator):
                 frame = call.call.frame
                 key = (frame, *bounds[i])
                 if key not in frames:
-                    values = None if range_values is None else range_values[start:stop]
+                    values = keys if single_key else None
                     frames[key] = frame_bounds(
                         frame.unit, bounds[i][0], bounds[i][1], peers, values, descending
                     )
                 lo, hi = frames[key]
                 results[i].extend(self._call_values(call, args, lo, hi, peers, ctx))
-        return results
+            start = stop
 
     @staticmethod
     def _call_values(
@@ -239,24 +246,7 @@ class WindowOp(Operator):
         return frame_aggregate(name, impl, constants, args[0], lo, hi, exclude, peers)
 
 
-def _sorted_rows(
-    rows: list[int], order_keys: list[tuple[list[Any], SortKey]], direct: bool
-) -> list[int]:
-    """A partition's row positions in ORDER BY order. Without NULLs the positions are sorted
-    in place by the full value lists (stable sorts from the last key, as the Sort operator
-    does); with NULLs or values Python cannot compare, through :func:`order_positions`."""
-    if direct:
-        try:
-            for values, key in reversed(order_keys):
-                rows.sort(key=values.__getitem__, reverse=key.descending)
-            return rows
-        except TypeError:
-            pass  # mixed kinds of values: SQLite's cross-type order below
-    keys = [(gather(v, rows), key) for v, key in order_keys]
-    return gather(rows, order_positions(len(rows), keys))
-
-
-def _scatter(values: list[Any], order: list[int]) -> list[Any]:
+def _scatter(values: list[Any], order: Iterable[int]) -> list[Any]:
     """``values`` (in window order) moved to their rows' input positions."""
     out: list[Any] = [None] * len(values)
     for position, value in zip(order, values, strict=True):
@@ -267,12 +257,3 @@ def _scatter(values: list[Any], order: list[int]) -> list[Any]:
 def _ordered(values: list[Any], order: list[int] | None) -> list[Any]:
     """``values`` in window order (themselves when the input already is)."""
     return values if order is None else gather(values, order)
-
-
-def _keys(columns: list[list[Any]]) -> list[Any]:
-    """One key per row: the value itself for one column, a tuple for several, [] for none."""
-    if not columns:
-        return []
-    if len(columns) == 1:
-        return columns[0]
-    return list(zip(*columns, strict=True))
