@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pyram
+import pyram.dbapi
 from benchmarks.ratios import Ratio
 from benchmarks.suites import SuiteContext, SuiteResult
 from benchmarks.verify import MismatchError
@@ -56,6 +57,8 @@ class WindowResult:
     pyram_s: float
     sqlite_s: float
     duckdb_s: float | None
+    #: PyRAM through its DB-API cursor (``fetchall()`` tuples, as sqlite3's row above)
+    dbapi_s: float | None = None
 
 
 def _data(rows: int, seed: int) -> list[tuple[int, int, int]]:
@@ -81,6 +84,7 @@ def _engines(data: Sequence[tuple[int, int, int]]) -> dict[str, Callable[[str], 
     lite.executemany("INSERT INTO s VALUES (?, ?, ?)", data)
     db = pyram.Database()
     db.sql(CREATE)
+    cursor = pyram.dbapi.connect(db).cursor()
     with db.transaction():
         for start in range(0, len(data), 10_000):
             chunk = data[start : start + 10_000]
@@ -88,6 +92,7 @@ def _engines(data: Sequence[tuple[int, int, int]]) -> dict[str, Callable[[str], 
     engines: dict[str, Callable[[str], list[Any]]] = {
         "sqlite3": lambda q: lite.execute(q).fetchall(),
         "pyram": lambda q: db.sql(q).all(),
+        "pyram DB-API": lambda q: cursor.execute(q).fetchall(),
     }
     try:
         import duckdb
@@ -125,22 +130,33 @@ def run_windows(
             spent = ", ".join(f"{e} {t:.3f}s" for e, t in times.items())
             log(f"windows: {name} at {rows}: {spent}")
             results.append(
-                WindowResult(name, rows, times["pyram"], times["sqlite3"], times.get("duckdb"))
+                WindowResult(
+                    name,
+                    rows,
+                    times["pyram"],
+                    times["sqlite3"],
+                    times.get("duckdb"),
+                    times.get("pyram DB-API"),
+                )
             )
     return results
 
 
 def format_windows(results: Sequence[WindowResult]) -> str:
-    """A table: seconds per engine and PyRAM's ratio to sqlite3."""
+    """A table: seconds per engine and PyRAM's ratios to sqlite3 (``db.sql(...).all()`` Row
+    objects, and the DB-API cursor's tuples, the same shape sqlite3's ``fetchall()`` returns)."""
     lines = [
         "Window functions (best of runs, seconds; ratio = PyRAM / sqlite3)",
-        f"{'query':<20} {'rows':>9} {'pyram':>8} {'sqlite3':>8} {'duckdb':>8} {'ratio':>6}",
+        f"{'query':<20} {'rows':>9} {'pyram':>8} {'DB-API':>8} {'sqlite3':>8} {'duckdb':>8} "
+        f"{'ratio':>6} {'DB-API':>6}",
     ]
     for r in results:
         duck = "-" if r.duckdb_s is None else f"{r.duckdb_s:.3f}"
+        dbapi = "-" if r.dbapi_s is None else f"{r.dbapi_s:.3f}"
+        dbapi_ratio = "-" if r.dbapi_s is None else f"{r.dbapi_s / r.sqlite_s:.2f}x"
         lines.append(
-            f"{r.query:<20} {r.rows:>9} {r.pyram_s:>8.3f} {r.sqlite_s:>8.3f} {duck:>8} "
-            f"{r.pyram_s / r.sqlite_s:>5.2f}x"
+            f"{r.query:<20} {r.rows:>9} {r.pyram_s:>8.3f} {dbapi:>8} {r.sqlite_s:>8.3f} "
+            f"{duck:>8} {r.pyram_s / r.sqlite_s:>5.2f}x {dbapi_ratio:>6}"
         )
     return "\n".join(lines)
 
@@ -154,6 +170,7 @@ def to_json(results: Sequence[WindowResult]) -> list[dict[str, Any]]:
             "pyram_s": r.pyram_s,
             "sqlite_s": r.sqlite_s,
             "duckdb_s": r.duckdb_s,
+            "dbapi_s": r.dbapi_s,
             "ratio": r.pyram_s / r.sqlite_s,
         }
         for r in results
@@ -176,6 +193,21 @@ def run(context: SuiteContext) -> SuiteResult:
             target_text="<= 1.0x",
         )
         for r in results
+    ]
+    ratios += [
+        Ratio(
+            f"window {r.query}",
+            "DB-API",
+            r.rows,
+            r.rows,
+            "s",
+            r.dbapi_s,
+            r.sqlite_s,
+            target=1.0,
+            target_text="<= 1.0x",
+        )
+        for r in results
+        if r.dbapi_s is not None
     ]
     return SuiteResult(format_windows(results), to_json(results), ratios)
 
