@@ -117,3 +117,25 @@ def test_a_large_result_builds_rows_in_one_batch(collector_on: bool) -> None:
         assert isinstance(fetched[0], pyram.Row)
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_a_result_kept_as_columns_reads_the_same_every_way() -> None:
+    """A query's result is kept as columns until rows are asked for (Rows are built from them
+    directly); over many batches and with decoded values (JSON), every accessor agrees."""
+    db = pyram.Database()
+    db.sql("CREATE TABLE j (id int4 PRIMARY KEY, doc json)", dialect="postgres")
+    db.sql("CREATE TABLE s (id INTEGER PRIMARY KEY, name TEXT)")
+    with db.transaction():
+        for i in range(40_000):
+            db.sql("INSERT INTO s VALUES (?, ?)", [i, f"n{i}"])
+    db.sql("INSERT INTO j VALUES ($1, $2::JSON)", [1, '{"a": [1]}'], dialect="postgres")
+    query = "SELECT id, name FROM s WHERE id % 3 = 0 ORDER BY id DESC"
+    expected = [(i, f"n{i}") for i in range(39_999, -1, -1) if i % 3 == 0]
+    rows = db.sql(query).all()
+    assert rows == expected and rows[0].name == "n39999" and isinstance(rows[0], pyram.Row)
+    assert db.sql(query).raw_rows == expected and len(db.sql(query)) == len(expected)
+    result = db.sql(query)
+    assert result.all() == expected and result.raw_rows == expected  # all() keeps the columns
+    assert result.scalars("name")[:2] == ["n39999", "n39996"] and result.first() == expected[0]
+    assert db.sql("SELECT id FROM s WHERE id < 0").all() == []
+    assert db.sql("SELECT doc FROM j").one().doc == {"a": [1]}

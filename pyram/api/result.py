@@ -99,8 +99,9 @@ def row_class(names: tuple[str, ...]) -> type[Row]:
 _PAUSE_GC_ROWS = 5_000
 
 
-def _make_rows(names: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> list[Row]:
-    """``rows`` as :class:`Row` objects of the shape ``names``, in one batch.
+def _make_rows(names: tuple[str, ...], rows: Iterable[tuple[Any, ...]], count: int) -> list[Row]:
+    """The ``count`` ``rows`` as :class:`Row` objects of the shape ``names``, in one batch
+    (``rows`` may be a ``zip`` over columns: no tuple per row is kept besides the Row).
 
     Row objects cannot be untracked by the cycle collector as plain tuples of numbers and
     strings are, so 100,000 new ones set off collections that walk every live object again
@@ -110,8 +111,8 @@ def _make_rows(names: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> list[
     """
     # map() over a repeated class runs the loop in C (about 10% less than a comprehension)
     make = tuple.__new__
-    classes = repeat(row_class(names), len(rows))
-    if len(rows) < _PAUSE_GC_ROWS or not gc.isenabled():
+    classes = repeat(row_class(names), count)
+    if count < _PAUSE_GC_ROWS or not gc.isenabled():
         return list(map(make, classes, rows))
     gc.disable()
     try:
@@ -193,7 +194,7 @@ class SqlResult:
         ['a', 'b']
     """
 
-    __slots__ = ("_raw", "columns", "key_lookup", "lastrowid", "rowcount", "types")
+    __slots__ = ("_data", "_raw", "columns", "key_lookup", "lastrowid", "rowcount", "types")
 
     def __init__(
         self,
@@ -203,13 +204,17 @@ class SqlResult:
         rowcount: int = -1,
         lastrowid: int | None = None,
         key_lookup: bool = False,
+        data: tuple[list[list[Any]], int] | None = None,
     ) -> None:
         names = _Columns(columns)
         names._result = self
         self.columns: tuple[str, ...] = names
         self.types = types
         #: the rows as plain tuples (the DB-API cursor reads these)
-        self._raw: list[tuple[Any, ...]] = rows if rows is not None else []
+        self._raw: list[tuple[Any, ...]] | None = rows if rows is not None or data else []
+        #: (columns, row count): a query's rows as columns, until tuples are asked for; Rows
+        #: are built straight from them, with no tuple per row in between
+        self._data = data
         self.rowcount = rowcount
         self.lastrowid = lastrowid
         self.key_lookup = key_lookup
@@ -217,15 +222,23 @@ class SqlResult:
     @property
     def raw_rows(self) -> list[tuple[Any, ...]]:
         """The rows as plain tuples (no names): the cheapest form."""
+        if self._raw is None:
+            columns, count = self._data or ([], 0)
+            self._raw = list(zip(*columns, strict=True)) if count else []
+            self._data = None
         return self._raw
 
     def all(self) -> list[Row]:
         """Every row."""
-        return _make_rows(tuple(self.columns), self._raw)
+        if self._raw is None and self._data is not None:
+            columns, count = self._data
+            rows = zip(*columns, strict=True) if count else iter(())
+            return _make_rows(tuple(self.columns), rows, count)
+        return _make_rows(tuple(self.columns), self.raw_rows, len(self.raw_rows))
 
     def first(self) -> Row | None:
         """The first row, or None when there is none."""
-        return _make_rows(tuple(self.columns), self._raw[:1])[0] if self._raw else None
+        return _make_rows(tuple(self.columns), self.raw_rows[:1], 1)[0] if self.raw_rows else None
 
     def one(self) -> Row:
         """The only row.
@@ -234,7 +247,7 @@ class SqlResult:
             NoResultFound: no row (a ProgrammingError).
             MultipleResultsFound: more than one row (a ProgrammingError).
         """
-        return _make_rows(tuple(self.columns), [_one(self._raw)])[0]
+        return _make_rows(tuple(self.columns), [_one(self.raw_rows)], 1)[0]
 
     def one_or_none(self) -> Row | None:
         """The only row, or None when there is none.
@@ -242,26 +255,26 @@ class SqlResult:
         Raises:
             MultipleResultsFound: more than one row.
         """
-        row = _one_or_none(self._raw)
-        return None if row is None else _make_rows(tuple(self.columns), [row])[0]
+        row = _one_or_none(self.raw_rows)
+        return None if row is None else _make_rows(tuple(self.columns), [row], 1)[0]
 
     def scalar(self) -> Any:
         """The first column of the first row, or None when there is no row."""
-        return self._raw[0][0] if self._raw and self._raw[0] else None
+        return self.raw_rows[0][0] if self.raw_rows and self.raw_rows[0] else None
 
     def scalar_one(self) -> Any:
         """The first column of the only row (NoResultFound / MultipleResultsFound otherwise)."""
-        return _one(self._raw)[0]
+        return _one(self.raw_rows)[0]
 
     def scalars(self, column: int | str = 0) -> ResultList[Any]:
         """One column's values (the first by default, or by position or name)."""
         index = self._index(column)
-        return ResultList(row[index] for row in self._raw)
+        return ResultList(row[index] for row in self.raw_rows)
 
     def mappings(self) -> ResultList[dict[str, Any]]:
         """Every row as a dict keyed by column name (a list with ``all()``, ``first()``...)."""
         names = tuple(self.columns)
-        return ResultList(dict(zip(names, row, strict=True)) for row in self._raw)
+        return ResultList(dict(zip(names, row, strict=True)) for row in self.raw_rows)
 
     def keys(self) -> list[str]:
         """The output column names."""
@@ -288,7 +301,7 @@ class SqlResult:
         return SqlResult(
             tuple(self.columns[p] for p in positions),
             tuple(self.types[p] for p in positions if p < len(self.types)),
-            [tuple(row[p] for p in positions) for row in self._raw],
+            [tuple(row[p] for p in positions) for row in self.raw_rows],
             self.rowcount,
             self.lastrowid,
         )
@@ -297,9 +310,9 @@ class SqlResult:
         return iter(self.all())
 
     def __len__(self) -> int:
-        return len(self._raw)
+        return len(self.raw_rows)
 
     def __repr__(self) -> str:
         if self.columns:
-            return f"<SqlResult {len(self._raw)} rows: {', '.join(self.columns)}>"
+            return f"<SqlResult {len(self.raw_rows)} rows: {', '.join(self.columns)}>"
         return f"<SqlResult rowcount={self.rowcount}>"

@@ -49,6 +49,7 @@ __all__ = [
     "Prepared",
     "StoreStatistics",
     "prepare_plan",
+    "run_columns",
     "run_prepared",
     "run_with_context",
 ]
@@ -79,6 +80,7 @@ class Prepared:
 
     __slots__ = (
         "bulk_insert",
+        "column_builder",
         "direct_write",
         "entity",
         "first_by_key",
@@ -120,6 +122,8 @@ class Prepared:
         #: (``run_direct(params) -> rows changed``, or None when the general path must run)
         self.direct_write: PointUpdate | PointDelete | None = point_update
         self.row_builder: Callable[[Batch], list[Any]] = _row_builder(operator.fields, entity)
+        #: a batch's output columns, decoded (the columnar form of ``row_builder``'s tuples)
+        self.column_builder = _column_builder(operator.fields)
         self.one_row: Callable[[list[Any]], Any] = _one_row_builder(operator.fields, entity)
         #: the point-lookup path (``params -> row or None``) when :attr:`point` is set
         self.first_by_key: Callable[[Mapping[str | int, Any]], Any] = self._first_general
@@ -263,12 +267,26 @@ def _unknown_parameter(
     return ProgrammingError(message)
 
 
-def _row_builder(fields: tuple[px.Field, ...], entity: Any) -> Callable[[Batch], list[Any]]:
+def _column_builder(fields: tuple[px.Field, ...]) -> Callable[[Batch], list[list[Any]]]:
+    """A function giving a batch's columns with stored values decoded (Enum, JSON, ...)."""
     decoders: list[tuple[int, Callable[[Any], Any]]] = []
     for i, field in enumerate(fields):
         decode = field.dtype.decoder()
         if decode is not None:
             decoders.append((i, decode))
+
+    def decoded(batch: Batch) -> list[list[Any]]:
+        columns = batch.dense().columns
+        if decoders:
+            columns = list(columns)
+            for i, decode in decoders:
+                columns[i] = [None if v is None else decode(v) for v in columns[i]]
+        return columns
+
+    return decoded
+
+
+def _row_builder(fields: tuple[px.Field, ...], entity: Any) -> Callable[[Batch], list[Any]]:
     if entity is not None:
         build = entity.__pyram_build__  # decodes Enum/JSON itself
 
@@ -278,14 +296,10 @@ def _row_builder(fields: tuple[px.Field, ...], entity: Any) -> Callable[[Batch],
 
         return entities
 
+    columns_of = _column_builder(fields)
+
     def tuples(batch: Batch) -> list[Any]:
-        dense = batch.dense()
-        columns = dense.columns
-        if decoders:
-            columns = list(columns)
-            for i, decode in decoders:
-                columns[i] = [None if v is None else decode(v) for v in columns[i]]
-        return list(zip(*columns, strict=True)) if dense.length else []
+        return list(zip(*columns_of(batch), strict=True)) if batch.row_count else []
 
     return tuples
 
@@ -560,6 +574,24 @@ def run_with_context(
     for batch in execute(prepared.operator, ctx):
         rows.extend(build(batch))
     return rows, ctx
+
+
+def run_columns(
+    prepared: Prepared, store: Store, params: Mapping[str | int, Any]
+) -> tuple[list[list[Any]], int]:
+    """Execute a prepared query (no point-lookup or write shortcut applies): its output as
+    decoded columns and the row count. The caller makes rows from them once, in the shape it
+    returns (a Row per row, not a tuple and then a Row)."""
+    ctx = ExecContext(store, prepared.bind_params(params))
+    install_subquery_runner(ctx)
+    build = prepared.column_builder
+    out: list[list[Any]] = [[] for _ in prepared.operator.fields]
+    count = 0
+    for batch in execute(prepared.operator, ctx):
+        for column, values in zip(out, build(batch), strict=True):
+            column.extend(values)  # copies: a batch may share its lists with the plan
+        count += batch.row_count
+    return out, count
 
 
 def analyze(

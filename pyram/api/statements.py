@@ -20,7 +20,7 @@ import attrs
 from pyram.api.pg_commands import PG_STATEMENTS, run_pg_statement
 from pyram.api.result import SqlResult
 from pyram.api.schema_alter import apply_alter
-from pyram.api.session import Prepared, analyze, prepare_plan, run_with_context
+from pyram.api.session import Prepared, analyze, prepare_plan, run_columns, run_with_context
 from pyram.api.triggers import TriggerSet
 from pyram.catalog import CheckConstraint, TableSchema
 from pyram.engine import BULK_REFUSALS, BulkInsert, constant_value, row_function
@@ -364,6 +364,10 @@ class SqlSession:
                 pass  # nothing changed: the general path reports it as it always has
             else:
                 return SqlResult(rowcount=count, lastrowid=last_rowid)
+        if entry.is_query and prepared.point_update is None:
+            with store.reading():
+                data = run_columns(prepared, store, values)
+            return SqlResult(entry.names, entry.types, data=data)
         with store.reading() if entry.is_query else store.statement():
             rows, ctx = run_with_context(prepared, store, values)
         if entry.is_query:
