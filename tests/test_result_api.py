@@ -139,3 +139,7 @@ def test_a_result_kept_as_columns_reads_the_same_every_way() -> None:
     assert result.scalars("name")[:2] == ["n39999", "n39996"] and result.first() == expected[0]
     assert db.sql("SELECT id FROM s WHERE id < 0").all() == []
     assert db.sql("SELECT doc FROM j").one().doc == {"a": [1]}
+    few = db.sql("SELECT id, name FROM s WHERE id < 3 ORDER BY id")  # read without raw_rows
+    assert few.scalar() == 0 and len(few) == 3 and few.scalars(1) == ["n0", "n1", "n2"]
+    assert few.first() == (0, "n0") and repr(few) == "<SqlResult 3 rows: id, name>"
+    assert db.sql("SELECT id FROM s WHERE id < 0").scalar() is None

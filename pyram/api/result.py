@@ -238,7 +238,9 @@ class SqlResult:
 
     def first(self) -> Row | None:
         """The first row, or None when there is none."""
-        return _make_rows(tuple(self.columns), self.raw_rows[:1], 1)[0] if self.raw_rows else None
+        if not len(self):
+            return None
+        return _make_rows(tuple(self.columns), [self._row(0)], 1)[0]
 
     def one(self) -> Row:
         """The only row.
@@ -260,7 +262,8 @@ class SqlResult:
 
     def scalar(self) -> Any:
         """The first column of the first row, or None when there is no row."""
-        return self.raw_rows[0][0] if self.raw_rows and self.raw_rows[0] else None
+        row = self._row(0) if len(self) else ()
+        return row[0] if row else None
 
     def scalar_one(self) -> Any:
         """The first column of the only row (NoResultFound / MultipleResultsFound otherwise)."""
@@ -269,6 +272,8 @@ class SqlResult:
     def scalars(self, column: int | str = 0) -> ResultList[Any]:
         """One column's values (the first by default, or by position or name)."""
         index = self._index(column)
+        if self._raw is None and self._data is not None:
+            return ResultList(self._data[0][index])  # the column itself, copied
         return ResultList(row[index] for row in self.raw_rows)
 
     def mappings(self) -> ResultList[dict[str, Any]]:
@@ -309,10 +314,18 @@ class SqlResult:
     def __iter__(self) -> Iterator[Row]:
         return iter(self.all())
 
+    def _row(self, index: int) -> tuple[Any, ...]:
+        """One row as a tuple, without making the others."""
+        if self._raw is None and self._data is not None:
+            return tuple(column[index] for column in self._data[0])
+        return self.raw_rows[index]
+
     def __len__(self) -> int:
+        if self._raw is None and self._data is not None:
+            return self._data[1]
         return len(self.raw_rows)
 
     def __repr__(self) -> str:
         if self.columns:
-            return f"<SqlResult {len(self.raw_rows)} rows: {', '.join(self.columns)}>"
+            return f"<SqlResult {len(self)} rows: {', '.join(self.columns)}>"
         return f"<SqlResult rowcount={self.rowcount}>"
