@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from pyram.api.shaping import column_builder, one_row_builder, row_builder
 from pyram.catalog import Catalog, TableSchema
 from pyram.engine import (
     Batch,
@@ -121,10 +122,10 @@ class Prepared:
         #: a one-row write by unique key that runs straight from unbound parameters
         #: (``run_direct(params) -> rows changed``, or None when the general path must run)
         self.direct_write: PointUpdate | PointDelete | None = point_update
-        self.row_builder: Callable[[Batch], list[Any]] = _row_builder(operator.fields, entity)
+        self.row_builder: Callable[[Batch], list[Any]] = row_builder(operator.fields, entity)
         #: a batch's output columns, decoded (the columnar form of ``row_builder``'s tuples)
-        self.column_builder = _column_builder(operator.fields)
-        self.one_row: Callable[[list[Any]], Any] = _one_row_builder(operator.fields, entity)
+        self.column_builder = column_builder(operator.fields)
+        self.one_row: Callable[[list[Any]], Any] = one_row_builder(operator.fields, entity)
         #: the point-lookup path (``params -> row or None``) when :attr:`point` is set
         self.first_by_key: Callable[[Mapping[str | int, Any]], Any] = self._first_general
         if point is not None:
@@ -265,64 +266,6 @@ def _unknown_parameter(
         names = ", ".join(parameter_name(k) for k in sorted(missing, key=str))
         message += f"; no value given for {names}"
     return ProgrammingError(message)
-
-
-def _column_builder(fields: tuple[px.Field, ...]) -> Callable[[Batch], list[list[Any]]]:
-    """A function giving a batch's columns with stored values decoded (Enum, JSON, ...)."""
-    decoders: list[tuple[int, Callable[[Any], Any]]] = []
-    for i, field in enumerate(fields):
-        decode = field.dtype.decoder()
-        if decode is not None:
-            decoders.append((i, decode))
-
-    def decoded(batch: Batch) -> list[list[Any]]:
-        columns = batch.dense().columns
-        if decoders:
-            columns = list(columns)
-            for i, decode in decoders:
-                columns[i] = [None if v is None else decode(v) for v in columns[i]]
-        return columns
-
-    return decoded
-
-
-def _row_builder(fields: tuple[px.Field, ...], entity: Any) -> Callable[[Batch], list[Any]]:
-    if entity is not None:
-        build = entity.__pyram_build__  # decodes Enum/JSON itself
-
-        def entities(batch: Batch) -> list[Any]:
-            dense = batch.dense()
-            return list(map(build, *dense.columns)) if dense.length else []
-
-        return entities
-
-    columns_of = _column_builder(fields)
-
-    def tuples(batch: Batch) -> list[Any]:
-        return list(zip(*columns_of(batch), strict=True)) if batch.row_count else []
-
-    return tuples
-
-
-def _one_row_builder(fields: tuple[px.Field, ...], entity: Any) -> Callable[[list[Any]], Any]:
-    """Shape one row of stored values (the point-lookup path)."""
-    if entity is not None:
-        build = entity.__pyram_build__
-
-        def entity_row(values: list[Any]) -> Any:
-            return build(*values)
-
-        return entity_row
-    decoders = [f.dtype.decoder() for f in fields]
-    if not any(decoders):
-        return tuple
-
-    def tuple_row(values: list[Any]) -> Any:
-        return tuple(
-            v if d is None or v is None else d(v) for v, d in zip(values, decoders, strict=True)
-        )
-
-    return tuple_row
 
 
 def _fast_point_first(
