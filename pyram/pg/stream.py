@@ -93,18 +93,14 @@ class ReplicationConnection:
         Raises:
             Disconnected: the server ended the stream or the connection broke.
         """
-        size, data = self._conn.get_copy_data(1)
-        if size == 0:
-            ready, _, _ = select.select([self._conn.socket], [], [], timeout)
-            if not ready:
-                return None
-            self._conn.consume_input()
-            size, data = self._conn.get_copy_data(1)
-        if size > 0:
-            return bytes(data)
-        if size == 0:
+        message = self.buffered()
+        if message is not None:
+            return message
+        ready, _, _ = select.select([self._conn.socket], [], [], timeout)
+        if not ready:
             return None
-        raise Disconnected(f"mirror: the replication stream ended: {self._error() or 'closed'}")
+        self._conn.consume_input()
+        return self.buffered()
 
     def buffered(self) -> bytes | None:
         """The next CopyData message if libpq already holds it, else None (no waiting).
