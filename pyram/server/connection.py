@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import struct
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -36,6 +37,12 @@ if TYPE_CHECKING:
 __all__ = ["Connection"]
 
 T = TypeVar("T")
+
+_LENGTH: Final = struct.Struct("!i")
+#: bytes asked of the socket at once (the buffer holds at most one message more than this)
+_READ_SIZE: Final = 64 * 1024
+_EXTENDED: Final = frozenset(bytes([k]) for k in b"PBDECSH")
+_KINDS: Final = [bytes([i]) for i in range(256)]  #: each message type byte, made once
 
 #: queued answers past this many bytes are sent without waiting for Sync
 FLUSH_AT: Final = 256 * 1024
@@ -67,6 +74,8 @@ class Connection:
         self._out: list[bytes] = []
         self._reported: dict[str, str] = {}
         self._size = 0
+        self._in = bytearray()  #: input not taken apart yet, from ``_pos`` on
+        self._pos = 0
 
     # ------------------------------------------------------------------ lifetime
     async def serve(self) -> None:
@@ -130,11 +139,19 @@ class Connection:
         return await self._loop()
 
     async def _loop(self) -> str:
+        extended = self.extended
         while not self.server.stopping:
-            kind, body = await self._read_message()
+            found = self._buffered_message()
+            if found is None:
+                await self._receive()
+                continue
+            kind, body = found
             if kind == b"X":
                 return "terminated by client"
-            await self._dispatch(kind, body)
+            if kind in _EXTENDED:  # the messages of every prepared statement's run
+                await extended.handle(kind, Reader(body))
+            else:
+                await self._dispatch(kind, body)
             # answers wait for Sync, Flush or the end of a simple query (as PostgreSQL's
             # do): one send per round trip instead of one per message
             if kind in b"QSH" or self._size > FLUSH_AT:
@@ -142,21 +159,21 @@ class Connection:
         raise ServerError("terminating connection due to administrator command", "57P01")
 
     async def _read_message(self) -> tuple[bytes, bytes]:
-        session = self.session
-        assert session is not None
-        in_block = session.status != b"I"
-        limit = self.config.idle_in_transaction_timeout if in_block else self.config.idle_timeout
-        try:
-            header = await asyncio.wait_for(self.reader.readexactly(5), limit)
-        except TimeoutError:
-            if in_block:
-                raise ServerError(
-                    "terminating connection due to idle-in-transaction timeout", "25P03"
-                ) from None
-            raise ServerError(
-                "terminating connection due to idle-session timeout", "57P05"
-            ) from None
-        length = int.from_bytes(header[1:], "big", signed=True)
+        # a client's messages usually arrive together (psycopg sends Bind, Describe, Execute
+        # and Sync in one packet): they are cut from one buffer, awaiting only when it runs dry
+        while True:
+            found = self._buffered_message()
+            if found is not None:
+                return found
+            await self._receive()
+
+    def _buffered_message(self) -> tuple[bytes, bytes] | None:
+        """The next complete message in the input buffer, or None (limits checked as soon
+        as its header is in, so an oversized message is refused before it is read)."""
+        data, pos = self._in, self._pos
+        if len(data) - pos < 5:
+            return None
+        length = _LENGTH.unpack_from(data, pos + 1)[0]
         if length < 4:
             raise ProtocolViolation(f"invalid message length {length}")
         if length - 4 > self.config.max_message_size:
@@ -166,7 +183,40 @@ class Connection:
                 "54000",
                 fatal=True,
             )
-        return header[:1], await self.reader.readexactly(length - 4)
+        end = pos + 1 + length
+        if len(data) < end:
+            return None
+        self._pos = end
+        return _KINDS[data[pos]], bytes(data[pos + 5 : end])
+
+    async def _receive(self) -> None:
+        """Wait for more input; the idle timeouts apply between messages."""
+        data, pos = self._in, self._pos
+        del data[:pos]
+        self._pos = 0
+        limit, in_block = None, False
+        if len(data) < 5:  # between messages (or inside a header): the client is idle
+            session = self.session
+            in_block = session is not None and session.status != b"I"
+            config = self.config
+            limit = config.idle_in_transaction_timeout if in_block else config.idle_timeout
+        try:
+            if limit is None:
+                chunk = await self.reader.read(_READ_SIZE)
+            else:
+                async with asyncio.timeout(limit):
+                    chunk = await self.reader.read(_READ_SIZE)
+        except TimeoutError:
+            if in_block:
+                raise ServerError(
+                    "terminating connection due to idle-in-transaction timeout", "25P03"
+                ) from None
+            raise ServerError(
+                "terminating connection due to idle-session timeout", "57P05"
+            ) from None
+        if not chunk:
+            raise asyncio.IncompleteReadError(bytes(data), None)
+        data += chunk
 
     async def _dispatch(self, kind: bytes, body: bytes) -> None:
         if kind == b"Q":
@@ -279,11 +329,14 @@ class Connection:
 
     async def flush(self) -> None:
         """Send the queued messages and wait until the socket took them."""
+        writer = self.writer
         if self._out:
-            self.writer.write(b"".join(self._out))
+            writer.write(b"".join(self._out))
             self._out.clear()
             self._size = 0
-        await self.writer.drain()
+        # the socket usually takes the bytes at once: waiting is needed only for a backlog
+        if writer.transport.get_write_buffer_size():
+            await writer.drain()
 
     def after(self, outcome: Outcome) -> None:
         """Send a statement's warnings (NoticeResponse); apply its DEALLOCATE."""

@@ -51,6 +51,21 @@ class _Statement:
     #: stops being one, after DDL, runs there once and then goes back to the session's thread)
     key_lookup: bool = False
 
+    #: the last RowDescription sent for a portal of this statement, with what it depends on
+    #: (column names, types, formats): a client re-running it gets the same bytes
+    last_row_description: tuple[object, bytes] | None = None
+
+    def row_description(self, encoder: Encoder) -> bytes:
+        """The RowDescription of a portal's ``encoder`` (made once while it stays the same)."""
+        outcome = encoder.outcome
+        key = (outcome.columns, outcome.types, encoder.binary)
+        last = self.last_row_description
+        if last is not None and last[0] == key:
+            return last[1]
+        data = encoder.description()
+        self.last_row_description = (key, data)
+        return data
+
     def described(self, session: PgSession) -> Description:
         """The description (describing the statement the first time: the session's thread)."""
         if self.description is None:
@@ -134,10 +149,7 @@ class Extended:
         self.conn.send(m.message(b"1"))
 
     async def _bind(self, body: Reader) -> None:
-        portal, name = body.cstring(), body.cstring()
-        param_formats = body.int16_list()
-        raw = [body.bytes_(n) if (n := body.int32()) >= 0 else None for _ in range(body.int16())]
-        formats = body.int16_list()
+        portal, name, param_formats, raw, formats = body.bind()
         statement = self._statement(name)
         if len(param_formats) not in (0, 1, len(raw)):
             raise ProtocolViolation("bind message has a wrong number of parameter formats")
@@ -165,7 +177,7 @@ class Extended:
                 return
             portal, _ = await self._run_portal(name, None)
             assert portal.encoder is not None
-            self.conn.send(portal.encoder.description())
+            self.conn.send(portal.statement.row_description(portal.encoder))
         else:
             raise ProtocolViolation(f"invalid DESCRIBE message subtype {what!r}")
 

@@ -67,9 +67,15 @@ class WireType:
 
 
 def _catalog(name: str) -> PgType:
-    found = pg_type_by_name(name)
-    assert found is not None, name  # every wire type is a type of pyram.types.pg_types
+    found = _CATALOG.get(name)
+    if found is None:  # RowDescription asks for every column of every result: looked up once
+        found = pg_type_by_name(name)
+        assert found is not None, name  # every wire type is a type of pyram.types.pg_types
+        _CATALOG[name] = found
     return found
+
+
+_CATALOG: dict[str, PgType] = {}
 
 
 def _of(dtype: DataType) -> WireType:

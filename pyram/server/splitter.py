@@ -100,6 +100,25 @@ def _has_code(text: str) -> bool:
 
 def first_words(text: str, count: int = 3) -> list[str]:
     """The first ``count`` keywords of a statement, upper-cased (comments skipped)."""
+    if len(text) > _MEMO_TEXT:
+        return _first_words(text, count)
+    key = (text, count)
+    words = _MEMO.get(key)
+    if words is None:
+        # a prepared statement's text comes back on every Execute: scanned once
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.clear()
+        words = _MEMO[key] = tuple(_first_words(text, count))
+    return list(words)
+
+
+#: statements at most this long have their first words remembered, at most this many
+_MEMO_TEXT: Final = 4096
+_MEMO_SIZE: Final = 2048
+_MEMO: dict[tuple[str, int], tuple[str, ...]] = {}
+
+
+def _first_words(text: str, count: int) -> list[str]:
     words: list[str] = []
     i = 0
     while i < len(text) and len(words) < count:

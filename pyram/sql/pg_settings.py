@@ -76,6 +76,18 @@ def isolation_level(name: str) -> str:
     Raises:
         ProgrammingError: not an isolation level.
     """
+    level = _LEVELS.get(name)
+    if level is None:
+        level = _isolation_level(name)
+        if len(_LEVELS) < 256:  # spellings seen: a session asks on every statement
+            _LEVELS[name] = level
+    return level
+
+
+_LEVELS: dict[str, str] = {}
+
+
+def _isolation_level(name: str) -> str:
     key = " ".join(name.lower().replace("_", " ").split())
     if key == "read uncommitted":
         key = "read committed"
