@@ -12,10 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-import struct
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 from pyram.errors import Error
 from pyram.server import messages as m
@@ -29,6 +28,7 @@ from pyram.server.settings import reported, statement_timeout
 from pyram.server.splitter import first_words, split_statements
 from pyram.server.sqlstate import ServerError, sqlstate_of
 from pyram.server.startup import CancelTarget, authenticate, read_startup
+from pyram.server.transport import ConnectionProtocol, MessageInput
 from pyram.server.worker import QueryCanceled, SessionWorker
 
 if TYPE_CHECKING:
@@ -38,11 +38,7 @@ __all__ = ["Connection"]
 
 T = TypeVar("T")
 
-_LENGTH: Final = struct.Struct("!i")
-#: bytes asked of the socket at once (the buffer holds at most one message more than this)
-_READ_SIZE: Final = 64 * 1024
 _EXTENDED: Final = frozenset(bytes([k]) for k in b"PBDECSH")
-_KINDS: Final = [bytes([i]) for i in range(256)]  #: each message type byte, made once
 
 #: queued answers past this many bytes are sent without waiting for Sync
 FLUSH_AT: Final = 256 * 1024
@@ -57,7 +53,11 @@ class Connection:
     """The server side of one client connection."""
 
     def __init__(
-        self, server: Server, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self,
+        server: Server,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        protocol: ConnectionProtocol,
     ) -> None:
         self.server = server
         self.config = server.config
@@ -74,8 +74,8 @@ class Connection:
         self._out: list[bytes] = []
         self._reported: dict[str, str] = {}
         self._size = 0
-        self._in = bytearray()  #: input not taken apart yet, from ``_pos`` on
-        self._pos = 0
+        self.protocol = protocol
+        self.input: MessageInput | None = None  #: the input once the session is ready
 
     # ------------------------------------------------------------------ lifetime
     async def serve(self) -> None:
@@ -134,14 +134,18 @@ class Connection:
         for name, value in self._reported.items():
             self.writer.write(m.parameter_status(name, value))
         self.writer.write(m.backend_key_data(self.pid, self.secret))
+        transport = cast(asyncio.Transport, self.writer.transport)
+        self.input = self.protocol.attach(transport, self.config.max_message_size)
+        self.input.pump = self._pump
         self.writer.write(m.ready_for_query(b"I"))
         await self.writer.drain()
         return await self._loop()
 
     async def _loop(self) -> str:
-        extended = self.extended
+        extended, source = self.extended, self.input
+        assert source is not None
         while not self.server.stopping:
-            found = self._buffered_message()
+            found = source.next_message()
             if found is None:
                 await self._receive()
                 continue
@@ -158,54 +162,48 @@ class Connection:
                 await self.flush()
         raise ServerError("terminating connection due to administrator command", "57P01")
 
+    def _pump(self) -> bool:
+        """Input arrived while the loop waits: answer the messages that need no wait right
+        here (see :mod:`pyram.server.transport`). False when the loop must go on: a message
+        that needs the session's thread, a simple query, a backlog to drain."""
+        source, extended = self.input, self.extended
+        assert source is not None
+        while not self.server.stopping:
+            start = source.pos
+            found = source.next_message()
+            if found is None:
+                return True
+            kind, body = found
+            if kind not in _EXTENDED or not extended.handle_now(kind, Reader(body)):
+                source.pos = start  # the loop takes it from here
+                return False
+            if kind in b"SH" or self._size > FLUSH_AT:
+                self._write_out()
+                if self.writer.transport.get_write_buffer_size():
+                    return False  # the client reads slowly: the loop waits for the socket
+        return False
+
     async def _read_message(self) -> tuple[bytes, bytes]:
-        # a client's messages usually arrive together (psycopg sends Bind, Describe, Execute
-        # and Sync in one packet): they are cut from one buffer, awaiting only when it runs dry
+        source = self.input
+        assert source is not None
         while True:
-            found = self._buffered_message()
+            found = source.next_message()
             if found is not None:
                 return found
             await self._receive()
 
-    def _buffered_message(self) -> tuple[bytes, bytes] | None:
-        """The next complete message in the input buffer, or None (limits checked as soon
-        as its header is in, so an oversized message is refused before it is read)."""
-        data, pos = self._in, self._pos
-        if len(data) - pos < 5:
-            return None
-        length = _LENGTH.unpack_from(data, pos + 1)[0]
-        if length < 4:
-            raise ProtocolViolation(f"invalid message length {length}")
-        if length - 4 > self.config.max_message_size:
-            raise ServerError(
-                f"message of {length} bytes exceeds the limit of "
-                f"{self.config.max_message_size} bytes",
-                "54000",
-                fatal=True,
-            )
-        end = pos + 1 + length
-        if len(data) < end:
-            return None
-        self._pos = end
-        return _KINDS[data[pos]], bytes(data[pos + 5 : end])
-
     async def _receive(self) -> None:
         """Wait for more input; the idle timeouts apply between messages."""
-        data, pos = self._in, self._pos
-        del data[:pos]
-        self._pos = 0
+        source = self.input
+        assert source is not None
         limit, in_block = None, False
-        if len(data) < 5:  # between messages (or inside a header): the client is idle
+        if source.between_messages:  # the client is idle
             session = self.session
             in_block = session is not None and session.status != b"I"
             config = self.config
             limit = config.idle_in_transaction_timeout if in_block else config.idle_timeout
         try:
-            if limit is None:
-                chunk = await self.reader.read(_READ_SIZE)
-            else:
-                async with asyncio.timeout(limit):
-                    chunk = await self.reader.read(_READ_SIZE)
+            await source.wait(limit)
         except TimeoutError:
             if in_block:
                 raise ServerError(
@@ -214,9 +212,6 @@ class Connection:
             raise ServerError(
                 "terminating connection due to idle-session timeout", "57P05"
             ) from None
-        if not chunk:
-            raise asyncio.IncompleteReadError(bytes(data), None)
-        data += chunk
 
     async def _dispatch(self, kind: bytes, body: bytes) -> None:
         if kind == b"Q":
@@ -329,14 +324,16 @@ class Connection:
 
     async def flush(self) -> None:
         """Send the queued messages and wait until the socket took them."""
-        writer = self.writer
+        self._write_out()
+        # the socket usually takes the bytes at once: waiting is needed only for a backlog
+        if self.writer.transport.get_write_buffer_size():
+            await self.writer.drain()
+
+    def _write_out(self) -> None:
         if self._out:
-            writer.write(b"".join(self._out))
+            self.writer.write(b"".join(self._out))
             self._out.clear()
             self._size = 0
-        # the socket usually takes the bytes at once: waiting is needed only for a backlog
-        if writer.transport.get_write_buffer_size():
-            await writer.drain()
 
     def after(self, outcome: Outcome) -> None:
         """Send a statement's warnings (NoticeResponse); apply its DEALLOCATE."""

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -97,19 +98,54 @@ class Extended:
         if kind == b"S":
             failed, self.skipping = self.skipping, False
             await self._end_implicit(failed)
-            if self.conn.session is not None and self.conn.session.status == b"I":
-                self.portals.clear()
-            self.conn.send(m.ready_for_query(self._status()))
+            self._ready()
             return
-        if kind == b"H":
+        if kind == b"H" or self.skipping:
             return  # Flush: the loop sends what is queued
-        if self.skipping:
-            return
         try:
-            await _HANDLERS[kind](self, body)
+            handler = _AT_ONCE.get(kind)
+            if handler is not None:
+                handler(self, body)
+            else:
+                await _HANDLERS[kind](self, body)
         except Exception as exc:  # every error becomes an ErrorResponse (or ends the session)
             self.skipping = True
             self.conn.send(self.conn.error(exc))
+
+    def handle_now(self, kind: bytes, body: Reader) -> bool:
+        """Handle one message at once if that needs no wait for the session's thread; False
+        (with nothing done) when it does: then :meth:`handle` must.
+
+        A prepared point lookup (Bind, Describe, Execute, Sync) runs entirely here, straight
+        from the socket's callback: no task switch, no thread hop.
+        """
+        if kind == b"S":
+            session = self.conn.session
+            if session is not None and session.implicit:
+                return False  # its commit runs on the session's thread
+            self.skipping = False  # nothing to roll back: no implicit transaction is open
+            self._ready()
+            return True
+        if kind == b"H" or self.skipping:
+            return True
+        try:
+            handler = _AT_ONCE.get(kind)
+            if handler is not None:
+                handler(self, body)
+                return True
+            now = _NOW.get(kind)
+            return now is not None and now(self, body)
+        except Exception as exc:  # as in handle (a fatal error propagates to the connection)
+            self.skipping = True
+            self.conn.send(self.conn.error(exc))
+            return True
+
+    def _ready(self) -> None:
+        """Sync's end: ReadyForQuery (portals end with the transaction they ran in)."""
+        session = self.conn.session
+        if session is not None and session.status == b"I":
+            self.portals.clear()
+        self.conn.send(m.ready_for_query(self._status()))
 
     async def _end_implicit(self, failed: bool) -> None:
         """Commit the implicit transaction the messages before Sync ran in (roll it back when
@@ -135,7 +171,7 @@ class Extended:
         return b"I" if session is None else session.status
 
     # ------------------------------------------------------------------ messages
-    async def _parse(self, body: Reader) -> None:
+    def _parse(self, body: Reader) -> None:
         name, text = body.cstring(), body.cstring()
         oids = body.int32_list()
         body.rest()
@@ -148,7 +184,7 @@ class Extended:
         self.statements[name] = _Statement(text, oids)
         self.conn.send(m.message(b"1"))
 
-    async def _bind(self, body: Reader) -> None:
+    def _bind(self, body: Reader) -> None:
         portal, name, param_formats, raw, formats = body.bind()
         statement = self._statement(name)
         if len(param_formats) not in (0, 1, len(raw)):
@@ -164,39 +200,99 @@ class Extended:
             statement = self._statement(name)
             session = self.conn.session
             assert session is not None
-            found = await self.conn.run(lambda: statement.described(session))
-            oids = [
-                _param_wire(statement, found, i).oid for i in range(_param_count(statement, found))
-            ]
-            self.conn.send(m.parameter_description(oids))
-            self.conn.send(found.row_description())
+            await self.conn.run(lambda: statement.described(session))
+            self._describe_statement(statement)
         elif what == b"P":
-            cursor = self._cursor(name)
-            if cursor is not None:  # psycopg describes a DECLAREd cursor as a portal
-                self.conn.send(cursor.description())
+            if self._describe_cursor(name):
                 return
-            portal, _ = await self._run_portal(name, None)
-            assert portal.encoder is not None
-            self.conn.send(portal.statement.row_description(portal.encoder))
+            portal = self._portal(name)
+            if portal.encoder is None:
+                await self._run_portal(portal, None)
+            self._describe_portal(portal)
         else:
             raise ProtocolViolation(f"invalid DESCRIBE message subtype {what!r}")
 
+    def _describe_now(self, body: Reader) -> bool:
+        what, name = body.byte(), body.cstring()
+        if what == b"S":
+            statement = self._statement(name)
+            if statement.description is None:
+                return False  # describing it runs on the session's thread
+            self._describe_statement(statement)
+            return True
+        if what != b"P":
+            raise ProtocolViolation(f"invalid DESCRIBE message subtype {what!r}")
+        if self._describe_cursor(name):
+            return True
+        portal = self._portal(name)
+        if portal.encoder is None:
+            if not self._runs_now(portal):
+                return False
+            self._run_now(portal, None)
+        self._describe_portal(portal)
+        return True
+
+    def _describe_statement(self, statement: _Statement) -> None:
+        found = statement.description
+        assert found is not None
+        oids = [_param_wire(statement, found, i).oid for i in range(_param_count(statement, found))]
+        self.conn.send(m.parameter_description(oids))
+        self.conn.send(found.row_description())
+
+    def _describe_cursor(self, name: str) -> bool:
+        cursor = self._cursor(name)
+        if cursor is None:
+            return False
+        self.conn.send(cursor.description())  # psycopg describes a DECLAREd cursor as a portal
+        return True
+
+    def _describe_portal(self, portal: _Portal) -> None:
+        assert portal.encoder is not None
+        self.conn.send(portal.statement.row_description(portal.encoder))
+
     async def _execute(self, body: Reader) -> None:
         name, limit = body.cstring(), body.int32()
-        portal, chunk = await self._run_portal(name, limit)
+        portal = self._portal(name)
+        chunk = None
+        if portal.encoder is None:
+            chunk = await self._run_portal(portal, limit)
+        elif not self._rows_now(portal, limit):
+            encoder = portal.encoder
+            chunk = await self.conn.run(lambda: encoder.rows(limit))
+        self._send_rows(portal, limit, chunk)
+
+    def _execute_now(self, body: Reader) -> bool:
+        name, limit = body.cstring(), body.int32()
+        portal = self._portal(name)
+        chunk = None
+        if portal.encoder is None:
+            if not self._runs_now(portal):
+                return False
+            chunk = self._run_now(portal, limit)
+        elif not self._rows_now(portal, limit):
+            return False  # many rows: encoded on the session's thread
+        self._send_rows(portal, limit, chunk)
+        return True
+
+    def _rows_now(self, portal: _Portal, limit: int) -> bool:
+        """Whether a run portal's next rows are few enough to encode on the event loop."""
+        encoder = portal.encoder
+        assert encoder is not None
+        if portal.done or not encoder.outcome.is_query:
+            return True
+        left = len(encoder.outcome.rows) - encoder.sent
+        return min(left, limit if limit > 0 else left) <= INLINE_ROWS
+
+    def _send_rows(self, portal: _Portal, limit: int, chunk: tuple[bytes, bool] | None) -> None:
+        """Execute's answer: DataRows then CommandComplete or PortalSuspended (``chunk``: rows
+        already encoded with the run; None: encoded now)."""
         encoder = portal.encoder
         assert encoder is not None
         if portal.done or not encoder.outcome.is_query:
             portal.done = True
             self.conn.send(encoder.complete())
             return
-        if chunk is None:
-            left = len(encoder.outcome.rows) - encoder.sent
-            if min(left, limit if limit > 0 else left) <= INLINE_ROWS:
-                chunk = encoder.rows(limit)
-            else:
-                chunk = await self.conn.run(lambda: encoder.rows(limit))
-        rows, more = chunk
+        rows, more = encoder.rows(limit) if chunk is None else chunk
         self.conn.send(rows)
         if more:
             self.conn.send(m.message(b"s"))
@@ -204,7 +300,7 @@ class Extended:
             portal.done = True
             self.conn.send(encoder.complete())
 
-    async def _close(self, body: Reader) -> None:
+    def _close(self, body: Reader) -> None:
         what, name = body.byte(), body.cstring()
         if what == b"S":
             self.statements.pop(name, None)
@@ -221,6 +317,12 @@ class Extended:
             raise ServerError(f'prepared statement "{name}" does not exist', "26000")
         return statement
 
+    def _portal(self, name: str) -> _Portal:
+        portal = self.portals.get(name)
+        if portal is None:
+            raise ServerError(f'portal "{name}" does not exist', "34000")
+        return portal
+
     def _cursor(self, name: str) -> Encoder | None:
         session = self.conn.session
         if name in self.portals or session is None:
@@ -228,44 +330,59 @@ class Extended:
         outcome = session.cursors.find(name)
         return None if outcome is None else Encoder(outcome)
 
-    async def _run_portal(
-        self, name: str, limit: int | None
-    ) -> tuple[_Portal, tuple[bytes, bool] | None]:
-        """The portal, run at its first Describe or Execute (with its first ``limit`` rows
-        encoded in the same hop to the session's thread when an Execute asks)."""
-        portal = self.portals.get(name)
-        if portal is None:
-            raise ServerError(f'portal "{name}" does not exist', "34000")
-        if portal.encoder is not None:
-            return portal, None
+    def _runs_now(self, portal: _Portal) -> bool:
+        """Whether the portal's statement may run on the event loop: a point lookup costs a
+        few microseconds, less than handing it to the session's thread and back."""
+        statement = portal.statement
+        session = self.conn.session
+        return (
+            statement.key_lookup
+            and statement.description is not None
+            and session is not None
+            and session.runs_inline(statement.text)
+        )
+
+    async def _run_portal(self, portal: _Portal, limit: int | None) -> tuple[bytes, bool] | None:
+        """Run a portal at its first Describe or Execute (encoding its first ``limit`` rows in
+        the same hop to the session's thread when an Execute asks)."""
+        if self._runs_now(portal):
+            return self._run_now(portal, limit)
         session = self.conn.session
         assert session is not None
+        encoder, chunk = await self.conn.run(lambda: _run(portal, session, limit))
+        self._ran(portal, encoder)
+        return chunk
 
-        def run() -> tuple[Encoder, tuple[bytes, bool] | None]:
-            statement = portal.statement
-            found = statement.described(session)
-            params = {
-                str(i + 1): _decode(statement, found, i, value, _is_binary(portal.param_formats, i))
-                for i, value in enumerate(portal.raw)
-            }
-            outcome = session.execute(statement.text, params, implicit=True)
-            encoder = Encoder(outcome, portal.formats)
-            if limit is None or not encoder.outcome.is_query:
-                return encoder, None
-            return encoder, encoder.rows(limit)
+    def _run_now(self, portal: _Portal, limit: int | None) -> tuple[bytes, bool] | None:
+        session = self.conn.session
+        assert session is not None
+        self.conn.statements += 1
+        encoder, chunk = _run(portal, session, limit)
+        self._ran(portal, encoder)
+        return chunk
 
-        statement = portal.statement
-        if statement.key_lookup and session.runs_inline(statement.text):
-            # a point lookup costs a few microseconds: handing it to the session's thread and
-            # back would cost more than running it (and leave the loop idle meanwhile)
-            self.conn.statements += 1
-            encoder, chunk = run()
-        else:
-            encoder, chunk = await self.conn.run(run)
-        statement.key_lookup = encoder.outcome.key_lookup
+    def _ran(self, portal: _Portal, encoder: Encoder) -> None:
+        # a statement that stops being a lookup (after DDL) runs inline once, then goes back
+        portal.statement.key_lookup = encoder.outcome.key_lookup
         portal.encoder = encoder
         self.conn.after(encoder.outcome)
-        return portal, chunk
+
+
+def _run(
+    portal: _Portal, session: PgSession, limit: int | None
+) -> tuple[Encoder, tuple[bytes, bool] | None]:
+    """Run a portal's statement with its parameters (and encode its first ``limit`` rows)."""
+    statement = portal.statement
+    found = statement.described(session)
+    params = {
+        str(i + 1): _decode(statement, found, i, value, _is_binary(portal.param_formats, i))
+        for i, value in enumerate(portal.raw)
+    }
+    outcome = session.execute(statement.text, params, implicit=True)
+    encoder = Encoder(outcome, portal.formats)
+    if limit is None or not outcome.is_query:
+        return encoder, None
+    return encoder, encoder.rows(limit)
 
 
 def _param_wire(statement: _Statement, found: Description, index: int) -> WireType:
@@ -320,10 +437,19 @@ def _param_count(statement: _Statement, found: Description) -> int:
     return max([len(statement.oids), *inferred, found.markers])
 
 
-_HANDLERS = {
+#: messages that never wait
+_AT_ONCE: Final[dict[bytes, Callable[[Extended, Reader], None]]] = {
     b"P": Extended._parse,
     b"B": Extended._bind,
+    b"C": Extended._close,
+}
+#: messages that may wait for the session's thread
+_HANDLERS: Final[dict[bytes, Callable[[Extended, Reader], Awaitable[None]]]] = {
     b"D": Extended._describe,
     b"E": Extended._execute,
-    b"C": Extended._close,
+}
+#: their forms that run at once when they can (False: they cannot)
+_NOW: Final[dict[bytes, Callable[[Extended, Reader], bool]]] = {
+    b"D": Extended._describe_now,
+    b"E": Extended._execute_now,
 }

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pyram.server import messages as m
 from pyram.server.config import ServerConfig
 from pyram.server.connection import Connection
+from pyram.server.transport import ConnectionProtocol
 
 if TYPE_CHECKING:
     from pyram.api import Database
@@ -81,18 +82,26 @@ class Server:
     # ------------------------------------------------------------------ running
     async def start(self) -> None:
         """Start listening (``port`` 0 picks a free port, then :attr:`port` tells it)."""
-        self._listener = await asyncio.start_server(
-            self._accept, self.config.host, self.config.port, limit=2**16
+        loop = asyncio.get_running_loop()
+        self._listener = await loop.create_server(
+            lambda: ConnectionProtocol(self._accept, limit=2**16),
+            self.config.host,
+            self.config.port,
         )
         self.port = self._listener.sockets[0].getsockname()[1]
         auth = self.config.auth
         self.log(f"listening on {self.config.host}:{self.port} (auth {auth})")
 
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _accept(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        protocol: ConnectionProtocol,
+    ) -> None:
         if self.stopping:
             writer.close()
             return
-        conn = Connection(self, reader, writer)
+        conn = Connection(self, reader, writer, protocol)
         self._connections[conn.pid] = conn
         task = asyncio.current_task()
         assert task is not None
