@@ -38,7 +38,7 @@ class Description:
     def row_description(self) -> bytes:
         """RowDescription (text format), or NoData when the statement returns no rows."""
         if not self.columns:
-            return m.message(b"n")
+            return m.NO_DATA
         fields = [
             (name, wire_type(t).oid, wire_type(t).size, 0)
             for name, t in zip(self.columns, self.types, strict=True)

@@ -24,8 +24,9 @@ from pyram.errors import DataError
 from pyram.server import messages as m
 from pyram.server.describe import Description, describe
 from pyram.server.messages import ProtocolViolation, Reader
+from pyram.server.outcome import Outcome
 from pyram.server.pgtypes import TEXT_WIRE, WireType, wire_type, wire_type_for_oid
-from pyram.server.results import Encoder
+from pyram.server.results import Encoder, Layout
 from pyram.server.session import PgSession
 from pyram.server.sqlstate import ServerError
 from pyram.types import DataType
@@ -66,6 +67,19 @@ class _Statement:
         data = encoder.description()
         self.last_row_description = (key, data)
         return data
+
+    #: the result layout of its last run, with what it depends on (types, formats)
+    last_layout: tuple[object, Layout] | None = None
+
+    def encoder(self, outcome: Outcome, formats: list[int]) -> Encoder:
+        """An encoder of one run's ``outcome`` (its layout made once while it stays the same)."""
+        key = (outcome.types, formats)
+        last = self.last_layout
+        if last is not None and last[0] == key:
+            return Encoder(outcome, layout=last[1])
+        layout = Encoder.layout(outcome, formats)
+        self.last_layout = (key, layout)
+        return Encoder(outcome, layout=layout)
 
     def described(self, session: PgSession) -> Description:
         """The description (describing the statement the first time: the session's thread)."""
@@ -182,7 +196,7 @@ class Extended:
         # described (and checked) with its first Bind or Describe, on the session's thread:
         # a Parse/Bind/Execute round trip then costs one hop to that thread, not three
         self.statements[name] = _Statement(text, oids)
-        self.conn.send(m.message(b"1"))
+        self.conn.send(m.PARSE_COMPLETE)
 
     def _bind(self, body: Reader) -> None:
         portal, name, param_formats, raw, formats = body.bind()
@@ -192,7 +206,7 @@ class Extended:
         if len(self.portals) >= MAX_NAMED and portal not in self.portals:
             raise ServerError("too many portals", "54000")
         self.portals[portal] = _Portal(statement, raw, param_formats, formats)
-        self.conn.send(m.message(b"2"))
+        self.conn.send(m.BIND_COMPLETE)
 
     async def _describe(self, body: Reader) -> None:
         what, name = body.byte(), body.cstring()
@@ -295,7 +309,7 @@ class Extended:
         rows, more = encoder.rows(limit) if chunk is None else chunk
         self.conn.send(rows)
         if more:
-            self.conn.send(m.message(b"s"))
+            self.conn.send(m.PORTAL_SUSPENDED)
         else:
             portal.done = True
             self.conn.send(encoder.complete())
@@ -308,7 +322,7 @@ class Extended:
             self.portals.pop(name, None)
         else:
             raise ProtocolViolation(f"invalid CLOSE message subtype {what!r}")
-        self.conn.send(m.message(b"3"))
+        self.conn.send(m.CLOSE_COMPLETE)
 
     # ------------------------------------------------------------------ helpers
     def _statement(self, name: str) -> _Statement:
@@ -357,7 +371,7 @@ class Extended:
         session = self.conn.session
         assert session is not None
         self.conn.statements += 1
-        encoder, chunk = _run(portal, session, limit)
+        encoder, chunk = _run(portal, session, limit, inline=True)
         self._ran(portal, encoder)
         return chunk
 
@@ -369,17 +383,21 @@ class Extended:
 
 
 def _run(
-    portal: _Portal, session: PgSession, limit: int | None
+    portal: _Portal, session: PgSession, limit: int | None, inline: bool = False
 ) -> tuple[Encoder, tuple[bytes, bool] | None]:
-    """Run a portal's statement with its parameters (and encode its first ``limit`` rows)."""
+    """Run a portal's statement with its parameters (and encode its first ``limit`` rows);
+    ``inline``: on the event loop (:meth:`PgSession.runs_inline` said it may)."""
     statement = portal.statement
     found = statement.described(session)
     params = {
         str(i + 1): _decode(statement, found, i, value, _is_binary(portal.param_formats, i))
         for i, value in enumerate(portal.raw)
     }
-    outcome = session.execute(statement.text, params, implicit=True)
-    encoder = Encoder(outcome, portal.formats)
+    if inline:
+        outcome = session.execute_inline(statement.text, params)
+    else:
+        outcome = session.execute(statement.text, params, implicit=True)
+    encoder = statement.encoder(outcome, portal.formats)
     if limit is None or not outcome.is_query:
         return encoder, None
     return encoder, encoder.rows(limit)

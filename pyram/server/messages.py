@@ -15,7 +15,13 @@ from typing import Final, NamedTuple
 from pyram.errors import OperationalError
 
 __all__ = [
+    "BIND_COMPLETE",
+    "CLOSE_COMPLETE",
+    "NO_DATA",
+    "PARSE_COMPLETE",
+    "PORTAL_SUSPENDED",
     "PROTOCOL_V3",
+    "Bind",
     "ProtocolViolation",
     "Reader",
     "authentication",
@@ -186,7 +192,17 @@ def backend_key_data(pid: int, secret: int) -> bytes:
 
 def ready_for_query(status: bytes) -> bytes:
     """ReadyForQuery with the transaction status: I idle, T in a transaction, E failed."""
-    return message(b"Z", status)
+    found = _READY.get(status)
+    return message(b"Z", status) if found is None else found
+
+
+_READY: Final = {s: message(b"Z", s) for s in (b"I", b"T", b"E")}
+#: the messages without a body that every prepared statement's run sends (made once)
+PARSE_COMPLETE: Final = message(b"1")
+BIND_COMPLETE: Final = message(b"2")
+CLOSE_COMPLETE: Final = message(b"3")
+PORTAL_SUSPENDED: Final = message(b"s")
+NO_DATA: Final = message(b"n")
 
 
 def command_complete(tag: str) -> bytes:

@@ -13,7 +13,10 @@ from pyram.server import messages as m
 from pyram.server.outcome import Outcome
 from pyram.server.pgtypes import WireType, wire_type
 
-__all__ = ["Encoder", "result_formats"]
+__all__ = ["Encoder", "Layout", "result_formats"]
+
+#: each column's wire type, and whether it is sent in binary
+Layout = tuple[list[WireType], list[bool]]
 
 
 def result_formats(codes: Sequence[int], count: int) -> list[bool]:
@@ -33,16 +36,26 @@ def result_formats(codes: Sequence[int], count: int) -> list[bool]:
 class Encoder:
     """Turns an outcome's rows into DataRow messages in the requested formats."""
 
-    def __init__(self, outcome: Outcome, formats: Sequence[int] = ()) -> None:
+    def __init__(
+        self, outcome: Outcome, formats: Sequence[int] = (), layout: Layout | None = None
+    ) -> None:
         self.outcome = outcome
-        self.wire: list[WireType] = [wire_type(t) for t in outcome.types]
-        self.binary = result_formats(formats, len(outcome.columns))
+        if layout is None:
+            layout = self.layout(outcome, formats)
+        self.wire, self.binary = layout
         self.sent = 0  #: rows encoded so far (a portal resumes from here)
+
+    @staticmethod
+    def layout(outcome: Outcome, formats: Sequence[int]) -> Layout:
+        """Each column's wire type and whether it is sent in binary (a prepared statement
+        keeps its layout: it is the same on every run)."""
+        wire = [wire_type(t) for t in outcome.types]
+        return wire, result_formats(formats, len(outcome.columns))
 
     def description(self) -> bytes:
         """RowDescription (or NoData for a statement without rows)."""
         if not self.outcome.is_query:
-            return m.message(b"n")
+            return m.NO_DATA
         fields = [
             (name, w.oid, w.size, 1 if b else 0)
             for name, w, b in zip(self.outcome.columns, self.wire, self.binary, strict=True)

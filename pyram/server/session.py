@@ -153,8 +153,13 @@ class PgSession:
         snapshot within the call. The caller adds that it must be cheap (a key lookup)."""
         if self.in_block or self.implicit or self.failed:
             return False
-        level = isolation_level(self.pg_settings.show("default_transaction_isolation"))
+        level = isolation_level(self.pg_settings.values["default_transaction_isolation"])
         return level == "read_committed" and _reads_only(text)
+
+    def execute_inline(self, text: str, params: Mapping[str, Any] | None) -> Outcome:
+        """Run a statement :meth:`runs_inline` accepted: it opens no implicit transaction
+        and leaves the session's state as it was (so none of :meth:`execute`'s bookkeeping)."""
+        return self._execute(text, params)
 
     # ------------------------------------------------------------------ running
     def execute(
