@@ -142,7 +142,7 @@ class Connection:
         return await self._loop()
 
     async def _loop(self) -> str:
-        extended, source = self.extended, self.input
+        source = self.input
         assert source is not None
         while not self.server.stopping:
             found = source.next_message()
@@ -152,10 +152,7 @@ class Connection:
             kind, body = found
             if kind == b"X":
                 return "terminated by client"
-            if kind in _EXTENDED:  # the messages of every prepared statement's run
-                await extended.handle(kind, Reader(body))
-            else:
-                await self._dispatch(kind, body)
+            await self._dispatch(kind, body)
             # answers wait for Sync, Flush or the end of a simple query (as PostgreSQL's
             # do): one send per round trip instead of one per message
             if kind in b"QSH" or self._size > FLUSH_AT:
@@ -216,7 +213,7 @@ class Connection:
     async def _dispatch(self, kind: bytes, body: bytes) -> None:
         if kind == b"Q":
             await self._simple_query(Reader(body).cstring())
-        elif kind in b"PBDECSH" and len(kind) == 1:
+        elif kind in _EXTENDED:
             await self.extended.handle(kind, Reader(body))
         elif kind in (b"d", b"c", b"f"):
             pass  # CopyData/Done/Fail after a COPY ended early: PostgreSQL ignores them
