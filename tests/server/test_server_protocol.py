@@ -321,6 +321,19 @@ def test_tls(tmp_path: Path) -> None:
         with psycopg.connect(served.dsn, sslmode="require", password=PASSWORD) as con:
             assert con.pgconn.ssl_in_use
             assert con.execute("SELECT 'secret'").fetchone() == ("secret",)
+            # prepared key lookups are answered from the TLS transport's callback
+            con.execute("CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT)")
+            con.execute("INSERT INTO kv VALUES (1, 'a'), (2, 'b')")
+            con.commit()
+            con.autocommit = True  # no transaction: the lookups run on the event loop
+            jobs = sum(c.worker._submitted for c in served.handle._server._connections.values())
+            found = [
+                con.execute("SELECT v FROM kv WHERE k = %s", (k,), prepare=True).fetchone()
+                for k in (1, 2, 3, 1, 2)
+            ]
+            assert found == [("a",), ("b",), None, ("a",), ("b",)]
+            after = sum(c.worker._submitted for c in served.handle._server._connections.values())
+            assert after - jobs <= 2  # the first run (describe) goes to the session's thread
         with psycopg.connect(served.dsn, sslmode="disable", password=PASSWORD) as con:
             assert not con.pgconn.ssl_in_use
         assert isinstance(context, ssl.SSLContext)
