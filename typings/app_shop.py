@@ -200,9 +200,9 @@ paid_ids = pyram.select(Order.user_id).where(Order.paid)
 assert_type(User.id.in_(paid_ids), Predicate)
 assert_type(db.all(User.select().where(User.id.in_(paid_ids))), list[User])
 orders_per_user = (
-    pyram.select(User.name, Order.id).left_join(Order).order_by(User.id)
+    pyram.select(User.name, pyram.nullable(Order.id)).left_join(Order).order_by(User.id)
 )
-assert_type(db.all(orders_per_user), list[tuple[str, int | None]])  # type: ignore[assert-type]
+assert_type(db.all(orders_per_user), list[tuple[str, int | None]])
 last_order = pyram.select(func.max(Order.placed)).where(Order.user_id.eq(User.id))
 assert_type(last_order.scalar_subquery(), Expr[dt.datetime | None])
 recent = pyram.select(User.name, last_order.scalar_subquery())

@@ -28,6 +28,7 @@ __all__ = [
     "case",
     "cast",
     "lit",
+    "nullable",
     "param",
 ]
 
@@ -224,6 +225,26 @@ def case(*whens: tuple[Expr[bool] | Expr[bool | None], Any], else_: Any = None) 
         raise ProgrammingError("case() needs at least one (condition, value) pair")
     pairs = tuple((wrap(c), wrap(v)) for c, v in whens)
     return CaseExpr(pairs, None if else_ is None else wrap(else_))
+
+
+@overload
+def nullable(expr: Column[T, Owner]) -> Column[T | None, Owner]: ...
+
+
+@overload
+def nullable(expr: Expr[T]) -> Expr[T | None]: ...
+
+
+def nullable(expr: Expr[Any]) -> Expr[Any]:
+    """``expr`` typed as possibly NULL, for the columns of the side of an outer join that may be
+    missing: ``select(User.name, nullable(Order.id)).left_join(Order)`` is a
+    ``Select[tuple[str, int | None]]``. Type checkers cannot see which table a join leaves
+    missing, so the query says it; the expression itself is returned unchanged."""
+    if not isinstance(expr, Expr):
+        from pyram.errors import ProgrammingError
+
+        raise ProgrammingError(f"nullable() takes a column or expression, not {expr!r}")
+    return expr
 
 
 def cast(expr: Expr[Any], type_: type[T]) -> Expr[T | None]:
