@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pyram
-from pyram import Col, Column
+from pyram import Col, Column, Select
 
 
 @pyram.table
@@ -19,6 +21,11 @@ class Order(pyram.Table):
     total: Col[float]
 
 
+class Spend(NamedTuple):
+    name: str
+    total: float
+
+
 db = pyram.Database()
 per_user = pyram.select(User.name, pyram.nullable(Order.total)).left_join(Order)
 
@@ -28,3 +35,10 @@ col: Column[float, Order] = pyram.nullable(Order.total)  # type: ignore[assignme
 owner: Column[float | None, User] = pyram.nullable(Order.total)  # type: ignore[assignment]
 pyram.nullable(42)  # type: ignore[call-overload]
 pyram.nullable(Order)  # type: ignore[call-overload]
+typed: Select[tuple[str, float]] = per_user  # type: ignore[assignment]
+db.all(per_user, into=Spend)  # type: ignore[arg-type]
+pyram.nullable(Order.total) + "x"  # type: ignore[operator]
+pyram.nullable(Order.total).eq("x")  # type: ignore[call-overload]
+pyram.nullable(Order.total).in_(["a"])  # type: ignore[list-item]
+for _, spent in db.all(per_user):
+    spent + 1  # type: ignore[operator]

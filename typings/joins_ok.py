@@ -34,7 +34,7 @@ assert_type(pyram.nullable(Order.total * 2), Expr[float | None])
 per_user = pyram.select(User.name, pyram.nullable(Order.total)).left_join(Order)
 assert_type(per_user, Select[tuple[str, float | None]])
 assert_type(db.all(per_user), list[tuple[str, float | None]])
-for name, total in db.all(per_user):
+for _name, total in db.all(per_user):
     assert_type(total, float | None)
 
 # usable wherever a column is: where, order_by, group_by, aggregates, arithmetic
@@ -50,8 +50,13 @@ assert_type(q, Select[tuple[str, float | None, float | None]])
 
 # a right join: the FROM table is the one that may be missing
 assert_type(
-    pyram.select(pyram.nullable(Order.id), User.name).right_join(User, on=Order.user_id.eq(User.id)),
+    pyram.select(pyram.nullable(Order.id), User.name).right_join(
+        User, on=Order.user_id.eq(User.id)
+    ),
     Select[tuple[int | None, str]],
 )
 # a model on the kept side stays a model
-assert_type(db.all(pyram.select(User, pyram.nullable(Order.id)).left_join(Order)), list[tuple[User, int | None]])
+assert_type(
+    db.all(pyram.select(User, pyram.nullable(Order.id)).left_join(Order)),
+    list[tuple[User, int | None]],
+)

@@ -146,19 +146,19 @@ class Select(Generic[R_co]):
         """Name the FROM tables explicitly (when no selected column names them)."""
         return self._with(sources=self.sources + sources)
 
-    def join(self, target: type | Aliased, on: Expr[bool] | None = None) -> Self:
+    def join(self, target: type | Aliased, on: Expr[bool | None] | None = None) -> Self:
         """Inner join; without ``on`` the condition comes from the foreign key between them."""
         return self._join("inner", target, on)
 
-    def left_join(self, target: type | Aliased, on: Expr[bool] | None = None) -> Self:
+    def left_join(self, target: type | Aliased, on: Expr[bool | None] | None = None) -> Self:
         """Left outer join."""
         return self._join("left", target, on)
 
-    def right_join(self, target: type | Aliased, on: Expr[bool] | None = None) -> Self:
+    def right_join(self, target: type | Aliased, on: Expr[bool | None] | None = None) -> Self:
         """Right outer join."""
         return self._join("right", target, on)
 
-    def full_join(self, target: type | Aliased, on: Expr[bool] | None = None) -> Self:
+    def full_join(self, target: type | Aliased, on: Expr[bool | None] | None = None) -> Self:
         """Full outer join."""
         return self._join("full", target, on)
 
@@ -166,7 +166,7 @@ class Select(Generic[R_co]):
         """Cartesian product."""
         return self._with(joins=(*self.joins, ("cross", target, None)))
 
-    def _join(self, kind: str, target: type | Aliased, on: Expr[bool] | None) -> Self:
+    def _join(self, kind: str, target: type | Aliased, on: Expr[bool | None] | None) -> Self:
         if on is not None and not isinstance(on, Expr):
             raise ProgrammingError("on= must be a condition expression")
         if kind in ("right", "full") and self.entity is not None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from typing_extensions import TypeVar as DefaultedTypeVar
 
-from pyram.dsl.expr import Expr, Literal, wrap
+from pyram.dsl.expr import Expr, Literal, P, SameType, SameTypeOrNull, wrap
 from pyram.types import DataType
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ class Aggregate(Expr[T]):
         where = None if self.where is None else self.where._key()
         return ("agg", self.name, self.distinct, where, *(a._key() for a in self.args))
 
-    def filter(self, condition: Expr[bool] | Expr[bool | None]) -> Aggregate[T]:
+    def filter(self, condition: Expr[bool | None]) -> Aggregate[T]:
         """SQL's ``FILTER (WHERE condition)``: aggregate only the rows where it is true."""
         return Aggregate(self.name, self.args, self.distinct, condition)
 
@@ -202,19 +202,21 @@ def param(name: str, type_: type[Any] | None = None) -> Expr[Any]:
     return Param(name)
 
 
+# Branch values are typed through SameType / SameTypeOrNull (pyram.dsl.expr): with a covariant
+# Expr, ``Expr[T]`` alone would let a str branch and an int branch meet at ``object``.
 @overload
-def case(*whens: tuple[Expr[bool] | Expr[bool | None], T | Expr[T]], else_: T | Expr[T]) -> Expr[T]: ...
+def case(*whens: tuple[Expr[bool | None], P | SameType[P]], else_: P | SameType[P]) -> Expr[P]: ...
 
 
-@overload
-def case(*whens: tuple[Expr[bool] | Expr[bool | None], Expr[T]], else_: None = None) -> Expr[T | None]: ...
+@overload  # a nullable branch or else_ makes the result nullable
+def case(*whens: tuple[Expr[bool | None], P | SameTypeOrNull[P]], else_: P | SameTypeOrNull[P]) -> Expr[P | None]: ...
 
 
-@overload
-def case(*whens: tuple[Expr[bool] | Expr[bool | None], T | Expr[T]], else_: None = None) -> Expr[T | None]: ...
+@overload  # no else_: NULL when no condition holds
+def case(*whens: tuple[Expr[bool | None], P | SameTypeOrNull[P]], else_: None = None) -> Expr[P | None]: ...
 
 
-def case(*whens: tuple[Expr[bool] | Expr[bool | None], Any], else_: Any = None) -> Expr[Any]:
+def case(*whens: tuple[Expr[bool | None], Any], else_: Any = None) -> Expr[Any]:
     """``CASE WHEN cond THEN value ... ELSE else_ END``::
 
     pyram.case((User.age < 18, "minor"), else_="adult")
