@@ -55,6 +55,16 @@ assert_type(
     ),
     Select[tuple[int | None, str]],
 )
+# a whole model on the missing side: nullable(Model) gives Model | None
+with_orders = pyram.select(User, pyram.nullable(Order)).left_join(Order)
+assert_type(with_orders, Select[tuple[User, Order | None]])
+for user, order in db.all(with_orders):
+    assert_type(user, User)
+    assert_type(order, Order | None)
+assert_type(
+    db.first(pyram.select(pyram.nullable(Order), User.name).right_join(User)),
+    tuple[Order | None, str] | None,
+)
 # a model on the kept side stays a model
 assert_type(
     db.all(pyram.select(User, pyram.nullable(Order.id)).left_join(Order)),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Generic, Self, TypeVar
 
 from pyram.dsl.expr import Expr, Ordering, Predicate, SubqueryExpr, wrap
-from pyram.dsl.shapes import RowShape, expand_items
+from pyram.dsl.shapes import NullableRow, RowShape, expand_items
 from pyram.dsl.terms import Param
 from pyram.errors import ProgrammingError
 
@@ -279,8 +279,8 @@ def _refuse_missing_models(kind: str, target: Any, shape: RowShape) -> None:
     """An outer join must not leave a selected model on its NULL-extended side: a model object
     of NULLs would break its own column types (``select(User, Order).left_join(Order)``)."""
     model = target.__pyram_model__ if isinstance(target, Aliased) else target
-    models = [m for m, _ in shape.parts if m is not None]
-    if kind == "left" and all(m is not model for m in models):
+    models = shape.required_models()  # nullable(Model) parts may be missing
+    if not models or (kind == "left" and all(m is not model for m in models)):
         return
     names = ", ".join(m.__name__ for m in models)
     raise ProgrammingError(
@@ -312,7 +312,7 @@ def build_select(*columns: Any) -> Select[Any]:
         return Select(entity=columns[0])
     if not columns:
         raise ProgrammingError("select() needs at least one column, expression or table")
-    if any(isinstance(c, type | Aliased) for c in columns):  # select(User, Order, ...)
+    if any(isinstance(c, type | Aliased | NullableRow) for c in columns):  # select(User, Order)
         flat, shape = expand_items(columns)
         return Select(columns=flat, shape=shape)
     for col in columns:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from typing_extensions import TypeVar as DefaultedTypeVar
 
 from pyram.dsl.expr import Expr, Literal, P, SameType, SameTypeOrNull, wrap
+from pyram.dsl.shapes import NullableRow, TableRow
 from pyram.types import DataType
 
 if TYPE_CHECKING:
@@ -36,6 +37,8 @@ T = TypeVar("T")
 #: The model class declaring a column: ``User.age`` is a ``Column[int, User]``, so statements
 #: on ``User`` refuse ``Order``'s columns. Defaults to ``Any``: ``Column[int]`` is any owner's.
 Owner = DefaultedTypeVar("Owner", default=Any)
+#: A table class (for ``nullable(Model)``).
+Row = TypeVar("Row", bound=TableRow)
 
 
 class Column(Expr[T], Generic[T, Owner]):
@@ -237,11 +240,27 @@ def nullable(expr: Column[T, Owner]) -> Column[T | None, Owner]: ...
 def nullable(expr: Expr[T]) -> Expr[T | None]: ...
 
 
-def nullable(expr: Expr[Any]) -> Expr[Any]:
-    """``expr`` typed as possibly NULL, for the columns of the side of an outer join that may be
-    missing: ``select(User.name, nullable(Order.id)).left_join(Order)`` is a
+@overload
+def nullable(expr: type[Row]) -> Expr[Row | None]: ...
+
+
+def nullable(expr: Any) -> Expr[Any]:
+    """``expr`` typed as possibly NULL, for the side of an outer join that may be missing:
+    ``select(User.name, nullable(Order.id)).left_join(Order)`` is a
     ``Select[tuple[str, int | None]]``. Type checkers cannot see which table a join leaves
-    missing, so the query says it; the expression itself is returned unchanged."""
+    missing, so the query says it; an expression is returned unchanged.
+
+    A model class (or alias) selects its whole row, None where it is missing:
+    ``select(User, nullable(Order)).left_join(Order)`` gives ``(User, Order | None)`` rows.
+    """
+    from pyram.dsl.query import Aliased
+
+    if isinstance(expr, type | Aliased):
+        if getattr(expr, "__pyram_schema__", None) is None and not isinstance(expr, Aliased):
+            from pyram.errors import ProgrammingError
+
+            raise ProgrammingError(f"nullable() takes a @pyram.table class, not {expr!r}")
+        return NullableRow(expr)
     if not isinstance(expr, Expr):
         from pyram.errors import ProgrammingError
 

@@ -96,6 +96,10 @@ def test_select_of_models(postgres: Any) -> None:
         )  # fmt: skip
         with pytest.raises(pyram.ProgrammingError, match="select its columns instead"):
             pyram.select(User, Order).left_join(Order)
+        # nullable(Order): the whole row, or None where the outer join found none
+        maybe = pyram.select(User, pyram.nullable(Order)).left_join(Order)
+        rows = await db.all(maybe.order_by(User.id, Order.id))
+        assert rows == [(ada, first), (ada, second), (User(id=2, name="bob", age=41), None)]
 
     _run(postgres.dsn, body)
 
