@@ -139,6 +139,20 @@ def test_generated_arithmetic_overloads_are_current() -> None:
     assert committed == generator.render(), "run: python tools/gen_arithmetic.py"
 
 
+def test_generated_comparison_overloads_are_current() -> None:
+    """``pyram/dsl/comparison.py`` is exactly what ``tools/gen_comparison.py`` writes."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "gen_comparison", ROOT / "tools/gen_comparison.py"
+    )
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    committed = (ROOT / "pyram/dsl/comparison.py").read_text(encoding="utf-8")
+    assert committed == generator.render(), "run: python tools/gen_comparison.py"
+
+
 def test_generated_select_overloads_are_current() -> None:
     """``pyram/dsl/selecting.py`` is exactly what ``tools/gen_select.py`` writes."""
     import importlib.util

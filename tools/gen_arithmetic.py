@@ -48,11 +48,12 @@ if TYPE_CHECKING:
 
 __all__ = ["Arithmetic"]
 
-T = TypeVar("T")
+#: Covariant like ``Expr``: an ``Expr[int]`` is an ``Expr[int | None]``.
+T_co = TypeVar("T_co", covariant=True)
 
 
-class Arithmetic(Generic[T]):
-    """The ``+ - * / %`` operators (both operand orders) of an expression of type ``T``."""
+class Arithmetic(Generic[T_co]):
+    """The ``+ - * / %`` operators (both operand orders) of an expression of type ``T_co``."""
 
     __slots__ = ()
 

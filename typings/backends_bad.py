@@ -28,3 +28,13 @@ pg.get(User, 1).name  # type: ignore[union-attr]
 db: pyram.TypedDatabase = object()  # type: ignore[assignment]
 pg.get(User.id, "1")  # type: ignore[misc]
 pg.all(pyram.select(User.name), into=User)  # type: ignore[arg-type]
+
+
+async def asynchronous() -> None:
+    adb = await pyram.pg.connect_async("host=localhost dbname=app")
+    await adb.get(User.id, "1")  # type: ignore[misc]
+    await adb.get(User.name, 1)  # type: ignore[misc]
+    await adb.all(pyram.select(User.name), into=User)  # type: ignore[arg-type]
+    n: int = (await adb.all(pyram.select(User.name, User.id)))[0][0]  # type: ignore[assignment]
+    s: int | None = await adb.scalar(pyram.select(User.name))  # type: ignore[arg-type]
+    u: User = await adb.get(User.id, 1)  # type: ignore[assignment]

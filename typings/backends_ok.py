@@ -25,6 +25,12 @@ class User(pyram.Table):
     email: Col[str | None] = pyram.column(default=None)
 
 
+@pyram.table
+class Pet(pyram.Table):
+    id: Col[int] = pyram.column(primary_key=True)
+    owner: Col[int] = pyram.column(references=lambda: User.id)
+
+
 class NameAge(NamedTuple):
     name: str
     age: int
@@ -76,6 +82,13 @@ async def asynchronous() -> None:
     adb = await pyram.pg.connect_async("host=localhost dbname=app")
     assert_type(await adb.all(q), list[tuple[str, int]])
     assert_type(await adb.get(User, 1), User | None)
+    assert_type(await adb.get(User.id, 1), User | None)
+    assert_type(await adb.all(q, into=NameAge), list[NameAge])
+    assert_type(await adb.all(pyram.select(User, Pet).join(Pet)), list[tuple[User, Pet]])
+    assert_type(await adb.first(pyram.select(Pet, User.name).join(User)), tuple[Pet, str] | None)
+    assert_type(await adb.scalar(q), str | None)
+    assert_type(await adb.scalar(User.select()), User | None)
+    assert_type(await adb.scalars(pyram.select(User.age)), list[int])
     assert_type(await adb.one(User.select()), User)
     assert_type(await adb.execute(pyram.delete(User)), int)
     assert_type(await adb.delete(User(id=2, name="b", age=2)), bool)

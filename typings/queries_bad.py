@@ -17,11 +17,11 @@ db = pyram.Database()
 
 User.age > "x"  # type: ignore[operator]
 User.name + 1  # type: ignore[operator]
-User.age.eq("x")  # type: ignore[arg-type]
+User.age.eq("x")  # type: ignore[call-overload]
 User.name.like(3)  # type: ignore[arg-type]
 User.age.like("a%")  # type: ignore[misc]
 User.age.in_(["a"])  # type: ignore[list-item]
-User.age.between("a", "z")  # type: ignore[arg-type]
+User.age.between("a", "z")  # type: ignore[call-overload]
 (User.age > 1) & User.name  # type: ignore[operator]
 func.sum(User.name)  # type: ignore[type-var]
 func.lower(User.age)  # type: ignore[arg-type]

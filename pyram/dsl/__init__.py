@@ -6,7 +6,7 @@ from pyram.dsl.expr import Expr, Predicate, wrap
 from pyram.dsl.functions import func
 from pyram.dsl.query import Select, alias, exists
 from pyram.dsl.selecting import select
-from pyram.dsl.terms import Column, FunctionCall, case, cast, lit, param
+from pyram.dsl.terms import Column, FunctionCall, case, cast, lit, nullable, param
 
 __all__ = [
     "Column",
@@ -28,6 +28,7 @@ __all__ = [
     "func",
     "insert",
     "lit",
+    "nullable",
     "param",
     "select",
     "update",

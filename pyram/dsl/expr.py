@@ -17,12 +17,14 @@ function and aggregate calls, CASE and CAST (with ``lit``/``param``/``case``/``c
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import uuid
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar, overload
 
 from pyram.dsl.arithmetic import Arithmetic
+from pyram.dsl.comparison import Comparison
 
 if TYPE_CHECKING:
     from pyram.dsl.query import Select
@@ -32,20 +34,71 @@ __all__ = [
     "Expr",
     "Literal",
     "Ordering",
+    "Plain",
     "Predicate",
+    "SameType",
+    "SameTypeOrNull",
     "wrap",
     "SubqueryExpr",
 ]
 
 T = TypeVar("T")
+#: The value type of an expression, covariant: an ``Expr[int]`` serves where an
+#: ``Expr[int | None]`` is expected (operand checks must then not solve a type variable from
+#: self; see ``eq``).
+T_co = TypeVar("T_co", covariant=True)
 S = TypeVar("S")
 N = TypeVar("N", int, float, Decimal)
 
+#: The Python types of SQL values (a column's ``T`` is one of them, or a union of them).
+Plain: TypeAlias = (
+    int | float | str | bytes | bool | Decimal | dt.date | dt.time | dt.timedelta | uuid.UUID
+    | enum.Enum | dict[str, Any] | list[Any]
+)
+#: A value type shared by several arguments (``case`` branches, ``coalesce``). Bound to
+#: ``Plain`` so that a checker cannot solve it as an expression object.
+P = TypeVar("P", bound=Plain)
 
-class Expr(Arithmetic[T], Generic[T]):
-    """A typed SQL expression producing values of Python type ``T``."""
+
+class SameType(Protocol[P]):
+    """An expression of values of exactly type ``P`` (typing only).
+
+    ``Expr`` is covariant, so an ``Expr[str]`` and an ``Expr[int]`` are both ``Expr[object]``
+    and a signature ``(a: Expr[T], b: Expr[T])`` would accept them together (mypy solves
+    ``T = object``, pyright ``str | int``). This protocol reads the value type through two
+    members, one returning it and one taking it, so ``P`` is matched exactly: arguments typed
+    ``SameType[P]`` must share one value type. A nullable expression is not a ``SameType``
+    of its non-null type; see :class:`SameTypeOrNull`.
+    """
+
+    def _value_type(self) -> P: ...
+    def _value_accepts(self, value: P) -> None: ...
+    # a nullable expression's value is not Plain (mypy does not hold P to its bound here)
+    def _plain_value(self) -> Plain: ...
+
+
+class SameTypeOrNull(Protocol[P]):
+    """An expression of values of type ``P`` or NULL (typing only): both ``Expr[str]`` and
+    ``Expr[str | None]`` are ``SameTypeOrNull[str]``, ``Expr[int]`` is not."""
+
+    def _value_type(self) -> P | None: ...
+    def _value_accepts(self, value: P | None) -> None: ...
+
+
+class Expr(Arithmetic[T_co], Comparison[T_co], Generic[T_co]):
+    """A typed SQL expression producing values of Python type ``T_co``."""
 
     __slots__ = ()
+
+    if TYPE_CHECKING:
+        # Typing only: what makes an expression a SameType / SameTypeOrNull of its value type.
+        def _value_type(self) -> T_co:
+            raise NotImplementedError
+
+        def _value_accepts(self, value: T_co | None) -> None: ...
+
+        def _plain_value(self) -> T_co:
+            raise NotImplementedError
 
     def _key(self) -> tuple[Any, ...]:
         """Structural identity (used for plan caching; ``==`` builds SQL instead)."""
@@ -61,115 +114,54 @@ class Expr(Arithmetic[T], Generic[T]):
         return hash(self._key())
 
     # ------------------------------------------------------------- comparisons
-    def __eq__(self, other: object) -> Predicate:  # type: ignore[override]
+    # ``==``/``!=`` cannot check the other operand (checkers fall back to ``object.__eq__``
+    # for a mismatch), but their result type follows NULL: ``== None`` is IS NULL (never
+    # NULL); non-null operands give a ``Predicate``; a nullable operand ``Expr[bool | None]``.
+    @overload  # type: ignore[override]
+    def __eq__(self, other: None) -> Predicate: ...
+    @overload
+    def __eq__(self: Expr[Plain], other: Plain | Expr[Plain]) -> Predicate: ...
+    @overload
+    def __eq__(self, other: object) -> Expr[bool | None]: ...
+    def __eq__(self, other: object) -> Any:
         if other is None:  # ``== None`` means IS NULL (as in SQLAlchemy), never "= NULL"
             return Predicate("isnull", (self, False))
         return Predicate("cmp", ("=", self, wrap(other)))
 
-    def __ne__(self, other: object) -> Predicate:  # type: ignore[override]
+    @overload  # type: ignore[override]
+    def __ne__(self, other: None) -> Predicate: ...
+    @overload
+    def __ne__(self: Expr[Plain], other: Plain | Expr[Plain]) -> Predicate: ...
+    @overload
+    def __ne__(self, other: object) -> Expr[bool | None]: ...
+    def __ne__(self, other: object) -> Any:
         if other is None:  # ``!= None`` means IS NOT NULL
             return Predicate("isnull", (self, True))
         return Predicate("cmp", ("!=", self, wrap(other)))
 
     @overload
-    def eq(self: Expr[S], other: S | Expr[S] | Expr[S | None]) -> Predicate: ...
+    def eq(self, other: None) -> Predicate: ...
     @overload
-    def eq(self: Expr[S | None], other: S | Expr[S]) -> Predicate: ...
-    def eq(self, other: Any) -> Predicate:
+    def eq(self: SameType[P], other: P | SameType[P]) -> Predicate: ...
+    @overload
+    def eq(self: SameTypeOrNull[P], other: P | SameTypeOrNull[P]) -> Expr[bool | None]: ...
+    def eq(self, other: Any) -> Any:
         """Typed ``=`` (checked by type checkers, unlike ``==``); ``eq(None)`` is IS NULL."""
         return Expr.__eq__(self, other)
 
     @overload
-    def ne(self: Expr[S], other: S | Expr[S] | Expr[S | None]) -> Predicate: ...
+    def ne(self, other: None) -> Predicate: ...
     @overload
-    def ne(self: Expr[S | None], other: S | Expr[S]) -> Predicate: ...
-    def ne(self, other: Any) -> Predicate:
+    def ne(self: SameType[P], other: P | SameType[P]) -> Predicate: ...
+    @overload
+    def ne(self: SameTypeOrNull[P], other: P | SameTypeOrNull[P]) -> Expr[bool | None]: ...
+    def ne(self, other: Any) -> Any:
         """Typed ``!=``; ``ne(None)`` is IS NOT NULL."""
         return Expr.__ne__(self, other)
 
-    @overload
-    def __lt__(self: Expr[int] | Expr[int | None] | Expr[float] | Expr[float | None] | Expr[Decimal] | Expr[Decimal | None], other: int | float | Decimal | Expr[int] | Expr[float] | Expr[Decimal] | Expr[int | None] | Expr[float | None] | Expr[Decimal | None]) -> Predicate: ...
-    @overload
-    def __lt__(self: Expr[str] | Expr[str | None], other: str | Expr[str] | Expr[str | None]) -> Predicate: ...
-    @overload
-    def __lt__(self: Expr[bytes] | Expr[bytes | None], other: bytes | Expr[bytes] | Expr[bytes | None]) -> Predicate: ...
-    @overload
-    def __lt__(self: Expr[bool] | Expr[bool | None], other: bool | Expr[bool] | Expr[bool | None]) -> Predicate: ...
-    @overload
-    def __lt__(self: Expr[dt.date] | Expr[dt.date | None], other: dt.date | Expr[dt.date] | Expr[dt.date | None]) -> Predicate: ...
-    @overload
-    def __lt__(self: Expr[dt.datetime] | Expr[dt.datetime | None], other: dt.datetime | Expr[dt.datetime] | Expr[dt.datetime | None]) -> Predicate: ...
-    @overload
-    def __lt__(self: Expr[dt.time] | Expr[dt.time | None], other: dt.time | Expr[dt.time] | Expr[dt.time | None]) -> Predicate: ...
-    @overload
-    def __lt__(self: Expr[uuid.UUID] | Expr[uuid.UUID | None], other: uuid.UUID | Expr[uuid.UUID] | Expr[uuid.UUID | None]) -> Predicate: ...
-    @overload
-    def __lt__(self: Expr[dt.timedelta] | Expr[dt.timedelta | None], other: dt.timedelta | Expr[dt.timedelta] | Expr[dt.timedelta | None]) -> Predicate: ...
-    def __lt__(self, other: Any) -> Predicate:
-        return Predicate("cmp", ("<", self, wrap(other)))
-
-    @overload
-    def __le__(self: Expr[int] | Expr[int | None] | Expr[float] | Expr[float | None] | Expr[Decimal] | Expr[Decimal | None], other: int | float | Decimal | Expr[int] | Expr[float] | Expr[Decimal] | Expr[int | None] | Expr[float | None] | Expr[Decimal | None]) -> Predicate: ...
-    @overload
-    def __le__(self: Expr[str] | Expr[str | None], other: str | Expr[str] | Expr[str | None]) -> Predicate: ...
-    @overload
-    def __le__(self: Expr[bytes] | Expr[bytes | None], other: bytes | Expr[bytes] | Expr[bytes | None]) -> Predicate: ...
-    @overload
-    def __le__(self: Expr[bool] | Expr[bool | None], other: bool | Expr[bool] | Expr[bool | None]) -> Predicate: ...
-    @overload
-    def __le__(self: Expr[dt.date] | Expr[dt.date | None], other: dt.date | Expr[dt.date] | Expr[dt.date | None]) -> Predicate: ...
-    @overload
-    def __le__(self: Expr[dt.datetime] | Expr[dt.datetime | None], other: dt.datetime | Expr[dt.datetime] | Expr[dt.datetime | None]) -> Predicate: ...
-    @overload
-    def __le__(self: Expr[dt.time] | Expr[dt.time | None], other: dt.time | Expr[dt.time] | Expr[dt.time | None]) -> Predicate: ...
-    @overload
-    def __le__(self: Expr[uuid.UUID] | Expr[uuid.UUID | None], other: uuid.UUID | Expr[uuid.UUID] | Expr[uuid.UUID | None]) -> Predicate: ...
-    @overload
-    def __le__(self: Expr[dt.timedelta] | Expr[dt.timedelta | None], other: dt.timedelta | Expr[dt.timedelta] | Expr[dt.timedelta | None]) -> Predicate: ...
-    def __le__(self, other: Any) -> Predicate:
-        return Predicate("cmp", ("<=", self, wrap(other)))
-
-    @overload
-    def __gt__(self: Expr[int] | Expr[int | None] | Expr[float] | Expr[float | None] | Expr[Decimal] | Expr[Decimal | None], other: int | float | Decimal | Expr[int] | Expr[float] | Expr[Decimal] | Expr[int | None] | Expr[float | None] | Expr[Decimal | None]) -> Predicate: ...
-    @overload
-    def __gt__(self: Expr[str] | Expr[str | None], other: str | Expr[str] | Expr[str | None]) -> Predicate: ...
-    @overload
-    def __gt__(self: Expr[bytes] | Expr[bytes | None], other: bytes | Expr[bytes] | Expr[bytes | None]) -> Predicate: ...
-    @overload
-    def __gt__(self: Expr[bool] | Expr[bool | None], other: bool | Expr[bool] | Expr[bool | None]) -> Predicate: ...
-    @overload
-    def __gt__(self: Expr[dt.date] | Expr[dt.date | None], other: dt.date | Expr[dt.date] | Expr[dt.date | None]) -> Predicate: ...
-    @overload
-    def __gt__(self: Expr[dt.datetime] | Expr[dt.datetime | None], other: dt.datetime | Expr[dt.datetime] | Expr[dt.datetime | None]) -> Predicate: ...
-    @overload
-    def __gt__(self: Expr[dt.time] | Expr[dt.time | None], other: dt.time | Expr[dt.time] | Expr[dt.time | None]) -> Predicate: ...
-    @overload
-    def __gt__(self: Expr[uuid.UUID] | Expr[uuid.UUID | None], other: uuid.UUID | Expr[uuid.UUID] | Expr[uuid.UUID | None]) -> Predicate: ...
-    @overload
-    def __gt__(self: Expr[dt.timedelta] | Expr[dt.timedelta | None], other: dt.timedelta | Expr[dt.timedelta] | Expr[dt.timedelta | None]) -> Predicate: ...
-    def __gt__(self, other: Any) -> Predicate:
-        return Predicate("cmp", (">", self, wrap(other)))
-
-    @overload
-    def __ge__(self: Expr[int] | Expr[int | None] | Expr[float] | Expr[float | None] | Expr[Decimal] | Expr[Decimal | None], other: int | float | Decimal | Expr[int] | Expr[float] | Expr[Decimal] | Expr[int | None] | Expr[float | None] | Expr[Decimal | None]) -> Predicate: ...
-    @overload
-    def __ge__(self: Expr[str] | Expr[str | None], other: str | Expr[str] | Expr[str | None]) -> Predicate: ...
-    @overload
-    def __ge__(self: Expr[bytes] | Expr[bytes | None], other: bytes | Expr[bytes] | Expr[bytes | None]) -> Predicate: ...
-    @overload
-    def __ge__(self: Expr[bool] | Expr[bool | None], other: bool | Expr[bool] | Expr[bool | None]) -> Predicate: ...
-    @overload
-    def __ge__(self: Expr[dt.date] | Expr[dt.date | None], other: dt.date | Expr[dt.date] | Expr[dt.date | None]) -> Predicate: ...
-    @overload
-    def __ge__(self: Expr[dt.datetime] | Expr[dt.datetime | None], other: dt.datetime | Expr[dt.datetime] | Expr[dt.datetime | None]) -> Predicate: ...
-    @overload
-    def __ge__(self: Expr[dt.time] | Expr[dt.time | None], other: dt.time | Expr[dt.time] | Expr[dt.time | None]) -> Predicate: ...
-    @overload
-    def __ge__(self: Expr[uuid.UUID] | Expr[uuid.UUID | None], other: uuid.UUID | Expr[uuid.UUID] | Expr[uuid.UUID | None]) -> Predicate: ...
-    @overload
-    def __ge__(self: Expr[dt.timedelta] | Expr[dt.timedelta | None], other: dt.timedelta | Expr[dt.timedelta] | Expr[dt.timedelta | None]) -> Predicate: ...
-    def __ge__(self, other: Any) -> Predicate:
-        return Predicate("cmp", (">=", self, wrap(other)))
+    # < <= > >=: typed overloads in comparison.py (generated).
+    def _compare(self, op: str, other: object) -> Any:
+        return Predicate("cmp", (op, self, wrap(other)))
 
     # ------------------------------------------------------------- arithmetic
     # + - * / % and their reflected forms: typed overloads in arithmetic.py (generated).
@@ -200,13 +192,25 @@ class Expr(Arithmetic[T], Generic[T]):
     # ------------------------------------------------------------- predicates
     # A boolean column or expression combines like a predicate (``~Order.paid``,
     # ``Order.paid & (Order.total > 10)``); the binder refuses a non-boolean operand.
-    def __and__(self: Expr[bool] | Expr[bool | None], other: Expr[bool] | Expr[bool | None]) -> Predicate:
+    @overload
+    def __and__(self: Expr[bool], other: Expr[bool]) -> Predicate: ...
+    @overload  # FALSE AND NULL is FALSE, TRUE AND NULL is NULL
+    def __and__(self: Expr[bool | None], other: Expr[bool | None]) -> Expr[bool | None]: ...
+    def __and__(self, other: Any) -> Any:
         return Predicate("and", (*_operands_of("and", self), *_operands_of("and", other)))
 
-    def __or__(self: Expr[bool] | Expr[bool | None], other: Expr[bool] | Expr[bool | None]) -> Predicate:
+    @overload
+    def __or__(self: Expr[bool], other: Expr[bool]) -> Predicate: ...
+    @overload
+    def __or__(self: Expr[bool | None], other: Expr[bool | None]) -> Expr[bool | None]: ...
+    def __or__(self, other: Any) -> Any:
         return Predicate("or", (*_operands_of("or", self), *_operands_of("or", other)))
 
-    def __invert__(self: Expr[bool] | Expr[bool | None]) -> Predicate:
+    @overload
+    def __invert__(self: Expr[bool]) -> Predicate: ...
+    @overload
+    def __invert__(self: Expr[bool | None]) -> Expr[bool | None]: ...
+    def __invert__(self) -> Any:
         return Predicate("not", (self,))
 
     def is_null(self) -> Predicate:
@@ -218,16 +222,12 @@ class Expr(Arithmetic[T], Generic[T]):
         return Predicate("isnull", (self, True))
 
     @overload
-    def in_(self: Expr[S], values: Iterable[S]) -> Predicate: ...
+    def in_(self: SameType[P], values: Iterable[P]) -> Predicate: ...
     @overload
-    def in_(self: Expr[S | None], values: Iterable[S]) -> Predicate: ...
-    @overload
-    def in_(self: Expr[S], values: Select[tuple[S]]) -> Predicate: ...
-    @overload
-    def in_(self: Expr[S], values: Select[tuple[S | None]]) -> Predicate: ...
-    @overload
-    def in_(self: Expr[S | None], values: Select[tuple[S]]) -> Predicate: ...
-    def in_(self, values: Any) -> Predicate:
+    def in_(self: SameType[P], values: Select[tuple[P]]) -> Predicate: ...
+    @overload  # a NULL on either side may make the answer NULL
+    def in_(self: SameTypeOrNull[P], values: Iterable[P] | Select[tuple[P | None]]) -> Expr[bool | None]: ...
+    def in_(self, values: Any) -> Any:
         """``IN (values...)`` or ``IN (subquery)``."""
         from pyram.dsl.query import Select
 
@@ -236,16 +236,12 @@ class Expr(Arithmetic[T], Generic[T]):
         return _in_values(self, values, False)
 
     @overload
-    def not_in(self: Expr[S], values: Iterable[S]) -> Predicate: ...
+    def not_in(self: SameType[P], values: Iterable[P]) -> Predicate: ...
     @overload
-    def not_in(self: Expr[S | None], values: Iterable[S]) -> Predicate: ...
-    @overload
-    def not_in(self: Expr[S], values: Select[tuple[S]]) -> Predicate: ...
-    @overload
-    def not_in(self: Expr[S], values: Select[tuple[S | None]]) -> Predicate: ...
-    @overload
-    def not_in(self: Expr[S | None], values: Select[tuple[S]]) -> Predicate: ...
-    def not_in(self, values: Any) -> Predicate:
+    def not_in(self: SameType[P], values: Select[tuple[P]]) -> Predicate: ...
+    @overload  # a NULL on either side may make the answer NULL
+    def not_in(self: SameTypeOrNull[P], values: Iterable[P] | Select[tuple[P | None]]) -> Expr[bool | None]: ...
+    def not_in(self, values: Any) -> Any:
         """``NOT IN (values...)`` or ``NOT IN (subquery)``."""
         from pyram.dsl.query import Select
 
@@ -254,10 +250,10 @@ class Expr(Arithmetic[T], Generic[T]):
         return _in_values(self, values, True)
 
     @overload
-    def between(self: Expr[S], low: S | Expr[S], high: S | Expr[S]) -> Predicate: ...
+    def between(self: SameType[P], low: P | SameType[P], high: P | SameType[P]) -> Predicate: ...
     @overload
-    def between(self: Expr[S | None], low: S | Expr[S], high: S | Expr[S]) -> Predicate: ...
-    def between(self, low: Any, high: Any) -> Predicate:
+    def between(self: SameTypeOrNull[P], low: P | SameTypeOrNull[P], high: P | SameTypeOrNull[P]) -> Expr[bool | None]: ...
+    def between(self, low: Any, high: Any) -> Any:
         """``BETWEEN low AND high`` (inclusive)."""
         return Predicate("between", (self, wrap(low), wrap(high), False))
 
@@ -282,7 +278,7 @@ class Expr(Arithmetic[T], Generic[T]):
         """Descending sort key (NULLs last unless ``nulls_first=True``)."""
         return Ordering(self, True, nulls_first)
 
-    def label(self, name: str) -> Expr[T]:
+    def label(self, name: str) -> Expr[T_co]:
         """Name this expression's output column."""
         return Labeled(self, name)
 
@@ -298,15 +294,6 @@ class Predicate(Expr[bool]):
 
     def _key(self) -> tuple[Any, ...]:
         return ("pred", self.kind, *(_key_of(a) for a in self.args))
-
-    def __and__(self, other: Expr[bool] | Expr[bool | None]) -> Predicate:
-        return Predicate("and", (*_operands_of("and", self), *_operands_of("and", other)))
-
-    def __or__(self, other: Expr[bool] | Expr[bool | None]) -> Predicate:
-        return Predicate("or", (*_operands_of("or", self), *_operands_of("or", other)))
-
-    def __invert__(self) -> Predicate:
-        return Predicate("not", (self,))
 
     def __repr__(self) -> str:
         return f"Predicate({self.kind}, {self.args!r})"

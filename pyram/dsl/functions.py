@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, TypeVar, overload
 
-from pyram.dsl.expr import Expr, wrap
+from pyram.dsl.expr import Expr, P, SameType, SameTypeOrNull, wrap
 from pyram.dsl.terms import Aggregate, FunctionCall
 from pyram.dsl.window import WindowFunction
 
@@ -48,8 +48,8 @@ class _Functions:
     @overload
     def min(self, expr: Expr[T], /) -> Aggregate[T | None]: ...
     @overload
-    def min(self, expr: Expr[T], other: Expr[T] | T, /, *more: Expr[T] | T) -> Expr[T | None]: ...
-    def min(self, expr: Expr[Any], /, *more: Any) -> Expr[Any]:
+    def min(self, expr: SameTypeOrNull[P], other: P | SameTypeOrNull[P], /, *more: P | SameTypeOrNull[P]) -> Expr[P | None]: ...
+    def min(self, expr: Any, /, *more: Any) -> Expr[Any]:
         """Aggregate minimum with one argument; scalar minimum of its arguments with more."""
         if more:
             return FunctionCall("min", (expr, *(wrap(m) for m in more)))
@@ -58,8 +58,8 @@ class _Functions:
     @overload
     def max(self, expr: Expr[T], /) -> Aggregate[T | None]: ...
     @overload
-    def max(self, expr: Expr[T], other: Expr[T] | T, /, *more: Expr[T] | T) -> Expr[T | None]: ...
-    def max(self, expr: Expr[Any], /, *more: Any) -> Expr[Any]:
+    def max(self, expr: SameTypeOrNull[P], other: P | SameTypeOrNull[P], /, *more: P | SameTypeOrNull[P]) -> Expr[P | None]: ...
+    def max(self, expr: Any, /, *more: Any) -> Expr[Any]:
         """Aggregate maximum with one argument; scalar maximum of its arguments with more."""
         if more:
             return FunctionCall("max", (expr, *(wrap(m) for m in more)))
@@ -94,15 +94,15 @@ class _Functions:
         """The row's bucket, 1..``buckets``, of (nearly) equal bucket sizes."""
         return WindowFunction("ntile", (wrap(buckets),))
 
-    def lag(self, expr: Expr[T], offset: int | Expr[int] = 1, default: T | Expr[T] | None = None) -> WindowFunction[T | None]:
+    def lag(self, expr: SameTypeOrNull[P], offset: int | Expr[int] = 1, default: P | SameTypeOrNull[P] | None = None) -> WindowFunction[P | None]:
         """The value ``offset`` rows before the row in its partition (``default`` past the
         start)."""
-        return WindowFunction("lag", _lag_args(expr, offset, default))
+        return WindowFunction("lag", _lag_args(wrap(expr), offset, default))
 
-    def lead(self, expr: Expr[T], offset: int | Expr[int] = 1, default: T | Expr[T] | None = None) -> WindowFunction[T | None]:
+    def lead(self, expr: SameTypeOrNull[P], offset: int | Expr[int] = 1, default: P | SameTypeOrNull[P] | None = None) -> WindowFunction[P | None]:
         """The value ``offset`` rows after the row in its partition (``default`` past the
         end)."""
-        return WindowFunction("lead", _lag_args(expr, offset, default))
+        return WindowFunction("lead", _lag_args(wrap(expr), offset, default))
 
     def first_value(self, expr: Expr[T]) -> WindowFunction[T | None]:
         """The value of the frame's first row."""
@@ -179,21 +179,20 @@ class _Functions:
         """Round half away from zero to ``digits`` decimals (REAL, as SQLite)."""
         return FunctionCall("round", (expr, wrap(digits)))
 
-    # Overloads: a non-null fallback makes the result non-null; only nullable arguments keep it
-    # nullable (each shape spelled out: mypy cannot solve T through ``Expr[T] | Expr[T | None]``).
+    # A non-null fallback makes the result non-null; only nullable arguments keep it nullable.
+    # Arguments are typed through SameType / SameTypeOrNull so that a str and an int argument
+    # do not meet at ``object`` (``Expr`` is covariant).
     @overload
-    def coalesce(self, expr: Expr[T | None], *more: T | Expr[T]) -> Expr[T]: ...
+    def coalesce(self, expr: SameTypeOrNull[P], *more: P | SameType[P]) -> Expr[P]: ...
     @overload
-    def coalesce(self, expr: Expr[T | None], *more: Expr[T | None]) -> Expr[T | None]: ...
-    @overload
-    def coalesce(self, expr: Expr[T], *more: T | Expr[T]) -> Expr[T]: ...
-    def coalesce(self, expr: Expr[Any], *more: Any) -> Expr[Any]:
+    def coalesce(self, expr: SameTypeOrNull[P], *more: SameTypeOrNull[P] | None) -> Expr[P | None]: ...
+    def coalesce(self, expr: Any, *more: Any) -> Expr[Any]:
         """The first non-NULL argument."""
-        return FunctionCall("coalesce", (expr, *(wrap(m) for m in more)))
+        return FunctionCall("coalesce", (wrap(expr), *(wrap(m) for m in more)))
 
-    def nullif(self, expr: Expr[T], other: Expr[T] | T) -> Expr[T | None]:
+    def nullif(self, expr: SameTypeOrNull[P], other: P | SameTypeOrNull[P]) -> Expr[P | None]:
         """NULL when the arguments are equal, else the first."""
-        return FunctionCall("nullif", (expr, wrap(other)))
+        return FunctionCall("nullif", (wrap(expr), wrap(other)))
 
     def call(self, name: str, *args: Any) -> Expr[Any]:
         """Any registered scalar function by name (untyped)."""

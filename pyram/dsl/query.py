@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Generic, Self, TypeVar
 
 from pyram.dsl.expr import Expr, Ordering, Predicate, SubqueryExpr, wrap
-from pyram.dsl.shapes import RowShape, expand_items
+from pyram.dsl.shapes import NullableRow, RowShape, expand_items
 from pyram.dsl.terms import Param
 from pyram.errors import ProgrammingError
 
@@ -146,19 +146,19 @@ class Select(Generic[R_co]):
         """Name the FROM tables explicitly (when no selected column names them)."""
         return self._with(sources=self.sources + sources)
 
-    def join(self, target: type | Aliased, on: Expr[bool] | None = None) -> Self:
+    def join(self, target: type | Aliased, on: Expr[bool | None] | None = None) -> Self:
         """Inner join; without ``on`` the condition comes from the foreign key between them."""
         return self._join("inner", target, on)
 
-    def left_join(self, target: type | Aliased, on: Expr[bool] | None = None) -> Self:
+    def left_join(self, target: type | Aliased, on: Expr[bool | None] | None = None) -> Self:
         """Left outer join."""
         return self._join("left", target, on)
 
-    def right_join(self, target: type | Aliased, on: Expr[bool] | None = None) -> Self:
+    def right_join(self, target: type | Aliased, on: Expr[bool | None] | None = None) -> Self:
         """Right outer join."""
         return self._join("right", target, on)
 
-    def full_join(self, target: type | Aliased, on: Expr[bool] | None = None) -> Self:
+    def full_join(self, target: type | Aliased, on: Expr[bool | None] | None = None) -> Self:
         """Full outer join."""
         return self._join("full", target, on)
 
@@ -166,7 +166,7 @@ class Select(Generic[R_co]):
         """Cartesian product."""
         return self._with(joins=(*self.joins, ("cross", target, None)))
 
-    def _join(self, kind: str, target: type | Aliased, on: Expr[bool] | None) -> Self:
+    def _join(self, kind: str, target: type | Aliased, on: Expr[bool | None] | None) -> Self:
         if on is not None and not isinstance(on, Expr):
             raise ProgrammingError("on= must be a condition expression")
         if kind in ("right", "full") and self.entity is not None:
@@ -279,8 +279,8 @@ def _refuse_missing_models(kind: str, target: Any, shape: RowShape) -> None:
     """An outer join must not leave a selected model on its NULL-extended side: a model object
     of NULLs would break its own column types (``select(User, Order).left_join(Order)``)."""
     model = target.__pyram_model__ if isinstance(target, Aliased) else target
-    models = [m for m, _ in shape.parts if m is not None]
-    if kind == "left" and all(m is not model for m in models):
+    models = shape.required_models()  # nullable(Model) parts may be missing
+    if not models or (kind == "left" and all(m is not model for m in models)):
         return
     names = ", ".join(m.__name__ for m in models)
     raise ProgrammingError(
@@ -312,7 +312,7 @@ def build_select(*columns: Any) -> Select[Any]:
         return Select(entity=columns[0])
     if not columns:
         raise ProgrammingError("select() needs at least one column, expression or table")
-    if any(isinstance(c, type | Aliased) for c in columns):  # select(User, Order, ...)
+    if any(isinstance(c, type | Aliased | NullableRow) for c in columns):  # select(User, Order)
         flat, shape = expand_items(columns)
         return Select(columns=flat, shape=shape)
     for col in columns:

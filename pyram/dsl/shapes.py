@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Protocol
 from pyram.dsl.expr import Expr
 from pyram.errors import ProgrammingError
 
-__all__ = ["RowShape", "TableRow", "expand_items"]
+__all__ = ["NullableRow", "RowShape", "TableRow", "expand_items"]
 
 
 class TableRow(Protocol):
@@ -24,7 +24,27 @@ class TableRow(Protocol):
     __pyram_build__: ClassVar[Callable[..., Any]]
 
 
-# a part of the row: the model built from ``width`` values, or None for one plain value
+class NullableRow(Expr[Any]):
+    """``pyram.nullable(Order)`` in a select: ``Order``'s whole row, or None in a row where an
+    outer join found none (typed ``Expr[Order | None]``, so the select's overloads give
+    ``tuple[..., Order | None]``). It is a select item only: a query cannot compute with it."""
+
+    __slots__ = ("source",)
+
+    def __init__(self, source: Any) -> None:
+        self.source = source  # the model class or its alias
+
+    def _key(self) -> tuple[Any, ...]:
+        from pyram.dsl.query import source_key
+
+        return ("nullable_row", source_key(self.source))
+
+    def __repr__(self) -> str:
+        return f"nullable({getattr(self.source, '__name__', self.source)})"
+
+
+# a part of the row: the model built from ``width`` values (a NullableRow for one that may be
+# missing), or None for one plain value
 Part = tuple[Any, int]
 
 
@@ -48,11 +68,18 @@ class RowShape:
 
     def key(self) -> tuple[Any, ...]:
         """Structural key (for the plan cache)."""
-        return tuple((id(model), width) for model, width in self.parts)
+        return tuple(
+            (model._key() if isinstance(model, NullableRow) else id(model), width)
+            for model, width in self.parts
+        )
 
     def has_models(self) -> bool:
         """Whether any part is a whole model (a NULL-extended one cannot be built)."""
         return any(model is not None for model, _ in self.parts)
+
+    def required_models(self) -> list[Any]:
+        """The model classes of the parts that must exist (not ``nullable(Model)``)."""
+        return [m for m, _ in self.parts if m is not None and not isinstance(m, NullableRow)]
 
 
 def _builder(
@@ -62,7 +89,9 @@ def _builder(
     steps: list[tuple[int, int, Callable[..., Any] | None]] = []
     start = 0
     for model, width in parts:
-        if model is not None:
+        if isinstance(model, NullableRow):
+            steps.append((start, start + width, _or_none(model)))
+        elif model is not None:
             steps.append((start, start + width, model.__pyram_build__))
         else:
             decode = decoders[start] if start < len(decoders) else None
@@ -73,6 +102,29 @@ def _builder(
         return tuple(values[s] if b is None else b(*values[s:e]) for s, e, b in steps)
 
     return build
+
+
+def _or_none(part: NullableRow) -> Callable[..., Any]:
+    """The builder of a model that may be missing: None when its primary key is NULL (a stored
+    row never has one; a table without a declared key: when every column is NULL)."""
+    model = _model_of(part.source)
+    build = model.__pyram_build__
+    schema = model.__pyram_schema__
+    names = [c.name for c in schema.columns]
+    keys = [names.index(k) for k in schema.primary_key] or list(range(len(names)))
+
+    def maybe(*values: Any) -> Any:
+        if all(values[k] is None for k in keys):
+            return None
+        return build(*values)
+
+    return maybe
+
+
+def _model_of(source: Any) -> Any:
+    from pyram.dsl.query import Aliased
+
+    return source.__pyram_model__ if isinstance(source, Aliased) else source
 
 
 def _plain(decode: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -89,14 +141,15 @@ def expand_items(items: tuple[Any, ...]) -> tuple[tuple[Expr[Any], ...], RowShap
     columns: list[Expr[Any]] = []
     parts: list[Part] = []
     for item in items:
-        if isinstance(item, type | Aliased):
-            model = item.__pyram_model__ if isinstance(item, Aliased) else item
+        if isinstance(item, type | Aliased | NullableRow):
+            source = item.source if isinstance(item, NullableRow) else item
+            model = _model_of(source)
             schema = getattr(model, "__pyram_schema__", None)
             if schema is None:
                 raise ProgrammingError(f"select() takes @pyram.table classes, not {model!r}")
             names = [c.name for c in schema.columns]
-            columns.extend(getattr(item, name) for name in names)
-            parts.append((model, len(names)))
+            columns.extend(getattr(source, name) for name in names)
+            parts.append((item if isinstance(item, NullableRow) else model, len(names)))
         elif isinstance(item, Expr):
             columns.append(item)
             parts.append((None, 1))

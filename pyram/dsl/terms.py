@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from typing_extensions import TypeVar as DefaultedTypeVar
 
-from pyram.dsl.expr import Expr, Literal, wrap
+from pyram.dsl.expr import Expr, Literal, P, SameType, SameTypeOrNull, wrap
+from pyram.dsl.shapes import NullableRow, TableRow
 from pyram.types import DataType
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ __all__ = [
     "case",
     "cast",
     "lit",
+    "nullable",
     "param",
 ]
 
@@ -35,6 +37,8 @@ T = TypeVar("T")
 #: The model class declaring a column: ``User.age`` is a ``Column[int, User]``, so statements
 #: on ``User`` refuse ``Order``'s columns. Defaults to ``Any``: ``Column[int]`` is any owner's.
 Owner = DefaultedTypeVar("Owner", default=Any)
+#: A table class (for ``nullable(Model)``).
+Row = TypeVar("Row", bound=TableRow)
 
 
 class Column(Expr[T], Generic[T, Owner]):
@@ -133,7 +137,7 @@ class Aggregate(Expr[T]):
         where = None if self.where is None else self.where._key()
         return ("agg", self.name, self.distinct, where, *(a._key() for a in self.args))
 
-    def filter(self, condition: Expr[bool] | Expr[bool | None]) -> Aggregate[T]:
+    def filter(self, condition: Expr[bool | None]) -> Aggregate[T]:
         """SQL's ``FILTER (WHERE condition)``: aggregate only the rows where it is true."""
         return Aggregate(self.name, self.args, self.distinct, condition)
 
@@ -201,19 +205,21 @@ def param(name: str, type_: type[Any] | None = None) -> Expr[Any]:
     return Param(name)
 
 
+# Branch values are typed through SameType / SameTypeOrNull (pyram.dsl.expr): with a covariant
+# Expr, ``Expr[T]`` alone would let a str branch and an int branch meet at ``object``.
 @overload
-def case(*whens: tuple[Expr[bool] | Expr[bool | None], T | Expr[T]], else_: T | Expr[T]) -> Expr[T]: ...
+def case(*whens: tuple[Expr[bool | None], P | SameType[P]], else_: P | SameType[P]) -> Expr[P]: ...
 
 
-@overload
-def case(*whens: tuple[Expr[bool] | Expr[bool | None], Expr[T]], else_: None = None) -> Expr[T | None]: ...
+@overload  # a nullable (or None) branch or else_ makes the result nullable
+def case(*whens: tuple[Expr[bool | None], P | SameTypeOrNull[P] | None], else_: P | SameTypeOrNull[P] | None) -> Expr[P | None]: ...
 
 
-@overload
-def case(*whens: tuple[Expr[bool] | Expr[bool | None], T | Expr[T]], else_: None = None) -> Expr[T | None]: ...
+@overload  # no else_: NULL when no condition holds
+def case(*whens: tuple[Expr[bool | None], P | SameTypeOrNull[P] | None], else_: None = None) -> Expr[P | None]: ...
 
 
-def case(*whens: tuple[Expr[bool] | Expr[bool | None], Any], else_: Any = None) -> Expr[Any]:
+def case(*whens: tuple[Expr[bool | None], Any], else_: Any = None) -> Expr[Any]:
     """``CASE WHEN cond THEN value ... ELSE else_ END``::
 
     pyram.case((User.age < 18, "minor"), else_="adult")
@@ -224,6 +230,42 @@ def case(*whens: tuple[Expr[bool] | Expr[bool | None], Any], else_: Any = None) 
         raise ProgrammingError("case() needs at least one (condition, value) pair")
     pairs = tuple((wrap(c), wrap(v)) for c, v in whens)
     return CaseExpr(pairs, None if else_ is None else wrap(else_))
+
+
+@overload
+def nullable(expr: Column[T, Owner]) -> Column[T | None, Owner]: ...
+
+
+@overload
+def nullable(expr: Expr[T]) -> Expr[T | None]: ...
+
+
+@overload
+def nullable(expr: type[Row]) -> Expr[Row | None]: ...
+
+
+def nullable(expr: Any) -> Expr[Any]:
+    """``expr`` typed as possibly NULL, for the side of an outer join that may be missing:
+    ``select(User.name, nullable(Order.id)).left_join(Order)`` is a
+    ``Select[tuple[str, int | None]]``. Type checkers cannot see which table a join leaves
+    missing, so the query says it; an expression is returned unchanged.
+
+    A model class (or alias) selects its whole row, None where it is missing:
+    ``select(User, nullable(Order)).left_join(Order)`` gives ``(User, Order | None)`` rows.
+    """
+    from pyram.dsl.query import Aliased
+
+    if isinstance(expr, type | Aliased):
+        if getattr(expr, "__pyram_schema__", None) is None and not isinstance(expr, Aliased):
+            from pyram.errors import ProgrammingError
+
+            raise ProgrammingError(f"nullable() takes a @pyram.table class, not {expr!r}")
+        return NullableRow(expr)
+    if not isinstance(expr, Expr):
+        from pyram.errors import ProgrammingError
+
+        raise ProgrammingError(f"nullable() takes a column or expression, not {expr!r}")
+    return expr
 
 
 def cast(expr: Expr[Any], type_: type[T]) -> Expr[T | None]:

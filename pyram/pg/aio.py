@@ -18,9 +18,11 @@ from typing import Any, Literal, TypeVar, overload
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
+from typing_extensions import TypeVarTuple
 
+from pyram.api.derived_reads import key_owner, rows_into
 from pyram.catalog import Catalog, TableSchema
-from pyram.dsl import Delete, Insert, Select, Update, bind_query, bind_statement
+from pyram.dsl import Column, Delete, Insert, Select, Update, bind_query, bind_statement
 from pyram.errors import MultipleResultsFound, NoResultFound, ProgrammingError
 from pyram.model import Table, schema_of
 from pyram.pg.backend import _NO_KEY, AnyQuery, _merge, schema_in
@@ -36,6 +38,10 @@ __all__ = ["AsyncPgDatabase", "connect_async"]
 
 T = TypeVar("T", bound=Table)
 R = TypeVar("R")
+T1 = TypeVar("T1")
+K = TypeVar("K")
+X = TypeVar("X")
+Rest = TypeVarTuple("Rest")
 AConn = psycopg.AsyncConnection[tuple[Any, ...]]
 
 
@@ -189,8 +195,20 @@ class AsyncPgDatabase:
             await cur.executemany(ops.insert_sql, values)
         return len(values)
 
-    async def get(self, model: type[T], key: Any) -> T | None:
-        """The row with primary key ``key``, or None."""
+    @overload
+    async def get(self, model: Column[K, T], key: K) -> T | None: ...
+    @overload
+    async def get(self, model: type[T], key: Any) -> T | None: ...
+    async def get(self, model: type[T] | Column[Any, T], key: Any) -> T | None:
+        """The row with primary key ``key`` (a tuple for composite keys), or None;
+        ``await db.get(User.id, 3)`` names the key column, so checkers type the key (see
+        :meth:`pyram.Database.get`).
+
+        Raises:
+            ProgrammingError: a column that is not its model's one-column primary key.
+        """
+        if isinstance(model, Column):
+            model = key_owner(model)
         ops = self._ops(model)
         stored = ops.key(key)
         if stored is None:
@@ -267,12 +285,49 @@ class AsyncPgDatabase:
         self._compiled[id(query)] = (query, compiled)
         return compiled
 
+    @overload
     async def all(
-        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
-    ) -> list[R]:
-        """Every row of a query."""
+        self,
+        query: Select[tuple[*Rest]],
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        into: Callable[[*Rest], X],
+        **kw: Any,
+    ) -> list[X]: ...
+    @overload
+    async def all(
+        self,
+        query: Select[R],
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        into: None = None,
+        **kw: Any,
+    ) -> list[R]: ...
+    async def all(
+        self,
+        query: Select[Any],
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        into: Callable[..., Any] | None = None,
+        **kw: Any,
+    ) -> list[Any]:
+        """Every row of a query: model instances for ``User.select()``, tuples of models for
+        ``select(User, Order)``, tuples otherwise, or ``into(*row)`` with ``into=`` (a
+        NamedTuple, attrs or dataclass class; see :meth:`pyram.Database.all`)."""
+        rows = await self._fetch(query, _merge(params, kw))
+        return rows if into is None else rows_into(rows, into)
+
+    async def _fetch(self, query: Select[Any], params: Mapping[str | int, Any]) -> list[Any]:
+        if not isinstance(query, Select):
+            raise ProgrammingError(
+                "expected a query built with pyram.select() or Model.select(), got "
+                f"{type(query).__name__}"
+            )
         compiled = self._compile(query)
-        args = compiled.arguments(_merge(params, kw))
+        args = compiled.arguments(params)
         async with self._connection() as conn:
             cur = await conn.execute(compiled.sql, args)
             rows = await cur.fetchall()
@@ -283,21 +338,21 @@ class AsyncPgDatabase:
     ) -> AsyncIterator[R]:
         """The rows of a query, ``async for row in db.iter(query)`` (fetched in one statement,
         handed out one by one, as the synchronous ``iter``)."""
-        for row in await self.all(query, params, **kw):
+        for row in await self._fetch(query, _merge(params, kw)):
             yield row
 
     async def first(
         self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
     ) -> R | None:
         """The first row of a query, or None."""
-        rows = await self.all(query, params, **kw)
+        rows: list[R] = await self._fetch(query, _merge(params, kw))
         return rows[0] if rows else None
 
     async def one(
         self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
     ) -> R:
         """The only row of a query (NoResultFound / MultipleResultsFound otherwise)."""
-        rows = await self.all(query, params, **kw)
+        rows: list[R] = await self._fetch(query, _merge(params, kw))
         if len(rows) != 1:
             if not rows:
                 raise NoResultFound("expected exactly one row, got none")
@@ -308,16 +363,24 @@ class AsyncPgDatabase:
         self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
     ) -> R | None:
         """The only row of a query, or None (MultipleResultsFound for more)."""
-        rows = await self.all(query, params, **kw)
+        rows: list[R] = await self._fetch(query, _merge(params, kw))
         if len(rows) > 1:
             raise MultipleResultsFound(f"expected at most one row, got {len(rows)}")
         return rows[0] if rows else None
 
+    @overload
+    async def scalars(
+        self, query: Select[tuple[T1]], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> list[T1]: ...
+    @overload
+    async def scalars(
+        self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> list[Any]: ...
     async def scalars(
         self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
     ) -> list[Any]:
         """The first column of every row."""
-        rows = await self.all(query, params, **kw)
+        rows = await self._fetch(query, _merge(params, kw))
         return [row[0] if isinstance(row, tuple) else row for row in rows]
 
     async def explain(
@@ -331,6 +394,22 @@ class AsyncPgDatabase:
             rows = await cur.fetchall()
         return "\n".join(str(r[0]) for r in rows)
 
+    @overload
+    async def scalar(
+        self, query: Select[tuple[T1]], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> T1 | None: ...
+    @overload
+    async def scalar(
+        self,
+        query: Select[tuple[T1, *Rest]],
+        params: Mapping[str, Any] | None = None,
+        /,
+        **kw: Any,
+    ) -> T1 | None: ...
+    @overload
+    async def scalar(
+        self, query: Select[R], params: Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> R | None: ...
     async def scalar(
         self, query: Select[Any], params: Mapping[str, Any] | None = None, /, **kw: Any
     ) -> Any:

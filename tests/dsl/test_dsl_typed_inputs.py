@@ -99,6 +99,21 @@ def test_from_select_of_whole_rows(db: pyram.Database) -> None:
     assert db.count(Shopper) == 2
 
 
+def test_from_select_without_targets_is_checked_at_run_time(db: pyram.Database) -> None:
+    # Type checkers cannot tie a query's columns to a model's (issue 17, docs/typing.md):
+    # the width and each column's type are checked when the statement runs.
+    with pytest.raises(ProgrammingError, match="3 columns but the query returns 1"):
+        db.execute(pyram.insert(Basket).from_select(pyram.select(Shopper.name)))
+    with pytest.raises(ProgrammingError, match="column id is INTEGER, the value is TEXT"):
+        db.execute(
+            pyram.insert(Basket).from_select(pyram.select(Shopper.name, Shopper.name, Shopper.age))
+        )
+    assert db.count(Basket) == 0
+    copied = pyram.insert(Basket).from_select(pyram.select(Shopper.id, Shopper.name, Shopper.age))
+    assert db.execute(copied) == 2
+    assert db.get(Basket.id, 2) == Basket(id=2, note="bob", total=41.0)
+
+
 @pyram.table
 class Flagged(pyram.Table):
     id: Col[int] = column(primary_key=True)
