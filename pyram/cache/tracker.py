@@ -147,6 +147,8 @@ class TableTracker:
         #: the table's compaction count when the row-id hints were last renewed
         self.epoch = data.epoch
         self.counters = Counters()
+        #: writes may take the cache's own path (set by the manager: pyram.cache.put)
+        self.puts = False
         self.deadlines: dict[Any, float] = {}
         self.heap: list[tuple[float, Any]] = []
         self.rank: dict[Any, int] = {}

@@ -146,6 +146,16 @@ class TableData:
         """The stored values of one row, in column order."""
         return tuple(map(itemgetter(rid), self.columns))
 
+    def rows(self, rids: Sequence[int]) -> list[tuple[Any, ...]]:
+        """The stored values of several rows (:meth:`row` of each), gathered column by
+        column in C."""
+        if len(rids) == 1:
+            return [self.row(rids[0])]
+        if not rids:
+            return []
+        get = itemgetter(*rids)
+        return list(zip(*[get(col) for col in self.columns], strict=True))
+
     def probe_dense(self, position: int, key: int) -> int | None:
         """Find the row whose INTEGER key column ``position`` holds ``key``, by arithmetic.
 
@@ -334,20 +344,28 @@ class TableData:
         ``compact=False`` skips the compaction check: a transaction defers it to its commit,
         because compaction renumbers the row ids its undo log holds.
         """
+        self._delete_rows(list(rids))
+        if compact:
+            self.maybe_compact()
+
+    @_latched
+    def put(self, row: list[Any], victims: list[int]) -> int:
+        """Append one row (stored, checked values) and delete the live rows ``victims``
+        under one latch (a cache write that evicts; compaction waits for the commit, as a
+        transaction's deletes do); returns the new row's id."""
+        rid = len(self.alive)
+        self._append_one(row)
+        if victims:
+            self._delete_rows(victims)
+        return rid
+
+    def _delete_rows(self, rids: list[int]) -> None:
+        """:meth:`delete`'s work (the caller holds the latch)."""
         columns = self.columns
-        rids = list(rids)
         # loops per index and per column, not per row: a batch (an eviction) pays the
         # lookups once
         for name, index in self.indexes.items():
-            remove = index.remove
-            positions = self._key_positions[name]
-            if len(positions) == 1:
-                column = columns[positions[0]]
-                for rid in rids:
-                    remove(column[rid], rid)
-            else:
-                for rid in rids:
-                    remove(tuple([columns[p][rid] for p in positions]), rid)
+            index.remove_many(self.keys_of(self._key_positions[name], rids), rids)
         for col, code in zip(columns, self._packed, strict=True):
             # release the value; alive says it is gone
             blank = None if code is None else 0.0 if code == "d" else 0
@@ -357,8 +375,6 @@ class TableData:
         for rid in rids:
             alive[rid] = 0
         self.live_count -= len(rids)
-        if compact:
-            self.maybe_compact()
 
     @_latched
     def update(self, rid: int, changes: dict[int, Any]) -> None:

@@ -145,8 +145,6 @@ class _RowsChanged(UndoEntry):
             self.pushed = []
 
 
-#: the entries that changed rows of a table (built once: ``A | B`` makes a union per call)
-_ROW_ENTRIES = (_Inserted, _RowsChanged)
 
 
 class _Deleted(_RowsChanged):
@@ -184,6 +182,39 @@ class _Updated(_RowsChanged):
         self.remove()
 
 
+class _Put(UndoEntry):
+    """One row appended to ``data`` and the rows deleted to make room for it, by one cache
+    write (:meth:`UndoLog.record_put`): one entry for the pair, so a rollback restores both
+    exactly (the victims come back first, then the appended row is cut off)."""
+
+    __slots__ = ("data", "deleted", "inserted")
+
+    def __init__(self, data: TableData, inserted: _Inserted, deleted: _Deleted | None) -> None:
+        self.data = data
+        self.inserted = inserted
+        self.deleted = deleted
+
+    def undo(self, store: Store) -> None:
+        if self.deleted is not None:
+            self.deleted.undo(store)
+        self.inserted.undo(store)
+
+    def publish(self, stamp: Stamp) -> bool:
+        pushed = self.inserted.publish(stamp)
+        if self.deleted is not None:
+            pushed = self.deleted.publish(stamp) or pushed
+        return pushed
+
+    def remove(self) -> None:
+        self.inserted.remove()
+        if self.deleted is not None:
+            self.deleted.remove()
+
+
+#: the entries that changed rows of a table (built once: ``A | B`` makes a union per call)
+_ROW_ENTRIES = (_Inserted, _RowsChanged, _Put)
+
+
 def rows_table(entry: UndoEntry) -> TableData | None:
     """The table whose rows ``entry`` appended or changed, or None for other entries."""
     return entry.data if isinstance(entry, _ROW_ENTRIES) else None
@@ -191,6 +222,8 @@ def rows_table(entry: UndoEntry) -> TableData | None:
 
 def record_images(entry: UndoEntry) -> list[tuple[int, tuple[Any, ...]]]:
     """(rid, before-image) of the rows ``entry`` changed (none for other entries)."""
+    if isinstance(entry, _Put):
+        entry = entry.deleted  # type: ignore[assignment]  # None: no images
     if isinstance(entry, _RowsChanged):
         return list(zip(entry.rids, entry.images, strict=True))
     return []
@@ -198,6 +231,10 @@ def record_images(entry: UndoEntry) -> list[tuple[int, tuple[Any, ...]]]:
 
 def record_touches(entry: UndoEntry, rids: set[int]) -> bool:
     """True when ``entry`` appended or changed one of the rows ``rids``."""
+    if isinstance(entry, _Put):
+        return record_touches(entry.inserted, rids) or (
+            entry.deleted is not None and record_touches(entry.deleted, rids)
+        )
     if isinstance(entry, _RowsChanged):
         return not rids.isdisjoint(entry.rids)
     if isinstance(entry, _Inserted):
@@ -318,6 +355,19 @@ class UndoLog:
     def record_insert(self, data: TableData, count: int) -> None:
         """``count`` rows are about to be appended to ``data`` (one entry for them all)."""
         self._add(_Inserted(data, len(data.alive), count, data.memo_state()))
+
+    def record_put(
+        self, data: TableData, victims: list[int], images: Sequence[tuple[Any, ...]]
+    ) -> None:
+        """One row is about to be appended to ``data`` and its live rows ``victims`` (stored
+        rows ``images``, in the same order) deleted to make room: one entry for the pair."""
+        inserted = _Inserted(data, len(data.alive), 1, data.memo_state())
+        deleted = None
+        if victims:
+            check_conflicts(data, victims, self.stamp, self.ts)
+            deleted = _Deleted(data, victims, images)
+            self.deleted_from[id(data)] = data
+        self._add(_Put(data, inserted, deleted))
 
     def check_conflicts(self, data: TableData, rids: Sequence[int]) -> None:
         """First-committer-wins for rows a statement targets, whether or not their values

@@ -1,0 +1,109 @@
+"""The cache's own write: store one row and evict the rows that make room for it, as one step.
+
+``db.upsert`` of a new key into a full cache table (and a miss stored by ``db.get_or_load``)
+is what a cache does most. Through the general write path it is two statements' worth of
+work: the checked one-row insert, then the watcher's ``after_write`` finds the table over its
+limit and deletes the victims through the checked delete (ON DELETE planning, row copies for
+the watchers, a nested statement). :func:`put` does the same change as one storage operation
+(:func:`~pyram.storage.put_row`): one statement, one latch, one undo record for the row and
+its victims, victims chosen before the row goes in (so it is never one of them) and removed
+from the primary-key index in one batch.
+
+It applies only where the shortcut changes nothing anyone can observe (:func:`can_put`, and
+the checks at the top of :func:`put`); anything else takes the general path:
+
+- the table has no FOREIGN KEY either way (no parent to check, no ON DELETE action and no
+  RESTRICT-held victim), no CHECK and no UNIQUE key but its primary key, no byte limit and
+  a policy that evicts (``evict="none"`` refuses through the checked path);
+- the cache manager is the store's only watcher: no change-event subscriber, trigger or
+  durable log needs the rows (they would get them through the general path);
+- the write is a statement of its own (no open transaction or statement of the thread) and
+  no table keeps history.
+
+What stays as it is: the write lock and the statement (a rollback of the statement, say a
+failure half-way, undoes row, victims and bookkeeping together); expiry of due rows before
+the write; snapshots (a reader open during the write makes the statement publish versions,
+the victims' images included, exactly as for any write, so it keeps seeing them); the
+eviction counters (counted at commit); the order of eviction (the policy's victims).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+from pyram.cache.eviction import pick_victims
+from pyram.cache.tracker import TableTracker
+from pyram.catalog import Catalog
+from pyram.storage import insert_row, put_row, validate_row
+
+if TYPE_CHECKING:
+    from pyram.cache.manager import CacheManager
+
+__all__ = ["EVICT_BATCH", "can_put", "put"]
+
+#: a full table evicts 1/EVICT_BATCH of its rows at once (at least one): about 1.5%
+EVICT_BATCH = 64
+
+
+def can_put(tracker: TableTracker, catalog: Catalog) -> bool:
+    """True when ``tracker``'s table may take :func:`put` (the table-level conditions in the
+    module docstring; the per-write ones are checked by :func:`put`)."""
+    schema = tracker.data.schema
+    policy = tracker.policy
+    return (
+        bool(tracker.key_types)
+        and schema.row_class is not None
+        and not schema.foreign_keys
+        and not schema.checks
+        and len(schema.uniques) == 1
+        and policy.max_bytes is None
+        and policy.evict != "none"
+        and not catalog.referencing(schema.name)
+    )
+
+
+def put(
+    manager: CacheManager, tracker: TableTracker, values: list[Any]
+) -> Literal["insert", "update"] | None:
+    """Upsert one row of user values (the columns of ``tracker``'s table, in order) by the
+    cache's own path; None, having done nothing, when the general path must do it."""
+    store = manager.store
+    local = store.thread_state
+    if (
+        local.txn is not None
+        or local.depth
+        or store.watcher is not manager
+        or manager.max_bytes is not None
+        or store.snapshots.history is not None
+    ):
+        return None
+    key = values[tracker.key_column]
+    if type(key) not in tracker.key_types:
+        return None
+    data = tracker.data
+    stored = validate_row(data.schema, values)  # a bad value fails before anything changed
+    with store.statement():  # expires due rows first, as any write statement
+        rid = tracker.find(key)
+        if rid is not None:  # an update: the general path's, in this statement
+            if not store.update(data.schema.name, rid, values):
+                manager.rewrote(data.schema.row_class, data, rid)  # type: ignore[arg-type]
+            return "update"
+        log = store.undo_log
+        assert log is not None  # inside the statement
+        position = len(log)
+        victims: list[int] = []
+        limit = tracker.policy.max_rows
+        count = data.live_count + 1  # with the new row
+        if limit is not None and count > limit:
+            need = count - limit
+            victims = pick_victims(tracker, max(need, count // EVICT_BATCH), set(), manager.rng)
+            if len(victims) < need:  # no room to be made here: the checked path decides
+                insert_row(store, data, values, position)
+                return "insert"
+        rid, images = put_row(store, data, stored, victims)
+        undo = manager.undo
+        if victims:
+            tracker.forget(images, position, undo)
+            manager.evicted.append((position, tracker, len(victims)))
+        tracker.note(stored, manager.clock(), position, undo, rid)
+        return "insert"
