@@ -149,6 +149,8 @@ class TableTracker:
         self.counters = Counters()
         #: writes may take the cache's own path (set by the manager: pyram.cache.put)
         self.puts = False
+        #: row shapes (the values' types) the cache's own path has classified
+        self.shapes: dict[tuple[type, ...], Any] = {}
         self.deadlines: dict[Any, float] = {}
         self.heap: list[tuple[float, Any]] = []
         self.rank: dict[Any, int] = {}
