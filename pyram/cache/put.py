@@ -107,7 +107,7 @@ def put(
         if victims:
             tracker.forget(images, position, undo)
             manager.evicted.append((position, tracker, len(victims)))
-        tracker.note(stored, manager.clock(), position, undo, rid)
+        tracker.added(key, stored, manager.clock(), position, undo, rid)
         return "insert"
 
 
@@ -135,7 +135,7 @@ def _as_stored(tracker: TableTracker, values: list[Any]) -> bool:
 
 def _shape_checks(
     tracker: TableTracker, shape: tuple[type, ...]
-) -> tuple[tuple[int, ...], tuple[int, ...]] | bool:
+) -> tuple[tuple[int, ...], tuple[int, ...]] | Literal[False]:
     """For a row shape: False when some type is not a column's exact stored type, else the
     positions holding ints (range-tested) and the others (NaN-tested)."""
     columns = tracker.data.schema.columns

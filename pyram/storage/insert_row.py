@@ -105,6 +105,7 @@ def put_row(
     """
     log = store.undo_log
     assert log is not None  # every write runs in a statement
-    images = data.rows(victims)  # the undo record's (and any snapshot's) copy of each victim
+    # the undo record's (and any snapshot's) copy of each victim
+    images = data.rows(victims) if victims else []
     log.record_put(data, victims, images)
     return data.put(stored, victims), images

@@ -183,36 +183,59 @@ class _Updated(_RowsChanged):
 
 
 class _Put(UndoEntry):
-    """One row appended to ``data`` and the rows deleted to make room for it, by one cache
-    write (:meth:`UndoLog.record_put`): one entry for the pair, so a rollback restores both
-    exactly (the victims come back first, then the appended row is cut off)."""
+    """One row appended to ``data`` (as row id ``start``) and the rows ``rids`` deleted to
+    make room for it, by one cache write (:meth:`UndoLog.record_put`): one entry for the
+    pair, so a rollback restores both exactly (the victims come back first, then the
+    appended row is cut off). ``images`` are the victims' stored rows, which also serve as
+    their published versions."""
 
-    __slots__ = ("data", "deleted", "inserted")
+    __slots__ = ("data", "images", "memos", "pushed", "rids", "stamp", "start")
 
-    def __init__(self, data: TableData, inserted: _Inserted, deleted: _Deleted | None) -> None:
+    def __init__(
+        self,
+        data: TableData,
+        memos: MemoState,
+        rids: list[int],
+        images: Sequence[tuple[Any, ...]],
+    ) -> None:
         self.data = data
-        self.inserted = inserted
-        self.deleted = deleted
+        self.start = len(data.alive)
+        self.memos = memos
+        self.rids = rids
+        self.images = images
+        self.stamp: Stamp | None = None
+        self.pushed: list[int] = []
 
     def undo(self, store: Store) -> None:
-        if self.deleted is not None:
-            self.deleted.undo(store)
-        self.inserted.undo(store)
+        data = self.data
+        if self.rids:
+            data.restore_rows(self.rids, list(zip(*self.images, strict=True)))
+        data.truncate(self.start)
+        data.restore_memos(self.memos)
+        self.remove()
 
     def publish(self, stamp: Stamp) -> bool:
-        pushed = self.inserted.publish(stamp)
-        if self.deleted is not None:
-            pushed = self.deleted.publish(stamp) or pushed
-        return pushed
+        if self.stamp is None:
+            self.stamp = stamp
+            push_insert(self.data, stamp, self.start, self.start + 1)
+            if self.rids:
+                self.pushed = push_images(self.data, stamp, self.rids, self.images)
+        return True  # the insert's range at least
 
     def remove(self) -> None:
-        self.inserted.remove()
-        if self.deleted is not None:
-            self.deleted.remove()
+        stamp = self.stamp
+        if stamp is not None:
+            pop_insert(self.data, stamp, self.start)
+            if self.pushed:
+                pop_images(self.data, stamp, self.pushed)
+            self.stamp = None
+            self.pushed = []
 
 
 #: the entries that changed rows of a table (built once: ``A | B`` makes a union per call)
 _ROW_ENTRIES = (_Inserted, _RowsChanged, _Put)
+#: the entries holding before-images
+_IMAGE_ENTRIES = (_RowsChanged, _Put)
 
 
 def rows_table(entry: UndoEntry) -> TableData | None:
@@ -222,9 +245,7 @@ def rows_table(entry: UndoEntry) -> TableData | None:
 
 def record_images(entry: UndoEntry) -> list[tuple[int, tuple[Any, ...]]]:
     """(rid, before-image) of the rows ``entry`` changed (none for other entries)."""
-    if isinstance(entry, _Put):
-        entry = entry.deleted  # type: ignore[assignment]  # None: no images
-    if isinstance(entry, _RowsChanged):
+    if isinstance(entry, _IMAGE_ENTRIES):
         return list(zip(entry.rids, entry.images, strict=True))
     return []
 
@@ -232,9 +253,7 @@ def record_images(entry: UndoEntry) -> list[tuple[int, tuple[Any, ...]]]:
 def record_touches(entry: UndoEntry, rids: set[int]) -> bool:
     """True when ``entry`` appended or changed one of the rows ``rids``."""
     if isinstance(entry, _Put):
-        return record_touches(entry.inserted, rids) or (
-            entry.deleted is not None and record_touches(entry.deleted, rids)
-        )
+        return entry.start in rids or not rids.isdisjoint(entry.rids)
     if isinstance(entry, _RowsChanged):
         return not rids.isdisjoint(entry.rids)
     if isinstance(entry, _Inserted):
@@ -361,13 +380,10 @@ class UndoLog:
     ) -> None:
         """One row is about to be appended to ``data`` and its live rows ``victims`` (stored
         rows ``images``, in the same order) deleted to make room: one entry for the pair."""
-        inserted = _Inserted(data, len(data.alive), 1, data.memo_state())
-        deleted = None
         if victims:
             check_conflicts(data, victims, self.stamp, self.ts)
-            deleted = _Deleted(data, victims, images)
             self.deleted_from[id(data)] = data
-        self._add(_Put(data, inserted, deleted))
+        self._add(_Put(data, data.memo_state(), victims, images))
 
     def check_conflicts(self, data: TableData, rids: Sequence[int]) -> None:
         """First-committer-wins for rows a statement targets, whether or not their values
