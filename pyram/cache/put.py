@@ -15,8 +15,8 @@ the checks at the top of :func:`put`); anything else takes the general path:
 - the table has no FOREIGN KEY either way (no parent to check, no ON DELETE action and no
   RESTRICT-held victim), no CHECK and no UNIQUE key but its primary key, no byte limit and
   a policy that evicts (``evict="none"`` refuses through the checked path);
-- the cache manager is the store's only watcher: no change-event subscriber, trigger or
-  durable log needs the rows (they would get them through the general path);
+- no other watcher of the store watches the table: no change-event subscriber, trigger or
+  durable log needs its rows (they get them through the general path);
 - the write is a statement of its own (no open transaction or statement of the thread) and
   no table keeps history.
 
@@ -35,7 +35,7 @@ from pyram.cache.eviction import pick_victims
 from pyram.cache.tracker import TableTracker
 from pyram.catalog import Catalog
 from pyram.limits import MAX_INTEGER, MIN_INTEGER
-from pyram.storage import insert_row, put_row, validate_row
+from pyram.storage import Watchers, insert_row, put_row, validate_row
 
 if TYPE_CHECKING:
     from pyram.cache.manager import CacheManager
@@ -73,10 +73,12 @@ def put(
     if (
         local.txn is not None
         or local.depth
-        or store.watcher is not manager
         or manager.max_bytes is not None
         or store.snapshots.history is not None
     ):
+        return None
+    watcher = store.watcher
+    if watcher is not manager and not _alone(manager, watcher, tracker.name):
         return None
     key = values[tracker.key_column]
     if type(key) not in tracker.key_types:
@@ -109,6 +111,14 @@ def put(
             manager.evicted.append((position, tracker, len(victims)))
         tracker.added(key, stored, manager.clock(), position, undo, rid)
         return "insert"
+
+
+def _alone(manager: CacheManager, watcher: object, table: str) -> bool:
+    """True when of the store's watchers only ``manager`` watches ``table`` (change events
+    subscribed to other tables, triggers on other tables)."""
+    return isinstance(watcher, Watchers) and not any(
+        other is not manager and other.watches(table) for other in watcher.watchers
+    )
 
 
 def _as_stored(tracker: TableTracker, values: list[Any]) -> bool:

@@ -14,7 +14,7 @@ from pyram.storage.table_data import AnyIndex, TableData
 from pyram.storage.undo import UndoEntry
 from pyram.storage.unversioned import NEEDS_VIEW, NeedsView, read_unversioned
 from pyram.storage.visible import count_in_view, find_row
-from pyram.storage.watch import ChangeKind, ChangeWatcher, Rows, combine
+from pyram.storage.watch import ChangeKind, ChangeWatcher, Rows, Watchers, combine
 
 __all__ = [
     "LOCK_TIMEOUT",
@@ -30,6 +30,7 @@ __all__ = [
     "Store",
     "TableData",
     "UndoEntry",
+    "Watchers",
     "alter_table",
     "assign_rowids",
     "check_checks",
