@@ -86,14 +86,12 @@ def put(
     data = tracker.data
     # a bad value fails before anything changed
     stored = values if _as_stored(tracker, values) else validate_row(data.schema, values)
-    with store.statement():  # expires due rows first, as any write statement
+    with store.autocommit() as log:  # expires due rows first, as any write statement
         rid = tracker.find(key)
         if rid is not None:  # an update: the general path's, in this statement
             if not store.update(data.schema.name, rid, values):
                 manager.rewrote(data.schema.row_class, data, rid)  # type: ignore[arg-type]
             return "update"
-        log = store.undo_log
-        assert log is not None  # inside the statement
         position = len(log)
         victims: list[int] = []
         limit = tracker.policy.max_rows
