@@ -365,7 +365,11 @@ class TableData:
         # loops per index and per column, not per row: a batch (an eviction) pays the
         # lookups once
         for name, index in self.indexes.items():
-            index.remove_many(self.keys_of(self._key_positions[name], rids), rids)
+            positions = self._key_positions[name]
+            if len(rids) > 1:  # a batch (an eviction): the index removes it in one pass
+                index.remove_many(self.keys_of(positions, rids), rids)
+            elif rids:
+                index.remove(self.key_of(positions, rids[0]), rids[0])
         for col, code in zip(columns, self._packed, strict=True):
             # release the value; alive says it is gone
             blank = None if code is None else 0.0 if code == "d" else 0
