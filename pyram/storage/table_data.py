@@ -17,7 +17,7 @@ import functools
 import threading
 from array import array
 from collections.abc import Callable, Iterable, Sequence
-from itertools import compress
+from itertools import accumulate, compress
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -520,16 +520,23 @@ class TableData:
 
     @_latched
     def compact(self) -> None:
-        """Drop dead row ids: rewrite each column, renumber rows and rebuild the indexes."""
+        """Drop dead row ids: rewrite each column, renumber rows and their index entries
+        (a sorted index maps its row ids, a hash index is rebuilt)."""
         alive = self.alive
         self.epoch += 1
         self.columns = [
             array(code, compress(col, alive)) if code else list(compress(col, alive))
             for col, code in zip(self.columns, self._packed, strict=True)
         ]
+        # a live row's new id is the number of live rows before it: kept order, so a
+        # sorted index only renumbers its entries (no sort)
+        new_rid = list(accumulate(alive, initial=-1))[1:]
         self.alive = bytearray(b"\x01" * self.live_count)
         rids = range(self.live_count)
         for name, index in self.indexes.items():
+            if isinstance(index, SortedIndex):
+                index.renumber(new_rid)
+                continue
             positions = self._key_positions[name]
             if len(positions) == 1:
                 keys: list[Any] = self.columns[positions[0]]

@@ -391,6 +391,16 @@ class SortedIndex:
         self.clear()
         self.insert_many(keys, rids)
 
+    def renumber(self, new_rid: Sequence[int]) -> None:
+        """Give every entry its row's new id, ``new_rid[old id]`` (compaction dropped dead
+        rows and kept the others in order, so ``(key, rid)`` order holds: no sort, one
+        C-level map per chunk)."""
+        get = new_rid.__getitem__
+        self._version += 1
+        self._rids = [array("q", map(get, chunk)) for chunk in self._rids]
+        self._max_rids = [chunk[-1] for chunk in self._rids]
+        self._nulls = set(map(get, self._nulls))
+
     # ------------------------------------------------------------------ positions
     # A position is (chunk, offset); the end of the index is (len(chunks), 0).
 
