@@ -364,12 +364,18 @@ class TableData:
         columns = self.columns
         # loops per index and per column, not per row: a batch (an eviction) pays the
         # lookups once
+        batch = len(rids) > 1
         for name, index in self.indexes.items():
             positions = self._key_positions[name]
-            if len(rids) > 1:  # a batch (an eviction): the index removes it in one pass
+            if batch:  # an eviction's: the index removes it in one pass
                 index.remove_many(self.keys_of(positions, rids), rids)
-            elif rids:
-                index.remove(self.key_of(positions, rids[0]), rids[0])
+            elif len(positions) == 1:
+                column = columns[positions[0]]
+                for rid in rids:
+                    index.remove(column[rid], rid)
+            else:
+                for rid in rids:
+                    index.remove(tuple([columns[p][rid] for p in positions]), rid)
         for col, code in zip(columns, self._packed, strict=True):
             # release the value; alive says it is gone
             blank = None if code is None else 0.0 if code == "d" else 0
