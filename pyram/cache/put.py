@@ -125,9 +125,12 @@ def _as_stored(tracker: TableTracker, values: list[Any]) -> bool:
     among the shapes seen (each learned once from the columns' exact types), then only the
     INTEGER range and REAL NaN tests run per value."""
     shape = tuple(map(type, values))
-    known = tracker.shapes.get(shape)
+    shapes = tracker.shapes
+    known = shapes.get(shape)
     if known is None:
-        known = tracker.shapes[shape] = _shape_checks(tracker, shape)
+        known = _shape_checks(tracker, shape)
+        if len(shapes) < _SHAPES:  # a few per table; past that, learned each time
+            shapes[shape] = known
     if known is False:
         return False
     ints, others = known
@@ -147,7 +150,7 @@ def _shape_checks(
     """For a row shape: False when some type is not a column's exact stored type, else the
     positions holding ints (range-tested) and the others (NaN-tested)."""
     columns = tracker.data.schema.columns
-    if len(shape) != len(columns) or len(tracker.shapes) > _SHAPES:
+    if len(shape) != len(columns):
         return False
     for column, kind in zip(columns, shape, strict=True):
         if column.dtype.encodes or kind not in column.dtype.exact_types:

@@ -247,3 +247,34 @@ def test_a_value_of_the_wrong_type_is_refused_and_changes_nothing(puts: list[int
         with pytest.raises(DataError):
             db.upsert(row)
     assert len(puts) == calls and _rows(db) == before and _book(db) == book
+
+
+@pytest.mark.parametrize("policy", ["lru", "lfu", "fifo", "ttl"])
+def test_each_policy_evicts_the_same_rows_on_both_paths(policy: str, puts: list[int]) -> None:
+    # a table of at most 16 rows is ranked whole, so every policy but "random" is exact and
+    # the one-step path (autocommitted upserts) must match the checked path (upserts inside
+    # a transaction) victim for victim
+    @pyram.table(name="small", ttl=100, max_rows=10, evict=policy)
+    class Small(Table):
+        key: Col[int] = column(primary_key=True)
+        value: Col[int]
+
+    clocks = (_Clock(), _Clock())
+    fast, checked = (Database(clock=clock) for clock in clocks)
+    for db in (fast, checked):
+        db.create(Small)
+    for step in range(60):
+        for clock in clocks:
+            clock.now = step * 0.5
+        key = (step * 7) % 23
+        fast.upsert(Small(key, step))
+        with checked.transaction():
+            checked.upsert(Small(key, step))
+        for db in (fast, checked):
+            for read in (step % 5, (step * 3) % 11):
+                db.get(Small, read)  # LRU and LFU ranks move
+        assert fast.sql("SELECT * FROM small ORDER BY key").all() == checked.sql(
+            "SELECT * FROM small ORDER BY key"
+        ).all(), step
+        assert fast.stats()["small"].evictions == checked.stats()["small"].evictions
+    assert sum(puts) >= 10  # the one-step path did evict
