@@ -27,7 +27,7 @@ from pyram.storage import NEEDS_VIEW
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from pyram.api.records import Handle
+    from pyram.api.records import Handle, Records
 
 __all__ = ["CacheApi"]
 
@@ -45,6 +45,7 @@ class CacheApi(FilesApi):
     _flights: SingleFlight[Any]
     _sweeper: _Sweeper | None
     _handles: dict[type, Handle]
+    _records: Records
 
     def get(self, model: type[T], key: Any) -> T | None:  # pragma: no cover - Database's
         raise NotImplementedError
@@ -67,6 +68,7 @@ class CacheApi(FilesApi):
         cache.sync(self._store.catalog)
         self._store.before_access = cache.before_access if cache.active else None
         self._store.point_read = cache.point_read if cache.active else None
+        self._records.put = cache.put if cache.active else None
 
     def get_or_load(
         self, model: type[T], key: Any, loader: Callable[[Any], T | None] | None = None

@@ -33,7 +33,7 @@ __all__ = ["Handle", "Records", "stored_key"]
 class Records:
     """Writes and counts of model instances on one store, and the key handles reads use."""
 
-    __slots__ = ("handles", "rewritten", "store")
+    __slots__ = ("handles", "put", "rewritten", "store")
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -42,6 +42,9 @@ class Records:
         #: told (model, table, row id) when update/upsert wrote a row with the values it
         #: had: the store saw no change, a cache table still counts a write (pyram.cache)
         self.rewritten: Callable[[type, TableData, int], None] | None = None
+        #: tried first by upsert while cache tables exist: (model, user values) -> what it
+        #: did, or None when the general path must write (pyram.cache.put)
+        self.put: Callable[[type, list[Any]], Literal["insert", "update"] | None] | None = None
 
     def data_for(self, model: type[Table]) -> TableData:
         """The table of ``model``, which must have been created from (or attached to) it."""
@@ -110,6 +113,10 @@ class Records:
         handle = self.handles.get(model) or self.handle(model)
         data = handle.data
         values = handle.values_of(obj)
+        if self.put is not None:
+            done = self.put(model, values)
+            if done is not None:
+                return done
         store = self.store
         with store.statement():
             rid = handle.find(values)

@@ -16,9 +16,9 @@ from __future__ import annotations
 import math
 import random
 from array import array
-from itertools import repeat
+from itertools import islice, repeat
 
-from pyram.cache.tracker import TableTracker
+from pyram.cache.tracker import NO_RID, TableTracker
 
 __all__ = ["SAMPLE_SIZE", "pick_victims"]
 
@@ -92,6 +92,18 @@ def _candidates(
 def _least_recent(tracker: TableTracker, skip: set[int], count: int) -> list[int]:
     """The ``count`` least recently used rows: the front of the ``rank`` dict, whose order
     is the order of use (see :mod:`pyram.cache.tracker`)."""
+    data = tracker.data
+    if tracker.hinted and not skip and data.epoch == tracker.epoch:
+        # the row-id hints of the first ranks, verified in one pass (TableTracker.find's
+        # test, without a call per key); any stale one sends the batch to the loop below
+        first = list(islice(tracker.rank.items(), count))
+        rids = [rank & NO_RID for _key, rank in first]
+        alive, keys, size = data.alive, data.columns[tracker.key_column], len(data.alive)
+        if all(
+            rid < size and alive[rid] and keys[rid] == key
+            for (key, _rank), rid in zip(first, rids, strict=True)
+        ):
+            return rids
     find = tracker.find
     out: list[int] = []
     for key in tracker.rank:

@@ -24,9 +24,10 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Literal
 
 from pyram.cache.eviction import pick_victims
+from pyram.cache.put import EVICT_BATCH, can_put, put
 from pyram.cache.sizing import estimate_row_bytes
 from pyram.cache.tracker import NO_RID, RID_BITS, Counters, TableTracker, UndoRecord
 from pyram.catalog import TableSchema
@@ -46,8 +47,6 @@ __all__ = ["HELD_RETRY_SECONDS", "CacheManager", "Clock"]
 Clock = Callable[[], float]
 #: how long a due row that a RESTRICT reference holds waits before the next removal attempt
 HELD_RETRY_SECONDS = 1.0
-#: a full table evicts 1/EVICT_BATCH of its rows at once (at least one): about 1.5%
-EVICT_BATCH = 64
 #: the default cap on rows one :meth:`CacheManager.sweep` call removes
 SWEEP_ROWS = 1000
 
@@ -75,11 +74,14 @@ class CacheManager:
         self.by_data: dict[TableData, TableTracker] = {}
         self._heaps: tuple[list[tuple[float, Any]], ...] = ()
         self._plain: dict[str, Counters] = {}  # get_or_load counts of tables without a policy
-        self._undo: list[UndoRecord] = []
-        self._evicted: list[tuple[int, TableTracker, int]] = []  # (position, tracker, count)
+        #: how to put trackers back when the writes they followed are rolled back
+        self.undo: list[UndoRecord] = []
+        #: (undo-log position, tracker, rows evicted): counted when the writes commit
+        self.evicted: list[tuple[int, TableTracker, int]] = []
         self._local = threading.local()
         self._thread_state = store.thread_state  # read by read_key, the hottest path
-        self._rng = random.Random(0x5EED)
+        #: draws the samples of sampled eviction policies
+        self.rng = random.Random(0x5EED)
         #: callables adding fields to ``db.stats()`` (see :data:`pyram.cache.StatsProvider`)
         self.stats_providers: list[Callable[[], Any]] = []
 
@@ -110,6 +112,8 @@ class CacheManager:
             t.data.schema.row_class: t for t in trackers.values() if t.data.schema.row_class
         }
         self.by_data = {t.data: t for t in trackers.values()}
+        for tracker in trackers.values():  # a table created since may reference it
+            tracker.puts = can_put(tracker, self.store.catalog)
 
     @property
     def active(self) -> bool:
@@ -206,6 +210,15 @@ class CacheManager:
             tracker.touched(key, now)
         return found
 
+    def put(self, model: type, values: list[Any]) -> Literal["insert", "update"] | None:
+        """The record API's hook for ``db.upsert``: store one row of ``model`` (user values,
+        in column order) by the cache's own write (:mod:`pyram.cache.put`); None, having done
+        nothing, when the table or the moment needs the general write path."""
+        tracker = self.by_model.get(model)
+        if tracker is None or not tracker.puts:
+            return None
+        return put(self, tracker, values)
+
     def point_read(self, data: TableData, index: Any, key: Any) -> None:
         """The store's hook: a query (SQL or DSL) read the row holding ``key`` of a unique
         ``index`` of ``data``; by the primary key of a cache table that tracks access, it
@@ -233,7 +246,7 @@ class CacheManager:
             return
         log = self.store.undo_log
         row = data.row(rid)
-        tracker.wrote([row], [row], self.clock(), 0 if log is None else len(log), self._undo)
+        tracker.wrote([row], [row], self.clock(), 0 if log is None else len(log), self.undo)
 
     # ------------------------------------------------------------------ expiry
     def expire(self, now: float | None = None, limit: int | None = None) -> int:
@@ -365,15 +378,15 @@ class CacheManager:
             evicted += len(done)
             held.update(set(victims).difference(done))
         if evicted:
-            self._evicted.append((position, tracker, evicted))
+            self.evicted.append((position, tracker, evicted))
 
     def _victims(self, tracker: TableTracker, held: set[int], fresh: set[int]) -> list[int]:
         """The next rows to evict: 1/:data:`EVICT_BATCH` of the table at once (at least one),
         so the cost of a delete statement is shared by several rows, not paid per insert."""
         count = max(1, tracker.data.live_count // EVICT_BATCH)
-        chosen = pick_victims(tracker, count, held | fresh, self._rng)
+        chosen = pick_victims(tracker, count, held | fresh, self.rng)
         if not chosen and not held:  # a write larger than the table: keep its last rows
-            chosen = pick_victims(tracker, 1, set(), self._rng)
+            chosen = pick_victims(tracker, 1, set(), self.rng)
         return chosen
 
     # ------------------------------------------------------------------ watcher
@@ -409,13 +422,13 @@ class CacheManager:
         # inserted rows were just appended: their row ids are the last ones (a hint only:
         # another watcher may have appended more meanwhile)
         if kind == "insert" and len(new) == 1:  # the commonest write: no loop, no pairing
-            tracker.note(new[0], self.clock(), position, self._undo, len(data.alive) - 1)
+            tracker.note(new[0], self.clock(), position, self.undo, len(data.alive) - 1)
         elif kind == "delete":  # an eviction's or expiry's batch: only keys to forget
-            tracker.forget(old, position, self._undo)  # type: ignore[arg-type]  # no None
+            tracker.forget(old, position, self.undo)  # type: ignore[arg-type]  # no None
             return
         else:
             first = len(data.alive) - len(new) if kind == "insert" else NO_RID
-            tracker.wrote(old, new, self.clock(), position, self._undo, first)
+            tracker.wrote(old, new, self.clock(), position, self.undo, first)
         policy = tracker.policy
         if policy.max_bytes is None and self.max_bytes is None:
             # a row limit only: one comparison decides (what _over would find)
@@ -426,15 +439,15 @@ class CacheManager:
 
     def committed(self) -> None:
         """The writes followed so far are permanent: count their evictions."""
-        self._undo.clear()
-        for _position, tracker, count in self._evicted:
+        self.undo.clear()
+        for _position, tracker, count in self.evicted:
             tracker.counters.evictions += count
-        self._evicted.clear()
+        self.evicted.clear()
 
     def discarded(self, position: int) -> None:
         """Put back the bookkeeping of writes rolled back (undo-log positions >= position)."""
-        undo = self._undo
+        undo = self.undo
         while undo and undo[-1][0] >= position:
             _position, tracker, key, deadline, rank = undo.pop()
             tracker.restore(key, deadline, rank)
-        self._evicted = [entry for entry in self._evicted if entry[0] < position]
+        self.evicted = [entry for entry in self.evicted if entry[0] < position]

@@ -147,6 +147,10 @@ class TableTracker:
         #: the table's compaction count when the row-id hints were last renewed
         self.epoch = data.epoch
         self.counters = Counters()
+        #: writes may take the cache's own path (set by the manager: pyram.cache.put)
+        self.puts = False
+        #: row shapes (the values' types) the cache's own path has classified
+        self.shapes: dict[tuple[type, ...], Any] = {}
         self.deadlines: dict[Any, float] = {}
         self.heap: list[tuple[float, Any]] = []
         self.rank: dict[Any, int] = {}
@@ -264,6 +268,35 @@ class TableTracker:
         """Follow one row just inserted (appended as ``rid``): :meth:`wrote` for one row."""
         if row is not None:
             self._note(self.key_of(row), row, True, now, position, undo, rid)
+
+    def added(
+        self, key: Any, row: Sequence[Any], now: float, position: int, undo: list[UndoRecord],
+        rid: int,
+    ) -> None:
+        """Follow one row stored as ``rid`` under ``key``, which no row held (the cache's own
+        write, :mod:`pyram.cache.put`): :meth:`note` with its common case inlined."""
+        deadlines, rank = self.deadlines, self.rank
+        before = deadlines.get(key)
+        undo.append((position, self, key, before, rank.get(key)))
+        if self.expires_position is None and self.ttl is not None and before is None:
+            deadline = deadlines[key] = now + self.ttl  # set_deadline of a new key, inlined
+            heap = self.heap
+            heapq.heappush(heap, (deadline, key))
+            if len(heap) > 2 * len(deadlines) + _HEAP_SLACK:
+                self._rebuild_heap()
+        else:
+            self.set_deadline(key, self.deadline_of(row, now))
+        if self.lru_only:
+            self.tick = tick = self.tick + 1
+            rank.pop(key, None)
+            rank[key] = tick << RID_BITS | rid
+        elif self.ranked:
+            if self.lfu:
+                rank[key] = 1
+            else:
+                self.tick += 1
+                rank.pop(key, None)
+                rank[key] = self.tick << RID_BITS | rid
 
     def forget(
         self, old_rows: Sequence[Sequence[Any]], position: int, undo: list[UndoRecord]

@@ -23,7 +23,7 @@ from pyram.storage.table_data import TableData
 if TYPE_CHECKING:
     from pyram.storage.store import Store
 
-__all__ = ["insert_row"]
+__all__ = ["insert_row", "put_row"]
 
 
 def insert_row(
@@ -87,3 +87,25 @@ def _check_unique(data: TableData, stored: list[Any], key_absent: bool) -> None:
             key = tuple([stored[schema.position(c)] for c in columns])
         if not key_is_null(key, len(columns) > 1) and unique_index(data, columns).contains(key):
             raise unique_error(schema, columns, key)
+
+
+def put_row(
+    store: Store, data: TableData, stored: list[Any], victims: list[int]
+) -> tuple[int, list[tuple[Any, ...]]]:
+    """A cache table's write as one storage step (inside a statement of ``store``): append
+    one row of stored, validated values and delete the live rows ``victims`` that make room
+    for it, under one latch and with one undo record for the pair, so a rollback restores
+    both exactly. Returns the new row id and the victims' stored rows.
+
+    It tells no watcher and checks no constraint: the caller (:mod:`pyram.cache.put`) takes
+    this path only for a table without FOREIGN KEYs either way, CHECKs or UNIQUE keys besides
+    its primary key, which it found free under the statement, while no other watcher (change
+    events, triggers, a durable log) needs to see the rows. Versions for open snapshots are
+    published as for any write (the undo record's images are the victims' versions).
+    """
+    log = store.undo_log
+    assert log is not None  # every write runs in a statement
+    # the undo record's (and any snapshot's) copy of each victim
+    images = data.rows(victims) if victims else []
+    log.record_put(data, victims, images)
+    return data.put(stored, victims), images

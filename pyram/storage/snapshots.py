@@ -111,9 +111,12 @@ class Snapshots:
                 records, pruned = history.keep(ts, records, self._oldest())
             if records:
                 self._retained.append((ts, records))
-            collect = self._collectable()
-        _remove(pruned)
-        _remove(collect)
+            # the commonest commit (no reader about) kept nothing and has nothing to collect
+            collect = self._collectable() if self._retained else []
+        if pruned:
+            _remove(pruned)
+        if collect:
+            _remove(collect)
         return ts
 
     def _oldest(self) -> int:

@@ -210,6 +210,14 @@ class TransactionsMixin:
         """
         return _Statement(self)
 
+    def autocommit(self) -> _Autocommit:
+        """Run one write statement of a thread that has no transaction or statement open
+        (the caller checked ``thread_state``): :meth:`statement` without its nesting and
+        transaction cases, for the hottest single-row writes (a cache's own write). The
+        block's writes commit when it ends, or are all undone if it raises; statements
+        nested in it join it."""
+        return _Autocommit(self)
+
     def _discard(self, log: UndoLog, mark: int) -> None:
         log.undo_to(self, mark)  # type: ignore[arg-type]
         if self.watcher is not None:
@@ -511,3 +519,38 @@ class _Statement:
                 local.view = self.saved
                 store.undo_log = None
                 store.write_lock.release()
+
+
+class _Autocommit:
+    """:class:`_Statement` of a thread with no transaction and no statement open."""
+
+    __slots__ = ("log", "store")
+
+    def __init__(self, store: TransactionsMixin) -> None:
+        self.store = store
+
+    def __enter__(self) -> UndoLog:
+        store = self.store
+        if store.before_access is not None:
+            store.before_access()
+        if not store.write_lock.acquire(False):  # free: taken without the timed wait
+            store._acquire(LOCK_TIMEOUT)
+        log = self.log = store.undo_log = UndoLog(ts=store.snapshots.last_commit)
+        if store.snapshots.views:  # a reader may look: publish versions as we go
+            log.publish()
+        # what a writer reads is the newest state: the thread's view is None already (no
+        # transaction, no read open)
+        store._local.depth += 1
+        return log
+
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        store = self.store
+        store._local.depth -= 1
+        try:
+            if kind is not None:
+                store._discard(self.log, 0)
+            else:
+                store._publish(self.log)
+        finally:
+            store.undo_log = None
+            store.write_lock.release()

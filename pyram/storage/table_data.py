@@ -17,7 +17,7 @@ import functools
 import threading
 from array import array
 from collections.abc import Callable, Iterable, Sequence
-from itertools import compress
+from itertools import accumulate, compress
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -145,6 +145,16 @@ class TableData:
     def row(self, rid: int) -> tuple[Any, ...]:
         """The stored values of one row, in column order."""
         return tuple(map(itemgetter(rid), self.columns))
+
+    def rows(self, rids: Sequence[int]) -> list[tuple[Any, ...]]:
+        """The stored values of several rows (:meth:`row` of each), gathered column by
+        column in C."""
+        if len(rids) == 1:
+            return [self.row(rids[0])]
+        if not rids:
+            return []
+        get = itemgetter(*rids)
+        return list(zip(*[get(col) for col in self.columns], strict=True))
 
     def probe_dense(self, position: int, key: int) -> int | None:
         """Find the row whose INTEGER key column ``position`` holds ``key``, by arithmetic.
@@ -334,20 +344,38 @@ class TableData:
         ``compact=False`` skips the compaction check: a transaction defers it to its commit,
         because compaction renumbers the row ids its undo log holds.
         """
+        self._delete_rows(list(rids))
+        if compact:
+            self.maybe_compact()
+
+    def put(self, row: list[Any], victims: list[int]) -> int:
+        """Append one row (stored, checked values) and delete the live rows ``victims``
+        under one latch (a cache write that evicts; compaction waits for the commit, as a
+        transaction's deletes do); returns the new row's id."""
+        with self.latch:  # as _latched does, without its call layer (the cache's hot write)
+            rid = len(self.alive)
+            self._append_one(row)
+            if victims:
+                self._delete_rows(victims)
+            return rid
+
+    def _delete_rows(self, rids: list[int]) -> None:
+        """:meth:`delete`'s work (the caller holds the latch)."""
         columns = self.columns
-        rids = list(rids)
         # loops per index and per column, not per row: a batch (an eviction) pays the
         # lookups once
+        batch = len(rids) > 1
         for name, index in self.indexes.items():
-            remove = index.remove
             positions = self._key_positions[name]
-            if len(positions) == 1:
+            if batch:  # an eviction's: the index removes it in one pass
+                index.remove_many(self.keys_of(positions, rids), rids)
+            elif len(positions) == 1:
                 column = columns[positions[0]]
                 for rid in rids:
-                    remove(column[rid], rid)
+                    index.remove(column[rid], rid)
             else:
                 for rid in rids:
-                    remove(tuple([columns[p][rid] for p in positions]), rid)
+                    index.remove(tuple([columns[p][rid] for p in positions]), rid)
         for col, code in zip(columns, self._packed, strict=True):
             # release the value; alive says it is gone
             blank = None if code is None else 0.0 if code == "d" else 0
@@ -357,8 +385,6 @@ class TableData:
         for rid in rids:
             alive[rid] = 0
         self.live_count -= len(rids)
-        if compact:
-            self.maybe_compact()
 
     @_latched
     def update(self, rid: int, changes: dict[int, Any]) -> None:
@@ -500,16 +526,23 @@ class TableData:
 
     @_latched
     def compact(self) -> None:
-        """Drop dead row ids: rewrite each column, renumber rows and rebuild the indexes."""
+        """Drop dead row ids: rewrite each column, renumber rows and their index entries
+        (a sorted index maps its row ids, a hash index is rebuilt)."""
         alive = self.alive
         self.epoch += 1
         self.columns = [
             array(code, compress(col, alive)) if code else list(compress(col, alive))
             for col, code in zip(self.columns, self._packed, strict=True)
         ]
+        # a live row's new id is the number of live rows before it: kept order, so a
+        # sorted index only renumbers its entries (no sort)
+        new_rid = list(accumulate(alive, initial=-1))[1:]
         self.alive = bytearray(b"\x01" * self.live_count)
         rids = range(self.live_count)
         for name, index in self.indexes.items():
+            if isinstance(index, SortedIndex):
+                index.renumber(new_rid)
+                continue
             positions = self._key_positions[name]
             if len(positions) == 1:
                 keys: list[Any] = self.columns[positions[0]]

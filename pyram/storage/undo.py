@@ -145,8 +145,6 @@ class _RowsChanged(UndoEntry):
             self.pushed = []
 
 
-#: the entries that changed rows of a table (built once: ``A | B`` makes a union per call)
-_ROW_ENTRIES = (_Inserted, _RowsChanged)
 
 
 class _Deleted(_RowsChanged):
@@ -184,6 +182,62 @@ class _Updated(_RowsChanged):
         self.remove()
 
 
+class _Put(UndoEntry):
+    """One row appended to ``data`` (as row id ``start``) and the rows ``rids`` deleted to
+    make room for it, by one cache write (:meth:`UndoLog.record_put`): one entry for the
+    pair, so a rollback restores both exactly (the victims come back first, then the
+    appended row is cut off). ``images`` are the victims' stored rows, which also serve as
+    their published versions."""
+
+    __slots__ = ("data", "images", "memos", "pushed", "rids", "stamp", "start")
+
+    def __init__(
+        self,
+        data: TableData,
+        memos: MemoState,
+        rids: list[int],
+        images: Sequence[tuple[Any, ...]],
+    ) -> None:
+        self.data = data
+        self.start = len(data.alive)
+        self.memos = memos
+        self.rids = rids
+        self.images = images
+        self.stamp: Stamp | None = None
+        self.pushed: list[int] = []
+
+    def undo(self, store: Store) -> None:
+        data = self.data
+        if self.rids:
+            data.restore_rows(self.rids, list(zip(*self.images, strict=True)))
+        data.truncate(self.start)
+        data.restore_memos(self.memos)
+        self.remove()
+
+    def publish(self, stamp: Stamp) -> bool:
+        if self.stamp is None:
+            self.stamp = stamp
+            push_insert(self.data, stamp, self.start, self.start + 1)
+            if self.rids:
+                self.pushed = push_images(self.data, stamp, self.rids, self.images)
+        return True  # the insert's range at least
+
+    def remove(self) -> None:
+        stamp = self.stamp
+        if stamp is not None:
+            pop_insert(self.data, stamp, self.start)
+            if self.pushed:
+                pop_images(self.data, stamp, self.pushed)
+            self.stamp = None
+            self.pushed = []
+
+
+#: the entries that changed rows of a table (built once: ``A | B`` makes a union per call)
+_ROW_ENTRIES = (_Inserted, _RowsChanged, _Put)
+#: the entries holding before-images
+_IMAGE_ENTRIES = (_RowsChanged, _Put)
+
+
 def rows_table(entry: UndoEntry) -> TableData | None:
     """The table whose rows ``entry`` appended or changed, or None for other entries."""
     return entry.data if isinstance(entry, _ROW_ENTRIES) else None
@@ -191,13 +245,15 @@ def rows_table(entry: UndoEntry) -> TableData | None:
 
 def record_images(entry: UndoEntry) -> list[tuple[int, tuple[Any, ...]]]:
     """(rid, before-image) of the rows ``entry`` changed (none for other entries)."""
-    if isinstance(entry, _RowsChanged):
+    if isinstance(entry, _IMAGE_ENTRIES):
         return list(zip(entry.rids, entry.images, strict=True))
     return []
 
 
 def record_touches(entry: UndoEntry, rids: set[int]) -> bool:
     """True when ``entry`` appended or changed one of the rows ``rids``."""
+    if isinstance(entry, _Put):
+        return entry.start in rids or not rids.isdisjoint(entry.rids)
     if isinstance(entry, _RowsChanged):
         return not rids.isdisjoint(entry.rids)
     if isinstance(entry, _Inserted):
@@ -318,6 +374,16 @@ class UndoLog:
     def record_insert(self, data: TableData, count: int) -> None:
         """``count`` rows are about to be appended to ``data`` (one entry for them all)."""
         self._add(_Inserted(data, len(data.alive), count, data.memo_state()))
+
+    def record_put(
+        self, data: TableData, victims: list[int], images: Sequence[tuple[Any, ...]]
+    ) -> None:
+        """One row is about to be appended to ``data`` and its live rows ``victims`` (stored
+        rows ``images``, in the same order) deleted to make room: one entry for the pair."""
+        if victims:
+            check_conflicts(data, victims, self.stamp, self.ts)
+            self.deleted_from[id(data)] = data
+        self._add(_Put(data, data.memo_state(), victims, images))
 
     def check_conflicts(self, data: TableData, rids: Sequence[int]) -> None:
         """First-committer-wins for rows a statement targets, whether or not their values

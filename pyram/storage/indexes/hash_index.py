@@ -170,6 +170,11 @@ class HashIndex:
             self._remove_multi(key, rid)
         self._size -= 1
 
+    def remove_many(self, keys: Sequence[Any], rids: Sequence[int]) -> None:
+        """Remove the entries ``zip(keys, rids)`` (each must exist), as :meth:`remove`."""
+        for key, rid in zip(keys, rids, strict=True):
+            self.remove(key, rid)
+
     def _remove_multi(self, key: Any, rid: int) -> None:
         multi = self._multi
         cur = multi.get(key)

@@ -299,10 +299,58 @@ class SortedIndex:
         del keys[pos], rids[pos]
         self._size -= 1
         self._distinct -= not key_stays
+        self._tidy(c, pos == len(keys))
+
+    def remove_many(self, keys: Sequence[Any], rids: Sequence[int]) -> None:
+        """Remove the entries ``zip(keys, rids)`` (each must exist): :meth:`remove` of a
+        batch, such as a cache eviction's victims. In a unique index each entry is found by
+        two C-level bisects and deleted chunk by chunk, without :meth:`remove`'s call and
+        neighbour checks per entry; other indexes remove entry by entry.
+
+        Raises:
+            InternalError: an entry does not exist (storage and index disagree: a bug).
+        """
+        if not self.unique or len(keys) < 4:
+            for key, rid in zip(keys, rids, strict=True):
+                self.remove(key, rid)
+            return
+        self._version += 1
+        maxima, chunks, rid_chunks = self._max_keys, self._keys, self._rids
+        found: dict[int, list[int]] = {}  # chunk -> positions of entries to delete
+        composite = self.composite
+        for key, rid in zip(keys, rids, strict=True):
+            if key_is_null(key, composite):
+                self.remove(key, rid)
+                continue
+            c = bisect_left(maxima, key)
+            i = bisect_left(chunks[c], key) if c < len(maxima) else 0
+            if c == len(maxima) or chunks[c][i] != key or rid_chunks[c][i] != rid:
+                raise InternalError(f"index {self.name}: no entry {key!r} -> {rid}")
+            positions = found.get(c)
+            if positions is None:
+                found[c] = [i]
+            else:
+                positions.append(i)
+        for c in sorted(found, reverse=True):  # later chunks first: earlier numbers hold
+            chunk, rid_chunk = chunks[c], rid_chunks[c]
+            positions = found[c]
+            positions.sort(reverse=True)
+            last_removed = positions[0] == len(chunk) - 1
+            for i in positions:
+                del chunk[i], rid_chunk[i]
+            self._size -= len(positions)
+            self._distinct -= len(positions)  # unique: every key was distinct
+            self._tidy(c, last_removed)
+
+    def _tidy(self, c: int, last_removed: bool) -> None:
+        """After entries of chunk ``c`` were removed: drop it when empty, renew its maxima
+        when its last entry went, merge it with a neighbour when it became small."""
+        keys_l = self._keys
+        keys = keys_l[c]
         if not keys:
             del keys_l[c], self._rids[c], self._max_keys[c], self._max_rids[c]
             return
-        if pos == len(keys):
+        if last_removed:
             self._set_max(c)
         if len(keys) < _LOAD // 2 and len(keys_l) > 1:
             # Merge with a neighbour so chunk count tracks size after mass deletes.
@@ -342,6 +390,16 @@ class SortedIndex:
         """
         self.clear()
         self.insert_many(keys, rids)
+
+    def renumber(self, new_rid: Sequence[int]) -> None:
+        """Give every entry its row's new id, ``new_rid[old id]`` (compaction dropped dead
+        rows and kept the others in order, so ``(key, rid)`` order holds: no sort, one
+        C-level map per chunk)."""
+        get = new_rid.__getitem__
+        self._version += 1
+        self._rids = [array("q", map(get, chunk)) for chunk in self._rids]
+        self._max_rids = [chunk[-1] for chunk in self._rids]
+        self._nulls = set(map(get, self._nulls))
 
     # ------------------------------------------------------------------ positions
     # A position is (chunk, offset); the end of the index is (len(chunks), 0).

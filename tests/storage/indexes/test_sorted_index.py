@@ -348,6 +348,16 @@ def machine(
             rid = data.draw(st.sampled_from(sorted(self.model)))
             self.idx.remove(self.model.pop(rid), rid)
 
+        @precondition(lambda self: bool(self.model))
+        @rule(data=st.data())
+        def remove_many(self, data: st.DataObject) -> None:
+            # a batch in any order (an eviction's victims): unique indexes find each entry
+            # and delete chunk by chunk, with merges; the invariants below check the shape
+            rids = data.draw(st.lists(st.sampled_from(sorted(self.model)), unique=True))
+            self.idx.remove_many([self.model[rid] for rid in rids], rids)
+            for rid in rids:
+                del self.model[rid]
+
         @rule(key=keys, data=st.data())
         def remove_missing(self, key: Any, data: st.DataObject) -> None:
             rid = data.draw(st.integers(0, self.next_rid))
@@ -529,3 +539,17 @@ def test_rising_batches_append_without_rebuilding(small_chunks: None, unique: bo
         with pytest.raises(InternalError):
             idx.insert_many([keys[-1], 1000], [900, 901])
         assert list(idx.ordered()) == list(reference.ordered())
+
+
+def test_remove_many_refuses_an_entry_that_is_not_there_and_empties_chunks() -> None:
+    idx = SortedIndex("pk", ("k",), unique=True, int_keys=True)
+    idx.insert_many(list(range(5000)), list(range(5000)))
+    with pytest.raises(InternalError):
+        idx.remove_many([1, 2, 3, 4, 9999], [1, 2, 3, 4, 9999])
+    with pytest.raises(InternalError):
+        idx.remove_many([10, 11, 12, 13], [10, 11, 12, 99])  # the key's row is another
+    gone = list(range(0, 5000, 2)) + list(range(1, 4000, 2))
+    idx.remove_many([k for k in reversed(gone)], list(reversed(gone)))
+    check_structure(idx)
+    assert list(idx.ordered()) == list(range(4001, 5000, 2))
+    assert idx.get(4001) == 4001 and idx.get(4000) is None

@@ -1,0 +1,164 @@
+"""The cache's own write: store one row and evict the rows that make room for it, as one step.
+
+``db.upsert`` of a new key into a full cache table (and a miss stored by ``db.get_or_load``)
+is what a cache does most. Through the general write path it is two statements' worth of
+work: the checked one-row insert, then the watcher's ``after_write`` finds the table over its
+limit and deletes the victims through the checked delete (ON DELETE planning, row copies for
+the watchers, a nested statement). :func:`put` does the same change as one storage operation
+(:func:`~pyram.storage.put_row`): one statement, one latch, one undo record for the row and
+its victims, victims chosen before the row goes in (so it is never one of them) and removed
+from the primary-key index in one batch.
+
+It applies only where the shortcut changes nothing anyone can observe (:func:`can_put`, and
+the checks at the top of :func:`put`); anything else takes the general path:
+
+- the table has no FOREIGN KEY either way (no parent to check, no ON DELETE action and no
+  RESTRICT-held victim), no CHECK and no UNIQUE key but its primary key, no byte limit and
+  a policy that evicts (``evict="none"`` refuses through the checked path);
+- no other watcher of the store watches the table: no change-event subscriber, trigger or
+  durable log needs its rows (they get them through the general path);
+- the write is a statement of its own (no open transaction or statement of the thread) and
+  no table keeps history.
+
+What stays as it is: the write lock and the statement (a rollback of the statement, say a
+failure half-way, undoes row, victims and bookkeeping together); expiry of due rows before
+the write; snapshots (a reader open during the write makes the statement publish versions,
+the victims' images included, exactly as for any write, so it keeps seeing them); the
+eviction counters (counted at commit); the order of eviction (the policy's victims).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+from pyram.cache.eviction import pick_victims
+from pyram.cache.tracker import TableTracker
+from pyram.catalog import Catalog
+from pyram.limits import MAX_INTEGER, MIN_INTEGER
+from pyram.storage import Watchers, insert_row, put_row, validate_row
+
+if TYPE_CHECKING:
+    from pyram.cache.manager import CacheManager
+
+__all__ = ["EVICT_BATCH", "can_put", "put"]
+
+#: a full table evicts 1/EVICT_BATCH of its rows at once (at least one): about 1.5%
+EVICT_BATCH = 64
+
+
+def can_put(tracker: TableTracker, catalog: Catalog) -> bool:
+    """True when ``tracker``'s table may take :func:`put` (the table-level conditions in the
+    module docstring; the per-write ones are checked by :func:`put`)."""
+    schema = tracker.data.schema
+    policy = tracker.policy
+    return (
+        bool(tracker.key_types)
+        and schema.row_class is not None
+        and not schema.foreign_keys
+        and not schema.checks
+        and len(schema.uniques) == 1
+        and policy.max_bytes is None
+        and policy.evict != "none"
+        and not catalog.referencing(schema.name)
+    )
+
+
+def put(
+    manager: CacheManager, tracker: TableTracker, values: list[Any]
+) -> Literal["insert", "update"] | None:
+    """Upsert one row of user values (the columns of ``tracker``'s table, in order) by the
+    cache's own path; None, having done nothing, when the general path must do it."""
+    store = manager.store
+    local = store.thread_state
+    if (
+        local.txn is not None
+        or local.depth
+        or manager.max_bytes is not None
+        or store.snapshots.history is not None
+    ):
+        return None
+    watcher = store.watcher
+    if watcher is not manager and not _alone(manager, watcher, tracker.name):
+        return None
+    key = values[tracker.key_column]
+    if type(key) not in tracker.key_types:
+        return None
+    data = tracker.data
+    # a bad value fails before anything changed
+    stored = values if _as_stored(tracker, values) else validate_row(data.schema, values)
+    with store.autocommit() as log:  # expires due rows first, as any write statement
+        rid = tracker.find(key)
+        if rid is not None:  # an update: the general path's, in this statement
+            if not store.update(data.schema.name, rid, values):
+                manager.rewrote(data.schema.row_class, data, rid)  # type: ignore[arg-type]
+            return "update"
+        position = len(log)
+        victims: list[int] = []
+        limit = tracker.policy.max_rows
+        count = data.live_count + 1  # with the new row
+        if limit is not None and count > limit:
+            need = count - limit
+            victims = pick_victims(tracker, max(need, count // EVICT_BATCH), set(), manager.rng)
+            if len(victims) < need:  # no room to be made here: the checked path decides
+                insert_row(store, data, values, position)
+                return "insert"
+        rid, images = put_row(store, data, stored, victims)
+        undo = manager.undo
+        if victims:
+            tracker.forget(images, position, undo)
+            manager.evicted.append((position, tracker, len(victims)))
+        tracker.added(key, stored, manager.clock(), position, undo, rid)
+        return "insert"
+
+
+def _alone(manager: CacheManager, watcher: object, table: str) -> bool:
+    """True when of the store's watchers only ``manager`` watches ``table`` (change events
+    subscribed to other tables, triggers on other tables)."""
+    return isinstance(watcher, Watchers) and not any(
+        other is not manager and other.watches(table) for other in watcher.watchers
+    )
+
+
+def _as_stored(tracker: TableTracker, values: list[Any]) -> bool:
+    """True when ``values`` are in stored form as they are (what :func:`validate_row` would
+    return unchanged), tested per row shape: the tuple of the values' types is looked up
+    among the shapes seen (each learned once from the columns' exact types), then only the
+    INTEGER range and REAL NaN tests run per value."""
+    shape = tuple(map(type, values))
+    shapes = tracker.shapes
+    known = shapes.get(shape)
+    if known is None:
+        known = _shape_checks(tracker, shape)
+        if len(shapes) < _SHAPES:  # a few per table; past that, learned each time
+            shapes[shape] = known
+    if known is False:
+        return False
+    ints, others = known
+    for position in ints:
+        if not MIN_INTEGER <= values[position] <= MAX_INTEGER:
+            return False
+    for position in others:
+        value = values[position]
+        if value != value:  # NaN (validate_row's screen): the checked path refuses it
+            return False
+    return True
+
+
+def _shape_checks(
+    tracker: TableTracker, shape: tuple[type, ...]
+) -> tuple[tuple[int, ...], tuple[int, ...]] | Literal[False]:
+    """For a row shape: False when some type is not a column's exact stored type, else the
+    positions holding ints (range-tested) and the others (NaN-tested)."""
+    columns = tracker.data.schema.columns
+    if len(shape) != len(columns):
+        return False
+    for column, kind in zip(columns, shape, strict=True):
+        if column.dtype.encodes or kind not in column.dtype.exact_types:
+            return False
+    ints = tuple(p for p, kind in enumerate(shape) if kind is int)
+    others = tuple(p for p, kind in enumerate(shape) if kind is not int and kind is not str)
+    return ints, others
+
+
+#: row shapes remembered per table (a few: nullable columns make two each)
+_SHAPES = 64
