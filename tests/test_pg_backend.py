@@ -440,3 +440,20 @@ def test_async_on_conflict(postgres: Any) -> None:
             await db.close()
 
     asyncio.run(main())
+
+
+def test_a_connection_that_did_not_create_the_tables_knows_their_foreign_keys(
+    pgdb: pyram.pg.PgDatabase, postgres: Any
+) -> None:
+    pgdb.insert_many([User(id=1, name="ada", age=36), User(id=2, name="bob", age=41)])
+    pgdb.insert(Order(id=10, user_id=1, total=5.0))
+    other = pyram.pg.connect(postgres.dsn, pool_size=1)  # another process, the same tables
+    try:
+        # Order is used first: its parent User is learned from the foreign key's model
+        joined = pyram.select(Order.id, User.name).join(User)
+        assert other.all(joined) == [(10, "ada")]
+        assert other.all(pyram.select(User.name, Order.id).join(Order)) == [("ada", 10)]
+        # a key named only by a string needs its table known already: then it links too
+        assert other.all(pyram.select(Review.id).join(User)) == []
+    finally:
+        other.close()

@@ -23,6 +23,7 @@ from typing_extensions import TypeVarTuple
 
 from pyram.api.derived_reads import DerivedReads, key_owner, rows_into
 from pyram.catalog import Catalog, TableSchema
+from pyram.catalog.catalog import resolve_target
 from pyram.dsl import Column, Delete, Insert, Select, Update, bind_query, bind_statement
 from pyram.errors import NotSupportedError, ProgrammingError
 from pyram.model import Table, schema_of
@@ -480,15 +481,48 @@ class PgDatabase(DerivedReads):
 
 def schema_in(catalog: Catalog, table: str | type[Table]) -> TableSchema:
     """The schema of ``table`` in ``catalog``; a model class not there is added (its table is
-    taken as existing in PostgreSQL, made by another process), without its foreign keys,
-    which only DDL needs."""
+    taken as existing in PostgreSQL, made by another process), with the tables its foreign
+    keys reference by model first, so joins find their links. A foreign key to a table the
+    catalogue cannot know (named by a string, not there yet) is left out: only DDL, which this
+    connection does not run for such a table, would need it."""
     if isinstance(table, str):
         return catalog.get(table)
-    declared = schema_of(table)
+    return _add_model(catalog, table, set())
+
+
+def _add_model(catalog: Catalog, model: type[Table], adding: set[str]) -> TableSchema:
+    declared = schema_of(model)
     found = catalog.find(declared.name)
-    if found is None:
-        found = catalog.add_tables([attrs.evolve(declared, foreign_keys=())])[0]
-    return found
+    if found is not None:
+        return found
+    adding.add(declared.name.lower())
+    for fk in declared.foreign_keys:
+        parent = _referenced_model(fk.target)
+        if parent is not None and schema_of(parent).name.lower() not in adding:
+            _add_model(catalog, parent, adding)
+    known = {s.name.lower(): s for s in catalog}
+    known[declared.name.lower()] = declared
+    kept = []
+    for fk in declared.foreign_keys:
+        try:
+            resolve_target(declared, fk, known)
+        except ProgrammingError:
+            continue  # its table is unknown here (a cycle's back edge, a name only)
+        kept.append(fk)
+    return catalog.add_tables([attrs.evolve(declared, foreign_keys=tuple(kept))])[0]
+
+
+def _referenced_model(target: object) -> type[Table] | None:
+    """The model class a foreign key's target names (a model, a column, a callable giving
+    one), or None (a ``"table.column"`` string)."""
+    if callable(target) and not isinstance(target, type):
+        target = target()
+    if isinstance(target, tuple) and target:
+        target = target[0]
+    if isinstance(target, type) and issubclass(target, Table):
+        return target
+    owner = getattr(target, "owner", None)
+    return owner if isinstance(owner, type) and issubclass(owner, Table) else None
 
 
 def _without(catalog: Catalog, names: list[str]) -> Catalog:
