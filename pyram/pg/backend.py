@@ -22,8 +22,7 @@ from psycopg_pool import ConnectionPool
 from typing_extensions import TypeVarTuple
 
 from pyram.api.derived_reads import DerivedReads, key_owner, rows_into
-from pyram.catalog import Catalog, TableSchema
-from pyram.catalog.catalog import resolve_target
+from pyram.catalog import Catalog, TableSchema, resolve_target
 from pyram.dsl import Column, Delete, Insert, Select, Update, bind_query, bind_statement
 from pyram.errors import NotSupportedError, ProgrammingError
 from pyram.model import Table, schema_of
