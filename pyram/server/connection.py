@@ -142,14 +142,8 @@ class Connection:
         return await self._loop()
 
     async def _loop(self) -> str:
-        source = self.input
-        assert source is not None
         while not self.server.stopping:
-            found = source.next_message()
-            if found is None:
-                await self._receive()
-                continue
-            kind, body = found
+            kind, body = await self._read_message()
             if kind == b"X":
                 return "terminated by client"
             await self._dispatch(kind, body)
