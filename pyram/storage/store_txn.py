@@ -265,9 +265,7 @@ class TransactionsMixin:
             except BaseException:
                 self._discard(log, 0)
                 raise
-        ts = self.snapshots.commit(log)
-        for data in log.written().values():
-            data.commit_ts = ts
+        log.date_written(self.snapshots.commit(log))
         self._compact_deferred(log)
         if self.watcher is not None:
             # delivered before the lock is released, so events leave in commit order

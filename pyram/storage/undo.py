@@ -350,11 +350,12 @@ class UndoLog:
                 return []
             return [entry for entry in self._entries if entry.publish(self.stamp)]
 
-    def written(self) -> dict[int, TableData]:
-        """The tables this log changed rows of, by id."""
-        return {
-            id(e.data): e.data for e in self._entries if isinstance(e, _ROW_ENTRIES)
-        }
+    def date_written(self, ts: int) -> None:
+        """Date every table this log changed rows of as changed by commit ``ts`` (a table
+        written by several entries is dated once per entry: cheaper than collecting them)."""
+        for entry in self._entries:
+            if isinstance(entry, _ROW_ENTRIES):
+                entry.data.commit_ts = ts
 
     def _add(self, entry: UndoEntry) -> None:
         # Appended first, then the flag read: a reader sets the flag and then publishes
