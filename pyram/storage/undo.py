@@ -204,7 +204,7 @@ class _Put(UndoEntry):
         self.rids = rids
         self.images = images
         self.stamp: Stamp | None = None
-        self.pushed: list[int] = []
+        self.pushed: Sequence[int] = ()  # the victims whose versions publish pushed
 
     def undo(self, store: Store) -> None:
         data = self.data
@@ -229,7 +229,7 @@ class _Put(UndoEntry):
             if self.pushed:
                 pop_images(self.data, stamp, self.pushed)
             self.stamp = None
-            self.pushed = []
+            self.pushed = ()
 
 
 #: the entries that changed rows of a table (built once: ``A | B`` makes a union per call)
@@ -400,7 +400,13 @@ class UndoLog:
         if victims:
             check_conflicts(data, victims, self.stamp, self.ts)
             self.deleted_from[id(data)] = data
-        self._add(_Put(data, data.memo_state(), victims, images))
+        entry = _Put(data, data.memo_state(), victims, images)
+        # _add inline (the cache's hot write)
+        self._entries.append(entry)
+        if self.publishing:
+            with self._lock:
+                if not self.sealed:
+                    entry.publish(self.stamp)
 
     def check_conflicts(self, data: TableData, rids: Sequence[int]) -> None:
         """First-committer-wins for rows a statement targets, whether or not their values
