@@ -92,7 +92,7 @@ def put(
             if not store.update(data.schema.name, rid, values):
                 manager.rewrote(data.schema.row_class, data, rid)  # type: ignore[arg-type]
             return "update"
-        position = len(log)
+        position = 0  # the statement's first record: autocommit's log starts empty
         victims: list[int] = []
         limit = tracker.policy.max_rows
         count = data.live_count + 1  # with the new row

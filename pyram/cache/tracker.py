@@ -277,9 +277,11 @@ class TableTracker:
         write, :mod:`pyram.cache.put`): :meth:`note` with its common case inlined."""
         deadlines, rank = self.deadlines, self.rank
         before = deadlines.get(key)
-        undo.append((position, self, key, before, rank.get(key)))
-        if self.expires_position is None and self.ttl is not None and before is None:
-            deadline = deadlines[key] = now + self.ttl  # set_deadline of a new key, inlined
+        ranked = rank.get(key)
+        undo.append((position, self, key, before, ranked))
+        ttl = self.ttl
+        if before is None and ttl is not None and self.expires_position is None:
+            deadline = deadlines[key] = now + ttl  # set_deadline of a new key, inlined
             heap = self.heap
             heapq.heappush(heap, (deadline, key))
             if len(heap) > 2 * len(deadlines) + _HEAP_SLACK:
@@ -288,7 +290,8 @@ class TableTracker:
             self.set_deadline(key, self.deadline_of(row, now))
         if self.lru_only:
             self.tick = tick = self.tick + 1
-            rank.pop(key, None)
+            if ranked is not None:  # to the end of the order
+                del rank[key]
             rank[key] = tick << RID_BITS | rid
         elif self.ranked:
             if self.lfu:
