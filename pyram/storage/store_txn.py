@@ -267,15 +267,14 @@ class TransactionsMixin:
                 self._discard(log, 0)
                 raise
         log.date_written(self.snapshots.commit(log))
-        self._compact_deferred(log)
+        if log.deleted_from:  # the commonest commit (an insert, an update) deleted nothing
+            self._compact_deferred(log)
         if self.watcher is not None:
             # delivered before the lock is released, so events leave in commit order
             self.watcher.committed()
 
     def _compact_deferred(self, log: UndoLog) -> None:
         """Compact tables that lost many rows, when no reader could be renumbered under."""
-        if not log.deleted_from:
-            return  # the commonest commit (an insert, an update) deleted nothing
         tables = [
             data
             for data in log.deleted_from.values()

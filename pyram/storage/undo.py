@@ -326,16 +326,17 @@ class UndoLog:
 
     def reopen(self, ts: int) -> None:
         """Make a committed (or discarded) log that published nothing the empty log of a new
-        autocommitted statement reading ``ts``: its entries dropped, a new stamp. Under the
-        publishing lock, emptied before it is unsealed: a reader that got hold of the log
-        earlier and publishes it now publishes only the new statement's changes (which it
-        may read around: its view is older)."""
+        autocommitted statement reading ``ts``: its entries dropped, its stamp uncommitted
+        again (no version refers to it: nothing was published). Under the publishing lock,
+        emptied before it is unsealed: a reader that got hold of the log earlier and
+        publishes it now publishes only the new statement's changes (which it may read
+        around: its view is older)."""
         with self._lock:
             self._entries.clear()
             self._savepoints.clear()
             if self.deleted_from:
                 self.deleted_from.clear()
-            self.stamp = Stamp()
+            self.stamp.commit_ts = None
             self.ts = ts
             self.published = False
             self.sealed = False
