@@ -86,7 +86,7 @@ def put(
     data = tracker.data
     # a bad value fails before anything changed
     stored = values if _as_stored(tracker, values) else validate_row(data.schema, values)
-    with store.autocommit() as log:  # expires due rows first, as any write statement
+    with store.autocommit():  # expires due rows first, as any write statement
         rid = tracker.find(key)
         if rid is not None:  # an update: the general path's, in this statement
             if not store.update(data.schema.name, rid, values):

@@ -43,7 +43,7 @@ COMPACT_MIN_DEAD = 1024
 _DEDUPE_SAMPLE = 2048
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
 #: runs an iterator to its end, keeping nothing (a batch of stores made by ``map`` in C)
-_consume = deque(maxlen=0).extend
+_consume: Callable[[Iterable[object]], None] = deque[object](maxlen=0).extend
 # Only types whose equal values are interchangeable: not REAL (0.0 and -0.0), NUMERIC
 # (Decimal("1.0") and Decimal("1.00")) or times and datetimes (one instant, two zones).
 _DEDUPE_TYPES = frozenset({"INTEGER", "TEXT", "BLOB", "DATE", "UUID"})

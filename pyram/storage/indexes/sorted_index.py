@@ -324,10 +324,11 @@ class SortedIndex:
                 self.remove(key, rid)
             return
         self._version += 1
-        maxima, chunks, rid_chunks = self._max_keys, self._keys, self._rids
+        maxima = self._max_keys
         # each entry's chunk: the first whose last key is >= key (the key is there if anywhere)
         found: dict[int, tuple[list[Any], list[int]]] = {}  # chunk -> its keys and rids
-        for c, key, rid in zip(map(bisect_left, repeat(maxima), keys), keys, rids):
+        chunk_of = map(bisect_left, repeat(maxima), keys)
+        for c, key, rid in zip(chunk_of, keys, rids, strict=True):
             if c in found:
                 found[c][0].append(key)
                 found[c][1].append(rid)
