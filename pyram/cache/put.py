@@ -64,10 +64,15 @@ def can_put(tracker: TableTracker, catalog: Catalog) -> bool:
 
 
 def put(
-    manager: CacheManager, tracker: TableTracker, values: list[Any]
+    manager: CacheManager, model: type, values: list[Any]
 ) -> Literal["insert", "update"] | None:
-    """Upsert one row of user values (the columns of ``tracker``'s table, in order) by the
-    cache's own path; None, having done nothing, when the general path must do it."""
+    """Upsert one row of user values (the columns of ``model``'s table, in order) by the
+    cache's own path; None, having done nothing, when the general path must do it. The
+    record API's hook for ``db.upsert`` (bound to its manager by ``functools.partial``: no
+    call layer between)."""
+    tracker = manager.by_model.get(model)
+    if tracker is None or not tracker.puts:
+        return None
     store = manager.store
     local = store.thread_state
     if (

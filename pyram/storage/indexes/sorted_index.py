@@ -21,9 +21,9 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import chain, islice, repeat
+from itertools import chain, islice
 from operator import ne
-from typing import Any, NoReturn
+from typing import Any
 
 from pyram.errors import InternalError
 
@@ -35,11 +35,6 @@ __all__ = ["SortedIndex"]
 #: ``_LOAD // 2``. ~1000 keeps list.insert memmoves tiny and the maxima short (1000 at 1M rows).
 _LOAD = 1000
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
-
-
-#: a batch removal copies a chunk of machine ints to a list when it removes at least one
-#: key per this many entries of it (a copy costs about this many bisects' boxing)
-_COPY_FOR = 32
 
 
 class SortedIndex:
@@ -324,71 +319,28 @@ class SortedIndex:
                 self.remove(key, rid)
             return
         self._version += 1
-        maxima = self._max_keys
-        # each entry's chunk: the first whose last key is >= key (the key is there if anywhere)
-        found: dict[int, tuple[list[Any], list[int]]] = {}  # chunk -> its keys and rids
-        chunk_of = map(bisect_left, repeat(maxima), keys)
-        for c, key, rid in zip(chunk_of, keys, rids, strict=True):
-            if c in found:
-                found[c][0].append(key)
-                found[c][1].append(rid)
-            else:
-                found[c] = ([key], [rid])
-        if len(maxima) in found:
-            self._missing(keys, rids)
-        # every entry found before any is removed: a missing one changes nothing
-        located = [(c, self._places(c, *found[c])) for c in found]
-        located.sort(reverse=True)  # later chunks first: earlier numbers hold
-        for c, places in located:
-            self._remove_places(c, places)
-
-    def _places(self, c: int, keys: list[Any], rids: list[int]) -> list[int]:
-        """The places in chunk ``c`` of the entries ``zip(keys, rids)`` (unique keys, none
-        NULL), checked to be there."""
-        chunk = self._keys[c]
-        # bisecting an array boxes every probe: for many keys, a list copy of the chunk
-        # (a C-level pass) bisects faster
-        many = len(keys) * _COPY_FOR >= len(chunk)
-        probe = chunk.tolist() if many and isinstance(chunk, array) else chunk
-        places = list(map(bisect_left, repeat(probe), keys))
-        if (
-            list(map(probe.__getitem__, places)) != keys
-            or list(map(self._rids[c].__getitem__, places)) != rids
-        ):
-            self._missing(keys, rids)
-        return places
-
-    def _remove_places(self, c: int, places: list[int]) -> None:
-        """Delete the entries at ``places`` (distinct) of chunk ``c``, then tidy it."""
-        chunk, rid_chunk = self._keys[c], self._rids[c]
-        places.sort(reverse=True)  # later places first: earlier ones hold
-        last_removed = places[0] == len(chunk) - 1
-        # adjacent places go as one slice (victims are often neighbours: keys that grow
-        # with time, evicted oldest first)
-        hi = lo = places[0]
-        for place in islice(places, 1, None):
-            if place == lo - 1:
-                lo = place
-                continue
-            if lo == hi:
-                del chunk[lo], rid_chunk[lo]
-            else:
-                del chunk[lo : hi + 1], rid_chunk[lo : hi + 1]
-            hi = lo = place
-        del chunk[lo : hi + 1], rid_chunk[lo : hi + 1]
-        self._size -= len(places)
-        self._distinct -= len(places)  # unique: every key was distinct
-        self._tidy(c, last_removed)
-
-    def _missing(self, keys: Sequence[Any], rids: Sequence[int]) -> NoReturn:
-        """Raise for the first entry of a batch the index does not hold."""
-        maxima, chunks = self._max_keys, self._keys
+        maxima, chunks, rid_chunks = self._max_keys, self._keys, self._rids
+        found: dict[int, list[int]] = {}  # chunk -> positions of entries to delete
         for key, rid in zip(keys, rids, strict=True):
             c = bisect_left(maxima, key)
             i = bisect_left(chunks[c], key) if c < len(maxima) else 0
-            if c == len(maxima) or chunks[c][i] != key or self._rids[c][i] != rid:
+            if c == len(maxima) or chunks[c][i] != key or rid_chunks[c][i] != rid:
                 raise InternalError(f"index {self.name}: no entry {key!r} -> {rid}")
-        raise InternalError(f"index {self.name}: a batch names an entry twice")
+            positions = found.get(c)
+            if positions is None:
+                found[c] = [i]
+            else:
+                positions.append(i)
+        for c in sorted(found, reverse=True):  # later chunks first: earlier numbers hold
+            chunk, rid_chunk = chunks[c], rid_chunks[c]
+            positions = found[c]
+            positions.sort(reverse=True)
+            last_removed = positions[0] == len(chunk) - 1
+            for i in positions:
+                del chunk[i], rid_chunk[i]
+            self._size -= len(positions)
+            self._distinct -= len(positions)  # unique: every key was distinct
+            self._tidy(c, last_removed)
 
     def _tidy(self, c: int, last_removed: bool) -> None:
         """After entries of chunk ``c`` were removed: drop it when empty, renew its maxima

@@ -567,8 +567,8 @@ def test_remove_many_finds_every_entry_before_removing_any() -> None:
 
 
 def test_remove_many_of_neighbours_and_scattered_keys() -> None:
-    # a run of neighbours (keys that grow with time, evicted oldest first) goes as slices,
-    # scattered keys one by one; both in one batch, given in any order
+    # a run of neighbours (keys that grow with time, evicted oldest first) and scattered
+    # keys in one batch, given in any order
     idx = SortedIndex("pk", ("k",), unique=True, int_keys=True)
     idx.insert_many(list(range(5000)), list(range(5000)))
     gone = list(range(100, 400)) + list(range(1000, 5000, 7)) + [4998, 4999]
