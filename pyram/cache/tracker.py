@@ -187,7 +187,8 @@ class TableTracker:
         """One heap entry per key, at its current deadline (stale entries dropped); in place:
         the manager holds the list."""
         heap = self.heap
-        heap[:] = [(deadline, key) for key, deadline in self.deadlines.items()]
+        deadlines = self.deadlines
+        heap[:] = zip(deadlines.values(), deadlines.keys(), strict=True)  # pairs made in C
         heapq.heapify(heap)
 
     def due(self, now: float, limit: int) -> dict[Any, float]:
@@ -368,9 +369,13 @@ class TableTracker:
         if not self.hinted:
             return
         rank = self.rank
-        column = self.data.columns[self.key_positions[0]]
-        for rid in self.data.live_rids():
-            key = column[rid]
+        data = self.data
+        column = data.columns[self.key_positions[0]]
+        # just compacted, every row id is live: (rid, key) pairs straight from the column
+        pairs = enumerate(column) if data.live_count == len(data.alive) else (
+            (rid, column[rid]) for rid in data.live_rids()
+        )
+        for rid, key in pairs:
             before = rank.get(key)
             if before is not None:
                 rank[key] = before >> RID_BITS << RID_BITS | rid

@@ -395,11 +395,18 @@ class TableData:
             else:
                 for rid in rids:
                     index.remove(tuple([columns[p][rid] for p in positions]), rid)
-        for col, code in zip(columns, self._packed, strict=True):
-            # release the value; alive says it is gone (a batch's stores run in C)
-            blank = None if code is None else 0.0 if code == "d" else 0
-            _consume(map(col.__setitem__, rids, repeat(blank)))
-        _consume(map(self.alive.__setitem__, rids, repeat(0)))
+        # release the values; alive says they are gone. A batch's stores are made in C
+        # (for one row, building the maps would cost more than the stores)
+        if batch:
+            for col, code in zip(columns, self._packed, strict=True):
+                blank = None if code is None else 0.0 if code == "d" else 0
+                _consume(map(col.__setitem__, rids, repeat(blank)))
+            _consume(map(self.alive.__setitem__, rids, repeat(0)))
+        elif rids:
+            rid = rids[0]
+            for col, code in zip(columns, self._packed, strict=True):
+                col[rid] = None if code is None else 0.0 if code == "d" else 0
+            self.alive[rid] = 0
         self.live_count -= len(rids)
 
     @_latched
