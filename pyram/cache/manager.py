@@ -80,7 +80,8 @@ class CacheManager:
         #: (undo-log position, tracker, rows evicted): counted when the writes commit
         self.evicted: list[tuple[int, TableTracker, int]] = []
         self._local = threading.local()
-        self._thread_state = store.thread_state  # read by read_key, the hottest path
+        #: the store's per-thread state (read by the hot paths without the property call)
+        self.thread_state = store.thread_state
         #: draws the samples of sampled eviction policies
         self.rng = random.Random(0x5EED)
         #: callables adding fields to ``db.stats()`` (see :data:`pyram.cache.StatsProvider`)
@@ -182,7 +183,7 @@ class CacheManager:
             if heap and heap[0][0] <= now:
                 self._expire_due(now)
                 break
-        local = self._thread_state
+        local = self.thread_state
         if local.txn is not None or local.past is not None:
             return NEEDS_VIEW
         data = tracker.data

@@ -74,7 +74,7 @@ def put(
     if tracker is None or not tracker.puts:
         return None
     store = manager.store
-    local = store.thread_state
+    local = manager.thread_state
     if (
         local.txn is not None
         or local.depth
