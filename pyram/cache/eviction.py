@@ -17,6 +17,7 @@ import math
 import random
 from array import array
 from itertools import islice, repeat
+from operator import and_
 
 from pyram.cache.tracker import NO_RID, TableTracker
 
@@ -94,14 +95,18 @@ def _least_recent(tracker: TableTracker, skip: set[int], count: int) -> list[int
     is the order of use (see :mod:`pyram.cache.tracker`)."""
     data = tracker.data
     if tracker.hinted and not skip and data.epoch == tracker.epoch:
-        # the row-id hints of the first ranks, verified in one pass (TableTracker.find's
-        # test, without a call per key); any stale one sends the batch to the loop below
-        first = list(islice(tracker.rank.items(), count))
-        rids = [rank & NO_RID for _key, rank in first]
-        alive, keys, size = data.alive, data.columns[tracker.key_column], len(data.alive)
-        if all(
-            rid < size and alive[rid] and keys[rid] == key
-            for (key, _rank), rid in zip(first, rids, strict=True)
+        # the row-id hints of the first ranks, verified as TableTracker.find does (in
+        # range, alive, holding the key), each step one C-level pass over the batch; any
+        # stale one sends the batch to the loop below
+        rank = tracker.rank
+        first = list(islice(rank, count))
+        rids = list(map(and_, map(rank.__getitem__, first), repeat(NO_RID)))
+        alive = data.alive
+        if (
+            rids
+            and max(rids) < len(alive)
+            and all(map(alive.__getitem__, rids))
+            and list(map(data.columns[tracker.key_column].__getitem__, rids)) == first
         ):
             return rids
     find = tracker.find

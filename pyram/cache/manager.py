@@ -24,6 +24,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any, Literal
 
 from pyram.cache.eviction import pick_victims
@@ -79,11 +80,19 @@ class CacheManager:
         #: (undo-log position, tracker, rows evicted): counted when the writes commit
         self.evicted: list[tuple[int, TableTracker, int]] = []
         self._local = threading.local()
-        self._thread_state = store.thread_state  # read by read_key, the hottest path
+        #: the store's per-thread state (read by the hot paths without the property call)
+        self.thread_state = store.thread_state
         #: draws the samples of sampled eviction policies
         self.rng = random.Random(0x5EED)
         #: callables adding fields to ``db.stats()`` (see :data:`pyram.cache.StatsProvider`)
         self.stats_providers: list[Callable[[], Any]] = []
+        #: the record API's hook for ``db.upsert``: store one row of a model (user values,
+        #: in column order) by the cache's own write (:mod:`pyram.cache.put`); None, having
+        #: done nothing, when the table or the moment needs the general write path. Bound
+        #: here by ``partial``, so no call layer stands between the hook and the write
+        self.put: Callable[[type, list[Any]], Literal["insert", "update"] | None] = partial(
+            put, self
+        )
 
     # ------------------------------------------------------------------ tables
     def sync(self, schemas: Iterable[TableSchema]) -> None:
@@ -174,7 +183,7 @@ class CacheManager:
             if heap and heap[0][0] <= now:
                 self._expire_due(now)
                 break
-        local = self._thread_state
+        local = self.thread_state
         if local.txn is not None or local.past is not None:
             return NEEDS_VIEW
         data = tracker.data
@@ -209,15 +218,6 @@ class CacheManager:
         elif tracker.tracks_access:
             tracker.touched(key, now)
         return found
-
-    def put(self, model: type, values: list[Any]) -> Literal["insert", "update"] | None:
-        """The record API's hook for ``db.upsert``: store one row of ``model`` (user values,
-        in column order) by the cache's own write (:mod:`pyram.cache.put`); None, having done
-        nothing, when the table or the moment needs the general write path."""
-        tracker = self.by_model.get(model)
-        if tracker is None or not tracker.puts:
-            return None
-        return put(self, tracker, values)
 
     def point_read(self, data: TableData, index: Any, key: Any) -> None:
         """The store's hook: a query (SQL or DSL) read the row holding ``key`` of a unique

@@ -64,12 +64,17 @@ def can_put(tracker: TableTracker, catalog: Catalog) -> bool:
 
 
 def put(
-    manager: CacheManager, tracker: TableTracker, values: list[Any]
+    manager: CacheManager, model: type, values: list[Any]
 ) -> Literal["insert", "update"] | None:
-    """Upsert one row of user values (the columns of ``tracker``'s table, in order) by the
-    cache's own path; None, having done nothing, when the general path must do it."""
+    """Upsert one row of user values (the columns of ``model``'s table, in order) by the
+    cache's own path; None, having done nothing, when the general path must do it. The
+    record API's hook for ``db.upsert`` (bound to its manager by ``functools.partial``: no
+    call layer between)."""
+    tracker = manager.by_model.get(model)
+    if tracker is None or not tracker.puts:
+        return None
     store = manager.store
-    local = store.thread_state
+    local = manager.thread_state
     if (
         local.txn is not None
         or local.depth
@@ -86,13 +91,13 @@ def put(
     data = tracker.data
     # a bad value fails before anything changed
     stored = values if _as_stored(tracker, values) else validate_row(data.schema, values)
-    with store.autocommit() as log:  # expires due rows first, as any write statement
+    with store.autocommit():  # expires due rows first, as any write statement
         rid = tracker.find(key)
         if rid is not None:  # an update: the general path's, in this statement
             if not store.update(data.schema.name, rid, values):
                 manager.rewrote(data.schema.row_class, data, rid)  # type: ignore[arg-type]
             return "update"
-        position = len(log)
+        position = 0  # the statement's first record: autocommit's log starts empty
         victims: list[int] = []
         limit = tracker.policy.max_rows
         count = data.live_count + 1  # with the new row

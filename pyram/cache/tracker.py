@@ -187,7 +187,8 @@ class TableTracker:
         """One heap entry per key, at its current deadline (stale entries dropped); in place:
         the manager holds the list."""
         heap = self.heap
-        heap[:] = [(deadline, key) for key, deadline in self.deadlines.items()]
+        deadlines = self.deadlines
+        heap[:] = zip(deadlines.values(), deadlines.keys(), strict=True)  # pairs made in C
         heapq.heapify(heap)
 
     def due(self, now: float, limit: int) -> dict[Any, float]:
@@ -277,9 +278,11 @@ class TableTracker:
         write, :mod:`pyram.cache.put`): :meth:`note` with its common case inlined."""
         deadlines, rank = self.deadlines, self.rank
         before = deadlines.get(key)
-        undo.append((position, self, key, before, rank.get(key)))
-        if self.expires_position is None and self.ttl is not None and before is None:
-            deadline = deadlines[key] = now + self.ttl  # set_deadline of a new key, inlined
+        ranked = rank.get(key)
+        undo.append((position, self, key, before, ranked))
+        ttl = self.ttl
+        if before is None and ttl is not None and self.expires_position is None:
+            deadline = deadlines[key] = now + ttl  # set_deadline of a new key, inlined
             heap = self.heap
             heapq.heappush(heap, (deadline, key))
             if len(heap) > 2 * len(deadlines) + _HEAP_SLACK:
@@ -288,7 +291,8 @@ class TableTracker:
             self.set_deadline(key, self.deadline_of(row, now))
         if self.lru_only:
             self.tick = tick = self.tick + 1
-            rank.pop(key, None)
+            if ranked is not None:  # to the end of the order
+                del rank[key]
             rank[key] = tick << RID_BITS | rid
         elif self.ranked:
             if self.lfu:
@@ -365,9 +369,13 @@ class TableTracker:
         if not self.hinted:
             return
         rank = self.rank
-        column = self.data.columns[self.key_positions[0]]
-        for rid in self.data.live_rids():
-            key = column[rid]
+        data = self.data
+        column = data.columns[self.key_positions[0]]
+        # just compacted, every row id is live: (rid, key) pairs straight from the column
+        pairs = enumerate(column) if data.live_count == len(data.alive) else (
+            (rid, column[rid]) for rid in data.live_rids()
+        )
+        for rid, key in pairs:
             before = rank.get(key)
             if before is not None:
                 rank[key] = before >> RID_BITS << RID_BITS | rid

@@ -155,17 +155,14 @@ def _converter(dtype: DataType, nullable: bool, table: str, name: str) -> Callab
     """attrs converter validating a constructor argument or assignment strictly."""
     validate = dtype.validate
     keep_user_value = dtype.encodes
-    # Values already valid and stored pass with one quick test (constructors are hot); the
-    # type decides what passes, so the constructor refuses exactly what an insert refuses.
-    stored_form = dtype.is_stored_form()
 
-    def convert(value: Any) -> Any:
-        if stored_form(value):
-            return value
+    def checked(value: Any) -> Any:
         stored = validate(value, nullable=nullable, column=name, table=table)
         return value if keep_user_value else stored
 
-    return convert
+    # Values already valid and stored pass with one quick test (constructors are hot); the
+    # type decides what passes, so the constructor refuses exactly what an insert refuses.
+    return dtype.stored_form_or(checked)
 
 
 def _declare_column(cls: type, table: str, name: str, value_type: Any) -> tuple[ColumnDecl, Any]:

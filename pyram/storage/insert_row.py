@@ -105,7 +105,10 @@ def put_row(
     """
     log = store.undo_log
     assert log is not None  # every write runs in a statement
+    if not victims:  # most writes: the table had room (or a batch evicted before)
+        log.record_put(data, victims, ())
+        return data.put(stored, victims), []
     # the undo record's (and any snapshot's) copy of each victim
-    images = data.rows(victims) if victims else []
+    images = data.rows(victims)
     log.record_put(data, victims, images)
     return data.put(stored, victims), images

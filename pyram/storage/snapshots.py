@@ -100,24 +100,43 @@ class Snapshots:
         later sees it whole."""
         with self._lock:
             history = self.history
-            if (self.views or history is not None) and not log.published:
-                log.publish()
-            records = log.seal()
-            ts = self.last_commit + 1
-            log.stamp.commit_ts = ts  # first: a view taken from now on sees the commit whole
-            self.last_commit = ts
-            pruned: list[UndoEntry] = []
-            if history is not None:
-                records, pruned = history.keep(ts, records, self._oldest())
-            if records:
-                self._retained.append((ts, records))
-            # the commonest commit (no reader about) kept nothing and has nothing to collect
-            collect = self._collectable() if self._retained else []
+            if not (self.views or history is not None or log.publishing):
+                # the commonest commit: no reader about, none came while it wrote (so it
+                # published nothing) and no history: only the stamp. No reader can be
+                # publishing the log now (one counts itself in views before it does)
+                log.sealed = True
+                ts = log.stamp.commit_ts = self.last_commit + 1
+                self.last_commit = ts
+                if not self._retained:
+                    return ts
+                collect = self._collectable()
+                pruned: list[UndoEntry] = []
+            else:
+                ts, pruned, collect = self._commit_versions(log)
         if pruned:
             _remove(pruned)
         if collect:
             _remove(collect)
         return ts
+
+    def _commit_versions(self, log: UndoLog) -> tuple[int, list[UndoEntry], list[UndoEntry]]:
+        """:meth:`commit` of a log a reader may see (the caller holds the lock): publish,
+        stamp, keep the versions the open views and the history need; returns the commit
+        timestamp, the versions history pruned and those no view needs any more."""
+        history = self.history
+        if (self.views or history is not None) and not log.published:
+            log.publish()
+        records = log.seal()
+        ts = self.last_commit + 1
+        log.stamp.commit_ts = ts  # first: a view taken from now on sees the commit whole
+        self.last_commit = ts
+        pruned: list[UndoEntry] = []
+        if history is not None:
+            records, pruned = history.keep(ts, records, self._oldest())
+        if records:
+            self._retained.append((ts, records))
+        collect = self._collectable() if self._retained else []
+        return ts, pruned, collect
 
     def _oldest(self) -> int:
         """The oldest snapshot an open view reads (caller holds the lock)."""

@@ -88,6 +88,7 @@ class TransactionsMixin:
         self.snapshots = Snapshots()
         self.snapshots.on_open = self._reader_arrived
         self._local = _Local()
+        self._autocommit = _Autocommit(self)
 
     def _reader_arrived(self) -> None:
         """A view just opened: the writer's changes so far must become versions it can read
@@ -216,7 +217,7 @@ class TransactionsMixin:
         transaction cases, for the hottest single-row writes (a cache's own write). The
         block's writes commit when it ends, or are all undone if it raises; statements
         nested in it join it."""
-        return _Autocommit(self)
+        return self._autocommit
 
     def _discard(self, log: UndoLog, mark: int) -> None:
         log.undo_to(self, mark)  # type: ignore[arg-type]
@@ -265,18 +266,15 @@ class TransactionsMixin:
             except BaseException:
                 self._discard(log, 0)
                 raise
-        ts = self.snapshots.commit(log)
-        for data in log.written().values():
-            data.commit_ts = ts
-        self._compact_deferred(log)
+        log.date_written(self.snapshots.commit(log))
+        if log.deleted_from:  # the commonest commit (an insert, an update) deleted nothing
+            self._compact_deferred(log)
         if self.watcher is not None:
             # delivered before the lock is released, so events leave in commit order
             self.watcher.committed()
 
     def _compact_deferred(self, log: UndoLog) -> None:
         """Compact tables that lost many rows, when no reader could be renumbered under."""
-        if not log.deleted_from:
-            return  # the commonest commit (an insert, an update) deleted nothing
         tables = [
             data
             for data in log.deleted_from.values()
@@ -522,12 +520,19 @@ class _Statement:
 
 
 class _Autocommit:
-    """:class:`_Statement` of a thread with no transaction and no statement open."""
+    """:class:`_Statement` of a thread with no transaction and no statement open.
 
-    __slots__ = ("log", "store")
+    One per store (its state is read and written only under the write lock), and so is its
+    undo log: a statement that published nothing leaves the log to the next one
+    (:meth:`UndoLog.reopen`), which saves making one per write."""
+
+    __slots__ = ("log", "spare", "store")
 
     def __init__(self, store: TransactionsMixin) -> None:
         self.store = store
+        self.log: UndoLog | None = None
+        #: the last statement's log when it published nothing (no version refers to it)
+        self.spare: UndoLog | None = None
 
     def __enter__(self) -> UndoLog:
         store = self.store
@@ -535,7 +540,13 @@ class _Autocommit:
             store.before_access()
         if not store.write_lock.acquire(False):  # free: taken without the timed wait
             store._acquire(LOCK_TIMEOUT)
-        log = self.log = store.undo_log = UndoLog(ts=store.snapshots.last_commit)
+        log = self.spare
+        if log is None:
+            log = UndoLog(ts=store.snapshots.last_commit)
+        else:
+            self.spare = None
+            log.reopen(store.snapshots.last_commit)
+        self.log = store.undo_log = log
         if store.snapshots.views:  # a reader may look: publish versions as we go
             log.publish()
         # what a writer reads is the newest state: the thread's view is None already (no
@@ -546,11 +557,15 @@ class _Autocommit:
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         store = self.store
         store._local.depth -= 1
+        log = self.log
+        assert log is not None  # set by __enter__, under the lock still held
         try:
             if kind is not None:
-                store._discard(self.log, 0)
+                store._discard(log, 0)
             else:
-                store._publish(self.log)
+                store._publish(log)
         finally:
-            store.undo_log = None
+            store.undo_log = self.log = None
+            if not log.publishing:  # published nothing: the next statement may reuse it
+                self.spare = log
             store.write_lock.release()

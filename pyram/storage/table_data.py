@@ -16,8 +16,9 @@ from __future__ import annotations
 import functools
 import threading
 from array import array
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from itertools import accumulate, compress
+from itertools import accumulate, compress, repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -41,6 +42,8 @@ COMPACT_MIN_DEAD = 1024
 # share of them was distinct, and abandoned past this many distinct values.
 _DEDUPE_SAMPLE = 2048
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+#: runs an iterator to its end, keeping nothing (a batch of stores made by ``map`` in C)
+_consume: Callable[[Iterable[object]], None] = deque[object](maxlen=0).extend
 # Only types whose equal values are interchangeable: not REAL (0.0 and -0.0), NUMERIC
 # (Decimal("1.0") and Decimal("1.00")) or times and datetimes (one instant, two zones).
 _DEDUPE_TYPES = frozenset({"INTEGER", "TEXT", "BLOB", "DATE", "UUID"})
@@ -353,8 +356,24 @@ class TableData:
         under one latch (a cache write that evicts; compaction waits for the commit, as a
         transaction's deletes do); returns the new row's id."""
         with self.latch:  # as _latched does, without its call layer (the cache's hot write)
-            rid = len(self.alive)
-            self._append_one(row)
+            alive = self.alive
+            rid = len(alive)
+            memos = self._memos
+            if memos.count(None) != len(memos):
+                self._append_one(row)  # values shared through the memos
+            else:
+                # _append_one's common case inline. Validated INTEGERs fit 64 bits, so no
+                # packed column needs unpacking
+                for col, value in zip(self.columns, row, strict=True):
+                    col.append(value)
+                alive.append(1)
+                self.live_count += 1
+                for name, index in self.indexes.items():
+                    positions = self._key_positions[name]
+                    if len(positions) == 1:
+                        index.insert(row[positions[0]], rid)
+                    else:
+                        index.insert(tuple([row[p] for p in positions]), rid)
             if victims:
                 self._delete_rows(victims)
             return rid
@@ -376,14 +395,18 @@ class TableData:
             else:
                 for rid in rids:
                     index.remove(tuple([columns[p][rid] for p in positions]), rid)
-        for col, code in zip(columns, self._packed, strict=True):
-            # release the value; alive says it is gone
-            blank = None if code is None else 0.0 if code == "d" else 0
-            for rid in rids:
-                col[rid] = blank
-        alive = self.alive
-        for rid in rids:
-            alive[rid] = 0
+        # release the values; alive says they are gone. A batch's stores are made in C
+        # (for one row, building the maps would cost more than the stores)
+        if batch:
+            for col, code in zip(columns, self._packed, strict=True):
+                blank = None if code is None else 0.0 if code == "d" else 0
+                _consume(map(col.__setitem__, rids, repeat(blank)))
+            _consume(map(self.alive.__setitem__, rids, repeat(0)))
+        elif rids:
+            rid = rids[0]
+            for col, code in zip(columns, self._packed, strict=True):
+                col[rid] = None if code is None else 0.0 if code == "d" else 0
+            self.alive[rid] = 0
         self.live_count -= len(rids)
 
     @_latched

@@ -204,7 +204,7 @@ class _Put(UndoEntry):
         self.rids = rids
         self.images = images
         self.stamp: Stamp | None = None
-        self.pushed: list[int] = []
+        self.pushed: Sequence[int] = ()  # the victims whose versions publish pushed
 
     def undo(self, store: Store) -> None:
         data = self.data
@@ -229,7 +229,7 @@ class _Put(UndoEntry):
             if self.pushed:
                 pop_images(self.data, stamp, self.pushed)
             self.stamp = None
-            self.pushed = []
+            self.pushed = ()
 
 
 #: the entries that changed rows of a table (built once: ``A | B`` makes a union per call)
@@ -324,6 +324,23 @@ class UndoLog:
         self.sealed = False
         self._lock = _PUBLISHING
 
+    def reopen(self, ts: int) -> None:
+        """Make a committed (or discarded) log that published nothing the empty log of a new
+        autocommitted statement reading ``ts``: its entries dropped, its stamp uncommitted
+        again (no version refers to it: nothing was published). Under the publishing lock,
+        emptied before it is unsealed: a reader that got hold of the log earlier and
+        publishes it now publishes only the new statement's changes (which it may read
+        around: its view is older)."""
+        with self._lock:
+            self._entries.clear()
+            self._savepoints.clear()
+            if self.deleted_from:
+                self.deleted_from.clear()
+            self.stamp.commit_ts = None
+            self.ts = ts
+            self.published = False
+            self.sealed = False
+
     def __len__(self) -> int:
         """Number of recorded changes."""
         return len(self._entries)
@@ -350,11 +367,12 @@ class UndoLog:
                 return []
             return [entry for entry in self._entries if entry.publish(self.stamp)]
 
-    def written(self) -> dict[int, TableData]:
-        """The tables this log changed rows of, by id."""
-        return {
-            id(e.data): e.data for e in self._entries if isinstance(e, _ROW_ENTRIES)
-        }
+    def date_written(self, ts: int) -> None:
+        """Date every table this log changed rows of as changed by commit ``ts`` (a table
+        written by several entries is dated once per entry: cheaper than collecting them)."""
+        for entry in self._entries:
+            if isinstance(entry, _ROW_ENTRIES):
+                entry.data.commit_ts = ts
 
     def _add(self, entry: UndoEntry) -> None:
         # Appended first, then the flag read: a reader sets the flag and then publishes
@@ -383,7 +401,13 @@ class UndoLog:
         if victims:
             check_conflicts(data, victims, self.stamp, self.ts)
             self.deleted_from[id(data)] = data
-        self._add(_Put(data, data.memo_state(), victims, images))
+        entry = _Put(data, data.memo_state(), victims, images)
+        # _add inline (the cache's hot write)
+        self._entries.append(entry)
+        if self.publishing:
+            with self._lock:
+                if not self.sealed:
+                    entry.publish(self.stamp)
 
     def check_conflicts(self, data: TableData, rids: Sequence[int]) -> None:
         """First-committer-wins for rows a statement targets, whether or not their values

@@ -107,13 +107,19 @@ class DataType:
         validate = self.validate
         return [validate(v, nullable=nullable, column=column, table=table) for v in values]
 
-    def is_stored_form(self) -> Callable[[Any], bool]:
-        """A quick test: True when a value is already valid and in stored form, so it may
-        skip :meth:`validate` (the model constructor's fast path). Types whose exact Python
-        type still needs a value check (REAL refuses NaN, INTEGER refuses ints past 64 bits)
-        narrow it, so the constructor and the insert path apply one rule."""
+    def stored_form_or(self, slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """A converter (the model constructor's, run per argument): a value already valid
+        and in stored form passes as it is after one quick test, any other goes to
+        ``slow`` (which validates it). Test and fallback are one function, so a passing
+        value costs one call. Types whose exact Python type still needs a value check (REAL
+        refuses NaN, INTEGER refuses ints past 64 bits) narrow the test, so the constructor
+        and the insert path apply one rule."""
         fast_types = frozenset() if self.encodes else self.exact_types
-        return lambda value: type(value) in fast_types
+
+        def convert(value: Any) -> Any:
+            return value if type(value) in fast_types else slow(value)
+
+        return convert
 
     def from_storage(self, stored: Any) -> Any:
         """Turn a stored value back into the user-facing value (identity unless :attr:`encodes`)."""

@@ -89,8 +89,13 @@ class IntegerType(DataType):
         validate = self.validate
         return [validate(v, nullable=nullable, column=column, table=table) for v in values]
 
-    def is_stored_form(self) -> Callable[[Any], bool]:
-        return lambda value: type(value) is int and MIN_INTEGER <= value <= MAX_INTEGER
+    def stored_form_or(self, slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        def convert(value: Any) -> Any:
+            if type(value) is int and MIN_INTEGER <= value <= MAX_INTEGER:
+                return value
+            return slow(value)
+
+        return convert
 
     def check(self, value: object) -> Any:
         if type(value) is int:
@@ -184,8 +189,13 @@ class RealType(DataType):
     def python_type(self) -> type:
         return float
 
-    def is_stored_form(self) -> Callable[[Any], bool]:
-        return lambda value: type(value) is float and value == value  # NaN is not a REAL
+    def stored_form_or(self, slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        def convert(value: Any) -> Any:
+            if type(value) is float and value == value:  # NaN is not a REAL
+                return value
+            return slow(value)
+
+        return convert
 
     def check(self, value: object) -> Any:
         if isinstance(value, float):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import assert_indexes_agree
 
 import pyram
 import pyram.cache.put as put_module
@@ -278,3 +279,63 @@ def test_each_policy_evicts_the_same_rows_on_both_paths(policy: str, puts: list[
         ).all(), step
         assert fast.stats()["small"].evictions == checked.stats()["small"].evictions
     assert sum(puts) >= 10  # the one-step path did evict
+
+
+@pyram.table(name="wide", ttl=3600, max_rows=2200, evict="lru")
+class Wide(Table):
+    key: Col[int] = column(primary_key=True)
+    name: Col[str]
+    score: Col[float]
+
+
+@pyram.table(name="tagged", ttl=3600, max_rows=50, evict="lru")
+class Tagged(Table):
+    key: Col[int] = column(primary_key=True)
+    tag: Col[str]
+
+
+def test_the_append_without_shared_values_keeps_rows_index_and_rollback_exact(
+    puts: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # past the value-sharing sample every column of Wide stores values as given: the write
+    # appends inline (TableData.put), which must match what the general append does
+    db = Database(clock=_Clock())
+    db.create(Wide)
+    for k in range(2200):
+        db.upsert(Wide(k, f"name-{k}", k * 0.5))
+    data = db._store.data("wide")
+    assert data._memos.count(None) == len(data._memos)  # the inline append from here on
+    for k in range(5000, 5100):
+        db.upsert(Wide(k, f"name-{k}", k * 0.5))
+    assert sum(puts[-100:]) >= 100 and db.count(Wide) <= 2200  # they evicted, in one step
+    assert_indexes_agree(db)
+    for k in range(5000, 5100):
+        assert db.get(Wide, k) == Wide(k, f"name-{k}", k * 0.5)
+    before = db.sql("SELECT * FROM wide ORDER BY key").all()
+    tracker = db._cache.by_model[Wide]
+
+    def failing(*args: object) -> None:
+        raise RuntimeError("after the append")
+
+    monkeypatch.setattr(tracker, "added", failing)
+    with pytest.raises(RuntimeError):
+        db.upsert(Wide(9000, "late", 1.0))
+    monkeypatch.undo()
+    assert db.sql("SELECT * FROM wide ORDER BY key").all() == before
+    assert_indexes_agree(db)
+    assert db.get(Wide, 9000) is None
+
+
+def test_the_append_with_shared_values_shares_them(puts: list[int]) -> None:
+    # a column of few distinct values keeps one object per value: equal strings written by
+    # the one-step path are stored as the first one's object
+    db = Database(clock=_Clock())
+    db.create(Tagged)
+    first = "".join(["gro", "up"])
+    db.upsert(Tagged(1, first))
+    db.upsert(Tagged(2, "".join(["gr", "oup"])))
+    assert len(puts) == 2
+    data = db._store.data("tagged")
+    tags = data.columns[1]
+    assert tags[0] == tags[1] == "group" and tags[1] is tags[0] is first
+    assert_indexes_agree(db)

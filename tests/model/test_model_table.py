@@ -241,3 +241,47 @@ def _declare(case: str) -> Any:
 def test_bad_declarations_are_programming_errors(case: str, message: str) -> None:
     with pytest.raises(pyram.ProgrammingError, match=message):
         _declare(case)
+
+
+@pyram.table(name="typed_values")
+class _Typed(pyram.Table):
+    id: Col[int] = column(primary_key=True)
+    count: Col[int] = 0
+    ratio: Col[float] = 0.0
+    label: Col[str] = ""
+    day: Col[dt.date | None] = None
+
+
+class _Level(int):
+    """An int subclass (as IntEnum is): stored as a plain int."""
+
+
+_CONSTRUCTOR_VALUES: list[tuple[str, Any]] = [
+    ("count", 5), ("count", -(2**63)), ("count", 2**63 - 1), ("count", 2**63),
+    ("count", _Level(3)), ("count", True), ("count", 1.5), ("count", "5"),
+    ("ratio", 0.5), ("ratio", float("nan")), ("ratio", float("inf")), ("ratio", 2),
+    ("ratio", "0.5"), ("label", "x"), ("label", 1), ("label", None),
+    ("day", dt.date(2024, 1, 2)), ("day", None), ("day", "2024-01-02"),
+]
+
+
+@pytest.mark.parametrize(("field", "value"), _CONSTRUCTOR_VALUES)
+def test_the_constructor_keeps_refuses_or_converts_as_the_type_validates(
+    field: str, value: Any
+) -> None:
+    # the constructor's quick test and its validating fallback are one converter: every
+    # value must end as the column type's own validation decides (stored form, or refused)
+    schema = pyram.schema_of(_Typed)
+    col = next(c for c in schema.columns if c.name == field)
+    try:
+        expected = col.dtype.validate(value, nullable=col.nullable, column=field, table="t")
+    except (pyram.DataError, pyram.IntegrityError) as refused:
+        with pytest.raises(type(refused)):
+            _Typed(id=1, **{field: value})
+        obj = _Typed(id=1)
+        with pytest.raises(type(refused)):  # assignment runs the same converter
+            setattr(obj, field, value)
+        return
+    made = getattr(_Typed(id=1, **{field: value}), field)
+    stored = value if col.dtype.encodes else expected
+    assert made == stored and type(made) is type(stored)

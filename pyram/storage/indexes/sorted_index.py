@@ -105,7 +105,8 @@ class SortedIndex:
                 already exists; callers check constraints first, so this is a bug.
         """
         self._version += 1
-        if key_is_null(key, self.composite):
+        # key_is_null inline (every row written passes here)
+        if key is None or (self.composite and isinstance(key, tuple) and None in key):
             if rid in self._nulls:
                 raise InternalError(f"index {self.name}: row {rid} already indexed as NULL")
             self._nulls.add(rid)
@@ -314,14 +315,14 @@ class SortedIndex:
             for key, rid in zip(keys, rids, strict=True):
                 self.remove(key, rid)
             return
+        if None in keys or (self.composite and any(None in key for key in keys)):
+            for key, rid in zip(keys, rids, strict=True):  # NULL keys: kept apart
+                self.remove(key, rid)
+            return
         self._version += 1
         maxima, chunks, rid_chunks = self._max_keys, self._keys, self._rids
         found: dict[int, list[int]] = {}  # chunk -> positions of entries to delete
-        composite = self.composite
         for key, rid in zip(keys, rids, strict=True):
-            if key_is_null(key, composite):
-                self.remove(key, rid)
-                continue
             c = bisect_left(maxima, key)
             i = bisect_left(chunks[c], key) if c < len(maxima) else 0
             if c == len(maxima) or chunks[c][i] != key or rid_chunks[c][i] != rid:

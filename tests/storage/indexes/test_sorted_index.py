@@ -553,3 +553,27 @@ def test_remove_many_refuses_an_entry_that_is_not_there_and_empties_chunks() -> 
     check_structure(idx)
     assert list(idx.ordered()) == list(range(4001, 5000, 2))
     assert idx.get(4001) == 4001 and idx.get(4000) is None
+
+
+def test_remove_many_finds_every_entry_before_removing_any() -> None:
+    # entries over several chunks, the wrong one in the first: nothing may go
+    idx = SortedIndex("pk", ("k",), unique=True, int_keys=True)
+    idx.insert_many(list(range(5000)), list(range(5000)))
+    before = list(idx.ordered())
+    with pytest.raises(InternalError):
+        idx.remove_many([3, 2500, 2501, 4999], [7, 2500, 2501, 4999])
+    assert list(idx.ordered()) == before
+    check_structure(idx)
+
+
+def test_remove_many_of_neighbours_and_scattered_keys() -> None:
+    # a run of neighbours (keys that grow with time, evicted oldest first) and scattered
+    # keys in one batch, given in any order
+    idx = SortedIndex("pk", ("k",), unique=True, int_keys=True)
+    idx.insert_many(list(range(5000)), list(range(5000)))
+    gone = list(range(100, 400)) + list(range(1000, 5000, 7)) + [4998, 4999]
+    idx.remove_many(list(reversed(gone)), list(reversed(gone)))
+    check_structure(idx)
+    kept = sorted(set(range(5000)) - set(gone))
+    assert list(idx.ordered()) == kept
+    assert all(idx.get(k) == k for k in kept) and all(idx.get(k) is None for k in gone)
