@@ -332,15 +332,19 @@ class SortedIndex:
                 found[c] = [i]
             else:
                 positions.append(i)
-        for c in sorted(found, reverse=True):  # later chunks first: earlier numbers hold
+        # every entry deleted before any chunk is tidied: a merge into the previous chunk
+        # may split it, which would move entries still to be deleted there
+        tidy: list[tuple[int, bool]] = []
+        for c, positions in found.items():
             chunk, rid_chunk = chunks[c], rid_chunks[c]
-            positions = found[c]
             positions.sort(reverse=True)
-            last_removed = positions[0] == len(chunk) - 1
+            tidy.append((c, positions[0] == len(chunk) - 1))
             for i in positions:
                 del chunk[i], rid_chunk[i]
             self._size -= len(positions)
             self._distinct -= len(positions)  # unique: every key was distinct
+        tidy.sort(reverse=True)  # later chunks first: earlier numbers hold
+        for c, last_removed in tidy:
             self._tidy(c, last_removed)
 
     def _tidy(self, c: int, last_removed: bool) -> None:

@@ -577,3 +577,27 @@ def test_remove_many_of_neighbours_and_scattered_keys() -> None:
     kept = sorted(set(range(5000)) - set(gone))
     assert list(idx.ordered()) == kept
     assert all(idx.get(k) == k for k in kept) and all(idx.get(k) is None for k in gone)
+
+
+def test_remove_many_when_a_merge_splits_a_chunk_still_losing_entries() -> None:
+    # chunk 1 falls below half a load and merges into a nearly full chunk 0, which then
+    # splits; chunk 0's own victim sat past the split point and must still be the one removed
+    idx = SortedIndex("pk", ("k",), unique=True, int_keys=True)
+    idx.insert_many([k * 10 for k in range(3000)], list(range(3000)))
+    for n, key in enumerate(range(5, 9000, 10)):  # 900 more entries in chunk 0
+        idx.insert(key, 3000 + n)
+    assert [len(chunk) for chunk in idx._keys] == [1900, 1000, 1000]
+    victims = [(idx._keys[0][1800], idx._rids[0][1800])]
+    victims += [(idx._keys[1][i], idx._rids[1][i]) for i in range(600)]
+    kept = {
+        key: rid
+        for keys, rids in zip(idx._keys, idx._rids, strict=True)
+        for key, rid in zip(keys, rids, strict=True)
+    }
+    for key, _ in victims:
+        del kept[key]
+    idx.remove_many([key for key, _ in victims], [rid for _, rid in victims])
+    check_structure(idx)
+    assert len(idx) == len(kept) == 3299
+    assert all(idx.get(key) == rid for key, rid in kept.items())
+    assert all(idx.get(key) is None for key, _ in victims)
