@@ -287,13 +287,17 @@ class TableData:
                 col.append(value)
         self.alive.append(1)
         self.live_count += 1
+        self._index_row(row, rid)
+        return range(rid, rid + 1)
+
+    def _index_row(self, row: Sequence[Any], rid: int) -> None:
+        """Enter one new row's keys in every index."""
         for name, index in self.indexes.items():
             positions = self._key_positions[name]
             if len(positions) == 1:
                 index.insert(row[positions[0]], rid)
             else:
                 index.insert(tuple([row[p] for p in positions]), rid)
-        return range(rid, rid + 1)
 
     def _fit_packed(self, columns: Sequence[Sequence[Any]]) -> None:
         """Before ``columns`` (one sequence per column, new values) are written: a packed
@@ -368,12 +372,7 @@ class TableData:
                     col.append(value)
                 alive.append(1)
                 self.live_count += 1
-                for name, index in self.indexes.items():
-                    positions = self._key_positions[name]
-                    if len(positions) == 1:
-                        index.insert(row[positions[0]], rid)
-                    else:
-                        index.insert(tuple([row[p] for p in positions]), rid)
+                self._index_row(row, rid)
             if victims:
                 self._delete_rows(victims)
             return rid
