@@ -53,33 +53,19 @@ class _Statement:
     #: stops being one, after DDL, runs there once and then goes back to the session's thread)
     key_lookup: bool = False
 
-    #: the last RowDescription sent for a portal of this statement, with what it depends on
-    #: (column names, types, formats): a client re-running it gets the same bytes
-    last_row_description: tuple[object, bytes] | None = None
-
-    def row_description(self, encoder: Encoder) -> bytes:
-        """The RowDescription of a portal's ``encoder`` (made once while it stays the same)."""
-        outcome = encoder.outcome
-        key = (outcome.columns, outcome.types, encoder.binary)
-        last = self.last_row_description
-        if last is not None and last[0] == key:
-            return last[1]
-        data = encoder.description()
-        self.last_row_description = (key, data)
-        return data
-
-    #: the result layout of its last run, with what it depends on (types, formats)
-    last_layout: tuple[object, Layout] | None = None
+    #: the result shape of its last run (column names, types, formats) with its layout and
+    #: RowDescription: a client re-running the statement gets them made once
+    last_shape: tuple[object, Layout, bytes] | None = None
 
     def encoder(self, outcome: Outcome, formats: list[int]) -> Encoder:
-        """An encoder of one run's ``outcome`` (its layout made once while it stays the same)."""
-        key = (outcome.types, formats)
-        last = self.last_layout
-        if last is not None and last[0] == key:
-            return Encoder(outcome, layout=last[1])
-        layout = Encoder.layout(outcome, formats)
-        self.last_layout = (key, layout)
-        return Encoder(outcome, layout=layout)
+        """An encoder of one run's ``outcome`` (layout and RowDescription made once while the
+        result's shape stays the same)."""
+        key = (outcome.columns, outcome.types, formats)
+        last = self.last_shape
+        if last is None or last[0] != key:
+            layout = Encoder.layout(outcome, formats)
+            last = self.last_shape = (key, layout, Encoder(outcome, layout=layout).description())
+        return Encoder(outcome, layout=last[1], description=last[2])
 
     def described(self, session: PgSession) -> Description:
         """The description (describing the statement the first time: the session's thread)."""
@@ -262,7 +248,7 @@ class Extended:
 
     def _describe_portal(self, portal: _Portal) -> None:
         assert portal.encoder is not None
-        self.conn.send(portal.statement.row_description(portal.encoder))
+        self.conn.send(portal.encoder.description())
 
     async def _execute(self, body: Reader) -> None:
         name, limit = body.cstring(), body.int32()

@@ -37,12 +37,17 @@ class Encoder:
     """Turns an outcome's rows into DataRow messages in the requested formats."""
 
     def __init__(
-        self, outcome: Outcome, formats: Sequence[int] = (), layout: Layout | None = None
+        self,
+        outcome: Outcome,
+        formats: Sequence[int] = (),
+        layout: Layout | None = None,
+        description: bytes | None = None,
     ) -> None:
         self.outcome = outcome
         if layout is None:
             layout = self.layout(outcome, formats)
         self.wire, self.binary = layout
+        self._description = description  #: RowDescription made already (a prepared statement's)
         self.sent = 0  #: rows encoded so far (a portal resumes from here)
 
     @staticmethod
@@ -54,6 +59,8 @@ class Encoder:
 
     def description(self) -> bytes:
         """RowDescription (or NoData for a statement without rows)."""
+        if self._description is not None:
+            return self._description
         if not self.outcome.is_query:
             return m.NO_DATA
         fields = [
