@@ -29,13 +29,15 @@ eviction counters (counted at commit); the order of eviction (the policy's victi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
 from pyram.cache.eviction import pick_victims
 from pyram.cache.tracker import TableTracker
 from pyram.catalog import Catalog
 from pyram.limits import MAX_INTEGER, MIN_INTEGER
-from pyram.storage import Watchers, insert_row, put_row, validate_row
+from pyram.storage import TableData, Watchers, insert_row, put_row, validate_row
 
 if TYPE_CHECKING:
     from pyram.cache.manager import CacheManager
@@ -91,29 +93,63 @@ def put(
     data = tracker.data
     # a bad value fails before anything changed
     stored = values if _as_stored(tracker, values) else validate_row(data.schema, values)
-    with store.autocommit():  # expires due rows first, as any write statement
-        rid = tracker.find(key)
-        if rid is not None:  # an update: the general path's, in this statement
+    if store.before_access is not None:
+        store.before_access()  # expires due rows first, as any write statement
+    statement = store.autocommit()
+    # open/close, not ``with``: nothing below opens a statement or a read, except the two
+    # rare branches, which mark the thread as in a statement themselves (_nested)
+    statement.open()
+    try:
+        done = _write(manager, tracker, data, key, values, stored)
+    except BaseException:
+        statement.close(failed=True)
+        raise
+    statement.close()
+    return done
+
+
+def _write(
+    manager: CacheManager, tracker: TableTracker, data: TableData, key: Any,
+    values: list[Any], stored: list[Any],
+) -> Literal["insert", "update"]:
+    """:func:`put`'s statement (the write lock held, the statement's undo log empty)."""
+    store = manager.store
+    rid = tracker.find(key)
+    if rid is not None:  # an update: the general path's, in this statement
+        with _nested(manager):
             if not store.update(data.schema.name, rid, values):
                 manager.rewrote(data.schema.row_class, data, rid)  # type: ignore[arg-type]
-            return "update"
-        position = 0  # the statement's first record: autocommit's log starts empty
-        victims: list[int] = []
-        limit = tracker.policy.max_rows
-        count = data.live_count + 1  # with the new row
-        if limit is not None and count > limit:
-            need = count - limit
-            victims = pick_victims(tracker, max(need, count // EVICT_BATCH), set(), manager.rng)
-            if len(victims) < need:  # no room to be made here: the checked path decides
+        return "update"
+    position = 0  # the statement's first record: the log starts empty
+    victims: list[int] = []
+    limit = tracker.policy.max_rows
+    count = data.live_count + 1  # with the new row
+    if limit is not None and count > limit:
+        need = count - limit
+        victims = pick_victims(tracker, max(need, count // EVICT_BATCH), set(), manager.rng)
+        if len(victims) < need:  # no room to be made here: the checked path decides
+            with _nested(manager):
                 insert_row(store, data, values, position)
-                return "insert"
-        rid, images = put_row(store, data, stored, victims)
-        undo = manager.undo
-        if victims:
-            tracker.forget(images, position, undo)
-            manager.evicted.append((position, tracker, len(victims)))
-        tracker.added(key, stored, manager.clock(), position, undo, rid)
-        return "insert"
+            return "insert"
+    rid, images = put_row(store, data, stored, victims)
+    undo = manager.undo
+    if victims:
+        tracker.forget(images, position, undo)
+        manager.evicted.append((position, tracker, len(victims)))
+    tracker.added(key, stored, manager.clock(), position, undo, rid)
+    return "insert"
+
+
+@contextmanager
+def _nested(manager: CacheManager) -> Iterator[None]:
+    """Mark the thread as in a statement (``thread_state.depth``) while a branch of
+    :func:`_write` runs general write code, which may run nested statements or reads."""
+    local = manager.thread_state
+    local.depth += 1
+    try:
+        yield
+    finally:
+        local.depth -= 1
 
 
 def _alone(manager: CacheManager, watcher: object, table: str) -> bool:

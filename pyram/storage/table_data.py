@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pyram.catalog import IndexSpec, TableSchema
 from pyram.storage.indexes import HashIndex, SortedIndex
+from pyram.storage.row_kernels import row_appender
 
 if TYPE_CHECKING:
     from pyram.storage.mvcc import Stamp
@@ -100,6 +101,8 @@ class TableData:
             for c in schema.columns
         ]
         self.columns: list[Any] = self._empty_columns()
+        #: appends one row's values to the columns (unrolled for the width: row_kernels)
+        self._append_values = row_appender(len(schema.columns))
         self.alive = bytearray()
         self.live_count = 0
         #: bumped whenever row ids are renumbered (compaction, clear): scans check it
@@ -274,8 +277,7 @@ class TableData:
                 self._unpack(position)
         memos, seen = self._memos, self._seen
         if memos.count(None) == len(memos):  # no column shares values: append them as given
-            for col, value in zip(self.columns, row, strict=True):
-                col.append(value)
+            self._append_values(self.columns, row)
         else:
             for position, (col, value) in enumerate(zip(self.columns, row, strict=True)):
                 memo = memos[position]
@@ -368,8 +370,7 @@ class TableData:
             else:
                 # _append_one's common case inline. Validated INTEGERs fit 64 bits, so no
                 # packed column needs unpacking
-                for col, value in zip(self.columns, row, strict=True):
-                    col.append(value)
+                self._append_values(self.columns, row)
                 alive.append(1)
                 self.live_count += 1
                 self._index_row(row, rid)
