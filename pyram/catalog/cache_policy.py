@@ -18,13 +18,15 @@ from pyram.errors import ProgrammingError
 if TYPE_CHECKING:
     from pyram.catalog.schema import TableSchema
 
-__all__ = ["EVICT_POLICIES", "CachePolicy",
-    "check_cache_policy", "EvictPolicy", "ExpireAfter", "make_cache_policy",
+__all__ = ["EVICT_POLICIES", "KEY_INDEXES", "CachePolicy", "EvictPolicy", "ExpireAfter",
+           "KeyIndex", "attach_cache_policy", "check_cache_policy", "make_cache_policy",
            "policy_from_options"]
 
 ExpireAfter = Literal["write", "access"]
 EvictPolicy = Literal["lru", "lfu", "fifo", "ttl", "random", "none"]
 EVICT_POLICIES: tuple[str, ...] = ("lru", "lfu", "fifo", "ttl", "random", "none")
+KeyIndex = Literal["hash", "sorted"]
+KEY_INDEXES: tuple[str, ...] = ("hash", "sorted")
 
 
 @attrs.frozen
@@ -158,3 +160,39 @@ def check_cache_policy(schema: TableSchema) -> None:
                 f"table {schema.name}: expires column {column} must be a TIMESTAMP, DATE, "
                 f"INTEGER or REAL (seconds), not {dtype}"
             )
+
+
+def attach_cache_policy(
+    schema: TableSchema, policy: CachePolicy | None, key_index: str | None = None
+) -> TableSchema:
+    """``schema`` made a cache table of ``policy`` (checked; unchanged when None), its
+    primary key indexed by ``key_index``.
+
+    A cache table's primary key gets a hash index unless ``key_index="sorted"``: a cache is
+    read and written by key, and a hash index finds, adds and evicts a key in O(1) where the
+    sorted one pays two binary searches and an array shift each (in a cache that evicts, a
+    write removes one key for each it adds). The sorted index keeps range scans and ORDER BY
+    on the key without a sort; a table that needs them asks for it. Both front ends call
+    this: ``@pyram.table(key_index=...)`` and SQL's ``WITH (key_index = 'sorted')``.
+
+    Raises:
+        ProgrammingError: the table cannot carry the policy, or ``key_index`` is not
+            ``"hash"`` or ``"sorted"`` (or is given without a policy).
+    """
+    if key_index is not None and key_index not in KEY_INDEXES:
+        raise ProgrammingError(
+            f"table {schema.name}: key_index must be 'hash' or 'sorted', not {key_index!r}"
+        )
+    if policy is None:
+        if key_index is not None:
+            raise ProgrammingError(f"table {schema.name}: key_index applies to cache tables")
+        return schema
+    schema = attrs.evolve(schema, cache=policy)
+    check_cache_policy(schema)
+    kind: KeyIndex = "sorted" if key_index == "sorted" else "hash"
+    key = schema.primary_key
+    indexes = tuple(
+        attrs.evolve(spec, kind=kind) if spec.unique and spec.columns == key else spec
+        for spec in schema.indexes
+    )
+    return attrs.evolve(schema, indexes=indexes)

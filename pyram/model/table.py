@@ -30,10 +30,11 @@ from pyram.catalog import (
     ExpireAfter,
     ForeignKey,
     IndexSpec,
+    KeyIndex,
     Retention,
     TableSchema,
     as_retention,
-    check_cache_policy,
+    attach_cache_policy,
     define_table,
     make_cache_policy,
 )
@@ -272,14 +273,11 @@ def _with_cache(schema: TableSchema, options: dict[str, Any], expires: list[str]
     """``schema`` with the cache policy the decorator's options describe (if any)."""
     if len(expires) > 1:
         raise ProgrammingError(f"table {schema.name}: only one column can be expires=True")
+    key_index = options.pop("key_index", None)
     policy = make_cache_policy(
         schema.name, expires_column=expires[0] if expires else None, **options
     )
-    if policy is None:
-        return schema
-    schema = attrs.evolve(schema, cache=policy)
-    check_cache_policy(schema)
-    return schema
+    return attach_cache_policy(schema, policy, key_index)
 
 
 @overload
@@ -301,6 +299,7 @@ def table(
     max_rows: int | None = None,
     max_bytes: int | None = None,
     evict: EvictPolicy | None = None,
+    key_index: KeyIndex | None = None,
     loader: Callable[[Any], Any] | None = None,
     history: Retention | dt.timedelta | int | None = None,
 ) -> Callable[[type[T]], type[T]]: ...
@@ -323,6 +322,7 @@ def table(
     max_rows: int | None = None,
     max_bytes: int | None = None,
     evict: EvictPolicy | None = None,
+    key_index: KeyIndex | None = None,
     loader: Callable[[Any], Any] | None = None,
     history: Retention | dt.timedelta | int | None = None,
 ) -> type[T] | Callable[[type[T]], type[T]]:
@@ -347,6 +347,9 @@ def table(
         max_bytes: the most estimated bytes the table keeps (docs/cache.md says how).
         evict: ``"lru"`` (default), ``"lfu"``, ``"fifo"``, ``"ttl"``, ``"random"`` or
             ``"none"`` (a write past a limit raises ``CapacityError``).
+        key_index: how a cache table indexes its primary key: ``"hash"`` (default: O(1)
+            reads, writes and evictions by key) or ``"sorted"`` (range scans and ORDER BY
+            on the key without a sort).
         loader: called with a key by ``db.get_or_load`` on a miss; returns a row or None.
         history: keep committed versions for time travel (``db.all(q, as_of=...)``): a
             ``timedelta``, a number of commits or a :class:`~pyram.Retention`; applied when
@@ -370,7 +373,7 @@ def table(
             kw_only=kw_only,
             caller_locals=caller_locals,
             cache={"ttl": ttl, "expire_after": expire_after, "max_rows": max_rows,
-                   "max_bytes": max_bytes, "evict": evict},
+                   "max_bytes": max_bytes, "evict": evict, "key_index": key_index},
             loader=loader,
         )
         type.__setattr__(built, "__pyram_history__", retention)

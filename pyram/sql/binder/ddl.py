@@ -24,7 +24,7 @@ from pyram.catalog import (
     IndexSpec,
     OnDelete,
     TableSchema,
-    check_cache_policy,
+    attach_cache_policy,
     define_table,
     policy_from_options,
 )
@@ -179,8 +179,11 @@ class DdlBinder(DmlBinder):
                 schema, checks=schema.checks + tuple(self.bind_checks(schema, checks))
             )
         if stmt.options:
-            schema = attrs.evolve(schema, cache=policy_from_options(stmt.name, dict(stmt.options)))
-            check_cache_policy(schema)
+            options: dict[str, object] = dict(stmt.options)
+            key_index = _key_index(stmt.name, options)
+            schema = attach_cache_policy(
+                schema, policy_from_options(stmt.name, options), key_index
+            )
         return schema
 
     def _column(
@@ -339,3 +342,14 @@ def _canonical(
     if binder is not None:
         raise binder.error(f"no such column: {name}", offset)
     raise ProgrammingError(f"table {table}: no such column: {name}")
+
+
+def _key_index(table: str, options: dict[str, object]) -> str | None:
+    """Take ``key_index`` out of a CREATE TABLE's WITH options (any case; a string)."""
+    for name in list(options):
+        if name.lower() == "key_index":
+            value = options.pop(name)
+            if not isinstance(value, str):
+                raise ProgrammingError(f"table {table}: option key_index takes a string")
+            return value
+    return None
