@@ -54,7 +54,7 @@ def test_sql_tables_choose_with_the_with_clause() -> None:
     db = Database()
     db.sql("CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT) WITH (ttl = 5)")
     db.sql("CREATE TABLE b (id INTEGER PRIMARY KEY, v TEXT) WITH (ttl = 5, KEY_INDEX = 'sorted')")
-    db.sql("CREATE TABLE c (id INTEGER PRIMARY KEY, v TEXT) WITH (max_rows = 5, key_index = 'hash')")
+    db.sql("CREATE TABLE c (id INTEGER PRIMARY KEY) WITH (max_rows = 5, key_index = 'hash')")
     assert isinstance(_key_index(db, "a"), HashIndex)
     assert isinstance(_key_index(db, "b"), SortedIndex)
     assert isinstance(_key_index(db, "c"), HashIndex)
