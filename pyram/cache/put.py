@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from pyram.cache.eviction import pick_victims
 from pyram.cache.tracker import TableTracker
 from pyram.catalog import Catalog
-from pyram.limits import MAX_INTEGER, MIN_INTEGER
 from pyram.storage import TableData, Watchers, insert_row, put_row, validate_row
 
 if TYPE_CHECKING:
@@ -92,7 +91,7 @@ def put(
         return None
     data = tracker.data
     # a bad value fails before anything changed
-    stored = values if _as_stored(tracker, values) else validate_row(data.schema, values)
+    stored = values if data.is_stored_row(values) else validate_row(data.schema, values)
     if store.before_access is not None:
         store.before_access()  # expires due rows first, as any write statement
     statement = store.autocommit()
@@ -158,48 +157,3 @@ def _alone(manager: CacheManager, watcher: object, table: str) -> bool:
     return isinstance(watcher, Watchers) and not any(
         other is not manager and other.watches(table) for other in watcher.watchers
     )
-
-
-def _as_stored(tracker: TableTracker, values: list[Any]) -> bool:
-    """True when ``values`` are in stored form as they are (what :func:`validate_row` would
-    return unchanged), tested per row shape: the tuple of the values' types is looked up
-    among the shapes seen (each learned once from the columns' exact types), then only the
-    INTEGER range and REAL NaN tests run per value."""
-    shape = tuple(map(type, values))
-    shapes = tracker.shapes
-    known = shapes.get(shape)
-    if known is None:
-        known = _shape_checks(tracker, shape)
-        if len(shapes) < _SHAPES:  # a few per table; past that, learned each time
-            shapes[shape] = known
-    if known is False:
-        return False
-    ints, others = known
-    for position in ints:
-        if not MIN_INTEGER <= values[position] <= MAX_INTEGER:
-            return False
-    for position in others:
-        value = values[position]
-        if value != value:  # NaN (validate_row's screen): the checked path refuses it
-            return False
-    return True
-
-
-def _shape_checks(
-    tracker: TableTracker, shape: tuple[type, ...]
-) -> tuple[tuple[int, ...], tuple[int, ...]] | Literal[False]:
-    """For a row shape: False when some type is not a column's exact stored type, else the
-    positions holding ints (range-tested) and the others (NaN-tested)."""
-    columns = tracker.data.schema.columns
-    if len(shape) != len(columns):
-        return False
-    for column, kind in zip(columns, shape, strict=True):
-        if column.dtype.encodes or kind not in column.dtype.exact_types:
-            return False
-    ints = tuple(p for p, kind in enumerate(shape) if kind is int)
-    others = tuple(p for p, kind in enumerate(shape) if kind is not int and kind is not str)
-    return ints, others
-
-
-#: row shapes remembered per table (a few: nullable columns make two each)
-_SHAPES = 64

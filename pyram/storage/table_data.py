@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pyram.catalog import IndexSpec, TableSchema
 from pyram.storage.indexes import HashIndex, SortedIndex
-from pyram.storage.row_kernels import row_appender
+from pyram.storage.row_kernels import row_appender, stored_form_test
 
 if TYPE_CHECKING:
     from pyram.storage.mvcc import Stamp
@@ -103,6 +103,8 @@ class TableData:
         self.columns: list[Any] = self._empty_columns()
         #: appends one row's values to the columns (unrolled for the width: row_kernels)
         self._append_values = row_appender(len(schema.columns))
+        #: True for a row of values already in stored form (row_kernels.stored_form_test)
+        self.is_stored_row = stored_form_test(schema)
         self.alive = bytearray()
         self.live_count = 0
         #: bumped whenever row ids are renumbered (compaction, clear): scans check it
