@@ -552,7 +552,7 @@ class TableData:
     @_latched
     def compact(self) -> None:
         """Drop dead row ids: rewrite each column, renumber rows and their index entries
-        (a sorted index maps its row ids, a hash index is rebuilt)."""
+        (each index maps its entries' row ids: nothing is sorted or hashed again)."""
         alive = self.alive
         self.epoch += 1
         self.columns = [
@@ -563,14 +563,5 @@ class TableData:
         # sorted index only renumbers its entries (no sort)
         new_rid = list(accumulate(alive, initial=-1))[1:]
         self.alive = bytearray(b"\x01" * self.live_count)
-        rids = range(self.live_count)
-        for name, index in self.indexes.items():
-            if isinstance(index, SortedIndex):
-                index.renumber(new_rid)
-                continue
-            positions = self._key_positions[name]
-            if len(positions) == 1:
-                keys: list[Any] = self.columns[positions[0]]
-            else:
-                keys = list(zip(*(self.columns[p] for p in positions), strict=True))
-            index.rebuild(keys, rids)
+        for index in self.indexes.values():
+            index.renumber(new_rid)

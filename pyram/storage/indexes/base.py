@@ -187,6 +187,14 @@ class Index(Protocol):
         """Remove every entry."""
         ...
 
+    def remove_many(self, keys: Sequence[Any], rids: Sequence[int]) -> None:
+        """Remove the entries ``zip(keys, rids)``, each of which must exist."""
+        ...
+
+    def renumber(self, new_rid: Sequence[int]) -> None:
+        """Give every entry its row's new id, ``new_rid[old id]`` (after compaction)."""
+        ...
+
     def rebuild(self, keys: Sequence[object], rids: Sequence[int]) -> None:
         """Replace the whole content by the given entries."""
         ...

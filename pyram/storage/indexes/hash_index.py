@@ -15,6 +15,7 @@ while the set keeps ``remove`` O(1) for heavily duplicated keys. NULL keys are n
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import repeat
 from typing import Any
 
 from pyram.errors import InternalError
@@ -171,9 +172,42 @@ class HashIndex:
         self._size -= 1
 
     def remove_many(self, keys: Sequence[Any], rids: Sequence[int]) -> None:
-        """Remove the entries ``zip(keys, rids)`` (each must exist), as :meth:`remove`."""
-        for key, rid in zip(keys, rids, strict=True):
-            self.remove(key, rid)
+        """Remove the entries ``zip(keys, rids)`` (each must exist), as :meth:`remove`. A
+        unique index of non-NULL keys (a cache eviction's batch) pops them all in C and
+        checks what it popped; entry by entry otherwise.
+
+        Raises:
+            InternalError: an entry does not exist (storage and index disagree: a bug); the
+                index is left as it was.
+        """
+        if not self.unique or None in keys or (
+            self.composite and any(None in key for key in keys)
+        ):
+            for key, rid in zip(keys, rids, strict=True):
+                self.remove(key, rid)
+            return
+        unique = self._unique_map
+        popped: list[int | None] = list(map(unique.pop, keys, repeat(None)))
+        if popped != list(rids):  # a duplicate key pops None the second time
+            for key, was in zip(keys, popped, strict=True):  # put back what was there
+                if was is not None:
+                    unique[key] = was
+            raise InternalError(f"index {self.name}: the entries to remove are not all there")
+        self._size -= len(keys)
+
+    def renumber(self, new_rid: Sequence[int]) -> None:
+        """Give every entry its row's new id, ``new_rid[old id]`` (compaction dropped dead
+        rows); a unique index maps its values in C, without hashing a key again."""
+        get = new_rid.__getitem__
+        if self.unique:
+            unique = self._unique_map
+            self._unique_map = dict(zip(unique.keys(), map(get, unique.values()), strict=True))
+        else:
+            self._multi = {
+                key: set(map(get, rids)) if isinstance(rids, set) else get(rids)
+                for key, rids in self._multi.items()
+            }
+        self._nulls = set(map(get, self._nulls))
 
     def _remove_multi(self, key: Any, rid: int) -> None:
         multi = self._multi

@@ -160,6 +160,45 @@ def test_clear_and_rebuild(unique: bool) -> None:
     assert len(idx) == 0 and idx.distinct_keys() == 0 and idx.null_rids() == []
 
 
+@pytest.mark.parametrize("unique", [True, False])
+def test_remove_many_removes_exactly_the_batch(unique: bool) -> None:
+    idx = make(unique)
+    idx.insert_many([10, 11, 12, None, 14], [0, 1, 2, 3, 4])
+    idx.remove_many([10, 12], [0, 2])
+    assert not idx.contains(10) and not idx.contains(12) and idx.get(11) == 1
+    assert len(idx) == 3
+    check_structure(idx)
+    idx.remove_many([None, 14], [3, 4])  # NULL keys take the entry-by-entry path
+    assert idx.null_rids() == [] and len(idx) == 1
+
+
+def test_remove_many_of_a_missing_entry_changes_nothing() -> None:
+    idx = make(unique=True)
+    idx.insert_many([10, 11, 12], [0, 1, 2])
+    for keys, rids in (([10, 99], [0, 5]), ([10, 11], [0, 7]), ([10, 10], [0, 0])):
+        with pytest.raises(InternalError):
+            idx.remove_many(keys, rids)
+        assert sorted(idx.lookup_many([10, 11, 12])) == [0, 1, 2] and len(idx) == 3
+        check_structure(idx)
+
+
+@pytest.mark.parametrize("unique", [True, False])
+def test_renumber_maps_every_entry_to_its_new_row_id(unique: bool) -> None:
+    idx = make(unique)
+    keys = [5, 6, None, 7, 5, 8] if not unique else [5, 6, None, 7, 9, 8]
+    idx.insert_many(keys, range(6))
+    new_rid = [0, -1, 1, 2, -1, 3]  # rows 1 and 4 dropped by a compaction
+    idx.remove_many([keys[1], keys[4]], [1, 4])
+    idx.renumber(new_rid)
+    rebuilt = make(unique)
+    rebuilt.insert_many([keys[0], keys[2], keys[3], keys[5]], range(4))
+    for key in (5, 6, 7, 8, 9):
+        assert idx.lookup(key) == rebuilt.lookup(key)
+    assert idx.null_rids() == rebuilt.null_rids() == [1]
+    assert len(idx) == len(rebuilt)
+    check_structure(idx)
+
+
 # ---------------------------------------------------------------- model-based state machine
 
 
