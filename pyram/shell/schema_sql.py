@@ -54,6 +54,9 @@ def _cache_options(schema: TableSchema) -> str:
         options.append(f"max_bytes = {policy.max_bytes}")
     if policy.bounded:
         options.append(f"evict = '{policy.evict}'")
+    key = schema.primary_key
+    if any(i.kind == "sorted" and i.unique and i.columns == key for i in schema.indexes):
+        options.append("key_index = 'sorted'")  # hash is a cache table's default
     return f" WITH ({', '.join(options)})"
 
 

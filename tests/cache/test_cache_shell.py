@@ -52,3 +52,16 @@ def test_schema_shows_the_with_clause_and_it_reads_back() -> None:
     again = pyram.Database()
     again.sql(out)
     assert again.schema("s").cache == db.schema("s").cache
+
+
+def test_schema_keeps_a_sorted_key_index_and_reads_back() -> None:
+    db = pyram.Database()
+    db.sql("CREATE TABLE s (k INTEGER PRIMARY KEY) WITH (ttl = 30, key_index = 'sorted')")
+    db.sql("CREATE TABLE h (k INTEGER PRIMARY KEY) WITH (ttl = 30)")
+    out, _ = run(db, ".schema s\n.schema h\n")
+    assert "key_index = 'sorted'" in out and out.count("key_index") == 1
+    again = pyram.Database()
+    for statement in out.strip().split(";")[:-1]:
+        again.sql(statement)
+    for table in ("s", "h"):
+        assert again.schema(table).indexes == db.schema(table).indexes
