@@ -337,7 +337,7 @@ def test_no_banned_module_in_pyram() -> None:
 def test_no_eval_and_exec_only_for_templates() -> None:
     """No user string reaches eval/exec/compile: eval is banned; exec/compile live only in
     modules that build code from fixed templates (allow-listed here, reviewed by hand)."""
-    template_modules = {"model/rows.py", "engine/compile/kernels.py"}
+    template_modules = {"model/rows.py", "engine/compile/kernels.py", "storage/row_kernels.py"}
     offenders = []
     for path in _sources(PACKAGE):
         rel = str(path.relative_to(PACKAGE))
