@@ -4,6 +4,10 @@
 its leader and runs the loader; threads that miss the same key meanwhile wait for the leader's
 outcome instead of calling the loader again. An error reaches every waiter and nothing is
 stored; the next miss tries again.
+
+A miss nobody else shares (the common case) makes no :class:`threading.Event`: the first
+thread to wait for a flight makes it, under the registry's lock, and the leader sets it if
+one was made (making an Event costs more than the rest of a miss's bookkeeping).
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ class _Flight(Generic[T]):
     __slots__ = ("done", "error", "value")
 
     def __init__(self) -> None:
-        self.done = threading.Event()
+        #: made by the first waiter (under the registry's lock); None while nobody waits
+        self.done: threading.Event | None = None
         self.value: T | None = None
         self.error: BaseException | None = None
 
@@ -42,11 +47,13 @@ class SingleFlight(Generic[T]):
         """
         with self._lock:
             flight = self._flights.get(key)
-            leader = flight is None
             if flight is None:
                 flight = self._flights[key] = _Flight()
-        if not leader:
-            flight.done.wait()
+            elif flight.done is None:
+                flight.done = threading.Event()
+            done = flight.done
+        if done is not None:  # not the leader
+            done.wait()
             if flight.error is not None:
                 raise flight.error
             return flight.value  # type: ignore[return-value]  # set by the leader
@@ -59,4 +66,6 @@ class SingleFlight(Generic[T]):
         finally:
             with self._lock:
                 del self._flights[key]
-            flight.done.set()
+                done = flight.done  # a waiter that came later finds no flight: it leads
+            if done is not None:
+                done.set()

@@ -166,3 +166,45 @@ def test_stats_reset(db: pyram.Database) -> None:
     after = db.stats()["price"]
     assert (after.hits, after.misses, after.loads, after.rows) == (0, 0, 0, 1)
     assert after.bytes > 0
+
+
+def test_a_lone_miss_makes_no_event_and_waiters_share_the_leaders_result() -> None:
+    import threading
+
+    from pyram.cache.loader import SingleFlight
+
+    flights: SingleFlight[int] = SingleFlight()
+    seen: list[object] = []
+
+    def lone() -> int:
+        seen.append(flights._flights["k"].done)
+        return 1
+
+    assert flights.run("k", lone) == 1
+    assert seen == [None] and not flights._flights  # nobody waited: no Event made
+
+    started, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def slow() -> int:
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return 42
+
+    results: list[int] = []
+    leader = threading.Thread(target=lambda: results.append(flights.run("k", slow)))
+    leader.start()
+    started.wait(5)
+    waiters = [
+        threading.Thread(target=lambda: results.append(flights.run("k", slow))) for _ in range(4)
+    ]
+    for t in waiters:
+        t.start()
+    while flights._flights["k"].done is None:  # the first waiter made the Event
+        threading.Event().wait(0.001)
+    threading.Event().wait(0.5)  # the other waiters reach the flight too
+    release.set()
+    for t in [leader, *waiters]:
+        t.join(5)
+    assert results == [42] * 5 and calls == [1] and not flights._flights
