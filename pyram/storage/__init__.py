@@ -5,7 +5,7 @@ from pyram.storage.constraints import check_checks, unique_index
 from pyram.storage.history import PastPoint
 from pyram.storage.history_rows import RowVersion, row_versions
 from pyram.storage.index_ddl import create_index, drop_index
-from pyram.storage.insert_row import insert_row, put_row
+from pyram.storage.insert_row import drop_rows, insert_row, put_row
 from pyram.storage.row_values import validate_row
 from pyram.storage.rowids import assign_rowids
 from pyram.storage.store import Store
@@ -40,6 +40,7 @@ __all__ = [
     "drop_index",
     "find_row",
     "insert_row",
+    "drop_rows",
     "put_row",
     "read_unversioned",
     "row_versions",

@@ -23,7 +23,7 @@ from pyram.storage.table_data import TableData
 if TYPE_CHECKING:
     from pyram.storage.store import Store
 
-__all__ = ["insert_row", "put_row"]
+__all__ = ["drop_rows", "insert_row", "put_row"]
 
 
 def insert_row(
@@ -112,3 +112,17 @@ def put_row(
     images = data.rows(victims)
     log.record_put(data, victims, images)
     return data.put(stored, victims), images
+
+
+def drop_rows(store: Store, data: TableData, rids: list[int]) -> list[tuple[Any, ...]]:
+    """Delete the live rows ``rids`` of ``data`` (inside a statement of ``store``) as one
+    storage step, the cache's expiry on a table :func:`put_row` serves (under the same
+    conditions: no constraint to check, no watcher to tell); returns their stored rows. One
+    undo record (the rows' images, published as versions for open snapshots like any
+    delete's); compaction waits for the commit."""
+    log = store.undo_log
+    assert log is not None  # every write runs in a statement
+    images = data.rows(rids)
+    log.record_delete(data, rids, images)
+    data.delete(rids, compact=False)
+    return images
