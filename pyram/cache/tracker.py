@@ -5,15 +5,31 @@ renumbered when a table compacts, keys are not. A :class:`TableTracker` exists o
 table with a :class:`~pyram.catalog.cache_policy.CachePolicy`; other tables have none and pay
 nothing.
 
-Deadlines live in a dict (key -> seconds) and a min-heap of ``(deadline, key)`` entries that
-may be stale: a deadline moved later (a write, or an access with ``expire_after="access"``)
-only updates the dict, and the old heap entry is pushed again with the new deadline when it
-comes up (lazy re-insertion, as timer wheels do). A deadline moved earlier pushes a new
-entry. So a read that touches a row costs a dict store, and finding what is due costs
-``O(log n)`` per expired row, never a scan. Entries of rows deleted or evicted before their
-deadline stay until they come up; when they make the heap more than twice the deadlines it
-is rebuilt from the dict (``O(n)`` once per ``n`` pushes), so a long TTL with steady
-eviction does not grow it without bound.
+Deadlines live in one dict (key -> seconds) kept in expiry order: a key whose deadline is set
+or changed is always (re)stored at the END (``del`` then store, never an update in place, which
+would leave it among keys it no longer follows). With a table-level ``ttl`` a deadline is
+``now + ttl``, so with a clock that does not step back each one is at least the largest so far
+(``latest``) and the dict's insertion order IS the expiry order: a write is a dict store and a
+comparison, with no heap entry (no ``(deadline, key)`` tuple per row: about 64 bytes a row less,
+no ``heappush``). A deadline below ``latest`` (a clock that stepped back, a rollback restoring
+an old deadline, a requeue with a retry time, a per-row ``expires`` column) is also pushed onto
+a small side heap. The invariant: a key that is due while some key before it in the dict is not
+is in the heap with its current deadline. So :meth:`TableTracker.due` takes keys from the
+dict's front while they are due (stopping at the first that is not) and pops the heap while
+its top is due; heap entries may go stale (the key gone, or moved) and are checked against the
+dict. When stale entries make the heap more than twice the deadlines it is rebuilt from the
+dict (``O(n)`` once per ``n`` pushes; only keys out of order go back in), so steady
+out-of-order writes do not grow it without bound.
+
+"Is anything due?" is asked by every read and write (:meth:`CacheManager.before_access
+<pyram.cache.manager.CacheManager.before_access>`), so it must not look at the dict: a dict
+whose front keys were deleted makes ``next(iter(d))`` step over the deleted slots. Each tracker
+keeps ``soonest``, a lower bound of its next deadline (the front's and the heap top's when
+:meth:`~TableTracker.due` last looked, lowered by every deadline stored since; removing keys
+only raises the true minimum, so it stays a bound), and the test is ``soonest <= now``. The
+front scan does step over deleted slots, so when the removals since the last copy (``holes``)
+pass a few times the square root of the size (cheaper than scanning them on every expiry) the
+dict is copied, which drops them.
 
 Under ``evict="lru"`` a use moves the key to the end of the ``rank`` dict (a pop and a store),
 so the dict's own order is least recently used first and eviction takes victims from its
@@ -33,6 +49,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import math
 from collections.abc import Callable, Sequence
 from itertools import repeat
 from operator import itemgetter
@@ -89,8 +106,14 @@ def _no_class(columns: Sequence[Any], rid: int) -> Any:
     raise AssertionError("read_key on a table without a class")  # by_model has only classes
 
 
-#: heap entries allowed beyond twice the deadlines before the heap is rebuilt
+#: side-heap entries allowed beyond twice the deadlines before the heap is rebuilt
 _HEAP_SLACK = 64
+#: removals from the deadlines dict tolerated (beyond ``_HOLES_PER_ROOT`` times the square
+#: root of its size) before :meth:`TableTracker.due` copies it to drop the deleted slots a
+#: front scan steps over: skipping a slot costs ~0.5 ns and copying ~25 ns a key, so a copy
+#: every ~9 sqrt(n) removals balances the two (measured on CPython 3.11)
+_HOLES_SLACK = 1024
+_HOLES_PER_ROOT = 8
 
 
 class TableTracker:
@@ -102,8 +125,12 @@ class TableTracker:
         name: the table name, lower-case.
         pk_index: the primary key's unique index (rows are found by key).
         counters: hits, misses, loads and removals.
-        deadlines: key -> expiry time in seconds, for rows that expire.
-        heap: ``(deadline, key)`` entries, some stale (checked against ``deadlines``).
+        deadlines: key -> expiry time in seconds, for rows that expire, in expiry order but
+            for the keys in ``heap`` (see the module docstring).
+        heap: ``(deadline, key)`` entries of the keys out of order, some stale (checked
+            against ``deadlines``).
+        latest: the largest deadline stored in order (none stored since is larger).
+        soonest: a lower bound of the earliest deadline (``inf`` when none is known).
         rank: key -> last access tick (``"lru"``, in tick order but after a rollback) or
             access count (``"lfu"``).
     """
@@ -153,6 +180,10 @@ class TableTracker:
         self.shapes: dict[tuple[type, ...], Any] = {}
         self.deadlines: dict[Any, float] = {}
         self.heap: list[tuple[float, Any]] = []
+        self.latest = -math.inf
+        self.soonest = math.inf
+        #: keys removed from ``deadlines`` since it was last copied (see the module docstring)
+        self.holes = 0
         self.rank: dict[Any, int] = {}
         self.tick = 0
         #: estimated bytes per row and the row count it was estimated at (see sizing)
@@ -170,56 +201,93 @@ class TableTracker:
         return None if self.ttl is None else now + self.ttl
 
     def set_deadline(self, key: Any, deadline: float | None) -> None:
-        """Record ``key``'s deadline (None: it does not expire)."""
+        """Record ``key``'s deadline (None: it does not expire), at the end of the order."""
         deadlines = self.deadlines
-        if deadline is None:
-            deadlines.pop(key, None)
-            return
-        before = deadlines.get(key)
-        deadlines[key] = deadline
-        if before is None or deadline < before:  # a later one is re-pushed lazily
-            heap = self.heap
-            heapq.heappush(heap, (deadline, key))
-            if len(heap) > 2 * len(deadlines) + _HEAP_SLACK:
-                self._rebuild_heap()
+        if key in deadlines:  # moved to the end: an update in place would break the order
+            del deadlines[key]
+            self.holes += 1
+        if deadline is not None:
+            deadlines[key] = deadline
+            self._ordered(key, deadline)
+
+    def _ordered(self, key: Any, deadline: float) -> None:
+        """Keep the order invariant for ``key``, just stored last with ``deadline``."""
+        if deadline >= self.latest:
+            self.latest = deadline
+            if deadline < self.soonest:  # the first key, or the first since all were due
+                self.soonest = deadline
+        else:
+            self._push(key, deadline)
+
+    def _push(self, key: Any, deadline: float) -> None:
+        """Put ``key`` on the side heap: it may be due before keys ahead of it in the dict."""
+        heap = self.heap
+        heapq.heappush(heap, (deadline, key))
+        if deadline < self.soonest:
+            self.soonest = deadline
+        if len(heap) > 2 * len(self.deadlines) + _HEAP_SLACK:
+            self._rebuild_heap()
 
     def _rebuild_heap(self) -> None:
-        """One heap entry per key, at its current deadline (stale entries dropped); in place:
-        the manager holds the list."""
-        heap = self.heap
-        deadlines = self.deadlines
-        heap[:] = zip(deadlines.values(), deadlines.keys(), strict=True)  # pairs made in C
-        heapq.heapify(heap)
+        """Only the keys out of order (due before some key ahead of them), at their current
+        deadlines; stale entries dropped. In place, and ``latest`` made exact again (keys
+        gone may have left it above every deadline, sending in-order writes to the heap)."""
+        latest = -math.inf
+        out_of_order = []
+        for key, deadline in self.deadlines.items():
+            if deadline < latest:
+                out_of_order.append((deadline, key))
+            else:
+                latest = deadline
+        heapq.heapify(out_of_order)
+        self.heap[:] = out_of_order
+        self.latest = latest
 
     def due(self, now: float, limit: int) -> dict[Any, float]:
-        """Up to ``limit`` keys whose deadline is at or before ``now`` (key -> deadline),
-        taken off the heap; :meth:`requeue` puts back those that could not be removed."""
-        heap = self.heap
+        """Up to ``limit`` keys whose deadline is at or before ``now`` (key -> deadline): the
+        due keys at the dict's front, then the heap's; they stay in ``deadlines`` (removing
+        the rows forgets them) and :meth:`requeue` puts back those that could not be removed."""
+        if self.holes > _HOLES_SLACK + _HOLES_PER_ROOT * math.isqrt(len(self.deadlines)):
+            self.deadlines = dict(self.deadlines)  # drops the deleted slots (order kept)
+            self.holes = 0
         deadlines = self.deadlines
         out: dict[Any, float] = {}
-        while heap and heap[0][0] <= now and len(out) < limit:
+        if limit <= 0:
+            return out
+        front = math.inf
+        for key, deadline in deadlines.items():
+            if deadline > now:
+                front = deadline  # keys behind it due sooner are in the heap
+                break
+            out[key] = deadline
+            if len(out) >= limit:
+                return out  # more may be due: soonest stays where it is (at or before now)
+        heap = self.heap
+        while heap and heap[0][0] <= now:
+            if len(out) >= limit:
+                return out
             deadline, key = heapq.heappop(heap)
-            current = deadlines.get(key)
-            if current is None or current < deadline:
-                continue  # stale: the row is gone, or an earlier entry stands for it
-            if current <= now:
-                out[key] = current
-            else:  # moved later since this entry was pushed
-                heapq.heappush(heap, (current, key))
+            if deadlines.get(key) == deadline:  # else stale: the key is gone or moved
+                out[key] = deadline
+        # the keys handed out are removed or requeued (which lowers it again)
+        self.soonest = min(front, heap[0][0]) if heap else front
         return out
 
     def requeue(self, due: dict[Any, float], retry_at: float | None = None) -> None:
-        """Push back keys :meth:`due` handed out that are still here (a removal that did not
+        """Put back keys :meth:`due` handed out that are still here (a removal that did not
         happen), due again at ``retry_at`` when given."""
+        deadlines = self.deadlines
         for key, deadline in due.items():
-            if self.deadlines.get(key) == deadline:
+            if deadlines.get(key) == deadline:
                 if retry_at is not None:
-                    self.deadlines[key] = retry_at
-                heapq.heappush(self.heap, (retry_at or deadline, key))
+                    self.set_deadline(key, retry_at)
+                else:  # still in its place: the heap finds it whatever is ahead of it
+                    self._push(key, deadline)
 
     def next_deadline(self) -> float | None:
-        """The earliest heap entry (possibly stale), or None."""
-        return self.heap[0][0] if self.heap else None
+        """A lower bound of the earliest deadline (``soonest``), or None when none is known."""
+        soonest = self.soonest
+        return None if soonest == math.inf else soonest
 
     # ------------------------------------------------------------------ access
     def touched(self, key: Any, now: float) -> None:
@@ -234,7 +302,7 @@ class TableTracker:
                 before = rank.pop(key, NO_RID)
                 rank[key] = self.tick << RID_BITS | (before & _RID_MASK)
         if self.on_access and key in self.deadlines:
-            self.deadlines[key] = now + self.ttl  # type: ignore[operator]  # on_access: ttl set
+            self.set_deadline(key, now + self.ttl)  # type: ignore[operator]  # on_access: ttl set
 
     # ------------------------------------------------------------------ writes
     def wrote(
@@ -282,11 +350,15 @@ class TableTracker:
         undo.append((position, self, key, before, ranked))
         ttl = self.ttl
         if before is None and ttl is not None and self.expires_position is None:
-            deadline = deadlines[key] = now + ttl  # set_deadline of a new key, inlined
-            heap = self.heap
-            heapq.heappush(heap, (deadline, key))
-            if len(heap) > 2 * len(deadlines) + _HEAP_SLACK:
-                self._rebuild_heap()
+            # set_deadline of a new key, inlined: stored last, in order unless the clock
+            # stepped back
+            deadline = deadlines[key] = now + ttl
+            if deadline >= self.latest:
+                self.latest = deadline
+                if deadline < self.soonest:
+                    self.soonest = deadline
+            else:
+                self._push(key, deadline)
         else:
             self.set_deadline(key, self.deadline_of(row, now))
         if self.lru_only:
@@ -308,11 +380,13 @@ class TableTracker:
         """Follow rows deleted (an eviction's batch, an expiry): :meth:`wrote` without the
         pairing with new rows; the keys are taken and forgotten in C (``map``)."""
         keys = list(map(self.key_of, old_rows))
+        self.holes += len(keys)  # at most: keys without a deadline leave none
         deadlines = list(map(self.deadlines.pop, keys, repeat(None)))
         ranks = list(map(self.rank.pop, keys, repeat(None)))
         undo.extend(zip(repeat(position), repeat(self), keys, deadlines, ranks))
 
     def _forget(self, key: Any, position: int, undo: list[UndoRecord]) -> None:
+        self.holes += 1
         undo.append((position, self, key, self.deadlines.pop(key, None), self.rank.pop(key, None)))
 
     def _note(
@@ -350,7 +424,8 @@ class TableTracker:
         """Start the bookkeeping from the rows stored now (a table opened from a file, or
         rebuilt by ALTER TABLE): every row is new as of ``now``."""
         self.deadlines.clear()
-        self.heap.clear()  # in place: the manager holds the list
+        self.heap.clear()
+        self.latest, self.soonest, self.holes = -math.inf, math.inf, 0
         self.rank.clear()
         data = self.data
         for rid in data.live_rids():
