@@ -28,6 +28,7 @@ from functools import partial
 from typing import Any, Literal
 
 from pyram.cache.eviction import pick_victims
+from pyram.cache.expiry_queue import ExpiryQueue
 from pyram.cache.put import EVICT_BATCH, can_put, put
 from pyram.cache.sizing import estimate_row_bytes
 from pyram.cache.tracker import NO_RID, RID_BITS, Counters, TableTracker, UndoRecord
@@ -73,8 +74,8 @@ class CacheManager:
         self.by_model: dict[type, TableTracker] = {}
         #: a cache table's storage -> its bookkeeping (what the watcher hooks look up)
         self.by_data: dict[TableData, TableTracker] = {}
-        #: the trackers of the tables that expire rows (what before_access asks)
-        self._expiring: tuple[TableTracker, ...] = ()
+        #: the expiry queues of the tables that expire rows (what before_access asks)
+        self._expiring: tuple[ExpiryQueue, ...] = ()
         self._plain: dict[str, Counters] = {}  # get_or_load counts of tables without a policy
         #: how to put trackers back when the writes they followed are rolled back
         self.undo: list[UndoRecord] = []
@@ -116,7 +117,7 @@ class CacheManager:
                 tracker.rebuild(now)
             trackers[name] = tracker
         self.trackers = trackers
-        self._expiring = tuple(t for t in trackers.values() if t.policy.expires)
+        self._expiring = tuple(t.expiry for t in trackers.values() if t.policy.expires)
         self.by_model = {
             t.data.schema.row_class: t for t in trackers.values() if t.data.schema.row_class
         }
@@ -145,8 +146,8 @@ class CacheManager:
         call and a comparison per expiring table (its ``soonest``, a lower bound of its next
         deadline: the hot path of every cache read)."""
         now = self.clock()
-        for tracker in self._expiring:
-            if tracker.soonest <= now:
+        for expiry in self._expiring:
+            if expiry.soonest <= now:
                 break
         else:
             return

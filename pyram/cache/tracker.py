@@ -5,31 +5,10 @@ renumbered when a table compacts, keys are not. A :class:`TableTracker` exists o
 table with a :class:`~pyram.catalog.cache_policy.CachePolicy`; other tables have none and pay
 nothing.
 
-Deadlines live in one dict (key -> seconds) kept in expiry order: a key whose deadline is set
-or changed is always (re)stored at the END (``del`` then store, never an update in place, which
-would leave it among keys it no longer follows). With a table-level ``ttl`` a deadline is
-``now + ttl``, so with a clock that does not step back each one is at least the largest so far
-(``latest``) and the dict's insertion order IS the expiry order: a write is a dict store and a
-comparison, with no heap entry (no ``(deadline, key)`` tuple per row: about 64 bytes a row less,
-no ``heappush``). A deadline below ``latest`` (a clock that stepped back, a rollback restoring
-an old deadline, a requeue with a retry time, a per-row ``expires`` column) is also pushed onto
-a small side heap. The invariant: a key that is due while some key before it in the dict is not
-is in the heap with its current deadline. So :meth:`TableTracker.due` takes keys from the
-dict's front while they are due (stopping at the first that is not) and pops the heap while
-its top is due; heap entries may go stale (the key gone, or moved) and are checked against the
-dict. When stale entries make the heap more than twice the deadlines it is rebuilt from the
-dict (``O(n)`` once per ``n`` pushes; only keys out of order go back in), so steady
-out-of-order writes do not grow it without bound.
-
-"Is anything due?" is asked by every read and write (:meth:`CacheManager.before_access
-<pyram.cache.manager.CacheManager.before_access>`), so it must not look at the dict: a dict
-whose front keys were deleted makes ``next(iter(d))`` step over the deleted slots. Each tracker
-keeps ``soonest``, a lower bound of its next deadline (the front's and the heap top's when
-:meth:`~TableTracker.due` last looked, lowered by every deadline stored since; removing keys
-only raises the true minimum, so it stays a bound), and the test is ``soonest <= now``. The
-front scan does step over deleted slots, so when the removals since the last copy (``holes``)
-pass a few times the square root of the size (cheaper than scanning them on every expiry) the
-dict is copied, which drops them.
+Deadlines are an :class:`~pyram.cache.expiry_queue.ExpiryQueue`: one dict kept in expiry
+order (with a table-level ``ttl`` its insertion order is the expiry order), a small side heap
+for the deadlines that come out of order, and a lower bound of the next deadline that the
+"is anything due?" test of every read and write compares with the clock.
 
 Under ``evict="lru"`` a use moves the key to the end of the ``rank`` dict (a pop and a store),
 so the dict's own order is least recently used first and eviction takes victims from its
@@ -48,13 +27,12 @@ renews them all when the table compacted.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
-import math
 from collections.abc import Callable, Sequence
 from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
+from pyram.cache.expiry_queue import ExpiryQueue
 from pyram.catalog import CachePolicy
 from pyram.storage.table_data import AnyIndex, TableData
 
@@ -106,16 +84,6 @@ def _no_class(columns: Sequence[Any], rid: int) -> Any:
     raise AssertionError("read_key on a table without a class")  # by_model has only classes
 
 
-#: side-heap entries allowed beyond twice the deadlines before the heap is rebuilt
-_HEAP_SLACK = 64
-#: removals from the deadlines dict tolerated (beyond ``_HOLES_PER_ROOT`` times the square
-#: root of its size) before :meth:`TableTracker.due` copies it to drop the deleted slots a
-#: front scan steps over: skipping a slot costs ~0.5 ns and copying ~25 ns a key, so a copy
-#: every ~9 sqrt(n) removals balances the two (measured on CPython 3.11)
-_HOLES_SLACK = 1024
-_HOLES_PER_ROOT = 8
-
-
 class TableTracker:
     """Deadlines, ranks and counters of one cache table (see the module docstring).
 
@@ -125,12 +93,7 @@ class TableTracker:
         name: the table name, lower-case.
         pk_index: the primary key's unique index (rows are found by key).
         counters: hits, misses, loads and removals.
-        deadlines: key -> expiry time in seconds, for rows that expire, in expiry order but
-            for the keys in ``heap`` (see the module docstring).
-        heap: ``(deadline, key)`` entries of the keys out of order, some stale (checked
-            against ``deadlines``).
-        latest: the largest deadline stored in order (none stored since is larger).
-        soonest: a lower bound of the earliest deadline (``inf`` when none is known).
+        expiry: the deadlines of the rows that expire, in expiry order.
         rank: key -> last access tick (``"lru"``, in tick order but after a rollback) or
             access count (``"lfu"``).
     """
@@ -178,12 +141,7 @@ class TableTracker:
         self.puts = False
         #: row shapes (the values' types) the cache's own path has classified
         self.shapes: dict[tuple[type, ...], Any] = {}
-        self.deadlines: dict[Any, float] = {}
-        self.heap: list[tuple[float, Any]] = []
-        self.latest = -math.inf
-        self.soonest = math.inf
-        #: keys removed from ``deadlines`` since it was last copied (see the module docstring)
-        self.holes = 0
+        self.expiry = ExpiryQueue()
         self.rank: dict[Any, int] = {}
         self.tick = 0
         #: estimated bytes per row and the row count it was estimated at (see sizing)
@@ -200,94 +158,34 @@ class TableTracker:
                 return to_seconds(value)
         return None if self.ttl is None else now + self.ttl
 
+    @property
+    def deadlines(self) -> dict[Any, float]:
+        """Key -> expiry time in seconds, for the rows that expire (read-only: change them
+        through :meth:`set_deadline`, which keeps their order)."""
+        return self.expiry.deadlines
+
+    @property
+    def heap(self) -> list[tuple[float, Any]]:
+        """The expiry queue's side heap: ``(deadline, key)`` of the keys out of order."""
+        return self.expiry.heap
+
     def set_deadline(self, key: Any, deadline: float | None) -> None:
-        """Record ``key``'s deadline (None: it does not expire), at the end of the order."""
-        deadlines = self.deadlines
-        if key in deadlines:  # moved to the end: an update in place would break the order
-            del deadlines[key]
-            self.holes += 1
-        if deadline is not None:
-            deadlines[key] = deadline
-            self._ordered(key, deadline)
-
-    def _ordered(self, key: Any, deadline: float) -> None:
-        """Keep the order invariant for ``key``, just stored last with ``deadline``."""
-        if deadline >= self.latest:
-            self.latest = deadline
-            if deadline < self.soonest:  # the first key, or the first since all were due
-                self.soonest = deadline
-        else:
-            self._push(key, deadline)
-
-    def _push(self, key: Any, deadline: float) -> None:
-        """Put ``key`` on the side heap: it may be due before keys ahead of it in the dict."""
-        heap = self.heap
-        heapq.heappush(heap, (deadline, key))
-        if deadline < self.soonest:
-            self.soonest = deadline
-        if len(heap) > 2 * len(self.deadlines) + _HEAP_SLACK:
-            self._rebuild_heap()
-
-    def _rebuild_heap(self) -> None:
-        """Only the keys out of order (due before some key ahead of them), at their current
-        deadlines; stale entries dropped. In place, and ``latest`` made exact again (keys
-        gone may have left it above every deadline, sending in-order writes to the heap)."""
-        latest = -math.inf
-        out_of_order = []
-        for key, deadline in self.deadlines.items():
-            if deadline < latest:
-                out_of_order.append((deadline, key))
-            else:
-                latest = deadline
-        heapq.heapify(out_of_order)
-        self.heap[:] = out_of_order
-        self.latest = latest
+        """Record ``key``'s deadline (None: it does not expire)."""
+        self.expiry.set(key, deadline)
 
     def due(self, now: float, limit: int) -> dict[Any, float]:
-        """Up to ``limit`` keys whose deadline is at or before ``now`` (key -> deadline): the
-        due keys at the dict's front, then the heap's; they stay in ``deadlines`` (removing
-        the rows forgets them) and :meth:`requeue` puts back those that could not be removed."""
-        if self.holes > _HOLES_SLACK + _HOLES_PER_ROOT * math.isqrt(len(self.deadlines)):
-            self.deadlines = dict(self.deadlines)  # drops the deleted slots (order kept)
-            self.holes = 0
-        deadlines = self.deadlines
-        out: dict[Any, float] = {}
-        if limit <= 0:
-            return out
-        front = math.inf
-        for key, deadline in deadlines.items():
-            if deadline > now:
-                front = deadline  # keys behind it due sooner are in the heap
-                break
-            out[key] = deadline
-            if len(out) >= limit:
-                return out  # more may be due: soonest stays where it is (at or before now)
-        heap = self.heap
-        while heap and heap[0][0] <= now:
-            if len(out) >= limit:
-                return out
-            deadline, key = heapq.heappop(heap)
-            if deadlines.get(key) == deadline:  # else stale: the key is gone or moved
-                out[key] = deadline
-        # the keys handed out are removed or requeued (which lowers it again)
-        self.soonest = min(front, heap[0][0]) if heap else front
-        return out
+        """Up to ``limit`` keys whose deadline is at or before ``now`` (key -> deadline);
+        :meth:`requeue` puts back those that could not be removed."""
+        return self.expiry.due(now, limit)
 
     def requeue(self, due: dict[Any, float], retry_at: float | None = None) -> None:
         """Put back keys :meth:`due` handed out that are still here (a removal that did not
         happen), due again at ``retry_at`` when given."""
-        deadlines = self.deadlines
-        for key, deadline in due.items():
-            if deadlines.get(key) == deadline:
-                if retry_at is not None:
-                    self.set_deadline(key, retry_at)
-                else:  # still in its place: the heap finds it whatever is ahead of it
-                    self._push(key, deadline)
+        self.expiry.requeue(due, retry_at)
 
     def next_deadline(self) -> float | None:
-        """A lower bound of the earliest deadline (``soonest``), or None when none is known."""
-        soonest = self.soonest
-        return None if soonest == math.inf else soonest
+        """A lower bound of the earliest deadline, or None when no row expires."""
+        return self.expiry.next_deadline()
 
     # ------------------------------------------------------------------ access
     def touched(self, key: Any, now: float) -> None:
@@ -301,8 +199,8 @@ class TableTracker:
                 self.tick += 1
                 before = rank.pop(key, NO_RID)
                 rank[key] = self.tick << RID_BITS | (before & _RID_MASK)
-        if self.on_access and key in self.deadlines:
-            self.set_deadline(key, now + self.ttl)  # type: ignore[operator]  # on_access: ttl set
+        if self.on_access and key in self.expiry.deadlines:  # restarted: to the end
+            self.expiry.set(key, now + self.ttl)  # type: ignore[operator]  # on_access: ttl set
 
     # ------------------------------------------------------------------ writes
     def wrote(
@@ -344,23 +242,24 @@ class TableTracker:
     ) -> None:
         """Follow one row stored as ``rid`` under ``key``, which no row held (the cache's own
         write, :mod:`pyram.cache.put`): :meth:`note` with its common case inlined."""
-        deadlines, rank = self.deadlines, self.rank
+        expiry, rank = self.expiry, self.rank
+        deadlines = expiry.deadlines
         before = deadlines.get(key)
         ranked = rank.get(key)
         undo.append((position, self, key, before, ranked))
         ttl = self.ttl
         if before is None and ttl is not None and self.expires_position is None:
-            # set_deadline of a new key, inlined: stored last, in order unless the clock
-            # stepped back
+            # ExpiryQueue.set of a new key, inlined: stored last, which keeps the order
+            # unless the clock stepped back
             deadline = deadlines[key] = now + ttl
-            if deadline >= self.latest:
-                self.latest = deadline
-                if deadline < self.soonest:
-                    self.soonest = deadline
+            if deadline >= expiry.latest:
+                expiry.latest = deadline
+                if deadline < expiry.soonest:
+                    expiry.soonest = deadline
             else:
-                self._push(key, deadline)
+                expiry.push(key, deadline)
         else:
-            self.set_deadline(key, self.deadline_of(row, now))
+            expiry.set(key, self.deadline_of(row, now))
         if self.lru_only:
             self.tick = tick = self.tick + 1
             if ranked is not None:  # to the end of the order
@@ -380,14 +279,12 @@ class TableTracker:
         """Follow rows deleted (an eviction's batch, an expiry): :meth:`wrote` without the
         pairing with new rows; the keys are taken and forgotten in C (``map``)."""
         keys = list(map(self.key_of, old_rows))
-        self.holes += len(keys)  # at most: keys without a deadline leave none
-        deadlines = list(map(self.deadlines.pop, keys, repeat(None)))
+        deadlines = self.expiry.pop_many(keys)
         ranks = list(map(self.rank.pop, keys, repeat(None)))
         undo.extend(zip(repeat(position), repeat(self), keys, deadlines, ranks))
 
     def _forget(self, key: Any, position: int, undo: list[UndoRecord]) -> None:
-        self.holes += 1
-        undo.append((position, self, key, self.deadlines.pop(key, None), self.rank.pop(key, None)))
+        undo.append((position, self, key, self.expiry.pop(key), self.rank.pop(key, None)))
 
     def _note(
         self,
@@ -400,8 +297,8 @@ class TableTracker:
         rid: int,
     ) -> None:
         rank = self.rank
-        undo.append((position, self, key, self.deadlines.get(key), rank.get(key)))
-        self.set_deadline(key, self.deadline_of(row, now))
+        undo.append((position, self, key, self.expiry.deadlines.get(key), rank.get(key)))
+        self.expiry.set(key, self.deadline_of(row, now))
         if self.ranked:
             if self.lfu:
                 rank[key] = 1 if new else rank.get(key, 0) + 1
@@ -423,9 +320,7 @@ class TableTracker:
     def rebuild(self, now: float) -> None:
         """Start the bookkeeping from the rows stored now (a table opened from a file, or
         rebuilt by ALTER TABLE): every row is new as of ``now``."""
-        self.deadlines.clear()
-        self.heap.clear()
-        self.latest, self.soonest, self.holes = -math.inf, math.inf, 0
+        self.expiry.clear()
         self.rank.clear()
         data = self.data
         for rid in data.live_rids():
