@@ -28,17 +28,25 @@ only raises the true minimum, so it stays a bound), and the test is ``soonest <=
 front scan of :meth:`~ExpiryQueue.due` does step over deleted slots, so once the removals
 since the dict was last copied (``holes``) pass a few times the square root of its size, it
 is copied (which drops them) before the scan.
+
+Threads: every change but one comes from a write (under the store's write lock, so one at a
+time, and never during :meth:`~ExpiryQueue.due`, which runs in the expiry's statement). The
+exception is a read of a table with ``expire_after="access"``, which restarts the row's clock
+without the write lock: such a table gets a :class:`SharedExpiryQueue`, whose changes and
+``due`` take a lock of its own (a read changing the order while ``due`` walks the dict would
+break the walk, and two threads updating ``latest`` could leave it too low).
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+import threading
 from collections.abc import Iterable
 from itertools import repeat
 from typing import Any
 
-__all__ = ["ExpiryQueue"]
+__all__ = ["ExpiryQueue", "SharedExpiryQueue"]
 
 #: side-heap entries allowed beyond twice the deadlines before the heap is rebuilt
 _HEAP_SLACK = 64
@@ -88,6 +96,11 @@ class ExpiryQueue:
         if deadline is not None:
             deadlines[key] = deadline
             self.ordered(key, deadline)
+
+    def touch(self, key: Any, deadline: float) -> None:
+        """Move ``key``'s deadline to ``deadline`` if it has one (a read restarting its clock)."""
+        if key in self.deadlines:
+            self.set(key, deadline)
 
     def ordered(self, key: Any, deadline: float) -> None:
         """Keep the invariant for ``key``, just stored last in ``deadlines`` at ``deadline``."""
@@ -179,3 +192,55 @@ class ExpiryQueue:
         """A lower bound of the earliest deadline (:attr:`soonest`), or None if none."""
         soonest = self.soonest
         return None if soonest == math.inf else soonest
+
+
+class SharedExpiryQueue(ExpiryQueue):
+    """An :class:`ExpiryQueue` that reads change too (``expire_after="access"``): each change
+    and :meth:`due` holds :attr:`lock` (re-entrant: :meth:`requeue` sets, a set may push)."""
+
+    __slots__ = ("lock",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.RLock()
+
+    def clear(self) -> None:
+        """Forget every deadline."""
+        with self.lock:
+            super().clear()
+
+    def set(self, key: Any, deadline: float | None) -> None:
+        """Record ``key``'s deadline (None: it does not expire), at the end of the order."""
+        with self.lock:
+            super().set(key, deadline)
+
+    def touch(self, key: Any, deadline: float) -> None:
+        """Move ``key``'s deadline to ``deadline`` if it has one (a read restarting its clock)."""
+        with self.lock:
+            super().touch(key, deadline)
+
+    def push(self, key: Any, deadline: float) -> None:
+        """Put ``key`` on the side heap (see :meth:`ExpiryQueue.push`)."""
+        with self.lock:
+            super().push(key, deadline)
+
+    def pop_many(self, keys: Iterable[Any]) -> list[float | None]:
+        """Remove ``keys`` (rows deleted); returns their deadlines (None: had none)."""
+        with self.lock:
+            return super().pop_many(keys)
+
+    def pop(self, key: Any) -> float | None:
+        """Remove ``key``; returns its deadline (None: it had none)."""
+        with self.lock:
+            return super().pop(key)
+
+    def due(self, now: float, limit: int) -> dict[Any, float]:
+        """Up to ``limit`` due keys (see :meth:`ExpiryQueue.due`)."""
+        with self.lock:
+            return super().due(now, limit)
+
+    def requeue(self, due: dict[Any, float], retry_at: float | None = None) -> None:
+        """Put back keys :meth:`due` handed out that are still here (see
+        :meth:`ExpiryQueue.requeue`)."""
+        with self.lock:
+            super().requeue(due, retry_at)

@@ -32,7 +32,7 @@ from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
-from pyram.cache.expiry_queue import ExpiryQueue
+from pyram.cache.expiry_queue import ExpiryQueue, SharedExpiryQueue
 from pyram.catalog import CachePolicy
 from pyram.storage.table_data import AnyIndex, TableData
 
@@ -141,7 +141,13 @@ class TableTracker:
         self.puts = False
         #: row shapes (the values' types) the cache's own path has classified
         self.shapes: dict[tuple[type, ...], Any] = {}
-        self.expiry = ExpiryQueue()
+        #: reads change deadlines too under expire_after="access": a queue with a lock
+        self.expiry = SharedExpiryQueue() if self.on_access else ExpiryQueue()
+        #: a new row's deadline is now + ttl and only writes change deadlines (the case
+        #: :meth:`added` inlines)
+        self.plain_ttl = (
+            self.ttl is not None and self.expires_position is None and not self.on_access
+        )
         self.rank: dict[Any, int] = {}
         self.tick = 0
         #: estimated bytes per row and the row count it was estimated at (see sizing)
@@ -199,8 +205,8 @@ class TableTracker:
                 self.tick += 1
                 before = rank.pop(key, NO_RID)
                 rank[key] = self.tick << RID_BITS | (before & _RID_MASK)
-        if self.on_access and key in self.expiry.deadlines:  # restarted: to the end
-            self.expiry.set(key, now + self.ttl)  # type: ignore[operator]  # on_access: ttl set
+        if self.on_access:  # restarted: to the end of the order
+            self.expiry.touch(key, now + self.ttl)  # type: ignore[operator]  # on_access: ttl set
 
     # ------------------------------------------------------------------ writes
     def wrote(
@@ -247,11 +253,10 @@ class TableTracker:
         before = deadlines.get(key)
         ranked = rank.get(key)
         undo.append((position, self, key, before, ranked))
-        ttl = self.ttl
-        if before is None and ttl is not None and self.expires_position is None:
+        if before is None and self.plain_ttl:
             # ExpiryQueue.set of a new key, inlined: stored last, which keeps the order
             # unless the clock stepped back
-            deadline = deadlines[key] = now + ttl
+            deadline = deadlines[key] = now + self.ttl  # type: ignore[operator]  # plain_ttl
             if deadline >= expiry.latest:
                 expiry.latest = deadline
                 if deadline < expiry.soonest:

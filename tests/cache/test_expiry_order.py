@@ -10,7 +10,10 @@ stays a comparison.
 from __future__ import annotations
 
 import contextlib
+import math
 import random
+import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +22,7 @@ import pytest
 import pyram
 from pyram import Col, column
 from pyram.cache import HELD_RETRY_SECONDS
-from pyram.cache.expiry_queue import ExpiryQueue
+from pyram.cache.expiry_queue import ExpiryQueue, SharedExpiryQueue
 
 TTL = 10.0
 
@@ -257,3 +260,65 @@ def test_the_side_heap_stays_bounded_under_steady_out_of_order_writes() -> None:
     for moment in sorted({written[k] for k in live}):
         clock.now = moment
         assert {h.id for h in db.all(Hot.select())} == {k for k in live if written[k] > moment}
+
+
+def test_reads_restarting_clocks_in_threads_keep_the_order_whole() -> None:
+    """``expire_after="access"``: reads move deadlines without the write lock while a writer
+    inserts and the clock moves (rows expire meanwhile); the queue must stay whole."""
+    clock = Clock()
+    db = pyram.Database(clock=clock)
+    db.create(Ticket)
+    db.insert_many([Ticket(id=key) for key in range(200)])
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def reader(seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            while not stop.is_set():
+                db.get(Ticket, rng.randrange(400))
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # switch threads often: inside the walks, not between them
+    threads = [threading.Thread(target=reader, args=(seed,)) for seed in range(3)]
+    try:
+        for thread in threads:
+            thread.start()
+        for step in range(600):
+            clock.now = step * 0.05  # a row read or written at t lives until t + 10
+            db.upsert(Ticket(id=200 + step % 200))
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        sys.setswitchinterval(switch)
+    assert errors == []
+    queue = _queue(db, Ticket)
+    live = {t.id for t in db.all(Ticket.select())}
+    assert set(queue.deadlines) == live
+    in_heap = set(queue.heap)
+    ahead = -math.inf
+    for key, deadline in queue.deadlines.items():  # keys due before one ahead: in the heap
+        assert deadline >= ahead or (deadline, key) in in_heap
+        ahead = max(ahead, deadline)
+    clock.now = max(queue.deadlines.values())
+    assert db.count(Ticket) == 0
+
+
+def test_a_read_restarting_a_clock_waits_for_the_queue_lock() -> None:
+    """The protocol the test above relies on: a read's restart of a row's clock takes the
+    queue's lock (which ``due`` holds while it walks the deadlines)."""
+    db = pyram.Database(clock=Clock())
+    db.create(Ticket)
+    db.insert(Ticket(id=1))
+    queue = _queue(db, Ticket)
+    assert isinstance(queue, SharedExpiryQueue)
+    with queue.lock:
+        reading = threading.Thread(target=db.get, args=(Ticket, 1))
+        reading.start()
+        reading.join(timeout=0.2)
+        assert reading.is_alive()  # held at the restart of the row's clock
+    reading.join()
+    assert queue.deadlines == {1: TTL}
