@@ -32,7 +32,7 @@ from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
-from pyram.cache.expiry_queue import ExpiryQueue, SharedExpiryQueue
+from pyram.cache.expiry_queue import ExpiryQueue
 from pyram.catalog import CachePolicy
 from pyram.storage.table_data import AnyIndex, TableData
 
@@ -141,10 +141,9 @@ class TableTracker:
         self.puts = False
         #: row shapes (the values' types) the cache's own path has classified
         self.shapes: dict[tuple[type, ...], Any] = {}
-        #: reads change deadlines too under expire_after="access": a queue with a lock
-        self.expiry = SharedExpiryQueue() if self.on_access else ExpiryQueue()
-        #: a new row's deadline is now + ttl and only writes change deadlines (the case
-        #: :meth:`added` inlines)
+        self.expiry = ExpiryQueue()
+        #: a new row's deadline is now + ttl and reads leave it (the case :meth:`added`
+        #: inlines: no ``moved`` entry to drop)
         self.plain_ttl = (
             self.ttl is not None and self.expires_position is None and not self.on_access
         )
@@ -166,8 +165,10 @@ class TableTracker:
 
     @property
     def deadlines(self) -> dict[Any, float]:
-        """Key -> expiry time in seconds, for the rows that expire (read-only: change them
-        through :meth:`set_deadline`, which keeps their order)."""
+        """Key -> the expiry time (seconds) that placed each row that expires, in expiry
+        order (read-only: change them through :meth:`set_deadline`). A read under
+        ``expire_after="access"`` records a later one in ``expiry.moved`` instead
+        (:meth:`ExpiryQueue.get <pyram.cache.expiry_queue.ExpiryQueue.get>` reads both)."""
         return self.expiry.deadlines
 
     @property
@@ -302,7 +303,7 @@ class TableTracker:
         rid: int,
     ) -> None:
         rank = self.rank
-        undo.append((position, self, key, self.expiry.deadlines.get(key), rank.get(key)))
+        undo.append((position, self, key, self.expiry.get(key), rank.get(key)))
         self.expiry.set(key, self.deadline_of(row, now))
         if self.ranked:
             if self.lfu:

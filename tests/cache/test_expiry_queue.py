@@ -1,9 +1,10 @@
 """The expiry queue on its own: deadlines in dict order, a side heap for the ones out of order.
 
 A Hypothesis state machine sets, moves and removes deadlines (in order, out of order, tied),
-asks what is due at clocks moving both ways and requeues part of it, and compares with a plain
-dict after every step: ``due`` finds exactly the due keys, ``soonest`` is a lower bound of
-every deadline, and a full round of removal leaves no due key below the bound.
+restarts clocks as reads do, asks what is due at clocks moving both ways and requeues part of
+it, and compares with a plain dict after every step: ``due`` finds exactly the due keys,
+``soonest`` is a lower bound of every deadline, and a full round of removal leaves no due key
+below the bound.
 """
 
 from __future__ import annotations
@@ -32,6 +33,13 @@ class QueueMachine(RuleBasedStateMachine):
         self.queue.set(key, deadline)
         self.model[key] = deadline
 
+    @rule(key=keys, deadline=times)
+    def touch(self, key: int, deadline: float) -> None:
+        """A read restarting the key's clock: only ever later."""
+        self.queue.touch(key, deadline)
+        if key in self.model:
+            self.model[key] = max(self.model[key], deadline)
+
     @rule(key=keys)
     def clear_deadline(self, key: int) -> None:
         self.queue.set(key, None)
@@ -52,6 +60,7 @@ class QueueMachine(RuleBasedStateMachine):
         due = self.queue.due(now, limit)
         assert len(due) <= limit
         assert all(self.model[key] == deadline <= now for key, deadline in due.items())
+        assert len(due) == limit or due == {k: d for k, d in self.model.items() if d <= now}
         gone = list(due)[:removed]
         self.queue.pop_many(gone)
         for key in gone:
@@ -85,11 +94,14 @@ class QueueMachine(RuleBasedStateMachine):
     @invariant()
     def agrees(self) -> None:
         queue = self.queue
-        assert queue.deadlines == self.model
+        assert {key: queue.get(key) for key in queue.deadlines} == self.model
+        assert set(queue.moved) <= set(queue.deadlines)
+        assert all(queue.moved[key] > queue.deadlines[key] for key in queue.moved)
         if self.model:
             assert queue.soonest <= min(self.model.values())
-            assert queue.latest >= max(self.model.values())
-        # the invariant of the order: a key due before one ahead of it is in the heap
+            assert queue.latest >= max(queue.deadlines.values())
+        # the invariant of the order (of the placing deadlines): a key due before one ahead
+        # of it is in the heap
         in_heap = {(deadline, key) for deadline, key in queue.heap}
         ahead = -math.inf
         for key, deadline in queue.deadlines.items():
@@ -132,3 +144,15 @@ def test_a_copy_drops_the_holes_of_many_removals() -> None:
     assert queue.due(90_001.0, 10) == {90_000: 90_000.0, 90_001: 90_001.0}
     assert queue.holes == 0
     assert list(queue.deadlines)[:2] == [90_000, 90_001]  # the order survives the copy
+
+
+def test_a_read_moves_a_deadline_later_and_due_moves_the_key_then() -> None:
+    queue = ExpiryQueue()
+    for key in range(5):
+        queue.set(key, 10.0 + key)
+    queue.touch(0, 20.0)  # a read: recorded beside the order, the dict untouched
+    queue.touch(0, 15.0)  # never earlier
+    assert queue.moved == {0: 20.0} and list(queue.deadlines) == [0, 1, 2, 3, 4]
+    assert queue.due(12.0, 10) == {1: 11.0, 2: 12.0}  # 0's placing deadline passed, not 20
+    assert list(queue.deadlines)[-1] == 0 and queue.deadlines[0] == 20.0 and not queue.moved
+    assert queue.due(20.0, 10) == {1: 11.0, 2: 12.0, 3: 13.0, 4: 14.0, 0: 20.0}
