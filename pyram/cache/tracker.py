@@ -8,7 +8,8 @@ nothing.
 Deadlines are an :class:`~pyram.cache.expiry_queue.ExpiryQueue`: one dict kept in expiry
 order (with a table-level ``ttl`` its insertion order is the expiry order), a small side heap
 for the deadlines that come out of order, and a lower bound of the next deadline that the
-"is anything due?" test of every read and write compares with the clock.
+"is anything due?" test of every read and write compares with the clock. A read under
+``expire_after="access"`` (no write lock) only records a later deadline beside the order.
 
 Under ``evict="lru"`` a use moves the key to the end of the ``rank`` dict (a pop and a store),
 so the dict's own order is least recently used first and eviction takes victims from its

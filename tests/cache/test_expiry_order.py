@@ -308,3 +308,17 @@ def test_reads_restarting_clocks_in_threads_keep_the_order_whole() -> None:
     clock.now = max(map(queue.get, queue.deadlines))  # reads' later deadlines included
     assert db.count(Ticket) == 0
 
+
+
+def test_a_read_after_the_clock_stepped_back_never_keeps_a_row_forever() -> None:
+    clock = Clock()
+    clock.now = 100.0
+    db = pyram.Database(clock=clock)
+    db.create(Ticket)
+    db.insert(Ticket(id=1))  # due at 110
+    clock.now = 50.0
+    assert db.get(Ticket, 1) == Ticket(id=1)  # 60 would be earlier: 110 stands
+    clock.now = 109.999
+    assert db.count(Ticket) == 1
+    clock.now = 110.0
+    assert db.count(Ticket) == 0
