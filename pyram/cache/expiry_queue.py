@@ -5,19 +5,19 @@ or changed is always (re)stored at the END (``del`` then store, never an update 
 which would leave it among keys it no longer follows). With a table-level ``ttl`` a deadline
 is ``now + ttl``, so with a clock that does not step back each one is at least the largest so
 far (``latest``) and the dict's insertion order IS the expiry order: storing a deadline is a
-dict store and a comparison, with no ``(deadline, key)`` tuple per row (about 75 bytes a row
-less than a heap entry per key) and no ``heappush``.
+dict store and a comparison, with no ``(deadline, key)`` tuple per row (a cached row measured
+64 bytes smaller than with a heap entry per key) and no ``heappush``.
 
 A deadline below ``latest`` (a clock that stepped back, a rollback restoring an old deadline,
-a requeue with a retry time, a per-row ``expires`` column, an access under
-``expire_after="access"`` on such a table) is also pushed onto a side heap. The invariant:
-*a key that is due while some key before it in the dict is not is in the heap with its
-current deadline.* So :meth:`ExpiryQueue.due` takes keys from the dict's front while they
-are due (stopping at the first that is not: any key behind it due sooner is in the heap) and
-pops the heap while its top is due. Heap entries may go stale (the key gone, or moved) and are
-checked against the dict. When stale entries make the heap more than twice the deadlines it is
-rebuilt from the dict (``O(n)`` once per ``n`` pushes; only keys out of order go back in), so
-steady out-of-order writes do not grow it without bound.
+a requeue with a retry time, a per-row ``expires`` column, a read's later deadline placed
+behind later ones) is also pushed onto a side heap. The invariant: *a key that is due while
+some key before it in the dict is not is in the heap with the deadline that placed it.* So
+:meth:`ExpiryQueue.due` takes keys from the dict's front while they are due (stopping at the
+first that is not: any key behind it due sooner is in the heap) and pops the heap while its
+top is due. Heap entries may go stale (the key gone, or placed again) and are checked against
+the dict. When stale entries make the heap more than twice the deadlines it is rebuilt from
+the dict (``O(n)`` once per ``n`` pushes; only keys out of order go back in), so steady
+out-of-order writes do not grow it without bound.
 
 "Is anything due?" is asked by every read and write (:meth:`CacheManager.before_access
 <pyram.cache.manager.CacheManager.before_access>`), so it must not look at the dict: on a
