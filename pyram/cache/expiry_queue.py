@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable
 from itertools import repeat
 from typing import Any
 
@@ -153,9 +152,8 @@ class ExpiryQueue:
         self.heap[:] = out_of_order  # in place: due() may be popping it
         self.latest = latest
 
-    def pop_many(self, keys: Iterable[Any]) -> list[float | None]:
+    def pop_many(self, keys: list[Any]) -> list[float | None]:
         """Remove ``keys`` (rows deleted); returns their deadlines (None: had none)."""
-        keys = list(keys)
         out = list(map(self.deadlines.pop, keys, repeat(None)))
         self.holes += len(out)  # at most: keys without a deadline leave none
         moved = self.moved

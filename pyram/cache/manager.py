@@ -181,8 +181,8 @@ class CacheManager:
         call layer costs about a tenth of the budget).
         """
         now = self.clock()
-        for expiring in self._expiring:
-            if expiring.soonest <= now:  # a lower bound: maybe due (see before_access)
+        for expiry in self._expiring:
+            if expiry.soonest <= now:  # a lower bound: maybe due (see before_access)
                 self._expire_due(now)
                 break
         local = self.thread_state

@@ -207,7 +207,7 @@ class TableTracker:
                 self.tick += 1
                 before = rank.pop(key, NO_RID)
                 rank[key] = self.tick << RID_BITS | (before & _RID_MASK)
-        if self.on_access:  # restarted: to the end of the order
+        if self.on_access:  # restarted: a later deadline, placed when expiry comes to it
             self.expiry.touch(key, now + self.ttl)  # type: ignore[operator]  # on_access: ttl set
 
     # ------------------------------------------------------------------ writes

@@ -139,7 +139,7 @@ def test_a_copy_drops_the_holes_of_many_removals() -> None:
     queue = ExpiryQueue()
     for key in range(100_000):
         queue.set(key, float(key))
-    queue.pop_many(range(90_000))  # the front removed: 90,000 deleted slots ahead
+    queue.pop_many(list(range(90_000)))  # the front removed: 90,000 deleted slots ahead
     assert queue.holes == 90_000
     assert queue.due(90_001.0, 10) == {90_000: 90_000.0, 90_001: 90_001.0}
     assert queue.holes == 0
