@@ -296,6 +296,8 @@ def _fast_point_first(
         if len(params) == 1:
             value = params.get(name, _MISSING)
             if type(value) in exact:
+                if cache_table and store.before_access is not None:
+                    store.before_access()  # due rows go first, as for any read
                 # No snapshot needed when the table has no row versions (else the general
                 # path reads a view)
                 found = read_unversioned(store, data, probe, value)

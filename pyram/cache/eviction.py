@@ -55,6 +55,9 @@ def pick_victims(
     # scores looked up and ranked in C (dict.get over the keys): no call per candidate
     if tracker.policy.evict == "ttl":
         scores = list(map(tracker.deadlines.get, keys, repeat(math.inf)))
+        moved = tracker.expiry.moved
+        if moved:  # later deadlines reads gave (expire_after="access")
+            scores = list(map(moved.get, keys, scores))
     else:
         scores = list(map(tracker.rank.get, keys, repeat(0)))
     order = sorted(range(len(candidates)), key=scores.__getitem__)[:count]

@@ -28,6 +28,7 @@ from functools import partial
 from typing import Any, Literal
 
 from pyram.cache.eviction import pick_victims
+from pyram.cache.expiry_queue import ExpiryQueue
 from pyram.cache.put import EVICT_BATCH, can_put, put
 from pyram.cache.sizing import estimate_row_bytes
 from pyram.cache.tracker import NO_RID, RID_BITS, Counters, TableTracker, UndoRecord
@@ -73,7 +74,8 @@ class CacheManager:
         self.by_model: dict[type, TableTracker] = {}
         #: a cache table's storage -> its bookkeeping (what the watcher hooks look up)
         self.by_data: dict[TableData, TableTracker] = {}
-        self._heaps: tuple[list[tuple[float, Any]], ...] = ()
+        #: the expiry queues of the tables that expire rows (what before_access asks)
+        self._expiring: tuple[ExpiryQueue, ...] = ()
         self._plain: dict[str, Counters] = {}  # get_or_load counts of tables without a policy
         #: how to put trackers back when the writes they followed are rolled back
         self.undo: list[UndoRecord] = []
@@ -115,8 +117,7 @@ class CacheManager:
                 tracker.rebuild(now)
             trackers[name] = tracker
         self.trackers = trackers
-        #: the deadline heaps of the tables that expire rows (what before_access peeks at)
-        self._heaps = tuple(t.heap for t in trackers.values() if t.policy.expires)
+        self._expiring = tuple(t.expiry for t in trackers.values() if t.policy.expires)
         self.by_model = {
             t.data.schema.row_class: t for t in trackers.values() if t.data.schema.row_class
         }
@@ -142,10 +143,11 @@ class CacheManager:
     # ------------------------------------------------------------------ reads
     def before_access(self) -> None:
         """The store's hook: remove every due row first. Unless one is due it costs a clock
-        call and a heap peek per expiring table (the hot path of every cache read)."""
+        call and a comparison per expiring table (its ``soonest``, a lower bound of its next
+        deadline: the hot path of every cache read)."""
         now = self.clock()
-        for heap in self._heaps:
-            if heap and heap[0][0] <= now:
+        for expiry in self._expiring:
+            if expiry.soonest <= now:
                 break
         else:
             return
@@ -173,14 +175,14 @@ class CacheManager:
         the hit or miss and rank the row. Returns :data:`NEEDS_VIEW`, having counted nothing,
         when the table must be read through a snapshot.
 
-        One clock call, a heap peek per expiring table, the read, and a counter and a dict
+        One clock call, a comparison per expiring table, the read, and a counter and a dict
         store: the target is a hit within 1.5x of a ``cachetools.TTLCache`` get, so
         :func:`~pyram.storage.read_unversioned` and the key probe are inlined here (each
         call layer costs about a tenth of the budget).
         """
         now = self.clock()
-        for heap in self._heaps:
-            if heap and heap[0][0] <= now:
+        for expiry in self._expiring:
+            if expiry.soonest <= now:  # a lower bound: maybe due (see before_access)
                 self._expire_due(now)
                 break
         local = self.thread_state

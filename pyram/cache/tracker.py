@@ -5,15 +5,11 @@ renumbered when a table compacts, keys are not. A :class:`TableTracker` exists o
 table with a :class:`~pyram.catalog.cache_policy.CachePolicy`; other tables have none and pay
 nothing.
 
-Deadlines live in a dict (key -> seconds) and a min-heap of ``(deadline, key)`` entries that
-may be stale: a deadline moved later (a write, or an access with ``expire_after="access"``)
-only updates the dict, and the old heap entry is pushed again with the new deadline when it
-comes up (lazy re-insertion, as timer wheels do). A deadline moved earlier pushes a new
-entry. So a read that touches a row costs a dict store, and finding what is due costs
-``O(log n)`` per expired row, never a scan. Entries of rows deleted or evicted before their
-deadline stay until they come up; when they make the heap more than twice the deadlines it
-is rebuilt from the dict (``O(n)`` once per ``n`` pushes), so a long TTL with steady
-eviction does not grow it without bound.
+Deadlines are an :class:`~pyram.cache.expiry_queue.ExpiryQueue`: one dict kept in expiry
+order (with a table-level ``ttl`` its insertion order is the expiry order), a small side heap
+for the deadlines that come out of order, and a lower bound of the next deadline that the
+"is anything due?" test of every read and write compares with the clock. A read under
+``expire_after="access"`` (no write lock) only records a later deadline beside the order.
 
 Under ``evict="lru"`` a use moves the key to the end of the ``rank`` dict (a pop and a store),
 so the dict's own order is least recently used first and eviction takes victims from its
@@ -32,12 +28,12 @@ renews them all when the table compacted.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 from collections.abc import Callable, Sequence
 from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
+from pyram.cache.expiry_queue import ExpiryQueue
 from pyram.catalog import CachePolicy
 from pyram.storage.table_data import AnyIndex, TableData
 
@@ -89,10 +85,6 @@ def _no_class(columns: Sequence[Any], rid: int) -> Any:
     raise AssertionError("read_key on a table without a class")  # by_model has only classes
 
 
-#: heap entries allowed beyond twice the deadlines before the heap is rebuilt
-_HEAP_SLACK = 64
-
-
 class TableTracker:
     """Deadlines, ranks and counters of one cache table (see the module docstring).
 
@@ -102,8 +94,7 @@ class TableTracker:
         name: the table name, lower-case.
         pk_index: the primary key's unique index (rows are found by key).
         counters: hits, misses, loads and removals.
-        deadlines: key -> expiry time in seconds, for rows that expire.
-        heap: ``(deadline, key)`` entries, some stale (checked against ``deadlines``).
+        expiry: the deadlines of the rows that expire, in expiry order.
         rank: key -> last access tick (``"lru"``, in tick order but after a rollback) or
             access count (``"lfu"``).
     """
@@ -151,8 +142,12 @@ class TableTracker:
         self.puts = False
         #: row shapes (the values' types) the cache's own path has classified
         self.shapes: dict[tuple[type, ...], Any] = {}
-        self.deadlines: dict[Any, float] = {}
-        self.heap: list[tuple[float, Any]] = []
+        self.expiry = ExpiryQueue()
+        #: a new row's deadline is now + ttl and reads leave it (the case :meth:`added`
+        #: inlines: no ``moved`` entry to drop)
+        self.plain_ttl = (
+            self.ttl is not None and self.expires_position is None and not self.on_access
+        )
         self.rank: dict[Any, int] = {}
         self.tick = 0
         #: estimated bytes per row and the row count it was estimated at (see sizing)
@@ -169,57 +164,36 @@ class TableTracker:
                 return to_seconds(value)
         return None if self.ttl is None else now + self.ttl
 
+    @property
+    def deadlines(self) -> dict[Any, float]:
+        """Key -> the expiry time (seconds) that placed each row that expires, in expiry
+        order (read-only: change them through :meth:`set_deadline`). A read under
+        ``expire_after="access"`` records a later one in ``expiry.moved`` instead
+        (:meth:`ExpiryQueue.get <pyram.cache.expiry_queue.ExpiryQueue.get>` reads both)."""
+        return self.expiry.deadlines
+
+    @property
+    def heap(self) -> list[tuple[float, Any]]:
+        """The expiry queue's side heap: ``(deadline, key)`` of the keys out of order."""
+        return self.expiry.heap
+
     def set_deadline(self, key: Any, deadline: float | None) -> None:
         """Record ``key``'s deadline (None: it does not expire)."""
-        deadlines = self.deadlines
-        if deadline is None:
-            deadlines.pop(key, None)
-            return
-        before = deadlines.get(key)
-        deadlines[key] = deadline
-        if before is None or deadline < before:  # a later one is re-pushed lazily
-            heap = self.heap
-            heapq.heappush(heap, (deadline, key))
-            if len(heap) > 2 * len(deadlines) + _HEAP_SLACK:
-                self._rebuild_heap()
-
-    def _rebuild_heap(self) -> None:
-        """One heap entry per key, at its current deadline (stale entries dropped); in place:
-        the manager holds the list."""
-        heap = self.heap
-        deadlines = self.deadlines
-        heap[:] = zip(deadlines.values(), deadlines.keys(), strict=True)  # pairs made in C
-        heapq.heapify(heap)
+        self.expiry.set(key, deadline)
 
     def due(self, now: float, limit: int) -> dict[Any, float]:
-        """Up to ``limit`` keys whose deadline is at or before ``now`` (key -> deadline),
-        taken off the heap; :meth:`requeue` puts back those that could not be removed."""
-        heap = self.heap
-        deadlines = self.deadlines
-        out: dict[Any, float] = {}
-        while heap and heap[0][0] <= now and len(out) < limit:
-            deadline, key = heapq.heappop(heap)
-            current = deadlines.get(key)
-            if current is None or current < deadline:
-                continue  # stale: the row is gone, or an earlier entry stands for it
-            if current <= now:
-                out[key] = current
-            else:  # moved later since this entry was pushed
-                heapq.heappush(heap, (current, key))
-        return out
+        """Up to ``limit`` keys whose deadline is at or before ``now`` (key -> deadline);
+        :meth:`requeue` puts back those that could not be removed."""
+        return self.expiry.due(now, limit)
 
     def requeue(self, due: dict[Any, float], retry_at: float | None = None) -> None:
-        """Push back keys :meth:`due` handed out that are still here (a removal that did not
+        """Put back keys :meth:`due` handed out that are still here (a removal that did not
         happen), due again at ``retry_at`` when given."""
-        for key, deadline in due.items():
-            if self.deadlines.get(key) == deadline:
-                if retry_at is not None:
-                    self.deadlines[key] = retry_at
-                heapq.heappush(self.heap, (retry_at or deadline, key))
+        self.expiry.requeue(due, retry_at)
 
     def next_deadline(self) -> float | None:
-        """The earliest heap entry (possibly stale), or None."""
-        return self.heap[0][0] if self.heap else None
+        """A lower bound of the earliest deadline, or None when no row expires."""
+        return self.expiry.next_deadline()
 
     # ------------------------------------------------------------------ access
     def touched(self, key: Any, now: float) -> None:
@@ -233,8 +207,8 @@ class TableTracker:
                 self.tick += 1
                 before = rank.pop(key, NO_RID)
                 rank[key] = self.tick << RID_BITS | (before & _RID_MASK)
-        if self.on_access and key in self.deadlines:
-            self.deadlines[key] = now + self.ttl  # type: ignore[operator]  # on_access: ttl set
+        if self.on_access:  # restarted: a later deadline, placed when expiry comes to it
+            self.expiry.touch(key, now + self.ttl)  # type: ignore[operator]  # on_access: ttl set
 
     # ------------------------------------------------------------------ writes
     def wrote(
@@ -276,19 +250,23 @@ class TableTracker:
     ) -> None:
         """Follow one row stored as ``rid`` under ``key``, which no row held (the cache's own
         write, :mod:`pyram.cache.put`): :meth:`note` with its common case inlined."""
-        deadlines, rank = self.deadlines, self.rank
+        expiry, rank = self.expiry, self.rank
+        deadlines = expiry.deadlines
         before = deadlines.get(key)
         ranked = rank.get(key)
         undo.append((position, self, key, before, ranked))
-        ttl = self.ttl
-        if before is None and ttl is not None and self.expires_position is None:
-            deadline = deadlines[key] = now + ttl  # set_deadline of a new key, inlined
-            heap = self.heap
-            heapq.heappush(heap, (deadline, key))
-            if len(heap) > 2 * len(deadlines) + _HEAP_SLACK:
-                self._rebuild_heap()
+        if before is None and self.plain_ttl:
+            # ExpiryQueue.set of a new key, inlined: stored last, which keeps the order
+            # unless the clock stepped back
+            deadline = deadlines[key] = now + self.ttl  # type: ignore[operator]  # plain_ttl
+            if deadline >= expiry.latest:
+                expiry.latest = deadline
+                if deadline < expiry.soonest:
+                    expiry.soonest = deadline
+            else:
+                expiry.push(key, deadline)
         else:
-            self.set_deadline(key, self.deadline_of(row, now))
+            expiry.set(key, self.deadline_of(row, now))
         if self.lru_only:
             self.tick = tick = self.tick + 1
             if ranked is not None:  # to the end of the order
@@ -308,12 +286,12 @@ class TableTracker:
         """Follow rows deleted (an eviction's batch, an expiry): :meth:`wrote` without the
         pairing with new rows; the keys are taken and forgotten in C (``map``)."""
         keys = list(map(self.key_of, old_rows))
-        deadlines = list(map(self.deadlines.pop, keys, repeat(None)))
+        deadlines = self.expiry.pop_many(keys)
         ranks = list(map(self.rank.pop, keys, repeat(None)))
         undo.extend(zip(repeat(position), repeat(self), keys, deadlines, ranks))
 
     def _forget(self, key: Any, position: int, undo: list[UndoRecord]) -> None:
-        undo.append((position, self, key, self.deadlines.pop(key, None), self.rank.pop(key, None)))
+        undo.append((position, self, key, self.expiry.pop(key), self.rank.pop(key, None)))
 
     def _note(
         self,
@@ -326,8 +304,8 @@ class TableTracker:
         rid: int,
     ) -> None:
         rank = self.rank
-        undo.append((position, self, key, self.deadlines.get(key), rank.get(key)))
-        self.set_deadline(key, self.deadline_of(row, now))
+        undo.append((position, self, key, self.expiry.get(key), rank.get(key)))
+        self.expiry.set(key, self.deadline_of(row, now))
         if self.ranked:
             if self.lfu:
                 rank[key] = 1 if new else rank.get(key, 0) + 1
@@ -349,8 +327,7 @@ class TableTracker:
     def rebuild(self, now: float) -> None:
         """Start the bookkeeping from the rows stored now (a table opened from a file, or
         rebuilt by ALTER TABLE): every row is new as of ``now``."""
-        self.deadlines.clear()
-        self.heap.clear()  # in place: the manager holds the list
+        self.expiry.clear()
         self.rank.clear()
         data = self.data
         for rid in data.live_rids():

@@ -1,8 +1,9 @@
 """A Hypothesis state machine: a cache table against a model cache, compared after every step.
 
-Inserts, upserts, deletes, rolled-back transactions, point reads, clock moves and sweeps run
-on a TTL + LRU table and on a plain ``OrderedDict`` model of the same policy. The table is kept
-at most ``SAMPLE_SIZE`` rows, where sampled LRU looks at every row and so must match exact LRU.
+Inserts, upserts, deletes, rolled-back transactions, point reads, clock moves (forwards and
+back: deadlines out of order) and sweeps run on a TTL + LRU table and on a plain
+``OrderedDict`` model of the same policy. The table is kept at most ``SAMPLE_SIZE`` rows,
+where sampled LRU looks at every row and so must match exact LRU.
 """
 
 from __future__ import annotations
@@ -104,6 +105,12 @@ class CacheMachine(RuleBasedStateMachine):
     @rule(seconds=st.sampled_from([0.5, 1.0, 3.0, 9.5, 10.0, 25.0]))
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+    @rule(seconds=st.sampled_from([0.5, 2.0, 9.5, 30.0]))
+    def rewind(self, seconds: float) -> None:
+        """The clock steps back: later writes get deadlines before earlier ones' (out of
+        order), and rows not yet removed stay until their own deadline comes again."""
+        self.now -= seconds
 
     @rule()
     def sweep(self) -> None:
