@@ -140,8 +140,6 @@ class TableTracker:
         self.counters = Counters()
         #: writes may take the cache's own path (set by the manager: pyram.cache.put)
         self.puts = False
-        #: row shapes (the values' types) the cache's own path has classified
-        self.shapes: dict[tuple[type, ...], Any] = {}
         self.expiry = ExpiryQueue()
         #: a new row's deadline is now + ttl and reads leave it (the case :meth:`added`
         #: inlines: no ``moved`` entry to drop)
