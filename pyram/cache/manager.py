@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from pyram.cache.eviction import pick_victims
 from pyram.cache.expiry_queue import ExpiryQueue
-from pyram.cache.put import EVICT_BATCH, can_put, put
+from pyram.cache.put import EVICT_BATCH, can_put, put, unwatched
 from pyram.cache.sizing import estimate_row_bytes
 from pyram.cache.tracker import NO_RID, RID_BITS, Counters, TableTracker, UndoRecord
 from pyram.catalog import TableSchema
@@ -40,6 +40,7 @@ from pyram.storage import (
     Rows,
     Store,
     TableData,
+    drop_rows,
     unique_index,
 )
 from pyram.txn import ChangeHub, EventKind
@@ -81,6 +82,8 @@ class CacheManager:
         self.undo: list[UndoRecord] = []
         #: (undo-log position, tracker, rows evicted): counted when the writes commit
         self.evicted: list[tuple[int, TableTracker, int]] = []
+        #: the same for rows expired: a rolled-back expiry (a transaction's) is not counted
+        self.expired: list[tuple[int, TableTracker, int]] = []
         self._local = threading.local()
         #: the store's per-thread state (read by the hot paths without the property call)
         self.thread_state = store.thread_state
@@ -260,8 +263,15 @@ class CacheManager:
         """
         local = self._local
         local.busy = True
+        store = self.store
+        thread = store.thread_state
+        # a statement of its own: the store's reusable autocommit one when the thread has
+        # none open (the sweep, a read's expiry), else one that joins the thread's
+        statement = (
+            store.autocommit() if thread.txn is None and not thread.depth else store.statement()
+        )
         try:
-            with self.store.statement():
+            with statement:
                 now = self.clock() if now is None else now
                 budget = limit if limit is not None else 1 << 62
                 removed = 0
@@ -284,6 +294,9 @@ class CacheManager:
         due = tracker.due(now, limit)
         if not due:
             return 0
+        log = self.store.undo_log
+        assert log is not None  # inside the expiry statement
+        position = len(log)
         try:
             rids: dict[int, Any] = {}
             for key in due:
@@ -294,14 +307,24 @@ class CacheManager:
         except BaseException:
             tracker.requeue(due)
             raise
-        tracker.counters.expirations += len(gone)
+        self.expired.append((position, tracker, len(gone)))  # counted at commit
         held = {key: deadline for key, deadline in due.items() if key not in gone}
         tracker.requeue(held, now + HELD_RETRY_SECONDS)
         return len(gone)
 
     def _delete(self, tracker: TableTracker, rids: list[int], kind: EventKind) -> list[int]:
         """Delete ``rids`` (inside a statement), all at once or, when a RESTRICT reference
-        refuses, one by one skipping the held ones; returns the rids deleted."""
+        refuses, one by one skipping the held ones; returns the rids deleted. A table the
+        cache's one-step write serves, which nobody else watches, loses them in one storage
+        step (:func:`~pyram.storage.drop_rows`: no constraint can refuse, no watcher needs
+        the rows) and its bookkeeping follows here."""
+        store = self.store
+        if tracker.puts and unwatched(self, tracker.name):
+            log = store.undo_log
+            assert log is not None  # inside the caller's statement
+            position = len(log)
+            tracker.forget(drop_rows(store, tracker.data, rids), position, self.undo)
+            return rids
         hub = self.hub
         saved = hub.delete_as
         hub.delete_as = (tracker.name, kind)
@@ -440,11 +463,16 @@ class CacheManager:
             self._make_room(tracker, new, position)
 
     def committed(self) -> None:
-        """The writes followed so far are permanent: count their evictions."""
+        """The writes followed so far are permanent: count their evictions and expirations."""
         self.undo.clear()
-        for _position, tracker, count in self.evicted:
-            tracker.counters.evictions += count
-        self.evicted.clear()
+        if self.evicted:
+            for _position, tracker, count in self.evicted:
+                tracker.counters.evictions += count
+            self.evicted.clear()
+        if self.expired:
+            for _position, tracker, count in self.expired:
+                tracker.counters.expirations += count
+            self.expired.clear()
 
     def discarded(self, position: int) -> None:
         """Put back the bookkeeping of writes rolled back (undo-log positions >= position)."""
@@ -453,3 +481,4 @@ class CacheManager:
             _position, tracker, key, deadline, rank = undo.pop()
             tracker.restore(key, deadline, rank)
         self.evicted = [entry for entry in self.evicted if entry[0] < position]
+        self.expired = [entry for entry in self.expired if entry[0] < position]

@@ -41,7 +41,7 @@ from pyram.storage import TableData, Watchers, insert_row, put_row, validate_row
 if TYPE_CHECKING:
     from pyram.cache.manager import CacheManager
 
-__all__ = ["EVICT_BATCH", "can_put", "put"]
+__all__ = ["EVICT_BATCH", "can_put", "put", "unwatched"]
 
 #: a full table evicts 1/EVICT_BATCH of its rows at once (at least one): about 1.5%
 EVICT_BATCH = 64
@@ -83,8 +83,7 @@ def put(
         or store.snapshots.history is not None
     ):
         return None
-    watcher = store.watcher
-    if watcher is not manager and not _alone(manager, watcher, tracker.name):
+    if store.watcher is not manager and not unwatched(manager, tracker.name):
         return None
     key = values[tracker.key_column]
     if type(key) not in tracker.key_types:
@@ -151,9 +150,13 @@ def _nested(manager: CacheManager) -> Iterator[None]:
         local.depth -= 1
 
 
-def _alone(manager: CacheManager, watcher: object, table: str) -> bool:
-    """True when of the store's watchers only ``manager`` watches ``table`` (change events
-    subscribed to other tables, triggers on other tables)."""
-    return isinstance(watcher, Watchers) and not any(
+def unwatched(manager: CacheManager, table: str) -> bool:
+    """True when of the store's watchers only ``manager`` watches ``table`` (no change-event
+    subscriber, trigger or durable log needs its rows) and no table keeps history: the
+    conditions under which the cache changes the table's rows in one storage step."""
+    watcher = manager.store.watcher
+    if manager.store.snapshots.history is not None:
+        return False
+    return watcher is manager or (isinstance(watcher, Watchers) and not any(
         other is not manager and other.watches(table) for other in watcher.watchers
-    )
+    ))
