@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pyram.cache.eviction import pick_victims
 from pyram.cache.tracker import TableTracker
 from pyram.catalog import Catalog
-from pyram.storage import TableData, Watchers, insert_row, put_row, validate_row
+from pyram.storage import TableData, Watchers, differs, insert_row, put_row, validate_row
 
 if TYPE_CHECKING:
     from pyram.cache.manager import CacheManager
@@ -113,10 +113,13 @@ def _write(
     """:func:`put`'s statement (the write lock held, the statement's undo log empty)."""
     store = manager.store
     rid = tracker.find(key)
-    if rid is not None:  # an update: the general path's, in this statement
-        with _nested(manager):
-            if not store.update(data.schema.name, rid, values):
-                manager.rewrote(data.schema.row_class, data, rid)  # type: ignore[arg-type]
+    if rid is not None:  # an update
+        if any(map(differs, stored, data.row(rid))):  # the general path's, in this statement
+            with _nested(manager):
+                if not store.update(data.schema.name, rid, values):
+                    manager.rewrote(data.schema.row_class, data, rid)  # type: ignore[arg-type]
+        else:  # the same values (a cache refreshed from its source): only the clock and rank
+            manager.rewrote(data.schema.row_class, data, rid)  # type: ignore[arg-type]
         return "update"
     position = 0  # the statement's first record: the log starts empty
     victims: list[int] = []

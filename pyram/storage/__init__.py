@@ -13,6 +13,7 @@ from pyram.storage.store_txn import LOCK_TIMEOUT
 from pyram.storage.table_data import AnyIndex, TableData
 from pyram.storage.undo import UndoEntry
 from pyram.storage.unversioned import NEEDS_VIEW, NeedsView, read_unversioned
+from pyram.storage.update_checks import differs
 from pyram.storage.visible import count_in_view, find_row
 from pyram.storage.watch import ChangeKind, ChangeWatcher, Rows, Watchers, combine
 
@@ -40,6 +41,7 @@ __all__ = [
     "drop_index",
     "find_row",
     "insert_row",
+    "differs",
     "drop_rows",
     "put_row",
     "read_unversioned",

@@ -238,6 +238,32 @@ def test_an_update_and_a_rewrite_keep_their_meaning(puts: list[int]) -> None:
     assert db.count(Slot) == 100 and db.stats()["slot"].evictions == 0
 
 
+def test_a_rewrite_with_the_same_values_only_moves_clock_and_rank(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = _Clock()
+    db = _full(clock)
+    tracker = db._cache.by_model[Slot]
+    updates: list[int] = []
+    real = Store.update
+
+    def counting(self: Store, table: str, rid: int, row: Any) -> bool:
+        updates.append(rid)
+        return real(self, table, rid, row)
+
+    monkeypatch.setattr(Store, "update", counting)
+    clock.now = 30.0
+    assert db.upsert(Slot(7, "name-7", 3.5)) == "update"  # the values it holds
+    assert updates == [] and tracker.deadlines[7] == 30.0 + 3600
+    assert next(reversed(tracker.rank)) == 7
+    assert db.upsert(Slot(7, "name-7", -3.5)) == "update"  # one value differs
+    assert len(updates) == 1 and db.get(Slot, 7) == Slot(7, "name-7", -3.5)
+    assert db.upsert(Slot(0, "name-0", -0.0)) == "update"  # equal to 0.0, but not the same
+    assert len(updates) == 2
+    assert math.copysign(1.0, db.sql("SELECT score FROM slot WHERE key = 0").all()[0][0]) == -1
+    assert_indexes_agree(db)
+
+
 def test_a_value_of_the_wrong_type_is_refused_and_changes_nothing(puts: list[int]) -> None:
     db = _full()
     before, book = _rows(db), _book(db)
