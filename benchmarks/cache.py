@@ -17,6 +17,13 @@ A registered suite of ``python -m benchmarks`` (``--only cache``); alone:
   ``TTLCache.__setitem__``). Target: at most 3x.
 * ``bytes``: bytes per cached entry (``tracemalloc`` over filling the cache, rows included).
   Target: no more than cachetools'.
+* ``paths``: the same hit and write through every path a user reaches, beside sqlite3 (the
+  mixed trace's table: a select by key and the access column's update for a hit; an
+  ``INSERT OR REPLACE`` and, past capacity, the least recently used row's delete for a
+  write): ``db.get``, a cached DSL query (``db.first`` of a ``pyram.param``), ``db.sql`` and
+  a DB-API cursor for hits; ``db.sql`` and the cursor's ``INSERT OR REPLACE`` for writes (the
+  DSL has no statement inserting values; its writes take ``db.*``). No target: the figures
+  show what each path adds.
 """
 
 from __future__ import annotations
@@ -270,6 +277,93 @@ def _micro(capacity: int, ttl: float) -> tuple[Pair, Pair, Pair]:
     return hits, writes, (pyram_bytes, ttl_bytes)
 
 
+def _per_path(capacity: int) -> dict[str, dict[str, float]]:
+    """us per hit and per write that evicts, by path (``paths`` in the module docstring)."""
+    keys = list(range(capacity))
+    random.Random(2).shuffle(keys)
+    model = _model(1e9, capacity)  # nothing expires meanwhile
+    db = pyram.Database(clock=_Clock())
+    db.create(model)
+    db.insert_many([model(*_row(k)) for k in keys])
+    cursor = pyram.connect(db).cursor()
+    select = "SELECT key, name, score FROM entry WHERE key = ?"
+    write = "INSERT OR REPLACE INTO entry VALUES (?, ?, ?)"
+    by_key = model.select().where(model.key.eq(pyram.param("k", int)))
+    fresh = iter(range(capacity, 10**9))
+    batch = len(keys) // 4
+
+    def hits(read: Callable[[int], object]) -> Callable[[], int]:
+        def run() -> int:
+            for k in keys:
+                read(k)
+            return len(keys)
+        return run
+
+    def writes(store: Callable[[int], object]) -> Callable[[], int]:
+        def run() -> int:
+            for _ in range(batch):
+                store(next(fresh))
+            return batch
+        return run
+
+    def cursor_read(k: int) -> object:
+        cursor.execute(select, (k,))
+        return cursor.fetchone()
+
+    get, first, sql = db.get, db.first, db.sql
+    out = {
+        "db.*": {"hit": _best_us(hits(lambda k: get(model, k))),
+                 "write": _best_us(writes(lambda k: db.upsert(model(*_row(k)))))},
+        "DSL": {"hit": _best_us(hits(lambda k: first(by_key, k=k)))},
+        "db.sql": {"hit": _best_us(hits(lambda k: sql(select, (k,)).all())),
+                   "write": _best_us(writes(lambda k: sql(write, _row(k))))},
+        "DB-API": {"hit": _best_us(hits(cursor_read)),
+                   "write": _best_us(writes(lambda k: cursor.execute(write, _row(k))))},
+    }
+    held = db.sql("SELECT count(*) FROM entry").all()[0][0]
+    if not 0 < held <= capacity:  # every path's writes evicted: the limit held
+        raise RuntimeError(f"cache paths: the table holds {held} rows, capacity {capacity}")
+    out["sqlite3"] = _sqlite_paths(keys, capacity)
+    return out
+
+
+def _sqlite_paths(keys: list[int], capacity: int) -> dict[str, float]:
+    """sqlite3's hit and write that evicts, as the mixed trace runs them."""
+    con = sqlite3.connect(":memory:", isolation_level=None)
+    con.execute(
+        "CREATE TABLE entry (key INTEGER PRIMARY KEY, name TEXT, score REAL, "
+        "expires REAL NOT NULL, used REAL NOT NULL)"
+    )
+    con.execute("CREATE INDEX entry_expires ON entry (expires)")
+    con.execute("CREATE INDEX entry_used ON entry (used)")
+    con.executemany("INSERT INTO entry VALUES (?, ?, ?, 1e18, ?)",
+                    [(*_row(k), float(i)) for i, k in enumerate(keys)])
+    clock = [float(len(keys))]
+    select = "SELECT key, name, score FROM entry WHERE key = ? AND expires > ?"
+    touch = "UPDATE entry SET used = ? WHERE key = ?"
+    upsert = "INSERT OR REPLACE INTO entry VALUES (?, ?, ?, 1e18, ?)"
+    evict = "DELETE FROM entry WHERE key = (SELECT key FROM entry ORDER BY used LIMIT 1)"
+    fresh = iter(range(capacity, 10**9))
+    batch = len(keys) // 4
+
+    def hits() -> int:
+        for k in keys:
+            clock[0] += 1
+            if con.execute(select, (k, clock[0])).fetchone() is not None:
+                con.execute(touch, (clock[0], k))
+        return len(keys)
+
+    def writes() -> int:
+        for _ in range(batch):
+            k = next(fresh)
+            clock[0] += 1
+            con.execute(upsert, (*_row(k), clock[0]))
+            con.execute(evict)  # every key is new: the table is one past capacity
+        return batch
+
+    return {"hit": _best_us(hits), "write": _best_us(writes)}
+
+
 def run_cache(keys: int, ops: int, log: Callable[[str], None], seed: int = 12) -> dict[str, Any]:
     """Every measurement of the suite, as JSON-ready data."""
     capacity = max(1, keys // 10)
@@ -284,6 +378,8 @@ def run_cache(keys: int, ops: int, log: Callable[[str], None], seed: int = 12) -
     ]
     log("cache: micro-measures")
     hits, writes, sizes = _micro(capacity, ttl)
+    log("cache: every path")
+    paths = _per_path(capacity)
     return {
         "keys": keys,
         "ops": ops,
@@ -294,6 +390,7 @@ def run_cache(keys: int, ops: int, log: Callable[[str], None], seed: int = 12) -
         "hit_us": {"pyram": hits[0], "ttlcache": hits[1]},
         "write_evict_us": {"pyram": writes[0], "ttlcache": writes[1]},
         "bytes_per_entry": {"pyram": sizes[0], "ttlcache": sizes[1]},
+        "paths": paths,
     }
 
 
@@ -321,6 +418,19 @@ def format_cache(data: dict[str, Any]) -> str:
         f"| bytes per entry | {size['pyram']:.0f} | {size['ttlcache']:.0f} | "
         f"{size['pyram'] / size['ttlcache']:.2f}x | <= 1x |",
     ]
+    paths = data.get("paths")
+    if paths:
+        lite = paths["sqlite3"]
+        lines += [
+            "",
+            "| path | hit (us) | vs sqlite3 | write with eviction (us) | vs sqlite3 |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+        for path, cell in paths.items():
+            hit_cell = f"{cell['hit']:.2f} | {cell['hit'] / lite['hit']:.2f}x"
+            write_cell = (f"{cell['write']:.2f} | {cell['write'] / lite['write']:.2f}x"
+                          if "write" in cell else "- | -")
+            lines.append(f"| {path} | {hit_cell} | {write_cell} |")
     return "\n".join(lines)
 
 
@@ -340,6 +450,14 @@ def run_suite(context: SuiteContext) -> SuiteResult:
         Ratio("cache_bytes", "table", capacity, 1, "bytes/row", size["pyram"],
               size["ttlcache"], 1.0, "<= 1x", note),
     ]
+    lite = data["paths"]["sqlite3"]
+    for path, cell in data["paths"].items():
+        if path == "sqlite3":
+            continue
+        for measure in ("hit", "write"):
+            if measure in cell:
+                ratios.append(Ratio(f"cache_{measure}_by_path", path, capacity, 1, "us/op",
+                                    cell[measure], lite[measure]))
     return SuiteResult(format_cache(data), data, ratios)
 
 

@@ -23,3 +23,8 @@ def test_a_small_run_measures_every_engine() -> None:
     text = format_cache(data)
     assert "| hit (us) |" in text
     assert "| bytes per entry |" in text
+    paths = data["paths"]
+    assert set(paths) == {"db.*", "DSL", "db.sql", "DB-API", "sqlite3"}
+    assert all(cell["hit"] > 0 for cell in paths.values())
+    assert all("write" in paths[p] for p in ("db.*", "db.sql", "DB-API", "sqlite3"))
+    assert "| DB-API |" in text
