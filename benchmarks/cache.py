@@ -169,7 +169,8 @@ def _ttlcache_mixed(
     return CacheResult(name, len(trace) / elapsed, hits / reads)
 
 
-def _sqlite_mixed(trace: list[tuple[bool, int]], capacity: int, ttl: float) -> CacheResult:
+def _sqlite_cache() -> sqlite3.Connection:
+    """sqlite3's cache table: an expiry column and an access column, both indexed."""
     con = sqlite3.connect(":memory:", isolation_level=None)
     con.execute(
         "CREATE TABLE entry (key INTEGER PRIMARY KEY, name TEXT, score REAL, "
@@ -177,6 +178,11 @@ def _sqlite_mixed(trace: list[tuple[bool, int]], capacity: int, ttl: float) -> C
     )
     con.execute("CREATE INDEX entry_expires ON entry (expires)")
     con.execute("CREATE INDEX entry_used ON entry (used)")
+    return con
+
+
+def _sqlite_mixed(trace: list[tuple[bool, int]], capacity: int, ttl: float) -> CacheResult:
+    con = _sqlite_cache()
     now = 0.0
     count = hits = reads = 0
     select = "SELECT key, name, score FROM entry WHERE key = ? AND expires > ?"
@@ -329,13 +335,7 @@ def _per_path(capacity: int) -> dict[str, dict[str, float]]:
 
 def _sqlite_paths(keys: list[int], capacity: int) -> dict[str, float]:
     """sqlite3's hit and write that evicts, as the mixed trace runs them."""
-    con = sqlite3.connect(":memory:", isolation_level=None)
-    con.execute(
-        "CREATE TABLE entry (key INTEGER PRIMARY KEY, name TEXT, score REAL, "
-        "expires REAL NOT NULL, used REAL NOT NULL)"
-    )
-    con.execute("CREATE INDEX entry_expires ON entry (expires)")
-    con.execute("CREATE INDEX entry_used ON entry (used)")
+    con = _sqlite_cache()
     con.executemany("INSERT INTO entry VALUES (?, ?, ?, 1e18, ?)",
                     [(*_row(k), float(i)) for i, k in enumerate(keys)])
     clock = [float(len(keys))]
