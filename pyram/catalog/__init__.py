@@ -14,10 +14,10 @@ from pyram.catalog.cache_policy import (
     EvictPolicy,
     ExpireAfter,
     KeyIndex,
+    attach_cache_options,
     attach_cache_policy,
     check_cache_policy,
     make_cache_policy,
-    policy_from_options,
 )
 from pyram.catalog.catalog import Catalog, resolve_target
 from pyram.catalog.retention import Retention, as_retention
@@ -42,10 +42,10 @@ __all__ = [
     "EvictPolicy",
     "ExpireAfter",
     "KeyIndex",
+    "attach_cache_options",
     "attach_cache_policy",
     "check_cache_policy",
     "make_cache_policy",
-    "policy_from_options",
     "NO_DEFAULT",
     "SQL_TIME_DEFAULTS",
     "Catalog",

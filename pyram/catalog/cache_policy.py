@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from pyram.catalog.schema import TableSchema
 
 __all__ = ["EVICT_POLICIES", "KEY_INDEXES", "CachePolicy", "EvictPolicy", "ExpireAfter",
-           "KeyIndex", "attach_cache_policy", "check_cache_policy", "make_cache_policy",
-           "policy_from_options"]
+           "KeyIndex", "attach_cache_options", "attach_cache_policy", "check_cache_policy",
+           "make_cache_policy"]
 
 ExpireAfter = Literal["write", "access"]
 EvictPolicy = Literal["lru", "lfu", "fifo", "ttl", "random", "none"]
@@ -105,13 +105,15 @@ def make_cache_policy(
     )
 
 
-def policy_from_options(table: str, options: Mapping[str, object]) -> CachePolicy | None:
-    """The policy of SQL's ``WITH (name = value, ...)`` options (names case-insensitive).
+def attach_cache_options(schema: TableSchema, options: Mapping[str, object]) -> TableSchema:
+    """``schema`` made a cache table by SQL's ``WITH (name = value, ...)`` options (names
+    case-insensitive): the policy, and ``key_index`` (see :func:`attach_cache_policy`).
 
     Raises:
         ProgrammingError: an unknown option or a bad value.
     """
-    known = {"ttl", "expire_after", "expires", "max_rows", "max_bytes", "evict"}
+    table = schema.name
+    known = {"ttl", "expire_after", "expires", "max_rows", "max_bytes", "evict", "key_index"}
     lowered = {name.lower(): value for name, value in options.items()}
     for name in lowered:
         if name not in known:
@@ -123,7 +125,7 @@ def policy_from_options(table: str, options: Mapping[str, object]) -> CachePolic
         if value is not None and not isinstance(value, str):
             raise ProgrammingError(f"table {table}: option {name} takes a string")
         return value
-    return make_cache_policy(
+    policy = make_cache_policy(
         table,
         ttl=lowered.get("ttl"),  # type: ignore[arg-type]  # checked inside
         expire_after=text("expire_after") or "write",
@@ -132,6 +134,7 @@ def policy_from_options(table: str, options: Mapping[str, object]) -> CachePolic
         max_bytes=lowered.get("max_bytes"),  # type: ignore[arg-type]
         evict=text("evict"),
     )
+    return attach_cache_policy(schema, policy, text("key_index"))
 
 
 #: types an ``expires`` column may have: a point in time, or seconds since the epoch
@@ -173,7 +176,8 @@ def attach_cache_policy(
     sorted one pays two binary searches and an array shift each (in a cache that evicts, a
     write removes one key for each it adds). The sorted index keeps range scans and ORDER BY
     on the key without a sort; a table that needs them asks for it. Both front ends call
-    this: ``@pyram.table(key_index=...)`` and SQL's ``WITH (key_index = 'sorted')``.
+    this: ``@pyram.table(key_index=...)`` and SQL's ``WITH (key_index = 'sorted')``
+    (through :func:`attach_cache_options`).
 
     Raises:
         ProgrammingError: the table cannot carry the policy, or ``key_index`` is not

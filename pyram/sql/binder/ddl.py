@@ -24,9 +24,8 @@ from pyram.catalog import (
     IndexSpec,
     OnDelete,
     TableSchema,
-    attach_cache_policy,
+    attach_cache_options,
     define_table,
-    policy_from_options,
 )
 from pyram.errors import ProgrammingError
 from pyram.plan import expr as px
@@ -179,11 +178,7 @@ class DdlBinder(DmlBinder):
                 schema, checks=schema.checks + tuple(self.bind_checks(schema, checks))
             )
         if stmt.options:
-            options: dict[str, object] = dict(stmt.options)
-            key_index = _key_index(stmt.name, options)
-            schema = attach_cache_policy(
-                schema, policy_from_options(stmt.name, options), key_index
-            )
+            schema = attach_cache_options(schema, dict(stmt.options))
         return schema
 
     def _column(
@@ -343,13 +338,3 @@ def _canonical(
         raise binder.error(f"no such column: {name}", offset)
     raise ProgrammingError(f"table {table}: no such column: {name}")
 
-
-def _key_index(table: str, options: dict[str, object]) -> str | None:
-    """Take ``key_index`` out of a CREATE TABLE's WITH options (any case; a string)."""
-    for name in list(options):
-        if name.lower() == "key_index":
-            value = options.pop(name)
-            if not isinstance(value, str):
-                raise ProgrammingError(f"table {table}: option key_index takes a string")
-            return value
-    return None
